@@ -1,0 +1,71 @@
+package plan
+
+import "github.com/apache/arrow-go/v18/arrow"
+
+// AggStateFields returns the columns that carry a partial aggregate's state across a
+// shuffle, named after the aggregate's output name. argType is the type of the argument
+// (ignored for count(*)). The states are:
+//
+//	sum            <name>        int64 for integer arguments, float64 for floating ones (NULL: no value yet)
+//	count, count(*) <name>       int64
+//	count distinct <name>        list<argType>: the distinct non-NULL values seen
+//	mean           <name>$sum float64, <name>$count int64
+//	min, max, first <name>       argType (NULL: no value yet)
+func AggStateFields(a AggExpr, argType arrow.DataType) []arrow.Field {
+	switch a.Func {
+	case AggSum:
+		return []arrow.Field{{Name: a.Name, Type: SumType(argType), Nullable: true}}
+	case AggCount, AggCountAll:
+		return []arrow.Field{{Name: a.Name, Type: arrow.PrimitiveTypes.Int64}}
+	case AggCountDistinct:
+		return []arrow.Field{{Name: a.Name, Type: arrow.ListOf(argType)}}
+	case AggMean:
+		return []arrow.Field{
+			{Name: a.Name + "$sum", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+			{Name: a.Name + "$count", Type: arrow.PrimitiveTypes.Int64},
+		}
+	default: // min, max, first
+		return []arrow.Field{{Name: a.Name, Type: argType, Nullable: true}}
+	}
+}
+
+// AggResultType is the type of an aggregate's final value: sum gives int64 or float64,
+// counts int64, mean float64, and min, max and first keep the argument's type.
+func AggResultType(f AggFunc, argType arrow.DataType) arrow.DataType {
+	switch f {
+	case AggSum:
+		return SumType(argType)
+	case AggCount, AggCountAll, AggCountDistinct:
+		return arrow.PrimitiveTypes.Int64
+	case AggMean:
+		return arrow.PrimitiveTypes.Float64
+	}
+	return argType
+}
+
+// SumType is the type of a sum over t: exact int64 for every integer type, float64 otherwise.
+func SumType(t arrow.DataType) arrow.DataType {
+	if IsInteger(t) {
+		return arrow.PrimitiveTypes.Int64
+	}
+	return arrow.PrimitiveTypes.Float64
+}
+
+// IsInteger reports whether t is a signed or unsigned integer type.
+func IsInteger(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
+		return true
+	}
+	return false
+}
+
+// IsNumeric reports whether t is an integer or floating-point type.
+func IsNumeric(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64:
+		return true
+	}
+	return IsInteger(t)
+}

@@ -1,0 +1,232 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Expr is a column expression: a tree evaluated once per record batch, producing one
+// value per row. Expressions are immutable values; rewrites build new trees.
+//
+// Column references are by name. Column names are unique within every schema kindling
+// produces (the analyzer enforces it), so a name identifies a column for the life of a plan.
+type Expr interface {
+	// String renders the expression as a user would write it, e.g. (amount > 0).
+	String() string
+	// Children returns the direct sub-expressions, in evaluation order.
+	Children() []Expr
+	// WithChildren returns a copy of the expression with its children replaced.
+	// len(children) must equal len(Children()).
+	WithChildren(children []Expr) Expr
+}
+
+// ColumnRef names a column of the input schema.
+type ColumnRef struct{ Name string }
+
+// Literal is a constant. Value holds nil (a NULL of Type), bool, int64, float64, string,
+// arrow.Date32 or arrow.Timestamp; Type is the Arrow type the literal has (int64 for Go
+// ints, float64 for floats, utf8 for strings, and so on).
+type Literal struct {
+	Value any
+	Type  arrow.DataType
+}
+
+// Alias gives its child an output name.
+type Alias struct {
+	Child Expr
+	Name  string
+}
+
+// BinaryOp is an arithmetic, comparison or boolean operator.
+type BinaryOp int
+
+// The binary operators. Arithmetic follows Spark's non-ANSI rules: NULL propagates,
+// Div always yields float64 and x/0 is NULL; Mod of 0 is NULL. And/Or use three-valued logic.
+const (
+	OpAdd BinaryOp = iota
+	OpSub
+	OpMul
+	OpDiv
+	OpMod
+	OpEq
+	OpNotEq
+	OpLt
+	OpLtEq
+	OpGt
+	OpGtEq
+	OpAnd
+	OpOr
+)
+
+var binaryOpSymbols = [...]string{"+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">=", "AND", "OR"}
+
+func (op BinaryOp) String() string { return binaryOpSymbols[op] }
+
+// IsComparison reports whether op compares its operands and yields a boolean.
+func (op BinaryOp) IsComparison() bool { return op >= OpEq && op <= OpGtEq }
+
+// IsArithmetic reports whether op is +, -, *, / or %.
+func (op BinaryOp) IsArithmetic() bool { return op <= OpMod }
+
+// IsLogical reports whether op is AND or OR.
+func (op BinaryOp) IsLogical() bool { return op == OpAnd || op == OpOr }
+
+// Binary applies Op to Left and Right.
+type Binary struct {
+	Op          BinaryOp
+	Left, Right Expr
+}
+
+// UnaryOp is a one-argument operator.
+type UnaryOp int
+
+// The unary operators. IsNull and IsNotNull never yield NULL.
+const (
+	OpNot UnaryOp = iota
+	OpNeg
+	OpIsNull
+	OpIsNotNull
+)
+
+var unaryOpNames = [...]string{"NOT", "-", "IS NULL", "IS NOT NULL"}
+
+func (op UnaryOp) String() string { return unaryOpNames[op] }
+
+// Unary applies Op to Child.
+type Unary struct {
+	Op    UnaryOp
+	Child Expr
+}
+
+// Cast converts Child to To. A value that cannot be converted (a malformed number in a
+// string column) becomes NULL, as in Spark's non-ANSI mode.
+type Cast struct {
+	Child Expr
+	To    arrow.DataType
+}
+
+// Call applies a named scalar function. The functions the analyzer knows, with their
+// arguments, are: coalesce(x, y, ...), length(s), lower(s), upper(s),
+// substring(s, start int64 literal (1-based), length int64 literal), contains(s, str literal),
+// starts_with(s, str literal), ends_with(s, str literal).
+type Call struct {
+	Func string
+	Args []Expr
+}
+
+// AggFunc identifies an aggregate function.
+type AggFunc int
+
+// The aggregate functions. All skip NULL inputs. Over no non-NULL input Sum, Mean, Min,
+// Max and First are NULL, and the counts are 0.
+const (
+	AggSum           AggFunc = iota
+	AggCount                 // count(x): non-NULL values of x
+	AggCountAll              // count(*): rows
+	AggCountDistinct         // count(DISTINCT x)
+	AggMean
+	AggMin
+	AggMax
+	AggFirst // first non-NULL value met; which one is unspecified across partitions
+)
+
+var aggFuncNames = [...]string{"sum", "count", "count", "count_distinct", "mean", "min", "max", "first"}
+
+func (f AggFunc) String() string { return aggFuncNames[f] }
+
+// AggExpr is an aggregate over an argument expression, named by Name in the output.
+// Arg is nil for AggCountAll.
+type AggExpr struct {
+	Func AggFunc
+	Arg  Expr
+	Name string
+}
+
+// String renders the aggregate as e.g. sum(amount) AS revenue.
+func (a AggExpr) String() string {
+	arg := "*"
+	if a.Arg != nil {
+		arg = a.Arg.String()
+	}
+	s := fmt.Sprintf("%s(%s)", a.Func, arg)
+	if a.Func == AggCountDistinct {
+		s = fmt.Sprintf("count(DISTINCT %s)", arg)
+	}
+	if a.Name != "" {
+		s += " AS " + a.Name
+	}
+	return s
+}
+
+func (c *ColumnRef) String() string           { return c.Name }
+func (c *ColumnRef) Children() []Expr         { return nil }
+func (c *ColumnRef) WithChildren([]Expr) Expr { return c }
+
+func (l *Literal) String() string {
+	switch v := l.Value.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return fmt.Sprintf("%q", v)
+	case arrow.Date32:
+		return "DATE '" + v.FormattedString() + "'"
+	default:
+		return fmt.Sprint(v)
+	}
+}
+func (l *Literal) Children() []Expr         { return nil }
+func (l *Literal) WithChildren([]Expr) Expr { return l }
+
+func (a *Alias) String() string             { return a.Child.String() + " AS " + a.Name }
+func (a *Alias) Children() []Expr           { return []Expr{a.Child} }
+func (a *Alias) WithChildren(c []Expr) Expr { return &Alias{Child: c[0], Name: a.Name} }
+
+func (b *Binary) String() string {
+	return "(" + b.Left.String() + " " + b.Op.String() + " " + b.Right.String() + ")"
+}
+func (b *Binary) Children() []Expr { return []Expr{b.Left, b.Right} }
+func (b *Binary) WithChildren(c []Expr) Expr {
+	return &Binary{Op: b.Op, Left: c[0], Right: c[1]}
+}
+
+func (u *Unary) String() string {
+	switch u.Op {
+	case OpIsNull, OpIsNotNull:
+		return "(" + u.Child.String() + " " + u.Op.String() + ")"
+	case OpNeg:
+		return "(-" + u.Child.String() + ")"
+	}
+	return "(NOT " + u.Child.String() + ")"
+}
+func (u *Unary) Children() []Expr           { return []Expr{u.Child} }
+func (u *Unary) WithChildren(c []Expr) Expr { return &Unary{Op: u.Op, Child: c[0]} }
+
+func (c *Cast) String() string              { return "CAST(" + c.Child.String() + " AS " + c.To.String() + ")" }
+func (c *Cast) Children() []Expr            { return []Expr{c.Child} }
+func (c *Cast) WithChildren(ch []Expr) Expr { return &Cast{Child: ch[0], To: c.To} }
+
+func (c *Call) String() string {
+	args := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		args[i] = a.String()
+	}
+	return c.Func + "(" + strings.Join(args, ", ") + ")"
+}
+func (c *Call) Children() []Expr { return c.Args }
+func (c *Call) WithChildren(ch []Expr) Expr {
+	return &Call{Func: c.Func, Args: append([]Expr(nil), ch...)}
+}
+
+// OutputName is the name an expression's column gets in a projection: the alias, the
+// column's own name, or the expression's text.
+func OutputName(e Expr) string {
+	switch e := e.(type) {
+	case *Alias:
+		return e.Name
+	case *ColumnRef:
+		return e.Name
+	}
+	return e.String()
+}
