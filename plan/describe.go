@@ -76,6 +76,8 @@ func (p Partitioning) String() string {
 		return fmt.Sprintf("hash[%s] x %d", strings.Join(p.Keys, ", "), p.N)
 	case RoundRobinPartitioning:
 		return fmt.Sprintf("round-robin x %d", p.N)
+	case UnknownPartitioning:
+		return fmt.Sprintf("unknown x %d", p.N)
 	}
 	return "single"
 }

@@ -28,6 +28,9 @@ const (
 	RoundRobinPartitioning
 	// SinglePartition gathers everything into one partition.
 	SinglePartition
+	// UnknownPartitioning describes rows spread over N partitions in no known way. Only
+	// OutputPartitioning reports it; exchanges never use it.
+	UnknownPartitioning
 )
 
 // Partitioning describes an exchange's output.

@@ -1,0 +1,320 @@
+package dataset
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/exec"
+	"github.com/kindling-data/kindling/plan"
+)
+
+// prepared is a dataset's lineage taken through the planner.
+type prepared struct {
+	analyzed, optimized plan.Node
+	physical            plan.PhysNode
+	stages              []*plan.Stage
+}
+
+func (d *Dataset) prepare() (*prepared, error) {
+	if d.err != nil {
+		return nil, d.err
+	}
+	if err := d.s.checkOpen(); err != nil {
+		return nil, err
+	}
+	analyzed, err := plan.Analyze(d.node)
+	if err != nil {
+		return nil, err
+	}
+	optimized := plan.Optimize(analyzed)
+	phys, err := plan.Physical(optimized, d.s.physicalConfig())
+	if err != nil {
+		return nil, err
+	}
+	return &prepared{analyzed: analyzed, optimized: optimized, physical: phys, stages: plan.Split(phys)}, nil
+}
+
+// Schema analyzes the lineage and returns the schema of the rows the dataset holds.
+// It reads only metadata (a CSV header, Parquet footers), never data.
+func (d *Dataset) Schema() (*arrow.Schema, error) {
+	if d.err != nil {
+		return nil, d.err
+	}
+	a, err := plan.Analyze(d.node)
+	if err != nil {
+		return nil, err
+	}
+	return a.Schema(), nil
+}
+
+// Explain plans the dataset without running it and returns its logical, optimized and
+// physical plans and its stages with their partition counts. Planning reads metadata
+// (file listings, CSV headers, Parquet footers) but no data. If planning fails the text
+// says why.
+func (d *Dataset) Explain() string {
+	p, err := d.prepare()
+	if err != nil {
+		if d.err == nil && d.node != nil {
+			return plan.FormatLogical(d.node) + "\nerror: " + err.Error() + "\n"
+		}
+		return "error: " + err.Error() + "\n"
+	}
+	return plan.Explain(d.node, p.optimized, p.physical, p.stages)
+}
+
+// run plans the dataset and runs its job into sink.
+func (d *Dataset) run(ctx context.Context, action string, sink exec.ResultSink) (*prepared, error) {
+	p, err := d.prepare()
+	if err != nil {
+		return nil, err
+	}
+	m, err := exec.RunJob(ctx, d.s.env, action, p.stages, sink)
+	d.s.recordJob(m)
+	if err != nil {
+		return p, fmt.Errorf("dataset: %s: %w", action, err)
+	}
+	return p, nil
+}
+
+// collectSink keeps each partition's batches; only committed task attempts count.
+type collectSink struct {
+	mu    sync.Mutex
+	parts map[int][]arrow.RecordBatch
+}
+
+type collectTask struct {
+	sink      *collectSink
+	partition int
+	batches   []arrow.RecordBatch
+}
+
+func (c *collectSink) NewTask(partition, attempt int, mem memory.Allocator) (exec.TaskSink, error) {
+	return &collectTask{sink: c, partition: partition}, nil
+}
+
+func (t *collectTask) Consume(ctx context.Context, rec arrow.RecordBatch) error {
+	if rec.NumRows() == 0 {
+		rec.Release()
+		return nil
+	}
+	t.batches = append(t.batches, rec)
+	return nil
+}
+
+func (t *collectTask) Commit() error {
+	t.sink.mu.Lock()
+	defer t.sink.mu.Unlock()
+	if t.sink.parts == nil {
+		t.sink.parts = make(map[int][]arrow.RecordBatch)
+	}
+	t.sink.parts[t.partition] = t.batches
+	t.batches = nil
+	return nil
+}
+
+func (t *collectTask) Abort() {
+	releaseAll(t.batches)
+	t.batches = nil
+}
+
+// ordered returns the batches in partition order.
+func (c *collectSink) ordered(n int) []arrow.RecordBatch {
+	var out []arrow.RecordBatch
+	for p := 0; p < n; p++ {
+		out = append(out, c.parts[p]...)
+	}
+	return out
+}
+
+func (c *collectSink) release() {
+	for _, bs := range c.parts {
+		releaseAll(bs)
+	}
+	c.parts = nil
+}
+
+func releaseAll(bs []arrow.RecordBatch) {
+	for _, b := range bs {
+		b.Release()
+	}
+}
+
+// Collect runs the job and returns the rows as record batches in partition order. The
+// caller owns the batches and must Release each. Empty batches are left out.
+func (d *Dataset) Collect(ctx context.Context) ([]arrow.RecordBatch, error) {
+	sink := &collectSink{}
+	p, err := d.run(ctx, "collect", sink)
+	if err != nil {
+		sink.release()
+		return nil, err
+	}
+	return sink.ordered(p.physical.NumPartitions()), nil
+}
+
+// Take returns the first n rows, reading no more of the input than needed.
+func (d *Dataset) Take(ctx context.Context, n int64) ([]arrow.RecordBatch, error) {
+	return d.Limit(n).Collect(ctx)
+}
+
+// Count runs the job and returns the number of rows. It counts per partition and sums,
+// so no row crosses a shuffle.
+func (d *Dataset) Count(ctx context.Context) (int64, error) {
+	g := &Grouped{d: d, site: callSite("count")}
+	recs, err := g.Agg(Count()).Collect(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer releaseAll(recs)
+	var total int64
+	for _, r := range recs {
+		col, ok := r.Column(0).(*array.Int64)
+		if !ok {
+			return 0, fmt.Errorf("dataset: count: unexpected result type %s", r.Column(0).DataType())
+		}
+		for i := 0; i < col.Len(); i++ {
+			total += col.Value(i)
+		}
+	}
+	return total, nil
+}
+
+// ForEachBatch runs the job and calls fn with every batch of the result, from the task
+// goroutines: calls for different partitions may run concurrently, and the batches of
+// one partition come in order. fn borrows the batch (Retain it to keep it). As with
+// Spark's foreach, a task that fails after calling fn and is retried calls it again for
+// the same rows. An error from fn fails the job.
+func (d *Dataset) ForEachBatch(ctx context.Context, fn func(partition int, rec arrow.RecordBatch) error) error {
+	_, err := d.run(ctx, "forEachBatch", &forEachSink{fn: fn})
+	return err
+}
+
+type forEachSink struct {
+	fn func(partition int, rec arrow.RecordBatch) error
+}
+
+type forEachTask struct {
+	fn        func(partition int, rec arrow.RecordBatch) error
+	partition int
+}
+
+func (f *forEachSink) NewTask(partition, attempt int, mem memory.Allocator) (exec.TaskSink, error) {
+	return &forEachTask{fn: f.fn, partition: partition}, nil
+}
+
+func (t *forEachTask) Consume(ctx context.Context, rec arrow.RecordBatch) error {
+	defer rec.Release()
+	return t.fn(t.partition, rec)
+}
+func (t *forEachTask) Commit() error { return nil }
+func (t *forEachTask) Abort()        {}
+
+// Show prints the first n rows as a text table to standard output.
+func (d *Dataset) Show(ctx context.Context, n int) error {
+	s, err := d.ShowString(ctx, n)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(os.Stdout, s)
+	return err
+}
+
+// ShowString renders the first n rows as a text table, as Show prints them.
+func (d *Dataset) ShowString(ctx context.Context, n int) (string, error) {
+	if n < 0 {
+		return "", errors.New("dataset: Show: negative row count")
+	}
+	recs, err := d.Limit(int64(n) + 1).Collect(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer releaseAll(recs)
+	schema, err := d.Schema()
+	if err != nil {
+		return "", err
+	}
+	return formatTable(schema, recs, n), nil
+}
+
+func formatTable(schema *arrow.Schema, recs []arrow.RecordBatch, n int) string {
+	header := make([]string, schema.NumFields())
+	for i, f := range schema.Fields() {
+		header[i] = f.Name
+	}
+	rows := [][]string{}
+	more := false
+	for _, r := range recs {
+		for i := 0; i < int(r.NumRows()); i++ {
+			if len(rows) == n {
+				more = true
+				break
+			}
+			row := make([]string, r.NumCols())
+			for c := range row {
+				row[c] = cellString(r.Column(c), i)
+			}
+			rows = append(rows, row)
+		}
+	}
+	widths := make([]int, len(header))
+	for i, h := range header {
+		widths[i] = utf8.RuneCountInString(h)
+	}
+	for _, row := range rows {
+		for i, v := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(v))
+		}
+	}
+	var b strings.Builder
+	sep := func() {
+		b.WriteByte('+')
+		for _, w := range widths {
+			b.WriteString(strings.Repeat("-", w+2))
+			b.WriteByte('+')
+		}
+		b.WriteByte('\n')
+	}
+	line := func(cells []string) {
+		b.WriteByte('|')
+		for i, c := range cells {
+			pad := widths[i] - utf8.RuneCountInString(c)
+			b.WriteByte(' ')
+			b.WriteString(strings.Repeat(" ", pad))
+			b.WriteString(c)
+			b.WriteString(" |")
+		}
+		b.WriteByte('\n')
+	}
+	sep()
+	line(header)
+	sep()
+	for _, r := range rows {
+		line(r)
+	}
+	sep()
+	if more {
+		fmt.Fprintf(&b, "only showing the first %d rows\n", n)
+	} else {
+		fmt.Fprintf(&b, "(%d rows)\n", len(rows))
+	}
+	return b.String()
+}
+
+func cellString(a arrow.Array, i int) string {
+	if a.IsNull(i) {
+		return "null"
+	}
+	if d, ok := a.(*array.Dictionary); ok {
+		return cellString(d.Dictionary(), d.GetValueIndex(i))
+	}
+	return a.ValueStr(i)
+}

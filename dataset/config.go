@@ -1,0 +1,90 @@
+package dataset
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	kmemory "github.com/kindling-data/kindling/memory"
+)
+
+// Defaults of Config. Each is what Spark or DataFusion uses unless a benchmark of ours
+// says otherwise.
+const (
+	// DefaultMaxPartitionBytes bounds the input bytes of one file-scan partition
+	// (spark.sql.files.maxPartitionBytes).
+	DefaultMaxPartitionBytes = 128 << 20
+	// DefaultBatchRows is the rows per record batch (DataFusion's batch_size is 8192).
+	DefaultBatchRows = 8192
+	// DefaultMaxTaskAttempts is the attempts of a task before the job fails
+	// (spark.task.maxFailures).
+	DefaultMaxTaskAttempts = 4
+)
+
+// Config configures a Session. The zero value is a working embedded engine: every field
+// left zero takes its default.
+type Config struct {
+	// MemoryLimit is the budget in bytes of the unified memory manager, shared by
+	// execution (hash tables, buffered batches) and storage (shuffle blocks, cache).
+	// Zero derives it from physical memory (60% of RAM less 300 MiB, as Spark does).
+	MemoryLimit int64
+	// StorageFraction is the share of MemoryLimit below which cached data is safe from
+	// eviction by execution (default 0.5).
+	StorageFraction float64
+	// Parallelism bounds the tasks that run at once (default GOMAXPROCS).
+	Parallelism int
+	// ShufflePartitions is the partition count of shuffles (group-by, distinct,
+	// repartition without a count). Default: 2 × Parallelism, at least 4: small enough
+	// that a laptop-sized job does not drown in tiny tasks, large enough to balance skew.
+	ShufflePartitions int
+	// MaxPartitionBytes bounds the input bytes of one file-scan partition (default 128 MiB).
+	MaxPartitionBytes int64
+	// BatchRows bounds the rows of the record batches sources produce (default 8192).
+	BatchRows int
+	// MaxTaskAttempts is how many times a failing task runs before its job fails
+	// (default 4).
+	MaxTaskAttempts int
+	// Allocator is where every Arrow buffer comes from (default: Go's allocator). Tests
+	// pass arrow's CheckedAllocator to prove that nothing leaks.
+	Allocator memory.Allocator
+}
+
+// EnsureDefaults fills the zero fields with their defaults.
+func (c *Config) EnsureDefaults() {
+	if c.Parallelism <= 0 {
+		c.Parallelism = runtime.GOMAXPROCS(0)
+	}
+	if c.ShufflePartitions <= 0 {
+		c.ShufflePartitions = max(4, 2*c.Parallelism)
+	}
+	if c.MaxPartitionBytes <= 0 {
+		c.MaxPartitionBytes = DefaultMaxPartitionBytes
+	}
+	if c.BatchRows <= 0 {
+		c.BatchRows = DefaultBatchRows
+	}
+	if c.MaxTaskAttempts <= 0 {
+		c.MaxTaskAttempts = DefaultMaxTaskAttempts
+	}
+	if c.Allocator == nil {
+		c.Allocator = memory.NewGoAllocator()
+	}
+}
+
+// Validate reports the first setting that cannot work.
+func (c *Config) Validate() error {
+	if c.MemoryLimit < 0 {
+		return fmt.Errorf("dataset: Config.MemoryLimit %d is negative", c.MemoryLimit)
+	}
+	if c.StorageFraction < 0 || c.StorageFraction >= 1 {
+		return fmt.Errorf("dataset: Config.StorageFraction %v must be in [0, 1)", c.StorageFraction)
+	}
+	return nil
+}
+
+func (c *Config) memoryConfig() kmemory.Config {
+	mc := kmemory.Config{Limit: c.MemoryLimit, StorageFraction: c.StorageFraction}
+	mc.EnsureDefaults()
+	return mc
+}

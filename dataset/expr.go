@@ -1,0 +1,192 @@
+package dataset
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kindling-data/kindling/plan"
+)
+
+// Expr is a column expression, built with Col, Lit and the functions of this package and
+// evaluated lazily, a whole record batch at a time. Expressions follow Spark SQL's
+// default (non-ANSI) semantics: NULL propagates, x/0 is NULL, a malformed string cast to
+// a number is NULL.
+type Expr struct {
+	e   plan.Expr
+	err error
+}
+
+// Col refers to the column called name.
+func Col(name string) Expr { return Expr{e: &plan.ColumnRef{Name: name}} }
+
+// Lit is a literal: nil, bool, int, int32, int64, float32, float64, string,
+// arrow.Date32, arrow.Timestamp (microseconds) or time.Time (a microsecond timestamp).
+// Other types make the action that uses the expression fail.
+func Lit(v any) Expr {
+	switch v := v.(type) {
+	case nil:
+		return Expr{e: &plan.Literal{Value: nil, Type: arrow.Null}}
+	case bool:
+		return Expr{e: &plan.Literal{Value: v, Type: arrow.FixedWidthTypes.Boolean}}
+	case int:
+		return Expr{e: &plan.Literal{Value: int64(v), Type: arrow.PrimitiveTypes.Int64}}
+	case int32:
+		return Expr{e: &plan.Literal{Value: int64(v), Type: arrow.PrimitiveTypes.Int64}}
+	case int64:
+		return Expr{e: &plan.Literal{Value: v, Type: arrow.PrimitiveTypes.Int64}}
+	case float32:
+		return Expr{e: &plan.Literal{Value: float64(v), Type: arrow.PrimitiveTypes.Float64}}
+	case float64:
+		return Expr{e: &plan.Literal{Value: v, Type: arrow.PrimitiveTypes.Float64}}
+	case string:
+		return Expr{e: &plan.Literal{Value: v, Type: arrow.BinaryTypes.String}}
+	case arrow.Date32:
+		return Expr{e: &plan.Literal{Value: v, Type: arrow.FixedWidthTypes.Date32}}
+	case arrow.Timestamp:
+		return Expr{e: &plan.Literal{Value: v, Type: arrow.FixedWidthTypes.Timestamp_us}}
+	case time.Time:
+		return Expr{e: &plan.Literal{Value: arrow.Timestamp(v.UnixMicro()), Type: arrow.FixedWidthTypes.Timestamp_us}}
+	}
+	return Expr{err: fmt.Errorf("dataset: Lit: unsupported literal type %T", v)}
+}
+
+// String renders the expression.
+func (x Expr) String() string {
+	if x.err != nil {
+		return "<invalid: " + x.err.Error() + ">"
+	}
+	return x.e.String()
+}
+
+func (x Expr) binary(op plan.BinaryOp, y Expr) Expr {
+	if err := firstErr(x, y); err != nil {
+		return Expr{err: err}
+	}
+	return Expr{e: &plan.Binary{Op: op, Left: x.e, Right: y.e}}
+}
+
+func (x Expr) unary(op plan.UnaryOp) Expr {
+	if x.err != nil {
+		return x
+	}
+	return Expr{e: &plan.Unary{Op: op, Child: x.e}}
+}
+
+func firstErr(xs ...Expr) error {
+	for _, x := range xs {
+		if x.err != nil {
+			return x.err
+		}
+	}
+	return nil
+}
+
+// Add is x + y.
+func (x Expr) Add(y Expr) Expr { return x.binary(plan.OpAdd, y) }
+
+// Sub is x - y.
+func (x Expr) Sub(y Expr) Expr { return x.binary(plan.OpSub, y) }
+
+// Mul is x * y.
+func (x Expr) Mul(y Expr) Expr { return x.binary(plan.OpMul, y) }
+
+// Div is x / y as float64; division by zero gives NULL.
+func (x Expr) Div(y Expr) Expr { return x.binary(plan.OpDiv, y) }
+
+// Mod is the remainder of x / y; modulo zero gives NULL.
+func (x Expr) Mod(y Expr) Expr { return x.binary(plan.OpMod, y) }
+
+// Eq is x = y.
+func (x Expr) Eq(y Expr) Expr { return x.binary(plan.OpEq, y) }
+
+// NotEq is x != y.
+func (x Expr) NotEq(y Expr) Expr { return x.binary(plan.OpNotEq, y) }
+
+// Lt is x < y.
+func (x Expr) Lt(y Expr) Expr { return x.binary(plan.OpLt, y) }
+
+// Le is x <= y.
+func (x Expr) Le(y Expr) Expr { return x.binary(plan.OpLtEq, y) }
+
+// Gt is x > y.
+func (x Expr) Gt(y Expr) Expr { return x.binary(plan.OpGt, y) }
+
+// Ge is x >= y.
+func (x Expr) Ge(y Expr) Expr { return x.binary(plan.OpGtEq, y) }
+
+// And is x AND y, with three-valued logic (false AND NULL is false).
+func (x Expr) And(y Expr) Expr { return x.binary(plan.OpAnd, y) }
+
+// Or is x OR y, with three-valued logic (true OR NULL is true).
+func (x Expr) Or(y Expr) Expr { return x.binary(plan.OpOr, y) }
+
+// Not is NOT x.
+func (x Expr) Not() Expr { return x.unary(plan.OpNot) }
+
+// Neg is -x.
+func (x Expr) Neg() Expr { return x.unary(plan.OpNeg) }
+
+// IsNull is true where x is NULL.
+func (x Expr) IsNull() Expr { return x.unary(plan.OpIsNull) }
+
+// IsNotNull is true where x is not NULL.
+func (x Expr) IsNotNull() Expr { return x.unary(plan.OpIsNotNull) }
+
+// Cast converts x to type t; values that cannot be converted become NULL.
+func (x Expr) Cast(t arrow.DataType) Expr {
+	if x.err != nil {
+		return x
+	}
+	return Expr{e: &plan.Cast{Child: x.e, To: t}}
+}
+
+// As names the expression's output column.
+func (x Expr) As(name string) Expr {
+	if x.err != nil {
+		return x
+	}
+	if a, ok := x.e.(*plan.Alias); ok {
+		return Expr{e: &plan.Alias{Child: a.Child, Name: name}}
+	}
+	return Expr{e: &plan.Alias{Child: x.e, Name: name}}
+}
+
+func call(name string, args ...Expr) Expr {
+	if err := firstErr(args...); err != nil {
+		return Expr{err: err}
+	}
+	es := make([]plan.Expr, len(args))
+	for i, a := range args {
+		es[i] = a.e
+	}
+	return Expr{e: &plan.Call{Func: name, Args: es}}
+}
+
+// Coalesce is the first non-NULL of its arguments, row by row.
+func Coalesce(xs ...Expr) Expr { return call("coalesce", xs...) }
+
+// Length is the number of characters of a string.
+func Length(x Expr) Expr { return call("length", x) }
+
+// Lower lower-cases a string.
+func Lower(x Expr) Expr { return call("lower", x) }
+
+// Upper upper-cases a string.
+func Upper(x Expr) Expr { return call("upper", x) }
+
+// Substring is length characters of x from 1-based position start (a negative start
+// counts from the end), as in Spark's substring.
+func Substring(x Expr, start, length int) Expr {
+	return call("substring", x, Lit(start), Lit(length))
+}
+
+// Contains is true where string x contains sub.
+func Contains(x Expr, sub string) Expr { return call("contains", x, Lit(sub)) }
+
+// StartsWith is true where string x starts with prefix.
+func StartsWith(x Expr, prefix string) Expr { return call("starts_with", x, Lit(prefix)) }
+
+// EndsWith is true where string x ends with suffix.
+func EndsWith(x Expr, suffix string) Expr { return call("ends_with", x, Lit(suffix)) }

@@ -1,0 +1,120 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/kindling-data/kindling/exec"
+	kmemory "github.com/kindling-data/kindling/memory"
+	"github.com/kindling-data/kindling/plan"
+	"github.com/kindling-data/kindling/storage"
+)
+
+// Session is an embedded kindling engine: a memory budget, a worker pool and a block
+// store, shared by the jobs that the actions of its datasets run. It needs no server.
+// A Session is safe for concurrent use; Close it when done.
+type Session struct {
+	cfg   Config
+	mem   *kmemory.Manager
+	store *storage.MemoryStore
+	env   *exec.Env
+
+	mu     sync.Mutex
+	jobs   []*JobMetrics
+	owned  []interface{ Release() } // in-memory sources whose batches the session retains
+	closed bool
+}
+
+// JobMetrics are the counters of one job: per stage and task, rows and bytes in and out,
+// batches, durations and shuffle bytes.
+type JobMetrics = exec.JobMetrics
+
+// StageMetrics are the counters of one stage of a job.
+type StageMetrics = exec.StageMetrics
+
+// TaskMetrics are the counters of one task.
+type TaskMetrics = exec.TaskMetrics
+
+// NewSession starts an embedded engine. Zero fields of cfg take their defaults.
+func NewSession(cfg Config) (*Session, error) {
+	cfg.EnsureDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	mc := cfg.memoryConfig()
+	if err := mc.Validate(); err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	mem := kmemory.NewManager(mc)
+	store := storage.NewMemoryStore(mem)
+	s := &Session{cfg: cfg, mem: mem, store: store}
+	s.env = exec.NewEnv(cfg.Allocator, mem, store, cfg.Parallelism, cfg.MaxTaskAttempts)
+	return s, nil
+}
+
+// Config returns the session's configuration with defaults filled in.
+func (s *Session) Config() Config { return s.cfg }
+
+// Close frees the session's memory and blocks. Datasets of a closed session fail their
+// actions.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	for _, o := range s.owned {
+		o.Release()
+	}
+	s.owned = nil
+	return errors.Join(s.env.Close(), s.store.Close(), s.mem.Close())
+}
+
+// LastJob returns the metrics of the most recent job that finished, or nil.
+func (s *Session) LastJob() *JobMetrics {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.jobs) == 0 {
+		return nil
+	}
+	return s.jobs[len(s.jobs)-1]
+}
+
+// Jobs returns the metrics of every job the session ran, oldest first.
+func (s *Session) Jobs() []*JobMetrics {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*JobMetrics(nil), s.jobs...)
+}
+
+// MemoryStats reports the memory manager's current and peak usage.
+func (s *Session) MemoryStats() kmemory.Stats { return s.mem.Stats() }
+
+func (s *Session) recordJob(m *JobMetrics) {
+	if m == nil {
+		return
+	}
+	s.mu.Lock()
+	s.jobs = append(s.jobs, m)
+	s.mu.Unlock()
+}
+
+func (s *Session) physicalConfig() plan.PhysicalConfig {
+	return plan.PhysicalConfig{
+		ShufflePartitions: s.cfg.ShufflePartitions,
+		MaxPartitionBytes: s.cfg.MaxPartitionBytes,
+		MinPartitions:     s.cfg.Parallelism,
+		BatchRows:         s.cfg.BatchRows,
+	}
+}
+
+func (s *Session) checkOpen() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("dataset: the session is closed")
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/kindling-data/kindling/datasource"
+	"github.com/kindling-data/kindling/exec"
+	"github.com/kindling-data/kindling/plan"
+)
+
+// CSVOptions configure ReadCSVWith: header, delimiter, null values, a given or inferred
+// schema, dictionary-encoded (categorical) string columns and the handling of malformed
+// rows. The zero value reads comma-separated files with a header, empty fields as NULL,
+// types inferred from the first 1000 rows, failing fast on a bad row.
+type CSVOptions = datasource.CSVOptions
+
+// ParseMode says what a CSV reader does with a malformed value or row.
+type ParseMode = datasource.ParseMode
+
+// The CSV parse modes, as in Spark's CSV reader.
+const (
+	// FailFast stops at the first malformed row with an error naming file, line and column.
+	FailFast = datasource.FailFast
+	// Permissive reads malformed values as NULL.
+	Permissive = datasource.Permissive
+	// DropMalformed drops malformed rows.
+	DropMalformed = datasource.DropMalformed
+)
+
+func (s *Session) scan(op string, src plan.Source) *Dataset {
+	return &Dataset{s: s, node: &plan.Scan{Meta: plan.Meta{CallSite: callSite(op)}, Source: src}}
+}
+
+// ReadCSV reads CSV files with the default options. Each path may be a file, a
+// directory (its files) or a glob; all files form one dataset and must share a header.
+// Nothing is read until an action runs.
+func (s *Session) ReadCSV(paths ...string) *Dataset {
+	return s.ReadCSVWith(CSVOptions{}, paths...)
+}
+
+// ReadCSVWith reads CSV files with the given options. Large files are split into
+// partitions of at most Config.MaxPartitionBytes at line boundaries (unless
+// opts.MultiLine).
+func (s *Session) ReadCSVWith(opts CSVOptions, paths ...string) *Dataset {
+	if len(paths) == 0 {
+		return &Dataset{s: s, err: errors.New("dataset: ReadCSV: no path given")}
+	}
+	if opts.BatchRows == 0 {
+		opts.BatchRows = s.cfg.BatchRows
+	}
+	return s.scan("readCSV", exec.NewCSVSource(paths, opts))
+}
+
+// ReadParquet reads Parquet files (files, directories or globs), one partition per group
+// of row groups of at most Config.MaxPartitionBytes. Filters on columns are pushed into
+// the scan to skip row groups by their statistics.
+func (s *Session) ReadParquet(paths ...string) *Dataset {
+	if len(paths) == 0 {
+		return &Dataset{s: s, err: errors.New("dataset: ReadParquet: no path given")}
+	}
+	return s.scan("readParquet", exec.NewParquetSource(paths))
+}
+
+// ReadIPC reads Arrow IPC files (the Arrow file format).
+func (s *Session) ReadIPC(paths ...string) *Dataset {
+	if len(paths) == 0 {
+		return &Dataset{s: s, err: errors.New("dataset: ReadIPC: no path given")}
+	}
+	return s.scan("readIPC", exec.NewIPCSource(paths))
+}
+
+// FromRecords makes a dataset of in-memory record batches, one partition per batch. The
+// dataset retains the batches (the caller may release its own references) until the
+// session closes. All batches must have the same schema.
+func (s *Session) FromRecords(recs ...arrow.RecordBatch) *Dataset {
+	if len(recs) == 0 {
+		return &Dataset{s: s, err: errors.New("dataset: FromRecords: no record batch given (use FromPartitions with a schema for an empty dataset)")}
+	}
+	parts := make([][]arrow.RecordBatch, len(recs))
+	for i, r := range recs {
+		parts[i] = []arrow.RecordBatch{r}
+	}
+	return s.FromPartitions(recs[0].Schema(), parts...)
+}
+
+// FromPartitions makes a dataset of in-memory partitions, each a list of record batches
+// (possibly none) of the given schema. The dataset retains the batches until the session
+// closes.
+func (s *Session) FromPartitions(schema *arrow.Schema, partitions ...[]arrow.RecordBatch) *Dataset {
+	for i, p := range partitions {
+		for j, r := range p {
+			if !r.Schema().Equal(schema) {
+				return &Dataset{s: s, err: fmt.Errorf("dataset: FromPartitions: partition %d batch %d has schema %s, want %s", i, j, oneLine(r.Schema()), oneLine(schema))}
+			}
+		}
+	}
+	src := exec.NewRecordsSource("memory", schema, partitions)
+	s.own(src)
+	return s.scan("fromRecords", src)
+}
+
+// FromReader makes a dataset of the batches of rdr. A reader can be read only once, so
+// the first action reads it whole into memory (retained until the session closes) and
+// later actions reuse those batches.
+func (s *Session) FromReader(rdr array.RecordReader) *Dataset {
+	src := exec.NewReaderSource("reader", rdr)
+	s.own(src)
+	return s.scan("fromReader", src)
+}
+
+func (s *Session) own(src plan.Source) {
+	if r, ok := src.(interface{ Release() }); ok {
+		s.mu.Lock()
+		s.owned = append(s.owned, r)
+		s.mu.Unlock()
+	}
+}
+
+func oneLine(s *arrow.Schema) string {
+	parts := make([]string, s.NumFields())
+	for i, f := range s.Fields() {
+		parts[i] = f.Name + ": " + f.Type.String()
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}

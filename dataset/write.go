@@ -1,0 +1,154 @@
+package dataset
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/datasource"
+	"github.com/kindling-data/kindling/exec"
+)
+
+// WriteOption adjusts WriteParquet and WriteCSV.
+type WriteOption func(*writeOptions)
+
+type writeOptions struct {
+	overwrite bool
+	csv       datasource.CSVWriteOptions
+}
+
+// Overwrite replaces an existing output directory (atomically, once the job succeeded).
+// Without it, writing to an existing directory is an error.
+func Overwrite() WriteOption { return func(o *writeOptions) { o.overwrite = true } }
+
+// CSVDelimiter sets the field separator WriteCSV uses (default ',').
+func CSVDelimiter(r rune) WriteOption { return func(o *writeOptions) { o.csv.Delimiter = r } }
+
+// CSVNullValue sets the text WriteCSV writes for NULL (default empty).
+func CSVNullValue(s string) WriteOption { return func(o *writeOptions) { o.csv.NullValue = s } }
+
+// WriteParquet runs the job and writes the result as a directory of Parquet part files
+// (zstd-compressed), one per non-empty partition. The directory appears only when the
+// whole job succeeded: a failed or cancelled job leaves no partial output.
+func (d *Dataset) WriteParquet(ctx context.Context, dir string, opts ...WriteOption) error {
+	return d.write(ctx, "writeParquet", dir, "parquet", opts)
+}
+
+// WriteCSV runs the job and writes the result as a directory of CSV part files with a
+// header line, committed atomically like WriteParquet.
+func (d *Dataset) WriteCSV(ctx context.Context, dir string, opts ...WriteOption) error {
+	return d.write(ctx, "writeCSV", dir, "csv", opts)
+}
+
+func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []WriteOption) error {
+	o := writeOptions{csv: datasource.CSVWriteOptions{Header: true}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	schema, err := d.Schema()
+	if err != nil {
+		return err
+	}
+	c, err := datasource.NewDirectoryCommitter(dir, o.overwrite)
+	if err != nil {
+		return fmt.Errorf("dataset: %s: %w", action, err)
+	}
+	sink := &fileSink{committer: c, format: format, schema: schema, csv: o.csv}
+	if _, err := d.run(ctx, action, sink); err != nil {
+		return errors.Join(err, c.AbortJob())
+	}
+	if sink.files.Load() == 0 {
+		// An empty result still gets one file, so that readers see the schema.
+		t, err := sink.NewTask(0, 1, memory.DefaultAllocator)
+		if err == nil {
+			ft := t.(*fileTask)
+			err = ft.open()
+			if err == nil {
+				err = ft.Commit()
+			}
+		}
+		if err != nil {
+			return errors.Join(fmt.Errorf("dataset: %s: %w", action, err), c.AbortJob())
+		}
+	}
+	if err := c.CommitJob(); err != nil {
+		return errors.Join(fmt.Errorf("dataset: %s: %w", action, err), c.AbortJob())
+	}
+	return nil
+}
+
+// batchWriter is what the Parquet and CSV file writers have in common.
+type batchWriter interface {
+	Write(rec arrow.RecordBatch) error
+	Close() error
+}
+
+type fileSink struct {
+	committer *datasource.DirectoryCommitter
+	format    string
+	schema    *arrow.Schema
+	csv       datasource.CSVWriteOptions
+	files     atomic.Int64 // part files written
+}
+
+type fileTask struct {
+	sink *fileSink
+	path string
+	mem  memory.Allocator
+	w    batchWriter
+}
+
+func (f *fileSink) NewTask(partition, attempt int, mem memory.Allocator) (exec.TaskSink, error) {
+	return &fileTask{sink: f, path: f.committer.TaskPath(partition, f.format), mem: mem}, nil
+}
+
+func (t *fileTask) open() error {
+	var err error
+	switch t.sink.format {
+	case "parquet":
+		t.w, err = datasource.NewParquetFileWriter(t.path, t.sink.schema, t.mem)
+	default:
+		t.w, err = datasource.NewCSVFileWriter(t.path, t.sink.schema, t.sink.csv)
+	}
+	return err
+}
+
+// Consume writes the batch, opening the part file at the first batch with rows so that
+// empty partitions leave no file.
+func (t *fileTask) Consume(ctx context.Context, rec arrow.RecordBatch) error {
+	defer rec.Release()
+	if rec.NumRows() == 0 {
+		return nil
+	}
+	if t.w == nil {
+		if err := t.open(); err != nil {
+			return err
+		}
+	}
+	return t.w.Write(rec)
+}
+
+func (t *fileTask) Commit() error {
+	if t.w == nil {
+		return nil
+	}
+	err := t.w.Close()
+	t.w = nil
+	if err == nil {
+		t.sink.files.Add(1)
+	}
+	return err
+}
+
+func (t *fileTask) Abort() {
+	if t.w != nil {
+		t.w.Close()
+		t.w = nil
+	}
+	os.Remove(t.path)
+}

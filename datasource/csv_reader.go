@@ -1,0 +1,467 @@
+package datasource
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// CSVReader reads one split of a CSV file into record batches of typed columns.
+type CSVReader struct {
+	ctx       context.Context
+	split     FileSplit
+	opts      CSVOptions
+	nulls     []string
+	schema    *arrow.Schema // output schema (projected)
+	nfields   int           // fields per row in the file
+	f         *os.File
+	cr        *csv.Reader
+	dataStart int64 // file offset where the csv reader starts (a line start)
+	lineBase  int64 // newlines before dataStart; -1 until needed
+	cols      []*csvColumn
+	batchRows int
+	malformed int64
+	err       error // sticky error (io.EOF at the end)
+}
+
+type colKind uint8
+
+const (
+	kInt64 colKind = iota
+	kInt32
+	kFloat64
+	kFloat32
+	kBool
+	kString
+	kDate32
+	kTimestamp
+	kDict
+)
+
+// csvColumn parses one projected column. The current row's value is parsed into the
+// scratch fields first and appended only once the whole row is known to be good, so that
+// DropMalformed never has to undo appends.
+type csvColumn struct {
+	field int // 0-based position in the file's rows
+	name  string
+	kind  colKind
+	unit  arrow.TimeUnit
+	bld   array.Builder
+
+	null bool
+	bad  bool
+	iv   int64
+	fv   float64
+	bv   bool
+	sv   string
+}
+
+func newCSVColumn(field int, f arrow.Field, mem memory.Allocator) (*csvColumn, error) {
+	c := &csvColumn{field: field, name: f.Name}
+	switch t := f.Type.(type) {
+	case *arrow.Int64Type:
+		c.kind = kInt64
+	case *arrow.Int32Type:
+		c.kind = kInt32
+	case *arrow.Float64Type:
+		c.kind = kFloat64
+	case *arrow.Float32Type:
+		c.kind = kFloat32
+	case *arrow.BooleanType:
+		c.kind = kBool
+	case *arrow.StringType:
+		c.kind = kString
+	case *arrow.Date32Type:
+		c.kind = kDate32
+	case *arrow.TimestampType:
+		c.kind, c.unit = kTimestamp, t.Unit
+	case *arrow.DictionaryType:
+		if t.IndexType.ID() != arrow.INT32 || t.ValueType.ID() != arrow.STRING {
+			return nil, fmt.Errorf("datasource: column %q: unsupported CSV type %s (want dictionary<int32, utf8>)", f.Name, f.Type)
+		}
+		c.kind = kDict
+	default:
+		return nil, fmt.Errorf("datasource: column %q: unsupported CSV type %s", f.Name, f.Type)
+	}
+	c.bld = array.NewBuilder(mem, f.Type)
+	return c, nil
+}
+
+// parse fills the scratch value from s and reports whether s is valid.
+func (c *csvColumn) parse(s string) bool {
+	var err error
+	ok := true
+	switch c.kind {
+	case kInt64:
+		c.iv, err = strconv.ParseInt(s, 10, 64)
+	case kInt32:
+		c.iv, err = strconv.ParseInt(s, 10, 32)
+	case kFloat64:
+		c.fv, err = strconv.ParseFloat(s, 64)
+	case kFloat32:
+		c.fv, err = strconv.ParseFloat(s, 32)
+	case kBool:
+		c.bv, ok = parseBoolText(s)
+	case kString, kDict:
+		c.sv = s
+	case kDate32:
+		var d arrow.Date32
+		d, ok = parseDate(s)
+		c.iv = int64(d)
+	case kTimestamp:
+		var ts arrow.Timestamp
+		ts, ok = parseTimestamp(s, c.unit)
+		c.iv = int64(ts)
+	}
+	return ok && err == nil
+}
+
+func (c *csvColumn) appendScratch() {
+	if c.null {
+		c.bld.AppendNull()
+		return
+	}
+	switch c.kind {
+	case kInt64:
+		c.bld.(*array.Int64Builder).Append(c.iv)
+	case kInt32:
+		c.bld.(*array.Int32Builder).Append(int32(c.iv))
+	case kFloat64:
+		c.bld.(*array.Float64Builder).Append(c.fv)
+	case kFloat32:
+		c.bld.(*array.Float32Builder).Append(float32(c.fv))
+	case kBool:
+		c.bld.(*array.BooleanBuilder).Append(c.bv)
+	case kString:
+		c.bld.(*array.StringBuilder).Append(c.sv)
+	case kDict:
+		// AppendString cannot fail for a utf8 dictionary.
+		_ = c.bld.(*array.BinaryDictionaryBuilder).AppendString(c.sv)
+	case kDate32:
+		c.bld.(*array.Date32Builder).Append(arrow.Date32(c.iv))
+	case kTimestamp:
+		c.bld.(*array.TimestampBuilder).Append(arrow.Timestamp(c.iv))
+	}
+}
+
+func (c *csvColumn) typeName() string {
+	switch c.kind {
+	case kDict:
+		return "string"
+	case kTimestamp:
+		return "timestamp"
+	}
+	return c.bld.Type().String()
+}
+
+// OpenCSV opens a split of a CSV file for reading with the given file schema (as
+// InferCSVSchema returns it). columns selects and orders the schema's columns to produce;
+// nil means all, an empty non-nil slice means none (batches then carry only row counts).
+// The split is read as PlanCSVSplits describes; the header line, if any, is skipped in the
+// split that starts at offset 0. Every buffer is allocated with mem.
+func OpenCSV(ctx context.Context, split FileSplit, schema *arrow.Schema, opts CSVOptions, columns []int, mem memory.Allocator) (*CSVReader, error) {
+	if schema == nil {
+		return nil, errors.New("datasource: OpenCSV needs a schema")
+	}
+	if opts.MultiLine && (split.Start != 0 || split.End < split.FileSize) {
+		return nil, fmt.Errorf("datasource: %s: a MultiLine CSV file must be read whole, not as split %s", split.Path, split)
+	}
+	if columns == nil {
+		columns = make([]int, schema.NumFields())
+		for i := range columns {
+			columns[i] = i
+		}
+	}
+	r := &CSVReader{
+		ctx: ctx, split: split, opts: opts, nulls: opts.nullValues(),
+		nfields: schema.NumFields(), lineBase: -1, batchRows: opts.batchRows(),
+	}
+	fields := make([]arrow.Field, len(columns))
+	for i, ci := range columns {
+		if ci < 0 || ci >= schema.NumFields() {
+			return nil, fmt.Errorf("datasource: %s: column index %d out of range (%d columns)", split.Path, ci, schema.NumFields())
+		}
+		fields[i] = schema.Field(ci)
+		c, err := newCSVColumn(ci, fields[i], mem)
+		if err != nil {
+			r.releaseBuilders()
+			return nil, err
+		}
+		r.cols = append(r.cols, c)
+	}
+	md := schema.Metadata()
+	r.schema = arrow.NewSchema(fields, &md)
+
+	f, err := os.Open(split.Path)
+	if err != nil {
+		r.releaseBuilders()
+		return nil, fmt.Errorf("datasource: %w", err)
+	}
+	r.f = f
+	if err := r.position(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// position finds the first line the split owns and sets up the csv reader on the bytes
+// from there to the end of the last line it owns.
+func (r *CSVReader) position() error {
+	s := r.split
+	if s.End <= s.Start {
+		r.err = io.EOF
+		return nil
+	}
+	start := s.Start
+	br := bufio.NewReaderSize(io.NewSectionReader(r.f, 0, 1<<62), 64<<10)
+	if start > 0 {
+		// Skip through the first newline at or after start-1: the line it ends began in
+		// an earlier split (or ends exactly at start-1, so the next line is ours).
+		br = bufio.NewReaderSize(io.NewSectionReader(r.f, start-1, 1<<62), 64<<10)
+		pos := start - 1
+		for {
+			chunk, err := br.ReadSlice('\n')
+			pos += int64(len(chunk))
+			if err == nil {
+				break
+			}
+			if errors.Is(err, bufio.ErrBufferFull) {
+				continue
+			}
+			if errors.Is(err, io.EOF) {
+				r.err = io.EOF
+				return nil
+			}
+			return fmt.Errorf("datasource: %s: %w", s.Path, err)
+		}
+		if pos >= s.End {
+			r.err = io.EOF
+			return nil
+		}
+		start = pos
+	}
+	r.dataStart = start
+	var in io.Reader = &splitReader{r: br, pos: start, stopAt: s.End - 1}
+	if start == 0 {
+		in = skipBOM(in)
+	}
+	r.cr = r.opts.newCSVReader(in)
+	if start == 0 && !r.opts.NoHeader {
+		if _, err := r.cr.Read(); err != nil {
+			if errors.Is(err, io.EOF) {
+				r.err = io.EOF
+				return nil
+			}
+			return r.syntaxError(err)
+		}
+	}
+	return nil
+}
+
+// splitReader yields bytes up to and including the first '\n' at or after offset stopAt.
+type splitReader struct {
+	r      io.Reader
+	pos    int64
+	stopAt int64
+	done   bool
+}
+
+func (s *splitReader) Read(p []byte) (int, error) {
+	if s.done {
+		return 0, io.EOF
+	}
+	n, err := s.r.Read(p)
+	if n > 0 {
+		if from := max(0, s.stopAt-s.pos); from < int64(n) {
+			if i := bytes.IndexByte(p[from:n], '\n'); i >= 0 {
+				n = int(from) + i + 1
+				s.done = true
+				err = nil
+			}
+		}
+		s.pos += int64(n)
+	}
+	return n, err
+}
+
+// Schema is the schema of the batches the reader returns (the projected columns).
+func (r *CSVReader) Schema() *arrow.Schema { return r.schema }
+
+// Malformed counts the rows that were malformed: set to NULL in Permissive mode, dropped in
+// DropMalformed mode.
+func (r *CSVReader) Malformed() int64 { return r.malformed }
+
+// Next returns the next batch of at most BatchRows rows, or (nil, io.EOF) at the end. The
+// caller owns the batch. After an error, Next keeps returning it.
+func (r *CSVReader) Next() (arrow.RecordBatch, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if err := r.ctx.Err(); err != nil {
+		r.err = err
+		return nil, err
+	}
+	for _, c := range r.cols {
+		c.bld.Reserve(r.batchRows)
+	}
+	rows := 0
+	for rows < r.batchRows {
+		rec, err := r.cr.Read()
+		if errors.Is(err, io.EOF) {
+			r.err = io.EOF
+			break
+		}
+		if err != nil {
+			if r.opts.Mode != FailFast {
+				r.malformed++
+				continue
+			}
+			r.err = r.syntaxError(err)
+			return nil, r.err
+		}
+		ok, err := r.parseRow(rec)
+		if err != nil {
+			r.err = err
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		for _, c := range r.cols {
+			c.appendScratch()
+		}
+		rows++
+	}
+	if rows == 0 {
+		return nil, r.err
+	}
+	arrs := make([]arrow.Array, len(r.cols))
+	for i, c := range r.cols {
+		arrs[i] = c.bld.NewArray()
+		if c.kind == kDict {
+			// Each batch gets a dictionary of only the values it uses.
+			c.bld.(*array.BinaryDictionaryBuilder).ResetFull()
+		}
+	}
+	batch := array.NewRecordBatch(r.schema, arrs, int64(rows))
+	for _, a := range arrs {
+		a.Release()
+	}
+	return batch, nil
+}
+
+// parseRow parses rec into the columns' scratch values. It reports whether the row is to
+// be appended; the error is set only in FailFast mode.
+func (r *CSVReader) parseRow(rec []string) (bool, error) {
+	bad := false
+	if len(rec) != r.nfields {
+		switch r.opts.Mode {
+		case FailFast:
+			return false, fmt.Errorf("datasource: %s:%d: expected %d fields, found %d", r.split.Path, r.trueLine(0), r.nfields, len(rec))
+		case DropMalformed:
+			r.malformed++
+			return false, nil
+		}
+		bad = true
+	}
+	for _, c := range r.cols {
+		c.bad = false
+		if c.field >= len(rec) {
+			c.null = true
+			continue
+		}
+		s := rec[c.field]
+		if isNull(r.nulls, s) {
+			c.null = true
+			continue
+		}
+		c.null = false
+		if !c.parse(s) {
+			switch r.opts.Mode {
+			case FailFast:
+				return false, fmt.Errorf("datasource: %s:%d: column %q (%d): cannot parse %q as %s",
+					r.split.Path, r.trueLine(c.field), c.name, c.field+1, s, c.typeName())
+			case DropMalformed:
+				r.malformed++
+				return false, nil
+			}
+			c.null = true
+			bad = true
+		}
+	}
+	if bad {
+		r.malformed++
+	}
+	return true, nil
+}
+
+// trueLine is the file's line number of field of the record just read. Counting the
+// newlines before the split's start happens only here, on the error path.
+func (r *CSVReader) trueLine(field int) int64 {
+	line, _ := r.cr.FieldPos(field)
+	return r.lineOffset() + int64(line)
+}
+
+func (r *CSVReader) lineOffset() int64 {
+	if r.lineBase >= 0 {
+		return r.lineBase
+	}
+	r.lineBase = 0
+	if r.dataStart == 0 {
+		return 0
+	}
+	sr := io.NewSectionReader(r.f, 0, r.dataStart)
+	buf := make([]byte, 64<<10)
+	var n int64
+	for {
+		k, err := sr.Read(buf)
+		n += int64(bytes.Count(buf[:k], []byte{'\n'}))
+		if err != nil {
+			break
+		}
+	}
+	r.lineBase = n
+	return n
+}
+
+func (r *CSVReader) syntaxError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("datasource: %s:%d:%d: %w", r.split.Path, r.lineOffset()+int64(pe.Line), pe.Column, pe.Err)
+	}
+	return fmt.Errorf("datasource: %s: %w", r.split.Path, err)
+}
+
+func (r *CSVReader) releaseBuilders() {
+	for _, c := range r.cols {
+		c.bld.Release()
+	}
+	r.cols = nil
+}
+
+// Close releases the reader's builders and closes the file. It is idempotent.
+func (r *CSVReader) Close() error {
+	r.releaseBuilders()
+	if r.err == nil {
+		r.err = errors.New("datasource: CSV reader is closed")
+	}
+	if r.f != nil {
+		err := r.f.Close()
+		r.f = nil
+		if err != nil {
+			return fmt.Errorf("datasource: %w", err)
+		}
+	}
+	return nil
+}

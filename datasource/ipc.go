@@ -1,0 +1,171 @@
+package datasource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("datasource: %w", err)
+	}
+	rdr, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("datasource: %s: %w", path, err)
+	}
+	return f, rdr, nil
+}
+
+// IPCSchema returns the schema of an Arrow IPC file.
+func IPCSchema(path string) (*arrow.Schema, error) {
+	f, rdr, err := openIPC(path, memory.DefaultAllocator)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	defer rdr.Close()
+	return rdr.Schema(), nil
+}
+
+// PlanIPCSplits cuts each Arrow IPC file into runs of consecutive record batches. A file
+// of S bytes and B batches gets min(B, ceil(S / MaxSplitBytes)) splits of about equal
+// batch counts (batch sizes are not in the footer, so bytes are estimated pro rata).
+// A file with no batches gets no split.
+func PlanIPCSplits(files []string, maxPartitionBytes int64, minPartitions int) ([]FileSplit, error) {
+	sizes, total, err := fileSizes(files)
+	if err != nil {
+		return nil, err
+	}
+	maxSplit := MaxSplitBytes(total, maxPartitionBytes, minPartitions)
+	var out []FileSplit
+	for i, path := range files {
+		f, rdr, err := openIPC(path, memory.DefaultAllocator)
+		if err != nil {
+			return nil, err
+		}
+		nb := rdr.NumRecords()
+		rdr.Close()
+		f.Close()
+		if nb == 0 {
+			continue
+		}
+		pieces := int((sizes[i] + maxSplit - 1) / maxSplit)
+		pieces = max(1, min(pieces, nb))
+		for k := range pieces {
+			first, last := k*nb/pieces, (k+1)*nb/pieces
+			out = append(out, FileSplit{
+				Path: path, FileSize: sizes[i], FirstBatch: first, NumBatches: last - first,
+				Start: sizes[i] * int64(first) / int64(nb), End: sizes[i] * int64(last) / int64(nb),
+			})
+		}
+	}
+	return out, nil
+}
+
+// IPCReader reads a run of record batches of an Arrow IPC file.
+type IPCReader struct {
+	ctx    context.Context
+	f      *os.File
+	rdr    *ipc.FileReader
+	schema *arrow.Schema
+	cols   []int
+	next   int
+	end    int
+	err    error
+}
+
+// OpenIPC opens a split of an Arrow IPC file, projecting columns (indices of the file's
+// fields; nil: all). A split with NumBatches 0 reads the whole file. Buffers are allocated
+// with mem.
+func OpenIPC(ctx context.Context, split FileSplit, columns []int, mem memory.Allocator) (*IPCReader, error) {
+	f, rdr, err := openIPC(split.Path, mem)
+	if err != nil {
+		return nil, err
+	}
+	r := &IPCReader{ctx: ctx, f: f, rdr: rdr, next: split.FirstBatch, end: split.FirstBatch + split.NumBatches}
+	if split.NumBatches == 0 {
+		r.next, r.end = 0, rdr.NumRecords()
+	}
+	if r.next < 0 || r.end > rdr.NumRecords() {
+		r.Close()
+		return nil, fmt.Errorf("datasource: %s: batches [%d, %d) out of range (%d batches)", split.Path, r.next, r.end, rdr.NumRecords())
+	}
+	full := rdr.Schema()
+	r.schema = full
+	if columns != nil {
+		fields := make([]arrow.Field, len(columns))
+		for i, c := range columns {
+			if c < 0 || c >= full.NumFields() {
+				r.Close()
+				return nil, fmt.Errorf("datasource: %s: column index %d out of range (%d columns)", split.Path, c, full.NumFields())
+			}
+			fields[i] = full.Field(c)
+		}
+		md := full.Metadata()
+		r.schema = arrow.NewSchema(fields, &md)
+		r.cols = columns
+	}
+	return r, nil
+}
+
+// Schema is the schema of the batches the reader returns.
+func (r *IPCReader) Schema() *arrow.Schema { return r.schema }
+
+// Next returns the next batch or (nil, io.EOF); the caller owns the batch.
+func (r *IPCReader) Next() (arrow.RecordBatch, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if err := r.ctx.Err(); err != nil {
+		r.err = err
+		return nil, err
+	}
+	if r.next >= r.end {
+		r.err = io.EOF
+		return nil, io.EOF
+	}
+	rec, err := r.rdr.RecordBatchAt(r.next)
+	if err != nil {
+		r.err = fmt.Errorf("datasource: %s: batch %d: %w", r.f.Name(), r.next, err)
+		return nil, r.err
+	}
+	r.next++
+	if r.cols == nil {
+		return rec, nil
+	}
+	defer rec.Release()
+	arrs := make([]arrow.Array, len(r.cols))
+	for i, c := range r.cols {
+		arrs[i] = rec.Column(c)
+	}
+	return array.NewRecordBatch(r.schema, arrs, rec.NumRows()), nil
+}
+
+// Close closes the file. It is idempotent.
+func (r *IPCReader) Close() error {
+	if r.err == nil {
+		r.err = errors.New("datasource: IPC reader is closed")
+	}
+	if r.rdr != nil {
+		r.rdr.Close()
+		r.rdr = nil
+	}
+	if r.f != nil {
+		err := r.f.Close()
+		r.f = nil
+		if err != nil {
+			return fmt.Errorf("datasource: %w", err)
+		}
+	}
+	return nil
+}

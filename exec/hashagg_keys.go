@@ -1,0 +1,536 @@
+package exec
+
+import (
+	"fmt"
+	"math"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Group-key tables. Each key aggColumn has a table that gives every distinct value (NULL
+// included, as one value) a dense int32 id, in order of first appearance. One key aggColumn's
+// ids are the group ids; several columns' ids are folded pairwise through pair tables
+// (id_a, id_b) -> dense id, so a row costs one typed lookup per aggColumn plus one uint64
+// lookup per extra aggColumn, whatever the key types.
+//
+// Estimated bytes per distinct value, used for memory reservations: a swiss-table slot
+// with its share of control bytes and growth slack, plus the per-id value slices.
+const (
+	intKeyEntryBytes  = 40
+	strKeyEntryBytes  = 64
+	pairEntryBytes    = 40
+	arenaPageBytes    = 64 << 10
+	arenaOwnPageBytes = arenaPageBytes / 4
+)
+
+// aggKeyTable assigns dense ids to the distinct values of one aggColumn.
+type aggKeyTable interface {
+	// assign writes the id of each row's value of arr into ids[:arr.Len()], adding
+	// values not seen before.
+	assign(arr arrow.Array, ids []int32) error
+	// size is the number of distinct values seen, NULL included.
+	size() int
+	// nullID is the id of NULL, or -1 if no NULL was seen.
+	nullID() int32
+	// bytes estimates the memory the table holds.
+	bytes() int64
+	// growthBound bounds the bytes assigning arr can add.
+	growthBound(arr arrow.Array) int64
+	// build returns the values with the given ids as an array of type dt.
+	build(mem memory.Allocator, dt arrow.DataType, ids []int32) (arrow.Array, error)
+}
+
+// newAggKeyTable returns the table for values of type dt.
+func newAggKeyTable(dt arrow.DataType) (aggKeyTable, error) {
+	switch {
+	case aggIsIntLike(dt):
+		return &aggIntKeys{m: make(map[int64]int32), null: -1}, nil
+	case aggIsFloat(dt):
+		return &aggFloatKeys{m: make(map[uint64]int32), null: -1}, nil
+	case aggIsBytesLike(dt):
+		return &aggBytesKeys{m: make(map[string]int32), null: -1}, nil
+	}
+	return nil, fmt.Errorf("exec: hash aggregate: unsupported key type %s", dt)
+}
+
+// aggIntKeys groups integer-like values (ints, uints, bool, dates, times, timestamps)
+// widened to int64; uint64 wraps, which keeps values distinct.
+type aggIntKeys struct {
+	m     map[int64]int32
+	vals  []int64 // by id; 0 at the NULL id
+	null  int32
+	bools []uint8 // scratch for unpacked boolean keys
+}
+
+func (t *aggIntKeys) size() int     { return len(t.vals) }
+func (t *aggIntKeys) nullID() int32 { return t.null }
+func (t *aggIntKeys) bytes() int64  { return int64(len(t.m))*intKeyEntryBytes + int64(cap(t.vals))*8 }
+func (t *aggIntKeys) addNull() int32 {
+	t.null = int32(len(t.vals))
+	t.vals = append(t.vals, 0)
+	return t.null
+}
+
+func (t *aggIntKeys) growthBound(arr arrow.Array) int64 {
+	return int64(arr.Len()) * (intKeyEntryBytes + 16)
+}
+
+func (t *aggIntKeys) assign(arr arrow.Array, ids []int32) error {
+	switch arr.DataType().ID() {
+	case arrow.INT8:
+		aggAssignInts(t, aggFixedValues[int8](arr), arr, ids)
+	case arrow.UINT8:
+		aggAssignInts(t, aggFixedValues[uint8](arr), arr, ids)
+	case arrow.INT16:
+		aggAssignInts(t, aggFixedValues[int16](arr), arr, ids)
+	case arrow.UINT16:
+		aggAssignInts(t, aggFixedValues[uint16](arr), arr, ids)
+	case arrow.INT32, arrow.DATE32, arrow.TIME32:
+		aggAssignInts(t, aggFixedValues[int32](arr), arr, ids)
+	case arrow.UINT32:
+		aggAssignInts(t, aggFixedValues[uint32](arr), arr, ids)
+	case arrow.INT64, arrow.DATE64, arrow.TIMESTAMP, arrow.TIME64, arrow.DURATION:
+		aggAssignInts(t, aggFixedValues[int64](arr), arr, ids)
+	case arrow.UINT64:
+		aggAssignInts(t, aggFixedValues[uint64](arr), arr, ids)
+	case arrow.BOOL:
+		t.bools = aggBoolsAsBytes(arr.(*array.Boolean), t.bools)
+		aggAssignInts(t, t.bools, arr, ids)
+	default:
+		return fmt.Errorf("exec: hash aggregate: integer key table got %s", arr.DataType())
+	}
+	return nil
+}
+
+// aggBoolsAsBytes unpacks a boolean array into one byte per row, reusing buf.
+func aggBoolsAsBytes(a *array.Boolean, buf []uint8) []uint8 {
+	n := a.Len()
+	if cap(buf) < n {
+		buf = make([]uint8, n)
+	}
+	buf = buf[:n]
+	if n == 0 {
+		return buf
+	}
+	bm := a.Data().Buffers()[1].Bytes()
+	off := a.Data().Offset()
+	for i := range buf {
+		buf[i] = 0
+		if bitutil.BitIsSet(bm, off+i) {
+			buf[i] = 1
+		}
+	}
+	return buf
+}
+
+func aggAssignInts[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](t *aggIntKeys, vals []T, arr arrow.Array, ids []int32) {
+	bm, off := aggValidity(arr)
+	for i, v := range vals {
+		if bm != nil && !bitutil.BitIsSet(bm, off+i) {
+			id := t.null
+			if id < 0 {
+				id = t.addNull()
+			}
+			ids[i] = id
+			continue
+		}
+		k := int64(v)
+		id, ok := t.m[k]
+		if !ok {
+			id = int32(len(t.vals))
+			t.m[k] = id
+			t.vals = append(t.vals, k)
+		}
+		ids[i] = id
+	}
+}
+
+func (t *aggIntKeys) build(mem memory.Allocator, dt arrow.DataType, ids []int32) (arrow.Array, error) {
+	return aggBuildInt64Widened(mem, dt, len(ids),
+		func(i int) int64 { return t.vals[ids[i]] },
+		func(i int) bool { return ids[i] != t.null })
+}
+
+// aggFloatKeys groups float32/float64 values by their float64 bits after mapping every NaN
+// to one NaN and -0.0 to 0.0 (Spark: all NaNs form one group, -0.0 = 0.0).
+type aggFloatKeys struct {
+	m    map[uint64]int32
+	vals []float64
+	null int32
+}
+
+var aggCanonicalNaN = math.Float64bits(math.NaN())
+
+func aggFloatKey(f float64) uint64 {
+	if f != f {
+		return aggCanonicalNaN
+	}
+	if f == 0 {
+		return 0
+	}
+	return math.Float64bits(f)
+}
+
+func (t *aggFloatKeys) size() int     { return len(t.vals) }
+func (t *aggFloatKeys) nullID() int32 { return t.null }
+func (t *aggFloatKeys) bytes() int64  { return int64(len(t.m))*intKeyEntryBytes + int64(cap(t.vals))*8 }
+func (t *aggFloatKeys) growthBound(arr arrow.Array) int64 {
+	return int64(arr.Len()) * (intKeyEntryBytes + 16)
+}
+
+func (t *aggFloatKeys) assign(arr arrow.Array, ids []int32) error {
+	switch arr.DataType().ID() {
+	case arrow.FLOAT32:
+		aggAssignFloats(t, aggFixedValues[float32](arr), arr, ids)
+	case arrow.FLOAT64:
+		aggAssignFloats(t, aggFixedValues[float64](arr), arr, ids)
+	default:
+		return fmt.Errorf("exec: hash aggregate: float key table got %s", arr.DataType())
+	}
+	return nil
+}
+
+func aggAssignFloats[T float32 | float64](t *aggFloatKeys, vals []T, arr arrow.Array, ids []int32) {
+	bm, off := aggValidity(arr)
+	for i, v := range vals {
+		if bm != nil && !bitutil.BitIsSet(bm, off+i) {
+			if t.null < 0 {
+				t.null = int32(len(t.vals))
+				t.vals = append(t.vals, 0)
+			}
+			ids[i] = t.null
+			continue
+		}
+		k := aggFloatKey(float64(v))
+		id, ok := t.m[k]
+		if !ok {
+			id = int32(len(t.vals))
+			t.m[k] = id
+			t.vals = append(t.vals, math.Float64frombits(k))
+		}
+		ids[i] = id
+	}
+}
+
+func (t *aggFloatKeys) build(mem memory.Allocator, dt arrow.DataType, ids []int32) (arrow.Array, error) {
+	valid := func(i int) bool { return ids[i] != t.null }
+	switch dt.ID() {
+	case arrow.FLOAT32:
+		return aggBuildFixed(mem, dt, len(ids), func(i int) float32 { return float32(t.vals[ids[i]]) }, valid), nil
+	case arrow.FLOAT64:
+		return aggBuildFixed(mem, dt, len(ids), func(i int) float64 { return t.vals[ids[i]] }, valid), nil
+	}
+	return nil, fmt.Errorf("exec: hash aggregate: cannot build %s from float keys", dt)
+}
+
+// aggBytesKeys groups utf8/binary values, plain or dictionary-encoded. The map's keys point
+// into an arena of large pages, so a new value costs one copy and no allocation of its
+// own, and a value already seen costs a lookup and no allocation at all.
+type aggBytesKeys struct {
+	m     map[string]int32
+	vals  []string // by id, pointing into arena pages
+	null  int32
+	arena aggByteArena
+	// dictIDs maps a batch's dictionary entries to ids, each entry looked up once.
+	dictIDs []int32
+}
+
+func (t *aggBytesKeys) size() int     { return len(t.vals) }
+func (t *aggBytesKeys) nullID() int32 { return t.null }
+func (t *aggBytesKeys) bytes() int64 {
+	return int64(len(t.m))*strKeyEntryBytes + int64(cap(t.vals))*16 + t.arena.size + int64(cap(t.dictIDs))*4
+}
+
+func (t *aggBytesKeys) growthBound(arr arrow.Array) int64 {
+	n := int64(arr.Len())
+	var extra int64
+	if d, ok := arr.(*array.Dictionary); ok {
+		dict := d.Dictionary()
+		extra = int64(dict.Len()) * 4 // dictIDs
+		n = min(n, int64(dict.Len()))
+		arr = dict
+	}
+	return n*(strKeyEntryBytes+16) + aggValueBytes(arr) + arenaPageBytes + extra
+}
+
+// aggValueBytes is the size of the values a utf8/binary array's rows span.
+func aggValueBytes(arr arrow.Array) int64 {
+	if arr.Len() == 0 {
+		return 0
+	}
+	switch arr.DataType().ID() {
+	case arrow.STRING, arrow.BINARY:
+		offs, _ := aggOffsetsAndData[int32](arr)
+		return int64(offs[len(offs)-1] - offs[0])
+	case arrow.LARGE_STRING, arrow.LARGE_BINARY:
+		offs, _ := aggOffsetsAndData[int64](arr)
+		return offs[len(offs)-1] - offs[0]
+	case arrow.DICTIONARY:
+		return aggValueBytes(arr.(*array.Dictionary).Dictionary())
+	}
+	return 0
+}
+
+func (t *aggBytesKeys) lookup(b []byte) int32 {
+	if id, ok := t.m[string(b)]; ok {
+		return id
+	}
+	s := t.arena.copy(b)
+	id := int32(len(t.vals))
+	t.m[s] = id
+	t.vals = append(t.vals, s)
+	return id
+}
+
+func (t *aggBytesKeys) nullGroup() int32 {
+	if t.null < 0 {
+		t.null = int32(len(t.vals))
+		t.vals = append(t.vals, "")
+	}
+	return t.null
+}
+
+func (t *aggBytesKeys) assign(arr arrow.Array, ids []int32) error {
+	switch arr.DataType().ID() {
+	case arrow.STRING, arrow.BINARY:
+		aggAssignBytes[int32](t, arr, ids)
+	case arrow.LARGE_STRING, arrow.LARGE_BINARY:
+		aggAssignBytes[int64](t, arr, ids)
+	case arrow.DICTIONARY:
+		return t.assignDict(arr.(*array.Dictionary), ids)
+	default:
+		return fmt.Errorf("exec: hash aggregate: string key table got %s", arr.DataType())
+	}
+	return nil
+}
+
+func aggAssignBytes[O int32 | int64](t *aggBytesKeys, arr arrow.Array, ids []int32) {
+	offs, data := aggOffsetsAndData[O](arr)
+	bm, off := aggValidity(arr)
+	for i := range arr.Len() {
+		if bm != nil && !bitutil.BitIsSet(bm, off+i) {
+			ids[i] = t.nullGroup()
+			continue
+		}
+		ids[i] = t.lookup(data[offs[i]:offs[i+1]])
+	}
+}
+
+func (t *aggBytesKeys) assignDict(arr *array.Dictionary, ids []int32) error {
+	dict := arr.Dictionary()
+	if !aggIsBytesLike(dict.DataType()) || dict.DataType().ID() == arrow.DICTIONARY {
+		return fmt.Errorf("exec: hash aggregate: string key table got %s", arr.DataType())
+	}
+	// Entries get ids lazily: a dictionary shared by many batches may be much larger
+	// than one batch.
+	n := dict.Len()
+	if cap(t.dictIDs) < n {
+		t.dictIDs = make([]int32, n)
+	}
+	t.dictIDs = t.dictIDs[:n]
+	for i := range t.dictIDs {
+		t.dictIDs[i] = -1
+	}
+	var entry func(j int) []byte
+	dbm, doff := aggValidity(dict)
+	if dict.DataType().ID() == arrow.LARGE_STRING || dict.DataType().ID() == arrow.LARGE_BINARY {
+		offs, data := aggOffsetsAndData[int64](dict)
+		entry = func(j int) []byte { return data[offs[j]:offs[j+1]] }
+	} else {
+		offs, data := aggOffsetsAndData[int32](dict)
+		entry = func(j int) []byte { return data[offs[j]:offs[j+1]] }
+	}
+	resolve := func(j int) int32 {
+		if dbm != nil && !bitutil.BitIsSet(dbm, doff+j) {
+			return t.nullGroup()
+		}
+		return t.lookup(entry(j))
+	}
+	idx := arr.Indices()
+	switch idx.DataType().ID() {
+	case arrow.INT8:
+		aggAssignDictIdx(t, aggFixedValues[int8](idx), idx, ids, resolve)
+	case arrow.UINT8:
+		aggAssignDictIdx(t, aggFixedValues[uint8](idx), idx, ids, resolve)
+	case arrow.INT16:
+		aggAssignDictIdx(t, aggFixedValues[int16](idx), idx, ids, resolve)
+	case arrow.UINT16:
+		aggAssignDictIdx(t, aggFixedValues[uint16](idx), idx, ids, resolve)
+	case arrow.INT32:
+		aggAssignDictIdx(t, aggFixedValues[int32](idx), idx, ids, resolve)
+	case arrow.UINT32:
+		aggAssignDictIdx(t, aggFixedValues[uint32](idx), idx, ids, resolve)
+	case arrow.INT64:
+		aggAssignDictIdx(t, aggFixedValues[int64](idx), idx, ids, resolve)
+	case arrow.UINT64:
+		aggAssignDictIdx(t, aggFixedValues[uint64](idx), idx, ids, resolve)
+	default:
+		return fmt.Errorf("exec: hash aggregate: dictionary index type %s", idx.DataType())
+	}
+	return nil
+}
+
+func aggAssignDictIdx[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](t *aggBytesKeys, idx []T, idxArr arrow.Array, ids []int32, resolve func(int) int32) {
+	bm, off := aggValidity(idxArr)
+	dictIDs := t.dictIDs
+	for i, v := range idx {
+		if bm != nil && !bitutil.BitIsSet(bm, off+i) {
+			ids[i] = t.nullGroup()
+			continue
+		}
+		id := dictIDs[v]
+		if id < 0 {
+			id = resolve(int(v))
+			dictIDs[v] = id
+		}
+		ids[i] = id
+	}
+}
+
+func (t *aggBytesKeys) build(mem memory.Allocator, dt arrow.DataType, ids []int32) (arrow.Array, error) {
+	return aggBuildBytes(mem, dt, len(ids),
+		func(i int) []byte { return unsafe.Slice(unsafe.StringData(t.vals[ids[i]]), len(t.vals[ids[i]])) },
+		func(i int) bool { return ids[i] != t.null })
+}
+
+// aggByteArena copies values into large pages that are never moved, so strings into them
+// stay valid (and the garbage collector sees a few big objects, not one per group).
+type aggByteArena struct {
+	cur  []byte
+	size int64 // bytes of all pages
+}
+
+func (a *aggByteArena) copy(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > cap(a.cur)-len(a.cur) {
+		if len(b) > arenaOwnPageBytes {
+			p := make([]byte, len(b))
+			copy(p, b)
+			a.size += int64(len(b))
+			return unsafe.String(&p[0], len(p))
+		}
+		a.cur = make([]byte, 0, arenaPageBytes)
+		a.size += arenaPageBytes
+	}
+	start := len(a.cur)
+	a.cur = append(a.cur, b...)
+	return unsafe.String(&a.cur[start], len(b))
+}
+
+// aggGroupKeys turns the key columns of a batch into group ids.
+type aggGroupKeys struct {
+	cols  []aggKeyTable
+	pairs []map[uint64]int32 // pairs[j] folds (ids so far, cols[j+1])
+	// groupCols[k][g] is aggColumn k's id of group g (only with two or more keys).
+	groupCols [][]int32
+	scratch   [][]int32 // per-aggColumn ids of the current batch
+	n         int       // groups
+}
+
+func newAggGroupKeys(types []arrow.DataType) (*aggGroupKeys, error) {
+	g := &aggGroupKeys{}
+	for _, dt := range types {
+		t, err := newAggKeyTable(dt)
+		if err != nil {
+			return nil, err
+		}
+		g.cols = append(g.cols, t)
+	}
+	if len(types) == 0 {
+		g.n = 1 // a global aggregate has its one group even over no rows
+	}
+	if len(types) > 1 {
+		g.pairs = make([]map[uint64]int32, len(types)-1)
+		for j := range g.pairs {
+			g.pairs[j] = make(map[uint64]int32)
+		}
+		g.groupCols = make([][]int32, len(types))
+	}
+	g.scratch = make([][]int32, len(types))
+	return g, nil
+}
+
+// assign writes the group id of each of the batch's rows into gids.
+func (g *aggGroupKeys) assign(keys []arrow.Array, gids []int32) error {
+	switch len(g.cols) {
+	case 0:
+		clear(gids)
+		return nil
+	case 1:
+		if err := g.cols[0].assign(keys[0], gids); err != nil {
+			return err
+		}
+		g.n = g.cols[0].size()
+		return nil
+	}
+	rows := len(gids)
+	for k, t := range g.cols {
+		if cap(g.scratch[k]) < rows {
+			g.scratch[k] = make([]int32, rows)
+		}
+		g.scratch[k] = g.scratch[k][:rows]
+		if err := t.assign(keys[k], g.scratch[k]); err != nil {
+			return err
+		}
+	}
+	copy(gids, g.scratch[0])
+	last := len(g.pairs) - 1
+	for j, m := range g.pairs {
+		right := g.scratch[j+1]
+		for i, l := range gids {
+			key := uint64(uint32(l))<<32 | uint64(uint32(right[i]))
+			id, ok := m[key]
+			if !ok {
+				id = int32(len(m))
+				m[key] = id
+				if j == last {
+					for k := range g.cols {
+						g.groupCols[k] = append(g.groupCols[k], g.scratch[k][i])
+					}
+				}
+			}
+			gids[i] = id
+		}
+	}
+	g.n = len(g.pairs[last])
+	return nil
+}
+
+func (g *aggGroupKeys) bytes() int64 {
+	var b int64
+	for _, t := range g.cols {
+		b += t.bytes()
+	}
+	for _, m := range g.pairs {
+		b += int64(len(m)) * pairEntryBytes
+	}
+	for k := range g.groupCols {
+		b += int64(cap(g.groupCols[k]))*4 + int64(cap(g.scratch[k]))*4
+	}
+	return b
+}
+
+func (g *aggGroupKeys) growthBound(keys []arrow.Array, rows int) int64 {
+	var b int64
+	for k, t := range g.cols {
+		b += t.growthBound(keys[k])
+	}
+	if len(g.cols) > 1 {
+		b += int64(rows) * int64(len(g.pairs)*pairEntryBytes+len(g.cols)*12)
+	}
+	return b
+}
+
+// build returns key aggColumn k of groups [lo, hi) as an array of type dt.
+func (g *aggGroupKeys) build(mem memory.Allocator, k int, dt arrow.DataType, lo, hi int, identity []int32) (arrow.Array, error) {
+	if len(g.cols) == 1 {
+		return g.cols[0].build(mem, dt, identity)
+	}
+	return g.cols[k].build(mem, dt, g.groupCols[k][lo:hi])
+}

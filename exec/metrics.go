@@ -1,0 +1,95 @@
+package exec
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	kmemory "github.com/kindling-data/kindling/memory"
+)
+
+// TaskMetrics are the counters of one successful task attempt.
+type TaskMetrics struct {
+	Partition int
+	Attempt   int // 1-based attempt that succeeded
+	// RowsIn and BytesIn count what the task read from its sources or shuffle reads.
+	RowsIn, BytesIn int64
+	// RowsOut and BytesOut count what the task wrote to its shuffle or result sink.
+	RowsOut, BytesOut     int64
+	BatchesIn, BatchesOut int64
+	// ShuffleBytesRead and ShuffleBytesWritten count shuffle block bytes.
+	ShuffleBytesRead, ShuffleBytesWritten int64
+	// PeakMemory is the peak of Arrow bytes the task's allocator held.
+	PeakMemory int64
+	Duration   time.Duration
+}
+
+// StageMetrics aggregate a stage's tasks.
+type StageMetrics struct {
+	StageID int
+	// Kind is "map" for a stage that writes a shuffle, "result" for the last stage.
+	Kind  string
+	Tasks []TaskMetrics
+	// Retries counts failed task attempts that a later attempt recovered.
+	Retries int
+	// ShufflePartitionBytes and ShufflePartitionRows are the sizes of each reduce
+	// partition of the shuffle a map stage wrote (what skew handling looks at).
+	ShufflePartitionBytes []int64
+	ShufflePartitionRows  []int64
+	Duration              time.Duration
+}
+
+// Totals sums the stage's task counters (Partition and Attempt are left zero).
+func (s *StageMetrics) Totals() TaskMetrics {
+	var t TaskMetrics
+	for _, m := range s.Tasks {
+		t.RowsIn += m.RowsIn
+		t.BytesIn += m.BytesIn
+		t.RowsOut += m.RowsOut
+		t.BytesOut += m.BytesOut
+		t.BatchesIn += m.BatchesIn
+		t.BatchesOut += m.BatchesOut
+		t.ShuffleBytesRead += m.ShuffleBytesRead
+		t.ShuffleBytesWritten += m.ShuffleBytesWritten
+		t.PeakMemory = max(t.PeakMemory, m.PeakMemory)
+		t.Duration += m.Duration
+	}
+	return t
+}
+
+// JobMetrics are the counters of one job (one action).
+type JobMetrics struct {
+	JobID    int
+	Action   string
+	Stages   []StageMetrics
+	Duration time.Duration
+	// Memory is the memory manager's state at the end of the job (peaks included).
+	Memory kmemory.Stats
+}
+
+// Stage returns the metrics of the stage with the given ID, or nil.
+func (j *JobMetrics) Stage(id int) *StageMetrics {
+	for i := range j.Stages {
+		if j.Stages[i].StageID == id {
+			return &j.Stages[i]
+		}
+	}
+	return nil
+}
+
+// String renders the metrics as a small table, one line per stage.
+func (j *JobMetrics) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "job %d (%s) took %v\n", j.JobID, j.Action, j.Duration.Round(time.Microsecond))
+	fmt.Fprintf(&b, "  %-6s %-6s %5s %10s %10s %10s %10s %10s %10s %10s\n",
+		"stage", "kind", "tasks", "rows in", "rows out", "bytes in", "bytes out", "shuf write", "shuf read", "time")
+	for _, s := range j.Stages {
+		t := s.Totals()
+		fmt.Fprintf(&b, "  %-6d %-6s %5d %10d %10d %10s %10s %10s %10s %10v\n",
+			s.StageID, s.Kind, len(s.Tasks), t.RowsIn, t.RowsOut,
+			kmemory.FormatBytes(t.BytesIn), kmemory.FormatBytes(t.BytesOut),
+			kmemory.FormatBytes(t.ShuffleBytesWritten), kmemory.FormatBytes(t.ShuffleBytesRead),
+			s.Duration.Round(time.Microsecond))
+	}
+	return b.String()
+}

@@ -1,0 +1,139 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/util"
+
+	"github.com/kindling-data/kindling/plan"
+	"github.com/kindling-data/kindling/shuffle"
+)
+
+// inputCounter counts what a task's leaves read, for TaskMetrics.
+type inputCounter struct {
+	rows, bytes, batches, shuffleBytes int64
+}
+
+func (c *inputCounter) add(rec arrow.RecordBatch, fromShuffle bool) {
+	if c == nil {
+		return
+	}
+	n := int64(util.TotalRecordSize(rec))
+	c.rows += rec.NumRows()
+	c.bytes += n
+	c.batches++
+	if fromShuffle {
+		c.shuffleBytes += n
+	}
+}
+
+// ScanOp reads one partition of a source.
+type ScanOp struct {
+	part    plan.ScanPartition
+	mem     memory.Allocator
+	counter *inputCounter
+	ctx     context.Context
+	it      plan.BatchIterator
+	closed  bool
+}
+
+var _ Operator = (*ScanOp)(nil)
+
+func newScan(part plan.ScanPartition, mem memory.Allocator, c *inputCounter) *ScanOp {
+	return &ScanOp{part: part, mem: mem, counter: c}
+}
+
+// Open remembers the context; the source is opened by the first Next so that a task that
+// never pulls (a satisfied limit) does no I/O.
+func (s *ScanOp) Open(ctx context.Context) error {
+	s.ctx = ctx
+	return nil
+}
+
+// Next returns the next batch of the partition.
+func (s *ScanOp) Next() (arrow.RecordBatch, error) {
+	if s.closed {
+		return nil, io.EOF
+	}
+	if err := s.ctx.Err(); err != nil {
+		return nil, err
+	}
+	if s.it == nil {
+		it, err := s.part.Open(s.ctx, s.mem)
+		if err != nil {
+			return nil, fmt.Errorf("scan %s: %w", s.part, err)
+		}
+		s.it = it
+	}
+	rec, err := s.it.Next()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, io.EOF
+		}
+		return nil, err
+	}
+	s.counter.add(rec, false)
+	return rec, nil
+}
+
+// Close closes the source.
+func (s *ScanOp) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if s.it != nil {
+		return s.it.Close()
+	}
+	return nil
+}
+
+// ShuffleReadOp reads one reduce partition of a shuffle.
+type ShuffleReadOp struct {
+	svc       *shuffle.Service
+	shuffleID int
+	reduceID  int
+	counter   *inputCounter
+	ctx       context.Context
+	r         *shuffle.Reader
+}
+
+var _ Operator = (*ShuffleReadOp)(nil)
+
+// Open starts the read.
+func (s *ShuffleReadOp) Open(ctx context.Context) error {
+	s.ctx = ctx
+	s.r = s.svc.Reader(s.shuffleID, s.reduceID)
+	return nil
+}
+
+// Next returns the next block batch.
+func (s *ShuffleReadOp) Next() (arrow.RecordBatch, error) {
+	if s.r == nil {
+		return nil, io.EOF
+	}
+	if err := s.ctx.Err(); err != nil {
+		return nil, err
+	}
+	rec, err := s.r.Next()
+	if err != nil {
+		return nil, err
+	}
+	s.counter.add(rec, true)
+	return rec, nil
+}
+
+// Close ends the read.
+func (s *ShuffleReadOp) Close() error {
+	if s.r == nil {
+		return nil
+	}
+	r := s.r
+	s.r = nil
+	return r.Close()
+}

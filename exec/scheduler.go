@@ -1,0 +1,152 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"golang.org/x/sync/errgroup"
+
+	kmemory "github.com/kindling-data/kindling/memory"
+	"github.com/kindling-data/kindling/plan"
+	"github.com/kindling-data/kindling/shuffle"
+	"github.com/kindling-data/kindling/storage"
+)
+
+// DefaultMaxAttempts is how many times a task runs before its failure fails the job
+// (Spark's spark.task.maxFailures).
+const DefaultMaxAttempts = 4
+
+// Env is what the jobs of one session share.
+type Env struct {
+	// Alloc is the root allocator; each task wraps it to count its own bytes.
+	Alloc memory.Allocator
+	// Mem is the session's memory manager.
+	Mem *kmemory.Manager
+	// Shuffle holds the map outputs of running jobs.
+	Shuffle *shuffle.Service
+	// Parallelism bounds the tasks running at once (default GOMAXPROCS).
+	Parallelism int
+	// MaxAttempts is the attempts per task (default DefaultMaxAttempts).
+	MaxAttempts int
+
+	nextShuffle atomic.Int64
+	nextJob     atomic.Int64
+}
+
+// NewEnv returns the execution environment of a session: tasks allocate from alloc, hold
+// execution memory from mem, and keep shuffle blocks in store.
+func NewEnv(alloc memory.Allocator, mem *kmemory.Manager, store storage.Store, parallelism, maxAttempts int) *Env {
+	return &Env{Alloc: alloc, Mem: mem, Shuffle: shuffle.NewService(store), Parallelism: parallelism, MaxAttempts: maxAttempts}
+}
+
+// Close frees what the environment still holds (the blocks of unfinished shuffles).
+func (e *Env) Close() error { return e.Shuffle.Close() }
+
+type job struct {
+	env         *Env
+	sink        ResultSink
+	shuffleBase int
+}
+
+// shuffleID maps a stage's plan-local shuffle ID to the session-wide one.
+func (j *job) shuffleID(local int) int { return j.shuffleBase + local }
+
+// RunJob runs the stages of one job in dependency order, each as one task per partition
+// on a pool of Env.Parallelism workers, and feeds the last stage's output to sink.
+//
+// A failed or panicking task is retried up to MaxAttempts times; then the job fails with
+// an error naming the stage, the partition and the cause. Cancelling ctx stops every task;
+// RunJob returns only after all its goroutines have ended, and the shuffle outputs of the
+// job are freed before it returns, on success and on failure.
+func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, sink ResultSink) (*JobMetrics, error) {
+	start := time.Now()
+	j := &job{env: env, sink: sink}
+	j.shuffleBase = int(env.nextShuffle.Add(int64(len(stages)+1))) - len(stages) - 1
+	defer func() {
+		for _, s := range stages {
+			if s.Output != nil {
+				env.Shuffle.Remove(j.shuffleID(s.ShuffleID))
+			}
+		}
+	}()
+	jm := &JobMetrics{JobID: int(env.nextJob.Add(1)), Action: action}
+	for _, s := range stages {
+		sm, err := j.runStage(ctx, s)
+		jm.Stages = append(jm.Stages, sm)
+		if err != nil {
+			jm.Duration = time.Since(start)
+			return jm, err
+		}
+	}
+	jm.Duration = time.Since(start)
+	if env.Mem != nil {
+		jm.Memory = env.Mem.Stats()
+	}
+	return jm, nil
+}
+
+func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error) {
+	start := time.Now()
+	sm := StageMetrics{StageID: s.ID, Kind: "result"}
+	if s.Output != nil {
+		sm.Kind = "map"
+	}
+	n := s.NumPartitions()
+	sm.Tasks = make([]TaskMetrics, n)
+	parallelism := j.env.Parallelism
+	if parallelism <= 0 {
+		parallelism = runtime.GOMAXPROCS(0)
+	}
+	maxAttempts := j.env.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = DefaultMaxAttempts
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallelism)
+	var mu sync.Mutex
+	for p := 0; p < n; p++ {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			var last error
+			for attempt := 1; attempt <= maxAttempts; attempt++ {
+				t := &task{job: j, stage: s, partition: p, attempt: attempt, alloc: kmemory.NewAllocator(j.env.Alloc)}
+				m, err := t.run(gctx)
+				if err == nil {
+					sm.Tasks[p] = m
+					return nil
+				}
+				if gctx.Err() != nil {
+					// Cancelled, by the caller or because a sibling failed: no retry.
+					if ctx.Err() != nil {
+						return fmt.Errorf("exec: stage %d partition %d: %w", s.ID, p, context.Cause(ctx))
+					}
+					return err // errgroup reports the sibling's error, which came first
+				}
+				last = err
+				if attempt < maxAttempts {
+					mu.Lock()
+					sm.Retries++
+					mu.Unlock()
+				}
+			}
+			return fmt.Errorf("exec: stage %d partition %d failed after %d attempts: %w", s.ID, p, maxAttempts, last)
+		})
+	}
+	err := g.Wait()
+	if err == nil && ctx.Err() != nil {
+		err = fmt.Errorf("exec: stage %d: %w", s.ID, context.Cause(ctx))
+	}
+	if err == nil && s.Output != nil {
+		st := j.env.Shuffle.Stats(j.shuffleID(s.ShuffleID))
+		sm.ShufflePartitionBytes, sm.ShufflePartitionRows = st.Bytes, st.Rows
+	}
+	sm.Duration = time.Since(start)
+	return sm, err
+}

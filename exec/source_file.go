@@ -1,0 +1,387 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/datasource"
+	"github.com/kindling-data/kindling/plan"
+)
+
+// srcFileResolver expands a source's patterns and works out its schema once, on first use,
+// so that building a source does no I/O and a missing path is reported by Schema or
+// Partitions.
+type srcFileResolver struct {
+	once   sync.Once
+	files  []string
+	schema *arrow.Schema
+	err    error
+}
+
+func (r *srcFileResolver) resolve(patterns []string, schemaOf func(files []string) (*arrow.Schema, error)) ([]string, *arrow.Schema, error) {
+	r.once.Do(func() {
+		r.files, r.err = datasource.ExpandPaths(patterns)
+		if r.err == nil {
+			r.schema, r.err = schemaOf(r.files)
+		}
+	})
+	return r.files, r.schema, r.err
+}
+
+// srcColumnIndices maps requested column names to indices of schema; nil means all.
+func srcColumnIndices(src string, schema *arrow.Schema, names []string) ([]int, *arrow.Schema, error) {
+	if names == nil {
+		return nil, schema, nil
+	}
+	idx := make([]int, len(names))
+	fields := make([]arrow.Field, len(names))
+	for i, n := range names {
+		found := schema.FieldIndices(n)
+		if len(found) == 0 {
+			have := make([]string, schema.NumFields())
+			for j, f := range schema.Fields() {
+				have[j] = f.Name
+			}
+			return nil, nil, fmt.Errorf("exec: %s: unknown column %q (have %s)", src, n, strings.Join(have, ", "))
+		}
+		idx[i] = found[0]
+		fields[i] = schema.Field(found[0])
+	}
+	md := schema.Metadata()
+	return idx, arrow.NewSchema(fields, &md), nil
+}
+
+func srcDescribe(kind string, patterns []string) string {
+	return kind + "[" + strings.Join(patterns, ",") + "]"
+}
+
+// ---- CSV ----
+
+type csvSource struct {
+	patterns []string
+	opts     datasource.CSVOptions
+	res      srcFileResolver
+}
+
+// NewCSVSource reads CSV files matched by patterns (files, directories or globs; see
+// datasource.ExpandPaths). The schema is opts.Schema, or inferred from the first non-empty
+// file; every file's header must name the same columns as the first file's. Files are
+// split by ScanRequest.MaxPartitionBytes/MinPartitions (whole files with opts.MultiLine).
+// Nothing is read until Schema or Partitions is called.
+func NewCSVSource(patterns []string, opts datasource.CSVOptions) plan.Source {
+	return &csvSource{patterns: slices.Clone(patterns), opts: opts}
+}
+
+func (s *csvSource) String() string { return srcDescribe("csv", s.patterns) }
+func (s *csvSource) CanPrune() bool { return false }
+
+func (s *csvSource) resolve() ([]string, *arrow.Schema, error) {
+	return s.res.resolve(s.patterns, func(files []string) (*arrow.Schema, error) {
+		var nonEmpty []string
+		for _, f := range files {
+			st, err := os.Stat(f)
+			if err != nil {
+				return nil, fmt.Errorf("exec: %s: %w", s, err)
+			}
+			if st.Size() > 0 {
+				nonEmpty = append(nonEmpty, f)
+			}
+		}
+		first := files[0]
+		if len(nonEmpty) > 0 {
+			first = nonEmpty[0]
+		}
+		schema, err := datasource.InferCSVSchema(first, s.opts)
+		if err != nil {
+			return nil, err
+		}
+		if len(nonEmpty) == 0 {
+			return schema, nil
+		}
+		want, err := datasource.ReadCSVHeader(first, s.opts)
+		if err != nil {
+			return nil, err
+		}
+		if len(want) != schema.NumFields() {
+			return nil, fmt.Errorf("exec: %s: %s has %d columns, the schema has %d", s, first, len(want), schema.NumFields())
+		}
+		for _, f := range nonEmpty[1:] {
+			got, err := datasource.ReadCSVHeader(f, s.opts)
+			if err != nil {
+				return nil, err
+			}
+			if !slices.Equal(got, want) {
+				return nil, fmt.Errorf("exec: %s: %s has columns [%s], but %s has [%s]",
+					s, f, strings.Join(got, ", "), first, strings.Join(want, ", "))
+			}
+		}
+		return schema, nil
+	})
+}
+
+func (s *csvSource) Schema() (*arrow.Schema, error) {
+	_, schema, err := s.resolve()
+	return schema, err
+}
+
+func (s *csvSource) Partitions(req plan.ScanRequest) ([]plan.ScanPartition, error) {
+	files, schema, err := s.resolve()
+	if err != nil {
+		return nil, err
+	}
+	cols, _, err := srcColumnIndices(s.String(), schema, req.Columns)
+	if err != nil {
+		return nil, err
+	}
+	var splits []datasource.FileSplit
+	if s.opts.MultiLine {
+		splits, err = datasource.PlanWholeFileSplits(files)
+	} else {
+		splits, err = datasource.PlanCSVSplits(files, req.MaxPartitionBytes, req.MinPartitions)
+	}
+	if err != nil {
+		return nil, err
+	}
+	opts := s.opts
+	if req.BatchRows > 0 {
+		opts.BatchRows = req.BatchRows
+	}
+	parts := make([]plan.ScanPartition, len(splits))
+	for i, sp := range splits {
+		parts[i] = &csvPartition{split: sp, schema: schema, opts: opts, cols: cols}
+	}
+	return parts, nil
+}
+
+type csvPartition struct {
+	split  datasource.FileSplit
+	schema *arrow.Schema
+	opts   datasource.CSVOptions
+	cols   []int
+}
+
+func (p *csvPartition) String() string        { return p.split.String() }
+func (p *csvPartition) EstimatedBytes() int64 { return p.split.Bytes() }
+
+// Open returns a *datasource.CSVReader; its Malformed method counts bad rows.
+func (p *csvPartition) Open(ctx context.Context, mem memory.Allocator) (plan.BatchIterator, error) {
+	return datasource.OpenCSV(ctx, p.split, p.schema, p.opts, p.cols, mem)
+}
+
+// ---- Parquet ----
+
+type parquetSource struct {
+	patterns []string
+	res      srcFileResolver
+}
+
+// NewParquetSource reads Parquet files matched by patterns. All files must have the same
+// schema. Partitions are runs of row groups; pushed-down filters of the shape
+// `col op literal`, `literal op col` and `col IS [NOT] NULL` skip row groups by their
+// statistics (never on float values, because of NaN).
+func NewParquetSource(patterns []string) plan.Source {
+	return &parquetSource{patterns: slices.Clone(patterns)}
+}
+
+func (s *parquetSource) String() string { return srcDescribe("parquet", s.patterns) }
+func (s *parquetSource) CanPrune() bool { return true }
+
+func (s *parquetSource) resolve() ([]string, *arrow.Schema, error) {
+	return s.res.resolve(s.patterns, func(files []string) (*arrow.Schema, error) {
+		return srcSameSchemas(s.String(), files, datasource.ParquetSchema)
+	})
+}
+
+func srcSameSchemas(src string, files []string, schemaOf func(string) (*arrow.Schema, error)) (*arrow.Schema, error) {
+	first, err := schemaOf(files[0])
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files[1:] {
+		s, err := schemaOf(f)
+		if err != nil {
+			return nil, err
+		}
+		if !s.Equal(first) {
+			return nil, fmt.Errorf("exec: %s: %s has schema %v, but %s has %v", src, f, s, files[0], first)
+		}
+	}
+	return first, nil
+}
+
+func (s *parquetSource) Schema() (*arrow.Schema, error) {
+	_, schema, err := s.resolve()
+	return schema, err
+}
+
+func (s *parquetSource) Partitions(req plan.ScanRequest) ([]plan.ScanPartition, error) {
+	files, schema, err := s.resolve()
+	if err != nil {
+		return nil, err
+	}
+	cols, _, err := srcColumnIndices(s.String(), schema, req.Columns)
+	if err != nil {
+		return nil, err
+	}
+	splits, err := datasource.PlanParquetSplits(files, req.MaxPartitionBytes, req.MinPartitions)
+	if err != nil {
+		return nil, err
+	}
+	preds := ParquetPredicates(req.Filters)
+	parts := make([]plan.ScanPartition, len(splits))
+	for i, sp := range splits {
+		parts[i] = &parquetPartition{split: sp, cols: cols, batchRows: req.BatchRows, preds: preds}
+	}
+	return parts, nil
+}
+
+type parquetPartition struct {
+	split     datasource.FileSplit
+	cols      []int
+	batchRows int
+	preds     []datasource.Predicate
+}
+
+func (p *parquetPartition) String() string        { return p.split.String() }
+func (p *parquetPartition) EstimatedBytes() int64 { return p.split.Bytes() }
+
+// Open returns a *datasource.ParquetReader; its RowGroupsPruned method counts skipped row
+// groups.
+func (p *parquetPartition) Open(ctx context.Context, mem memory.Allocator) (plan.BatchIterator, error) {
+	return datasource.OpenParquet(ctx, p.split, p.cols, p.batchRows, p.preds, mem)
+}
+
+// ParquetPredicates turns the conjuncts of filters that a Parquet reader can check against
+// row-group statistics into predicates, ignoring the rest: `col op literal`,
+// `literal op col` (the operator flipped) and `col IS [NOT] NULL`, also inside ANDs.
+func ParquetPredicates(filters []plan.Expr) []datasource.Predicate {
+	var out []datasource.Predicate
+	var walk func(e plan.Expr)
+	walk = func(e plan.Expr) {
+		switch e := e.(type) {
+		case *plan.Binary:
+			if e.Op == plan.OpAnd {
+				walk(e.Left)
+				walk(e.Right)
+				return
+			}
+			if !e.Op.IsComparison() {
+				return
+			}
+			op := e.Op
+			col, lok := e.Left.(*plan.ColumnRef)
+			lit, rok := e.Right.(*plan.Literal)
+			if !lok || !rok {
+				col, lok = e.Right.(*plan.ColumnRef)
+				lit, rok = e.Left.(*plan.Literal)
+				op = srcFlip(op)
+			}
+			if !lok || !rok || lit.Value == nil {
+				return
+			}
+			out = append(out, datasource.Predicate{Column: col.Name, Op: op.String(), Value: lit.Value})
+		case *plan.Unary:
+			col, ok := e.Child.(*plan.ColumnRef)
+			if !ok {
+				return
+			}
+			switch e.Op {
+			case plan.OpIsNull:
+				out = append(out, datasource.Predicate{Column: col.Name, Op: "is_null"})
+			case plan.OpIsNotNull:
+				out = append(out, datasource.Predicate{Column: col.Name, Op: "is_not_null"})
+			}
+		}
+	}
+	for _, f := range filters {
+		walk(f)
+	}
+	return out
+}
+
+// srcFlip gives op' with (a op b) == (b op' a).
+func srcFlip(op plan.BinaryOp) plan.BinaryOp {
+	switch op {
+	case plan.OpLt:
+		return plan.OpGt
+	case plan.OpLtEq:
+		return plan.OpGtEq
+	case plan.OpGt:
+		return plan.OpLt
+	case plan.OpGtEq:
+		return plan.OpLtEq
+	}
+	return op
+}
+
+// ---- Arrow IPC ----
+
+type ipcSource struct {
+	patterns []string
+	res      srcFileResolver
+}
+
+// NewIPCSource reads Arrow IPC files matched by patterns. All files must have the same
+// schema. Partitions are runs of record batches; batches larger than
+// ScanRequest.BatchRows are sliced.
+func NewIPCSource(patterns []string) plan.Source {
+	return &ipcSource{patterns: slices.Clone(patterns)}
+}
+
+func (s *ipcSource) String() string { return srcDescribe("ipc", s.patterns) }
+func (s *ipcSource) CanPrune() bool { return false }
+
+func (s *ipcSource) resolve() ([]string, *arrow.Schema, error) {
+	return s.res.resolve(s.patterns, func(files []string) (*arrow.Schema, error) {
+		return srcSameSchemas(s.String(), files, datasource.IPCSchema)
+	})
+}
+
+func (s *ipcSource) Schema() (*arrow.Schema, error) {
+	_, schema, err := s.resolve()
+	return schema, err
+}
+
+func (s *ipcSource) Partitions(req plan.ScanRequest) ([]plan.ScanPartition, error) {
+	files, schema, err := s.resolve()
+	if err != nil {
+		return nil, err
+	}
+	cols, _, err := srcColumnIndices(s.String(), schema, req.Columns)
+	if err != nil {
+		return nil, err
+	}
+	splits, err := datasource.PlanIPCSplits(files, req.MaxPartitionBytes, req.MinPartitions)
+	if err != nil {
+		return nil, err
+	}
+	parts := make([]plan.ScanPartition, len(splits))
+	for i, sp := range splits {
+		parts[i] = &ipcPartition{split: sp, cols: cols, batchRows: req.BatchRows}
+	}
+	return parts, nil
+}
+
+type ipcPartition struct {
+	split     datasource.FileSplit
+	cols      []int
+	batchRows int
+}
+
+func (p *ipcPartition) String() string        { return p.split.String() }
+func (p *ipcPartition) EstimatedBytes() int64 { return p.split.Bytes() }
+
+func (p *ipcPartition) Open(ctx context.Context, mem memory.Allocator) (plan.BatchIterator, error) {
+	r, err := datasource.OpenIPC(ctx, p.split, p.cols, mem)
+	if err != nil {
+		return nil, err
+	}
+	return newSrcSlicer(r, p.batchRows), nil
+}

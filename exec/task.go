@@ -1,0 +1,269 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/util"
+
+	kmemory "github.com/kindling-data/kindling/memory"
+	"github.com/kindling-data/kindling/plan"
+	"github.com/kindling-data/kindling/shuffle"
+)
+
+// task is one attempt of one partition of a stage: it builds the stage's pipeline of
+// operators for its partition and drives it into a shuffle writer or the result sink.
+type task struct {
+	job       *job
+	stage     *plan.Stage
+	partition int
+	attempt   int
+	alloc     *kmemory.Allocator
+	in        inputCounter
+	res       []*kmemory.Reservation
+}
+
+// build returns the operator tree computing partition p of node n.
+func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
+	switch n := n.(type) {
+	case *plan.PScan:
+		return newScan(n.Parts[p], t.alloc, &t.in), nil
+	case *plan.PShuffleRead:
+		return &ShuffleReadOp{svc: t.job.env.Shuffle, shuffleID: t.job.shuffleID(n.ShuffleID), reduceID: p, counter: &t.in}, nil
+	case *plan.PFilter:
+		in, err := t.build(n.Input, p)
+		if err != nil {
+			return nil, err
+		}
+		return NewFilter(in, n.Cond, t.alloc), nil
+	case *plan.PProject:
+		in, err := t.build(n.Input, p)
+		if err != nil {
+			return nil, err
+		}
+		return NewProject(in, n.Exprs, n.OutSchema, t.alloc), nil
+	case *plan.PHashAggregate:
+		in, err := t.build(n.Input, p)
+		if err != nil {
+			return nil, err
+		}
+		r := t.job.env.Mem.NewReservation(fmt.Sprintf("hash-aggregate(%s)@stage %d task %d", n.Mode, t.stage.ID, p))
+		t.res = append(t.res, r)
+		return NewHashAggregate(in, n, t.alloc, r), nil
+	case *plan.PLimit:
+		in, err := t.build(n.Input, p)
+		if err != nil {
+			return nil, err
+		}
+		return NewLimit(in, n.N), nil
+	case *plan.PMapBatches:
+		in, err := t.build(n.Input, p)
+		if err != nil {
+			return nil, err
+		}
+		return NewMapBatches(in, n, t.alloc), nil
+	case *plan.PUnion:
+		for _, in := range n.Inputs {
+			if k := in.NumPartitions(); p >= k {
+				p -= k
+				continue
+			}
+			return t.build(in, p)
+		}
+		return nil, fmt.Errorf("exec: union has no partition %d", p)
+	case *plan.PCoalesce:
+		lo, hi := coalesceRange(n.Input.NumPartitions(), n.NumPartitions(), p)
+		ops := make([]Operator, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			op, err := t.build(n.Input, i)
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, op)
+		}
+		return NewConcat(ops), nil
+	case *plan.PExchange:
+		return nil, fmt.Errorf("exec: exchange inside stage %d: the stage split missed it", t.stage.ID)
+	}
+	return nil, fmt.Errorf("exec: no operator for %T", n)
+}
+
+// coalesceRange gives the contiguous input partitions [lo, hi) of output partition p when
+// n inputs are merged into m outputs, spreading the remainder over the first outputs.
+func coalesceRange(n, m, p int) (lo, hi int) {
+	base, extra := n/m, n%m
+	lo = p*base + min(p, extra)
+	hi = lo + base
+	if p < extra {
+		hi++
+	}
+	return lo, hi
+}
+
+// run executes the attempt. A panic anywhere in the pipeline becomes the attempt's error.
+func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
+	start := time.Now()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+		for _, r := range t.res {
+			r.Free()
+		}
+	}()
+	root, err := t.build(t.stage.Root, t.partition)
+	if err != nil {
+		return m, err
+	}
+	defer func() {
+		if cerr := root.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	if err := root.Open(ctx); err != nil {
+		return m, err
+	}
+	var out outputSink
+	if t.stage.Output != nil {
+		out, err = t.newShuffleSink(ctx)
+	} else {
+		out, err = t.newResultSink(ctx)
+	}
+	if err != nil {
+		return m, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			out.abort()
+		}
+	}()
+	for {
+		rec, err := root.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return m, err
+		}
+		if err := ctx.Err(); err != nil {
+			rec.Release()
+			return m, context.Cause(ctx)
+		}
+		m.RowsOut += rec.NumRows()
+		m.BytesOut += int64(util.TotalRecordSize(rec))
+		m.BatchesOut++
+		if err := out.consume(ctx, rec); err != nil {
+			return m, err
+		}
+	}
+	written, err := out.commit()
+	if err != nil {
+		return m, err
+	}
+	committed = true
+	m.Partition, m.Attempt = t.partition, t.attempt
+	m.RowsIn, m.BytesIn, m.BatchesIn, m.ShuffleBytesRead = t.in.rows, t.in.bytes, t.in.batches, t.in.shuffleBytes
+	m.ShuffleBytesWritten = written
+	m.PeakMemory = t.alloc.Peak()
+	m.Duration = time.Since(start)
+	return m, nil
+}
+
+// outputSink is where a task's pipeline ends: a shuffle writer or the job's result sink.
+type outputSink interface {
+	consume(ctx context.Context, rec arrow.RecordBatch) error // takes ownership of rec
+	commit() (shuffleBytes int64, err error)
+	abort()
+}
+
+type shuffleSink struct {
+	w     *shuffle.Writer
+	stats *shuffle.MapStatus
+}
+
+func (s *shuffleSink) consume(ctx context.Context, rec arrow.RecordBatch) error {
+	defer rec.Release()
+	return s.w.Write(ctx, rec)
+}
+
+func (s *shuffleSink) commit() (int64, error) {
+	st, err := s.w.Commit()
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, b := range st.Bytes {
+		total += b
+	}
+	return total, nil
+}
+
+func (s *shuffleSink) abort() { s.w.Abort() }
+
+func (t *task) newShuffleSink(ctx context.Context) (outputSink, error) {
+	part, err := partitioner(*t.stage.Output, t.stage.Root.Schema(), t.partition)
+	if err != nil {
+		return nil, err
+	}
+	w := t.job.env.Shuffle.NewWriter(t.job.shuffleID(t.stage.ShuffleID), t.partition, t.attempt, part, t.stage.Root.Schema(), t.alloc)
+	return &shuffleSink{w: w}, nil
+}
+
+// partitioner builds the shuffle partitioner of an exchange. Round robin starts at the
+// map partition's index so that small map outputs do not all land in reduce partition 0.
+func partitioner(p plan.Partitioning, schema *arrow.Schema, mapPartition int) (shuffle.Partitioner, error) {
+	switch p.Kind {
+	case plan.HashPartitioning:
+		cols := make([]int, len(p.Keys))
+		for i, k := range p.Keys {
+			idx := schema.FieldIndices(k)
+			if len(idx) != 1 {
+				return nil, fmt.Errorf("exec: shuffle key %q is not a column of %s", k, schema)
+			}
+			cols[i] = idx[0]
+		}
+		return shuffle.NewHashPartitioner(cols, p.N), nil
+	case plan.RoundRobinPartitioning:
+		return shuffle.NewRoundRobinPartitioner(p.N, mapPartition), nil
+	}
+	return shuffle.NewSinglePartitioner(), nil
+}
+
+type resultSink struct{ ts TaskSink }
+
+func (r *resultSink) consume(ctx context.Context, rec arrow.RecordBatch) error {
+	return r.ts.Consume(ctx, rec)
+}
+func (r *resultSink) commit() (int64, error) { return 0, r.ts.Commit() }
+func (r *resultSink) abort()                 { r.ts.Abort() }
+
+func (t *task) newResultSink(ctx context.Context) (outputSink, error) {
+	ts, err := t.job.sink.NewTask(t.partition, t.attempt, t.alloc)
+	if err != nil {
+		return nil, err
+	}
+	return &resultSink{ts: ts}, nil
+}
+
+// ResultSink receives the output of a job's result stage: one TaskSink per task attempt.
+// Only committed attempts count, so a retried task never delivers rows twice.
+type ResultSink interface {
+	NewTask(partition, attempt int, mem memory.Allocator) (TaskSink, error)
+}
+
+// TaskSink receives one result task attempt's batches.
+type TaskSink interface {
+	// Consume takes ownership of rec.
+	Consume(ctx context.Context, rec arrow.RecordBatch) error
+	// Commit makes the attempt's output final.
+	Commit() error
+	// Abort discards the attempt's output. It is called for every attempt not committed.
+	Abort()
+}

@@ -1,0 +1,313 @@
+package memory
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// ErrBudgetExceeded is the sentinel wrapped by every refusal of the memory manager. Callers
+// decide to spill with errors.Is(err, ErrBudgetExceeded), and check with errors.As and a
+// *BudgetError that the refused reservation is their own.
+var ErrBudgetExceeded = errors.New("memory: budget exceeded")
+
+// maxEvictRounds bounds how often one TryGrow asks the Evictor for memory: between rounds the
+// manager lock is dropped and another goroutine may take what was freed (Spark re-evicts on
+// every loop iteration for the same reason), but a request must not spin forever.
+const maxEvictRounds = 3
+
+// Evictor gives storage memory back to execution. The storage layer registers one with
+// SetEvictor; the manager calls it, without holding its own lock, when an execution request
+// needs memory that storage holds beyond its region.
+type Evictor interface {
+	// EvictBlocks frees at least need bytes of storage memory if it can, by dropping or
+	// writing out cached blocks in LRU order and calling ReleaseStorage for them. It returns
+	// the bytes released. It must not call execution-side methods (TryGrow, Grow, Resize)
+	// of the manager.
+	EvictBlocks(need int64) int64
+}
+
+// BudgetError describes a refused request. It wraps ErrBudgetExceeded.
+type BudgetError struct {
+	// Name names the reservation that asked, or "storage" for AcquireStorage.
+	Name string
+	// Requested is the refused request in bytes.
+	Requested int64
+	// Held is what the requester held when it asked.
+	Held int64
+	// ExecutionUsed, StorageUsed and Limit describe the manager at the time of the refusal.
+	ExecutionUsed, StorageUsed, Limit int64
+}
+
+// Error names the requester, the request, its holdings and the budget.
+func (e *BudgetError) Error() string {
+	return fmt.Sprintf("%v: %s asked for %s, holds %s; execution in use %s, storage in use %s of budget %s",
+		ErrBudgetExceeded, e.Name, FormatBytes(e.Requested), FormatBytes(e.Held),
+		FormatBytes(e.ExecutionUsed), FormatBytes(e.StorageUsed), FormatBytes(e.Limit))
+}
+
+// Unwrap returns ErrBudgetExceeded.
+func (e *BudgetError) Unwrap() error { return ErrBudgetExceeded }
+
+// Stats is a snapshot of the manager's accounting.
+type Stats struct {
+	// Limit is the budget in bytes.
+	Limit int64
+	// StorageRegion is Limit × StorageFraction: storage memory below it is never evicted.
+	StorageRegion int64
+	// ExecutionUsed and StorageUsed are the bytes held now.
+	ExecutionUsed, StorageUsed int64
+	// PeakExecution and PeakStorage are the high-water marks since NewManager.
+	PeakExecution, PeakStorage int64
+	// EvictedBytes counts storage bytes the Evictor released for execution.
+	EvictedBytes int64
+}
+
+// Manager is the unified memory manager: one budget shared by execution (reservations) and
+// storage (cached and shuffle blocks) with a soft boundary between them. It is safe for
+// concurrent use.
+type Manager struct {
+	limit         int64
+	storageRegion int64
+
+	mu sync.Mutex
+	// execUsed, storageUsed and the peaks are guarded by mu.
+	execUsed, storageUsed int64
+	peakExec, peakStorage int64
+	evicted               int64
+	evictor               Evictor
+	// holding holds the reservations whose size is non-zero, so Close can name leaks without
+	// keeping every reservation ever created alive.
+	holding map[*Reservation]struct{}
+}
+
+// NewManager returns a manager for cfg after EnsureDefaults. Invalid values do not panic:
+// a negative Limit is treated as 0 (derived) and StorageFraction is clamped to [0, 1]; call
+// Config.Validate first to report them instead.
+func NewManager(cfg Config) *Manager {
+	if cfg.Limit < 0 {
+		cfg.Limit = 0
+	}
+	if cfg.StorageFraction != cfg.StorageFraction { // NaN
+		cfg.StorageFraction = 0
+	}
+	cfg.StorageFraction = min(max(cfg.StorageFraction, 0), 1)
+	cfg.EnsureDefaults()
+	return &Manager{
+		limit:         cfg.Limit,
+		storageRegion: int64(float64(cfg.Limit) * cfg.StorageFraction),
+		holding:       make(map[*Reservation]struct{}),
+	}
+}
+
+// SetEvictor registers the storage layer's evictor (nil removes it). Without one, execution
+// can use only free memory.
+func (m *Manager) SetEvictor(e Evictor) {
+	m.mu.Lock()
+	m.evictor = e
+	m.mu.Unlock()
+}
+
+// Limit returns the budget in bytes.
+func (m *Manager) Limit() int64 { return m.limit }
+
+// NewReservation returns an empty execution reservation for one consumer. The name appears in
+// budget errors and in Close's leak report; use the operator and where it runs, for example
+// "hash-aggregate@stage 1 task 3".
+func (m *Manager) NewReservation(name string) *Reservation {
+	return &Reservation{m: m, name: name}
+}
+
+// free returns unused memory; mu must be held.
+func (m *Manager) free() int64 { return m.limit - m.execUsed - m.storageUsed }
+
+// growExecution grants n bytes to r if free memory, possibly after evicting storage above its
+// region, covers it.
+func (m *Manager) growExecution(r *Reservation, n int64) error {
+	m.mu.Lock()
+	for round := 0; ; round++ {
+		free := m.free()
+		if n <= free {
+			m.grantLocked(r, n)
+			m.mu.Unlock()
+			return nil
+		}
+		// Execution may take back storage memory above the region, never below it.
+		reclaimable := max(0, m.storageUsed-m.storageRegion)
+		short := n - free
+		ev := m.evictor
+		if ev == nil || short > reclaimable || round == maxEvictRounds {
+			err := m.budgetErrorLocked(r.name, n, r.size.Load())
+			m.mu.Unlock()
+			return err
+		}
+		m.mu.Unlock()
+		// The evictor calls ReleaseStorage, which takes mu: call it unlocked.
+		freed := ev.EvictBlocks(short)
+		m.mu.Lock()
+		m.evicted += max(freed, 0)
+		if freed <= 0 {
+			err := m.budgetErrorLocked(r.name, n, r.size.Load())
+			m.mu.Unlock()
+			return err
+		}
+	}
+}
+
+func (m *Manager) grantLocked(r *Reservation, n int64) {
+	m.execUsed += n
+	m.peakExec = max(m.peakExec, m.execUsed)
+	if r.size.Add(n) != 0 {
+		m.holding[r] = struct{}{}
+	} else {
+		delete(m.holding, r)
+	}
+}
+
+func (m *Manager) budgetErrorLocked(name string, n, held int64) error {
+	return &BudgetError{
+		Name: name, Requested: n, Held: held,
+		ExecutionUsed: m.execUsed, StorageUsed: m.storageUsed, Limit: m.limit,
+	}
+}
+
+// AcquireStorage charges n bytes of storage memory. Storage may use any free memory but never
+// evicts execution; it returns an error wrapping ErrBudgetExceeded when free memory is short.
+// Evicting other cached blocks to make room is the storage layer's decision, not this one's.
+func (m *Manager) AcquireStorage(n int64) error {
+	if n < 0 {
+		return fmt.Errorf("memory: AcquireStorage of negative size %d", n)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n > m.free() {
+		return m.budgetErrorLocked("storage", n, m.storageUsed)
+	}
+	m.storageUsed += n
+	m.peakStorage = max(m.peakStorage, m.storageUsed)
+	return nil
+}
+
+// ReleaseStorage returns n bytes of storage memory. Releasing more than is held clamps to zero.
+func (m *Manager) ReleaseStorage(n int64) {
+	if n <= 0 {
+		return
+	}
+	m.mu.Lock()
+	m.storageUsed = max(0, m.storageUsed-n)
+	m.mu.Unlock()
+}
+
+// Stats returns a snapshot of the accounting.
+func (m *Manager) Stats() Stats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return Stats{
+		Limit:         m.limit,
+		StorageRegion: m.storageRegion,
+		ExecutionUsed: m.execUsed,
+		StorageUsed:   m.storageUsed,
+		PeakExecution: m.peakExec,
+		PeakStorage:   m.peakStorage,
+		EvictedBytes:  m.evicted,
+	}
+}
+
+// Close reports memory still held: every reservation with a non-zero size, by name and bytes,
+// and storage memory not yet released. It does not free anything; the manager stays usable.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.holding) == 0 && m.storageUsed == 0 {
+		return nil
+	}
+	var leaks []string
+	for r := range m.holding {
+		leaks = append(leaks, fmt.Sprintf("%s holds %s", r.name, FormatBytes(r.size.Load())))
+	}
+	slices.Sort(leaks)
+	if m.storageUsed != 0 {
+		leaks = append(leaks, fmt.Sprintf("storage holds %s", FormatBytes(m.storageUsed)))
+	}
+	return fmt.Errorf("memory: %d outstanding at close: %s", len(leaks), strings.Join(leaks, "; "))
+}
+
+// Reservation is the execution memory held by one consumer (an operator in one task). Its
+// methods are safe for concurrent use, though a consumer normally owns it alone. The zero
+// size is the resting state: Free returns everything and the reservation may grow again.
+type Reservation struct {
+	m    *Manager
+	name string
+	// size is written under m.mu and read without it by Size.
+	size atomic.Int64
+}
+
+// Name returns the consumer name given to NewReservation.
+func (r *Reservation) Name() string { return r.name }
+
+// Size returns the bytes held.
+func (r *Reservation) Size() int64 { return r.size.Load() }
+
+// TryGrow reserves n more bytes, or returns a *BudgetError (wrapping ErrBudgetExceeded) naming
+// this reservation, the request, the bytes held and the budget. Call it before building or
+// buffering batches: the Arrow allocator cannot refuse, so this is where the budget holds.
+func (r *Reservation) TryGrow(n int64) error {
+	if n < 0 {
+		return fmt.Errorf("memory: %s: TryGrow of negative size %d", r.name, n)
+	}
+	if n == 0 {
+		return nil
+	}
+	return r.m.growExecution(r, n)
+}
+
+// Grow records n bytes that are already allocated, even past the budget: accounting must
+// follow reality. Later TryGrow calls see the overshoot.
+func (r *Reservation) Grow(n int64) {
+	if n <= 0 {
+		return
+	}
+	r.m.mu.Lock()
+	r.m.grantLocked(r, n)
+	r.m.mu.Unlock()
+}
+
+// Shrink returns n bytes. Shrinking by more than is held returns everything held.
+func (r *Reservation) Shrink(n int64) {
+	if n <= 0 {
+		return
+	}
+	r.m.mu.Lock()
+	n = min(n, r.size.Load())
+	r.m.execUsed -= n
+	if r.size.Add(-n) == 0 {
+		delete(r.m.holding, r)
+	}
+	r.m.mu.Unlock()
+}
+
+// Resize sets the reservation to n bytes, growing with TryGrow or shrinking.
+func (r *Reservation) Resize(n int64) error {
+	if n < 0 {
+		return fmt.Errorf("memory: %s: Resize to negative size %d", r.name, n)
+	}
+	cur := r.size.Load()
+	switch {
+	case n > cur:
+		return r.TryGrow(n - cur)
+	case n < cur:
+		r.Shrink(cur - n)
+	}
+	return nil
+}
+
+// Free returns everything the reservation holds. It is idempotent.
+func (r *Reservation) Free() {
+	r.m.mu.Lock()
+	r.m.execUsed -= r.size.Swap(0)
+	delete(r.m.holding, r)
+	r.m.mu.Unlock()
+}

@@ -1,0 +1,50 @@
+// Package plan turns a dataset's lineage into work the engine can run. It holds the
+// logical plan (what the user asked for), the expressions and their types, the analyzer
+// and the optimizer, the physical plan (operators and exchanges) and the stage graph
+// cut at exchanges, and it renders all of them for Explain.
+//
+// plan imports nothing of kindling and never anything of execution: it describes work,
+// exec performs it. The only I/O planning does is asking sources for their schemas
+// (Analyze) and partitions (Physical).
+//
+// An action runs the pipeline once per job:
+//
+//	dataset lineage (Node tree, schemas nil)
+//	        │ Analyze   names, types, implicit casts, every node's OutSchema
+//	        ▼
+//	analyzed plan ──── Optimize   constant folding, filter pushdown, projection pruning
+//	        │
+//	        ▼
+//	optimized plan
+//	        │ Physical  Source.Partitions, two-phase aggregation, exchanges
+//	        ▼
+//	PhysNode tree ──── Split      one stage per exchange, PShuffleRead in the consumer
+//	        │
+//	        ▼
+//	[]*Stage: map stages (write a shuffle) ... result stage (last)
+//
+// Invariants the rest of kindling relies on:
+//
+//   - Trees are immutable. Every pass returns a new tree and leaves its input alone, so a
+//     Dataset can share its lineage with the datasets derived from it.
+//   - Column names are unique in every schema; expressions refer to columns by name.
+//   - In an analyzed plan, every node has its schema and every expression is explicit:
+//     both operands of arithmetic are int64 or both float64 (Div is always float64), both
+//     operands of a comparison have one type, literals already have the type they are
+//     used at, and a projection's expressions carry their output names (OutputName of each
+//     is its column's name). The one implicit conversion left is dictionary-encoded
+//     strings, which compare with, and are used as, plain strings.
+//   - Optimize keeps the root's schema. Pushed scan filters are hints: the Filter above
+//     the scan stays, so a source may ignore them.
+//   - In a physical plan only PExchange moves rows between partitions; a PHashAggregate
+//     sees column references only (arguments are computed by a PProject into $argN
+//     columns), and a partial aggregate's output is keys + AggStateFields in Aggs order.
+//   - Stages come parents first with IDs 1, 2, ...; a map stage's ShuffleID is its ID and
+//     the last stage is the result. Split and the tree printers use explicit stacks, so a
+//     lineage thousands of nodes deep does not overflow the goroutine stack.
+//
+// Errors found before anything runs are *AnalysisError values that name the node's call
+// site (e.g. filter@etl.go:17), the column or expression and what exists instead; they
+// unwrap to ErrUnknownColumn, ErrType, ErrDuplicateColumn, ErrUnionMismatch or
+// ErrInvalidPlan.
+package plan

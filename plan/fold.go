@@ -1,0 +1,240 @@
+package plan
+
+import (
+	"math"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// foldExpr evaluates the literal-only subexpressions of a resolved expression in Go and
+// simplifies boolean identities. Every rewrite keeps the expression's type: a folded
+// subexpression becomes a literal of the type it had.
+func foldExpr(e Expr, schema *arrow.Schema) Expr {
+	ch := e.Children()
+	if len(ch) > 0 {
+		nc := make([]Expr, len(ch))
+		changed := false
+		for i, c := range ch {
+			nc[i] = foldExpr(c, schema)
+			changed = changed || nc[i] != c
+		}
+		if changed {
+			e = e.WithChildren(nc)
+		}
+	}
+	switch e := e.(type) {
+	case *Binary:
+		return foldBinary(e, schema)
+	case *Unary:
+		return foldUnary(e, schema)
+	case *Cast:
+		if l, ok := e.Child.(*Literal); ok {
+			if v, ok := castValue(l.Value, literalType(l), e.To); ok {
+				return &Literal{Value: v, Type: e.To}
+			}
+		}
+	case *Call:
+		return foldCall(e)
+	}
+	return e
+}
+
+func boolLit(v any) *Literal { return &Literal{Value: v, Type: typBool} }
+
+// literalBool reports a boolean literal's value: known false when it is NULL.
+func literalBool(e Expr) (val bool, isNull, ok bool) {
+	l, isLit := e.(*Literal)
+	if !isLit {
+		return false, false, false
+	}
+	if l.Value == nil {
+		return false, true, true
+	}
+	b, isB := l.Value.(bool)
+	return b, false, isB
+}
+
+func foldBinary(e *Binary, schema *arrow.Schema) Expr {
+	if e.Op.IsLogical() {
+		return foldLogical(e)
+	}
+	l, lok := e.Left.(*Literal)
+	r, rok := e.Right.(*Literal)
+	if !lok || !rok {
+		return e
+	}
+	t, err := TypeOf(e, schema)
+	if err != nil {
+		return e
+	}
+	if l.Value == nil || r.Value == nil {
+		return &Literal{Type: t}
+	}
+	if e.Op.IsComparison() {
+		c, ok := compareValues(l.Value, r.Value)
+		if !ok {
+			return e
+		}
+		var v bool
+		switch e.Op {
+		case OpEq:
+			v = c == 0
+		case OpNotEq:
+			v = c != 0
+		case OpLt:
+			v = c < 0
+		case OpLtEq:
+			v = c <= 0
+		case OpGt:
+			v = c > 0
+		case OpGtEq:
+			v = c >= 0
+		}
+		return boolLit(v)
+	}
+	switch a := l.Value.(type) {
+	case int64:
+		b, ok := r.Value.(int64)
+		if !ok || t.ID() != arrow.INT64 {
+			return e
+		}
+		switch e.Op {
+		case OpAdd:
+			return &Literal{Value: a + b, Type: t}
+		case OpSub:
+			return &Literal{Value: a - b, Type: t}
+		case OpMul:
+			return &Literal{Value: a * b, Type: t}
+		case OpMod:
+			if b == 0 {
+				return &Literal{Type: t}
+			}
+			if b == -1 { // avoids the MinInt64 % -1 trap; the result is 0 anyway
+				return &Literal{Value: int64(0), Type: t}
+			}
+			return &Literal{Value: a % b, Type: t}
+		}
+	case float64:
+		b, ok := r.Value.(float64)
+		if !ok || t.ID() != arrow.FLOAT64 {
+			return e
+		}
+		switch e.Op {
+		case OpAdd:
+			return &Literal{Value: a + b, Type: t}
+		case OpSub:
+			return &Literal{Value: a - b, Type: t}
+		case OpMul:
+			return &Literal{Value: a * b, Type: t}
+		case OpDiv:
+			if b == 0 {
+				return &Literal{Type: t}
+			}
+			return &Literal{Value: a / b, Type: t}
+		case OpMod:
+			if b == 0 {
+				return &Literal{Type: t}
+			}
+			return &Literal{Value: math.Mod(a, b), Type: t}
+		}
+	}
+	return e
+}
+
+// foldLogical applies three-valued AND/OR identities: false AND x is false, true OR x is
+// true, true AND x and false OR x are x; two literals evaluate fully.
+func foldLogical(e *Binary) Expr {
+	lv, lnull, lok := literalBool(e.Left)
+	rv, rnull, rok := literalBool(e.Right)
+	if e.Op == OpAnd {
+		switch {
+		case lok && !lnull && !lv, rok && !rnull && !rv:
+			return boolLit(false)
+		case lok && !lnull && lv:
+			return e.Right
+		case rok && !rnull && rv:
+			return e.Left
+		case lok && rok: // both NULL
+			return boolLit(nil)
+		}
+		return e
+	}
+	switch {
+	case lok && !lnull && lv, rok && !rnull && rv:
+		return boolLit(true)
+	case lok && !lnull && !lv:
+		return e.Right
+	case rok && !rnull && !rv:
+		return e.Left
+	case lok && rok:
+		return boolLit(nil)
+	}
+	return e
+}
+
+func foldUnary(e *Unary, schema *arrow.Schema) Expr {
+	l, ok := e.Child.(*Literal)
+	if !ok {
+		if e.Op == OpNot { // NOT NOT x is x under three-valued logic
+			if inner, ok := e.Child.(*Unary); ok && inner.Op == OpNot {
+				return inner.Child
+			}
+		}
+		return e
+	}
+	switch e.Op {
+	case OpIsNull:
+		return boolLit(l.Value == nil)
+	case OpIsNotNull:
+		return boolLit(l.Value != nil)
+	case OpNot:
+		if l.Value == nil {
+			return boolLit(nil)
+		}
+		if b, ok := l.Value.(bool); ok {
+			return boolLit(!b)
+		}
+	case OpNeg:
+		t, err := TypeOf(e, schema)
+		if err != nil {
+			return e
+		}
+		switch v := l.Value.(type) {
+		case nil:
+			return &Literal{Type: t}
+		case int64:
+			if t.ID() == arrow.INT64 {
+				return &Literal{Value: -v, Type: t}
+			}
+		case float64:
+			if t.ID() == arrow.FLOAT64 {
+				return &Literal{Value: -v, Type: t}
+			}
+		}
+	}
+	return e
+}
+
+// foldCall drops leading NULL literals of coalesce and resolves it when the first
+// remaining argument is a literal.
+func foldCall(e *Call) Expr {
+	if !strings.EqualFold(e.Func, "coalesce") {
+		return e
+	}
+	args := e.Args
+	for len(args) > 1 {
+		l, ok := args[0].(*Literal)
+		if !ok || l.Value != nil {
+			break
+		}
+		args = args[1:]
+	}
+	if l, ok := args[0].(*Literal); ok {
+		return l
+	}
+	if len(args) == len(e.Args) {
+		return e
+	}
+	return &Call{Func: e.Func, Args: append([]Expr(nil), args...)}
+}

@@ -1,0 +1,269 @@
+package plan
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// PhysicalConfig holds the knobs of physical planning.
+type PhysicalConfig struct {
+	// ShufflePartitions is the number of partitions a grouping shuffle produces
+	// (GOMAXPROCS when not positive).
+	ShufflePartitions int
+	// MaxPartitionBytes, MinPartitions and BatchRows are passed to every source's
+	// Partitions (see ScanRequest).
+	MaxPartitionBytes int64
+	MinPartitions     int
+	BatchRows         int
+}
+
+// Physical turns an analyzed (and usually optimized) logical plan into operators with
+// exchanges where rows must move between partitions. It asks each source for its
+// partitions, the only I/O planning does.
+func Physical(root Node, cfg PhysicalConfig) (PhysNode, error) {
+	if cfg.ShufflePartitions <= 0 {
+		cfg.ShufflePartitions = runtime.GOMAXPROCS(0)
+	}
+	p := &planner{cfg: cfg}
+	return p.plan(root)
+}
+
+type planner struct{ cfg PhysicalConfig }
+
+func (p *planner) plan(n Node) (PhysNode, error) {
+	if n == nil {
+		return nil, errAt(ErrInvalidPlan, "nil plan")
+	}
+	if n.Schema() == nil {
+		return nil, &AnalysisError{Site: nodeSite(n), Kind: ErrInvalidPlan, Msg: "physical planning needs an analyzed plan"}
+	}
+	if s, ok := n.(*Scan); ok {
+		parts, err := s.Source.Partitions(ScanRequest{
+			Columns:           s.Columns,
+			Filters:           s.Filters,
+			MaxPartitionBytes: p.cfg.MaxPartitionBytes,
+			MinPartitions:     p.cfg.MinPartitions,
+			BatchRows:         p.cfg.BatchRows,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("plan: %s: partitions of %s: %w", nodeSite(n), s.Source, err)
+		}
+		return &PScan{Source: s.Source, Parts: parts, Columns: s.Columns, Filters: s.Filters, OutSchema: s.OutSchema}, nil
+	}
+	ch := n.Children()
+	in := make([]PhysNode, len(ch))
+	for i, c := range ch {
+		var err error
+		if in[i], err = p.plan(c); err != nil {
+			return nil, err
+		}
+	}
+	switch n := n.(type) {
+	case *Project:
+		return &PProject{Input: in[0], Exprs: n.Exprs, OutSchema: n.OutSchema}, nil
+	case *Filter:
+		return &PFilter{Input: in[0], Cond: n.Cond}, nil
+	case *Limit:
+		local := &PLimit{Input: in[0], N: n.N}
+		if local.NumPartitions() == 1 {
+			return local, nil
+		}
+		return &PLimit{Input: &PExchange{Input: local, Partitioning: Partitioning{Kind: SinglePartition, N: 1}}, N: n.N}, nil
+	case *Union:
+		for i := 1; i < len(in); i++ {
+			if !slices.Equal(schemaNames(in[i].Schema()), schemaNames(n.OutSchema)) {
+				exprs := make([]Expr, n.OutSchema.NumFields())
+				for j, f := range n.OutSchema.Fields() {
+					exprs[j] = &ColumnRef{Name: f.Name}
+				}
+				in[i] = &PProject{Input: in[i], Exprs: exprs, OutSchema: n.OutSchema}
+			}
+		}
+		return &PUnion{Inputs: in, OutSchema: n.OutSchema}, nil
+	case *Coalesce:
+		return &PCoalesce{Input: in[0], N: n.N}, nil
+	case *MapBatches:
+		return &PMapBatches{Input: in[0], Fn: n.Fn, Name: n.Name, OutSchema: n.OutSchema}, nil
+	case *Repartition:
+		part := Partitioning{Kind: RoundRobinPartitioning, N: n.N}
+		if len(n.Keys) > 0 {
+			part = Partitioning{Kind: HashPartitioning, Keys: append([]string(nil), n.Keys...), N: n.N}
+		}
+		return &PExchange{Input: in[0], Partitioning: part}, nil
+	case *Aggregate:
+		return p.aggregate(n, in[0])
+	}
+	return nil, &AnalysisError{Site: nodeSite(n), Kind: ErrInvalidPlan, Msg: fmt.Sprintf("no physical operator for %T", n)}
+}
+
+// aggregate plans a grouping: partial aggregation per input partition, a shuffle on the
+// keys, and the final merge; or one complete aggregation when the input is already
+// partitioned so that each group lives in one partition.
+func (p *planner) aggregate(n *Aggregate, in PhysNode) (PhysNode, error) {
+	aggs := append([]AggExpr(nil), n.Aggs...)
+	needProject := false
+	for _, a := range aggs {
+		if _, isCol := a.Arg.(*ColumnRef); a.Arg != nil && !isCol {
+			needProject = true
+		}
+	}
+	if needProject {
+		// Compute the arguments into columns so the aggregate sees only column refs.
+		inSchema := in.Schema()
+		var exprs []Expr
+		var fields []arrow.Field
+		have := map[string]bool{}
+		add := func(e Expr, f arrow.Field) {
+			if !have[f.Name] {
+				have[f.Name] = true
+				exprs = append(exprs, e)
+				fields = append(fields, f)
+			}
+		}
+		for _, k := range n.Keys {
+			add(&ColumnRef{Name: k}, inSchema.Field(inSchema.FieldIndices(k)[0]))
+		}
+		for i := range aggs {
+			arg := aggs[i].Arg
+			if arg == nil {
+				continue
+			}
+			t, err := TypeOf(arg, inSchema)
+			if err != nil {
+				return nil, atSite(err, nodeSite(n))
+			}
+			if c, ok := arg.(*ColumnRef); ok {
+				add(c, inSchema.Field(inSchema.FieldIndices(c.Name)[0]))
+				continue
+			}
+			name := "$arg" + strconv.Itoa(i)
+			add(&Alias{Child: arg, Name: name}, arrow.Field{Name: name, Type: t, Nullable: true})
+			aggs[i].Arg = &ColumnRef{Name: name}
+		}
+		in = &PProject{Input: in, Exprs: exprs, OutSchema: arrow.NewSchema(fields, nil)}
+	}
+	inSchema := in.Schema()
+	argTypes := make([]arrow.DataType, len(aggs))
+	for i, a := range aggs {
+		if a.Arg != nil {
+			argTypes[i] = inSchema.Field(inSchema.FieldIndices(a.Arg.(*ColumnRef).Name)[0]).Type
+		}
+	}
+	keys := append([]string(nil), n.Keys...)
+	keyFields := make([]arrow.Field, len(keys))
+	for i, k := range keys {
+		keyFields[i] = inSchema.Field(inSchema.FieldIndices(k)[0])
+	}
+	final := func(mode AggMode, input PhysNode) *PHashAggregate {
+		fields := append([]arrow.Field(nil), keyFields...)
+		for i, a := range aggs {
+			f := arrow.Field{Name: a.Name, Type: AggResultType(a.Func, argTypes[i]), Nullable: true}
+			if a.Func == AggCount || a.Func == AggCountAll || a.Func == AggCountDistinct {
+				f.Nullable = false
+			}
+			fields = append(fields, f)
+		}
+		return &PHashAggregate{Input: input, Keys: keys, Aggs: aggs, ArgTypes: argTypes, Mode: mode,
+			OutSchema: arrow.NewSchema(fields, nil)}
+	}
+	if satisfiesGrouping(OutputPartitioning(in), keys) {
+		return final(AggComplete, in), nil
+	}
+	partialFields := append([]arrow.Field(nil), keyFields...)
+	for i, a := range aggs {
+		partialFields = append(partialFields, AggStateFields(a, argTypes[i])...)
+	}
+	partial := &PHashAggregate{Input: in, Keys: keys, Aggs: aggs, ArgTypes: argTypes, Mode: AggPartial,
+		OutSchema: arrow.NewSchema(partialFields, nil)}
+	part := Partitioning{Kind: SinglePartition, N: 1}
+	if len(keys) > 0 {
+		part = Partitioning{Kind: HashPartitioning, Keys: keys, N: p.cfg.ShufflePartitions}
+	}
+	return final(AggFinal, &PExchange{Input: partial, Partitioning: part}), nil
+}
+
+// satisfiesGrouping reports whether rows partitioned by part have every group in one
+// partition: one partition, or hashing on a non-empty subset of the grouping keys.
+func satisfiesGrouping(part Partitioning, keys []string) bool {
+	switch part.Kind {
+	case SinglePartition:
+		return true
+	case HashPartitioning:
+		if len(part.Keys) == 0 || len(keys) == 0 {
+			return false
+		}
+		for _, k := range part.Keys {
+			if !slices.Contains(keys, k) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// OutputPartitioning says how the rows of n's output partitions are distributed, as far
+// as the plan knows: an exchange's partitioning carries through operators that keep rows
+// in their partition and keep the key columns; anything with one partition is
+// SinglePartition; otherwise UnknownPartitioning.
+func OutputPartitioning(n PhysNode) Partitioning {
+	part := outputPartitioning(n)
+	if part.Kind != HashPartitioning && n.NumPartitions() == 1 {
+		return Partitioning{Kind: SinglePartition, N: 1}
+	}
+	return part
+}
+
+func outputPartitioning(n PhysNode) Partitioning {
+	unknown := Partitioning{Kind: UnknownPartitioning, N: n.NumPartitions()}
+	switch n := n.(type) {
+	case *PExchange:
+		if n.Partitioning.Kind == SinglePartition {
+			return Partitioning{Kind: SinglePartition, N: 1}
+		}
+		return n.Partitioning
+	case *PShuffleRead:
+		if n.Partitioning.Kind == SinglePartition {
+			return Partitioning{Kind: SinglePartition, N: 1}
+		}
+		return n.Partitioning
+	case *PFilter:
+		return OutputPartitioning(n.Input)
+	case *PLimit:
+		return OutputPartitioning(n.Input)
+	case *PProject:
+		in := OutputPartitioning(n.Input)
+		if in.Kind != HashPartitioning {
+			return in
+		}
+		// The partitioning holds if every key is passed through, perhaps renamed.
+		renamed := make([]string, len(in.Keys))
+		for i, k := range in.Keys {
+			for _, e := range n.Exprs {
+				src := e
+				if a, ok := e.(*Alias); ok {
+					src = a.Child
+				}
+				if c, ok := src.(*ColumnRef); ok && c.Name == k {
+					renamed[i] = OutputName(e)
+					break
+				}
+			}
+			if renamed[i] == "" {
+				return unknown
+			}
+		}
+		return Partitioning{Kind: HashPartitioning, Keys: renamed, N: in.N}
+	case *PHashAggregate:
+		in := OutputPartitioning(n.Input)
+		if in.Kind == HashPartitioning && !satisfiesGrouping(in, n.Keys) {
+			return unknown
+		}
+		return in
+	}
+	return unknown
+}

@@ -1,0 +1,462 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// isFloat reports whether t is a floating-point type.
+func isFloat(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.FLOAT16, arrow.FLOAT32, arrow.FLOAT64:
+		return true
+	}
+	return false
+}
+
+// isStringLike reports whether t is a string, or a dictionary of strings: for type
+// checking a dictionary-encoded string column is a string column (exec reads both).
+func isStringLike(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.STRING, arrow.LARGE_STRING:
+		return true
+	case arrow.DICTIONARY:
+		return isStringLike(t.(*arrow.DictionaryType).ValueType)
+	}
+	return false
+}
+
+func isNullType(t arrow.DataType) bool { return t.ID() == arrow.NULL }
+
+func isBool(t arrow.DataType) bool { return t.ID() == arrow.BOOL }
+
+// isComparable reports whether values of t can be ordered and grouped: every flat type.
+func isComparable(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.LIST, arrow.LARGE_LIST, arrow.FIXED_SIZE_LIST, arrow.LIST_VIEW, arrow.LARGE_LIST_VIEW,
+		arrow.STRUCT, arrow.MAP, arrow.SPARSE_UNION, arrow.DENSE_UNION, arrow.RUN_END_ENCODED:
+		return false
+	}
+	return true
+}
+
+var (
+	typInt64   arrow.DataType = arrow.PrimitiveTypes.Int64
+	typFloat64 arrow.DataType = arrow.PrimitiveTypes.Float64
+	typBool    arrow.DataType = arrow.FixedWidthTypes.Boolean
+	typString  arrow.DataType = arrow.BinaryTypes.String
+	typDate32  arrow.DataType = arrow.FixedWidthTypes.Date32
+)
+
+// widen is the type arithmetic runs in: int64 for integers, float64 for floats.
+func widen(t arrow.DataType) arrow.DataType {
+	if isFloat(t) {
+		return typFloat64
+	}
+	return typInt64
+}
+
+// CanCast reports whether Cast supports converting from to to: numeric↔numeric,
+// numeric↔string, string→date32/timestamp, timestamp→date32, bool↔integer and
+// dictionary of strings→string, plus NULL to anything and any type to itself.
+func CanCast(from, to arrow.DataType) bool {
+	switch {
+	case arrow.TypeEqual(from, to), isNullType(from):
+		return true
+	case from.ID() == arrow.DICTIONARY:
+		return isStringLike(from) && (to.ID() == arrow.STRING || CanCast(typString, to))
+	case to.ID() == arrow.DICTIONARY:
+		return false
+	case IsNumeric(from):
+		return IsNumeric(to) || isStringLike(to) || (IsInteger(from) && isBool(to))
+	case isStringLike(from):
+		return IsNumeric(to) || isStringLike(to) || to.ID() == arrow.DATE32 || to.ID() == arrow.TIMESTAMP
+	case from.ID() == arrow.TIMESTAMP:
+		return to.ID() == arrow.DATE32 || to.ID() == arrow.TIMESTAMP
+	case isBool(from):
+		return IsInteger(to)
+	}
+	return false
+}
+
+// TypeOf returns the type of e over rows of schema, checking column names and operand
+// types as the analyzer does.
+func TypeOf(e Expr, schema *arrow.Schema) (arrow.DataType, error) {
+	_, t, err := resolveExpr(e, schema)
+	return t, err
+}
+
+// resolveExpr checks e against schema and returns it rewritten so that exec can evaluate it
+// without implicit conversions: operands of arithmetic and comparisons have one common type
+// (Cast nodes inserted, literals retyped), with the result type.
+func resolveExpr(e Expr, schema *arrow.Schema) (Expr, arrow.DataType, error) {
+	switch e := e.(type) {
+	case *ColumnRef:
+		idx := schema.FieldIndices(e.Name)
+		if len(idx) == 0 {
+			return nil, nil, unknownColumn(e.Name, schemaNames(schema))
+		}
+		return e, schema.Field(idx[0]).Type, nil
+	case *Literal:
+		t := literalType(e)
+		v, ok := normalValue(e.Value, t)
+		if !ok {
+			return nil, nil, errAt(ErrType, fmt.Sprintf("literal %v (%T) does not fit type %s", e.Value, e.Value, typeName(t)))
+		}
+		if e.Type == nil || v != e.Value {
+			return &Literal{Value: v, Type: t}, t, nil
+		}
+		return e, t, nil
+	case *Alias:
+		c, t, err := resolveExpr(e.Child, schema)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &Alias{Child: c, Name: e.Name}, t, nil
+	case *Binary:
+		return resolveBinary(e, schema)
+	case *Unary:
+		return resolveUnary(e, schema)
+	case *Cast:
+		c, t, err := resolveExpr(e.Child, schema)
+		if err != nil {
+			return nil, nil, err
+		}
+		if e.To == nil {
+			return nil, nil, errAt(ErrType, fmt.Sprintf("%s: cast to no type", e))
+		}
+		if !CanCast(t, e.To) {
+			return nil, nil, errAt(ErrType, fmt.Sprintf("%s: cannot cast %s to %s", e, typeName(t), typeName(e.To)))
+		}
+		if arrow.TypeEqual(t, e.To) {
+			return c, t, nil
+		}
+		if t.ID() == arrow.DICTIONARY && e.To.ID() != arrow.STRING {
+			c = &Cast{Child: c, To: typString}
+		}
+		return &Cast{Child: c, To: e.To}, e.To, nil
+	case *Call:
+		return resolveCall(e, schema)
+	case nil:
+		return nil, nil, errAt(ErrInvalidPlan, "nil expression")
+	}
+	return nil, nil, errAt(ErrInvalidPlan, fmt.Sprintf("unsupported expression %T", e))
+}
+
+// coerce converts e (of type from) to type to: a literal is retyped, anything else cast.
+func coerce(e Expr, from, to arrow.DataType) (Expr, error) {
+	if arrow.TypeEqual(from, to) {
+		return e, nil
+	}
+	if l, ok := e.(*Literal); ok {
+		v, ok := castValue(l.Value, from, to)
+		if !ok || (v == nil && l.Value != nil) {
+			return nil, errAt(ErrType, fmt.Sprintf("cannot use %s as %s", l, typeName(to)))
+		}
+		return &Literal{Value: v, Type: to}, nil
+	}
+	if from.ID() == arrow.DICTIONARY && to.ID() != arrow.STRING {
+		e = &Cast{Child: e, To: typString}
+	}
+	return &Cast{Child: e, To: to}, nil
+}
+
+func resolveBinary(e *Binary, schema *arrow.Schema) (Expr, arrow.DataType, error) {
+	l, lt, err := resolveExpr(e.Left, schema)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, rt, err := resolveExpr(e.Right, schema)
+	if err != nil {
+		return nil, nil, err
+	}
+	mismatch := func(what string) error {
+		return errAt(ErrType, fmt.Sprintf("%s: %s %s and %s", e, what, typeName(lt), typeName(rt)))
+	}
+	var target, result arrow.DataType
+	switch {
+	case e.Op.IsArithmetic():
+		if !(IsNumeric(lt) || isNullType(lt)) || !(IsNumeric(rt) || isNullType(rt)) {
+			return nil, nil, mismatch("cannot apply " + e.Op.String() + " to")
+		}
+		target = typInt64
+		if isFloat(lt) || isFloat(rt) || e.Op == OpDiv {
+			target = typFloat64
+		}
+		result = target
+	case e.Op.IsLogical():
+		if !(isBool(lt) || isNullType(lt)) || !(isBool(rt) || isNullType(rt)) {
+			return nil, nil, mismatch(e.Op.String() + " needs boolean operands, got")
+		}
+		target, result = typBool, typBool
+	case e.Op.IsComparison():
+		result = typBool
+		target, err = comparisonType(e, l, lt, r, rt)
+		if err != nil {
+			return nil, nil, err
+		}
+		if target == nil { // operands already comparable as they are
+			return &Binary{Op: e.Op, Left: l, Right: r}, result, nil
+		}
+	default:
+		return nil, nil, errAt(ErrInvalidPlan, fmt.Sprintf("unknown operator %d", e.Op))
+	}
+	if l, err = coerce(l, lt, target); err != nil {
+		return nil, nil, atExpr(err, e)
+	}
+	if r, err = coerce(r, rt, target); err != nil {
+		return nil, nil, atExpr(err, e)
+	}
+	return &Binary{Op: e.Op, Left: l, Right: r}, result, nil
+}
+
+// atExpr prefixes an analysis error's message with the expression it arose in.
+func atExpr(err error, e Expr) error {
+	if ae, ok := err.(*AnalysisError); ok {
+		c := *ae
+		c.Msg = e.String() + ": " + c.Msg
+		return &c
+	}
+	return err
+}
+
+// comparisonType picks the type both sides of a comparison are converted to; nil means
+// they are compared as they are (strings, including dictionary-encoded ones).
+func comparisonType(e *Binary, l Expr, lt arrow.DataType, r Expr, rt arrow.DataType) (arrow.DataType, error) {
+	norm := func(t arrow.DataType) arrow.DataType {
+		if isStringLike(t) {
+			return typString
+		}
+		return t
+	}
+	switch {
+	case isNullType(lt) && isNullType(rt):
+		return typBool, nil
+	case isNullType(lt):
+		return norm(rt), nil
+	case isNullType(rt):
+		return norm(lt), nil
+	case IsNumeric(lt) && IsNumeric(rt):
+		if isFloat(lt) || isFloat(rt) {
+			return typFloat64, nil
+		}
+		return typInt64, nil
+	case isStringLike(lt) && isStringLike(rt):
+		if lt.ID() == arrow.LARGE_STRING || rt.ID() == arrow.LARGE_STRING {
+			if !arrow.TypeEqual(lt, rt) {
+				return typString, nil
+			}
+		}
+		return nil, nil
+	case isBool(lt) && isBool(rt):
+		return nil, nil
+	case lt.ID() == arrow.DATE32 && rt.ID() == arrow.DATE32:
+		return nil, nil
+	case lt.ID() == arrow.TIMESTAMP && rt.ID() == arrow.TIMESTAMP:
+		return lt, nil
+	case (lt.ID() == arrow.DATE32 || lt.ID() == arrow.TIMESTAMP) && isStringLike(rt):
+		return lt, nil
+	case isStringLike(lt) && (rt.ID() == arrow.DATE32 || rt.ID() == arrow.TIMESTAMP):
+		return rt, nil
+	}
+	return nil, errAt(ErrType, fmt.Sprintf("%s: cannot compare %s with %s", e, typeName(lt), typeName(rt)))
+}
+
+func resolveUnary(e *Unary, schema *arrow.Schema) (Expr, arrow.DataType, error) {
+	c, t, err := resolveExpr(e.Child, schema)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch e.Op {
+	case OpNot:
+		if !isBool(t) && !isNullType(t) {
+			return nil, nil, errAt(ErrType, fmt.Sprintf("%s: NOT needs a boolean operand, got %s", e, typeName(t)))
+		}
+		if c, err = coerce(c, t, typBool); err != nil {
+			return nil, nil, atExpr(err, e)
+		}
+		return &Unary{Op: e.Op, Child: c}, typBool, nil
+	case OpNeg:
+		if !IsNumeric(t) && !isNullType(t) {
+			return nil, nil, errAt(ErrType, fmt.Sprintf("%s: cannot negate %s", e, typeName(t)))
+		}
+		w := widen(t)
+		if c, err = coerce(c, t, w); err != nil {
+			return nil, nil, atExpr(err, e)
+		}
+		return &Unary{Op: e.Op, Child: c}, w, nil
+	case OpIsNull, OpIsNotNull:
+		return &Unary{Op: e.Op, Child: c}, typBool, nil
+	}
+	return nil, nil, errAt(ErrInvalidPlan, fmt.Sprintf("unknown unary operator %d", e.Op))
+}
+
+// knownFuncs lists the functions Call supports, for error messages.
+var knownFuncs = []string{"coalesce", "contains", "ends_with", "length", "lower", "starts_with", "substring", "upper"}
+
+func resolveCall(e *Call, schema *arrow.Schema) (Expr, arrow.DataType, error) {
+	args := make([]Expr, len(e.Args))
+	types := make([]arrow.DataType, len(e.Args))
+	for i, a := range e.Args {
+		var err error
+		if args[i], types[i], err = resolveExpr(a, schema); err != nil {
+			return nil, nil, err
+		}
+	}
+	typeNames := func() string {
+		s := make([]string, len(types))
+		for i, t := range types {
+			s[i] = typeName(t)
+		}
+		return strings.Join(s, ", ")
+	}
+	bad := func(want string) error {
+		return errAt(ErrType, fmt.Sprintf("%s: %s takes %s, got (%s)", e, e.Func, want, typeNames()))
+	}
+	name := strings.ToLower(e.Func)
+	switch name {
+	case "coalesce":
+		if len(args) == 0 {
+			return nil, nil, bad("at least one argument")
+		}
+		target, err := commonType(types)
+		if err != nil {
+			return nil, nil, bad("arguments of one type")
+		}
+		for i := range args {
+			if args[i], err = coerce(args[i], types[i], target); err != nil {
+				return nil, nil, atExpr(err, e)
+			}
+		}
+		return &Call{Func: name, Args: args}, target, nil
+	case "length", "lower", "upper":
+		if len(args) != 1 || !(isStringLike(types[0]) || isNullType(types[0])) {
+			return nil, nil, bad("one string")
+		}
+		if isNullType(types[0]) {
+			args[0] = &Literal{Type: typString}
+		}
+		if name == "length" {
+			return &Call{Func: name, Args: args}, typInt64, nil
+		}
+		return &Call{Func: name, Args: args}, typString, nil
+	case "substring":
+		if len(args) != 3 || !(isStringLike(types[0]) || isNullType(types[0])) ||
+			!isIntLiteral(args[1], types[1]) || !isIntLiteral(args[2], types[2]) {
+			return nil, nil, bad("(string, start int64 literal, length int64 literal)")
+		}
+		if isNullType(types[0]) {
+			args[0] = &Literal{Type: typString}
+		}
+		args[1] = &Literal{Value: args[1].(*Literal).Value, Type: typInt64}
+		args[2] = &Literal{Value: args[2].(*Literal).Value, Type: typInt64}
+		return &Call{Func: name, Args: args}, typString, nil
+	case "contains", "starts_with", "ends_with":
+		if len(args) != 2 || !(isStringLike(types[0]) || isNullType(types[0])) || !isStringLiteral(args[1], types[1]) {
+			return nil, nil, bad("(string, string literal)")
+		}
+		if isNullType(types[0]) {
+			args[0] = &Literal{Type: typString}
+		}
+		args[1] = &Literal{Value: args[1].(*Literal).Value, Type: typString}
+		return &Call{Func: name, Args: args}, typBool, nil
+	}
+	return nil, nil, errAt(ErrType, fmt.Sprintf("%s: unknown function %q (functions: %s)", e, e.Func, strings.Join(knownFuncs, ", ")))
+}
+
+func isIntLiteral(e Expr, t arrow.DataType) bool {
+	l, ok := e.(*Literal)
+	return ok && IsInteger(t) && l.Value != nil
+}
+
+func isStringLiteral(e Expr, t arrow.DataType) bool {
+	l, ok := e.(*Literal)
+	return ok && isStringLike(t) && l.Value != nil
+}
+
+// commonType is the type values of types are all converted to (for coalesce).
+func commonType(types []arrow.DataType) (arrow.DataType, error) {
+	var t arrow.DataType
+	allSame := true
+	for _, x := range types {
+		if isNullType(x) {
+			continue
+		}
+		if t == nil {
+			t = x
+			continue
+		}
+		if !arrow.TypeEqual(t, x) {
+			allSame = false
+		}
+	}
+	if t == nil {
+		return typInt64, nil
+	}
+	if allSame {
+		if t.ID() == arrow.DICTIONARY && len(types) > 1 {
+			return typString, nil // one output array: decode
+		}
+		return t, nil
+	}
+	num, str := true, true
+	var float bool
+	for _, x := range types {
+		if isNullType(x) {
+			continue
+		}
+		num = num && IsNumeric(x)
+		str = str && isStringLike(x)
+		float = float || isFloat(x)
+	}
+	switch {
+	case num && float:
+		return typFloat64, nil
+	case num:
+		return typInt64, nil
+	case str:
+		return typString, nil
+	}
+	return nil, errAt(ErrType, "no common type")
+}
+
+// columnsOf returns the distinct column names e references, sorted.
+func columnsOf(e Expr) []string {
+	set := map[string]bool{}
+	addColumns(e, set)
+	out := make([]string, 0, len(set))
+	for n := range set {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func addColumns(e Expr, set map[string]bool) {
+	if c, ok := e.(*ColumnRef); ok {
+		set[c.Name] = true
+		return
+	}
+	for _, ch := range e.Children() {
+		addColumns(ch, set)
+	}
+}
+
+// typeName names a type in error messages the way users think of it: strings are
+// "string" whatever their encoding (arrow says utf8).
+func typeName(t arrow.DataType) string {
+	switch t.ID() {
+	case arrow.STRING:
+		return "string"
+	case arrow.LARGE_STRING:
+		return "large_string"
+	case arrow.DICTIONARY:
+		if isStringLike(t) {
+			return "string (dictionary-encoded)"
+		}
+	}
+	return t.String()
+}

@@ -1,0 +1,209 @@
+package plan
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// This file evaluates literal values in plain Go: the analyzer uses it to retype literals
+// and the optimizer to fold constant subexpressions. Literal values are normalized: every
+// integer type holds an int64, every floating type a float64, every string type a string.
+
+// literalType is the type of a literal, inferring it from the value when Type is nil.
+func literalType(l *Literal) arrow.DataType {
+	if l.Type != nil {
+		return l.Type
+	}
+	switch l.Value.(type) {
+	case bool:
+		return arrow.FixedWidthTypes.Boolean
+	case int64, int, int32:
+		return arrow.PrimitiveTypes.Int64
+	case float64, float32:
+		return arrow.PrimitiveTypes.Float64
+	case string:
+		return arrow.BinaryTypes.String
+	case arrow.Date32:
+		return arrow.FixedWidthTypes.Date32
+	case arrow.Timestamp:
+		return arrow.FixedWidthTypes.Timestamp_us
+	}
+	return arrow.Null
+}
+
+// normalValue converts the Go value of a literal to its normalized form, reporting false
+// when the value does not fit the type.
+func normalValue(v any, t arrow.DataType) (any, bool) {
+	if v == nil {
+		return nil, true
+	}
+	switch {
+	case IsInteger(t):
+		switch x := v.(type) {
+		case int64:
+			return x, true
+		case int:
+			return int64(x), true
+		case int32:
+			return int64(x), true
+		}
+	case isFloat(t):
+		switch x := v.(type) {
+		case float64:
+			return x, true
+		case float32:
+			return float64(x), true
+		}
+	case isStringLike(t):
+		if s, ok := v.(string); ok {
+			return s, true
+		}
+	case t.ID() == arrow.BOOL:
+		if b, ok := v.(bool); ok {
+			return b, true
+		}
+	case t.ID() == arrow.DATE32:
+		if d, ok := v.(arrow.Date32); ok {
+			return d, true
+		}
+	case t.ID() == arrow.TIMESTAMP:
+		if ts, ok := v.(arrow.Timestamp); ok {
+			return ts, true
+		}
+	}
+	return nil, false
+}
+
+// castValue converts a normalized value of type from to type to, following Cast's rules:
+// a string that does not parse becomes nil (NULL). ok is false when plan cannot evaluate
+// the conversion in Go.
+func castValue(v any, from, to arrow.DataType) (res any, ok bool) {
+	if v == nil {
+		return nil, true
+	}
+	if arrow.TypeEqual(from, to) || (isStringLike(from) && isStringLike(to)) {
+		return normalValue(v, to)
+	}
+	switch x := v.(type) {
+	case int64:
+		switch {
+		case IsInteger(to):
+			return x, true
+		case isFloat(to):
+			return float64(x), true
+		case isStringLike(to):
+			return strconv.FormatInt(x, 10), true
+		case to.ID() == arrow.BOOL:
+			return x != 0, true
+		}
+	case float64:
+		switch {
+		case IsInteger(to):
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, true
+			}
+			return int64(x), true
+		case isFloat(to):
+			return x, true
+		case isStringLike(to):
+			return strconv.FormatFloat(x, 'g', -1, 64), true
+		}
+	case bool:
+		switch {
+		case IsInteger(to):
+			if x {
+				return int64(1), true
+			}
+			return int64(0), true
+		case isStringLike(to):
+			return strconv.FormatBool(x), true
+		}
+	case string:
+		s := strings.TrimSpace(x)
+		switch {
+		case IsInteger(to):
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return nil, true
+			}
+			return n, true
+		case isFloat(to):
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return nil, true
+			}
+			return f, true
+		case to.ID() == arrow.DATE32:
+			d, err := time.Parse("2006-01-02", s)
+			if err != nil {
+				return nil, true
+			}
+			return arrow.Date32FromTime(d), true
+		case to.ID() == arrow.TIMESTAMP:
+			ts, err := arrow.TimestampFromString(s, to.(*arrow.TimestampType).Unit)
+			if err != nil {
+				return nil, true
+			}
+			return ts, true
+		}
+	case arrow.Timestamp:
+		if to.ID() == arrow.DATE32 {
+			tt := from.(*arrow.TimestampType)
+			toTime, err := tt.GetToTimeFunc()
+			if err != nil {
+				return nil, false
+			}
+			return arrow.Date32FromTime(toTime(x)), true
+		}
+	}
+	return nil, false
+}
+
+// compareValues orders two normalized non-NULL values of the same type: -1, 0 or +1.
+// NaN equals NaN and sorts above every other number, as in Spark.
+func compareValues(a, b any) (int, bool) {
+	switch x := a.(type) {
+	case int64:
+		y, ok := b.(int64)
+		return cmp3(x < y, x > y), ok
+	case float64:
+		y, ok := b.(float64)
+		xn, yn := math.IsNaN(x), math.IsNaN(y)
+		switch {
+		case xn && yn:
+			return 0, ok
+		case xn:
+			return 1, ok
+		case yn:
+			return -1, ok
+		}
+		return cmp3(x < y, x > y), ok
+	case string:
+		y, ok := b.(string)
+		return strings.Compare(x, y), ok
+	case bool:
+		y, ok := b.(bool)
+		return cmp3(!x && y, x && !y), ok
+	case arrow.Date32:
+		y, ok := b.(arrow.Date32)
+		return cmp3(x < y, x > y), ok
+	case arrow.Timestamp:
+		y, ok := b.(arrow.Timestamp)
+		return cmp3(x < y, x > y), ok
+	}
+	return 0, false
+}
+
+func cmp3(less, greater bool) int {
+	switch {
+	case less:
+		return -1
+	case greater:
+		return 1
+	}
+	return 0
+}

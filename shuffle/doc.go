@@ -1,0 +1,41 @@
+// Package shuffle moves rows between stages: the map side partitions each batch by reduce
+// partition and buffers it privately, Commit publishes the map output, and the reduce side
+// reads one reduce partition's blocks from every committed map output.
+//
+//	 map task m (attempt a)                              reduce task r
+//	┌────────────────────────────┐                     ┌───────────────────────┐
+//	│ Write(batch)               │                     │ Reader(shuffle, r)    │
+//	│  Partitioner.Assign ─► ids │     Commit()        │  Next() ─► block(m0,r)│
+//	│  counting sort + gather    │ ──────────────────► │  Next() ─► block(m1,r)│
+//	│  per-partition buffers     │ blocks shuffle_S_m_r│  ... in map order     │
+//	└────────────────────────────┘  in storage.Store   └───────────────────────┘
+//	           Abort(): nothing visible      Service: committed outputs + Stats
+//
+// # Partitioning
+//
+// Partitioners are vectorized: Assign fills a []int32 of partition numbers for a whole batch.
+// The hash partitioner uses HashColumns, a deterministic (unseeded) row hash with typed loops
+// per Arrow type: NULLs hash to one constant, -0 as 0 and every NaN alike (Spark groups them
+// so), and dictionary columns hash each dictionary value once. Joins reuse HashColumns so
+// that both sides of a shuffle join agree.
+//
+// The writer sorts row indices by partition with a counting sort (stable: rows keep their
+// input order within a partition), gathers the batch once into partition order with a
+// hand-written typed gather (arrow's Take is about 3× slower on random indices), and slices it
+// per partition without copying. When a partition has buffered about batchRows rows
+// (DefaultBatchRows, Service.SetBatchRows) its pieces are concatenated into one compact batch,
+// so blocks hold few, full batches whose sizes are exact.
+//
+// # Visibility and ownership
+//
+//   - Output is private to the writer until Commit; Abort, or a Commit that is never made,
+//     leaves nothing readable.
+//   - Commit stores the blocks and publishes the MapStatus under one lock. A later attempt
+//     of the same map task replaces the earlier output; an older attempt cannot replace a
+//     newer one (ErrStaleAttempt).
+//   - Write borrows its batch. Reader.Next hands ownership of each batch to the caller.
+//   - Remove frees a shuffle's blocks; Close frees every shuffle's blocks (not the store).
+//
+// The writer buffers in memory and does not yet reserve execution memory for its buffers;
+// spilling map output to disk, and reserving for it, come with the disk store.
+package shuffle

@@ -1,0 +1,271 @@
+package shuffle
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kindling-data/kindling/storage"
+)
+
+var (
+	// ErrMissingOutput means a reader needed a map output that is gone (its shuffle was
+	// removed, or its blocks were lost). The scheduler reruns the map stage, as Spark does on
+	// a FetchFailed.
+	ErrMissingOutput = errors.New("shuffle: missing map output")
+	// ErrStaleAttempt is returned by Commit when a later attempt of the same map task has
+	// already committed; the stale output is discarded.
+	ErrStaleAttempt = errors.New("shuffle: stale map attempt")
+	// ErrClosed is returned by Commit after the service is closed.
+	ErrClosed = errors.New("shuffle: service closed")
+)
+
+// Stats sums a shuffle's committed map outputs per reduce partition: the partition sizes
+// that partition coalescing and skew handling use.
+type Stats struct {
+	// Bytes[r] and Rows[r] total reduce partition r over every committed map output.
+	Bytes []int64
+	Rows  []int64
+	// MapOutputs is the number of committed map outputs.
+	MapOutputs int
+	// BytesWritten is the sum of Bytes.
+	BytesWritten int64
+}
+
+type mapOutput struct {
+	attempt int
+	status  MapStatus
+}
+
+type shuffleState struct {
+	numReduce int
+	outputs   map[int]*mapOutput // by map ID
+}
+
+// Service owns every shuffle of a session: it tracks committed map outputs (Spark's
+// MapOutputTracker) and keeps their blocks in a storage.Store. It is safe for concurrent
+// use.
+type Service struct {
+	store storage.Store
+
+	mu       sync.Mutex
+	shuffles map[int]*shuffleState
+	rows     int // batch rows for new writers
+	closed   bool
+}
+
+// NewService returns a service keeping shuffle blocks in store. The caller keeps ownership
+// of store: Service.Close removes the shuffle blocks but does not close the store.
+func NewService(store storage.Store) *Service {
+	return &Service{store: store, shuffles: make(map[int]*shuffleState), rows: DefaultBatchRows}
+}
+
+// SetBatchRows sets the row count at which writers created afterwards compact a reduce
+// partition's buffered rows into one batch (DefaultBatchRows if n < 1).
+func (s *Service) SetBatchRows(n int) {
+	if n < 1 {
+		n = DefaultBatchRows
+	}
+	s.mu.Lock()
+	s.rows = n
+	s.mu.Unlock()
+}
+
+func (s *Service) batchRows() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rows
+}
+
+// commit stores blocks (taking ownership of every batch) and publishes st for the map task.
+// The store and the output table change under one lock, so a reader never sees a mix of an
+// old and a new attempt within one block, nor blocks of an unpublished output.
+func (s *Service) commit(shuffleID, mapID, attempt int, st MapStatus, blocks [][]arrow.RecordBatch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fail := func(err error) error {
+		for _, b := range blocks {
+			releaseAll(b)
+		}
+		return err
+	}
+	where := fmt.Sprintf("shuffle %d map %d attempt %d", shuffleID, mapID, attempt)
+	if s.closed {
+		return fail(fmt.Errorf("shuffle: commit %s: %w", where, ErrClosed))
+	}
+	sh := s.shuffles[shuffleID]
+	if sh == nil {
+		sh = &shuffleState{numReduce: len(blocks), outputs: make(map[int]*mapOutput)}
+		s.shuffles[shuffleID] = sh
+	}
+	if sh.numReduce != len(blocks) {
+		return fail(fmt.Errorf("shuffle: commit %s: %d reduce partitions, but the shuffle has %d", where, len(blocks), sh.numReduce))
+	}
+	old := sh.outputs[mapID]
+	if old != nil && old.attempt > attempt {
+		return fail(fmt.Errorf("%w: commit %s after attempt %d committed", ErrStaleAttempt, where, old.attempt))
+	}
+	for r, b := range blocks {
+		if len(b) == 0 {
+			continue
+		}
+		blocks[r] = nil // the store owns b from here, even if Put fails
+		if err := s.store.Put(storage.ShuffleBlockID(shuffleID, mapID, r), b); err != nil {
+			// Some of the old attempt's blocks may be overwritten: withdraw the map output
+			// entirely rather than publish a mix.
+			delete(sh.outputs, mapID)
+			s.store.RemoveIf(func(id storage.BlockID) bool {
+				return id.Kind == storage.ShuffleBlock && id.ShuffleID == shuffleID && id.MapID == mapID
+			})
+			return fail(fmt.Errorf("shuffle: commit %s: store reduce partition %d: %w", where, r, err))
+		}
+	}
+	if old != nil {
+		for r, rows := range old.status.Rows {
+			if rows > 0 && st.Rows[r] == 0 {
+				s.store.Remove(storage.ShuffleBlockID(shuffleID, mapID, r))
+			}
+		}
+	}
+	sh.outputs[mapID] = &mapOutput{attempt: attempt, status: st}
+	return nil
+}
+
+// Stats returns the per-reduce-partition totals of shuffleID's committed outputs (zero Stats
+// for an unknown shuffle).
+func (s *Service) Stats(shuffleID int) Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sh := s.shuffles[shuffleID]
+	if sh == nil {
+		return Stats{}
+	}
+	st := Stats{Bytes: make([]int64, sh.numReduce), Rows: make([]int64, sh.numReduce), MapOutputs: len(sh.outputs)}
+	for _, o := range sh.outputs {
+		for r := range sh.numReduce {
+			st.Bytes[r] += o.status.Bytes[r]
+			st.Rows[r] += o.status.Rows[r]
+			st.BytesWritten += o.status.Bytes[r]
+		}
+	}
+	return st
+}
+
+// Remove frees every block of shuffleID and forgets its map outputs. Readers still open on it
+// return ErrMissingOutput for blocks they have not fetched yet.
+func (s *Service) Remove(shuffleID int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.shuffles, shuffleID)
+	s.store.RemoveIf(func(id storage.BlockID) bool {
+		return id.Kind == storage.ShuffleBlock && id.ShuffleID == shuffleID
+	})
+}
+
+// Close removes every shuffle; later commits fail with ErrClosed. It is idempotent. It does
+// not close the store.
+func (s *Service) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	clear(s.shuffles)
+	s.store.RemoveIf(func(id storage.BlockID) bool { return id.Kind == storage.ShuffleBlock })
+	return nil
+}
+
+// Reader returns a reader of reduce partition reduceID of shuffleID over the map outputs
+// committed now, in map ID order. Outputs committed later are not included.
+func (s *Service) Reader(shuffleID, reduceID int) *Reader {
+	r := &Reader{s: s, shuffleID: shuffleID, reduceID: reduceID}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sh := s.shuffles[shuffleID]
+	if sh == nil {
+		return r // no committed output: an empty partition
+	}
+	if reduceID < 0 || reduceID >= sh.numReduce {
+		r.err = fmt.Errorf("shuffle: read shuffle %d: reduce partition %d out of range [0, %d)", shuffleID, reduceID, sh.numReduce)
+		return r
+	}
+	for m, o := range sh.outputs {
+		if o.status.Rows[reduceID] > 0 {
+			r.maps = append(r.maps, m)
+		}
+	}
+	slices.Sort(r.maps)
+	return r
+}
+
+// fetch returns map mapID's block for reduceID, Retained for the caller.
+func (s *Service) fetch(shuffleID, mapID, reduceID int) ([]arrow.RecordBatch, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := storage.ShuffleBlockID(shuffleID, mapID, reduceID)
+	sh := s.shuffles[shuffleID]
+	if sh == nil || sh.outputs[mapID] == nil {
+		return nil, fmt.Errorf("%w: %v (shuffle %d removed or map %d withdrawn)", ErrMissingOutput, id, shuffleID, mapID)
+	}
+	if sh.outputs[mapID].status.Rows[reduceID] == 0 {
+		return nil, nil // a later attempt had no rows for this partition
+	}
+	b, ok := s.store.Get(id)
+	if !ok {
+		return nil, fmt.Errorf("%w: %v not in the store", ErrMissingOutput, id)
+	}
+	return b, nil
+}
+
+// Reader is the reduce side of one shuffle for one reduce partition. It fetches one map
+// output's block at a time. A Reader is used by one goroutine.
+type Reader struct {
+	s                   *Service
+	shuffleID, reduceID int
+	maps                []int // map IDs with rows for this partition, in order
+	next                int
+	cur                 []arrow.RecordBatch
+	pos                 int
+	err                 error
+	closed              bool
+}
+
+// Next returns the next batch, or (nil, io.EOF) after the last one. The caller owns the
+// batch and must Release it.
+func (r *Reader) Next() (arrow.RecordBatch, error) {
+	if r.closed {
+		return nil, fmt.Errorf("shuffle: read shuffle %d reduce partition %d after Close", r.shuffleID, r.reduceID)
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	for r.pos == len(r.cur) {
+		if r.next == len(r.maps) {
+			return nil, io.EOF
+		}
+		b, err := r.s.fetch(r.shuffleID, r.maps[r.next], r.reduceID)
+		if err != nil {
+			r.err = err
+			return nil, err
+		}
+		r.next++
+		r.cur, r.pos = b, 0
+	}
+	b := r.cur[r.pos]
+	r.cur[r.pos] = nil
+	r.pos++
+	return b, nil
+}
+
+// Close releases the batches fetched but not returned. It is idempotent.
+func (r *Reader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	releaseAll(r.cur[r.pos:])
+	r.cur = nil
+	return nil
+}

@@ -1,0 +1,284 @@
+package shuffle
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/util"
+)
+
+// DefaultBatchRows is the row count at which a reduce partition's buffered pieces are
+// compacted into one batch (DataFusion's and kindling's default batch size).
+const DefaultBatchRows = 8192
+
+// MapStatus describes one committed map output, per reduce partition.
+type MapStatus struct {
+	// Bytes[r] is the size of the block for reduce partition r (util.TotalRecordSize).
+	Bytes []int64
+	// Rows[r] is its row count.
+	Rows []int64
+}
+
+type writerState uint8
+
+const (
+	writerOpen writerState = iota
+	writerCommitted
+	writerAborted
+)
+
+// partBuffer buffers one reduce partition's rows on the map side.
+type partBuffer struct {
+	// pending holds zero-copy slices of permuted input batches, not yet compacted; they pin
+	// their parent batch's buffers until flushed.
+	pending     []arrow.RecordBatch
+	pendingRows int
+	// done holds compacted batches of about batchRows rows each, ready to become the block.
+	done []arrow.RecordBatch
+}
+
+// Writer is the map side of one shuffle for one map task attempt. It splits incoming batches
+// by reduce partition and keeps them private until Commit publishes them all at once; Abort
+// (or a Commit that is never called) leaves nothing readable. A Writer is used by one
+// goroutine.
+type Writer struct {
+	svc                       *Service
+	shuffleID, mapID, attempt int
+	p                         Partitioner
+	schema                    *arrow.Schema
+	mem                       memory.Allocator
+	batchRows                 int
+
+	state writerState
+	parts []partBuffer
+	// assign, order and starts are scratch reused across batches.
+	assign []int32
+	order  []int32
+	starts []int
+}
+
+// NewWriter returns a writer for map task mapID (attempt attempt) of shuffle shuffleID.
+// Batches are partitioned by p, must have the given schema, and every buffer the writer
+// builds comes from mem. A bad partitioner (fewer than one partition) is reported by Write
+// and Commit.
+func (s *Service) NewWriter(shuffleID, mapID, attempt int, p Partitioner, schema *arrow.Schema, mem memory.Allocator) *Writer {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	n := p.NumPartitions()
+	return &Writer{
+		svc: s, shuffleID: shuffleID, mapID: mapID, attempt: attempt,
+		p: p, schema: schema, mem: mem, batchRows: s.batchRows(),
+		parts: make([]partBuffer, max(n, 0)),
+	}
+}
+
+func (w *Writer) where() string {
+	return fmt.Sprintf("shuffle %d map %d attempt %d", w.shuffleID, w.mapID, w.attempt)
+}
+
+// Write partitions rec's rows into the writer's buffers. It borrows rec: the caller keeps its
+// reference and may Release rec as soon as Write returns.
+func (w *Writer) Write(ctx context.Context, rec arrow.RecordBatch) error {
+	switch w.state {
+	case writerCommitted:
+		return fmt.Errorf("shuffle: write to %s after Commit", w.where())
+	case writerAborted:
+		return fmt.Errorf("shuffle: write to %s after Abort", w.where())
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("shuffle: write %s: %w", w.where(), err)
+	}
+	if len(w.parts) == 0 {
+		return fmt.Errorf("shuffle: write %s: partitioner has %d partitions", w.where(), w.p.NumPartitions())
+	}
+	if !rec.Schema().Equal(w.schema) {
+		return fmt.Errorf("shuffle: write %s: batch schema %s differs from the shuffle's schema %s", w.where(), rec.Schema(), w.schema)
+	}
+	n := int(rec.NumRows())
+	if n == 0 {
+		return nil
+	}
+	np := len(w.parts)
+	w.assign = grow(w.assign, n)
+	if err := w.p.Assign(rec, w.assign); err != nil {
+		return fmt.Errorf("shuffle: partition %s: %w", w.where(), err)
+	}
+
+	// Counting sort of row indices by partition: starts[p] is where partition p's rows begin
+	// in order, so each partition's rows end up contiguous and in input order.
+	w.starts = grow(w.starts, np+1)
+	clear(w.starts)
+	for i, a := range w.assign {
+		if uint32(a) >= uint32(np) {
+			return fmt.Errorf("shuffle: partition %s: row %d assigned to partition %d, want [0, %d)", w.where(), i, a, np)
+		}
+		w.starts[a+1]++
+	}
+	for p := 1; p <= np; p++ {
+		w.starts[p] += w.starts[p-1]
+	}
+	if single := int(w.assign[0]); w.starts[single+1]-w.starts[single] == n {
+		// Every row goes to one partition: no gather, just hold on to the batch.
+		rec.Retain()
+		w.add(single, rec)
+		return w.maybeFlush(single)
+	}
+	w.order = grow(w.order, n)
+	next := append([]int(nil), w.starts[:np]...)
+	for i, a := range w.assign {
+		w.order[next[a]] = int32(i)
+		next[a]++
+	}
+	permuted, err := gatherRecord(rec, w.order, w.mem)
+	if err != nil {
+		return fmt.Errorf("shuffle: %s: %w", w.where(), err)
+	}
+	defer permuted.Release()
+	for p := range np {
+		lo, hi := w.starts[p], w.starts[p+1]
+		if lo == hi {
+			continue
+		}
+		w.add(p, permuted.NewSlice(int64(lo), int64(hi)))
+		if err := w.maybeFlush(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+func (w *Writer) add(p int, piece arrow.RecordBatch) {
+	b := &w.parts[p]
+	b.pending = append(b.pending, piece)
+	b.pendingRows += int(piece.NumRows())
+}
+
+func (w *Writer) maybeFlush(p int) error {
+	if w.parts[p].pendingRows < w.batchRows {
+		return nil
+	}
+	return w.flush(p)
+}
+
+// flush compacts partition p's pending pieces into one batch that owns exactly its buffers,
+// so that block sizes are true and input batches are not pinned.
+func (w *Writer) flush(p int) error {
+	b := &w.parts[p]
+	if len(b.pending) == 0 {
+		return nil
+	}
+	out, err := concatRecords(w.schema, b.pending, w.mem)
+	if err != nil {
+		return fmt.Errorf("shuffle: %s: compact reduce partition %d: %w", w.where(), p, err)
+	}
+	for _, piece := range b.pending {
+		piece.Release()
+	}
+	b.pending = b.pending[:0]
+	b.pendingRows = 0
+	b.done = append(b.done, out)
+	return nil
+}
+
+func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+	cols := make([]arrow.Array, schema.NumFields())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	parts := make([]arrow.Array, len(recs))
+	var rows int64
+	for _, r := range recs {
+		rows += r.NumRows()
+	}
+	for c := range cols {
+		for i, r := range recs {
+			parts[i] = r.Column(c)
+		}
+		col, err := array.Concatenate(parts, mem)
+		if err != nil {
+			return nil, fmt.Errorf("column %d (%s): %w", c, schema.Field(c).Name, err)
+		}
+		cols[c] = col
+	}
+	return array.NewRecordBatch(schema, cols, rows), nil
+}
+
+// Commit compacts the buffered rows, stores one block per reduce partition that has rows,
+// and publishes the map output atomically: readers see all of it or none of it. A commit of a
+// later attempt of the same map task replaces the earlier output. After Commit, with or
+// without error, the writer holds nothing and Abort is a no-op.
+func (w *Writer) Commit() (MapStatus, error) {
+	switch w.state {
+	case writerCommitted:
+		return MapStatus{}, fmt.Errorf("shuffle: %s committed twice", w.where())
+	case writerAborted:
+		return MapStatus{}, fmt.Errorf("shuffle: commit of aborted %s", w.where())
+	}
+	if len(w.parts) == 0 {
+		w.Abort()
+		return MapStatus{}, fmt.Errorf("shuffle: commit %s: partitioner has %d partitions", w.where(), w.p.NumPartitions())
+	}
+	var err error
+	for p := range w.parts {
+		if err = w.flush(p); err != nil {
+			break
+		}
+	}
+	if err != nil {
+		w.Abort()
+		return MapStatus{}, err
+	}
+	np := len(w.parts)
+	st := MapStatus{Bytes: make([]int64, np), Rows: make([]int64, np)}
+	blocks := make([][]arrow.RecordBatch, np)
+	for p := range w.parts {
+		blocks[p] = w.parts[p].done
+		w.parts[p].done = nil
+		for _, b := range blocks[p] {
+			st.Rows[p] += b.NumRows()
+			st.Bytes[p] += util.TotalRecordSize(b)
+		}
+	}
+	w.state = writerCommitted
+	w.parts = nil
+	if err := w.svc.commit(w.shuffleID, w.mapID, w.attempt, st, blocks); err != nil {
+		return MapStatus{}, err
+	}
+	return st, nil
+}
+
+// Abort releases everything the writer holds; nothing it wrote becomes visible. It is safe
+// to call twice and after Commit (then it does nothing).
+func (w *Writer) Abort() {
+	if w.state != writerOpen {
+		return
+	}
+	w.state = writerAborted
+	for p := range w.parts {
+		releaseAll(w.parts[p].pending)
+		releaseAll(w.parts[p].done)
+	}
+	w.parts = nil
+}
+
+func releaseAll(batches []arrow.RecordBatch) {
+	for _, b := range batches {
+		b.Release()
+	}
+}
+
