@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -313,8 +314,12 @@ func cellString(a arrow.Array, i int) string {
 	if a.IsNull(i) {
 		return "null"
 	}
-	if d, ok := a.(*array.Dictionary); ok {
-		return cellString(d.Dictionary(), d.GetValueIndex(i))
+	switch a := a.(type) {
+	case *array.Dictionary:
+		return cellString(a.Dictionary(), a.GetValueIndex(i))
+	case *array.Float64:
+		// 15 significant digits: a sum of cents shows as 492834.63, not 492834.62999999983.
+		return strconv.FormatFloat(a.Value(i), 'g', 15, 64)
 	}
 	return a.ValueStr(i)
 }

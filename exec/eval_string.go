@@ -247,6 +247,9 @@ func evMapCase(mem memory.Allocator, s arrow.Array, mapRune func(rune) rune, map
 // start counts from the end; a negative length gives the empty string. It returns the
 // character range [from, to).
 func evSubstringBounds(nchars, start, length int64) (int64, int64) {
+	if length <= 0 {
+		return 0, 0
+	}
 	var from int64
 	switch {
 	case start > 0:
@@ -255,7 +258,7 @@ func evSubstringBounds(nchars, start, length int64) (int64, int64) {
 		from = nchars + start
 	}
 	to := from + length
-	if length > 0 && to < from { // overflow
+	if to < from { // overflow
 		to = math.MaxInt64
 	}
 	from = max(from, 0)

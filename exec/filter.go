@@ -66,7 +66,7 @@ func (f *FilterOp) apply(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	mask, err := Eval(f.ctx, f.cond, rec, f.mem)
 	if err != nil {
 		rec.Release()
-		return nil, fmt.Errorf("exec: filter: %w", err)
+		return nil, err // already names the package and the condition
 	}
 	defer mask.Release()
 	bmask, ok := mask.(*array.Boolean)

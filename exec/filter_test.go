@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -142,9 +143,12 @@ func TestFilterErrors(t *testing.T) {
 		if err := op.Open(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if out, err := op.Next(); err == nil {
+		out, err := op.Next()
+		if err == nil {
 			out.Release()
 			t.Errorf("%s: no error", cond)
+		} else if !strings.HasPrefix(err.Error(), "exec: ") {
+			t.Errorf("%s: error %q lacks the package prefix", cond, err)
 		}
 		op.Close()
 	}

@@ -34,9 +34,11 @@ const (
 // plan.PHashAggregate for the three modes). It consumes its whole input on the first
 // call to Next, then emits one row per group in batches of at most BatchRows rows, keys
 // first, in order of first appearance. With no aggregates it computes distinct keys; with
-// no keys it emits exactly one row (the global aggregate), even over no input.
+// no keys it emits exactly one row (the global aggregate), even over no input: in Partial
+// mode that row holds empty state (counts 0, other states NULL), which Final merges as a
+// no-op, and Final over no rows at all also emits the one row.
 //
-// The group tables and aggAccumulator states are estimated in bytes and reserved before
+// The group tables and accumulator states are estimated in bytes and reserved before
 // they grow; a refused reservation fails Next with an error wrapping the reservation's.
 type HashAggOp struct {
 	// BatchRows is the most rows an output batch holds; 0 means 8192. Set it before Open.
@@ -51,7 +53,7 @@ type HashAggOp struct {
 	keys      *aggGroupKeys
 	accs      []aggAccumulator
 	keyTypes  []arrow.DataType   // output (and input) type of each key
-	outTypes  [][]arrow.DataType // output aggColumn types of each aggregate
+	outTypes  [][]arrow.DataType // output column types of each aggregate
 	inNames   [][]string         // input columns of each aggregate (none for count(*))
 	gids      []int32
 	identity  []int32
@@ -105,7 +107,7 @@ func (o *HashAggOp) setup() error {
 	for k, name := range n.Keys {
 		o.keyTypes = append(o.keyTypes, fields[k].Type)
 		if fields[k].Name != name {
-			return fmt.Errorf("exec: hash aggregate: output aggColumn %d is %q, want key %q", k, fields[k].Name, name)
+			return fmt.Errorf("exec: hash aggregate: output column %d is %q, want key %q", k, fields[k].Name, name)
 		}
 	}
 	keys, err := newAggGroupKeys(o.keyTypes)
@@ -144,7 +146,7 @@ func (o *HashAggOp) setup() error {
 		default:
 			ref, ok := a.Arg.(*plan.ColumnRef)
 			if !ok {
-				return fmt.Errorf("exec: hash aggregate: argument of %s is not a aggColumn", a)
+				return fmt.Errorf("exec: hash aggregate: argument of %s is not a column", a)
 			}
 			names = []string{ref.Name}
 		}
@@ -158,7 +160,7 @@ func (o *HashAggOp) setup() error {
 	return o.reserve(o.stateBytes())
 }
 
-// grow sizes every aggAccumulator to the current number of groups.
+// grow sizes every accumulator to the current number of groups.
 func (o *HashAggOp) grow() {
 	for _, a := range o.accs {
 		a.grow(o.keys.n)
@@ -224,11 +226,11 @@ func (o *HashAggOp) consume() error {
 	}
 }
 
-// aggColumn finds a named input aggColumn.
+// aggColumn finds a named input column.
 func aggColumn(rec arrow.RecordBatch, name, role string) (arrow.Array, error) {
 	idx := rec.Schema().FieldIndices(name)
 	if len(idx) == 0 {
-		return nil, fmt.Errorf("exec: hash aggregate: input has no %s aggColumn %q (schema %s)", role, name, rec.Schema())
+		return nil, fmt.Errorf("exec: hash aggregate: input has no %s column %q (schema %s)", role, name, rec.Schema())
 	}
 	return rec.Column(idx[0]), nil
 }

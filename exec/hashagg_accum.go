@@ -13,7 +13,7 @@ import (
 )
 
 // Accumulators hold one aggregate's state for every group, in plain slices indexed by
-// group id, and update them a whole aggColumn at a time from a vector of group ids. The
+// group id, and update them a whole column at a time from a vector of group ids. The
 // choice of typed loop is made once per batch; there is no per-row dispatch. Because the
 // state is indexed by group, any range of groups can be emitted as state columns at any
 // time (what spilling will need).
@@ -34,7 +34,7 @@ type aggAccumulator interface {
 	growthBound(rows int, inputs []arrow.Array) int64
 }
 
-// newAggAccumulator returns the aggAccumulator of a over arguments of type argType.
+// newAggAccumulator returns the accumulator of a over arguments of type argType.
 func newAggAccumulator(a plan.AggExpr, argType arrow.DataType) (aggAccumulator, error) {
 	if a.Func == plan.AggCountAll {
 		return &aggCountAcc{all: true}, nil
@@ -108,10 +108,10 @@ func aggGrowTo[T any](s []T, n int) []T {
 
 func aggIsSet(bm []byte, off, i int) bool { return bm == nil || bitutil.BitIsSet(bm, off+i) }
 
-// aggCheckState returns the state aggColumn as type id, or an error naming the mismatch.
+// aggCheckState returns the state column as type id, or an error naming the mismatch.
 func aggCheckState(states []arrow.Array, i int, id arrow.Type) (arrow.Array, error) {
 	if i >= len(states) || states[i].DataType().ID() != id {
-		return nil, fmt.Errorf("exec: hash aggregate: state aggColumn %d is not %s", i, id)
+		return nil, fmt.Errorf("exec: hash aggregate: state column %d is not %s", i, id)
 	}
 	return states[i], nil
 }
@@ -342,7 +342,7 @@ func (m *aggMeanAcc) states(mem memory.Allocator, types []arrow.DataType, lo, hi
 	return []arrow.Array{s, c}, nil
 }
 
-// aggKind says which of min, max and first a value aggAccumulator computes.
+// aggKind says which of min, max and first a value accumulator computes.
 type aggKind uint8
 
 const (
@@ -458,7 +458,7 @@ func aggMaxInto[T aggValueType](vals []T, has []bool, in []T, bm []byte, off int
 
 func (v *aggValueAcc[T]) merge(states []arrow.Array, gids []int32) error {
 	if len(states) != 1 {
-		return fmt.Errorf("exec: hash aggregate: %s wants one state aggColumn, got %d", v.name(), len(states))
+		return fmt.Errorf("exec: hash aggregate: %s wants one state column, got %d", v.name(), len(states))
 	}
 	return v.update(states[0], gids)
 }

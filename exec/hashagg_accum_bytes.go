@@ -158,7 +158,7 @@ func aggWidenIdx[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32
 
 func (b *aggBytesAcc) merge(states []arrow.Array, gids []int32) error {
 	if len(states) != 1 {
-		return fmt.Errorf("exec: hash aggregate: %s wants one state aggColumn, got %d", b.name(), len(states))
+		return fmt.Errorf("exec: hash aggregate: %s wants one state column, got %d", b.name(), len(states))
 	}
 	return b.update(states[0], gids)
 }
@@ -247,7 +247,7 @@ func (d *aggDistinctAcc) add(vals arrow.Array, gids []int32) error {
 
 func (d *aggDistinctAcc) merge(states []arrow.Array, gids []int32) error {
 	if len(states) != 1 {
-		return fmt.Errorf("exec: hash aggregate: count distinct wants one state aggColumn, got %d", len(states))
+		return fmt.Errorf("exec: hash aggregate: count distinct wants one state column, got %d", len(states))
 	}
 	l, ok := states[0].(*array.List)
 	if !ok {

@@ -266,5 +266,5 @@ func aggBuildIndices(mem memory.Allocator, dt arrow.DataType, n int, valid func(
 	return aggBuildInt64Widened(mem, dt, n, func(i int) int64 { return int64(i) }, valid)
 }
 
-// aggAllValid is the aggValidity of arrays without NULLs.
+// aggAllValid is the validity of arrays without NULLs.
 func aggAllValid(int) bool { return true }

@@ -11,11 +11,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-// Group-key tables. Each key aggColumn has a table that gives every distinct value (NULL
-// included, as one value) a dense int32 id, in order of first appearance. One key aggColumn's
+// Group-key tables. Each key column has a table that gives every distinct value (NULL
+// included, as one value) a dense int32 id, in order of first appearance. One key column's
 // ids are the group ids; several columns' ids are folded pairwise through pair tables
-// (id_a, id_b) -> dense id, so a row costs one typed lookup per aggColumn plus one uint64
-// lookup per extra aggColumn, whatever the key types.
+// (id_a, id_b) -> dense id, so a row costs one typed lookup per column plus one uint64
+// lookup per extra column, whatever the key types.
 //
 // Estimated bytes per distinct value, used for memory reservations: a swiss-table slot
 // with its share of control bytes and growth slack, plus the per-id value slices.
@@ -27,7 +27,7 @@ const (
 	arenaOwnPageBytes = arenaPageBytes / 4
 )
 
-// aggKeyTable assigns dense ids to the distinct values of one aggColumn.
+// aggKeyTable assigns dense ids to the distinct values of one column.
 type aggKeyTable interface {
 	// assign writes the id of each row's value of arr into ids[:arr.Len()], adding
 	// values not seen before.
@@ -427,9 +427,9 @@ func (a *aggByteArena) copy(b []byte) string {
 type aggGroupKeys struct {
 	cols  []aggKeyTable
 	pairs []map[uint64]int32 // pairs[j] folds (ids so far, cols[j+1])
-	// groupCols[k][g] is aggColumn k's id of group g (only with two or more keys).
+	// groupCols[k][g] is column k's id of group g (only with two or more keys).
 	groupCols [][]int32
-	scratch   [][]int32 // per-aggColumn ids of the current batch
+	scratch   [][]int32 // per-column ids of the current batch
 	n         int       // groups
 }
 
@@ -527,7 +527,7 @@ func (g *aggGroupKeys) growthBound(keys []arrow.Array, rows int) int64 {
 	return b
 }
 
-// build returns key aggColumn k of groups [lo, hi) as an array of type dt.
+// build returns key column k of groups [lo, hi) as an array of type dt.
 func (g *aggGroupKeys) build(mem memory.Allocator, k int, dt arrow.DataType, lo, hi int, identity []int32) (arrow.Array, error) {
 	if len(g.cols) == 1 {
 		return g.cols[0].build(mem, dt, identity)

@@ -497,6 +497,6 @@ func TestHashAggBadPlan(t *testing.T) {
 	op = NewHashAggregate(src, complete, mem, nil)
 	defer op.Close()
 	if _, err := aggDrain(t, op); err == nil {
-		t.Error("missing key aggColumn: no error")
+		t.Error("missing key column: no error")
 	}
 }

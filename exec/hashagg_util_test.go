@@ -386,7 +386,7 @@ func aggNodes(t testing.TB, input *arrow.Schema, keys []string, aggs []plan.AggE
 	for _, k := range keys {
 		idx := input.FieldIndices(k)
 		if len(idx) == 0 {
-			t.Fatalf("no key aggColumn %q", k)
+			t.Fatalf("no key column %q", k)
 		}
 		keyFields = append(keyFields, input.Field(idx[0]))
 	}
@@ -406,7 +406,7 @@ func aggNodes(t testing.TB, input *arrow.Schema, keys []string, aggs []plan.AggE
 	return partial, final, complete
 }
 
-// aggCheck compares result rows (keys then one aggColumn per aggregate) with the oracle
+// aggCheck compares result rows (keys then one column per aggregate) with the oracle
 // computed row by row over tbl.
 func aggCheck(t *testing.T, tbl aggTable, keys []string, aggs []plan.AggExpr, got [][]any) {
 	t.Helper()

@@ -17,6 +17,8 @@ type TaskMetrics struct {
 	// RowsOut and BytesOut count what the task wrote to its shuffle or result sink.
 	RowsOut, BytesOut     int64
 	BatchesIn, BatchesOut int64
+	// MalformedRows counts input rows a permissive or drop-malformed CSV scan nulled or dropped.
+	MalformedRows int64
 	// ShuffleBytesRead and ShuffleBytesWritten count shuffle block bytes.
 	ShuffleBytesRead, ShuffleBytesWritten int64
 	// PeakMemory is the peak of Arrow bytes the task's allocator held.
@@ -51,6 +53,7 @@ func (s *StageMetrics) Totals() TaskMetrics {
 		t.BatchesOut += m.BatchesOut
 		t.ShuffleBytesRead += m.ShuffleBytesRead
 		t.ShuffleBytesWritten += m.ShuffleBytesWritten
+		t.MalformedRows += m.MalformedRows
 		t.PeakMemory = max(t.PeakMemory, m.PeakMemory)
 		t.Duration += m.Duration
 	}

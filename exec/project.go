@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -67,7 +68,11 @@ func (p *ProjectOp) Next() (arrow.RecordBatch, error) {
 	for i, e := range p.exprs {
 		col, err := Eval(p.ctx, e, rec, p.mem)
 		if err != nil {
-			return nil, fmt.Errorf("exec: project column %d: %w", i, err)
+			var ee *evalError
+			if errors.As(err, &ee) {
+				return nil, fmt.Errorf("exec: project column %q: eval %s: %w", p.schema.Field(i).Name, ee.expr, ee.err)
+			}
+			return nil, fmt.Errorf("exec: project column %q: %w", p.schema.Field(i).Name, err)
 		}
 		want := p.schema.Field(i).Type
 		if !arrow.TypeEqual(col.DataType(), want) {

@@ -17,6 +17,7 @@ import (
 // inputCounter counts what a task's leaves read, for TaskMetrics.
 type inputCounter struct {
 	rows, bytes, batches, shuffleBytes int64
+	malformed                          int64
 }
 
 func (c *inputCounter) add(rec arrow.RecordBatch, fromShuffle bool) {
@@ -87,10 +88,14 @@ func (s *ScanOp) Close() error {
 		return nil
 	}
 	s.closed = true
-	if s.it != nil {
-		return s.it.Close()
+	if s.it == nil {
+		return nil
 	}
-	return nil
+	// Sources that tolerate bad rows (CSV in permissive or drop-malformed mode) count them.
+	if m, ok := s.it.(interface{ Malformed() int64 }); ok && s.counter != nil {
+		s.counter.malformed += m.Malformed()
+	}
+	return s.it.Close()
 }
 
 // ShuffleReadOp reads one reduce partition of a shuffle.

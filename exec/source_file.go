@@ -385,3 +385,10 @@ func (p *ipcPartition) Open(ctx context.Context, mem memory.Allocator) (plan.Bat
 	}
 	return newSrcSlicer(r, p.batchRows), nil
 }
+
+var (
+	_ plan.BatchIterator = (*datasource.CSVReader)(nil)
+	_ plan.BatchIterator = (*datasource.ParquetReader)(nil)
+	_ plan.BatchIterator = (*datasource.IPCReader)(nil)
+	_ plan.Source        = (*RecordsSource)(nil)
+)

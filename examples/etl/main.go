@@ -81,7 +81,10 @@ func run(ctx context.Context, out string, rows int) error {
 		return err
 	}
 	fmt.Printf("wrote %s in %v\n", out, time.Since(start).Round(time.Millisecond))
-	fmt.Println(s.LastJob())
+	job := s.LastJob()
+	fmt.Println(job)
+	fmt.Printf("malformed rows dropped by the CSV scan: %d (the generator wrote %d)\n\n",
+		job.Stages[0].Totals().MalformedRows, truth.malformed)
 
 	// Read the table back and check it against the generator's own totals.
 	table := s.ReadParquet(out)

@@ -1,0 +1,38 @@
+// Package exec runs physical plans: it turns each stage of a plan.Split into tasks, one
+// per partition, runs them on a bounded worker pool in dependency order, and pulls Arrow
+// record batches through each task's pipeline of operators.
+//
+//	          RunJob
+//	            │  stages in dependency order (plan.Split)
+//	            ▼
+//	┌──────── stage ────────┐   errgroup, SetLimit(Parallelism)
+//	│ task 0  task 1 … task n│   each task: attempt 1..MaxAttempts
+//	└───────────┬───────────┘
+//	            ▼
+//	  leaf (Scan | ShuffleRead) → Filter → Project → … → HashAggregate(partial)
+//	            │ batches pulled one at a time (pipelined, never materialized between
+//	            │ narrow operators)
+//	            ▼
+//	  shuffle.Writer (map stage)   or   ResultSink (result stage)
+//
+// Invariants:
+//   - Operators follow the Operator contract: Next transfers ownership of the batch it
+//     returns; every batch an operator pulls is either passed on or released.
+//   - Every buffer a task allocates comes from its accounting allocator
+//     (memory.Allocator over the session's allocator); operators that hold data across
+//     batches (the hash aggregate) reserve it from the memory manager first and fail with
+//     an error wrapping memory.ErrBudgetExceeded, naming the reservation, when refused.
+//     Streaming operators (scan, filter, project, limit) reserve nothing.
+//   - A task attempt that fails or panics leaves nothing visible: its shuffle output is
+//     aborted and its result-sink output is discarded; the task is retried up to
+//     MaxAttempts, then the job fails with an error naming stage, partition and cause.
+//   - Cancelling the job's context stops every task at the next batch boundary; RunJob
+//     returns only after all its goroutines have ended, and frees the job's shuffle
+//     blocks on every path.
+//
+// Expressions (plan.Expr) are evaluated a whole batch at a time by Eval, with arrow's
+// compute kernels where they are fast (comparisons, unchecked arithmetic, filter, cast)
+// and typed loops elsewhere (strings, NaN-aware comparisons, string-to-number casts).
+// Group-by uses typed hash tables (int64, float64, strings, dictionary-encoded strings,
+// and combinations) with per-function accumulators over group-id vectors.
+package exec
