@@ -273,7 +273,7 @@ func TestCSVSplitsReadEveryRowOnce(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
 	for _, crlf := range []bool{false, true} {
-		p, want := genCSV(t, dir, fmt.Sprintf("g%v.csv", crlf), 300, crlf)
+		p, want := genCSV(t, dir, fmt.Sprintf("g%v.csv", crlf), 120, crlf)
 		schema, err := InferCSVSchema(p, CSVOptions{})
 		if err != nil {
 			t.Fatal(err)
@@ -305,7 +305,16 @@ func TestPlanCSVSplits(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
-	p, want := genCSV(t, dir, "big.csv", 300_000, false) // ~ 5 MB: two splits of 4 MiB at most
+	// ~5 MB of long lines: two splits of at most 4 MiB.
+	var sb strings.Builder
+	sb.WriteString("id,name,score\n")
+	var want []string
+	pad := strings.Repeat("p", 250)
+	for i := range 20_000 {
+		fmt.Fprintf(&sb, "%d,%s%d,%d.5\n", i, pad, i, i%101)
+		want = append(want, fmt.Sprintf("%d|%s%d|%d.5", i, pad, i, i%101))
+	}
+	p := writeFile(t, dir, "big.csv", sb.String())
 	small, want2 := genCSV(t, dir, "small.csv", 10, false)
 	splits, err := PlanCSVSplits([]string{p, small}, 4<<20, 1)
 	if err != nil {

@@ -17,17 +17,20 @@
 //   - The manager never grants more than M through TryGrow or AcquireStorage. Grow records
 //     memory that is already allocated and may overshoot; later requests see it.
 //
-//	                       Manager (budget M)
-//	  ┌────────────────────────────────────────────────────────────────┐
-//	  │  execution pool                 │  storage pool                │
-//	  │  ┌──────────────┐ ┌───────────┐ │  ┌────────┐ ┌────────┐       │
-//	  │  │ Reservation  │ │Reservation│ │  │ block  │ │ block  │  ...  │
-//	  │  │ "sort@s1 t3" │ │"agg@s1 t4"│ │  └────────┘ └────────┘       │
-//	  │  └──────────────┘ └───────────┘ │  AcquireStorage/ReleaseStorage
-//	  │  TryGrow/Grow/Shrink/Free       │◄── region R = M × fraction ──┤
-//	  └───────────────────────────────┬─┴──────────────────────────────┘
-//	            execution short of    │  Evictor.EvictBlocks(need): storage
-//	            free memory ──────────┘  above R is given back in LRU order
+// The pools, their consumers and the one path by which memory moves from storage to
+// execution:
+//
+//	                     Manager (budget M)
+//	┌────────────────────────────────────────────────────────────────┐
+//	│  execution pool                 │  storage pool                │
+//	│  ┌──────────────┐ ┌───────────┐ │  ┌────────┐ ┌────────┐       │
+//	│  │ Reservation  │ │Reservation│ │  │ block  │ │ block  │  ...  │
+//	│  │ "sort@s1 t3" │ │"agg@s1 t4"│ │  └────────┘ └────────┘       │
+//	│  └──────────────┘ └───────────┘ │  AcquireStorage/ReleaseStorage
+//	│  TryGrow/Grow/Shrink/Free       │◄── region R = M × fraction ──┤
+//	└───────────────────────────────┬─┴──────────────────────────────┘
+//	          execution short of    │  Evictor.EvictBlocks(need): storage
+//	          free memory ──────────┘  above R is given back in LRU order
 //
 // # Enforcement and accounting
 //

@@ -54,10 +54,11 @@ type Writer struct {
 
 	state writerState
 	parts []partBuffer
-	// assign, order and starts are scratch reused across batches.
+	// assign, order, starts and next are scratch reused across batches.
 	assign []int32
 	order  []int32
 	starts []int
+	next   []int
 }
 
 // NewWriter returns a writer for map task mapID (attempt attempt) of shuffle shuffleID.
@@ -128,10 +129,10 @@ func (w *Writer) Write(ctx context.Context, rec arrow.RecordBatch) error {
 		return w.maybeFlush(single)
 	}
 	w.order = grow(w.order, n)
-	next := append([]int(nil), w.starts[:np]...)
+	w.next = append(w.next[:0], w.starts[:np]...)
 	for i, a := range w.assign {
-		w.order[next[a]] = int32(i)
-		next[a]++
+		w.order[w.next[a]] = int32(i)
+		w.next[a]++
 	}
 	permuted, err := gatherRecord(rec, w.order, w.mem)
 	if err != nil {
@@ -281,4 +282,3 @@ func releaseAll(batches []arrow.RecordBatch) {
 		b.Release()
 	}
 }
-
