@@ -305,13 +305,18 @@ func formatTable(schema *arrow.Schema, recs []arrow.RecordBatch, n int) string {
 	if more {
 		fmt.Fprintf(&b, "only showing the first %d rows\n", n)
 	} else {
-		fmt.Fprintf(&b, "(%d rows)\n", len(rows))
+		plural := "s"
+		if len(rows) == 1 {
+			plural = ""
+		}
+		fmt.Fprintf(&b, "(%d row%s)\n", len(rows), plural)
 	}
 	return b.String()
 }
 
 func cellString(a arrow.Array, i int) string {
-	if a.IsNull(i) {
+	// A NULL-typed column has no validity bitmap, so IsNull is false for its rows.
+	if a.IsNull(i) || a.DataType().ID() == arrow.NULL {
 		return "null"
 	}
 	switch a := a.(type) {

@@ -220,6 +220,7 @@ func TestBadInput(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
+			t.Logf("error: %v", err)
 			for _, w := range tc.want {
 				if !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(w)) {
 					t.Errorf("error %q lacks %q", err, w)

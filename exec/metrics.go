@@ -19,6 +19,8 @@ type TaskMetrics struct {
 	BatchesIn, BatchesOut int64
 	// MalformedRows counts input rows a permissive or drop-malformed CSV scan nulled or dropped.
 	MalformedRows int64
+	// RowGroupsPruned counts Parquet row groups skipped by their statistics.
+	RowGroupsPruned int64
 	// ShuffleBytesRead and ShuffleBytesWritten count shuffle block bytes.
 	ShuffleBytesRead, ShuffleBytesWritten int64
 	// PeakMemory is the peak of Arrow bytes the task's allocator held.
@@ -54,6 +56,7 @@ func (s *StageMetrics) Totals() TaskMetrics {
 		t.ShuffleBytesRead += m.ShuffleBytesRead
 		t.ShuffleBytesWritten += m.ShuffleBytesWritten
 		t.MalformedRows += m.MalformedRows
+		t.RowGroupsPruned += m.RowGroupsPruned
 		t.PeakMemory = max(t.PeakMemory, m.PeakMemory)
 		t.Duration += m.Duration
 	}

@@ -17,7 +17,7 @@ import (
 // inputCounter counts what a task's leaves read, for TaskMetrics.
 type inputCounter struct {
 	rows, bytes, batches, shuffleBytes int64
-	malformed                          int64
+	malformed, rowGroupsPruned         int64
 }
 
 func (c *inputCounter) add(rec arrow.RecordBatch, fromShuffle bool) {
@@ -94,6 +94,10 @@ func (s *ScanOp) Close() error {
 	// Sources that tolerate bad rows (CSV in permissive or drop-malformed mode) count them.
 	if m, ok := s.it.(interface{ Malformed() int64 }); ok && s.counter != nil {
 		s.counter.malformed += m.Malformed()
+	}
+	// Parquet scans skip row groups whose statistics rule out the pushed filters.
+	if p, ok := s.it.(interface{ RowGroupsPruned() int }); ok && s.counter != nil {
+		s.counter.rowGroupsPruned += int64(p.RowGroupsPruned())
 	}
 	return s.it.Close()
 }

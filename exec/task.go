@@ -125,7 +125,7 @@ func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 		if cerr := root.Close(); cerr != nil && err == nil {
 			err = cerr
 		}
-		m.MalformedRows = t.in.malformed // known once the scans are closed
+		m.MalformedRows, m.RowGroupsPruned = t.in.malformed, t.in.rowGroupsPruned // known once the scans are closed
 	}()
 	if err := root.Open(ctx); err != nil {
 		return m, err
