@@ -17,6 +17,9 @@ const (
 	DefaultMaxPartitionBytes = 128 << 20
 	// DefaultBatchRows is the rows per record batch (DataFusion's batch_size is 8192).
 	DefaultBatchRows = 8192
+	// DefaultBroadcastThreshold is the largest estimated join side that is broadcast
+	// (spark.sql.autoBroadcastJoinThreshold).
+	DefaultBroadcastThreshold = 10 << 20
 	// DefaultMaxTaskAttempts is the attempts of a task before the job fails
 	// (spark.task.maxFailures).
 	DefaultMaxTaskAttempts = 4
@@ -42,6 +45,10 @@ type Config struct {
 	MaxPartitionBytes int64
 	// BatchRows bounds the rows of the record batches sources produce (default 8192).
 	BatchRows int
+	// BroadcastThreshold is the estimated size up to which a join side is broadcast to
+	// every task instead of shuffling both sides (default 10 MiB, as Spark's
+	// autoBroadcastJoinThreshold; negative: only when hinted with Broadcast).
+	BroadcastThreshold int64
 	// MaxTaskAttempts is how many times a failing task runs before its job fails
 	// (default 4).
 	MaxTaskAttempts int
@@ -63,6 +70,9 @@ func (c *Config) EnsureDefaults() {
 	}
 	if c.BatchRows <= 0 {
 		c.BatchRows = DefaultBatchRows
+	}
+	if c.BroadcastThreshold == 0 {
+		c.BroadcastThreshold = DefaultBroadcastThreshold
 	}
 	if c.MaxTaskAttempts <= 0 {
 		c.MaxTaskAttempts = DefaultMaxTaskAttempts

@@ -103,10 +103,11 @@ func (s *Session) recordJob(m *JobMetrics) {
 
 func (s *Session) physicalConfig() plan.PhysicalConfig {
 	return plan.PhysicalConfig{
-		ShufflePartitions: s.cfg.ShufflePartitions,
-		MaxPartitionBytes: s.cfg.MaxPartitionBytes,
-		MinPartitions:     s.cfg.Parallelism,
-		BatchRows:         s.cfg.BatchRows,
+		ShufflePartitions:  s.cfg.ShufflePartitions,
+		MaxPartitionBytes:  s.cfg.MaxPartitionBytes,
+		MinPartitions:      s.cfg.Parallelism,
+		BatchRows:          s.cfg.BatchRows,
+		BroadcastThreshold: s.cfg.BroadcastThreshold,
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"golang.org/x/sync/errgroup"
 
@@ -51,6 +52,9 @@ type job struct {
 	env         *Env
 	sink        ResultSink
 	shuffleBase int
+
+	mu     sync.Mutex
+	bounds map[int]arrow.RecordBatch // range bounds by stage ID, while the stage runs
 }
 
 // shuffleID maps a stage's plan-local shuffle ID to the session-wide one.
@@ -96,8 +100,29 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error)
 	if s.Output != nil {
 		sm.Kind = "map"
 	}
-	n := s.NumPartitions()
-	sm.Tasks = make([]TaskMetrics, n)
+	if s.Output != nil && s.Output.Kind == plan.RangePartitioning {
+		// Range bounds come from a sample of the stage's own output, computed by a first
+		// pass over the stage (as Spark's RangePartitioner runs a sampling job).
+		if err := j.sampleRangeBounds(ctx, s); err != nil {
+			sm.Duration = time.Since(start)
+			return sm, err
+		}
+		defer j.releaseBounds(s.ID)
+	}
+	sm.Tasks = make([]TaskMetrics, s.NumPartitions())
+	err := j.runTasks(ctx, s, func(t *task, m TaskMetrics) { sm.Tasks[t.partition] = m }, &sm.Retries, nil)
+	if err == nil && s.Output != nil {
+		st := j.env.Shuffle.Stats(j.shuffleID(s.ShuffleID))
+		sm.ShufflePartitionBytes, sm.ShufflePartitionRows = st.Bytes, st.Rows
+	}
+	sm.Duration = time.Since(start)
+	return sm, err
+}
+
+// runTasks runs one task per partition of s on the worker pool, retrying each failed
+// attempt up to MaxAttempts. done receives each successful attempt; configure, if not
+// nil, adjusts every attempt before it runs.
+func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, TaskMetrics), retries *int, configure func(*task)) error {
 	parallelism := j.env.Parallelism
 	if parallelism <= 0 {
 		parallelism = runtime.GOMAXPROCS(0)
@@ -109,7 +134,7 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(parallelism)
 	var mu sync.Mutex
-	for p := 0; p < n; p++ {
+	for p := 0; p < s.NumPartitions(); p++ {
 		if gctx.Err() != nil {
 			break
 		}
@@ -117,9 +142,14 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error)
 			var last error
 			for attempt := 1; attempt <= maxAttempts; attempt++ {
 				t := &task{job: j, stage: s, partition: p, attempt: attempt, alloc: kmemory.NewAllocator(j.env.Alloc)}
+				if configure != nil {
+					configure(t)
+				}
 				m, err := t.run(gctx)
 				if err == nil {
-					sm.Tasks[p] = m
+					mu.Lock()
+					done(t, m)
+					mu.Unlock()
 					return nil
 				}
 				if gctx.Err() != nil {
@@ -132,7 +162,7 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error)
 				last = err
 				if attempt < maxAttempts {
 					mu.Lock()
-					sm.Retries++
+					*retries++
 					mu.Unlock()
 				}
 			}
@@ -143,10 +173,5 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error)
 	if err == nil && ctx.Err() != nil {
 		err = fmt.Errorf("exec: stage %d: %w", s.ID, context.Cause(ctx))
 	}
-	if err == nil && s.Output != nil {
-		st := j.env.Shuffle.Stats(j.shuffleID(s.ShuffleID))
-		sm.ShufflePartitionBytes, sm.ShufflePartitionRows = st.Bytes, st.Rows
-	}
-	sm.Duration = time.Since(start)
-	return sm, err
+	return err
 }

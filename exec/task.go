@@ -27,6 +27,10 @@ type task struct {
 	alloc     *kmemory.Allocator
 	in        inputCounter
 	res       []*kmemory.Reservation
+	// sampler, when set, makes the attempt a sampling pass: its output feeds the
+	// reservoir (range partitioning) and sampled receives the sample on success.
+	sampler *shuffle.Reservoir
+	sampled arrow.RecordBatch
 }
 
 // build returns the operator tree computing partition p of node n.
@@ -35,7 +39,36 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 	case *plan.PScan:
 		return newScan(n.Parts[p], t.alloc, &t.in), nil
 	case *plan.PShuffleRead:
+		if n.Partitioning.Kind == plan.BroadcastPartitioning {
+			p = 0 // every task reads the one broadcast partition whole
+		}
 		return &ShuffleReadOp{svc: t.job.env.Shuffle, shuffleID: t.job.shuffleID(n.ShuffleID), reduceID: p, counter: &t.in}, nil
+	case *plan.PHashJoin:
+		lp, rp := p, p
+		if n.Broadcast && n.Build == plan.BuildRight {
+			rp = 0
+		} else if n.Broadcast {
+			lp = 0
+		}
+		left, err := t.build(n.Left, lp)
+		if err != nil {
+			return nil, err
+		}
+		right, err := t.build(n.Right, rp)
+		if err != nil {
+			return nil, err
+		}
+		return NewHashJoin(left, right, n, t.alloc, t.reserve("hash-join")), nil
+	case *plan.PSort:
+		in, err := t.build(n.Input, p)
+		if err != nil {
+			return nil, err
+		}
+		op := "sort"
+		if n.Limit > 0 {
+			op = "top-n"
+		}
+		return NewSort(in, n, t.alloc, t.reserve(op)), nil
 	case *plan.PFilter:
 		in, err := t.build(n.Input, p)
 		if err != nil {
@@ -53,9 +86,7 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := t.job.env.Mem.NewReservation(fmt.Sprintf("hash-aggregate(%s)@stage %d task %d", n.Mode, t.stage.ID, p))
-		t.res = append(t.res, r)
-		return NewHashAggregate(in, n, t.alloc, r), nil
+		return NewHashAggregate(in, n, t.alloc, t.reserve(fmt.Sprintf("hash-aggregate(%s)", n.Mode))), nil
 	case *plan.PLimit:
 		in, err := t.build(n.Input, p)
 		if err != nil {
@@ -92,6 +123,14 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 		return nil, fmt.Errorf("exec: exchange inside stage %d: the stage split missed it", t.stage.ID)
 	}
 	return nil, fmt.Errorf("exec: no operator for %T", n)
+}
+
+// reserve opens an execution-memory reservation for one of the task's buffering
+// operators, named so that a budget error says which operator of which task asked.
+func (t *task) reserve(op string) *kmemory.Reservation {
+	r := t.job.env.Mem.NewReservation(fmt.Sprintf("%s@stage %d task %d", op, t.stage.ID, t.partition))
+	t.res = append(t.res, r)
+	return r
 }
 
 // coalesceRange gives the contiguous input partitions [lo, hi) of output partition p when
@@ -131,7 +170,9 @@ func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 		return m, err
 	}
 	var out outputSink
-	if t.stage.Output != nil {
+	if t.sampler != nil {
+		out = &sampleSink{t: t}
+	} else if t.stage.Output != nil {
 		out, err = t.newShuffleSink(ctx)
 	} else {
 		out, err = t.newResultSink(ctx)
@@ -209,7 +250,7 @@ func (s *shuffleSink) commit() (int64, error) {
 func (s *shuffleSink) abort() { s.w.Abort() }
 
 func (t *task) newShuffleSink(ctx context.Context) (outputSink, error) {
-	part, err := partitioner(*t.stage.Output, t.stage.Root.Schema(), t.partition)
+	part, err := partitioner(*t.stage.Output, t.stage.Root.Schema(), t.partition, t.job.rangeBounds(t.stage.ID))
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +260,7 @@ func (t *task) newShuffleSink(ctx context.Context) (outputSink, error) {
 
 // partitioner builds the shuffle partitioner of an exchange. Round robin starts at the
 // map partition's index so that small map outputs do not all land in reduce partition 0.
-func partitioner(p plan.Partitioning, schema *arrow.Schema, mapPartition int) (shuffle.Partitioner, error) {
+func partitioner(p plan.Partitioning, schema *arrow.Schema, mapPartition int, bounds arrow.RecordBatch) (shuffle.Partitioner, error) {
 	switch p.Kind {
 	case plan.HashPartitioning:
 		cols := make([]int, len(p.Keys))
@@ -233,6 +274,15 @@ func partitioner(p plan.Partitioning, schema *arrow.Schema, mapPartition int) (s
 		return shuffle.NewHashPartitioner(cols, p.N), nil
 	case plan.RoundRobinPartitioning:
 		return shuffle.NewRoundRobinPartitioner(p.N, mapPartition), nil
+	case plan.RangePartitioning:
+		if bounds == nil {
+			return nil, fmt.Errorf("exec: range partitioning without bounds")
+		}
+		cols, orders, err := sortColumns(schema, p.SortKeys)
+		if err != nil {
+			return nil, err
+		}
+		return shuffle.NewRangePartitioner(cols, orders, bounds), nil
 	}
 	return shuffle.NewSinglePartitioner(), nil
 }

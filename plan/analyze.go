@@ -174,6 +174,14 @@ func analyzeNode(n Node) (Node, error) {
 		m := *n
 		m.OutSchema = n.Input.Schema()
 		return &m, nil
+	case *Join:
+		return analyzeJoin(n, site)
+	case *Broadcast:
+		m := *n
+		m.OutSchema = n.Input.Schema()
+		return &m, nil
+	case *Sort:
+		return analyzeSort(n, site)
 	case *MapBatches:
 		if n.Fn == nil {
 			return nil, fail(ErrInvalidPlan, "map_batches %q without a function", n.Name)

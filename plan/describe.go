@@ -78,6 +78,10 @@ func (p Partitioning) String() string {
 		return fmt.Sprintf("round-robin x %d", p.N)
 	case UnknownPartitioning:
 		return fmt.Sprintf("unknown x %d", p.N)
+	case BroadcastPartitioning:
+		return "broadcast"
+	case RangePartitioning:
+		return fmt.Sprintf("range[%s] x %d", sortKeyList(p.SortKeys), p.N)
 	}
 	return "single"
 }
@@ -120,7 +124,7 @@ func (n *PHashAggregate) Describe() string {
 func (n *PExchange) Children() []PhysNode  { return []PhysNode{n.Input} }
 func (n *PExchange) Schema() *arrow.Schema { return n.Input.Schema() }
 func (n *PExchange) NumPartitions() int {
-	if n.Partitioning.Kind == SinglePartition {
+	if n.Partitioning.Kind == SinglePartition || n.Partitioning.Kind == BroadcastPartitioning {
 		return 1
 	}
 	return n.Partitioning.N
@@ -130,7 +134,7 @@ func (n *PExchange) Describe() string { return "Exchange " + n.Partitioning.Stri
 func (n *PShuffleRead) Children() []PhysNode  { return nil }
 func (n *PShuffleRead) Schema() *arrow.Schema { return n.OutSchema }
 func (n *PShuffleRead) NumPartitions() int {
-	if n.Partitioning.Kind == SinglePartition {
+	if n.Partitioning.Kind == SinglePartition || n.Partitioning.Kind == BroadcastPartitioning {
 		return 1
 	}
 	return n.Partitioning.N

@@ -16,7 +16,7 @@
 //	        │
 //	        ▼
 //	optimized plan
-//	        │ Physical  Source.Partitions, two-phase aggregation, exchanges
+//	        │ Physical  Source.Partitions, two-phase aggregation, join strategy, exchanges
 //	        ▼
 //	PhysNode tree ──── Split      one stage per exchange, PShuffleRead in the consumer
 //	        │
@@ -39,6 +39,14 @@
 //   - In a physical plan only PExchange moves rows between partitions; a PHashAggregate
 //     sees column references only (arguments are computed by a PProject into $argN
 //     columns), and a partial aggregate's output is keys + AggStateFields in Aggs order.
+//   - Joins: the analyzer gives each key pair one type (a casting Project under a side)
+//     and names the output (using keys dropped, clashing right names + RightSuffix). A
+//     PHashJoin emits left then right columns as they come, renamed but with using keys;
+//     a PProject above it (when needed) drops them and coalesces for right and full joins.
+//     A broadcast join exchanges only its build side (BroadcastPartitioning); a shuffled
+//     one exchanges only the sides not already hash-partitioned on their keys.
+//   - A Sort is a range exchange then a PSort per partition; a Limit over a Sort (maybe
+//     through a column-selecting Project) is a top-N: PSort with Limit, gathered, again.
 //   - Stages come parents first with IDs 1, 2, ...; a map stage's ShuffleID is its ID and
 //     the last stage is the result. Split and the tree printers use explicit stacks, so a
 //     lineage thousands of nodes deep does not overflow the goroutine stack.

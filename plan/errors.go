@@ -83,6 +83,12 @@ func nodeKind(n Node) string {
 		return "coalesce"
 	case *MapBatches:
 		return "map_batches"
+	case *Join:
+		return "join"
+	case *Broadcast:
+		return "broadcast"
+	case *Sort:
+		return "sort"
 	case *WithColumns:
 		return "with_columns"
 	case *Drop:

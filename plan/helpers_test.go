@@ -11,13 +11,15 @@ import (
 )
 
 // fakeSource is a Source with a fixed schema and a fixed number of partitions that
-// records the last request it planned.
+// records the last request it planned. Its partitions estimate partBytes bytes each, or
+// unknown (-1) when partBytes is 0.
 type fakeSource struct {
-	name    string
-	schema  *arrow.Schema
-	parts   int
-	prune   bool
-	lastReq *ScanRequest
+	name      string
+	schema    *arrow.Schema
+	parts     int
+	prune     bool
+	partBytes int64
+	lastReq   *ScanRequest
 }
 
 func (s *fakeSource) String() string                 { return "fake[" + s.name + "]" }
@@ -28,6 +30,9 @@ func (s *fakeSource) Partitions(req ScanRequest) ([]ScanPartition, error) {
 	out := make([]ScanPartition, s.parts)
 	for i := range out {
 		out[i] = fakePart(i)
+		if s.partBytes != 0 {
+			out[i] = sizedPart{fakePart(i), s.partBytes}
+		}
 	}
 	return out, nil
 }
@@ -39,6 +44,14 @@ func (p fakePart) EstimatedBytes() int64 { return -1 }
 func (p fakePart) Open(context.Context, memory.Allocator) (BatchIterator, error) {
 	return nil, errors.New("fake partition")
 }
+
+// sizedPart is a fake partition with a known size estimate.
+type sizedPart struct {
+	fakePart
+	bytes int64
+}
+
+func (p sizedPart) EstimatedBytes() int64 { return p.bytes }
 
 var dictString = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
 

@@ -10,11 +10,13 @@ import (
 //  1. constant folding: literal-only subexpressions are evaluated, boolean identities
 //     simplified, and filters whose condition folds to true removed;
 //  2. filter pushdown: filters move below projections (aliases substituted), repartitions,
-//     coalesces, unions and, for conjuncts over grouping keys, aggregates; adjacent filters
-//     merge; a filter on a scan of a pruning source copies its conjuncts into Scan.Filters.
-//     Filters never move below Limit or MapBatches;
-//  3. projection pruning: scans read only the columns used above them, unused projected
-//     expressions are dropped and identity projections removed.
+//     coalesces, unions, sorts, broadcast hints and, for conjuncts over grouping keys,
+//     aggregates; conjuncts over one side of a join move into that side unless an outer
+//     join NULL-fills it; adjacent filters merge; a filter on a scan of a pruning source
+//     copies its conjuncts into Scan.Filters. Filters never move below Limit or MapBatches;
+//  3. projection pruning: scans read only the columns used above them (a join's inputs
+//     keep their keys, a sort's input its keys), unused projected expressions are dropped
+//     and identity projections removed.
 //
 // Every node the optimizer rebuilds gets its schema recomputed, and the root's schema is
 // unchanged. Optimize returns root itself if it is not analyzed.
@@ -153,8 +155,10 @@ func (o *optimizer) pushFilter(f *Filter) Node {
 			}
 		}
 		return o.rebuild(in.WithChildren([]Node{pushed(in.Input, substitute(f.Cond, defs))}))
-	case *Repartition:
-		return o.rebuild(in.WithChildren([]Node{pushed(in.Input, f.Cond)}))
+	case *Repartition, *Sort, *Broadcast:
+		return o.rebuild(in.WithChildren([]Node{pushed(in.Children()[0], f.Cond)}))
+	case *Join:
+		return o.pushIntoJoin(f, in, pushed)
 	case *Coalesce:
 		return o.rebuild(in.WithChildren([]Node{pushed(in.Input, f.Cond)}))
 	case *Union:
@@ -288,6 +292,12 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 			addColumns(e, childNeed)
 		}
 		child := o.prune(n.Input, childNeed)
+		if cp, ok := child.(*Project); ok && onlyColumns(cp.Exprs) {
+			// The input only selects and renames (say, pruning a join restored suffixed
+			// names): fold it into this projection.
+			kept = composeRenames(kept, cp.Exprs)
+			child = cp.Input
+		}
 		m := *n
 		m.Input = child
 		m.Exprs = append([]Expr(nil), kept...)
@@ -311,8 +321,16 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 			}
 		}
 		return o.rebuild(n.WithChildren([]Node{o.prune(n.Input, childNeed)}))
-	case *Limit, *Coalesce:
+	case *Limit, *Coalesce, *Broadcast:
 		return o.rebuild(n.WithChildren([]Node{o.prune(n.Children()[0], need)}))
+	case *Sort:
+		childNeed := copySet(need)
+		for _, k := range n.Keys {
+			childNeed[k.Column] = true
+		}
+		return o.rebuild(n.WithChildren([]Node{o.prune(n.Input, childNeed)}))
+	case *Join:
+		return o.pruneJoin(n, need)
 	case *Repartition:
 		childNeed := copySet(need)
 		for _, k := range n.Keys {
@@ -400,4 +418,42 @@ func sameNames(a, b *arrow.Schema) bool {
 		}
 	}
 	return true
+}
+
+// onlyColumns reports whether exprs are column references, perhaps renamed.
+func onlyColumns(exprs []Expr) bool {
+	for _, e := range exprs {
+		if a, ok := e.(*Alias); ok {
+			e = a.Child
+		}
+		if _, ok := e.(*ColumnRef); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// composeRenames rewrites exprs, which read the output of a projection of renames, to
+// read that projection's input instead, keeping their output names.
+func composeRenames(exprs, renames []Expr) []Expr {
+	defs := make(map[string]Expr, len(renames))
+	for _, r := range renames {
+		src := r
+		if a, ok := r.(*Alias); ok {
+			src = a.Child
+		}
+		defs[OutputName(r)] = src
+	}
+	out := make([]Expr, len(exprs))
+	for i, e := range exprs {
+		ne := substitute(e, defs)
+		if name := OutputName(e); OutputName(ne) != name {
+			if a, ok := ne.(*Alias); ok {
+				ne = a.Child
+			}
+			ne = &Alias{Child: ne, Name: name}
+		}
+		out[i] = ne
+	}
+	return out
 }

@@ -31,6 +31,13 @@ const (
 	// UnknownPartitioning describes rows spread over N partitions in no known way. Only
 	// OutputPartitioning reports it; exchanges never use it.
 	UnknownPartitioning
+	// BroadcastPartitioning copies all rows to every task of the consuming stage: the
+	// map side writes one partition, and each consumer task reads it whole.
+	BroadcastPartitioning
+	// RangePartitioning sends a row to the partition whose key range holds it, so that
+	// partition i's rows sort before partition i+1's. The range bounds are computed when
+	// the job runs, from a sample of the keys (SortKeys say the order).
+	RangePartitioning
 )
 
 // Partitioning describes an exchange's output.
@@ -38,6 +45,8 @@ type Partitioning struct {
 	Kind PartitioningKind
 	Keys []string // column names, for HashPartitioning
 	N    int
+	// SortKeys give the order of a RangePartitioning.
+	SortKeys []SortKey
 }
 
 // AggMode says which half of a two-phase aggregation a PHashAggregate runs.

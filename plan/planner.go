@@ -19,11 +19,16 @@ type PhysicalConfig struct {
 	MaxPartitionBytes int64
 	MinPartitions     int
 	BatchRows         int
+	// BroadcastThreshold is the estimated input size (EstimateBytes) at or under which a
+	// join side becomes the build side of a broadcast hash join: 0 means
+	// DefaultBroadcastThreshold, negative means never unless the side has a Broadcast hint.
+	BroadcastThreshold int64
 }
 
 // Physical turns an analyzed (and usually optimized) logical plan into operators with
 // exchanges where rows must move between partitions. It asks each source for its
-// partitions, the only I/O planning does.
+// partitions, the only I/O planning does. Join strategy (broadcast or shuffled hash join)
+// is chosen from the Broadcast hints and EstimateBytes of each side.
 func Physical(root Node, cfg PhysicalConfig) (PhysNode, error) {
 	if cfg.ShufflePartitions <= 0 {
 		cfg.ShufflePartitions = runtime.GOMAXPROCS(0)
@@ -54,6 +59,11 @@ func (p *planner) plan(n Node) (PhysNode, error) {
 		}
 		return &PScan{Source: s.Source, Parts: parts, Columns: s.Columns, Filters: s.Filters, OutSchema: s.OutSchema}, nil
 	}
+	if l, ok := n.(*Limit); ok {
+		if s, proj := topNShape(l); s != nil {
+			return p.topN(l, s, proj)
+		}
+	}
 	ch := n.Children()
 	in := make([]PhysNode, len(ch))
 	for i, c := range ch {
@@ -64,6 +74,10 @@ func (p *planner) plan(n Node) (PhysNode, error) {
 	}
 	switch n := n.(type) {
 	case *Project:
+		if below, ok := in[0].(*PProject); ok && onlyColumns(below.Exprs) {
+			// Say, a join's projection that drops its using keys: one projection does both.
+			return &PProject{Input: below.Input, Exprs: composeRenames(n.Exprs, below.Exprs), OutSchema: n.OutSchema}, nil
+		}
 		return &PProject{Input: in[0], Exprs: n.Exprs, OutSchema: n.OutSchema}, nil
 	case *Filter:
 		return &PFilter{Input: in[0], Cond: n.Cond}, nil
@@ -96,6 +110,13 @@ func (p *planner) plan(n Node) (PhysNode, error) {
 		return &PExchange{Input: in[0], Partitioning: part}, nil
 	case *Aggregate:
 		return p.aggregate(n, in[0])
+	case *Join:
+		return p.join(n, in[0], in[1])
+	case *Broadcast:
+		// A hint for the join above; on its own it changes nothing.
+		return in[0], nil
+	case *Sort:
+		return p.sort(n, in[0]), nil
 	}
 	return nil, &AnalysisError{Site: nodeSite(n), Kind: ErrInvalidPlan, Msg: fmt.Sprintf("no physical operator for %T", n)}
 }
@@ -235,6 +256,10 @@ func outputPartitioning(n PhysNode) Partitioning {
 		return OutputPartitioning(n.Input)
 	case *PLimit:
 		return OutputPartitioning(n.Input)
+	case *PSort:
+		return OutputPartitioning(n.Input)
+	case *PHashJoin:
+		return joinPartitioning(n)
 	case *PProject:
 		in := OutputPartitioning(n.Input)
 		if in.Kind != HashPartitioning {

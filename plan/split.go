@@ -124,6 +124,14 @@ func withPhysChildren(n PhysNode, ch []PhysNode) PhysNode {
 		m := *n
 		m.Input = ch[0]
 		return &m
+	case *PSort:
+		m := *n
+		m.Input = ch[0]
+		return &m
+	case *PHashJoin:
+		m := *n
+		m.Left, m.Right = ch[0], ch[1]
+		return &m
 	}
 	return n
 }

@@ -1,0 +1,173 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// JoinKind is the kind of an equi-join.
+type JoinKind int
+
+// The join kinds. NULL keys never match: outer joins keep such rows unmatched, anti
+// joins keep them, inner and semi joins drop them.
+const (
+	InnerJoin JoinKind = iota
+	LeftJoin
+	RightJoin
+	FullJoin
+	LeftSemiJoin
+	LeftAntiJoin
+)
+
+var joinKindNames = [...]string{"inner", "left", "right", "full", "left_semi", "left_anti"}
+
+func (k JoinKind) String() string { return joinKindNames[k] }
+
+// RightSuffix is appended to a right-side column whose name is already taken by a left
+// column in a join's output (as Polars does), so both stay distinguishable.
+const RightSuffix = "_right"
+
+// Join is an equi-join of Left and Right on LeftKeys[i] = RightKeys[i].
+//
+// Output columns: for semi and anti joins, Left's columns. Otherwise Left's columns
+// followed by Right's, where a right key whose name equals its left key's name (a "using"
+// key, as in Join(other, "id")) is dropped and, for right and full joins, the left key
+// column carries coalesce(left key, right key); any other right column whose name clashes
+// gets RightSuffix.
+type Join struct {
+	Meta
+	Left, Right         Node
+	LeftKeys, RightKeys []string
+	Kind                JoinKind
+}
+
+// Broadcast marks its input as small enough to copy to every task of a join: the planner
+// then uses a broadcast hash join with this side as the build side, whatever its
+// estimated size. It is a hint and changes no rows.
+type Broadcast struct {
+	Meta
+	Input Node
+}
+
+// SortKey orders by one column.
+type SortKey struct {
+	Column     string
+	Descending bool
+	// NullsFirst puts NULLs before every value. Spark's default is nulls first when
+	// ascending and last when descending; the dataset API sets it accordingly.
+	NullsFirst bool
+}
+
+// String renders the key as e.g. amount DESC NULLS LAST.
+func (k SortKey) String() string {
+	s := k.Column + " ASC"
+	if k.Descending {
+		s = k.Column + " DESC"
+	}
+	if k.NullsFirst {
+		return s + " NULLS FIRST"
+	}
+	return s + " NULLS LAST"
+}
+
+func sortKeyList(keys []SortKey) string {
+	s := make([]string, len(keys))
+	for i, k := range keys {
+		s[i] = k.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+// Sort orders all rows globally by Keys: partition i holds rows that sort before those of
+// partition i+1, each partition sorted. NaN sorts above every number; strings by bytes.
+// The sort is stable: rows with equal keys keep their input order within a partition.
+type Sort struct {
+	Meta
+	Input Node
+	Keys  []SortKey
+}
+
+func (n *Join) Children() []Node { return []Node{n.Left, n.Right} }
+func (n *Join) WithChildren(c []Node) Node {
+	m := *n
+	m.Left, m.Right = c[0], c[1]
+	return &m
+}
+func (n *Join) Describe() string {
+	return fmt.Sprintf("Join %s on [%s] = [%s]", n.Kind, strings.Join(n.LeftKeys, ", "), strings.Join(n.RightKeys, ", "))
+}
+func (n *Broadcast) Children() []Node           { return []Node{n.Input} }
+func (n *Broadcast) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
+func (n *Broadcast) Describe() string           { return "Broadcast (hint)" }
+func (n *Sort) Children() []Node                { return []Node{n.Input} }
+func (n *Sort) WithChildren(c []Node) Node      { m := *n; m.Input = c[0]; return &m }
+func (n *Sort) Describe() string                { return "Sort [" + sortKeyList(n.Keys) + "]" }
+
+// BuildSide says which input of a hash join is loaded into the hash table.
+type BuildSide int
+
+// The build sides.
+const (
+	BuildRight BuildSide = iota
+	BuildLeft
+)
+
+// PHashJoin joins two inputs with the same number of partitions, partition by partition:
+// both hash-partitioned the same way on the keys (a shuffled hash join), or, when
+// Broadcast is set, the build side is a broadcast read that every task sees whole.
+//
+// Its output is Left's columns then Right's columns exactly as they come (semi and anti:
+// Left's only), named by OutSchema (renames applied); the planner puts a projection on
+// top for using-key handling. NULL keys never match.
+type PHashJoin struct {
+	Left, Right         PhysNode
+	LeftKeys, RightKeys []string
+	Kind                JoinKind
+	Build               BuildSide
+	Broadcast           bool
+	OutSchema           *arrow.Schema
+}
+
+// PSort sorts each partition by Keys. With Limit > 0 it keeps only the first Limit rows
+// (a top-N: a bounded heap, not a full sort).
+type PSort struct {
+	Input PhysNode
+	Keys  []SortKey
+	Limit int64
+}
+
+func (n *PHashJoin) Children() []PhysNode  { return []PhysNode{n.Left, n.Right} }
+func (n *PHashJoin) Schema() *arrow.Schema { return n.OutSchema }
+func (n *PHashJoin) NumPartitions() int {
+	if n.Broadcast && n.Build == BuildRight {
+		return n.Left.NumPartitions()
+	}
+	if n.Broadcast {
+		return n.Right.NumPartitions()
+	}
+	return n.Left.NumPartitions()
+}
+func (n *PHashJoin) Describe() string {
+	strategy := "ShuffledHashJoin"
+	if n.Broadcast {
+		strategy = "BroadcastHashJoin"
+	}
+	side := "right"
+	if n.Build == BuildLeft {
+		side = "left"
+	}
+	return fmt.Sprintf("%s %s on [%s] = [%s] build=%s", strategy, n.Kind,
+		strings.Join(n.LeftKeys, ", "), strings.Join(n.RightKeys, ", "), side)
+}
+
+func (n *PSort) Children() []PhysNode  { return []PhysNode{n.Input} }
+func (n *PSort) Schema() *arrow.Schema { return n.Input.Schema() }
+func (n *PSort) NumPartitions() int    { return n.Input.NumPartitions() }
+func (n *PSort) Describe() string {
+	if n.Limit > 0 {
+		return fmt.Sprintf("TopN %d [%s]", n.Limit, sortKeyList(n.Keys))
+	}
+	return "Sort [" + sortKeyList(n.Keys) + "]"
+}
