@@ -34,5 +34,12 @@
 // compute kernels where they are fast (comparisons, unchecked arithmetic, filter, cast)
 // and typed loops elsewhere (strings, NaN-aware comparisons, string-to-number casts).
 // Group-by uses typed hash tables (int64, float64, strings, dictionary-encoded strings,
-// and combinations) with per-function accumulators over group-id vectors.
+// and combinations) with per-function accumulators over group-id vectors. The hash join
+// loads its build side into an open-addressing table with duplicate chains and probes a
+// batch at a time, gathering both sides with typed gathers; a broadcast join's build side
+// is the one broadcast shuffle partition, read whole by every task. The sort orders row
+// indices with shuffle's RowComparator (the same order the range partitioner uses; a
+// radix sort for single primitive keys) and gathers; with a limit it keeps a bounded
+// heap (top-N). A range-partitioned stage runs twice: a sampling pass whose reservoir
+// samples give the range bounds, then the real pass.
 package exec
