@@ -81,6 +81,18 @@ func (d *Dataset) run(ctx context.Context, action string, sink exec.ResultSink) 
 	}
 	m, err := exec.RunJob(ctx, d.s.env, action, p.stages, sink)
 	d.s.recordJob(m)
+	if errors.Is(err, exec.ErrCacheLost) {
+		// A cached partition the plan read was evicted meanwhile: plan again (the dataset
+		// is no longer materialized, so its lineage recomputes the partition) and rerun.
+		if r, ok := sink.(interface{ reset() }); ok {
+			r.reset()
+		}
+		if p, err = d.prepare(); err != nil {
+			return nil, err
+		}
+		m, err = exec.RunJob(ctx, d.s.env, action, p.stages, sink)
+		d.s.recordJob(m)
+	}
 	if err != nil {
 		return p, fmt.Errorf("dataset: %s: %w", action, err)
 	}
@@ -136,6 +148,8 @@ func (c *collectSink) ordered(n int) []arrow.RecordBatch {
 	}
 	return out
 }
+
+func (c *collectSink) reset() { c.release() }
 
 func (c *collectSink) release() {
 	for _, bs := range c.parts {

@@ -52,6 +52,14 @@ type Config struct {
 	// MaxTaskAttempts is how many times a failing task runs before its job fails
 	// (default 4).
 	MaxTaskAttempts int
+	// SpillDir is where the session makes its spill directory (spilled operator state,
+	// cached partitions on disk, shuffle blocks moved out of memory); default: the system
+	// temp directory. The session's directory is removed by Close.
+	SpillDir string
+	// CheckpointDir is where Checkpoint writes; Checkpoint fails while it is empty.
+	CheckpointDir string
+	// TestingKnobs change the engine's behaviour for tests; leave them zero.
+	TestingKnobs TestingKnobs
 	// Allocator is where every Arrow buffer comes from (default: Go's allocator). Tests
 	// pass arrow's CheckedAllocator to prove that nothing leaks.
 	Allocator memory.Allocator
@@ -97,4 +105,11 @@ func (c *Config) memoryConfig() kmemory.Config {
 	mc := kmemory.Config{Limit: c.MemoryLimit, StorageFraction: c.StorageFraction}
 	mc.EnsureDefaults()
 	return mc
+}
+
+// TestingKnobs are settings for tests of failure paths.
+type TestingKnobs struct {
+	// SpillDiskLimit, if positive, makes spill writes fail with ENOSPC ("no space left on
+	// device") once the session has written that many bytes: a full disk.
+	SpillDiskLimit int64
 }

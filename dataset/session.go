@@ -15,15 +15,19 @@ import (
 // store, shared by the jobs that the actions of its datasets run. It needs no server.
 // A Session is safe for concurrent use; Close it when done.
 type Session struct {
-	cfg   Config
-	mem   *kmemory.Manager
-	store *storage.MemoryStore
-	env   *exec.Env
+	cfg    Config
+	mem    *kmemory.Manager
+	spill  *storage.SpillManager
+	blocks *storage.BlockManager
+	env    *exec.Env
 
 	mu     sync.Mutex
 	jobs   []*JobMetrics
 	owned  []interface{ Release() } // in-memory sources whose batches the session retains
+	caches []*cacheState            // persisted datasets, in order
 	closed bool
+
+	nextDataset int
 }
 
 // JobMetrics are the counters of one job: per stage and task, rows and bytes in and out,
@@ -46,18 +50,27 @@ func NewSession(cfg Config) (*Session, error) {
 	if err := mc.Validate(); err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
+	spill, err := storage.NewSpillManager(cfg.SpillDir)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	if cfg.TestingKnobs.SpillDiskLimit > 0 {
+		spill.SetWriteLimit(cfg.TestingKnobs.SpillDiskLimit)
+	}
 	mem := kmemory.NewManager(mc)
-	store := storage.NewMemoryStore(mem)
-	s := &Session{cfg: cfg, mem: mem, store: store}
-	s.env = exec.NewEnv(cfg.Allocator, mem, store, cfg.Parallelism, cfg.MaxTaskAttempts)
+	blocks := storage.NewBlockManager(mem, spill)
+	s := &Session{cfg: cfg, mem: mem, spill: spill, blocks: blocks}
+	s.env = exec.NewEnv(cfg.Allocator, mem, blocks, spill, cfg.Parallelism, cfg.MaxTaskAttempts)
+	s.env.Shuffle.SetBatchRows(cfg.BatchRows)
+	s.env.BatchRows = cfg.BatchRows
 	return s, nil
 }
 
 // Config returns the session's configuration with defaults filled in.
 func (s *Session) Config() Config { return s.cfg }
 
-// Close frees the session's memory and blocks. Datasets of a closed session fail their
-// actions.
+// Close frees the session's memory and blocks and removes its spill directory. Datasets of
+// a closed session fail their actions.
 func (s *Session) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -69,7 +82,9 @@ func (s *Session) Close() error {
 		o.Release()
 	}
 	s.owned = nil
-	return errors.Join(s.env.Close(), s.store.Close(), s.mem.Close())
+	// Blocks first (they hold storage memory), then the spill directory, then the budget,
+	// which reports any reservation still held.
+	return errors.Join(s.env.Close(), s.blocks.Close(), s.spill.Close(), s.mem.Close())
 }
 
 // LastJob returns the metrics of the most recent job that finished, or nil.
@@ -119,3 +134,6 @@ func (s *Session) checkOpen() error {
 	}
 	return nil
 }
+
+// SpillDir returns the session's spill directory (removed by Close).
+func (s *Session) SpillDir() string { return s.spill.Dir() }

@@ -112,6 +112,8 @@ func (t *fileTask) open() error {
 	switch t.sink.format {
 	case "parquet":
 		t.w, err = datasource.NewParquetFileWriter(t.path, t.sink.schema, t.mem)
+	case "arrow":
+		t.w, err = datasource.NewIPCFileWriter(t.path, t.sink.schema, t.mem)
 	default:
 		t.w, err = datasource.NewCSVFileWriter(t.path, t.sink.schema, t.sink.csv)
 	}

@@ -22,7 +22,11 @@
 //     (memory.Allocator over the session's allocator); operators that hold data across
 //     batches (the hash aggregate) reserve it from the memory manager first and fail with
 //     an error wrapping memory.ErrBudgetExceeded, naming the reservation, when refused.
-//     Streaming operators (scan, filter, project, limit) reserve nothing.
+//     Streaming operators (scan, filter, project, limit) reserve nothing. Each task attempt
+//     is a memory.Task: its reservations share the task's fair share of the budget, and
+//     the buffering operators are Spillers — refused memory makes the hash aggregate emit
+//     early (partial) or spill partitioned state (final), the sort write sorted runs and
+//     merge them, the hash join partition both sides to disk (grace hash join).
 //   - A task attempt that fails or panics leaves nothing visible: its shuffle output is
 //     aborted and its result-sink output is discarded; the task is retried up to
 //     MaxAttempts, then the job fails with an error naming stage, partition and cause.

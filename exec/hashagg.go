@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/plan"
+	"github.com/kindling-data/kindling/storage"
 )
 
 // Reservation is the memory budget a buffering operator grows before it holds more.
@@ -33,16 +37,31 @@ const (
 // HashAggOp groups its input by key columns and computes aggregates per group (see
 // plan.PHashAggregate for the three modes). It consumes its whole input on the first
 // call to Next, then emits one row per group in batches of at most BatchRows rows, keys
-// first, in order of first appearance. With no aggregates it computes distinct keys; with
+// first, in order of first appearance (unless memory pressure flushed or spilled the
+// groups, see below). With no aggregates it computes distinct keys; with
 // no keys it emits exactly one row (the global aggregate), even over no input: in Partial
 // mode that row holds empty state (counts 0, other states NULL), which Final merges as a
 // no-op, and Final over no rows at all also emits the one row.
 //
 // The group tables and accumulator states are estimated in bytes and reserved before
-// they grow; a refused reservation fails Next with an error wrapping the reservation's.
+// they grow. When the reservation is refused with memory.ErrBudgetExceeded:
+//   - Partial mode emits its groups early as partial state (the shuffle's Final merges
+//     them), empties its tables and goes on; no disk is needed.
+//   - Final and Complete modes with SpillManager set write their groups as state (keys
+//     and plan.AggStateFields columns) to spill files partitioned by a hash of the keys,
+//     empty their tables and go on; at the end each partition is merged on its own and
+//     emitted (see hashagg_spill.go). Groups then come out partition by partition, not in
+//     order of first appearance.
+//   - Otherwise, or when even empty tables cannot reserve room for one batch (the
+//     minimum working set does not fit), Next fails with an error wrapping the
+//     reservation's.
 type HashAggOp struct {
 	// BatchRows is the most rows an output batch holds; 0 means 8192. Set it before Open.
 	BatchRows int
+	// SpillManager, when set before Open, lets Final and Complete modes write their state
+	// to disk instead of failing when the reservation is refused, and lets other consumers
+	// of the task make the operator spill (the Spill method). nil keeps everything in memory.
+	SpillManager *storage.SpillManager
 
 	input Operator
 	node  *plan.PHashAggregate
@@ -61,13 +80,40 @@ type HashAggOp struct {
 	aggArrs   [][]arrow.Array
 	reserved  int64 // bytes held in res
 	used      int64 // estimated bytes of the state
-	consumed  bool  // the input is exhausted
-	emitted   int   // groups emitted so far
+	emitted   int   // groups of the table emitted so far
 	finished  bool
 	opened    bool
 	closed    bool
 	stickyErr error
+
+	phase      aggPhase
+	stateNames [][]string // state columns of each aggregate (what Final and merges read)
+	tableRows  int64      // rows folded into the table since it was last emptied
+	// merging is set while the table folds spilled state, whatever the node's mode.
+	merging bool
+	// pending is an input batch not folded yet because Partial mode flushes first.
+	pending arrow.RecordBatch
+
+	// mu guards the table and the spill state against Spill calls by other consumers of
+	// the task; accepting says the operator is consuming input and may spill.
+	mu        sync.Mutex
+	accepting bool
+	spill     aggSpillState
+
+	spilledBytes atomic.Int64
+	spillCount   atomic.Int64
 }
+
+// aggPhase is where the operator is in its run.
+type aggPhase uint8
+
+const (
+	aggConsuming aggPhase = iota // folding input into the table
+	aggFlushing                  // Partial mode: emitting the table early, then consuming again
+	aggEmitting                  // emitting the table's groups
+	aggReplaying                 // Partial mode: emitting state spilled at others' request, then the table
+	aggMerging                   // merging spilled partitions one at a time
+)
 
 var _ Operator = (*HashAggOp)(nil)
 
@@ -110,18 +156,8 @@ func (o *HashAggOp) setup() error {
 			return fmt.Errorf("exec: hash aggregate: output column %d is %q, want key %q", k, fields[k].Name, name)
 		}
 	}
-	keys, err := newAggGroupKeys(o.keyTypes)
-	if err != nil {
-		return err
-	}
-	o.keys = keys
 	col := len(n.Keys)
 	for i, a := range n.Aggs {
-		acc, err := newAggAccumulator(a, n.ArgTypes[i])
-		if err != nil {
-			return err
-		}
-		o.accs = append(o.accs, acc)
 		stateFields := plan.AggStateFields(a, n.ArgTypes[i])
 		width := 1
 		if n.Mode == plan.AggPartial {
@@ -136,12 +172,15 @@ func (o *HashAggOp) setup() error {
 		}
 		o.outTypes = append(o.outTypes, types)
 		col += width
+		var states []string
+		for _, f := range stateFields {
+			states = append(states, f.Name)
+		}
+		o.stateNames = append(o.stateNames, states)
 		var names []string
 		switch {
 		case n.Mode == plan.AggFinal:
-			for _, f := range stateFields {
-				names = append(names, f.Name)
-			}
+			names = states
 		case a.Func == plan.AggCountAll:
 		default:
 			ref, ok := a.Arg.(*plan.ColumnRef)
@@ -156,8 +195,31 @@ func (o *HashAggOp) setup() error {
 		return fmt.Errorf("exec: hash aggregate: output schema has %d columns, the aggregation makes %d", len(fields), col)
 	}
 	o.aggArrs = make([][]arrow.Array, len(n.Aggs))
-	o.grow()
+	if err := o.newTable(); err != nil {
+		return err
+	}
+	o.setupSpill()
 	return o.reserve(o.stateBytes())
+}
+
+// newTable replaces the group tables and states with empty ones.
+func (o *HashAggOp) newTable() error {
+	keys, err := newAggGroupKeys(o.keyTypes)
+	if err != nil {
+		return err
+	}
+	accs := make([]aggAccumulator, len(o.node.Aggs))
+	for i, a := range o.node.Aggs {
+		if accs[i], err = newAggAccumulator(a, o.node.ArgTypes[i]); err != nil {
+			return err
+		}
+	}
+	o.keys, o.accs = keys, accs
+	o.gids, o.identity = nil, nil
+	o.tableRows, o.emitted = 0, 0
+	o.grow()
+	o.used = o.stateBytes()
+	return nil
 }
 
 // grow sizes every accumulator to the current number of groups.
@@ -167,7 +229,8 @@ func (o *HashAggOp) grow() {
 	}
 }
 
-// Next consumes the input on its first call, then returns the groups batch by batch.
+// Next consumes the input on its first call (in Partial mode, until the table must be
+// flushed), then returns the groups batch by batch.
 func (o *HashAggOp) Next() (arrow.RecordBatch, error) {
 	if o.stickyErr != nil {
 		return nil, o.stickyErr
@@ -178,19 +241,65 @@ func (o *HashAggOp) Next() (arrow.RecordBatch, error) {
 	if o.finished {
 		return nil, io.EOF
 	}
-	if !o.consumed {
-		if err := o.consume(); err != nil {
-			o.stickyErr = err
-			o.releaseState()
-			return nil, err
-		}
-		o.consumed = true
-	}
-	if o.emitted >= o.keys.n {
+	rec, err := o.step()
+	if errors.Is(err, io.EOF) {
 		o.finished = true
 		o.releaseState()
 		return nil, io.EOF
 	}
+	if err != nil {
+		o.stickyErr = err
+		o.releaseState()
+		return nil, err
+	}
+	return rec, nil
+}
+
+// step advances the phases until it has a batch to return, or io.EOF.
+func (o *HashAggOp) step() (arrow.RecordBatch, error) {
+	for {
+		switch o.phase {
+		case aggConsuming:
+			if err := o.consume(); err != nil {
+				return nil, err
+			}
+		case aggFlushing:
+			if o.emitted < o.keys.n {
+				return o.emitNext()
+			}
+			o.mu.Lock()
+			err := o.newTable()
+			o.shrinkTo(0)
+			o.mu.Unlock()
+			if err != nil {
+				return nil, err
+			}
+			o.phase = aggConsuming
+		case aggEmitting:
+			if o.emitted < o.keys.n {
+				return o.emitNext()
+			}
+			if !o.merging {
+				return nil, io.EOF
+			}
+			o.phase = aggMerging
+			o.mu.Lock()
+			o.dropTable()
+			o.mu.Unlock()
+		case aggReplaying:
+			if rec, err := o.replayNext(); rec != nil || err != nil {
+				return rec, err
+			}
+		case aggMerging:
+			if err := o.mergeNextPartition(); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// emitNext returns the table's next batch of groups.
+func (o *HashAggOp) emitNext() (arrow.RecordBatch, error) {
 	rows := o.BatchRows
 	if rows <= 0 {
 		rows = defaultAggBatchRows
@@ -198,32 +307,57 @@ func (o *HashAggOp) Next() (arrow.RecordBatch, error) {
 	lo, hi := o.emitted, min(o.emitted+rows, o.keys.n)
 	rec, err := o.emit(lo, hi)
 	if err != nil {
-		o.stickyErr = err
-		o.releaseState()
 		return nil, err
 	}
 	o.emitted = hi
 	return rec, nil
 }
 
+// consume folds input batches into the table until the input ends (then it picks the
+// next phase) or Partial mode must flush the table first.
 func (o *HashAggOp) consume() error {
+	o.setAccepting(true)
+	defer o.setAccepting(false)
 	for {
 		if err := o.ctx.Err(); err != nil {
 			return err
 		}
-		rec, err := o.input.Next()
-		if errors.Is(err, io.EOF) {
+		rec := o.pending
+		o.pending = nil
+		if rec == nil {
+			var err error
+			rec, err = o.input.Next()
+			if errors.Is(err, io.EOF) {
+				return o.inputDone()
+			}
+			if err != nil {
+				return err
+			}
+		}
+		o.mu.Lock()
+		folded, err := o.addBatch(rec)
+		o.mu.Unlock()
+		if err == nil && !folded {
+			// Partial mode under pressure: emit the groups, then fold rec into empty tables.
+			o.pending = rec
+			o.phase = aggFlushing
+			o.emitted = 0
 			return nil
 		}
-		if err != nil {
-			return err
-		}
-		err = o.consumeBatch(rec)
 		rec.Release()
 		if err != nil {
 			return err
 		}
+		if o.phase == aggFlushing {
+			return nil
+		}
 	}
+}
+
+func (o *HashAggOp) setAccepting(v bool) {
+	o.mu.Lock()
+	o.accepting = v
+	o.mu.Unlock()
 }
 
 // aggColumn finds a named input column.
@@ -235,47 +369,52 @@ func aggColumn(rec arrow.RecordBatch, name, role string) (arrow.Array, error) {
 	return rec.Column(idx[0]), nil
 }
 
-func (o *HashAggOp) consumeBatch(rec arrow.RecordBatch) error {
+// addBatch folds rec into the table, relieving memory pressure on the way (see
+// relieve). folded is false when Partial mode must flush the table before rec can be
+// folded; rec is then untouched. o.mu must be held.
+func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 	rows := int(rec.NumRows())
 	if rows == 0 {
-		return nil
+		return true, nil
 	}
-	o.keyArrs = o.keyArrs[:0]
-	for _, name := range o.node.Keys {
-		arr, err := aggColumn(rec, name, "key")
-		if err != nil {
-			return err
+	defer func() {
+		clear(o.keyArrs)
+		for i := range o.aggArrs {
+			clear(o.aggArrs[i])
 		}
-		o.keyArrs = append(o.keyArrs, arr)
+	}()
+	growth, err := o.bindBatch(rec, rows)
+	if err != nil {
+		return false, err
 	}
-	bound := o.used + o.keys.growthBound(o.keyArrs, rows) + int64(max(rows-cap(o.gids), 0))*4
-	for i, names := range o.inNames {
-		o.aggArrs[i] = o.aggArrs[i][:0]
-		for _, name := range names {
-			arr, err := aggColumn(rec, name, "aggregate input")
-			if err != nil {
-				return err
-			}
-			o.aggArrs[i] = append(o.aggArrs[i], arr)
+	if err := o.reserve(o.used + growth); err != nil {
+		if !o.canRelieve(err) {
+			return false, err
 		}
-		bound += o.accs[i].growthBound(rows, o.aggArrs[i])
+		if o.flushes() {
+			o.spillCount.Add(1)
+			return false, nil
+		}
+		if err := o.spillTable(err); err != nil {
+			return false, err
+		}
+		if err := o.reserve(o.used + growth); err != nil {
+			return false, fmt.Errorf("exec: hash aggregate keys=%v: no room for one batch of %d rows even with empty tables (the minimum working set does not fit): %w",
+				o.node.Keys, rows, err)
+		}
 	}
-	if err := o.reserve(bound); err != nil {
-		return err
-	}
-
 	if cap(o.gids) < rows {
 		o.gids = make([]int32, rows)
 	}
 	gids := o.gids[:rows]
 	if err := o.keys.assign(o.keyArrs, gids); err != nil {
-		return err
+		return false, err
 	}
 	o.grow()
 	for i, acc := range o.accs {
 		var err error
 		switch {
-		case o.node.Mode == plan.AggFinal:
+		case o.merging || o.node.Mode == plan.AggFinal:
 			err = acc.merge(o.aggArrs[i], gids)
 		case len(o.aggArrs[i]) == 0:
 			err = acc.update(nil, gids)
@@ -283,16 +422,69 @@ func (o *HashAggOp) consumeBatch(rec arrow.RecordBatch) error {
 			err = acc.update(o.aggArrs[i][0], gids)
 		}
 		if err != nil {
-			return fmt.Errorf("%w (aggregate %s)", err, o.node.Aggs[i])
+			return false, fmt.Errorf("%w (aggregate %s)", err, o.node.Aggs[i])
 		}
 	}
-	clear(o.keyArrs)
-	for i := range o.aggArrs {
-		clear(o.aggArrs[i])
-	}
+	o.tableRows += int64(rows)
 	o.used = o.stateBytes()
-	return o.reserve(o.used)
+	if err := o.reserve(o.used); err != nil {
+		// The estimate fell short of what the batch added, which is already folded in.
+		if !o.canRelieve(err) {
+			return true, err
+		}
+		if o.flushes() {
+			o.spillCount.Add(1)
+			o.phase, o.emitted = aggFlushing, 0
+			return true, nil
+		}
+		return true, o.spillTable(err)
+	}
+	return true, nil
 }
+
+// bindBatch finds rec's key and aggregate input columns and bounds the bytes folding
+// them can add to the table.
+func (o *HashAggOp) bindBatch(rec arrow.RecordBatch, rows int) (int64, error) {
+	o.keyArrs = o.keyArrs[:0]
+	for _, name := range o.node.Keys {
+		arr, err := aggColumn(rec, name, "key")
+		if err != nil {
+			return 0, err
+		}
+		o.keyArrs = append(o.keyArrs, arr)
+	}
+	growth := o.keys.growthBound(o.keyArrs, rows) + int64(max(rows-cap(o.gids), 0))*4
+	names := o.inNames
+	if o.merging {
+		names = o.stateNames
+	}
+	for i, cols := range names {
+		o.aggArrs[i] = o.aggArrs[i][:0]
+		for _, name := range cols {
+			arr, err := aggColumn(rec, name, "aggregate input")
+			if err != nil {
+				return 0, err
+			}
+			o.aggArrs[i] = append(o.aggArrs[i], arr)
+		}
+		growth += o.accs[i].growthBound(rows, o.aggArrs[i])
+	}
+	return growth, nil
+}
+
+// canRelieve reports whether a refused reservation can be answered by flushing or
+// spilling the table rather than failing: the refusal is the memory manager's and the
+// table holds something to give back.
+func (o *HashAggOp) canRelieve(err error) bool {
+	if !errors.Is(err, kmemory.ErrBudgetExceeded) || o.tableRows == 0 {
+		return false
+	}
+	return o.flushes() || o.SpillManager != nil
+}
+
+// flushes reports whether memory pressure flushes the table to the output (Partial
+// mode) rather than to disk.
+func (o *HashAggOp) flushes() bool { return o.node.Mode == plan.AggPartial && !o.merging }
 
 // stateBytes estimates the memory the tables and states hold.
 func (o *HashAggOp) stateBytes() int64 {
@@ -323,7 +515,21 @@ func (o *HashAggOp) reserve(need int64) error {
 	return nil
 }
 
+// shrinkTo gives back the reservation above n bytes.
+func (o *HashAggOp) shrinkTo(n int64) {
+	if o.res != nil && o.reserved > n {
+		o.res.Shrink(o.reserved - n)
+		o.reserved = n
+	}
+}
+
 func (o *HashAggOp) emit(lo, hi int) (arrow.RecordBatch, error) {
+	return o.buildBatch(lo, hi, o.node.OutSchema, o.keyTypes, o.outTypes, o.node.Mode == plan.AggPartial)
+}
+
+// buildBatch returns groups [lo, hi) as a batch of schema: the keys as keyTypes, then
+// each aggregate's state (states) or result as aggTypes.
+func (o *HashAggOp) buildBatch(lo, hi int, schema *arrow.Schema, keyTypes []arrow.DataType, aggTypes [][]arrow.DataType, states bool) (arrow.RecordBatch, error) {
 	n := hi - lo
 	if cap(o.identity) < n {
 		o.identity = make([]int32, n)
@@ -332,13 +538,13 @@ func (o *HashAggOp) emit(lo, hi int) (arrow.RecordBatch, error) {
 	for i := range identity {
 		identity[i] = int32(lo + i)
 	}
-	cols := make([]arrow.Array, 0, len(o.node.OutSchema.Fields()))
+	cols := make([]arrow.Array, 0, len(schema.Fields()))
 	release := func() {
 		for _, c := range cols {
 			c.Release()
 		}
 	}
-	for k, dt := range o.keyTypes {
+	for k, dt := range keyTypes {
 		arr, err := o.keys.build(o.mem, k, dt, lo, hi, identity)
 		if err != nil {
 			release()
@@ -347,8 +553,8 @@ func (o *HashAggOp) emit(lo, hi int) (arrow.RecordBatch, error) {
 		cols = append(cols, arr)
 	}
 	for i, acc := range o.accs {
-		if o.node.Mode == plan.AggPartial {
-			arrs, err := acc.states(o.mem, o.outTypes[i], lo, hi)
+		if states {
+			arrs, err := acc.states(o.mem, aggTypes[i], lo, hi)
 			if err != nil {
 				release()
 				return nil, fmt.Errorf("exec: hash aggregate: state of %s: %w", o.node.Aggs[i], err)
@@ -356,30 +562,43 @@ func (o *HashAggOp) emit(lo, hi int) (arrow.RecordBatch, error) {
 			cols = append(cols, arrs...)
 			continue
 		}
-		arr, err := acc.result(o.mem, o.outTypes[i][0], lo, hi)
+		arr, err := acc.result(o.mem, aggTypes[i][0], lo, hi)
 		if err != nil {
 			release()
 			return nil, fmt.Errorf("exec: hash aggregate: result of %s: %w", o.node.Aggs[i], err)
 		}
 		cols = append(cols, arr)
 	}
-	rec := array.NewRecordBatch(o.node.OutSchema, cols, int64(n))
+	rec := array.NewRecordBatch(schema, cols, int64(n))
 	release()
 	return rec, nil
 }
 
-// releaseState drops the tables and states and returns their reservation.
-func (o *HashAggOp) releaseState() {
+// dropTable drops the tables and states and returns their reservation. o.mu must be
+// held (or no Spill call possible).
+func (o *HashAggOp) dropTable() {
 	o.keys, o.accs = nil, nil
 	o.gids, o.identity = nil, nil
-	o.used = 0
-	if o.res != nil && o.reserved > 0 {
-		o.res.Shrink(o.reserved)
-	}
-	o.reserved = 0
+	o.used, o.tableRows, o.emitted = 0, 0, 0
+	o.shrinkTo(0)
 }
 
-// Close releases the state, frees the reservation and closes the input.
+// releaseState drops the tables, states, pending input and spill files and returns the
+// reservation.
+func (o *HashAggOp) releaseState() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.accepting = false
+	o.dropTable()
+	if o.pending != nil {
+		o.pending.Release()
+		o.pending = nil
+	}
+	o.dropSpills()
+}
+
+// Close releases the state, removes the spill files, frees the reservation and closes
+// the input.
 func (o *HashAggOp) Close() error {
 	if o.closed {
 		return nil

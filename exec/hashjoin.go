@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/arrow/util"
 
+	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/plan"
+	"github.com/kindling-data/kindling/storage"
 )
 
 // defaultJoinBatchRows is the most rows an output batch of the join holds.
@@ -43,10 +46,17 @@ const (
 // kept at the end in build order.
 //
 // The build batches and the table are reserved in res before they are held; a refused
-// reservation fails Next with an error wrapping the reservation's.
+// reservation fails Next with an error wrapping the reservation's, unless SpillManager is
+// set: then both inputs are partitioned to disk and joined partition by partition (grace
+// hash join), and the output is the same multiset of rows in another order.
 type HashJoinOp struct {
 	// BatchRows is the most rows an output batch holds; 0 means 8192. Set it before Open.
 	BatchRows int
+	// SpillManager, when set (before Open), turns the join into a grace hash join when the
+	// build side does not fit its reservation or another consumer of the task makes it
+	// spill (the Spill method): see hashjoin_grace.go. nil keeps the build side in memory
+	// and fails with the budget error.
+	SpillManager *storage.SpillManager
 
 	left, right  Operator
 	node         *plan.PHashJoin
@@ -85,6 +95,17 @@ type HashJoinOp struct {
 	pIdx      []int32
 	bIdx      []int32
 	tailPos   int
+
+	// Grace hash join state (hashjoin_grace.go). spillMu guards pending, grace and
+	// reserved against Spill calls while the build input is drained.
+	spillMu      sync.Mutex
+	loading      bool                // draining the build input: Spill may partition
+	pending      []arrow.RecordBatch // build batches held while draining
+	pendingBytes int64
+	grace        *hjGrace
+	level        int // repartitioning depth: 0 for the join of the whole inputs
+	spilledBytes atomic.Int64
+	spillCount   atomic.Int64
 
 	phase     hjPhase
 	built     bool
@@ -183,6 +204,9 @@ func (o *HashJoinOp) next() (arrow.RecordBatch, error) {
 		}
 		o.built = true
 	}
+	if o.grace != nil {
+		return o.graceNext()
+	}
 	limit := o.BatchRows
 	if limit <= 0 {
 		limit = defaultJoinBatchRows
@@ -259,13 +283,14 @@ func (o *HashJoinOp) side(probe bool) string {
 // loadBuild drains the build input, concatenates it into one array per column and
 // indexes its keys.
 func (o *HashJoinOp) loadBuild() error {
-	var batches []arrow.RecordBatch
+	o.spillMu.Lock()
+	o.loading = o.SpillManager != nil
+	o.spillMu.Unlock()
 	defer func() {
-		for _, b := range batches {
-			b.Release()
-		}
+		o.spillMu.Lock()
+		o.loading = false
+		o.spillMu.Unlock()
 	}()
-	var held int64
 	for {
 		if err := o.ctx.Err(); err != nil {
 			return err
@@ -287,12 +312,9 @@ func (o *HashJoinOp) loadBuild() error {
 			rec.Release()
 			continue
 		}
-		held += util.TotalRecordSize(rec)
-		if err := o.reserve(held, "holding the build batches"); err != nil {
-			rec.Release()
+		if err := o.holdBuild(rec); err != nil {
 			return err
 		}
-		batches = append(batches, rec)
 	}
 	if o.buildSchema == nil {
 		return nil
@@ -300,6 +322,33 @@ func (o *HashJoinOp) loadBuild() error {
 	if err := o.checkColumns(o.buildSchema, false); err != nil {
 		return err
 	}
+	o.spillMu.Lock()
+	if o.grace == nil && len(o.pending) > 0 && o.SpillManager != nil {
+		// Reserve the peak of the in-memory build (the concatenation, or the columns with
+		// the table) while the batches can still be partitioned instead.
+		if err := o.reserve(o.buildPeak(), "indexing the build side"); err != nil {
+			if !errors.Is(err, kmemory.ErrBudgetExceeded) {
+				o.spillMu.Unlock()
+				return err
+			}
+			if err := o.startGrace(); err != nil {
+				o.spillMu.Unlock()
+				return err
+			}
+		}
+	}
+	grace := o.grace != nil
+	batches, held := o.pending, o.pendingBytes
+	o.pending, o.pendingBytes = nil, 0
+	o.spillMu.Unlock()
+	if grace {
+		return o.grace.finishBuild()
+	}
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
 	if len(batches) == 0 {
 		return nil
 	}
@@ -675,6 +724,16 @@ func (o *HashJoinOp) reserve(need int64, what string) error {
 // releaseState drops the build side, the table and the current probe batch, and returns
 // their reservation.
 func (o *HashJoinOp) releaseState() {
+	o.spillMu.Lock()
+	for _, b := range o.pending {
+		b.Release()
+	}
+	o.pending, o.pendingBytes = nil, 0
+	if o.grace != nil {
+		o.grace.close()
+		o.grace = nil
+	}
+	o.spillMu.Unlock()
 	if o.probeRec != nil {
 		o.probeRec.Release()
 		o.probeRec = nil

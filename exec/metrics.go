@@ -6,6 +6,7 @@ import (
 	"time"
 
 	kmemory "github.com/kindling-data/kindling/memory"
+	"github.com/kindling-data/kindling/storage"
 )
 
 // TaskMetrics are the counters of one successful task attempt.
@@ -25,7 +26,16 @@ type TaskMetrics struct {
 	ShuffleBytesRead, ShuffleBytesWritten int64
 	// PeakMemory is the peak of Arrow bytes the task's allocator held.
 	PeakMemory int64
-	Duration   time.Duration
+	// PeakExecutionMemory is the peak execution memory the task reserved from the budget.
+	PeakExecutionMemory int64
+	// SpilledBytes and SpillCount count what the task's operators wrote to spill files.
+	SpilledBytes, SpillCount int64
+	// CacheHits counts cached partitions read (CacheDiskHits of them from disk),
+	// CacheMisses partitions of a persisted dataset that had to be computed, and
+	// RecomputedPartitions those misses that had been cached before (evicted, then
+	// recomputed from lineage). CachePutFailures counts partitions that could not be stored.
+	CacheHits, CacheDiskHits, CacheMisses, RecomputedPartitions, CachePutFailures int64
+	Duration                                                                      time.Duration
 }
 
 // StageMetrics aggregate a stage's tasks.
@@ -58,6 +68,14 @@ func (s *StageMetrics) Totals() TaskMetrics {
 		t.MalformedRows += m.MalformedRows
 		t.RowGroupsPruned += m.RowGroupsPruned
 		t.PeakMemory = max(t.PeakMemory, m.PeakMemory)
+		t.PeakExecutionMemory = max(t.PeakExecutionMemory, m.PeakExecutionMemory)
+		t.SpilledBytes += m.SpilledBytes
+		t.SpillCount += m.SpillCount
+		t.CacheHits += m.CacheHits
+		t.CacheDiskHits += m.CacheDiskHits
+		t.CacheMisses += m.CacheMisses
+		t.RecomputedPartitions += m.RecomputedPartitions
+		t.CachePutFailures += m.CachePutFailures
 		t.Duration += m.Duration
 	}
 	return t
@@ -71,6 +89,28 @@ type JobMetrics struct {
 	Duration time.Duration
 	// Memory is the memory manager's state at the end of the job (peaks included).
 	Memory kmemory.Stats
+	// Blocks is what the block manager did during the job: evictions (to disk or dropped),
+	// disk reads and writes, hits and misses.
+	Blocks storage.BlockStats
+}
+
+// Totals sums the task counters of every stage.
+func (j *JobMetrics) Totals() TaskMetrics {
+	var t TaskMetrics
+	for i := range j.Stages {
+		s := j.Stages[i].Totals()
+		t.RowsIn += s.RowsIn
+		t.RowsOut += s.RowsOut
+		t.SpilledBytes += s.SpilledBytes
+		t.SpillCount += s.SpillCount
+		t.CacheHits += s.CacheHits
+		t.CacheDiskHits += s.CacheDiskHits
+		t.CacheMisses += s.CacheMisses
+		t.RecomputedPartitions += s.RecomputedPartitions
+		t.CachePutFailures += s.CachePutFailures
+		t.PeakExecutionMemory = max(t.PeakExecutionMemory, s.PeakExecutionMemory)
+	}
+	return t
 }
 
 // Stage returns the metrics of the stage with the given ID, or nil.

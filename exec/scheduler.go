@@ -34,15 +34,33 @@ type Env struct {
 	Parallelism int
 	// MaxAttempts is the attempts per task (default DefaultMaxAttempts).
 	MaxAttempts int
+	// BatchRows bounds the rows of the batches operators build (0: their default, 8192).
+	// It also sizes sorted runs and spill batches, so a small budget wants a small value.
+	BatchRows int
+
+	// Blocks holds cached partitions and shuffle blocks, in memory or on disk.
+	Blocks *storage.BlockManager
+	// Spill is where spilling operators write.
+	Spill *storage.SpillManager
 
 	nextShuffle atomic.Int64
 	nextJob     atomic.Int64
+	blockLocks  sync.Map // storage.BlockID → *sync.Mutex, held while a missing cache block is computed
+}
+
+// lockBlock serializes the computation of one cache block across concurrent jobs.
+func (e *Env) lockBlock(id storage.BlockID) (unlock func()) {
+	v, _ := e.blockLocks.LoadOrStore(id, &sync.Mutex{})
+	mu := v.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }
 
 // NewEnv returns the execution environment of a session: tasks allocate from alloc, hold
-// execution memory from mem, and keep shuffle blocks in store.
-func NewEnv(alloc memory.Allocator, mem *kmemory.Manager, store storage.Store, parallelism, maxAttempts int) *Env {
-	return &Env{Alloc: alloc, Mem: mem, Shuffle: shuffle.NewService(store), Parallelism: parallelism, MaxAttempts: maxAttempts}
+// execution memory from mem, keep shuffle and cache blocks in blocks, and spill to spill.
+func NewEnv(alloc memory.Allocator, mem *kmemory.Manager, blocks *storage.BlockManager, spill *storage.SpillManager, parallelism, maxAttempts int) *Env {
+	return &Env{Alloc: alloc, Mem: mem, Blocks: blocks, Spill: spill, Shuffle: shuffle.NewService(blocks),
+		Parallelism: parallelism, MaxAttempts: maxAttempts}
 }
 
 // Close frees what the environment still holds (the blocks of unfinished shuffles).
@@ -79,6 +97,11 @@ func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, 
 		}
 	}()
 	jm := &JobMetrics{JobID: int(env.nextJob.Add(1)), Action: action}
+	var blocksBefore storage.BlockStats
+	if env.Blocks != nil {
+		blocksBefore = env.Blocks.Stats()
+		defer func() { jm.Blocks = blockDelta(env.Blocks.Stats(), blocksBefore) }()
+	}
 	for _, s := range stages {
 		sm, err := j.runStage(ctx, s)
 		jm.Stages = append(jm.Stages, sm)
@@ -174,4 +197,22 @@ func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, Task
 		err = fmt.Errorf("exec: stage %d: %w", s.ID, context.Cause(ctx))
 	}
 	return err
+}
+
+// blockDelta is what the block manager did between two snapshots; the current byte
+// totals are kept as they are at the end.
+func blockDelta(after, before storage.BlockStats) storage.BlockStats {
+	d := after
+	d.EvictedBlocks -= before.EvictedBlocks
+	d.EvictedToDisk -= before.EvictedToDisk
+	d.Dropped -= before.Dropped
+	d.DiskWrites -= before.DiskWrites
+	d.DiskReads -= before.DiskReads
+	d.DiskBytesWritten -= before.DiskBytesWritten
+	d.DiskBytesRead -= before.DiskBytesRead
+	d.DiskErrors -= before.DiskErrors
+	d.MemoryHits -= before.MemoryHits
+	d.DiskHits -= before.DiskHits
+	d.Misses -= before.Misses
+	return d
 }

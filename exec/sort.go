@@ -6,14 +6,18 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/util"
 
+	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/plan"
 	"github.com/kindling-data/kindling/shuffle"
+	"github.com/kindling-data/kindling/storage"
 )
 
 const (
@@ -34,9 +38,17 @@ const (
 // batch is cut to its best Limit rows with a bounded heap, rows that cannot beat the
 // current Limit-th row are dropped, and the survivors are merged from time to time, so it
 // holds O(Limit) rows and never sorts the whole input.
+//
+// With SpillManager set, a full sort whose reservation is refused becomes an external merge sort
+// (see sort_external.go): the held rows are written as a sorted run and the input goes on;
+// at the end the runs are merged. The output is the same as in memory, row for row.
 type SortOp struct {
 	// BatchRows is the most rows an output batch holds; 0 means 8192. Set it before Open.
 	BatchRows int
+	// SpillManager, when set (before Open), lets a full sort write sorted runs to disk when
+	// its reservation is refused or another consumer of the task makes it spill (the Spill
+	// method); nil keeps everything in memory and fails with the budget error.
+	SpillManager *storage.SpillManager
 
 	input Operator
 	node  *plan.PSort
@@ -56,6 +68,16 @@ type SortOp struct {
 	reserved int64               // bytes held in res
 
 	topMergeRows int // tests lower it to exercise top-N merges; 0 means a batch
+
+	// External sort state (sort_external.go). spillMu guards held, runs and reserved
+	// against Spill calls from other consumers of the task while the input is consumed.
+	spillMu      sync.Mutex
+	accepting    bool        // consuming a full sort's input: Spill may write a run
+	runs         []sortRun   // spilled sorted runs, in input order
+	merger       *sortMerger // the final merge, once the runs are being emitted
+	mergePasses  int         // intermediate merges of runs into one run
+	spilledBytes atomic.Int64
+	spillCount   atomic.Int64
 
 	consumed, finished, opened, closed bool
 	stickyErr                          error
@@ -109,6 +131,19 @@ func (o *SortOp) Next() (arrow.RecordBatch, error) {
 		}
 		o.consumed = true
 	}
+	if o.merger != nil {
+		rec, err := o.merger.next()
+		if errors.Is(err, io.EOF) {
+			o.finished = true
+			o.releaseState()
+			return nil, io.EOF
+		}
+		if err != nil {
+			o.fail(err)
+			return nil, err
+		}
+		return rec, nil
+	}
 	if o.out == nil || o.pos >= int(o.out.NumRows()) {
 		o.finished = true
 		o.releaseState()
@@ -150,8 +185,12 @@ func (o *SortOp) Close() error {
 	return o.input.Close()
 }
 
-// releaseState drops every held batch and frees the reservation.
+// releaseState drops every held batch, removes the spill files and frees the reservation.
 func (o *SortOp) releaseState() {
+	o.spillMu.Lock()
+	defer o.spillMu.Unlock()
+	o.accepting = false
+	o.releaseRuns()
 	for _, r := range o.held {
 		r.Release()
 	}
@@ -264,12 +303,36 @@ func (o *SortOp) consume() error {
 	if o.node.Limit > 0 {
 		return o.topFinish()
 	}
+	o.spillMu.Lock()
+	o.accepting = false
+	spilled := len(o.runs) > 0
+	o.spillMu.Unlock()
+	if spilled {
+		return o.startMerge()
+	}
 	return o.sortHeld()
 }
 
 // hold keeps rec for the full sort, reserving its bytes first. It takes ownership of rec.
+// With SpillManager set it also reserves the sort's per-row scratch, and a refused reservation
+// writes the held rows as a sorted run and retries.
 func (o *SortOp) hold(rec arrow.RecordBatch) error {
-	if err := o.reserve(int64(util.TotalRecordSize(rec)), "an input batch"); err != nil {
+	o.spillMu.Lock()
+	defer o.spillMu.Unlock()
+	size := int64(util.TotalRecordSize(rec))
+	if o.SpillManager != nil {
+		o.accepting = true
+		size += sortScratchPerRow * rec.NumRows()
+	}
+	err := o.reserve(size, "an input batch")
+	if err != nil && o.SpillManager != nil && len(o.held) > 0 && errors.Is(err, kmemory.ErrBudgetExceeded) {
+		if _, serr := o.spillHeld(); serr != nil {
+			rec.Release()
+			return serr
+		}
+		err = o.reserve(size, "an input batch")
+	}
+	if err != nil {
 		rec.Release()
 		return err
 	}
@@ -290,9 +353,11 @@ func (o *SortOp) sortHeld() error {
 		return fmt.Errorf("exec: sort: %d rows in one partition, at most %d can be sorted", n, math.MaxInt32)
 	}
 	// The positions and the sort's scratch (radix keys and buffers, dictionary ranks) live
-	// on the Go heap: about 32 bytes a row at the peak.
-	if err := o.reserve(sortScratchPerRow*n, "row positions and sort scratch"); err != nil {
-		return err
+	// on the Go heap: about 32 bytes a row at the peak. With SpillManager set, hold reserved it.
+	if o.SpillManager == nil {
+		if err := o.reserve(sortScratchPerRow*n, "row positions and sort scratch"); err != nil {
+			return err
+		}
 	}
 	held := o.held
 	o.held = nil

@@ -26,7 +26,9 @@ type task struct {
 	attempt   int
 	alloc     *kmemory.Allocator
 	in        inputCounter
-	res       []*kmemory.Reservation
+	cache     cacheCounter
+	mtask     *kmemory.Task // the attempt's memory: fairness among tasks, spilling within one
+	spillers  []spillStats
 	// sampler, when set, makes the attempt a sampling pass: its output feeds the
 	// reservoir (range partitioning) and sampled receives the sample on success.
 	sampler *shuffle.Reservoir
@@ -58,7 +60,13 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 		if err != nil {
 			return nil, err
 		}
-		return NewHashJoin(left, right, n, t.alloc, t.reserve("hash-join")), nil
+		sp := &lateSpiller{}
+		op := NewHashJoin(left, right, n, t.alloc, t.reserveSpillable("hash-join", sp))
+		op.SpillManager = t.job.env.Spill
+		op.BatchRows = t.job.env.BatchRows
+		sp.s = op
+		t.spillers = append(t.spillers, op)
+		return op, nil
 	case *plan.PSort:
 		in, err := t.build(n.Input, p)
 		if err != nil {
@@ -68,7 +76,13 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 		if n.Limit > 0 {
 			op = "top-n"
 		}
-		return NewSort(in, n, t.alloc, t.reserve(op)), nil
+		sp := &lateSpiller{}
+		sorter := NewSort(in, n, t.alloc, t.reserveSpillable(op, sp))
+		sorter.SpillManager = t.job.env.Spill
+		sorter.BatchRows = t.job.env.BatchRows
+		sp.s = sorter
+		t.spillers = append(t.spillers, sorter)
+		return sorter, nil
 	case *plan.PFilter:
 		in, err := t.build(n.Input, p)
 		if err != nil {
@@ -86,7 +100,13 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 		if err != nil {
 			return nil, err
 		}
-		return NewHashAggregate(in, n, t.alloc, t.reserve(fmt.Sprintf("hash-aggregate(%s)", n.Mode))), nil
+		sp := &lateSpiller{}
+		op := NewHashAggregate(in, n, t.alloc, t.reserveSpillable(fmt.Sprintf("hash-aggregate(%s)", n.Mode), sp))
+		op.SpillManager = t.job.env.Spill
+		op.BatchRows = t.job.env.BatchRows
+		sp.s = op
+		t.spillers = append(t.spillers, op)
+		return op, nil
 	case *plan.PLimit:
 		in, err := t.build(n.Input, p)
 		if err != nil {
@@ -119,6 +139,10 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 			ops = append(ops, op)
 		}
 		return NewConcat(ops), nil
+	case *plan.PCache:
+		return &CacheOp{t: t, node: n, partition: p, newInput: func() (Operator, error) { return t.build(n.Input, p) }}, nil
+	case *plan.PCacheRead:
+		return &CacheReadOp{t: t, node: n, p: p}, nil
 	case *plan.PExchange:
 		return nil, fmt.Errorf("exec: exchange inside stage %d: the stage split missed it", t.stage.ID)
 	}
@@ -127,10 +151,33 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 
 // reserve opens an execution-memory reservation for one of the task's buffering
 // operators, named so that a budget error says which operator of which task asked.
-func (t *task) reserve(op string) *kmemory.Reservation {
-	r := t.job.env.Mem.NewReservation(fmt.Sprintf("%s@stage %d task %d", op, t.stage.ID, t.partition))
-	t.res = append(t.res, r)
-	return r
+func (t *task) reserve(op string) *kmemory.Reservation { return t.reserveSpillable(op, nil) }
+
+// reserveSpillable opens a reservation whose operator can spill when another consumer of
+// the task needs memory.
+func (t *task) reserveSpillable(op string, s kmemory.Spiller) *kmemory.Reservation {
+	name := fmt.Sprintf("%s@stage %d task %d", op, t.stage.ID, t.partition)
+	if s == nil {
+		return t.mtask.NewReservation(name, nil)
+	}
+	return t.mtask.NewReservation(name, s)
+}
+
+// spillStats is what a spilling operator reports.
+type spillStats interface {
+	SpilledBytes() int64
+	SpillCount() int64
+}
+
+// lateSpiller lets a reservation name its operator's Spill before the operator (which
+// takes the reservation in its constructor) exists.
+type lateSpiller struct{ s kmemory.Spiller }
+
+func (l *lateSpiller) Spill(need int64) (int64, error) {
+	if l.s == nil {
+		return 0, nil
+	}
+	return l.s.Spill(need)
 }
 
 // coalesceRange gives the contiguous input partitions [lo, hi) of output partition p when
@@ -148,13 +195,13 @@ func coalesceRange(n, m, p int) (lo, hi int) {
 // run executes the attempt. A panic anywhere in the pipeline becomes the attempt's error.
 func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 	start := time.Now()
+	t.mtask = t.job.env.Mem.NewTask(ctx, fmt.Sprintf("stage %d task %d", t.stage.ID, t.partition))
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
 		}
-		for _, r := range t.res {
-			r.Free()
-		}
+		m.PeakExecutionMemory = t.mtask.PeakExecution()
+		t.mtask.Close()
 	}()
 	root, err := t.build(t.stage.Root, t.partition)
 	if err != nil {
@@ -165,6 +212,12 @@ func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 			err = cerr
 		}
 		m.MalformedRows, m.RowGroupsPruned = t.in.malformed, t.in.rowGroupsPruned // known once the scans are closed
+		m.CacheHits, m.CacheDiskHits, m.CacheMisses = t.cache.hits, t.cache.diskHits, t.cache.misses
+		m.RecomputedPartitions, m.CachePutFailures = t.cache.recomputed, t.cache.putFailed
+		for _, s := range t.spillers {
+			m.SpilledBytes += s.SpilledBytes()
+			m.SpillCount += s.SpillCount()
+		}
 	}()
 	if err := root.Open(ctx); err != nil {
 		return m, err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"time"
 )
 
 const (
@@ -26,6 +27,9 @@ const (
 	DefaultStorageFraction = 0.5
 	// minDefaultLimit keeps the derived budget usable on tiny machines.
 	minDefaultLimit = 64 << 20
+	// DefaultTaskWait bounds how long one TryGrow of a task below its minimum share waits for
+	// other tasks to release memory before it fails with a *BudgetError.
+	DefaultTaskWait = 10 * time.Second
 )
 
 // Config sets the unified memory budget.
@@ -37,17 +41,24 @@ type Config struct {
 	// to Limit*StorageFraction cannot be evicted by execution. Zero means
 	// DefaultStorageFraction; otherwise it must lie in (0, 1].
 	StorageFraction float64
+	// TaskWait bounds how long one TryGrow of a task holding less than its minimum share
+	// (M_exec/2N) waits for other tasks to release memory. Zero means DefaultTaskWait.
+	TaskWait time.Duration
 }
 
 // EnsureDefaults fills zero fields: Limit becomes 0.6 × (physical memory − 300 MiB), where
 // physical memory is MemTotal from /proc/meminfo (4 GiB if unknown), lowered to the Go
-// runtime's soft limit (GOMEMLIMIT) when that is set and smaller; StorageFraction becomes 0.5.
+// runtime's soft limit (GOMEMLIMIT) when that is set and smaller; StorageFraction becomes 0.5;
+// TaskWait becomes DefaultTaskWait.
 func (c *Config) EnsureDefaults() {
 	if c.Limit == 0 {
 		c.Limit = defaultLimit(physicalMemory())
 	}
 	if c.StorageFraction == 0 {
 		c.StorageFraction = DefaultStorageFraction
+	}
+	if c.TaskWait == 0 {
+		c.TaskWait = DefaultTaskWait
 	}
 }
 
@@ -58,6 +69,9 @@ func (c Config) Validate() error {
 	}
 	if math.IsNaN(c.StorageFraction) || c.StorageFraction < 0 || c.StorageFraction > 1 {
 		return fmt.Errorf("memory: Config.StorageFraction must satisfy 0 <= StorageFraction <= 1, got %v", c.StorageFraction)
+	}
+	if c.TaskWait < 0 {
+		return fmt.Errorf("memory: Config.TaskWait must be >= 0 (0 means %v), got %v", DefaultTaskWait, c.TaskWait)
 	}
 	return nil
 }

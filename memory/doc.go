@@ -42,9 +42,53 @@
 // Allocator measures what was really allocated, exactly to the byte, for metrics and to
 // correct reservations after variable-width builds.
 //
-// Invariants: execution used + storage used ≤ M except after Grow overshoots; a reservation's
-// size is never negative; Close names every reservation still holding bytes.
+// # Tasks: fairness and the spill protocol
 //
-// Per-task fairness (each of N tasks guaranteed M_exec/(2N) and capped at M_exec/N) and the
-// spill protocol among a task's consumers build on Reservation and Evictor and come later.
+// Execution memory is shared among tasks (Manager.NewTask, one per task attempt), each a
+// group of reservations (Task.NewReservation), some of them spillable (a Spiller). Let
+// M_exec = M − min(storage used, R), what execution could hold if it evicted all it may
+// (Spark's computeMaxExecutionPoolSize), and N the tasks holding or requesting execution
+// memory. Each task may hold at most M_exec/N and is guaranteed M_exec/2N: below that it
+// waits for other tasks rather than fail.
+//
+//	Manager ── budget M, storage region R, Evictor (storage layer)
+//	  │
+//	  ├── Task "stage 1 task 0"  (cap M_exec/N, minimum share M_exec/2N, ctx)
+//	  │     ├── Reservation "scan"       (no Spiller)
+//	  │     ├── Reservation "agg"        Spiller ◄──┐
+//	  │     └── Reservation "sort"       Spiller ◄──┤ asked to spill for each other,
+//	  │                                             │ never for themselves
+//	  ├── Task "stage 1 task 1"  ...                │
+//	  └── Manager.NewReservation("x"): a task of its own, never waits
+//
+//	r.TryGrow(n), r in task t:
+//	 1. t.used+n ≤ M_exec/N and n ≤ free ─────────────────────────────► grant
+//	 2. short of free memory, storage > R: Evictor.EvictBlocks(short) ─► retry 1
+//	 3. t's other Spillers holding memory: the smallest whose Size()
+//	    covers the remainder, else the largest; Spill(need) ──────────► retry 1
+//	    (one that frees nothing is not asked again for this request)
+//	 4. t.used < M_exec/2N and another task can release:
+//	    wait for a release or a change of N (ctx, Config.TaskWait) ───► retry 1
+//	 5. *BudgetError (ErrBudgetExceeded): r's owner spills itself and retries
+//
+// Details that keep this from deadlocking or failing needlessly:
+//
+//   - The Evictor and Spill run without the manager's lock (they do I/O and call
+//     ReleaseStorage or Shrink); a task's Spill calls are serialized by a per-task lock, so
+//     Spill must not call TryGrow, Grow or Resize.
+//   - Eviction is tried only if it, together with the task's spillable memory, can cover the
+//     request, so a hopeless request does not throw cached blocks away.
+//   - A task over its cap whose request alone fits the cap is refused at once: spilling
+//     itself is quicker than waiting for N to drop. A request larger than M_exec never waits:
+//     the minimum working set does not fit, and the error says so instead of hanging.
+//   - When every other active task is waiting, nobody can release, so the cap is lifted to
+//     M_exec for the remaining one; it is held back by the budget and spills on refusal,
+//     which wakes the others.
+//   - Waiters are woken by every Shrink, Free, ReleaseStorage and Task.Close, and by changes
+//     of N (which move every cap and minimum share). A wait is bounded by Config.TaskWait
+//     (10 s by default) and ends early on the task's ctx with the context's error.
+//
+// Invariants: execution used + storage used ≤ M except after Grow overshoots; a reservation's
+// size is never negative; a task's used bytes are the sum of its reservations; Close names
+// every reservation still holding bytes.
 package memory

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // ErrBudgetExceeded is the sentinel wrapped by every refusal of the memory manager. Callers
@@ -40,13 +41,23 @@ type BudgetError struct {
 	Held int64
 	// ExecutionUsed, StorageUsed and Limit describe the manager at the time of the refusal.
 	ExecutionUsed, StorageUsed, Limit int64
+	// TaskHeld, TaskCap and Tasks are set when the request would have taken the requester's
+	// task past its cap M_exec/N: what the whole task held, the cap, and N.
+	TaskHeld, TaskCap int64
+	Tasks             int
 }
 
-// Error names the requester, the request, its holdings and the budget.
+// Error names the requester, the request, its holdings and the budget, and the task's cap
+// when that is what refused it.
 func (e *BudgetError) Error() string {
-	return fmt.Sprintf("%v: %s asked for %s, holds %s; execution in use %s, storage in use %s of budget %s",
+	s := fmt.Sprintf("%v: %s asked for %s, holds %s; execution in use %s, storage in use %s of budget %s",
 		ErrBudgetExceeded, e.Name, FormatBytes(e.Requested), FormatBytes(e.Held),
 		FormatBytes(e.ExecutionUsed), FormatBytes(e.StorageUsed), FormatBytes(e.Limit))
+	if e.Tasks > 0 {
+		s += fmt.Sprintf("; its task holds %s of its cap %s (1/%d of execution memory)",
+			FormatBytes(e.TaskHeld), FormatBytes(e.TaskCap), e.Tasks)
+	}
+	return s
 }
 
 // Unwrap returns ErrBudgetExceeded.
@@ -64,29 +75,46 @@ type Stats struct {
 	PeakExecution, PeakStorage int64
 	// EvictedBytes counts storage bytes the Evictor released for execution.
 	EvictedBytes int64
+	// Spills counts Spiller.Spill calls, made for another consumer of the same task, after
+	// which the spilled consumer's reservation was smaller.
+	Spills int64
+	// WaitCount counts the times a task below its minimum share blocked in TryGrow until
+	// another task released memory.
+	WaitCount int64
+	// ActiveTasks is N now: the tasks holding or requesting execution memory.
+	ActiveTasks int
 }
 
-// Manager is the unified memory manager: one budget shared by execution (reservations) and
-// storage (cached and shuffle blocks) with a soft boundary between them. It is safe for
-// concurrent use.
+// Manager is the unified memory manager: one budget shared by execution (reservations, grouped
+// by task) and storage (cached and shuffle blocks) with a soft boundary between them. It is
+// safe for concurrent use.
 type Manager struct {
 	limit         int64
 	storageRegion int64
+	taskWait      time.Duration
 
 	mu sync.Mutex
-	// execUsed, storageUsed and the peaks are guarded by mu.
+	// Everything below is guarded by mu.
 	execUsed, storageUsed int64
 	peakExec, peakStorage int64
-	evicted               int64
+	evicted, spills       int64
+	waits                 int64
 	evictor               Evictor
+	// active is N, the tasks holding or requesting execution memory; waitingTasks is how
+	// many of them are blocked in TryGrow.
+	active, waitingTasks int
+	// released is closed (and cleared) whenever memory is released or N changes, waking
+	// every waiting TryGrow; nil while nobody waits. A channel rather than a sync.Cond so
+	// that a wait can also end on the task's ctx and on its deadline.
+	released chan struct{}
 	// holding holds the reservations whose size is non-zero, so Close can name leaks without
 	// keeping every reservation ever created alive.
 	holding map[*Reservation]struct{}
 }
 
 // NewManager returns a manager for cfg after EnsureDefaults. Invalid values do not panic:
-// a negative Limit is treated as 0 (derived) and StorageFraction is clamped to [0, 1]; call
-// Config.Validate first to report them instead.
+// a negative Limit is treated as 0 (derived), StorageFraction is clamped to [0, 1] and a
+// negative TaskWait means the default; call Config.Validate first to report them instead.
 func NewManager(cfg Config) *Manager {
 	if cfg.Limit < 0 {
 		cfg.Limit = 0
@@ -95,10 +123,14 @@ func NewManager(cfg Config) *Manager {
 		cfg.StorageFraction = 0
 	}
 	cfg.StorageFraction = min(max(cfg.StorageFraction, 0), 1)
+	if cfg.TaskWait < 0 {
+		cfg.TaskWait = 0
+	}
 	cfg.EnsureDefaults()
 	return &Manager{
 		limit:         cfg.Limit,
 		storageRegion: int64(float64(cfg.Limit) * cfg.StorageFraction),
+		taskWait:      cfg.TaskWait,
 		holding:       make(map[*Reservation]struct{}),
 	}
 }
@@ -114,46 +146,50 @@ func (m *Manager) SetEvictor(e Evictor) {
 // Limit returns the budget in bytes.
 func (m *Manager) Limit() int64 { return m.limit }
 
-// NewReservation returns an empty execution reservation for one consumer. The name appears in
-// budget errors and in Close's leak report; use the operator and where it runs, for example
-// "hash-aggregate@stage 1 task 3".
+// NewReservation returns an empty execution reservation for one consumer that belongs to no
+// Task: it forms a task of its own, so it counts in N while it holds or requests memory and
+// is capped at M_exec/N, but it has no other consumers to spill and no context, so its
+// TryGrow never waits. The name appears in budget errors and in Close's leak report; use the
+// operator and where it runs, for example "hash-aggregate@stage 1 task 3".
 func (m *Manager) NewReservation(name string) *Reservation {
-	return &Reservation{m: m, name: name}
+	t := &Task{m: m, name: name}
+	r := &Reservation{m: m, task: t, name: name}
+	t.res = []*Reservation{r}
+	return r
 }
 
 // free returns unused memory; mu must be held.
 func (m *Manager) free() int64 { return m.limit - m.execUsed - m.storageUsed }
 
-// growExecution grants n bytes to r if free memory, possibly after evicting storage above its
-// region, covers it.
-func (m *Manager) growExecution(r *Reservation, n int64) error {
-	m.mu.Lock()
-	for round := 0; ; round++ {
-		free := m.free()
-		if n <= free {
-			m.grantLocked(r, n)
-			m.mu.Unlock()
-			return nil
-		}
-		// Execution may take back storage memory above the region, never below it.
-		reclaimable := max(0, m.storageUsed-m.storageRegion)
-		short := n - free
-		ev := m.evictor
-		if ev == nil || short > reclaimable || round == maxEvictRounds {
-			err := m.budgetErrorLocked(r.name, n, r.size.Load())
-			m.mu.Unlock()
-			return err
-		}
-		m.mu.Unlock()
-		// The evictor calls ReleaseStorage, which takes mu: call it unlocked.
-		freed := ev.EvictBlocks(short)
-		m.mu.Lock()
-		m.evicted += max(freed, 0)
-		if freed <= 0 {
-			err := m.budgetErrorLocked(r.name, n, r.size.Load())
-			m.mu.Unlock()
-			return err
-		}
+// maxExecution is M_exec, what execution may use in all: the budget less the storage that
+// execution cannot evict (Spark's computeMaxExecutionPoolSize). mu must be held.
+func (m *Manager) maxExecution() int64 {
+	return m.limit - m.protectedStorageLocked()
+}
+
+// ProtectedStorage is implemented by an Evictor that knows how much of the storage it
+// holds is cached data (which the storage region protects from eviction by execution); the
+// rest (shuffle blocks kept in memory for speed) can always be moved out.
+type ProtectedStorage interface {
+	ProtectedBytes() int64
+}
+
+// protectedStorageLocked is the storage memory execution may not reclaim: cached data up
+// to the storage region. The Evictor's ProtectedBytes must not take locks (it is read
+// under mu).
+func (m *Manager) protectedStorageLocked() int64 {
+	p := m.storageUsed
+	if pe, ok := m.evictor.(ProtectedStorage); ok {
+		p = min(p, pe.ProtectedBytes())
+	}
+	return min(p, m.storageRegion)
+}
+
+// broadcastLocked wakes every waiting TryGrow; mu must be held.
+func (m *Manager) broadcastLocked() {
+	if m.released != nil {
+		close(m.released)
+		m.released = nil
 	}
 }
 
@@ -165,6 +201,24 @@ func (m *Manager) grantLocked(r *Reservation, n int64) {
 	} else {
 		delete(m.holding, r)
 	}
+	t := r.task
+	t.used += n
+	t.peak = max(t.peak, t.used)
+	m.refreshLocked(t)
+}
+
+// releaseLocked returns n ≤ r.Size() bytes of r; mu must be held.
+func (m *Manager) releaseLocked(r *Reservation, n int64) {
+	if n <= 0 {
+		return
+	}
+	m.execUsed -= n
+	if r.size.Add(-n) == 0 {
+		delete(m.holding, r)
+	}
+	r.task.used -= n
+	m.refreshLocked(r.task)
+	m.broadcastLocked()
 }
 
 func (m *Manager) budgetErrorLocked(name string, n, held int64) error {
@@ -198,6 +252,7 @@ func (m *Manager) ReleaseStorage(n int64) {
 	}
 	m.mu.Lock()
 	m.storageUsed = max(0, m.storageUsed-n)
+	m.broadcastLocked()
 	m.mu.Unlock()
 }
 
@@ -213,6 +268,9 @@ func (m *Manager) Stats() Stats {
 		PeakExecution: m.peakExec,
 		PeakStorage:   m.peakStorage,
 		EvictedBytes:  m.evicted,
+		Spills:        m.spills,
+		WaitCount:     m.waits,
+		ActiveTasks:   m.active,
 	}
 }
 
@@ -239,8 +297,10 @@ func (m *Manager) Close() error {
 // methods are safe for concurrent use, though a consumer normally owns it alone. The zero
 // size is the resting state: Free returns everything and the reservation may grow again.
 type Reservation struct {
-	m    *Manager
-	name string
+	m       *Manager
+	task    *Task
+	spiller Spiller
+	name    string
 	// size is written under m.mu and read without it by Size.
 	size atomic.Int64
 }
@@ -251,9 +311,14 @@ func (r *Reservation) Name() string { return r.name }
 // Size returns the bytes held.
 func (r *Reservation) Size() int64 { return r.size.Load() }
 
-// TryGrow reserves n more bytes, or returns a *BudgetError (wrapping ErrBudgetExceeded) naming
-// this reservation, the request, the bytes held and the budget. Call it before building or
-// buffering batches: the Arrow allocator cannot refuse, so this is where the budget holds.
+// TryGrow reserves n more bytes, or fails without changing the size. Call it before building
+// or buffering batches: the Arrow allocator cannot refuse, so this is where the budget holds.
+// The steps (see the package documentation) are: free memory within the task's cap M_exec/N;
+// eviction of storage above its region; spilling the task's other spillable consumers;
+// waiting while the task holds less than M_exec/2N. A refusal is a *BudgetError (wrapping
+// ErrBudgetExceeded) naming this reservation, the request, the bytes held and the budget; an
+// error of a Spiller or the end of the task's context while waiting is returned wrapped.
+// TryGrow must not be called from a Spiller's Spill.
 func (r *Reservation) TryGrow(n int64) error {
 	if n < 0 {
 		return fmt.Errorf("memory: %s: TryGrow of negative size %d", r.name, n)
@@ -261,11 +326,11 @@ func (r *Reservation) TryGrow(n int64) error {
 	if n == 0 {
 		return nil
 	}
-	return r.m.growExecution(r, n)
+	return r.m.acquire(r, n)
 }
 
-// Grow records n bytes that are already allocated, even past the budget: accounting must
-// follow reality. Later TryGrow calls see the overshoot.
+// Grow records n bytes that are already allocated, even past the budget or the task's cap:
+// accounting must follow reality. Later TryGrow calls see the overshoot.
 func (r *Reservation) Grow(n int64) {
 	if n <= 0 {
 		return
@@ -281,11 +346,7 @@ func (r *Reservation) Shrink(n int64) {
 		return
 	}
 	r.m.mu.Lock()
-	n = min(n, r.size.Load())
-	r.m.execUsed -= n
-	if r.size.Add(-n) == 0 {
-		delete(r.m.holding, r)
-	}
+	r.m.releaseLocked(r, min(n, r.size.Load()))
 	r.m.mu.Unlock()
 }
 
@@ -307,7 +368,6 @@ func (r *Reservation) Resize(n int64) error {
 // Free returns everything the reservation holds. It is idempotent.
 func (r *Reservation) Free() {
 	r.m.mu.Lock()
-	r.m.execUsed -= r.size.Swap(0)
-	delete(r.m.holding, r)
+	r.m.releaseLocked(r, r.size.Load())
 	r.m.mu.Unlock()
 }

@@ -180,6 +180,10 @@ func analyzeNode(n Node) (Node, error) {
 		m := *n
 		m.OutSchema = n.Input.Schema()
 		return &m, nil
+	case *Cache:
+		m := *n
+		m.OutSchema = n.Input.Schema()
+		return &m, nil
 	case *Sort:
 		return analyzeSort(n, site)
 	case *MapBatches:

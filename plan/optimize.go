@@ -366,6 +366,13 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 			inputs[i] = c
 		}
 		return o.rebuild(n.WithChildren(inputs))
+	case *Cache:
+		// A cached dataset is stored whole, whoever reads it: its input keeps every column.
+		childNeed := map[string]bool{}
+		for _, f := range n.Input.Schema().Fields() {
+			childNeed[f.Name] = true
+		}
+		return o.rebuild(n.WithChildren([]Node{o.prune(n.Input, childNeed)}))
 	case *MapBatches:
 		// The user's function sees the input's batches: it gets every column it had.
 		childNeed := map[string]bool{}

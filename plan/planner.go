@@ -59,6 +59,15 @@ func (p *planner) plan(n Node) (PhysNode, error) {
 		}
 		return &PScan{Source: s.Source, Parts: parts, Columns: s.Columns, Filters: s.Filters, OutSchema: s.OutSchema}, nil
 	}
+	if c, ok := n.(*Cache); ok && c.Status != nil && !c.Status.Active() {
+		return p.plan(c.Input)
+	}
+	if c, ok := n.(*Cache); ok && c.Status != nil {
+		if parts, done := c.Status.Materialized(); done {
+			// Every partition is stored: read them, and skip the stages that made them.
+			return &PCacheRead{DatasetID: c.DatasetID, Partitions: parts, Status: c.Status, OutSchema: c.OutSchema}, nil
+		}
+	}
 	if l, ok := n.(*Limit); ok {
 		if s, proj := topNShape(l); s != nil {
 			return p.topN(l, s, proj)
@@ -115,6 +124,8 @@ func (p *planner) plan(n Node) (PhysNode, error) {
 	case *Broadcast:
 		// A hint for the join above; on its own it changes nothing.
 		return in[0], nil
+	case *Cache:
+		return &PCache{Input: in[0], DatasetID: n.DatasetID, Status: n.Status}, nil
 	case *Sort:
 		return p.sort(n, in[0]), nil
 	}
@@ -257,6 +268,8 @@ func outputPartitioning(n PhysNode) Partitioning {
 	case *PLimit:
 		return OutputPartitioning(n.Input)
 	case *PSort:
+		return OutputPartitioning(n.Input)
+	case *PCache:
 		return OutputPartitioning(n.Input)
 	case *PHashJoin:
 		return joinPartitioning(n)

@@ -132,6 +132,10 @@ func withPhysChildren(n PhysNode, ch []PhysNode) PhysNode {
 		m := *n
 		m.Left, m.Right = ch[0], ch[1]
 		return &m
+	case *PCache:
+		m := *n
+		m.Input = ch[0]
+		return &m
 	}
 	return n
 }

@@ -1,6 +1,6 @@
-// Package storage is kindling's block store: it holds shuffle outputs now and cached dataset
-// partitions later, in memory (LRU order) or, in a later stage, on disk as compressed Arrow
-// IPC, according to a storage Level.
+// Package storage is kindling's block store: shuffle outputs and cached dataset partitions,
+// held in memory (LRU order, charged to the memory manager's storage pool) or on disk as
+// compressed, checksummed Arrow IPC files, according to a storage Level.
 //
 // A block is a list of Arrow record batches named by a BlockID: a shuffle block is one map
 // task's output for one reduce partition (shuffle_S_M_R), a cache block one partition of a
@@ -8,27 +8,70 @@
 //
 // # Ownership
 //
-// Put takes over the caller's references (even when it fails); the store Releases them when
-// the block is removed, replaced or the store is closed. Get Retains every batch before
-// returning it: the caller owns the returned references and Releases each exactly once.
+// Put and PutCache take over the caller's references (even when they fail); the store
+// Releases them when the block is removed, replaced, evicted or the store is closed. Get and
+// GetCache return batches the caller owns and Releases exactly once: Retained copies of an
+// in-memory block, or batches freshly read from disk.
 //
-// # Memory
+// # Levels (Spark's StorageLevel, without replication)
 //
-// MemoryStore sizes a block with util.TotalRecordSize (buffers shared within a batch counted
-// once) and charges it to the memory manager's storage pool with AcquireStorage, which never
-// evicts execution memory. Shuffle blocks are never dropped: a block the manager refuses is
-// still kept and reported by OverBudgetBytes, until the disk store can take it out of memory.
-// Blocks are indexed by an order-only LRU (golang-lru simplelru with unbounded capacity); Get
-// marks a block recently used, so eviction can walk blocks oldest first.
+//	MEMORY_ONLY          batches in memory; does not fit or evicted → gone (recomputed)
+//	MEMORY_AND_DISK      batches in memory; does not fit or evicted → spill file
+//	DISK_ONLY            spill file only
+//	MEMORY_ONLY_SER      encoded bytes in memory (charged at their compressed size); → gone
+//	MEMORY_AND_DISK_SER  encoded bytes in memory; → the same bytes written as a spill file
+//	shuffle blocks       MEMORY_AND_DISK, never dropped (losing one reruns a map task)
 //
-//	           Put(id, batches)                 Get(id) → Retained copies
-//	caller ───────────────────► MemoryStore ───────────────────────► caller Releases
-//	                              │  LRU index: oldest ... newest
-//	                              │  AcquireStorage / ReleaseStorage
-//	                              ▼
-//	                        memory.Manager (storage pool)
+// A disk hit of a MEMORY_AND_DISK* cache block is re-admitted to memory if free storage
+// memory holds it, without evicting anything.
 //
-// Invariants: Bytes() equals the sum of the sizes of the blocks held; the manager's storage
-// use attributed to the store equals Bytes() − OverBudgetBytes(); after Close the store holds
-// no batch.
+// # Eviction
+//
+// BlockManager keeps the blocks with a memory copy in a golang-lru simplelru used purely as
+// an ordering index (capacity math.MaxInt; GetCache bumps a block, eviction walks Keys()
+// oldest first). Two triggers:
+//
+//   - a cache put that does not fit in free storage memory evicts other blocks oldest first,
+//     never blocks of its own dataset (Spark's rule: a dataset larger than memory keeps its
+//     first partitions rather than cycling through them), all or nothing: if evicting every
+//     candidate would not make room it evicts none and the block goes to disk or is not
+//     stored. A shuffle put never evicts: it goes to disk if free memory is short.
+//   - execution short of memory: the memory manager calls EvictBlocks(need) (without its
+//     lock) for storage above the storage region; the same-dataset rule does not apply.
+//
+// An evicted block moves to disk (shuffle, *AND_DISK* levels) or is dropped (MEMORY_ONLY*);
+// a block being read (pinned) or already being evicted is skipped. If the disk write fails,
+// a shuffle block stays in memory and a cache block is dropped (BlockStats.DiskErrors).
+//
+// # Locking
+//
+// One mutex guards the block table, the LRU index and the byte totals. Lock order is
+// BlockManager.mu → memory.Manager's lock: AcquireStorage and ReleaseStorage are called under
+// mu, never a method that may call back into EvictBlocks. Disk I/O runs outside mu: a block
+// is first marked evicting (or pinned, for reads), and the outcome is applied under mu only
+// if the block was not removed meanwhile (else the new file is deleted). A removed block's
+// file is deleted at once, or by the last reader to unpin it.
+//
+//	PutCache / Put ──► BlockManager ──► GetCache / Get (Retained, or read back from disk)
+//	                   │ blocks: BlockID → {memory copy?, disk copy?, pins}
+//	                   │ LRU of memory copies: oldest ... newest
+//	                   │
+//	   AcquireStorage  │  ▲ EvictBlocks(need)   evicted / DISK_ONLY / no room
+//	   ReleaseStorage  ▼  │                     ─────────────────────────────►  SpillManager
+//	             memory.Manager                                          cache_D_P-N.spill
+//	             (storage pool)                                      shuffle_S_M_R-N.spill
+//
+// # Disk format
+//
+// spill.go: magic "KNDLSPL1", one zstd stream of an Arrow IPC stream, and a trailer with the
+// payload length, raw IPC bytes, rows and a CRC-32C. Files are written under a .tmp name and
+// renamed when complete, so a failed write (SetWriteLimit simulates a full disk with
+// ENOSPC) leaves no file. Serialized in-memory blocks hold exactly these bytes.
+//
+// Invariants: BlockStats.MemoryBytes is the storage memory the manager charged for the block
+// manager's blocks; every file in the spill directory named cache_* or shuffle_* belongs to a
+// held block, a pinned removed block, or an eviction in flight; after Close nothing is held.
+//
+// MemoryStore is the earlier memory-only Store (no levels, no disk, no eviction), kept for
+// callers that do not need a disk.
 package storage

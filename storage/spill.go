@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -11,10 +12,12 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -31,16 +34,44 @@ import (
 //	              rows (uint32 LE, saturating), CRC-32C of the payload (uint32 LE)
 //
 // The file is written under a temporary name and renamed into place by Finish, so a
-// file with its final name is always complete.
+// file with its final name is always complete. Serialized in-memory blocks (the *Ser
+// storage levels) use the very same bytes, so evicting one to disk is a plain write.
 const (
 	spillMagic   = "KNDLSPL1"
 	trailerBytes = 24
+	frameBytes   = int64(len(spillMagic)) + trailerBytes
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // ErrCorruptSpill reports a spill file whose checksum, length or framing is wrong.
 var ErrCorruptSpill = errors.New("storage: corrupt spill file")
+
+// zstd encoders and decoders hold sizeable tables; blocks are many and small, so both are
+// pooled. With concurrency 1 neither starts goroutines, so a pooled one holds no resources
+// but memory.
+var (
+	encoderPool sync.Pool // *zstd.Encoder
+	decoderPool sync.Pool // *zstd.Decoder
+)
+
+func getEncoder(w io.Writer) (*zstd.Encoder, error) {
+	if e, ok := encoderPool.Get().(*zstd.Encoder); ok {
+		e.Reset(w)
+		return e, nil
+	}
+	return zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+}
+
+func getDecoder(r io.Reader) (*zstd.Decoder, error) {
+	if d, ok := decoderPool.Get().(*zstd.Decoder); ok {
+		if err := d.Reset(r); err == nil {
+			return d, nil
+		}
+		d.Close()
+	}
+	return zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
+}
 
 // SpillStats counts what a SpillManager wrote.
 type SpillStats struct {
@@ -61,6 +92,10 @@ type SpillManager struct {
 	bytes atomic.Int64
 	raw   atomic.Int64
 	rows  atomic.Int64
+	// limit is the injected disk capacity (SetWriteLimit), negative for none; written
+	// counts the bytes written since it was set.
+	limit   atomic.Int64
+	written atomic.Int64
 
 	mu     sync.Mutex
 	closed bool
@@ -80,9 +115,11 @@ func NewSpillManager(parent string) (*SpillManager, error) {
 	_, _ = rand.Read(b[:])
 	dir := filepath.Join(parent, "kindling-spill-"+hex.EncodeToString(b[:]))
 	if err := os.Mkdir(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("storage: cannot create a spill directory in %s: %w", parent, err)
+		return nil, fmt.Errorf("storage: cannot create a spill directory in %s (is it writable?): %w", parent, err)
 	}
-	return &SpillManager{dir: dir}, nil
+	m := &SpillManager{dir: dir}
+	m.limit.Store(-1)
+	return m, nil
 }
 
 // Dir returns the session's spill directory.
@@ -91,6 +128,15 @@ func (m *SpillManager) Dir() string { return m.dir }
 // Stats returns the counters of the files finished so far.
 func (m *SpillManager) Stats() SpillStats {
 	return SpillStats{Files: m.files.Load(), Bytes: m.bytes.Load(), RawBytes: m.raw.Load(), Rows: m.rows.Load()}
+}
+
+// SetWriteLimit simulates a disk of limited capacity, for tests: once n bytes have been
+// written to spill files after this call (in total, over every file), further writes fail
+// with an error wrapping syscall.ENOSPC ("no space left on device"), as a full disk does.
+// A negative n removes the limit. Files that fail are removed, never left half written.
+func (m *SpillManager) SetWriteLimit(n int64) {
+	m.written.Store(0)
+	m.limit.Store(n)
 }
 
 // Close removes the spill directory and every file in it.
@@ -104,36 +150,106 @@ func (m *SpillManager) Close() error {
 	return os.RemoveAll(m.dir)
 }
 
-// Create starts a spill file of batches of the given schema. name says what spills (an
-// operator and task, e.g. "sort-s2-t3"); it becomes part of the file name.
-func (m *SpillManager) Create(name string, schema *arrow.Schema) (*SpillWriter, error) {
+// createTemp opens name's temporary file; the caller renames it into place when complete.
+func (m *SpillManager) createTemp(name string) (final string, f *diskFile, err error) {
 	m.mu.Lock()
 	closed := m.closed
 	m.mu.Unlock()
 	if closed {
-		return nil, errors.New("storage: spill manager closed")
+		return "", nil, fmt.Errorf("storage: spill file for %s: spill manager closed", name)
 	}
-	final := filepath.Join(m.dir, fmt.Sprintf("%s-%06d.spill", sanitize(name), m.seq.Add(1)))
-	f, err := os.Create(final + ".tmp")
+	final = filepath.Join(m.dir, fmt.Sprintf("%s-%06d.spill", sanitize(name), m.seq.Add(1)))
+	fh, err := os.Create(final + ".tmp")
 	if err != nil {
-		return nil, fmt.Errorf("storage: create spill file for %s: %w", name, err)
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return "", nil, fmt.Errorf("storage: create spill file for %s: spill directory %s is not writable: %w", name, m.dir, err)
+		}
+		return "", nil, fmt.Errorf("storage: create spill file for %s: %w", name, err)
 	}
-	w := &SpillWriter{m: m, name: name, path: final, f: f, crc: crc32.New(castagnoli), schema: schema}
-	w.counted = &countingWriter{w: io.MultiWriter(f, w.crc)}
-	w.buf = bufio.NewWriterSize(w.counted, 256<<10)
-	if _, err := f.Write([]byte(spillMagic)); err != nil {
+	return final, &diskFile{m: m, f: fh}, nil
+}
+
+// diskFile is a spill file being written; it enforces SetWriteLimit.
+type diskFile struct {
+	m *SpillManager
+	f *os.File
+}
+
+func (d *diskFile) Write(p []byte) (int, error) {
+	limit := d.m.limit.Load()
+	if limit < 0 {
+		return d.f.Write(p)
+	}
+	after := d.m.written.Add(int64(len(p)))
+	if after <= limit {
+		return d.f.Write(p)
+	}
+	// Write what still fits, then fail as a full disk does.
+	fits := max(0, int64(len(p))-(after-limit))
+	n, err := d.f.Write(p[:fits])
+	if err == nil {
+		err = &os.PathError{Op: "write", Path: d.f.Name(), Err: syscall.ENOSPC}
+	}
+	return n, err
+}
+
+// finishFile closes d and renames it to final, or removes it on any error (werr included).
+func finishFile(d *diskFile, final string, werr error) error {
+	if cerr := d.f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(final+".tmp", final)
+	}
+	if werr != nil {
+		os.Remove(final + ".tmp")
+		if errors.Is(werr, syscall.ENOSPC) {
+			werr = fmt.Errorf("spill disk full: %w", werr)
+		}
+	}
+	return werr
+}
+
+func (m *SpillManager) account(f *SpillFile) {
+	m.files.Add(1)
+	m.bytes.Add(f.size)
+	m.raw.Add(f.rawBytes)
+	m.rows.Add(f.rows)
+}
+
+// Create starts a spill file of batches of the given schema. name says what spills (an
+// operator and task, e.g. "sort-s2-t3"); it becomes part of the file name.
+func (m *SpillManager) Create(name string, schema *arrow.Schema) (*SpillWriter, error) {
+	final, f, err := m.createTemp(name)
+	if err != nil {
+		return nil, err
+	}
+	w := &SpillWriter{m: m, name: name, path: final, f: f, schema: schema}
+	w.enc, err = newEncoder(f, schema)
+	if err != nil {
 		w.Abort()
 		return nil, fmt.Errorf("storage: write spill file %s: %w", final, err)
 	}
-	enc, err := zstd.NewWriter(w.buf, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	return w, nil
+}
+
+// writeEncoded writes data, a complete encoded spill stream (encodeBlock), as a new file.
+func (m *SpillManager) writeEncoded(name string, schema *arrow.Schema, data []byte) (*SpillFile, error) {
+	raw, rows, err := parseTrailer(data)
 	if err != nil {
-		w.Abort()
+		return nil, fmt.Errorf("storage: write spill file for %s: %w", name, err)
+	}
+	final, f, err := m.createTemp(name)
+	if err != nil {
 		return nil, err
 	}
-	w.zw = enc
-	w.raw = &countingWriter{w: enc}
-	w.ipcw = ipc.NewWriter(w.raw, ipc.WithSchema(schema))
-	return w, nil
+	_, err = f.Write(data)
+	if err := finishFile(f, final, err); err != nil {
+		return nil, fmt.Errorf("storage: write spill file %s (%s): %w", final, name, err)
+	}
+	sf := &SpillFile{path: final, schema: schema, size: int64(len(data)), rawBytes: raw, rows: rows}
+	m.account(sf)
+	return sf, nil
 }
 
 func sanitize(s string) string {
@@ -157,72 +273,146 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// SpillWriter appends record batches to a spill file.
-type SpillWriter struct {
-	m       *SpillManager
-	name    string
-	path    string
-	f       *os.File
+// encoder writes the spill stream format (magic, zstd-compressed IPC stream, trailer) to a
+// file or a memory buffer.
+type encoder struct {
+	dst     io.Writer
 	crc     hash.Hash32
 	counted *countingWriter
 	buf     *bufio.Writer
 	zw      *zstd.Encoder
 	raw     *countingWriter
 	ipcw    *ipc.Writer
-	schema  *arrow.Schema
 	rows    int64
-	done    bool
+	closed  bool
+}
+
+func newEncoder(dst io.Writer, schema *arrow.Schema) (*encoder, error) {
+	if _, err := dst.Write([]byte(spillMagic)); err != nil {
+		return nil, err
+	}
+	e := &encoder{dst: dst, crc: crc32.New(castagnoli)}
+	e.counted = &countingWriter{w: io.MultiWriter(dst, e.crc)}
+	e.buf = bufio.NewWriterSize(e.counted, 256<<10)
+	zw, err := getEncoder(e.buf)
+	if err != nil {
+		return nil, err
+	}
+	e.zw = zw
+	e.raw = &countingWriter{w: zw}
+	e.ipcw = ipc.NewWriter(e.raw, ipc.WithSchema(schema))
+	return e, nil
+}
+
+func (e *encoder) append(rec arrow.RecordBatch) error {
+	if err := e.ipcw.Write(rec); err != nil {
+		return err
+	}
+	e.rows += rec.NumRows()
+	return nil
+}
+
+// finish ends the stream and writes the trailer; it returns the total bytes written to dst.
+func (e *encoder) finish() (int64, error) {
+	e.closed = true
+	err := e.ipcw.Close()
+	if err == nil {
+		err = e.zw.Close()
+	}
+	if err == nil {
+		encoderPool.Put(e.zw) // only a cleanly closed encoder is reused
+		err = e.buf.Flush()
+	}
+	if err != nil {
+		return 0, err
+	}
+	var t [trailerBytes]byte
+	binary.LittleEndian.PutUint64(t[0:], uint64(e.counted.n))
+	binary.LittleEndian.PutUint64(t[8:], uint64(e.raw.n))
+	binary.LittleEndian.PutUint32(t[16:], uint32(min(e.rows, 1<<32-1)))
+	binary.LittleEndian.PutUint32(t[20:], e.crc.Sum32())
+	if _, err := e.dst.Write(t[:]); err != nil {
+		return 0, err
+	}
+	return frameBytes + e.counted.n, nil
+}
+
+func (e *encoder) abort() {
+	if e.closed {
+		return
+	}
+	e.closed = true
+	e.ipcw.Close()
+	e.zw.Close()
+}
+
+// encodeBlock returns batches (all of schema) in the spill stream format, in memory.
+func encodeBlock(schema *arrow.Schema, batches []arrow.RecordBatch) ([]byte, error) {
+	var buf bytes.Buffer
+	e, err := newEncoder(&buf, schema)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range batches {
+		if err := e.append(b); err != nil {
+			e.abort()
+			return nil, err
+		}
+	}
+	if _, err := e.finish(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// parseTrailer returns the raw IPC bytes and rows recorded in an encoded stream's trailer.
+func parseTrailer(data []byte) (raw, rows int64, err error) {
+	if int64(len(data)) < frameBytes || string(data[:len(spillMagic)]) != spillMagic {
+		return 0, 0, fmt.Errorf("%w: encoded block of %d bytes has no spill framing", ErrCorruptSpill, len(data))
+	}
+	t := data[len(data)-trailerBytes:]
+	return int64(binary.LittleEndian.Uint64(t[8:])), int64(binary.LittleEndian.Uint32(t[16:])), nil
+}
+
+// SpillWriter appends record batches to a spill file.
+type SpillWriter struct {
+	m      *SpillManager
+	name   string
+	path   string
+	f      *diskFile
+	enc    *encoder
+	schema *arrow.Schema
+	done   bool
 }
 
 // Append writes one batch. It borrows rec.
 func (w *SpillWriter) Append(rec arrow.RecordBatch) error {
-	if err := w.ipcw.Write(rec); err != nil {
+	if w.done {
+		return fmt.Errorf("storage: append to spill file %s after Finish or Abort", w.path)
+	}
+	if err := w.enc.append(rec); err != nil {
 		return fmt.Errorf("storage: write spill file %s: %w", w.path, err)
 	}
-	w.rows += rec.NumRows()
 	return nil
 }
 
 // Rows returns the rows appended so far.
-func (w *SpillWriter) Rows() int64 { return w.rows }
+func (w *SpillWriter) Rows() int64 { return w.enc.rows }
 
-// Finish completes the file and returns it; the writer cannot be used afterwards.
+// Finish completes the file and returns it; the writer cannot be used afterwards. On error
+// the file is removed.
 func (w *SpillWriter) Finish() (*SpillFile, error) {
 	if w.done {
 		return nil, errors.New("storage: spill writer already finished")
 	}
 	w.done = true
-	err := w.ipcw.Close()
-	if err == nil {
-		err = w.zw.Close()
-	}
-	if err == nil {
-		err = w.buf.Flush()
-	}
-	if err == nil {
-		var t [trailerBytes]byte
-		binary.LittleEndian.PutUint64(t[0:], uint64(w.counted.n))
-		binary.LittleEndian.PutUint64(t[8:], uint64(w.raw.n))
-		binary.LittleEndian.PutUint32(t[16:], uint32(min(w.rows, 1<<32-1)))
-		binary.LittleEndian.PutUint32(t[20:], w.crc.Sum32())
-		_, err = w.f.Write(t[:])
-	}
-	if cerr := w.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(w.path+".tmp", w.path)
-	}
-	if err != nil {
-		os.Remove(w.path + ".tmp")
+	size, err := w.enc.finish()
+	if err := finishFile(w.f, w.path, err); err != nil {
 		return nil, fmt.Errorf("storage: finish spill file %s (%s): %w", w.path, w.name, err)
 	}
-	size := int64(len(spillMagic)) + w.counted.n + trailerBytes
-	w.m.files.Add(1)
-	w.m.bytes.Add(size)
-	w.m.raw.Add(w.raw.n)
-	w.m.rows.Add(w.rows)
-	return &SpillFile{path: w.path, schema: w.schema, size: size, rawBytes: w.raw.n, rows: w.rows}, nil
+	f := &SpillFile{path: w.path, schema: w.schema, size: size, rawBytes: w.enc.raw.n, rows: w.enc.rows}
+	w.m.account(f)
+	return f, nil
 }
 
 // Abort discards the file. It is safe after Finish (a no-op) and twice.
@@ -231,13 +421,10 @@ func (w *SpillWriter) Abort() {
 		return
 	}
 	w.done = true
-	if w.ipcw != nil {
-		w.ipcw.Close()
+	if w.enc != nil {
+		w.enc.abort()
 	}
-	if w.zw != nil {
-		w.zw.Close()
-	}
-	w.f.Close()
+	w.f.f.Close()
 	os.Remove(w.path + ".tmp")
 }
 
@@ -289,32 +476,45 @@ func OpenSpillFile(ctx context.Context, path string, mem memory.Allocator) (*Spi
 		fh.Close()
 		return nil, fmt.Errorf("storage: open spill file: %w", err)
 	}
-	var head [len(spillMagic)]byte
-	var t [trailerBytes]byte
-	if st.Size() < int64(len(head)+trailerBytes) {
-		fh.Close()
-		return nil, fmt.Errorf("%w: %s is %d bytes, too short", ErrCorruptSpill, path, st.Size())
-	}
-	if _, err := fh.ReadAt(head[:], 0); err != nil || string(head[:]) != spillMagic {
-		fh.Close()
-		return nil, fmt.Errorf("%w: %s has no spill header", ErrCorruptSpill, path)
-	}
-	if _, err := fh.ReadAt(t[:], st.Size()-trailerBytes); err != nil {
-		fh.Close()
-		return nil, fmt.Errorf("storage: read spill trailer of %s: %w", path, err)
-	}
-	payload := int64(binary.LittleEndian.Uint64(t[0:]))
-	if payload != st.Size()-int64(len(head))-trailerBytes {
-		fh.Close()
-		return nil, fmt.Errorf("%w: %s: payload length %d does not match the file size %d", ErrCorruptSpill, path, payload, st.Size())
-	}
-	r := &SpillReader{ctx: ctx, path: path, f: fh, want: binary.LittleEndian.Uint32(t[20:]), crc: crc32.New(castagnoli)}
-	section := io.NewSectionReader(fh, int64(len(head)), payload)
-	r.dec, err = zstd.NewReader(bufio.NewReaderSize(io.TeeReader(section, r.crc), 256<<10), zstd.WithDecoderConcurrency(1))
-	if err != nil {
-		fh.Close()
+	return newSpillReader(ctx, path, fh, st.Size(), fh, mem)
+}
+
+// openEncoded reads an encoded stream held in memory (a serialized block).
+func openEncoded(ctx context.Context, name string, data []byte, mem memory.Allocator) (*SpillReader, error) {
+	return newSpillReader(ctx, name, bytes.NewReader(data), int64(len(data)), nil, mem)
+}
+
+// newSpillReader checks the framing of the size bytes of src and starts decoding them;
+// closer (may be nil) is closed with the reader, and on error.
+func newSpillReader(ctx context.Context, path string, src io.ReaderAt, size int64, closer io.Closer, mem memory.Allocator) (*SpillReader, error) {
+	fail := func(err error) (*SpillReader, error) {
+		if closer != nil {
+			closer.Close()
+		}
 		return nil, err
 	}
+	var head [len(spillMagic)]byte
+	var t [trailerBytes]byte
+	if size < frameBytes {
+		return fail(fmt.Errorf("%w: %s is %d bytes, too short", ErrCorruptSpill, path, size))
+	}
+	if _, err := src.ReadAt(head[:], 0); err != nil || string(head[:]) != spillMagic {
+		return fail(fmt.Errorf("%w: %s has no spill header", ErrCorruptSpill, path))
+	}
+	if _, err := src.ReadAt(t[:], size-trailerBytes); err != nil {
+		return fail(fmt.Errorf("storage: read spill trailer of %s: %w", path, err))
+	}
+	payload := int64(binary.LittleEndian.Uint64(t[0:]))
+	if payload != size-frameBytes {
+		return fail(fmt.Errorf("%w: %s: payload length %d does not match the size %d", ErrCorruptSpill, path, payload, size))
+	}
+	r := &SpillReader{ctx: ctx, path: path, closer: closer, want: binary.LittleEndian.Uint32(t[20:]), crc: crc32.New(castagnoli)}
+	section := io.NewSectionReader(src, int64(len(head)), payload)
+	dec, err := getDecoder(bufio.NewReaderSize(io.TeeReader(section, r.crc), 256<<10))
+	if err != nil {
+		return fail(err)
+	}
+	r.dec = dec
 	r.ipcr, err = ipc.NewReader(r.dec, ipc.WithAllocator(mem))
 	if err != nil {
 		r.Close()
@@ -325,14 +525,16 @@ func OpenSpillFile(ctx context.Context, path string, mem memory.Allocator) (*Spi
 
 // SpillReader yields the batches of a spill file in the order they were appended.
 type SpillReader struct {
-	ctx  context.Context
-	path string
-	f    *os.File
-	dec  *zstd.Decoder
-	ipcr *ipc.Reader
-	crc  hash.Hash32
-	want uint32
-	done bool
+	ctx    context.Context
+	path   string
+	closer io.Closer
+	dec    *zstd.Decoder
+	ipcr   *ipc.Reader
+	crc    hash.Hash32
+	want   uint32
+	done   bool
+	closed bool
+	failed bool
 }
 
 // Schema returns the schema of the batches.
@@ -354,10 +556,12 @@ func (r *SpillReader) Next() (arrow.RecordBatch, error) {
 	}
 	r.done = true
 	if err := r.ipcr.Err(); err != nil {
+		r.failed = true
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptSpill, r.path, err)
 	}
 	// Drain what the IPC reader left (the zstd frame's end) so the checksum covers it all.
 	if _, err := io.Copy(io.Discard, r.dec); err != nil {
+		r.failed = true
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptSpill, r.path, err)
 	}
 	if got := r.crc.Sum32(); got != r.want {
@@ -368,16 +572,42 @@ func (r *SpillReader) Next() (arrow.RecordBatch, error) {
 
 // Close releases the reader's resources. It is idempotent.
 func (r *SpillReader) Close() error {
-	if r.f == nil {
+	if r.closed {
 		return nil
 	}
+	r.closed = true
 	if r.ipcr != nil {
 		r.ipcr.Release()
 	}
 	if r.dec != nil {
-		r.dec.Close()
+		// A decoder that reported an error may hold a broken state: drop it.
+		if !r.failed && r.dec.Reset(nil) == nil {
+			decoderPool.Put(r.dec)
+		} else {
+			r.dec.Close()
+		}
+		r.dec = nil
 	}
-	err := r.f.Close()
-	r.f = nil
-	return err
+	if r.closer != nil {
+		return r.closer.Close()
+	}
+	return nil
+}
+
+// readAll reads every batch of r and closes it; on error it releases what it read.
+func readAll(r *SpillReader) ([]arrow.RecordBatch, error) {
+	var out []arrow.RecordBatch
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			releaseAll(out)
+			r.Close()
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	return out, r.Close()
 }

@@ -1,0 +1,246 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/util"
+
+	"github.com/kindling-data/kindling/plan"
+	"github.com/kindling-data/kindling/storage"
+)
+
+// ErrCacheLost reports that a cached partition the plan relied on was evicted before the
+// job read it. The caller plans the job again: the dataset is then no longer
+// materialized, and its lineage recomputes the partition.
+var ErrCacheLost = errors.New("exec: cached partition lost")
+
+// CacheLevel is implemented by a plan.CacheStatus that knows its storage level.
+type CacheLevel interface {
+	StorageLevel() storage.Level
+}
+
+// CacheRecorder is implemented by a plan.CacheStatus that wants to hear which partitions
+// were computed, and how many the dataset has.
+type CacheRecorder interface {
+	// Computed records that a job computed the partition (stored or not).
+	Computed(partition, partitions int)
+	// WasComputed reports whether an earlier job computed the partition: a miss on it is a
+	// recomputation from lineage (the partition was evicted, or never fit).
+	WasComputed(partition int) bool
+}
+
+// cacheCounter counts a task's cache traffic for TaskMetrics.
+type cacheCounter struct {
+	hits, diskHits, misses, recomputed, putFailed int64
+}
+
+// CacheOp serves one partition of a persisted dataset: from the block manager on a hit,
+// otherwise by computing the input partition, storing it, and passing it on. A failed
+// store never fails the task: the rows stream on uncached.
+type CacheOp struct {
+	t         *task
+	node      *plan.PCache
+	partition int
+	newInput  func() (Operator, error)
+
+	ctx     context.Context
+	pending []arrow.RecordBatch
+	input   Operator
+	closed  bool
+}
+
+var _ Operator = (*CacheOp)(nil)
+
+func (c *CacheOp) blockID() storage.BlockID {
+	return storage.CacheBlockID(c.node.DatasetID, c.partition)
+}
+
+func (c *CacheOp) level() storage.Level {
+	if l, ok := c.node.Status.(CacheLevel); ok {
+		return l.StorageLevel()
+	}
+	return storage.MemoryAndDisk
+}
+
+// Open looks the partition up; on a miss it computes and stores it. Concurrent jobs that
+// miss the same partition compute it once (singleflight) and share the stored result.
+func (c *CacheOp) Open(ctx context.Context) error {
+	c.ctx = ctx
+	blocks := c.t.job.env.Blocks
+	id := c.blockID()
+	recs, loc, err := blocks.GetCache(ctx, id, c.t.alloc)
+	if err != nil {
+		return fmt.Errorf("exec: read cached %s: %w", id, err)
+	}
+	if loc != storage.NotStored {
+		c.t.cache.hits++
+		if loc == storage.OnDisk {
+			c.t.cache.diskHits++
+		}
+		c.pending = recs
+		return nil
+	}
+	// One computation per missing block: a concurrent job that misses the same partition
+	// waits here, then finds it stored (Spark's block write lock).
+	unlock := c.t.job.env.lockBlock(id)
+	defer unlock()
+	if recs, loc, err := blocks.GetCache(ctx, id, c.t.alloc); err == nil && loc != storage.NotStored {
+		c.t.cache.hits++
+		c.pending = recs
+		return nil
+	}
+	c.t.cache.misses++
+	if rec, ok := c.node.Status.(CacheRecorder); ok && rec.WasComputed(c.partition) {
+		c.t.cache.recomputed++
+	}
+	return c.compute(ctx)
+}
+
+// compute runs the input partition to its end, keeping its batches, then hands them to
+// the block manager, which charges them to storage memory or writes them to disk, by
+// level. Unrolling stops as soon as the partition could not fit even in all the memory
+// execution leaves (Spark's fail-fast rule for a put larger than limit − execution used):
+// the rows then stream on uncached, and the task never fails for a cache put.
+func (c *CacheOp) compute(ctx context.Context) error {
+	in, err := c.newInput()
+	if err != nil {
+		return err
+	}
+	c.input = in
+	if err := in.Open(ctx); err != nil {
+		return err
+	}
+	mem := c.t.job.env.Mem
+	level := c.level()
+	var held []arrow.RecordBatch
+	var bytes int64
+	for {
+		rec, err := in.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			releaseBatches(held)
+			return err
+		}
+		held = append(held, rec)
+		bytes += int64(util.TotalRecordSize(rec))
+		if level.UseMemory() && !level.UseDisk() && bytes > mem.Limit()-mem.Stats().ExecutionUsed {
+			// Cannot fit in memory and may not go to disk: stream on uncached
+			// (Spark's PartiallyUnrolledIterator).
+			c.t.cache.putFailed++
+			c.pending = held
+			if rec, ok := c.node.Status.(CacheRecorder); ok {
+				rec.Computed(c.partition, c.node.NumPartitions())
+			}
+			return nil // the input keeps streaming from Next
+		}
+	}
+	// The block manager takes its own references; ours go downstream.
+	retained := make([]arrow.RecordBatch, len(held))
+	for i, r := range held {
+		r.Retain()
+		retained[i] = r
+	}
+	loc, err := c.t.job.env.Blocks.PutCache(c.blockID(), level, retained)
+	if err != nil || loc == storage.NotStored {
+		c.t.cache.putFailed++
+	}
+	if rec, ok := c.node.Status.(CacheRecorder); ok {
+		rec.Computed(c.partition, c.node.NumPartitions())
+	}
+	c.pending = held
+	if err := in.Close(); err != nil {
+		return err
+	}
+	c.input = nil
+	return nil
+}
+
+// Next returns the stored or computed batches, then the rest of an uncached input.
+func (c *CacheOp) Next() (arrow.RecordBatch, error) {
+	if c.closed {
+		return nil, io.EOF
+	}
+	if len(c.pending) > 0 {
+		rec := c.pending[0]
+		c.pending = c.pending[1:]
+		return rec, nil
+	}
+	if c.input != nil {
+		return c.input.Next()
+	}
+	return nil, io.EOF
+}
+
+// Close releases what was not passed on.
+func (c *CacheOp) Close() error {
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	releaseBatches(c.pending)
+	c.pending = nil
+	if c.input != nil {
+		return c.input.Close()
+	}
+	return nil
+}
+
+// CacheReadOp reads one partition of a fully materialized dataset.
+type CacheReadOp struct {
+	t       *task
+	node    *plan.PCacheRead
+	p       int
+	pending []arrow.RecordBatch
+}
+
+var _ Operator = (*CacheReadOp)(nil)
+
+// Open fetches the partition; a partition evicted since planning is ErrCacheLost.
+func (c *CacheReadOp) Open(ctx context.Context) error {
+	id := storage.CacheBlockID(c.node.DatasetID, c.p)
+	recs, loc, err := c.t.job.env.Blocks.GetCache(ctx, id, c.t.alloc)
+	if err != nil {
+		return fmt.Errorf("exec: read cached %s: %w", id, err)
+	}
+	if loc == storage.NotStored {
+		return fmt.Errorf("%w: %s", ErrCacheLost, id)
+	}
+	c.t.cache.hits++
+	if loc == storage.OnDisk {
+		c.t.cache.diskHits++
+	}
+	for _, r := range recs {
+		c.t.in.add(r, false)
+	}
+	c.pending = recs
+	return nil
+}
+
+// Next returns the partition's batches.
+func (c *CacheReadOp) Next() (arrow.RecordBatch, error) {
+	if len(c.pending) == 0 {
+		return nil, io.EOF
+	}
+	rec := c.pending[0]
+	c.pending = c.pending[1:]
+	return rec, nil
+}
+
+// Close releases what was not passed on.
+func (c *CacheReadOp) Close() error {
+	releaseBatches(c.pending)
+	c.pending = nil
+	return nil
+}
+
+func releaseBatches(bs []arrow.RecordBatch) {
+	for _, b := range bs {
+		b.Release()
+	}
+}

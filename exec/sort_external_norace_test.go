@@ -1,0 +1,6 @@
+//go:build !race
+
+package exec
+
+// raceDetector is false: the spill tests run at full size.
+const raceDetector = false

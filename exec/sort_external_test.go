@@ -1,0 +1,389 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/util"
+
+	kmemory "github.com/kindling-data/kindling/memory"
+	"github.com/kindling-data/kindling/plan"
+	"github.com/kindling-data/kindling/storage"
+)
+
+// limitReservation enforces a byte limit like the memory manager, refusing with an error
+// wrapping memory.ErrBudgetExceeded, and records its peak.
+type limitReservation struct {
+	mu                sync.Mutex
+	limit, held, peak int64
+	refusals          int
+}
+
+func (r *limitReservation) TryGrow(n int64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n < 0 {
+		return fmt.Errorf("negative TryGrow %d", n)
+	}
+	if r.held+n > r.limit {
+		r.refusals++
+		return fmt.Errorf("test reservation: %d held + %d asked > %d: %w", r.held, n, r.limit, kmemory.ErrBudgetExceeded)
+	}
+	r.held += n
+	r.peak = max(r.peak, r.held)
+	return nil
+}
+
+func (r *limitReservation) Shrink(n int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.held -= n
+	if r.held < 0 {
+		panic("reservation shrunk below zero")
+	}
+}
+
+func (r *limitReservation) Free() {
+	r.mu.Lock()
+	r.held = 0
+	r.mu.Unlock()
+}
+
+// newTestSpill returns a spill manager in a test directory, closed at the end.
+func newTestSpill(t *testing.T) *storage.SpillManager {
+	t.Helper()
+	sm, err := storage.NewSpillManager(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sm.Close() })
+	return sm
+}
+
+// assertSpillDirEmpty fails when spill files are left behind.
+func assertSpillDirEmpty(t *testing.T, sm *storage.SpillManager) {
+	t.Helper()
+	ents, err := os.ReadDir(sm.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) > 0 {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Errorf("spill files left behind: %v", names)
+	}
+}
+
+// bigSortInput builds n rows in batches of varied sizes (empty and one-row ones too).
+func bigSortInput(t testing.TB, mem memory.Allocator, rng *rand.Rand, n int) ([]sortRow, []arrow.RecordBatch, int64) {
+	var rows []sortRow
+	var batches []arrow.RecordBatch
+	var size int64
+	for len(rows) < n {
+		sizes := []int{0, 1, 700, 2000, 4096}
+		if raceDetector {
+			sizes = []int{0, 1, 300, 800, 1500}
+		}
+		k := min(n-len(rows), sizes[rng.IntN(len(sizes))])
+		part := genSortRows(rng, len(rows), k)
+		rows = append(rows, part...)
+		b := buildSortBatch(t, mem, part)
+		size += int64(util.TotalRecordSize(b))
+		batches = append(batches, b)
+	}
+	return rows, batches, size
+}
+
+// retained returns batches with one more reference each, for another run over them.
+func retained(batches []arrow.RecordBatch) []arrow.RecordBatch {
+	out := make([]arrow.RecordBatch, len(batches))
+	for i, b := range batches {
+		b.Retain()
+		out[i] = b
+	}
+	return out
+}
+
+// runSort sorts batches (taking them) and returns the output ids, checking the other
+// columns of every 61st row against its input row; it closes the operator.
+func runSort(t *testing.T, op *SortOp, byID map[int64]sortRow, batchRows int) []int64 {
+	t.Helper()
+	op.BatchRows = batchRows
+	if err := op.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for {
+		rec, err := op.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if batchRows > 0 && rec.NumRows() > int64(batchRows) {
+			t.Errorf("batch of %d rows, at most %d allowed", rec.NumRows(), batchRows)
+		}
+		if !rec.Schema().Equal(sortSchema) {
+			t.Fatalf("output schema %s", rec.Schema())
+		}
+		idc := rec.Column(0).(*array.Int64)
+		for r := range int(rec.NumRows()) {
+			id := idc.Value(r)
+			ids = append(ids, id)
+			if id%61 == 0 {
+				checkSortCell(t, rec, r, byID[id])
+			}
+		}
+		rec.Release()
+	}
+	if err := op.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func TestSortExternalMatchesInMemory(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	rng := rand.New(rand.NewPCG(7, 11))
+	n, tenthRows, passRows := 300_000, 1000, 4096
+	if raceDetector {
+		n, tenthRows, passRows = 100_000, 300, 1000
+	}
+	rows, batches, size := bigSortInput(t, mem, rng, n)
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
+	byID := make(map[int64]sortRow, len(rows))
+	for _, r := range rows {
+		byID[r.id] = r
+	}
+	keys := []plan.SortKey{
+		{Column: "u"}, // few values: long runs of ties test stability
+		{Column: "f", Descending: true, NullsFirst: true},
+		{Column: "s", NullsFirst: false},
+	}
+	node := &plan.PSort{Keys: keys}
+	want := runSort(t, NewSort(&sortSource{batches: retained(batches)}, node, mem, nil), byID, 0)
+	if len(want) != len(rows) {
+		t.Fatalf("in-memory sort returned %d rows of %d", len(want), len(rows))
+	}
+	// The in-memory sort is itself checked against a plain-Go stable sort.
+	oracle := slices.Clone(rows)
+	slices.SortStableFunc(oracle, func(a, b sortRow) int { return sortRowCmp(a, b, keys) })
+	for i := range oracle {
+		if oracle[i].id != want[i] {
+			t.Fatalf("in-memory sort row %d: id %d, oracle %d", i, want[i], oracle[i].id)
+		}
+	}
+
+	cases := []struct {
+		name       string
+		limit      int64
+		batchRows  int
+		wantPasses bool
+	}{
+		// A tenth of the input (with the sort's scratch about 20 runs).
+		{"tenth", size / 10, tenthRows, false},
+		// Big output batches make each run's merge buffers large, so the runs cannot all
+		// be merged at once and intermediate passes happen.
+		{"passes", size / 10, passRows, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sm := newTestSpill(t)
+			mgr := kmemory.NewManager(kmemory.Config{Limit: c.limit})
+			res := mgr.NewReservation("sort")
+			op := NewSort(&sortSource{batches: retained(batches)}, node, mem, res)
+			op.SpillManager = sm
+			got := runSort(t, op, byID, c.batchRows)
+			if !slices.Equal(got, want) {
+				for i := range min(len(got), len(want)) {
+					if got[i] != want[i] {
+						t.Fatalf("row %d: id %d, in-memory run has %d (%d rows, want %d)", i, got[i], want[i], len(got), len(want))
+					}
+				}
+				t.Fatalf("%d rows, want %d", len(got), len(want))
+			}
+			if op.SpillCount() == 0 || op.SpilledBytes() == 0 {
+				t.Errorf("no spill: count %d bytes %d", op.SpillCount(), op.SpilledBytes())
+			}
+			st := mgr.Stats()
+			if st.PeakExecution > c.limit || st.ExecutionUsed != 0 {
+				t.Errorf("peak %d over limit %d, or %d still held", st.PeakExecution, c.limit, st.ExecutionUsed)
+			}
+			if c.wantPasses && op.mergePasses == 0 {
+				t.Errorf("%d merge passes (want passes: %v)", op.mergePasses, c.wantPasses)
+			}
+			t.Logf("input %d bytes, limit %d: %d spills, %d bytes spilled, %d merge passes, peak %d",
+				size, c.limit, op.SpillCount(), op.SpilledBytes(), op.mergePasses, st.PeakExecution)
+			assertSpillDirEmpty(t, sm)
+		})
+	}
+}
+
+// hookSource calls hook after handing out batch number at.
+type hookSource struct {
+	sortSource
+	at   int
+	hook func()
+}
+
+func (s *hookSource) Next() (arrow.RecordBatch, error) {
+	if s.pos == s.at && s.hook != nil {
+		s.hook()
+	}
+	return s.sortSource.Next()
+}
+
+// TestSortSpillCalledByAnotherConsumer makes the sort spill through memory.Spiller while it
+// consumes, as the memory manager does for another consumer of the task.
+func TestSortSpillCalledByAnotherConsumer(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	rng := rand.New(rand.NewPCG(3, 4))
+	rows, batches := sortCase(t, mem, rng, 6000)
+	byID := make(map[int64]sortRow, len(rows))
+	for _, r := range rows {
+		byID[r.id] = r
+	}
+	keys := []plan.SortKey{{Column: "d", NullsFirst: true}, {Column: "i", Descending: true}}
+	oracle := slices.Clone(rows)
+	slices.SortStableFunc(oracle, func(a, b sortRow) int { return sortRowCmp(a, b, keys) })
+
+	sm := newTestSpill(t)
+	res := &limitReservation{limit: 1 << 40}
+	src := &hookSource{sortSource: sortSource{batches: batches}}
+	op := NewSort(src, &plan.PSort{Keys: keys}, mem, res)
+	op.SpillManager = sm
+	var spilled []int64
+	src.hook = func() {
+		freed, err := op.Spill(1)
+		if err != nil {
+			t.Errorf("Spill: %v", err)
+		}
+		spilled = append(spilled, freed)
+		if res.held != 0 {
+			t.Errorf("after Spill the reservation holds %d", res.held)
+		}
+	}
+	src.at = len(batches) / 2
+	if freed, err := op.Spill(100); freed != 0 || err != nil {
+		t.Errorf("Spill before Open: %d, %v", freed, err)
+	}
+	ids, err := drainSort(t, op, byID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(spilled) != 1 || spilled[0] <= 0 {
+		t.Errorf("Spill freed %v", spilled)
+	}
+	if freed, err := op.Spill(100); freed != 0 || err != nil {
+		t.Errorf("Spill after the input: %d, %v", freed, err)
+	}
+	if op.SpillCount() != 1 {
+		t.Errorf("SpillCount %d, want 1", op.SpillCount())
+	}
+	for i := range oracle {
+		if i >= len(ids) || ids[i] != oracle[i].id {
+			t.Fatalf("row %d differs from the stable oracle", i)
+		}
+	}
+	op.Close()
+	if res.held != 0 {
+		t.Errorf("reservation holds %d after Close", res.held)
+	}
+	assertSpillDirEmpty(t, sm)
+}
+
+func TestSortExternalBudgetTooSmall(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	rng := rand.New(rand.NewPCG(5, 6))
+	_, batches, _ := bigSortInput(t, mem, rng, 20_000)
+	sm := newTestSpill(t)
+	res := &limitReservation{limit: 2000}
+	op := NewSort(&sortSource{batches: batches}, &plan.PSort{Keys: []plan.SortKey{{Column: "s"}}}, mem, res)
+	op.SpillManager = sm
+	_, err := drainSort(t, op, nil, 0)
+	if !errors.Is(err, kmemory.ErrBudgetExceeded) {
+		t.Fatalf("err = %v, want one wrapping memory.ErrBudgetExceeded", err)
+	}
+	op.Close()
+	if res.held != 0 {
+		t.Errorf("reservation holds %d after Close", res.held)
+	}
+	assertSpillDirEmpty(t, sm)
+}
+
+// failingSource returns an error after its batches.
+type failingSource struct{ sortSource }
+
+var errSortInput = errors.New("input broke")
+
+func (s *failingSource) Next() (arrow.RecordBatch, error) {
+	rec, err := s.sortSource.Next()
+	if errors.Is(err, io.EOF) {
+		return nil, errSortInput
+	}
+	return rec, err
+}
+
+// TestSortExternalCleanup checks that runs are removed when the input fails and when the
+// operator is closed in the middle of the merge.
+func TestSortExternalCleanup(t *testing.T) {
+	for _, mode := range []string{"input-error", "close-mid-merge"} {
+		t.Run(mode, func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			rng := rand.New(rand.NewPCG(8, 9))
+			_, batches, size := bigSortInput(t, mem, rng, 40_000)
+			sm := newTestSpill(t)
+			res := &limitReservation{limit: size / 5}
+			var in Operator = &sortSource{batches: batches}
+			if mode == "input-error" {
+				in = &failingSource{sortSource{batches: batches}}
+			}
+			op := NewSort(in, &plan.PSort{Keys: []plan.SortKey{{Column: "i"}, {Column: "s"}}}, mem, res)
+			op.SpillManager = sm
+			op.BatchRows = 500
+			if err := op.Open(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := op.Next()
+			if mode == "input-error" {
+				if !errors.Is(err, errSortInput) {
+					t.Fatalf("err = %v", err)
+				}
+			} else {
+				if err != nil {
+					t.Fatal(err)
+				}
+				rec.Release()
+				if op.SpillCount() == 0 {
+					t.Fatal("no spill")
+				}
+			}
+			op.Close()
+			if res.held != 0 {
+				t.Errorf("reservation holds %d after Close", res.held)
+			}
+			assertSpillDirEmpty(t, sm)
+		})
+	}
+}
