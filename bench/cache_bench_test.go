@@ -53,7 +53,7 @@ func BenchmarkReuseUnderPressure(b *testing.B) {
 		b.Run(level.String(), func(b *testing.B) {
 			var recomputed, diskHits int64
 			for b.Loop() {
-				s, err := dataset.NewSession(dataset.Config{MemoryLimit: 24 << 20})
+				s, err := dataset.NewSession(dataset.Config{MemoryLimit: 8 << 20})
 				if err != nil {
 					b.Fatal(err)
 				}

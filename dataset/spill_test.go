@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/util"
 )
 
 var bigSchema = arrow.NewSchema([]arrow.Field{
@@ -52,7 +53,18 @@ func TestOutOfCore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("out-of-core runs take a few seconds")
 	}
-	const budget = 1 << 20
+	probe := newFixtureSession(t, Config{})
+	var dataBytes int64
+	recs, err := bigData(probe.s, probe.mem).Collect(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		dataBytes += int64(util.TotalRecordSize(r))
+	}
+	releaseAll(recs)
+	budget := dataBytes / 10
+	t.Logf("data %d bytes, budget %d", dataBytes, budget)
 	jobs := map[string]func(d *Dataset) *Dataset{
 		"group-by": func(d *Dataset) *Dataset {
 			return d.GroupBy("k").Agg(Sum("v").As("sv"), Count().As("n"), Max("s").As("ms"), CountDistinct("v").As("dv"))

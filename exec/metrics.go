@@ -92,6 +92,10 @@ type JobMetrics struct {
 	// Blocks is what the block manager did during the job: evictions (to disk or dropped),
 	// disk reads and writes, hits and misses.
 	Blocks storage.BlockStats
+	// Spill counts the files the job wrote to the spill directory (operator spills, cached
+	// partitions and shuffle blocks moved to disk): Bytes on disk, RawBytes their size in
+	// memory (Spark's "spill (disk)" and "spill (memory)").
+	Spill storage.SpillStats
 }
 
 // Totals sums the task counters of every stage.
@@ -126,7 +130,15 @@ func (j *JobMetrics) Stage(id int) *StageMetrics {
 // String renders the metrics as a small table, one line per stage.
 func (j *JobMetrics) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "job %d (%s) took %v\n", j.JobID, j.Action, j.Duration.Round(time.Microsecond))
+	fmt.Fprintf(&b, "job %d (%s) took %v; peak execution memory %s, storage %s",
+		j.JobID, j.Action, j.Duration.Round(time.Microsecond), kmemory.FormatBytes(j.Memory.PeakExecution), kmemory.FormatBytes(j.Memory.StorageUsed))
+	if j.Spill.Files > 0 {
+		fmt.Fprintf(&b, "; spilled %s on disk (%s in memory) in %d files", kmemory.FormatBytes(j.Spill.Bytes), kmemory.FormatBytes(j.Spill.RawBytes), j.Spill.Files)
+	}
+	if j.Blocks.EvictedBlocks > 0 {
+		fmt.Fprintf(&b, "; %d blocks evicted", j.Blocks.EvictedBlocks)
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "  %-6s %-6s %5s %10s %10s %10s %10s %10s %10s %10s\n",
 		"stage", "kind", "tasks", "rows in", "rows out", "bytes in", "bytes out", "shuf write", "shuf read", "time")
 	for _, s := range j.Stages {

@@ -97,6 +97,14 @@ func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, 
 		}
 	}()
 	jm := &JobMetrics{JobID: int(env.nextJob.Add(1)), Action: action}
+	if env.Spill != nil {
+		spillBefore := env.Spill.Stats()
+		defer func() {
+			after := env.Spill.Stats()
+			jm.Spill = storage.SpillStats{Files: after.Files - spillBefore.Files, Bytes: after.Bytes - spillBefore.Bytes,
+				RawBytes: after.RawBytes - spillBefore.RawBytes, Rows: after.Rows - spillBefore.Rows}
+		}()
+	}
 	var blocksBefore storage.BlockStats
 	if env.Blocks != nil {
 		blocksBefore = env.Blocks.Stats()
