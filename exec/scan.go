@@ -8,7 +8,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/arrow/util"
 
 	"github.com/kindling-data/kindling/plan"
 	"github.com/kindling-data/kindling/shuffle"
@@ -24,7 +23,7 @@ func (c *inputCounter) add(rec arrow.RecordBatch, fromShuffle bool) {
 	if c == nil {
 		return
 	}
-	n := int64(util.TotalRecordSize(rec))
+	n := batchBytes(rec)
 	c.rows += rec.NumRows()
 	c.bytes += n
 	c.batches++

@@ -10,7 +10,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/arrow/util"
 
 	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/plan"
@@ -252,7 +251,7 @@ func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 			return m, context.Cause(ctx)
 		}
 		m.RowsOut += rec.NumRows()
-		m.BytesOut += int64(util.TotalRecordSize(rec))
+		m.BytesOut += batchBytes(rec)
 		m.BatchesOut++
 		if err := out.consume(ctx, rec); err != nil {
 			return m, err
