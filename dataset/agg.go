@@ -37,6 +37,31 @@ func Max(col string) Agg { return newAgg(plan.AggMax, col) }
 // value wins is unspecified, as in Spark.
 func First(col string) Agg { return newAgg(plan.AggFirst, col) }
 
+// Median is the exact median of col as float64 (the mean of the two middle values of an
+// even count; NaN counts as larger than every number). Integer and floating-point columns
+// only. Every non-NULL value of a group crosses the shuffle, so it costs memory in
+// proportion to the rows, not the groups.
+func Median(col string) Agg { return newAgg(plan.AggMedian, col) }
+
+// Stddev is the sample standard deviation of col (n-1 denominator, as DuckDB's stddev
+// and stddev_samp), float64; NULL for groups of fewer than two non-NULL values. It is
+// computed with Welford's method and merged pairwise, so it stays accurate when the mean
+// is large next to the spread.
+func Stddev(col string) Agg { return newAgg(plan.AggStddev, col) }
+
+// Variance is the sample variance of col (n-1 denominator), float64; NULL for groups of
+// fewer than two non-NULL values.
+func Variance(col string) Agg { return newAgg(plan.AggVariance, col) }
+
+// Corr is Pearson's correlation coefficient of columns x and y, float64, over the rows
+// where both are non-NULL; NULL when fewer than two such rows, or when x or y is constant
+// over them. Square it for r².
+func Corr(x, y string) Agg {
+	a := plan.AggExpr{Func: plan.AggCorr, Arg: &plan.ColumnRef{Name: x}, Arg2: &plan.ColumnRef{Name: y}}
+	a.Name = "corr(" + x + ", " + y + ")"
+	return Agg{a: a}
+}
+
 // As names the aggregate's output column.
 func (a Agg) As(name string) Agg {
 	a.a.Name = name
@@ -73,3 +98,18 @@ func (g *Grouped) Agg(aggs ...Agg) *Dataset {
 
 // Count is Agg(Count()): the rows per group, in a column named "count".
 func (g *Grouped) Count() *Dataset { return g.Agg(Count()) }
+
+// TopK keeps the k largest non-NULL values of col in each group: the result has the key
+// columns then col (of col's type), one row per kept value, largest first within a group,
+// at most k rows per group (fewer when the group has fewer values; equal values count
+// separately; NaN is larger than every number; a group with no value has no row). col
+// must be an integer or floating-point column and k at least 1.
+//
+// It runs as an aggregate whose state is a group's at most k largest values (a bounded
+// heap per group, so only k values per group and partition cross the shuffle) followed
+// by an explode of each group's list into rows.
+func (g *Grouped) TopK(col string, k int) *Dataset {
+	a := plan.AggExpr{Func: plan.AggTopK, Arg: &plan.ColumnRef{Name: col}, Name: col, K: k}
+	agg := &plan.Aggregate{Meta: plan.Meta{CallSite: g.site}, Input: g.d.node, Keys: g.keys, Aggs: []plan.AggExpr{a}}
+	return g.d.derive(&plan.Explode{Meta: plan.Meta{CallSite: g.site}, Input: agg, Column: col})
+}

@@ -188,6 +188,13 @@ func (o *HashAggOp) setup() error {
 				return fmt.Errorf("exec: hash aggregate: argument of %s is not a column", a)
 			}
 			names = []string{ref.Name}
+			if a.Arg2 != nil {
+				ref2, ok := a.Arg2.(*plan.ColumnRef)
+				if !ok {
+					return fmt.Errorf("exec: hash aggregate: second argument of %s is not a column", a)
+				}
+				names = append(names, ref2.Name)
+			}
 		}
 		o.inNames = append(o.inNames, names)
 	}
@@ -418,6 +425,12 @@ func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 			err = acc.merge(o.aggArrs[i], gids)
 		case len(o.aggArrs[i]) == 0:
 			err = acc.update(nil, gids)
+		case len(o.aggArrs[i]) == 2:
+			pa, ok := acc.(aggPairAccumulator)
+			if !ok {
+				return false, fmt.Errorf("exec: hash aggregate: %s takes one argument", o.node.Aggs[i])
+			}
+			err = pa.updatePair(o.aggArrs[i][0], o.aggArrs[i][1], gids)
 		default:
 			err = acc.update(o.aggArrs[i][0], gids)
 		}

@@ -56,6 +56,8 @@ func newAggAccumulator(a plan.AggExpr, argType arrow.DataType) (aggAccumulator, 
 		if plan.IsInteger(argType) || aggIsFloat(argType) {
 			return &aggMeanAcc{}, nil
 		}
+	case plan.AggMedian, plan.AggStddev, plan.AggVariance, plan.AggCorr, plan.AggTopK:
+		return newAggStatAccumulator(a, argType)
 	case plan.AggCountDistinct:
 		t, err := newAggKeyTable(argType)
 		if err != nil {

@@ -106,6 +106,12 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 		sp.s = op
 		t.spillers = append(t.spillers, op)
 		return op, nil
+	case *plan.PExplode:
+		in, err := t.build(n.Input, p)
+		if err != nil {
+			return nil, err
+		}
+		return NewExplode(in, n, t.alloc), nil
 	case *plan.PLimit:
 		in, err := t.build(n.Input, p)
 		if err != nil {

@@ -11,8 +11,34 @@ import "github.com/apache/arrow-go/v18/arrow"
 //	count distinct <name>        list<argType>: the distinct non-NULL values seen
 //	mean           <name>$sum float64, <name>$count int64
 //	min, max, first <name>       argType (NULL: no value yet)
+//	median         <name>        list<float64>: the non-NULL values seen (NULL: none)
+//	stddev, variance <name>$count int64, <name>$mean float64, <name>$m2 float64 (the sum of
+//	               squared deviations from the mean; merged with Chan et al.'s pairwise formula)
+//	corr           <name>$count int64 (rows where both arguments are non-NULL), then float64
+//	               <name>$mean_x, $mean_y, $m2_x, $m2_y and $c_xy (the co-moment)
+//	top_k          <name>        list<argType>: at most K of the largest values seen (NULL: none)
 func AggStateFields(a AggExpr, argType arrow.DataType) []arrow.Field {
+	f64 := arrow.PrimitiveTypes.Float64
 	switch a.Func {
+	case AggMedian:
+		return []arrow.Field{{Name: a.Name, Type: arrow.ListOf(f64), Nullable: true}}
+	case AggTopK:
+		return []arrow.Field{{Name: a.Name, Type: arrow.ListOf(argType), Nullable: true}}
+	case AggStddev, AggVariance:
+		return []arrow.Field{
+			{Name: a.Name + "$count", Type: arrow.PrimitiveTypes.Int64},
+			{Name: a.Name + "$mean", Type: f64, Nullable: true},
+			{Name: a.Name + "$m2", Type: f64, Nullable: true},
+		}
+	case AggCorr:
+		return []arrow.Field{
+			{Name: a.Name + "$count", Type: arrow.PrimitiveTypes.Int64},
+			{Name: a.Name + "$mean_x", Type: f64, Nullable: true},
+			{Name: a.Name + "$mean_y", Type: f64, Nullable: true},
+			{Name: a.Name + "$m2_x", Type: f64, Nullable: true},
+			{Name: a.Name + "$m2_y", Type: f64, Nullable: true},
+			{Name: a.Name + "$c_xy", Type: f64, Nullable: true},
+		}
 	case AggSum:
 		return []arrow.Field{{Name: a.Name, Type: SumType(argType), Nullable: true}}
 	case AggCount, AggCountAll:
@@ -30,17 +56,26 @@ func AggStateFields(a AggExpr, argType arrow.DataType) []arrow.Field {
 }
 
 // AggResultType is the type of an aggregate's final value: sum gives int64 or float64,
-// counts int64, mean float64, and min, max and first keep the argument's type.
+// counts int64, mean, median, stddev, variance and corr float64, top_k a list of the
+// argument's type, and min, max and first keep the argument's type.
 func AggResultType(f AggFunc, argType arrow.DataType) arrow.DataType {
 	switch f {
 	case AggSum:
 		return SumType(argType)
 	case AggCount, AggCountAll, AggCountDistinct:
 		return arrow.PrimitiveTypes.Int64
-	case AggMean:
+	case AggMean, AggMedian, AggStddev, AggVariance, AggCorr:
 		return arrow.PrimitiveTypes.Float64
+	case AggTopK:
+		return arrow.ListOf(argType)
 	}
 	return argType
+}
+
+// IsIntOrFloat reports whether t is an integer, float32 or float64 type: the arguments
+// median, stddev, variance, corr and top_k accept.
+func IsIntOrFloat(t arrow.DataType) bool {
+	return IsInteger(t) || t.ID() == arrow.FLOAT32 || t.ID() == arrow.FLOAT64
 }
 
 // SumType is the type of a sum over t: exact int64 for every integer type, float64 otherwise.

@@ -145,6 +145,8 @@ func analyzeNode(n Node) (Node, error) {
 		return &m, nil
 	case *Aggregate:
 		return analyzeAggregate(n, site)
+	case *Explode:
+		return analyzeExplode(n, site)
 	case *Limit:
 		if n.N < 0 {
 			return nil, fail(ErrInvalidPlan, "negative limit %d", n.N)
@@ -226,7 +228,10 @@ func analyzeAggregate(n *Aggregate, site string) (Node, error) {
 	for i, a := range n.Aggs {
 		ra := a
 		if ra.Name == "" {
-			ra.Name = AggExpr{Func: a.Func, Arg: a.Arg}.String()
+			ra.Name = AggExpr{Func: a.Func, Arg: a.Arg, Arg2: a.Arg2, K: a.K}.String()
+		}
+		if a.Arg2 != nil && a.Func != AggCorr {
+			return nil, fail(ErrInvalidPlan, "%s takes one argument", ra)
 		}
 		var argType arrow.DataType
 		if a.Func == AggCountAll {
@@ -251,6 +256,34 @@ func analyzeAggregate(n *Aggregate, site string) (Node, error) {
 					return nil, fail(ErrType, "%s needs a numeric argument, got %s", ra, typeName(t))
 				}
 			case AggCount:
+			case AggMedian, AggStddev, AggVariance, AggTopK:
+				if !IsIntOrFloat(t) {
+					return nil, fail(ErrType, "%s needs an integer or floating-point argument, got %s", ra, typeName(t))
+				}
+				if a.Func == AggTopK && a.K < 1 {
+					return nil, fail(ErrInvalidPlan, "%s needs k >= 1, got %d", ra, a.K)
+				}
+			case AggCorr:
+				if !IsIntOrFloat(t) {
+					return nil, fail(ErrType, "%s needs integer or floating-point arguments, got %s", ra, typeName(t))
+				}
+				if a.Arg2 == nil {
+					return nil, fail(ErrInvalidPlan, "%s needs a second argument", ra)
+				}
+				arg2, t2, err := resolveExpr(a.Arg2, in)
+				if err != nil {
+					return nil, atSite(err, site)
+				}
+				if al, ok := arg2.(*Alias); ok {
+					arg2 = al.Child
+				}
+				if isNullType(t2) {
+					arg2, t2 = &Literal{Type: typInt64}, typInt64
+				}
+				if !IsIntOrFloat(t2) {
+					return nil, fail(ErrType, "%s needs integer or floating-point arguments, got %s", ra, typeName(t2))
+				}
+				ra.Arg2 = arg2
 			case AggCountDistinct, AggMin, AggMax, AggFirst:
 				if !isComparable(t) {
 					return nil, fail(ErrType, "%s needs a comparable argument, got %s", ra, typeName(t))

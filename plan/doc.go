@@ -38,7 +38,9 @@
 //     the scan stays, so a source may ignore them.
 //   - In a physical plan only PExchange moves rows between partitions; a PHashAggregate
 //     sees column references only (arguments are computed by a PProject into $argN
-//     columns), and a partial aggregate's output is keys + AggStateFields in Aggs order.
+//     columns, corr's second argument into $argNy), and a partial aggregate's output is
+//     keys + AggStateFields in Aggs order. A group-wise top-k is an Aggregate (top_k, a
+//     list per group) under an Explode, which keeps its input's partitioning.
 //   - Joins: the analyzer gives each key pair one type (a casting Project under a side)
 //     and names the output (using keys dropped, clashing right names + RightSuffix). A
 //     PHashJoin emits left then right columns as they come, renamed but with using keys;

@@ -83,6 +83,8 @@ func nodeKind(n Node) string {
 		return "coalesce"
 	case *MapBatches:
 		return "map_batches"
+	case *Explode:
+		return "explode"
 	case *Join:
 		return "join"
 	case *Broadcast:

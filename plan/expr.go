@@ -120,7 +120,8 @@ type Call struct {
 type AggFunc int
 
 // The aggregate functions. All skip NULL inputs. Over no non-NULL input Sum, Mean, Min,
-// Max and First are NULL, and the counts are 0.
+// Max, First, Median and TopK are NULL, and the counts are 0. New functions are added at
+// the end: the values are stable.
 const (
 	AggSum           AggFunc = iota
 	AggCount                 // count(x): non-NULL values of x
@@ -129,10 +130,16 @@ const (
 	AggMean
 	AggMin
 	AggMax
-	AggFirst // first non-NULL value met; which one is unspecified across partitions
+	AggFirst    // first non-NULL value met; which one is unspecified across partitions
+	AggMedian   // exact median as float64 (the mean of the middle two of an even count)
+	AggStddev   // sample standard deviation (n-1 denominator); NULL under two values
+	AggVariance // sample variance (n-1 denominator); NULL under two values
+	AggCorr     // Pearson correlation of Arg and Arg2 over rows where both are non-NULL
+	AggTopK     // the K largest values, a list in descending order (NaN largest)
 )
 
-var aggFuncNames = [...]string{"sum", "count", "count", "count_distinct", "mean", "min", "max", "first"}
+var aggFuncNames = [...]string{"sum", "count", "count", "count_distinct", "mean", "min", "max", "first",
+	"median", "stddev", "variance", "corr", "top_k"}
 
 func (f AggFunc) String() string { return aggFuncNames[f] }
 
@@ -142,6 +149,10 @@ type AggExpr struct {
 	Func AggFunc
 	Arg  Expr
 	Name string
+	// Arg2 is the second argument of AggCorr (y); nil for every other aggregate.
+	Arg2 Expr
+	// K is how many values AggTopK keeps per group (at least 1); unused otherwise.
+	K int
 }
 
 // String renders the aggregate as e.g. sum(amount) AS revenue.
@@ -149,6 +160,12 @@ func (a AggExpr) String() string {
 	arg := "*"
 	if a.Arg != nil {
 		arg = a.Arg.String()
+	}
+	if a.Arg2 != nil {
+		arg += ", " + a.Arg2.String()
+	}
+	if a.Func == AggTopK {
+		arg += fmt.Sprintf(", %d", a.K)
 	}
 	s := fmt.Sprintf("%s(%s)", a.Func, arg)
 	if a.Func == AggCountDistinct {

@@ -114,6 +114,9 @@ func (o *optimizer) fold(n Node) Node {
 			if m.Aggs[i].Arg != nil {
 				m.Aggs[i].Arg = foldExpr(m.Aggs[i].Arg, n.Input.Schema())
 			}
+			if m.Aggs[i].Arg2 != nil {
+				m.Aggs[i].Arg2 = foldExpr(m.Aggs[i].Arg2, n.Input.Schema())
+			}
 		}
 		return o.rebuild(&m)
 	}
@@ -319,6 +322,9 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 			if a.Arg != nil {
 				addColumns(a.Arg, childNeed)
 			}
+			if a.Arg2 != nil {
+				addColumns(a.Arg2, childNeed)
+			}
 		}
 		return o.rebuild(n.WithChildren([]Node{o.prune(n.Input, childNeed)}))
 	case *Limit, *Coalesce, *Broadcast:
@@ -372,6 +378,11 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 		for _, f := range n.Input.Schema().Fields() {
 			childNeed[f.Name] = true
 		}
+		return o.rebuild(n.WithChildren([]Node{o.prune(n.Input, childNeed)}))
+	case *Explode:
+		// The exploded column decides how many rows each input row becomes.
+		childNeed := copySet(need)
+		childNeed[n.Column] = true
 		return o.rebuild(n.WithChildren([]Node{o.prune(n.Input, childNeed)}))
 	case *MapBatches:
 		// The user's function sees the input's batches: it gets every column it had.

@@ -85,7 +85,7 @@ type PProject struct {
 
 // PHashAggregate groups by Keys (column names of the input) and aggregates. In AggFinal
 // mode its input columns are the keys followed by the state columns of each aggregate
-// (AggStateFields), in the order of Aggs; Aggs[i].Arg is then ignored.
+// (AggStateFields), in the order of Aggs; Aggs[i].Arg and Arg2 are then ignored.
 type PHashAggregate struct {
 	Input     PhysNode
 	Keys      []string

@@ -119,6 +119,8 @@ func (p *planner) plan(n Node) (PhysNode, error) {
 		return &PExchange{Input: in[0], Partitioning: part}, nil
 	case *Aggregate:
 		return p.aggregate(n, in[0])
+	case *Explode:
+		return &PExplode{Input: in[0], Column: n.Column, OutSchema: n.OutSchema}, nil
 	case *Join:
 		return p.join(n, in[0], in[1])
 	case *Broadcast:
@@ -142,6 +144,9 @@ func (p *planner) aggregate(n *Aggregate, in PhysNode) (PhysNode, error) {
 		if _, isCol := a.Arg.(*ColumnRef); a.Arg != nil && !isCol {
 			needProject = true
 		}
+		if _, isCol := a.Arg2.(*ColumnRef); a.Arg2 != nil && !isCol {
+			needProject = true
+		}
 	}
 	if needProject {
 		// Compute the arguments into columns so the aggregate sees only column refs.
@@ -159,22 +164,34 @@ func (p *planner) aggregate(n *Aggregate, in PhysNode) (PhysNode, error) {
 		for _, k := range n.Keys {
 			add(&ColumnRef{Name: k}, inSchema.Field(inSchema.FieldIndices(k)[0]))
 		}
-		for i := range aggs {
-			arg := aggs[i].Arg
-			if arg == nil {
-				continue
-			}
+		// project computes one argument into a column and returns its reference.
+		project := func(arg Expr, name string) (Expr, error) {
 			t, err := TypeOf(arg, inSchema)
 			if err != nil {
 				return nil, atSite(err, nodeSite(n))
 			}
 			if c, ok := arg.(*ColumnRef); ok {
 				add(c, inSchema.Field(inSchema.FieldIndices(c.Name)[0]))
+				return c, nil
+			}
+			add(&Alias{Child: arg, Name: name}, arrow.Field{Name: name, Type: t, Nullable: true})
+			return &ColumnRef{Name: name}, nil
+		}
+		for i := range aggs {
+			if aggs[i].Arg == nil {
 				continue
 			}
-			name := "$arg" + strconv.Itoa(i)
-			add(&Alias{Child: arg, Name: name}, arrow.Field{Name: name, Type: t, Nullable: true})
-			aggs[i].Arg = &ColumnRef{Name: name}
+			ref, err := project(aggs[i].Arg, "$arg"+strconv.Itoa(i))
+			if err != nil {
+				return nil, err
+			}
+			aggs[i].Arg = ref
+			if aggs[i].Arg2 != nil {
+				if ref, err = project(aggs[i].Arg2, "$arg"+strconv.Itoa(i)+"y"); err != nil {
+					return nil, err
+				}
+				aggs[i].Arg2 = ref
+			}
 		}
 		in = &PProject{Input: in, Exprs: exprs, OutSchema: arrow.NewSchema(fields, nil)}
 	}
@@ -296,6 +313,8 @@ func outputPartitioning(n PhysNode) Partitioning {
 			}
 		}
 		return Partitioning{Kind: HashPartitioning, Keys: renamed, N: in.N}
+	case *PExplode:
+		return explodePartitioning(n)
 	case *PHashAggregate:
 		in := OutputPartitioning(n.Input)
 		if in.Kind == HashPartitioning && !satisfiesGrouping(in, n.Keys) {

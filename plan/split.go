@@ -124,6 +124,10 @@ func withPhysChildren(n PhysNode, ch []PhysNode) PhysNode {
 		m := *n
 		m.Input = ch[0]
 		return &m
+	case *PExplode:
+		m := *n
+		m.Input = ch[0]
+		return &m
 	case *PSort:
 		m := *n
 		m.Input = ch[0]

@@ -1,0 +1,6 @@
+//go:build !race
+
+package dataset
+
+// statRace is set under the race detector (see the race variant).
+const statRace = false

@@ -1,0 +1,138 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/plan"
+)
+
+// explodeInput builds a batch (s utf8, d dictionary, n int64, l list<elem>) whose list
+// column has the given spans; valid[i] false makes row i's list NULL (keeping its span,
+// which may be non-empty, as Arrow allows). elems are the child's values (nil: NULL).
+func explodeInput(t *testing.T, mem memory.Allocator, elem arrow.DataType, offs []int32, valid []bool, elems []any) arrow.RecordBatch {
+	t.Helper()
+	rows := len(offs) - 1
+	lt := arrow.ListOf(elem)
+	dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "d", Type: dt, Nullable: true},
+		{Name: "n", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "l", Type: lt, Nullable: true},
+	}, nil)
+	sb := array.NewStringBuilder(mem)
+	ib := array.NewInt32Builder(mem)
+	nb := array.NewInt64Builder(mem)
+	for i := 0; i < rows; i++ {
+		if i%4 == 1 {
+			sb.AppendNull()
+			nb.AppendNull()
+		} else {
+			sb.Append(fmt.Sprintf("row%d", i))
+			nb.Append(int64(i * 10))
+		}
+		ib.Append(int32(i % 2))
+	}
+	s, idx, n := sb.NewArray(), ib.NewArray(), nb.NewArray()
+	sb.Release()
+	ib.Release()
+	nb.Release()
+	dictVals := aggBuildColumn(t, mem, arrow.BinaryTypes.String, [][]any{{"even"}, {"odd"}}, 0)
+	d := array.NewDictionaryArray(dt, idx, dictVals)
+	idx.Release()
+	dictVals.Release()
+	var rowsOfElems [][]any
+	for _, e := range elems {
+		rowsOfElems = append(rowsOfElems, []any{e})
+	}
+	child := aggBuildColumn(t, mem, elem, rowsOfElems, 0)
+	ob, o := aggNewFixedBuffer[int32](mem, len(offs))
+	copy(o, offs)
+	vb, nulls := aggValidityBuffer(mem, func(i int) bool { return valid[i] }, rows)
+	l := aggMakeArray(lt, rows, nulls, []*memory.Buffer{vb, ob}, []arrow.ArrayData{child.Data()})
+	child.Release()
+	cols := []arrow.Array{s, d, n, l}
+	rec := array.NewRecordBatch(schema, cols, int64(rows))
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec
+}
+
+// explodeOracle explodes rows of Go values (the last column a list) plainly.
+func explodeOracle(rows [][]any) [][]any {
+	var out [][]any
+	for _, r := range rows {
+		l, _ := r[len(r)-1].([]any)
+		for _, e := range l {
+			o := append([]any(nil), r[:len(r)-1]...)
+			out = append(out, append(o, e))
+		}
+	}
+	return out
+}
+
+func TestTopKExplodeOp(t *testing.T) {
+	cases := []struct {
+		name  string
+		elem  arrow.DataType
+		offs  []int32
+		valid []bool
+		elems []any
+	}{
+		{"float64", arrow.PrimitiveTypes.Float64, []int32{0, 2, 2, 4, 6, 7}, []bool{true, true, true, true, false},
+			[]any{3.5, 1.0, nil, 5.0, 2.0, 2.0, 9.0}},
+		{"int64 null list with a span", arrow.PrimitiveTypes.Int64, []int32{0, 1, 3, 3, 6}, []bool{true, false, true, true},
+			[]any{int64(7), int64(8), int64(9), int64(1), nil, int64(3)}},
+		{"one element each", arrow.PrimitiveTypes.Int64, []int32{0, 1, 2, 3}, []bool{true, true, true},
+			[]any{int64(1), int64(2), int64(3)}},
+		{"int32 nothing", arrow.PrimitiveTypes.Int32, []int32{0, 0, 0, 2}, []bool{true, true, false},
+			[]any{int32(1), int32(2)}},
+		{"string elements", arrow.BinaryTypes.String, []int32{0, 2, 3, 3}, []bool{true, true, true},
+			[]any{"x", nil, "zz"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			in := explodeInput(t, mem, c.elem, c.offs, c.valid, c.elems)
+			want := explodeOracle(aggRowsOf(t, []arrow.RecordBatch{in}))
+			in = explodeInput(t, mem, c.elem, c.offs, c.valid, c.elems)
+			fields := append([]arrow.Field(nil), in.Schema().Fields()...)
+			fields[3] = arrow.Field{Name: "l", Type: c.elem, Nullable: true}
+			node := &plan.PExplode{Column: "l", OutSchema: arrow.NewSchema(fields, nil)}
+			empty := explodeInput(t, mem, c.elem, []int32{0}, nil, nil)
+			op := NewExplode(&aggTestSource{batches: []arrow.RecordBatch{empty, in}}, node, mem)
+			if err := op.Open(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			out, err := aggDrain(t, op)
+			op.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range out {
+				if !b.Schema().Equal(node.OutSchema) {
+					t.Fatalf("schema %s, want %s", b.Schema(), node.OutSchema)
+				}
+			}
+			got := aggRowsOf(t, out)
+			if len(got) != len(want) {
+				t.Fatalf("%d rows %v, want %d %v", len(got), got, len(want), want)
+			}
+			for i := range want {
+				for j := range want[i] {
+					if !aggSameValue(got[i][j], want[i][j]) {
+						t.Fatalf("row %d: %v, want %v", i, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
