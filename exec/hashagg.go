@@ -341,9 +341,7 @@ func (o *HashAggOp) consume() error {
 				return err
 			}
 		}
-		o.mu.Lock()
-		folded, err := o.addBatch(rec)
-		o.mu.Unlock()
+		folded, err := o.addBatchLocked(rec)
 		if err == nil && !folded {
 			// Partial mode under pressure: emit the groups, then fold rec into empty tables.
 			o.pending = rec
@@ -359,6 +357,15 @@ func (o *HashAggOp) consume() error {
 			return nil
 		}
 	}
+}
+
+// addBatchLocked folds rec in under mu. The deferred unlock matters: a panic in a kernel
+// must reach the task's recover (and become the task's error) with mu released, or the
+// deferred setAccepting would wait on mu forever.
+func (o *HashAggOp) addBatchLocked(rec arrow.RecordBatch) (bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.addBatch(rec)
 }
 
 func (o *HashAggOp) setAccepting(v bool) {

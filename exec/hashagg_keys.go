@@ -64,11 +64,23 @@ type aggIntKeys struct {
 	vals  []int64 // by id; 0 at the NULL id
 	null  int32
 	bools []uint8 // scratch for unpacked boolean keys
+	// direct maps keys in [base, base+len(direct)) to ids (-1: not seen) without hashing,
+	// while every key seen fits a window of at most aggDirectMax values (db-benchmark's
+	// id4/id6-like keys). The map stays authoritative; noDirect ends the fast path once a
+	// key falls outside the window.
+	direct   []int32
+	base     int64
+	noDirect bool
 }
+
+// aggDirectMax bounds the direct-index window (4 MiB of int32 ids).
+const aggDirectMax = 1 << 20
 
 func (t *aggIntKeys) size() int     { return len(t.vals) }
 func (t *aggIntKeys) nullID() int32 { return t.null }
-func (t *aggIntKeys) bytes() int64  { return int64(len(t.m))*intKeyEntryBytes + int64(cap(t.vals))*8 }
+func (t *aggIntKeys) bytes() int64 {
+	return int64(len(t.m))*intKeyEntryBytes + int64(cap(t.vals))*8 + int64(cap(t.direct))*4
+}
 func (t *aggIntKeys) addNull() int32 {
 	t.null = int32(len(t.vals))
 	t.vals = append(t.vals, 0)
@@ -129,6 +141,23 @@ func aggBoolsAsBytes(a *array.Boolean, buf []uint8) []uint8 {
 
 func aggAssignInts[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](t *aggIntKeys, vals []T, arr arrow.Array, ids []int32) {
 	bm, off := aggValidity(arr)
+	if bm == nil && len(vals) > 0 && t.useDirect(vals) {
+		for i, v := range vals {
+			slot := &t.direct[int64(v)-t.base]
+			if *slot < 0 {
+				k := int64(v)
+				id, ok := t.m[k]
+				if !ok {
+					id = int32(len(t.vals))
+					t.m[k] = id
+					t.vals = append(t.vals, k)
+				}
+				*slot = id
+			}
+			ids[i] = *slot
+		}
+		return
+	}
 	for i, v := range vals {
 		if bm != nil && !bitutil.BitIsSet(bm, off+i) {
 			id := t.null
@@ -147,6 +176,68 @@ func aggAssignInts[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint
 		}
 		ids[i] = id
 	}
+}
+
+// useDirect reports whether every value of the batch fits the direct window, growing the
+// window to cover the batch while it stays within aggDirectMax.
+func (t *aggIntKeys) useDirect(vals any) bool {
+	if t.noDirect {
+		return false
+	}
+	lo, hi, ok := aggMinMax(vals)
+	if !ok {
+		t.noDirect = true
+		return false
+	}
+	if len(t.direct) > 0 {
+		lo, hi = min(lo, t.base), max(hi, t.base+int64(len(t.direct))-1)
+	}
+	if hi-lo >= aggDirectMax || hi-lo < 0 {
+		t.noDirect, t.direct = true, nil
+		return false
+	}
+	if n := int(hi - lo + 1); len(t.direct) == 0 || lo != t.base || n != len(t.direct) {
+		grown := make([]int32, n)
+		for i := range grown {
+			grown[i] = -1
+		}
+		if len(t.direct) > 0 {
+			copy(grown[t.base-lo:], t.direct)
+		}
+		t.direct, t.base = grown, lo
+	}
+	return true
+}
+
+// aggMinMax returns the range of a batch of integer keys; uint64 values above MaxInt64
+// report !ok (they do not fit the int64 window arithmetic).
+func aggMinMax(vals any) (lo, hi int64, ok bool) {
+	switch v := vals.(type) {
+	case []int64:
+		return minMaxOf(v)
+	case []int32:
+		return minMaxOf(v)
+	case []int16:
+		return minMaxOf(v)
+	case []int8:
+		return minMaxOf(v)
+	case []uint32:
+		return minMaxOf(v)
+	case []uint16:
+		return minMaxOf(v)
+	case []uint8:
+		return minMaxOf(v)
+	}
+	return 0, 0, false
+}
+
+func minMaxOf[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32](v []T) (int64, int64, bool) {
+	lo, hi := v[0], v[0]
+	for _, x := range v[1:] {
+		lo = min(lo, x)
+		hi = max(hi, x)
+	}
+	return int64(lo), int64(hi), true
 }
 
 func (t *aggIntKeys) build(mem memory.Allocator, dt arrow.DataType, ids []int32) (arrow.Array, error) {
@@ -237,6 +328,26 @@ type aggBytesKeys struct {
 	arena aggByteArena
 	// dictIDs maps a batch's dictionary entries to ids, each entry looked up once.
 	dictIDs []int32
+	// dictKey identifies the dictionary dictIDs belongs to. Batches sliced from one parent
+	// (and a source's batches that share its dictionary) keep the mapping, so a dictionary
+	// far larger than a batch is looked up once per table, not once per batch. Buffers are
+	// immutable and the pointers keep their objects alive, so equal pointers mean equal
+	// contents.
+	dictKey aggDictKey
+}
+
+type aggDictKey struct {
+	offsets, values *memory.Buffer
+	offset, length  int
+}
+
+func aggDictKeyOf(dict arrow.Array) aggDictKey {
+	bufs := dict.Data().Buffers()
+	k := aggDictKey{offset: dict.Data().Offset(), length: dict.Len()}
+	if len(bufs) > 2 {
+		k.offsets, k.values = bufs[1], bufs[2]
+	}
+	return k
 }
 
 func (t *aggBytesKeys) size() int     { return len(t.vals) }
@@ -328,12 +439,15 @@ func (t *aggBytesKeys) assignDict(arr *array.Dictionary, ids []int32) error {
 	// Entries get ids lazily: a dictionary shared by many batches may be much larger
 	// than one batch.
 	n := dict.Len()
-	if cap(t.dictIDs) < n {
-		t.dictIDs = make([]int32, n)
-	}
-	t.dictIDs = t.dictIDs[:n]
-	for i := range t.dictIDs {
-		t.dictIDs[i] = -1
+	if key := aggDictKeyOf(dict); key.values == nil || key != t.dictKey {
+		if cap(t.dictIDs) < n {
+			t.dictIDs = make([]int32, n)
+		}
+		t.dictIDs = t.dictIDs[:n]
+		for i := range t.dictIDs {
+			t.dictIDs[i] = -1
+		}
+		t.dictKey = key
 	}
 	var entry func(j int) []byte
 	dbm, doff := aggValidity(dict)

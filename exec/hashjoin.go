@@ -322,25 +322,30 @@ func (o *HashJoinOp) loadBuild() error {
 	if err := o.checkColumns(o.buildSchema, false); err != nil {
 		return err
 	}
-	o.spillMu.Lock()
-	if o.grace == nil && len(o.pending) > 0 && o.SpillManager != nil {
-		// Reserve the peak of the in-memory build (the concatenation, or the columns with
-		// the table) while the batches can still be partitioned instead.
-		if err := o.reserve(o.buildPeak(), "indexing the build side"); err != nil {
-			if !errors.Is(err, kmemory.ErrBudgetExceeded) {
-				o.spillMu.Unlock()
-				return err
-			}
-			if err := o.startGrace(); err != nil {
-				o.spillMu.Unlock()
-				return err
+	// Under spillMu with a deferred unlock: a panic in here must not leave the mutex held
+	// (Close takes it), or the task could not turn the panic into its error.
+	grace, batches, held, err := func() (bool, []arrow.RecordBatch, int64, error) {
+		o.spillMu.Lock()
+		defer o.spillMu.Unlock()
+		if o.grace == nil && len(o.pending) > 0 && o.SpillManager != nil {
+			// Reserve the peak of the in-memory build (the concatenation, or the columns
+			// with the table) while the batches can still be partitioned instead.
+			if err := o.reserve(o.buildPeak(), "indexing the build side"); err != nil {
+				if !errors.Is(err, kmemory.ErrBudgetExceeded) {
+					return false, nil, 0, err
+				}
+				if err := o.startGrace(); err != nil {
+					return false, nil, 0, err
+				}
 			}
 		}
+		batches, held := o.pending, o.pendingBytes
+		o.pending, o.pendingBytes = nil, 0
+		return o.grace != nil, batches, held, nil
+	}()
+	if err != nil {
+		return err
 	}
-	grace := o.grace != nil
-	batches, held := o.pending, o.pendingBytes
-	o.pending, o.pendingBytes = nil, 0
-	o.spillMu.Unlock()
 	if grace {
 		return o.grace.finishBuild()
 	}

@@ -104,3 +104,14 @@ func IsNumeric(t arrow.DataType) bool {
 	}
 	return IsInteger(t)
 }
+
+// GroupKeyType is the type a group key has in an aggregate's output: dictionary-encoded
+// strings come out as plain strings. Each group appears once per partition, so a
+// dictionary saves nothing there, and per-batch dictionaries would have to be unified
+// whenever the shuffle concatenates rows of several batches.
+func GroupKeyType(t arrow.DataType) arrow.DataType {
+	if d, ok := t.(*arrow.DictionaryType); ok {
+		return d.ValueType
+	}
+	return t
+}

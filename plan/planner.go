@@ -206,6 +206,7 @@ func (p *planner) aggregate(n *Aggregate, in PhysNode) (PhysNode, error) {
 	keyFields := make([]arrow.Field, len(keys))
 	for i, k := range keys {
 		keyFields[i] = inSchema.Field(inSchema.FieldIndices(k)[0])
+		keyFields[i].Type = GroupKeyType(keyFields[i].Type)
 	}
 	final := func(mode AggMode, input PhysNode) *PHashAggregate {
 		fields := append([]arrow.Field(nil), keyFields...)
