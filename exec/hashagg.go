@@ -58,6 +58,10 @@ const (
 type HashAggOp struct {
 	// BatchRows is the most rows an output batch holds; 0 means 8192. Set it before Open.
 	BatchRows int
+
+	// Partial mode's probe of how much aggregation reduces (partialReducesLittle).
+	probeRows              int64
+	skipPartial, probeDone bool
 	// SpillManager, when set before Open, lets Final and Complete modes write their state
 	// to disk instead of failing when the reservation is refused, and lets other consumers
 	// of the task make the operator spill (the Spill method). nil keeps everything in memory.
@@ -305,12 +309,17 @@ func (o *HashAggOp) step() (arrow.RecordBatch, error) {
 	}
 }
 
+// batchRows is the most rows of an output batch.
+func (o *HashAggOp) batchRows() int {
+	if o.BatchRows > 0 {
+		return o.BatchRows
+	}
+	return defaultAggBatchRows
+}
+
 // emitNext returns the table's next batch of groups.
 func (o *HashAggOp) emitNext() (arrow.RecordBatch, error) {
-	rows := o.BatchRows
-	if rows <= 0 {
-		rows = defaultAggBatchRows
-	}
+	rows := o.batchRows()
 	lo, hi := o.emitted, min(o.emitted+rows, o.keys.n)
 	rec, err := o.emit(lo, hi)
 	if err != nil {
@@ -349,6 +358,7 @@ func (o *HashAggOp) consume() error {
 			o.emitted = 0
 			return nil
 		}
+		rows := rec.NumRows()
 		rec.Release()
 		if err != nil {
 			return err
@@ -356,7 +366,37 @@ func (o *HashAggOp) consume() error {
 		if o.phase == aggFlushing {
 			return nil
 		}
+		if o.partialReducesLittle(rows) {
+			// Nearly every row is its own group: hashing them into a growing table only
+			// to ship them all across the shuffle costs more than it saves. Keep the
+			// table about one batch large and pass the groups on (DataFusion's skip of
+			// partial aggregation).
+			o.phase, o.emitted = aggFlushing, 0
+			return nil
+		}
 	}
+}
+
+// Partial aggregation probe: after aggSkipProbeRows rows, if the groups exceed
+// aggSkipRatio of the rows, the partial aggregate flushes whenever its table holds a batch
+// of groups (DataFusion's skip_partial_aggregation_probe_* defaults).
+const (
+	aggSkipProbeRows = 100_000
+	aggSkipRatio     = 0.8
+)
+
+// partialReducesLittle counts rows folded in Partial mode and reports whether the table
+// should be flushed now because partial aggregation is not reducing the rows.
+func (o *HashAggOp) partialReducesLittle(rows int64) bool {
+	if o.node.Mode != plan.AggPartial || len(o.node.Keys) == 0 {
+		return false
+	}
+	o.probeRows += rows
+	if !o.skipPartial && o.probeRows >= aggSkipProbeRows {
+		o.skipPartial = float64(o.keys.n) > aggSkipRatio*float64(o.probeRows)
+		o.probeDone = true
+	}
+	return o.skipPartial && o.keys.n >= o.batchRows()
 }
 
 // addBatchLocked folds rec in under mu. The deferred unlock matters: a panic in a kernel

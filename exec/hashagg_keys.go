@@ -539,8 +539,11 @@ func (a *aggByteArena) copy(b []byte) string {
 
 // aggGroupKeys turns the key columns of a batch into group ids.
 type aggGroupKeys struct {
-	cols  []aggKeyTable
-	pairs []map[uint64]int32 // pairs[j] folds (ids so far, cols[j+1])
+	cols []aggKeyTable
+	// slots is an open-addressing table over the tuple of per-column ids (two or more
+	// keys): 0 is empty, otherwise the hash's high 32 bits above group+1. One probe per
+	// row, whatever the number of keys; the tuples are verified against groupCols.
+	slots []uint64
 	// groupCols[k][g] is column k's id of group g (only with two or more keys).
 	groupCols [][]int32
 	scratch   [][]int32 // per-column ids of the current batch
@@ -560,10 +563,7 @@ func newAggGroupKeys(types []arrow.DataType) (*aggGroupKeys, error) {
 		g.n = 1 // a global aggregate has its one group even over no rows
 	}
 	if len(types) > 1 {
-		g.pairs = make([]map[uint64]int32, len(types)-1)
-		for j := range g.pairs {
-			g.pairs[j] = make(map[uint64]int32)
-		}
+		g.slots = make([]uint64, 1024)
 		g.groupCols = make([][]int32, len(types))
 	}
 	g.scratch = make([][]int32, len(types))
@@ -593,27 +593,75 @@ func (g *aggGroupKeys) assign(keys []arrow.Array, gids []int32) error {
 			return err
 		}
 	}
-	copy(gids, g.scratch[0])
-	last := len(g.pairs) - 1
-	for j, m := range g.pairs {
-		right := g.scratch[j+1]
-		for i, l := range gids {
-			key := uint64(uint32(l))<<32 | uint64(uint32(right[i]))
-			id, ok := m[key]
-			if !ok {
-				id = int32(len(m))
-				m[key] = id
-				if j == last {
-					for k := range g.cols {
-						g.groupCols[k] = append(g.groupCols[k], g.scratch[k][i])
+	mask := uint64(len(g.slots) - 1)
+	for i := 0; i < rows; i++ {
+		h := g.tupleHash(i)
+		tag := h >> 32
+		pos := h & mask
+		for {
+			slot := g.slots[pos]
+			if slot == 0 {
+				id := int32(g.n)
+				g.n++
+				g.slots[pos] = tag<<32 | uint64(id+1)
+				for k := range g.cols {
+					g.groupCols[k] = append(g.groupCols[k], g.scratch[k][i])
+				}
+				gids[i] = id
+				if 2*g.n > len(g.slots) {
+					g.growSlots()
+					mask = uint64(len(g.slots) - 1)
+				}
+				break
+			}
+			if slot>>32 == tag {
+				id := int32(uint32(slot)) - 1
+				same := true
+				for k := range g.cols {
+					if g.groupCols[k][id] != g.scratch[k][i] {
+						same = false
+						break
 					}
 				}
+				if same {
+					gids[i] = id
+					break
+				}
 			}
-			gids[i] = id
+			pos = (pos + 1) & mask
 		}
 	}
-	g.n = len(g.pairs[last])
 	return nil
+}
+
+// tupleHash mixes row i's per-column ids (from scratch) into one hash.
+func (g *aggGroupKeys) tupleHash(i int) uint64 {
+	h := uint64(0x9e3779b97f4a7c15)
+	for k := range g.scratch {
+		h ^= uint64(uint32(g.scratch[k][i]))
+		h *= 0xbf58476d1ce4e5b9
+		h ^= h >> 31
+	}
+	return h
+}
+
+// growSlots doubles the tuple table, reinserting every group from groupCols.
+func (g *aggGroupKeys) growSlots() {
+	g.slots = make([]uint64, 2*len(g.slots))
+	mask := uint64(len(g.slots) - 1)
+	for id := 0; id < g.n; id++ {
+		h := uint64(0x9e3779b97f4a7c15)
+		for k := range g.groupCols {
+			h ^= uint64(uint32(g.groupCols[k][id]))
+			h *= 0xbf58476d1ce4e5b9
+			h ^= h >> 31
+		}
+		pos := h & mask
+		for g.slots[pos] != 0 {
+			pos = (pos + 1) & mask
+		}
+		g.slots[pos] = (h>>32)<<32 | uint64(id+1)
+	}
 }
 
 func (g *aggGroupKeys) bytes() int64 {
@@ -621,9 +669,7 @@ func (g *aggGroupKeys) bytes() int64 {
 	for _, t := range g.cols {
 		b += t.bytes()
 	}
-	for _, m := range g.pairs {
-		b += int64(len(m)) * pairEntryBytes
-	}
+	b += int64(cap(g.slots)) * 8
 	for k := range g.groupCols {
 		b += int64(cap(g.groupCols[k]))*4 + int64(cap(g.scratch[k]))*4
 	}
@@ -636,7 +682,16 @@ func (g *aggGroupKeys) growthBound(keys []arrow.Array, rows int) int64 {
 		b += t.growthBound(keys[k])
 	}
 	if len(g.cols) > 1 {
-		b += int64(rows) * int64(len(g.pairs)*pairEntryBytes+len(g.cols)*12)
+		// Per new group: its ids in groupCols (with append slack) and scratch; and the
+		// tuple table may double (twice its slots while both copies exist).
+		b += int64(rows) * int64(len(g.cols)*12)
+		if need := 2 * (g.n + rows); need > len(g.slots) {
+			size := len(g.slots)
+			for size < need {
+				size *= 2
+			}
+			b += int64(size) * 8
+		}
 	}
 	return b
 }
