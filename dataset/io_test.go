@@ -136,3 +136,37 @@ func int64Batch(mem memory.Allocator, schema *arrow.Schema, n int) arrow.RecordB
 	defer col.Release()
 	return array.NewRecordBatch(schema, []arrow.Array{col}, int64(n))
 }
+
+func TestGroupByMostlyUniqueKeys(t *testing.T) {
+	// 300k rows, 250k distinct keys: partial aggregation reduces little, so it switches to
+	// flushing batch-sized tables (the probe); the final result must not change.
+	f := newFixture(t, []int{1}, Config{ShufflePartitions: 3, BatchRows: 4096})
+	schema := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	var parts []arrow.RecordBatch
+	for p := 0; p < 3; p++ {
+		b := array.NewInt64Builder(f.mem)
+		for i := 0; i < 100_000; i++ {
+			b.Append(int64((p*100_000 + i) % 250_000))
+		}
+		col := b.NewArray()
+		parts = append(parts, array.NewRecordBatch(schema, []arrow.Array{col}, int64(col.Len())))
+		col.Release()
+		b.Release()
+	}
+	d := f.s.FromRecords(parts...)
+	releaseAll(parts)
+	got := collectRows(t, d.GroupBy("id").Agg(Count().As("n"), Sum("id").As("s")))
+	if len(got) != 250_000 {
+		t.Fatalf("%d groups, want 250000", len(got))
+	}
+	for _, row := range got {
+		k, n, sum := row[0].(int64), row[1].(int64), row[2].(int64)
+		want := int64(1)
+		if k < 50_000 {
+			want = 2
+		}
+		if n != want || sum != k*want {
+			t.Fatalf("group %d: count %d sum %d, want %d and %d", k, n, sum, want, k*want)
+		}
+	}
+}
