@@ -210,13 +210,59 @@ func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Al
 		for i, r := range recs {
 			parts[i] = r.Column(c)
 		}
-		col, err := array.Concatenate(parts, mem)
+		col, err := concatColumn(parts, mem)
 		if err != nil {
 			return nil, fmt.Errorf("column %d (%s): %w", c, schema.Field(c).Name, err)
 		}
 		cols[c] = col
 	}
 	return array.NewRecordBatch(schema, cols, rows), nil
+}
+
+// concatColumn concatenates the pieces of one column. Dictionary pieces that share one
+// dictionary (cut from the same batch, or from slices of one parent) concatenate their
+// indices only; array.Concatenate would unify the dictionaries value by value, which on
+// a large dictionary costs far more than the rows moved.
+func concatColumn(parts []arrow.Array, mem memory.Allocator) (arrow.Array, error) {
+	if d0, ok := parts[0].(*array.Dictionary); ok {
+		dict := d0.Dictionary()
+		indices := make([]arrow.Array, len(parts))
+		for i, p := range parts {
+			d := p.(*array.Dictionary)
+			if !sameArrayData(d.Dictionary(), dict) {
+				return array.Concatenate(parts, mem)
+			}
+			indices[i] = d.Indices()
+		}
+		idx, err := array.Concatenate(indices, mem)
+		if err != nil {
+			return nil, err
+		}
+		defer idx.Release()
+		return array.NewDictionaryArray(d0.DataType(), idx, dict), nil
+	}
+	return array.Concatenate(parts, mem)
+}
+
+// sameArrayData reports whether two arrays are views of the same buffers, offset and
+// length: then their contents are equal (buffers are immutable).
+func sameArrayData(a, b arrow.Array) bool {
+	if a.Data() == b.Data() {
+		return true
+	}
+	if a.Len() != b.Len() || a.Data().Offset() != b.Data().Offset() {
+		return false
+	}
+	ba, bb := a.Data().Buffers(), b.Data().Buffers()
+	if len(ba) != len(bb) {
+		return false
+	}
+	for i := range ba {
+		if ba[i] != bb[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Commit compacts the buffered rows, stores one block per reduce partition that has rows,
