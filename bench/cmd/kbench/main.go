@@ -1,0 +1,127 @@
+// Command kbench benchmarks kindling against DuckDB on db-benchmark's group-by and join
+// questions, sweeps partition sizing, and measures skew. It prints Markdown tables and
+// writes report.md with SVG plots into the output directory:
+//
+//	cd bench && go run ./cmd/kbench -n 1e7 -out results/
+//
+// Sections (-sections): groupby, join, sweep, skew. Data is generated deterministically
+// (-seed) and loaded before any timing; the engines run one after the other.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kindling-data/kindling/bench/internal/run"
+)
+
+func main() {
+	if err := mainErr(); err != nil {
+		fmt.Fprintln(os.Stderr, "kbench:", err)
+		os.Exit(1)
+	}
+}
+
+func mainErr() error {
+	n := flag.String("n", "1e6", "rows of the group-by table and of the join tables x and big (e.g. 1e6, 1e7)")
+	k := flag.Int("k", 100, "db-benchmark's K: groups of id1, id2, id4, id5")
+	seed := flag.Uint64("seed", 1, "seed of the data generators")
+	parts := flag.Int("parts", 4, "source partitions of the in-memory tables")
+	batch := flag.Int("batch", 8192, "rows per input batch (and kindling's Config.BatchRows)")
+	runs := flag.Int("runs", 2, "runs per question; the fastest is reported")
+	threads := flag.Int("threads", runtime.NumCPU(), "threads of both engines")
+	sections := flag.String("sections", "groupby,join,sweep,skew", "comma-separated sections to run: groupby, join, sweep, skew")
+	out := flag.String("out", "results", "directory for report.md and the SVG plots")
+	profile := flag.Bool("profile", false, "write a CPU profile of every kindling question into <out>/profiles")
+	duck := flag.Bool("duckdb", true, "run the DuckDB side (answers are checked against it)")
+	skew := flag.String("skew", "0,0.5,1,1.5", "Zipf exponents of the skew section")
+	flag.Parse()
+
+	rows, err := strconv.ParseFloat(*n, 64)
+	if err != nil || rows < 1000 {
+		return fmt.Errorf("-n %q: need a number of rows >= 1000", *n)
+	}
+	tmp, err := os.MkdirTemp("", "kbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	o := &run.Options{N: int(rows), K: *k, Seed: *seed, Parts: *parts, BatchRows: *batch, Runs: max(1, *runs),
+		Threads: *threads, DuckDB: *duck, TmpDir: tmp, Log: os.Stderr}
+	if *profile {
+		o.ProfileDir = filepath.Join(*out, "profiles")
+		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
+			return err
+		}
+	}
+	var ss []float64
+	for _, f := range strings.Split(*skew, ",") {
+		s, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return fmt.Errorf("-skew %q: %w", *skew, err)
+		}
+		ss = append(ss, s)
+	}
+	want := map[string]bool{}
+	for _, s := range strings.Split(*sections, ",") {
+		s = strings.TrimSpace(s)
+		switch s {
+		case "groupby", "join", "sweep", "skew":
+			want[s] = true
+		case "":
+		default:
+			return fmt.Errorf("-sections: unknown section %q (want groupby, join, sweep, skew)", s)
+		}
+	}
+
+	ctx := context.Background()
+	start := time.Now()
+	rep := &run.Report{Machine: run.ThisMachine(), Opts: *o}
+	rep.Machine.DuckDB = "not run"
+	if *duck {
+		if d, err := run.OpenDuck(ctx, 1); err == nil {
+			rep.Machine.DuckDB = d.Version(ctx)
+			d.Close()
+		}
+	}
+	for _, s := range []struct {
+		name string
+		fn   func(context.Context, *run.Options) (*run.SectionResult, error)
+	}{{"groupby", run.RunGroupBy}, {"join", run.RunJoin}} {
+		if !want[s.name] {
+			continue
+		}
+		res, err := s.fn(ctx, o)
+		if err != nil {
+			rep.Failures = append(rep.Failures, fmt.Sprintf("%s: %v", s.name, err))
+			fmt.Fprintf(os.Stderr, "kbench: %s: %v\n", s.name, err)
+			continue
+		}
+		rep.Sections = append(rep.Sections, res)
+	}
+	if want["sweep"] {
+		sw, err := run.RunSweeps(ctx, o, run.DefaultSweep())
+		rep.Sweeps = sw
+		if err != nil {
+			rep.Failures = append(rep.Failures, fmt.Sprintf("sweep: %v", err))
+		}
+	}
+	if want["skew"] {
+		rep.Skew = run.RunSkew(ctx, o, ss)
+	}
+	rep.Elapsed = time.Since(start)
+	files := rep.Files()
+	fmt.Print(files["report.md"])
+	if err := rep.Write(*out); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "kbench: wrote %s (report.md and %d plots) in %v\n", *out, len(files)-1, rep.Elapsed.Round(time.Second))
+	return nil
+}

@@ -1,0 +1,106 @@
+package gen
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// WriteParquet writes the batches of parts, in order, to one Parquet file (snappy, row
+// groups of at most rowGroupRows rows, the Arrow schema stored). String columns should be
+// plain utf8: DuckDB and other readers then see VARCHAR.
+func WriteParquet(path string, schema *arrow.Schema, parts [][]arrow.RecordBatch, rowGroupRows int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("gen: %w", err)
+	}
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy),
+		parquet.WithMaxRowGroupLength(int64(rowGroupRows)), parquet.WithDictionaryDefault(true))
+	// The file writer owns f from here: its Close closes f.
+	w, err := pqarrow.NewFileWriter(schema, f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("gen: parquet writer for %s: %w", path, err)
+	}
+	for _, p := range parts {
+		for _, b := range p {
+			if err := w.WriteBuffered(b); err != nil {
+				w.Close()
+				return fmt.Errorf("gen: writing %s: %w", path, err)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("gen: closing %s: %w", path, err)
+	}
+	return nil
+}
+
+// WriteCSV writes the batches of parts, in order, to one CSV file with a header. It
+// handles the column types of this package's tables: int64, float64, utf8 and
+// dictionary<int32, utf8>. No value needs quoting.
+func WriteCSV(path string, schema *arrow.Schema, parts [][]arrow.RecordBatch) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("gen: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("gen: closing %s: %w", path, cerr)
+		}
+	}()
+	w := bufio.NewWriterSize(f, 1<<20)
+	for i, fld := range schema.Fields() {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString(fld.Name)
+	}
+	w.WriteByte('\n')
+	var line []byte
+	for _, p := range parts {
+		for _, b := range p {
+			for r := 0; r < int(b.NumRows()); r++ {
+				line = line[:0]
+				for c := 0; c < int(b.NumCols()); c++ {
+					if c > 0 {
+						line = append(line, ',')
+					}
+					if line, err = appendCell(line, b.Column(c), r); err != nil {
+						return fmt.Errorf("gen: writing %s column %s: %w", path, schema.Field(c).Name, err)
+					}
+				}
+				line = append(line, '\n')
+				w.Write(line)
+			}
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("gen: writing %s: %w", path, err)
+	}
+	return nil
+}
+
+func appendCell(dst []byte, a arrow.Array, i int) ([]byte, error) {
+	if a.IsNull(i) {
+		return dst, nil
+	}
+	switch a := a.(type) {
+	case *array.Int64:
+		return strconv.AppendInt(dst, a.Value(i), 10), nil
+	case *array.Float64:
+		return strconv.AppendFloat(dst, a.Value(i), 'f', -1, 64), nil
+	case *array.String:
+		return append(dst, a.Value(i)...), nil
+	case *array.Dictionary:
+		return appendCell(dst, a.Dictionary(), a.GetValueIndex(i))
+	}
+	return dst, fmt.Errorf("unsupported type %s", a.DataType())
+}

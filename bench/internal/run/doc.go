@@ -1,0 +1,11 @@
+// Package run is kbench's harness: db-benchmark's group-by and join questions written
+// against kindling's dataset API and as DuckDB SQL, timed one engine after the other on
+// the same generated data with answers checked against each other; the partition-sizing
+// sweeps; the skew experiments; and the Markdown and SVG report.
+//
+// Timing covers only the query: data is generated and loaded (into kindling's in-memory
+// partitions and DuckDB's tables) before the clock starts. A DuckDB query is timed as
+// db-benchmark does, CREATE TABLE ans AS <query>; a kindling query as Collect of its
+// result. The answer check, as db-benchmark's chk, compares the row count and the sums of
+// the numeric result columns with relative tolerance 1e-6.
+package run

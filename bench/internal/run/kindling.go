@@ -1,0 +1,112 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kindling-data/kindling/dataset"
+)
+
+// Table is an in-memory table: its schema and its partitions of record batches.
+type Table struct {
+	Schema *arrow.Schema
+	Parts  [][]arrow.RecordBatch
+}
+
+// Measure is one timed query of one engine.
+type Measure struct {
+	Time   time.Duration
+	Answer Answer
+	Err    error
+	// RSSPeak is the peak resident memory the query added to the process (-1: unknown).
+	RSSPeak int64
+	// AllocPeak is the peak of Arrow bytes kindling's allocator held (kindling only).
+	AllocPeak int64
+	// ExecPeak is the peak execution memory kindling's memory manager granted.
+	ExecPeak int64
+	// Job is kindling's job metrics.
+	Job *dataset.JobMetrics
+}
+
+// kindlingRun runs build on a fresh session (so that the memory manager's peaks are the
+// query's own) over the tables, timing Collect. If profile is not empty, a CPU profile of
+// the query is written there.
+func kindlingRun(ctx context.Context, cfg dataset.Config, tables map[string]Table, check []string, profile string,
+	build func(s *dataset.Session, in Inputs) *dataset.Dataset) Measure {
+	alloc := newCountingAllocator()
+	cfg.Allocator = alloc
+	s, err := dataset.NewSession(cfg)
+	if err != nil {
+		return Measure{Err: err}
+	}
+	defer s.Close()
+	ds := func(name string) *dataset.Dataset {
+		t, ok := tables[name]
+		if !ok {
+			return nil
+		}
+		return s.FromPartitions(t.Schema, t.Parts...)
+	}
+	in := Inputs{X: ds("x"), Small: ds("small"), Medium: ds("medium"), Big: ds("big")}
+	d := build(s, in)
+	probe := startRSS()
+	var stop func()
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return Measure{Err: fmt.Errorf("run: profile: %w", err)}
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return Measure{Err: fmt.Errorf("run: profile: %w", err)}
+		}
+		stop = func() { pprof.StopCPUProfile(); f.Close() }
+	}
+	start := time.Now()
+	recs, err := d.Collect(ctx)
+	dur := time.Since(start)
+	m := Measure{Time: dur, Err: err, RSSPeak: probe.Peak(), AllocPeak: alloc.Peak(), Job: s.LastJob()}
+	if stop != nil {
+		stop()
+	}
+	if m.Job != nil {
+		m.ExecPeak = m.Job.Memory.PeakExecution
+	}
+	if err == nil {
+		m.Answer, m.Err = answerOf(recs, check)
+	}
+	for _, r := range recs {
+		r.Release()
+	}
+	return m
+}
+
+// duckRun times one DuckDB question with the RSS probe.
+func duckRun(ctx context.Context, d *Duck, q Question) Measure {
+	probe := startRSS()
+	dur, a, err := d.Run(ctx, q)
+	return Measure{Time: dur, Answer: a, Err: err, RSSPeak: probe.Peak()}
+}
+
+// best keeps the fastest successful run's time and the largest memory peaks of all runs.
+func best(ms []Measure) Measure {
+	var out Measure
+	for i, m := range ms {
+		if m.Err != nil {
+			return m
+		}
+		if i == 0 || m.Time < out.Time {
+			peaks := out
+			out = m
+			out.RSSPeak, out.AllocPeak, out.ExecPeak = max(peaks.RSSPeak, m.RSSPeak), max(peaks.AllocPeak, m.AllocPeak), max(peaks.ExecPeak, m.ExecPeak)
+		} else {
+			out.RSSPeak, out.AllocPeak, out.ExecPeak = max(out.RSSPeak, m.RSSPeak), max(out.AllocPeak, m.AllocPeak), max(out.ExecPeak, m.ExecPeak)
+		}
+	}
+	return out
+}

@@ -1,0 +1,234 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/util"
+
+	"github.com/kindling-data/kindling/bench/internal/gen"
+	"github.com/kindling-data/kindling/dataset"
+)
+
+// Options configure a kbench run.
+type Options struct {
+	N, K int
+	Seed uint64
+	// Parts is the source partition count of in-memory tables; BatchRows their chunk
+	// size (and kindling's Config.BatchRows).
+	Parts, BatchRows int
+	// Runs is how many times each question runs; the fastest run is reported.
+	Runs int
+	// Threads bounds both engines' parallelism (kindling's Parallelism, DuckDB's threads).
+	Threads int
+	// DuckDB runs the DuckDB side (otherwise kindling only, answers unchecked).
+	DuckDB bool
+	// ProfileDir, if set, receives a CPU profile per kindling question.
+	ProfileDir string
+	// TmpDir holds the Parquet and CSV files the harness writes.
+	TmpDir string
+	Log    io.Writer
+}
+
+func (o *Options) logf(format string, args ...any) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, format+"\n", args...)
+	}
+}
+
+func (o *Options) config() dataset.Config {
+	return dataset.Config{Parallelism: o.Threads, BatchRows: o.BatchRows}
+}
+
+// QuestionResult is one question's figures in both engines.
+type QuestionResult struct {
+	Q              Question
+	Kindling, Duck Measure
+	// Status is "ok", "pending" (kindling API not there yet), "unchecked" (no DuckDB),
+	// or what went wrong.
+	Status string
+}
+
+// SectionResult is the outcome of the group-by or join section.
+type SectionResult struct {
+	Name      string
+	Questions []QuestionResult
+	// InputBytes is the in-memory size of kindling's inputs; DuckInputBytes DuckDB's
+	// memory after loading (duckdb_memory()).
+	InputBytes, DuckInputBytes int64
+	GenTime, LoadTime          time.Duration
+}
+
+// RunGroupBy generates the group-by table and runs its questions in DuckDB, then in
+// kindling.
+func RunGroupBy(ctx context.Context, o *Options) (*SectionResult, error) {
+	start := time.Now()
+	g, err := gen.NewGroupBy(o.N, o.K, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	res := &SectionResult{Name: "groupby", GenTime: time.Since(start)}
+	o.logf("groupby: generated %d rows in %v", o.N, res.GenTime.Round(time.Millisecond))
+	qs := GroupByQuestions()
+	var duck []Measure
+	if o.DuckDB {
+		start = time.Now()
+		path := filepath.Join(o.TmpDir, "groupby.parquet")
+		schema, parts := g.Batches(memory.DefaultAllocator, gen.Layout{Partitions: 1, ChunkRows: 65536})
+		err := gen.WriteParquet(path, schema, parts, 1<<20)
+		gen.Release(parts)
+		if err != nil {
+			return nil, err
+		}
+		d, err := OpenDuck(ctx, o.Threads)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.LoadGroupBy(ctx, path); err != nil {
+			d.Close()
+			return nil, err
+		}
+		res.LoadTime = time.Since(start)
+		res.DuckInputBytes = d.MemoryUsage(ctx)
+		o.logf("groupby: DuckDB %s loaded in %v", d.Version(ctx), res.LoadTime.Round(time.Millisecond))
+		duck = runDuck(ctx, o, d, qs)
+		d.Close()
+	}
+	schema, parts := g.Batches(memory.DefaultAllocator, gen.Layout{Partitions: o.Parts, ChunkRows: o.BatchRows, Dictionary: true})
+	defer gen.Release(parts)
+	res.InputBytes = tableBytes(parts)
+	tables := map[string]Table{"x": {Schema: schema, Parts: parts}}
+	res.Questions = runKindlingQuestions(ctx, o, "groupby", tables, qs, duck)
+	return res, nil
+}
+
+// RunJoin generates the join tables and runs the join questions in DuckDB, then in
+// kindling.
+func RunJoin(ctx context.Context, o *Options) (*SectionResult, error) {
+	start := time.Now()
+	j, err := gen.NewJoin(o.N, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	res := &SectionResult{Name: "join", GenTime: time.Since(start)}
+	o.logf("join: generated x, big (%d rows), medium (%d), small (%d) in %v", o.N, j.Medium.Rows, j.Small.Rows, res.GenTime.Round(time.Millisecond))
+	jts := []*gen.JoinTable{&j.X, &j.Small, &j.Medium, &j.Big}
+	qs := JoinQuestions()
+	var duck []Measure
+	if o.DuckDB {
+		start = time.Now()
+		d, err := OpenDuck(ctx, o.Threads)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range jts {
+			path := filepath.Join(o.TmpDir, "join_"+t.Name+".parquet")
+			schema, parts := j.Batches(t, memory.DefaultAllocator, gen.Layout{Partitions: 1, ChunkRows: 65536})
+			err := gen.WriteParquet(path, schema, parts, 1<<20)
+			gen.Release(parts)
+			if err == nil {
+				var cols []string
+				for _, f := range schema.Fields() {
+					cols = append(cols, f.Name)
+				}
+				err = d.LoadJoinTable(ctx, t.Name, path, cols)
+			}
+			if err != nil {
+				d.Close()
+				return nil, err
+			}
+		}
+		res.LoadTime = time.Since(start)
+		res.DuckInputBytes = d.MemoryUsage(ctx)
+		o.logf("join: DuckDB loaded in %v", res.LoadTime.Round(time.Millisecond))
+		duck = runDuck(ctx, o, d, qs)
+		d.Close()
+	}
+	tables := map[string]Table{}
+	for _, t := range jts {
+		schema, parts := j.Batches(t, memory.DefaultAllocator, gen.Layout{Partitions: o.Parts, ChunkRows: o.BatchRows, Dictionary: true})
+		defer gen.Release(parts)
+		tables[t.Name] = Table{Schema: schema, Parts: parts}
+		res.InputBytes += tableBytes(parts)
+	}
+	res.Questions = runKindlingQuestions(ctx, o, "join", tables, qs, duck)
+	return res, nil
+}
+
+func runDuck(ctx context.Context, o *Options, d *Duck, qs []Question) []Measure {
+	out := make([]Measure, len(qs))
+	for i, q := range qs {
+		ms := make([]Measure, 0, o.Runs)
+		for r := 0; r < o.Runs; r++ {
+			ms = append(ms, duckRun(ctx, d, q))
+		}
+		out[i] = best(ms)
+		o.logf("  duckdb   %-4s %-28s %9.3fs  %v", q.Name, q.Desc, out[i].Time.Seconds(), errOrOK(out[i].Err))
+	}
+	return out
+}
+
+func runKindlingQuestions(ctx context.Context, o *Options, section string, tables map[string]Table, qs []Question, duck []Measure) []QuestionResult {
+	out := make([]QuestionResult, len(qs))
+	for i, q := range qs {
+		r := QuestionResult{Q: q}
+		if duck != nil {
+			r.Duck = duck[i]
+		}
+		if q.Pending() {
+			r.Status = "pending"
+			out[i] = r
+			o.logf("  kindling %-4s %-28s pending (API not in the library yet)", q.Name, q.Desc)
+			continue
+		}
+		ms := make([]Measure, 0, o.Runs)
+		for run := 0; run < o.Runs; run++ {
+			profile := ""
+			if o.ProfileDir != "" && run == o.Runs-1 {
+				profile = filepath.Join(o.ProfileDir, fmt.Sprintf("kindling-%s-%s.pprof", section, q.Name))
+			}
+			ms = append(ms, kindlingRun(ctx, o.config(), tables, q.Check, profile,
+				func(_ *dataset.Session, in Inputs) *dataset.Dataset { return q.Kindling(in) }))
+		}
+		r.Kindling = best(ms)
+		switch {
+		case r.Kindling.Err != nil:
+			r.Status = "kindling error: " + r.Kindling.Err.Error()
+		case duck == nil:
+			r.Status = "unchecked"
+		case r.Duck.Err != nil:
+			r.Status = "DuckDB error: " + r.Duck.Err.Error()
+		default:
+			if err := Match(r.Kindling.Answer, r.Duck.Answer); err != nil {
+				r.Status = "MISMATCH: " + err.Error()
+			} else {
+				r.Status = "ok"
+			}
+		}
+		o.logf("  kindling %-4s %-28s %9.3fs  %s", q.Name, q.Desc, r.Kindling.Time.Seconds(), r.Status)
+		out[i] = r
+	}
+	return out
+}
+
+func errOrOK(err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return "ok"
+}
+
+func tableBytes(parts [][]arrow.RecordBatch) int64 {
+	var n int64
+	for _, p := range parts {
+		for _, b := range p {
+			n += int64(util.TotalRecordSize(b))
+		}
+	}
+	return n
+}
