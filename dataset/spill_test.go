@@ -81,7 +81,7 @@ func TestOutOfCore(t *testing.T) {
 			ample := newFixtureSession(t, Config{BroadcastThreshold: -1, BatchRows: 2048})
 			want := collectRows(t, job(bigData(ample.s, ample.mem)))
 
-			tight := newFixtureSession(t, Config{MemoryLimit: budget, BroadcastThreshold: -1, BatchRows: 2048, ShufflePartitions: 4})
+			tight := newFixtureSession(t, Config{MemoryLimit: budget, BroadcastThreshold: -1, BatchRows: 1024, ShufflePartitions: 4})
 			d := job(bigData(tight.s, tight.mem))
 			got := collectRows(t, d)
 			if name == "sort" {

@@ -73,8 +73,13 @@ type aggIntKeys struct {
 	noDirect bool
 }
 
-// aggDirectMax bounds the direct-index window (4 MiB of int32 ids).
-const aggDirectMax = 1 << 20
+// aggDirectMax bounds the direct-index window (4 MiB of int32 ids), and
+// aggDirectPerKey its size relative to the keys and rows seen, so that its memory stays
+// proportional to the data (and within growthBound's estimate).
+const (
+	aggDirectMax    = 1 << 20
+	aggDirectPerKey = 16
+)
 
 func (t *aggIntKeys) size() int     { return len(t.vals) }
 func (t *aggIntKeys) nullID() int32 { return t.null }
@@ -88,6 +93,9 @@ func (t *aggIntKeys) addNull() int32 {
 }
 
 func (t *aggIntKeys) growthBound(arr arrow.Array) int64 {
+	// The direct window (useDirect) is not in the estimate: it is capped at
+	// aggDirectPerKey slots per key and row seen, and bytes() counts it once allocated,
+	// so the reservation catches up at the next batch.
 	return int64(arr.Len()) * (intKeyEntryBytes + 16)
 }
 
@@ -192,7 +200,7 @@ func (t *aggIntKeys) useDirect(vals any) bool {
 	if len(t.direct) > 0 {
 		lo, hi = min(lo, t.base), max(hi, t.base+int64(len(t.direct))-1)
 	}
-	if hi-lo >= aggDirectMax || hi-lo < 0 {
+	if hi-lo >= aggDirectMax || hi-lo < 0 || hi-lo >= int64(max(4096, aggDirectPerKey*(len(t.vals)+aggLen(vals)))) {
 		t.noDirect, t.direct = true, nil
 		return false
 	}
@@ -207,6 +215,26 @@ func (t *aggIntKeys) useDirect(vals any) bool {
 		t.direct, t.base = grown, lo
 	}
 	return true
+}
+
+func aggLen(vals any) int {
+	switch v := vals.(type) {
+	case []int64:
+		return len(v)
+	case []int32:
+		return len(v)
+	case []int16:
+		return len(v)
+	case []int8:
+		return len(v)
+	case []uint32:
+		return len(v)
+	case []uint16:
+		return len(v)
+	case []uint8:
+		return len(v)
+	}
+	return 0
 }
 
 // aggMinMax returns the range of a batch of integer keys; uint64 values above MaxInt64
