@@ -149,7 +149,7 @@ func aggBoolsAsBytes(a *array.Boolean, buf []uint8) []uint8 {
 
 func aggAssignInts[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](t *aggIntKeys, vals []T, arr arrow.Array, ids []int32) {
 	bm, off := aggValidity(arr)
-	if bm == nil && len(vals) > 0 && t.useDirect(vals) {
+	if bm == nil && len(vals) > 0 && aggUseDirect(t, vals) {
 		for i, v := range vals {
 			slot := &t.direct[int64(v)-t.base]
 			if *slot < 0 {
@@ -186,86 +186,41 @@ func aggAssignInts[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint
 	}
 }
 
-// useDirect reports whether every value of the batch fits the direct window, growing the
-// window to cover the batch while it stays within aggDirectMax.
-func (t *aggIntKeys) useDirect(vals any) bool {
+// aggUseDirect reports whether every value of the batch fits the direct window, growing
+// the window to cover the batch while it stays within aggDirectMax and aggDirectPerKey.
+func aggUseDirect[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](t *aggIntKeys, vals []T) bool {
 	if t.noDirect {
 		return false
 	}
-	lo, hi, ok := aggMinMax(vals)
-	if !ok {
-		t.noDirect = true
-		return false
+	lo, hi := vals[0], vals[0]
+	for _, x := range vals[1:] {
+		lo = min(lo, x)
+		hi = max(hi, x)
 	}
-	if len(t.direct) > 0 {
-		lo, hi = min(lo, t.base), max(hi, t.base+int64(len(t.direct))-1)
-	}
-	if hi-lo >= aggDirectMax || hi-lo < 0 || hi-lo >= int64(max(4096, aggDirectPerKey*(len(t.vals)+aggLen(vals)))) {
+	if uint64(hi) > math.MaxInt64 && hi > 0 {
+		// A uint64 above MaxInt64 does not fit the window's int64 arithmetic.
 		t.noDirect, t.direct = true, nil
 		return false
 	}
-	if n := int(hi - lo + 1); len(t.direct) == 0 || lo != t.base || n != len(t.direct) {
+	wlo, whi := int64(lo), int64(hi)
+	if len(t.direct) > 0 {
+		wlo, whi = min(wlo, t.base), max(whi, t.base+int64(len(t.direct))-1)
+	}
+	if span := whi - wlo; span < 0 || span >= aggDirectMax || span >= int64(max(4096, aggDirectPerKey*(len(t.vals)+len(vals)))) {
+		t.noDirect, t.direct = true, nil
+		return false
+	}
+	if n := int(whi - wlo + 1); len(t.direct) == 0 || wlo != t.base || n != len(t.direct) {
 		grown := make([]int32, n)
 		for i := range grown {
 			grown[i] = -1
 		}
 		if len(t.direct) > 0 {
-			copy(grown[t.base-lo:], t.direct)
+			copy(grown[t.base-wlo:], t.direct)
 		}
-		t.direct, t.base = grown, lo
+		t.direct, t.base = grown, wlo
 	}
 	return true
-}
-
-func aggLen(vals any) int {
-	switch v := vals.(type) {
-	case []int64:
-		return len(v)
-	case []int32:
-		return len(v)
-	case []int16:
-		return len(v)
-	case []int8:
-		return len(v)
-	case []uint32:
-		return len(v)
-	case []uint16:
-		return len(v)
-	case []uint8:
-		return len(v)
-	}
-	return 0
-}
-
-// aggMinMax returns the range of a batch of integer keys; uint64 values above MaxInt64
-// report !ok (they do not fit the int64 window arithmetic).
-func aggMinMax(vals any) (lo, hi int64, ok bool) {
-	switch v := vals.(type) {
-	case []int64:
-		return minMaxOf(v)
-	case []int32:
-		return minMaxOf(v)
-	case []int16:
-		return minMaxOf(v)
-	case []int8:
-		return minMaxOf(v)
-	case []uint32:
-		return minMaxOf(v)
-	case []uint16:
-		return minMaxOf(v)
-	case []uint8:
-		return minMaxOf(v)
-	}
-	return 0, 0, false
-}
-
-func minMaxOf[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32](v []T) (int64, int64, bool) {
-	lo, hi := v[0], v[0]
-	for _, x := range v[1:] {
-		lo = min(lo, x)
-		hi = max(hi, x)
-	}
-	return int64(lo), int64(hi), true
 }
 
 func (t *aggIntKeys) build(mem memory.Allocator, dt arrow.DataType, ids []int32) (arrow.Array, error) {
