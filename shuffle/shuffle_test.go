@@ -18,18 +18,23 @@ import (
 	"github.com/kindling-data/kindling/storage"
 )
 
-// env is a service over a memory store, on a checked allocator that must end at zero.
+// env is a service over a block manager, on a checked allocator that must end at zero.
 type env struct {
 	mem   *memory.CheckedAllocator
 	mgr   *kmem.Manager
-	store *storage.MemoryStore
+	store *storage.BlockManager
 	svc   *Service
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{mem: memory.NewCheckedAllocator(memory.NewGoAllocator()), mgr: kmem.NewManager(kmem.Config{Limit: 1 << 30})}
-	e.store = storage.NewMemoryStore(e.mgr)
+	spill, err := storage.NewSpillManager(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { spill.Close() })
+	e.store = storage.NewBlockManager(e.mgr, spill)
 	e.svc = NewService(e.store)
 	t.Cleanup(func() {
 		if err := e.svc.Close(); err != nil {
@@ -450,7 +455,12 @@ func BenchmarkHashPartition(b *testing.B) {
 	const rows = 1 << 16
 	rec := genBatch(mem, rand.New(rand.NewPCG(1, 2)), 0, rows)
 	defer rec.Release()
-	store := storage.NewMemoryStore(kmem.NewManager(kmem.Config{Limit: 1 << 34}))
+	spill, err := storage.NewSpillManager(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer spill.Close()
+	store := storage.NewBlockManager(kmem.NewManager(kmem.Config{Limit: 1 << 34}), spill)
 	defer store.Close()
 	svc := NewService(store)
 	defer svc.Close()

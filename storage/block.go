@@ -1,10 +1,14 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
+
+// ErrClosed is returned by a put on a closed block manager.
+var ErrClosed = errors.New("storage: store closed")
 
 // BlockKind says what a block holds.
 type BlockKind uint8

@@ -71,7 +71,4 @@
 // Invariants: BlockStats.MemoryBytes is the storage memory the manager charged for the block
 // manager's blocks; every file in the spill directory named cache_* or shuffle_* belongs to a
 // held block, a pinned removed block, or an eviction in flight; after Close nothing is held.
-//
-// MemoryStore is the earlier memory-only Store (no levels, no disk, no eviction), kept for
-// callers that do not need a disk.
 package storage

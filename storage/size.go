@@ -44,3 +44,12 @@ func BlockBytes(batches []arrow.RecordBatch) int64 {
 	}
 	return total
 }
+
+// releaseAll releases every batch (nil entries are skipped).
+func releaseAll(batches []arrow.RecordBatch) {
+	for _, b := range batches {
+		if b != nil {
+			b.Release()
+		}
+	}
+}
