@@ -62,6 +62,10 @@ type HashAggOp struct {
 	// Partial mode's probe of how much aggregation reduces (partialReducesLittle).
 	probeRows              int64
 	skipPartial, probeDone bool
+	// rowWise says every aggregate has a row-wise state (aggRowStatesSupported), so a
+	// skipped partial aggregation converts input rows to states instead of hashing them;
+	// passing is set once it does.
+	rowWise, passing bool
 	// SpillManager, when set before Open, lets Final and Complete modes write their state
 	// to disk instead of failing when the reservation is refused, and lets other consumers
 	// of the task make the operator spill (the Spill method). nil keeps everything in memory.
@@ -117,6 +121,7 @@ const (
 	aggEmitting                  // emitting the table's groups
 	aggReplaying                 // Partial mode: emitting state spilled at others' request, then the table
 	aggMerging                   // merging spilled partitions one at a time
+	aggPassing                   // Partial mode, skipped: converting input rows straight to states
 )
 
 var _ Operator = (*HashAggOp)(nil)
@@ -206,6 +211,7 @@ func (o *HashAggOp) setup() error {
 		return fmt.Errorf("exec: hash aggregate: output schema has %d columns, the aggregation makes %d", len(fields), col)
 	}
 	o.aggArrs = make([][]arrow.Array, len(n.Aggs))
+	o.rowWise = aggRowStatesSupported(n)
 	if err := o.newTable(); err != nil {
 		return err
 	}
@@ -286,6 +292,13 @@ func (o *HashAggOp) step() (arrow.RecordBatch, error) {
 				return nil, err
 			}
 			o.phase = aggConsuming
+			if o.passing {
+				o.phase = aggPassing
+			}
+		case aggPassing:
+			if rec, err := o.passNext(); rec != nil || err != nil {
+				return rec, err
+			}
 		case aggEmitting:
 			if o.emitted < o.keys.n {
 				return o.emitNext()
@@ -369,9 +382,11 @@ func (o *HashAggOp) consume() error {
 		if o.partialReducesLittle(rows) {
 			// Nearly every row is its own group: hashing them into a growing table only
 			// to ship them all across the shuffle costs more than it saves. Keep the
-			// table about one batch large and pass the groups on (DataFusion's skip of
-			// partial aggregation).
+			// table about one batch large and pass the groups on, or, where every
+			// aggregate allows, convert rows to states without hashing from now on
+			// (DataFusion's skip of partial aggregation; see hashagg_skip.go).
 			o.phase, o.emitted = aggFlushing, 0
+			o.passing = o.rowWise
 			return nil
 		}
 	}
@@ -396,7 +411,7 @@ func (o *HashAggOp) partialReducesLittle(rows int64) bool {
 		o.skipPartial = float64(o.keys.n) > aggSkipRatio*float64(o.probeRows)
 		o.probeDone = true
 	}
-	return o.skipPartial && o.keys.n >= o.batchRows()
+	return o.skipPartial && (o.rowWise || o.keys.n >= o.batchRows())
 }
 
 // addBatchLocked folds rec in under mu. The deferred unlock matters: a panic in a kernel

@@ -100,12 +100,17 @@ func newAggAccumulator(a plan.AggExpr, argType arrow.DataType) (aggAccumulator, 
 	return nil, fmt.Errorf("exec: hash aggregate: %s over %s is not supported", a, argType)
 }
 
-// aggGrowTo extends s with zero values to length n.
+// aggGrowTo extends s with zero values to length n, at least doubling its capacity when
+// it must reallocate (see aggReserve).
 func aggGrowTo[T any](s []T, n int) []T {
 	if n <= len(s) {
 		return s
 	}
-	return append(s, make([]T, n-len(s))...)
+	s = aggReserve(s, n-len(s))
+	old := len(s)
+	s = s[:n]
+	clear(s[old:])
+	return s
 }
 
 func aggIsSet(bm []byte, off, i int) bool { return bm == nil || bitutil.BitIsSet(bm, off+i) }

@@ -3,6 +3,7 @@ package exec
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -526,12 +527,26 @@ type aggGroupKeys struct {
 	// slots is an open-addressing table over the tuple of per-column ids (two or more
 	// keys): 0 is empty, otherwise the hash's high 32 bits above group+1. One probe per
 	// row, whatever the number of keys; the tuples are verified against groupCols.
+	// A tuple's home slot is the top bits of its hash (shift = 64 - log2(len)), which the
+	// stored high bits contain: doubling the table walks the old slots in order and
+	// writes the new ones in nearly ascending order, instead of scattering a random
+	// write per group over a table far larger than the caches.
 	slots []uint64
+	shift uint
 	// groupCols[k][g] is column k's id of group g (only with two or more keys).
 	groupCols [][]int32
 	scratch   [][]int32 // per-column ids of the current batch
 	n         int       // groups
 }
+
+// aggTupleSlots is the initial size of the tuple table.
+const aggTupleSlots = 1024
+
+// aggTupleOverloaded reports whether groups would fill more than 3/4 of slots. The
+// stored hash tags make a probe past another group's slot cheap, so a fuller table
+// costs little in probes and saves a third of the memory a half-full one would touch
+// (first touches of fresh pages are what a large table's growth mostly costs).
+func aggTupleOverloaded(groups, slots int) bool { return 4*groups > 3*slots }
 
 func newAggGroupKeys(types []arrow.DataType) (*aggGroupKeys, error) {
 	g := &aggGroupKeys{}
@@ -546,7 +561,8 @@ func newAggGroupKeys(types []arrow.DataType) (*aggGroupKeys, error) {
 		g.n = 1 // a global aggregate has its one group even over no rows
 	}
 	if len(types) > 1 {
-		g.slots = make([]uint64, 1024)
+		g.slots = make([]uint64, aggTupleSlots)
+		g.shift = uint(64 - bits.TrailingZeros(aggTupleSlots))
 		g.groupCols = make([][]int32, len(types))
 	}
 	g.scratch = make([][]int32, len(types))
@@ -576,11 +592,20 @@ func (g *aggGroupKeys) assign(keys []arrow.Array, gids []int32) error {
 			return err
 		}
 	}
+	// Room for every row of the batch to be a new group, so the loop never grows the
+	// table (see aggTupleOverloaded).
+	for aggTupleOverloaded(g.n+rows, len(g.slots)) {
+		g.growSlots()
+	}
 	mask := uint64(len(g.slots) - 1)
+	shift := g.shift
+	for k := range g.groupCols {
+		g.groupCols[k] = aggReserve(g.groupCols[k], rows)
+	}
 	for i := 0; i < rows; i++ {
 		h := g.tupleHash(i)
 		tag := h >> 32
-		pos := h & mask
+		pos := h >> shift
 		for {
 			slot := g.slots[pos]
 			if slot == 0 {
@@ -591,10 +616,6 @@ func (g *aggGroupKeys) assign(keys []arrow.Array, gids []int32) error {
 					g.groupCols[k] = append(g.groupCols[k], g.scratch[k][i])
 				}
 				gids[i] = id
-				if 2*g.n > len(g.slots) {
-					g.growSlots()
-					mask = uint64(len(g.slots) - 1)
-				}
 				break
 			}
 			if slot>>32 == tag {
@@ -628,23 +649,35 @@ func (g *aggGroupKeys) tupleHash(i int) uint64 {
 	return h
 }
 
-// growSlots doubles the tuple table, reinserting every group from groupCols.
+// growSlots doubles the tuple table. Every slot's new home comes from its stored high
+// hash bits, so the old table is read in order and the new one written nearly in order.
 func (g *aggGroupKeys) growSlots() {
-	g.slots = make([]uint64, 2*len(g.slots))
+	old := g.slots
+	g.slots = make([]uint64, 2*len(old))
+	g.shift--
 	mask := uint64(len(g.slots) - 1)
-	for id := 0; id < g.n; id++ {
-		h := uint64(0x9e3779b97f4a7c15)
-		for k := range g.groupCols {
-			h ^= uint64(uint32(g.groupCols[k][id]))
-			h *= 0xbf58476d1ce4e5b9
-			h ^= h >> 31
+	for _, slot := range old {
+		if slot == 0 {
+			continue
 		}
-		pos := h & mask
+		pos := (slot >> 32 << 32) >> g.shift
 		for g.slots[pos] != 0 {
 			pos = (pos + 1) & mask
 		}
-		g.slots[pos] = (h>>32)<<32 | uint64(id+1)
+		g.slots[pos] = slot
 	}
+}
+
+// aggReserve returns s with room for n more elements, at least doubling its capacity
+// when it must grow: append's growth for large slices (1.25x) would copy a table of
+// millions of groups many times over.
+func aggReserve[T any](s []T, n int) []T {
+	if len(s)+n <= cap(s) {
+		return s
+	}
+	grown := make([]T, len(s), max(len(s)+n, 2*cap(s)))
+	copy(grown, s)
+	return grown
 }
 
 func (g *aggGroupKeys) bytes() int64 {
@@ -665,12 +698,11 @@ func (g *aggGroupKeys) growthBound(keys []arrow.Array, rows int) int64 {
 		b += t.growthBound(keys[k])
 	}
 	if len(g.cols) > 1 {
-		// Per new group: its ids in groupCols (with append slack) and scratch; and the
-		// tuple table may double (twice its slots while both copies exist).
+		// Per new group: its ids in groupCols (with doubling slack) and scratch; and
+		// the tuple table may double (twice its slots while both copies exist).
 		b += int64(rows) * int64(len(g.cols)*12)
-		if need := 2 * (g.n + rows); need > len(g.slots) {
-			size := len(g.slots)
-			for size < need {
+		if size := len(g.slots); aggTupleOverloaded(g.n+rows, size) {
+			for aggTupleOverloaded(g.n+rows, size) {
 				size *= 2
 			}
 			b += int64(size) * 8

@@ -41,6 +41,7 @@ func mainErr() error {
 	out := flag.String("out", "results", "directory for report.md and the SVG plots")
 	profile := flag.Bool("profile", false, "write a CPU profile of every kindling question into <out>/profiles")
 	duck := flag.Bool("duckdb", true, "run the DuckDB side (answers are checked against it)")
+	only := flag.String("questions", "", "comma-separated questions of the groupby and join sections to run (e.g. q10,j5; default all)")
 	skew := flag.String("skew", "0,0.5,1,1.5", "Zipf exponents of the skew section")
 	flag.Parse()
 
@@ -59,6 +60,12 @@ func mainErr() error {
 		o.ProfileDir = filepath.Join(*out, "profiles")
 		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
 			return err
+		}
+	}
+	if *only != "" {
+		o.Only = map[string]bool{}
+		for _, q := range strings.Split(*only, ",") {
+			o.Only[strings.TrimSpace(q)] = true
 		}
 	}
 	var ss []float64

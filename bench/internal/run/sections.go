@@ -30,6 +30,9 @@ type Options struct {
 	DuckDB bool
 	// ProfileDir, if set, receives a CPU profile per kindling question.
 	ProfileDir string
+	// Only, if not empty, restricts the group-by and join sections to these questions
+	// (by name: q1..q10, j1..j5).
+	Only map[string]bool
 	// TmpDir holds the Parquet and CSV files the harness writes.
 	TmpDir string
 	Log    io.Writer
@@ -39,6 +42,20 @@ func (o *Options) logf(format string, args ...any) {
 	if o.Log != nil {
 		fmt.Fprintf(o.Log, format+"\n", args...)
 	}
+}
+
+// selected returns the questions of qs that Only admits.
+func (o *Options) selected(qs []Question) []Question {
+	if len(o.Only) == 0 {
+		return qs
+	}
+	var out []Question
+	for _, q := range qs {
+		if o.Only[q.Name] {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 func (o *Options) config() dataset.Config {
@@ -74,7 +91,7 @@ func RunGroupBy(ctx context.Context, o *Options) (*SectionResult, error) {
 	}
 	res := &SectionResult{Name: "groupby", GenTime: time.Since(start)}
 	o.logf("groupby: generated %d rows in %v", o.N, res.GenTime.Round(time.Millisecond))
-	qs := GroupByQuestions()
+	qs := o.selected(GroupByQuestions())
 	var duck []Measure
 	if o.DuckDB {
 		start = time.Now()
@@ -118,7 +135,7 @@ func RunJoin(ctx context.Context, o *Options) (*SectionResult, error) {
 	res := &SectionResult{Name: "join", GenTime: time.Since(start)}
 	o.logf("join: generated x, big (%d rows), medium (%d), small (%d) in %v", o.N, j.Medium.Rows, j.Small.Rows, res.GenTime.Round(time.Millisecond))
 	jts := []*gen.JoinTable{&j.X, &j.Small, &j.Medium, &j.Big}
-	qs := JoinQuestions()
+	qs := o.selected(JoinQuestions())
 	var duck []Measure
 	if o.DuckDB {
 		start = time.Now()
