@@ -231,6 +231,9 @@ func (o *HashAggOp) newTable() error {
 			return err
 		}
 	}
+	if o.keys != nil {
+		o.keys.release()
+	}
 	o.keys, o.accs = keys, accs
 	o.gids, o.identity = nil, nil
 	o.tableRows, o.emitted = 0, 0
@@ -652,6 +655,9 @@ func (o *HashAggOp) buildBatch(lo, hi int, schema *arrow.Schema, keyTypes []arro
 // dropTable drops the tables and states and returns their reservation. o.mu must be
 // held (or no Spill call possible).
 func (o *HashAggOp) dropTable() {
+	if o.keys != nil {
+		o.keys.release()
+	}
 	o.keys, o.accs = nil, nil
 	o.gids, o.identity = nil, nil
 	o.used, o.tableRows, o.emitted = 0, 0, 0

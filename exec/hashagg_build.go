@@ -245,6 +245,14 @@ func aggBuildBytesOffsets[O int32 | int64](mem memory.Allocator, dt arrow.DataTy
 
 // aggBuildIndices builds identity dictionary indices 0..n-1 of integer type dt.
 func aggBuildIndices(mem memory.Allocator, dt arrow.DataType, n int, valid func(i int) bool) (arrow.Array, error) {
+	if err := aggCheckIndexRange(dt, n); err != nil {
+		return nil, err
+	}
+	return aggBuildInt64Widened(mem, dt, n, func(i int) int64 { return int64(i) }, valid)
+}
+
+// aggCheckIndexRange fails when n dictionary entries cannot be indexed by type dt.
+func aggCheckIndexRange(dt arrow.DataType, n int) error {
 	limit := int64(math.MaxInt64)
 	switch dt.ID() {
 	case arrow.INT8:
@@ -261,9 +269,9 @@ func aggBuildIndices(mem memory.Allocator, dt arrow.DataType, n int, valid func(
 		limit = math.MaxUint32
 	}
 	if n > 0 && int64(n-1) > limit {
-		return nil, fmt.Errorf("exec: hash aggregate: %d dictionary entries overflow %s indices", n, dt)
+		return fmt.Errorf("exec: hash aggregate: %d dictionary entries overflow %s indices", n, dt)
 	}
-	return aggBuildInt64Widened(mem, dt, n, func(i int) int64 { return int64(i) }, valid)
+	return nil
 }
 
 // aggAllValid is the validity of arrays without NULLs.

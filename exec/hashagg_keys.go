@@ -318,6 +318,9 @@ type aggBytesKeys struct {
 	// immutable and the pointers keep their objects alive, so equal pointers mean equal
 	// contents.
 	dictKey aggDictKey
+	// outDict holds vals as one array: the dictionary every dictionary-typed key column
+	// built from this table shares (see buildDict); rebuilt when values were added.
+	outDict arrow.Array
 }
 
 type aggDictKey struct {
@@ -493,6 +496,43 @@ func (t *aggBytesKeys) build(mem memory.Allocator, dt arrow.DataType, ids []int3
 	return aggBuildBytes(mem, dt, len(ids),
 		func(i int) []byte { return unsafe.Slice(unsafe.StringData(t.vals[ids[i]]), len(t.vals[ids[i]])) },
 		func(i int) bool { return ids[i] != t.null })
+}
+
+// buildDict returns the values with the given ids as a dictionary array of type dt whose
+// dictionary is every value of the table, built once and shared by all the batches the
+// table emits: a key with few distinct values among many groups (a region among
+// millions of (region, customer) groups) costs an index per row, not its bytes, and a
+// later shuffle concatenates those batches by their indices alone.
+func (t *aggBytesKeys) buildDict(mem memory.Allocator, dt *arrow.DictionaryType, ids []int32) (arrow.Array, error) {
+	if t.outDict == nil || t.outDict.Len() != len(t.vals) {
+		values, err := aggBuildBytes(mem, dt.ValueType, len(t.vals),
+			func(i int) []byte { return unsafe.Slice(unsafe.StringData(t.vals[i]), len(t.vals[i])) }, aggAllValid)
+		if err != nil {
+			return nil, err
+		}
+		t.release()
+		t.outDict = values
+	}
+	if err := aggCheckIndexRange(dt.IndexType, len(t.vals)); err != nil {
+		return nil, err
+	}
+	indices, err := aggBuildInt64Widened(mem, dt.IndexType, len(ids),
+		func(i int) int64 { return int64(ids[i]) },
+		func(i int) bool { return ids[i] != t.null })
+	if err != nil {
+		return nil, err
+	}
+	defer indices.Release()
+	return array.NewDictionaryArray(dt, indices, t.outDict), nil
+}
+
+// release drops the shared output dictionary (the batches that use it keep their own
+// references).
+func (t *aggBytesKeys) release() {
+	if t.outDict != nil {
+		t.outDict.Release()
+		t.outDict = nil
+	}
 }
 
 // aggByteArena copies values into large pages that are never moved, so strings into them
@@ -713,8 +753,23 @@ func (g *aggGroupKeys) growthBound(keys []arrow.Array, rows int) int64 {
 
 // build returns key column k of groups [lo, hi) as an array of type dt.
 func (g *aggGroupKeys) build(mem memory.Allocator, k int, dt arrow.DataType, lo, hi int, identity []int32) (arrow.Array, error) {
-	if len(g.cols) == 1 {
-		return g.cols[0].build(mem, dt, identity)
+	ids := identity
+	if len(g.cols) > 1 {
+		ids = g.groupCols[k][lo:hi]
 	}
-	return g.cols[k].build(mem, dt, g.groupCols[k][lo:hi])
+	if bt, ok := g.cols[k].(*aggBytesKeys); ok {
+		if d, ok := dt.(*arrow.DictionaryType); ok && d.ValueType.ID() != arrow.DICTIONARY {
+			return bt.buildDict(mem, d, ids)
+		}
+	}
+	return g.cols[k].build(mem, dt, ids)
+}
+
+// release frees what the tables hold outside the Go heap (shared output dictionaries).
+func (g *aggGroupKeys) release() {
+	for _, t := range g.cols {
+		if bt, ok := t.(*aggBytesKeys); ok {
+			bt.release()
+		}
+	}
 }

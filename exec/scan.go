@@ -17,13 +17,14 @@ import (
 type inputCounter struct {
 	rows, bytes, batches, shuffleBytes int64
 	malformed, rowGroupsPruned         int64
+	sizer                              batchSizer
 }
 
 func (c *inputCounter) add(rec arrow.RecordBatch, fromShuffle bool) {
 	if c == nil {
 		return
 	}
-	n := batchBytes(rec)
+	n := c.sizer.bytes(rec)
 	c.rows += rec.NumRows()
 	c.bytes += n
 	c.batches++

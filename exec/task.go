@@ -244,6 +244,7 @@ func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 			out.abort()
 		}
 	}()
+	var outSizer batchSizer
 	for {
 		rec, err := root.Next()
 		if errors.Is(err, io.EOF) {
@@ -257,7 +258,7 @@ func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 			return m, context.Cause(ctx)
 		}
 		m.RowsOut += rec.NumRows()
-		m.BytesOut += batchBytes(rec)
+		m.BytesOut += outSizer.bytes(rec)
 		m.BatchesOut++
 		if err := out.consume(ctx, rec); err != nil {
 			return m, err

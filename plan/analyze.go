@@ -217,7 +217,6 @@ func analyzeAggregate(n *Aggregate, site string) (Node, error) {
 			return nil, atSite(unknownColumn(k, schemaNames(in)), site)
 		}
 		f := in.Field(idx[0])
-		f.Type = GroupKeyType(f.Type)
 		if !isComparable(f.Type) {
 			return nil, fail(ErrType, "cannot group by %q of type %s", k, typeName(f.Type))
 		}

@@ -206,7 +206,6 @@ func (p *planner) aggregate(n *Aggregate, in PhysNode) (PhysNode, error) {
 	keyFields := make([]arrow.Field, len(keys))
 	for i, k := range keys {
 		keyFields[i] = inSchema.Field(inSchema.FieldIndices(k)[0])
-		keyFields[i].Type = GroupKeyType(keyFields[i].Type)
 	}
 	final := func(mode AggMode, input PhysNode) *PHashAggregate {
 		fields := append([]arrow.Field(nil), keyFields...)
@@ -224,6 +223,9 @@ func (p *planner) aggregate(n *Aggregate, in PhysNode) (PhysNode, error) {
 		return final(AggComplete, in), nil
 	}
 	partialFields := append([]arrow.Field(nil), keyFields...)
+	for i := range partialFields {
+		partialFields[i].Type = GroupKeyType(partialFields[i].Type)
+	}
 	for i, a := range aggs {
 		partialFields = append(partialFields, AggStateFields(a, argTypes[i])...)
 	}
