@@ -17,6 +17,10 @@ type Layout struct {
 	// Dictionary makes string key columns dictionary<int32, utf8> (one dictionary per
 	// batch, holding the values that batch uses); otherwise they are utf8.
 	Dictionary bool
+	// SharedDictionary (with Dictionary) gives each partition one dictionary per string
+	// column, shared by all its batches, as the batches read from one Parquet row group
+	// share its dictionary (and as Polars' categoricals share one string cache).
+	SharedDictionary bool
 }
 
 func (l Layout) withDefaults() Layout {
@@ -110,6 +114,35 @@ func newCodeColumn(levels []string) *codeColumn {
 	return &codeColumn{levels: levels}
 }
 
+// shared returns one dictionary of the values codes use, in order of first use, and the
+// indices of every code into it; chunks then slice the indices (sharedChunk).
+func (c *codeColumn) shared(mem memory.Allocator, codes []int32) (arrow.Array, []int32) {
+	local := make(map[int32]int32)
+	indices := make([]int32, len(codes))
+	b := array.NewStringBuilder(mem)
+	defer b.Release()
+	for i, code := range codes {
+		id, ok := local[code]
+		if !ok {
+			id = int32(len(local))
+			local[code] = id
+			b.Append(c.levels[code])
+		}
+		indices[i] = id
+	}
+	return b.NewArray(), indices
+}
+
+// sharedChunk is a dictionary array over dict with the given indices (zero-copy).
+func sharedChunk(dict arrow.Array, indices []int32) arrow.Array {
+	idx := array.NewData(arrow.PrimitiveTypes.Int32, len(indices),
+		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(indices))}, nil, 0, 0)
+	defer idx.Release()
+	ia := array.NewInt32Data(idx)
+	defer ia.Release()
+	return array.NewDictionaryArray(DictType, ia, dict)
+}
+
 func (c *codeColumn) build(mem memory.Allocator, codes []int32, dict bool) arrow.Array {
 	if !dict {
 		offsets := make([]int32, len(codes)+1)
@@ -168,18 +201,39 @@ func (g *GroupBy) Batches(mem memory.Allocator, l Layout) (*arrow.Schema, [][]ar
 	ranges := l.Ranges(g.N)
 	out := make([][]arrow.RecordBatch, len(ranges))
 	for p, chunks := range ranges {
+		var dicts [3]arrow.Array
+		var indices [3][]int32
+		plo := 0
+		if len(chunks) > 0 && l.Dictionary && l.SharedDictionary {
+			plo = chunks[0][0]
+			phi := chunks[len(chunks)-1][1]
+			for k, c := range []*codeColumn{c1, c2, c3} {
+				dicts[k], indices[k] = c.shared(mem, [][]int32{g.ID1, g.ID2, g.ID3}[k][plo:phi])
+			}
+		}
 		for _, r := range chunks {
 			lo, hi := r[0], r[1]
+			var keys [3]arrow.Array
+			for k, c := range []*codeColumn{c1, c2, c3} {
+				if dicts[k] != nil {
+					keys[k] = sharedChunk(dicts[k], indices[k][lo-plo:hi-plo])
+				} else {
+					keys[k] = c.build(mem, [][]int32{g.ID1, g.ID2, g.ID3}[k][lo:hi], l.Dictionary)
+				}
+			}
 			cols := []arrow.Array{
-				c1.build(mem, g.ID1[lo:hi], l.Dictionary),
-				c2.build(mem, g.ID2[lo:hi], l.Dictionary),
-				c3.build(mem, g.ID3[lo:hi], l.Dictionary),
+				keys[0], keys[1], keys[2],
 				Int64Array(g.ID4[lo:hi]), Int64Array(g.ID5[lo:hi]), Int64Array(g.ID6[lo:hi]),
 				Int64Array(g.V1[lo:hi]), Int64Array(g.V2[lo:hi]), Float64Array(g.V3[lo:hi]),
 			}
 			out[p] = append(out[p], array.NewRecordBatch(schema, cols, int64(hi-lo)))
 			for _, c := range cols {
 				c.Release()
+			}
+		}
+		for _, d := range dicts {
+			if d != nil {
+				d.Release() // the batches hold their own references
 			}
 		}
 	}

@@ -50,14 +50,20 @@ func TestGroupByBatches(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	g, _ := NewGroupBy(10_001, 10, 1)
-	for _, dict := range []bool{true, false} {
-		schema, parts := g.Batches(mem, Layout{Partitions: 3, ChunkRows: 1000, Dictionary: dict})
+	for _, l := range []Layout{{Dictionary: true}, {}, {Dictionary: true, SharedDictionary: true}} {
+		dict := l.Dictionary
+		l.Partitions, l.ChunkRows = 3, 1000
+		schema, parts := g.Batches(mem, l)
 		if len(parts) != 3 || Rows(parts) != 10_001 || schema.NumFields() != 9 {
 			t.Fatalf("dict %v: %d partitions, %d rows", dict, len(parts), Rows(parts))
 		}
 		row := 0
 		for _, p := range parts {
+			dicts := map[*memory.Buffer]bool{}
 			for _, b := range p {
+				if dict {
+					dicts[b.Column(2).(*array.Dictionary).Dictionary().Data().Buffers()[2]] = true
+				}
 				if b.NumRows() > 1000 {
 					t.Fatalf("batch of %d rows", b.NumRows())
 				}
@@ -77,6 +83,9 @@ func TestGroupByBatches(t *testing.T) {
 					}
 					row++
 				}
+			}
+			if l.SharedDictionary && len(dicts) != 1 {
+				t.Errorf("shared dictionary: %d dictionaries of id3 in one partition", len(dicts))
 			}
 		}
 		Release(parts)

@@ -101,7 +101,8 @@ func (r *Report) Files() map[string]string {
 		m.CPUs, m.CPUModel, fmtBytes(m.RAM), m.OS, m.Go, m.DuckDB, m.Date.Format("2006-01-02 15:04 MST"), r.Elapsed.Round(time.Second))
 	o := r.Opts
 	fmt.Fprintf(&b, "Settings: N = %s rows, K = %d, %d source partitions of %d-row batches, %d threads for both engines, best of %d runs per question. "+
-		"kindling reads in-memory partitions (FromPartitions; string keys dictionary<int32, utf8>, one dictionary per batch); DuckDB reads its own tables "+
+		"kindling reads in-memory partitions (FromPartitions; string keys dictionary<int32, utf8>: in the group-by table one dictionary per partition and column, "+
+		"shared by the partition's batches as a Parquet row group's dictionary is, in the join tables one per batch); DuckDB reads its own tables "+
 		"(loaded from Parquet before timing; id1, id2 ENUM, id3 VARCHAR as in db-benchmark). A DuckDB query is timed as `CREATE TABLE ans AS …`, a kindling query as `Collect`. "+
 		"The engines run one after the other, never at once.\n\n",
 		sizeName(o.N), o.K, o.Parts, o.BatchRows, o.Threads, o.Runs)

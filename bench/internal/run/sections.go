@@ -116,7 +116,7 @@ func RunGroupBy(ctx context.Context, o *Options) (*SectionResult, error) {
 		duck = runDuck(ctx, o, d, qs)
 		d.Close()
 	}
-	schema, parts := g.Batches(memory.DefaultAllocator, gen.Layout{Partitions: o.Parts, ChunkRows: o.BatchRows, Dictionary: true})
+	schema, parts := g.Batches(memory.DefaultAllocator, gen.Layout{Partitions: o.Parts, ChunkRows: o.BatchRows, Dictionary: true, SharedDictionary: true})
 	defer gen.Release(parts)
 	res.InputBytes = tableBytes(parts)
 	tables := map[string]Table{"x": {Schema: schema, Parts: parts}}
