@@ -104,15 +104,3 @@ func IsNumeric(t arrow.DataType) bool {
 	}
 	return IsInteger(t)
 }
-
-// GroupKeyType is the type a group key has in a partial aggregate's output, the rows a
-// shuffle carries: dictionary-encoded strings go as plain strings, because the map
-// side's per-batch dictionaries would have to be unified wherever the shuffle
-// concatenates rows of several batches. The final aggregate gives the key its input
-// type back, with one dictionary shared by all the batches of its table.
-func GroupKeyType(t arrow.DataType) arrow.DataType {
-	if d, ok := t.(*arrow.DictionaryType); ok {
-		return d.ValueType
-	}
-	return t
-}

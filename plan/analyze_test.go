@@ -220,8 +220,7 @@ func TestAnalyzeSchemas(t *testing.T) {
 		{Func: AggMax, Arg: col("cat"), Name: "top"},
 		{Func: AggMin, Arg: col("day"), Name: "first_day"},
 	}}).(*Aggregate)
-	// A dictionary-encoded key keeps its type (only the partial aggregate's output, what
-	// the shuffle carries, has it as plain strings: GroupKeyType).
+	// A dictionary-encoded key keeps its type.
 	want := "region:utf8 cat:dictionary<values=utf8, indices=int32, ordered=false> sum(qty):int64 avg:float64 n:int64 top:utf8 first_day:date32"
 	var got []string
 	for _, f := range agg.Schema().Fields() {

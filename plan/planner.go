@@ -223,9 +223,6 @@ func (p *planner) aggregate(n *Aggregate, in PhysNode) (PhysNode, error) {
 		return final(AggComplete, in), nil
 	}
 	partialFields := append([]arrow.Field(nil), keyFields...)
-	for i := range partialFields {
-		partialFields[i].Type = GroupKeyType(partialFields[i].Type)
-	}
 	for i, a := range aggs {
 		partialFields = append(partialFields, AggStateFields(a, argTypes[i])...)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/zeebo/xxh3"
 )
 
@@ -71,6 +72,11 @@ func set(out []uint64, i int, h uint64, first bool) {
 // large_binary, string_view, binary_view, dictionary of any of these, and null. Other types
 // return an error naming the column.
 func HashColumns(cols []arrow.Array, out []uint64) error {
+	return hashColumns(cols, out, nil)
+}
+
+// hashColumns is HashColumns with a cache of dictionary value hashes (nil: none).
+func hashColumns(cols []arrow.Array, out []uint64, dicts *dictHashCache) error {
 	if len(cols) == 0 {
 		for i := range out {
 			out[i] = intSeed
@@ -81,7 +87,13 @@ func HashColumns(cols []arrow.Array, out []uint64) error {
 		if col.Len() != len(out) {
 			return fmt.Errorf("shuffle: hash key column %d has %d rows, want %d", c, col.Len(), len(out))
 		}
-		if err := hashColumn(col, out, c == 0); err != nil {
+		var err error
+		if d, ok := col.(*array.Dictionary); ok {
+			err = hashDictionary(d, out, c == 0, dicts)
+		} else {
+			err = hashColumn(col, out, c == 0)
+		}
+		if err != nil {
 			return fmt.Errorf("shuffle: hash key column %d: %w", c, err)
 		}
 	}
@@ -130,7 +142,7 @@ func hashColumn(col arrow.Array, out []uint64, first bool) error {
 			set(out, i, nullHash, first)
 		}
 	case *arrow.DictionaryType:
-		return hashDictionary(col.(*array.Dictionary), out, first)
+		return hashDictionary(col.(*array.Dictionary), out, first, nil)
 	default:
 		return fmt.Errorf("cannot hash type %s", col.DataType())
 	}
@@ -253,11 +265,18 @@ func forEachValid(col arrow.Array, out []uint64, first bool, hash func(int) uint
 }
 
 // hashDictionary hashes each dictionary value once, then gathers the hashes by index.
-func hashDictionary(col *array.Dictionary, out []uint64, first bool) error {
+// With a cache, a dictionary that batches share (a source's, or a table's output
+// dictionary) is hashed once for all of them, not once per batch.
+func hashDictionary(col *array.Dictionary, out []uint64, first bool, cache *dictHashCache) error {
 	dict := col.Dictionary()
-	dh := make([]uint64, dict.Len())
-	if err := hashColumn(dict, dh, true); err != nil {
-		return fmt.Errorf("dictionary values: %w", err)
+	id := dictIdentity(dict)
+	dh := cache.get(id)
+	if dh == nil {
+		dh = make([]uint64, dict.Len())
+		if err := hashColumn(dict, dh, true); err != nil {
+			return fmt.Errorf("dictionary values: %w", err)
+		}
+		cache.put(id, dh)
 	}
 	idx := col.Indices()
 	data := idx.Data()
@@ -298,4 +317,49 @@ func gatherHashes[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uin
 		set(out, i, h, first)
 	}
 	return nil
+}
+
+// dictID identifies a dictionary by its buffers, offset and length: buffers are immutable
+// and the key's pointers keep them from being reused, so equal IDs mean equal values.
+type dictID struct {
+	b0, b1, b2     *memory.Buffer
+	offset, length int
+}
+
+func dictIdentity(dict arrow.Array) dictID {
+	d := dict.Data()
+	id := dictID{offset: d.Offset(), length: d.Len()}
+	bufs := d.Buffers()
+	for i, p := range []**memory.Buffer{&id.b0, &id.b1, &id.b2} {
+		if i < len(bufs) {
+			*p = bufs[i]
+		}
+	}
+	return id
+}
+
+// dictHashCache keeps the value hashes of the last few dictionaries a hasher met. It is
+// not safe for concurrent use; a nil cache keeps nothing.
+type dictHashCache struct {
+	entries map[dictID][]uint64
+}
+
+// dictHashCacheSize bounds the dictionaries remembered (a few key columns' current ones).
+const dictHashCacheSize = 16
+
+func (c *dictHashCache) get(id dictID) []uint64 {
+	if c == nil || id.b1 == nil {
+		return nil
+	}
+	return c.entries[id]
+}
+
+func (c *dictHashCache) put(id dictID, hashes []uint64) {
+	if c == nil || id.b1 == nil {
+		return
+	}
+	if c.entries == nil || len(c.entries) >= dictHashCacheSize {
+		c.entries = make(map[dictID][]uint64, dictHashCacheSize)
+	}
+	c.entries[id] = hashes
 }

@@ -33,7 +33,14 @@ func checkAssign(rec arrow.RecordBatch, out []int32, n int) error {
 type hashPartitioner struct {
 	keys    []int
 	n       int
-	scratch sync.Pool // *[]uint64
+	scratch sync.Pool // *hashScratch
+}
+
+// hashScratch is one caller's hash buffer and dictionary hash cache (a writer's batches
+// usually share their source's dictionaries).
+type hashScratch struct {
+	hashes []uint64
+	dicts  dictHashCache
 }
 
 // NewHashPartitioner returns a partitioner that sends rows with equal values in the key
@@ -57,16 +64,16 @@ func (p *hashPartitioner) Assign(rec arrow.RecordBatch, out []int32) error {
 		}
 		cols[i] = rec.Column(k)
 	}
-	hp, _ := p.scratch.Get().(*[]uint64)
-	if hp == nil {
-		hp = new([]uint64)
+	sc, _ := p.scratch.Get().(*hashScratch)
+	if sc == nil {
+		sc = new(hashScratch)
 	}
-	defer p.scratch.Put(hp)
-	if cap(*hp) < len(out) {
-		*hp = make([]uint64, len(out))
+	defer p.scratch.Put(sc)
+	if cap(sc.hashes) < len(out) {
+		sc.hashes = make([]uint64, len(out))
 	}
-	h := (*hp)[:len(out)]
-	if err := HashColumns(cols, h); err != nil {
+	h := sc.hashes[:len(out)]
+	if err := hashColumns(cols, h, &sc.dicts); err != nil {
 		return err
 	}
 	n := uint64(p.n)

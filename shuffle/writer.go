@@ -7,7 +7,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/arrow/util"
+
+	"github.com/kindling-data/kindling/storage"
 )
 
 // DefaultBatchRows is the row count at which a reduce partition's buffered pieces are
@@ -16,7 +17,8 @@ const DefaultBatchRows = 8192
 
 // MapStatus describes one committed map output, per reduce partition.
 type MapStatus struct {
-	// Bytes[r] is the size of the block for reduce partition r (util.TotalRecordSize).
+	// Bytes[r] is the size of the block for reduce partition r (storage.BlockBytes: a
+	// dictionary its batches share counts once).
 	Bytes []int64
 	// Rows[r] is its row count.
 	Rows []int64
@@ -220,9 +222,11 @@ func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Al
 }
 
 // concatColumn concatenates the pieces of one column. Dictionary pieces that share one
-// dictionary (cut from the same batch, or from slices of one parent) concatenate their
-// indices only; array.Concatenate would unify the dictionaries value by value, which on
-// a large dictionary costs far more than the rows moved.
+// dictionary (cut from the same batch, from slices of one parent, or from batches that
+// share a source's dictionary) concatenate their indices only; others get a dictionary
+// of the values they use (concatDictionaries). array.Concatenate would unify the
+// dictionaries value by value, which on a large dictionary costs far more than the rows
+// moved.
 func concatColumn(parts []arrow.Array, mem memory.Allocator) (arrow.Array, error) {
 	if d0, ok := parts[0].(*array.Dictionary); ok {
 		dict := d0.Dictionary()
@@ -230,7 +234,7 @@ func concatColumn(parts []arrow.Array, mem memory.Allocator) (arrow.Array, error
 		for i, p := range parts {
 			d := p.(*array.Dictionary)
 			if !sameArrayData(d.Dictionary(), dict) {
-				return array.Concatenate(parts, mem)
+				return concatDictionaries(parts, mem)
 			}
 			indices[i] = d.Indices()
 		}
@@ -298,8 +302,8 @@ func (w *Writer) Commit() (MapStatus, error) {
 		w.parts[p].done = nil
 		for _, b := range blocks[p] {
 			st.Rows[p] += b.NumRows()
-			st.Bytes[p] += util.TotalRecordSize(b)
 		}
+		st.Bytes[p] = storage.BlockBytes(blocks[p])
 	}
 	w.state = writerCommitted
 	w.parts = nil
