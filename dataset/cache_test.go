@@ -51,7 +51,7 @@ func countRows(t *testing.T, d *Dataset) int64 {
 func newCacheSession(t *testing.T, cfg Config) (*Session, *memory.CheckedAllocator) {
 	t.Helper()
 	leakcheck.Check(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	cfg.Allocator = mem
 	cfg.Parallelism = 1 // partitions are computed, and cached, in order
 	if cfg.BatchRows == 0 {
@@ -142,7 +142,7 @@ func TestCacheAfterShuffleSkipsStages(t *testing.T) {
 
 func TestUnpersistFreesAndCloseRemovesSpillDir(t *testing.T) {
 	leakcheck.Check(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	s, err := NewSession(Config{Allocator: mem, Parallelism: 1, SpillDir: t.TempDir(), BatchRows: 1 << 16})
 	if err != nil {
 		t.Fatal(err)

@@ -60,10 +60,18 @@ type Config struct {
 	CheckpointDir string
 	// TestingKnobs change the engine's behaviour for tests; leave them zero.
 	TestingKnobs TestingKnobs
-	// Allocator is where every Arrow buffer comes from (default: Go's allocator). Tests
-	// pass arrow's CheckedAllocator to prove that nothing leaks.
+	// Allocator is where every Arrow buffer comes from (default: NewPoolAllocator's,
+	// which recycles released buffers). Tests pass arrow's CheckedAllocator to prove that
+	// nothing leaks.
 	Allocator memory.Allocator
 }
+
+// NewPoolAllocator returns the allocator sessions use by default: released Arrow buffers
+// go back to a pool of size classes and are reused, so that a job's resident memory
+// follows its live bytes rather than everything it ever allocated (see
+// memory.PoolAllocator). Wrap it to count or trace allocations and pass the wrapper as
+// Config.Allocator.
+func NewPoolAllocator() memory.Allocator { return kmemory.NewPoolAllocator() }
 
 // EnsureDefaults fills the zero fields with their defaults.
 func (c *Config) EnsureDefaults() {
@@ -86,7 +94,7 @@ func (c *Config) EnsureDefaults() {
 		c.MaxTaskAttempts = DefaultMaxTaskAttempts
 	}
 	if c.Allocator == nil {
-		c.Allocator = memory.NewGoAllocator()
+		c.Allocator = kmemory.NewPoolAllocator()
 	}
 }
 

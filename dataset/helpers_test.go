@@ -119,7 +119,7 @@ type fixture struct {
 func newFixture(t *testing.T, sizes []int, cfg Config) *fixture {
 	t.Helper()
 	leakcheck.Check(t)
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	cfg.Allocator = mem
 	if cfg.BatchRows == 0 {
 		cfg.BatchRows = 64 // several batches per partition
@@ -194,7 +194,7 @@ func cellValue(t *testing.T, a arrow.Array, i int) any {
 	case *array.Float64:
 		return a.Value(i)
 	case *array.String:
-		return a.Value(i)
+		return strings.Clone(a.Value(i)) // outlives the batch's buffers
 	case *array.Boolean:
 		return a.Value(i)
 	case *array.Date32:

@@ -177,7 +177,7 @@ func evRowsOf(t testing.TB, arr arrow.Array) []any {
 		case *array.Float64:
 			out[i] = a.Value(i)
 		case *array.String:
-			out[i] = a.Value(i)
+			out[i] = strings.Clone(a.Value(i)) // outlives the batch's buffers
 		case *array.Boolean:
 			out[i] = a.Value(i)
 		case *array.Date32:
@@ -188,7 +188,7 @@ func evRowsOf(t testing.TB, arr arrow.Array) []any {
 			dict := a.Dictionary()
 			k := a.GetValueIndex(i)
 			if dict.IsValid(k) {
-				out[i] = dict.(*array.String).Value(k)
+				out[i] = strings.Clone(dict.(*array.String).Value(k))
 			}
 		default:
 			t.Fatalf("evRowsOf: unsupported %T", arr)

@@ -99,7 +99,7 @@ func TestTopKExplodeOp(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := checkedPool()
 			defer mem.AssertSize(t, 0)
 			in := explodeInput(t, mem, c.elem, c.offs, c.valid, c.elems)
 			want := explodeOracle(aggRowsOf(t, []arrow.RecordBatch{in}))

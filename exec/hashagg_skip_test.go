@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow/memory"
-
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -65,7 +63,7 @@ func TestHashAggSkippedPartialConvertsRows(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := checkedPool()
 			defer mem.AssertSize(t, 0)
 			partial, final, _ := aggNodes(t, aggTestSchema, c.keys, c.aggs)
 			var batches [][][]any

@@ -167,7 +167,7 @@ func aggSpillRowsOf(t *testing.T, batches []arrow.RecordBatch) [][]any {
 				case *array.Float64:
 					row[c] = a.Value(i)
 				case *array.String:
-					row[c] = a.Value(i)
+					row[c] = strings.Clone(a.Value(i)) // outlives the batch's buffers
 				default:
 					row[c] = aggGoValue(t, col, i)
 				}
@@ -251,7 +251,7 @@ func aggReleaseAll(batches []arrow.RecordBatch) {
 }
 
 func TestHashAggSpillCompleteAndFinal(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	// Cleanups, not defers: they run after the parallel subtests.
 	t.Cleanup(func() { mem.AssertSize(t, 0) })
 	parts := aggSpillRows(200000/aggSpillTestScale, 50000/aggSpillTestScale, 4096/aggSpillTestScale)
@@ -379,7 +379,7 @@ func aggCheckSpilled(t *testing.T, run *aggSpillRun, limit int64) {
 // TestHashAggSpillRepartitions gives so little memory that merging a first-level
 // partition spills again, one level deeper.
 func TestHashAggSpillRepartitions(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	parts := aggSpillRows(16000, 8000, 256)
 	aggs := []plan.AggExpr{
@@ -409,7 +409,7 @@ func TestHashAggSpillRepartitions(t *testing.T) {
 // TestHashAggSpillOneHugeGroup: one group's state outgrows the budget; repartitioning
 // cannot split it, so the operator fails with the budget error after bounded depth.
 func TestHashAggSpillOneHugeGroup(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	var parts [][][]any
 	for b := 0; b < 40; b++ {
@@ -437,7 +437,7 @@ func TestHashAggSpillOneHugeGroup(t *testing.T) {
 func TestHashAggSpillBudgetTooSmall(t *testing.T) {
 	for _, mode := range []string{"partial", "final", "complete"} {
 		t.Run(mode, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := checkedPool()
 			defer mem.AssertSize(t, 0)
 			parts := aggSpillRows(20000, 5000, 4096)
 			partial, final, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggSpillAggs())
@@ -504,7 +504,7 @@ func TestHashAggSpillRequested(t *testing.T) {
 	parts := aggSpillRows(60000/aggSpillTestScale, 8000/aggSpillTestScale, 2048/aggSpillTestScale)
 	for _, mode := range []string{"partial", "complete"} {
 		t.Run(mode, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			mem := checkedPool()
 			defer mem.AssertSize(t, 0)
 			partial, final, complete := aggNodes(t, aggSpillSchema, []string{"k"}, aggSpillAggs())
 			want, _ := aggUnlimited(t, mem, aggSpillSchema, parts, complete)
@@ -544,7 +544,7 @@ func TestHashAggSpillRequested(t *testing.T) {
 
 // TestHashAggSpillCloseEarly: closing mid-merge removes every spill file and frees all.
 func TestHashAggSpillCloseEarly(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	parts := aggSpillRows(50000/aggSpillTestScale, 20000/aggSpillTestScale, 2048/aggSpillTestScale)
 	_, _, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggSpillAggs())
@@ -570,7 +570,7 @@ func TestHashAggSpillCloseEarly(t *testing.T) {
 
 // TestHashAggSpillNilManager keeps today's behaviour: a refused reservation fails.
 func TestHashAggSpillNilManager(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	parts := aggSpillRows(20000, 8000, 2048)
 	_, _, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggSpillAggs())
@@ -620,7 +620,7 @@ func (s *aggPressureSource) Next() (arrow.RecordBatch, error) {
 // a second consumer of the task taking memory now and then: results are unchanged, the
 // peak stays within the limit and the aggregate spilled both for itself and when asked.
 func TestHashAggSpillWithMemoryManager(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	parts := aggSpillRows(20000, 5000, 512)
 	_, _, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggSpillAggs())

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/plan"
 )
@@ -268,7 +267,7 @@ func aggStatCheck(t *testing.T, parts [][][]any, keys []string, aggs []plan.AggE
 }
 
 func TestHashAggMedianStddevCorrTopK(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	parts := aggStatRows(3000, 40, 1)
 	aggs := aggStatAggs()
@@ -301,7 +300,7 @@ func TestHashAggMedianStddevCorrTopK(t *testing.T) {
 }
 
 func TestHashAggMedianStddevCorrSpecialGroups(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	parts := aggStatRows(0, 1, 2)
 	aggs := aggStatAggs()
@@ -369,7 +368,7 @@ func aggStatGroup(parts [][][]any, key int64) [][]any {
 }
 
 func TestHashAggMedianStddevCorrTopKSpill(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	t.Cleanup(func() { mem.AssertSize(t, 0) })
 	var parts [][][]any
 	for _, p := range aggStatRows(60000/aggSpillTestScale, 8000/aggSpillTestScale, 3) {

@@ -157,7 +157,7 @@ func aggGoValue(t testing.TB, arr arrow.Array, i int) any {
 	case *array.Float64:
 		return a.Value(i)
 	case *array.String:
-		return a.Value(i)
+		return strings.Clone(a.Value(i)) // outlives the batch's buffers
 	case *array.Boolean:
 		return a.Value(i)
 	case *array.Date32:

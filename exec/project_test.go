@@ -6,13 +6,12 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/plan"
 )
 
 func TestProjectAgainstOracle(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	exprs := []plan.Expr{
 		eCol("i"),
@@ -83,7 +82,7 @@ func TestProjectAgainstOracle(t *testing.T) {
 }
 
 func TestProjectShapeMismatch(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	schema := arrow.NewSchema([]arrow.Field{{Name: "i", Type: arrow.PrimitiveTypes.Int64}}, nil)
 	op := NewProject(&evTestSource{}, []plan.Expr{eCol("i"), eCol("j")}, schema, mem)

@@ -48,7 +48,7 @@ func scanAll(t *testing.T, src plan.Source, req plan.ScanRequest, mem memory.All
 			for r := 0; r < int(b.NumRows()); r++ {
 				parts := make([]string, b.NumCols())
 				for c := range parts {
-					parts[c] = b.Column(c).ValueStr(r)
+					parts[c] = strings.Clone(b.Column(c).ValueStr(r)) // outlives the batch
 				}
 				rows = append(rows, strings.Join(parts, "|"))
 			}
@@ -84,7 +84,7 @@ func TestSourcesAreLazy(t *testing.T) {
 }
 
 func TestCSVSource(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
 	var want []string
@@ -132,7 +132,7 @@ func TestCSVSource(t *testing.T) {
 }
 
 func TestParquetSourcePruning(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
 	schema := arrow.NewSchema([]arrow.Field{
@@ -193,7 +193,7 @@ func TestParquetSourcePruning(t *testing.T) {
 }
 
 func TestIPCSource(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
 	schema := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}, {Name: "y", Type: arrow.PrimitiveTypes.Int64}}, nil)
@@ -252,7 +252,7 @@ var memSchema = arrow.NewSchema([]arrow.Field{
 }, nil)
 
 func TestRecordsSource(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	p0, rows0 := makeBatches(mem, memSchema, 5, 0, 1)
 	p1, rows1 := makeBatches(mem, memSchema, 23) // numbered from 0 again
@@ -291,7 +291,7 @@ func TestRecordsSource(t *testing.T) {
 }
 
 func TestReaderSource(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	batches, want := makeBatches(mem, memSchema, 10, 10, 10, 10, 3)
 	rdr, err := array.NewRecordReader(memSchema, batches)

@@ -45,7 +45,7 @@ func strp(s string) *string { return &s }
 // NULL dictionary entries alike), and the new dictionary holds each used value once and
 // no unused one.
 func TestConcatDictionariesUnifiesUsedValues(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	a := dictPiece(t, mem, []*string{strp("x"), strp("y"), nil, strp("z"), strp("unused")}, []int32{0, 1, 2, 3, -1, 0})
 	defer a.Release()
@@ -102,7 +102,7 @@ func TestConcatDictionariesUnifiesUsedValues(t *testing.T) {
 // partitioner, whose dictionary hash cache must never hand one dictionary's hashes to
 // another: every row lands where the uncached hash of its value puts it.
 func TestHashPartitionSharedDictionaryCached(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	values := []*string{strp("a"), strp("b"), nil, strp("c"), strp("d")}
 	shared := dictPiece(t, mem, values, []int32{0, 1, 2, 3, 4, -1})

@@ -23,7 +23,7 @@ func hashOf(t *testing.T, cols ...arrow.Array) []uint64 {
 }
 
 func TestHashColumnsEqualities(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 
 	i64 := array.NewInt64Builder(mem)
@@ -155,7 +155,7 @@ func TestHashDistribution(t *testing.T) {
 // TestGatherMatchesTake checks the hand-written gather against arrow's Take on every type it
 // specializes, on sliced inputs with NULLs.
 func TestGatherMatchesTake(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(1, 2))
 	const n = 300

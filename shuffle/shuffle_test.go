@@ -28,7 +28,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{mem: memory.NewCheckedAllocator(memory.NewGoAllocator()), mgr: kmem.NewManager(kmem.Config{Limit: 1 << 30})}
+	e := &env{mem: checkedPool(), mgr: kmem.NewManager(kmem.Config{Limit: 1 << 30})}
 	spill, err := storage.NewSpillManager(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +221,7 @@ func TestShufflePartitionsEveryRowOnce(t *testing.T) {
 }
 
 func TestHashPartitionDictionaryMatchesPlainAndNulls(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	rec := genBatch(mem, rand.New(rand.NewPCG(3, 4)), 0, 2000)
 	defer rec.Release()

@@ -31,7 +31,7 @@ func spillBatch(mem memory.Allocator, start, n int) arrow.RecordBatch {
 }
 
 func TestSpillRoundTrip(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	m, err := NewSpillManager(t.TempDir())
 	if err != nil {
@@ -97,7 +97,7 @@ func TestSpillRoundTrip(t *testing.T) {
 }
 
 func TestSpillCorruption(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	mem := checkedPool()
 	defer mem.AssertSize(t, 0)
 	m, err := NewSpillManager(t.TempDir())
 	if err != nil {

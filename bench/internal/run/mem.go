@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/dataset"
 )
 
 // procStatus reads VmRSS and VmHWM (peak RSS) of this process in bytes; zeros where
@@ -68,15 +70,15 @@ func (p rssProbe) Peak() int64 {
 	return max(0, hwm-p.base)
 }
 
-// countingAllocator wraps an Arrow allocator and tracks the bytes it holds and their
-// peak: kindling's Arrow buffers, accounted or not by its memory manager.
+// countingAllocator wraps kindling's default (pooling) allocator and tracks the bytes it
+// holds and their peak: kindling's Arrow buffers, accounted or not by its memory manager.
 type countingAllocator struct {
 	mem       memory.Allocator
 	cur, peak atomic.Int64
 }
 
 func newCountingAllocator() *countingAllocator {
-	return &countingAllocator{mem: memory.NewGoAllocator()}
+	return &countingAllocator{mem: dataset.NewPoolAllocator()}
 }
 
 func (c *countingAllocator) add(n int64) {
