@@ -73,6 +73,9 @@ type job struct {
 
 	mu     sync.Mutex
 	bounds map[int]arrow.RecordBatch // range bounds by stage ID, while the stage runs
+	// readers counts the shuffle reads of each plan-local shuffle ID in the job's plans
+	// (see releaseReads).
+	readers map[int]int
 }
 
 // shuffleID maps a stage's plan-local shuffle ID to the session-wide one.
@@ -87,7 +90,7 @@ func (j *job) shuffleID(local int) int { return j.shuffleBase + local }
 // job are freed before it returns, on success and on failure.
 func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, sink ResultSink) (*JobMetrics, error) {
 	start := time.Now()
-	j := &job{env: env, sink: sink}
+	j := &job{env: env, sink: sink, readers: shuffleReaders(stages)}
 	j.shuffleBase = int(env.nextShuffle.Add(int64(len(stages)+1))) - len(stages) - 1
 	defer func() {
 		for _, s := range stages {
@@ -141,13 +144,50 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error)
 		defer j.releaseBounds(s.ID)
 	}
 	sm.Tasks = make([]TaskMetrics, s.NumPartitions())
-	err := j.runTasks(ctx, s, func(t *task, m TaskMetrics) { sm.Tasks[t.partition] = m }, &sm.Retries, nil)
+	err := j.runTasks(ctx, s, func(t *task, m TaskMetrics) {
+		sm.Tasks[t.partition] = m
+		j.releaseReads(t)
+	}, &sm.Retries, nil)
 	if err == nil && s.Output != nil {
 		st := j.env.Shuffle.Stats(j.shuffleID(s.ShuffleID))
 		sm.ShufflePartitionBytes, sm.ShufflePartitionRows = st.Bytes, st.Rows
 	}
 	sm.Duration = time.Since(start)
 	return sm, err
+}
+
+// shuffleReaders counts, per plan-local shuffle ID, the shuffle-read nodes of the
+// stages' plans (a node reached twice through a shared subtree counts twice).
+func shuffleReaders(stages []*plan.Stage) map[int]int {
+	counts := map[int]int{}
+	var walk func(n plan.PhysNode)
+	walk = func(n plan.PhysNode) {
+		if r, ok := n.(*plan.PShuffleRead); ok {
+			counts[r.ShuffleID]++
+		}
+		for _, c := range n.Children() {
+			walk(c)
+		}
+	}
+	for _, s := range stages {
+		walk(s.Root)
+	}
+	return counts
+}
+
+// releaseReads frees the shuffle partitions a successful task read, once nothing else
+// will read them: a shuffle with one reading node in the whole job has each reduce
+// partition read by exactly one task (a union or coalesce maps partitions one to one or
+// many to one), which has just succeeded and will not run again. The reduce side's
+// input then shrinks as its output grows, instead of both peaking together at the end
+// of the job. Broadcasts (read by every task) and shuffles read twice wait for the end
+// of the job.
+func (j *job) releaseReads(t *task) {
+	for _, r := range t.reads {
+		if j.readers[r[0]] == 1 {
+			j.env.Shuffle.RemovePartition(j.shuffleID(r[0]), r[1])
+		}
+	}
 }
 
 // runTasks runs one task per partition of s on the worker pool, retrying each failed

@@ -28,6 +28,9 @@ type task struct {
 	cache     cacheCounter
 	mtask     *kmemory.Task // the attempt's memory: fairness among tasks, spilling within one
 	spillers  []spillStats
+	// reads are the (plan-local shuffle ID, reduce partition) pairs the task reads,
+	// broadcasts excepted: what may be freed once it succeeds (job.releaseReads).
+	reads [][2]int
 	// sampler, when set, makes the attempt a sampling pass: its output feeds the
 	// reservoir (range partitioning) and sampled receives the sample on success.
 	sampler *shuffle.Reservoir
@@ -42,6 +45,8 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 	case *plan.PShuffleRead:
 		if n.Partitioning.Kind == plan.BroadcastPartitioning {
 			p = 0 // every task reads the one broadcast partition whole
+		} else {
+			t.reads = append(t.reads, [2]int{n.ShuffleID, p})
 		}
 		return &ShuffleReadOp{svc: t.job.env.Shuffle, shuffleID: t.job.shuffleID(n.ShuffleID), reduceID: p, counter: &t.in}, nil
 	case *plan.PHashJoin:

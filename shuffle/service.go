@@ -166,6 +166,17 @@ func (s *Service) Remove(shuffleID int) {
 	})
 }
 
+// RemovePartition frees the blocks of reduce partition reduceID of shuffleID, from every
+// map output: its one reader is done with them. Map outputs stay committed (the
+// partition reads as missing if read again).
+func (s *Service) RemovePartition(shuffleID, reduceID int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.store.RemoveIf(func(id storage.BlockID) bool {
+		return id.Kind == storage.ShuffleBlock && id.ShuffleID == shuffleID && id.ReduceID == reduceID
+	})
+}
+
 // Close removes every shuffle; later commits fail with ErrClosed. It is idempotent. It does
 // not close the store.
 func (s *Service) Close() error {
