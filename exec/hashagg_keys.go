@@ -601,7 +601,7 @@ func newAggGroupKeys(types []arrow.DataType) (*aggGroupKeys, error) {
 		g.n = 1 // a global aggregate has its one group even over no rows
 	}
 	if len(types) > 1 {
-		g.slots = make([]uint64, aggTupleSlots)
+		g.slots = slabAlloc[uint64](aggTupleSlots, aggTupleSlots)
 		g.shift = uint(64 - bits.TrailingZeros(aggTupleSlots))
 		g.groupCols = make([][]int32, len(types))
 	}
@@ -640,7 +640,7 @@ func (g *aggGroupKeys) assign(keys []arrow.Array, gids []int32) error {
 	mask := uint64(len(g.slots) - 1)
 	shift := g.shift
 	for k := range g.groupCols {
-		g.groupCols[k] = aggReserve(g.groupCols[k], rows)
+		g.groupCols[k] = slabReserve(g.groupCols[k], rows)
 	}
 	for i := 0; i < rows; i++ {
 		h := g.tupleHash(i)
@@ -693,7 +693,8 @@ func (g *aggGroupKeys) tupleHash(i int) uint64 {
 // hash bits, so the old table is read in order and the new one written nearly in order.
 func (g *aggGroupKeys) growSlots() {
 	old := g.slots
-	g.slots = make([]uint64, 2*len(old))
+	defer slabFree(old)
+	g.slots = slabAlloc[uint64](2*len(old), 2*len(old))
 	g.shift--
 	mask := uint64(len(g.slots) - 1)
 	for _, slot := range old {
@@ -765,11 +766,19 @@ func (g *aggGroupKeys) build(mem memory.Allocator, k int, dt arrow.DataType, lo,
 	return g.cols[k].build(mem, dt, ids)
 }
 
-// release frees what the tables hold outside the Go heap (shared output dictionaries).
+// release frees what the tables hold outside the Go heap (shared output dictionaries)
+// and gives the tuple table and group key ids back to the slab pool; g must not be used
+// after.
 func (g *aggGroupKeys) release() {
 	for _, t := range g.cols {
 		if bt, ok := t.(*aggBytesKeys); ok {
 			bt.release()
 		}
+	}
+	slabFree(g.slots)
+	g.slots = nil
+	for k := range g.groupCols {
+		slabFree(g.groupCols[k])
+		g.groupCols[k] = nil
 	}
 }

@@ -14,3 +14,7 @@ func checkedPool() *memory.CheckedAllocator {
 	p.Poison = true
 	return memory.NewCheckedAllocator(p)
 }
+
+// The hash tables' slab pool is poisoned in tests too: a table read after it was
+// released would show garbage groups.
+func init() { tableSlabs.Poison = true }
