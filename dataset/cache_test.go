@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/internal/leakcheck"
+	"github.com/kindling-data/kindling/internal/memtest"
 )
 
 // mibPartitions makes n partitions of one batch of 64Ki int64 rows (512 KiB each), and a
@@ -51,7 +52,7 @@ func countRows(t *testing.T, d *Dataset) int64 {
 func newCacheSession(t *testing.T, cfg Config) (*Session, *memory.CheckedAllocator) {
 	t.Helper()
 	leakcheck.Check(t)
-	mem := checkedPool()
+	mem := memtest.Checked()
 	cfg.Allocator = mem
 	cfg.Parallelism = 1 // partitions are computed, and cached, in order
 	if cfg.BatchRows == 0 {
@@ -142,7 +143,7 @@ func TestCacheAfterShuffleSkipsStages(t *testing.T) {
 
 func TestUnpersistFreesAndCloseRemovesSpillDir(t *testing.T) {
 	leakcheck.Check(t)
-	mem := checkedPool()
+	mem := memtest.Checked()
 	s, err := NewSession(Config{Allocator: mem, Parallelism: 1, SpillDir: t.TempDir(), BatchRows: 1 << 16})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/internal/leakcheck"
+	"github.com/kindling-data/kindling/internal/memtest"
 )
 
 // testRow is one generated input row; nil pointers are NULLs.
@@ -119,7 +120,7 @@ type fixture struct {
 func newFixture(t *testing.T, sizes []int, cfg Config) *fixture {
 	t.Helper()
 	leakcheck.Check(t)
-	mem := checkedPool()
+	mem := memtest.Checked()
 	cfg.Allocator = mem
 	if cfg.BatchRows == 0 {
 		cfg.BatchRows = 64 // several batches per partition

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kindling-data/kindling/internal/memtest"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -112,7 +113,7 @@ func evTestExprs() []plan.Expr {
 // ---- tests --------------------------------------------------------------------------
 
 func TestEvalAgainstOracle(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -164,7 +165,7 @@ func TestEvalAgainstOracle(t *testing.T) {
 }
 
 func TestEvalResultTypes(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rec := evMakeBatch(mem, rand.New(rand.NewPCG(3, 4)), 20, false)
 	defer rec.Release()
@@ -193,7 +194,7 @@ func TestEvalResultTypes(t *testing.T) {
 }
 
 func TestEvalErrorsNameExpression(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rec := evMakeBatch(mem, rand.New(rand.NewPCG(5, 6)), 4, false)
 	defer rec.Release()
@@ -222,7 +223,7 @@ func TestEvalErrorsNameExpression(t *testing.T) {
 
 // TestCastStringsTable pins the parsing and formatting rules with literal expectations.
 func TestCastStringsTable(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	ints := map[string]any{" 12 ": int64(12), "1.9": int64(1), "-1.9": int64(-1), "abc": nil, "": nil,
 		"9223372036854775808": nil, "-9223372036854775808": int64(math.MinInt64), "+5": int64(5), "1e3": nil,

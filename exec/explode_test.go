@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kindling-data/kindling/internal/memtest"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -99,7 +100,7 @@ func TestTopKExplodeOp(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			mem := checkedPool()
+			mem := memtest.Checked()
 			defer mem.AssertSize(t, 0)
 			in := explodeInput(t, mem, c.elem, c.offs, c.valid, c.elems)
 			want := explodeOracle(aggRowsOf(t, []arrow.RecordBatch{in}))

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kindling-data/kindling/internal/memtest"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -56,7 +57,7 @@ func evSameRows(t *testing.T, what string, got, want []map[string]any) {
 }
 
 func TestFilterAgainstOracle(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	conds := []plan.Expr{
 		eBin(plan.OpGt, eCol("i"), eInt(0)),
@@ -107,7 +108,7 @@ func TestFilterAgainstOracle(t *testing.T) {
 
 // TestFilterPassThrough checks that a batch whose rows all pass is handed on as is.
 func TestFilterPassThrough(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	b := array.NewInt64Builder(mem)
 	b.AppendValues([]int64{1, 2, 3}, nil)
@@ -134,7 +135,7 @@ func TestFilterPassThrough(t *testing.T) {
 }
 
 func TestFilterErrors(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, cond := range []plan.Expr{eCol("i"), eCol("missing")} {

@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kindling-data/kindling/internal/memtest"
 	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/plan"
 	"github.com/kindling-data/kindling/storage"
@@ -251,7 +252,7 @@ func aggReleaseAll(batches []arrow.RecordBatch) {
 }
 
 func TestHashAggSpillCompleteAndFinal(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	// Cleanups, not defers: they run after the parallel subtests.
 	t.Cleanup(func() { mem.AssertSize(t, 0) })
 	parts := aggSpillRows(200000/aggSpillTestScale, 50000/aggSpillTestScale, 4096/aggSpillTestScale)
@@ -379,7 +380,7 @@ func aggCheckSpilled(t *testing.T, run *aggSpillRun, limit int64) {
 // TestHashAggSpillRepartitions gives so little memory that merging a first-level
 // partition spills again, one level deeper.
 func TestHashAggSpillRepartitions(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	parts := aggSpillRows(16000, 8000, 256)
 	aggs := []plan.AggExpr{
@@ -409,7 +410,7 @@ func TestHashAggSpillRepartitions(t *testing.T) {
 // TestHashAggSpillOneHugeGroup: one group's state outgrows the budget; repartitioning
 // cannot split it, so the operator fails with the budget error after bounded depth.
 func TestHashAggSpillOneHugeGroup(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	var parts [][][]any
 	for b := 0; b < 40; b++ {
@@ -437,7 +438,7 @@ func TestHashAggSpillOneHugeGroup(t *testing.T) {
 func TestHashAggSpillBudgetTooSmall(t *testing.T) {
 	for _, mode := range []string{"partial", "final", "complete"} {
 		t.Run(mode, func(t *testing.T) {
-			mem := checkedPool()
+			mem := memtest.Checked()
 			defer mem.AssertSize(t, 0)
 			parts := aggSpillRows(20000, 5000, 4096)
 			partial, final, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggSpillAggs())
@@ -504,7 +505,7 @@ func TestHashAggSpillRequested(t *testing.T) {
 	parts := aggSpillRows(60000/aggSpillTestScale, 8000/aggSpillTestScale, 2048/aggSpillTestScale)
 	for _, mode := range []string{"partial", "complete"} {
 		t.Run(mode, func(t *testing.T) {
-			mem := checkedPool()
+			mem := memtest.Checked()
 			defer mem.AssertSize(t, 0)
 			partial, final, complete := aggNodes(t, aggSpillSchema, []string{"k"}, aggSpillAggs())
 			want, _ := aggUnlimited(t, mem, aggSpillSchema, parts, complete)
@@ -544,7 +545,7 @@ func TestHashAggSpillRequested(t *testing.T) {
 
 // TestHashAggSpillCloseEarly: closing mid-merge removes every spill file and frees all.
 func TestHashAggSpillCloseEarly(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	parts := aggSpillRows(50000/aggSpillTestScale, 20000/aggSpillTestScale, 2048/aggSpillTestScale)
 	_, _, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggSpillAggs())
@@ -570,7 +571,7 @@ func TestHashAggSpillCloseEarly(t *testing.T) {
 
 // TestHashAggSpillNilManager keeps today's behaviour: a refused reservation fails.
 func TestHashAggSpillNilManager(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	parts := aggSpillRows(20000, 8000, 2048)
 	_, _, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggSpillAggs())
@@ -620,7 +621,7 @@ func (s *aggPressureSource) Next() (arrow.RecordBatch, error) {
 // a second consumer of the task taking memory now and then: results are unchanged, the
 // peak stays within the limit and the aggregate spilled both for itself and when asked.
 func TestHashAggSpillWithMemoryManager(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	parts := aggSpillRows(20000, 5000, 512)
 	_, _, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggSpillAggs())

@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/kindling-data/kindling/internal/memtest"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -267,7 +268,7 @@ func aggStatCheck(t *testing.T, parts [][][]any, keys []string, aggs []plan.AggE
 }
 
 func TestHashAggMedianStddevCorrTopK(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	parts := aggStatRows(3000, 40, 1)
 	aggs := aggStatAggs()
@@ -300,7 +301,7 @@ func TestHashAggMedianStddevCorrTopK(t *testing.T) {
 }
 
 func TestHashAggMedianStddevCorrSpecialGroups(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	parts := aggStatRows(0, 1, 2)
 	aggs := aggStatAggs()
@@ -368,7 +369,7 @@ func aggStatGroup(parts [][][]any, key int64) [][]any {
 }
 
 func TestHashAggMedianStddevCorrTopKSpill(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	t.Cleanup(func() { mem.AssertSize(t, 0) })
 	var parts [][][]any
 	for _, p := range aggStatRows(60000/aggSpillTestScale, 8000/aggSpillTestScale, 3) {

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kindling-data/kindling/internal/memtest"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -199,7 +200,7 @@ func TestHashAggKeysAndAggregates(t *testing.T) {
 	aggs := aggAllTestAggs()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			mem := checkedPool()
+			mem := memtest.Checked()
 			defer mem.AssertSize(t, 0)
 			partial, final, complete := aggNodes(t, aggTestSchema, c.keys, aggs)
 			got, err := aggRunComplete(t, mem, aggTestSchema, parts, complete, 0)
@@ -224,7 +225,7 @@ func TestHashAggKeysAndAggregates(t *testing.T) {
 // TestHashAggDictionaryKeyAsString emits a dictionary-encoded key as utf8 when the output
 // schema says so.
 func TestHashAggDictionaryKeyAsString(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rows := aggTestRows(300, 2)
 	aggs := []plan.AggExpr{{Func: plan.AggCountAll, Name: "n"}, {Func: plan.AggSum, Arg: &plan.ColumnRef{Name: "i"}, Name: "sum_i"}}
@@ -244,7 +245,7 @@ func TestHashAggDistinct(t *testing.T) {
 	tbl := aggTable{schema: aggTestSchema, rows: rows}
 	for _, keys := range [][]string{{"k"}, {"ks"}, {"kf", "kd"}, {"kb", "k32", "kdate"}} {
 		t.Run(fmt.Sprint(keys), func(t *testing.T) {
-			mem := checkedPool()
+			mem := memtest.Checked()
 			defer mem.AssertSize(t, 0)
 			partial, final, complete := aggNodes(t, aggTestSchema, keys, nil)
 			got, err := aggRunComplete(t, mem, aggTestSchema, aggSplitRows(rows), complete, 0)
@@ -266,7 +267,7 @@ func TestHashAggNoInput(t *testing.T) {
 	for _, keys := range [][]string{nil, {"k"}, {"ks", "kf"}} {
 		for _, parts := range [][][][]any{nil, {nil}, {nil, nil}} {
 			t.Run(fmt.Sprintf("%v/%d", keys, len(parts)), func(t *testing.T) {
-				mem := checkedPool()
+				mem := memtest.Checked()
 				defer mem.AssertSize(t, 0)
 				tbl := aggTable{schema: aggTestSchema}
 				partial, final, complete := aggNodes(t, aggTestSchema, keys, aggs)
@@ -295,7 +296,7 @@ func TestHashAggNoInput(t *testing.T) {
 
 // TestHashAggPartialState checks the state columns of a Partial run directly.
 func TestHashAggPartialState(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rows := [][]any{
 		{int64(1), 2.5, "x"},
@@ -383,7 +384,7 @@ var aggManyGroupSchema = arrow.NewSchema([]arrow.Field{
 func TestHashAggReservationRefused(t *testing.T) {
 	for _, key := range []string{"k", "s"} {
 		t.Run(key, func(t *testing.T) {
-			mem := checkedPool()
+			mem := memtest.Checked()
 			defer mem.AssertSize(t, 0)
 			rows := aggManyGroupRows(20000)
 			var parts [][][]any
@@ -415,7 +416,7 @@ func TestHashAggReservationRefused(t *testing.T) {
 }
 
 func TestHashAggReservationGrowsInChunks(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rows := aggManyGroupRows(50000)
 	var parts [][][]any
@@ -468,7 +469,7 @@ func TestHashAggReservationGrowsInChunks(t *testing.T) {
 }
 
 func TestHashAggInputError(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	boom := errors.New("boom")
 	_, _, complete := aggNodes(t, aggTestSchema, []string{"k"}, aggAllTestAggs())
@@ -481,7 +482,7 @@ func TestHashAggInputError(t *testing.T) {
 }
 
 func TestHashAggBadPlan(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	aggs := []plan.AggExpr{{Func: plan.AggSum, Arg: &plan.ColumnRef{Name: "s"}, Name: "x"}}
 	_, _, complete := aggNodes(t, aggTestSchema, []string{"k"}, aggs)

@@ -477,3 +477,7 @@ func aggCheck(t *testing.T, tbl aggTable, keys []string, aggs []plan.AggExpr, go
 		}
 	}
 }
+
+// The hash tables' slab pool is poisoned in tests too: a table read after it was
+// released would show garbage groups.
+func init() { tableSlabs.Poison = true }

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/util"
 
+	"github.com/kindling-data/kindling/internal/memtest"
 	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/plan"
 )
@@ -124,7 +125,7 @@ func TestHashJoinGraceMatchesInMemory(t *testing.T) {
 				name := fmt.Sprintf("%s/%s/build=%s", ds.c.name, kind, map[plan.BuildSide]string{plan.BuildRight: "right", plan.BuildLeft: "left"}[build])
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
-					mem := checkedPool()
+					mem := memtest.Checked()
 					defer mem.AssertSize(t, 0)
 					node := &plan.PHashJoin{LeftKeys: ds.c.lkeys, RightKeys: ds.c.rkeys, Kind: kind, Build: build,
 						OutSchema: hjOutSchema(ds.c.left, ds.c.right, kind)}
@@ -160,7 +161,7 @@ func TestHashJoinGraceMatchesInMemory(t *testing.T) {
 
 // TestHashJoinGraceRealManager runs a grace join under the memory manager.
 func TestHashJoinGraceRealManager(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	c := hjCases()[0]
 	left, right := graceData(7, c, 3000, 5000, [2]int{0, 700}, [2]int{350, 1050})
@@ -188,7 +189,7 @@ func TestHashJoinGraceRealManager(t *testing.T) {
 // TestHashJoinSpillCalledByAnotherConsumer makes the join spill through memory.Spiller while
 // it drains its build side.
 func TestHashJoinSpillCalledByAnotherConsumer(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	c := hjCases()[0]
 	left, right := graceData(3, c, 3000, 4000, [2]int{0, 500}, [2]int{200, 700})
@@ -241,7 +242,7 @@ func TestHashJoinSpillCalledByAnotherConsumer(t *testing.T) {
 func TestHashJoinGraceBudgetErrors(t *testing.T) {
 	c := hjCases()[0]
 	t.Run("one-batch-too-big", func(t *testing.T) {
-		mem := checkedPool()
+		mem := memtest.Checked()
 		defer mem.AssertSize(t, 0)
 		left, right := graceData(4, c, 2000, 5000, [2]int{0, 100}, [2]int{0, 100})
 		node := &plan.PHashJoin{LeftKeys: c.lkeys, RightKeys: c.rkeys, Kind: plan.InnerJoin, Build: plan.BuildRight,
@@ -257,7 +258,7 @@ func TestHashJoinGraceBudgetErrors(t *testing.T) {
 	})
 	t.Run("one-key-too-big", func(t *testing.T) {
 		// Every build row has one key: no level of partitioning can split it.
-		mem := checkedPool()
+		mem := memtest.Checked()
 		defer mem.AssertSize(t, 0)
 		left, right := graceData(5, c, 100, 8000, [2]int{0, 2}, [2]int{1, 2})
 		node := &plan.PHashJoin{LeftKeys: c.lkeys, RightKeys: c.rkeys, Kind: plan.LeftJoin, Build: plan.BuildRight,
@@ -278,7 +279,7 @@ func TestHashJoinGraceBudgetErrors(t *testing.T) {
 
 // TestHashJoinGraceCloseEarly closes a grace join in the middle of its output.
 func TestHashJoinGraceCloseEarly(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	c := hjCases()[0]
 	left, right := graceData(6, c, 5000, 8000, [2]int{0, 1000}, [2]int{0, 1000})

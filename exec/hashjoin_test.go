@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kindling-data/kindling/internal/memtest"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -271,7 +272,7 @@ func TestHashJoinAgainstOracle(t *testing.T) {
 					side := map[plan.BuildSide]string{plan.BuildRight: "build=right", plan.BuildLeft: "build=left"}[build]
 					name := fmt.Sprintf("%s/%s-%s/%s/%s", c.name, m[0], m[1], kind, side)
 					t.Run(name, func(t *testing.T) {
-						mem := checkedPool()
+						mem := memtest.Checked()
 						defer mem.AssertSize(t, 0)
 						rng := rand.New(rand.NewPCG(uint64(ci), uint64(mi)))
 						lrows := hjGenRows(rng, c.left, c.lkeys, 60+rng.IntN(40), c.lrange[0], c.lrange[1], "l")
@@ -313,7 +314,7 @@ func TestHashJoinAgainstOracle(t *testing.T) {
 // TestHashJoinHeavyDuplicates checks a many-to-many key whose cross product spans many
 // output batches.
 func TestHashJoinHeavyDuplicates(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	c := hjCases()[0]
 	var lrows, rrows [][]any
@@ -344,7 +345,7 @@ func TestHashJoinHeavyDuplicates(t *testing.T) {
 }
 
 func TestHashJoinReservationRefused(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	c := hjCases()[0]
 	rows := aggManyGroupRows(50000)
@@ -394,7 +395,7 @@ func TestHashJoinErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			mem := checkedPool()
+			mem := memtest.Checked()
 			defer mem.AssertSize(t, 0)
 			left := hjBatches(t, mem, ls, [][][]any{{{int64(1)}}, {{int64(2)}}})
 			right := hjBatches(t, mem, rs, [][][]any{{{"1"}}})
@@ -414,7 +415,7 @@ func TestHashJoinErrors(t *testing.T) {
 }
 
 func TestHashJoinInputErrorAndLifecycle(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	c := hjCases()[0]
 	node := &plan.PHashJoin{LeftKeys: []string{"k"}, RightKeys: []string{"k"}, Kind: plan.LeftJoin, OutSchema: hjOutSchema(c.left, c.right, plan.LeftJoin)}

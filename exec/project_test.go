@@ -7,11 +7,12 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/kindling-data/kindling/internal/memtest"
 	"github.com/kindling-data/kindling/plan"
 )
 
 func TestProjectAgainstOracle(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	exprs := []plan.Expr{
 		eCol("i"),
@@ -82,7 +83,7 @@ func TestProjectAgainstOracle(t *testing.T) {
 }
 
 func TestProjectShapeMismatch(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	schema := arrow.NewSchema([]arrow.Field{{Name: "i", Type: arrow.PrimitiveTypes.Int64}}, nil)
 	op := NewProject(&evTestSource{}, []plan.Expr{eCol("i"), eCol("j")}, schema, mem)

@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/util"
 
+	"github.com/kindling-data/kindling/internal/memtest"
 	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/plan"
 	"github.com/kindling-data/kindling/storage"
@@ -156,7 +157,7 @@ func runSort(t *testing.T, op *SortOp, byID map[int64]sortRow, batchRows int) []
 }
 
 func TestSortExternalMatchesInMemory(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(7, 11))
 	n, tenthRows, passRows := 300_000, 1000, 4096
@@ -254,7 +255,7 @@ func (s *hookSource) Next() (arrow.RecordBatch, error) {
 // TestSortSpillCalledByAnotherConsumer makes the sort spill through memory.Spiller while it
 // consumes, as the memory manager does for another consumer of the task.
 func TestSortSpillCalledByAnotherConsumer(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(3, 4))
 	rows, batches := sortCase(t, mem, rng, 6000)
@@ -312,7 +313,7 @@ func TestSortSpillCalledByAnotherConsumer(t *testing.T) {
 }
 
 func TestSortExternalBudgetTooSmall(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(5, 6))
 	_, batches, _ := bigSortInput(t, mem, rng, 20_000)
@@ -349,7 +350,7 @@ func (s *failingSource) Next() (arrow.RecordBatch, error) {
 func TestSortExternalCleanup(t *testing.T) {
 	for _, mode := range []string{"input-error", "close-mid-merge"} {
 		t.Run(mode, func(t *testing.T) {
-			mem := checkedPool()
+			mem := memtest.Checked()
 			defer mem.AssertSize(t, 0)
 			rng := rand.New(rand.NewPCG(8, 9))
 			_, batches, size := bigSortInput(t, mem, rng, 40_000)

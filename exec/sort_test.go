@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kindling-data/kindling/internal/memtest"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -310,7 +311,7 @@ func randomSortKeys(rng *rand.Rand) []plan.SortKey {
 func TestSortAgainstOracle(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	for iter := range 120 {
-		mem := checkedPool()
+		mem := memtest.Checked()
 		total := []int{0, 1, 2, 40, 700, 2000}[iter%6]
 		rows, batches := sortCase(t, mem, rng, total)
 		keys := randomSortKeys(rng)
@@ -361,7 +362,7 @@ func TestSortAgainstOracle(t *testing.T) {
 // TestSortStable sorts rows whose keys are all equal (including all NULL): the output is
 // the input order, for the full sort and the top-N.
 func TestSortStable(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	for _, limit := range []int64{0, 5, 300} {
 		var batches []arrow.RecordBatch
@@ -400,7 +401,7 @@ func TestSortStable(t *testing.T) {
 }
 
 func TestSortEmptyInput(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	for _, limit := range []int64{0, 3} {
 		for _, batches := range [][]arrow.RecordBatch{nil, {buildSortBatch(t, mem, nil), buildSortBatch(t, mem, nil)}} {
@@ -443,7 +444,7 @@ func (r *sortFakeReservation) Free() { r.held = 0; r.freed = true }
 
 func TestSortReservationRefused(t *testing.T) {
 	for _, limit := range []int64{0, 1000} {
-		mem := checkedPool()
+		mem := memtest.Checked()
 		rng := rand.New(rand.NewPCG(1, 1))
 		_, batches := sortCase(t, mem, rng, 5000)
 		res := &sortFakeReservation{limit: 20_000}
@@ -464,7 +465,7 @@ func TestSortReservationRefused(t *testing.T) {
 }
 
 func TestSortErrors(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rows := genSortRows(rand.New(rand.NewPCG(2, 2)), 0, 3)
 	for _, node := range []*plan.PSort{

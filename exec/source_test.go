@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/datasource"
+	"github.com/kindling-data/kindling/internal/memtest"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -84,7 +85,7 @@ func TestSourcesAreLazy(t *testing.T) {
 }
 
 func TestCSVSource(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
 	var want []string
@@ -132,7 +133,7 @@ func TestCSVSource(t *testing.T) {
 }
 
 func TestParquetSourcePruning(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
 	schema := arrow.NewSchema([]arrow.Field{
@@ -193,7 +194,7 @@ func TestParquetSourcePruning(t *testing.T) {
 }
 
 func TestIPCSource(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	dir := t.TempDir()
 	schema := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}, {Name: "y", Type: arrow.PrimitiveTypes.Int64}}, nil)
@@ -252,7 +253,7 @@ var memSchema = arrow.NewSchema([]arrow.Field{
 }, nil)
 
 func TestRecordsSource(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	p0, rows0 := makeBatches(mem, memSchema, 5, 0, 1)
 	p1, rows1 := makeBatches(mem, memSchema, 23) // numbered from 0 again
@@ -291,7 +292,7 @@ func TestRecordsSource(t *testing.T) {
 }
 
 func TestReaderSource(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	batches, want := makeBatches(mem, memSchema, 10, 10, 10, 10, 3)
 	rdr, err := array.NewRecordReader(memSchema, batches)

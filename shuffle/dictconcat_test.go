@@ -7,6 +7,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/internal/memtest"
 )
 
 // dictPiece builds a dictionary array over values (nil: a NULL entry) with indices (-1: a
@@ -45,7 +47,7 @@ func strp(s string) *string { return &s }
 // NULL dictionary entries alike), and the new dictionary holds each used value once and
 // no unused one.
 func TestConcatDictionariesUnifiesUsedValues(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	a := dictPiece(t, mem, []*string{strp("x"), strp("y"), nil, strp("z"), strp("unused")}, []int32{0, 1, 2, 3, -1, 0})
 	defer a.Release()
@@ -102,7 +104,7 @@ func TestConcatDictionariesUnifiesUsedValues(t *testing.T) {
 // partitioner, whose dictionary hash cache must never hand one dictionary's hashes to
 // another: every row lands where the uncached hash of its value puts it.
 func TestHashPartitionSharedDictionaryCached(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	values := []*string{strp("a"), strp("b"), nil, strp("c"), strp("d")}
 	shared := dictPiece(t, mem, values, []int32{0, 1, 2, 3, 4, -1})

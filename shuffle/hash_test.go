@@ -11,6 +11,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/internal/memtest"
 )
 
 func hashOf(t *testing.T, cols ...arrow.Array) []uint64 {
@@ -23,7 +25,7 @@ func hashOf(t *testing.T, cols ...arrow.Array) []uint64 {
 }
 
 func TestHashColumnsEqualities(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 
 	i64 := array.NewInt64Builder(mem)
@@ -155,7 +157,7 @@ func TestHashDistribution(t *testing.T) {
 // TestGatherMatchesTake checks the hand-written gather against arrow's Take on every type it
 // specializes, on sliced inputs with NULLs.
 func TestGatherMatchesTake(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(1, 2))
 	const n = 300

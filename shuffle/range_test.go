@@ -8,6 +8,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/internal/memtest"
 )
 
 // keysBatch builds a batch with an id column followed by the key columns of ks.
@@ -43,7 +45,7 @@ func concatKeySets(parts []*keySet) *keySet {
 // TestRangePartitionerOrdersPartitions samples, picks bounds and partitions random
 // multi-key rows, then checks the partitions against the plain-Go order.
 func TestRangePartitionerOrdersPartitions(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(5, 6))
 	for iter := range 20 {
@@ -151,7 +153,7 @@ func int64Batch(t testing.TB, mem memory.Allocator, vals []int64) arrow.RecordBa
 }
 
 func TestRangePartitionerBalanced(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(7, 8))
 	const nparts, batches, rowsPer = 8, 20, 5000
@@ -204,7 +206,7 @@ func TestRangePartitionerBalanced(t *testing.T) {
 }
 
 func TestRangeBoundsDuplicatesAndEmpty(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	read := func(rec arrow.RecordBatch) []int64 {
 		return slices.Clone(rec.Column(0).(*array.Int64).Int64Values())
@@ -288,7 +290,7 @@ func TestRangeBoundsDuplicatesAndEmpty(t *testing.T) {
 }
 
 func TestRangePartitionerErrors(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	bounds := int64Batch(t, mem, []int64{10})
 	defer bounds.Release()
@@ -327,7 +329,7 @@ func TestRangePartitionerErrors(t *testing.T) {
 }
 
 func TestReservoir(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	mk := func(first, n int) arrow.RecordBatch {
 		v := make([]int64, n)

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/util"
 
 	"github.com/kindling-data/kindling/internal/leakcheck"
+	"github.com/kindling-data/kindling/internal/memtest"
 	kmem "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/storage"
 )
@@ -28,7 +29,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{mem: checkedPool(), mgr: kmem.NewManager(kmem.Config{Limit: 1 << 30})}
+	e := &env{mem: memtest.Checked(), mgr: kmem.NewManager(kmem.Config{Limit: 1 << 30})}
 	spill, err := storage.NewSpillManager(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +222,7 @@ func TestShufflePartitionsEveryRowOnce(t *testing.T) {
 }
 
 func TestHashPartitionDictionaryMatchesPlainAndNulls(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rec := genBatch(mem, rand.New(rand.NewPCG(3, 4)), 0, 2000)
 	defer rec.Release()

@@ -11,6 +11,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/internal/memtest"
 )
 
 // cell is a plain-Go copy of one key value for the oracle comparator.
@@ -273,7 +275,7 @@ func releaseArrays(arrs []arrow.Array) {
 }
 
 func TestRowComparatorAgainstOracle(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for iter := range 300 {
@@ -328,7 +330,7 @@ func rowCells(k *keySet, i int) []cell {
 // dictionary's order, including a dictionary with repeated and NULL values and the
 // branch that ranks rows rather than the dictionary (a dictionary larger than the column).
 func TestRowComparatorDictionary(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	dictVals := []cell{{s: "zeta"}, {s: "alpha"}, {null: true}, {s: "alpha"}, {s: "beta"}, {s: "al"}, {s: ""}}
 	for _, rows := range [][]int32{{0, 1, 2, 3, 4, 5, 6, 1, 3}, {4, 3}} {
@@ -377,7 +379,7 @@ func TestRowComparatorDictionary(t *testing.T) {
 }
 
 func TestRowComparatorErrors(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	ints := buildArray(t, mem, arrow.PrimitiveTypes.Int64, []cell{{i: 1}, {i: 2}})
 	defer ints.Release()
@@ -434,7 +436,7 @@ func BenchmarkRowComparatorInt64(b *testing.B) {
 // TestSortIndicesAgainstOracle checks SortIndices (the radix path for one fixed-width or
 // dictionary key, the comparison path otherwise) against a stable plain-Go sort.
 func TestSortIndicesAgainstOracle(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(9, 10))
 	for iter := range 4 * len(sortTypes) {

@@ -10,6 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/internal/memtest"
 )
 
 func spillBatch(mem memory.Allocator, start, n int) arrow.RecordBatch {
@@ -31,7 +33,7 @@ func spillBatch(mem memory.Allocator, start, n int) arrow.RecordBatch {
 }
 
 func TestSpillRoundTrip(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	m, err := NewSpillManager(t.TempDir())
 	if err != nil {
@@ -97,7 +99,7 @@ func TestSpillRoundTrip(t *testing.T) {
 }
 
 func TestSpillCorruption(t *testing.T) {
-	mem := checkedPool()
+	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	m, err := NewSpillManager(t.TempDir())
 	if err != nil {

@@ -114,25 +114,6 @@ func newCodeColumn(levels []string) *codeColumn {
 	return &codeColumn{levels: levels}
 }
 
-// shared returns one dictionary of the values codes use, in order of first use, and the
-// indices of every code into it; chunks then slice the indices (sharedChunk).
-func (c *codeColumn) shared(mem memory.Allocator, codes []int32) (arrow.Array, []int32) {
-	local := make(map[int32]int32)
-	indices := make([]int32, len(codes))
-	b := array.NewStringBuilder(mem)
-	defer b.Release()
-	for i, code := range codes {
-		id, ok := local[code]
-		if !ok {
-			id = int32(len(local))
-			local[code] = id
-			b.Append(c.levels[code])
-		}
-		indices[i] = id
-	}
-	return b.NewArray(), indices
-}
-
 // sharedChunk is a dictionary array over dict with the given indices (zero-copy).
 func sharedChunk(dict arrow.Array, indices []int32) arrow.Array {
 	idx := array.NewData(arrow.PrimitiveTypes.Int32, len(indices),
@@ -153,6 +134,15 @@ func (c *codeColumn) build(mem memory.Allocator, codes []int32, dict bool) arrow
 		}
 		return stringArray(offsets, values)
 	}
+	values, indices := c.dictionary(mem, codes)
+	defer values.Release()
+	return sharedChunk(values, indices)
+}
+
+// dictionary returns one dictionary of the values codes use, in order of first use, and
+// the index of every code into it (a batch's own dictionary, or with SharedDictionary
+// a partition's, which its chunks slice: sharedChunk).
+func (c *codeColumn) dictionary(mem memory.Allocator, codes []int32) (arrow.Array, []int32) {
 	if c.stamp == nil {
 		c.stamp = make([]int32, len(c.levels))
 		c.local = make([]int32, len(c.levels))
@@ -171,14 +161,7 @@ func (c *codeColumn) build(mem memory.Allocator, codes []int32, dict bool) arrow
 		}
 		indices[i] = c.local[code]
 	}
-	dictValues := b.NewArray()
-	defer dictValues.Release()
-	idx := array.NewData(arrow.PrimitiveTypes.Int32, len(indices),
-		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(indices))}, nil, 0, 0)
-	defer idx.Release()
-	ia := array.NewInt32Data(idx)
-	defer ia.Release()
-	return array.NewDictionaryArray(DictType, ia, dictValues)
+	return b.NewArray(), indices
 }
 
 // GroupBySchema is the schema of the group-by table's batches.
@@ -208,7 +191,7 @@ func (g *GroupBy) Batches(mem memory.Allocator, l Layout) (*arrow.Schema, [][]ar
 			plo = chunks[0][0]
 			phi := chunks[len(chunks)-1][1]
 			for k, c := range []*codeColumn{c1, c2, c3} {
-				dicts[k], indices[k] = c.shared(mem, [][]int32{g.ID1, g.ID2, g.ID3}[k][plo:phi])
+				dicts[k], indices[k] = c.dictionary(mem, [][]int32{g.ID1, g.ID2, g.ID3}[k][plo:phi])
 			}
 		}
 		for _, r := range chunks {

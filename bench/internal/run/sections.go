@@ -9,7 +9,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/arrow/util"
 
 	"github.com/kindling-data/kindling/bench/internal/gen"
 	"github.com/kindling-data/kindling/dataset"
@@ -240,11 +239,31 @@ func errOrOK(err error) string {
 	return "ok"
 }
 
+// tableBytes is the size of the buffers the partitions hold, each buffer counted once
+// (a dictionary shared by a partition's batches, or a buffer sliced into several).
 func tableBytes(parts [][]arrow.RecordBatch) int64 {
+	seen := map[*memory.Buffer]bool{}
 	var n int64
+	var walk func(d arrow.ArrayData)
+	walk = func(d arrow.ArrayData) {
+		for _, b := range d.Buffers() {
+			if b != nil && !seen[b] {
+				seen[b] = true
+				n += int64(b.Len())
+			}
+		}
+		for _, c := range d.Children() {
+			walk(c)
+		}
+		if d.DataType().ID() == arrow.DICTIONARY {
+			walk(d.Dictionary())
+		}
+	}
 	for _, p := range parts {
 		for _, b := range p {
-			n += int64(util.TotalRecordSize(b))
+			for _, col := range b.Columns() {
+				walk(col.Data())
+			}
 		}
 	}
 	return n
