@@ -40,7 +40,10 @@
 // join build, shuffle buffers, cache unroll) reserve; streaming operators do not, so keep
 // about 10% of the process's memory as untracked headroom (the default limit leaves 40%).
 // Allocator measures what was really allocated, exactly to the byte, for metrics and to
-// correct reservations after variable-width builds.
+// correct reservations after variable-width builds. Below it, sessions allocate from a
+// PoolAllocator by default: every buffer is Released when its batch is done with, so
+// recycling them keeps the resident set near the live bytes instead of everything
+// allocated since the last garbage collection.
 //
 // # Tasks: fairness and the spill protocol
 //
