@@ -1,6 +1,7 @@
 package shuffle
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 
@@ -8,28 +9,34 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/zeebo/xxh3"
 )
 
 // concatDictionaries concatenates dictionary-encoded string pieces whose dictionaries
 // differ (pieces of different input batches) into one array with a new dictionary of
-// just the values the pieces use, each once.
+// just the values the pieces use, each once. m is scratch reused across calls (nil: a
+// fresh one).
 //
 // array.Concatenate would unify the whole dictionaries value by value through arrow's
 // memo table. Here a piece's dictionary entry is looked up the first time a row uses it
 // (memo, reused while consecutive pieces share a dictionary), so the cost follows the
 // rows and distinct values moved, not the dictionaries' sizes: a batch's pieces are a
-// fraction of it, but each carries the batch's whole dictionary.
-func concatDictionaries(parts []arrow.Array, mem memory.Allocator) (arrow.Array, error) {
+// fraction of it, but each carries the batch's whole dictionary. Values are deduplicated
+// in an open-addressing table over an arena of their bytes, which is also the new
+// dictionary's data: no allocation per value.
+func concatDictionaries(parts []arrow.Array, mem memory.Allocator, m *dictMerger) (arrow.Array, error) {
 	dt := parts[0].DataType().(*arrow.DictionaryType)
 	if !isPlainBytes(dt.ValueType) || dt.IndexType.ID() != arrow.INT32 {
 		return array.Concatenate(parts, mem)
 	}
+	if m == nil {
+		m = new(dictMerger)
+	}
+	m.reset()
 	rows := 0
 	for _, p := range parts {
 		rows += p.Len()
 	}
-	ids := make(map[string]int32)
-	var values [][]byte
 	idxBuf := memory.NewResizableBuffer(mem)
 	idxBuf.Resize(rows * 4)
 	out := arrow.Int32Traits.CastFromBytes(idxBuf.Bytes())
@@ -46,44 +53,39 @@ func concatDictionaries(parts []arrow.Array, mem memory.Allocator) (arrow.Array,
 		bitutil.ClearBit(bits, i)
 		nulls++
 	}
-	var memo []int32
 	var memoDict arrow.Array
 	pos := 0
 	for _, p := range parts {
 		d := p.(*array.Dictionary)
 		dict := d.Dictionary()
 		if memoDict == nil || !sameArrayData(dict, memoDict) {
-			memo = growInt32(memo, dict.Len())
-			for i := range memo {
-				memo[i] = -1
+			m.memo = growInt32(m.memo, dict.Len())
+			for i := range m.memo {
+				m.memo[i] = -1
 			}
 			memoDict = dict
 		}
 		offs, data := stringOffsets(dict)
 		indices := d.Indices().(*array.Int32).Int32Values()
+		ibm, ioff := validityOf(d)
+		vbm, voff := validityOf(dict)
 		for i, ix := range indices {
-			if d.IsNull(i) || dict.IsNull(int(ix)) {
+			if (ibm != nil && !bitutil.BitIsSet(ibm, ioff+i)) || (vbm != nil && !bitutil.BitIsSet(vbm, voff+int(ix))) {
 				out[pos] = 0
 				setNull(pos)
 				pos++
 				continue
 			}
-			id := memo[ix]
+			id := m.memo[ix]
 			if id < 0 {
-				v := data[offs[ix]:offs[ix+1]]
-				var ok bool
-				if id, ok = ids[string(v)]; !ok {
-					id = int32(len(values))
-					ids[string(v)] = id
-					values = append(values, v)
-				}
-				memo[ix] = id
+				id = m.intern(data[offs[ix]:offs[ix+1]])
+				m.memo[ix] = id
 			}
 			out[pos] = id
 			pos++
 		}
 	}
-	dictValues, err := buildStrings(dt.ValueType, values, mem)
+	dictValues, err := m.values(dt.ValueType, mem)
 	if err != nil {
 		idxBuf.Release()
 		if validity != nil {
@@ -101,6 +103,88 @@ func concatDictionaries(parts []arrow.Array, mem memory.Allocator) (arrow.Array,
 	idx := array.MakeFromData(idxData)
 	defer idx.Release()
 	return array.NewDictionaryArray(dt, idx, dictValues), nil
+}
+
+// validityOf returns a's null bitmap and offset, or nil when a has no NULLs.
+func validityOf(a arrow.Array) ([]byte, int) {
+	if a.NullN() == 0 {
+		return nil, 0
+	}
+	return a.NullBitmapBytes(), a.Data().Offset()
+}
+
+// dictMerger deduplicates string values into dense ids: slots is an open-addressing
+// table of id+1 (0: empty) by hash, and the values lie end to end in arena, value id at
+// arena[offs[id]:offs[id+1]].
+type dictMerger struct {
+	slots  []int32
+	hashes []uint64
+	offs   []int32
+	arena  []byte
+	memo   []int32 // dictionary entry -> id for the current piece's dictionary
+}
+
+func (m *dictMerger) reset() {
+	clear(m.slots)
+	m.hashes = m.hashes[:0]
+	m.offs = append(m.offs[:0], 0)
+	m.arena = m.arena[:0]
+}
+
+// intern returns v's id, adding it if it is new.
+func (m *dictMerger) intern(v []byte) int32 {
+	if 2*(len(m.hashes)+1) > len(m.slots) {
+		m.grow()
+	}
+	h := xxh3.Hash(v)
+	mask := uint64(len(m.slots) - 1)
+	for pos := h & mask; ; pos = (pos + 1) & mask {
+		slot := m.slots[pos]
+		if slot == 0 {
+			id := int32(len(m.hashes))
+			m.slots[pos] = id + 1
+			m.hashes = append(m.hashes, h)
+			m.arena = append(m.arena, v...)
+			m.offs = append(m.offs, int32(len(m.arena)))
+			return id
+		}
+		id := slot - 1
+		if m.hashes[id] == h && bytes.Equal(m.arena[m.offs[id]:m.offs[id+1]], v) {
+			return id
+		}
+	}
+}
+
+// grow doubles the table (at least 256 slots), reinserting the ids by their hashes.
+func (m *dictMerger) grow() {
+	size := max(256, 2*len(m.slots))
+	m.slots = make([]int32, size)
+	mask := uint64(size - 1)
+	for id, h := range m.hashes {
+		pos := h & mask
+		for m.slots[pos] != 0 {
+			pos = (pos + 1) & mask
+		}
+		m.slots[pos] = int32(id) + 1
+	}
+}
+
+// values returns the interned values, in id order, as a utf8 or binary array.
+func (m *dictMerger) values(dt arrow.DataType, mem memory.Allocator) (arrow.Array, error) {
+	if len(m.arena) > math.MaxInt32 {
+		return nil, fmt.Errorf("dictionary of %d bytes overflows 32-bit offsets", len(m.arena))
+	}
+	offBuf := memory.NewResizableBuffer(mem)
+	offBuf.Resize(len(m.offs) * 4)
+	copy(arrow.Int32Traits.CastFromBytes(offBuf.Bytes()), m.offs)
+	dataBuf := memory.NewResizableBuffer(mem)
+	dataBuf.Resize(len(m.arena))
+	copy(dataBuf.Bytes(), m.arena)
+	d := array.NewData(dt, len(m.hashes), []*memory.Buffer{nil, offBuf, dataBuf}, nil, 0, 0)
+	offBuf.Release()
+	dataBuf.Release()
+	defer d.Release()
+	return array.MakeFromData(d), nil
 }
 
 func isPlainBytes(dt arrow.DataType) bool {
@@ -126,32 +210,4 @@ func stringOffsets(a arrow.Array) ([]int32, []byte) {
 		return make([]int32, a.Len()+1), data
 	}
 	return arrow.GetOffsets[int32](d, 1), data
-}
-
-// buildStrings builds a utf8 or binary array of values.
-func buildStrings(dt arrow.DataType, values [][]byte, mem memory.Allocator) (arrow.Array, error) {
-	total := 0
-	for _, v := range values {
-		total += len(v)
-	}
-	if total > math.MaxInt32 {
-		return nil, fmt.Errorf("dictionary of %d bytes overflows 32-bit offsets", total)
-	}
-	offBuf := memory.NewResizableBuffer(mem)
-	offBuf.Resize((len(values) + 1) * 4)
-	offs := arrow.Int32Traits.CastFromBytes(offBuf.Bytes())
-	dataBuf := memory.NewResizableBuffer(mem)
-	dataBuf.Resize(total)
-	data := dataBuf.Bytes()
-	at := 0
-	offs[0] = 0
-	for i, v := range values {
-		at += copy(data[at:], v)
-		offs[i+1] = int32(at)
-	}
-	d := array.NewData(dt, len(values), []*memory.Buffer{nil, offBuf, dataBuf}, nil, 0, 0)
-	offBuf.Release()
-	dataBuf.Release()
-	defer d.Release()
-	return array.MakeFromData(d), nil
 }

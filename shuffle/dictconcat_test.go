@@ -1,6 +1,7 @@
 package shuffle
 
 import (
+	"fmt"
 	"math/bits"
 	"testing"
 
@@ -69,7 +70,16 @@ func TestConcatDictionariesUnifiesUsedValues(t *testing.T) {
 			}
 		}
 	}
-	got, err := concatDictionaries(parts, mem)
+	// Twice through one merger (as a writer reuses it across flushes), then fresh.
+	m := new(dictMerger)
+	for _, merger := range []*dictMerger{m, m, nil} {
+		checkConcatDictionaries(t, parts, want, 5, mem, merger) // x y z w ""
+	}
+}
+
+func checkConcatDictionaries(t *testing.T, parts []arrow.Array, want []*string, wantValues int, mem memory.Allocator, m *dictMerger) {
+	t.Helper()
+	got, err := concatDictionaries(parts, mem, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,8 +104,8 @@ func TestConcatDictionariesUnifiesUsedValues(t *testing.T) {
 		}
 		seen[dv.Value(i)] = true
 	}
-	if dv.Len() != 5 { // x y z w ""
-		t.Errorf("dictionary %v, want the 5 used values", dv)
+	if dv.Len() != wantValues {
+		t.Errorf("dictionary of %d values, want the %d used", dv.Len(), wantValues)
 	}
 }
 
@@ -134,4 +144,28 @@ func TestHashPartitionSharedDictionaryCached(t *testing.T) {
 			col.Release()
 		}
 	}
+}
+
+// TestConcatDictionariesManyValues merges two overlapping dictionaries of thousands of
+// values (the merger's table grows several times): 4500 distinct values, every row kept.
+func TestConcatDictionariesManyValues(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	var parts []arrow.Array
+	var want []*string
+	for _, lo := range []int{0, 1500} {
+		var values []*string
+		var indices []int32
+		for i := 0; i < 3000; i++ {
+			values = append(values, strp(fmt.Sprintf("v%d", lo+i)))
+			indices = append(indices, int32((i*7)%3000))
+		}
+		d := dictPiece(t, mem, values, indices)
+		defer d.Release()
+		parts = append(parts, d)
+		for _, ix := range indices {
+			want = append(want, values[ix])
+		}
+	}
+	checkConcatDictionaries(t, parts, want, 4500, mem, new(dictMerger))
 }

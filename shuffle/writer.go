@@ -61,6 +61,7 @@ type Writer struct {
 	order  []int32
 	starts []int
 	next   []int
+	dicts  dictMerger // scratch of concatDictionaries
 }
 
 // NewWriter returns a writer for map task mapID (attempt attempt) of shuffle shuffleID.
@@ -181,7 +182,7 @@ func (w *Writer) flush(p int) error {
 	if len(b.pending) == 0 {
 		return nil
 	}
-	out, err := concatRecords(w.schema, b.pending, w.mem)
+	out, err := concatRecords(w.schema, b.pending, w.mem, &w.dicts)
 	if err != nil {
 		return fmt.Errorf("shuffle: %s: compact reduce partition %d: %w", w.where(), p, err)
 	}
@@ -194,7 +195,7 @@ func (w *Writer) flush(p int) error {
 	return nil
 }
 
-func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Allocator, dicts *dictMerger) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, schema.NumFields())
 	defer func() {
 		for _, c := range cols {
@@ -212,7 +213,7 @@ func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Al
 		for i, r := range recs {
 			parts[i] = r.Column(c)
 		}
-		col, err := concatColumn(parts, mem)
+		col, err := concatColumn(parts, mem, dicts)
 		if err != nil {
 			return nil, fmt.Errorf("column %d (%s): %w", c, schema.Field(c).Name, err)
 		}
@@ -227,14 +228,14 @@ func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Al
 // of the values they use (concatDictionaries). array.Concatenate would unify the
 // dictionaries value by value, which on a large dictionary costs far more than the rows
 // moved.
-func concatColumn(parts []arrow.Array, mem memory.Allocator) (arrow.Array, error) {
+func concatColumn(parts []arrow.Array, mem memory.Allocator, dicts *dictMerger) (arrow.Array, error) {
 	if d0, ok := parts[0].(*array.Dictionary); ok {
 		dict := d0.Dictionary()
 		indices := make([]arrow.Array, len(parts))
 		for i, p := range parts {
 			d := p.(*array.Dictionary)
 			if !sameArrayData(d.Dictionary(), dict) {
-				return concatDictionaries(parts, mem)
+				return concatDictionaries(parts, mem, dicts)
 			}
 			indices[i] = d.Indices()
 		}
