@@ -16,6 +16,7 @@ import (
 
 	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/plan"
+	"github.com/kindling-data/kindling/shuffle"
 	"github.com/kindling-data/kindling/storage"
 )
 
@@ -381,7 +382,7 @@ func (o *HashJoinOp) loadBuild() error {
 		for i, b := range batches {
 			parts[i] = b.Column(c)
 		}
-		arr, err := array.Concatenate(parts, o.mem)
+		arr, err := shuffle.Concatenate(parts, o.mem)
 		if err != nil {
 			return fmt.Errorf("%s: concatenating build column %q: %w", o.describe(), o.buildSchema.Field(c).Name, err)
 		}

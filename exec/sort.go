@@ -405,7 +405,7 @@ func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Al
 		}
 	}
 	for c := range ncols {
-		arr, err := array.Concatenate(parts[c], mem)
+		arr, err := shuffle.Concatenate(parts[c], mem)
 		if err != nil {
 			release()
 			return nil, fmt.Errorf("concatenate column %d (%s): %w", c, schema.Field(c).Name, err)

@@ -228,6 +228,17 @@ func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Al
 // of the values they use (concatDictionaries). array.Concatenate would unify the
 // dictionaries value by value, which on a large dictionary costs far more than the rows
 // moved.
+// Concatenate is array.Concatenate with concatColumn's handling of dictionaries: pieces
+// sharing a dictionary concatenate their indices, others merge into a dictionary of the
+// values they use. Operators that gather many batches into one (a join's build side, a
+// sort's run) use it for the same reason the shuffle does.
+func Concatenate(parts []arrow.Array, mem memory.Allocator) (arrow.Array, error) {
+	if len(parts) == 0 {
+		return array.Concatenate(parts, mem) // its error for no input
+	}
+	return concatColumn(parts, mem, nil)
+}
+
 func concatColumn(parts []arrow.Array, mem memory.Allocator, dicts *dictMerger) (arrow.Array, error) {
 	if d0, ok := parts[0].(*array.Dictionary); ok {
 		dict := d0.Dictionary()
