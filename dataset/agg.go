@@ -86,8 +86,11 @@ func (d *Dataset) GroupBy(keys ...string) *Grouped {
 	return &Grouped{d: d, keys: append([]string(nil), keys...), site: callSite("groupBy")}
 }
 
-// Agg computes the aggregates per group: the result has the key columns followed by one
-// column per aggregate. With no keys it is a global aggregate that yields one row.
+// Agg computes the aggregates per group: the result has the key columns, with their
+// input types (a dictionary-encoded key stays dictionary-encoded, each result partition's
+// batches sharing one dictionary), followed by one column per aggregate. With no keys it
+// is a global aggregate that yields one row. When partial aggregation finds nearly every
+// row a group of its own, it passes rows on as partial state instead of hashing them.
 func (g *Grouped) Agg(aggs ...Agg) *Dataset {
 	as := make([]plan.AggExpr, len(aggs))
 	for i, a := range aggs {
