@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"sync/atomic"
 
@@ -144,7 +145,42 @@ func (o *HashAggOp) Open(ctx context.Context) error {
 	if err := o.setup(); err != nil {
 		return err
 	}
-	return o.input.Open(ctx)
+	if err := o.input.Open(ctx); err != nil {
+		return err
+	}
+	o.presize()
+	return nil
+}
+
+// presize sizes a Final aggregate's tables (tuple slots, group key ids, states) for as
+// many groups as its input has rows, when the input knows its rows and the reservation
+// allows. Every input row is one map task's state of one group, so the rows bound the
+// groups; where map tasks share groups the bound overshoots, but the tables cost about
+// what the rows themselves already hold in the shuffle. Sized once, a table of millions
+// of groups neither doubles its way there (copying and touching twice the memory) nor
+// keeps up to twice its groups' worth of slack at the end.
+func (o *HashAggOp) presize() {
+	est, ok := o.input.(rowEstimator)
+	if !ok || o.node.Mode != plan.AggFinal || len(o.node.Keys) == 0 {
+		return
+	}
+	rows := est.EstimatedRows()
+	if rows <= int64(o.batchRows()) || rows > math.MaxInt32 {
+		return // small inputs grow cheaply
+	}
+	n := int(rows)
+	extra := o.keys.presizeBytes(n)
+	for _, a := range o.accs {
+		extra += a.growthBound(n, nil)
+	}
+	if o.reserve(o.used+extra) != nil {
+		return // no room: grow as the groups come
+	}
+	o.keys.presize(n)
+	for _, a := range o.accs {
+		a.grow(n) // n empty groups: emission only reads the first keys.n
+	}
+	o.used = o.stateBytes()
 }
 
 func (o *HashAggOp) setup() error {
@@ -242,7 +278,8 @@ func (o *HashAggOp) newTable() error {
 	return nil
 }
 
-// grow sizes every accumulator to the current number of groups.
+// grow sizes every accumulator to the current number of groups (a presized one is
+// already larger: grow never shrinks).
 func (o *HashAggOp) grow() {
 	for _, a := range o.accs {
 		a.grow(o.keys.n)

@@ -709,6 +709,33 @@ func (g *aggGroupKeys) growSlots() {
 	}
 }
 
+// presizeBytes is what presize(groups) adds to the table's bytes: the tuple slots and
+// the key ids (none with fewer than two keys, where the one column's table is the
+// group table).
+func (g *aggGroupKeys) presizeBytes(groups int) int64 {
+	if len(g.cols) < 2 {
+		return 0
+	}
+	size := len(g.slots)
+	for aggTupleOverloaded(groups, size) {
+		size *= 2
+	}
+	return int64(size-len(g.slots))*8 + int64(groups*len(g.cols))*4
+}
+
+// presize makes the empty table hold groups without growing.
+func (g *aggGroupKeys) presize(groups int) {
+	if len(g.cols) < 2 || g.n > 0 {
+		return
+	}
+	for aggTupleOverloaded(groups, len(g.slots)) {
+		g.growSlots()
+	}
+	for k := range g.groupCols {
+		g.groupCols[k] = slabReserve(g.groupCols[k], groups)
+	}
+}
+
 // aggReserve returns s with room for n more elements, at least doubling its capacity
 // when it must grow: append's growth for large slices (1.25x) would copy a table of
 // millions of groups many times over.

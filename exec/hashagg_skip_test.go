@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/kindling-data/kindling/internal/memtest"
 	"github.com/kindling-data/kindling/plan"
 )
@@ -102,6 +104,98 @@ func TestHashAggSkippedPartialConvertsRows(t *testing.T) {
 				t.Fatal(err)
 			}
 			aggCheck(t, tbl, c.keys, c.aggs, aggRowsOf(t, out))
+		})
+	}
+}
+
+// aggRefusingReservation refuses its first `refusals` requests of more than `above`
+// bytes and grants everything else: the presizing request for a whole table (and its
+// retry of the exact amount) is refused, the growth that follows is not.
+type aggRefusingReservation struct {
+	above    int64
+	refusals int
+}
+
+func (r *aggRefusingReservation) TryGrow(n int64) error {
+	if n > r.above && r.refusals > 0 {
+		r.refusals--
+		return fmt.Errorf("reservation test: %d bytes refused: %w", n, errAggFakeBudget)
+	}
+	return nil
+}
+func (r *aggRefusingReservation) Shrink(int64) {}
+func (r *aggRefusingReservation) Free()        {}
+
+// aggSizedSource is a test source that knows its rows, as a shuffle read does.
+type aggSizedSource struct {
+	aggTestSource
+	rows int64
+}
+
+func (s *aggSizedSource) EstimatedRows() int64 { return s.rows }
+
+// TestHashAggFinalPresized feeds a Final aggregate from an input that knows its rows: the
+// tables are sized once when it opens (the tuple table does not grow while the groups come
+// in), unless the reservation refuses the room, and the results are right either way.
+func TestHashAggFinalPresized(t *testing.T) {
+	const n = 3 * aggSkipProbeRows / 2
+	rows := aggMostlyUniqueRows(n)
+	tbl := aggTable{schema: aggTestSchema, rows: rows}
+	col := func(n string) plan.Expr { return &plan.ColumnRef{Name: n} }
+	aggs := []plan.AggExpr{
+		{Func: plan.AggSum, Arg: col("i"), Name: "sum_i"},
+		{Func: plan.AggCountAll, Name: "count_all"},
+		{Func: plan.AggMean, Arg: col("f"), Name: "mean_f"},
+		{Func: plan.AggMax, Arg: col("s"), Name: "max_s"},
+	}
+	keys := []string{"kd", "k32"}
+	for _, refuse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("refused=%v", refuse), func(t *testing.T) {
+			mem := memtest.Checked()
+			defer mem.AssertSize(t, 0)
+			partial, final, _ := aggNodes(t, aggTestSchema, keys, aggs)
+			var batches [][][]any
+			for lo := 0; lo < n; lo += 4096 {
+				batches = append(batches, rows[lo:min(lo+4096, n)])
+			}
+			op := NewHashAggregate(&aggTestSource{batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, mem, nil)
+			states, err := aggDrain(t, op)
+			op.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stateRows int64
+			for _, b := range states {
+				stateRows += b.NumRows()
+			}
+			var res Reservation
+			if refuse {
+				res = &aggRefusingReservation{above: 4 << 20, refusals: 2}
+			}
+			fin := NewHashAggregate(&aggSizedSource{aggTestSource: aggTestSource{batches: states}, rows: stateRows}, final, mem, res)
+			defer fin.Close()
+			if err := fin.Open(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			slots := len(fin.keys.slots)
+			if presized := slots > aggTupleSlots; presized == refuse {
+				t.Fatalf("%d tuple slots after Open for %d input rows (reservation refused: %v)", slots, stateRows, refuse)
+			}
+			// The first batch comes after all the input is folded in, before the table is
+			// dropped at the end.
+			first, err := fin.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !refuse && len(fin.keys.slots) != slots {
+				t.Errorf("presized tuple table grew from %d to %d slots", slots, len(fin.keys.slots))
+			}
+			rest, err := aggDrain(t, fin)
+			if err != nil {
+				first.Release()
+				t.Fatal(err)
+			}
+			aggCheck(t, tbl, keys, aggs, aggRowsOf(t, append([]arrow.RecordBatch{first}, rest...)))
 		})
 	}
 }

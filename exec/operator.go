@@ -21,3 +21,10 @@ type Operator interface {
 	// without Open.
 	Close() error
 }
+
+// rowEstimator is an Operator that knows, once open, how many rows it will return (a
+// shuffle read knows what its map outputs recorded), so that a consumer can size its
+// tables once instead of doubling its way there.
+type rowEstimator interface {
+	EstimatedRows() int64
+}

@@ -121,6 +121,15 @@ func (s *ShuffleReadOp) Open(ctx context.Context) error {
 	return nil
 }
 
+// EstimatedRows returns the rows of the partition, known once the operator is open (0
+// before): see rowEstimator.
+func (s *ShuffleReadOp) EstimatedRows() int64 {
+	if s.r == nil {
+		return 0
+	}
+	return s.r.Rows()
+}
+
 // Next returns the next block batch.
 func (s *ShuffleReadOp) Next() (arrow.RecordBatch, error) {
 	if s.r == nil {

@@ -205,11 +205,16 @@ func (s *Service) Reader(shuffleID, reduceID int) *Reader {
 	for m, o := range sh.outputs {
 		if o.status.Rows[reduceID] > 0 {
 			r.maps = append(r.maps, m)
+			r.rows += o.status.Rows[reduceID]
 		}
 	}
 	slices.Sort(r.maps)
 	return r
 }
+
+// Rows returns how many rows the reader returns in all (what the map outputs it reads
+// recorded), known before the first Next, so that a consumer can size its tables.
+func (r *Reader) Rows() int64 { return r.rows }
 
 // fetch returns map mapID's block for reduceID, Retained for the caller.
 func (s *Service) fetch(shuffleID, mapID, reduceID int) ([]arrow.RecordBatch, error) {
@@ -236,6 +241,7 @@ type Reader struct {
 	s                   *Service
 	shuffleID, reduceID int
 	maps                []int // map IDs with rows for this partition, in order
+	rows                int64 // rows of those map outputs for this partition
 	next                int
 	cur                 []arrow.RecordBatch
 	pos                 int
