@@ -40,14 +40,14 @@ func concatDictionaries(parts []arrow.Array, mem memory.Allocator, m *dictMerger
 	idxBuf := memory.NewResizableBuffer(mem)
 	idxBuf.Resize(rows * 4)
 	out := arrow.Int32Traits.CastFromBytes(idxBuf.Bytes())
-	var validity *memory.Buffer
+	var outValid *memory.Buffer
 	var bits []byte
 	nulls := 0
 	setNull := func(i int) {
-		if validity == nil {
-			validity = memory.NewResizableBuffer(mem)
-			validity.Resize(int(bitutil.BytesForBits(int64(rows))))
-			bits = validity.Bytes()
+		if outValid == nil {
+			outValid = memory.NewResizableBuffer(mem)
+			outValid.Resize(int(bitutil.BytesForBits(int64(rows))))
+			bits = outValid.Bytes()
 			bitutil.SetBitsTo(bits, 0, int64(rows), true)
 		}
 		bitutil.ClearBit(bits, i)
@@ -59,7 +59,7 @@ func concatDictionaries(parts []arrow.Array, mem memory.Allocator, m *dictMerger
 		d := p.(*array.Dictionary)
 		dict := d.Dictionary()
 		if memoDict == nil || !sameArrayData(dict, memoDict) {
-			m.memo = growInt32(m.memo, dict.Len())
+			m.memo = grow(m.memo, dict.Len())
 			for i := range m.memo {
 				m.memo[i] = -1
 			}
@@ -67,8 +67,8 @@ func concatDictionaries(parts []arrow.Array, mem memory.Allocator, m *dictMerger
 		}
 		offs, data := stringOffsets(dict)
 		indices := d.Indices().(*array.Int32).Int32Values()
-		ibm, ioff := validityOf(d)
-		vbm, voff := validityOf(dict)
+		ibm, ioff := validity(d)
+		vbm, voff := validity(dict)
 		for i, ix := range indices {
 			if (ibm != nil && !bitutil.BitIsSet(ibm, ioff+i)) || (vbm != nil && !bitutil.BitIsSet(vbm, voff+int(ix))) {
 				out[pos] = 0
@@ -88,29 +88,21 @@ func concatDictionaries(parts []arrow.Array, mem memory.Allocator, m *dictMerger
 	dictValues, err := m.values(dt.ValueType, mem)
 	if err != nil {
 		idxBuf.Release()
-		if validity != nil {
-			validity.Release()
+		if outValid != nil {
+			outValid.Release()
 		}
 		return nil, err
 	}
 	defer dictValues.Release()
-	idxData := array.NewData(arrow.PrimitiveTypes.Int32, rows, []*memory.Buffer{validity, idxBuf}, nil, nulls, 0)
+	idxData := array.NewData(arrow.PrimitiveTypes.Int32, rows, []*memory.Buffer{outValid, idxBuf}, nil, nulls, 0)
 	idxBuf.Release()
-	if validity != nil {
-		validity.Release()
+	if outValid != nil {
+		outValid.Release()
 	}
 	defer idxData.Release()
 	idx := array.MakeFromData(idxData)
 	defer idx.Release()
 	return array.NewDictionaryArray(dt, idx, dictValues), nil
-}
-
-// validityOf returns a's null bitmap and offset, or nil when a has no NULLs.
-func validityOf(a arrow.Array) ([]byte, int) {
-	if a.NullN() == 0 {
-		return nil, 0
-	}
-	return a.NullBitmapBytes(), a.Data().Offset()
 }
 
 // dictMerger deduplicates string values into dense ids: slots is an open-addressing
@@ -189,13 +181,6 @@ func (m *dictMerger) values(dt arrow.DataType, mem memory.Allocator) (arrow.Arra
 
 func isPlainBytes(dt arrow.DataType) bool {
 	return dt.ID() == arrow.STRING || dt.ID() == arrow.BINARY
-}
-
-func growInt32(s []int32, n int) []int32 {
-	if cap(s) < n {
-		return make([]int32, n)
-	}
-	return s[:n]
 }
 
 // stringOffsets views a utf8/binary array's offsets (offset applied) and data.
