@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kindling-data/kindling/internal/vfs"
 	kmemory "github.com/kindling-data/kindling/memory"
 )
 
@@ -96,6 +97,9 @@ func (c *Config) EnsureDefaults() {
 	if c.Allocator == nil {
 		c.Allocator = kmemory.NewPoolAllocator()
 	}
+	if c.TestingKnobs.FS == nil {
+		c.TestingKnobs.FS = vfs.Default
+	}
 }
 
 // Validate reports the first setting that cannot work.
@@ -118,6 +122,11 @@ func (c *Config) memoryConfig() kmemory.Config {
 // TestingKnobs are settings for tests of failure paths.
 type TestingKnobs struct {
 	// SpillDiskLimit, if positive, makes spill writes fail with ENOSPC ("no space left on
-	// device") once the session has written that many bytes: a full disk.
+	// device") once the session has written that many bytes: a full disk. It is a capacity
+	// set on the spill manager's fault-injecting file system.
 	SpillDiskLimit int64
+	// FS is the file system the session writes through: spill files, disk-cached blocks,
+	// checkpoints and job output (default: the operating system's). Tests pass a
+	// vfs.ErrorFS to inject faults.
+	FS vfs.FS
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/kindling-data/kindling/exec"
+	"github.com/kindling-data/kindling/internal/vfs"
 	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/plan"
 	"github.com/kindling-data/kindling/storage"
@@ -16,6 +17,7 @@ import (
 // A Session is safe for concurrent use; Close it when done.
 type Session struct {
 	cfg    Config
+	fs     vfs.FS // what output and checkpoints are written through
 	mem    *kmemory.Manager
 	spill  *storage.SpillManager
 	blocks *storage.BlockManager
@@ -50,7 +52,7 @@ func NewSession(cfg Config) (*Session, error) {
 	if err := mc.Validate(); err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
-	spill, err := storage.NewSpillManager(cfg.SpillDir)
+	spill, err := storage.NewSpillManager(cfg.SpillDir, storage.WithFS(cfg.TestingKnobs.FS))
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
@@ -59,7 +61,7 @@ func NewSession(cfg Config) (*Session, error) {
 	}
 	mem := kmemory.NewManager(mc)
 	blocks := storage.NewBlockManager(mem, spill)
-	s := &Session{cfg: cfg, mem: mem, spill: spill, blocks: blocks}
+	s := &Session{cfg: cfg, fs: cfg.TestingKnobs.FS, mem: mem, spill: spill, blocks: blocks}
 	s.env = exec.NewEnv(cfg.Allocator, mem, blocks, spill, cfg.Parallelism, cfg.MaxTaskAttempts)
 	s.env.Shuffle.SetBatchRows(cfg.BatchRows)
 	s.env.BatchRows = cfg.BatchRows

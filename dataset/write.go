@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -54,7 +53,7 @@ func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []
 	if err != nil {
 		return err
 	}
-	c, err := datasource.NewDirectoryCommitter(dir, o.overwrite)
+	c, err := datasource.NewDirectoryCommitter(dir, o.overwrite, datasource.CommitFS(d.s.fs))
 	if err != nil {
 		return fmt.Errorf("dataset: %s: %w", action, err)
 	}
@@ -108,16 +107,36 @@ func (f *fileSink) NewTask(partition, attempt int, mem memory.Allocator) (exec.T
 }
 
 func (t *fileTask) open() error {
-	var err error
+	f, err := t.sink.committer.FS().Create(t.path)
+	if err != nil {
+		return fmt.Errorf("dataset: create %s: %w", t.path, err)
+	}
+	// Each constructor is assigned to t.w only on success: a failed one returns a typed
+	// nil pointer, which as a non-nil batchWriter would make Abort call Close on nil.
+	var w batchWriter
 	switch t.sink.format {
 	case "parquet":
-		t.w, err = datasource.NewParquetFileWriter(t.path, t.sink.schema, t.mem)
+		var pw *datasource.ParquetFileWriter
+		if pw, err = datasource.NewParquetWriter(f, t.path, t.sink.schema, t.mem); err == nil {
+			w = pw
+		}
 	case "arrow":
-		t.w, err = datasource.NewIPCFileWriter(t.path, t.sink.schema, t.mem)
+		var iw *datasource.IPCFileWriter
+		if iw, err = datasource.NewIPCWriter(f, t.path, t.sink.schema, t.mem); err == nil {
+			w = iw
+		}
 	default:
-		t.w, err = datasource.NewCSVFileWriter(t.path, t.sink.schema, t.sink.csv)
+		var cw *datasource.CSVFileWriter
+		if cw, err = datasource.NewCSVWriter(f, t.path, t.sink.schema, t.sink.csv); err == nil {
+			w = cw
+		}
 	}
-	return err
+	if err != nil {
+		t.sink.committer.FS().Remove(t.path)
+		return err
+	}
+	t.w = w
+	return nil
 }
 
 // Consume writes the batch, opening the part file at the first batch with rows so that
@@ -152,5 +171,5 @@ func (t *fileTask) Abort() {
 		t.w.Close()
 		t.w = nil
 	}
-	os.Remove(t.path)
+	t.sink.committer.FS().Remove(t.path)
 }

@@ -1,12 +1,15 @@
 package datasource
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kindling-data/kindling/internal/vfs"
 )
 
 // DirectoryCommitter makes a job's output directory appear all at once, as Spark's file
@@ -15,17 +18,35 @@ import (
 // atomic). Readers never see a half-written outDir; a failed job leaves neither outDir nor
 // the temporary directory.
 type DirectoryCommitter struct {
+	fs        vfs.FS
 	outDir    string
 	tmpDir    string
 	overwrite bool
 	done      bool
 }
 
+// CommitOption configures NewDirectoryCommitter.
+type CommitOption func(*DirectoryCommitter)
+
+// CommitFS makes the committer and its tasks write through fsys (default: the operating
+// system's file system).
+func CommitFS(fsys vfs.FS) CommitOption {
+	return func(c *DirectoryCommitter) {
+		if fsys != nil {
+			c.fs = fsys
+		}
+	}
+}
+
 // NewDirectoryCommitter prepares a job writing outDir. It is an error if outDir exists and
 // overwrite is false. The temporary directory is created at once (parent directories too).
-func NewDirectoryCommitter(outDir string, overwrite bool) (*DirectoryCommitter, error) {
-	outDir = filepath.Clean(outDir)
-	if _, err := os.Stat(outDir); err == nil && !overwrite {
+func NewDirectoryCommitter(outDir string, overwrite bool, opts ...CommitOption) (*DirectoryCommitter, error) {
+	c := &DirectoryCommitter{fs: vfs.Default, outDir: filepath.Clean(outDir), overwrite: overwrite}
+	for _, o := range opts {
+		o(c)
+	}
+	outDir = c.outDir
+	if _, err := c.fs.Stat(outDir); err == nil && !overwrite {
 		return nil, fmt.Errorf("datasource: output directory %s exists", outDir)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("datasource: %w", err)
@@ -34,15 +55,20 @@ func NewDirectoryCommitter(outDir string, overwrite bool) (*DirectoryCommitter, 
 	if parent == "" {
 		parent = "."
 	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := c.fs.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("datasource: %w", err)
 	}
-	tmp, err := os.MkdirTemp(parent, "."+base+".kindling-")
-	if err != nil {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	c.tmpDir = filepath.Join(parent, "."+base+".kindling-"+hex.EncodeToString(b[:]))
+	if err := c.fs.Mkdir(c.tmpDir, 0o755); err != nil {
 		return nil, fmt.Errorf("datasource: %w", err)
 	}
-	return &DirectoryCommitter{outDir: outDir, tmpDir: tmp, overwrite: overwrite}, nil
+	return c, nil
 }
+
+// FS returns the file system the committer writes through.
+func (c *DirectoryCommitter) FS() vfs.FS { return c.fs }
 
 // OutDir is the final output directory.
 func (c *DirectoryCommitter) OutDir() string { return c.outDir }
@@ -69,30 +95,30 @@ func (c *DirectoryCommitter) CommitJob() (err error) {
 	c.done = true
 	defer func() {
 		if err != nil {
-			os.RemoveAll(c.tmpDir)
+			c.fs.RemoveAll(c.tmpDir)
 		}
 	}()
-	if err := os.WriteFile(filepath.Join(c.tmpDir, "_SUCCESS"), nil, 0o644); err != nil {
+	if err := vfs.WriteFile(c.fs, filepath.Join(c.tmpDir, "_SUCCESS"), nil); err != nil {
 		return fmt.Errorf("datasource: %w", err)
 	}
 	var old string
-	if _, err := os.Stat(c.outDir); err == nil {
+	if _, err := c.fs.Stat(c.outDir); err == nil {
 		if !c.overwrite {
 			return fmt.Errorf("datasource: output directory %s exists", c.outDir)
 		}
 		old = c.tmpDir + ".old"
-		if err := os.Rename(c.outDir, old); err != nil {
+		if err := c.fs.Rename(c.outDir, old); err != nil {
 			return fmt.Errorf("datasource: moving old output aside: %w", err)
 		}
 	}
-	if err := os.Rename(c.tmpDir, c.outDir); err != nil {
+	if err := c.fs.Rename(c.tmpDir, c.outDir); err != nil {
 		if old != "" {
-			os.Rename(old, c.outDir)
+			c.fs.Rename(old, c.outDir)
 		}
 		return fmt.Errorf("datasource: committing %s: %w", c.outDir, err)
 	}
 	if old != "" {
-		if err := os.RemoveAll(old); err != nil {
+		if err := c.fs.RemoveAll(old); err != nil {
 			return fmt.Errorf("datasource: removing old output: %w", err)
 		}
 	}
@@ -106,7 +132,7 @@ func (c *DirectoryCommitter) AbortJob() error {
 		return nil
 	}
 	c.done = true
-	if err := os.RemoveAll(c.tmpDir); err != nil {
+	if err := c.fs.RemoveAll(c.tmpDir); err != nil {
 		return fmt.Errorf("datasource: %w", err)
 	}
 	return nil

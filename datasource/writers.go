@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"slices"
@@ -29,7 +30,6 @@ const DefaultRowGroupRows = 1 << 20
 // timestamp units read back as written.
 type ParquetFileWriter struct {
 	path string
-	f    *os.File
 	fw   *pqarrow.FileWriter
 }
 
@@ -39,6 +39,16 @@ func NewParquetFileWriter(path string, schema *arrow.Schema, mem memory.Allocato
 	if err != nil {
 		return nil, fmt.Errorf("datasource: %w", err)
 	}
+	w, err := NewParquetWriter(f, path, schema, mem)
+	if err != nil {
+		os.Remove(path)
+	}
+	return w, err
+}
+
+// NewParquetWriter prepares to write batches of schema to f, a new file named path (for
+// errors); Close closes f. On error f is closed.
+func NewParquetWriter(f io.WriteCloser, path string, schema *arrow.Schema, mem memory.Allocator) (*ParquetFileWriter, error) {
 	props := parquet.NewWriterProperties(
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithDictionaryDefault(true),
@@ -49,10 +59,9 @@ func NewParquetFileWriter(path string, schema *arrow.Schema, mem memory.Allocato
 	fw, err := pqarrow.NewFileWriter(schema, f, props, aprops)
 	if err != nil {
 		f.Close()
-		os.Remove(path)
 		return nil, fmt.Errorf("datasource: %s: %w", path, err)
 	}
-	return &ParquetFileWriter{path: path, f: f, fw: fw}, nil
+	return &ParquetFileWriter{path: path, fw: fw}, nil
 }
 
 // Write appends rec to the current row group (a row group closes at DefaultRowGroupRows).
@@ -91,7 +100,7 @@ func (w *ParquetFileWriter) Close() error {
 // their value type (the file's schema says so).
 type IPCFileWriter struct {
 	path   string
-	f      *os.File
+	f      io.WriteCloser
 	w      *ipc.FileWriter
 	mem    memory.Allocator
 	schema *arrow.Schema // the file's schema: dictionaries decoded
@@ -100,6 +109,20 @@ type IPCFileWriter struct {
 
 // NewIPCFileWriter creates path and prepares to write batches of schema.
 func NewIPCFileWriter(path string, schema *arrow.Schema, mem memory.Allocator) (*IPCFileWriter, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("datasource: %w", err)
+	}
+	w, err := NewIPCWriter(f, path, schema, mem)
+	if err != nil {
+		os.Remove(path)
+	}
+	return w, err
+}
+
+// NewIPCWriter prepares to write batches of schema to f, a new file named path (for
+// errors), as an Arrow IPC file; Close closes f. On error f is closed.
+func NewIPCWriter(f io.WriteCloser, path string, schema *arrow.Schema, mem memory.Allocator) (*IPCFileWriter, error) {
 	fields := slices.Clone(schema.Fields())
 	decode := false
 	for i := range fields {
@@ -110,14 +133,9 @@ func NewIPCFileWriter(path string, schema *arrow.Schema, mem memory.Allocator) (
 	}
 	md := schema.Metadata()
 	fileSchema := arrow.NewSchema(fields, &md)
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("datasource: %w", err)
-	}
 	w, err := ipc.NewFileWriter(f, ipc.WithSchema(fileSchema), ipc.WithAllocator(mem), ipc.WithZstd())
 	if err != nil {
 		f.Close()
-		os.Remove(path)
 		return nil, fmt.Errorf("datasource: %s: %w", path, err)
 	}
 	return &IPCFileWriter{path: path, f: f, w: w, mem: mem, schema: fileSchema, decode: decode}, nil
@@ -188,7 +206,7 @@ type CSVWriteOptions struct {
 // the shortest form that round-trips, dictionary columns as their values.
 type CSVFileWriter struct {
 	path   string
-	f      *os.File
+	f      io.WriteCloser
 	bw     *bufio.Writer
 	cw     *csv.Writer
 	schema *arrow.Schema
@@ -199,14 +217,36 @@ type CSVFileWriter struct {
 
 // NewCSVFileWriter creates path and, if asked, writes the header line.
 func NewCSVFileWriter(path string, schema *arrow.Schema, opts CSVWriteOptions) (*CSVFileWriter, error) {
-	for _, f := range schema.Fields() {
-		if !csvWritable(f.Type) {
-			return nil, fmt.Errorf("datasource: column %q: cannot write type %s as CSV", f.Name, f.Type)
-		}
+	if err := csvCheckSchema(schema); err != nil {
+		return nil, err
 	}
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("datasource: %w", err)
+	}
+	w, err := NewCSVWriter(f, path, schema, opts)
+	if err != nil {
+		os.Remove(path)
+	}
+	return w, err
+}
+
+func csvCheckSchema(schema *arrow.Schema) error {
+	for _, f := range schema.Fields() {
+		if !csvWritable(f.Type) {
+			return fmt.Errorf("datasource: column %q: cannot write type %s as CSV", f.Name, f.Type)
+		}
+	}
+	return nil
+}
+
+// NewCSVWriter prepares to write batches of schema to f, a new file named path (for
+// errors), as CSV text, writing the header line if asked; Close closes f. On error f is
+// closed.
+func NewCSVWriter(f io.WriteCloser, path string, schema *arrow.Schema, opts CSVWriteOptions) (*CSVFileWriter, error) {
+	if err := csvCheckSchema(schema); err != nil {
+		f.Close()
+		return nil, err
 	}
 	w := &CSVFileWriter{path: path, f: f, bw: bufio.NewWriterSize(f, 256<<10), schema: schema, null: opts.NullValue}
 	w.cw = csv.NewWriter(w.bw)
@@ -216,7 +256,7 @@ func NewCSVFileWriter(path string, schema *arrow.Schema, opts CSVWriteOptions) (
 	w.rec = make([]string, schema.NumFields())
 	if opts.Header {
 		if err := w.cw.Write(fieldNames(schema)); err != nil {
-			w.abandon()
+			f.Close()
 			return nil, fmt.Errorf("datasource: %s: %w", path, err)
 		}
 	}
@@ -232,11 +272,6 @@ func csvWritable(t arrow.DataType) bool {
 		return csvWritable(t.(*arrow.DictionaryType).ValueType)
 	}
 	return false
-}
-
-func (w *CSVFileWriter) abandon() {
-	w.f.Close()
-	os.Remove(w.path)
 }
 
 // Write appends the rows of rec.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"sync"
 	"sync/atomic"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 
+	"github.com/kindling-data/kindling/internal/vfs"
 	kmem "github.com/kindling-data/kindling/memory"
 )
 
@@ -538,7 +538,7 @@ func (b *BlockManager) GetCache(ctx context.Context, id BlockID, mem memory.Allo
 		return nil, OnDisk, nil // a block of no batches
 	}
 	if e.level.Serialized() {
-		data, err := os.ReadFile(f.Path())
+		data, err := vfs.ReadFile(f.fs, f.Path())
 		if err != nil {
 			return nil, NotStored, fmt.Errorf("storage: get %v: read spill file: %w", id, err)
 		}

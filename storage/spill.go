@@ -23,6 +23,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/kindling-data/kindling/internal/vfs"
 )
 
 // Spill file layout. A spill file is an Arrow IPC stream compressed as one zstd stream,
@@ -87,39 +89,58 @@ type SpillStats struct {
 // the session lives under it, and Close removes it. It is safe for concurrent use.
 type SpillManager struct {
 	dir   string
+	fs    vfs.FS
 	seq   atomic.Int64
 	files atomic.Int64
 	bytes atomic.Int64
 	raw   atomic.Int64
 	rows  atomic.Int64
-	// limit is the injected disk capacity (SetWriteLimit), negative for none; written
-	// counts the bytes written since it was set.
-	limit   atomic.Int64
-	written atomic.Int64
+	// limiter wraps the file system to enforce SetWriteLimit.
+	limiter *vfs.ErrorFS
 
 	mu     sync.Mutex
 	closed bool
 }
 
+// SpillOption configures NewSpillManager.
+type SpillOption func(*spillOptions)
+
+type spillOptions struct {
+	fs vfs.FS
+}
+
+// WithFS makes the spill manager write through fsys instead of the operating system's
+// file system (tests inject faults this way).
+func WithFS(fsys vfs.FS) SpillOption {
+	return func(o *spillOptions) {
+		if fsys != nil {
+			o.fs = fsys
+		}
+	}
+}
+
 // NewSpillManager creates a fresh directory under parent (the system temp directory if
 // parent is empty) for the session's spill files. An unwritable parent is reported here,
 // naming it, rather than at the first spill.
-func NewSpillManager(parent string) (*SpillManager, error) {
+func NewSpillManager(parent string, opts ...SpillOption) (*SpillManager, error) {
+	o := spillOptions{fs: vfs.Default}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if parent == "" {
 		parent = os.TempDir()
 	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	limiter := vfs.NewErrorFS(o.fs)
+	if err := limiter.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("storage: spill directory %s: %w", parent, err)
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	dir := filepath.Join(parent, "kindling-spill-"+hex.EncodeToString(b[:]))
-	if err := os.Mkdir(dir, 0o755); err != nil {
+	if err := limiter.Mkdir(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("storage: cannot create a spill directory in %s (is it writable?): %w", parent, err)
 	}
-	m := &SpillManager{dir: dir}
-	m.limit.Store(-1)
-	return m, nil
+	return &SpillManager{dir: dir, fs: limiter, limiter: limiter}, nil
 }
 
 // Dir returns the session's spill directory.
@@ -134,10 +155,10 @@ func (m *SpillManager) Stats() SpillStats {
 // written to spill files after this call (in total, over every file), further writes fail
 // with an error wrapping syscall.ENOSPC ("no space left on device"), as a full disk does.
 // A negative n removes the limit. Files that fail are removed, never left half written.
-func (m *SpillManager) SetWriteLimit(n int64) {
-	m.written.Store(0)
-	m.limit.Store(n)
-}
+func (m *SpillManager) SetWriteLimit(n int64) { m.limiter.SetCapacity(n) }
+
+// FS returns the file system the manager writes through.
+func (m *SpillManager) FS() vfs.FS { return m.fs }
 
 // Close removes the spill directory and every file in it.
 func (m *SpillManager) Close() error {
@@ -147,11 +168,11 @@ func (m *SpillManager) Close() error {
 		return nil
 	}
 	m.closed = true
-	return os.RemoveAll(m.dir)
+	return m.fs.RemoveAll(m.dir)
 }
 
 // createTemp opens name's temporary file; the caller renames it into place when complete.
-func (m *SpillManager) createTemp(name string) (final string, f *diskFile, err error) {
+func (m *SpillManager) createTemp(name string) (final string, f vfs.File, err error) {
 	m.mu.Lock()
 	closed := m.closed
 	m.mu.Unlock()
@@ -159,50 +180,26 @@ func (m *SpillManager) createTemp(name string) (final string, f *diskFile, err e
 		return "", nil, fmt.Errorf("storage: spill file for %s: spill manager closed", name)
 	}
 	final = filepath.Join(m.dir, fmt.Sprintf("%s-%06d.spill", sanitize(name), m.seq.Add(1)))
-	fh, err := os.Create(final + ".tmp")
+	f, err = m.fs.Create(final + ".tmp")
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			return "", nil, fmt.Errorf("storage: create spill file for %s: spill directory %s is not writable: %w", name, m.dir, err)
 		}
 		return "", nil, fmt.Errorf("storage: create spill file for %s: %w", name, err)
 	}
-	return final, &diskFile{m: m, f: fh}, nil
+	return final, f, nil
 }
 
-// diskFile is a spill file being written; it enforces SetWriteLimit.
-type diskFile struct {
-	m *SpillManager
-	f *os.File
-}
-
-func (d *diskFile) Write(p []byte) (int, error) {
-	limit := d.m.limit.Load()
-	if limit < 0 {
-		return d.f.Write(p)
-	}
-	after := d.m.written.Add(int64(len(p)))
-	if after <= limit {
-		return d.f.Write(p)
-	}
-	// Write what still fits, then fail as a full disk does.
-	fits := max(0, int64(len(p))-(after-limit))
-	n, err := d.f.Write(p[:fits])
-	if err == nil {
-		err = &os.PathError{Op: "write", Path: d.f.Name(), Err: syscall.ENOSPC}
-	}
-	return n, err
-}
-
-// finishFile closes d and renames it to final, or removes it on any error (werr included).
-func finishFile(d *diskFile, final string, werr error) error {
-	if cerr := d.f.Close(); werr == nil {
+// finishFile closes f and renames it to final, or removes it on any error (werr included).
+func (m *SpillManager) finishFile(f vfs.File, final string, werr error) error {
+	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}
 	if werr == nil {
-		werr = os.Rename(final+".tmp", final)
+		werr = m.fs.Rename(final+".tmp", final)
 	}
 	if werr != nil {
-		os.Remove(final + ".tmp")
+		m.fs.Remove(final + ".tmp")
 		if errors.Is(werr, syscall.ENOSPC) {
 			werr = fmt.Errorf("spill disk full: %w", werr)
 		}
@@ -244,10 +241,10 @@ func (m *SpillManager) writeEncoded(name string, schema *arrow.Schema, data []by
 		return nil, err
 	}
 	_, err = f.Write(data)
-	if err := finishFile(f, final, err); err != nil {
+	if err := m.finishFile(f, final, err); err != nil {
 		return nil, fmt.Errorf("storage: write spill file %s (%s): %w", final, name, err)
 	}
-	sf := &SpillFile{path: final, schema: schema, size: int64(len(data)), rawBytes: raw, rows: rows}
+	sf := &SpillFile{fs: m.fs, path: final, schema: schema, size: int64(len(data)), rawBytes: raw, rows: rows}
 	m.account(sf)
 	return sf, nil
 }
@@ -379,7 +376,7 @@ type SpillWriter struct {
 	m      *SpillManager
 	name   string
 	path   string
-	f      *diskFile
+	f      vfs.File
 	enc    *encoder
 	schema *arrow.Schema
 	done   bool
@@ -407,10 +404,10 @@ func (w *SpillWriter) Finish() (*SpillFile, error) {
 	}
 	w.done = true
 	size, err := w.enc.finish()
-	if err := finishFile(w.f, w.path, err); err != nil {
+	if err := w.m.finishFile(w.f, w.path, err); err != nil {
 		return nil, fmt.Errorf("storage: finish spill file %s (%s): %w", w.path, w.name, err)
 	}
-	f := &SpillFile{path: w.path, schema: w.schema, size: size, rawBytes: w.enc.raw.n, rows: w.enc.rows}
+	f := &SpillFile{fs: w.m.fs, path: w.path, schema: w.schema, size: size, rawBytes: w.enc.raw.n, rows: w.enc.rows}
 	w.m.account(f)
 	return f, nil
 }
@@ -424,12 +421,13 @@ func (w *SpillWriter) Abort() {
 	if w.enc != nil {
 		w.enc.abort()
 	}
-	w.f.f.Close()
-	os.Remove(w.path + ".tmp")
+	w.f.Close()
+	w.m.fs.Remove(w.path + ".tmp")
 }
 
 // SpillFile is a finished spill file.
 type SpillFile struct {
+	fs             vfs.FS
 	path           string
 	schema         *arrow.Schema
 	size, rawBytes int64
@@ -453,7 +451,7 @@ func (f *SpillFile) Schema() *arrow.Schema { return f.schema }
 
 // Remove deletes the file.
 func (f *SpillFile) Remove() error {
-	if err := os.Remove(f.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := f.fs.Remove(f.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("storage: remove spill file: %w", err)
 	}
 	return nil
@@ -462,12 +460,13 @@ func (f *SpillFile) Remove() error {
 // Open reads the file back; batches are allocated with mem. Corruption or truncation is
 // reported by Next as an error wrapping ErrCorruptSpill.
 func (f *SpillFile) Open(ctx context.Context, mem memory.Allocator) (*SpillReader, error) {
-	return OpenSpillFile(ctx, f.path, mem)
+	return OpenSpillFile(ctx, f.fs, f.path, mem)
 }
 
-// OpenSpillFile opens a spill file by path (a checkpoint or a cache block on disk).
-func OpenSpillFile(ctx context.Context, path string, mem memory.Allocator) (*SpillReader, error) {
-	fh, err := os.Open(path)
+// OpenSpillFile opens a file in the spill format by path (a checkpoint part, or a spill
+// file) on fsys.
+func OpenSpillFile(ctx context.Context, fsys vfs.FS, path string, mem memory.Allocator) (*SpillReader, error) {
+	fh, err := fsys.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("storage: open spill file: %w", err)
 	}
