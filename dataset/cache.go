@@ -173,8 +173,9 @@ func (s *Session) StorageInfo() []CachedDataset {
 	return out
 }
 
-// Checkpoint computes the dataset and writes it under Config.CheckpointDir/name as Arrow
-// IPC files, then returns a dataset that reads those files: its lineage is cut, and the
+// Checkpoint computes the dataset and writes it under Config.CheckpointDir/name, one
+// part file per partition in kindling's checksummed spill format (compressed Arrow IPC
+// with a CRC-32C: a damaged file is reported, never read as wrong values), then returns a dataset that reads those files: its lineage is cut, and the
 // files outlive the session — a new Session reads them with ReadCheckpoint(name).
 // Writing over an existing checkpoint of that name replaces it.
 func (d *Dataset) Checkpoint(ctx context.Context, name string) (*Dataset, error) {
@@ -182,17 +183,17 @@ func (d *Dataset) Checkpoint(ctx context.Context, name string) (*Dataset, error)
 		return nil, errors.New("dataset: Checkpoint: Config.CheckpointDir is not set")
 	}
 	dir := d.s.checkpointPath(name)
-	if err := d.write(ctx, "checkpoint", dir, "arrow", []WriteOption{Overwrite()}); err != nil {
+	if err := d.write(ctx, "checkpoint", dir, "checkpoint", []WriteOption{Overwrite()}); err != nil {
 		return nil, err
 	}
 	return d.s.ReadCheckpoint(name), nil
 }
 
 // ReadCheckpoint reads a checkpoint written by Checkpoint, by this or an earlier session.
+// Each part file's checksum is verified before its rows are used: a corrupt or truncated
+// part fails the action with an error naming the file.
 func (s *Session) ReadCheckpoint(name string) *Dataset {
-	out := s.ReadIPC(s.checkpointPath(name))
-	out.node.(*plan.Scan).CallSite = callSite("readCheckpoint")
-	return out
+	return s.scan("readCheckpoint", exec.NewCheckpointSource(s.fs, s.checkpointPath(name)))
 }
 
 func (s *Session) checkpointPath(name string) string {

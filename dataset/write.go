@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/kindling-data/kindling/datasource"
 	"github.com/kindling-data/kindling/exec"
+	"github.com/kindling-data/kindling/storage"
 )
 
 // WriteOption adjusts WriteParquet and WriteCSV.
@@ -103,7 +105,41 @@ type fileTask struct {
 }
 
 func (f *fileSink) NewTask(partition, attempt int, mem memory.Allocator) (exec.TaskSink, error) {
-	return &fileTask{sink: f, path: f.committer.TaskPath(partition, f.format), mem: mem}, nil
+	ext := f.format
+	if ext == "checkpoint" {
+		ext = exec.CheckpointExt
+	}
+	return &fileTask{sink: f, path: f.committer.TaskPath(partition, ext), mem: mem}, nil
+}
+
+// checkpointWriter writes a checkpoint part in the spill file format, checksummed.
+type checkpointWriter struct {
+	f    io.WriteCloser
+	w    *storage.StreamWriter
+	path string
+	done bool
+}
+
+func (c *checkpointWriter) Write(rec arrow.RecordBatch) error {
+	if err := c.w.Write(rec); err != nil {
+		return fmt.Errorf("dataset: %s: %w", c.path, err)
+	}
+	return nil
+}
+
+func (c *checkpointWriter) Close() error {
+	if c.done {
+		return nil
+	}
+	c.done = true
+	err := c.w.Finish()
+	if cerr := c.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("dataset: %s: %w", c.path, err)
+	}
+	return nil
 }
 
 func (t *fileTask) open() error {
@@ -124,6 +160,14 @@ func (t *fileTask) open() error {
 		var iw *datasource.IPCFileWriter
 		if iw, err = datasource.NewIPCWriter(f, t.path, t.sink.schema, t.mem); err == nil {
 			w = iw
+		}
+	case "checkpoint":
+		var sw *storage.StreamWriter
+		if sw, err = storage.NewStreamWriter(f, t.sink.schema); err == nil {
+			w = &checkpointWriter{f: f, w: sw, path: t.path}
+		} else {
+			f.Close()
+			err = fmt.Errorf("dataset: %s: %w", t.path, err)
 		}
 	default:
 		var cw *datasource.CSVFileWriter

@@ -74,7 +74,12 @@ func (c *CacheOp) Open(ctx context.Context) error {
 	id := c.blockID()
 	recs, loc, err := blocks.GetCache(ctx, id, c.t.alloc)
 	if err != nil {
-		return fmt.Errorf("exec: read cached %s: %w", id, err)
+		if ctx.Err() != nil {
+			return fmt.Errorf("exec: read cached %s: %w", id, err)
+		}
+		// The block could not be read back (a corrupt or unreadable file); the block
+		// manager dropped it, so it is a miss: recompute it from lineage below.
+		loc = storage.NotStored
 	}
 	if loc != storage.NotStored {
 		c.t.cache.hits++
@@ -206,7 +211,12 @@ func (c *CacheReadOp) Open(ctx context.Context) error {
 	id := storage.CacheBlockID(c.node.DatasetID, c.p)
 	recs, loc, err := c.t.job.env.Blocks.GetCache(ctx, id, c.t.alloc)
 	if err != nil {
-		return fmt.Errorf("exec: read cached %s: %w", id, err)
+		if ctx.Err() != nil {
+			return fmt.Errorf("exec: read cached %s: %w", id, err)
+		}
+		// Unreadable (corrupt): the block manager dropped it; the job is planned again
+		// and recomputes the partition from lineage.
+		return fmt.Errorf("%w: %s: %v", ErrCacheLost, id, err)
 	}
 	if loc == storage.NotStored {
 		return fmt.Errorf("%w: %s", ErrCacheLost, id)

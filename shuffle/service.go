@@ -1,6 +1,7 @@
 package shuffle
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -228,7 +229,12 @@ func (s *Service) fetch(shuffleID, mapID, reduceID int) ([]arrow.RecordBatch, er
 	if sh.outputs[mapID].status.Rows[reduceID] == 0 {
 		return nil, nil // a later attempt had no rows for this partition
 	}
-	b, ok := s.store.Get(id)
+	b, ok, err := s.store.Read(context.Background(), id)
+	if err != nil {
+		// A block that is there but unreadable is corruption (or an I/O error), not a
+		// lost map output: say which file and block.
+		return nil, fmt.Errorf("shuffle: read map output %v of shuffle %d: %w", id, shuffleID, err)
+	}
 	if !ok {
 		return nil, fmt.Errorf("%w: %v not in the store", ErrMissingOutput, id)
 	}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -76,6 +77,9 @@ type Store interface {
 	Put(id BlockID, batches []arrow.RecordBatch) error
 	// Get returns the batches of id, Retained for the caller, and whether the block exists.
 	Get(id BlockID) ([]arrow.RecordBatch, bool)
+	// Read is Get that tells a block that is held but cannot be read back (a corrupt or
+	// unreadable file: the error names it) from a missing one (false, nil).
+	Read(ctx context.Context, id BlockID) ([]arrow.RecordBatch, bool, error)
 	// Remove drops the block id, if present, and frees its memory.
 	Remove(id BlockID)
 	// RemoveIf drops every block for which pred returns true. pred must not call the store.

@@ -61,6 +61,10 @@ type BlockStats struct {
 	DiskWrites, DiskReads, DiskBytesWritten, DiskBytesRead int64
 	// DiskErrors counts failed disk writes during eviction (which cannot return an error).
 	DiskErrors int64
+	// Lost counts cache blocks dropped because their data could not be read back (a
+	// corrupt or unreadable file): the reader gets the error, and the partition is
+	// recomputed from lineage by whoever needs it next.
+	Lost int64
 	// MemoryHits, DiskHits and Misses count GetCache and Get calls by outcome.
 	MemoryHits, DiskHits, Misses int64
 	// MemoryBytes and DiskBytes are the bytes held now.
@@ -152,6 +156,7 @@ type BlockManager struct {
 	evictedBlocks, evictedToDisk, dropped        atomic.Int64
 	diskWrites, diskReads, diskWritten, diskRead atomic.Int64
 	diskErrors, memoryHits, diskHits, misses     atomic.Int64
+	lostBlocks                                   atomic.Int64
 }
 
 var (
@@ -520,11 +525,11 @@ func (b *BlockManager) GetCache(ctx context.Context, id BlockID, mem memory.Allo
 		defer b.unpin(e)
 		r, err := openEncoded(ctx, id.String(), ser, mem)
 		if err != nil {
-			return nil, NotStored, fmt.Errorf("storage: get %v: %w", id, err)
+			return nil, NotStored, b.lost(ctx, e, fmt.Errorf("storage: get %v: %w", id, err))
 		}
 		out, err := readAll(r)
 		if err != nil {
-			return nil, NotStored, fmt.Errorf("storage: get %v: %w", id, err)
+			return nil, NotStored, b.lost(ctx, e, fmt.Errorf("storage: get %v: %w", id, err))
 		}
 		return out, InMemory, nil
 	}
@@ -540,17 +545,17 @@ func (b *BlockManager) GetCache(ctx context.Context, id BlockID, mem memory.Allo
 	if e.level.Serialized() {
 		data, err := vfs.ReadFile(f.fs, f.Path())
 		if err != nil {
-			return nil, NotStored, fmt.Errorf("storage: get %v: read spill file: %w", id, err)
+			return nil, NotStored, b.lost(ctx, e, fmt.Errorf("storage: get %v: read spill file: %w", id, err))
 		}
 		b.diskReads.Add(1)
 		b.diskRead.Add(int64(len(data)))
 		r, err := openEncoded(ctx, f.Path(), data, mem)
 		if err != nil {
-			return nil, NotStored, fmt.Errorf("storage: get %v: %w", id, err)
+			return nil, NotStored, b.lost(ctx, e, fmt.Errorf("storage: get %v: %w", id, err))
 		}
 		out, err := readAll(r)
 		if err != nil {
-			return nil, NotStored, fmt.Errorf("storage: get %v: %w", id, err)
+			return nil, NotStored, b.lost(ctx, e, fmt.Errorf("storage: get %v: %w", id, err))
 		}
 		if readmit {
 			b.mu.Lock()
@@ -575,7 +580,7 @@ func (b *BlockManager) GetCache(ctx context.Context, id BlockID, mem memory.Allo
 	}
 	if err != nil {
 		b.mem.ReleaseStorage(reserved)
-		return nil, NotStored, fmt.Errorf("storage: get %v: %w", id, err)
+		return nil, NotStored, b.lost(ctx, e, fmt.Errorf("storage: get %v: %w", id, err))
 	}
 	b.diskReads.Add(1)
 	b.diskRead.Add(f.Bytes())
@@ -583,6 +588,26 @@ func (b *BlockManager) GetCache(ctx context.Context, id BlockID, mem memory.Allo
 		b.readmit(e, out, reserved)
 	}
 	return out, OnDisk, nil
+}
+
+// lost handles a block whose data could not be read back (err): a corrupt or unreadable
+// cache block is dropped and counted, so that the caller, and every later job, recomputes
+// it from lineage instead of failing on it again. A shuffle block is kept: it has no
+// lineage here, and dropping it would turn the corruption into a "missing map output".
+// A cancelled read says nothing about the block.
+func (b *BlockManager) lost(ctx context.Context, e *block, err error) error {
+	if e.id.Kind != CacheBlock || ctx.Err() != nil {
+		return err
+	}
+	var tr trash
+	b.mu.Lock()
+	if b.blocks[e.id] == e {
+		b.detachLocked(e, &tr)
+		b.lostBlocks.Add(1)
+	}
+	b.mu.Unlock()
+	tr.empty()
+	return err
 }
 
 // readmit installs out (read back from disk) as e's memory copy, given reserved bytes of
@@ -625,11 +650,20 @@ func (b *BlockManager) unpin(e *block) {
 }
 
 // Get returns the batches of id (Store): GetCache with the manager's allocator. A disk
-// read error is reported as a missing block (for a shuffle block, the reduce side then
-// reruns the map task); callers that need the error use GetCache.
+// read error is reported as a missing block; callers that need the error use Read.
 func (b *BlockManager) Get(id BlockID) ([]arrow.RecordBatch, bool) {
 	out, loc, err := b.GetCache(context.Background(), id, nil)
 	return out, err == nil && loc != NotStored
+}
+
+// Read returns the batches of id (Store) with the manager's allocator, and the error of a
+// block that is held but cannot be read back (a corrupt or unreadable spill file).
+func (b *BlockManager) Read(ctx context.Context, id BlockID) ([]arrow.RecordBatch, bool, error) {
+	out, loc, err := b.GetCache(ctx, id, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	return out, loc != NotStored, nil
 }
 
 // Remove drops id, if present, from memory and disk.
@@ -737,7 +771,7 @@ func (b *BlockManager) Stats() BlockStats {
 		EvictedBlocks: b.evictedBlocks.Load(), EvictedToDisk: b.evictedToDisk.Load(), Dropped: b.dropped.Load(),
 		DiskWrites: b.diskWrites.Load(), DiskReads: b.diskReads.Load(),
 		DiskBytesWritten: b.diskWritten.Load(), DiskBytesRead: b.diskRead.Load(),
-		DiskErrors: b.diskErrors.Load(),
+		DiskErrors: b.diskErrors.Load(), Lost: b.lostBlocks.Load(),
 		MemoryHits: b.memoryHits.Load(), DiskHits: b.diskHits.Load(), Misses: b.misses.Load(),
 		MemoryBytes: memBytes, DiskBytes: diskBytes,
 	}

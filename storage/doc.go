@@ -41,7 +41,10 @@
 //
 // An evicted block moves to disk (shuffle, *AND_DISK* levels) or is dropped (MEMORY_ONLY*);
 // a block being read (pinned) or already being evicted is skipped. If the disk write fails,
-// a shuffle block stays in memory and a cache block is dropped (BlockStats.DiskErrors).
+// a shuffle block stays in memory and a cache block is dropped (BlockStats.DiskErrors). A
+// cache block whose file cannot be read back (corrupt, truncated, unreadable) is dropped
+// too (BlockStats.Lost) and the read returns the error, naming the file: readers recompute
+// the partition from lineage. A shuffle block is never dropped: Read reports its error.
 //
 // # Locking
 //
