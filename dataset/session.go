@@ -1,10 +1,15 @@
 package dataset
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"sync"
 
+	"github.com/kindling-data/kindling/datasource"
 	"github.com/kindling-data/kindling/exec"
 	"github.com/kindling-data/kindling/internal/vfs"
 	kmemory "github.com/kindling-data/kindling/memory"
@@ -52,6 +57,10 @@ func NewSession(cfg Config) (*Session, error) {
 	if err := mc.Validate(); err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
+	if err := prepareCheckpointDir(cfg.TestingKnobs.FS, cfg.CheckpointDir); err != nil {
+		return nil, err
+	}
+	// The spill manager also removes the spill directories of dead sessions under SpillDir.
 	spill, err := storage.NewSpillManager(cfg.SpillDir, storage.WithFS(cfg.TestingKnobs.FS))
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
@@ -66,6 +75,42 @@ func NewSession(cfg Config) (*Session, error) {
 	s.env.Shuffle.SetBatchRows(cfg.BatchRows)
 	s.env.BatchRows = cfg.BatchRows
 	return s, nil
+}
+
+// prepareCheckpointDir makes sure Checkpoint can write in dir, so that an unwritable
+// directory fails the session's start, naming it, rather than a job later; and it
+// recovers the checkpoints that killed processes were writing (datasource.RecoverOutput).
+func prepareCheckpointDir(fsys vfs.FS, dir string) error {
+	if dir == "" {
+		return nil
+	}
+	fail := func(err error) error {
+		return fmt.Errorf("dataset: checkpoint directory %s is not writable: %w", dir, err)
+	}
+	if err := fsys.MkdirAll(dir, 0o755); err != nil {
+		return fail(err)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	probe := filepath.Join(dir, ".kindling-probe-"+hex.EncodeToString(b[:]))
+	if err := vfs.WriteFile(fsys, probe, nil); err != nil {
+		return fail(err)
+	}
+	if err := fsys.Remove(probe); err != nil {
+		return fail(err)
+	}
+	entries, err := fsys.ReadDir(dir)
+	if err != nil {
+		return fail(err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if i := strings.Index(name, ".kindling-"); strings.HasPrefix(name, ".") && i > 1 {
+			// A stale job's leftovers waste space but break nothing: ignore the error.
+			_ = datasource.RecoverOutput(fsys, filepath.Join(dir, name[1:i]))
+		}
+	}
+	return nil
 }
 
 // Config returns the session's configuration with defaults filled in.

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -17,10 +18,21 @@ import (
 // directory, and CommitJob renames it into place (a rename within one file system is
 // atomic). Readers never see a half-written outDir; a failed job leaves neither outDir nor
 // the temporary directory.
+//
+// A process killed mid-job cannot clean up, so each job holds an advisory lock on a
+// sibling file (.out.kindling-ID.lock) while its temporary directory (.out.kindling-ID)
+// and, when overwriting, the moved-aside old output (.out.kindling-ID.old) exist. The next
+// job writing outDir recovers what a dead job left (RecoverOutput): the old output is put
+// back if the new one was not yet in place, and the rest is removed. A live job's lock
+// keeps its files safe.
+//
+//	overwrite:  lock ─► write tmp ─► rename out → ID.old ─► rename tmp → out ─► remove ID.old ─► unlock
+//	killed here:                                   (no out: recovery renames ID.old back)
 type DirectoryCommitter struct {
 	fs        vfs.FS
 	outDir    string
 	tmpDir    string
+	lock      io.Closer
 	overwrite bool
 	done      bool
 }
@@ -38,14 +50,25 @@ func CommitFS(fsys vfs.FS) CommitOption {
 	}
 }
 
+const (
+	tempInfix  = ".kindling-"
+	oldSuffix  = ".old"
+	lockSuffix = ".lock"
+)
+
 // NewDirectoryCommitter prepares a job writing outDir. It is an error if outDir exists and
-// overwrite is false. The temporary directory is created at once (parent directories too).
+// overwrite is false. What a killed job writing outDir left behind is recovered first
+// (RecoverOutput). The temporary directory is created at once (parent directories too),
+// mode 0755 before the umask, as the output directory will have.
 func NewDirectoryCommitter(outDir string, overwrite bool, opts ...CommitOption) (*DirectoryCommitter, error) {
 	c := &DirectoryCommitter{fs: vfs.Default, outDir: filepath.Clean(outDir), overwrite: overwrite}
 	for _, o := range opts {
 		o(c)
 	}
 	outDir = c.outDir
+	if err := RecoverOutput(c.fs, outDir); err != nil {
+		return nil, err
+	}
 	if _, err := c.fs.Stat(outDir); err == nil && !overwrite {
 		return nil, fmt.Errorf("datasource: output directory %s exists", outDir)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -60,11 +83,29 @@ func NewDirectoryCommitter(outDir string, overwrite bool, opts ...CommitOption) 
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	c.tmpDir = filepath.Join(parent, "."+base+".kindling-"+hex.EncodeToString(b[:]))
+	c.tmpDir = filepath.Join(parent, "."+base+tempInfix+hex.EncodeToString(b[:]))
+	lock, err := c.fs.Lock(c.tmpDir + lockSuffix)
+	if err != nil {
+		return nil, fmt.Errorf("datasource: lock output %s: %w", outDir, err)
+	}
+	c.lock = lock
+	// MkdirTemp would make the directory 0700, and the rename would keep that: other users
+	// could not read the output. 0755 less the umask is what Spark and Hadoop give.
 	if err := c.fs.Mkdir(c.tmpDir, 0o755); err != nil {
+		c.unlock()
 		return nil, fmt.Errorf("datasource: %w", err)
 	}
 	return c, nil
+}
+
+// unlock releases the job's lock and removes its file; the job's other files are gone.
+func (c *DirectoryCommitter) unlock() {
+	if c.lock == nil {
+		return
+	}
+	c.fs.Remove(c.tmpDir + lockSuffix)
+	c.lock.Close()
+	c.lock = nil
 }
 
 // FS returns the file system the committer writes through.
@@ -93,6 +134,7 @@ func (c *DirectoryCommitter) CommitJob() (err error) {
 		return errors.New("datasource: job already committed or aborted")
 	}
 	c.done = true
+	defer c.unlock()
 	defer func() {
 		if err != nil {
 			c.fs.RemoveAll(c.tmpDir)
@@ -106,7 +148,7 @@ func (c *DirectoryCommitter) CommitJob() (err error) {
 		if !c.overwrite {
 			return fmt.Errorf("datasource: output directory %s exists", c.outDir)
 		}
-		old = c.tmpDir + ".old"
+		old = c.tmpDir + oldSuffix
 		if err := c.fs.Rename(c.outDir, old); err != nil {
 			return fmt.Errorf("datasource: moving old output aside: %w", err)
 		}
@@ -132,8 +174,76 @@ func (c *DirectoryCommitter) AbortJob() error {
 		return nil
 	}
 	c.done = true
+	defer c.unlock()
 	if err := c.fs.RemoveAll(c.tmpDir); err != nil {
 		return fmt.Errorf("datasource: %w", err)
+	}
+	return nil
+}
+
+// RecoverOutput finishes what jobs writing outDir left when their process died: an old
+// output moved aside by an overwrite whose new output never got in place is renamed back
+// to outDir (the job did not commit, so the old table stands); an old output whose
+// replacement is in place, and temporary directories, are removed. Jobs still running
+// (their lock is held) are left alone. On a platform without advisory locks it does
+// nothing, since a dead job cannot be told from a live one.
+func RecoverOutput(fsys vfs.FS, outDir string) error {
+	if !vfs.LockSupported {
+		return nil
+	}
+	outDir = filepath.Clean(outDir)
+	parent, base := filepath.Split(outDir)
+	if parent == "" {
+		parent = "."
+	}
+	entries, err := fsys.ReadDir(parent)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("datasource: recover %s: %w", outDir, err)
+	}
+	prefix := "." + base + tempInfix
+	jobs := map[string]bool{}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, prefix) {
+			continue
+		}
+		id := strings.TrimSuffix(strings.TrimSuffix(name, lockSuffix), oldSuffix)
+		jobs[filepath.Join(parent, id)] = true
+	}
+	for tmp := range jobs {
+		lock, err := fsys.Lock(tmp + lockSuffix)
+		if errors.Is(err, vfs.ErrLocked) {
+			continue // a live job
+		}
+		if err != nil {
+			return fmt.Errorf("datasource: recover %s: %w", outDir, err)
+		}
+		err = recoverJob(fsys, outDir, tmp)
+		fsys.Remove(tmp + lockSuffix)
+		lock.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func recoverJob(fsys vfs.FS, outDir, tmp string) error {
+	old := tmp + oldSuffix
+	if _, err := fsys.Stat(old); err == nil {
+		if _, err := fsys.Stat(outDir); errors.Is(err, fs.ErrNotExist) {
+			if err := fsys.Rename(old, outDir); err != nil {
+				return fmt.Errorf("datasource: restore %s from %s: %w", outDir, old, err)
+			}
+		} else if err := fsys.RemoveAll(old); err != nil {
+			return fmt.Errorf("datasource: remove stale %s: %w", old, err)
+		}
+	}
+	if err := fsys.RemoveAll(tmp); err != nil {
+		return fmt.Errorf("datasource: remove stale %s: %w", tmp, err)
 	}
 	return nil
 }

@@ -69,7 +69,13 @@
 // spill.go: magic "KNDLSPL1", one zstd stream of an Arrow IPC stream, and a trailer with the
 // payload length, raw IPC bytes, rows and a CRC-32C. Files are written under a .tmp name and
 // renamed when complete, so a failed write (SetWriteLimit simulates a full disk with
-// ENOSPC) leaves no file. Serialized in-memory blocks hold exactly these bytes.
+// ENOSPC) leaves no file. Serialized in-memory blocks hold exactly these bytes, and so do
+// checkpoint part files (StreamWriter, VerifySpillFile).
+//
+// Files go through an injectable file system (WithFS; internal/vfs), so that tests fail
+// any write, rename or read. A session's spill directory has a sibling lock file
+// (kindling-spill-ID.lock) held while the session lives; NewSpillManager removes the
+// directories under its parent whose lock no live process holds (a killed session's).
 //
 // Invariants: BlockStats.MemoryBytes is the storage memory the manager charged for the block
 // manager's blocks; every file in the spill directory named cache_* or shuffle_* belongs to a

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -97,6 +98,8 @@ type SpillManager struct {
 	rows  atomic.Int64
 	// limiter wraps the file system to enforce SetWriteLimit.
 	limiter *vfs.ErrorFS
+	// lock marks the directory as a live session's (see removeStaleSpillDirs).
+	lock io.Closer
 
 	mu     sync.Mutex
 	closed bool
@@ -134,13 +137,60 @@ func NewSpillManager(parent string, opts ...SpillOption) (*SpillManager, error) 
 	if err := limiter.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("storage: spill directory %s: %w", parent, err)
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	dir := filepath.Join(parent, "kindling-spill-"+hex.EncodeToString(b[:]))
-	if err := limiter.Mkdir(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("storage: cannot create a spill directory in %s (is it writable?): %w", parent, err)
+	removeStaleSpillDirs(o.fs, parent)
+	for attempt := 0; ; attempt++ {
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		dir := filepath.Join(parent, spillDirPrefix+hex.EncodeToString(b[:]))
+		// The lock comes first and goes last, so that a directory without one is stale.
+		lock, err := o.fs.Lock(dir + spillLockSuffix)
+		if errors.Is(err, vfs.ErrLocked) && attempt < 3 {
+			continue // a cleaner of another session took it between create and lock
+		}
+		if err != nil {
+			return nil, fmt.Errorf("storage: cannot create a spill directory in %s (is it writable?): %w", parent, err)
+		}
+		if err := limiter.Mkdir(dir, 0o755); err != nil {
+			o.fs.Remove(dir + spillLockSuffix)
+			lock.Close()
+			return nil, fmt.Errorf("storage: cannot create a spill directory in %s (is it writable?): %w", parent, err)
+		}
+		return &SpillManager{dir: dir, fs: limiter, limiter: limiter, lock: lock}, nil
 	}
-	return &SpillManager{dir: dir, fs: limiter, limiter: limiter}, nil
+}
+
+const (
+	spillDirPrefix  = "kindling-spill-"
+	spillLockSuffix = ".lock"
+)
+
+// removeStaleSpillDirs removes the spill directories under parent that killed processes
+// left: those whose lock file (a sibling, dir.lock) nobody holds, since a lock dies with
+// its process, or that have none. Errors are ignored: a stale directory wastes space but
+// breaks nothing.
+func removeStaleSpillDirs(fsys vfs.FS, parent string) {
+	if !vfs.LockSupported {
+		return
+	}
+	entries, err := fsys.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	dirs := map[string]bool{}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), spillDirPrefix) {
+			dirs[filepath.Join(parent, strings.TrimSuffix(e.Name(), spillLockSuffix))] = true
+		}
+	}
+	for dir := range dirs {
+		lock, err := fsys.Lock(dir + spillLockSuffix)
+		if err != nil {
+			continue // held: a live session's
+		}
+		fsys.RemoveAll(dir)
+		fsys.Remove(dir + spillLockSuffix)
+		lock.Close()
+	}
 }
 
 // Dir returns the session's spill directory.
@@ -168,7 +218,10 @@ func (m *SpillManager) Close() error {
 		return nil
 	}
 	m.closed = true
-	return m.fs.RemoveAll(m.dir)
+	err := m.fs.RemoveAll(m.dir)
+	m.fs.Remove(m.dir + spillLockSuffix)
+	m.lock.Close()
+	return err
 }
 
 // createTemp opens name's temporary file; the caller renames it into place when complete.
