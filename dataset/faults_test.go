@@ -333,10 +333,15 @@ func TestCacheCorruptBlockRecomputed(t *testing.T) {
 	// drops it and counts it, and the partition is recomputed from lineage.
 	const n, parts = 100_000, 4
 	want := int64(n) * (n - 1) / 2
-	for _, level := range []StorageLevel{DiskOnly, MemoryAndDisk} {
-		t.Run(level.String(), func(t *testing.T) {
+	for _, tc := range []struct {
+		level  StorageLevel
+		damage string
+		mangle func([]byte) []byte
+	}{{DiskOnly, "bitflip", flip8}, {DiskOnly, "truncated", truncateHalf}, {MemoryAndDisk, "bitflip", flip8}} {
+		level := tc.level
+		t.Run(level.String()+"/"+tc.damage, func(t *testing.T) {
 			efs := vfs.NewErrorFS(vfs.Default)
-			inj, damaged := corruptOnRename(t, "cache_", flip8)
+			inj, damaged := corruptOnRename(t, "cache_", tc.mangle)
 			efs.SetInjector(inj)
 			budget := int64(0)
 			if level == MemoryAndDisk {
