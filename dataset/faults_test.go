@@ -360,6 +360,13 @@ func TestCacheCorruptBlockRecomputed(t *testing.T) {
 			if lost := s.blocks.Stats().Lost; lost == 0 {
 				t.Fatalf("no block counted lost after %d damaged writes", damaged.Load())
 			}
+			var recomputed int64
+			for _, j := range s.Jobs() {
+				recomputed += j.Totals().RecomputedPartitions
+			}
+			if recomputed == 0 {
+				t.Fatal("no job counted a recomputed partition")
+			}
 		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"sync"
 	"sync/atomic"
 	"syscall"
 )
@@ -49,8 +48,8 @@ type Injector func(op Op, path string) error
 type ErrorFS struct {
 	base FS
 
-	mu     sync.Mutex
-	inject Injector
+	// inject is read on every operation, so it is an atomic rather than under a mutex.
+	inject atomic.Pointer[Injector]
 	// capacity is the bytes that may still be written (negative: unlimited); written
 	// counts every byte written.
 	capacity atomic.Int64
@@ -68,9 +67,11 @@ func NewErrorFS(base FS) *ErrorFS {
 
 // SetInjector replaces the injector (nil: none).
 func (e *ErrorFS) SetInjector(inj Injector) {
-	e.mu.Lock()
-	e.inject = inj
-	e.mu.Unlock()
+	if inj == nil {
+		e.inject.Store(nil)
+		return
+	}
+	e.inject.Store(&inj)
 }
 
 // SetCapacity simulates a disk with n bytes free: once n more bytes have been written,
@@ -82,13 +83,11 @@ func (e *ErrorFS) SetCapacity(n int64) { e.capacity.Store(n) }
 func (e *ErrorFS) Written() int64 { return e.written.Load() }
 
 func (e *ErrorFS) check(op Op, path string) error {
-	e.mu.Lock()
-	inj := e.inject
-	e.mu.Unlock()
+	inj := e.inject.Load()
 	if inj == nil {
 		return nil
 	}
-	if err := inj(op, path); err != nil {
+	if err := (*inj)(op, path); err != nil {
 		return &os.PathError{Op: op.String(), Path: path, Err: err}
 	}
 	return nil
