@@ -177,37 +177,45 @@ func TestKilledWriteLeavesNothing(t *testing.T) {
 
 func TestKilledOverwriteRecovers(t *testing.T) {
 	// Overwrite moves the old output aside, then renames the new one in place. Killed
-	// between the two, no output directory is left; the next write puts the old one
-	// back (the job that died did not commit), and an Overwrite then replaces it.
+	// between the two, no output directory is left; the next write, or read, puts the old
+	// one back (the job that died did not commit), and an Overwrite then replaces it.
 	if !vfs.LockSupported {
 		t.Skip("stale files are recognized by advisory locks")
 	}
-	dir := t.TempDir()
-	out := filepath.Join(dir, "out")
-	s, mem := newCacheSession(t, Config{SpillDir: t.TempDir()})
-	if err := idsData(s, mem, 1000, 2).WriteParquet(t.Context(), out); err != nil {
-		t.Fatal(err)
-	}
-	runChild(t, "overwrite", dir, false)
-	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("the child was not killed between the renames: %v (%v)", err, dirNames(t, dir))
-	}
-	t.Logf("left by the killed overwrite: %v", dirNames(t, dir))
-
-	err := idsData(s, mem, 10, 1).WriteParquet(t.Context(), out)
-	if err == nil || !strings.Contains(err.Error(), "exists") {
-		t.Fatalf("a write without Overwrite after recovery: %v, want the restored output to exist", err)
-	}
-	if sum, count := sumIDs(t, s.ReadParquet(out)); sum != 999*1000/2 || count != 1000 {
-		t.Fatalf("restored output: sum %d count %d, want the old table", sum, count)
-	}
-	if err := idsData(s, mem, 5000, 2).WriteParquet(t.Context(), out, Overwrite()); err != nil {
-		t.Fatal(err)
-	}
-	if sum, count := sumIDs(t, s.ReadParquet(out)); sum != 4999*5000/2 || count != 5000 {
-		t.Fatalf("overwritten output: sum %d count %d", sum, count)
-	}
-	if got := dirNames(t, dir); strings.Join(got, ",") != "out,spill" && strings.Join(got, ",") != "out" {
-		t.Fatalf("after the overwrite %s holds %v", dir, got)
+	for _, next := range []string{"write", "read"} {
+		t.Run(next, func(t *testing.T) {
+			dir := t.TempDir()
+			out := filepath.Join(dir, "out")
+			s, mem := newCacheSession(t, Config{SpillDir: t.TempDir()})
+			if err := idsData(s, mem, 1000, 2).WriteParquet(t.Context(), out); err != nil {
+				t.Fatal(err)
+			}
+			runChild(t, "overwrite", dir, false)
+			if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("the child was not killed between the renames: %v (%v)", err, dirNames(t, dir))
+			}
+			t.Logf("left by the killed overwrite: %v", dirNames(t, dir))
+			if next == "write" {
+				err := idsData(s, mem, 10, 1).WriteParquet(t.Context(), out)
+				if err == nil || !strings.Contains(err.Error(), "exists") {
+					t.Fatalf("a write without Overwrite after recovery: %v, want the restored output to exist", err)
+				}
+			}
+			if sum, count := sumIDs(t, s.ReadParquet(out)); sum != 999*1000/2 || count != 1000 {
+				t.Fatalf("restored output: sum %d count %d, want the old table", sum, count)
+			}
+			if got := dirNames(t, dir); strings.Join(got, ",") != "out,spill" {
+				t.Fatalf("after recovery %s holds %v", dir, got)
+			}
+			if err := idsData(s, mem, 5000, 2).WriteParquet(t.Context(), out, Overwrite()); err != nil {
+				t.Fatal(err)
+			}
+			if sum, count := sumIDs(t, s.ReadParquet(out)); sum != 4999*5000/2 || count != 5000 {
+				t.Fatalf("overwritten output: sum %d count %d", sum, count)
+			}
+			if got := dirNames(t, dir); strings.Join(got, ",") != "out,spill" {
+				t.Fatalf("after the overwrite %s holds %v", dir, got)
+			}
+		})
 	}
 }

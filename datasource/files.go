@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/kindling-data/kindling/internal/vfs"
 )
 
 // OpenCostBytes is Spark's spark.sql.files.openCostInBytes: the notional cost of opening a
@@ -62,7 +64,8 @@ func (s FileSplit) String() string {
 // ExpandPaths turns user patterns into a sorted, de-duplicated list of files. Each pattern
 // is a file, a directory (its regular files, not recursively, skipping names that start
 // with "_" or ".", as Spark skips _SUCCESS and hidden files) or a glob. A pattern that
-// matches no file is an error naming the pattern.
+// matches no file is an error naming the pattern. A missing directory that an Overwrite
+// killed between its renames left aside is recovered first (RecoverOutput).
 func ExpandPaths(patterns []string) ([]string, error) {
 	if len(patterns) == 0 {
 		return nil, errors.New("datasource: no input paths given")
@@ -95,6 +98,13 @@ func ExpandPaths(patterns []string) ([]string, error) {
 			}
 		} else {
 			st, err := os.Stat(pat)
+			if errors.Is(err, fs.ErrNotExist) {
+				// An Overwrite killed between its two renames left the table aside in a
+				// hidden directory: put it back (only if its writer is dead), then look again.
+				if RecoverOutput(vfs.Default, pat) == nil {
+					st, err = os.Stat(pat)
+				}
+			}
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
 					return nil, fmt.Errorf("datasource: input path %q does not exist: %w", pat, err)
