@@ -55,9 +55,13 @@ type Config struct {
 	MaxTaskAttempts int
 	// SpillDir is where the session makes its spill directory (spilled operator state,
 	// cached partitions on disk, shuffle blocks moved out of memory); default: the system
-	// temp directory. The session's directory is removed by Close.
+	// temp directory. The session's directory is removed by Close; the directories that
+	// killed sessions left in SpillDir (their lock file no live process holds) are removed
+	// when a session starts.
 	SpillDir string
 	// CheckpointDir is where Checkpoint writes; Checkpoint fails while it is empty.
+	// NewSession fails if it is set and not writable, and recovers what killed
+	// Checkpoint jobs left in it.
 	CheckpointDir string
 	// TestingKnobs change the engine's behaviour for tests; leave them zero.
 	TestingKnobs TestingKnobs
