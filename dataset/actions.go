@@ -226,9 +226,16 @@ func (f *forEachSink) NewTask(partition, attempt int, mem memory.Allocator) (exe
 	return &forEachTask{fn: f.fn, partition: partition}, nil
 }
 
-func (t *forEachTask) Consume(ctx context.Context, rec arrow.RecordBatch) error {
+// Consume calls the user's function; its errors and panics are the user code's, which a
+// retry may cure.
+func (t *forEachTask) Consume(ctx context.Context, rec arrow.RecordBatch) (err error) {
 	defer rec.Release()
-	return t.fn(t.partition, rec)
+	defer func() {
+		if r := recover(); r != nil {
+			err = exec.UserError(fmt.Errorf("dataset: ForEachBatch function panicked: %v", r))
+		}
+	}()
+	return exec.UserError(t.fn(t.partition, rec))
 }
 func (t *forEachTask) Commit() error { return nil }
 func (t *forEachTask) Abort()        {}

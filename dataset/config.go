@@ -49,8 +49,10 @@ type Config struct {
 	// every task instead of shuffling both sides (default 10 MiB, as Spark's
 	// autoBroadcastJoinThreshold; negative: only when hinted with Broadcast).
 	BroadcastThreshold int64
-	// MaxTaskAttempts is how many times a failing task runs before its job fails
-	// (default 4).
+	// MaxTaskAttempts is how many times a task failing with a retryable cause (an error
+	// or panic from user code, a transient I/O error, memory other tasks held) runs before
+	// its job fails (default 4). Deterministic failures (a malformed row, a batch of the
+	// wrong schema, a request larger than the budget) fail the job at the first attempt.
 	MaxTaskAttempts int
 	// SpillDir is where the session makes its spill directory (spilled operator state,
 	// cached partitions on disk, shuffle blocks moved out of memory); default: the system

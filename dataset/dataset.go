@@ -97,8 +97,9 @@ func (d *Dataset) Rename(from, to string) *Dataset {
 type BatchFunc = plan.BatchFunc
 
 // MapBatches applies fn to every record batch. out is the schema fn returns; nil means
-// fn keeps the input schema. A batch of another schema fails the task; an error or a
-// panic in fn fails the task (and is retried like any task failure).
+// fn keeps the input schema. A batch of another schema fails the job at once (a retry
+// would return it again); an error or a panic in fn fails the task, which is retried up to
+// Config.MaxTaskAttempts times.
 func (d *Dataset) MapBatches(name string, out *arrow.Schema, fn BatchFunc) *Dataset {
 	if fn == nil {
 		return d.deriveErr(errors.New("dataset: MapBatches: nil function"))

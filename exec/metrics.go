@@ -44,8 +44,11 @@ type StageMetrics struct {
 	// Kind is "map" for a stage that writes a shuffle, "result" for the last stage.
 	Kind  string
 	Tasks []TaskMetrics
-	// Retries counts failed task attempts that a later attempt recovered.
-	Retries int
+	// Retries counts failed task attempts that were run again, and RetriesByCause splits
+	// them by the cause of the failure (nil when there were none). Deterministic failures
+	// and cancellations are never retried, so they do not appear here.
+	Retries        int
+	RetriesByCause map[FailureCause]int
 	// ShufflePartitionBytes and ShufflePartitionRows are the sizes of each reduce
 	// partition of the shuffle a map stage wrote (what skew handling looks at).
 	ShufflePartitionBytes []int64

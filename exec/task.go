@@ -208,7 +208,7 @@ func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 	t.mtask = t.job.env.Mem.NewTask(ctx, fmt.Sprintf("stage %d task %d", t.stage.ID, t.partition))
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+			err = &panicError{msg: fmt.Sprintf("panic: %v\n%s", r, debug.Stack())}
 		}
 		m.PeakExecutionMemory = t.mtask.PeakExecution()
 		t.mtask.Close()
