@@ -167,8 +167,13 @@ func releaseAll(bs []arrow.RecordBatch) {
 // Collect runs the job and returns the rows as record batches in partition order. The
 // caller owns the batches and must Release each. Empty batches are left out.
 func (d *Dataset) Collect(ctx context.Context) ([]arrow.RecordBatch, error) {
+	return d.collect(ctx, "collect")
+}
+
+// collect is Collect with the job labelled by the action that asked for it.
+func (d *Dataset) collect(ctx context.Context, action string) ([]arrow.RecordBatch, error) {
 	sink := &collectSink{}
-	p, err := d.run(ctx, "collect", sink)
+	p, err := d.run(ctx, action, sink)
 	if err != nil {
 		sink.release()
 		return nil, err
@@ -178,14 +183,19 @@ func (d *Dataset) Collect(ctx context.Context) ([]arrow.RecordBatch, error) {
 
 // Take returns the first n rows, reading no more of the input than needed.
 func (d *Dataset) Take(ctx context.Context, n int64) ([]arrow.RecordBatch, error) {
-	return d.Limit(n).Collect(ctx)
+	return d.Limit(n).collect(ctx, "take")
 }
 
 // Count runs the job and returns the number of rows. It counts per partition and sums,
 // so no row crosses a shuffle.
 func (d *Dataset) Count(ctx context.Context) (int64, error) {
+	return d.count(ctx, "count")
+}
+
+// count is Count with the job labelled by the action that asked for it.
+func (d *Dataset) count(ctx context.Context, action string) (int64, error) {
 	g := &Grouped{d: d, site: callSite("count")}
-	recs, err := g.Agg(Count()).Collect(ctx)
+	recs, err := g.Agg(Count()).collect(ctx, action)
 	if err != nil {
 		return 0, err
 	}
@@ -255,7 +265,7 @@ func (d *Dataset) ShowString(ctx context.Context, n int) (string, error) {
 	if n < 0 {
 		return "", errors.New("dataset: Show: negative row count")
 	}
-	recs, err := d.Limit(int64(n) + 1).Collect(ctx)
+	recs, err := d.Limit(int64(n)+1).collect(ctx, "show")
 	if err != nil {
 		return "", err
 	}

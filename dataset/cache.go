@@ -207,7 +207,7 @@ func formatBytes(n int64) string { return kmemory.FormatBytes(n) }
 // cutting long lineages.
 func (d *Dataset) LocalCheckpoint(ctx context.Context) (*Dataset, error) {
 	cached := d.Persist(storage.MemoryAndDisk)
-	if _, err := cached.Count(ctx); err != nil {
+	if _, err := cached.count(ctx, "localCheckpoint"); err != nil {
 		return nil, err
 	}
 	c := cached.node.(*plan.Cache)

@@ -50,6 +50,8 @@ func NewSession(cfg Config) (*Session, error) {
 	if err := mc.Validate(); err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
+	// Config reports the budget in force, not the zero that asked for the default.
+	cfg.MemoryLimit, cfg.StorageFraction = mc.Limit, mc.StorageFraction
 	spill, err := storage.NewSpillManager(cfg.SpillDir)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)

@@ -56,32 +56,40 @@ type StageMetrics struct {
 	Duration              time.Duration
 }
 
-// Totals sums the stage's task counters (Partition and Attempt are left zero).
+// Totals sums the stage's task counters (Partition and Attempt are left zero; the peaks
+// are the largest of any task).
 func (s *StageMetrics) Totals() TaskMetrics {
 	var t TaskMetrics
-	for _, m := range s.Tasks {
-		t.RowsIn += m.RowsIn
-		t.BytesIn += m.BytesIn
-		t.RowsOut += m.RowsOut
-		t.BytesOut += m.BytesOut
-		t.BatchesIn += m.BatchesIn
-		t.BatchesOut += m.BatchesOut
-		t.ShuffleBytesRead += m.ShuffleBytesRead
-		t.ShuffleBytesWritten += m.ShuffleBytesWritten
-		t.MalformedRows += m.MalformedRows
-		t.RowGroupsPruned += m.RowGroupsPruned
-		t.PeakMemory = max(t.PeakMemory, m.PeakMemory)
-		t.PeakExecutionMemory = max(t.PeakExecutionMemory, m.PeakExecutionMemory)
-		t.SpilledBytes += m.SpilledBytes
-		t.SpillCount += m.SpillCount
-		t.CacheHits += m.CacheHits
-		t.CacheDiskHits += m.CacheDiskHits
-		t.CacheMisses += m.CacheMisses
-		t.RecomputedPartitions += m.RecomputedPartitions
-		t.CachePutFailures += m.CachePutFailures
-		t.Duration += m.Duration
+	for i := range s.Tasks {
+		t.add(&s.Tasks[i])
 	}
 	return t
+}
+
+// add accumulates o into t: counters and durations add up, peaks take the larger value.
+// Every field of TaskMetrics must appear here (TestTotalsCoverEveryField checks it), so
+// that stage and job totals never silently drop one.
+func (t *TaskMetrics) add(o *TaskMetrics) {
+	t.RowsIn += o.RowsIn
+	t.BytesIn += o.BytesIn
+	t.RowsOut += o.RowsOut
+	t.BytesOut += o.BytesOut
+	t.BatchesIn += o.BatchesIn
+	t.BatchesOut += o.BatchesOut
+	t.MalformedRows += o.MalformedRows
+	t.RowGroupsPruned += o.RowGroupsPruned
+	t.ShuffleBytesRead += o.ShuffleBytesRead
+	t.ShuffleBytesWritten += o.ShuffleBytesWritten
+	t.PeakMemory = max(t.PeakMemory, o.PeakMemory)
+	t.PeakExecutionMemory = max(t.PeakExecutionMemory, o.PeakExecutionMemory)
+	t.SpilledBytes += o.SpilledBytes
+	t.SpillCount += o.SpillCount
+	t.CacheHits += o.CacheHits
+	t.CacheDiskHits += o.CacheDiskHits
+	t.CacheMisses += o.CacheMisses
+	t.RecomputedPartitions += o.RecomputedPartitions
+	t.CachePutFailures += o.CachePutFailures
+	t.Duration += o.Duration
 }
 
 // JobMetrics are the counters of one job (one action).
@@ -101,23 +109,29 @@ type JobMetrics struct {
 	Spill storage.SpillStats
 }
 
-// Totals sums the task counters of every stage.
+// Totals sums the task counters of every stage, as StageMetrics.Totals does for one:
+// counters and task durations add up, peaks are the largest of any task.
 func (j *JobMetrics) Totals() TaskMetrics {
 	var t TaskMetrics
 	for i := range j.Stages {
 		s := j.Stages[i].Totals()
-		t.RowsIn += s.RowsIn
-		t.RowsOut += s.RowsOut
-		t.SpilledBytes += s.SpilledBytes
-		t.SpillCount += s.SpillCount
-		t.CacheHits += s.CacheHits
-		t.CacheDiskHits += s.CacheDiskHits
-		t.CacheMisses += s.CacheMisses
-		t.RecomputedPartitions += s.RecomputedPartitions
-		t.CachePutFailures += s.CachePutFailures
-		t.PeakExecutionMemory = max(t.PeakExecutionMemory, s.PeakExecutionMemory)
+		t.add(&s)
 	}
 	return t
+}
+
+// RetriesByCause sums the stages' retried attempts by cause (nil when there were none).
+func (j *JobMetrics) RetriesByCause() map[FailureCause]int {
+	var out map[FailureCause]int
+	for _, s := range j.Stages {
+		for c, n := range s.RetriesByCause {
+			if out == nil {
+				out = make(map[FailureCause]int)
+			}
+			out[c] += n
+		}
+	}
+	return out
 }
 
 // Stage returns the metrics of the stage with the given ID, or nil.
