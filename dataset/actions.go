@@ -51,6 +51,9 @@ func (d *Dataset) Schema() (*arrow.Schema, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
+	if err := d.s.checkOpen(); err != nil {
+		return nil, err
+	}
 	a, err := plan.Analyze(d.node)
 	if err != nil {
 		return nil, err
@@ -74,8 +77,22 @@ func (d *Dataset) Explain() string {
 }
 
 // run plans the dataset and runs its job into sink.
-func (d *Dataset) run(ctx context.Context, action string, sink exec.ResultSink) (*prepared, error) {
-	p, err := d.prepare()
+func (d *Dataset) run(ctx context.Context, action string, sink exec.ResultSink) (p *prepared, err error) {
+	if d.err != nil {
+		return nil, d.err
+	}
+	ctx, end, err := d.s.beginJob(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %s: %w", action, err)
+	}
+	defer func() {
+		if err != nil && context.Cause(ctx) == ErrSessionClosed && !errors.Is(err, ErrSessionClosed) {
+			// Cancelled by Close, and the failure it caused does not say so.
+			err = fmt.Errorf("%w: %w", ErrSessionClosed, err)
+		}
+		end()
+	}()
+	p, err = d.prepare()
 	if err != nil {
 		return nil, err
 	}

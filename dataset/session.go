@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -21,6 +22,13 @@ type Session struct {
 	blocks *storage.BlockManager
 	env    *exec.Env
 
+	// ctx ends when Close begins; every job's context ends with it (cause ErrSessionClosed).
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	// running counts the jobs started and not yet ended; Close waits for it to drain
+	// before it frees what they use.
+	running sync.WaitGroup
+
 	mu     sync.Mutex
 	jobs   []*JobMetrics
 	owned  []interface{ Release() } // in-memory sources whose batches the session retains
@@ -29,6 +37,10 @@ type Session struct {
 
 	nextDataset int
 }
+
+// ErrSessionClosed is the error of an action on a dataset whose session is closed, and of
+// a job that Session.Close cancelled while it ran. Test for it with errors.Is.
+var ErrSessionClosed = errors.New("dataset: session closed")
 
 // JobMetrics are the counters of one job: per stage and task, rows and bytes in and out,
 // batches, durations and shuffle bytes.
@@ -62,6 +74,7 @@ func NewSession(cfg Config) (*Session, error) {
 	mem := kmemory.NewManager(mc)
 	blocks := storage.NewBlockManager(mem, spill)
 	s := &Session{cfg: cfg, mem: mem, spill: spill, blocks: blocks}
+	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	s.env = exec.NewEnv(cfg.Allocator, mem, blocks, spill, cfg.Parallelism, cfg.MaxTaskAttempts)
 	s.env.Shuffle.SetBatchRows(cfg.BatchRows)
 	s.env.BatchRows = cfg.BatchRows
@@ -71,22 +84,51 @@ func NewSession(cfg Config) (*Session, error) {
 // Config returns the session's configuration with defaults filled in.
 func (s *Session) Config() Config { return s.cfg }
 
-// Close frees the session's memory and blocks and removes its spill directory. Datasets of
-// a closed session fail their actions.
+// Close cancels the session's running jobs and waits for them to end, then frees the
+// session's memory and blocks and removes its spill directory. A job it cancels fails
+// with an error wrapping ErrSessionClosed (it never returns part of its result); a job
+// that completed before the cancellation reached it returns its whole result. Actions on
+// datasets of a closed session fail with ErrSessionClosed. Close is safe to call more than
+// once and from several goroutines; every call returns after the jobs have ended.
 func (s *Session) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
+		s.running.Wait()
 		return nil
 	}
 	s.closed = true
-	for _, o := range s.owned {
+	owned := s.owned
+	s.owned = nil
+	s.mu.Unlock()
+	s.cancel(ErrSessionClosed)
+	s.running.Wait()
+	for _, o := range owned {
 		o.Release()
 	}
-	s.owned = nil
 	// Blocks first (they hold storage memory), then the spill directory, then the budget,
 	// which reports any reservation still held.
 	return errors.Join(s.env.Close(), s.blocks.Close(), s.spill.Close(), s.mem.Close())
+}
+
+// beginJob registers a job with the session and returns its context: ctx, also ended by
+// Close with the cause ErrSessionClosed. end must be called when the job is over. It fails
+// with ErrSessionClosed once Close has begun.
+func (s *Session) beginJob(ctx context.Context) (jctx context.Context, end func(), err error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, nil, ErrSessionClosed
+	}
+	s.running.Add(1)
+	s.mu.Unlock()
+	jctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(s.ctx, func() { cancel(ErrSessionClosed) })
+	return jctx, func() {
+		stop()
+		cancel(nil)
+		s.running.Done()
+	}, nil
 }
 
 // LastJob returns the metrics of the most recent job that finished, or nil.
@@ -132,7 +174,7 @@ func (s *Session) checkOpen() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return errors.New("dataset: the session is closed")
+		return ErrSessionClosed
 	}
 	return nil
 }

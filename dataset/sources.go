@@ -100,7 +100,9 @@ func (s *Session) FromPartitions(schema *arrow.Schema, partitions ...[]arrow.Rec
 		}
 	}
 	src := exec.NewRecordsSource("memory", schema, partitions)
-	s.own(src)
+	if err := s.own(src); err != nil {
+		return &Dataset{s: s, err: fmt.Errorf("dataset: FromPartitions: %w", err)}
+	}
 	return s.scan("fromRecords", src)
 }
 
@@ -109,16 +111,27 @@ func (s *Session) FromPartitions(schema *arrow.Schema, partitions ...[]arrow.Rec
 // later actions reuse those batches.
 func (s *Session) FromReader(rdr array.RecordReader) *Dataset {
 	src := exec.NewReaderSource("reader", rdr)
-	s.own(src)
+	if err := s.own(src); err != nil {
+		return &Dataset{s: s, err: fmt.Errorf("dataset: FromReader: %w", err)}
+	}
 	return s.scan("fromReader", src)
 }
 
-func (s *Session) own(src plan.Source) {
-	if r, ok := src.(interface{ Release() }); ok {
-		s.mu.Lock()
-		s.owned = append(s.owned, r)
-		s.mu.Unlock()
+// own makes the session release src when it closes; on a closed session it releases src
+// at once and fails.
+func (s *Session) own(src plan.Source) error {
+	r, ok := src.(interface{ Release() })
+	if !ok {
+		return nil
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		r.Release()
+		return ErrSessionClosed
+	}
+	s.owned = append(s.owned, r)
+	return nil
 }
 
 func oneLine(s *arrow.Schema) string {

@@ -269,6 +269,11 @@ func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 			return m, err
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		// An operator may end its output early when the job is cancelled; such an end
+		// must not commit as the partition's complete output.
+		return m, context.Cause(ctx)
+	}
 	written, err := out.commit()
 	if err != nil {
 		return m, err
