@@ -183,6 +183,11 @@ func releaseAll(bs []arrow.RecordBatch) {
 
 // Collect runs the job and returns the rows as record batches in partition order. The
 // caller owns the batches and must Release each. Empty batches are left out.
+//
+// Release returns a batch's buffers to the session's allocator, which reuses them for
+// later batches: a string, byte slice or value slice read from a batch (String.Value,
+// Int64Values, ...) points into those buffers and turns to garbage once the batch is
+// released. Copy what must outlive the batch first (strings.Clone, slices.Clone).
 func (d *Dataset) Collect(ctx context.Context) ([]arrow.RecordBatch, error) {
 	return d.collect(ctx, "collect")
 }
@@ -198,7 +203,9 @@ func (d *Dataset) collect(ctx context.Context, action string) ([]arrow.RecordBat
 	return sink.ordered(p.physical.NumPartitions()), nil
 }
 
-// Take returns the first n rows, reading no more of the input than needed.
+// Take returns the first n rows, reading no more of the input than needed. As with
+// Collect, the caller must Release each batch, and strings or slices read from a batch
+// are valid only until it is released (copy them to keep them).
 func (d *Dataset) Take(ctx context.Context, n int64) ([]arrow.RecordBatch, error) {
 	return d.Limit(n).collect(ctx, "take")
 }
@@ -232,7 +239,9 @@ func (d *Dataset) count(ctx context.Context, action string) (int64, error) {
 
 // ForEachBatch runs the job and calls fn with every batch of the result, from the task
 // goroutines: calls for different partitions may run concurrently, and the batches of
-// one partition come in order. fn borrows the batch (Retain it to keep it). As with
+// one partition come in order. fn borrows the batch: it is released when fn returns
+// and its buffers are reused, so Retain the batch to keep it, and copy any string or
+// slice read from it that must outlive the call (strings.Clone). As with
 // Spark's foreach, a task that fails after calling fn and is retried calls it again for
 // the same rows. An error from fn fails the job.
 func (d *Dataset) ForEachBatch(ctx context.Context, fn func(partition int, rec arrow.RecordBatch) error) error {

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"fmt"
+	"log/slog"
 	"runtime"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -62,6 +63,10 @@ type Config struct {
 	CheckpointDir string
 	// TestingKnobs change the engine's behaviour for tests; leave them zero.
 	TestingKnobs TestingKnobs
+	// Logger receives the session's warnings, such as a persisted partition that could
+	// not be cached (default slog.Default()). Tests pass a logger over a buffer to read
+	// them; slog.New(slog.DiscardHandler) silences them.
+	Logger *slog.Logger
 	// Allocator is where every Arrow buffer comes from (default: NewPoolAllocator's,
 	// which recycles released buffers). Tests pass arrow's CheckedAllocator to prove that
 	// nothing leaks.
@@ -94,6 +99,9 @@ func (c *Config) EnsureDefaults() {
 	}
 	if c.MaxTaskAttempts <= 0 {
 		c.MaxTaskAttempts = DefaultMaxTaskAttempts
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
 	}
 	if c.Allocator == nil {
 		c.Allocator = kmemory.NewPoolAllocator()

@@ -92,8 +92,9 @@ func (d *Dataset) Rename(from, to string) *Dataset {
 
 // BatchFunc is a user function applied to every record batch by MapBatches. It borrows
 // in (kindling releases it afterwards) and returns a batch that kindling owns: a new one
-// allocated with mem (so that it is accounted), or in itself after in.Retain(). It may
-// be called concurrently for different partitions.
+// allocated with mem (so that it is accounted), or in itself after in.Retain(). Strings
+// and slices read from in point into buffers that are reused once it is released: copy
+// what must outlive the call. It may be called concurrently for different partitions.
 type BatchFunc = plan.BatchFunc
 
 // MapBatches applies fn to every record batch. out is the schema fn returns; nil means

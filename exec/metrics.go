@@ -155,6 +155,12 @@ func (j *JobMetrics) String() string {
 	if j.Blocks.EvictedBlocks > 0 {
 		fmt.Fprintf(&b, "; %d blocks evicted", j.Blocks.EvictedBlocks)
 	}
+	if n := j.Totals().CachePutFailures; n > 0 {
+		fmt.Fprintf(&b, "; %d persisted partitions not cached", n)
+	}
+	if r := j.RetriesByCause(); len(r) > 0 {
+		fmt.Fprintf(&b, "; retried attempts %v", r)
+	}
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "  %-6s %-6s %5s %10s %10s %10s %10s %10s %10s %10s\n",
 		"stage", "kind", "tasks", "rows in", "rows out", "bytes in", "bytes out", "shuf write", "shuf read", "time")
