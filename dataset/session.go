@@ -89,7 +89,9 @@ func (s *Session) Config() Config { return s.cfg }
 // with an error wrapping ErrSessionClosed (it never returns part of its result); a job
 // that completed before the cancellation reached it returns its whole result. Actions on
 // datasets of a closed session fail with ErrSessionClosed. Close is safe to call more than
-// once and from several goroutines; every call returns after the jobs have ended.
+// once and from several goroutines; every call returns after the jobs have ended. It must
+// not be called from a function a job runs (MapBatches, ForEachBatch): it would wait for
+// that job.
 func (s *Session) Close() error {
 	s.mu.Lock()
 	if s.closed {
