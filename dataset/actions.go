@@ -90,6 +90,7 @@ func (d *Dataset) run(ctx context.Context, action string, sink exec.ResultSink) 
 			// Cancelled by Close, and the failure it caused does not say so.
 			err = fmt.Errorf("%w: %w", ErrSessionClosed, err)
 		}
+		d.s.warnNotCached()
 		end()
 	}()
 	p, err = d.prepare()

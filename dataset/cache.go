@@ -52,6 +52,10 @@ type cacheState struct {
 	// notCached holds why each partition the last job to compute it could not store
 	// was not stored.
 	notCached map[int]string
+	// unreported counts the partitions not stored since the last warning, the first of
+	// them being firstPartition.
+	unreported     int
+	firstPartition int
 }
 
 func (c *cacheState) Materialized() (int, bool) {
@@ -86,17 +90,40 @@ func (c *cacheState) WasComputed(partition int) bool {
 	return c.computed[partition]
 }
 
-// NotCached records why a partition was not stored and says so in one warning line
-// through the session's logger, as Spark's block manager warns.
+// NotCached records why a partition was not stored; the job's end reports it (warnNotCached).
 func (c *cacheState) NotCached(partition int, reason string) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.notCached == nil {
 		c.notCached = make(map[int]string)
 	}
 	c.notCached[partition] = reason
-	c.mu.Unlock()
-	c.s.cfg.Logger.Warn("dataset: partition not cached; later jobs recompute it from lineage",
-		"dataset", c.id, "site", c.site, "level", c.level.String(), "partition", partition, "reason", reason)
+	if c.unreported == 0 {
+		c.firstPartition = partition
+	}
+	c.unreported++
+}
+
+// warnNotCached writes one warning line through the session's logger for each persisted
+// dataset that had partitions it could not store since the last warning, as Spark's block
+// manager warns "Not enough space to cache ...": one line per dataset and job rather than
+// per partition, naming the first partition and its reason (StorageInfo has them all).
+func (s *Session) warnNotCached() {
+	s.mu.Lock()
+	caches := append([]*cacheState(nil), s.caches...)
+	s.mu.Unlock()
+	for _, c := range caches {
+		c.mu.Lock()
+		n, p := c.unreported, c.firstPartition
+		reason := c.notCached[p]
+		c.unreported = 0
+		c.mu.Unlock()
+		if n > 0 {
+			s.cfg.Logger.Warn("dataset: persisted partitions not cached; jobs recompute them from lineage",
+				"dataset", c.id, "site", c.site, "level", c.level.String(), "partitions", n,
+				"partition", p, "reason", reason)
+		}
+	}
 }
 
 func (c *cacheState) Cached(partition int) {

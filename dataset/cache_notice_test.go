@@ -20,9 +20,10 @@ func TestMemoryOnlyPartitionNotCachedIsReported(t *testing.T) {
 	var log bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&log, nil))
 	s, _ := newCacheSession(t, Config{MemoryLimit: 1 << 20, Logger: logger})
-	// Partition 0: 1 000 rows (16 KB); partition 1: 200 000 rows (3.2 MB, over the budget).
+	// Partition 0: 1 000 rows (16 KB); partitions 1 and 2: 100 000 rows each (1.6 MB, over
+	// the budget).
 	small := idDataset(s, s.cfg.Allocator, 1_000, 1)
-	big := idDataset(s, s.cfg.Allocator, 200_000, 1)
+	big := idDataset(s, s.cfg.Allocator, 200_000, 2)
 	cached := small.Union(big).Persist(MemoryOnly)
 	for run := 0; run < 2; run++ {
 		// ForEachBatch, not Count: the partial count's up-front reservation would leave the
@@ -35,26 +36,30 @@ func TestMemoryOnlyPartitionNotCachedIsReported(t *testing.T) {
 		if n := rows.Load(); err != nil || n != 201_000 {
 			t.Fatalf("run %d: count %d, %v; want 201000", run, n, err)
 		}
-		if f := s.LastJob().Totals().CachePutFailures; f != 1 {
-			t.Fatalf("run %d: job counts %d partitions not cached, want 1; %v", run, f, s.StorageInfo())
+		if f := s.LastJob().Totals().CachePutFailures; f != 2 {
+			t.Fatalf("run %d: job counts %d partitions not cached, want 2; %v", run, f, s.StorageInfo())
 		}
 	}
 	info := s.StorageInfo()
-	if len(info) != 1 || info[0].Cached != 1 || info[0].Partitions != 2 {
-		t.Fatalf("storage info %v: want 1 of 2 partitions cached", info)
+	if len(info) != 1 || info[0].Cached != 1 || info[0].Partitions != 3 {
+		t.Fatalf("storage info %v: want 1 of 3 partitions cached", info)
 	}
-	reason, ok := info[0].NotCached[1]
-	if len(info[0].NotCached) != 1 || !ok || !strings.Contains(reason, "not enough memory") {
-		t.Fatalf("NotCached = %v; want partition 1 with a reason", info[0].NotCached)
+	for p := 1; p <= 2; p++ {
+		if reason := info[0].NotCached[p]; !strings.Contains(reason, "not enough memory") {
+			t.Fatalf("NotCached = %v; want partitions 1 and 2 with a reason", info[0].NotCached)
+		}
 	}
-	if !strings.Contains(info[0].String(), "1 not cached (partition 1: not enough memory") {
+	if len(info[0].NotCached) != 2 {
+		t.Fatalf("NotCached = %v; want partitions 1 and 2 only", info[0].NotCached)
+	}
+	if !strings.Contains(info[0].String(), "2 not cached (partition 1: not enough memory") {
 		t.Errorf("String() = %q does not say what was not cached", info[0].String())
 	}
 	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
 	if len(lines) != 2 {
-		t.Fatalf("log has %d lines, want one warning per job:\n%s", len(lines), log.String())
+		t.Fatalf("log has %d lines, want one warning per job and dataset:\n%s", len(lines), log.String())
 	}
-	for _, want := range []string{"level=WARN", "not cached", "partition=1", "level=MEMORY_ONLY", "reason=\"not enough memory", "cache_notice_test.go"} {
+	for _, want := range []string{"level=WARN", "not cached", "partitions=2", "partition=1", "level=MEMORY_ONLY", "reason=\"not enough memory", "cache_notice_test.go"} {
 		if !strings.Contains(lines[0], want) {
 			t.Errorf("warning %q lacks %q", lines[0], want)
 		}
