@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -188,9 +189,15 @@ func idActions(t *testing.T, d *Dataset, n int64, out string) []idAction {
 			}
 			return nil
 		}},
-		{"writeParquet", func(ctx context.Context) error {
-			dir := filepath.Join(out, fmt.Sprint(writes.Add(1)))
-			if err := d.WriteParquet(ctx, dir); err != nil {
+		{"write", func(ctx context.Context) error {
+			// Parquet and CSV by turns.
+			i := writes.Add(1)
+			dir := filepath.Join(out, fmt.Sprint(i))
+			write, read := d.WriteParquet, (*Session).ReadParquet
+			if i%2 == 0 {
+				write, read = d.WriteCSV, (*Session).ReadCSV
+			}
+			if err := write(ctx, dir); err != nil {
 				return err
 			}
 			// Read back by a session of its own: this one may be closing.
@@ -199,7 +206,7 @@ func idActions(t *testing.T, d *Dataset, n int64, out string) []idAction {
 				return err
 			}
 			defer s2.Close()
-			got, err := s2.ReadParquet(dir).Count(context.Background())
+			got, err := read(s2, dir).Count(context.Background())
 			if err == nil && got != n {
 				return fmt.Errorf("wrote %d rows, want %d", got, n)
 			}
@@ -299,6 +306,9 @@ func TestDatasetAfterClose(t *testing.T) {
 	check("ShowString", err)
 	check("ForEachBatch", d.ForEachBatch(t.Context(), func(int, arrow.RecordBatch) error { return nil }))
 	check("WriteParquet", d.WriteParquet(t.Context(), filepath.Join(dir, "p")))
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a write after Close left %v", entries)
+	}
 	check("WriteCSV", d.WriteCSV(t.Context(), filepath.Join(dir, "c")))
 	_, err = d.Schema()
 	check("Schema", err)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -141,5 +142,21 @@ func TestTaskErrorReportsCause(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "after 2 attempts (user code)") {
 		t.Fatalf("error %q does not name the attempts and cause", err)
+	}
+}
+
+// TestDiskFullIsRetriedAsIO: a spill that hits a full disk is a transient I/O failure
+// (other tasks' spill files may be removed meanwhile): it is retried, counted as I/O, and
+// when the disk stays full the error says so after every attempt.
+func TestDiskFullIsRetriedAsIO(t *testing.T) {
+	s, mem := newCacheSession(t, Config{MemoryLimit: 1 << 20, SpillDir: t.TempDir(), BatchRows: 2048, MaxTaskAttempts: 2,
+		TestingKnobs: TestingKnobs{SpillDiskLimit: 64 << 10}})
+	_, err := bigData(s, mem).OrderBy(Asc("s")).Collect(t.Context())
+	var te *exec.TaskError
+	if !errors.As(err, &te) || te.Cause != exec.CauseIO || te.Attempts != 2 || !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("err = %v; want ENOSPC as an I/O failure after 2 attempts", err)
+	}
+	if r := s.LastJob().RetriesByCause(); r[exec.CauseIO] == 0 {
+		t.Fatalf("retries by cause %v: no I/O retry counted", r)
 	}
 }

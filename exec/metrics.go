@@ -33,7 +33,8 @@ type TaskMetrics struct {
 	// CacheHits counts cached partitions read (CacheDiskHits of them from disk),
 	// CacheMisses partitions of a persisted dataset that had to be computed, and
 	// RecomputedPartitions those misses that had been cached before (evicted, then
-	// recomputed from lineage). CachePutFailures counts partitions that could not be stored.
+	// recomputed from lineage). CachePutFailures counts partitions of a persisted dataset
+	// that were computed but could not be stored (Session.StorageInfo says why).
 	CacheHits, CacheDiskHits, CacheMisses, RecomputedPartitions, CachePutFailures int64
 	Duration                                                                      time.Duration
 }
