@@ -268,9 +268,20 @@ func TestCloseWhileJobsRun(t *testing.T) {
 				})
 			}
 			time.Sleep(delay)
-			if err := s.Close(); err != nil {
-				t.Errorf("Close: %v", err)
+			// Two Close calls at once: both return after the jobs ended and everything
+			// was freed.
+			var closers sync.WaitGroup
+			for range 2 {
+				closers.Go(func() {
+					if err := s.Close(); err != nil {
+						t.Errorf("Close: %v", err)
+					}
+					if st := s.MemoryStats(); st.ExecutionUsed != 0 || st.StorageUsed != 0 {
+						t.Errorf("Close returned with memory in use: %+v", st)
+					}
+				})
 			}
+			closers.Wait()
 			wg.Wait()
 			if closed.Load() != int64(len(actions)) {
 				t.Fatalf("%d of %d loops ended with ErrSessionClosed", closed.Load(), len(actions))

@@ -28,6 +28,9 @@ type Session struct {
 	// running counts the jobs started and not yet ended; Close waits for it to drain
 	// before it frees what they use.
 	running sync.WaitGroup
+	// closeDone is closed when the first Close has freed everything; later calls wait
+	// for it.
+	closeDone chan struct{}
 
 	mu     sync.Mutex
 	jobs   []*JobMetrics
@@ -75,6 +78,7 @@ func NewSession(cfg Config) (*Session, error) {
 	blocks := storage.NewBlockManager(mem, spill)
 	s := &Session{cfg: cfg, mem: mem, spill: spill, blocks: blocks}
 	s.ctx, s.cancel = context.WithCancelCause(context.Background())
+	s.closeDone = make(chan struct{})
 	s.env = exec.NewEnv(cfg.Allocator, mem, blocks, spill, cfg.Parallelism, cfg.MaxTaskAttempts)
 	s.env.Shuffle.SetBatchRows(cfg.BatchRows)
 	s.env.BatchRows = cfg.BatchRows
@@ -89,20 +93,22 @@ func (s *Session) Config() Config { return s.cfg }
 // with an error wrapping ErrSessionClosed (it never returns part of its result); a job
 // that completed before the cancellation reached it returns its whole result. Actions on
 // datasets of a closed session fail with ErrSessionClosed. Close is safe to call more than
-// once and from several goroutines; every call returns after the jobs have ended. It must
+// once and from several goroutines; every call returns once the first has freed
+// everything (later calls return nil). It must
 // not be called from a function a job runs (MapBatches, ForEachBatch): it would wait for
 // that job.
 func (s *Session) Close() error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		s.running.Wait()
+		<-s.closeDone
 		return nil
 	}
 	s.closed = true
 	owned := s.owned
 	s.owned = nil
 	s.mu.Unlock()
+	defer close(s.closeDone)
 	s.cancel(ErrSessionClosed)
 	s.running.Wait()
 	for _, o := range owned {
