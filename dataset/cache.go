@@ -104,6 +104,12 @@ func (c *cacheState) NotCached(partition int, reason string) {
 	c.unreported++
 }
 
+func (c *cacheState) Cached(partition int) {
+	c.mu.Lock()
+	delete(c.notCached, partition)
+	c.mu.Unlock()
+}
+
 // warnNotCached writes one warning line through the session's logger for each persisted
 // dataset that had partitions it could not store since the last warning, as Spark's block
 // manager warns "Not enough space to cache ...": one line per dataset and job rather than
@@ -124,12 +130,6 @@ func (s *Session) warnNotCached() {
 				"partition", p, "reason", reason)
 		}
 	}
-}
-
-func (c *cacheState) Cached(partition int) {
-	c.mu.Lock()
-	delete(c.notCached, partition)
-	c.mu.Unlock()
 }
 
 var (

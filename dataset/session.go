@@ -94,9 +94,8 @@ func (s *Session) Config() Config { return s.cfg }
 // that completed before the cancellation reached it returns its whole result. Actions on
 // datasets of a closed session fail with ErrSessionClosed. Close is safe to call more than
 // once and from several goroutines; every call returns once the first has freed
-// everything (later calls return nil). It must
-// not be called from a function a job runs (MapBatches, ForEachBatch): it would wait for
-// that job.
+// everything (later calls return nil). It must not be called from a function a job runs
+// (MapBatches, ForEachBatch): it would wait for that job.
 func (s *Session) Close() error {
 	s.mu.Lock()
 	if s.closed {
