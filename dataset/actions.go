@@ -51,6 +51,9 @@ func (d *Dataset) Schema() (*arrow.Schema, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
+	if err := d.s.checkOpen(); err != nil {
+		return nil, err
+	}
 	a, err := plan.Analyze(d.node)
 	if err != nil {
 		return nil, err
@@ -74,8 +77,23 @@ func (d *Dataset) Explain() string {
 }
 
 // run plans the dataset and runs its job into sink.
-func (d *Dataset) run(ctx context.Context, action string, sink exec.ResultSink) (*prepared, error) {
-	p, err := d.prepare()
+func (d *Dataset) run(ctx context.Context, action string, sink exec.ResultSink) (p *prepared, err error) {
+	if d.err != nil {
+		return nil, d.err
+	}
+	ctx, end, err := d.s.beginJob(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %s: %w", action, err)
+	}
+	defer func() {
+		if err != nil && context.Cause(ctx) == ErrSessionClosed && !errors.Is(err, ErrSessionClosed) {
+			// Cancelled by Close, and the failure it caused does not say so.
+			err = fmt.Errorf("%w: %w", ErrSessionClosed, err)
+		}
+		d.s.warnNotCached()
+		end()
+	}()
+	p, err = d.prepare()
 	if err != nil {
 		return nil, err
 	}
@@ -166,9 +184,19 @@ func releaseAll(bs []arrow.RecordBatch) {
 
 // Collect runs the job and returns the rows as record batches in partition order. The
 // caller owns the batches and must Release each. Empty batches are left out.
+//
+// Release returns a batch's buffers to the session's allocator, which reuses them for
+// later batches: a string, byte slice or value slice read from a batch (String.Value,
+// Int64Values, ...) points into those buffers and turns to garbage once the batch is
+// released. Copy what must outlive the batch first (strings.Clone, slices.Clone).
 func (d *Dataset) Collect(ctx context.Context) ([]arrow.RecordBatch, error) {
+	return d.collect(ctx, "collect")
+}
+
+// collect is Collect with the job labelled by the action that asked for it.
+func (d *Dataset) collect(ctx context.Context, action string) ([]arrow.RecordBatch, error) {
 	sink := &collectSink{}
-	p, err := d.run(ctx, "collect", sink)
+	p, err := d.run(ctx, action, sink)
 	if err != nil {
 		sink.release()
 		return nil, err
@@ -176,16 +204,23 @@ func (d *Dataset) Collect(ctx context.Context) ([]arrow.RecordBatch, error) {
 	return sink.ordered(p.physical.NumPartitions()), nil
 }
 
-// Take returns the first n rows, reading no more of the input than needed.
+// Take returns the first n rows, reading no more of the input than needed. As with
+// Collect, the caller must Release each batch, and strings or slices read from a batch
+// are valid only until it is released (copy them to keep them).
 func (d *Dataset) Take(ctx context.Context, n int64) ([]arrow.RecordBatch, error) {
-	return d.Limit(n).Collect(ctx)
+	return d.Limit(n).collect(ctx, "take")
 }
 
 // Count runs the job and returns the number of rows. It counts per partition and sums,
 // so no row crosses a shuffle.
 func (d *Dataset) Count(ctx context.Context) (int64, error) {
+	return d.count(ctx, "count")
+}
+
+// count is Count with the job labelled by the action that asked for it.
+func (d *Dataset) count(ctx context.Context, action string) (int64, error) {
 	g := &Grouped{d: d, site: callSite("count")}
-	recs, err := g.Agg(Count()).Collect(ctx)
+	recs, err := g.Agg(Count()).collect(ctx, action)
 	if err != nil {
 		return 0, err
 	}
@@ -205,7 +240,9 @@ func (d *Dataset) Count(ctx context.Context) (int64, error) {
 
 // ForEachBatch runs the job and calls fn with every batch of the result, from the task
 // goroutines: calls for different partitions may run concurrently, and the batches of
-// one partition come in order. fn borrows the batch (Retain it to keep it). As with
+// one partition come in order. fn borrows the batch: it is released when fn returns
+// and its buffers are reused, so Retain the batch to keep it, and copy any string or
+// slice read from it that must outlive the call (strings.Clone). As with
 // Spark's foreach, a task that fails after calling fn and is retried calls it again for
 // the same rows. An error from fn fails the job.
 func (d *Dataset) ForEachBatch(ctx context.Context, fn func(partition int, rec arrow.RecordBatch) error) error {
@@ -226,9 +263,16 @@ func (f *forEachSink) NewTask(partition, attempt int, mem memory.Allocator) (exe
 	return &forEachTask{fn: f.fn, partition: partition}, nil
 }
 
-func (t *forEachTask) Consume(ctx context.Context, rec arrow.RecordBatch) error {
+// Consume calls the user's function; its errors and panics are the user code's, which a
+// retry may cure.
+func (t *forEachTask) Consume(ctx context.Context, rec arrow.RecordBatch) (err error) {
 	defer rec.Release()
-	return t.fn(t.partition, rec)
+	defer func() {
+		if r := recover(); r != nil {
+			err = exec.UserError(fmt.Errorf("dataset: ForEachBatch function panicked: %v", r))
+		}
+	}()
+	return exec.UserError(t.fn(t.partition, rec))
 }
 func (t *forEachTask) Commit() error { return nil }
 func (t *forEachTask) Abort()        {}
@@ -248,7 +292,7 @@ func (d *Dataset) ShowString(ctx context.Context, n int) (string, error) {
 	if n < 0 {
 		return "", errors.New("dataset: Show: negative row count")
 	}
-	recs, err := d.Limit(int64(n) + 1).Collect(ctx)
+	recs, err := d.Limit(int64(n)+1).collect(ctx, "show")
 	if err != nil {
 		return "", err
 	}

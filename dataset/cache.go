@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/kindling-data/kindling/exec"
@@ -47,6 +49,13 @@ type cacheState struct {
 	partitions int // -1 until a job computed the dataset
 	computed   map[int]bool
 	active     bool
+	// notCached holds why each partition the last job to compute it could not store
+	// was not stored.
+	notCached map[int]string
+	// unreported counts the partitions not stored since the last warning, the first of
+	// them being firstPartition.
+	unreported     int
+	firstPartition int
 }
 
 func (c *cacheState) Materialized() (int, bool) {
@@ -81,10 +90,53 @@ func (c *cacheState) WasComputed(partition int) bool {
 	return c.computed[partition]
 }
 
+// NotCached records why a partition was not stored; the job's end reports it (warnNotCached).
+func (c *cacheState) NotCached(partition int, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.notCached == nil {
+		c.notCached = make(map[int]string)
+	}
+	c.notCached[partition] = reason
+	if c.unreported == 0 {
+		c.firstPartition = partition
+	}
+	c.unreported++
+}
+
+func (c *cacheState) Cached(partition int) {
+	c.mu.Lock()
+	delete(c.notCached, partition)
+	c.mu.Unlock()
+}
+
+// warnNotCached writes one warning line through the session's logger for each persisted
+// dataset that had partitions it could not store since the last warning, as Spark's block
+// manager warns "Not enough space to cache ...": one line per dataset and job rather than
+// per partition, naming the first partition and its reason (StorageInfo has them all).
+func (s *Session) warnNotCached() {
+	s.mu.Lock()
+	caches := append([]*cacheState(nil), s.caches...)
+	s.mu.Unlock()
+	for _, c := range caches {
+		c.mu.Lock()
+		n, p := c.unreported, c.firstPartition
+		reason := c.notCached[p]
+		c.unreported = 0
+		c.mu.Unlock()
+		if n > 0 {
+			s.cfg.Logger.Warn("dataset: persisted partitions not cached; jobs recompute them from lineage",
+				"dataset", c.id, "site", c.site, "level", c.level.String(), "partitions", n,
+				"partition", p, "reason", reason)
+		}
+	}
+}
+
 var (
 	_ plan.CacheStatus   = (*cacheState)(nil)
 	_ exec.CacheRecorder = (*cacheState)(nil)
 	_ exec.CacheLevel    = (*cacheState)(nil)
+	_ exec.CacheNotices  = (*cacheState)(nil)
 )
 
 // Persist returns a dataset that keeps its partitions at the given level once a job has
@@ -144,15 +196,26 @@ type CachedDataset struct {
 	// how many of them are stored, InMemory and OnDisk where.
 	Partitions, Cached, InMemory, OnDisk int
 	MemoryBytes, DiskBytes               int64
+	// NotCached says, for each partition that a job computed but could not store, why
+	// (for example "not enough memory: 12.0 MiB computed so far, more than the 8.0 MiB
+	// execution leaves free"). Such partitions are recomputed from lineage by every job
+	// that reads them; a later job that stores one removes its entry.
+	NotCached map[int]string
 }
 
 // String renders the entry on one line.
 func (c CachedDataset) String() string {
-	return fmt.Sprintf("dataset %d (%s) %s: %d/%d partitions cached, %d in memory (%s), %d on disk (%s)",
+	s := fmt.Sprintf("dataset %d (%s) %s: %d/%d partitions cached, %d in memory (%s), %d on disk (%s)",
 		c.ID, c.Site, c.Level, c.Cached, c.Partitions, c.InMemory, formatBytes(c.MemoryBytes), c.OnDisk, formatBytes(c.DiskBytes))
+	if len(c.NotCached) > 0 {
+		parts := slices.Sorted(maps.Keys(c.NotCached))
+		s += fmt.Sprintf("; %d not cached (partition %d: %s)", len(parts), parts[0], c.NotCached[parts[0]])
+	}
+	return s
 }
 
-// StorageInfo lists the persisted datasets that have not been unpersisted.
+// StorageInfo lists the persisted datasets that have not been unpersisted, with the
+// partitions that could not be stored and why.
 func (s *Session) StorageInfo() []CachedDataset {
 	s.mu.Lock()
 	caches := append([]*cacheState(nil), s.caches...)
@@ -165,10 +228,11 @@ func (s *Session) StorageInfo() []CachedDataset {
 		info := s.blocks.DatasetInfo(c.id)
 		c.mu.Lock()
 		parts := c.partitions
+		notCached := maps.Clone(c.notCached)
 		c.mu.Unlock()
 		out = append(out, CachedDataset{ID: c.id, Site: c.site, Level: c.level, Partitions: parts,
 			Cached: info.Partitions, InMemory: info.InMemory, OnDisk: info.OnDisk,
-			MemoryBytes: info.MemoryBytes, DiskBytes: info.DiskBytes})
+			MemoryBytes: info.MemoryBytes, DiskBytes: info.DiskBytes, NotCached: notCached})
 	}
 	return out
 }
@@ -208,7 +272,7 @@ func formatBytes(n int64) string { return kmemory.FormatBytes(n) }
 // cutting long lineages.
 func (d *Dataset) LocalCheckpoint(ctx context.Context) (*Dataset, error) {
 	cached := d.Persist(storage.MemoryAndDisk)
-	if _, err := cached.Count(ctx); err != nil {
+	if _, err := cached.count(ctx, "localCheckpoint"); err != nil {
 		return nil, err
 	}
 	c := cached.node.(*plan.Cache)

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"fmt"
+	"log/slog"
 	"runtime"
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -50,8 +51,10 @@ type Config struct {
 	// every task instead of shuffling both sides (default 10 MiB, as Spark's
 	// autoBroadcastJoinThreshold; negative: only when hinted with Broadcast).
 	BroadcastThreshold int64
-	// MaxTaskAttempts is how many times a failing task runs before its job fails
-	// (default 4).
+	// MaxTaskAttempts is how many times a task failing with a retryable cause (an error
+	// or panic from user code, a transient I/O error, memory other tasks held) runs before
+	// its job fails (default 4). Deterministic failures (a malformed row, a batch of the
+	// wrong schema, a request larger than the budget) fail the job at the first attempt.
 	MaxTaskAttempts int
 	// SpillDir is where the session makes its spill directory (spilled operator state,
 	// cached partitions on disk, shuffle blocks moved out of memory); default: the system
@@ -65,6 +68,10 @@ type Config struct {
 	CheckpointDir string
 	// TestingKnobs change the engine's behaviour for tests; leave them zero.
 	TestingKnobs TestingKnobs
+	// Logger receives the session's warnings, such as a persisted partition that could
+	// not be cached (default slog.Default()). Tests pass a logger over a buffer to read
+	// them; slog.New(slog.DiscardHandler) silences them.
+	Logger *slog.Logger
 	// Allocator is where every Arrow buffer comes from (default: NewPoolAllocator's,
 	// which recycles released buffers). Tests pass arrow's CheckedAllocator to prove that
 	// nothing leaks.
@@ -97,6 +104,9 @@ func (c *Config) EnsureDefaults() {
 	}
 	if c.MaxTaskAttempts <= 0 {
 		c.MaxTaskAttempts = DefaultMaxTaskAttempts
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
 	}
 	if c.Allocator == nil {
 		c.Allocator = kmemory.NewPoolAllocator()

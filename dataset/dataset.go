@@ -92,13 +92,15 @@ func (d *Dataset) Rename(from, to string) *Dataset {
 
 // BatchFunc is a user function applied to every record batch by MapBatches. It borrows
 // in (kindling releases it afterwards) and returns a batch that kindling owns: a new one
-// allocated with mem (so that it is accounted), or in itself after in.Retain(). It may
-// be called concurrently for different partitions.
+// allocated with mem (so that it is accounted), or in itself after in.Retain(). Strings
+// and slices read from in point into buffers that are reused once it is released: copy
+// what must outlive the call. It may be called concurrently for different partitions.
 type BatchFunc = plan.BatchFunc
 
 // MapBatches applies fn to every record batch. out is the schema fn returns; nil means
-// fn keeps the input schema. A batch of another schema fails the task; an error or a
-// panic in fn fails the task (and is retried like any task failure).
+// fn keeps the input schema. A batch of another schema fails the job at once (a retry
+// would return it again); an error or a panic in fn fails the task, which is retried up to
+// Config.MaxTaskAttempts times.
 func (d *Dataset) MapBatches(name string, out *arrow.Schema, fn BatchFunc) *Dataset {
 	if fn == nil {
 		return d.deriveErr(errors.New("dataset: MapBatches: nil function"))

@@ -24,6 +24,11 @@ func Col(name string) Expr { return Expr{e: &plan.ColumnRef{Name: name}} }
 // Lit is a literal: nil, bool, int, int32, int64, float32, float64, string,
 // arrow.Date32, arrow.Timestamp (microseconds) or time.Time (a microsecond timestamp).
 // Other types make the action that uses the expression fail.
+//
+// A time.Time is an instant (UTC). Compared with a zone-less timestamp column, such as
+// one a CSV reader infers from "2024-03-01 10:00:00", the column's wall-clock times are
+// read in the session time zone, UTC, as Spark does by default: Col("ts").Gt(Lit(t))
+// keeps the rows after t whatever zone t was written in.
 func Lit(v any) Expr {
 	switch v := v.(type) {
 	case nil:

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -28,6 +29,16 @@ type Session struct {
 	blocks *storage.BlockManager
 	env    *exec.Env
 
+	// ctx ends when Close begins; every job's context ends with it (cause ErrSessionClosed).
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	// running counts the jobs started and not yet ended; Close waits for it to drain
+	// before it frees what they use.
+	running sync.WaitGroup
+	// closeDone is closed when the first Close has freed everything; later calls wait
+	// for it.
+	closeDone chan struct{}
+
 	mu     sync.Mutex
 	jobs   []*JobMetrics
 	owned  []interface{ Release() } // in-memory sources whose batches the session retains
@@ -36,6 +47,10 @@ type Session struct {
 
 	nextDataset int
 }
+
+// ErrSessionClosed is the error of an action on a dataset whose session is closed, and of
+// a job that Session.Close cancelled while it ran. Test for it with errors.Is.
+var ErrSessionClosed = errors.New("dataset: session closed")
 
 // JobMetrics are the counters of one job: per stage and task, rows and bytes in and out,
 // batches, durations and shuffle bytes.
@@ -60,6 +75,8 @@ func NewSession(cfg Config) (*Session, error) {
 	if err := prepareCheckpointDir(cfg.TestingKnobs.FS, cfg.CheckpointDir); err != nil {
 		return nil, err
 	}
+	// Config reports the budget in force, not the zero that asked for the default.
+	cfg.MemoryLimit, cfg.StorageFraction = mc.Limit, mc.StorageFraction
 	// The spill manager also removes the spill directories of dead sessions under SpillDir.
 	spill, err := storage.NewSpillManager(cfg.SpillDir, storage.WithFS(cfg.TestingKnobs.FS))
 	if err != nil {
@@ -71,6 +88,8 @@ func NewSession(cfg Config) (*Session, error) {
 	mem := kmemory.NewManager(mc)
 	blocks := storage.NewBlockManager(mem, spill)
 	s := &Session{cfg: cfg, fs: cfg.TestingKnobs.FS, mem: mem, spill: spill, blocks: blocks}
+	s.ctx, s.cancel = context.WithCancelCause(context.Background())
+	s.closeDone = make(chan struct{})
 	s.env = exec.NewEnv(cfg.Allocator, mem, blocks, spill, cfg.Parallelism, cfg.MaxTaskAttempts)
 	s.env.Shuffle.SetBatchRows(cfg.BatchRows)
 	s.env.BatchRows = cfg.BatchRows
@@ -116,22 +135,54 @@ func prepareCheckpointDir(fsys vfs.FS, dir string) error {
 // Config returns the session's configuration with defaults filled in.
 func (s *Session) Config() Config { return s.cfg }
 
-// Close frees the session's memory and blocks and removes its spill directory. Datasets of
-// a closed session fail their actions.
+// Close cancels the session's running jobs and waits for them to end, then frees the
+// session's memory and blocks and removes its spill directory. A job it cancels fails
+// with an error wrapping ErrSessionClosed (it never returns part of its result); a job
+// that completed before the cancellation reached it returns its whole result. Actions on
+// datasets of a closed session fail with ErrSessionClosed. Close is safe to call more than
+// once and from several goroutines; every call returns once the first has freed
+// everything (later calls return nil). It must not be called from a function a job runs
+// (MapBatches, ForEachBatch): it would wait for that job.
 func (s *Session) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
+		<-s.closeDone
 		return nil
 	}
 	s.closed = true
-	for _, o := range s.owned {
+	owned := s.owned
+	s.owned = nil
+	s.mu.Unlock()
+	defer close(s.closeDone)
+	s.cancel(ErrSessionClosed)
+	s.running.Wait()
+	for _, o := range owned {
 		o.Release()
 	}
-	s.owned = nil
 	// Blocks first (they hold storage memory), then the spill directory, then the budget,
 	// which reports any reservation still held.
 	return errors.Join(s.env.Close(), s.blocks.Close(), s.spill.Close(), s.mem.Close())
+}
+
+// beginJob registers a job with the session and returns its context: ctx, also ended by
+// Close with the cause ErrSessionClosed. end must be called when the job is over. It fails
+// with ErrSessionClosed once Close has begun.
+func (s *Session) beginJob(ctx context.Context) (jctx context.Context, end func(), err error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, nil, ErrSessionClosed
+	}
+	s.running.Add(1)
+	s.mu.Unlock()
+	jctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(s.ctx, func() { cancel(ErrSessionClosed) })
+	return jctx, func() {
+		stop()
+		cancel(nil)
+		s.running.Done()
+	}, nil
 }
 
 // LastJob returns the metrics of the most recent job that finished, or nil.
@@ -177,7 +228,7 @@ func (s *Session) checkOpen() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return errors.New("dataset: the session is closed")
+		return ErrSessionClosed
 	}
 	return nil
 }

@@ -76,7 +76,7 @@ func (s *Session) ReadIPC(paths ...string) *Dataset {
 
 // FromRecords makes a dataset of in-memory record batches, one partition per batch. The
 // dataset retains the batches (the caller may release its own references) until the
-// session closes. All batches must have the same schema.
+// session closes or Release is called on it. All batches must have the same schema.
 func (s *Session) FromRecords(recs ...arrow.RecordBatch) *Dataset {
 	if len(recs) == 0 {
 		return &Dataset{s: s, err: errors.New("dataset: FromRecords: no record batch given (use FromPartitions with a schema for an empty dataset)")}
@@ -90,7 +90,7 @@ func (s *Session) FromRecords(recs ...arrow.RecordBatch) *Dataset {
 
 // FromPartitions makes a dataset of in-memory partitions, each a list of record batches
 // (possibly none) of the given schema. The dataset retains the batches until the session
-// closes.
+// closes or Release is called on it.
 func (s *Session) FromPartitions(schema *arrow.Schema, partitions ...[]arrow.RecordBatch) *Dataset {
 	for i, p := range partitions {
 		for j, r := range p {
@@ -100,25 +100,65 @@ func (s *Session) FromPartitions(schema *arrow.Schema, partitions ...[]arrow.Rec
 		}
 	}
 	src := exec.NewRecordsSource("memory", schema, partitions)
-	s.own(src)
+	if err := s.own(src); err != nil {
+		return &Dataset{s: s, err: fmt.Errorf("dataset: FromPartitions: %w", err)}
+	}
 	return s.scan("fromRecords", src)
 }
 
 // FromReader makes a dataset of the batches of rdr. A reader can be read only once, so
 // the first action reads it whole into memory (retained until the session closes) and
-// later actions reuse those batches.
+// later actions reuse those batches. Release frees them before the session closes.
 func (s *Session) FromReader(rdr array.RecordReader) *Dataset {
 	src := exec.NewReaderSource("reader", rdr)
-	s.own(src)
+	if err := s.own(src); err != nil {
+		return &Dataset{s: s, err: fmt.Errorf("dataset: FromReader: %w", err)}
+	}
 	return s.scan("fromReader", src)
 }
 
-func (s *Session) own(src plan.Source) {
-	if r, ok := src.(interface{ Release() }); ok {
-		s.mu.Lock()
-		s.owned = append(s.owned, r)
-		s.mu.Unlock()
+// own makes the session release src when it closes; on a closed session it releases src
+// at once and fails.
+func (s *Session) own(src plan.Source) error {
+	r, ok := src.(interface{ Release() })
+	if !ok {
+		return nil
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		r.Release()
+		return ErrSessionClosed
+	}
+	s.owned = append(s.owned, r)
+	return nil
+}
+
+// Release frees the batches that a dataset made by FromRecords, FromPartitions or
+// FromReader holds, now rather than when the session closes: a long-lived session that
+// builds datasets from memory in a loop would otherwise keep every batch it was ever given.
+// Actions started later on the dataset, or on datasets derived from it, fail with an
+// error saying the source was released; so does a job running at that moment that has
+// partitions of it still to read (it fails whole: no partial result). Release is a no-op on other datasets (files are not held; Unpersist frees
+// cached partitions) and when called again.
+func (d *Dataset) Release() {
+	sc, ok := d.node.(*plan.Scan)
+	if !ok {
+		return
+	}
+	r, ok := sc.Source.(interface{ Release() })
+	if !ok {
+		return
+	}
+	d.s.mu.Lock()
+	for i, o := range d.s.owned {
+		if o == r {
+			d.s.owned = append(d.s.owned[:i], d.s.owned[i+1:]...)
+			break
+		}
+	}
+	d.s.mu.Unlock()
+	r.Release()
 }
 
 func oneLine(s *arrow.Schema) string {

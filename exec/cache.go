@@ -134,10 +134,10 @@ func (c *CacheOp) compute(ctx context.Context) error {
 		}
 		held = append(held, rec)
 		bytes += int64(util.TotalRecordSize(rec))
-		if level.UseMemory() && !level.UseDisk() && bytes > mem.Limit()-mem.Stats().ExecutionUsed {
+		if free := mem.Limit() - mem.Stats().ExecutionUsed; level.UseMemory() && !level.UseDisk() && bytes > free {
 			// Cannot fit in memory and may not go to disk: stream on uncached
 			// (Spark's PartiallyUnrolledIterator).
-			c.t.cache.putFailed++
+			c.notCached(tooLargeReason(bytes, free))
 			c.pending = held
 			if rec, ok := c.node.Status.(CacheRecorder); ok {
 				rec.Computed(c.partition, c.node.NumPartitions())
@@ -153,7 +153,9 @@ func (c *CacheOp) compute(ctx context.Context) error {
 	}
 	loc, err := c.t.job.env.Blocks.PutCache(c.blockID(), level, retained)
 	if err != nil || loc == storage.NotStored {
-		c.t.cache.putFailed++
+		c.notCached(notStoredReason(bytes, err))
+	} else {
+		c.cached()
 	}
 	if rec, ok := c.node.Status.(CacheRecorder); ok {
 		rec.Computed(c.partition, c.node.NumPartitions())

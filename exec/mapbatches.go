@@ -33,8 +33,9 @@ func (m *MapBatchesOp) Open(ctx context.Context) error {
 	return m.input.Open(ctx)
 }
 
-// Next calls the function on the next input batch and checks its result's schema. A
-// panic in user code becomes an error of the task.
+// Next calls the function on the next input batch and checks its result's schema. An
+// error or a panic in user code becomes a retryable error of the task (UserError); a batch
+// of the wrong schema or none is a deterministic one (Permanent).
 func (m *MapBatchesOp) Next() (out arrow.RecordBatch, err error) {
 	in, err := m.input.Next()
 	if err != nil {
@@ -43,20 +44,20 @@ func (m *MapBatchesOp) Next() (out arrow.RecordBatch, err error) {
 	defer in.Release()
 	defer func() {
 		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("map-batches %s: function panicked: %v", m.name, r)
+			out, err = nil, UserError(fmt.Errorf("map-batches %s: function panicked: %v", m.name, r))
 		}
 	}()
 	out, err = m.fn(m.ctx, in, m.mem)
 	if err != nil {
-		return nil, fmt.Errorf("map-batches %s: %w", m.name, err)
+		return nil, UserError(fmt.Errorf("map-batches %s: %w", m.name, err))
 	}
 	if out == nil {
-		return nil, fmt.Errorf("map-batches %s: function returned a nil batch", m.name)
+		return nil, Permanent(fmt.Errorf("map-batches %s: function returned a nil batch", m.name))
 	}
 	if m.out != nil && !out.Schema().Equal(m.out) {
 		got := out.Schema()
 		out.Release()
-		return nil, fmt.Errorf("map-batches %s: function returned schema %s, declared %s", m.name, got, m.out)
+		return nil, Permanent(fmt.Errorf("map-batches %s: function returned schema %s, declared %s", m.name, got, m.out))
 	}
 	return out, nil
 }

@@ -33,7 +33,8 @@ type TaskMetrics struct {
 	// CacheHits counts cached partitions read (CacheDiskHits of them from disk),
 	// CacheMisses partitions of a persisted dataset that had to be computed, and
 	// RecomputedPartitions those misses that had been cached before (evicted, then
-	// recomputed from lineage). CachePutFailures counts partitions that could not be stored.
+	// recomputed from lineage). CachePutFailures counts partitions of a persisted dataset
+	// that were computed but could not be stored (Session.StorageInfo says why).
 	CacheHits, CacheDiskHits, CacheMisses, RecomputedPartitions, CachePutFailures int64
 	Duration                                                                      time.Duration
 }
@@ -44,8 +45,11 @@ type StageMetrics struct {
 	// Kind is "map" for a stage that writes a shuffle, "result" for the last stage.
 	Kind  string
 	Tasks []TaskMetrics
-	// Retries counts failed task attempts that a later attempt recovered.
-	Retries int
+	// Retries counts failed task attempts that were run again, and RetriesByCause splits
+	// them by the cause of the failure (nil when there were none). Deterministic failures
+	// and cancellations are never retried, so they do not appear here.
+	Retries        int
+	RetriesByCause map[FailureCause]int
 	// ShufflePartitionBytes and ShufflePartitionRows are the sizes of each reduce
 	// partition of the shuffle a map stage wrote (what skew handling looks at).
 	ShufflePartitionBytes []int64
@@ -53,32 +57,40 @@ type StageMetrics struct {
 	Duration              time.Duration
 }
 
-// Totals sums the stage's task counters (Partition and Attempt are left zero).
+// Totals sums the stage's task counters (Partition and Attempt are left zero; the peaks
+// are the largest of any task).
 func (s *StageMetrics) Totals() TaskMetrics {
 	var t TaskMetrics
-	for _, m := range s.Tasks {
-		t.RowsIn += m.RowsIn
-		t.BytesIn += m.BytesIn
-		t.RowsOut += m.RowsOut
-		t.BytesOut += m.BytesOut
-		t.BatchesIn += m.BatchesIn
-		t.BatchesOut += m.BatchesOut
-		t.ShuffleBytesRead += m.ShuffleBytesRead
-		t.ShuffleBytesWritten += m.ShuffleBytesWritten
-		t.MalformedRows += m.MalformedRows
-		t.RowGroupsPruned += m.RowGroupsPruned
-		t.PeakMemory = max(t.PeakMemory, m.PeakMemory)
-		t.PeakExecutionMemory = max(t.PeakExecutionMemory, m.PeakExecutionMemory)
-		t.SpilledBytes += m.SpilledBytes
-		t.SpillCount += m.SpillCount
-		t.CacheHits += m.CacheHits
-		t.CacheDiskHits += m.CacheDiskHits
-		t.CacheMisses += m.CacheMisses
-		t.RecomputedPartitions += m.RecomputedPartitions
-		t.CachePutFailures += m.CachePutFailures
-		t.Duration += m.Duration
+	for i := range s.Tasks {
+		t.add(&s.Tasks[i])
 	}
 	return t
+}
+
+// add accumulates o into t: counters and durations add up, peaks take the larger value.
+// Every field of TaskMetrics must appear here (TestTotalsCoverEveryField checks it), so
+// that stage and job totals never silently drop one.
+func (t *TaskMetrics) add(o *TaskMetrics) {
+	t.RowsIn += o.RowsIn
+	t.BytesIn += o.BytesIn
+	t.RowsOut += o.RowsOut
+	t.BytesOut += o.BytesOut
+	t.BatchesIn += o.BatchesIn
+	t.BatchesOut += o.BatchesOut
+	t.MalformedRows += o.MalformedRows
+	t.RowGroupsPruned += o.RowGroupsPruned
+	t.ShuffleBytesRead += o.ShuffleBytesRead
+	t.ShuffleBytesWritten += o.ShuffleBytesWritten
+	t.PeakMemory = max(t.PeakMemory, o.PeakMemory)
+	t.PeakExecutionMemory = max(t.PeakExecutionMemory, o.PeakExecutionMemory)
+	t.SpilledBytes += o.SpilledBytes
+	t.SpillCount += o.SpillCount
+	t.CacheHits += o.CacheHits
+	t.CacheDiskHits += o.CacheDiskHits
+	t.CacheMisses += o.CacheMisses
+	t.RecomputedPartitions += o.RecomputedPartitions
+	t.CachePutFailures += o.CachePutFailures
+	t.Duration += o.Duration
 }
 
 // JobMetrics are the counters of one job (one action).
@@ -98,23 +110,29 @@ type JobMetrics struct {
 	Spill storage.SpillStats
 }
 
-// Totals sums the task counters of every stage.
+// Totals sums the task counters of every stage, as StageMetrics.Totals does for one:
+// counters and task durations add up, peaks are the largest of any task.
 func (j *JobMetrics) Totals() TaskMetrics {
 	var t TaskMetrics
 	for i := range j.Stages {
 		s := j.Stages[i].Totals()
-		t.RowsIn += s.RowsIn
-		t.RowsOut += s.RowsOut
-		t.SpilledBytes += s.SpilledBytes
-		t.SpillCount += s.SpillCount
-		t.CacheHits += s.CacheHits
-		t.CacheDiskHits += s.CacheDiskHits
-		t.CacheMisses += s.CacheMisses
-		t.RecomputedPartitions += s.RecomputedPartitions
-		t.CachePutFailures += s.CachePutFailures
-		t.PeakExecutionMemory = max(t.PeakExecutionMemory, s.PeakExecutionMemory)
+		t.add(&s)
 	}
 	return t
+}
+
+// RetriesByCause sums the stages' retried attempts by cause (nil when there were none).
+func (j *JobMetrics) RetriesByCause() map[FailureCause]int {
+	var out map[FailureCause]int
+	for _, s := range j.Stages {
+		for c, n := range s.RetriesByCause {
+			if out == nil {
+				out = make(map[FailureCause]int)
+			}
+			out[c] += n
+		}
+	}
+	return out
 }
 
 // Stage returns the metrics of the stage with the given ID, or nil.
@@ -137,6 +155,12 @@ func (j *JobMetrics) String() string {
 	}
 	if j.Blocks.EvictedBlocks > 0 {
 		fmt.Fprintf(&b, "; %d blocks evicted", j.Blocks.EvictedBlocks)
+	}
+	if n := j.Totals().CachePutFailures; n > 0 {
+		fmt.Fprintf(&b, "; %d persisted partitions not cached", n)
+	}
+	if r := j.RetriesByCause(); len(r) > 0 {
+		fmt.Fprintf(&b, "; retried attempts %v", r)
 	}
 	b.WriteString("\n")
 	fmt.Fprintf(&b, "  %-6s %-6s %5s %10s %10s %10s %10s %10s %10s %10s\n",

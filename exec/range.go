@@ -22,7 +22,7 @@ const (
 
 // sampleRangeBounds runs stage s once to sample its sort keys, and computes the bounds of
 // its range partitioning from the sample.
-func (j *job) sampleRangeBounds(ctx context.Context, s *plan.Stage) error {
+func (j *job) sampleRangeBounds(ctx context.Context, s *plan.Stage, retries *retryCounter) error {
 	schema := s.Root.Schema()
 	keyCols, orders, err := sortColumns(schema, s.Output.SortKeys)
 	if err != nil {
@@ -38,11 +38,10 @@ func (j *job) sampleRangeBounds(ctx context.Context, s *plan.Stage) error {
 			}
 		}
 	}()
-	var retries int
 	err = j.runTasks(ctx, s, func(t *task, _ TaskMetrics) {
 		samples[t.partition] = t.sampled
 		t.sampled = nil
-	}, &retries, func(t *task) {
+	}, retries, func(t *task) {
 		t.sampler = shuffle.NewReservoir(keyCols, perTask, uint64(t.partition)+1)
 	})
 	if err != nil {

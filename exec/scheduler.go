@@ -84,8 +84,9 @@ func (j *job) shuffleID(local int) int { return j.shuffleBase + local }
 // RunJob runs the stages of one job in dependency order, each as one task per partition
 // on a pool of Env.Parallelism workers, and feeds the last stage's output to sink.
 //
-// A failed or panicking task is retried up to MaxAttempts times; then the job fails with
-// an error naming the stage, the partition and the cause. Cancelling ctx stops every task;
+// A task that fails with a retryable cause (see Classify) is retried up to MaxAttempts
+// times; a deterministic failure fails the job at once. The job's error is a *TaskError
+// naming the stage, the partition, the attempts and the cause. Cancelling ctx stops every task;
 // RunJob returns only after all its goroutines have ended, and the shuffle outputs of the
 // job are freed before it returns, on success and on failure.
 func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, sink ResultSink) (*JobMetrics, error) {
@@ -131,13 +132,15 @@ func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, 
 func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error) {
 	start := time.Now()
 	sm := StageMetrics{StageID: s.ID, Kind: "result"}
+	var retries retryCounter
 	if s.Output != nil {
 		sm.Kind = "map"
 	}
 	if s.Output != nil && s.Output.Kind == plan.RangePartitioning {
 		// Range bounds come from a sample of the stage's own output, computed by a first
 		// pass over the stage (as Spark's RangePartitioner runs a sampling job).
-		if err := j.sampleRangeBounds(ctx, s); err != nil {
+		if err := j.sampleRangeBounds(ctx, s, &retries); err != nil {
+			sm.Retries, sm.RetriesByCause = retries.total, retries.byCause
 			sm.Duration = time.Since(start)
 			return sm, err
 		}
@@ -147,7 +150,8 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error)
 	err := j.runTasks(ctx, s, func(t *task, m TaskMetrics) {
 		sm.Tasks[t.partition] = m
 		j.releaseReads(t)
-	}, &sm.Retries, nil)
+	}, &retries, nil)
+	sm.Retries, sm.RetriesByCause = retries.total, retries.byCause
 	if err == nil && s.Output != nil {
 		st := j.env.Shuffle.Stats(j.shuffleID(s.ShuffleID))
 		sm.ShufflePartitionBytes, sm.ShufflePartitionRows = st.Bytes, st.Rows
@@ -191,9 +195,9 @@ func (j *job) releaseReads(t *task) {
 }
 
 // runTasks runs one task per partition of s on the worker pool, retrying each failed
-// attempt up to MaxAttempts. done receives each successful attempt; configure, if not
+// attempt whose cause is retryable up to MaxAttempts. done receives each successful attempt; configure, if not
 // nil, adjusts every attempt before it runs.
-func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, TaskMetrics), retries *int, configure func(*task)) error {
+func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, TaskMetrics), retries *retryCounter, configure func(*task)) error {
 	parallelism := j.env.Parallelism
 	if parallelism <= 0 {
 		parallelism = runtime.GOMAXPROCS(0)
@@ -210,8 +214,7 @@ func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, Task
 			break
 		}
 		g.Go(func() error {
-			var last error
-			for attempt := 1; attempt <= maxAttempts; attempt++ {
+			for attempt := 1; ; attempt++ {
 				t := &task{job: j, stage: s, partition: p, attempt: attempt, alloc: kmemory.NewAllocator(j.env.Alloc)}
 				if configure != nil {
 					configure(t)
@@ -230,14 +233,14 @@ func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, Task
 					}
 					return err // errgroup reports the sibling's error, which came first
 				}
-				last = err
-				if attempt < maxAttempts {
-					mu.Lock()
-					*retries++
-					mu.Unlock()
+				cause := Classify(err)
+				if !cause.Retryable() || attempt >= maxAttempts {
+					return &TaskError{Stage: s.ID, Partition: p, Attempts: attempt, Cause: cause, Err: err}
 				}
+				mu.Lock()
+				retries.add(cause)
+				mu.Unlock()
 			}
-			return fmt.Errorf("exec: stage %d partition %d failed after %d attempts: %w", s.ID, p, maxAttempts, last)
 		})
 	}
 	err := g.Wait()
@@ -245,6 +248,20 @@ func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, Task
 		err = fmt.Errorf("exec: stage %d: %w", s.ID, context.Cause(ctx))
 	}
 	return err
+}
+
+// retryCounter counts a stage's retried attempts by cause.
+type retryCounter struct {
+	total   int
+	byCause map[FailureCause]int
+}
+
+func (r *retryCounter) add(c FailureCause) {
+	r.total++
+	if r.byCause == nil {
+		r.byCause = make(map[FailureCause]int)
+	}
+	r.byCause[c]++
 }
 
 // blockDelta is what the block manager did between two snapshots; the current byte

@@ -208,7 +208,7 @@ func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 	t.mtask = t.job.env.Mem.NewTask(ctx, fmt.Sprintf("stage %d task %d", t.stage.ID, t.partition))
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+			err = &panicError{msg: fmt.Sprintf("panic: %v\n%s", r, debug.Stack())}
 		}
 		m.PeakExecutionMemory = t.mtask.PeakExecution()
 		t.mtask.Close()
@@ -268,6 +268,11 @@ func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 		if err := out.consume(ctx, rec); err != nil {
 			return m, err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		// An operator may end its output early when the job is cancelled; such an end
+		// must not commit as the partition's complete output.
+		return m, context.Cause(ctx)
 	}
 	written, err := out.commit()
 	if err != nil {

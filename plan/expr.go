@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -189,6 +190,8 @@ func (l *Literal) String() string {
 		return fmt.Sprintf("%q", v)
 	case arrow.Date32:
 		return "DATE '" + v.FormattedString() + "'"
+	case arrow.Timestamp:
+		return formatTimestamp(v, l.Type)
 	default:
 		return fmt.Sprint(v)
 	}
@@ -246,4 +249,24 @@ func OutputName(e Expr) string {
 		return e.Name
 	}
 	return e.String()
+}
+
+// formatTimestamp prints a timestamp literal as Spark does, TIMESTAMP '2024-03-01
+// 00:00:00', with its fraction when it has one and its zone when the type has one (a
+// zone-less value is a wall-clock time, printed as it is stored).
+func formatTimestamp(v arrow.Timestamp, t arrow.DataType) string {
+	unit, zone := arrow.Microsecond, ""
+	if tt, ok := t.(*arrow.TimestampType); ok {
+		unit, zone = tt.Unit, tt.TimeZone
+	}
+	tm := v.ToTime(unit)
+	s := tm.Format("2006-01-02 15:04:05.999999999")
+	if zone != "" {
+		if loc, err := time.LoadLocation(zone); err == nil {
+			s = tm.In(loc).Format("2006-01-02 15:04:05.999999999 MST")
+		} else {
+			s += " " + zone
+		}
+	}
+	return "TIMESTAMP '" + s + "'"
 }

@@ -256,13 +256,28 @@ func comparisonType(e *Binary, l Expr, lt arrow.DataType, r Expr, rt arrow.DataT
 	case lt.ID() == arrow.DATE32 && rt.ID() == arrow.DATE32:
 		return nil, nil
 	case lt.ID() == arrow.TIMESTAMP && rt.ID() == arrow.TIMESTAMP:
-		return lt, nil
+		return timestampComparisonType(l, lt.(*arrow.TimestampType), r, rt.(*arrow.TimestampType)), nil
 	case (lt.ID() == arrow.DATE32 || lt.ID() == arrow.TIMESTAMP) && isStringLike(rt):
 		return lt, nil
 	case isStringLike(lt) && (rt.ID() == arrow.DATE32 || rt.ID() == arrow.TIMESTAMP):
 		return rt, nil
 	}
 	return nil, errAt(ErrType, fmt.Sprintf("%s: cannot compare %s with %s", e, typeName(lt), typeName(rt)))
+}
+
+// timestampComparisonType is the type two timestamps are compared as: the finer unit of
+// the two, so that no side loses precision, and the zone of the side that is not a
+// literal, so that a column is converted only when its unit is coarser. A zone-less
+// timestamp is a wall-clock time read in the session time zone, which is UTC (as Spark's
+// TIMESTAMP_NTZ against a TIMESTAMP with spark.sql.session.timeZone=UTC): an instant and
+// a zone-less value then compare by their epoch offsets, and changing only the zone
+// label does not change the value.
+func timestampComparisonType(l Expr, lt *arrow.TimestampType, r Expr, rt *arrow.TimestampType) arrow.DataType {
+	zone := lt.TimeZone
+	if _, lit := l.(*Literal); lit {
+		zone = rt.TimeZone
+	}
+	return &arrow.TimestampType{Unit: max(lt.Unit, rt.Unit), TimeZone: zone}
 }
 
 func resolveUnary(e *Unary, schema *arrow.Schema) (Expr, arrow.DataType, error) {

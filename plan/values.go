@@ -151,6 +151,9 @@ func castValue(v any, from, to arrow.DataType) (res any, ok bool) {
 			return ts, true
 		}
 	case arrow.Timestamp:
+		if to.ID() == arrow.TIMESTAMP {
+			return convertTimestampUnit(x, from.(*arrow.TimestampType).Unit, to.(*arrow.TimestampType).Unit)
+		}
 		if to.ID() == arrow.DATE32 {
 			tt := from.(*arrow.TimestampType)
 			toTime, err := tt.GetToTimeFunc()
@@ -161,6 +164,29 @@ func castValue(v any, from, to arrow.DataType) (res any, ok bool) {
 		}
 	}
 	return nil, false
+}
+
+// convertTimestampUnit rescales a timestamp to another unit; the epoch offset is kept
+// across zones (see timestampComparisonType). ok is false when the value does not fit:
+// past int64 in a finer unit, or with a remainder in a coarser one (plan does not choose
+// how to round; the runtime cast does).
+func convertTimestampUnit(v arrow.Timestamp, from, to arrow.TimeUnit) (any, bool) {
+	if from == to {
+		return v, true
+	}
+	fm, tm := from.Multiplier().Nanoseconds(), to.Multiplier().Nanoseconds()
+	if fm > tm { // to a finer unit
+		f := fm / tm
+		if int64(v) > math.MaxInt64/f || int64(v) < math.MinInt64/f {
+			return nil, false
+		}
+		return arrow.Timestamp(int64(v) * f), true
+	}
+	f := tm / fm
+	if int64(v)%f != 0 {
+		return nil, false
+	}
+	return arrow.Timestamp(int64(v) / f), true
 }
 
 // compareValues orders two normalized non-NULL values of the same type: -1, 0 or +1.

@@ -21,7 +21,7 @@ var (
 	// ErrStaleAttempt is returned by Commit when a later attempt of the same map task has
 	// already committed; the stale output is discarded.
 	ErrStaleAttempt = errors.New("shuffle: stale map attempt")
-	// ErrClosed is returned by Commit after the service is closed.
+	// ErrClosed is returned by Commit and by readers after the service is closed.
 	ErrClosed = errors.New("shuffle: service closed")
 )
 
@@ -178,8 +178,8 @@ func (s *Service) RemovePartition(shuffleID, reduceID int) {
 	})
 }
 
-// Close removes every shuffle; later commits fail with ErrClosed. It is idempotent. It does
-// not close the store.
+// Close removes every shuffle; later commits and reads fail with ErrClosed. It is
+// idempotent. It does not close the store.
 func (s *Service) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -195,6 +195,11 @@ func (s *Service) Reader(shuffleID, reduceID int) *Reader {
 	r := &Reader{s: s, shuffleID: shuffleID, reduceID: reduceID}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		// Close forgot every shuffle: reading none as an empty partition would lose rows.
+		r.err = fmt.Errorf("shuffle: read shuffle %d reduce partition %d: %w", shuffleID, reduceID, ErrClosed)
+		return r
+	}
 	sh := s.shuffles[shuffleID]
 	if sh == nil {
 		return r // no committed output: an empty partition
