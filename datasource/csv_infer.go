@@ -262,13 +262,19 @@ func ReadCSVHeader(path string, opts CSVOptions) ([]string, error) {
 		return nil, fmt.Errorf("datasource: %w", err)
 	}
 	defer f.Close()
-	cr := opts.newCSVReader(skipBOM(f))
-	rec, err := cr.Read()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("datasource: %w", err)
+	}
+	rec, bad, err := newCSVRecords(f, path, st.Size(), opts, 0, 1<<62).next()
 	if errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("datasource: %s is empty: cannot read a header", path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("datasource: %s: %w", path, err)
+		return nil, err
+	}
+	if bad != nil {
+		return nil, fmt.Errorf("%w: cannot read the first line", bad)
 	}
 	if opts.NoHeader {
 		return headerNames(make([]string, len(rec))), nil
@@ -291,10 +297,14 @@ func InferCSVSchema(path string, opts CSVOptions) (*arrow.Schema, error) {
 		return nil, fmt.Errorf("datasource: %w", err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Size() == 0 {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("datasource: %w", err)
+	}
+	if st.Size() == 0 {
 		return nil, fmt.Errorf("datasource: %s is empty: cannot infer a schema", path)
 	}
-	cr := opts.newCSVReader(skipBOM(f))
+	recs := newCSVRecords(f, path, st.Size(), opts, 0, 1<<62)
 	nulls := opts.nullValues()
 
 	var names []string
@@ -302,17 +312,21 @@ func InferCSVSchema(path string, opts CSVOptions) (*arrow.Schema, error) {
 	ncols := -1
 	limit := opts.inferRows()
 	for rows := 0; rows < limit; {
-		rec, err := cr.Read()
+		rec, bad, err := recs.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			line, _ := cr.FieldPos(0)
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
+			return nil, err
+		}
+		if bad != nil {
+			// The reader applies the mode to this row again; inference only needs
+			// to not learn types from it.
+			if opts.Mode == FailFast || (ncols < 0 && !opts.NoHeader) {
+				return nil, bad
 			}
-			return nil, fmt.Errorf("datasource: %s:%d: %w", path, line, err)
+			rows++
+			continue
 		}
 		if ncols < 0 {
 			ncols = len(rec)
@@ -329,8 +343,7 @@ func InferCSVSchema(path string, opts CSVOptions) (*arrow.Schema, error) {
 		rows++
 		if len(rec) != ncols {
 			if opts.Mode == FailFast {
-				line, _ := cr.FieldPos(0)
-				return nil, fmt.Errorf("datasource: %s:%d: expected %d fields, found %d", path, line, ncols, len(rec))
+				return nil, fmt.Errorf("datasource: %s:%d: expected %d fields, found %d", path, recs.fieldLine(0), ncols, len(rec))
 			}
 			continue
 		}
@@ -406,9 +419,10 @@ func skipBOM(r io.Reader) io.Reader {
 }
 
 type bomReader struct {
-	r    io.Reader
-	done bool
-	buf  []byte
+	r       io.Reader
+	done    bool
+	buf     []byte
+	skipped int64 // 3 once a byte order mark was dropped
 }
 
 func (b *bomReader) Read(p []byte) (int, error) {
@@ -417,7 +431,7 @@ func (b *bomReader) Read(p []byte) (int, error) {
 		var head [3]byte
 		n, err := io.ReadFull(b.r, head[:])
 		if n == 3 && head == [3]byte{0xEF, 0xBB, 0xBF} {
-			n = 0
+			n, b.skipped = 0, 3
 		}
 		b.buf = append(b.buf, head[:n]...)
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {

@@ -420,7 +420,8 @@ func TestCSVMalformedModes(t *testing.T) {
 		rows      []string
 		malformed int64
 	}{
-		{Permissive, []string{"1|2", "3|(null)", "5|(null)", "6|7", "9|10", "11|12"}, 4},
+		// The row with the bare quote stays, NULL from the field that could not be split.
+		{Permissive, []string{"1|2", "3|(null)", "5|(null)", "6|7", "9|10", "(null)|(null)", "11|12"}, 4},
 		{DropMalformed, []string{"1|2", "9|10", "11|12"}, 4},
 	}
 	for _, c := range cases {
