@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/internal/memtest"
 )
@@ -266,6 +268,76 @@ func TestCSVInvalidUTF8(t *testing.T) {
 		rows, malformed, err = readAll(t, p, s, opts, nil)
 		if err != nil || !slices.Equal(rows, wantDrop) || malformed != 3 {
 			t.Errorf("dict=%v drop: %d rows, %d malformed, %v", dict, len(rows), malformed, err)
+		}
+	}
+}
+
+// BenchmarkCSVRead reads 200 000 rows of an int, a float and two string columns, all of
+// them (the UTF-8 check covers the string bytes of each batch) and one of them (the others
+// are only validated, as a Count in FailFast mode does).
+func BenchmarkCSVRead(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("id,x,name,city\n")
+	const n = 200_000
+	for i := range n {
+		fmt.Fprintf(&sb, "%d,%d.25,name-%d,city-%d\n", i, i%1000, i%5000, i%97)
+	}
+	p := filepath.Join(b.TempDir(), "b.csv")
+	if err := os.WriteFile(p, []byte(sb.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	schema, err := InferCSVSchema(p, CSVOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	split, err := PlanWholeFileSplits([]string{p})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		cols []int
+	}{{"all", nil}, {"one", []int{0}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(sb.Len()))
+			for b.Loop() {
+				r, err := OpenCSV(context.Background(), split[0], schema, CSVOptions{}, bc.cols, memory.NewGoAllocator())
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows := 0
+				for {
+					batch, err := r.Next()
+					if err != nil {
+						if !errors.Is(err, io.EOF) {
+							b.Fatal(err)
+						}
+						break
+					}
+					rows += int(batch.NumRows())
+					batch.Release()
+				}
+				r.Close()
+				if rows != n {
+					b.Fatalf("%d rows", rows)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// Blank lines before the header: a split that starts among them must not read the header
+// as data.
+func TestCSVHeaderAfterBlankLines(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	p := writeFile(t, t.TempDir(), "b.csv", "\n\r\n\na,b\n1,2\n3,4\n")
+	st, _ := os.Stat(p)
+	for step := int64(1); step <= st.Size(); step++ {
+		got := readSplits(t, mem, cutSplits(p, st.Size(), step), stringSchema("a", "b"), CSVOptions{})
+		if want := []string{"1|2", "3|4"}; !slices.Equal(got, want) {
+			t.Errorf("step %d: %q, want %q", step, got, want)
 		}
 	}
 }

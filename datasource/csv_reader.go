@@ -276,15 +276,24 @@ func (r *CSVReader) position() error {
 			}
 			return fmt.Errorf("datasource: %s: %w", s.Path, err)
 		}
-		if pos >= s.End {
-			r.err = io.EOF
-			return nil
-		}
 		start = pos
 	}
 	st, err := r.f.Stat()
 	if err != nil {
 		return fmt.Errorf("datasource: %w", err)
+	}
+	if start > 0 && !r.opts.NoHeader {
+		// The header is the first line that is not blank, not always the first line: no
+		// split reads it as data.
+		h := newCSVRecords(r.f, s.Path, st.Size(), r.opts, 0, 1<<62)
+		if _, _, err := h.next(); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		start = max(start, h.offset())
+	}
+	if start >= s.End {
+		r.err = io.EOF
+		return nil
 	}
 	r.recs = newCSVRecords(r.f, s.Path, st.Size(), r.opts, start, s.End-1)
 	if start == 0 && !r.opts.NoHeader {
