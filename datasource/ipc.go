@@ -13,22 +13,91 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, error) {
+func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, *reclaimAllocator, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("datasource: %w", err)
+		return nil, nil, nil, fmt.Errorf("datasource: %w", err)
 	}
-	rdr, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
+	ra := &reclaimAllocator{mem: mem}
+	ra.arm()
+	rdr, err := decode("Arrow IPC", func() (*ipc.FileReader, error) {
+		r, err := ipc.NewFileReader(f, ipc.WithAllocator(ra))
+		if err == nil {
+			r.NumRecords() // reads the footer: fail here, not later
+		}
+		return r, err
+	})
 	if err != nil {
+		ra.reclaim()
 		f.Close()
-		return nil, nil, fmt.Errorf("datasource: %s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("datasource: %s: %w", path, err)
 	}
-	return f, rdr, nil
+	ra.disarm()
+	return f, rdr, ra, nil
+}
+
+// reclaimAllocator passes allocations through to mem and, while armed, remembers those not
+// yet freed. arrow/ipc recovers from a panic while decoding a damaged batch and returns an
+// error, but the buffers it had allocated by then are never released: without this, every
+// damaged file would leave bytes charged to the task's budget.
+type reclaimAllocator struct {
+	mem  memory.Allocator
+	live map[*byte][]byte // nil when not armed
+}
+
+func (a *reclaimAllocator) arm()    { a.live = make(map[*byte][]byte) }
+func (a *reclaimAllocator) disarm() { a.live = nil }
+
+// reclaim frees what was allocated since arm and is still live, and disarms. Call it only
+// once nothing can hold those buffers any more (the decoder failed and was closed).
+func (a *reclaimAllocator) reclaim() {
+	live := a.live
+	a.live = nil
+	for _, b := range live {
+		a.mem.Free(b)
+	}
+}
+
+func (a *reclaimAllocator) track(b []byte) {
+	if a.live != nil && cap(b) > 0 {
+		a.live[&b[:1][0]] = b
+	}
+}
+
+func (a *reclaimAllocator) untrack(b []byte) bool {
+	if a.live == nil || cap(b) == 0 {
+		return false
+	}
+	k := &b[:1][0]
+	_, ok := a.live[k]
+	delete(a.live, k)
+	return ok
+}
+
+func (a *reclaimAllocator) Allocate(size int) []byte {
+	b := a.mem.Allocate(size)
+	a.track(b)
+	return b
+}
+
+func (a *reclaimAllocator) Reallocate(size int, b []byte) []byte {
+	// A buffer from before arm stays its owner's to free, even once grown.
+	tracked := a.untrack(b) || cap(b) == 0
+	nb := a.mem.Reallocate(size, b)
+	if tracked {
+		a.track(nb)
+	}
+	return nb
+}
+
+func (a *reclaimAllocator) Free(b []byte) {
+	a.untrack(b)
+	a.mem.Free(b)
 }
 
 // IPCSchema returns the schema of an Arrow IPC file.
 func IPCSchema(path string) (*arrow.Schema, error) {
-	f, rdr, err := openIPC(path, memory.DefaultAllocator)
+	f, rdr, _, err := openIPC(path, memory.DefaultAllocator)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +118,7 @@ func PlanIPCSplits(files []string, maxPartitionBytes int64, minPartitions int) (
 	maxSplit := MaxSplitBytes(total, maxPartitionBytes, minPartitions)
 	var out []FileSplit
 	for i, path := range files {
-		f, rdr, err := openIPC(path, memory.DefaultAllocator)
+		f, rdr, _, err := openIPC(path, memory.DefaultAllocator)
 		if err != nil {
 			return nil, err
 		}
@@ -77,6 +146,7 @@ type IPCReader struct {
 	ctx    context.Context
 	f      *os.File
 	rdr    *ipc.FileReader
+	alloc  *reclaimAllocator
 	schema *arrow.Schema
 	cols   []int
 	next   int
@@ -88,11 +158,12 @@ type IPCReader struct {
 // fields; nil: all). A split with NumBatches 0 reads the whole file. Buffers are allocated
 // with mem.
 func OpenIPC(ctx context.Context, split FileSplit, columns []int, mem memory.Allocator) (*IPCReader, error) {
-	f, rdr, err := openIPC(split.Path, mem)
+	f, rdr, ra, err := openIPC(split.Path, mem)
 	if err != nil {
 		return nil, err
 	}
 	r := &IPCReader{ctx: ctx, f: f, rdr: rdr, next: split.FirstBatch, end: split.FirstBatch + split.NumBatches}
+	r.alloc = ra
 	if split.NumBatches == 0 {
 		r.next, r.end = 0, rdr.NumRecords()
 	}
@@ -134,11 +205,16 @@ func (r *IPCReader) Next() (arrow.RecordBatch, error) {
 		r.err = io.EOF
 		return nil, io.EOF
 	}
-	rec, err := r.rdr.RecordBatchAt(r.next)
+	r.alloc.arm()
+	rec, err := decode("Arrow IPC", func() (arrow.RecordBatch, error) { return r.rdr.RecordBatchAt(r.next) })
 	if err != nil {
 		r.err = fmt.Errorf("datasource: %s: batch %d: %w", r.f.Name(), r.next, err)
+		r.rdr.Close()
+		r.rdr = nil
+		r.alloc.reclaim()
 		return nil, r.err
 	}
+	r.alloc.disarm()
 	r.next++
 	if r.cols == nil {
 		return rec, nil
