@@ -18,7 +18,10 @@ func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, *rec
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("datasource: %w", err)
 	}
-	ra := &reclaimAllocator{mem: mem}
+	ra := &reclaimAllocator{mem: mem, limit: 1 << 30}
+	if st, err := f.Stat(); err == nil {
+		ra.limit = max(ra.limit, maxCompressionRatio*st.Size())
+	}
 	ra.arm()
 	rdr, err := decode("Arrow IPC", func() (*ipc.FileReader, error) {
 		r, err := ipc.NewFileReader(f, ipc.WithAllocator(ra))
@@ -36,13 +39,27 @@ func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, *rec
 	return f, rdr, ra, nil
 }
 
+// maxCompressionRatio bounds how much larger than its file a decoded buffer may be. zstd
+// turns a 128 KiB block of one repeated byte into a few bytes, so legitimate ratios run
+// into the thousands; a damaged length field asks for terabytes, which would kill the
+// process (Go cannot recover from running out of memory).
+const maxCompressionRatio = 1 << 12
+
 // reclaimAllocator passes allocations through to mem and, while armed, remembers those not
 // yet freed. arrow/ipc recovers from a panic while decoding a damaged batch and returns an
 // error, but the buffers it had allocated by then are never released: without this, every
-// damaged file would leave bytes charged to the task's budget.
+// damaged file would leave bytes charged to the task's budget. It also refuses (by a panic
+// that the decoder or decode turns into an error) a buffer larger than limit.
 type reclaimAllocator struct {
-	mem  memory.Allocator
-	live map[*byte][]byte // nil when not armed
+	mem   memory.Allocator
+	limit int64
+	live  map[*byte][]byte // nil when not armed
+}
+
+func (a *reclaimAllocator) check(size int) {
+	if int64(size) > a.limit {
+		panic(fmt.Sprintf("a %d-byte buffer is more than the file can hold", size))
+	}
 }
 
 func (a *reclaimAllocator) arm()    { a.live = make(map[*byte][]byte) }
@@ -75,6 +92,7 @@ func (a *reclaimAllocator) untrack(b []byte) bool {
 }
 
 func (a *reclaimAllocator) Allocate(size int) []byte {
+	a.check(size)
 	b := a.mem.Allocate(size)
 	a.track(b)
 	return b
@@ -82,6 +100,7 @@ func (a *reclaimAllocator) Allocate(size int) []byte {
 
 func (a *reclaimAllocator) Reallocate(size int, b []byte) []byte {
 	// A buffer from before arm stays its owner's to free, even once grown.
+	a.check(size)
 	tracked := a.untrack(b) || cap(b) == 0
 	nb := a.mem.Reallocate(size, b)
 	if tracked {
