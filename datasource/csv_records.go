@@ -36,7 +36,11 @@ type csvRecords struct {
 	bom      int64 // bytes of byte order mark skipped at start
 	bomOf    *bomReader
 	cr       *csv.Reader
+	br       *bufio.Reader
 	lineBase int64 // newlines before start; -1 until needed
+	// A point where the newlines before are known, so that counting them again after a
+	// restart goes on from there rather than from the start of the file.
+	knownOff, knownLines int64
 
 	// The record just returned when it came from parsing a line alone (a restart); its
 	// fields' line is then aloneLine.
@@ -53,9 +57,17 @@ func newCSVRecords(f io.ReaderAt, path string, size int64, opts CSVOptions, star
 
 // restart makes the reader go on from file offset start, a line start.
 func (r *csvRecords) restart(start int64) {
+	if r.lineBase >= 0 && r.start >= r.knownOff {
+		r.knownOff, r.knownLines = r.start, r.lineBase
+	}
 	r.start, r.bom, r.lineBase = start, 0, -1
-	br := bufio.NewReaderSize(io.NewSectionReader(r.f, start, 1<<62), 64<<10)
-	sr := &splitReader{r: br, pos: start, stopAt: r.stopAt, done: start > r.stopAt}
+	src := io.NewSectionReader(r.f, start, 1<<62)
+	if r.br == nil {
+		r.br = bufio.NewReaderSize(src, 64<<10)
+	} else {
+		r.br.Reset(src)
+	}
+	sr := &splitReader{r: r.br, pos: start, stopAt: r.stopAt, done: start > r.stopAt}
 	var in io.Reader = sr
 	var bom *bomReader
 	if start == 0 {
@@ -185,16 +197,20 @@ func (r *csvRecords) lines() int64 {
 	if r.lineBase >= 0 {
 		return r.lineBase
 	}
-	r.lineBase = countNewlines(r.f, r.start)
+	from, base := int64(0), int64(0)
+	if r.start >= r.knownOff {
+		from, base = r.knownOff, r.knownLines
+	}
+	r.lineBase = base + countNewlines(r.f, from, r.start)
 	return r.lineBase
 }
 
-// countNewlines counts the newlines in the first n bytes of f.
-func countNewlines(f io.ReaderAt, n int64) int64 {
-	if n <= 0 {
+// countNewlines counts the newlines in bytes [from, to) of f.
+func countNewlines(f io.ReaderAt, from, to int64) int64 {
+	if to <= from {
 		return 0
 	}
-	sr := io.NewSectionReader(f, 0, n)
+	sr := io.NewSectionReader(f, from, to-from)
 	buf := make([]byte, 64<<10)
 	var c int64
 	for {

@@ -225,7 +225,19 @@ func (r *IPCReader) Next() (arrow.RecordBatch, error) {
 		return nil, io.EOF
 	}
 	r.alloc.arm()
-	rec, err := decode("Arrow IPC", func() (arrow.RecordBatch, error) { return r.rdr.RecordBatchAt(r.next) })
+	rec, err := decode("Arrow IPC", func() (arrow.RecordBatch, error) {
+		rec, err := r.rdr.RecordBatchAt(r.next)
+		if err != nil {
+			return nil, err
+		}
+		// A damaged file can decode into offsets past the end of their data, which would
+		// crash a kernel far from here; the check is linear in the rows, not the bytes.
+		if err := array.ValidateRecordFull(rec); err != nil {
+			rec.Release()
+			return nil, err
+		}
+		return rec, nil
+	})
 	if err != nil {
 		r.err = fmt.Errorf("datasource: %s: batch %d: %w", r.f.Name(), r.next, err)
 		r.rdr.Close()
