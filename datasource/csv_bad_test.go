@@ -259,6 +259,33 @@ func TestCSVInvalidUTF8(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), `u.csv:9: column "s" (2): invalid UTF-8`) {
 			t.Errorf("dict=%v fail fast: %v", dict, err)
 		}
+		// Read in splits, the error still names the file's line.
+		mem := memtest.Checked()
+		st, _ := os.Stat(p)
+		for _, step := range []int64{40, 97, 300} {
+			var gotErr error
+			for _, sp := range cutSplits(p, st.Size(), step) {
+				r, err := OpenCSV(context.Background(), sp, s, opts, nil, mem)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for gotErr == nil {
+					b, err := r.Next()
+					if err != nil {
+						if !errors.Is(err, io.EOF) {
+							gotErr = err
+						}
+						break
+					}
+					b.Release()
+				}
+				r.Close()
+			}
+			if gotErr == nil || !strings.Contains(gotErr.Error(), `u.csv:9: column "s" (2): invalid UTF-8`) {
+				t.Errorf("dict=%v step %d: %v", dict, step, gotErr)
+			}
+		}
+		mem.AssertSize(t, 0)
 		opts.Mode = Permissive
 		rows, malformed, err := readAll(t, p, s, opts, nil)
 		if err != nil || !slices.Equal(rows, wantPerm) || malformed != 3 {
