@@ -18,10 +18,16 @@ func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, *rec
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("datasource: %w", err)
 	}
-	ra := &reclaimAllocator{mem: mem, limit: 1 << 30}
-	if st, err := f.Stat(); err == nil {
-		ra.limit = max(ra.limit, maxCompressionRatio*st.Size())
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, nil, fmt.Errorf("datasource: %w", err)
 	}
+	if err := checkIPCFooter(f, st.Size()); err != nil {
+		f.Close()
+		return nil, nil, nil, fmt.Errorf("datasource: %s: %w", path, err)
+	}
+	ra := &reclaimAllocator{mem: mem, limit: max(1<<30, maxCompressionRatio*st.Size())}
 	ra.arm()
 	rdr, err := decode("Arrow IPC", func() (*ipc.FileReader, error) {
 		r, err := ipc.NewFileReader(f, ipc.WithAllocator(ra))
