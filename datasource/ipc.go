@@ -63,7 +63,9 @@ type reclaimAllocator struct {
 }
 
 func (a *reclaimAllocator) check(size int) {
-	if int64(size) > a.limit {
+	if size < 0 || int64(size) > a.limit {
+		// A negative size comes from a damaged length too; passed on, it would be
+		// charged as memory given back.
 		panic(fmt.Sprintf("a %d-byte buffer is more than the file can hold", size))
 	}
 }
