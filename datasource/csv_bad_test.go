@@ -368,3 +368,12 @@ func TestCSVHeaderAfterBlankLines(t *testing.T) {
 		}
 	}
 }
+
+// Two invalid values can concatenate into valid UTF-8: each value must still be checked.
+func TestCSVInvalidUTF8AcrossValues(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "j.csv", "s\n\xef\xbb\n\xb0\nok\n")
+	rows, malformed, err := readAll(t, p, stringSchema("s"), CSVOptions{Mode: Permissive}, nil)
+	if want := []string{"(null)", "(null)", "ok"}; err != nil || !slices.Equal(rows, want) || malformed != 2 {
+		t.Fatalf("rows %q, %d malformed, %v; want %q, 2", rows, malformed, err, want)
+	}
+}

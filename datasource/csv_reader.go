@@ -383,13 +383,30 @@ func validUTF8(b arrow.RecordBatch) bool {
 	for _, col := range b.Columns() {
 		switch a := col.(type) {
 		case *array.String:
-			if !utf8.Valid(a.ValueBytes()) {
+			if !validStrings(a) {
 				return false
 			}
 		case *array.Dictionary:
-			if d, ok := a.Dictionary().(*array.String); ok && !utf8.Valid(d.ValueBytes()) {
+			if d, ok := a.Dictionary().(*array.String); ok && !validStrings(d) {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+// validStrings reports whether every value of a is valid UTF-8: the concatenated bytes are,
+// and no value starts inside a character (two invalid values such as "\xef\xbb" and
+// "\xb0" can concatenate into a valid one).
+func validStrings(a *array.String) bool {
+	data := a.ValueBytes()
+	if !utf8.Valid(data) {
+		return false
+	}
+	offs := a.ValueOffsets()
+	for _, o := range offs[1 : len(offs)-1] {
+		if i := int(o - offs[0]); i < len(data) && !utf8.RuneStart(data[i]) {
+			return false
 		}
 	}
 	return true

@@ -51,7 +51,9 @@ func renderRows(b arrow.RecordBatch) []string {
 	for r := range out {
 		parts := make([]string, b.NumCols())
 		for c := range parts {
-			parts[c] = b.Column(c).ValueStr(r)
+			// ValueStr of a string column points into the batch's buffer, which the
+			// poisoned test pool overwrites once the batch is released.
+			parts[c] = strings.Clone(b.Column(c).ValueStr(r))
 		}
 		out[r] = strings.Join(parts, "|")
 	}
