@@ -404,6 +404,9 @@ func validStrings(a *array.String) bool {
 		return false
 	}
 	offs := a.ValueOffsets()
+	if len(offs) < 3 {
+		return true // no boundary between two values
+	}
 	for _, o := range offs[1 : len(offs)-1] {
 		if i := int(o - offs[0]); i < len(data) && !utf8.RuneStart(data[i]) {
 			return false
