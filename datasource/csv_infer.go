@@ -14,7 +14,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
-// ParseMode says what a reader does with a value or row it cannot parse.
+// ParseMode says what a reader does with a value or row it cannot parse. A bad row is one
+// with a value its column's type cannot parse, invalid UTF-8 in a string column, the wrong
+// number of fields, or a quoting error. The mode applies to every column of the file, also
+// those a query does not read, so that a count agrees with the rows.
 type ParseMode int
 
 // The parse modes, as in Spark's CSV reader.
@@ -22,11 +25,11 @@ const (
 	// FailFast stops at the first bad value or row, with an error naming file, line
 	// and column.
 	FailFast ParseMode = iota
-	// Permissive turns bad values into NULL (a short row is padded with NULLs, a long
-	// row is cut) and counts the rows affected.
+	// Permissive keeps every row: bad values become NULL (a short row is padded with
+	// NULLs, a long row is cut; a row with a quoting error keeps the fields before it),
+	// and the rows affected are counted.
 	Permissive
-	// DropMalformed drops rows with a bad value or a wrong number of fields and counts
-	// them.
+	// DropMalformed drops bad rows and counts them.
 	DropMalformed
 )
 
@@ -75,7 +78,11 @@ type CSVOptions struct {
 	// BatchRows bounds the rows of each batch; 0 means DefaultBatchRows.
 	BatchRows int
 	// MultiLine allows newlines inside quoted fields. Such files cannot be split at
-	// arbitrary newlines, so each file is read whole by one task.
+	// arbitrary newlines, so each file is read whole by one task. Without it each line is
+	// one record, as in Spark: a quoted field that runs past the end of its line makes
+	// that line bad, and reading goes on at the next line. With it, a quote still open at
+	// the end of the file makes its record bad, and reading goes on at the line after the
+	// record's first.
 	MultiLine bool
 	// LazyQuotes is encoding/csv's LazyQuotes: a quote may appear in an unquoted field
 	// and a non-doubled quote in a quoted field.

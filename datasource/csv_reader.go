@@ -341,8 +341,8 @@ func (s *splitReader) Read(p []byte) (int, error) {
 // Schema is the schema of the batches the reader returns (the projected columns).
 func (r *CSVReader) Schema() *arrow.Schema { return r.schema }
 
-// Malformed counts the rows that were malformed: set to NULL in Permissive mode, dropped in
-// DropMalformed mode.
+// Malformed counts the rows that were malformed: kept with NULLs in Permissive mode,
+// dropped in DropMalformed mode.
 func (r *CSVReader) Malformed() int64 { return r.malformed }
 
 // Next returns the next batch of at most BatchRows rows, or (nil, io.EOF) at the end. The
