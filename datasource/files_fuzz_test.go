@@ -3,12 +3,14 @@ package datasource
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -175,4 +177,31 @@ func FuzzIPC(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Fields nested deeper than arrow/ipc can safely recurse are refused before it decodes
+// them (a damaged file can make a field its own child); shallower nesting reads.
+func TestIPCNestingDepth(t *testing.T) {
+	dir := t.TempDir()
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	for _, depth := range []int{10, maxFieldDepth + 5} {
+		typ := arrow.DataType(arrow.PrimitiveTypes.Int64)
+		for range depth {
+			typ = arrow.StructOf(arrow.Field{Name: "x", Type: typ, Nullable: true})
+		}
+		schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: typ, Nullable: true}}, nil)
+		p := filepath.Join(dir, fmt.Sprintf("d%d.arrow", depth))
+		w, err := NewIPCFileWriter(p, schema, mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		_, err = IPCSchema(p)
+		if deep := depth > maxFieldDepth; deep != (err != nil) || deep && !strings.Contains(err.Error(), "nested more than") {
+			t.Errorf("depth %d: %v", depth, err)
+		}
+	}
 }
