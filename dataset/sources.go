@@ -26,9 +26,11 @@ type ParseMode = datasource.ParseMode
 const (
 	// FailFast stops at the first malformed row with an error naming file, line and column.
 	FailFast = datasource.FailFast
-	// Permissive reads malformed values as NULL.
+	// Permissive keeps every row, reading malformed values (invalid UTF-8 too) as NULL,
+	// and counts the rows affected (MalformedRows).
 	Permissive = datasource.Permissive
-	// DropMalformed drops malformed rows.
+	// DropMalformed drops malformed rows and counts them (MalformedRows). A count drops
+	// the same rows as a read of every column.
 	DropMalformed = datasource.DropMalformed
 )
 

@@ -14,7 +14,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
-// ParseMode says what a reader does with a value or row it cannot parse.
+// ParseMode says what a reader does with a value or row it cannot parse. A bad row is one
+// with a value its column's type cannot parse, invalid UTF-8 in a string column, the wrong
+// number of fields, or a quoting error. The mode applies to every column of the file, also
+// those a query does not read, so that a count agrees with the rows.
 type ParseMode int
 
 // The parse modes, as in Spark's CSV reader.
@@ -22,11 +25,11 @@ const (
 	// FailFast stops at the first bad value or row, with an error naming file, line
 	// and column.
 	FailFast ParseMode = iota
-	// Permissive turns bad values into NULL (a short row is padded with NULLs, a long
-	// row is cut) and counts the rows affected.
+	// Permissive keeps every row: bad values become NULL (a short row is padded with
+	// NULLs, a long row is cut; a row with a quoting error keeps the fields before it),
+	// and the rows affected are counted.
 	Permissive
-	// DropMalformed drops rows with a bad value or a wrong number of fields and counts
-	// them.
+	// DropMalformed drops bad rows and counts them.
 	DropMalformed
 )
 
@@ -75,7 +78,11 @@ type CSVOptions struct {
 	// BatchRows bounds the rows of each batch; 0 means DefaultBatchRows.
 	BatchRows int
 	// MultiLine allows newlines inside quoted fields. Such files cannot be split at
-	// arbitrary newlines, so each file is read whole by one task.
+	// arbitrary newlines, so each file is read whole by one task. Without it each line is
+	// one record, as in Spark: a quoted field that runs past the end of its line makes
+	// that line bad, and reading goes on at the next line. With it, a quote still open at
+	// the end of the file makes its record bad, and reading goes on at the line after the
+	// record's first.
 	MultiLine bool
 	// LazyQuotes is encoding/csv's LazyQuotes: a quote may appear in an unquoted field
 	// and a non-doubled quote in a quoted field.
@@ -262,13 +269,19 @@ func ReadCSVHeader(path string, opts CSVOptions) ([]string, error) {
 		return nil, fmt.Errorf("datasource: %w", err)
 	}
 	defer f.Close()
-	cr := opts.newCSVReader(skipBOM(f))
-	rec, err := cr.Read()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("datasource: %w", err)
+	}
+	rec, bad, err := newCSVRecords(f, path, st.Size(), opts, 0, 1<<62).next()
 	if errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("datasource: %s is empty: cannot read a header", path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("datasource: %s: %w", path, err)
+		return nil, err
+	}
+	if bad != nil {
+		return nil, fmt.Errorf("%w: cannot read the first line", bad)
 	}
 	if opts.NoHeader {
 		return headerNames(make([]string, len(rec))), nil
@@ -291,10 +304,14 @@ func InferCSVSchema(path string, opts CSVOptions) (*arrow.Schema, error) {
 		return nil, fmt.Errorf("datasource: %w", err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Size() == 0 {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("datasource: %w", err)
+	}
+	if st.Size() == 0 {
 		return nil, fmt.Errorf("datasource: %s is empty: cannot infer a schema", path)
 	}
-	cr := opts.newCSVReader(skipBOM(f))
+	recs := newCSVRecords(f, path, st.Size(), opts, 0, 1<<62)
 	nulls := opts.nullValues()
 
 	var names []string
@@ -302,17 +319,21 @@ func InferCSVSchema(path string, opts CSVOptions) (*arrow.Schema, error) {
 	ncols := -1
 	limit := opts.inferRows()
 	for rows := 0; rows < limit; {
-		rec, err := cr.Read()
+		rec, bad, err := recs.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			line, _ := cr.FieldPos(0)
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
+			return nil, err
+		}
+		if bad != nil {
+			// The reader applies the mode to this row again; inference only needs
+			// to not learn types from it.
+			if opts.Mode == FailFast || (ncols < 0 && !opts.NoHeader) {
+				return nil, bad
 			}
-			return nil, fmt.Errorf("datasource: %s:%d: %w", path, line, err)
+			rows++
+			continue
 		}
 		if ncols < 0 {
 			ncols = len(rec)
@@ -329,8 +350,7 @@ func InferCSVSchema(path string, opts CSVOptions) (*arrow.Schema, error) {
 		rows++
 		if len(rec) != ncols {
 			if opts.Mode == FailFast {
-				line, _ := cr.FieldPos(0)
-				return nil, fmt.Errorf("datasource: %s:%d: expected %d fields, found %d", path, line, ncols, len(rec))
+				return nil, fmt.Errorf("datasource: %s:%d: expected %d fields, found %d", path, recs.fieldLine(0), ncols, len(rec))
 			}
 			continue
 		}
@@ -406,9 +426,10 @@ func skipBOM(r io.Reader) io.Reader {
 }
 
 type bomReader struct {
-	r    io.Reader
-	done bool
-	buf  []byte
+	r       io.Reader
+	done    bool
+	buf     []byte
+	skipped int64 // 3 once a byte order mark was dropped
 }
 
 func (b *bomReader) Read(p []byte) (int, error) {
@@ -417,7 +438,7 @@ func (b *bomReader) Read(p []byte) (int, error) {
 		var head [3]byte
 		n, err := io.ReadFull(b.r, head[:])
 		if n == 3 && head == [3]byte{0xEF, 0xBB, 0xBF} {
-			n = 0
+			n, b.skipped = 0, 3
 		}
 		b.buf = append(b.buf, head[:n]...)
 		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {

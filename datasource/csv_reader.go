@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -18,19 +18,24 @@ import (
 
 // CSVReader reads one split of a CSV file into record batches of typed columns.
 type CSVReader struct {
-	ctx       context.Context
-	split     FileSplit
-	opts      CSVOptions
-	nulls     []string
-	schema    *arrow.Schema // output schema (projected)
-	nfields   int           // fields per row in the file
-	f         *os.File
-	cr        *csv.Reader
-	dataStart int64 // file offset where the csv reader starts (a line start)
-	lineBase  int64 // newlines before dataStart; -1 until needed
-	cols      []*csvColumn
+	ctx     context.Context
+	split   FileSplit
+	opts    CSVOptions
+	nulls   []string
+	schema  *arrow.Schema // output schema (projected)
+	nfields int           // fields per row in the file
+	f       *os.File
+	recs    *csvRecords
+	cols    []*csvColumn
+	// checks parse the columns that are not produced, in the modes where a bad value
+	// drops the row or fails the read: a count must not depend on which columns a query
+	// happens to read.
+	checks    []*csvColumn
 	batchRows int
 	malformed int64
+	// checkUTF8 validates each string value as it is read. Normally a whole batch's
+	// string bytes are checked at once and only a batch that fails is read again this way.
+	checkUTF8 bool
 	err       error // sticky error (io.EOF at the end)
 }
 
@@ -55,19 +60,24 @@ type csvColumn struct {
 	field int // 0-based position in the file's rows
 	name  string
 	kind  colKind
+	typ   arrow.DataType
 	unit  arrow.TimeUnit
 	bld   array.Builder
 
 	null bool
 	bad  bool
-	iv   int64
-	fv   float64
-	bv   bool
-	sv   string
+	// checkUTF8 makes parse reject invalid UTF-8 in a string value.
+	checkUTF8 bool
+	iv        int64
+	fv        float64
+	bv        bool
+	sv        string
 }
 
+// newCSVColumn makes the parser of one column; with a nil allocator it only checks values
+// (it has no builder).
 func newCSVColumn(field int, f arrow.Field, mem memory.Allocator) (*csvColumn, error) {
-	c := &csvColumn{field: field, name: f.Name}
+	c := &csvColumn{field: field, name: f.Name, typ: f.Type}
 	switch t := f.Type.(type) {
 	case *arrow.Int64Type:
 		c.kind = kInt64
@@ -93,6 +103,10 @@ func newCSVColumn(field int, f arrow.Field, mem memory.Allocator) (*csvColumn, e
 	default:
 		return nil, fmt.Errorf("datasource: column %q: unsupported CSV type %s", f.Name, f.Type)
 	}
+	if mem == nil {
+		c.checkUTF8 = true
+		return c, nil
+	}
 	c.bld = array.NewBuilder(mem, f.Type)
 	return c, nil
 }
@@ -114,6 +128,9 @@ func (c *csvColumn) parse(s string) bool {
 		c.bv, ok = parseBoolText(s)
 	case kString, kDict:
 		c.sv = s
+		if c.checkUTF8 {
+			ok = utf8.ValidString(s)
+		}
 	case kDate32:
 		var d arrow.Date32
 		d, ok = parseDate(s)
@@ -161,7 +178,7 @@ func (c *csvColumn) typeName() string {
 	case kTimestamp:
 		return "timestamp"
 	}
-	return c.bld.Type().String()
+	return c.typ.String()
 }
 
 // OpenCSV opens a split of a CSV file for reading with the given file schema (as
@@ -184,7 +201,7 @@ func OpenCSV(ctx context.Context, split FileSplit, schema *arrow.Schema, opts CS
 	}
 	r := &CSVReader{
 		ctx: ctx, split: split, opts: opts, nulls: opts.nullValues(),
-		nfields: schema.NumFields(), lineBase: -1, batchRows: opts.batchRows(),
+		nfields: schema.NumFields(), batchRows: opts.batchRows(),
 	}
 	fields := make([]arrow.Field, len(columns))
 	for i, ci := range columns {
@@ -201,6 +218,21 @@ func OpenCSV(ctx context.Context, split FileSplit, schema *arrow.Schema, opts CS
 	}
 	md := schema.Metadata()
 	r.schema = arrow.NewSchema(fields, &md)
+	if opts.Mode != Permissive {
+		produced := make([]bool, schema.NumFields())
+		for _, ci := range columns {
+			produced[ci] = true
+		}
+		for i, f := range schema.Fields() {
+			if produced[i] {
+				continue
+			}
+			// A type the reader cannot parse fails only where it is produced.
+			if c, err := newCSVColumn(i, f, nil); err == nil {
+				r.checks = append(r.checks, c)
+			}
+		}
+	}
 
 	f, err := os.Open(split.Path)
 	if err != nil {
@@ -224,11 +256,10 @@ func (r *CSVReader) position() error {
 		return nil
 	}
 	start := s.Start
-	br := bufio.NewReaderSize(io.NewSectionReader(r.f, 0, 1<<62), 64<<10)
 	if start > 0 {
 		// Skip through the first newline at or after start-1: the line it ends began in
 		// an earlier split (or ends exactly at start-1, so the next line is ours).
-		br = bufio.NewReaderSize(io.NewSectionReader(r.f, start-1, 1<<62), 64<<10)
+		br := bufio.NewReaderSize(io.NewSectionReader(r.f, start-1, 1<<62), 64<<10)
 		pos := start - 1
 		for {
 			chunk, err := br.ReadSlice('\n')
@@ -245,25 +276,37 @@ func (r *CSVReader) position() error {
 			}
 			return fmt.Errorf("datasource: %s: %w", s.Path, err)
 		}
-		if pos >= s.End {
+		start = pos
+	}
+	st, err := r.f.Stat()
+	if err != nil {
+		return fmt.Errorf("datasource: %w", err)
+	}
+	if start > 0 && !r.opts.NoHeader {
+		// The header is the first line that is not blank, not always the first line: no
+		// split reads it as data.
+		h := newCSVRecords(r.f, s.Path, st.Size(), r.opts, 0, 1<<62)
+		if _, _, err := h.next(); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		start = max(start, h.offset())
+	}
+	if start >= s.End {
+		r.err = io.EOF
+		return nil
+	}
+	r.recs = newCSVRecords(r.f, s.Path, st.Size(), r.opts, start, s.End-1)
+	if start == 0 && !r.opts.NoHeader {
+		_, bad, err := r.recs.next()
+		if errors.Is(err, io.EOF) {
 			r.err = io.EOF
 			return nil
 		}
-		start = pos
-	}
-	r.dataStart = start
-	var in io.Reader = &splitReader{r: br, pos: start, stopAt: s.End - 1}
-	if start == 0 {
-		in = skipBOM(in)
-	}
-	r.cr = r.opts.newCSVReader(in)
-	if start == 0 && !r.opts.NoHeader {
-		if _, err := r.cr.Read(); err != nil {
-			if errors.Is(err, io.EOF) {
-				r.err = io.EOF
-				return nil
-			}
-			return r.syntaxError(err)
+		if err != nil {
+			return err
+		}
+		if bad != nil {
+			return fmt.Errorf("%w: cannot read the header", bad)
 		}
 	}
 	return nil
@@ -298,8 +341,8 @@ func (s *splitReader) Read(p []byte) (int, error) {
 // Schema is the schema of the batches the reader returns (the projected columns).
 func (r *CSVReader) Schema() *arrow.Schema { return r.schema }
 
-// Malformed counts the rows that were malformed: set to NULL in Permissive mode, dropped in
-// DropMalformed mode.
+// Malformed counts the rows that were malformed: kept with NULLs in Permissive mode,
+// dropped in DropMalformed mode.
 func (r *CSVReader) Malformed() int64 { return r.malformed }
 
 // Next returns the next batch of at most BatchRows rows, or (nil, io.EOF) at the end. The
@@ -312,25 +355,94 @@ func (r *CSVReader) Next() (arrow.RecordBatch, error) {
 		r.err = err
 		return nil, err
 	}
+	from, malformed := r.recs.offset(), r.malformed
+	batch, err := r.readBatch()
+	if batch == nil || validUTF8(batch) {
+		return batch, err
+	}
+	// Invalid UTF-8 is rare: read the batch's lines again, checking value by value, so
+	// that the mode applies to the rows that hold it.
+	batch.Release()
+	r.malformed, r.err = malformed, nil
+	r.recs.restart(from)
+	r.setCheckUTF8(true)
+	defer r.setCheckUTF8(false)
+	return r.readBatch()
+}
+
+func (r *CSVReader) setCheckUTF8(on bool) {
+	r.checkUTF8 = on
+	for _, c := range r.cols {
+		c.checkUTF8 = on
+	}
+}
+
+// validUTF8 reports whether every string column of b holds valid UTF-8, checking each
+// column's value bytes (a dictionary column's dictionary) in one pass.
+func validUTF8(b arrow.RecordBatch) bool {
+	for _, col := range b.Columns() {
+		switch a := col.(type) {
+		case *array.String:
+			if !validStrings(a) {
+				return false
+			}
+		case *array.Dictionary:
+			if d, ok := a.Dictionary().(*array.String); ok && !validStrings(d) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validStrings reports whether every value of a is valid UTF-8: the concatenated bytes are,
+// and no value starts inside a character (two invalid values such as "\xef\xbb" and
+// "\xb0" can concatenate into a valid one).
+func validStrings(a *array.String) bool {
+	data := a.ValueBytes()
+	if !utf8.Valid(data) {
+		return false
+	}
+	offs := a.ValueOffsets()
+	if len(offs) < 3 {
+		return true // no boundary between two values
+	}
+	for _, o := range offs[1 : len(offs)-1] {
+		if i := int(o - offs[0]); i < len(data) && !utf8.RuneStart(data[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// readBatch reads up to batchRows rows into a batch; it returns (nil, r.err) when it
+// read none.
+func (r *CSVReader) readBatch() (arrow.RecordBatch, error) {
 	for _, c := range r.cols {
 		c.bld.Reserve(r.batchRows)
 	}
 	rows := 0
 	for rows < r.batchRows {
-		rec, err := r.cr.Read()
+		rec, bad, err := r.recs.next()
 		if errors.Is(err, io.EOF) {
 			r.err = io.EOF
 			break
 		}
 		if err != nil {
-			if r.opts.Mode != FailFast {
+			r.err = err
+			return nil, err
+		}
+		if bad != nil {
+			switch r.opts.Mode {
+			case FailFast:
+				r.err = bad
+				return nil, bad
+			case DropMalformed:
 				r.malformed++
 				continue
 			}
-			r.err = r.syntaxError(err)
-			return nil, r.err
 		}
-		ok, err := r.parseRow(rec)
+		ok, err := r.parseRow(rec, bad != nil)
 		if err != nil {
 			r.err = err
 			return nil, err
@@ -362,13 +474,14 @@ func (r *CSVReader) Next() (arrow.RecordBatch, error) {
 }
 
 // parseRow parses rec into the columns' scratch values. It reports whether the row is to
-// be appended; the error is set only in FailFast mode.
-func (r *CSVReader) parseRow(rec []string) (bool, error) {
-	bad := false
-	if len(rec) != r.nfields {
+// be appended; the error is set only in FailFast mode. A row that could not be split into
+// fields (bad set: rec holds the fields before the error) is kept in Permissive mode with
+// NULLs for what is missing.
+func (r *CSVReader) parseRow(rec []string, bad bool) (bool, error) {
+	if len(rec) != r.nfields && !bad {
 		switch r.opts.Mode {
 		case FailFast:
-			return false, fmt.Errorf("datasource: %s:%d: expected %d fields, found %d", r.split.Path, r.trueLine(0), r.nfields, len(rec))
+			return false, fmt.Errorf("datasource: %s:%d: expected %d fields, found %d", r.split.Path, r.recs.fieldLine(0), r.nfields, len(rec))
 		case DropMalformed:
 			r.malformed++
 			return false, nil
@@ -376,28 +489,17 @@ func (r *CSVReader) parseRow(rec []string) (bool, error) {
 		bad = true
 	}
 	for _, c := range r.cols {
-		c.bad = false
-		if c.field >= len(rec) {
-			c.null = true
-			continue
-		}
-		s := rec[c.field]
-		if isNull(r.nulls, s) {
-			c.null = true
-			continue
-		}
-		c.null = false
-		if !c.parse(s) {
-			switch r.opts.Mode {
-			case FailFast:
-				return false, fmt.Errorf("datasource: %s:%d: column %q (%d): cannot parse %q as %s",
-					r.split.Path, r.trueLine(c.field), c.name, c.field+1, s, c.typeName())
-			case DropMalformed:
-				r.malformed++
-				return false, nil
+		if !r.parseField(c, rec) {
+			if r.opts.Mode != Permissive {
+				return false, r.badValue(c, rec)
 			}
 			c.null = true
 			bad = true
+		}
+	}
+	for _, c := range r.checks {
+		if !r.parseField(c, rec) {
+			return false, r.badValue(c, rec)
 		}
 	}
 	if bad {
@@ -406,41 +508,37 @@ func (r *CSVReader) parseRow(rec []string) (bool, error) {
 	return true, nil
 }
 
-// trueLine is the file's line number of field of the record just read. Counting the
-// newlines before the split's start happens only here, on the error path.
-func (r *CSVReader) trueLine(field int) int64 {
-	line, _ := r.cr.FieldPos(field)
-	return r.lineOffset() + int64(line)
+// parseField parses c's field of rec into c's scratch value and reports whether it is
+// valid (a missing field or a null text is a valid NULL).
+func (r *CSVReader) parseField(c *csvColumn, rec []string) bool {
+	c.bad = false
+	if c.field >= len(rec) {
+		c.null = true
+		return true
+	}
+	s := rec[c.field]
+	if isNull(r.nulls, s) {
+		c.null = true
+		return true
+	}
+	c.null = false
+	return c.parse(s)
 }
 
-func (r *CSVReader) lineOffset() int64 {
-	if r.lineBase >= 0 {
-		return r.lineBase
+// badValue applies the mode to a value c could not parse: the FailFast error, or nil
+// after counting the dropped row.
+func (r *CSVReader) badValue(c *csvColumn, rec []string) error {
+	if r.opts.Mode == DropMalformed {
+		r.malformed++
+		return nil
 	}
-	r.lineBase = 0
-	if r.dataStart == 0 {
-		return 0
+	s := rec[c.field]
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("datasource: %s:%d: column %q (%d): invalid UTF-8 in %q",
+			r.split.Path, r.recs.fieldLine(c.field), c.name, c.field+1, s)
 	}
-	sr := io.NewSectionReader(r.f, 0, r.dataStart)
-	buf := make([]byte, 64<<10)
-	var n int64
-	for {
-		k, err := sr.Read(buf)
-		n += int64(bytes.Count(buf[:k], []byte{'\n'}))
-		if err != nil {
-			break
-		}
-	}
-	r.lineBase = n
-	return n
-}
-
-func (r *CSVReader) syntaxError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("datasource: %s:%d:%d: %w", r.split.Path, r.lineOffset()+int64(pe.Line), pe.Column, pe.Err)
-	}
-	return fmt.Errorf("datasource: %s: %w", r.split.Path, err)
+	return fmt.Errorf("datasource: %s:%d: column %q (%d): cannot parse %q as %s",
+		r.split.Path, r.recs.fieldLine(c.field), c.name, c.field+1, s, c.typeName())
 }
 
 func (r *CSVReader) releaseBuilders() {

@@ -17,7 +17,14 @@
 // (arrow's reader decides from the first) and errors name file, line and column, with the
 // file's true line numbers even for a split that starts mid-file (the newlines before it are
 // counted only when an error is reported). Bad input follows a ParseMode: FailFast (the
-// default), Permissive (NULLs, counted) or DropMalformed (rows dropped, counted).
+// default), Permissive (NULLs, counted) or DropMalformed (rows dropped, counted); a quoting
+// error spoils one line, never the rest of the file, and string columns are checked for
+// valid UTF-8 a batch at a time (a batch that fails is read again value by value).
+//
+// Damaged Parquet and Arrow IPC files are errors naming the file: the decoders' panics are
+// caught, an IPC footer's schema is walked before it is decoded (a damaged length would
+// otherwise abort the process), decoded buffers are bounded by the file's size, and what a
+// failed decode allocated is freed.
 //
 // Parquet row groups are skipped when their min/max/null-count statistics prove that a
 // Predicate holds for no row. Float columns are never pruned on their values: Parquet

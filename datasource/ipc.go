@@ -13,22 +13,118 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, error) {
+func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, *reclaimAllocator, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("datasource: %w", err)
+		return nil, nil, nil, fmt.Errorf("datasource: %w", err)
 	}
-	rdr, err := ipc.NewFileReader(f, ipc.WithAllocator(mem))
+	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("datasource: %s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("datasource: %w", err)
 	}
-	return f, rdr, nil
+	if err := checkIPCFooter(f, st.Size()); err != nil {
+		f.Close()
+		return nil, nil, nil, fmt.Errorf("datasource: %s: %w", path, err)
+	}
+	ra := &reclaimAllocator{mem: mem, limit: max(1<<30, maxCompressionRatio*st.Size())}
+	ra.arm()
+	rdr, err := decode("Arrow IPC", func() (*ipc.FileReader, error) {
+		r, err := ipc.NewFileReader(f, ipc.WithAllocator(ra))
+		if err == nil {
+			r.NumRecords() // reads the footer: fail here, not later
+		}
+		return r, err
+	})
+	if err != nil {
+		ra.reclaim()
+		f.Close()
+		return nil, nil, nil, fmt.Errorf("datasource: %s: %w", path, err)
+	}
+	ra.disarm()
+	return f, rdr, ra, nil
+}
+
+// maxCompressionRatio bounds how much larger than its file a decoded buffer may be. zstd
+// turns a 128 KiB block of one repeated byte into a few bytes, so legitimate ratios run
+// into the thousands; a damaged length field asks for terabytes, which would kill the
+// process (Go cannot recover from running out of memory).
+const maxCompressionRatio = 1 << 12
+
+// reclaimAllocator passes allocations through to mem and, while armed, remembers those not
+// yet freed. arrow/ipc recovers from a panic while decoding a damaged batch and returns an
+// error, but the buffers it had allocated by then are never released: without this, every
+// damaged file would leave bytes charged to the task's budget. It also refuses (by a panic
+// that the decoder or decode turns into an error) a buffer larger than limit.
+type reclaimAllocator struct {
+	mem   memory.Allocator
+	limit int64
+	live  map[*byte][]byte // nil when not armed
+}
+
+func (a *reclaimAllocator) check(size int) {
+	if size < 0 || int64(size) > a.limit {
+		// A negative size comes from a damaged length too; passed on, it would be
+		// charged as memory given back.
+		panic(fmt.Sprintf("a %d-byte buffer is more than the file can hold", size))
+	}
+}
+
+func (a *reclaimAllocator) arm()    { a.live = make(map[*byte][]byte) }
+func (a *reclaimAllocator) disarm() { a.live = nil }
+
+// reclaim frees what was allocated since arm and is still live, and disarms. Call it only
+// once nothing can hold those buffers any more (the decoder failed and was closed).
+func (a *reclaimAllocator) reclaim() {
+	live := a.live
+	a.live = nil
+	for _, b := range live {
+		a.mem.Free(b)
+	}
+}
+
+func (a *reclaimAllocator) track(b []byte) {
+	if a.live != nil && cap(b) > 0 {
+		a.live[&b[:1][0]] = b
+	}
+}
+
+func (a *reclaimAllocator) untrack(b []byte) bool {
+	if a.live == nil || cap(b) == 0 {
+		return false
+	}
+	k := &b[:1][0]
+	_, ok := a.live[k]
+	delete(a.live, k)
+	return ok
+}
+
+func (a *reclaimAllocator) Allocate(size int) []byte {
+	a.check(size)
+	b := a.mem.Allocate(size)
+	a.track(b)
+	return b
+}
+
+func (a *reclaimAllocator) Reallocate(size int, b []byte) []byte {
+	// A buffer from before arm stays its owner's to free, even once grown.
+	a.check(size)
+	tracked := a.untrack(b) || cap(b) == 0
+	nb := a.mem.Reallocate(size, b)
+	if tracked {
+		a.track(nb)
+	}
+	return nb
+}
+
+func (a *reclaimAllocator) Free(b []byte) {
+	a.untrack(b)
+	a.mem.Free(b)
 }
 
 // IPCSchema returns the schema of an Arrow IPC file.
 func IPCSchema(path string) (*arrow.Schema, error) {
-	f, rdr, err := openIPC(path, memory.DefaultAllocator)
+	f, rdr, _, err := openIPC(path, memory.DefaultAllocator)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +145,7 @@ func PlanIPCSplits(files []string, maxPartitionBytes int64, minPartitions int) (
 	maxSplit := MaxSplitBytes(total, maxPartitionBytes, minPartitions)
 	var out []FileSplit
 	for i, path := range files {
-		f, rdr, err := openIPC(path, memory.DefaultAllocator)
+		f, rdr, _, err := openIPC(path, memory.DefaultAllocator)
 		if err != nil {
 			return nil, err
 		}
@@ -77,6 +173,7 @@ type IPCReader struct {
 	ctx    context.Context
 	f      *os.File
 	rdr    *ipc.FileReader
+	alloc  *reclaimAllocator
 	schema *arrow.Schema
 	cols   []int
 	next   int
@@ -88,11 +185,12 @@ type IPCReader struct {
 // fields; nil: all). A split with NumBatches 0 reads the whole file. Buffers are allocated
 // with mem.
 func OpenIPC(ctx context.Context, split FileSplit, columns []int, mem memory.Allocator) (*IPCReader, error) {
-	f, rdr, err := openIPC(split.Path, mem)
+	f, rdr, ra, err := openIPC(split.Path, mem)
 	if err != nil {
 		return nil, err
 	}
 	r := &IPCReader{ctx: ctx, f: f, rdr: rdr, next: split.FirstBatch, end: split.FirstBatch + split.NumBatches}
+	r.alloc = ra
 	if split.NumBatches == 0 {
 		r.next, r.end = 0, rdr.NumRecords()
 	}
@@ -134,11 +232,28 @@ func (r *IPCReader) Next() (arrow.RecordBatch, error) {
 		r.err = io.EOF
 		return nil, io.EOF
 	}
-	rec, err := r.rdr.RecordBatchAt(r.next)
+	r.alloc.arm()
+	rec, err := decode("Arrow IPC", func() (arrow.RecordBatch, error) {
+		rec, err := r.rdr.RecordBatchAt(r.next)
+		if err != nil {
+			return nil, err
+		}
+		// A damaged file can decode into offsets past the end of their data, which would
+		// crash a kernel far from here; the check is linear in the rows, not the bytes.
+		if err := array.ValidateRecordFull(rec); err != nil {
+			rec.Release()
+			return nil, err
+		}
+		return rec, nil
+	})
 	if err != nil {
 		r.err = fmt.Errorf("datasource: %s: batch %d: %w", r.f.Name(), r.next, err)
+		r.rdr.Close()
+		r.rdr = nil
+		r.alloc.reclaim()
 		return nil, r.err
 	}
+	r.alloc.disarm()
 	r.next++
 	if r.cols == nil {
 		return rec, nil

@@ -51,6 +51,10 @@ func openParquet(path string, mem memory.Allocator) (*os.File, *file.Reader, err
 
 // ParquetSchema returns the Arrow schema of a Parquet file (from its footer).
 func ParquetSchema(path string) (*arrow.Schema, error) {
+	return decodeFile(path, "Parquet", func() (*arrow.Schema, error) { return parquetSchema(path) })
+}
+
+func parquetSchema(path string) (*arrow.Schema, error) {
 	f, pf, err := openParquet(path, memory.DefaultAllocator)
 	if err != nil {
 		return nil, err
@@ -103,41 +107,54 @@ func PlanParquetSplits(files []string, maxPartitionBytes int64, minPartitions in
 func planParquetSplits(files []string, sizes []int64, maxSplit int64) ([]FileSplit, error) {
 	var out []FileSplit
 	for i, path := range files {
-		f, pf, err := openParquet(path, memory.DefaultAllocator)
+		splits, err := decodeFile(path, "Parquet", func() ([]FileSplit, error) {
+			return planParquetFile(path, sizes[i], maxSplit)
+		})
 		if err != nil {
 			return nil, err
 		}
-		md := pf.MetaData()
-		var cur FileSplit
-		var curBytes int64
-		flush := func() {
-			if len(cur.RowGroups) > 0 {
-				out = append(out, cur)
-			}
-			cur, curBytes = FileSplit{Path: path, FileSize: sizes[i]}, 0
-		}
-		flush()
-		for rg := 0; rg < md.NumRowGroups(); rg++ {
-			rgm := md.RowGroup(rg)
-			n := rgm.TotalCompressedSize()
-			if n <= 0 {
-				n = rgm.TotalByteSize()
-			}
-			if len(cur.RowGroups) > 0 && curBytes+n > maxSplit {
-				flush()
-			}
-			if len(cur.RowGroups) == 0 {
-				cur.Start = rgm.FileOffset()
-			}
-			cur.RowGroups = append(cur.RowGroups, rg)
-			cur.RowGroupBytes = append(cur.RowGroupBytes, n)
-			curBytes += n
-			cur.End = cur.Start + curBytes
-		}
-		flush()
-		pf.Close()
-		f.Close()
+		out = append(out, splits...)
 	}
+	return out, nil
+}
+
+// planParquetFile cuts one file into splits.
+func planParquetFile(path string, size, maxSplit int64) ([]FileSplit, error) {
+	f, pf, err := openParquet(path, memory.DefaultAllocator)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	defer pf.Close()
+	var out []FileSplit
+	md := pf.MetaData()
+	var cur FileSplit
+	var curBytes int64
+	flush := func() {
+		if len(cur.RowGroups) > 0 {
+			out = append(out, cur)
+		}
+		cur, curBytes = FileSplit{Path: path, FileSize: size}, 0
+	}
+	flush()
+	for rg := 0; rg < md.NumRowGroups(); rg++ {
+		rgm := md.RowGroup(rg)
+		n := rgm.TotalCompressedSize()
+		if n <= 0 {
+			n = rgm.TotalByteSize()
+		}
+		if len(cur.RowGroups) > 0 && curBytes+n > maxSplit {
+			flush()
+		}
+		if len(cur.RowGroups) == 0 {
+			cur.Start = rgm.FileOffset()
+		}
+		cur.RowGroups = append(cur.RowGroups, rg)
+		cur.RowGroupBytes = append(cur.RowGroupBytes, n)
+		curBytes += n
+		cur.End = cur.Start + curBytes
+	}
+	flush()
 	return out, nil
 }
 
@@ -151,6 +168,7 @@ type ParquetReader struct {
 	pick     []int // output column i is column pick[i] of the record reader's batches
 	pruned   int
 	countRow []int64 // zero-column scans: rows left per row group
+	alloc    *reclaimAllocator
 	batch    int64
 	err      error
 }
@@ -165,15 +183,33 @@ func OpenParquet(ctx context.Context, split FileSplit, columns []int, batchRows 
 	if batchRows <= 0 {
 		batchRows = DefaultBatchRows
 	}
-	f, pf, err := openParquet(split.Path, mem)
-	if err != nil {
+	alloc := &reclaimAllocator{mem: mem, limit: 1 << 30}
+	if st, err := os.Stat(split.Path); err == nil {
+		alloc.limit = max(alloc.limit, maxCompressionRatio*st.Size())
+	}
+	r := &ParquetReader{ctx: ctx, batch: int64(batchRows), alloc: alloc}
+	alloc.arm()
+	if _, err := decodeFile(split.Path, "Parquet", func() (struct{}, error) {
+		return struct{}{}, r.open(split, columns, batchRows, preds)
+	}); err != nil {
+		r.Close()
+		alloc.reclaim()
 		return nil, err
 	}
-	r := &ParquetReader{ctx: ctx, f: f, pf: pf, batch: int64(batchRows)}
-	fail := func(err error) (*ParquetReader, error) {
-		r.Close()
-		return nil, fmt.Errorf("datasource: %s: %w", split.Path, err)
+	alloc.disarm()
+	return r, nil
+}
+
+func (r *ParquetReader) open(split FileSplit, columns []int, batchRows int, preds []Predicate) error {
+	f, pf, err := openParquet(split.Path, r.alloc)
+	if err != nil {
+		return err
 	}
+	r.f, r.pf = f, pf
+	fail := func(err error) error {
+		return fmt.Errorf("datasource: %s: %w", split.Path, err)
+	}
+	mem := r.alloc
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: int64(batchRows)}, mem)
 	if err != nil {
 		return fail(err)
@@ -218,13 +254,13 @@ func OpenParquet(ctx context.Context, split FileSplit, columns []int, batchRows 
 	}
 	if len(keep) == 0 {
 		r.err = io.EOF
-		return r, nil
+		return nil
 	}
 	if len(columns) == 0 {
 		for _, rg := range keep {
 			r.countRow = append(r.countRow, pf.MetaData().RowGroup(rg).NumRows())
 		}
-		return r, nil
+		return nil
 	}
 	// Read each distinct field once, by its leaf columns, then pick output columns.
 	pos := make(map[int]int)
@@ -238,12 +274,12 @@ func OpenParquet(ctx context.Context, split FileSplit, columns []int, batchRows 
 		r.pick = append(r.pick, pos[c])
 		leaves = append(leaves, fieldLeaves(fr.Manifest.Fields[c])...)
 	}
-	rr, err := fr.GetRecordReader(ctx, leaves, keep)
+	rr, err := fr.GetRecordReader(r.ctx, leaves, keep)
 	if err != nil {
 		return fail(err)
 	}
 	r.rr = rr
-	return r, nil
+	return nil
 }
 
 func fieldLeaves(f pqarrow.SchemaField) []int {
@@ -284,17 +320,27 @@ func (r *ParquetReader) Next() (arrow.RecordBatch, error) {
 		r.countRow[0] -= n
 		return array.NewRecordBatch(r.schema, nil, n), nil
 	}
-	rec, err := r.rr.Read()
+	r.alloc.arm()
+	rec, err := decode("Parquet", r.rr.Read)
 	if err == nil && rec == nil {
 		err = io.EOF
 	}
 	if err != nil {
 		if !errors.Is(err, io.EOF) {
+			// The decoder may be left half-way: close it, then free what the failed
+			// read allocated and nothing holds any more.
 			err = fmt.Errorf("datasource: %s: %w", r.f.Name(), err)
+			r.rr.Release()
+			r.rr = nil
+			r.pf.Close()
+			r.pf = nil
+			r.alloc.reclaim()
 		}
+		r.alloc.disarm()
 		r.err = err
 		return nil, err
 	}
+	r.alloc.disarm()
 	// rec stays owned by the record reader; the new batch retains the columns it keeps.
 	cols := make([]arrow.Array, len(r.pick))
 	for i, p := range r.pick {
