@@ -81,6 +81,10 @@ type Stats struct {
 	// WaitCount counts the times a task below its minimum share blocked in TryGrow until
 	// another task released memory.
 	WaitCount int64
+	// WaitTimeouts counts the waits that ended because Config.TaskWait passed with nothing
+	// released: each is a TryGrow that stalled the full TaskWait. Outside a genuinely
+	// overloaded budget it should stay 0.
+	WaitTimeouts int64
 	// ActiveTasks is N now: the tasks holding or requesting execution memory.
 	ActiveTasks int
 }
@@ -98,7 +102,7 @@ type Manager struct {
 	execUsed, storageUsed int64
 	peakExec, peakStorage int64
 	evicted, spills       int64
-	waits                 int64
+	waits, waitTimeouts   int64
 	evictor               Evictor
 	// active is N, the tasks holding or requesting execution memory; waitingTasks is how
 	// many of them are blocked in TryGrow.
@@ -270,6 +274,7 @@ func (m *Manager) Stats() Stats {
 		EvictedBytes:  m.evicted,
 		Spills:        m.spills,
 		WaitCount:     m.waits,
+		WaitTimeouts:  m.waitTimeouts,
 		ActiveTasks:   m.active,
 	}
 }
