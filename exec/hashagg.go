@@ -78,18 +78,21 @@ type HashAggOp struct {
 	res   Reservation
 	ctx   context.Context
 
-	keys      *aggGroupKeys
-	accs      []aggAccumulator
-	keyTypes  []arrow.DataType   // output (and input) type of each key
-	outTypes  [][]arrow.DataType // output column types of each aggregate
-	inNames   [][]string         // input columns of each aggregate (none for count(*))
-	gids      []int32
-	identity  []int32
-	keyArrs   []arrow.Array
-	aggArrs   [][]arrow.Array
-	reserved  int64 // bytes held in res
-	used      int64 // estimated bytes of the state
-	emitted   int   // groups of the table emitted so far
+	keys     *aggGroupKeys
+	accs     []aggAccumulator
+	keyTypes []arrow.DataType   // output (and input) type of each key
+	outTypes [][]arrow.DataType // output column types of each aggregate
+	inNames  [][]string         // input columns of each aggregate (none for count(*))
+	gids     []int32
+	identity []int32
+	keyArrs  []arrow.Array
+	aggArrs  [][]arrow.Array
+	reserved int64 // bytes held in res
+	used     int64 // estimated bytes of the state
+	emitted  int   // groups of the table emitted so far
+	// presized says the tables were sized at Open for more groups than they hold; until
+	// the first group arrives that room is given back under memory pressure (unpresize).
+	presized  bool
 	finished  bool
 	opened    bool
 	closed    bool
@@ -181,6 +184,23 @@ func (o *HashAggOp) presize() {
 		a.grow(n) // n empty groups: emission only reads the first keys.n
 	}
 	o.used = o.stateBytes()
+	o.presized = true
+}
+
+// unpresize gives back the room presize took while the table holds no group yet: that
+// room is an optimisation, and keeping it when memory is short would leave an empty
+// table that can neither spill nor grow. It reports whether it freed anything. o.mu must
+// be held (or no Spill call possible).
+func (o *HashAggOp) unpresize() (bool, error) {
+	if !o.presized || o.tableRows != 0 {
+		return false, nil
+	}
+	o.presized = false
+	if err := o.newTable(); err != nil {
+		return false, err
+	}
+	o.shrinkTo(o.used)
+	return true, nil
 }
 
 func (o *HashAggOp) setup() error {
@@ -496,7 +516,17 @@ func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if err := o.reserve(o.used + growth); err != nil {
+	err = o.reserve(o.used + growth)
+	if err != nil && errors.Is(err, kmemory.ErrBudgetExceeded) {
+		freed, uerr := o.unpresize()
+		if uerr != nil {
+			return false, uerr
+		}
+		if freed {
+			err = o.reserve(o.used + growth)
+		}
+	}
+	if err != nil {
 		if !o.canRelieve(err) {
 			return false, err
 		}
@@ -541,6 +571,7 @@ func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 		}
 	}
 	o.tableRows += int64(rows)
+	o.presized = false // a partly filled table spills instead
 	o.used = o.stateBytes()
 	if err := o.reserve(o.used); err != nil {
 		// The estimate fell short of what the batch added, which is already folded in.

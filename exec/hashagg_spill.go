@@ -83,10 +83,17 @@ func (o *HashAggOp) Spill(need int64) (int64, error) {
 		return 0, nil
 	}
 	defer o.mu.Unlock()
+	before := o.reserved
+	if o.accepting && o.tableRows == 0 {
+		// An empty table presized at Open gives its room back; that needs no disk.
+		if _, err := o.unpresize(); err != nil {
+			return 0, err
+		}
+		return before - o.reserved, nil
+	}
 	if !o.accepting || o.merging || o.SpillManager == nil || o.tableRows == 0 {
 		return 0, nil
 	}
-	before := o.reserved
 	var err error
 	if o.node.Mode == plan.AggPartial {
 		err = o.spillPartial()
