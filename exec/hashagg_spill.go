@@ -74,7 +74,8 @@ func (o *HashAggOp) SpilledBytes() int64 { return o.spilledBytes.Load() }
 func (o *HashAggOp) SpillCount() int64 { return o.spillCount.Load() }
 
 // Spill implements memory.Spiller: another consumer of the task asks the operator to give
-// memory back. While the operator consumes its input and SpillManager is set, it writes
+// memory back. Reserved room its tables do not use yet goes first, and if that covers
+// need nothing more is done. While the operator consumes its input and SpillManager is set, it writes
 // its whole table to disk (Partial mode: as output state it replays at the end), shrinks
 // its reservation and returns the bytes freed. At any other time, or while the operator
 // is busy, it returns (0, nil). It never grows the reservation.
@@ -84,6 +85,14 @@ func (o *HashAggOp) Spill(need int64) (int64, error) {
 	}
 	defer o.mu.Unlock()
 	before := o.reserved
+	if o.reserved > o.used {
+		// Room reserved ahead of need goes first: giving it back costs nothing, and a
+		// consumer of the task with nothing to spill may need it to go on at all.
+		o.shrinkTo(o.used)
+		if before-o.reserved >= need {
+			return before - o.reserved, nil
+		}
+	}
 	if o.accepting && o.tableRows == 0 {
 		// An empty table presized at Open gives its room back; that needs no disk.
 		if _, err := o.unpresize(); err != nil {

@@ -515,7 +515,8 @@ func TestHashAggSpillRequested(t *testing.T) {
 			}
 			src := &aggSpillingSource{aggTestSource: aggTestSource{batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, every: 7}
 			run := newAggSpillRun(t, src, node, mem, 0)
-			src.spill = func() (int64, error) { return run.op.Spill(1) }
+			// Asked for more than any slack in its reservation, it must write its table.
+			src.spill = func() (int64, error) { return run.op.Spill(1 << 40) }
 			if n, err := run.op.Spill(1); n != 0 || err != nil {
 				t.Errorf("Spill before Open = %d, %v", n, err)
 			}

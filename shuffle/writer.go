@@ -22,10 +22,6 @@ type Reservation interface {
 	Free()
 }
 
-// writerReserveChunk is the least a writer grows its reservation by, so that it asks the
-// memory manager about once a megabyte rather than once a batch.
-const writerReserveChunk = 1 << 20
-
 // DefaultBatchRows is the row count at which a reduce partition's buffered pieces are
 // compacted into one batch (DataFusion's and kindling's default batch size).
 const DefaultBatchRows = 8192
@@ -128,9 +124,10 @@ func (w *Writer) StageCount() int64 {
 
 var _ kmem.Spiller = (*Writer)(nil)
 
-// Spill implements memory.Spiller: it moves the buffered rows to the store and gives back
-// the reservation. While a Write or Commit is in progress it returns (0, nil).
-func (w *Writer) Spill(int64) (int64, error) {
+// Spill implements memory.Spiller: it gives back the reservation beyond what the buffers
+// hold and, if that is less than need, moves the buffered rows to the store and gives back
+// the rest. While a Write or Commit is in progress it returns (0, nil).
+func (w *Writer) Spill(need int64) (int64, error) {
 	if !w.mu.TryLock() {
 		return 0, nil
 	}
@@ -139,6 +136,12 @@ func (w *Writer) Spill(int64) (int64, error) {
 		return 0, nil
 	}
 	before := w.reserved
+	if w.reserved > w.bytes {
+		w.shrinkTo(w.bytes) // reserved ahead of need: free to give back
+		if before-w.reserved >= need {
+			return before - w.reserved, nil
+		}
+	}
 	if err := w.stage(); err != nil {
 		return 0, err
 	}
@@ -154,7 +157,11 @@ func (w *Writer) account() error {
 	if need <= 0 {
 		return nil
 	}
-	grow := max(need, writerReserveChunk)
+	var limit int64
+	if b, ok := w.res.(interface{ Limit() int64 }); ok {
+		limit = b.Limit()
+	}
+	grow := kmem.GrowStep(limit, need, w.reserved)
 	err := w.res.TryGrow(grow)
 	if err != nil && grow > need {
 		grow = need
