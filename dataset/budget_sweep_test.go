@@ -120,9 +120,9 @@ type sweepRow struct {
 }
 
 const (
-	sweepOrders    = 80_000
-	sweepCustomers = 20_000
-	sweepNames     = 3_000
+	sweepOrders    = 48_000
+	sweepCustomers = 12_000
+	sweepNames     = 2_000
 )
 
 func newSweepData(t *testing.T, fs fixtureSession) *sweepData {
