@@ -43,7 +43,7 @@ func newBudgetSession(t *testing.T, cfg Config) fixtureSession {
 // its whole reservation held for 0 groups.
 func TestFinalAggregateSpillsUnderTightBudget(t *testing.T) {
 	leakcheck.Check(t)
-	fs := newBudgetSession(t, Config{MemoryLimit: 6 << 20})
+	fs := newBudgetSession(t, Config{MemoryLimit: 6 << 20, SpillDir: t.TempDir()})
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "s", Type: arrow.BinaryTypes.String},
 		{Name: "v", Type: arrow.PrimitiveTypes.Int64},

@@ -20,7 +20,7 @@ import (
 func TestMemoryPressureNeverStallsOnWaits(t *testing.T) {
 	leakcheck.Check(t)
 	mem := memtest.Checked()
-	s, err := NewSession(Config{MemoryLimit: 1_000_000, BatchRows: 256, BroadcastThreshold: -1, Allocator: mem})
+	s, err := NewSession(Config{MemoryLimit: 1_000_000, BatchRows: 256, BroadcastThreshold: -1, Allocator: mem, SpillDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
