@@ -320,6 +320,7 @@ func (t *task) newShuffleSink(ctx context.Context) (outputSink, error) {
 	}
 	w := t.job.env.Shuffle.NewWriter(t.job.shuffleID(t.stage.ShuffleID), t.partition, t.attempt, part, t.stage.Root.Schema(), t.alloc)
 	w.SetReservation(t.reserveSpillable("shuffle-write", w))
+	t.spillers = append(t.spillers, w)
 	return &shuffleSink{w: w}, nil
 }
 

@@ -80,9 +80,9 @@ type Writer struct {
 	parts []partBuffer
 	// res (nil: untracked) holds reserved bytes for bytes, the estimate of what the
 	// buffers hold.
-	res             Reservation
-	reserved, bytes int64
-	stages          int64
+	res                 Reservation
+	reserved, bytes     int64
+	stages, stagedBytes int64
 	// assign, order, starts and next are scratch reused across batches.
 	assign []int32
 	order  []int32
@@ -114,12 +114,21 @@ func (s *Service) NewWriter(shuffleID, mapID, attempt int, p Partitioner, schema
 // until Commit. Set it before the first Write. The writer frees it at Commit and Abort.
 func (w *Writer) SetReservation(r Reservation) { w.res = r }
 
-// StageCount returns how many times the writer moved its buffers to the store because
+// SpillCount returns how many times the writer moved its buffers to the store because
 // memory was short.
-func (w *Writer) StageCount() int64 {
+func (w *Writer) SpillCount() int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.stages
+}
+
+// SpilledBytes returns the bytes (in memory, as estimated for the reservation) the writer
+// moved to the store because memory was short; the store keeps them in storage memory or
+// writes them to disk.
+func (w *Writer) SpilledBytes() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stagedBytes
 }
 
 var _ kmem.Spiller = (*Writer)(nil)
@@ -202,6 +211,7 @@ func (w *Writer) stage() error {
 		b.staged = append(b.staged, id) // listed before Put, so that Abort removes what a failed Put left
 		b.stagedRows += rows
 		b.stagedBytes += b.doneBytes
+		w.stagedBytes += b.doneBytes
 		b.doneBytes = 0
 		if err := w.svc.store.Put(id, done); err != nil { // the store owns done, even on error
 			return fmt.Errorf("shuffle: %s: store reduce partition %d under memory pressure: %w", w.where(), p, err)

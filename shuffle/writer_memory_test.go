@@ -64,8 +64,8 @@ func TestWriterReservesItsBuffers(t *testing.T) {
 	if err := other.TryGrow(4<<20 - 64<<10); err != nil {
 		t.Fatalf("the writer did not make room: %v", err)
 	}
-	if w.StageCount() != 1 || w.reserved != 0 || e.store.Bytes() == 0 {
-		t.Fatalf("stages %d, reserved %d, store %d bytes", w.StageCount(), w.reserved, e.store.Bytes())
+	if w.SpillCount() != 1 || w.reserved != 0 || e.store.Bytes() == 0 {
+		t.Fatalf("stages %d, reserved %d, store %d bytes", w.SpillCount(), w.reserved, e.store.Bytes())
 	}
 	other.Free()
 	writeAll(t, w, in[:1]) // rows after the staged ones, ids repeated
@@ -111,8 +111,8 @@ func TestWriterStagesUnderItsOwnBudget(t *testing.T) {
 		w := e.svc.NewWriter(2, 0, 0, NewHashPartitioner([]int{colS}, 3), testSchema, e.mem)
 		w.SetReservation(task.NewReservation("shuffle-write", w))
 		writeAll(t, w, in)
-		if w.StageCount() == 0 {
-			t.Fatalf("no staging under a %d-byte budget", limit)
+		if w.SpillCount() == 0 || w.SpilledBytes() == 0 {
+			t.Fatalf("no staging under a %d-byte budget (%d bytes)", limit, w.SpilledBytes())
 		}
 		if peak := task.PeakExecution(); peak > limit {
 			t.Fatalf("peak execution %d over the budget %d", peak, limit)
@@ -141,6 +141,6 @@ func TestWriterStagesUnderItsOwnBudget(t *testing.T) {
 				t.Fatalf("row id %d at %d: lost or repeated rows", id, i)
 			}
 		}
-		t.Logf("%d stages, %d bytes in the store", w.StageCount(), e.store.Bytes())
+		t.Logf("%d stages, %d bytes in the store", w.SpillCount(), e.store.Bytes())
 	}
 }
