@@ -56,9 +56,12 @@ func budgetOf(res Reservation) int64 {
 //     empty their tables and go on; at the end each partition is merged on its own and
 //     emitted (see hashagg_spill.go). Groups then come out partition by partition, not in
 //     order of first appearance.
-//   - Otherwise, or when even empty tables cannot reserve room for one batch (the
-//     minimum working set does not fit), Next fails with an error wrapping the
-//     reservation's.
+//   - Tables presized at Open (Final mode) give that room back before the first group.
+//   - When even empty tables cannot reserve room for a batch's worst case, Partial mode
+//     with row-wise states emits the batch as one state row per input row, and otherwise
+//     the batch is folded in halves (errAggSplit).
+//   - Otherwise (no SpillManager, or a single row that does not fit: the minimum working
+//     set), Next fails with an error wrapping the reservation's.
 type HashAggOp struct {
 	// BatchRows is the most rows an output batch holds; 0 means 8192. Set it before Open.
 	BatchRows int
@@ -121,8 +124,6 @@ type HashAggOp struct {
 
 	spilledBytes atomic.Int64
 	spillCount   atomic.Int64
-	// splits counts input batches folded in halves for lack of memory.
-	splits int
 }
 
 // aggPhase is where the operator is in its run.
@@ -467,7 +468,6 @@ func (o *HashAggOp) consume() error {
 			h := rec.NumRows() / 2
 			o.pending = append(o.pending, rec.NewSlice(h, rec.NumRows()), rec.NewSlice(0, h))
 			rec.Release()
-			o.splits++
 			continue
 		}
 		rows := rec.NumRows()
@@ -567,7 +567,7 @@ func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 	}
 	if err != nil {
 		if !o.canRelieve(err) {
-			if o.tableRows == 0 && rows > 1 && !o.merging && errors.Is(err, kmemory.ErrBudgetExceeded) {
+			if o.tableRows == 0 && rows > 1 && errors.Is(err, kmemory.ErrBudgetExceeded) {
 				return false, errAggSplit
 			}
 			return false, err
@@ -576,11 +576,15 @@ func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 			o.spillCount.Add(1)
 			return false, nil
 		}
+		if o.spill.level >= aggSpillMaxLevels && rows > 1 {
+			// No deeper level to spill to: fold fewer rows at once instead.
+			return false, errAggSplit
+		}
 		if err := o.spillTable(err); err != nil {
 			return false, err
 		}
 		if err := o.reserve(o.used + growth); err != nil {
-			if rows > 1 && !o.merging {
+			if rows > 1 {
 				return false, errAggSplit
 			}
 			return false, fmt.Errorf("exec: hash aggregate keys=%v: no room for one batch of %d rows even with empty tables (the minimum working set does not fit): %w",

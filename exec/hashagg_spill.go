@@ -476,12 +476,31 @@ func (o *HashAggOp) mergeFile(f *storage.SpillFile) error {
 		if err != nil {
 			return fmt.Errorf("exec: hash aggregate: read spill: %w", err)
 		}
-		_, err = o.addBatch(rec)
+		err = o.addBatchParts(rec)
 		rec.Release()
 		if err != nil {
 			return err
 		}
 	}
+}
+
+// addBatchParts folds rec into the merging table, in halves (recursively, first half
+// first, so first() still sees rows in order) while even a spilled table has no room for
+// rec's worst case (errAggSplit). It borrows rec.
+func (o *HashAggOp) addBatchParts(rec arrow.RecordBatch) error {
+	_, err := o.addBatch(rec)
+	if !errors.Is(err, errAggSplit) {
+		return err
+	}
+	h := rec.NumRows() / 2
+	for _, part := range []arrow.RecordBatch{rec.NewSlice(0, h), rec.NewSlice(h, rec.NumRows())} {
+		err := o.addBatchParts(part)
+		part.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dropSpills closes the open spill file and removes every spill file left. o.mu must be
