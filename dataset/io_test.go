@@ -105,14 +105,35 @@ func TestFailedWriteLeavesNoOutput(t *testing.T) {
 }
 
 func TestMemoryBudgetError(t *testing.T) {
-	// A group-by with a million distinct keys cannot fit a 1 MiB budget: the job fails
-	// with an error naming the budget and the request, not an out-of-memory crash.
-	f := newFixture(t, []int{1}, Config{MemoryLimit: 1 << 20, MaxTaskAttempts: 1})
+	// A group-by of 300 000 distinct keys spills its way through a 1 MiB budget; one whose
+	// single rows are larger than the budget cannot (its minimum working set, one row's
+	// group, does not fit): that job fails with an error naming the budget and the
+	// request, not an out-of-memory crash.
+	f := newFixture(t, []int{1}, Config{MemoryLimit: 1 << 20, MaxTaskAttempts: 1, SpillDir: t.TempDir()})
 	schema := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}, nil)
 	big := f.ds.MapBatches("explode", schema, func(_ context.Context, in arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
 		return int64Batch(mem, schema, 300_000), nil
 	})
-	_, err := big.GroupBy("id").Count().Collect(t.Context())
+	n, err := big.GroupBy("id").Count().Count(t.Context())
+	if err != nil || n != 300_000 {
+		t.Fatalf("300 000 keys under 1 MiB: %d groups, %v", n, err)
+	}
+	if spills := f.s.LastJob().Totals().SpillCount; spills == 0 {
+		t.Errorf("300 000 keys under 1 MiB without a spill")
+	}
+
+	wide := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.BinaryTypes.String}}, nil)
+	huge := f.ds.MapBatches("huge", wide, func(_ context.Context, in arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+		b := array.NewStringBuilder(mem)
+		defer b.Release()
+		for i := range 3 {
+			b.Append(strings.Repeat(string(rune('a'+i)), 3<<19)) // 1.5 MiB each
+		}
+		col := b.NewArray()
+		defer col.Release()
+		return array.NewRecordBatch(wide, []arrow.Array{col}, 3), nil
+	})
+	_, err = huge.GroupBy("id").Count().Collect(t.Context())
 	if !errors.Is(err, kmemory.ErrBudgetExceeded) {
 		t.Fatalf("err = %v, want ErrBudgetExceeded", err)
 	}

@@ -27,6 +27,17 @@
 //     the buffering operators are Spillers — refused memory makes the hash aggregate emit
 //     early (partial) or spill partitioned state (final), the sort write sorted runs and
 //     merge them, the hash join partition both sides to disk (grace hash join).
+//   - Every buffering operator spills down to a small minimum working set, and only when
+//     that cannot be reserved does it fail with the budget error (a floor that depends on
+//     the rows' width and the number of tasks sharing the budget, not on BatchRows):
+//     hash aggregate, an empty table and one input row's groups (a batch whose worst
+//     case does not fit is folded in halves; Partial mode with row-wise states converts
+//     it to states and needs no table; room presized at Open is given back first);
+//     sort, one input batch, and a merge of two runs whose chunks hold at most 1/64 of
+//     the budget's bytes (at least 16 rows); hash join, one build batch, then the grace
+//     join's partitions; shuffle writer, nothing beyond the batch being written (its
+//     buffers move to the store). Reservations ask ahead of need by at most 1/32 of the
+//     budget (memory.GrowStep) and give that slack back first when asked to spill.
 //   - A task attempt that fails or panics leaves nothing visible: its shuffle output is
 //     aborted and its result-sink output is discarded; the task is retried up to
 //     MaxAttempts, then the job fails with an error naming stage, partition and cause.

@@ -27,13 +27,16 @@ type Reservation interface {
 	Free()
 }
 
-const (
-	// defaultAggBatchRows is the most rows an output batch of the aggregate holds.
-	defaultAggBatchRows = 8192
-	// aggReserveChunk is the least the aggregate grows its reservation by, so that it
-	// asks the memory manager rarely.
-	aggReserveChunk = 1 << 20
-)
+// defaultAggBatchRows is the most rows an output batch of the aggregate holds.
+const defaultAggBatchRows = 8192
+
+// budgetOf returns the budget behind res, or 0 if res does not say (memory.GrowStep).
+func budgetOf(res Reservation) int64 {
+	if b, ok := res.(interface{ Limit() int64 }); ok {
+		return b.Limit()
+	}
+	return 0
+}
 
 // HashAggOp groups its input by key columns and computes aggregates per group (see
 // plan.PHashAggregate for the three modes). It consumes its whole input on the first
@@ -53,9 +56,12 @@ const (
 //     empty their tables and go on; at the end each partition is merged on its own and
 //     emitted (see hashagg_spill.go). Groups then come out partition by partition, not in
 //     order of first appearance.
-//   - Otherwise, or when even empty tables cannot reserve room for one batch (the
-//     minimum working set does not fit), Next fails with an error wrapping the
-//     reservation's.
+//   - Tables presized at Open (Final mode) give that room back before the first group.
+//   - When even empty tables cannot reserve room for a batch's worst case, Partial mode
+//     with row-wise states emits the batch as one state row per input row, and otherwise
+//     the batch is folded in halves (errAggSplit).
+//   - Otherwise (no SpillManager, or a single row that does not fit: the minimum working
+//     set), Next fails with an error wrapping the reservation's.
 type HashAggOp struct {
 	// BatchRows is the most rows an output batch holds; 0 means 8192. Set it before Open.
 	BatchRows int
@@ -78,18 +84,21 @@ type HashAggOp struct {
 	res   Reservation
 	ctx   context.Context
 
-	keys      *aggGroupKeys
-	accs      []aggAccumulator
-	keyTypes  []arrow.DataType   // output (and input) type of each key
-	outTypes  [][]arrow.DataType // output column types of each aggregate
-	inNames   [][]string         // input columns of each aggregate (none for count(*))
-	gids      []int32
-	identity  []int32
-	keyArrs   []arrow.Array
-	aggArrs   [][]arrow.Array
-	reserved  int64 // bytes held in res
-	used      int64 // estimated bytes of the state
-	emitted   int   // groups of the table emitted so far
+	keys     *aggGroupKeys
+	accs     []aggAccumulator
+	keyTypes []arrow.DataType   // output (and input) type of each key
+	outTypes [][]arrow.DataType // output column types of each aggregate
+	inNames  [][]string         // input columns of each aggregate (none for count(*))
+	gids     []int32
+	identity []int32
+	keyArrs  []arrow.Array
+	aggArrs  [][]arrow.Array
+	reserved int64 // bytes held in res
+	used     int64 // estimated bytes of the state
+	emitted  int   // groups of the table emitted so far
+	// presized says the tables were sized at Open for more groups than they hold; until
+	// the first group arrives that room is given back under memory pressure (unpresize).
+	presized  bool
 	finished  bool
 	opened    bool
 	closed    bool
@@ -100,8 +109,12 @@ type HashAggOp struct {
 	tableRows  int64      // rows folded into the table since it was last emptied
 	// merging is set while the table folds spilled state, whatever the node's mode.
 	merging bool
-	// pending is an input batch not folded yet because Partial mode flushes first.
-	pending arrow.RecordBatch
+	// pending are input batches (or slices of one) not folded yet, the next one last:
+	// Partial mode flushes first, or a batch too large for the memory left is folded in
+	// halves (see errAggSplit).
+	pending []arrow.RecordBatch
+	// direct is an input batch converted to states, to emit next (aggDirect).
+	direct arrow.RecordBatch
 
 	// mu guards the table and the spill state against Spill calls by other consumers of
 	// the task; accepting says the operator is consuming input and may spill.
@@ -123,6 +136,7 @@ const (
 	aggReplaying                 // Partial mode: emitting state spilled at others' request, then the table
 	aggMerging                   // merging spilled partitions one at a time
 	aggPassing                   // Partial mode, skipped: converting input rows straight to states
+	aggDirect                    // Partial mode: emitting a batch converted to states for lack of memory
 )
 
 var _ Operator = (*HashAggOp)(nil)
@@ -181,6 +195,23 @@ func (o *HashAggOp) presize() {
 		a.grow(n) // n empty groups: emission only reads the first keys.n
 	}
 	o.used = o.stateBytes()
+	o.presized = true
+}
+
+// unpresize gives back the room presize took while the table holds no group yet: that
+// room is an optimisation, and keeping it when memory is short would leave an empty
+// table that can neither spill nor grow. It reports whether it freed anything. o.mu must
+// be held (or no Spill call possible).
+func (o *HashAggOp) unpresize() (bool, error) {
+	if !o.presized || o.tableRows != 0 {
+		return false, nil
+	}
+	o.presized = false
+	if err := o.newTable(); err != nil {
+		return false, err
+	}
+	o.shrinkTo(o.used)
+	return true, nil
 }
 
 func (o *HashAggOp) setup() error {
@@ -332,13 +363,18 @@ func (o *HashAggOp) step() (arrow.RecordBatch, error) {
 				return nil, err
 			}
 			o.phase = aggConsuming
-			if o.passing {
+			if o.passing && len(o.pending) == 0 {
 				o.phase = aggPassing
 			}
 		case aggPassing:
 			if rec, err := o.passNext(); rec != nil || err != nil {
 				return rec, err
 			}
+		case aggDirect:
+			rec := o.direct
+			o.direct = nil
+			o.phase = aggConsuming
+			return rec, nil
 		case aggEmitting:
 			if o.emitted < o.keys.n {
 				return o.emitNext()
@@ -391,9 +427,11 @@ func (o *HashAggOp) consume() error {
 		if err := o.ctx.Err(); err != nil {
 			return err
 		}
-		rec := o.pending
-		o.pending = nil
-		if rec == nil {
+		var rec arrow.RecordBatch
+		if n := len(o.pending); n > 0 {
+			rec = o.pending[n-1]
+			o.pending = o.pending[:n-1]
+		} else {
 			var err error
 			rec, err = o.input.Next()
 			if errors.Is(err, io.EOF) {
@@ -406,10 +444,31 @@ func (o *HashAggOp) consume() error {
 		folded, err := o.addBatchLocked(rec)
 		if err == nil && !folded {
 			// Partial mode under pressure: emit the groups, then fold rec into empty tables.
-			o.pending = rec
+			o.pending = append(o.pending, rec)
 			o.phase = aggFlushing
 			o.emitted = 0
 			return nil
+		}
+		if errors.Is(err, errAggSplit) && o.rowWise {
+			// Partial aggregation is an optimisation: with no room for even an empty
+			// table's growth, the batch goes on as one state row per input row (as when
+			// partial aggregation is skipped), which needs no table at all.
+			out, err := o.rowStates(rec)
+			rec.Release()
+			if err != nil {
+				return err
+			}
+			o.direct, o.phase = out, aggDirect
+			return nil
+		}
+		if errors.Is(err, errAggSplit) {
+			// Even empty tables have no room for this batch's worst case: fold it in
+			// halves, so that the budget bounds the rows folded at once rather than the
+			// input's batch size deciding whether the job can run at all.
+			h := rec.NumRows() / 2
+			o.pending = append(o.pending, rec.NewSlice(h, rec.NumRows()), rec.NewSlice(0, h))
+			rec.Release()
+			continue
 		}
 		rows := rec.NumRows()
 		rec.Release()
@@ -496,18 +555,38 @@ func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if err := o.reserve(o.used + growth); err != nil {
+	err = o.reserve(o.used + growth)
+	if err != nil && errors.Is(err, kmemory.ErrBudgetExceeded) {
+		freed, uerr := o.unpresize()
+		if uerr != nil {
+			return false, uerr
+		}
+		if freed {
+			err = o.reserve(o.used + growth)
+		}
+	}
+	if err != nil {
 		if !o.canRelieve(err) {
+			if o.tableRows == 0 && rows > 1 && errors.Is(err, kmemory.ErrBudgetExceeded) {
+				return false, errAggSplit
+			}
 			return false, err
 		}
 		if o.flushes() {
 			o.spillCount.Add(1)
 			return false, nil
 		}
+		if o.spill.level >= aggSpillMaxLevels && rows > 1 {
+			// No deeper level to spill to: fold fewer rows at once instead.
+			return false, errAggSplit
+		}
 		if err := o.spillTable(err); err != nil {
 			return false, err
 		}
 		if err := o.reserve(o.used + growth); err != nil {
+			if rows > 1 {
+				return false, errAggSplit
+			}
 			return false, fmt.Errorf("exec: hash aggregate keys=%v: no room for one batch of %d rows even with empty tables (the minimum working set does not fit): %w",
 				o.node.Keys, rows, err)
 		}
@@ -541,6 +620,7 @@ func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 		}
 	}
 	o.tableRows += int64(rows)
+	o.presized = false // a partly filled table spills instead
 	o.used = o.stateBytes()
 	if err := o.reserve(o.used); err != nil {
 		// The estimate fell short of what the batch added, which is already folded in.
@@ -556,6 +636,13 @@ func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 	}
 	return true, nil
 }
+
+// errAggSplit tells consume that even empty tables have no room for the batch's worst-case
+// growth. Partial mode with row-wise states converts the batch to states without a table
+// (its minimum working set is nothing); otherwise the batch is folded in halves, and a
+// single row that does not fit fails with the budget error: the minimum working set is an
+// empty table and one input row's groups and states.
+var errAggSplit = errors.New("exec: hash aggregate: batch too large for the memory left")
 
 // bindBatch finds rec's key and aggregate input columns and bounds the bytes folding
 // them can add to the table.
@@ -618,7 +705,7 @@ func (o *HashAggOp) reserve(need int64) error {
 		return nil
 	}
 	missing := need - o.reserved
-	grow := max(missing, aggReserveChunk, o.reserved)
+	grow := kmemory.GrowStep(budgetOf(o.res), missing, o.reserved)
 	if err := o.res.TryGrow(grow); err != nil {
 		if err := o.res.TryGrow(missing); err != nil {
 			return fmt.Errorf("exec: hash aggregate keys=%v: reserving %d bytes more than the %d held for %d groups: %w",
@@ -708,9 +795,13 @@ func (o *HashAggOp) releaseState() {
 	defer o.mu.Unlock()
 	o.accepting = false
 	o.dropTable()
-	if o.pending != nil {
-		o.pending.Release()
-		o.pending = nil
+	for _, rec := range o.pending {
+		rec.Release()
+	}
+	o.pending = nil
+	if o.direct != nil {
+		o.direct.Release()
+		o.direct = nil
 	}
 	o.dropSpills()
 }

@@ -199,3 +199,77 @@ func TestHashAggFinalPresized(t *testing.T) {
 		})
 	}
 }
+
+// TestHashAggPresizedFinalGivesRoomBack gives a Final aggregate a budget that its presized
+// tables fill exactly: the room taken at Open must be given back when the first batch is
+// refused (an empty presized table can neither spill nor grow), and the aggregate then
+// spills its way through like any other, with the unbounded result.
+func TestHashAggPresizedFinalGivesRoomBack(t *testing.T) {
+	const n = 30_000 // several output batches: Final presizes
+	rows := aggMostlyUniqueRows(n)
+	col := func(n string) plan.Expr { return &plan.ColumnRef{Name: n} }
+	aggs := []plan.AggExpr{
+		{Func: plan.AggSum, Arg: col("i"), Name: "sum_i"},
+		{Func: plan.AggCountAll, Name: "count_all"},
+		{Func: plan.AggMean, Arg: col("f"), Name: "mean_f"},
+		{Func: plan.AggMax, Arg: col("s"), Name: "max_s"},
+	}
+	keys := []string{"kd", "k32"}
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	partial, final, _ := aggNodes(t, aggTestSchema, keys, aggs)
+	var batches [][][]any
+	for lo := 0; lo < n; lo += 4096 {
+		batches = append(batches, rows[lo:min(lo+4096, n)])
+	}
+	op := NewHashAggregate(&aggTestSource{batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, mem, nil)
+	states, err := aggDrain(t, op)
+	op.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer aggReleaseAll(states)
+	var stateRows int64
+	for _, b := range states {
+		stateRows += b.NumRows()
+	}
+	sized := func() Operator {
+		return &aggSizedSource{aggTestSource: aggTestSource{batches: aggShared(states)}, rows: stateRows}
+	}
+
+	// Unbounded: what presizing holds after Open, and the answer.
+	free := newAggSpillRun(t, sized(), final, mem, 0)
+	if err := free.op.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	presized := free.res.held
+	if !free.op.presized {
+		t.Fatalf("the unbounded run did not presize (%d bytes held after Open)", presized)
+	}
+	out, err := aggDrain(t, free.op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := aggSpillRowsOf(t, out)
+	free.finish(t)
+
+	// Room for the presized tables but not for them and a batch's growth besides; one
+	// batch's growth alone (about 2.4 MiB here) fits.
+	limit := presized + 3<<19
+	tight := newAggSpillRun(t, sized(), final, mem, limit)
+	if err := tight.op.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !tight.op.presized || tight.res.held != presized {
+		t.Fatalf("presized %v, %d bytes held after Open, want %d", tight.op.presized, tight.res.held, presized)
+	}
+	out, err = aggDrain(t, tight.op)
+	if err != nil {
+		t.Fatalf("under a budget the presized tables filled: %v", err)
+	}
+	aggSameGroups(t, aggSpillRowsOf(t, out), want, len(keys))
+	if tight.op.SpillCount() == 0 || tight.res.peak > limit {
+		t.Errorf("spills %d, peak %d of %d", tight.op.SpillCount(), tight.res.peak, limit)
+	}
+	tight.finish(t)
+}

@@ -74,7 +74,8 @@ func (o *HashAggOp) SpilledBytes() int64 { return o.spilledBytes.Load() }
 func (o *HashAggOp) SpillCount() int64 { return o.spillCount.Load() }
 
 // Spill implements memory.Spiller: another consumer of the task asks the operator to give
-// memory back. While the operator consumes its input and SpillManager is set, it writes
+// memory back. Reserved room its tables do not use yet goes first, and if that covers
+// need nothing more is done. While the operator consumes its input and SpillManager is set, it writes
 // its whole table to disk (Partial mode: as output state it replays at the end), shrinks
 // its reservation and returns the bytes freed. At any other time, or while the operator
 // is busy, it returns (0, nil). It never grows the reservation.
@@ -83,10 +84,25 @@ func (o *HashAggOp) Spill(need int64) (int64, error) {
 		return 0, nil
 	}
 	defer o.mu.Unlock()
+	before := o.reserved
+	if o.reserved > o.used {
+		// Room reserved ahead of need goes first: giving it back costs nothing, and a
+		// consumer of the task with nothing to spill may need it to go on at all.
+		o.shrinkTo(o.used)
+		if before-o.reserved >= need {
+			return before - o.reserved, nil
+		}
+	}
+	if o.accepting && o.tableRows == 0 {
+		// An empty table presized at Open gives its room back; that needs no disk.
+		if _, err := o.unpresize(); err != nil {
+			return 0, err
+		}
+		return before - o.reserved, nil
+	}
 	if !o.accepting || o.merging || o.SpillManager == nil || o.tableRows == 0 {
 		return 0, nil
 	}
-	before := o.reserved
 	var err error
 	if o.node.Mode == plan.AggPartial {
 		err = o.spillPartial()
@@ -460,12 +476,31 @@ func (o *HashAggOp) mergeFile(f *storage.SpillFile) error {
 		if err != nil {
 			return fmt.Errorf("exec: hash aggregate: read spill: %w", err)
 		}
-		_, err = o.addBatch(rec)
+		err = o.addBatchParts(rec)
 		rec.Release()
 		if err != nil {
 			return err
 		}
 	}
+}
+
+// addBatchParts folds rec into the merging table, in halves (recursively, first half
+// first, so first() still sees rows in order) while even a spilled table has no room for
+// rec's worst case (errAggSplit). It borrows rec.
+func (o *HashAggOp) addBatchParts(rec arrow.RecordBatch) error {
+	_, err := o.addBatch(rec)
+	if !errors.Is(err, errAggSplit) {
+		return err
+	}
+	h := rec.NumRows() / 2
+	for _, part := range []arrow.RecordBatch{rec.NewSlice(0, h), rec.NewSlice(h, rec.NumRows())} {
+		err := o.addBatchParts(part)
+		part.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dropSpills closes the open spill file and removes every spill file left. o.mu must be

@@ -515,7 +515,8 @@ func TestHashAggSpillRequested(t *testing.T) {
 			}
 			src := &aggSpillingSource{aggTestSource: aggTestSource{batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, every: 7}
 			run := newAggSpillRun(t, src, node, mem, 0)
-			src.spill = func() (int64, error) { return run.op.Spill(1) }
+			// Asked for more than any slack in its reservation, it must write its table.
+			src.spill = func() (int64, error) { return run.op.Spill(1 << 40) }
 			if n, err := run.op.Spill(1); n != 0 || err != nil {
 				t.Errorf("Spill before Open = %d, %v", n, err)
 			}
@@ -667,5 +668,58 @@ func TestHashAggSpillWithMemoryManager(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(sm.Dir()); len(ents) != 0 {
 		t.Errorf("%d spill files left", len(ents))
+	}
+}
+
+// TestHashAggFoldsBatchesTooLargeForTheBudget: input batches whose worst-case growth does
+// not fit the budget even with empty tables are folded in parts, so that whether the
+// aggregate finishes depends on its minimum working set (an empty table and one row), not
+// on the input's batch size. Complete mode spills as well; Partial mode with row-wise
+// states converts such a batch to states without a table.
+func TestHashAggFoldsBatchesTooLargeForTheBudget(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	parts := aggSpillRows(20000/aggSpillTestScale, 5000/aggSpillTestScale, 8192/aggSpillTestScale)
+	col := func(n string) plan.Expr { return &plan.ColumnRef{Name: n} }
+	rowWise := []plan.AggExpr{
+		{Func: plan.AggSum, Arg: col("i"), Name: "sum_i"},
+		{Func: plan.AggCountAll, Name: "count_all"},
+		{Func: plan.AggMax, Arg: col("s"), Name: "max_s"},
+	}
+	for _, tc := range []struct {
+		name string
+		aggs []plan.AggExpr
+		mode plan.AggMode
+	}{
+		{"complete", aggSpillAggs(), plan.AggComplete},
+		{"partial-rowwise", rowWise, plan.AggPartial},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			partial, final, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, tc.aggs)
+			want, _ := aggUnlimited(t, mem, aggSpillSchema, parts, complete)
+			node := complete
+			if tc.mode == plan.AggPartial {
+				node = partial
+			}
+			const limit = 768 << 10
+			run := newAggSpillRun(t, &aggTestSource{batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, node, mem, limit)
+			out, err := aggDrain(t, run.op)
+			if err != nil {
+				t.Fatalf("under %d bytes: %v", limit, err)
+			}
+			if tc.mode == plan.AggPartial {
+				fop := NewHashAggregate(&aggTestSource{batches: out}, final, mem, nil)
+				out, err = aggDrain(t, fop)
+				fop.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			aggSameGroups(t, aggSpillRowsOf(t, out), want, 1)
+			if run.res.peak > limit {
+				t.Errorf("peak %d above the limit %d", run.res.peak, limit)
+			}
+			run.finish(t)
+		})
 	}
 }

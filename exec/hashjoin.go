@@ -716,7 +716,7 @@ func (o *HashJoinOp) reserve(need int64, what string) error {
 		return nil
 	}
 	missing := need - o.reserved
-	grow := max(missing, aggReserveChunk, o.reserved)
+	grow := kmemory.GrowStep(budgetOf(o.res), missing, o.reserved)
 	if err := o.res.TryGrow(grow); err != nil {
 		if err := o.res.TryGrow(missing); err != nil {
 			return fmt.Errorf("%s: %s: reserving %d bytes more than the %d held: %w", o.describe(), what, missing, o.reserved, err)

@@ -71,11 +71,14 @@ type SortOp struct {
 
 	// External sort state (sort_external.go). spillMu guards held, runs and reserved
 	// against Spill calls from other consumers of the task while the input is consumed.
-	spillMu      sync.Mutex
-	accepting    bool        // consuming a full sort's input: Spill may write a run
-	runs         []sortRun   // spilled sorted runs, in input order
-	merger       *sortMerger // the final merge, once the runs are being emitted
-	mergePasses  int         // intermediate merges of runs into one run
+	spillMu     sync.Mutex
+	accepting   bool        // consuming a full sort's input: Spill may write a run
+	runs        []sortRun   // spilled sorted runs, in input order
+	merger      *sortMerger // the final merge, once the runs are being emitted
+	mergePasses int         // intermediate merges of runs into one run
+	// runRows bounds the rows of a merge's chunks (runs written and merged output),
+	// set at the first spill from the budget (sortMergeRows); 0 until then.
+	runRows      int
 	spilledBytes atomic.Int64
 	spillCount   atomic.Int64
 

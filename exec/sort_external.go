@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/util"
 
 	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/shuffle"
@@ -74,6 +75,9 @@ func (o *SortOp) Spill(need int64) (int64, error) {
 func (o *SortOp) spillHeld() (int64, error) {
 	held := o.held
 	o.held = nil
+	if o.runRows == 0 {
+		o.runRows = o.sortMergeRows(held)
+	}
 	srcs := make([]*mergeSource, 0, len(held))
 	defer func() {
 		for _, s := range srcs {
@@ -104,6 +108,38 @@ func (o *SortOp) spillHeld() (int64, error) {
 	freed := o.reserved
 	o.unreserve(freed)
 	return freed, nil
+}
+
+// Merge chunk sizing. A merge holds a batch of every run it reads and about three output
+// chunks (chunkBytes), so it needs at least five batches' worth of memory to merge two
+// runs. Written with BatchRows rows per batch, runs of wide rows could need more than a
+// small budget allows, and whether the sort could finish would depend on BatchRows. So a
+// spilling sort writes and merges chunks of at most sortMergeShare of the budget (at least
+// sortMinMergeRows rows): then two runs merge in a tenth of it, the sort's minimum working
+// set, and the fan-in grows with the budget.
+const (
+	sortMergeShare   = 64
+	sortMinMergeRows = 16
+)
+
+// sortMergeRows is the row bound of merge chunks for rows like held's, from the budget;
+// the output batch size (BatchRows) when the budget is unknown or large enough.
+func (o *SortOp) sortMergeRows(held []arrow.RecordBatch) int {
+	rows := o.BatchRows
+	if rows <= 0 {
+		rows = defaultSortBatchRows
+	}
+	limit := budgetOf(o.res)
+	var n, bytes int64
+	for _, r := range held {
+		n += r.NumRows()
+		bytes += int64(util.TotalRecordSize(r))
+	}
+	if limit <= 0 || n == 0 || bytes == 0 {
+		return rows
+	}
+	perRow := max(bytes/n, 1)
+	return max(sortMinMergeRows, min(rows, int(limit/sortMergeShare/perRow)))
 }
 
 // sortBatch returns rec's rows in sorted (stable) order, taking ownership of rec.
@@ -481,6 +517,9 @@ func (m *sortMerger) next() (arrow.RecordBatch, error) {
 	limit := m.o.BatchRows
 	if limit <= 0 {
 		limit = defaultSortBatchRows
+	}
+	if m.o.runRows > 0 {
+		limit = min(limit, m.o.runRows)
 	}
 	if err := m.o.ctx.Err(); err != nil {
 		return nil, err

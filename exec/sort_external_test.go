@@ -212,6 +212,11 @@ func TestSortExternalMatchesInMemory(t *testing.T) {
 			res := mgr.NewReservation("sort")
 			op := NewSort(&sortSource{batches: retained(batches)}, node, mem, res)
 			op.SpillManager = sm
+			if c.wantPasses {
+				// Runs written in big batches, as a sort that sized its merge chunks by
+				// BatchRows alone did: their merge buffers do not all fit at once.
+				op.runRows = c.batchRows
+			}
 			got := runSort(t, op, byID, c.batchRows)
 			if !slices.Equal(got, want) {
 				for i := range min(len(got), len(want)) {
@@ -387,4 +392,48 @@ func TestSortExternalCleanup(t *testing.T) {
 			assertSpillDirEmpty(t, sm)
 		})
 	}
+}
+
+// TestSortMergeChunksFollowTheBudget sorts under a budget smaller than one default output
+// batch of these rows. Runs written and merged in BatchRows batches could not be merged
+// even two at a time, so whether the sort finished depended on BatchRows; the merge
+// chunks must follow the budget instead, and the output be the in-memory sort's.
+func TestSortMergeChunksFollowTheBudget(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	rng := rand.New(rand.NewPCG(3, 5))
+	rows, batches, size := bigSortInput(t, mem, rng, 60_000)
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
+	byID := make(map[int64]sortRow, len(rows))
+	for _, r := range rows {
+		byID[r.id] = r
+	}
+	node := &plan.PSort{Keys: []plan.SortKey{{Column: "s"}, {Column: "u", Descending: true}}}
+	want := runSort(t, NewSort(&sortSource{batches: retained(batches)}, node, mem, nil), byID, 0)
+	// Room for two input batches (the sort holds each batch it takes in whole), not for
+	// merging two runs written in batches of the default 8192 rows.
+	var maxBatch int64
+	for _, b := range batches {
+		maxBatch = max(maxBatch, int64(util.TotalRecordSize(b)))
+	}
+	limit := 2*maxBatch + 64<<10
+	if perRow := size / int64(len(rows)); limit > 5*perRow*defaultSortBatchRows/2 {
+		t.Fatalf("limit %d could merge two default batches of %d-byte rows: the test needs a smaller one", limit, perRow)
+	}
+	sm := newTestSpill(t)
+	mgr := kmemory.NewManager(kmemory.Config{Limit: limit})
+	op := NewSort(&sortSource{batches: retained(batches)}, node, mem, mgr.NewReservation("sort"))
+	op.SpillManager = sm
+	got := runSort(t, op, byID, 0)
+	if !slices.Equal(got, want) {
+		t.Fatalf("%d rows differ from the in-memory sort's %d", len(got), len(want))
+	}
+	if st := mgr.Stats(); op.SpillCount() == 0 || st.PeakExecution > limit || st.ExecutionUsed != 0 {
+		t.Errorf("spills %d, peak %d of %d, %d still held", op.SpillCount(), st.PeakExecution, limit, st.ExecutionUsed)
+	}
+	assertSpillDirEmpty(t, sm)
 }

@@ -324,6 +324,8 @@ func (t *task) newShuffleSink(ctx context.Context) (outputSink, error) {
 		return nil, err
 	}
 	w := t.job.env.Shuffle.NewWriter(t.job.shuffleID(t.stage.ShuffleID), t.partition, t.attempt, part, t.stage.Root.Schema(), t.alloc)
+	w.SetReservation(t.reserveSpillable("shuffle-write", w))
+	t.spillers = append(t.spillers, w)
 	return &shuffleSink{w: w}, nil
 }
 

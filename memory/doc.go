@@ -90,6 +90,9 @@
 //   - Waiters are woken by every Shrink, Free, ReleaseStorage and Task.Close, and by changes
 //     of N (which move every cap and minimum share). A wait is bounded by Config.TaskWait
 //     (10 s by default) and ends early on the task's ctx with the context's error.
+//   - After every step that drops the lock (eviction, a Spill, a wait) the request starts
+//     over from step 1: a release made meanwhile woke nobody, so deciding to wait on figures
+//     read before would sleep out TaskWait. Stats.WaitTimeouts counts waits that did.
 //
 // Invariants: execution used + storage used ≤ M except after Grow overshoots; a reservation's
 // size is never negative; a task's used bytes are the sum of its reservations; Close names

@@ -81,6 +81,10 @@ type Stats struct {
 	// WaitCount counts the times a task below its minimum share blocked in TryGrow until
 	// another task released memory.
 	WaitCount int64
+	// WaitTimeouts counts the waits that ended because Config.TaskWait passed with nothing
+	// released: each is a TryGrow that stalled the full TaskWait. Outside a genuinely
+	// overloaded budget it should stay 0.
+	WaitTimeouts int64
 	// ActiveTasks is N now: the tasks holding or requesting execution memory.
 	ActiveTasks int
 }
@@ -98,7 +102,7 @@ type Manager struct {
 	execUsed, storageUsed int64
 	peakExec, peakStorage int64
 	evicted, spills       int64
-	waits                 int64
+	waits, waitTimeouts   int64
 	evictor               Evictor
 	// active is N, the tasks holding or requesting execution memory; waitingTasks is how
 	// many of them are blocked in TryGrow.
@@ -270,6 +274,7 @@ func (m *Manager) Stats() Stats {
 		EvictedBytes:  m.evicted,
 		Spills:        m.spills,
 		WaitCount:     m.waits,
+		WaitTimeouts:  m.waitTimeouts,
 		ActiveTasks:   m.active,
 	}
 }
@@ -307,6 +312,23 @@ type Reservation struct {
 
 // Name returns the consumer name given to NewReservation.
 func (r *Reservation) Name() string { return r.name }
+
+// Limit returns the budget of the reservation's manager, so that a consumer can size
+// what it reserves ahead of need (GrowStep).
+func (r *Reservation) Limit() int64 { return r.m.limit }
+
+// GrowStep is how much a consumer holding held bytes should ask for when it misses
+// missing more: at least doubling, and at least 1 MiB, so that it asks rarely, but with
+// no more than 1/32 of limit (the budget; 0 if unknown) beyond missing. Memory reserved
+// ahead of need is memory other consumers are refused, and a consumer with nothing to
+// spill that is refused fails; under small budgets the slack must stay small.
+func GrowStep(limit, missing, held int64) int64 {
+	grow := max(missing, 1<<20, held)
+	if limit > 0 {
+		grow = min(grow, max(missing, missing+limit/32))
+	}
+	return grow
+}
 
 // Size returns the bytes held.
 func (r *Reservation) Size() int64 { return r.size.Load() }

@@ -128,8 +128,10 @@ func (m *Manager) acquire(r *Reservation, n int64) error {
 	return m.acquireLocked(r, n)
 }
 
-// acquireLocked runs with mu held and returns with it held; it drops mu around calls to the
-// Evictor and to Spillers, and while waiting, so every step re-reads the state.
+// acquireLocked runs with mu held and returns with it held. It drops mu around calls to the
+// Evictor and to Spillers, and while waiting; after each it starts the loop over, so no
+// decision uses figures read before mu was dropped (a release that happened meanwhile woke
+// nobody, and a wait decided on stale figures would sleep until TaskWait).
 func (m *Manager) acquireLocked(r *Reservation, n int64) error {
 	t := r.task
 	var (
@@ -175,9 +177,13 @@ func (m *Manager) acquireLocked(r *Reservation, n int64) error {
 			m.mu.Lock()
 			if freed > 0 {
 				m.evicted += freed
-				continue
+			} else {
+				evictRounds = maxEvictRounds // it has nothing to give: stop asking
 			}
-			evictRounds = maxEvictRounds // it has nothing to give: stop asking
+			// Start over even when nothing was freed: while mu was dropped other tasks may
+			// have released memory or ended, and their wake-up went to nobody, so the
+			// figures above are stale and waiting on them could sleep out TaskWait.
+			continue
 		}
 
 		// 3. The task's other spillable consumers: the smallest that covers the remainder,
@@ -249,14 +255,19 @@ func (m *Manager) waitLocked(t *Task, d time.Duration) error {
 	m.mu.Unlock()
 	timer := time.NewTimer(d)
 	var err error
+	timedOut := false
 	select {
 	case <-ch:
 	case <-t.ctx.Done():
 		err = t.ctx.Err()
 	case <-timer.C:
+		timedOut = true
 	}
 	timer.Stop()
 	m.mu.Lock()
+	if timedOut {
+		m.waitTimeouts++
+	}
 	t.waiting--
 	if t.waiting == 0 {
 		m.waitingTasks--

@@ -538,3 +538,50 @@ func TestConcurrentTasks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// closingEvictor stands for a storage layer whose eviction races with the end of another
+// task: while it runs (without the manager's lock) that task closes, and it frees nothing.
+type closingEvictor struct {
+	other *Task
+	calls int
+}
+
+func (e *closingEvictor) EvictBlocks(int64) int64 {
+	e.calls++
+	e.other.Close()
+	return 0
+}
+
+// TestNoLostWakeUpAfterFruitlessEviction: the last other task ends while the requester is in
+// the Evictor, so its wake-up goes to nobody. The requester must see on re-locking that the
+// memory is free (and that nobody is left to wait for) instead of waiting on stale figures
+// until TaskWait passes.
+func TestNoLostWakeUpAfterFruitlessEviction(t *testing.T) {
+	leakcheck.Check(t)
+	// TaskWait only bounds how long a regression takes to show; the assertions are counts.
+	m := NewManager(Config{Limit: 100 * mib, StorageFraction: 0.1, TaskWait: 200 * time.Millisecond})
+	if err := m.AcquireStorage(30 * mib); err != nil { // 20 MiB above the region
+		t.Fatal(err)
+	}
+	other := m.NewTask(context.Background(), "other")
+	if err := other.NewReservation("o", nil).TryGrow(60 * mib); err != nil {
+		t.Fatal(err)
+	}
+	ev := &closingEvictor{other: other}
+	m.SetEvictor(ev)
+	task := m.NewTask(context.Background(), "t")
+	r := task.NewReservation("r", nil)
+	// 10 MiB free, 20 MiB reclaimable: the Evictor is asked, and other ends meanwhile.
+	if err := r.TryGrow(20 * mib); err != nil {
+		t.Fatal(err)
+	}
+	s := m.Stats()
+	if ev.calls != 1 || s.WaitCount != 0 || s.WaitTimeouts != 0 || r.Size() != 20*mib || s.ActiveTasks != 1 {
+		t.Fatalf("evictor calls %d, stats %+v", ev.calls, s)
+	}
+	task.Close()
+	m.ReleaseStorage(30 * mib)
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

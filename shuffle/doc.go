@@ -36,6 +36,13 @@
 //   - Write borrows its batch. Reader.Next hands ownership of each batch to the caller.
 //   - Remove frees a shuffle's blocks; Close frees every shuffle's blocks (not the store).
 //
-// The writer buffers in memory and does not yet reserve execution memory for its buffers;
-// spilling map output to disk, and reserving for it, come with the disk store.
+// # Memory
+//
+// The writer's buffers are execution memory of its task (Writer.SetReservation; the
+// estimate counts each buffered slice's share of the batch it pins). When the reservation
+// is refused, or another consumer of the task asks it to spill, the writer compacts its
+// buffers and stores them as pieces of its map output (storage.BlockID.Piece): they move
+// to storage memory, or to disk when that is short, and stay invisible until Commit, which
+// publishes them with the rest (a reader gets a partition's pieces, then its block); Abort
+// removes them. The writer's minimum working set is therefore the batch being written.
 package shuffle

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -40,6 +41,11 @@ type Stats struct {
 type mapOutput struct {
 	attempt int
 	status  MapStatus
+	// pieces[r] (nil: none) are reduce partition r's rows the writer stored before
+	// Commit, under memory pressure; they come before the block, which exists when the
+	// partition has rows beyond theirs (hasBlock).
+	pieces   [][]storage.BlockID
+	hasBlock []bool
 }
 
 type shuffleState struct {
@@ -57,6 +63,9 @@ type Service struct {
 	shuffles map[int]*shuffleState
 	rows     int // batch rows for new writers
 	closed   bool
+	// nextPiece numbers the pieces writers store before they commit, so that no two
+	// attempts' pieces share an ID.
+	nextPiece atomic.Int64
 }
 
 // NewService returns a service keeping shuffle blocks in store. The caller keeps ownership
@@ -85,12 +94,17 @@ func (s *Service) batchRows() int {
 // commit stores blocks (taking ownership of every batch) and publishes st for the map task.
 // The store and the output table change under one lock, so a reader never sees a mix of an
 // old and a new attempt within one block, nor blocks of an unpublished output.
-func (s *Service) commit(shuffleID, mapID, attempt int, st MapStatus, blocks [][]arrow.RecordBatch) error {
+func (s *Service) commit(shuffleID, mapID, attempt int, st MapStatus, blocks [][]arrow.RecordBatch, pieces [][]storage.BlockID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fail := func(err error) error {
 		for _, b := range blocks {
 			releaseAll(b)
+		}
+		for _, ids := range pieces {
+			for _, id := range ids {
+				s.store.Remove(id)
+			}
 		}
 		return err
 	}
@@ -110,10 +124,12 @@ func (s *Service) commit(shuffleID, mapID, attempt int, st MapStatus, blocks [][
 	if old != nil && old.attempt > attempt {
 		return fail(fmt.Errorf("%w: commit %s after attempt %d committed", ErrStaleAttempt, where, old.attempt))
 	}
+	hasBlock := make([]bool, len(blocks))
 	for r, b := range blocks {
 		if len(b) == 0 {
 			continue
 		}
+		hasBlock[r] = true
 		blocks[r] = nil // the store owns b from here, even if Put fails
 		if err := s.store.Put(storage.ShuffleBlockID(shuffleID, mapID, r), b); err != nil {
 			// Some of the old attempt's blocks may be overwritten: withdraw the map output
@@ -126,13 +142,18 @@ func (s *Service) commit(shuffleID, mapID, attempt int, st MapStatus, blocks [][
 		}
 	}
 	if old != nil {
-		for r, rows := range old.status.Rows {
-			if rows > 0 && st.Rows[r] == 0 {
+		for r := range old.status.Rows {
+			if old.hasBlock[r] && !hasBlock[r] {
 				s.store.Remove(storage.ShuffleBlockID(shuffleID, mapID, r))
 			}
 		}
+		for _, ids := range old.pieces {
+			for _, id := range ids {
+				s.store.Remove(id)
+			}
+		}
 	}
-	sh.outputs[mapID] = &mapOutput{attempt: attempt, status: st}
+	sh.outputs[mapID] = &mapOutput{attempt: attempt, status: st, pieces: pieces, hasBlock: hasBlock}
 	return nil
 }
 
@@ -231,19 +252,33 @@ func (s *Service) fetch(shuffleID, mapID, reduceID int) ([]arrow.RecordBatch, er
 	if sh == nil || sh.outputs[mapID] == nil {
 		return nil, fmt.Errorf("%w: %v (shuffle %d removed or map %d withdrawn)", ErrMissingOutput, id, shuffleID, mapID)
 	}
-	if sh.outputs[mapID].status.Rows[reduceID] == 0 {
+	o := sh.outputs[mapID]
+	if o.status.Rows[reduceID] == 0 {
 		return nil, nil // a later attempt had no rows for this partition
 	}
-	b, ok, err := s.store.Read(context.Background(), id)
-	if err != nil {
-		// A block that is there but unreadable is corruption (or an I/O error), not a
-		// lost map output: say which file and block.
-		return nil, fmt.Errorf("shuffle: read map output %v of shuffle %d: %w", id, shuffleID, err)
+	var ids []storage.BlockID
+	if o.pieces != nil {
+		ids = append(ids, o.pieces[reduceID]...)
 	}
-	if !ok {
-		return nil, fmt.Errorf("%w: %v not in the store", ErrMissingOutput, id)
+	if o.hasBlock[reduceID] {
+		ids = append(ids, id)
 	}
-	return b, nil
+	var out []arrow.RecordBatch
+	for _, id := range ids {
+		b, ok, err := s.store.Read(context.Background(), id)
+		if err != nil {
+			releaseAll(out)
+			// A block that is there but unreadable is corruption (or an I/O error), not a
+			// lost map output: say which file and block.
+			return nil, fmt.Errorf("shuffle: read map output %v of shuffle %d: %w", id, shuffleID, err)
+		}
+		if !ok {
+			releaseAll(out)
+			return nil, fmt.Errorf("%w: %v not in the store", ErrMissingOutput, id)
+		}
+		out = append(out, b...)
+	}
+	return out, nil
 }
 
 // Reader is the reduce side of one shuffle for one reduce partition. It fetches one map

@@ -29,7 +29,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{mem: memtest.Checked(), mgr: kmem.NewManager(kmem.Config{Limit: 1 << 30})}
+	return newEnvLimit(t, 1<<30)
+}
+
+// newEnvLimit is newEnv with a memory budget of limit bytes.
+func newEnvLimit(t *testing.T, limit int64) *env {
+	t.Helper()
+	e := &env{mem: memtest.Checked(), mgr: kmem.NewManager(kmem.Config{Limit: limit})}
 	spill, err := storage.NewSpillManager(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

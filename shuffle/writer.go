@@ -2,14 +2,25 @@ package shuffle
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	kmem "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/storage"
 )
+
+// Reservation is the execution memory a Writer holds for its buffers (*memory.Reservation
+// satisfies it). TryGrow's error wraps memory.ErrBudgetExceeded when the budget is spent.
+type Reservation interface {
+	TryGrow(n int64) error
+	Shrink(n int64)
+	Free()
+}
 
 // DefaultBatchRows is the row count at which a reduce partition's buffered pieces are
 // compacted into one batch (DataFusion's and kindling's default batch size).
@@ -38,8 +49,17 @@ type partBuffer struct {
 	// their parent batch's buffers until flushed.
 	pending     []arrow.RecordBatch
 	pendingRows int
+	// pendingBytes estimates what pending pins: each piece's share, by rows, of the bytes of
+	// the batch it was cut from.
+	pendingBytes int64
 	// done holds compacted batches of about batchRows rows each, ready to become the block.
-	done []arrow.RecordBatch
+	done      []arrow.RecordBatch
+	doneBytes int64
+	// staged are the pieces moved to the store under memory pressure, in order, with
+	// their rows and bytes.
+	staged      []storage.BlockID
+	stagedRows  int64
+	stagedBytes int64
 }
 
 // Writer is the map side of one shuffle for one map task attempt. It splits incoming batches
@@ -54,8 +74,15 @@ type Writer struct {
 	mem                       memory.Allocator
 	batchRows                 int
 
+	// mu guards the buffers against Spill, which another consumer of the task may call.
+	mu    sync.Mutex
 	state writerState
 	parts []partBuffer
+	// res (nil: untracked) holds reserved bytes for bytes, the estimate of what the
+	// buffers hold.
+	res                 Reservation
+	reserved, bytes     int64
+	stages, stagedBytes int64
 	// assign, order, starts and next are scratch reused across batches.
 	assign []int32
 	order  []int32
@@ -80,6 +107,129 @@ func (s *Service) NewWriter(shuffleID, mapID, attempt int, p Partitioner, schema
 	}
 }
 
+// SetReservation makes the writer reserve execution memory for what it buffers. When the
+// reservation is refused, or when another consumer of the task asks it to spill (Spill),
+// the writer moves its buffered rows to the store as pieces of its map output, which the
+// store keeps in memory or writes to disk as storage memory allows; they stay invisible
+// until Commit. Set it before the first Write. The writer frees it at Commit and Abort.
+func (w *Writer) SetReservation(r Reservation) { w.res = r }
+
+// SpillCount returns how many times the writer moved its buffers to the store because
+// memory was short.
+func (w *Writer) SpillCount() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stages
+}
+
+// SpilledBytes returns the bytes (in memory, as estimated for the reservation) the writer
+// moved to the store because memory was short; the store keeps them in storage memory or
+// writes them to disk.
+func (w *Writer) SpilledBytes() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stagedBytes
+}
+
+var _ kmem.Spiller = (*Writer)(nil)
+
+// Spill implements memory.Spiller: it gives back the reservation beyond what the buffers
+// hold and, if that is less than need, moves the buffered rows to the store and gives back
+// the rest. While a Write or Commit is in progress it returns (0, nil).
+func (w *Writer) Spill(need int64) (int64, error) {
+	if !w.mu.TryLock() {
+		return 0, nil
+	}
+	defer w.mu.Unlock()
+	if w.state != writerOpen || w.reserved == 0 {
+		return 0, nil
+	}
+	before := w.reserved
+	if w.reserved > w.bytes {
+		w.shrinkTo(w.bytes) // reserved ahead of need: free to give back
+		if before-w.reserved >= need {
+			return before - w.reserved, nil
+		}
+	}
+	if err := w.stage(); err != nil {
+		return 0, err
+	}
+	return before - w.reserved, nil
+}
+
+// account grows the reservation to cover the buffers; refused, it stages them.
+func (w *Writer) account() error {
+	if w.res == nil {
+		return nil
+	}
+	need := w.bytes - w.reserved
+	if need <= 0 {
+		return nil
+	}
+	var limit int64
+	if b, ok := w.res.(interface{ Limit() int64 }); ok {
+		limit = b.Limit()
+	}
+	grow := kmem.GrowStep(limit, need, w.reserved)
+	err := w.res.TryGrow(grow)
+	if err != nil && grow > need {
+		grow = need
+		err = w.res.TryGrow(grow)
+	}
+	if err == nil {
+		w.reserved += grow
+		return nil
+	}
+	if !errors.Is(err, kmem.ErrBudgetExceeded) {
+		return fmt.Errorf("shuffle: %s: %w", w.where(), err)
+	}
+	return w.stage()
+}
+
+// stage compacts every reduce partition's buffered rows and stores them as the next piece
+// of the partition, then gives the reservation back: the writer's minimum working set is
+// the batch being written. The store charges the pieces to storage memory or writes them
+// to disk; Commit publishes them with the rest, Abort removes them.
+func (w *Writer) stage() error {
+	for p := range w.parts {
+		if err := w.flush(p); err != nil {
+			return err
+		}
+		b := &w.parts[p]
+		if len(b.done) == 0 {
+			continue
+		}
+		id := storage.ShuffleBlockID(w.shuffleID, w.mapID, p)
+		id.Piece = int(w.svc.nextPiece.Add(1))
+		var rows int64
+		for _, rec := range b.done {
+			rows += rec.NumRows()
+		}
+		done := b.done
+		b.done = nil
+		w.bytes -= b.doneBytes
+		b.staged = append(b.staged, id) // listed before Put, so that Abort removes what a failed Put left
+		b.stagedRows += rows
+		b.stagedBytes += b.doneBytes
+		w.stagedBytes += b.doneBytes
+		b.doneBytes = 0
+		if err := w.svc.store.Put(id, done); err != nil { // the store owns done, even on error
+			return fmt.Errorf("shuffle: %s: store reduce partition %d under memory pressure: %w", w.where(), p, err)
+		}
+	}
+	w.stages++
+	w.shrinkTo(w.bytes)
+	return nil
+}
+
+// shrinkTo gives back the reservation above n bytes.
+func (w *Writer) shrinkTo(n int64) {
+	if w.res != nil && w.reserved > n {
+		w.res.Shrink(w.reserved - n)
+		w.reserved = n
+	}
+}
+
 func (w *Writer) where() string {
 	return fmt.Sprintf("shuffle %d map %d attempt %d", w.shuffleID, w.mapID, w.attempt)
 }
@@ -87,6 +237,15 @@ func (w *Writer) where() string {
 // Write partitions rec's rows into the writer's buffers. It borrows rec: the caller keeps its
 // reference and may Release rec as soon as Write returns.
 func (w *Writer) Write(ctx context.Context, rec arrow.RecordBatch) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.write(ctx, rec); err != nil {
+		return err
+	}
+	return w.account()
+}
+
+func (w *Writer) write(ctx context.Context, rec arrow.RecordBatch) error {
 	switch w.state {
 	case writerCommitted:
 		return fmt.Errorf("shuffle: write to %s after Commit", w.where())
@@ -128,7 +287,7 @@ func (w *Writer) Write(ctx context.Context, rec arrow.RecordBatch) error {
 	if single := int(w.assign[0]); w.starts[single+1]-w.starts[single] == n {
 		// Every row goes to one partition: no gather, just hold on to the batch.
 		rec.Retain()
-		w.add(single, rec)
+		w.add(single, rec, storage.BlockBytes([]arrow.RecordBatch{rec}))
 		return w.maybeFlush(single)
 	}
 	w.order = grow(w.order, n)
@@ -142,12 +301,13 @@ func (w *Writer) Write(ctx context.Context, rec arrow.RecordBatch) error {
 		return fmt.Errorf("shuffle: %s: %w", w.where(), err)
 	}
 	defer permuted.Release()
+	total := storage.BlockBytes([]arrow.RecordBatch{permuted})
 	for p := range np {
 		lo, hi := w.starts[p], w.starts[p+1]
 		if lo == hi {
 			continue
 		}
-		w.add(p, permuted.NewSlice(int64(lo), int64(hi)))
+		w.add(p, permuted.NewSlice(int64(lo), int64(hi)), total*int64(hi-lo)/int64(n))
 		if err := w.maybeFlush(p); err != nil {
 			return err
 		}
@@ -162,10 +322,13 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-func (w *Writer) add(p int, piece arrow.RecordBatch) {
+// add buffers piece, which pins an estimated bytes, for partition p.
+func (w *Writer) add(p int, piece arrow.RecordBatch, bytes int64) {
 	b := &w.parts[p]
 	b.pending = append(b.pending, piece)
 	b.pendingRows += int(piece.NumRows())
+	b.pendingBytes += bytes
+	w.bytes += bytes
 }
 
 func (w *Writer) maybeFlush(p int) error {
@@ -191,7 +354,11 @@ func (w *Writer) flush(p int) error {
 	}
 	b.pending = b.pending[:0]
 	b.pendingRows = 0
+	size := storage.BlockBytes([]arrow.RecordBatch{out})
+	w.bytes += size - b.pendingBytes
+	b.pendingBytes = 0
 	b.done = append(b.done, out)
+	b.doneBytes += size
 	return nil
 }
 
@@ -286,6 +453,8 @@ func sameArrayData(a, b arrow.Array) bool {
 // later attempt of the same map task replaces the earlier output. After Commit, with or
 // without error, the writer holds nothing and Abort is a no-op.
 func (w *Writer) Commit() (MapStatus, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	switch w.state {
 	case writerCommitted:
 		return MapStatus{}, fmt.Errorf("shuffle: %s committed twice", w.where())
@@ -293,7 +462,7 @@ func (w *Writer) Commit() (MapStatus, error) {
 		return MapStatus{}, fmt.Errorf("shuffle: commit of aborted %s", w.where())
 	}
 	if len(w.parts) == 0 {
-		w.Abort()
+		w.abort()
 		return MapStatus{}, fmt.Errorf("shuffle: commit %s: partitioner has %d partitions", w.where(), w.p.NumPartitions())
 	}
 	var err error
@@ -303,23 +472,34 @@ func (w *Writer) Commit() (MapStatus, error) {
 		}
 	}
 	if err != nil {
-		w.Abort()
+		w.abort()
 		return MapStatus{}, err
 	}
 	np := len(w.parts)
 	st := MapStatus{Bytes: make([]int64, np), Rows: make([]int64, np)}
 	blocks := make([][]arrow.RecordBatch, np)
+	var pieces [][]storage.BlockID
 	for p := range w.parts {
-		blocks[p] = w.parts[p].done
-		w.parts[p].done = nil
+		part := &w.parts[p]
+		blocks[p] = part.done
+		part.done = nil
 		for _, b := range blocks[p] {
 			st.Rows[p] += b.NumRows()
 		}
 		st.Bytes[p] = storage.BlockBytes(blocks[p])
+		if len(part.staged) > 0 {
+			if pieces == nil {
+				pieces = make([][]storage.BlockID, np)
+			}
+			pieces[p] = part.staged
+			st.Rows[p] += part.stagedRows
+			st.Bytes[p] += part.stagedBytes
+		}
 	}
 	w.state = writerCommitted
 	w.parts = nil
-	if err := w.svc.commit(w.shuffleID, w.mapID, w.attempt, st, blocks); err != nil {
+	w.freeReservation()
+	if err := w.svc.commit(w.shuffleID, w.mapID, w.attempt, st, blocks, pieces); err != nil {
 		return MapStatus{}, err
 	}
 	return st, nil
@@ -328,6 +508,12 @@ func (w *Writer) Commit() (MapStatus, error) {
 // Abort releases everything the writer holds; nothing it wrote becomes visible. It is safe
 // to call twice and after Commit (then it does nothing).
 func (w *Writer) Abort() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.abort()
+}
+
+func (w *Writer) abort() {
 	if w.state != writerOpen {
 		return
 	}
@@ -335,8 +521,20 @@ func (w *Writer) Abort() {
 	for p := range w.parts {
 		releaseAll(w.parts[p].pending)
 		releaseAll(w.parts[p].done)
+		for _, id := range w.parts[p].staged {
+			w.svc.store.Remove(id)
+		}
 	}
 	w.parts = nil
+	w.freeReservation()
+}
+
+func (w *Writer) freeReservation() {
+	if w.res != nil {
+		w.res.Free()
+		w.reserved = 0
+	}
+	w.bytes = 0
 }
 
 func releaseAll(batches []arrow.RecordBatch) {

@@ -40,6 +40,9 @@ type BlockID struct {
 	Kind                       BlockKind
 	ShuffleID, MapID, ReduceID int
 	DatasetID, Partition       int
+	// Piece, when positive, names one of the pieces a shuffle writer under memory pressure
+	// stored before its map output was committed (unique per shuffle service).
+	Piece int
 }
 
 // ShuffleBlockID returns the ID of map task mapID's output for reduce partition reduceID.
@@ -57,6 +60,9 @@ func CacheBlockID(datasetID, partition int) BlockID {
 func (id BlockID) String() string {
 	switch id.Kind {
 	case ShuffleBlock:
+		if id.Piece > 0 {
+			return fmt.Sprintf("shuffle_%d_%d_%d_piece%d", id.ShuffleID, id.MapID, id.ReduceID, id.Piece)
+		}
 		return fmt.Sprintf("shuffle_%d_%d_%d", id.ShuffleID, id.MapID, id.ReduceID)
 	case CacheBlock:
 		return fmt.Sprintf("cache_%d_%d", id.DatasetID, id.Partition)

@@ -1,0 +1,146 @@
+package shuffle
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kindling-data/kindling/internal/leakcheck"
+	"github.com/kindling-data/kindling/storage"
+)
+
+// writeAll writes every batch of in to w.
+func writeAll(t *testing.T, w *Writer, in []arrow.RecordBatch) {
+	t.Helper()
+	for _, b := range in {
+		if err := w.Write(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// readIDs reads every reduce partition of shuffleID and returns the row ids, sorted.
+func readIDs(t *testing.T, e *env, shuffleID, parts int) []int64 {
+	t.Helper()
+	var ids []int64
+	for r := range parts {
+		for _, row := range readAll(t, e.svc, shuffleID, r) {
+			ids = append(ids, row.id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// TestWriterReservesItsBuffers: what a map task's shuffle writer buffers is execution
+// memory of its task; another consumer of the task that needs it makes the writer move
+// its buffers to the store, and every row is still read back once after Commit.
+func TestWriterReservesItsBuffers(t *testing.T) {
+	leakcheck.Check(t)
+	e := newEnvLimit(t, 4<<20)
+	rng := rand.New(rand.NewPCG(3, 4))
+	in := mapInput(e.mem, rng, 0, []int{1000, 1, 0, 2000, 1500})
+	defer release(in)
+	var inBytes int64
+	for _, b := range in {
+		inBytes += storage.BlockBytes([]arrow.RecordBatch{b})
+	}
+	task := e.mgr.NewTask(context.Background(), "map 0")
+	defer task.Close()
+	w := e.svc.NewWriter(1, 0, 0, NewHashPartitioner([]int{colK}, 4), testSchema, e.mem)
+	defer w.Abort()
+	w.SetReservation(task.NewReservation("shuffle-write", w))
+	writeAll(t, w, in)
+	// The buffers are a gathered copy of the input: about its size, all of it reserved.
+	if used := e.mgr.Stats().ExecutionUsed; used < inBytes/2 || used < w.bytes || w.bytes == 0 {
+		t.Fatalf("execution used %d for %d bytes buffered from %d bytes of input", used, w.bytes, inBytes)
+	}
+	// Another consumer of the task takes nearly the whole budget: the writer must give
+	// its memory back by staging its buffers.
+	other := task.NewReservation("other", nil)
+	if err := other.TryGrow(4<<20 - 64<<10); err != nil {
+		t.Fatalf("the writer did not make room: %v", err)
+	}
+	if w.SpillCount() != 1 || w.reserved != 0 || e.store.Bytes() == 0 {
+		t.Fatalf("stages %d, reserved %d, store %d bytes", w.SpillCount(), w.reserved, e.store.Bytes())
+	}
+	other.Free()
+	writeAll(t, w, in[:1]) // rows after the staged ones, ids repeated
+	st, err := w.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used := e.mgr.Stats().ExecutionUsed; used != 0 {
+		t.Fatalf("execution used %d after Commit", used)
+	}
+	var want []int64
+	for _, b := range append(in, in[0]) {
+		for _, row := range rowsOf(t, b) {
+			want = append(want, row.id)
+		}
+	}
+	slices.Sort(want)
+	var rows int64
+	for _, n := range st.Rows {
+		rows += n
+	}
+	if got := readIDs(t, e, 1, 4); !slices.Equal(got, want) || rows != int64(len(want)) {
+		t.Fatalf("read %d rows (status %d), want %d", len(got), rows, len(want))
+	}
+}
+
+// TestWriterStagesUnderItsOwnBudget writes far more than the budget: the writer stages its
+// buffers whenever its reservation is refused, never holds more than the budget, and the
+// committed output (or, aborted, nothing) is what a reader sees.
+func TestWriterStagesUnderItsOwnBudget(t *testing.T) {
+	leakcheck.Check(t)
+	const limit = 256 << 10
+	e := newEnvLimit(t, limit)
+	rng := rand.New(rand.NewPCG(5, 6))
+	var sizes []int
+	for range 30 {
+		sizes = append(sizes, 1000)
+	}
+	in := mapInput(e.mem, rng, 0, sizes)
+	defer release(in)
+	for _, commit := range []bool{false, true} {
+		task := e.mgr.NewTask(context.Background(), "map 0")
+		w := e.svc.NewWriter(2, 0, 0, NewHashPartitioner([]int{colS}, 3), testSchema, e.mem)
+		w.SetReservation(task.NewReservation("shuffle-write", w))
+		writeAll(t, w, in)
+		if w.SpillCount() == 0 || w.SpilledBytes() == 0 {
+			t.Fatalf("no staging under a %d-byte budget (%d bytes)", limit, w.SpilledBytes())
+		}
+		if peak := task.PeakExecution(); peak > limit {
+			t.Fatalf("peak execution %d over the budget %d", peak, limit)
+		}
+		if !commit {
+			w.Abort()
+			task.Close()
+			if b := e.store.Bytes(); b != 0 {
+				t.Fatalf("Abort left %d bytes of staged pieces in the store", b)
+			}
+			if got := readIDs(t, e, 2, 3); len(got) != 0 {
+				t.Fatalf("aborted output visible: %d rows", len(got))
+			}
+			continue
+		}
+		if _, err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		task.Close()
+		got := readIDs(t, e, 2, 3)
+		if len(got) != 30*1000 {
+			t.Fatalf("read %d rows, want %d", len(got), 30*1000)
+		}
+		for i, id := range got {
+			if id != int64(i) {
+				t.Fatalf("row id %d at %d: lost or repeated rows", id, i)
+			}
+		}
+		t.Logf("%d stages, %d bytes in the store", w.SpillCount(), e.store.Bytes())
+	}
+}
