@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -208,20 +209,32 @@ func cellValue(t *testing.T, a arrow.Array, i int) any {
 }
 
 // canon renders a row for sorting; floats are rounded so that summation order does not
-// change the key.
+// change the key. It appends with strconv: fmt per cell was most of a 200 000-row
+// comparison's time.
 func canon(row []any) string {
-	parts := make([]string, len(row))
+	var b []byte
 	for i, v := range row {
+		if i > 0 {
+			b = append(b, '|')
+		}
 		switch v := v.(type) {
 		case float64:
-			parts[i] = fmt.Sprintf("%.6g", v)
+			b = strconv.AppendFloat(b, v, 'g', 6, 64)
 		case nil:
-			parts[i] = "∅"
+			b = append(b, "∅"...)
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case int32:
+			b = strconv.AppendInt(b, int64(v), 10)
+		case string:
+			b = append(b, v...)
+		case bool:
+			b = strconv.AppendBool(b, v)
 		default:
-			parts[i] = fmt.Sprintf("%v", v)
+			b = fmt.Appendf(b, "%v", v)
 		}
 	}
-	return strings.Join(parts, "|")
+	return string(b)
 }
 
 // assertSameRows compares two multisets of rows, floats within a relative 1e-9.
@@ -241,8 +254,21 @@ func assertSameRows(t *testing.T, got, want [][]any) {
 
 func head(rows [][]any) [][]any { return rows[:min(len(rows), 10)] }
 
+// sortRows orders rows by their canonical keys, each built once: building them inside the
+// comparison formatted every cell about 2·log2(n) times.
 func sortRows(rows [][]any) {
-	sort.Slice(rows, func(i, j int) bool { return canon(rows[i]) < canon(rows[j]) })
+	type keyed struct {
+		key string
+		row []any
+	}
+	ks := make([]keyed, len(rows))
+	for i, r := range rows {
+		ks[i] = keyed{canon(r), r}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	for i := range ks {
+		rows[i] = ks[i].row
+	}
 }
 
 func sameRow(a, b []any) bool {
