@@ -123,6 +123,10 @@ func newFixture(t *testing.T, sizes []int, cfg Config) *fixture {
 	leakcheck.Check(t)
 	mem := memtest.Checked()
 	cfg.Allocator = mem
+	if cfg.SpillDir == "" {
+		// The test's own directory: nothing another process cleans, and removed with the test.
+		cfg.SpillDir = t.TempDir()
+	}
 	if cfg.BatchRows == 0 {
 		cfg.BatchRows = 64 // several batches per partition
 	}
