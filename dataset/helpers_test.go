@@ -15,6 +15,7 @@ import (
 
 	"github.com/kindling-data/kindling/internal/leakcheck"
 	"github.com/kindling-data/kindling/internal/memtest"
+	"github.com/kindling-data/kindling/internal/metamorphic"
 )
 
 // testRow is one generated input row; nil pointers are NULLs.
@@ -130,6 +131,7 @@ func newFixture(t *testing.T, sizes []int, cfg Config) *fixture {
 	if cfg.BatchRows == 0 {
 		cfg.BatchRows = 64 // several batches per partition
 	}
+	cfg = metamorphicConfig(t, cfg)
 	s, err := NewSession(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -160,6 +162,36 @@ func newFixture(t *testing.T, sizes []int, cfg Config) *fixture {
 		mem.AssertSize(t, 0)
 	})
 	return f
+}
+
+// metamorphicConfig, in a metamorphic run (internal/metamorphic), replaces the settings
+// that must not change any result with values drawn for this test: one-row and odd-sized
+// batches, one to many shuffle partitions, serial or oversubscribed tasks, broadcast off
+// or always, and (KINDLING_METAMORPHIC=spill) budgets small enough to spill. A setting the test chose itself (the defaults
+// above aside) is kept, since the test may be about it.
+func metamorphicConfig(t *testing.T, cfg Config) Config {
+	if !metamorphic.Enabled() {
+		return cfg
+	}
+	key := func(setting string) string { return t.Name() + "/" + setting }
+	if cfg.BatchRows == 64 {
+		cfg.BatchRows = metamorphic.Choose(key("BatchRows"), 64, 1, 3, 64, 1000)
+	}
+	if cfg.ShufflePartitions == 0 {
+		cfg.ShufflePartitions = metamorphic.IntRange(key("ShufflePartitions"), 0, 1, 32)
+	}
+	if cfg.Parallelism == 0 {
+		cfg.Parallelism = metamorphic.Choose(key("Parallelism"), 0, 1, 2, 8)
+	}
+	if cfg.BroadcastThreshold == 0 {
+		cfg.BroadcastThreshold = metamorphic.Choose[int64](key("BroadcastThreshold"), 0, -1, 0, 1<<30)
+	}
+	if cfg.MemoryLimit == 0 && metamorphic.Spill() {
+		cfg.MemoryLimit = metamorphic.Choose[int64](key("MemoryLimit"), 0, 0, 256<<10, 1<<20)
+	}
+	t.Logf("metamorphic (%s=%d): BatchRows %d, ShufflePartitions %d, Parallelism %d, BroadcastThreshold %d, MemoryLimit %d",
+		metamorphic.SeedEnv, metamorphic.Seed(), cfg.BatchRows, cfg.ShufflePartitions, cfg.Parallelism, cfg.BroadcastThreshold, cfg.MemoryLimit)
+	return cfg
 }
 
 // collectRows runs d and converts the result to rows of Go values (nil, int64, float64,
