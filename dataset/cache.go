@@ -15,26 +15,27 @@ import (
 	"github.com/kindling-data/kindling/storage"
 )
 
-// StorageLevel says where a persisted dataset's partitions live (Spark's storage levels).
+// StorageLevel says where a persisted dataset's partitions live (Spark's storage levels):
+// MemoryOnly, MemoryAndDisk, DiskOnly, MemoryOnlySer, MemoryAndDiskSer, or None.
 type StorageLevel = storage.Level
 
 // The storage levels.
 const (
 	// None: not persisted.
-	None = storage.None
+	None StorageLevel = storage.None
 	// MemoryOnly keeps partitions in memory; a partition evicted (or too big) is
 	// recomputed from lineage by the next job that needs it.
-	MemoryOnly = storage.MemoryOnly
+	MemoryOnly StorageLevel = storage.MemoryOnly
 	// MemoryAndDisk keeps partitions in memory and moves them to disk when memory is
 	// needed: they are read back from disk, never recomputed.
-	MemoryAndDisk = storage.MemoryAndDisk
+	MemoryAndDisk StorageLevel = storage.MemoryAndDisk
 	// DiskOnly keeps partitions on disk (compressed Arrow IPC).
-	DiskOnly = storage.DiskOnly
+	DiskOnly StorageLevel = storage.DiskOnly
 	// MemoryOnlySer keeps partitions in memory as compressed IPC bytes: smaller, and
 	// slower to read.
-	MemoryOnlySer = storage.MemoryOnlySer
+	MemoryOnlySer StorageLevel = storage.MemoryOnlySer
 	// MemoryAndDiskSer is MemoryOnlySer that moves to disk under pressure.
-	MemoryAndDiskSer = storage.MemoryAndDiskSer
+	MemoryAndDiskSer StorageLevel = storage.MemoryAndDiskSer
 )
 
 // cacheState is what the session knows of one persisted dataset; the planner and the

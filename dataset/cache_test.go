@@ -55,6 +55,10 @@ func newCacheSession(t *testing.T, cfg Config) (*Session, *memory.CheckedAllocat
 	mem := memtest.Checked()
 	cfg.Allocator = mem
 	cfg.Parallelism = 1 // partitions are computed, and cached, in order
+	if cfg.SpillDir == "" {
+		// The test's own directory: nothing another process cleans, and removed with the test.
+		cfg.SpillDir = t.TempDir()
+	}
 	if cfg.BatchRows == 0 {
 		cfg.BatchRows = 1 << 16
 	}

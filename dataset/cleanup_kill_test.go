@@ -80,7 +80,9 @@ func TestChildWriter(t *testing.T) {
 func runChild(t *testing.T, mode, dir string, kill bool) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestChildWriter$", "-test.count=1", "-test.timeout=120s")
-	cmd.Env = append(os.Environ(), childModeEnv+"="+mode, childDirEnv+"="+dir)
+	// The child's own leak check makes a temporary directory that its SIGKILL leaves
+	// behind: give it one that this test removes.
+	cmd.Env = append(os.Environ(), childModeEnv+"="+mode, childDirEnv+"="+dir, "TMPDIR="+t.TempDir())
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

@@ -6,24 +6,25 @@ import (
 	"github.com/kindling-data/kindling/plan"
 )
 
-// JoinKind says which rows a join keeps.
+// JoinKind says which rows a join keeps: Inner, LeftOuter, RightOuter, FullOuter,
+// LeftSemi or LeftAnti.
 type JoinKind = plan.JoinKind
 
 // The join kinds. NULL keys never match: outer joins keep such rows unmatched, anti joins
 // keep them, inner and semi joins drop them.
 const (
 	// Inner keeps the pairs of rows whose keys match.
-	Inner = plan.InnerJoin
+	Inner JoinKind = plan.InnerJoin
 	// LeftOuter keeps every left row, with NULLs where no right row matches.
-	LeftOuter = plan.LeftJoin
+	LeftOuter JoinKind = plan.LeftJoin
 	// RightOuter keeps every right row, with NULLs where no left row matches.
-	RightOuter = plan.RightJoin
+	RightOuter JoinKind = plan.RightJoin
 	// FullOuter keeps every row of both sides.
-	FullOuter = plan.FullJoin
+	FullOuter JoinKind = plan.FullJoin
 	// LeftSemi keeps the left rows that have a match, once each, with the left columns.
-	LeftSemi = plan.LeftSemiJoin
+	LeftSemi JoinKind = plan.LeftSemiJoin
 	// LeftAnti keeps the left rows that have no match, with the left columns.
-	LeftAnti = plan.LeftAntiJoin
+	LeftAnti JoinKind = plan.LeftAntiJoin
 )
 
 // JoinOn names the key columns of a join, pairwise: left[i] = right[i].

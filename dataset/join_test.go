@@ -182,7 +182,7 @@ func TestJoinTwoKeysDifferentNames(t *testing.T) {
 }
 
 func TestBroadcastJoinDoesNotShuffleTheBigSide(t *testing.T) {
-	f := newFixture(t, partitionSizes["mixed"], Config{ShufflePartitions: 4})
+	f := newFixture(t, partitionSizes["mixed"], Config{ShufflePartitions: 4, BroadcastThreshold: 10 << 20}) // the default, kept in metamorphic runs
 	_, dim := f.rightSide(t, []int{20})
 	d := f.ds.Join(dim, On("g"), Inner)
 	ex := d.Explain()

@@ -83,13 +83,18 @@ func TestActionLabels(t *testing.T) {
 // TestConfigReportsEffectiveValues: zero MemoryLimit and StorageFraction take defaults,
 // and Config says which.
 func TestConfigReportsEffectiveValues(t *testing.T) {
-	f := newFixture(t, []int{1}, Config{})
-	cfg := f.s.Config()
+	// A session of its own: the test fixture's metamorphic draws may set the budget.
+	s, err := NewSession(Config{SpillDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cfg := s.Config()
 	want := kmemory.Config{}
 	want.EnsureDefaults()
-	if cfg.MemoryLimit != want.Limit || cfg.MemoryLimit != f.s.MemoryStats().Limit || cfg.StorageFraction != 0.5 {
+	if cfg.MemoryLimit != want.Limit || cfg.MemoryLimit != s.MemoryStats().Limit || cfg.StorageFraction != 0.5 {
 		t.Fatalf("Config() MemoryLimit %d StorageFraction %v; the manager runs with %d and 0.5",
-			cfg.MemoryLimit, cfg.StorageFraction, f.s.MemoryStats().Limit)
+			cfg.MemoryLimit, cfg.StorageFraction, s.MemoryStats().Limit)
 	}
 	if cfg.Parallelism <= 0 || cfg.BatchRows <= 0 || cfg.ShufflePartitions <= 0 || cfg.MaxTaskAttempts <= 0 {
 		t.Fatalf("Config() has zero defaults: %+v", cfg)

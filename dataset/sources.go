@@ -16,22 +16,37 @@ import (
 // CSVOptions configure ReadCSVWith: header, delimiter, null values, a given or inferred
 // schema, dictionary-encoded (categorical) string columns and the handling of malformed
 // rows. The zero value reads comma-separated files with a header, empty fields as NULL,
-// types inferred from the first 1000 rows, failing fast on a bad row.
+// types inferred from the first 1000 rows, failing fast on a bad row. Its fields:
+//
+//	NoHeader             bool          // the first line is data; columns are col_1, col_2, ...
+//	Delimiter            rune          // field separator; 0 means ','
+//	NullValues           []string      // field texts read as NULL; nil means [""], empty means none
+//	Schema               *arrow.Schema // column names and types; nil means infer them
+//	InferRows            int           // data rows inference reads; 0 means 1000
+//	DictionaryColumns    []string      // string columns read dictionary-encoded (categoricals)
+//	DictionaryAllStrings bool          // dictionary-encode every string column
+//	Mode                 ParseMode     // FailFast, Permissive or DropMalformed
+//	BatchRows            int           // rows per batch; 0 means the session's
+//	MultiLine            bool          // newlines inside quoted fields (each file read whole)
+//	LazyQuotes           bool          // encoding/csv's LazyQuotes
+//
+// (It is datasource.CSVOptions, whose doc says more.)
 type CSVOptions = datasource.CSVOptions
 
-// ParseMode says what a CSV reader does with a malformed value or row.
+// ParseMode says what a CSV reader does with a malformed value or row: FailFast (the
+// default), Permissive or DropMalformed.
 type ParseMode = datasource.ParseMode
 
 // The CSV parse modes, as in Spark's CSV reader.
 const (
 	// FailFast stops at the first malformed row with an error naming file, line and column.
-	FailFast = datasource.FailFast
+	FailFast ParseMode = datasource.FailFast
 	// Permissive keeps every row, reading malformed values (invalid UTF-8 too) as NULL,
 	// and counts the rows affected (MalformedRows).
-	Permissive = datasource.Permissive
+	Permissive ParseMode = datasource.Permissive
 	// DropMalformed drops malformed rows and counts them (MalformedRows). A count drops
 	// the same rows as a read of every column.
-	DropMalformed = datasource.DropMalformed
+	DropMalformed ParseMode = datasource.DropMalformed
 )
 
 func (s *Session) scan(op string, src plan.Source) *Dataset {

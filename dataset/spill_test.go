@@ -22,12 +22,13 @@ var bigSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "s", Type: arrow.BinaryTypes.String},
 }, nil)
 
-// bigData is about 8 MiB of rows in 4 partitions: k has 60k distinct values.
+// bigData is about 8 MiB of rows in 4 partitions (a fifth of that under the race
+// detector): k has 60k distinct values.
 func bigData(s *Session, mem memory.Allocator) *Dataset {
 	rng := rand.New(rand.NewPCG(5, 6))
 	parts := make([][]arrow.RecordBatch, 4)
 	for p := range parts {
-		for b := 0; b < 10; b++ {
+		for b := 0; b < bigDataBatches; b++ {
 			bld := array.NewRecordBuilder(mem, bigSchema)
 			for i := 0; i < 5000; i++ {
 				k := rng.Int64N(60000)
@@ -63,7 +64,7 @@ func TestOutOfCore(t *testing.T) {
 		dataBytes += int64(util.TotalRecordSize(r))
 	}
 	releaseAll(recs)
-	budget := dataBytes / 10
+	budget := max(dataBytes/10, outOfCoreMinBudget)
 	t.Logf("data %d bytes, budget %d", dataBytes, budget)
 	jobs := map[string]func(d *Dataset) *Dataset{
 		"group-by": func(d *Dataset) *Dataset {
