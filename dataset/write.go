@@ -55,6 +55,13 @@ func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []
 	if err != nil {
 		return err
 	}
+	// The write is one job for Session.Close from its first file to the commit's renames:
+	// Close waits for it, and a write that Close ended commits nothing.
+	ctx, end, err := d.s.beginJob(ctx)
+	if err != nil {
+		return fmt.Errorf("dataset: %s: %w", action, err)
+	}
+	defer end()
 	c, err := datasource.NewDirectoryCommitter(dir, o.overwrite, datasource.CommitFS(d.s.fs))
 	if err != nil {
 		return fmt.Errorf("dataset: %s: %w", action, err)
@@ -76,6 +83,9 @@ func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []
 		if err != nil {
 			return errors.Join(fmt.Errorf("dataset: %s: %w", action, err), c.AbortJob())
 		}
+	}
+	if context.Cause(ctx) == ErrSessionClosed {
+		return errors.Join(fmt.Errorf("dataset: %s: %w", action, ErrSessionClosed), c.AbortJob())
 	}
 	if err := c.CommitJob(); err != nil {
 		return errors.Join(fmt.Errorf("dataset: %s: %w", action, err), c.AbortJob())
