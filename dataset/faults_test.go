@@ -377,7 +377,7 @@ func TestShuffleCorruptBlockReported(t *testing.T) {
 	efs := vfs.NewErrorFS(vfs.Default)
 	inj, damaged := corruptOnRename(t, "shuffle_", flip8)
 	efs.SetInjector(inj)
-	s, mem := newCacheSession(t, Config{MemoryLimit: 1 << 20, SpillDir: t.TempDir(), BatchRows: 4096, MaxTaskAttempts: 1,
+	s, mem := newCacheSession(t, Config{MemoryLimit: 256 << 10, SpillDir: t.TempDir(), BatchRows: 4096, MaxTaskAttempts: 1,
 		TestingKnobs: TestingKnobs{FS: efs}})
 	_, err := bigData(s, mem).Repartition(4).Count(t.Context())
 	if damaged.Load() == 0 {
