@@ -800,3 +800,60 @@ func TestHashAggOneLargeGroupWaitsForOtherTasks(t *testing.T) {
 	}
 	assertSpillDirEmpty(t, sm)
 }
+
+// aggHookSource calls hook before handing out batch number at.
+type aggHookSource struct {
+	aggTestSource
+	at   int
+	hook func()
+}
+
+func (s *aggHookSource) Next() (arrow.RecordBatch, error) {
+	if s.pos == s.at && s.hook != nil {
+		s.hook()
+	}
+	return s.aggTestSource.Next()
+}
+
+// TestHashAggSpillAfterCancelFreesEverything: a spill asked for after the job's context
+// was cancelled (another task failed, say) writes the table out or fails, but frees every
+// buffer: arrow's compute functions drop a result they computed when their context ends,
+// so the operators call them with a context that is not cancelled.
+func TestHashAggSpillAfterCancelFreesEverything(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	parts := aggSpillRows(4000, 1000, 256)
+	_, _, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggSpillAggs())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src := &aggHookSource{aggTestSource: aggTestSource{batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, at: 10}
+	sm := newTestSpill(t)
+	op := NewHashAggregate(src, complete, mem, &aggLimitRes{})
+	op.SpillManager = sm
+	src.hook = func() {
+		cancel()
+		if _, err := op.Spill(1 << 40); err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("Spill after cancel: %v", err)
+		}
+	}
+	if err := op.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		rec, err := op.Next()
+		if err != nil {
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("Next after cancel: %v, want context.Canceled", err)
+			}
+			break
+		}
+		rec.Release()
+	}
+	if err := op.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if op.SpillCount() == 0 {
+		t.Error("the aggregate did not spill")
+	}
+	assertSpillDirEmpty(t, sm)
+}
