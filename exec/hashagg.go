@@ -567,7 +567,7 @@ func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 	}
 	if err != nil {
 		if !o.canRelieve(err) {
-			if o.tableRows == 0 && rows > 1 && errors.Is(err, kmemory.ErrBudgetExceeded) {
+			if o.tableRows == 0 && (rows > 1 || o.flushes() && o.rowWise) && errors.Is(err, kmemory.ErrBudgetExceeded) {
 				return false, errAggSplit
 			}
 			// One row into an empty table is the minimum working set: nothing is left

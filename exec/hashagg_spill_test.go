@@ -857,3 +857,38 @@ func TestHashAggSpillAfterCancelFreesEverything(t *testing.T) {
 	}
 	assertSpillDirEmpty(t, sm)
 }
+
+// TestHashAggPartialOneRowBatchesWithoutRoom: a Partial aggregate with row-wise states and
+// no room for even one row's groups passes one-row batches on as states (it needs no
+// table for them), and the final aggregate's result is unchanged.
+func TestHashAggPartialOneRowBatchesWithoutRoom(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	var parts [][][]any
+	for _, p := range aggSpillRows(300, 40, 1) {
+		if len(p) > 0 {
+			parts = append(parts, p)
+		}
+	}
+	col := func(n string) plan.Expr { return &plan.ColumnRef{Name: n} }
+	aggs := []plan.AggExpr{
+		{Func: plan.AggSum, Arg: col("i"), Name: "sum_i"},
+		{Func: plan.AggCountAll, Name: "count_all"},
+		{Func: plan.AggMax, Arg: col("s"), Name: "max_s"},
+	}
+	partial, final, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggs)
+	want, _ := aggUnlimited(t, mem, aggSpillSchema, parts, complete)
+	run := newAggSpillRun(t, &aggTestSource{batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, partial, mem, 1)
+	states, err := aggDrain(t, run.op)
+	if err != nil {
+		t.Fatalf("partial under a 1-byte budget: %v", err)
+	}
+	fop := NewHashAggregate(&aggTestSource{batches: states}, final, mem, nil)
+	out, err := aggDrain(t, fop)
+	fop.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	aggSameGroups(t, aggSpillRowsOf(t, out), want, 1)
+	run.finish(t)
+}
