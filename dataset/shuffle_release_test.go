@@ -6,6 +6,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/kindling-data/kindling/internal/metamorphic"
 )
 
 // TestShufflePartitionFreedAfterItsTask runs a group-by's four reduce tasks one at a time:
@@ -48,8 +50,11 @@ func TestShufflePartitionFreedAfterItsTask(t *testing.T) {
 	if rows != 20000 {
 		t.Fatalf("%d rows, want 20000", rows)
 	}
-	// The partitions are about equal; by the last one, three quarters are freed.
-	if first, last := storageAt[0], storageAt[3]; first == 0 || last > first/2 {
+	// The partitions are about equal; by the last one, three quarters are freed. A budget
+	// drawn to force spilling (metamorphic.Spill) may leave no block in memory at all.
+	if first, last := storageAt[0], storageAt[3]; first == 0 && metamorphic.Spill() {
+		t.Logf("no shuffle block held in memory under the drawn budget: %v", storageAt)
+	} else if first == 0 || last > first/2 {
 		t.Errorf("shuffle storage while reduce tasks run: %v; want the last task to see under half of the first's", storageAt)
 	}
 

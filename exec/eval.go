@@ -37,7 +37,7 @@ func Eval(ctx context.Context, e plan.Expr, rec arrow.RecordBatch, mem memory.Al
 		return nil, fmt.Errorf("exec: eval %s: %w", e, err)
 	}
 	ev := &evaluator{
-		ctx: compute.WithAllocator(ctx, mem),
+		ctx: computeCtx(ctx, mem),
 		rec: rec,
 		mem: mem,
 		n:   int(rec.NumRows()),
@@ -369,4 +369,12 @@ func evBufferBytes(arr arrow.Array, i int) []byte {
 // evValidAt reports whether row i of an array with validity bits (nil: no nulls) is set.
 func evValidAt(bits []byte, off, i int) bool {
 	return bits == nil || bitutil.BitIsSet(bits, off+i)
+}
+
+// computeCtx is the context for arrow's compute functions: ctx's values, mem as their
+// allocator, and no cancellation. arrow-go's executors return nil as soon as their context
+// ends, without taking the result the kernel goroutine still delivers, whose buffers then
+// leak; so callers check ctx themselves, before and between calls.
+func computeCtx(ctx context.Context, mem memory.Allocator) context.Context {
+	return compute.WithAllocator(context.WithoutCancel(ctx), mem)
 }

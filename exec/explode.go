@@ -107,7 +107,7 @@ func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	if len(rep) == 0 {
 		return nil, nil
 	}
-	ctx := compute.WithAllocator(e.ctx, e.mem)
+	ctx := computeCtx(e.ctx, e.mem)
 	var elems arrow.Array
 	if contiguous {
 		elems = array.NewSlice(l.ListValues(), int64(offs[0]), int64(offs[n]))

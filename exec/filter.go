@@ -94,7 +94,7 @@ func (f *FilterOp) apply(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 		rec.Release()
 		return nil, nil
 	}
-	ctx := compute.WithAllocator(f.ctx, f.mem)
+	ctx := computeCtx(f.ctx, f.mem)
 	out, err := compute.FilterRecordBatch(ctx, rec, clean, &compute.FilterOptions{NullSelection: compute.SelectionDropNulls})
 	rec.Release()
 	if err != nil {

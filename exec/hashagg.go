@@ -567,28 +567,43 @@ func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 	}
 	if err != nil {
 		if !o.canRelieve(err) {
-			if o.tableRows == 0 && rows > 1 && errors.Is(err, kmemory.ErrBudgetExceeded) {
+			if o.tableRows == 0 && (rows > 1 || o.flushes() && o.rowWise) && errors.Is(err, kmemory.ErrBudgetExceeded) {
 				return false, errAggSplit
 			}
-			return false, err
-		}
-		if o.flushes() {
+			// One row into an empty table is the minimum working set: nothing is left
+			// to spill, so wait for other tasks rather than fail while it fits the budget.
+			if o.tableRows > 0 || rows > 1 || !errors.Is(err, kmemory.ErrBudgetExceeded) {
+				return false, err
+			}
+			if err := o.reserveSpilled(o.used + growth); err != nil {
+				return false, err
+			}
+		} else if o.flushes() {
 			o.spillCount.Add(1)
 			return false, nil
-		}
-		if o.spill.level >= aggSpillMaxLevels && rows > 1 {
-			// No deeper level to spill to: fold fewer rows at once instead.
-			return false, errAggSplit
-		}
-		if err := o.spillTable(err); err != nil {
-			return false, err
-		}
-		if err := o.reserve(o.used + growth); err != nil {
+		} else if o.spill.level >= aggSpillMaxLevels {
 			if rows > 1 {
+				// No deeper level to spill to: fold fewer rows at once instead.
 				return false, errAggSplit
 			}
-			return false, fmt.Errorf("exec: hash aggregate keys=%v: no room for one batch of %d rows even with empty tables (the minimum working set does not fit): %w",
-				o.node.Keys, rows, err)
+			// One row, and a table that cannot spill deeper (its groups share every
+			// level's partition, e.g. one group with a large state): it must grow.
+			if serr := o.reserveSpilled(o.used + growth); serr != nil {
+				return false, o.spillTable(serr)
+			}
+		} else {
+			if err := o.spillTable(err); err != nil {
+				return false, err
+			}
+			if err := o.reserve(o.used + growth); err != nil {
+				if rows > 1 {
+					return false, errAggSplit
+				}
+				if err := o.reserveSpilled(o.used + growth); err != nil {
+					return false, fmt.Errorf("exec: hash aggregate keys=%v: no room for one batch of %d rows even with empty tables (the minimum working set does not fit): %w",
+						o.node.Keys, rows, err)
+				}
+			}
 		}
 	}
 	if cap(o.gids) < rows {
@@ -630,6 +645,12 @@ func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 		if o.flushes() {
 			o.spillCount.Add(1)
 			o.phase, o.emitted = aggFlushing, 0
+			return true, nil
+		}
+		if o.spill.level >= aggSpillMaxLevels {
+			if serr := o.reserveSpilled(o.used); serr != nil {
+				return true, o.spillTable(serr)
+			}
 			return true, nil
 		}
 		return true, o.spillTable(err)
@@ -714,6 +735,26 @@ func (o *HashAggOp) reserve(need int64) error {
 		grow = missing
 	}
 	o.reserved += grow
+	return nil
+}
+
+// reserveSpilled is reserve for a table that has nothing left to spill: it asks for
+// exactly the missing bytes, and a *memory.Reservation then waits for other tasks to
+// release rather than refuse a request that fits the budget (TryGrowSpilled).
+func (o *HashAggOp) reserveSpilled(need int64) error {
+	if o.res == nil || need <= o.reserved {
+		return nil
+	}
+	missing := need - o.reserved
+	grow := o.res.TryGrow
+	if s, ok := o.res.(interface{ TryGrowSpilled(int64) error }); ok {
+		grow = s.TryGrowSpilled
+	}
+	if err := grow(missing); err != nil {
+		return fmt.Errorf("exec: hash aggregate keys=%v: reserving %d bytes more than the %d held for %d groups: %w",
+			o.node.Keys, missing, o.reserved, o.keys.n, err)
+	}
+	o.reserved += missing
 	return nil
 }
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/plan"
@@ -70,7 +69,7 @@ func (o *HashAggOp) passNext() (arrow.RecordBatch, error) {
 // rowStates returns rec as Partial mode's output with one group per row.
 func (o *HashAggOp) rowStates(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	n := int(rec.NumRows())
-	ev := &evaluator{ctx: compute.WithAllocator(o.ctx, o.mem), rec: rec, mem: o.mem, n: n}
+	ev := &evaluator{ctx: computeCtx(o.ctx, o.mem), rec: rec, mem: o.mem, n: n}
 	cols := make([]arrow.Array, 0, len(o.node.OutSchema.Fields()))
 	release := func() {
 		for _, c := range cols {

@@ -259,7 +259,7 @@ func (o *HashAggOp) writePartitions(level int) (files [aggSpillFanout]*storage.S
 	n := o.keys.n
 	hashes := make([]uint64, min(n, aggSpillChunkRows))
 	var rows [aggSpillFanout][]int32
-	ctx := compute.WithAllocator(o.ctx, o.mem)
+	ctx := computeCtx(o.ctx, o.mem)
 	nk := len(o.keyTypes)
 	for lo := 0; lo < n; lo += aggSpillChunkRows {
 		hi := min(lo+aggSpillChunkRows, n)

@@ -723,3 +723,172 @@ func TestHashAggFoldsBatchesTooLargeForTheBudget(t *testing.T) {
 		})
 	}
 }
+
+// TestHashAggOneLargeGroupWaitsForOtherTasks: one group whose state is larger than the
+// task's cap (half the budget with two tasks) but fits the budget cannot be spilled any
+// smaller; the aggregate waits for the other task to end instead of failing, so the
+// outcome follows the budget, not how many tasks run beside it.
+func TestHashAggOneLargeGroupWaitsForOtherTasks(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	const n = 6000
+	var parts [][][]any
+	for lo := 0; lo < n; lo += 500 {
+		var part [][]any
+		for j := lo; j < lo+500; j++ {
+			part = append(part, []any{int64(1), "g", int64(j), float64(j), nil, nil})
+		}
+		parts = append(parts, part)
+	}
+	col := func(n string) plan.Expr { return &plan.ColumnRef{Name: n} }
+	aggs := []plan.AggExpr{
+		{Func: plan.AggCountDistinct, Arg: col("i"), Name: "cd_i"},
+		{Func: plan.AggMedian, Arg: col("f"), Name: "median_f"},
+	}
+	_, _, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggs)
+	_, peak := aggUnlimited(t, mem, aggSpillSchema, parts, complete)
+	limit := peak * 3 / 2 // the cap with two tasks, 3/4 peak, is too small for the group
+
+	m := kmemory.NewManager(kmemory.Config{Limit: limit})
+	other := m.NewTask(context.Background(), "other")
+	if err := other.NewReservation("held", nil).TryGrow(limit / 4); err != nil {
+		t.Fatal(err)
+	}
+	task := m.NewTask(context.Background(), "agg")
+	sm := newTestSpill(t)
+	op := NewHashAggregate(&aggTestSource{batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, complete, mem, task.NewReservation("hash-aggregate", nil))
+	op.SpillManager = sm
+	type result struct {
+		out []arrow.RecordBatch
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := aggDrain(t, op)
+		done <- result{out, err}
+	}()
+	var res result
+	closed := false
+	for res.out == nil && res.err == nil {
+		select {
+		case res = <-done:
+		case <-time.After(time.Millisecond):
+			if !closed && m.Stats().WaitCount > 0 {
+				other.Close()
+				closed = true
+			}
+		}
+	}
+	other.Close()
+	if res.err != nil {
+		op.Close()
+		t.Fatalf("under %d bytes with another task holding %d: %v", limit, limit/4, res.err)
+	}
+	rows := aggSpillRowsOf(t, res.out)
+	if len(rows) != 1 || rows[0][0] != "g" || rows[0][1] != int64(n) || rows[0][2] != float64(n-1)/2 {
+		t.Errorf("result %v, want [g %d %v]", rows, n, float64(n-1)/2)
+	}
+	if !closed {
+		t.Errorf("the aggregate never waited (peak %d, limit %d)", peak, limit)
+	}
+	if err := op.Close(); err != nil {
+		t.Fatal(err)
+	}
+	task.Close()
+	if err := m.Close(); err != nil {
+		t.Errorf("manager: %v", err)
+	}
+	assertSpillDirEmpty(t, sm)
+}
+
+// aggHookSource calls hook before handing out batch number at.
+type aggHookSource struct {
+	aggTestSource
+	at   int
+	hook func()
+}
+
+func (s *aggHookSource) Next() (arrow.RecordBatch, error) {
+	if s.pos == s.at && s.hook != nil {
+		s.hook()
+	}
+	return s.aggTestSource.Next()
+}
+
+// TestHashAggSpillAfterCancelFreesEverything: a spill asked for after the job's context
+// was cancelled (another task failed, say) writes the table out or fails, but frees every
+// buffer: arrow's compute functions drop a result they computed when their context ends,
+// so the operators call them with a context that is not cancelled.
+func TestHashAggSpillAfterCancelFreesEverything(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	parts := aggSpillRows(4000, 1000, 256)
+	_, _, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggSpillAggs())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src := &aggHookSource{aggTestSource: aggTestSource{batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, at: 10}
+	sm := newTestSpill(t)
+	op := NewHashAggregate(src, complete, mem, &aggLimitRes{})
+	op.SpillManager = sm
+	src.hook = func() {
+		cancel()
+		if _, err := op.Spill(1 << 40); err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("Spill after cancel: %v", err)
+		}
+	}
+	if err := op.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		rec, err := op.Next()
+		if err != nil {
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("Next after cancel: %v, want context.Canceled", err)
+			}
+			break
+		}
+		rec.Release()
+	}
+	if err := op.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if op.SpillCount() == 0 {
+		t.Error("the aggregate did not spill")
+	}
+	assertSpillDirEmpty(t, sm)
+}
+
+// TestHashAggPartialOneRowBatchesWithoutRoom: a Partial aggregate with row-wise states and
+// no room for even one row's groups passes one-row batches on as states (it needs no
+// table for them), and the final aggregate's result is unchanged.
+func TestHashAggPartialOneRowBatchesWithoutRoom(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	var parts [][][]any
+	for _, p := range aggSpillRows(300, 40, 1) {
+		if len(p) > 0 {
+			parts = append(parts, p)
+		}
+	}
+	col := func(n string) plan.Expr { return &plan.ColumnRef{Name: n} }
+	aggs := []plan.AggExpr{
+		{Func: plan.AggSum, Arg: col("i"), Name: "sum_i"},
+		{Func: plan.AggCountAll, Name: "count_all"},
+		{Func: plan.AggMax, Arg: col("s"), Name: "max_s"},
+	}
+	partial, final, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggs)
+	want, _ := aggUnlimited(t, mem, aggSpillSchema, parts, complete)
+	run := newAggSpillRun(t, &aggTestSource{batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, partial, mem, 1)
+	states, err := aggDrain(t, run.op)
+	if err != nil {
+		t.Fatalf("partial under a 1-byte budget: %v", err)
+	}
+	fop := NewHashAggregate(&aggTestSource{batches: states}, final, mem, nil)
+	out, err := aggDrain(t, fop)
+	fop.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	aggSameGroups(t, aggSpillRowsOf(t, out), want, 1)
+	run.finish(t)
+}

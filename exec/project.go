@@ -7,7 +7,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/plan"
@@ -76,7 +75,7 @@ func (p *ProjectOp) Next() (arrow.RecordBatch, error) {
 		}
 		want := p.schema.Field(i).Type
 		if !arrow.TypeEqual(col.DataType(), want) {
-			ev := &evaluator{ctx: compute.WithAllocator(p.ctx, p.mem), rec: rec, mem: p.mem, n: int(rec.NumRows())}
+			ev := &evaluator{ctx: computeCtx(p.ctx, p.mem), rec: rec, mem: p.mem, n: int(rec.NumRows())}
 			conv, err := ev.castArray(col, want)
 			col.Release()
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -549,3 +550,54 @@ func benchSort(b *testing.B, limit int64) {
 func BenchmarkSortInt64(b *testing.B) { benchSort(b, 0) }
 
 func BenchmarkTopN(b *testing.B) { benchSort(b, 100) }
+
+// TestTopNTinyBatchesHoldLimitRows feeds a top-N one-row batches, as slices of one large
+// batch (each carries the parent's buffers) and as batches of their own (each carries
+// padded buffers): it must hold O(limit) rows, not the candidates' buffers until a
+// batch's worth of rows has arrived, so it finishes within a budget far below the input.
+func TestTopNTinyBatchesHoldLimitRows(t *testing.T) {
+	const n, limit = 3000, 7
+	keys := []plan.SortKey{{Column: "i"}, {Column: "s", Descending: true}}
+	for _, sliced := range []bool{true, false} {
+		mem := memtest.Checked()
+		rng := rand.New(rand.NewPCG(9, 9))
+		rows := genSortRows(rng, 0, n)
+		var batches []arrow.RecordBatch
+		if sliced {
+			parent := buildSortBatch(t, mem, rows)
+			for i := range n {
+				batches = append(batches, parent.NewSlice(int64(i), int64(i+1)))
+			}
+			parent.Release()
+		} else {
+			for i := range n {
+				batches = append(batches, buildSortBatch(t, mem, rows[i:i+1]))
+			}
+		}
+		byID := make(map[int64]sortRow, n)
+		for _, r := range rows {
+			byID[r.id] = r
+		}
+		want := slices.Clone(rows)
+		slices.SortStableFunc(want, func(a, b sortRow) int { return sortRowCmp(a, b, keys) })
+		res := &limitReservation{limit: 64 << 10}
+		op := NewSort(&sortSource{batches: batches}, &plan.PSort{Keys: keys, Limit: limit}, mem, res)
+		ids, err := drainSort(t, op, byID, 0)
+		if err != nil {
+			t.Fatalf("sliced %v: %v", sliced, err)
+		}
+		if len(ids) != limit {
+			t.Fatalf("sliced %v: %d rows, want %d", sliced, len(ids), limit)
+		}
+		for i, id := range ids {
+			if id != want[i].id {
+				t.Errorf("sliced %v: row %d is id %d, want %d", sliced, i, id, want[i].id)
+			}
+		}
+		op.Close()
+		if res.held != 0 {
+			t.Errorf("sliced %v: %d bytes still reserved", sliced, res.held)
+		}
+		mem.AssertSize(t, 0)
+	}
+}

@@ -2,12 +2,14 @@ package exec
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/util"
 
+	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/shuffle"
 )
 
@@ -23,7 +25,12 @@ type topN struct {
 	pending      []arrow.RecordBatch
 	pendingBytes []int64
 	pendingRows  int
+	pendingTotal int64 // sum of pendingBytes
 }
+
+// topPendingFloor is the candidate bytes below which a top-N does not merge for their
+// size alone: a merge costs O(limit), so it must be paid for by enough arriving bytes.
+const topPendingFloor = 32 << 10
 
 func (t *topN) release() {
 	if t.best != nil {
@@ -34,7 +41,7 @@ func (t *topN) release() {
 	for _, r := range t.pending {
 		r.Release()
 	}
-	t.pending, t.pendingBytes, t.pendingRows = nil, nil, 0
+	t.pending, t.pendingBytes, t.pendingRows, t.pendingTotal = nil, nil, 0, 0
 }
 
 // limit returns the node's limit as an int (a limit beyond any partition's size behaves
@@ -83,29 +90,58 @@ func (o *SortOp) topAdd(rec arrow.RecordBatch) error {
 	}
 	sel := selectTop(c, cand, limit)
 	piece := rec
+	gathered := false
 	if !isIdentity(sel, n) {
 		piece, err = shuffle.Gather(rec, sel, o.mem)
 		rec.Release()
 		if err != nil {
 			return fmt.Errorf("exec: top-%d: gather candidates: %w", limit, err)
 		}
+		gathered = true
 	}
 	size := int64(util.TotalRecordSize(piece))
 	if err := o.reserve(size, "top-N candidates"); err != nil {
-		piece.Release()
-		return err
+		// Refused: compact what is held (the pieces' buffers can be far larger than their
+		// rows need, e.g. one-row slices of a large batch) and the piece itself, then ask
+		// again, so that the top-N fails only when O(limit) rows do not fit.
+		if !errors.Is(err, kmemory.ErrBudgetExceeded) {
+			piece.Release()
+			return err
+		}
+		if merr := o.topMerge(); merr != nil {
+			piece.Release()
+			return merr
+		}
+		if !gathered {
+			compact, gerr := shuffle.Gather(piece, sel, o.mem)
+			piece.Release()
+			if gerr != nil {
+				return fmt.Errorf("exec: top-%d: gather candidates: %w", limit, gerr)
+			}
+			piece = compact
+			size = int64(util.TotalRecordSize(piece))
+		}
+		if err := o.reserve(size, "top-N candidates"); err != nil {
+			piece.Release()
+			return err
+		}
 	}
 	t.pending = append(t.pending, piece)
 	t.pendingBytes = append(t.pendingBytes, size)
 	t.pendingRows += int(piece.NumRows())
+	t.pendingTotal += size
 	bestRows := 0
 	if t.best != nil {
 		bestRows = int(t.best.NumRows())
 	}
 	// Merge once the candidates could fill best for the first time, and then whenever
 	// they are as many as best holds (or a batch's worth): the merge costs O(limit), so
-	// it is paid for by at least as many rows.
-	if (bestRows < limit && bestRows+t.pendingRows >= limit) || t.pendingRows >= max(limit, o.mergeRows()) {
+	// it is paid for by at least as many rows. Merge also when the candidates' buffers
+	// outgrow twice best's: tiny batches carry fixed overhead per piece (padding, or the
+	// whole parent buffer of a slice), and a row count alone would let a top-N of a few
+	// rows hold its whole budget.
+	if (bestRows < limit && bestRows+t.pendingRows >= limit) || t.pendingRows >= max(limit, o.mergeRows()) ||
+		t.pendingTotal > max(2*t.bestBytes, topPendingFloor) {
 		return o.topMerge()
 	}
 	return nil
@@ -130,7 +166,7 @@ func (o *SortOp) topMerge() error {
 	}
 	// Input order is best first, then the pieces in arrival order: ties keep it.
 	t.best, t.bestCmp, t.bestBytes = nil, nil, 0
-	t.pending, t.pendingBytes, t.pendingRows = nil, nil, 0
+	t.pending, t.pendingBytes, t.pendingRows, t.pendingTotal = nil, nil, 0, 0
 	all, err := concatRecords(o.schema, recs, o.mem)
 	if err != nil {
 		o.unreserve(freed)

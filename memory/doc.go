@@ -70,8 +70,9 @@
 //	 3. t's other Spillers holding memory: the smallest whose Size()
 //	    covers the remainder, else the largest; Spill(need) ──────────► retry 1
 //	    (one that frees nothing is not asked again for this request)
-//	 4. t.used < M_exec/2N and another task can release:
-//	    wait for a release or a change of N (ctx, Config.TaskWait) ───► retry 1
+//	 4. t.used < M_exec/2N (TryGrowSpilled: t.used+n ≤ M_exec) and
+//	    another task can release: wait for a release or a change
+//	    of N (ctx, Config.TaskWait) ──────────────────────────────────► retry 1
 //	 5. *BudgetError (ErrBudgetExceeded): r's owner spills itself and retries
 //
 // Details that keep this from deadlocking or failing needlessly:
@@ -84,6 +85,9 @@
 //   - A task over its cap whose request alone fits the cap is refused at once: spilling
 //     itself is quicker than waiting for N to drop. A request larger than M_exec never waits:
 //     the minimum working set does not fit, and the error says so instead of hanging.
+//   - A consumer with nothing left to spill asks with TryGrowSpilled: it waits above its
+//     minimum share too (up to M_exec), since spilling is no longer an option; whether its
+//     minimum working set fits must follow the budget, not the number of tasks running.
 //   - When every other active task is waiting, nobody can release, so the cap is lifted to
 //     M_exec for the remaining one; it is held back by the budget and spills on refusal,
 //     which wakes the others.

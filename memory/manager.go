@@ -348,7 +348,24 @@ func (r *Reservation) TryGrow(n int64) error {
 	if n == 0 {
 		return nil
 	}
-	return r.m.acquire(r, n)
+	return r.m.acquire(r, n, false)
+}
+
+// TryGrowSpilled is TryGrow for a consumer that has spilled all it can, so that n completes
+// its minimum working set. Where TryGrow refuses a task above its minimum share M_exec/2N
+// (its owner would spill itself), TryGrowSpilled waits for other tasks to release memory
+// or end, as long as the task's holdings and n fit M_exec and another task is not itself
+// waiting: whether such a request succeeds then depends on the budget, not on how many
+// tasks happen to run at once. When every other task waits, nobody can release and it is
+// refused as TryGrow would be, so waiters never wait for each other.
+func (r *Reservation) TryGrowSpilled(n int64) error {
+	if n < 0 {
+		return fmt.Errorf("memory: %s: TryGrowSpilled of negative size %d", r.name, n)
+	}
+	if n == 0 {
+		return nil
+	}
+	return r.m.acquire(r, n, true)
 }
 
 // Grow records n bytes that are already allocated, even past the budget or the task's cap:

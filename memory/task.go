@@ -112,7 +112,8 @@ func (m *Manager) refreshLocked(t *Task) {
 }
 
 // acquire is TryGrow's slow path; see the package documentation for the order of steps.
-func (m *Manager) acquire(r *Reservation, n int64) error {
+// spilled is TryGrowSpilled's: the requester has nothing left to spill.
+func (m *Manager) acquire(r *Reservation, n int64, spilled bool) error {
 	t := r.task
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -125,14 +126,14 @@ func (m *Manager) acquire(r *Reservation, n int64) error {
 		t.requesting--
 		m.refreshLocked(t)
 	}()
-	return m.acquireLocked(r, n)
+	return m.acquireLocked(r, n, spilled)
 }
 
 // acquireLocked runs with mu held and returns with it held. It drops mu around calls to the
 // Evictor and to Spillers, and while waiting; after each it starts the loop over, so no
 // decision uses figures read before mu was dropped (a release that happened meanwhile woke
 // nobody, and a wait decided on stale figures would sleep until TaskWait).
-func (m *Manager) acquireLocked(r *Reservation, n int64) error {
+func (m *Manager) acquireLocked(r *Reservation, n int64, spilled bool) error {
 	t := r.task
 	var (
 		tried       map[*Reservation]bool // consumers that freed nothing for this request
@@ -215,9 +216,11 @@ func (m *Manager) acquireLocked(r *Reservation, n int64) error {
 		// 4. Below its minimum share, a task waits for others to release instead of
 		// failing, if waiting can help: the request fits M_exec and another task can
 		// release. A task over its cap whose request alone fits the cap is refused at once
-		// instead: spilling itself is quicker than waiting for N to drop.
-		if t.ctx != nil && t.used < minShare && t.used+n <= mExec && runnable > 0 &&
-			(overCap <= 0 || n > taskCap) {
+		// instead: spilling itself is quicker than waiting for N to drop. A requester that
+		// has spilled everything (spilled) has no such recourse: it waits at any holding,
+		// or its success would depend on how many tasks run beside it.
+		if t.ctx != nil && t.used+n <= mExec && runnable > 0 &&
+			(spilled || t.used < minShare && (overCap <= 0 || n > taskCap)) {
 			now := time.Now()
 			if deadline.IsZero() {
 				deadline = now.Add(m.taskWait)

@@ -585,3 +585,50 @@ func TestNoLostWakeUpAfterFruitlessEviction(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSpilledRequestWaitsAboveMinShare: a task that holds more than its minimum share and
+// whose request exceeds its cap is refused by TryGrow (its owner can spill), but a
+// TryGrowSpilled request that fits M_exec waits until the other task ends; and two such
+// requests never wait for each other.
+func TestSpilledRequestWaitsAboveMinShare(t *testing.T) {
+	leakcheck.Check(t)
+	m := NewManager(Config{Limit: 100 * mib})
+	ctx := context.Background()
+	t1, t2 := m.NewTask(ctx, "t1"), m.NewTask(ctx, "t2")
+	a, b := t1.NewReservation("a", nil), t2.NewReservation("b", nil)
+	if err := a.TryGrow(30 * mib); err != nil { // above the minimum share of 25
+		t.Fatal(err)
+	}
+	if err := b.TryGrow(30 * mib); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.TryGrow(25 * mib); !errors.Is(err, ErrBudgetExceeded) || m.Stats().WaitCount != 0 {
+		t.Fatalf("TryGrow over the cap: %v, %d waits", err, m.Stats().WaitCount)
+	}
+	if err := a.TryGrowSpilled(71 * mib); !errors.Is(err, ErrBudgetExceeded) || m.Stats().WaitCount != 0 {
+		t.Fatalf("TryGrowSpilled past M_exec: %v, %d waits", err, m.Stats().WaitCount)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.TryGrowSpilled(60 * mib) }()
+	waitFor(t, "t1 to wait", func() bool { return m.Stats().WaitCount == 1 })
+	// t2 cannot fit its own request beside t1 and t1 waits: it is refused, not parked.
+	if err := b.TryGrowSpilled(50 * mib); !errors.Is(err, ErrBudgetExceeded) {
+		t.Fatalf("second spilled request while the first waits: %v", err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("t1 returned %v while t2 holds 30 MiB", err)
+	default:
+	}
+	t2.Close()
+	if err := recv(t, done); err != nil {
+		t.Fatalf("after t2 ended: %v", err)
+	}
+	if a.Size() != 90*mib {
+		t.Fatalf("a holds %d", a.Size())
+	}
+	t1.Close()
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
