@@ -209,17 +209,34 @@ func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, Task
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(parallelism)
 	var mu sync.Mutex
+	// alone admits the stage's attempts: shared by first attempts, held exclusively by an
+	// attempt retried after a memory refusal. That refusal came from the memory the tasks
+	// beside it held; rerun beside the same tasks it would fail the same way as often as
+	// the timing repeats, so it waits for them to finish and runs with the whole budget,
+	// which makes the outcome depend on the budget rather than on timing.
+	var alone sync.RWMutex
 	for p := 0; p < s.NumPartitions(); p++ {
 		if gctx.Err() != nil {
 			break
 		}
 		g.Go(func() error {
+			exclusive := false
 			for attempt := 1; ; attempt++ {
 				t := &task{job: j, stage: s, partition: p, attempt: attempt, alloc: kmemory.NewAllocator(j.env.Alloc)}
 				if configure != nil {
 					configure(t)
 				}
+				if exclusive {
+					alone.Lock()
+				} else {
+					alone.RLock()
+				}
 				m, err := t.run(gctx)
+				if exclusive {
+					alone.Unlock()
+				} else {
+					alone.RUnlock()
+				}
 				if err == nil {
 					mu.Lock()
 					done(t, m)
@@ -240,6 +257,7 @@ func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, Task
 				mu.Lock()
 				retries.add(cause)
 				mu.Unlock()
+				exclusive = cause == CauseMemory
 			}
 		})
 	}
