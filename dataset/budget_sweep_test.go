@@ -22,18 +22,7 @@ import (
 func newBudgetSession(t *testing.T, cfg Config) fixtureSession {
 	t.Helper()
 	mem := memtest.Checked()
-	cfg.Allocator = mem
-	s, err := NewSession(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		mem.AssertSize(t, 0)
-	})
-	return fixtureSession{s: s, mem: mem}
+	return fixtureSession{s: checkedSession(t, mem, cfg), mem: mem}
 }
 
 // TestFinalAggregateSpillsUnderTightBudget groups 400 000 distinct string keys under a

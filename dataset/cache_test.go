@@ -62,6 +62,14 @@ func newCacheSession(t *testing.T, cfg Config) (*Session, *memory.CheckedAllocat
 	if cfg.BatchRows == 0 {
 		cfg.BatchRows = 1 << 16
 	}
+	return checkedSession(t, mem, cfg), mem
+}
+
+// checkedSession starts a session on mem whose Close and zero-byte check run at the end
+// of the test.
+func checkedSession(t *testing.T, mem *memory.CheckedAllocator, cfg Config) *Session {
+	t.Helper()
+	cfg.Allocator = mem
 	s, err := NewSession(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +80,7 @@ func newCacheSession(t *testing.T, cfg Config) (*Session, *memory.CheckedAllocat
 		}
 		mem.AssertSize(t, 0)
 	})
-	return s, mem
+	return s
 }
 
 func TestCacheEvictionOrderAndLevels(t *testing.T) {

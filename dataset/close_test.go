@@ -31,17 +31,7 @@ func idSession(t *testing.T, cfg Config, n, parts int) (*Session, *Dataset) {
 	t.Helper()
 	leakcheck.Check(t)
 	mem := memtest.Checked()
-	cfg.Allocator = mem
-	s, err := NewSession(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		mem.AssertSize(t, 0)
-	})
+	s := checkedSession(t, mem, cfg)
 	return s, idDataset(s, mem, n, parts)
 }
 
