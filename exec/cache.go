@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/kindling-data/kindling/exec/colop"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/util"
 
@@ -45,15 +47,15 @@ type CacheOp struct {
 	t         *task
 	node      *plan.PCache
 	partition int
-	newInput  func() (Operator, error)
+	newInput  func() (colop.Operator, error)
 
 	ctx     context.Context
 	pending []arrow.RecordBatch
-	input   Operator
+	input   colop.Operator
 	closed  bool
 }
 
-var _ Operator = (*CacheOp)(nil)
+var _ colop.Operator = (*CacheOp)(nil)
 
 func (c *CacheOp) blockID() storage.BlockID {
 	return storage.CacheBlockID(c.node.DatasetID, c.partition)
@@ -206,7 +208,7 @@ type CacheReadOp struct {
 	pending []arrow.RecordBatch
 }
 
-var _ Operator = (*CacheReadOp)(nil)
+var _ colop.Operator = (*CacheReadOp)(nil)
 
 // Open fetches the partition; a partition evicted since planning is ErrCacheLost.
 func (c *CacheReadOp) Open(ctx context.Context) error {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 
+	"github.com/kindling-data/kindling/exec/colop"
+
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
@@ -12,16 +14,16 @@ import (
 // (one output partition reads a range of input partitions) and unions of partitions.
 // Inputs are opened lazily, one at a time, so at most one holds resources.
 type ConcatOp struct {
-	inputs []Operator
+	inputs []colop.Operator
 	ctx    context.Context
 	cur    int
 	opened bool
 }
 
-var _ Operator = (*ConcatOp)(nil)
+var _ colop.Operator = (*ConcatOp)(nil)
 
 // NewConcat returns an operator over the inputs in order.
-func NewConcat(inputs []Operator) *ConcatOp { return &ConcatOp{inputs: inputs} }
+func NewConcat(inputs []colop.Operator) *ConcatOp { return &ConcatOp{inputs: inputs} }
 
 // Open remembers the context; each input is opened when it is reached.
 func (c *ConcatOp) Open(ctx context.Context) error {

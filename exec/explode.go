@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/kindling-data/kindling/exec/colop"
+	"github.com/kindling-data/kindling/internal/kernel"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
@@ -22,7 +25,7 @@ import (
 // by its list's length, with a typed gather for fixed-width columns and arrow's Take for
 // the rest (strings, dictionaries).
 type ExplodeOp struct {
-	input Operator
+	input colop.Operator
 	node  *plan.PExplode
 	mem   memory.Allocator
 	ctx   context.Context
@@ -30,10 +33,10 @@ type ExplodeOp struct {
 	rep   []int32 // scratch: the input row of each output row
 }
 
-var _ Operator = (*ExplodeOp)(nil)
+var _ colop.Operator = (*ExplodeOp)(nil)
 
 // NewExplode returns the operator computing node over input, allocating from mem.
-func NewExplode(input Operator, node *plan.PExplode, mem memory.Allocator) *ExplodeOp {
+func NewExplode(input colop.Operator, node *plan.PExplode, mem memory.Allocator) *ExplodeOp {
 	return &ExplodeOp{input: input, node: node, mem: mem}
 }
 
@@ -89,13 +92,13 @@ func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	offs := aggListSpan(l)
-	bm, off := aggValidity(l)
+	offs := kernel.ListSpan(l)
+	bm, off := kernel.Validity(l)
 	rep := e.rep[:0]
 	contiguous := true
 	for i := 0; i < n; i++ {
 		lo, hi := offs[i], offs[i+1]
-		if !aggIsSet(bm, off, i) {
+		if !kernel.IsSet(bm, off, i) {
 			contiguous = contiguous && lo == hi
 			continue
 		}
@@ -107,14 +110,14 @@ func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	if len(rep) == 0 {
 		return nil, nil
 	}
-	ctx := computeCtx(e.ctx, e.mem)
+	ctx := colop.ComputeCtx(e.ctx, e.mem)
 	var elems arrow.Array
 	if contiguous {
 		elems = array.NewSlice(l.ListValues(), int64(offs[0]), int64(offs[n]))
 	} else {
 		var idx []int32
 		for i := 0; i < n; i++ {
-			if aggIsSet(bm, off, i) {
+			if kernel.IsSet(bm, off, i) {
 				for j := offs[i]; j < offs[i+1]; j++ {
 					idx = append(idx, j)
 				}
@@ -175,16 +178,16 @@ func explodeRepeat(ctx context.Context, mem memory.Allocator, arr arrow.Array, r
 // explodeGather copies the fixed-width rows rep of arr (values stored as T) into a new
 // array of arr's type.
 func explodeGather[T uint8 | uint16 | uint32 | uint64](mem memory.Allocator, arr arrow.Array, rep []int32) arrow.Array {
-	src := aggFixedValues[T](arr)
+	src := kernel.FixedValues[T](arr)
 	n := len(rep)
-	vb, dst := aggNewFixedBuffer[T](mem, n)
+	vb, dst := kernel.NewFixedBuffer[T](mem, n)
 	for i, r := range rep {
 		dst[i] = src[r]
 	}
 	var nb *memory.Buffer
 	nulls := 0
-	if bm, off := aggValidity(arr); bm != nil {
-		nb = aggNewBuffer(mem, int(bitutil.BytesForBits(int64(n))))
+	if bm, off := kernel.Validity(arr); bm != nil {
+		nb = kernel.NewBuffer(mem, int(bitutil.BytesForBits(int64(n))))
 		out := nb.Bytes()
 		for i, r := range rep {
 			if bitutil.BitIsSet(bm, off+int(r)) {
@@ -194,12 +197,12 @@ func explodeGather[T uint8 | uint16 | uint32 | uint64](mem memory.Allocator, arr
 			}
 		}
 	}
-	return aggMakeArray(arr.DataType(), n, nulls, []*memory.Buffer{nb, vb}, nil)
+	return kernel.MakeArray(arr.DataType(), n, nulls, []*memory.Buffer{nb, vb}, nil)
 }
 
 // explodeTake is arrow's Take of the rows idx of arr.
 func explodeTake(ctx context.Context, mem memory.Allocator, arr arrow.Array, idx []int32) (arrow.Array, error) {
-	indices := aggBuildFixed(mem, arrow.PrimitiveTypes.Int32, len(idx), func(i int) int32 { return idx[i] }, aggAllValid)
+	indices := kernel.BuildFixed(mem, arrow.PrimitiveTypes.Int32, len(idx), func(i int) int32 { return idx[i] }, kernel.AllValid)
 	defer indices.Release()
 	return compute.TakeArray(ctx, arr, indices)
 }

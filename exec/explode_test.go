@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/kindling-data/kindling/exec/exectest"
+	"github.com/kindling-data/kindling/internal/kernel"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -44,7 +47,7 @@ func explodeInput(t *testing.T, mem memory.Allocator, elem arrow.DataType, offs 
 	sb.Release()
 	ib.Release()
 	nb.Release()
-	dictVals := aggBuildColumn(t, mem, arrow.BinaryTypes.String, [][]any{{"even"}, {"odd"}}, 0)
+	dictVals := exectest.BuildColumn(t, mem, arrow.BinaryTypes.String, [][]any{{"even"}, {"odd"}}, 0)
 	d := array.NewDictionaryArray(dt, idx, dictVals)
 	idx.Release()
 	dictVals.Release()
@@ -52,11 +55,11 @@ func explodeInput(t *testing.T, mem memory.Allocator, elem arrow.DataType, offs 
 	for _, e := range elems {
 		rowsOfElems = append(rowsOfElems, []any{e})
 	}
-	child := aggBuildColumn(t, mem, elem, rowsOfElems, 0)
-	ob, o := aggNewFixedBuffer[int32](mem, len(offs))
+	child := exectest.BuildColumn(t, mem, elem, rowsOfElems, 0)
+	ob, o := kernel.NewFixedBuffer[int32](mem, len(offs))
 	copy(o, offs)
-	vb, nulls := aggValidityBuffer(mem, func(i int) bool { return valid[i] }, rows)
-	l := aggMakeArray(lt, rows, nulls, []*memory.Buffer{vb, ob}, []arrow.ArrayData{child.Data()})
+	vb, nulls := kernel.ValidityBuffer(mem, func(i int) bool { return valid[i] }, rows)
+	l := kernel.MakeArray(lt, rows, nulls, []*memory.Buffer{vb, ob}, []arrow.ArrayData{child.Data()})
 	child.Release()
 	cols := []arrow.Array{s, d, n, l}
 	rec := array.NewRecordBatch(schema, cols, int64(rows))
@@ -103,17 +106,17 @@ func TestTopKExplodeOp(t *testing.T) {
 			mem := memtest.Checked()
 			defer mem.AssertSize(t, 0)
 			in := explodeInput(t, mem, c.elem, c.offs, c.valid, c.elems)
-			want := explodeOracle(aggRowsOf(t, []arrow.RecordBatch{in}))
+			want := explodeOracle(exectest.RowsOf(t, []arrow.RecordBatch{in}))
 			in = explodeInput(t, mem, c.elem, c.offs, c.valid, c.elems)
 			fields := append([]arrow.Field(nil), in.Schema().Fields()...)
 			fields[3] = arrow.Field{Name: "l", Type: c.elem, Nullable: true}
 			node := &plan.PExplode{Column: "l", OutSchema: arrow.NewSchema(fields, nil)}
 			empty := explodeInput(t, mem, c.elem, []int32{0}, nil, nil)
-			op := NewExplode(&aggTestSource{batches: []arrow.RecordBatch{empty, in}}, node, mem)
+			op := NewExplode(&exectest.Source{Batches: []arrow.RecordBatch{empty, in}}, node, mem)
 			if err := op.Open(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			out, err := aggDrain(t, op)
+			out, err := exectest.Drain(t, op)
 			op.Close()
 			if err != nil {
 				t.Fatal(err)
@@ -123,13 +126,13 @@ func TestTopKExplodeOp(t *testing.T) {
 					t.Fatalf("schema %s, want %s", b.Schema(), node.OutSchema)
 				}
 			}
-			got := aggRowsOf(t, out)
+			got := exectest.RowsOf(t, out)
 			if len(got) != len(want) {
 				t.Fatalf("%d rows %v, want %d %v", len(got), got, len(want), want)
 			}
 			for i := range want {
 				for j := range want[i] {
-					if !aggSameValue(got[i][j], want[i][j]) {
+					if !exectest.SameValue(got[i][j], want[i][j]) {
 						t.Fatalf("row %d: %v, want %v", i, got[i], want[i])
 					}
 				}

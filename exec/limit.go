@@ -4,20 +4,22 @@ import (
 	"context"
 	"io"
 
+	"github.com/kindling-data/kindling/exec/colop"
+
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // LimitOp passes on the first n rows of its input and then stops pulling, so that the
 // operators below it (a scan) do no more work.
 type LimitOp struct {
-	input  Operator
+	input  colop.Operator
 	remain int64
 }
 
-var _ Operator = (*LimitOp)(nil)
+var _ colop.Operator = (*LimitOp)(nil)
 
 // NewLimit returns an operator that yields the first n rows of input.
-func NewLimit(input Operator, n int64) *LimitOp { return &LimitOp{input: input, remain: n} }
+func NewLimit(input colop.Operator, n int64) *LimitOp { return &LimitOp{input: input, remain: n} }
 
 // Open opens the input.
 func (l *LimitOp) Open(ctx context.Context) error { return l.input.Open(ctx) }

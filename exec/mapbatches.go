@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kindling-data/kindling/exec/colop"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -12,7 +14,7 @@ import (
 
 // MapBatchesOp applies a user function to every batch.
 type MapBatchesOp struct {
-	input Operator
+	input colop.Operator
 	fn    plan.BatchFunc
 	name  string
 	out   *arrow.Schema
@@ -20,10 +22,10 @@ type MapBatchesOp struct {
 	ctx   context.Context
 }
 
-var _ Operator = (*MapBatchesOp)(nil)
+var _ colop.Operator = (*MapBatchesOp)(nil)
 
 // NewMapBatches returns an operator applying node's function to input's batches.
-func NewMapBatches(input Operator, node *plan.PMapBatches, mem memory.Allocator) *MapBatchesOp {
+func NewMapBatches(input colop.Operator, node *plan.PMapBatches, mem memory.Allocator) *MapBatchesOp {
 	return &MapBatchesOp{input: input, fn: node.Fn, name: node.Name, out: node.OutSchema, mem: mem}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kindling-data/kindling/internal/kernel"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -103,16 +105,16 @@ func emptyKeyBatch(schema *arrow.Schema, keyCols []int, mem memory.Allocator) ar
 }
 
 // sortColumns resolves sort keys to column indices and orders.
-func sortColumns(schema *arrow.Schema, keys []plan.SortKey) ([]int, []shuffle.SortOrder, error) {
+func sortColumns(schema *arrow.Schema, keys []plan.SortKey) ([]int, []kernel.SortOrder, error) {
 	cols := make([]int, len(keys))
-	orders := make([]shuffle.SortOrder, len(keys))
+	orders := make([]kernel.SortOrder, len(keys))
 	for i, k := range keys {
 		idx := schema.FieldIndices(k.Column)
 		if len(idx) != 1 {
 			return nil, nil, fmt.Errorf("exec: sort key %q is not a column of %s", k.Column, schema)
 		}
 		cols[i] = idx[0]
-		orders[i] = shuffle.SortOrder{Descending: k.Descending, NullsFirst: k.NullsFirst}
+		orders[i] = kernel.SortOrder{Descending: k.Descending, NullsFirst: k.NullsFirst}
 	}
 	return cols, orders, nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/kindling-data/kindling/exec/colop"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -17,14 +19,14 @@ import (
 type inputCounter struct {
 	rows, bytes, batches, shuffleBytes int64
 	malformed, rowGroupsPruned         int64
-	sizer                              batchSizer
+	sizer                              colop.BatchSizer
 }
 
 func (c *inputCounter) add(rec arrow.RecordBatch, fromShuffle bool) {
 	if c == nil {
 		return
 	}
-	n := c.sizer.bytes(rec)
+	n := c.sizer.Bytes(rec)
 	c.rows += rec.NumRows()
 	c.bytes += n
 	c.batches++
@@ -43,7 +45,7 @@ type ScanOp struct {
 	closed  bool
 }
 
-var _ Operator = (*ScanOp)(nil)
+var _ colop.Operator = (*ScanOp)(nil)
 
 func newScan(part plan.ScanPartition, mem memory.Allocator, c *inputCounter) *ScanOp {
 	return &ScanOp{part: part, mem: mem, counter: c}
@@ -112,7 +114,7 @@ type ShuffleReadOp struct {
 	r         *shuffle.Reader
 }
 
-var _ Operator = (*ShuffleReadOp)(nil)
+var _ colop.Operator = (*ShuffleReadOp)(nil)
 
 // Open starts the read.
 func (s *ShuffleReadOp) Open(ctx context.Context) error {
@@ -122,7 +124,7 @@ func (s *ShuffleReadOp) Open(ctx context.Context) error {
 }
 
 // EstimatedRows returns the rows of the partition, known once the operator is open (0
-// before): see rowEstimator.
+// before): see RowEstimator.
 func (s *ShuffleReadOp) EstimatedRows() int64 {
 	if s.r == nil {
 		return 0

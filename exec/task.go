@@ -8,6 +8,12 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/kindling-data/kindling/exec/colop"
+	"github.com/kindling-data/kindling/exec/eval"
+	"github.com/kindling-data/kindling/exec/hashagg"
+	"github.com/kindling-data/kindling/exec/hashjoin"
+	"github.com/kindling-data/kindling/exec/sorting"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -38,7 +44,7 @@ type task struct {
 }
 
 // build returns the operator tree computing partition p of node n.
-func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
+func (t *task) build(n plan.PhysNode, p int) (colop.Operator, error) {
 	switch n := n.(type) {
 	case *plan.PScan:
 		return newScan(n.Parts[p], t.alloc, &t.in), nil
@@ -65,7 +71,7 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 			return nil, err
 		}
 		sp := &lateSpiller{}
-		op := NewHashJoin(left, right, n, t.alloc, t.reserveSpillable("hash-join", sp))
+		op := hashjoin.NewHashJoin(left, right, n, t.alloc, t.reserveSpillable("hash-join", sp))
 		op.SpillManager = t.job.env.Spill
 		op.BatchRows = t.job.env.BatchRows
 		sp.s = op
@@ -81,7 +87,7 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 			op = "top-n"
 		}
 		sp := &lateSpiller{}
-		sorter := NewSort(in, n, t.alloc, t.reserveSpillable(op, sp))
+		sorter := sorting.NewSort(in, n, t.alloc, t.reserveSpillable(op, sp))
 		sorter.SpillManager = t.job.env.Spill
 		sorter.BatchRows = t.job.env.BatchRows
 		sp.s = sorter
@@ -92,20 +98,20 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 		if err != nil {
 			return nil, err
 		}
-		return NewFilter(in, n.Cond, t.alloc), nil
+		return eval.NewFilter(in, n.Cond, t.alloc), nil
 	case *plan.PProject:
 		in, err := t.build(n.Input, p)
 		if err != nil {
 			return nil, err
 		}
-		return NewProject(in, n.Exprs, n.OutSchema, t.alloc), nil
+		return eval.NewProject(in, n.Exprs, n.OutSchema, t.alloc), nil
 	case *plan.PHashAggregate:
 		in, err := t.build(n.Input, p)
 		if err != nil {
 			return nil, err
 		}
 		sp := &lateSpiller{}
-		op := NewHashAggregate(in, n, t.alloc, t.reserveSpillable(fmt.Sprintf("hash-aggregate(%s)", n.Mode), sp))
+		op := hashagg.NewHashAggregate(in, n, t.alloc, t.reserveSpillable(fmt.Sprintf("hash-aggregate(%s)", n.Mode), sp))
 		op.SpillManager = t.job.env.Spill
 		op.BatchRows = t.job.env.BatchRows
 		sp.s = op
@@ -140,7 +146,7 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 		return nil, fmt.Errorf("exec: union has no partition %d", p)
 	case *plan.PCoalesce:
 		lo, hi := coalesceRange(n.Input.NumPartitions(), n.NumPartitions(), p)
-		ops := make([]Operator, 0, hi-lo)
+		ops := make([]colop.Operator, 0, hi-lo)
 		for i := lo; i < hi; i++ {
 			op, err := t.build(n.Input, i)
 			if err != nil {
@@ -150,7 +156,7 @@ func (t *task) build(n plan.PhysNode, p int) (Operator, error) {
 		}
 		return NewConcat(ops), nil
 	case *plan.PCache:
-		return &CacheOp{t: t, node: n, partition: p, newInput: func() (Operator, error) { return t.build(n.Input, p) }}, nil
+		return &CacheOp{t: t, node: n, partition: p, newInput: func() (colop.Operator, error) { return t.build(n.Input, p) }}, nil
 	case *plan.PCacheRead:
 		return &CacheReadOp{t: t, node: n, p: p}, nil
 	case *plan.PExchange:
@@ -249,7 +255,7 @@ func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 			out.abort()
 		}
 	}()
-	var outSizer batchSizer
+	var outSizer colop.BatchSizer
 	for {
 		rec, err := root.Next()
 		if errors.Is(err, io.EOF) {
@@ -263,7 +269,7 @@ func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 			return m, context.Cause(ctx)
 		}
 		m.RowsOut += rec.NumRows()
-		m.BytesOut += outSizer.bytes(rec)
+		m.BytesOut += outSizer.Bytes(rec)
 		m.BatchesOut++
 		if err := out.consume(ctx, rec); err != nil {
 			return m, err

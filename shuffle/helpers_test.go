@@ -12,7 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
-var dictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+var DictType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
 
 // testSchema: id is a unique row id; s and d carry the same string values (d dictionary
 // encoded), so partitioning by either must agree.
@@ -21,7 +21,7 @@ var testSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "k", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 	{Name: "f", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 	{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "d", Type: dictType, Nullable: true},
+	{Name: "d", Type: DictType, Nullable: true},
 	{Name: "b", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
 }, nil)
 

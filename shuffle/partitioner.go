@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/kindling-data/kindling/internal/kernel"
+
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
@@ -40,7 +42,7 @@ type hashPartitioner struct {
 // usually share their source's dictionaries).
 type hashScratch struct {
 	hashes []uint64
-	dicts  dictHashCache
+	dicts  kernel.DictHashCache
 }
 
 // NewHashPartitioner returns a partitioner that sends rows with equal values in the key
@@ -73,7 +75,7 @@ func (p *hashPartitioner) Assign(rec arrow.RecordBatch, out []int32) error {
 		sc.hashes = make([]uint64, len(out))
 	}
 	h := sc.hashes[:len(out)]
-	if err := hashColumns(cols, h, &sc.dicts); err != nil {
+	if err := kernel.HashColumnsCached(cols, h, &sc.dicts); err != nil {
 		return err
 	}
 	n := uint64(p.n)

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/kindling-data/kindling/internal/kernel"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
@@ -19,19 +21,6 @@ import (
 // (RangeBounds), and every map task then sends a row to the partition of the first bound
 // at or above it (RangePartitioner). All three compare rows with RowComparator, so the
 // bounds and the final sort agree on one order.
-
-// Gather returns a new batch whose row j is row idx[j] of rec, with every buffer from mem
-// (dictionary columns keep their dictionary). It is the shuffle's typed gather, several
-// times faster than compute.Take on random indices. An index out of range is an error.
-func Gather(rec arrow.RecordBatch, idx []int32, mem memory.Allocator) (arrow.RecordBatch, error) {
-	n := int32(rec.NumRows())
-	for j, i := range idx {
-		if i < 0 || i >= n {
-			return nil, fmt.Errorf("shuffle: gather: index %d at position %d out of range [0, %d)", i, j, n)
-		}
-	}
-	return gatherRecord(rec, idx, mem)
-}
 
 // keyBatch returns a batch of rec's key columns keyCols (sharing their arrays), or an error
 // naming a column out of range.
@@ -52,9 +41,9 @@ func keyBatch(rec arrow.RecordBatch, keyCols []int) (arrow.RecordBatch, error) {
 // (by RowComparator's order), and rows above every bound to the last partition.
 type rangePartitioner struct {
 	keys   []int
-	orders []SortOrder
+	orders []kernel.SortOrder
 	bounds arrow.RecordBatch // a private, garbage-collected copy
-	bcmp   *RowComparator
+	bcmp   *kernel.RowComparator
 	nb     int // number of bounds
 	n      int // number of partitions, at least nb+1
 	err    error
@@ -72,7 +61,7 @@ type rangePartitioner struct {
 // The partitioner keeps its own copy of bounds (dictionary columns decoded) in Go-managed
 // memory, so the caller keeps ownership of bounds and may release it at any time; the
 // partitioner needs no Release. Bad arguments are reported by Assign.
-func NewRangePartitioner(keyCols []int, orders []SortOrder, bounds arrow.RecordBatch) Partitioner {
+func NewRangePartitioner(keyCols []int, orders []kernel.SortOrder, bounds arrow.RecordBatch) Partitioner {
 	p := &rangePartitioner{keys: slices.Clone(keyCols), orders: slices.Clone(orders), nb: int(bounds.NumRows())}
 	p.n = max(p.nb+1, boundsPartitions(bounds))
 	if int(bounds.NumCols()) != len(keyCols) {
@@ -84,7 +73,7 @@ func NewRangePartitioner(keyCols []int, orders []SortOrder, bounds arrow.RecordB
 		p.err = fmt.Errorf("shuffle: range partitioner: copy bounds: %w", p.err)
 		return p
 	}
-	p.bcmp, p.err = NewRowComparator(p.bounds.Columns(), orders)
+	p.bcmp, p.err = kernel.NewRowComparator(p.bounds.Columns(), orders)
 	if p.err != nil {
 		p.err = fmt.Errorf("shuffle: range partitioner bounds: %w", p.err)
 	}
@@ -113,7 +102,7 @@ func copyBounds(bounds arrow.RecordBatch) (arrow.RecordBatch, error) {
 			fields[c].Type = dt.ValueType
 			continue
 		}
-		g, err := gatherArray(col, idx, mem)
+		g, err := kernel.GatherArray(col, idx, mem)
 		if err != nil {
 			return nil, fmt.Errorf("column %d: %w", c, err)
 		}
@@ -138,7 +127,7 @@ func (p *rangePartitioner) Assign(rec arrow.RecordBatch, out []int32) error {
 		}
 		cols[k] = rec.Column(c)
 	}
-	rc, err := NewRowComparator(cols, p.orders)
+	rc, err := kernel.NewRowComparator(cols, p.orders)
 	if err != nil {
 		return fmt.Errorf("shuffle: range partition: %w", err)
 	}
@@ -234,7 +223,7 @@ func (r *Reservoir) Add(rec arrow.RecordBatch) {
 		idx[k] = chosen[s]
 		r.slots[s] = slotRef{piece: piece, row: int32(k)}
 	}
-	g, err := gatherRecord(kb, idx, memory.DefaultAllocator)
+	g, err := kernel.GatherRecord(kb, idx, memory.DefaultAllocator)
 	if err != nil {
 		r.err = fmt.Errorf("shuffle: reservoir: %w", err)
 		return
@@ -280,7 +269,7 @@ func (r *Reservoir) collect(mem memory.Allocator) (arrow.RecordBatch, error) {
 		if len(rows) == 0 {
 			continue
 		}
-		g, err := gatherRecord(r.pieces[p], rows, mem)
+		g, err := kernel.GatherRecord(r.pieces[p], rows, mem)
 		if err != nil {
 			return nil, fmt.Errorf("shuffle: reservoir: %w", err)
 		}
@@ -359,7 +348,7 @@ func concatBatches(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Al
 // allocated from mem. With no sample rows (zero-row batches) it returns a zero-row batch:
 // every row then goes to partition 0. nil entries are skipped; at least one batch is needed
 // for the schema. n is recorded in the result's schema metadata for NewRangePartitioner.
-func RangeBounds(samples []arrow.RecordBatch, orders []SortOrder, n int, mem memory.Allocator) (arrow.RecordBatch, error) {
+func RangeBounds(samples []arrow.RecordBatch, orders []kernel.SortOrder, n int, mem memory.Allocator) (arrow.RecordBatch, error) {
 	var recs []arrow.RecordBatch
 	for _, s := range samples {
 		if s != nil {
@@ -380,14 +369,14 @@ func RangeBounds(samples []arrow.RecordBatch, orders []SortOrder, n int, mem mem
 		return nil, fmt.Errorf("shuffle: range bounds: %w", err)
 	}
 	defer all.Release()
-	c, err := NewRowComparator(all.Columns(), orders)
+	c, err := kernel.NewRowComparator(all.Columns(), orders)
 	if err != nil {
 		return nil, fmt.Errorf("shuffle: range bounds: %w", err)
 	}
 	total := c.Len()
 	var picks []int32
 	if total > 0 && n > 1 {
-		perm := SortIndices(c)
+		perm := kernel.SortIndices(c)
 		for k := 1; k < n; k++ {
 			// The k-th bound closes the k-th of n equal runs of the sorted sample.
 			pos := (k*total+n-1)/n - 1
@@ -401,7 +390,7 @@ func RangeBounds(samples []arrow.RecordBatch, orders []SortOrder, n int, mem mem
 			picks = append(picks, row)
 		}
 	}
-	g, err := gatherRecord(all, picks, mem)
+	g, err := kernel.GatherRecord(all, picks, mem)
 	if err != nil {
 		return nil, fmt.Errorf("shuffle: range bounds: %w", err)
 	}

@@ -5,6 +5,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/kindling-data/kindling/internal/kernel"
+	"github.com/kindling-data/kindling/internal/kernel/kerneltest"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -13,30 +16,30 @@ import (
 )
 
 // keysBatch builds a batch with an id column followed by the key columns of ks.
-func keysBatch(t testing.TB, mem memory.Allocator, rng *rand.Rand, ks *keySet, firstID int) arrow.RecordBatch {
+func keysBatch(t testing.TB, mem memory.Allocator, rng *rand.Rand, ks *kerneltest.KeySet, firstID int) arrow.RecordBatch {
 	t.Helper()
-	n := len(ks.cells[0])
-	ids := make([]cell, n)
+	n := len(ks.Cells[0])
+	ids := make([]kerneltest.Cell, n)
 	for i := range ids {
-		ids[i].i = int64(firstID + i)
+		ids[i].I = int64(firstID + i)
 	}
 	fields := []arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}
-	cols := []arrow.Array{buildArray(t, mem, arrow.PrimitiveTypes.Int64, ids)}
-	for c, arr := range ks.arrays(t, mem, rng, 0) {
-		fields = append(fields, arrow.Field{Name: string(rune('a' + c)), Type: ks.types[c], Nullable: true})
+	cols := []arrow.Array{kerneltest.BuildArray(t, mem, arrow.PrimitiveTypes.Int64, ids)}
+	for c, arr := range ks.Arrays(t, mem, rng, 0) {
+		fields = append(fields, arrow.Field{Name: string(rune('a' + c)), Type: ks.Types[c], Nullable: true})
 		cols = append(cols, arr)
 	}
 	rec := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(n))
-	releaseArrays(cols)
+	kerneltest.ReleaseArrays(cols)
 	return rec
 }
 
 // concatKeySets appends the rows of parts into one key set.
-func concatKeySets(parts []*keySet) *keySet {
-	out := &keySet{types: parts[0].types, orders: parts[0].orders, cells: make([][]cell, len(parts[0].types))}
+func concatKeySets(parts []*kerneltest.KeySet) *kerneltest.KeySet {
+	out := &kerneltest.KeySet{Types: parts[0].Types, Orders: parts[0].Orders, Cells: make([][]kerneltest.Cell, len(parts[0].Types))}
 	for _, p := range parts {
-		for c := range p.cells {
-			out.cells[c] = append(out.cells[c], p.cells[c]...)
+		for c := range p.Cells {
+			out.Cells[c] = append(out.Cells[c], p.Cells[c]...)
 		}
 	}
 	return out
@@ -49,17 +52,17 @@ func TestRangePartitionerOrdersPartitions(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(5, 6))
 	for iter := range 20 {
-		layout := randomKeySet(rng, 1+iter%2)
+		layout := kerneltest.RandomKeySet(rng, 1+iter%2)
 		if iter < 2 { // dictionary bounds are decoded in the partitioner's copy
-			layout.types[0] = dictType
+			layout.Types[0] = DictType
 		}
-		var parts []*keySet
+		var parts []*kerneltest.KeySet
 		var recs []arrow.RecordBatch
-		res := NewReservoir([]int{1, 2}[:len(layout.types)], 200, uint64(iter))
+		res := NewReservoir([]int{1, 2}[:len(layout.Types)], 200, uint64(iter))
 		id := 0
 		for b := range 6 {
 			n := []int{0, 1, 150, 400, 37, 1000}[b]
-			ks := layout.fill(rng, n)
+			ks := layout.Fill(rng, n)
 			parts = append(parts, ks)
 			rec := keysBatch(t, mem, rng, ks, id)
 			id += n
@@ -75,14 +78,14 @@ func TestRangePartitionerOrdersPartitions(t *testing.T) {
 		}
 		res.Release()
 		nparts := 1 + iter%6
-		bounds, err := RangeBounds([]arrow.RecordBatch{sample, nil}, layout.orders, nparts, mem)
+		bounds, err := RangeBounds([]arrow.RecordBatch{sample, nil}, layout.Orders, nparts, mem)
 		sample.Release()
 		if err != nil {
 			t.Fatal(err)
 		}
-		keyCols := []int{1, 2}[:len(layout.types)]
-		p := NewRangePartitioner(keyCols, layout.orders, bounds)
-		bc, err := NewRowComparator(bounds.Columns(), layout.orders)
+		keyCols := []int{1, 2}[:len(layout.Types)]
+		p := NewRangePartitioner(keyCols, layout.Orders, bounds)
+		bc, err := kernel.NewRowComparator(bounds.Columns(), layout.Orders)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +109,7 @@ func TestRangePartitionerOrdersPartitions(t *testing.T) {
 			for _, k := range keyCols {
 				kcols = append(kcols, rec.Column(k))
 			}
-			rc, err := NewRowComparator(kcols, layout.orders)
+			rc, err := kernel.NewRowComparator(kcols, layout.Orders)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,13 +130,13 @@ func TestRangePartitionerOrdersPartitions(t *testing.T) {
 		for i := range rows {
 			rows[i] = i
 		}
-		slices.SortStableFunc(rows, func(a, b int) int { return all.oracle(a, all, b) })
+		slices.SortStableFunc(rows, func(a, b int) int { return all.Oracle(a, all, b) })
 		for k := 1; k < len(rows); k++ {
 			a, b := rows[k-1], rows[k]
 			if assigned[a] > assigned[b] {
 				t.Fatalf("iter %d: row %d (partition %d) sorts before row %d (partition %d)", iter, a, assigned[a], b, assigned[b])
 			}
-			if assigned[a] != assigned[b] && all.oracle(a, all, b) == 0 {
+			if assigned[a] != assigned[b] && all.Oracle(a, all, b) == 0 {
 				t.Fatalf("iter %d: equal rows %d and %d in partitions %d and %d", iter, a, b, assigned[a], assigned[b])
 			}
 		}
@@ -176,12 +179,12 @@ func TestRangePartitionerBalanced(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Release()
-	bounds, err := RangeBounds([]arrow.RecordBatch{sample}, []SortOrder{{}}, nparts, mem)
+	bounds, err := RangeBounds([]arrow.RecordBatch{sample}, []kernel.SortOrder{{}}, nparts, mem)
 	sample.Release()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := NewRangePartitioner([]int{0}, []SortOrder{{}}, bounds)
+	p := NewRangePartitioner([]int{0}, []kernel.SortOrder{{}}, bounds)
 	bounds.Release() // the partitioner holds its own copy
 	if p.NumPartitions() != nparts {
 		t.Fatalf("%d partitions, want %d", p.NumPartitions(), nparts)
@@ -215,7 +218,7 @@ func TestRangeBoundsDuplicatesAndEmpty(t *testing.T) {
 	b := int64Batch(t, mem, []int64{1, 2, 2, 1})
 	defer a.Release()
 	defer b.Release()
-	got, err := RangeBounds([]arrow.RecordBatch{a, b}, []SortOrder{{}}, 4, mem)
+	got, err := RangeBounds([]arrow.RecordBatch{a, b}, []kernel.SortOrder{{}}, 4, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +226,7 @@ func TestRangeBoundsDuplicatesAndEmpty(t *testing.T) {
 		t.Errorf("bounds = %v, want [1 2]", v)
 	}
 	got.Release()
-	got, err = RangeBounds([]arrow.RecordBatch{a, b}, []SortOrder{{Descending: true}}, 2, mem)
+	got, err = RangeBounds([]arrow.RecordBatch{a, b}, []kernel.SortOrder{{Descending: true}}, 2, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +235,7 @@ func TestRangeBoundsDuplicatesAndEmpty(t *testing.T) {
 	}
 	got.Release()
 	for _, n := range []int{0, 1} {
-		got, err = RangeBounds([]arrow.RecordBatch{a}, []SortOrder{{}}, n, mem)
+		got, err = RangeBounds([]arrow.RecordBatch{a}, []kernel.SortOrder{{}}, n, mem)
 		if err != nil || got.NumRows() != 0 {
 			t.Errorf("n=%d: %v, %d bounds", n, err, got.NumRows())
 		}
@@ -241,7 +244,7 @@ func TestRangeBoundsDuplicatesAndEmpty(t *testing.T) {
 
 	// All-equal samples give one bound; the partitioner still spans the 4 partitions.
 	same := int64Batch(t, mem, []int64{5, 5, 5, 5, 5})
-	got, err = RangeBounds([]arrow.RecordBatch{same}, []SortOrder{{}}, 4, mem)
+	got, err = RangeBounds([]arrow.RecordBatch{same}, []kernel.SortOrder{{}}, 4, mem)
 	same.Release()
 	if err != nil {
 		t.Fatal(err)
@@ -249,7 +252,7 @@ func TestRangeBoundsDuplicatesAndEmpty(t *testing.T) {
 	if v := read(got); !slices.Equal(v, []int64{5}) {
 		t.Errorf("equal samples: bounds = %v, want [5]", v)
 	}
-	p4 := NewRangePartitioner([]int{0}, []SortOrder{{}}, got)
+	p4 := NewRangePartitioner([]int{0}, []kernel.SortOrder{{}}, got)
 	got.Release()
 	c := int64Batch(t, mem, []int64{5, 6, 1})
 	defer c.Release()
@@ -259,14 +262,14 @@ func TestRangeBoundsDuplicatesAndEmpty(t *testing.T) {
 	}
 	// Bounds built by hand (no recorded count) give bounds+1 partitions.
 	hand := int64Batch(t, mem, []int64{1, 5})
-	if n := NewRangePartitioner([]int{0}, []SortOrder{{}}, hand).NumPartitions(); n != 3 {
+	if n := NewRangePartitioner([]int{0}, []kernel.SortOrder{{}}, hand).NumPartitions(); n != 3 {
 		t.Errorf("hand-made bounds: %d partitions, want 3", n)
 	}
 	hand.Release()
 
 	// No sample rows: zero bounds of the key schema, every row to partition 0.
 	empty := int64Batch(t, mem, nil)
-	got, err = RangeBounds([]arrow.RecordBatch{empty, empty}, []SortOrder{{}}, 8, mem)
+	got, err = RangeBounds([]arrow.RecordBatch{empty, empty}, []kernel.SortOrder{{}}, 8, mem)
 	empty.Release()
 	if err != nil {
 		t.Fatal(err)
@@ -274,7 +277,7 @@ func TestRangeBoundsDuplicatesAndEmpty(t *testing.T) {
 	if got.NumRows() != 0 || got.NumCols() != 1 || got.Schema().Field(0).Type.ID() != arrow.INT64 {
 		t.Fatalf("no samples: got %d rows, schema %s", got.NumRows(), got.Schema())
 	}
-	p := NewRangePartitioner([]int{0}, []SortOrder{{}}, got)
+	p := NewRangePartitioner([]int{0}, []kernel.SortOrder{{}}, got)
 	got.Release()
 	if p.NumPartitions() != 8 {
 		t.Errorf("no bounds: %d partitions, want the 8 asked for", p.NumPartitions())
@@ -284,7 +287,7 @@ func TestRangeBoundsDuplicatesAndEmpty(t *testing.T) {
 		t.Errorf("no bounds: assign %v, %v", out, err)
 	}
 
-	if _, err := RangeBounds(nil, []SortOrder{{}}, 3, mem); err == nil {
+	if _, err := RangeBounds(nil, []kernel.SortOrder{{}}, 3, mem); err == nil {
 		t.Error("no sample batches: no error")
 	}
 }
@@ -298,8 +301,8 @@ func TestRangePartitionerErrors(t *testing.T) {
 	defer rec.Release()
 	out := make([]int32, 2)
 	for name, p := range map[string]Partitioner{
-		"column out of range": NewRangePartitioner([]int{3}, []SortOrder{{}}, bounds),
-		"too many keys":       NewRangePartitioner([]int{0, 0}, []SortOrder{{}, {}}, bounds),
+		"column out of range": NewRangePartitioner([]int{3}, []kernel.SortOrder{{}}, bounds),
+		"too many keys":       NewRangePartitioner([]int{0, 0}, []kernel.SortOrder{{}, {}}, bounds),
 		"orders mismatch":     NewRangePartitioner([]int{0}, nil, bounds),
 	} {
 		if err := p.Assign(rec, out); err == nil {
@@ -313,7 +316,7 @@ func TestRangePartitionerErrors(t *testing.T) {
 	srec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String}}, nil), []arrow.Array{sa}, 2)
 	sa.Release()
 	defer srec.Release()
-	p := NewRangePartitioner([]int{0}, []SortOrder{{}}, bounds)
+	p := NewRangePartitioner([]int{0}, []kernel.SortOrder{{}}, bounds)
 	if err := p.Assign(srec, out); err == nil {
 		t.Error("string batch against int64 bounds: no error")
 	}
@@ -323,7 +326,7 @@ func TestRangePartitionerErrors(t *testing.T) {
 	if err := p.Assign(rec, out); err != nil || !slices.Equal(out, []int32{0, 1}) {
 		t.Errorf("assign = %v, %v", out, err)
 	}
-	if _, err := Gather(rec, []int32{2}, mem); err == nil {
+	if _, err := kernel.Gather(rec, []int32{2}, mem); err == nil {
 		t.Error("Gather out of range: no error")
 	}
 }

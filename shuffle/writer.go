@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/kindling-data/kindling/internal/kernel"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -88,7 +90,7 @@ type Writer struct {
 	order  []int32
 	starts []int
 	next   []int
-	dicts  dictMerger // scratch of concatDictionaries
+	dicts  kernel.DictMerger // scratch of concatDictionaries
 }
 
 // NewWriter returns a writer for map task mapID (attempt attempt) of shuffle shuffleID.
@@ -266,14 +268,14 @@ func (w *Writer) write(ctx context.Context, rec arrow.RecordBatch) error {
 		return nil
 	}
 	np := len(w.parts)
-	w.assign = grow(w.assign, n)
+	w.assign = kernel.Resize(w.assign, n)
 	if err := w.p.Assign(rec, w.assign); err != nil {
 		return fmt.Errorf("shuffle: partition %s: %w", w.where(), err)
 	}
 
 	// Counting sort of row indices by partition: starts[p] is where partition p's rows begin
 	// in order, so each partition's rows end up contiguous and in input order.
-	w.starts = grow(w.starts, np+1)
+	w.starts = kernel.Resize(w.starts, np+1)
 	clear(w.starts)
 	for i, a := range w.assign {
 		if uint32(a) >= uint32(np) {
@@ -290,13 +292,13 @@ func (w *Writer) write(ctx context.Context, rec arrow.RecordBatch) error {
 		w.add(single, rec, storage.BlockBytes([]arrow.RecordBatch{rec}))
 		return w.maybeFlush(single)
 	}
-	w.order = grow(w.order, n)
+	w.order = kernel.Resize(w.order, n)
 	w.next = append(w.next[:0], w.starts[:np]...)
 	for i, a := range w.assign {
 		w.order[w.next[a]] = int32(i)
 		w.next[a]++
 	}
-	permuted, err := gatherRecord(rec, w.order, w.mem)
+	permuted, err := kernel.GatherRecord(rec, w.order, w.mem)
 	if err != nil {
 		return fmt.Errorf("shuffle: %s: %w", w.where(), err)
 	}
@@ -313,13 +315,6 @@ func (w *Writer) write(ctx context.Context, rec arrow.RecordBatch) error {
 		}
 	}
 	return nil
-}
-
-func grow[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
 }
 
 // add buffers piece, which pins an estimated bytes, for partition p.
@@ -362,7 +357,7 @@ func (w *Writer) flush(p int) error {
 	return nil
 }
 
-func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Allocator, dicts *dictMerger) (arrow.RecordBatch, error) {
+func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Allocator, dicts *kernel.DictMerger) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, schema.NumFields())
 	defer func() {
 		for _, c := range cols {
@@ -380,72 +375,13 @@ func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Al
 		for i, r := range recs {
 			parts[i] = r.Column(c)
 		}
-		col, err := concatColumn(parts, mem, dicts)
+		col, err := kernel.ConcatColumn(parts, mem, dicts)
 		if err != nil {
 			return nil, fmt.Errorf("column %d (%s): %w", c, schema.Field(c).Name, err)
 		}
 		cols[c] = col
 	}
 	return array.NewRecordBatch(schema, cols, rows), nil
-}
-
-// concatColumn concatenates the pieces of one column. Dictionary pieces that share one
-// dictionary (cut from the same batch, from slices of one parent, or from batches that
-// share a source's dictionary) concatenate their indices only; others get a dictionary
-// of the values they use (concatDictionaries). array.Concatenate would unify the
-// dictionaries value by value, which on a large dictionary costs far more than the rows
-// moved.
-// Concatenate is array.Concatenate with concatColumn's handling of dictionaries: pieces
-// sharing a dictionary concatenate their indices, others merge into a dictionary of the
-// values they use. Operators that gather many batches into one (a join's build side, a
-// sort's run) use it for the same reason the shuffle does.
-func Concatenate(parts []arrow.Array, mem memory.Allocator) (arrow.Array, error) {
-	if len(parts) == 0 {
-		return array.Concatenate(parts, mem) // its error for no input
-	}
-	return concatColumn(parts, mem, nil)
-}
-
-func concatColumn(parts []arrow.Array, mem memory.Allocator, dicts *dictMerger) (arrow.Array, error) {
-	if d0, ok := parts[0].(*array.Dictionary); ok {
-		dict := d0.Dictionary()
-		indices := make([]arrow.Array, len(parts))
-		for i, p := range parts {
-			d := p.(*array.Dictionary)
-			if !sameArrayData(d.Dictionary(), dict) {
-				return concatDictionaries(parts, mem, dicts)
-			}
-			indices[i] = d.Indices()
-		}
-		idx, err := array.Concatenate(indices, mem)
-		if err != nil {
-			return nil, err
-		}
-		defer idx.Release()
-		return array.NewDictionaryArray(d0.DataType(), idx, dict), nil
-	}
-	return array.Concatenate(parts, mem)
-}
-
-// sameArrayData reports whether two arrays are views of the same buffers, offset and
-// length: then their contents are equal (buffers are immutable).
-func sameArrayData(a, b arrow.Array) bool {
-	if a.Data() == b.Data() {
-		return true
-	}
-	if a.Len() != b.Len() || a.Data().Offset() != b.Data().Offset() {
-		return false
-	}
-	ba, bb := a.Data().Buffers(), b.Data().Buffers()
-	if len(ba) != len(bb) {
-		return false
-	}
-	for i := range ba {
-		if ba[i] != bb[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Commit compacts the buffered rows, stores one block per reduce partition that has rows,

@@ -1,0 +1,101 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kindling-data/kindling/exec/colop"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/plan"
+)
+
+// ProjectOp evaluates one expression per output column.
+//
+// A plain column reference (possibly aliased) shares the input column (no copy);
+// literals are materialized to full columns. When an expression's result type differs
+// from the declared output type (a dictionary column where utf8 is declared, say), the
+// column is cast to the declared type, so batches always match the output schema.
+type ProjectOp struct {
+	input  colop.Operator
+	exprs  []plan.Expr
+	schema *arrow.Schema
+	mem    memory.Allocator
+	ctx    context.Context
+	closed bool
+}
+
+var _ colop.Operator = (*ProjectOp)(nil)
+
+// NewProject returns an operator that evaluates exprs over each batch of input into
+// columns of schema (one field per expression, named as plan.OutputName names them).
+func NewProject(input colop.Operator, exprs []plan.Expr, schema *arrow.Schema, mem memory.Allocator) *ProjectOp {
+	return &ProjectOp{input: input, exprs: exprs, schema: schema, mem: mem}
+}
+
+// Open checks the projection's shape and opens the input.
+func (p *ProjectOp) Open(ctx context.Context) error {
+	if p.schema == nil || p.schema.NumFields() != len(p.exprs) {
+		n := -1
+		if p.schema != nil {
+			n = p.schema.NumFields()
+		}
+		return fmt.Errorf("exec: project: %d expressions for %d output fields", len(p.exprs), n)
+	}
+	p.ctx = ctx
+	return p.input.Open(ctx)
+}
+
+// Next returns the next input batch, projected.
+func (p *ProjectOp) Next() (arrow.RecordBatch, error) {
+	if p.ctx == nil {
+		p.ctx = context.Background()
+	}
+	rec, err := p.input.Next()
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Release()
+	cols := make([]arrow.Array, 0, len(p.exprs))
+	defer func() {
+		for _, c := range cols {
+			c.Release()
+		}
+	}()
+	for i, e := range p.exprs {
+		col, err := Eval(p.ctx, e, rec, p.mem)
+		if err != nil {
+			var ee *EvalError
+			if errors.As(err, &ee) {
+				return nil, fmt.Errorf("exec: project column %q: eval %s: %w", p.schema.Field(i).Name, ee.expr, ee.err)
+			}
+			return nil, fmt.Errorf("exec: project column %q: %w", p.schema.Field(i).Name, err)
+		}
+		want := p.schema.Field(i).Type
+		if !arrow.TypeEqual(col.DataType(), want) {
+			ev := &Evaluator{Ctx: colop.ComputeCtx(p.ctx, p.mem), Rec: rec, Mem: p.mem, N: int(rec.NumRows())}
+			conv, err := ev.CastArray(col, want)
+			col.Release()
+			if err != nil {
+				return nil, fmt.Errorf("exec: project column %q (%s): result type does not match %v: %w",
+					p.schema.Field(i).Name, e, want, err)
+			}
+			col = conv
+		}
+		cols = append(cols, col)
+	}
+	return array.NewRecordBatch(p.schema, cols, rec.NumRows()), nil
+}
+
+// Close closes the input once.
+func (p *ProjectOp) Close() error {
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	return p.input.Close()
+}

@@ -1,0 +1,6 @@
+//go:build !race
+
+package exectest
+
+// RaceDetector is false: the spill tests run at full size.
+const RaceDetector = false

@@ -1,0 +1,793 @@
+package hashagg
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"unsafe"
+
+	"github.com/kindling-data/kindling/exec/colop"
+	"github.com/kindling-data/kindling/internal/kernel"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// Group-key tables. Each key column has a table that gives every distinct value (NULL
+// included, as one value) a dense int32 id, in order of first appearance. One key column's
+// ids are the group ids; several columns' ids are folded pairwise through pair tables
+// (id_a, id_b) -> dense id, so a row costs one typed lookup per column plus one uint64
+// lookup per extra column, whatever the key types.
+//
+// Estimated bytes per distinct value, used for memory reservations: a swiss-table slot
+// with its share of control bytes and growth slack, plus the per-id value slices.
+const (
+	intKeyEntryBytes  = 40
+	strKeyEntryBytes  = 64
+	pairEntryBytes    = 40
+	arenaPageBytes    = 64 << 10
+	arenaOwnPageBytes = arenaPageBytes / 4
+)
+
+// aggKeyTable assigns dense ids to the distinct values of one column.
+type aggKeyTable interface {
+	// assign writes the id of each row's value of arr into ids[:arr.Len()], adding
+	// values not seen before.
+	assign(arr arrow.Array, ids []int32) error
+	// size is the number of distinct values seen, NULL included.
+	size() int
+	// nullID is the id of NULL, or -1 if no NULL was seen.
+	nullID() int32
+	// bytes estimates the memory the table holds.
+	bytes() int64
+	// growthBound bounds the bytes assigning arr can add.
+	growthBound(arr arrow.Array) int64
+	// build returns the values with the given ids as an array of type dt.
+	build(mem memory.Allocator, dt arrow.DataType, ids []int32) (arrow.Array, error)
+}
+
+// newAggKeyTable returns the table for values of type dt.
+func newAggKeyTable(dt arrow.DataType) (aggKeyTable, error) {
+	switch {
+	case kernel.IsIntLike(dt):
+		return &aggIntKeys{m: make(map[int64]int32), null: -1}, nil
+	case kernel.IsFloat(dt):
+		return &aggFloatKeys{m: make(map[uint64]int32), null: -1}, nil
+	case kernel.IsBytesLike(dt):
+		return &aggBytesKeys{m: make(map[string]int32), null: -1}, nil
+	}
+	return nil, fmt.Errorf("exec: hash aggregate: unsupported key type %s", dt)
+}
+
+// aggIntKeys groups integer-like values (ints, uints, bool, dates, times, timestamps)
+// widened to int64; uint64 wraps, which keeps values distinct.
+type aggIntKeys struct {
+	m     map[int64]int32
+	vals  []int64 // by id; 0 at the NULL id
+	null  int32
+	bools []uint8 // scratch for unpacked boolean keys
+	// direct maps keys in [base, base+len(direct)) to ids (-1: not seen) without hashing,
+	// while every key seen fits a window of at most aggDirectMax values (db-benchmark's
+	// id4/id6-like keys). The map stays authoritative; noDirect ends the fast path once a
+	// key falls outside the window.
+	direct   []int32
+	base     int64
+	noDirect bool
+}
+
+// aggDirectMax bounds the direct-index window (4 MiB of int32 ids), and
+// aggDirectPerKey its size relative to the keys and rows seen, so that its memory stays
+// proportional to the data (and within growthBound's estimate).
+const (
+	aggDirectMax    = 1 << 20
+	aggDirectPerKey = 16
+)
+
+func (t *aggIntKeys) size() int     { return len(t.vals) }
+func (t *aggIntKeys) nullID() int32 { return t.null }
+func (t *aggIntKeys) bytes() int64 {
+	return int64(len(t.m))*intKeyEntryBytes + int64(cap(t.vals))*8 + int64(cap(t.direct))*4
+}
+func (t *aggIntKeys) addNull() int32 {
+	t.null = int32(len(t.vals))
+	t.vals = append(t.vals, 0)
+	return t.null
+}
+
+func (t *aggIntKeys) growthBound(arr arrow.Array) int64 {
+	// The direct window (useDirect) is not in the estimate: it is capped at
+	// aggDirectPerKey slots per key and row seen, and bytes() counts it once allocated,
+	// so the reservation catches up at the next batch.
+	return int64(arr.Len()) * (intKeyEntryBytes + 16)
+}
+
+func (t *aggIntKeys) assign(arr arrow.Array, ids []int32) error {
+	switch arr.DataType().ID() {
+	case arrow.INT8:
+		aggAssignInts(t, kernel.FixedValues[int8](arr), arr, ids)
+	case arrow.UINT8:
+		aggAssignInts(t, kernel.FixedValues[uint8](arr), arr, ids)
+	case arrow.INT16:
+		aggAssignInts(t, kernel.FixedValues[int16](arr), arr, ids)
+	case arrow.UINT16:
+		aggAssignInts(t, kernel.FixedValues[uint16](arr), arr, ids)
+	case arrow.INT32, arrow.DATE32, arrow.TIME32:
+		aggAssignInts(t, kernel.FixedValues[int32](arr), arr, ids)
+	case arrow.UINT32:
+		aggAssignInts(t, kernel.FixedValues[uint32](arr), arr, ids)
+	case arrow.INT64, arrow.DATE64, arrow.TIMESTAMP, arrow.TIME64, arrow.DURATION:
+		aggAssignInts(t, kernel.FixedValues[int64](arr), arr, ids)
+	case arrow.UINT64:
+		aggAssignInts(t, kernel.FixedValues[uint64](arr), arr, ids)
+	case arrow.BOOL:
+		t.bools = kernel.BoolsAsBytes(arr.(*array.Boolean), t.bools)
+		aggAssignInts(t, t.bools, arr, ids)
+	default:
+		return fmt.Errorf("exec: hash aggregate: integer key table got %s", arr.DataType())
+	}
+	return nil
+}
+
+func aggAssignInts[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](t *aggIntKeys, vals []T, arr arrow.Array, ids []int32) {
+	bm, off := kernel.Validity(arr)
+	if bm == nil && len(vals) > 0 && aggUseDirect(t, vals) {
+		for i, v := range vals {
+			slot := &t.direct[int64(v)-t.base]
+			if *slot < 0 {
+				k := int64(v)
+				id, ok := t.m[k]
+				if !ok {
+					id = int32(len(t.vals))
+					t.m[k] = id
+					t.vals = append(t.vals, k)
+				}
+				*slot = id
+			}
+			ids[i] = *slot
+		}
+		return
+	}
+	for i, v := range vals {
+		if bm != nil && !bitutil.BitIsSet(bm, off+i) {
+			id := t.null
+			if id < 0 {
+				id = t.addNull()
+			}
+			ids[i] = id
+			continue
+		}
+		k := int64(v)
+		id, ok := t.m[k]
+		if !ok {
+			id = int32(len(t.vals))
+			t.m[k] = id
+			t.vals = append(t.vals, k)
+		}
+		ids[i] = id
+	}
+}
+
+// aggUseDirect reports whether every value of the batch fits the direct window, growing
+// the window to cover the batch while it stays within aggDirectMax and aggDirectPerKey.
+func aggUseDirect[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](t *aggIntKeys, vals []T) bool {
+	if t.noDirect {
+		return false
+	}
+	lo, hi := vals[0], vals[0]
+	for _, x := range vals[1:] {
+		lo = min(lo, x)
+		hi = max(hi, x)
+	}
+	if uint64(hi) > math.MaxInt64 && hi > 0 {
+		// A uint64 above MaxInt64 does not fit the window's int64 arithmetic.
+		t.noDirect, t.direct = true, nil
+		return false
+	}
+	wlo, whi := int64(lo), int64(hi)
+	if len(t.direct) > 0 {
+		wlo, whi = min(wlo, t.base), max(whi, t.base+int64(len(t.direct))-1)
+	}
+	if span := whi - wlo; span < 0 || span >= aggDirectMax || span >= int64(max(4096, aggDirectPerKey*(len(t.vals)+len(vals)))) {
+		t.noDirect, t.direct = true, nil
+		return false
+	}
+	if n := int(whi - wlo + 1); len(t.direct) == 0 || wlo != t.base || n != len(t.direct) {
+		grown := make([]int32, n)
+		for i := range grown {
+			grown[i] = -1
+		}
+		if len(t.direct) > 0 {
+			copy(grown[t.base-wlo:], t.direct)
+		}
+		t.direct, t.base = grown, wlo
+	}
+	return true
+}
+
+func (t *aggIntKeys) build(mem memory.Allocator, dt arrow.DataType, ids []int32) (arrow.Array, error) {
+	return aggBuildInt64Widened(mem, dt, len(ids),
+		func(i int) int64 { return t.vals[ids[i]] },
+		func(i int) bool { return ids[i] != t.null })
+}
+
+// aggFloatKeys groups float32/float64 values by their float64 bits after mapping every NaN
+// to one NaN and -0.0 to 0.0 (Spark: all NaNs form one group, -0.0 = 0.0).
+type aggFloatKeys struct {
+	m    map[uint64]int32
+	vals []float64
+	null int32
+}
+
+var aggCanonicalNaN = math.Float64bits(math.NaN())
+
+func aggFloatKey(f float64) uint64 {
+	if f != f {
+		return aggCanonicalNaN
+	}
+	if f == 0 {
+		return 0
+	}
+	return math.Float64bits(f)
+}
+
+func (t *aggFloatKeys) size() int     { return len(t.vals) }
+func (t *aggFloatKeys) nullID() int32 { return t.null }
+func (t *aggFloatKeys) bytes() int64  { return int64(len(t.m))*intKeyEntryBytes + int64(cap(t.vals))*8 }
+func (t *aggFloatKeys) growthBound(arr arrow.Array) int64 {
+	return int64(arr.Len()) * (intKeyEntryBytes + 16)
+}
+
+func (t *aggFloatKeys) assign(arr arrow.Array, ids []int32) error {
+	switch arr.DataType().ID() {
+	case arrow.FLOAT32:
+		aggAssignFloats(t, kernel.FixedValues[float32](arr), arr, ids)
+	case arrow.FLOAT64:
+		aggAssignFloats(t, kernel.FixedValues[float64](arr), arr, ids)
+	default:
+		return fmt.Errorf("exec: hash aggregate: float key table got %s", arr.DataType())
+	}
+	return nil
+}
+
+func aggAssignFloats[T float32 | float64](t *aggFloatKeys, vals []T, arr arrow.Array, ids []int32) {
+	bm, off := kernel.Validity(arr)
+	for i, v := range vals {
+		if bm != nil && !bitutil.BitIsSet(bm, off+i) {
+			if t.null < 0 {
+				t.null = int32(len(t.vals))
+				t.vals = append(t.vals, 0)
+			}
+			ids[i] = t.null
+			continue
+		}
+		k := aggFloatKey(float64(v))
+		id, ok := t.m[k]
+		if !ok {
+			id = int32(len(t.vals))
+			t.m[k] = id
+			t.vals = append(t.vals, math.Float64frombits(k))
+		}
+		ids[i] = id
+	}
+}
+
+func (t *aggFloatKeys) build(mem memory.Allocator, dt arrow.DataType, ids []int32) (arrow.Array, error) {
+	valid := func(i int) bool { return ids[i] != t.null }
+	switch dt.ID() {
+	case arrow.FLOAT32:
+		return kernel.BuildFixed(mem, dt, len(ids), func(i int) float32 { return float32(t.vals[ids[i]]) }, valid), nil
+	case arrow.FLOAT64:
+		return kernel.BuildFixed(mem, dt, len(ids), func(i int) float64 { return t.vals[ids[i]] }, valid), nil
+	}
+	return nil, fmt.Errorf("exec: hash aggregate: cannot build %s from float keys", dt)
+}
+
+// aggBytesKeys groups utf8/binary values, plain or dictionary-encoded. The map's keys point
+// into an arena of large pages, so a new value costs one copy and no allocation of its
+// own, and a value already seen costs a lookup and no allocation at all.
+type aggBytesKeys struct {
+	m     map[string]int32
+	vals  []string // by id, pointing into arena pages
+	null  int32
+	arena aggByteArena
+	// dictIDs maps a batch's dictionary entries to ids, each entry looked up once.
+	dictIDs []int32
+	// dictKey identifies the dictionary dictIDs belongs to. Batches sliced from one parent
+	// (and a source's batches that share its dictionary) keep the mapping, so a dictionary
+	// far larger than a batch is looked up once per table, not once per batch. Buffers are
+	// immutable and the pointers keep their objects alive, so equal pointers mean equal
+	// contents.
+	dictKey aggDictKey
+	// outDict holds vals as one array: the dictionary every dictionary-typed key column
+	// built from this table shares (see buildDict); rebuilt when values were added.
+	outDict arrow.Array
+}
+
+type aggDictKey struct {
+	offsets, values *memory.Buffer
+	offset, length  int
+}
+
+func aggDictKeyOf(dict arrow.Array) aggDictKey {
+	bufs := dict.Data().Buffers()
+	k := aggDictKey{offset: dict.Data().Offset(), length: dict.Len()}
+	if len(bufs) > 2 {
+		k.offsets, k.values = bufs[1], bufs[2]
+	}
+	return k
+}
+
+func (t *aggBytesKeys) size() int     { return len(t.vals) }
+func (t *aggBytesKeys) nullID() int32 { return t.null }
+func (t *aggBytesKeys) bytes() int64 {
+	return int64(len(t.m))*strKeyEntryBytes + int64(cap(t.vals))*16 + t.arena.size + int64(cap(t.dictIDs))*4
+}
+
+func (t *aggBytesKeys) growthBound(arr arrow.Array) int64 {
+	n := int64(arr.Len())
+	var extra int64
+	if d, ok := arr.(*array.Dictionary); ok {
+		dict := d.Dictionary()
+		extra = int64(dict.Len()) * 4 // dictIDs
+		n = min(n, int64(dict.Len()))
+		arr = dict
+	}
+	return n*(strKeyEntryBytes+16) + aggValueBytes(arr) + arenaPageBytes + extra
+}
+
+// aggValueBytes is the size of the values a utf8/binary array's rows span.
+func aggValueBytes(arr arrow.Array) int64 {
+	if arr.Len() == 0 {
+		return 0
+	}
+	switch arr.DataType().ID() {
+	case arrow.STRING, arrow.BINARY:
+		offs, _ := kernel.OffsetsAndData[int32](arr)
+		return int64(offs[len(offs)-1] - offs[0])
+	case arrow.LARGE_STRING, arrow.LARGE_BINARY:
+		offs, _ := kernel.OffsetsAndData[int64](arr)
+		return offs[len(offs)-1] - offs[0]
+	case arrow.DICTIONARY:
+		return aggValueBytes(arr.(*array.Dictionary).Dictionary())
+	}
+	return 0
+}
+
+func (t *aggBytesKeys) lookup(b []byte) int32 {
+	if id, ok := t.m[string(b)]; ok {
+		return id
+	}
+	s := t.arena.copy(b)
+	id := int32(len(t.vals))
+	t.m[s] = id
+	t.vals = append(t.vals, s)
+	return id
+}
+
+func (t *aggBytesKeys) nullGroup() int32 {
+	if t.null < 0 {
+		t.null = int32(len(t.vals))
+		t.vals = append(t.vals, "")
+	}
+	return t.null
+}
+
+func (t *aggBytesKeys) assign(arr arrow.Array, ids []int32) error {
+	switch arr.DataType().ID() {
+	case arrow.STRING, arrow.BINARY:
+		aggAssignBytes[int32](t, arr, ids)
+	case arrow.LARGE_STRING, arrow.LARGE_BINARY:
+		aggAssignBytes[int64](t, arr, ids)
+	case arrow.DICTIONARY:
+		return t.assignDict(arr.(*array.Dictionary), ids)
+	default:
+		return fmt.Errorf("exec: hash aggregate: string key table got %s", arr.DataType())
+	}
+	return nil
+}
+
+func aggAssignBytes[O int32 | int64](t *aggBytesKeys, arr arrow.Array, ids []int32) {
+	offs, data := kernel.OffsetsAndData[O](arr)
+	bm, off := kernel.Validity(arr)
+	for i := range arr.Len() {
+		if bm != nil && !bitutil.BitIsSet(bm, off+i) {
+			ids[i] = t.nullGroup()
+			continue
+		}
+		ids[i] = t.lookup(data[offs[i]:offs[i+1]])
+	}
+}
+
+func (t *aggBytesKeys) assignDict(arr *array.Dictionary, ids []int32) error {
+	dict := arr.Dictionary()
+	if !kernel.IsBytesLike(dict.DataType()) || dict.DataType().ID() == arrow.DICTIONARY {
+		return fmt.Errorf("exec: hash aggregate: string key table got %s", arr.DataType())
+	}
+	// Entries get ids lazily: a dictionary shared by many batches may be much larger
+	// than one batch.
+	n := dict.Len()
+	if key := aggDictKeyOf(dict); key.values == nil || key != t.dictKey {
+		if cap(t.dictIDs) < n {
+			t.dictIDs = make([]int32, n)
+		}
+		t.dictIDs = t.dictIDs[:n]
+		for i := range t.dictIDs {
+			t.dictIDs[i] = -1
+		}
+		t.dictKey = key
+	}
+	var entry func(j int) []byte
+	dbm, doff := kernel.Validity(dict)
+	if dict.DataType().ID() == arrow.LARGE_STRING || dict.DataType().ID() == arrow.LARGE_BINARY {
+		offs, data := kernel.OffsetsAndData[int64](dict)
+		entry = func(j int) []byte { return data[offs[j]:offs[j+1]] }
+	} else {
+		offs, data := kernel.OffsetsAndData[int32](dict)
+		entry = func(j int) []byte { return data[offs[j]:offs[j+1]] }
+	}
+	resolve := func(j int) int32 {
+		if dbm != nil && !bitutil.BitIsSet(dbm, doff+j) {
+			return t.nullGroup()
+		}
+		return t.lookup(entry(j))
+	}
+	idx := arr.Indices()
+	switch idx.DataType().ID() {
+	case arrow.INT8:
+		aggAssignDictIdx(t, kernel.FixedValues[int8](idx), idx, ids, resolve)
+	case arrow.UINT8:
+		aggAssignDictIdx(t, kernel.FixedValues[uint8](idx), idx, ids, resolve)
+	case arrow.INT16:
+		aggAssignDictIdx(t, kernel.FixedValues[int16](idx), idx, ids, resolve)
+	case arrow.UINT16:
+		aggAssignDictIdx(t, kernel.FixedValues[uint16](idx), idx, ids, resolve)
+	case arrow.INT32:
+		aggAssignDictIdx(t, kernel.FixedValues[int32](idx), idx, ids, resolve)
+	case arrow.UINT32:
+		aggAssignDictIdx(t, kernel.FixedValues[uint32](idx), idx, ids, resolve)
+	case arrow.INT64:
+		aggAssignDictIdx(t, kernel.FixedValues[int64](idx), idx, ids, resolve)
+	case arrow.UINT64:
+		aggAssignDictIdx(t, kernel.FixedValues[uint64](idx), idx, ids, resolve)
+	default:
+		return fmt.Errorf("exec: hash aggregate: dictionary index type %s", idx.DataType())
+	}
+	return nil
+}
+
+func aggAssignDictIdx[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](t *aggBytesKeys, idx []T, idxArr arrow.Array, ids []int32, resolve func(int) int32) {
+	bm, off := kernel.Validity(idxArr)
+	dictIDs := t.dictIDs
+	for i, v := range idx {
+		if bm != nil && !bitutil.BitIsSet(bm, off+i) {
+			ids[i] = t.nullGroup()
+			continue
+		}
+		id := dictIDs[v]
+		if id < 0 {
+			id = resolve(int(v))
+			dictIDs[v] = id
+		}
+		ids[i] = id
+	}
+}
+
+func (t *aggBytesKeys) build(mem memory.Allocator, dt arrow.DataType, ids []int32) (arrow.Array, error) {
+	return aggBuildBytes(mem, dt, len(ids),
+		func(i int) []byte { return unsafe.Slice(unsafe.StringData(t.vals[ids[i]]), len(t.vals[ids[i]])) },
+		func(i int) bool { return ids[i] != t.null })
+}
+
+// buildDict returns the values with the given ids as a dictionary array of type dt whose
+// dictionary is every value of the table, built once and shared by all the batches the
+// table emits: a key with few distinct values among many groups (a region among
+// millions of (region, customer) groups) costs an index per row, not its bytes, and a
+// later shuffle concatenates those batches by their indices alone.
+func (t *aggBytesKeys) buildDict(mem memory.Allocator, dt *arrow.DictionaryType, ids []int32) (arrow.Array, error) {
+	if t.outDict == nil || t.outDict.Len() != len(t.vals) {
+		values, err := aggBuildBytes(mem, dt.ValueType, len(t.vals),
+			func(i int) []byte { return unsafe.Slice(unsafe.StringData(t.vals[i]), len(t.vals[i])) }, kernel.AllValid)
+		if err != nil {
+			return nil, err
+		}
+		t.release()
+		t.outDict = values
+	}
+	if err := aggCheckIndexRange(dt.IndexType, len(t.vals)); err != nil {
+		return nil, err
+	}
+	indices, err := aggBuildInt64Widened(mem, dt.IndexType, len(ids),
+		func(i int) int64 { return int64(ids[i]) },
+		func(i int) bool { return ids[i] != t.null })
+	if err != nil {
+		return nil, err
+	}
+	defer indices.Release()
+	return array.NewDictionaryArray(dt, indices, t.outDict), nil
+}
+
+// release drops the shared output dictionary (the batches that use it keep their own
+// references).
+func (t *aggBytesKeys) release() {
+	if t.outDict != nil {
+		t.outDict.Release()
+		t.outDict = nil
+	}
+}
+
+// aggByteArena copies values into large pages that are never moved, so strings into them
+// stay valid (and the garbage collector sees a few big objects, not one per group).
+type aggByteArena struct {
+	cur  []byte
+	size int64 // bytes of all pages
+}
+
+func (a *aggByteArena) copy(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > cap(a.cur)-len(a.cur) {
+		if len(b) > arenaOwnPageBytes {
+			p := make([]byte, len(b))
+			copy(p, b)
+			a.size += int64(len(b))
+			return unsafe.String(&p[0], len(p))
+		}
+		a.cur = make([]byte, 0, arenaPageBytes)
+		a.size += arenaPageBytes
+	}
+	start := len(a.cur)
+	a.cur = append(a.cur, b...)
+	return unsafe.String(&a.cur[start], len(b))
+}
+
+// aggGroupKeys turns the key columns of a batch into group ids.
+type aggGroupKeys struct {
+	cols []aggKeyTable
+	// slots is an open-addressing table over the tuple of per-column ids (two or more
+	// keys): 0 is empty, otherwise the hash's high 32 bits above group+1. One probe per
+	// row, whatever the number of keys; the tuples are verified against groupCols.
+	// A tuple's home slot is the top bits of its hash (shift = 64 - log2(len)), which the
+	// stored high bits contain: doubling the table walks the old slots in order and
+	// writes the new ones in nearly ascending order, instead of scattering a random
+	// write per group over a table far larger than the caches.
+	slots []uint64
+	shift uint
+	// groupCols[k][g] is column k's id of group g (only with two or more keys).
+	groupCols [][]int32
+	scratch   [][]int32 // per-column ids of the current batch
+	n         int       // groups
+}
+
+// aggTupleSlots is the initial size of the tuple table.
+const aggTupleSlots = 1024
+
+// aggTupleOverloaded reports whether groups would fill more than 3/4 of slots. The
+// stored hash tags make a probe past another group's slot cheap, so a fuller table
+// costs little in probes and saves a third of the memory a half-full one would touch
+// (first touches of fresh pages are what a large table's growth mostly costs).
+func aggTupleOverloaded(groups, slots int) bool { return 4*groups > 3*slots }
+
+func newAggGroupKeys(types []arrow.DataType) (*aggGroupKeys, error) {
+	g := &aggGroupKeys{}
+	for _, dt := range types {
+		t, err := newAggKeyTable(dt)
+		if err != nil {
+			return nil, err
+		}
+		g.cols = append(g.cols, t)
+	}
+	if len(types) == 0 {
+		g.n = 1 // a global aggregate has its one group even over no rows
+	}
+	if len(types) > 1 {
+		g.slots = colop.SlabAlloc[uint64](aggTupleSlots, aggTupleSlots)
+		g.shift = uint(64 - bits.TrailingZeros(aggTupleSlots))
+		g.groupCols = make([][]int32, len(types))
+	}
+	g.scratch = make([][]int32, len(types))
+	return g, nil
+}
+
+// assign writes the group id of each of the batch's rows into gids.
+func (g *aggGroupKeys) assign(keys []arrow.Array, gids []int32) error {
+	switch len(g.cols) {
+	case 0:
+		clear(gids)
+		return nil
+	case 1:
+		if err := g.cols[0].assign(keys[0], gids); err != nil {
+			return err
+		}
+		g.n = g.cols[0].size()
+		return nil
+	}
+	rows := len(gids)
+	for k, t := range g.cols {
+		if cap(g.scratch[k]) < rows {
+			g.scratch[k] = make([]int32, rows)
+		}
+		g.scratch[k] = g.scratch[k][:rows]
+		if err := t.assign(keys[k], g.scratch[k]); err != nil {
+			return err
+		}
+	}
+	// Room for every row of the batch to be a new group, so the loop never grows the
+	// table (see aggTupleOverloaded).
+	for aggTupleOverloaded(g.n+rows, len(g.slots)) {
+		g.growSlots()
+	}
+	mask := uint64(len(g.slots) - 1)
+	shift := g.shift
+	for k := range g.groupCols {
+		g.groupCols[k] = colop.SlabReserve(g.groupCols[k], rows)
+	}
+	for i := 0; i < rows; i++ {
+		h := g.tupleHash(i)
+		tag := h >> 32
+		pos := h >> shift
+		for {
+			slot := g.slots[pos]
+			if slot == 0 {
+				id := int32(g.n)
+				g.n++
+				g.slots[pos] = tag<<32 | uint64(id+1)
+				for k := range g.cols {
+					g.groupCols[k] = append(g.groupCols[k], g.scratch[k][i])
+				}
+				gids[i] = id
+				break
+			}
+			if slot>>32 == tag {
+				id := int32(uint32(slot)) - 1
+				same := true
+				for k := range g.cols {
+					if g.groupCols[k][id] != g.scratch[k][i] {
+						same = false
+						break
+					}
+				}
+				if same {
+					gids[i] = id
+					break
+				}
+			}
+			pos = (pos + 1) & mask
+		}
+	}
+	return nil
+}
+
+// tupleHash mixes row i's per-column ids (from scratch) into one hash.
+func (g *aggGroupKeys) tupleHash(i int) uint64 {
+	h := uint64(0x9e3779b97f4a7c15)
+	for k := range g.scratch {
+		h ^= uint64(uint32(g.scratch[k][i]))
+		h *= 0xbf58476d1ce4e5b9
+		h ^= h >> 31
+	}
+	return h
+}
+
+// growSlots doubles the tuple table. Every slot's new home comes from its stored high
+// hash bits, so the old table is read in order and the new one written nearly in order.
+func (g *aggGroupKeys) growSlots() {
+	old := g.slots
+	defer colop.SlabFree(old)
+	g.slots = colop.SlabAlloc[uint64](2*len(old), 2*len(old))
+	g.shift--
+	mask := uint64(len(g.slots) - 1)
+	for _, slot := range old {
+		if slot == 0 {
+			continue
+		}
+		pos := (slot >> 32 << 32) >> g.shift
+		for g.slots[pos] != 0 {
+			pos = (pos + 1) & mask
+		}
+		g.slots[pos] = slot
+	}
+}
+
+// presizeBytes is what presize(groups) adds to the table's bytes: the tuple slots and
+// the key ids (none with fewer than two keys, where the one column's table is the
+// group table).
+func (g *aggGroupKeys) presizeBytes(groups int) int64 {
+	if len(g.cols) < 2 {
+		return 0
+	}
+	size := len(g.slots)
+	for aggTupleOverloaded(groups, size) {
+		size *= 2
+	}
+	return int64(size-len(g.slots))*8 + int64(groups*len(g.cols))*4
+}
+
+// presize makes the empty table hold groups without growing.
+func (g *aggGroupKeys) presize(groups int) {
+	if len(g.cols) < 2 || g.n > 0 {
+		return
+	}
+	for aggTupleOverloaded(groups, len(g.slots)) {
+		g.growSlots()
+	}
+	for k := range g.groupCols {
+		g.groupCols[k] = colop.SlabReserve(g.groupCols[k], groups)
+	}
+}
+
+// aggReserve returns s with room for n more elements, at least doubling its capacity
+// when it must grow: append's growth for large slices (1.25x) would copy a table of
+// millions of groups many times over.
+func aggReserve[T any](s []T, n int) []T {
+	if len(s)+n <= cap(s) {
+		return s
+	}
+	grown := make([]T, len(s), max(len(s)+n, 2*cap(s)))
+	copy(grown, s)
+	return grown
+}
+
+func (g *aggGroupKeys) bytes() int64 {
+	var b int64
+	for _, t := range g.cols {
+		b += t.bytes()
+	}
+	b += int64(cap(g.slots)) * 8
+	for k := range g.groupCols {
+		b += int64(cap(g.groupCols[k]))*4 + int64(cap(g.scratch[k]))*4
+	}
+	return b
+}
+
+func (g *aggGroupKeys) growthBound(keys []arrow.Array, rows int) int64 {
+	var b int64
+	for k, t := range g.cols {
+		b += t.growthBound(keys[k])
+	}
+	if len(g.cols) > 1 {
+		// Per new group: its ids in groupCols (with doubling slack) and scratch; and
+		// the tuple table may double (twice its slots while both copies exist).
+		b += int64(rows) * int64(len(g.cols)*12)
+		if size := len(g.slots); aggTupleOverloaded(g.n+rows, size) {
+			for aggTupleOverloaded(g.n+rows, size) {
+				size *= 2
+			}
+			b += int64(size) * 8
+		}
+	}
+	return b
+}
+
+// build returns key column k of groups [lo, hi) as an array of type dt.
+func (g *aggGroupKeys) build(mem memory.Allocator, k int, dt arrow.DataType, lo, hi int, identity []int32) (arrow.Array, error) {
+	ids := identity
+	if len(g.cols) > 1 {
+		ids = g.groupCols[k][lo:hi]
+	}
+	if bt, ok := g.cols[k].(*aggBytesKeys); ok {
+		if d, ok := dt.(*arrow.DictionaryType); ok && d.ValueType.ID() != arrow.DICTIONARY {
+			return bt.buildDict(mem, d, ids)
+		}
+	}
+	return g.cols[k].build(mem, dt, ids)
+}
+
+// release frees what the tables hold outside the Go heap (shared output dictionaries)
+// and gives the tuple table and group key ids back to the slab pool; g must not be used
+// after.
+func (g *aggGroupKeys) release() {
+	for _, t := range g.cols {
+		if bt, ok := t.(*aggBytesKeys); ok {
+			bt.release()
+		}
+	}
+	colop.SlabFree(g.slots)
+	g.slots = nil
+	for k := range g.groupCols {
+		colop.SlabFree(g.groupCols[k])
+		g.groupCols[k] = nil
+	}
+}

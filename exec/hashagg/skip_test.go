@@ -1,0 +1,278 @@
+package hashagg
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/kindling-data/kindling/exec/colop"
+	"github.com/kindling-data/kindling/exec/exectest"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kindling-data/kindling/internal/memtest"
+	"github.com/kindling-data/kindling/plan"
+)
+
+// aggMostlyUniqueRows is aggTestRows with the keys k and kd nearly unique (every 7th key
+// repeats an earlier one, every 11th is NULL), so that partial aggregation reduces little.
+func aggMostlyUniqueRows(n int) [][]any {
+	rows := aggTestRows(n, 9)
+	for i, r := range rows {
+		k := int64(i)
+		if i%7 == 6 {
+			k = int64(i / 2)
+		}
+		r[0] = k
+		r[3] = fmt.Sprintf("key-%d", k)
+		if i%11 == 10 {
+			r[0], r[3] = nil, nil
+		}
+	}
+	return rows
+}
+
+// TestHashAggSkippedPartialConvertsRows runs Partial over mostly unique keys: after the
+// probe it must stop hashing and convert rows straight to states (one output row per
+// input row, a dictionary key passing through as it is), and Final must still get every
+// aggregate right.
+func TestHashAggSkippedPartialConvertsRows(t *testing.T) {
+	const n = 3 * aggSkipProbeRows / 2
+	rows := aggMostlyUniqueRows(n)
+	tbl := aggTable{schema: aggTestSchema, rows: rows}
+	col := func(n string) plan.Expr { return &plan.ColumnRef{Name: n} }
+	rowWise := []plan.AggExpr{
+		{Func: plan.AggSum, Arg: col("i"), Name: "sum_i"},
+		{Func: plan.AggSum, Arg: col("f"), Name: "sum_f"},
+		{Func: plan.AggSum, Arg: col("u"), Name: "sum_u"},
+		{Func: plan.AggCount, Arg: col("s"), Name: "count_s"},
+		{Func: plan.AggCountAll, Name: "count_all"},
+		{Func: plan.AggMean, Arg: col("i"), Name: "mean_i"},
+		{Func: plan.AggMean, Arg: col("f"), Name: "mean_f"},
+		{Func: plan.AggMin, Arg: col("f"), Name: "min_f"},
+		{Func: plan.AggMax, Arg: col("u"), Name: "max_u"},
+		{Func: plan.AggMin, Arg: col("s"), Name: "min_s"},
+		{Func: plan.AggMax, Arg: col("kb"), Name: "max_kb"},
+		{Func: plan.AggMax, Arg: col("kdate"), Name: "max_kdate"},
+	}
+	withDistinct := append(append([]plan.AggExpr(nil), rowWise...),
+		plan.AggExpr{Func: plan.AggCountDistinct, Arg: col("s"), Name: "cd_s"})
+	cases := []struct {
+		name     string
+		keys     []string
+		aggs     []plan.AggExpr
+		wantPass bool
+	}{
+		{"int key", []string{"k"}, rowWise, true},
+		{"dictionary key with int", []string{"kd", "k32"}, rowWise, true},
+		{"count distinct keeps hashing", []string{"k"}, withDistinct, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			mem := memtest.Checked()
+			defer mem.AssertSize(t, 0)
+			partial, final, _ := aggNodes(t, aggTestSchema, c.keys, c.aggs)
+			var batches [][][]any
+			for lo := 0; lo < n; lo += 4096 {
+				batches = append(batches, rows[lo:min(lo+4096, n)])
+			}
+			op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, mem, nil)
+			if err := op.Open(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			states, err := exectest.Drain(t, op)
+			op.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if op.passing != c.wantPass {
+				t.Errorf("partial converted rows to states: %v, want %v", op.passing, c.wantPass)
+			}
+			var stateRows int64
+			for _, b := range states {
+				stateRows += b.NumRows()
+				if !b.Schema().Equal(partial.OutSchema) {
+					t.Errorf("partial schema %s, want %s", b.Schema(), partial.OutSchema)
+				}
+			}
+			// The probe's rows were hashed; every row after it (the probe ends within a
+			// batch of aggSkipProbeRows) must come out as its own state row.
+			if c.wantPass && stateRows < n-aggSkipProbeRows {
+				t.Errorf("partial emitted %d rows for %d input rows; after the probe it should keep one per row", stateRows, n)
+			}
+			fin := NewHashAggregate(&exectest.Source{Batches: states}, final, mem, nil)
+			defer fin.Close()
+			out, err := exectest.Drain(t, fin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			aggCheck(t, tbl, c.keys, c.aggs, exectest.RowsOf(t, out))
+		})
+	}
+}
+
+// aggRefusingReservation refuses its first `refusals` requests of more than `above`
+// bytes and grants everything else: the presizing request for a whole table (and its
+// retry of the exact amount) is refused, the growth that follows is not.
+type aggRefusingReservation struct {
+	above    int64
+	refusals int
+}
+
+func (r *aggRefusingReservation) TryGrow(n int64) error {
+	if n > r.above && r.refusals > 0 {
+		r.refusals--
+		return fmt.Errorf("reservation test: %d bytes refused: %w", n, exectest.ErrFakeBudget)
+	}
+	return nil
+}
+func (r *aggRefusingReservation) Shrink(int64) {}
+func (r *aggRefusingReservation) Free()        {}
+
+// aggSizedSource is a test source that knows its rows, as a shuffle read does.
+type aggSizedSource struct {
+	exectest.Source
+	rows int64
+}
+
+func (s *aggSizedSource) EstimatedRows() int64 { return s.rows }
+
+// TestHashAggFinalPresized feeds a Final aggregate from an input that knows its rows: the
+// tables are sized once when it opens (the tuple table does not grow while the groups come
+// in), unless the reservation refuses the room, and the results are right either way.
+func TestHashAggFinalPresized(t *testing.T) {
+	const n = 3 * aggSkipProbeRows / 2
+	rows := aggMostlyUniqueRows(n)
+	tbl := aggTable{schema: aggTestSchema, rows: rows}
+	col := func(n string) plan.Expr { return &plan.ColumnRef{Name: n} }
+	aggs := []plan.AggExpr{
+		{Func: plan.AggSum, Arg: col("i"), Name: "sum_i"},
+		{Func: plan.AggCountAll, Name: "count_all"},
+		{Func: plan.AggMean, Arg: col("f"), Name: "mean_f"},
+		{Func: plan.AggMax, Arg: col("s"), Name: "max_s"},
+	}
+	keys := []string{"kd", "k32"}
+	for _, refuse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("refused=%v", refuse), func(t *testing.T) {
+			mem := memtest.Checked()
+			defer mem.AssertSize(t, 0)
+			partial, final, _ := aggNodes(t, aggTestSchema, keys, aggs)
+			var batches [][][]any
+			for lo := 0; lo < n; lo += 4096 {
+				batches = append(batches, rows[lo:min(lo+4096, n)])
+			}
+			op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, mem, nil)
+			states, err := exectest.Drain(t, op)
+			op.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stateRows int64
+			for _, b := range states {
+				stateRows += b.NumRows()
+			}
+			var res colop.Reservation
+			if refuse {
+				res = &aggRefusingReservation{above: 4 << 20, refusals: 2}
+			}
+			fin := NewHashAggregate(&aggSizedSource{Source: exectest.Source{Batches: states}, rows: stateRows}, final, mem, res)
+			defer fin.Close()
+			if err := fin.Open(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			slots := len(fin.keys.slots)
+			if presized := slots > aggTupleSlots; presized == refuse {
+				t.Fatalf("%d tuple slots after Open for %d input rows (reservation refused: %v)", slots, stateRows, refuse)
+			}
+			// The first batch comes after all the input is folded in, before the table is
+			// dropped at the end.
+			first, err := fin.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !refuse && len(fin.keys.slots) != slots {
+				t.Errorf("presized tuple table grew from %d to %d slots", slots, len(fin.keys.slots))
+			}
+			rest, err := exectest.Drain(t, fin)
+			if err != nil {
+				first.Release()
+				t.Fatal(err)
+			}
+			aggCheck(t, tbl, keys, aggs, exectest.RowsOf(t, append([]arrow.RecordBatch{first}, rest...)))
+		})
+	}
+}
+
+// TestHashAggPresizedFinalGivesRoomBack gives a Final aggregate a budget that its presized
+// tables fill exactly: the room taken at Open must be given back when the first batch is
+// refused (an empty presized table can neither spill nor grow), and the aggregate then
+// spills its way through like any other, with the unbounded result.
+func TestHashAggPresizedFinalGivesRoomBack(t *testing.T) {
+	const n = 30_000 // several output batches: Final presizes
+	rows := aggMostlyUniqueRows(n)
+	col := func(n string) plan.Expr { return &plan.ColumnRef{Name: n} }
+	aggs := []plan.AggExpr{
+		{Func: plan.AggSum, Arg: col("i"), Name: "sum_i"},
+		{Func: plan.AggCountAll, Name: "count_all"},
+		{Func: plan.AggMean, Arg: col("f"), Name: "mean_f"},
+		{Func: plan.AggMax, Arg: col("s"), Name: "max_s"},
+	}
+	keys := []string{"kd", "k32"}
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	partial, final, _ := aggNodes(t, aggTestSchema, keys, aggs)
+	var batches [][][]any
+	for lo := 0; lo < n; lo += 4096 {
+		batches = append(batches, rows[lo:min(lo+4096, n)])
+	}
+	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, mem, nil)
+	states, err := exectest.Drain(t, op)
+	op.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer aggReleaseAll(states)
+	var stateRows int64
+	for _, b := range states {
+		stateRows += b.NumRows()
+	}
+	sized := func() colop.Operator {
+		return &aggSizedSource{Source: exectest.Source{Batches: aggShared(states)}, rows: stateRows}
+	}
+
+	// Unbounded: what presizing holds after Open, and the answer.
+	free := newAggSpillRun(t, sized(), final, mem, 0)
+	if err := free.op.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	presized := free.res.held
+	if !free.op.presized {
+		t.Fatalf("the unbounded run did not presize (%d bytes held after Open)", presized)
+	}
+	out, err := exectest.Drain(t, free.op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := aggSpillRowsOf(t, out)
+	free.finish(t)
+
+	// Room for the presized tables but not for them and a batch's growth besides; one
+	// batch's growth alone (about 2.4 MiB here) fits.
+	limit := presized + 3<<19
+	tight := newAggSpillRun(t, sized(), final, mem, limit)
+	if err := tight.op.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !tight.op.presized || tight.res.held != presized {
+		t.Fatalf("presized %v, %d bytes held after Open, want %d", tight.op.presized, tight.res.held, presized)
+	}
+	out, err = exectest.Drain(t, tight.op)
+	if err != nil {
+		t.Fatalf("under a budget the presized tables filled: %v", err)
+	}
+	aggSameGroups(t, aggSpillRowsOf(t, out), want, len(keys))
+	if tight.op.SpillCount() == 0 || tight.res.peak > limit {
+		t.Errorf("spills %d, peak %d of %d", tight.op.SpillCount(), tight.res.peak, limit)
+	}
+	tight.finish(t)
+}

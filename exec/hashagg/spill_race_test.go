@@ -1,0 +1,7 @@
+//go:build race
+
+package hashagg
+
+// The race detector slows the aggregate about tenfold; the spill tests then use a fifth of
+// the rows and groups (still ten times the budget), keeping the package's tests fast.
+const aggSpillTestScale = 5

@@ -1,7 +1,0 @@
-//go:build race
-
-package exec
-
-// The race detector slows the aggregate about tenfold; the spill tests then use a fifth of
-// the rows and groups (still ten times the budget), keeping the package's tests fast.
-const aggSpillTestScale = 5

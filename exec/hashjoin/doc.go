@@ -1,0 +1,13 @@
+// Package hashjoin is kindling's equi-join: the build side is loaded into an
+// open-addressing table with duplicate chains, the probe side is streamed a batch at a
+// time and both sides are gathered with typed gathers. Every join kind of package plan
+// (inner, left, right, full, semi, anti) runs here, with Spark's NULL-key rules.
+//
+// Memory: the build side is reserved as it loads. When the budget refuses, the join
+// turns into a grace hash join: both sides are hash-partitioned to spill files and the
+// partitions are joined one at a time, re-partitioning with a new hash seed any that is
+// still too large. A broadcast join's build side is the one broadcast shuffle partition,
+// read whole by every task.
+//
+// An engine internal with no compatibility promise: users join through dataset.Join.
+package hashjoin

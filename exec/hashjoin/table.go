@@ -1,0 +1,344 @@
+package hashjoin
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"math/bits"
+
+	"github.com/kindling-data/kindling/internal/kernel"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+)
+
+// The join's hash table. Key columns of either side are normalized per batch into a
+// comparable form (integers widened to int64, floats to canonical float64 bits, strings
+// viewed in place, dictionaries resolved to entry numbers), so one comparison serves
+// int32 against int64, dictionary against plain string, and -0/NaN as Spark normalizes
+// them. Rows are hashed with kernel.HashColumns, which hashes equal keys alike whatever
+// their physical type. The table is open addressing over distinct keys: a slot holds the
+// first build row of its key and that row's hash, and next chains the key's other rows
+// in build order, so a probe costs one slot walk and then yields every duplicate.
+
+// hjKeyClass is how a key column compares.
+type hjKeyClass uint8
+
+const (
+	hjIntKey   hjKeyClass = iota // integer-like, widened to int64
+	hjFloatKey                   // float32/float64, as canonical float64 bits
+	hjBytesKey                   // utf8/binary, plain or dictionary-encoded
+)
+
+func (c hjKeyClass) String() string { return [...]string{"integer", "float", "string"}[c] }
+
+// hjClassOf classifies a key type; ok is false for types a join cannot key on.
+func hjClassOf(dt arrow.DataType) (hjKeyClass, bool) {
+	switch {
+	case kernel.IsIntLike(dt):
+		return hjIntKey, true
+	case kernel.IsFloat(dt):
+		return hjFloatKey, true
+	case kernel.IsBytesLike(dt):
+		if d, ok := dt.(*arrow.DictionaryType); ok && d.ValueType.ID() == arrow.DICTIONARY {
+			return 0, false
+		}
+		return hjBytesKey, true
+	}
+	return 0, false
+}
+
+// hjKeyCol is one key column of a batch in comparable form. Its slices view the
+// batch's buffers or reuse scratch owned by the column.
+type hjKeyCol struct {
+	class  hjKeyClass
+	ints   []int64 // hjIntKey and hjFloatKey values
+	offs32 []int32
+	offs64 []int64
+	data   []byte
+	dict   []int32 // entry of each row of a dictionary column, -1 for NULL
+
+	widened []int64 // scratch behind ints when they are not a view
+	dictBuf []int32 // scratch behind dict
+	bools   []uint8
+}
+
+// load makes arr comparable and marks rows whose value is NULL in nulls.
+func (c *hjKeyCol) load(arr arrow.Array, nulls []bool) error {
+	n := arr.Len()
+	c.ints, c.offs32, c.offs64, c.data, c.dict = nil, nil, nil, nil, nil
+	if bm, off := kernel.Validity(arr); bm != nil {
+		for i := range n {
+			if !bitutil.BitIsSet(bm, off+i) {
+				nulls[i] = true
+			}
+		}
+	}
+	switch c.class {
+	case hjIntKey:
+		return c.loadInts(arr, n)
+	case hjFloatKey:
+		c.widened = hjResize(c.widened, n)
+		switch arr.DataType().ID() {
+		case arrow.FLOAT32:
+			hjCanonicalFloats(c.widened, kernel.FixedValues[float32](arr))
+		case arrow.FLOAT64:
+			hjCanonicalFloats(c.widened, kernel.FixedValues[float64](arr))
+		default:
+			return fmt.Errorf("float key got %s", arr.DataType())
+		}
+		c.ints = c.widened
+		return nil
+	}
+	vals := arr
+	if d, ok := arr.(*array.Dictionary); ok {
+		var err error
+		if c.dictBuf, err = kernel.DictIndices(d, c.dictBuf); err != nil {
+			return err
+		}
+		c.dict = c.dictBuf
+		for i, e := range c.dict {
+			if e < 0 {
+				nulls[i] = true
+			}
+		}
+		vals = d.Dictionary()
+	}
+	switch vals.DataType().ID() {
+	case arrow.STRING, arrow.BINARY:
+		c.offs32, c.data = kernel.OffsetsAndData[int32](vals)
+	case arrow.LARGE_STRING, arrow.LARGE_BINARY:
+		c.offs64, c.data = kernel.OffsetsAndData[int64](vals)
+	default:
+		return fmt.Errorf("string key got %s", arr.DataType())
+	}
+	return nil
+}
+
+func (c *hjKeyCol) loadInts(arr arrow.Array, n int) error {
+	if kernel.ByteWidth(arr.DataType()) == 8 {
+		// Signed and unsigned 64-bit values compare by their bits: a view suffices.
+		c.ints = kernel.FixedValues[int64](arr)
+		return nil
+	}
+	c.widened = hjResize(c.widened, n)
+	w := c.widened
+	switch arr.DataType().ID() {
+	case arrow.INT8:
+		hjWiden(w, kernel.FixedValues[int8](arr))
+	case arrow.UINT8:
+		hjWiden(w, kernel.FixedValues[uint8](arr))
+	case arrow.INT16:
+		hjWiden(w, kernel.FixedValues[int16](arr))
+	case arrow.UINT16:
+		hjWiden(w, kernel.FixedValues[uint16](arr))
+	case arrow.INT32, arrow.DATE32, arrow.TIME32:
+		hjWiden(w, kernel.FixedValues[int32](arr))
+	case arrow.UINT32:
+		hjWiden(w, kernel.FixedValues[uint32](arr))
+	case arrow.BOOL:
+		c.bools = kernel.BoolsAsBytes(arr.(*array.Boolean), c.bools)
+		hjWiden(w, c.bools)
+	default:
+		return fmt.Errorf("integer key got %s", arr.DataType())
+	}
+	c.ints = w
+	return nil
+}
+
+func hjResize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+func hjWiden[T ~int8 | ~int16 | ~int32 | ~uint8 | ~uint16 | ~uint32](dst []int64, src []T) {
+	for i, v := range src {
+		dst[i] = int64(v)
+	}
+}
+
+// hjCanonicalFloats stores each value's float64 bits with every NaN as one NaN and -0 as
+// 0, so that bit equality is Spark's join equality on normalized doubles.
+func hjCanonicalFloats[T float32 | float64](dst []int64, src []T) {
+	nan := int64(math.Float64bits(math.NaN()))
+	for i, v := range src {
+		f := float64(v)
+		switch {
+		case f != f:
+			dst[i] = nan
+		case f == 0:
+			dst[i] = 0
+		default:
+			dst[i] = int64(math.Float64bits(f))
+		}
+	}
+}
+
+// bytesAt is row i's value of a string key column.
+func (c *hjKeyCol) bytesAt(i int) []byte {
+	if c.dict != nil {
+		i = int(c.dict[i])
+	}
+	if c.offs64 != nil {
+		return c.data[c.offs64[i]:c.offs64[i+1]]
+	}
+	return c.data[c.offs32[i]:c.offs32[i+1]]
+}
+
+// hjKeys is the key columns of one batch (or of the whole build side) in comparable
+// form, with each row's hash and whether any of its keys is NULL.
+type hjKeys struct {
+	cols    []hjKeyCol
+	arrs    []arrow.Array
+	hashes  []uint64
+	nulls   []bool
+	anyNull bool
+}
+
+func newHJKeys(classes []hjKeyClass) hjKeys {
+	k := hjKeys{cols: make([]hjKeyCol, len(classes))}
+	for i, c := range classes {
+		k.cols[i].class = c
+	}
+	return k
+}
+
+// load hashes and normalizes the key arrays of n rows.
+func (k *hjKeys) load(arrs []arrow.Array, n int) error {
+	k.hashes = hjResize(k.hashes, n)
+	k.nulls = hjResize(k.nulls, n)
+	clear(k.nulls)
+	// Hashing first also validates dictionary indices before they are followed.
+	if err := kernel.HashColumns(arrs, k.hashes); err != nil {
+		return err
+	}
+	for c := range k.cols {
+		if err := k.cols[c].load(arrs[c], k.nulls); err != nil {
+			return fmt.Errorf("key %d: %w", c, err)
+		}
+	}
+	k.anyNull = false
+	for _, a := range arrs {
+		if a.NullN() > 0 || a.DataType().ID() == arrow.DICTIONARY {
+			k.anyNull = true
+		}
+	}
+	return nil
+}
+
+// hjEqual compares row i of a with row j of b, all key columns.
+func hjEqual(a *hjKeys, i int, b *hjKeys, j int) bool {
+	for c := range a.cols {
+		ac, bc := &a.cols[c], &b.cols[c]
+		if ac.class == hjBytesKey {
+			if !bytes.Equal(ac.bytesAt(i), bc.bytesAt(j)) {
+				return false
+			}
+		} else if ac.ints[i] != bc.ints[j] {
+			return false
+		}
+	}
+	return true
+}
+
+// Estimated bytes per build row and per slot, for reservations.
+const (
+	hjSlotBytes = 16        // one hjSlot
+	hjRowBytes  = 8 + 1 + 4 // hashes, nulls, next
+)
+
+// hjSlot is one slot of the table: a key's hash and first build row (-1: empty). They
+// sit together so that a probe touches one cache line.
+type hjSlot struct {
+	hash uint64
+	head int32
+}
+
+// hjTable indexes the build rows by key.
+type hjTable struct {
+	build hjKeys
+	slots []hjSlot
+	next  []int32 // next build row with the same key, -1 at the end
+	mask  uint64
+	// hashIsKey: one integer or float key, whose 64-bit hash is a bijection of its
+	// value (shuffle's hash is add-then-murmur-finalize, each step invertible), so equal
+	// hashes mean equal keys and rows need no comparison.
+	hashIsKey bool
+}
+
+// hjTableSlots is the slot count for n rows: a power of two at most half full.
+func hjTableSlots(n int) int {
+	if n < 8 {
+		return 16
+	}
+	return 1 << bits.Len(uint(2*n-1))
+}
+
+// hjTableBytes estimates the memory of a table over n rows with the given key classes.
+func hjTableBytes(n int, classes []hjKeyClass) int64 {
+	// Each key column may hold widened values or dictionary entries per row.
+	return int64(hjTableSlots(n))*hjSlotBytes + int64(n)*(hjRowBytes+8*int64(len(classes)))
+}
+
+// index builds the table over the build keys (already loaded).
+func (t *hjTable) index(n int) {
+	size := hjTableSlots(n)
+	t.slots = make([]hjSlot, size)
+	for i := range t.slots {
+		t.slots[i].head = -1
+	}
+	t.next = make([]int32, n)
+	t.mask = uint64(size - 1)
+	t.hashIsKey = len(t.build.cols) == 1 && t.build.cols[0].class != hjBytesKey
+	// Rows go in back to front and each is put at its key's head, so chains run in build
+	// order.
+	for r := n - 1; r >= 0; r-- {
+		if t.build.nulls[r] {
+			t.next[r] = -1
+			continue
+		}
+		h := t.build.hashes[r]
+		for s := h & t.mask; ; s = (s + 1) & t.mask {
+			slot := &t.slots[s]
+			if slot.head < 0 {
+				slot.hash, slot.head, t.next[r] = h, int32(r), -1
+				break
+			}
+			if slot.hash == h && (t.hashIsKey || hjEqual(&t.build, r, &t.build, int(slot.head))) {
+				t.next[r], slot.head = slot.head, int32(r)
+				break
+			}
+		}
+	}
+}
+
+// lookup writes the first matching build row of each probe row into heads, -1 when
+// there is none or the probe key has a NULL.
+func (t *hjTable) lookup(p *hjKeys, heads []int32) {
+	slots, mask := t.slots, t.mask
+	if len(slots) == 0 {
+		for i := range heads {
+			heads[i] = -1
+		}
+		return
+	}
+	for i, h := range p.hashes[:len(heads)] {
+		heads[i] = -1
+		if p.anyNull && p.nulls[i] {
+			continue
+		}
+		for s := h & mask; ; s = (s + 1) & mask {
+			slot := &slots[s]
+			if slot.head < 0 {
+				break
+			}
+			if slot.hash == h && (t.hashIsKey || hjEqual(p, i, &t.build, int(slot.head))) {
+				heads[i] = slot.head
+				break
+			}
+		}
+	}
+}

@@ -1,0 +1,19 @@
+// Package kernel holds kindling's column kernels: the vectorized building blocks that the
+// shuffle and every operator share, so that one implementation (and one set of tests)
+// serves them all.
+//
+//   - gather (Gather, GatherArray): rows by index, typed loops several times faster than
+//     arrow's compute.Take on random indices;
+//   - hashing (HashColumns): deterministic row hashes with Spark's rules (NULLs hash
+//     alike, all NaNs alike, -0 as 0), the same in every process;
+//   - row order (RowComparator, SortIndices): the one ordering of rows, used by the sort,
+//     the top-N and the range partitioner;
+//   - concatenation (Concatenate) with dictionary merging that costs what the rows use,
+//     not the dictionaries' sizes;
+//   - array assembly and typed views (MakeArray, NewFixedBuffer, FixedValues,
+//     OffsetsAndData, Validity, DictIndices): building arrays from plain buffers and
+//     reading value buffers as Go slices without copying.
+//
+// Kernels take an allocator for every buffer they create and never retain their inputs.
+// It imports nothing of kindling; shuffle and the exec packages import it.
+package kernel
