@@ -13,7 +13,7 @@ import (
 )
 
 // everyPhysNode returns one value of each physical node type, with distinct leaves as
-// inputs. physNodeTypesInSource keeps the list honest.
+// inputs. TestPhysWithChildrenCoversEveryNode keeps the list complete.
 func everyPhysNode() []PhysNode {
 	leaf := func(name string) PhysNode {
 		return &PScan{Source: &fakeSource{name: name, schema: salesSchema}, Parts: []ScanPartition{fakePart(0)}, OutSchema: salesSchema}
@@ -40,9 +40,10 @@ func everyPhysNode() []PhysNode {
 
 func goTypeName(v any) string { return reflect.TypeOf(v).Elem().Name() }
 
-// physNodeTypesInSource lists the types of the package's non-test files that have a
-// Children method returning []PhysNode: every physical node type.
-func physNodeTypesInSource(t *testing.T) []string {
+// nodeTypesInSource lists the types of the package's non-test files that have a Children
+// method returning []elem: every physical node type for PhysNode, every logical one for
+// Node.
+func nodeTypesInSource(t *testing.T, elem string) []string {
 	t.Helper()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
@@ -64,7 +65,7 @@ func physNodeTypesInSource(t *testing.T) []string {
 				continue
 			}
 			res, ok := fd.Type.Results.List[0].Type.(*ast.ArrayType)
-			if !ok || res.Elt.(*ast.Ident).Name != "PhysNode" {
+			if !ok || res.Elt.(*ast.Ident).Name != elem {
 				continue
 			}
 			if star, ok := fd.Recv.List[0].Type.(*ast.StarExpr); ok {
@@ -82,7 +83,7 @@ func TestPhysWithChildrenCoversEveryNode(t *testing.T) {
 		listed = append(listed, goTypeName(n))
 	}
 	sort.Strings(listed)
-	if src := physNodeTypesInSource(t); !slices.Equal(listed, src) {
+	if src := nodeTypesInSource(t, "PhysNode"); !slices.Equal(listed, src) {
 		t.Fatalf("everyPhysNode lists %v, the package defines %v", listed, src)
 	}
 }
@@ -133,4 +134,60 @@ func mustPanic(t *testing.T, what string, f func()) {
 		}
 	}()
 	f()
+}
+
+// everyLogicalNode returns one value of each logical node type, with distinct scans as
+// inputs.
+func everyLogicalNode() []Node {
+	a, b := salesScan(1), pruningScan(2)
+	return []Node{
+		salesScan(3),
+		&Project{Input: a, Exprs: []Expr{col("region")}},
+		&Filter{Input: a, Cond: col("ok")},
+		&Aggregate{Input: a, Keys: []string{"region"}},
+		&Limit{Input: a, N: 3},
+		&Union{Inputs: []Node{a, b}},
+		&Repartition{Input: a, N: 4},
+		&Coalesce{Input: a, N: 1},
+		&MapBatches{Input: a, Fn: identityBatch, Name: "id"},
+		&Explode{Input: a, Column: "region"},
+		&Join{Left: a, Right: b, LeftKeys: on("region"), RightKeys: on("region")},
+		&Broadcast{Input: a},
+		&Sort{Input: a, Keys: []SortKey{{Column: "amount"}}},
+		&Cache{Input: a, DatasetID: 2},
+		&WithColumns{Input: a, Exprs: []Expr{col("region")}},
+		&Drop{Input: a, Columns: []string{"ok"}},
+		&Rename{Input: a, From: "ok", To: "fine"},
+		&Distinct{Input: a},
+	}
+}
+
+func TestLogicalWithChildrenRoundTrip(t *testing.T) {
+	var listed []string
+	for _, n := range everyLogicalNode() {
+		listed = append(listed, goTypeName(n))
+	}
+	sort.Strings(listed)
+	if src := nodeTypesInSource(t, "Node"); !slices.Equal(listed, src) {
+		t.Fatalf("everyLogicalNode lists %v, the package defines %v", listed, src)
+	}
+	for _, n := range everyLogicalNode() {
+		name := goTypeName(n)
+		old := n.Children()
+		same := n.WithChildren(slices.Clone(old))
+		if same.Describe() != n.Describe() || !slices.Equal(same.Children(), old) {
+			t.Errorf("%s: WithChildren(Children()) = %s %v", name, same.Describe(), same.Children())
+		}
+		if len(old) == 0 {
+			continue
+		}
+		fresh := make([]Node, len(old))
+		for i := range fresh {
+			fresh[i] = salesScan(10 + i)
+		}
+		m := n.WithChildren(fresh)
+		if !slices.Equal(m.Children(), fresh) || !slices.Equal(n.Children(), old) || m.Describe() != n.Describe() {
+			t.Errorf("%s: WithChildren(%v) gave %s %v, original now %v", name, fresh, m.Describe(), m.Children(), n.Children())
+		}
+	}
 }
