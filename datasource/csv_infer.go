@@ -419,12 +419,8 @@ func fieldNames(s *arrow.Schema) []string {
 	return out
 }
 
-// skipBOM drops a UTF-8 byte order mark at the start of r.
-func skipBOM(r io.Reader) io.Reader {
-	br := &bomReader{r: r}
-	return br
-}
-
+// bomReader drops a UTF-8 byte order mark at the start of r and records how many bytes it
+// dropped, so that record offsets can still be reported as file offsets.
 type bomReader struct {
 	r       io.Reader
 	done    bool

@@ -129,118 +129,187 @@ func (m *Manager) acquire(r *Reservation, n int64, spilled bool) error {
 	return m.acquireLocked(r, n, spilled)
 }
 
+// acquisition is the state of one slow-path TryGrow across the rounds of acquireLocked.
+type acquisition struct {
+	r           *Reservation
+	n           int64
+	spilled     bool                  // TryGrowSpilled: the requester has nothing left to spill
+	tried       map[*Reservation]bool // consumers that freed nothing for this request
+	evictRounds int
+	deadline    time.Time // when waiting for other tasks gives up; zero until the first wait
+}
+
+// shares are the figures one round of acquireLocked decides on, all read under mu.
+type shares struct {
+	mExec    int64
+	nTasks   int
+	runnable int // tasks other than the requester's that are not blocked
+	taskCap  int64
+	minShare int64
+	overCap  int64 // how far the request takes the task over its cap
+	short    int64 // how much of the request free memory lacks
+}
+
+func (m *Manager) sharesLocked(t *Task, n int64) shares {
+	s := shares{mExec: m.maxExecution(), nTasks: max(m.active, 1)}
+	// Tasks other than t that are not blocked: only they can release memory for t.
+	s.runnable = m.active - m.waitingTasks - 1
+	s.taskCap = s.mExec / int64(s.nTasks)
+	if s.runnable <= 0 {
+		// Everyone else waits for memory: holding t to 1/N would leave them all
+		// stuck; t may use what it can and will be made to spill by the budget.
+		s.taskCap = s.mExec
+	}
+	s.minShare = s.mExec / int64(2*s.nTasks)
+	s.overCap = t.used + n - s.taskCap
+	s.short = n - m.free()
+	return s
+}
+
 // acquireLocked runs with mu held and returns with it held. It drops mu around calls to the
 // Evictor and to Spillers, and while waiting; after each it starts the loop over, so no
 // decision uses figures read before mu was dropped (a release that happened meanwhile woke
 // nobody, and a wait decided on stale figures would sleep until TaskWait).
 func (m *Manager) acquireLocked(r *Reservation, n int64, spilled bool) error {
 	t := r.task
-	var (
-		tried       map[*Reservation]bool // consumers that freed nothing for this request
-		evictRounds int
-		deadline    time.Time
-	)
+	a := &acquisition{r: r, n: n, spilled: spilled}
 	for {
 		if t.closed {
 			return fmt.Errorf("memory: %s: task %q closed while TryGrow of %s was in progress", r.name, t.name, FormatBytes(n))
 		}
-		mExec := m.maxExecution()
-		nTasks := max(m.active, 1)
-		// Tasks other than t that are not blocked: only they can release memory for t.
-		runnable := m.active - m.waitingTasks - 1
-		taskCap := mExec / int64(nTasks)
-		if runnable <= 0 {
-			// Everyone else waits for memory: holding t to 1/N would leave them all
-			// stuck; t may use what it can and will be made to spill by the budget.
-			taskCap = mExec
-		}
-		minShare := mExec / int64(2*nTasks)
-		overCap := t.used + n - taskCap
-		short := n - m.free()
+		s := m.sharesLocked(t, n)
 
 		// 1. Free memory within the task's cap.
-		if overCap <= 0 && short <= 0 {
+		if s.overCap <= 0 && s.short <= 0 {
 			m.grantLocked(r, n)
 			return nil
 		}
 
-		// 2. Storage above its region, through the Evictor; only when that together with
-		// the task's spillable consumers can cover the request, so that a hopeless request
-		// does not throw cached blocks away.
-		reclaimable := m.storageUsed - m.protectedStorageLocked()
-		if short > 0 && reclaimable > 0 && m.evictor != nil && evictRounds < maxEvictRounds &&
-			short <= reclaimable+t.spillableLocked(r, tried) && overCap <= t.spillableLocked(r, tried) {
-			evictRounds++
-			ev := m.evictor
-			m.mu.Unlock()
-			// The Evictor calls ReleaseStorage, which takes mu: call it unlocked.
-			freed := ev.EvictBlocks(min(short, reclaimable))
-			m.mu.Lock()
-			if freed > 0 {
-				m.evicted += freed
-			} else {
-				evictRounds = maxEvictRounds // it has nothing to give: stop asking
-			}
-			// Start over even when nothing was freed: while mu was dropped other tasks may
-			// have released memory or ended, and their wake-up went to nobody, so the
-			// figures above are stale and waiting on them could sleep out TaskWait.
+		// 2. Storage above its region, through the Evictor.
+		if amount := m.evictableLocked(a, s); amount > 0 {
+			m.evictLocked(a, amount)
 			continue
 		}
 
 		// 3. The task's other spillable consumers: the smallest that covers the remainder,
 		// else the largest (fewer, larger spill files than spilling the same one again).
-		need := max(short, overCap)
-		if c := t.pickSpillerLocked(r, need, tried); c != nil {
-			before := c.size.Load()
-			m.mu.Unlock()
-			t.spillMu.Lock()
-			_, err := c.spiller.Spill(need)
-			t.spillMu.Unlock()
-			m.mu.Lock()
-			if err != nil {
-				return fmt.Errorf("memory: %s: spilling %s to free %s: %w", r.name, c.name, FormatBytes(need), err)
-			}
-			// Progress is what the reservation shows, not what Spill claims, so a
-			// consumer that misreports cannot make this loop spin.
-			if c.size.Load() < before {
-				m.spills++
-			} else {
-				if tried == nil {
-					tried = make(map[*Reservation]bool)
-				}
-				tried[c] = true
+		need := max(s.short, s.overCap)
+		if c := t.pickSpillerLocked(r, need, a.tried); c != nil {
+			if err := m.spillOtherLocked(a, c, need); err != nil {
+				return err
 			}
 			continue
 		}
 
-		// 4. Below its minimum share, a task waits for others to release instead of
-		// failing, if waiting can help: the request fits M_exec and another task can
-		// release. A task over its cap whose request alone fits the cap is refused at once
-		// instead: spilling itself is quicker than waiting for N to drop. A requester that
-		// has spilled everything (spilled) has no such recourse: it waits at any holding,
-		// or its success would depend on how many tasks run beside it.
-		if t.ctx != nil && t.used+n <= mExec && runnable > 0 &&
-			(spilled || t.used < minShare && (overCap <= 0 || n > taskCap)) {
-			now := time.Now()
-			if deadline.IsZero() {
-				deadline = now.Add(m.taskWait)
-			}
-			if wait := deadline.Sub(now); wait > 0 {
-				if err := m.waitLocked(t, wait); err != nil {
-					return fmt.Errorf("memory: %s: waiting for %s in task %q: %w", r.name, FormatBytes(n), t.name, err)
-				}
-				evictRounds = 0
-				continue
-			}
+		// 4. Wait for other tasks to release.
+		waited, err := m.waitForShareLocked(a, s)
+		if err != nil {
+			return err
+		}
+		if waited {
+			continue
 		}
 
 		// 5. Refuse; the requester spills itself and retries, or fails.
-		err := m.budgetErrorLocked(r.name, n, r.size.Load()).(*BudgetError)
-		if overCap > 0 && taskCap < mExec {
-			err.TaskHeld, err.TaskCap, err.Tasks = t.used, taskCap, nTasks
-		}
-		return err
+		return m.refuseLocked(a, s)
 	}
+}
+
+// evictableLocked returns how many bytes of storage above its region to ask the Evictor
+// for, or 0 not to ask: it asks only when that together with the task's spillable
+// consumers can cover the request, so that a hopeless request does not throw cached
+// blocks away.
+func (m *Manager) evictableLocked(a *acquisition, s shares) int64 {
+	t := a.r.task
+	reclaimable := m.storageUsed - m.protectedStorageLocked()
+	if s.short > 0 && reclaimable > 0 && m.evictor != nil && a.evictRounds < maxEvictRounds &&
+		s.short <= reclaimable+t.spillableLocked(a.r, a.tried) && s.overCap <= t.spillableLocked(a.r, a.tried) {
+		return min(s.short, reclaimable)
+	}
+	return 0
+}
+
+// evictLocked asks the Evictor for amount bytes, dropping mu meanwhile.
+func (m *Manager) evictLocked(a *acquisition, amount int64) {
+	a.evictRounds++
+	ev := m.evictor
+	m.mu.Unlock()
+	// The Evictor calls ReleaseStorage, which takes mu: call it unlocked.
+	freed := ev.EvictBlocks(amount)
+	m.mu.Lock()
+	if freed > 0 {
+		m.evicted += freed
+	} else {
+		a.evictRounds = maxEvictRounds // it has nothing to give: stop asking
+	}
+	// The caller starts over even when nothing was freed: while mu was dropped other tasks
+	// may have released memory or ended, and their wake-up went to nobody, so the figures
+	// it had are stale and waiting on them could sleep out TaskWait.
+}
+
+// spillOtherLocked asks consumer c of the requester's task to spill need bytes, dropping mu
+// meanwhile, and marks c as tried when it freed nothing.
+func (m *Manager) spillOtherLocked(a *acquisition, c *Reservation, need int64) error {
+	t := a.r.task
+	before := c.size.Load()
+	m.mu.Unlock()
+	t.spillMu.Lock()
+	_, err := c.spiller.Spill(need)
+	t.spillMu.Unlock()
+	m.mu.Lock()
+	if err != nil {
+		return fmt.Errorf("memory: %s: spilling %s to free %s: %w", a.r.name, c.name, FormatBytes(need), err)
+	}
+	// Progress is what the reservation shows, not what Spill claims, so a consumer that
+	// misreports cannot make acquireLocked spin.
+	if c.size.Load() < before {
+		m.spills++
+		return nil
+	}
+	if a.tried == nil {
+		a.tried = make(map[*Reservation]bool)
+	}
+	a.tried[c] = true
+	return nil
+}
+
+// waitForShareLocked waits for other tasks to release memory if the requester may, and
+// reports whether it waited.
+//
+// Below its minimum share, a task waits for others to release instead of failing, if
+// waiting can help: the request fits M_exec and another task can release. A task over its
+// cap whose request alone fits the cap is refused at once instead: spilling itself is
+// quicker than waiting for N to drop. A requester that has spilled everything (spilled)
+// has no such recourse: it waits at any holding, or its success would depend on how many
+// tasks run beside it.
+func (m *Manager) waitForShareLocked(a *acquisition, s shares) (bool, error) {
+	t, n := a.r.task, a.n
+	if t.ctx == nil || t.used+n > s.mExec || s.runnable <= 0 ||
+		!(a.spilled || t.used < s.minShare && (s.overCap <= 0 || n > s.taskCap)) {
+		return false, nil
+	}
+	now := time.Now()
+	if a.deadline.IsZero() {
+		a.deadline = now.Add(m.taskWait)
+	}
+	wait := a.deadline.Sub(now)
+	if wait <= 0 {
+		return false, nil
+	}
+	if err := m.waitLocked(t, wait); err != nil {
+		return false, fmt.Errorf("memory: %s: waiting for %s in task %q: %w", a.r.name, FormatBytes(n), t.name, err)
+	}
+	a.evictRounds = 0
+	return true, nil
+}
+
+// refuseLocked builds the error of a request nothing could make room for.
+func (m *Manager) refuseLocked(a *acquisition, s shares) error {
+	err := m.budgetErrorLocked(a.r.name, a.n, a.r.size.Load()).(*BudgetError)
+	if s.overCap > 0 && s.taskCap < s.mExec {
+		err.TaskHeld, err.TaskCap, err.Tasks = a.r.task.used, s.taskCap, s.nTasks
+	}
+	return err
 }
 
 // waitLocked blocks until memory is released or N changes, the task's context ends, or d

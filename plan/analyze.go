@@ -94,62 +94,20 @@ func analyzeScan(n *Scan) (Node, error) {
 // It is idempotent, so the optimizer uses it to recompute the schema of nodes it rebuilds.
 func analyzeNode(n Node) (Node, error) {
 	site := nodeSite(n)
-	fail := func(kind error, format string, args ...any) error {
-		return &AnalysisError{Site: site, Kind: kind, Msg: fmt.Sprintf(format, args...)}
-	}
 	switch n := n.(type) {
 	case *Scan:
 		return analyzeScan(n)
 	case *Project:
-		in := n.Input.Schema()
-		m := *n
-		m.Exprs = make([]Expr, len(n.Exprs))
-		fields := make([]arrow.Field, len(n.Exprs))
-		for i, e := range n.Exprs {
-			re, t, err := resolveExpr(e, in)
-			if err != nil {
-				return nil, atSite(err, site)
-			}
-			name := OutputName(e)
-			if OutputName(re) != name {
-				re = &Alias{Child: re, Name: name}
-			}
-			m.Exprs[i] = re
-			fields[i] = arrow.Field{Name: name, Type: t, Nullable: true}
-			if c, ok := re.(*ColumnRef); ok {
-				fields[i] = in.Field(in.FieldIndices(c.Name)[0])
-			}
-		}
-		if err := checkUnique(fieldNames(fields)); err != nil {
-			return nil, atSite(err, site)
-		}
-		m.OutSchema = arrow.NewSchema(fields, nil)
-		return &m, nil
+		return analyzeProject(n, site)
 	case *Filter:
-		if n.Cond == nil {
-			return nil, fail(ErrInvalidPlan, "filter without a condition")
-		}
-		cond, t, err := resolveExpr(n.Cond, n.Input.Schema())
-		if err != nil {
-			return nil, atSite(err, site)
-		}
-		if !isBool(t) && !isNullType(t) {
-			return nil, fail(ErrType, "filter condition %s is %s, not boolean", n.Cond, typeName(t))
-		}
-		if isNullType(t) {
-			cond = &Literal{Type: typBool}
-		}
-		m := *n
-		m.Cond = cond
-		m.OutSchema = n.Input.Schema()
-		return &m, nil
+		return analyzeFilter(n, site)
 	case *Aggregate:
 		return analyzeAggregate(n, site)
 	case *Explode:
 		return analyzeExplode(n, site)
 	case *Limit:
 		if n.N < 0 {
-			return nil, fail(ErrInvalidPlan, "negative limit %d", n.N)
+			return nil, failAt(site, ErrInvalidPlan, "negative limit %d", n.N)
 		}
 		m := *n
 		m.OutSchema = n.Input.Schema()
@@ -157,21 +115,10 @@ func analyzeNode(n Node) (Node, error) {
 	case *Union:
 		return analyzeUnion(n, site)
 	case *Repartition:
-		if n.N <= 0 {
-			return nil, fail(ErrInvalidPlan, "repartition into %d partitions", n.N)
-		}
-		in := n.Input.Schema()
-		for _, k := range n.Keys {
-			if len(in.FieldIndices(k)) == 0 {
-				return nil, atSite(unknownColumn(k, schemaNames(in)), site)
-			}
-		}
-		m := *n
-		m.OutSchema = in
-		return &m, nil
+		return analyzeRepartition(n, site)
 	case *Coalesce:
 		if n.N <= 0 {
-			return nil, fail(ErrInvalidPlan, "coalesce into %d partitions", n.N)
+			return nil, failAt(site, ErrInvalidPlan, "coalesce into %d partitions", n.N)
 		}
 		m := *n
 		m.OutSchema = n.Input.Schema()
@@ -189,120 +136,108 @@ func analyzeNode(n Node) (Node, error) {
 	case *Sort:
 		return analyzeSort(n, site)
 	case *MapBatches:
-		if n.Fn == nil {
-			return nil, fail(ErrInvalidPlan, "map_batches %q without a function", n.Name)
-		}
-		m := *n
-		m.OutSchema = n.Input.Schema()
-		if n.OutputSchema != nil {
-			if err := checkUnique(schemaNames(n.OutputSchema)); err != nil {
-				return nil, atSite(err, site)
-			}
-			m.OutSchema = n.OutputSchema
-		}
-		return &m, nil
+		return analyzeMapBatches(n, site)
 	}
-	return nil, fail(ErrInvalidPlan, "unsupported node %T", n)
+	return nil, failAt(site, ErrInvalidPlan, "unsupported node %T", n)
+}
+
+// failAt builds the analysis error of the node at site.
+func failAt(site string, kind error, format string, args ...any) error {
+	return &AnalysisError{Site: site, Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+func analyzeProject(n *Project, site string) (Node, error) {
+	in := n.Input.Schema()
+	m := *n
+	m.Exprs = make([]Expr, len(n.Exprs))
+	fields := make([]arrow.Field, len(n.Exprs))
+	for i, e := range n.Exprs {
+		re, t, err := resolveExpr(e, in)
+		if err != nil {
+			return nil, atSite(err, site)
+		}
+		name := OutputName(e)
+		if OutputName(re) != name {
+			re = &Alias{Child: re, Name: name}
+		}
+		m.Exprs[i] = re
+		fields[i] = arrow.Field{Name: name, Type: t, Nullable: true}
+		if c, ok := re.(*ColumnRef); ok {
+			fields[i] = in.Field(in.FieldIndices(c.Name)[0])
+		}
+	}
+	if err := checkUnique(fieldNames(fields)); err != nil {
+		return nil, atSite(err, site)
+	}
+	m.OutSchema = arrow.NewSchema(fields, nil)
+	return &m, nil
+}
+
+func analyzeFilter(n *Filter, site string) (Node, error) {
+	if n.Cond == nil {
+		return nil, failAt(site, ErrInvalidPlan, "filter without a condition")
+	}
+	cond, t, err := resolveExpr(n.Cond, n.Input.Schema())
+	if err != nil {
+		return nil, atSite(err, site)
+	}
+	if !isBool(t) && !isNullType(t) {
+		return nil, failAt(site, ErrType, "filter condition %s is %s, not boolean", n.Cond, typeName(t))
+	}
+	if isNullType(t) {
+		cond = &Literal{Type: typBool}
+	}
+	m := *n
+	m.Cond = cond
+	m.OutSchema = n.Input.Schema()
+	return &m, nil
+}
+
+func analyzeRepartition(n *Repartition, site string) (Node, error) {
+	if n.N <= 0 {
+		return nil, failAt(site, ErrInvalidPlan, "repartition into %d partitions", n.N)
+	}
+	in := n.Input.Schema()
+	for _, k := range n.Keys {
+		if len(in.FieldIndices(k)) == 0 {
+			return nil, atSite(unknownColumn(k, schemaNames(in)), site)
+		}
+	}
+	m := *n
+	m.OutSchema = in
+	return &m, nil
+}
+
+func analyzeMapBatches(n *MapBatches, site string) (Node, error) {
+	if n.Fn == nil {
+		return nil, failAt(site, ErrInvalidPlan, "map_batches %q without a function", n.Name)
+	}
+	m := *n
+	m.OutSchema = n.Input.Schema()
+	if n.OutputSchema != nil {
+		if err := checkUnique(schemaNames(n.OutputSchema)); err != nil {
+			return nil, atSite(err, site)
+		}
+		m.OutSchema = n.OutputSchema
+	}
+	return &m, nil
 }
 
 func analyzeAggregate(n *Aggregate, site string) (Node, error) {
 	in := n.Input.Schema()
-	fail := func(kind error, format string, args ...any) error {
-		return &AnalysisError{Site: site, Kind: kind, Msg: fmt.Sprintf(format, args...)}
-	}
-	fields := make([]arrow.Field, 0, len(n.Keys)+len(n.Aggs))
-	for _, k := range n.Keys {
-		idx := in.FieldIndices(k)
-		if len(idx) == 0 {
-			return nil, atSite(unknownColumn(k, schemaNames(in)), site)
-		}
-		f := in.Field(idx[0])
-		if !isComparable(f.Type) {
-			return nil, fail(ErrType, "cannot group by %q of type %s", k, typeName(f.Type))
-		}
-		fields = append(fields, f)
+	fields, err := groupKeyFields(n.Keys, in, site)
+	if err != nil {
+		return nil, err
 	}
 	m := *n
 	m.Keys = append([]string(nil), n.Keys...)
 	m.Aggs = make([]AggExpr, len(n.Aggs))
 	for i, a := range n.Aggs {
-		ra := a
-		if ra.Name == "" {
-			ra.Name = AggExpr{Func: a.Func, Arg: a.Arg, Arg2: a.Arg2, K: a.K}.String()
-		}
-		if a.Arg2 != nil && a.Func != AggCorr {
-			return nil, fail(ErrInvalidPlan, "%s takes one argument", ra)
-		}
-		var argType arrow.DataType
-		if a.Func == AggCountAll {
-			ra.Arg = nil
-		} else {
-			if a.Arg == nil {
-				return nil, fail(ErrInvalidPlan, "%s needs an argument", a.Func)
-			}
-			arg, t, err := resolveExpr(a.Arg, in)
-			if err != nil {
-				return nil, atSite(err, site)
-			}
-			if al, ok := arg.(*Alias); ok { // the aggregate names the output, not the argument
-				arg = al.Child
-			}
-			if isNullType(t) {
-				arg, t = &Literal{Type: typInt64}, typInt64
-			}
-			switch a.Func {
-			case AggSum, AggMean:
-				if !IsNumeric(t) {
-					return nil, fail(ErrType, "%s needs a numeric argument, got %s", ra, typeName(t))
-				}
-			case AggCount:
-			case AggMedian, AggStddev, AggVariance, AggTopK:
-				if !IsIntOrFloat(t) {
-					return nil, fail(ErrType, "%s needs an integer or floating-point argument, got %s", ra, typeName(t))
-				}
-				if a.Func == AggTopK && a.K < 1 {
-					return nil, fail(ErrInvalidPlan, "%s needs k >= 1, got %d", ra, a.K)
-				}
-			case AggCorr:
-				if !IsIntOrFloat(t) {
-					return nil, fail(ErrType, "%s needs integer or floating-point arguments, got %s", ra, typeName(t))
-				}
-				if a.Arg2 == nil {
-					return nil, fail(ErrInvalidPlan, "%s needs a second argument", ra)
-				}
-				arg2, t2, err := resolveExpr(a.Arg2, in)
-				if err != nil {
-					return nil, atSite(err, site)
-				}
-				if al, ok := arg2.(*Alias); ok {
-					arg2 = al.Child
-				}
-				if isNullType(t2) {
-					arg2, t2 = &Literal{Type: typInt64}, typInt64
-				}
-				if !IsIntOrFloat(t2) {
-					return nil, fail(ErrType, "%s needs integer or floating-point arguments, got %s", ra, typeName(t2))
-				}
-				ra.Arg2 = arg2
-			case AggCountDistinct, AggMin, AggMax, AggFirst:
-				if !isComparable(t) {
-					return nil, fail(ErrType, "%s needs a comparable argument, got %s", ra, typeName(t))
-				}
-				if t.ID() == arrow.DICTIONARY {
-					// min, max, first and distinct sets hold plain strings.
-					arg, t = &Cast{Child: arg, To: typString}, typString
-				}
-			default:
-				return nil, fail(ErrInvalidPlan, "unknown aggregate function %d", a.Func)
-			}
-			ra.Arg = arg
-			argType = t
+		ra, f, err := analyzeAggExpr(a, in, site)
+		if err != nil {
+			return nil, err
 		}
 		m.Aggs[i] = ra
-		f := arrow.Field{Name: ra.Name, Type: AggResultType(a.Func, argType), Nullable: true}
-		if a.Func == AggCount || a.Func == AggCountAll || a.Func == AggCountDistinct {
-			f.Nullable = false
-		}
 		fields = append(fields, f)
 	}
 	if err := checkUnique(fieldNames(fields)); err != nil {
@@ -310,6 +245,127 @@ func analyzeAggregate(n *Aggregate, site string) (Node, error) {
 	}
 	m.OutSchema = arrow.NewSchema(fields, nil)
 	return &m, nil
+}
+
+// groupKeyFields returns the input fields of the grouping keys, which must exist and be
+// comparable.
+func groupKeyFields(keys []string, in *arrow.Schema, site string) ([]arrow.Field, error) {
+	fields := make([]arrow.Field, 0, len(keys))
+	for _, k := range keys {
+		idx := in.FieldIndices(k)
+		if len(idx) == 0 {
+			return nil, atSite(unknownColumn(k, schemaNames(in)), site)
+		}
+		f := in.Field(idx[0])
+		if !isComparable(f.Type) {
+			return nil, failAt(site, ErrType, "cannot group by %q of type %s", k, typeName(f.Type))
+		}
+		fields = append(fields, f)
+	}
+	return fields, nil
+}
+
+// analyzeAggExpr names an aggregate, resolves its arguments against in and checks their
+// types; it returns the resolved aggregate and its output field.
+func analyzeAggExpr(a AggExpr, in *arrow.Schema, site string) (AggExpr, arrow.Field, error) {
+	ra := a
+	if ra.Name == "" {
+		ra.Name = AggExpr{Func: a.Func, Arg: a.Arg, Arg2: a.Arg2, K: a.K}.String()
+	}
+	if a.Arg2 != nil && a.Func != AggCorr {
+		return ra, arrow.Field{}, failAt(site, ErrInvalidPlan, "%s takes one argument", ra)
+	}
+	var argType arrow.DataType
+	if a.Func == AggCountAll {
+		ra.Arg = nil
+	} else {
+		if a.Arg == nil {
+			return ra, arrow.Field{}, failAt(site, ErrInvalidPlan, "%s needs an argument", a.Func)
+		}
+		arg, t, err := resolveAggArg(a.Arg, in, site)
+		if err != nil {
+			return ra, arrow.Field{}, err
+		}
+		if ra.Arg, argType, err = checkAggArg(&ra, arg, t, in, site); err != nil {
+			return ra, arrow.Field{}, err
+		}
+	}
+	f := arrow.Field{Name: ra.Name, Type: AggResultType(a.Func, argType), Nullable: true}
+	if a.Func == AggCount || a.Func == AggCountAll || a.Func == AggCountDistinct {
+		f.Nullable = false
+	}
+	return ra, f, nil
+}
+
+// resolveAggArg resolves an aggregate's argument. A NULL literal becomes an int64 one, so
+// that the aggregate has a type to work in.
+func resolveAggArg(e Expr, in *arrow.Schema, site string) (Expr, arrow.DataType, error) {
+	arg, t, err := resolveExpr(e, in)
+	if err != nil {
+		return nil, nil, atSite(err, site)
+	}
+	if al, ok := arg.(*Alias); ok { // the aggregate names the output, not the argument
+		arg = al.Child
+	}
+	if isNullType(t) {
+		arg, t = &Literal{Type: typInt64}, typInt64
+	}
+	return arg, t, nil
+}
+
+// checkAggArg checks the resolved argument arg of type t against what ra's function
+// accepts, resolving corr's second argument into ra.Arg2. It returns the argument the
+// aggregate reads and its type (a dictionary becomes a string where states hold values).
+func checkAggArg(ra *AggExpr, arg Expr, t arrow.DataType, in *arrow.Schema, site string) (Expr, arrow.DataType, error) {
+	switch ra.Func {
+	case AggSum, AggMean:
+		if !IsNumeric(t) {
+			return nil, nil, failAt(site, ErrType, "%s needs a numeric argument, got %s", *ra, typeName(t))
+		}
+	case AggCount:
+	case AggMedian, AggStddev, AggVariance, AggTopK:
+		if !IsIntOrFloat(t) {
+			return nil, nil, failAt(site, ErrType, "%s needs an integer or floating-point argument, got %s", *ra, typeName(t))
+		}
+		if ra.Func == AggTopK && ra.K < 1 {
+			return nil, nil, failAt(site, ErrInvalidPlan, "%s needs k >= 1, got %d", *ra, ra.K)
+		}
+	case AggCorr:
+		if err := checkCorrArgs(ra, t, in, site); err != nil {
+			return nil, nil, err
+		}
+	case AggCountDistinct, AggMin, AggMax, AggFirst:
+		if !isComparable(t) {
+			return nil, nil, failAt(site, ErrType, "%s needs a comparable argument, got %s", *ra, typeName(t))
+		}
+		if t.ID() == arrow.DICTIONARY {
+			// min, max, first and distinct sets hold plain strings.
+			return &Cast{Child: arg, To: typString}, typString, nil
+		}
+	default:
+		return nil, nil, failAt(site, ErrInvalidPlan, "unknown aggregate function %d", ra.Func)
+	}
+	return arg, t, nil
+}
+
+// checkCorrArgs checks both arguments of corr, the first of type t, and resolves the
+// second into ra.Arg2.
+func checkCorrArgs(ra *AggExpr, t arrow.DataType, in *arrow.Schema, site string) error {
+	if !IsIntOrFloat(t) {
+		return failAt(site, ErrType, "%s needs integer or floating-point arguments, got %s", *ra, typeName(t))
+	}
+	if ra.Arg2 == nil {
+		return failAt(site, ErrInvalidPlan, "%s needs a second argument", *ra)
+	}
+	arg2, t2, err := resolveAggArg(ra.Arg2, in, site)
+	if err != nil {
+		return err
+	}
+	if !IsIntOrFloat(t2) {
+		return failAt(site, ErrType, "%s needs integer or floating-point arguments, got %s", *ra, typeName(t2))
+	}
+	ra.Arg2 = arg2
+	return nil
 }
 
 func analyzeUnion(n *Union, site string) (Node, error) {

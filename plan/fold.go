@@ -76,70 +76,90 @@ func foldBinary(e *Binary, schema *arrow.Schema) Expr {
 		if !ok {
 			return e
 		}
-		var v bool
-		switch e.Op {
-		case OpEq:
-			v = c == 0
-		case OpNotEq:
-			v = c != 0
-		case OpLt:
-			v = c < 0
-		case OpLtEq:
-			v = c <= 0
-		case OpGt:
-			v = c > 0
-		case OpGtEq:
-			v = c >= 0
-		}
-		return boolLit(v)
+		return boolLit(comparisonHolds(e.Op, c))
 	}
-	switch a := l.Value.(type) {
-	case int64:
-		b, ok := r.Value.(int64)
-		if !ok || t.ID() != arrow.INT64 {
-			return e
-		}
-		switch e.Op {
-		case OpAdd:
-			return &Literal{Value: a + b, Type: t}
-		case OpSub:
-			return &Literal{Value: a - b, Type: t}
-		case OpMul:
-			return &Literal{Value: a * b, Type: t}
-		case OpMod:
-			if b == 0 {
-				return &Literal{Type: t}
-			}
-			if b == -1 { // avoids the MinInt64 % -1 trap; the result is 0 anyway
-				return &Literal{Value: int64(0), Type: t}
-			}
-			return &Literal{Value: a % b, Type: t}
-		}
-	case float64:
-		b, ok := r.Value.(float64)
-		if !ok || t.ID() != arrow.FLOAT64 {
-			return e
-		}
-		switch e.Op {
-		case OpAdd:
-			return &Literal{Value: a + b, Type: t}
-		case OpSub:
-			return &Literal{Value: a - b, Type: t}
-		case OpMul:
-			return &Literal{Value: a * b, Type: t}
-		case OpDiv:
-			if b == 0 {
-				return &Literal{Type: t}
-			}
-			return &Literal{Value: a / b, Type: t}
-		case OpMod:
-			if b == 0 {
-				return &Literal{Type: t}
-			}
-			return &Literal{Value: math.Mod(a, b), Type: t}
-		}
+	if folded := foldArithmetic(e.Op, l.Value, r.Value, t); folded != nil {
+		return folded
 	}
 	return e
+}
+
+// comparisonHolds reports whether op holds between two values that compare as c (<0, 0
+// or >0).
+func comparisonHolds(op BinaryOp, c int) bool {
+	switch op {
+	case OpEq:
+		return c == 0
+	case OpNotEq:
+		return c != 0
+	case OpLt:
+		return c < 0
+	case OpLtEq:
+		return c <= 0
+	case OpGt:
+		return c > 0
+	case OpGtEq:
+		return c >= 0
+	}
+	return false
+}
+
+// foldArithmetic evaluates a op b for non-NULL literal values when the result type t is
+// the values' own, or returns nil.
+func foldArithmetic(op BinaryOp, a, b any, t arrow.DataType) Expr {
+	switch a := a.(type) {
+	case int64:
+		if b, ok := b.(int64); ok && t.ID() == arrow.INT64 {
+			return foldInt64(op, a, b, t)
+		}
+	case float64:
+		if b, ok := b.(float64); ok && t.ID() == arrow.FLOAT64 {
+			return foldFloat64(op, a, b, t)
+		}
+	}
+	return nil
+}
+
+func foldInt64(op BinaryOp, a, b int64, t arrow.DataType) Expr {
+	switch op {
+	case OpAdd:
+		return &Literal{Value: a + b, Type: t}
+	case OpSub:
+		return &Literal{Value: a - b, Type: t}
+	case OpMul:
+		return &Literal{Value: a * b, Type: t}
+	case OpMod:
+		if b == 0 {
+			return &Literal{Type: t}
+		}
+		if b == -1 { // avoids the MinInt64 % -1 trap; the result is 0 anyway
+			return &Literal{Value: int64(0), Type: t}
+		}
+		return &Literal{Value: a % b, Type: t}
+	}
+	return nil
+}
+
+func foldFloat64(op BinaryOp, a, b float64, t arrow.DataType) Expr {
+	switch op {
+	case OpAdd:
+		return &Literal{Value: a + b, Type: t}
+	case OpSub:
+		return &Literal{Value: a - b, Type: t}
+	case OpMul:
+		return &Literal{Value: a * b, Type: t}
+	case OpDiv:
+		if b == 0 {
+			return &Literal{Type: t}
+		}
+		return &Literal{Value: a / b, Type: t}
+	case OpMod:
+		if b == 0 {
+			return &Literal{Type: t}
+		}
+		return &Literal{Value: math.Mod(a, b), Type: t}
+	}
+	return nil
 }
 
 // foldLogical applies three-valued AND/OR identities: false AND x is false, true OR x is

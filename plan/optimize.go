@@ -263,78 +263,23 @@ func andAll(es []Expr) Expr {
 func (o *optimizer) prune(n Node, need map[string]bool) Node {
 	switch n := n.(type) {
 	case *Scan:
-		s := n.OutSchema
-		var cols []string
-		for _, f := range s.Fields() {
-			if need[f.Name] {
-				cols = append(cols, f.Name)
-			}
-		}
-		if len(cols) == 0 && s.NumFields() > 0 {
-			cols = []string{s.Field(0).Name} // row counts need one column to carry them
-		}
-		if len(cols) == s.NumFields() {
-			return n
-		}
-		m := *n
-		m.Columns = cols
-		m.OutSchema = projectSchema(s, cols)
-		return &m
+		return pruneScan(n, need)
 	case *Project:
-		var kept []Expr
-		for _, e := range n.Exprs {
-			if need[OutputName(e)] {
-				kept = append(kept, e)
-			}
-		}
-		if len(kept) == 0 && len(n.Exprs) > 0 {
-			kept = n.Exprs[:1]
-		}
-		childNeed := map[string]bool{}
-		for _, e := range kept {
-			addColumns(e, childNeed)
-		}
-		child := o.prune(n.Input, childNeed)
-		if cp, ok := child.(*Project); ok && onlyColumns(cp.Exprs) {
-			// The input only selects and renames (say, pruning a join restored suffixed
-			// names): fold it into this projection.
-			kept = composeRenames(kept, cp.Exprs)
-			child = cp.Input
-		}
-		m := *n
-		m.Input = child
-		m.Exprs = append([]Expr(nil), kept...)
-		p := o.rebuild(&m)
-		if isIdentity(m.Exprs, child.Schema()) {
-			return child
-		}
-		return p
+		return o.pruneProject(n, need)
 	case *Filter:
 		childNeed := copySet(need)
 		addColumns(n.Cond, childNeed)
-		return o.rebuild(n.WithChildren([]Node{o.prune(n.Input, childNeed)}))
+		return o.pruneInput(n, childNeed)
 	case *Aggregate:
-		childNeed := map[string]bool{}
-		for _, k := range n.Keys {
-			childNeed[k] = true
-		}
-		for _, a := range n.Aggs {
-			if a.Arg != nil {
-				addColumns(a.Arg, childNeed)
-			}
-			if a.Arg2 != nil {
-				addColumns(a.Arg2, childNeed)
-			}
-		}
-		return o.rebuild(n.WithChildren([]Node{o.prune(n.Input, childNeed)}))
+		return o.pruneInput(n, aggregateInputs(n))
 	case *Limit, *Coalesce, *Broadcast:
-		return o.rebuild(n.WithChildren([]Node{o.prune(n.Children()[0], need)}))
+		return o.pruneInput(n, need)
 	case *Sort:
 		childNeed := copySet(need)
 		for _, k := range n.Keys {
 			childNeed[k.Column] = true
 		}
-		return o.rebuild(n.WithChildren([]Node{o.prune(n.Input, childNeed)}))
+		return o.pruneInput(n, childNeed)
 	case *Join:
 		return o.pruneJoin(n, need)
 	case *Repartition:
@@ -342,57 +287,135 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 		for _, k := range n.Keys {
 			childNeed[k] = true
 		}
-		return o.rebuild(n.WithChildren([]Node{o.prune(n.Input, childNeed)}))
+		return o.pruneInput(n, childNeed)
 	case *Union:
-		var names []string
-		for _, f := range n.OutSchema.Fields() {
-			if need[f.Name] {
-				names = append(names, f.Name)
-			}
-		}
-		if len(names) == 0 && n.OutSchema.NumFields() > 0 {
-			names = []string{n.OutSchema.Field(0).Name}
-		}
-		set := map[string]bool{}
-		for _, name := range names {
-			set[name] = true
-		}
-		inputs := make([]Node, len(n.Inputs))
-		for i, in := range n.Inputs {
-			c := o.prune(in, set)
-			if c.Schema().NumFields() != len(names) {
-				// The input could not drop every unneeded column (say it is a MapBatches):
-				// select the union's columns so that all inputs agree.
-				exprs := make([]Expr, len(names))
-				for j, name := range names {
-					exprs[j] = &ColumnRef{Name: name}
-				}
-				c = o.rebuild(&Project{Input: c, Exprs: exprs})
-			}
-			inputs[i] = c
-		}
-		return o.rebuild(n.WithChildren(inputs))
+		return o.pruneUnion(n, need)
 	case *Cache:
 		// A cached dataset is stored whole, whoever reads it: its input keeps every column.
-		childNeed := map[string]bool{}
-		for _, f := range n.Input.Schema().Fields() {
-			childNeed[f.Name] = true
-		}
-		return o.rebuild(n.WithChildren([]Node{o.prune(n.Input, childNeed)}))
+		return o.pruneInput(n, allColumns(n.Input.Schema()))
 	case *Explode:
 		// The exploded column decides how many rows each input row becomes.
 		childNeed := copySet(need)
 		childNeed[n.Column] = true
-		return o.rebuild(n.WithChildren([]Node{o.prune(n.Input, childNeed)}))
+		return o.pruneInput(n, childNeed)
 	case *MapBatches:
 		// The user's function sees the input's batches: it gets every column it had.
-		childNeed := map[string]bool{}
-		for _, f := range n.Input.Schema().Fields() {
-			childNeed[f.Name] = true
-		}
-		return o.rebuild(n.WithChildren([]Node{o.prune(n.Input, childNeed)}))
+		return o.pruneInput(n, allColumns(n.Input.Schema()))
 	}
 	return n
+}
+
+// pruneInput prunes the single input of n to childNeed and rebuilds n over it.
+func (o *optimizer) pruneInput(n Node, childNeed map[string]bool) Node {
+	return o.rebuild(n.WithChildren([]Node{o.prune(n.Children()[0], childNeed)}))
+}
+
+func pruneScan(n *Scan, need map[string]bool) Node {
+	s := n.OutSchema
+	var cols []string
+	for _, f := range s.Fields() {
+		if need[f.Name] {
+			cols = append(cols, f.Name)
+		}
+	}
+	if len(cols) == 0 && s.NumFields() > 0 {
+		cols = []string{s.Field(0).Name} // row counts need one column to carry them
+	}
+	if len(cols) == s.NumFields() {
+		return n
+	}
+	m := *n
+	m.Columns = cols
+	m.OutSchema = projectSchema(s, cols)
+	return &m
+}
+
+func (o *optimizer) pruneProject(n *Project, need map[string]bool) Node {
+	var kept []Expr
+	for _, e := range n.Exprs {
+		if need[OutputName(e)] {
+			kept = append(kept, e)
+		}
+	}
+	if len(kept) == 0 && len(n.Exprs) > 0 {
+		kept = n.Exprs[:1]
+	}
+	childNeed := map[string]bool{}
+	for _, e := range kept {
+		addColumns(e, childNeed)
+	}
+	child := o.prune(n.Input, childNeed)
+	if cp, ok := child.(*Project); ok && onlyColumns(cp.Exprs) {
+		// The input only selects and renames (say, pruning a join restored suffixed
+		// names): fold it into this projection.
+		kept = composeRenames(kept, cp.Exprs)
+		child = cp.Input
+	}
+	m := *n
+	m.Input = child
+	m.Exprs = append([]Expr(nil), kept...)
+	p := o.rebuild(&m)
+	if isIdentity(m.Exprs, child.Schema()) {
+		return child
+	}
+	return p
+}
+
+// aggregateInputs is the set of input columns an aggregate reads: its keys and the
+// columns of its arguments.
+func aggregateInputs(n *Aggregate) map[string]bool {
+	childNeed := map[string]bool{}
+	for _, k := range n.Keys {
+		childNeed[k] = true
+	}
+	for _, a := range n.Aggs {
+		if a.Arg != nil {
+			addColumns(a.Arg, childNeed)
+		}
+		if a.Arg2 != nil {
+			addColumns(a.Arg2, childNeed)
+		}
+	}
+	return childNeed
+}
+
+func (o *optimizer) pruneUnion(n *Union, need map[string]bool) Node {
+	var names []string
+	for _, f := range n.OutSchema.Fields() {
+		if need[f.Name] {
+			names = append(names, f.Name)
+		}
+	}
+	if len(names) == 0 && n.OutSchema.NumFields() > 0 {
+		names = []string{n.OutSchema.Field(0).Name}
+	}
+	set := map[string]bool{}
+	for _, name := range names {
+		set[name] = true
+	}
+	inputs := make([]Node, len(n.Inputs))
+	for i, in := range n.Inputs {
+		c := o.prune(in, set)
+		if c.Schema().NumFields() != len(names) {
+			// The input could not drop every unneeded column (say it is a MapBatches):
+			// select the union's columns so that all inputs agree.
+			exprs := make([]Expr, len(names))
+			for j, name := range names {
+				exprs[j] = &ColumnRef{Name: name}
+			}
+			c = o.rebuild(&Project{Input: c, Exprs: exprs})
+		}
+		inputs[i] = c
+	}
+	return o.rebuild(n.WithChildren(inputs))
+}
+
+func allColumns(s *arrow.Schema) map[string]bool {
+	set := make(map[string]bool, s.NumFields())
+	for _, f := range s.Fields() {
+		set[f.Name] = true
+	}
+	return set
 }
 
 // isIdentity reports whether exprs select exactly the columns of s, in order.

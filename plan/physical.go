@@ -9,6 +9,10 @@ import (
 // between partitions; every other node works on each partition independently.
 type PhysNode interface {
 	Children() []PhysNode
+	// WithChildren returns a copy of the node reading children instead of its inputs,
+	// everything else kept; a leaf returns itself. len(children) must equal
+	// len(Children()): any other length is a programming error and panics.
+	WithChildren(children []PhysNode) PhysNode
 	// Describe renders the node on one line for Explain.
 	Describe() string
 	// Schema is the output schema.

@@ -10,7 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
-var rewrite = flag.Bool("rewrite", false, "rewrite the golden files in testdata")
+var rewrite = flag.Bool("rewrite", false, "rewrite testdata/explain.golden (-update does too)")
 
 func wantPhys(t *testing.T, p PhysNode, want string) {
 	t.Helper()
@@ -245,7 +245,7 @@ func TestExplainGolden(t *testing.T) {
 	phys := mustPhysical(t, optimized, PhysicalConfig{ShufflePartitions: 8})
 	got := Explain(analyzed, optimized, phys, Split(phys))
 	path := filepath.Join("testdata", "explain.golden")
-	if *rewrite {
+	if *rewrite || *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -46,32 +46,8 @@ func (p *planner) plan(n Node) (PhysNode, error) {
 	if n.Schema() == nil {
 		return nil, &AnalysisError{Site: nodeSite(n), Kind: ErrInvalidPlan, Msg: "physical planning needs an analyzed plan"}
 	}
-	if s, ok := n.(*Scan); ok {
-		parts, err := s.Source.Partitions(ScanRequest{
-			Columns:           s.Columns,
-			Filters:           s.Filters,
-			MaxPartitionBytes: p.cfg.MaxPartitionBytes,
-			MinPartitions:     p.cfg.MinPartitions,
-			BatchRows:         p.cfg.BatchRows,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("plan: %s: partitions of %s: %w", nodeSite(n), s.Source, err)
-		}
-		return &PScan{Source: s.Source, Parts: parts, Columns: s.Columns, Filters: s.Filters, OutSchema: s.OutSchema}, nil
-	}
-	if c, ok := n.(*Cache); ok && c.Status != nil && !c.Status.Active() {
-		return p.plan(c.Input)
-	}
-	if c, ok := n.(*Cache); ok && c.Status != nil {
-		if parts, done := c.Status.Materialized(); done {
-			// Every partition is stored: read them, and skip the stages that made them.
-			return &PCacheRead{DatasetID: c.DatasetID, Partitions: parts, Status: c.Status, OutSchema: c.OutSchema}, nil
-		}
-	}
-	if l, ok := n.(*Limit); ok {
-		if s, proj := topNShape(l); s != nil {
-			return p.topN(l, s, proj)
-		}
+	if out, done, err := p.planWhole(n); done {
+		return out, err
 	}
 	ch := n.Children()
 	in := make([]PhysNode, len(ch))
@@ -81,6 +57,54 @@ func (p *planner) plan(n Node) (PhysNode, error) {
 			return nil, err
 		}
 	}
+	return p.operator(n, in)
+}
+
+// planWhole plans the nodes that are not planned from their planned inputs: scans,
+// inactive or fully materialized caches, and limits over sorts (a top-N). done is false
+// for every other node.
+func (p *planner) planWhole(n Node) (out PhysNode, done bool, err error) {
+	switch n := n.(type) {
+	case *Scan:
+		out, err = p.scan(n)
+		return out, true, err
+	case *Cache:
+		if n.Status == nil {
+			return nil, false, nil
+		}
+		if !n.Status.Active() {
+			out, err = p.plan(n.Input)
+			return out, true, err
+		}
+		if parts, ok := n.Status.Materialized(); ok {
+			// Every partition is stored: read them, and skip the stages that made them.
+			return &PCacheRead{DatasetID: n.DatasetID, Partitions: parts, Status: n.Status, OutSchema: n.OutSchema}, true, nil
+		}
+	case *Limit:
+		if s, proj := topNShape(n); s != nil {
+			out, err = p.topN(n, s, proj)
+			return out, true, err
+		}
+	}
+	return nil, false, nil
+}
+
+func (p *planner) scan(s *Scan) (PhysNode, error) {
+	parts, err := s.Source.Partitions(ScanRequest{
+		Columns:           s.Columns,
+		Filters:           s.Filters,
+		MaxPartitionBytes: p.cfg.MaxPartitionBytes,
+		MinPartitions:     p.cfg.MinPartitions,
+		BatchRows:         p.cfg.BatchRows,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("plan: %s: partitions of %s: %w", nodeSite(s), s.Source, err)
+	}
+	return &PScan{Source: s.Source, Parts: parts, Columns: s.Columns, Filters: s.Filters, OutSchema: s.OutSchema}, nil
+}
+
+// operator plans n over its planned inputs in.
+func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 	switch n := n.(type) {
 	case *Project:
 		if below, ok := in[0].(*PProject); ok && onlyColumns(below.Exprs) {
@@ -91,32 +115,15 @@ func (p *planner) plan(n Node) (PhysNode, error) {
 	case *Filter:
 		return &PFilter{Input: in[0], Cond: n.Cond}, nil
 	case *Limit:
-		local := &PLimit{Input: in[0], N: n.N}
-		if local.NumPartitions() == 1 {
-			return local, nil
-		}
-		return &PLimit{Input: &PExchange{Input: local, Partitioning: Partitioning{Kind: SinglePartition, N: 1}}, N: n.N}, nil
+		return globalLimit(in[0], n.N), nil
 	case *Union:
-		for i := 1; i < len(in); i++ {
-			if !slices.Equal(schemaNames(in[i].Schema()), schemaNames(n.OutSchema)) {
-				exprs := make([]Expr, n.OutSchema.NumFields())
-				for j, f := range n.OutSchema.Fields() {
-					exprs[j] = &ColumnRef{Name: f.Name}
-				}
-				in[i] = &PProject{Input: in[i], Exprs: exprs, OutSchema: n.OutSchema}
-			}
-		}
-		return &PUnion{Inputs: in, OutSchema: n.OutSchema}, nil
+		return union(n, in), nil
 	case *Coalesce:
 		return &PCoalesce{Input: in[0], N: n.N}, nil
 	case *MapBatches:
 		return &PMapBatches{Input: in[0], Fn: n.Fn, Name: n.Name, OutSchema: n.OutSchema}, nil
 	case *Repartition:
-		part := Partitioning{Kind: RoundRobinPartitioning, N: n.N}
-		if len(n.Keys) > 0 {
-			part = Partitioning{Kind: HashPartitioning, Keys: append([]string(nil), n.Keys...), N: n.N}
-		}
-		return &PExchange{Input: in[0], Partitioning: part}, nil
+		return repartition(n, in[0]), nil
 	case *Aggregate:
 		return p.aggregate(n, in[0])
 	case *Explode:
@@ -132,6 +139,39 @@ func (p *planner) plan(n Node) (PhysNode, error) {
 		return p.sort(n, in[0]), nil
 	}
 	return nil, &AnalysisError{Site: nodeSite(n), Kind: ErrInvalidPlan, Msg: fmt.Sprintf("no physical operator for %T", n)}
+}
+
+// globalLimit keeps the first n rows of in: a limit per partition, then, over several
+// partitions, the same limit again after gathering them into one.
+func globalLimit(in PhysNode, n int64) PhysNode {
+	local := &PLimit{Input: in, N: n}
+	if local.NumPartitions() == 1 {
+		return local
+	}
+	return &PLimit{Input: &PExchange{Input: local, Partitioning: Partitioning{Kind: SinglePartition, N: 1}}, N: n}
+}
+
+// union concatenates in, reordering the columns of an input that has them in another
+// order than the union's output.
+func union(n *Union, in []PhysNode) PhysNode {
+	for i := 1; i < len(in); i++ {
+		if !slices.Equal(schemaNames(in[i].Schema()), schemaNames(n.OutSchema)) {
+			exprs := make([]Expr, n.OutSchema.NumFields())
+			for j, f := range n.OutSchema.Fields() {
+				exprs[j] = &ColumnRef{Name: f.Name}
+			}
+			in[i] = &PProject{Input: in[i], Exprs: exprs, OutSchema: n.OutSchema}
+		}
+	}
+	return &PUnion{Inputs: in, OutSchema: n.OutSchema}
+}
+
+func repartition(n *Repartition, in PhysNode) PhysNode {
+	part := Partitioning{Kind: RoundRobinPartitioning, N: n.N}
+	if len(n.Keys) > 0 {
+		part = Partitioning{Kind: HashPartitioning, Keys: append([]string(nil), n.Keys...), N: n.N}
+	}
+	return &PExchange{Input: in, Partitioning: part}
 }
 
 // aggregate plans a grouping: partial aggregation per input partition, a shuffle on the

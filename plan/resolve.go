@@ -48,7 +48,6 @@ var (
 	typFloat64 arrow.DataType = arrow.PrimitiveTypes.Float64
 	typBool    arrow.DataType = arrow.FixedWidthTypes.Boolean
 	typString  arrow.DataType = arrow.BinaryTypes.String
-	typDate32  arrow.DataType = arrow.FixedWidthTypes.Date32
 )
 
 // widen is the type arithmetic runs in: int64 for integers, float64 for floats.

@@ -55,7 +55,7 @@ func Split(root PhysNode) []*Stage {
 			done[ex] = read
 			built, parents = read, []int{id}
 		} else {
-			built = withPhysChildren(f.node, f.out)
+			built = rewire(f.node, f.out)
 		}
 		if len(stack) == 0 {
 			result, resultParents = built, parents
@@ -84,62 +84,11 @@ func sortedParents(ids []int) []int {
 	return out
 }
 
-// withPhysChildren returns a copy of n with its inputs replaced (n itself when they are
-// the same).
-func withPhysChildren(n PhysNode, ch []PhysNode) PhysNode {
-	old := n.Children()
-	if slices.Equal(old, ch) {
+// rewire returns n reading ch, or n itself when ch are its inputs already, so that a
+// stage without exchanges below it keeps the caller's nodes.
+func rewire(n PhysNode, ch []PhysNode) PhysNode {
+	if slices.Equal(n.Children(), ch) {
 		return n
 	}
-	switch n := n.(type) {
-	case *PFilter:
-		m := *n
-		m.Input = ch[0]
-		return &m
-	case *PProject:
-		m := *n
-		m.Input = ch[0]
-		return &m
-	case *PHashAggregate:
-		m := *n
-		m.Input = ch[0]
-		return &m
-	case *PExchange:
-		m := *n
-		m.Input = ch[0]
-		return &m
-	case *PLimit:
-		m := *n
-		m.Input = ch[0]
-		return &m
-	case *PUnion:
-		m := *n
-		m.Inputs = slices.Clone(ch)
-		return &m
-	case *PCoalesce:
-		m := *n
-		m.Input = ch[0]
-		return &m
-	case *PMapBatches:
-		m := *n
-		m.Input = ch[0]
-		return &m
-	case *PExplode:
-		m := *n
-		m.Input = ch[0]
-		return &m
-	case *PSort:
-		m := *n
-		m.Input = ch[0]
-		return &m
-	case *PHashJoin:
-		m := *n
-		m.Left, m.Right = ch[0], ch[1]
-		return &m
-	case *PCache:
-		m := *n
-		m.Input = ch[0]
-		return &m
-	}
-	return n
+	return n.WithChildren(ch)
 }

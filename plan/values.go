@@ -90,78 +90,95 @@ func castValue(v any, from, to arrow.DataType) (res any, ok bool) {
 	}
 	switch x := v.(type) {
 	case int64:
-		switch {
-		case IsInteger(to):
-			return x, true
-		case isFloat(to):
-			return float64(x), true
-		case isStringLike(to):
-			return strconv.FormatInt(x, 10), true
-		case to.ID() == arrow.BOOL:
-			return x != 0, true
-		}
+		return castInt64(x, to)
 	case float64:
-		switch {
-		case IsInteger(to):
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return nil, true
-			}
-			return int64(x), true
-		case isFloat(to):
-			return x, true
-		case isStringLike(to):
-			return strconv.FormatFloat(x, 'g', -1, 64), true
-		}
+		return castFloat64(x, to)
 	case bool:
-		switch {
-		case IsInteger(to):
-			if x {
-				return int64(1), true
-			}
-			return int64(0), true
-		case isStringLike(to):
-			return strconv.FormatBool(x), true
-		}
+		return castBool(x, to)
 	case string:
-		s := strings.TrimSpace(x)
-		switch {
-		case IsInteger(to):
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				return nil, true
-			}
-			return n, true
-		case isFloat(to):
-			f, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				return nil, true
-			}
-			return f, true
-		case to.ID() == arrow.DATE32:
-			d, err := time.Parse("2006-01-02", s)
-			if err != nil {
-				return nil, true
-			}
-			return arrow.Date32FromTime(d), true
-		case to.ID() == arrow.TIMESTAMP:
-			ts, err := arrow.TimestampFromString(s, to.(*arrow.TimestampType).Unit)
-			if err != nil {
-				return nil, true
-			}
-			return ts, true
-		}
+		return castString(strings.TrimSpace(x), to)
 	case arrow.Timestamp:
-		if to.ID() == arrow.TIMESTAMP {
-			return convertTimestampUnit(x, from.(*arrow.TimestampType).Unit, to.(*arrow.TimestampType).Unit)
+		return castTimestamp(x, from, to)
+	}
+	return nil, false
+}
+
+func castInt64(x int64, to arrow.DataType) (any, bool) {
+	switch {
+	case IsInteger(to):
+		return x, true
+	case isFloat(to):
+		return float64(x), true
+	case isStringLike(to):
+		return strconv.FormatInt(x, 10), true
+	case to.ID() == arrow.BOOL:
+		return x != 0, true
+	}
+	return nil, false
+}
+
+func castFloat64(x float64, to arrow.DataType) (any, bool) {
+	switch {
+	case IsInteger(to):
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, true
 		}
-		if to.ID() == arrow.DATE32 {
-			tt := from.(*arrow.TimestampType)
-			toTime, err := tt.GetToTimeFunc()
-			if err != nil {
-				return nil, false
-			}
-			return arrow.Date32FromTime(toTime(x)), true
+		return int64(x), true
+	case isFloat(to):
+		return x, true
+	case isStringLike(to):
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	}
+	return nil, false
+}
+
+func castBool(x bool, to arrow.DataType) (any, bool) {
+	switch {
+	case IsInteger(to):
+		if x {
+			return int64(1), true
 		}
+		return int64(0), true
+	case isStringLike(to):
+		return strconv.FormatBool(x), true
+	}
+	return nil, false
+}
+
+// castString parses s (trimmed) as to; a string that does not parse is NULL.
+func castString(s string, to arrow.DataType) (any, bool) {
+	var v any
+	var err error
+	switch {
+	case IsInteger(to):
+		v, err = strconv.ParseInt(s, 10, 64)
+	case isFloat(to):
+		v, err = strconv.ParseFloat(s, 64)
+	case to.ID() == arrow.DATE32:
+		var d time.Time
+		d, err = time.Parse("2006-01-02", s)
+		v = arrow.Date32FromTime(d)
+	case to.ID() == arrow.TIMESTAMP:
+		v, err = arrow.TimestampFromString(s, to.(*arrow.TimestampType).Unit)
+	default:
+		return nil, false
+	}
+	if err != nil {
+		return nil, true
+	}
+	return v, true
+}
+
+func castTimestamp(x arrow.Timestamp, from, to arrow.DataType) (any, bool) {
+	switch to.ID() {
+	case arrow.TIMESTAMP:
+		return convertTimestampUnit(x, from.(*arrow.TimestampType).Unit, to.(*arrow.TimestampType).Unit)
+	case arrow.DATE32:
+		toTime, err := from.(*arrow.TimestampType).GetToTimeFunc()
+		if err != nil {
+			return nil, false
+		}
+		return arrow.Date32FromTime(toTime(x)), true
 	}
 	return nil, false
 }

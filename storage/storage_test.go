@@ -1,34 +1,16 @@
 package storage
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	amem "github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 var schema = arrow.NewSchema([]arrow.Field{
 	{Name: "k", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 	{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
 }, nil)
-
-// makeBatch builds n rows starting at key from; every fifth row is NULL.
-func makeBatch(mem amem.Allocator, from, n int) arrow.RecordBatch {
-	b := array.NewRecordBuilder(mem, schema)
-	defer b.Release()
-	for i := from; i < from+n; i++ {
-		if i%5 == 0 {
-			b.Field(0).AppendNull()
-			b.Field(1).AppendNull()
-			continue
-		}
-		b.Field(0).(*array.Int64Builder).Append(int64(i))
-		b.Field(1).(*array.StringBuilder).Append(fmt.Sprintf("v%d", i))
-	}
-	return b.NewRecordBatch()
-}
 
 // keys returns the k column with NULL as -1, for comparison with a plain-Go expectation.
 func keys(batches []arrow.RecordBatch) []int64 {
