@@ -7,8 +7,10 @@ import (
 	"io"
 
 	"github.com/kindling-data/kindling/exec/colop"
+	kmemory "github.com/kindling-data/kindling/memory"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/util"
 
 	"github.com/kindling-data/kindling/plan"
@@ -44,10 +46,16 @@ type cacheCounter struct {
 // otherwise by computing the input partition, storing it, and passing it on. A failed
 // store never fails the task: the rows stream on uncached.
 type CacheOp struct {
-	t         *task
 	node      *plan.PCache
 	partition int
 	newInput  func() (colop.Operator, error)
+	// The block store and what the operator needs of the task: the operator depends on
+	// these, not on the job that runs it.
+	blocks    *storage.BlockManager
+	mem       *kmemory.Manager // execution memory in use bounds a MEMORY_ONLY put
+	lockBlock func(storage.BlockID) (unlock func())
+	alloc     memory.Allocator
+	counter   *cacheCounter
 
 	ctx     context.Context
 	pending []arrow.RecordBatch
@@ -72,9 +80,9 @@ func (c *CacheOp) level() storage.Level {
 // miss the same partition compute it once (singleflight) and share the stored result.
 func (c *CacheOp) Open(ctx context.Context) error {
 	c.ctx = ctx
-	blocks := c.t.job.env.Blocks
+	blocks := c.blocks
 	id := c.blockID()
-	recs, loc, err := blocks.GetCache(ctx, id, c.t.alloc)
+	recs, loc, err := blocks.GetCache(ctx, id, c.alloc)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("exec: read cached %s: %w", id, err)
@@ -84,25 +92,25 @@ func (c *CacheOp) Open(ctx context.Context) error {
 		loc = storage.NotStored
 	}
 	if loc != storage.NotStored {
-		c.t.cache.hits++
+		c.counter.hits++
 		if loc == storage.OnDisk {
-			c.t.cache.diskHits++
+			c.counter.diskHits++
 		}
 		c.pending = recs
 		return nil
 	}
 	// One computation per missing block: a concurrent job that misses the same partition
 	// waits here, then finds it stored (Spark's block write lock).
-	unlock := c.t.job.env.lockBlock(id)
+	unlock := c.lockBlock(id)
 	defer unlock()
-	if recs, loc, err := blocks.GetCache(ctx, id, c.t.alloc); err == nil && loc != storage.NotStored {
-		c.t.cache.hits++
+	if recs, loc, err := blocks.GetCache(ctx, id, c.alloc); err == nil && loc != storage.NotStored {
+		c.counter.hits++
 		c.pending = recs
 		return nil
 	}
-	c.t.cache.misses++
+	c.counter.misses++
 	if rec, ok := c.node.Status.(CacheRecorder); ok && rec.WasComputed(c.partition) {
-		c.t.cache.recomputed++
+		c.counter.recomputed++
 	}
 	return c.compute(ctx)
 }
@@ -121,7 +129,7 @@ func (c *CacheOp) compute(ctx context.Context) error {
 	if err := in.Open(ctx); err != nil {
 		return err
 	}
-	mem := c.t.job.env.Mem
+	mem := c.mem
 	level := c.level()
 	var held []arrow.RecordBatch
 	var bytes int64
@@ -153,7 +161,7 @@ func (c *CacheOp) compute(ctx context.Context) error {
 		r.Retain()
 		retained[i] = r
 	}
-	loc, err := c.t.job.env.Blocks.PutCache(c.blockID(), level, retained)
+	loc, err := c.blocks.PutCache(c.blockID(), level, retained)
 	if err != nil || loc == storage.NotStored {
 		c.notCached(notStoredReason(bytes, err))
 	} else {
@@ -202,9 +210,12 @@ func (c *CacheOp) Close() error {
 
 // CacheReadOp reads one partition of a fully materialized dataset.
 type CacheReadOp struct {
-	t       *task
 	node    *plan.PCacheRead
 	p       int
+	blocks  *storage.BlockManager
+	alloc   memory.Allocator
+	counter *cacheCounter
+	inputs  *inputCounter
 	pending []arrow.RecordBatch
 }
 
@@ -213,7 +224,7 @@ var _ colop.Operator = (*CacheReadOp)(nil)
 // Open fetches the partition; a partition evicted since planning is ErrCacheLost.
 func (c *CacheReadOp) Open(ctx context.Context) error {
 	id := storage.CacheBlockID(c.node.DatasetID, c.p)
-	recs, loc, err := c.t.job.env.Blocks.GetCache(ctx, id, c.t.alloc)
+	recs, loc, err := c.blocks.GetCache(ctx, id, c.alloc)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("exec: read cached %s: %w", id, err)
@@ -225,12 +236,12 @@ func (c *CacheReadOp) Open(ctx context.Context) error {
 	if loc == storage.NotStored {
 		return fmt.Errorf("%w: %s", ErrCacheLost, id)
 	}
-	c.t.cache.hits++
+	c.counter.hits++
 	if loc == storage.OnDisk {
-		c.t.cache.diskHits++
+		c.counter.diskHits++
 	}
 	for _, r := range recs {
-		c.t.in.add(r, false)
+		c.inputs.add(r, false)
 	}
 	c.pending = recs
 	return nil

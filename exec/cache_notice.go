@@ -18,7 +18,7 @@ type CacheNotices interface {
 
 // notCached counts a partition the cache could not store and tells the dataset why.
 func (c *CacheOp) notCached(reason string) {
-	c.t.cache.putFailed++
+	c.counter.putFailed++
 	if n, ok := c.node.Status.(CacheNotices); ok {
 		n.NotCached(c.partition, reason)
 	}

@@ -156,18 +156,16 @@ func (t *task) build(n plan.PhysNode, p int) (colop.Operator, error) {
 		}
 		return NewConcat(ops), nil
 	case *plan.PCache:
-		return &CacheOp{t: t, node: n, partition: p, newInput: func() (colop.Operator, error) { return t.build(n.Input, p) }}, nil
+		env := t.job.env
+		return &CacheOp{node: n, partition: p, newInput: func() (colop.Operator, error) { return t.build(n.Input, p) },
+			blocks: env.Blocks, mem: env.Mem, lockBlock: env.lockBlock, alloc: t.alloc, counter: &t.cache}, nil
 	case *plan.PCacheRead:
-		return &CacheReadOp{t: t, node: n, p: p}, nil
+		return &CacheReadOp{node: n, p: p, blocks: t.job.env.Blocks, alloc: t.alloc, counter: &t.cache, inputs: &t.in}, nil
 	case *plan.PExchange:
 		return nil, fmt.Errorf("exec: exchange inside stage %d: the stage split missed it", t.stage.ID)
 	}
 	return nil, fmt.Errorf("exec: no operator for %T", n)
 }
-
-// reserve opens an execution-memory reservation for one of the task's buffering
-// operators, named so that a budget error says which operator of which task asked.
-func (t *task) reserve(op string) *kmemory.Reservation { return t.reserveSpillable(op, nil) }
 
 // reserveSpillable opens a reservation whose operator can spill when another consumer of
 // the task needs memory.
@@ -301,8 +299,7 @@ type outputSink interface {
 }
 
 type shuffleSink struct {
-	w     *shuffle.Writer
-	stats *shuffle.MapStatus
+	w *shuffle.Writer
 }
 
 func (s *shuffleSink) consume(ctx context.Context, rec arrow.RecordBatch) error {
