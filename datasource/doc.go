@@ -32,4 +32,7 @@
 //
 // Output is committed atomically per directory: tasks write into a hidden temporary
 // directory and DirectoryCommitter renames it into place, so a failed job leaves nothing.
+//
+// Engine internals: a program uses package dataset, which re-exports the types it needs
+// (CSVOptions, ParseMode; a third-party source is an arrow array.RecordReader given to Session.FromReader); this package has no compatibility promise of its own.
 package datasource

@@ -57,4 +57,12 @@
 // radix sort for single primitive keys) and gathers; with a limit it keeps a bounded
 // heap (top-N). A range-partitioned stage runs twice: a sampling pass whose reservoir
 // samples give the range bounds, then the real pass.
+//
+// The operators themselves live in the subpackages: colop (the contract and what every operator
+// shares), eval (expressions, filter, project), hashagg, hashjoin and sorting; exectest is their
+// test support. This package keeps the tasks, the scheduler, the sources, the cache operators
+// and the small streaming operators (limit, union, explode, map_batches).
+//
+// Engine internals: a program uses package dataset, which re-exports the types it needs
+// (JobMetrics, StageMetrics, TaskMetrics); this package has no compatibility promise of its own.
 package exec

@@ -101,4 +101,7 @@
 // Invariants: execution used + storage used ≤ M except after Grow overshoots; a reservation's
 // size is never negative; a task's used bytes are the sum of its reservations; Close names
 // every reservation still holding bytes.
+//
+// Engine internals: a program uses package dataset, which re-exports the types it needs
+// (NewPoolAllocator, and the budget through Config); this package has no compatibility promise of its own.
 package memory

@@ -57,4 +57,7 @@
 // site (e.g. filter@etl.go:17), the column or expression and what exists instead; they
 // unwrap to ErrUnknownColumn, ErrType, ErrDuplicateColumn, ErrUnionMismatch or
 // ErrInvalidPlan.
+//
+// Engine internals: a program uses package dataset, which re-exports the types it needs
+// (JoinKind, BatchFunc); this package has no compatibility promise of its own.
 package plan

@@ -45,4 +45,7 @@
 // to storage memory, or to disk when that is short, and stay invisible until Commit, which
 // publishes them with the rest (a reader gets a partition's pieces, then its block); Abort
 // removes them. The writer's minimum working set is therefore the batch being written.
+//
+// Engine internals: a program uses package dataset, which re-exports the types it needs
+// (none: it is reached only through exec); this package has no compatibility promise of its own.
 package shuffle

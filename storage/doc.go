@@ -80,4 +80,7 @@
 // Invariants: BlockStats.MemoryBytes is the storage memory the manager charged for the block
 // manager's blocks; every file in the spill directory named cache_* or shuffle_* belongs to a
 // held block, a pinned removed block, or an eviction in flight; after Close nothing is held.
+//
+// Engine internals: a program uses package dataset, which re-exports the types it needs
+// (StorageLevel); this package has no compatibility promise of its own.
 package storage
