@@ -28,7 +28,7 @@ var allowed = map[string][]string{
 	"shuffle":         {"storage", "memory", "internal/kernel"},
 	"datasource":      {"memory"},
 	"plan":            {},
-	"exec/colop":      {"memory", "internal/kernel"},
+	"exec/colop":      {"storage", "memory", "internal/kernel"},
 	"exec/eval":       {"exec/colop", "plan", "memory", "internal/kernel"},
 	"exec/hashagg":    {"exec/colop", "exec/eval", "plan", "storage", "memory", "internal/kernel"},
 	"exec/hashjoin":   {"exec/colop", "plan", "storage", "memory", "internal/kernel"},
