@@ -249,6 +249,9 @@ func SameValue(got, want any) bool {
 		if math.IsNaN(gf) || math.IsNaN(wf) {
 			return math.IsNaN(gf) && math.IsNaN(wf)
 		}
+		if gf == wf { // infinities: their difference is NaN
+			return true
+		}
 		return math.Abs(gf-wf) <= 1e-9*math.Max(1, math.Abs(wf))
 	}
 	return got == want
