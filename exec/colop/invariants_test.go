@@ -60,8 +60,26 @@ func TestCheckBatchReportsMalformed(t *testing.T) {
 	dict := array.NewDictionaryArray(dt, idx, strs)
 	idx.Release()
 	dictSchema := arrow.NewSchema([]arrow.Field{{Name: "d", Type: dt, Nullable: true}}, nil)
-	check("dictionary index out of range", array.NewRecordBatch(dictSchema, []arrow.Array{dict}, 3), "dictionary indices")
+	check("dictionary index out of range", array.NewRecordBatch(dictSchema, []arrow.Array{dict}, 3), "out of range")
 	dict.Release()
+
+	// Strings are bytes: not UTF-8 is fine, offsets going backwards are not.
+	strSchema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true}}, nil)
+	sb = array.NewStringBuilder(mem)
+	sb.AppendValues([]string{"\xff", "a\xfe"}, nil)
+	bytesCol := sb.NewArray()
+	sb.Release()
+	bytesRec := array.NewRecordBatch(strSchema, []arrow.Array{bytesCol}, 2)
+	bytesCol.Release()
+	if err := CheckBatch(bytesRec, "bytes"); err != nil {
+		t.Errorf("strings that are not UTF-8: %v", err)
+	}
+	bytesRec.Release()
+	offs := memory.NewBufferBytes(arrow.Int32Traits.CastToBytes([]int32{0, 3, 1}))
+	data := memory.NewBufferBytes([]byte("abc"))
+	bad := array.NewStringData(array.NewData(arrow.BinaryTypes.String, 2, []*memory.Buffer{nil, offs, data}, nil, 0, 0))
+	check("offsets decrease", array.NewRecordBatch(strSchema, []arrow.Array{bad}, 2), "offsets decrease")
+	bad.Release()
 }
 
 // fakeBatch is a RecordBatch that skips arrow's constructor checks.
