@@ -274,4 +274,4 @@ func evOneRow(mem memory.Allocator) arrow.RecordBatch {
 
 // ---- a source of batches for operator tests -----------------------------------------
 
-var _ colop.Operator = (*exectest.ExprSource)(nil)
+var _ colop.Operator = (*exectest.Source)(nil)

@@ -49,7 +49,7 @@ func TestFilterAgainstOracle(t *testing.T) {
 			}
 			batches = append(batches, rec)
 		}
-		src := &exectest.ExprSource{Batches: batches}
+		src := &exectest.Source{Batches: batches}
 		op := NewFilter(src, cond, mem)
 		if err := op.Open(context.Background()); err != nil {
 			t.Fatal(err)
@@ -78,7 +78,7 @@ func TestFilterPassThrough(t *testing.T) {
 	b.Release()
 	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "i", Type: arrow.PrimitiveTypes.Int64}}, nil), []arrow.Array{col}, 3)
 	col.Release()
-	op := NewFilter(&exectest.ExprSource{Batches: []arrow.RecordBatch{rec}}, exectest.Bin(plan.OpGt, exectest.Col("i"), exectest.Int(0)), mem)
+	op := NewFilter(&exectest.Source{Batches: []arrow.RecordBatch{rec}}, exectest.Bin(plan.OpGt, exectest.Col("i"), exectest.Int(0)), mem)
 	defer op.Close()
 	if err := op.Open(context.Background()); err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func TestFilterErrors(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, cond := range []plan.Expr{exectest.Col("i"), exectest.Col("missing")} {
-		src := &exectest.ExprSource{Batches: []arrow.RecordBatch{exectest.MakeExprBatch(mem, rng, 10, false), exectest.MakeExprBatch(mem, rng, 10, false)}}
+		src := &exectest.Source{Batches: []arrow.RecordBatch{exectest.MakeExprBatch(mem, rng, 10, false), exectest.MakeExprBatch(mem, rng, 10, false)}}
 		op := NewFilter(src, cond, mem)
 		if err := op.Open(context.Background()); err != nil {
 			t.Fatal(err)
@@ -141,7 +141,7 @@ func BenchmarkEvalFilter(b *testing.B) {
 	b.ResetTimer()
 	for n := 0; n < b.N; n++ {
 		rec.Retain()
-		op := NewFilter(&exectest.ExprSource{Batches: []arrow.RecordBatch{rec}}, cond, mem)
+		op := NewFilter(&exectest.Source{Batches: []arrow.RecordBatch{rec}}, cond, mem)
 		if err := op.Open(context.Background()); err != nil {
 			b.Fatal(err)
 		}

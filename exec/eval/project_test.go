@@ -61,7 +61,7 @@ func TestProjectAgainstOracle(t *testing.T) {
 	inCol.Retain()
 	defer inCol.Release()
 
-	op := NewProject(&exectest.ExprSource{Batches: batches}, exprs, schema, mem)
+	op := NewProject(&exectest.Source{Batches: batches}, exprs, schema, mem)
 	if err := op.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestProjectShapeMismatch(t *testing.T) {
 	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	schema := arrow.NewSchema([]arrow.Field{{Name: "i", Type: arrow.PrimitiveTypes.Int64}}, nil)
-	op := NewProject(&exectest.ExprSource{}, []plan.Expr{exectest.Col("i"), exectest.Col("j")}, schema, mem)
+	op := NewProject(&exectest.Source{}, []plan.Expr{exectest.Col("i"), exectest.Col("j")}, schema, mem)
 	if err := op.Open(context.Background()); err == nil {
 		t.Errorf("two expressions for one field: no error")
 	}

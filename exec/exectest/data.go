@@ -120,6 +120,24 @@ func GoValue(t testing.TB, arr arrow.Array, i int) any {
 		return a.Value(i)
 	case *array.Date32:
 		return a.Value(i)
+	case *array.Timestamp:
+		return a.Value(i)
+	case *array.Int8:
+		return a.Value(i)
+	case *array.Int16:
+		return a.Value(i)
+	case *array.Uint8:
+		return a.Value(i)
+	case *array.Uint16:
+		return a.Value(i)
+	case *array.Uint64:
+		return a.Value(i)
+	case *array.Float32:
+		return a.Value(i)
+	case *array.Binary:
+		return string(a.Value(i)) // a copy: outlives the batch's buffers
+	case *array.LargeString:
+		return strings.Clone(a.Value(i))
 	case *array.Dictionary:
 		return GoValue(t, a.Dictionary(), a.GetValueIndex(i))
 	case *array.List:
@@ -230,6 +248,9 @@ func SameValue(got, want any) bool {
 		}
 		if math.IsNaN(gf) || math.IsNaN(wf) {
 			return math.IsNaN(gf) && math.IsNaN(wf)
+		}
+		if gf == wf { // infinities: their difference is NaN
+			return true
 		}
 		return math.Abs(gf-wf) <= 1e-9*math.Max(1, math.Abs(wf))
 	}

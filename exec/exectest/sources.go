@@ -7,21 +7,36 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
-// Source feeds a fixed slice of batches as an Operator, passing ownership on.
+// Source feeds a fixed list of batches as an Operator, passing ownership on: Next hands
+// each batch out once, Close releases the ones it did not hand out. Batches may be nil
+// entries only past Pos.
+//
+// Hook, when set, runs as Next is called for batch number At (so after At batches went
+// out; At == len(Batches) runs it at the end of the input), for fault injection: a
+// spill, a cancellation, a budget taken away while the consumer is mid-way. Err, when
+// set, is returned after the last batch instead of io.EOF.
 type Source struct {
 	Batches []arrow.RecordBatch
-	Pos     int
-	opened  bool
-	Closed  bool
-	Err     error // returned after the batches, if set
+	Pos     int // the next batch to hand out
+	Err     error
+	At      int
+	Hook    func()
+
+	Opens, Closes int  // how often Open and Close were called
+	Closed        bool // Close was called at least once
 }
 
-func (s *Source) Open(context.Context) error { s.opened = true; return nil }
+// Open counts the call; a Source needs no preparation.
+func (s *Source) Open(context.Context) error { s.Opens++; return nil }
 
+// Next hands out the next batch, or Err or io.EOF at the end (again on every later call).
 func (s *Source) Next() (arrow.RecordBatch, error) {
+	if s.Hook != nil && s.Pos == s.At {
+		s.Hook()
+	}
 	if s.Pos < len(s.Batches) {
 		b := s.Batches[s.Pos]
-		s.Batches[s.Pos] = nil
+		s.Batches[s.Pos] = nil // ownership went with it: Close must not release it too
 		s.Pos++
 		return b, nil
 	}
@@ -31,89 +46,15 @@ func (s *Source) Next() (arrow.RecordBatch, error) {
 	return nil, io.EOF
 }
 
+// Close releases the batches not handed out. It is idempotent.
 func (s *Source) Close() error {
-	if s.Closed {
-		return nil
-	}
+	s.Closes++
 	s.Closed = true
-	for _, b := range s.Batches[s.Pos:] {
-		if b != nil {
-			b.Release()
-		}
-	}
-	return nil
-}
-
-// ExprSource feeds a fixed list of batches as an Operator, taking ownership of them.
-type ExprSource struct {
-	Batches []arrow.RecordBatch
-	next    int
-	opened  bool
-	Closed  bool
-}
-
-func (s *ExprSource) Open(context.Context) error { s.opened = true; return nil }
-
-func (s *ExprSource) Next() (arrow.RecordBatch, error) {
-	if s.next >= len(s.Batches) {
-		return nil, io.EOF
-	}
-	b := s.Batches[s.next]
-	s.Batches[s.next] = nil
-	s.next++
-	return b, nil
-}
-
-func (s *ExprSource) Close() error {
-	for i, b := range s.Batches {
-		if b != nil {
-			b.Release()
+	for i := s.Pos; i < len(s.Batches); i++ {
+		if s.Batches[i] != nil {
+			s.Batches[i].Release()
 			s.Batches[i] = nil
 		}
 	}
-	s.Closed = true
 	return nil
-}
-
-// SortSource feeds fixed batches as an Operator, passing ownership on.
-type SortSource struct {
-	Batches []arrow.RecordBatch
-	pos     int
-	closed  bool
-}
-
-func (s *SortSource) Open(context.Context) error { return nil }
-
-func (s *SortSource) Next() (arrow.RecordBatch, error) {
-	if s.pos < len(s.Batches) {
-		b := s.Batches[s.pos]
-		s.Batches[s.pos] = nil
-		s.pos++
-		return b, nil
-	}
-	return nil, io.EOF
-}
-
-func (s *SortSource) Close() error {
-	if !s.closed {
-		s.closed = true
-		for _, b := range s.Batches[s.pos:] {
-			b.Release()
-		}
-	}
-	return nil
-}
-
-// HookSource calls hook after handing out batch number at.
-type HookSource struct {
-	SortSource
-	At   int
-	Hook func()
-}
-
-func (s *HookSource) Next() (arrow.RecordBatch, error) {
-	if s.pos == s.At && s.Hook != nil {
-		s.Hook()
-	}
-	return s.SortSource.Next()
 }

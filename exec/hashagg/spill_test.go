@@ -804,20 +804,6 @@ func TestHashAggOneLargeGroupWaitsForOtherTasks(t *testing.T) {
 	exectest.AssertSpillDirEmpty(t, sm)
 }
 
-// aggHookSource calls hook before handing out batch number at.
-type aggHookSource struct {
-	exectest.Source
-	at   int
-	hook func()
-}
-
-func (s *aggHookSource) Next() (arrow.RecordBatch, error) {
-	if s.Pos == s.at && s.hook != nil {
-		s.hook()
-	}
-	return s.Source.Next()
-}
-
 // TestHashAggSpillAfterCancelFreesEverything: a spill asked for after the job's context
 // was cancelled (another task failed, say) writes the table out or fails, but frees every
 // buffer: arrow's compute functions drop a result they computed when their context ends,
@@ -829,11 +815,11 @@ func TestHashAggSpillAfterCancelFreesEverything(t *testing.T) {
 	_, _, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggSpillAggs())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	src := &aggHookSource{Source: exectest.Source{Batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, at: 10}
+	src := &exectest.Source{Batches: aggNewBatches(t, mem, aggSpillSchema, parts), At: 10}
 	sm := exectest.NewTestSpill(t)
 	op := NewHashAggregate(src, complete, mem, &aggLimitRes{})
 	op.SpillManager = sm
-	src.hook = func() {
+	src.Hook = func() {
 		cancel()
 		if _, err := op.Spill(1 << 40); err != nil && !errors.Is(err, context.Canceled) {
 			t.Errorf("Spill after cancel: %v", err)

@@ -206,7 +206,7 @@ func TestHashJoinSpillCalledByAnotherConsumer(t *testing.T) {
 		lb, _ := left.batches(t, mem)
 		rb, _ := right.batches(t, mem)
 		res := &exectest.LimitReservation{Limit: 1 << 40}
-		src := &exectest.HookSource{SortSource: exectest.SortSource{Batches: rb}, At: 3}
+		src := &exectest.Source{Batches: rb, At: 3}
 		op := NewHashJoin(&exectest.Source{Batches: lb}, src, node, mem, res)
 		op.SpillManager = exectest.NewTestSpill(t)
 		if freed, err := op.Spill(1); freed != 0 || err != nil {

@@ -114,7 +114,7 @@ func TestSortExternalMatchesInMemory(t *testing.T) {
 		{Column: "s", NullsFirst: false},
 	}
 	node := &plan.PSort{Keys: keys}
-	want := runSort(t, NewSort(&exectest.SortSource{Batches: retained(batches)}, node, mem, nil), byID, 0)
+	want := runSort(t, NewSort(&exectest.Source{Batches: retained(batches)}, node, mem, nil), byID, 0)
 	if len(want) != len(rows) {
 		t.Fatalf("in-memory sort returned %d rows of %d", len(want), len(rows))
 	}
@@ -144,7 +144,7 @@ func TestSortExternalMatchesInMemory(t *testing.T) {
 			sm := exectest.NewTestSpill(t)
 			mgr := kmemory.NewManager(kmemory.Config{Limit: c.limit})
 			res := mgr.NewReservation("sort")
-			op := NewSort(&exectest.SortSource{Batches: retained(batches)}, node, mem, res)
+			op := NewSort(&exectest.Source{Batches: retained(batches)}, node, mem, res)
 			op.SpillManager = sm
 			if c.wantPasses {
 				// Runs written in big batches, as a sort that sized its merge chunks by
@@ -194,7 +194,7 @@ func TestSortSpillCalledByAnotherConsumer(t *testing.T) {
 
 	sm := exectest.NewTestSpill(t)
 	res := &exectest.LimitReservation{Limit: 1 << 40}
-	src := &exectest.HookSource{SortSource: exectest.SortSource{Batches: batches}}
+	src := &exectest.Source{Batches: batches}
 	op := NewSort(src, &plan.PSort{Keys: keys}, mem, res)
 	op.SpillManager = sm
 	var spilled []int64
@@ -244,7 +244,7 @@ func TestSortExternalBudgetTooSmall(t *testing.T) {
 	_, batches, _ := bigSortInput(t, mem, rng, 20_000)
 	sm := exectest.NewTestSpill(t)
 	res := &exectest.LimitReservation{Limit: 2000}
-	op := NewSort(&exectest.SortSource{Batches: batches}, &plan.PSort{Keys: []plan.SortKey{{Column: "s"}}}, mem, res)
+	op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: []plan.SortKey{{Column: "s"}}}, mem, res)
 	op.SpillManager = sm
 	_, err := drainSort(t, op, nil, 0)
 	if !errors.Is(err, kmemory.ErrBudgetExceeded) {
@@ -257,18 +257,7 @@ func TestSortExternalBudgetTooSmall(t *testing.T) {
 	exectest.AssertSpillDirEmpty(t, sm)
 }
 
-// failingSource returns an error after its batches.
-type failingSource struct{ exectest.SortSource }
-
 var errSortInput = errors.New("input broke")
-
-func (s *failingSource) Next() (arrow.RecordBatch, error) {
-	rec, err := s.SortSource.Next()
-	if errors.Is(err, io.EOF) {
-		return nil, errSortInput
-	}
-	return rec, err
-}
 
 // TestSortExternalCleanup checks that runs are removed when the input fails and when the
 // operator is closed in the middle of the merge.
@@ -281,9 +270,9 @@ func TestSortExternalCleanup(t *testing.T) {
 			_, batches, size := bigSortInput(t, mem, rng, 40_000)
 			sm := exectest.NewTestSpill(t)
 			res := &exectest.LimitReservation{Limit: size / 5}
-			var in colop.Operator = &exectest.SortSource{Batches: batches}
+			var in colop.Operator = &exectest.Source{Batches: batches}
 			if mode == "input-error" {
-				in = &failingSource{exectest.SortSource{Batches: batches}}
+				in = &exectest.Source{Batches: batches, Err: errSortInput}
 			}
 			op := NewSort(in, &plan.PSort{Keys: []plan.SortKey{{Column: "i"}, {Column: "s"}}}, mem, res)
 			op.SpillManager = sm
@@ -333,7 +322,7 @@ func TestSortMergeChunksFollowTheBudget(t *testing.T) {
 		byID[r.id] = r
 	}
 	node := &plan.PSort{Keys: []plan.SortKey{{Column: "s"}, {Column: "u", Descending: true}}}
-	want := runSort(t, NewSort(&exectest.SortSource{Batches: retained(batches)}, node, mem, nil), byID, 0)
+	want := runSort(t, NewSort(&exectest.Source{Batches: retained(batches)}, node, mem, nil), byID, 0)
 	// Room for two input batches (the sort holds each batch it takes in whole), not for
 	// merging two runs written in batches of the default 8192 rows.
 	var maxBatch int64
@@ -346,7 +335,7 @@ func TestSortMergeChunksFollowTheBudget(t *testing.T) {
 	}
 	sm := exectest.NewTestSpill(t)
 	mgr := kmemory.NewManager(kmemory.Config{Limit: limit})
-	op := NewSort(&exectest.SortSource{Batches: retained(batches)}, node, mem, mgr.NewReservation("sort"))
+	op := NewSort(&exectest.Source{Batches: retained(batches)}, node, mem, mgr.NewReservation("sort"))
 	op.SpillManager = sm
 	got := runSort(t, op, byID, 0)
 	if !slices.Equal(got, want) {
