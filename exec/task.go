@@ -43,8 +43,18 @@ type task struct {
 	sampled arrow.RecordBatch
 }
 
-// build returns the operator tree computing partition p of node n.
+// build returns the operator tree computing partition p of node n. Built with the
+// invariants tag, every operator's output is validated on its way to the next.
 func (t *task) build(n plan.PhysNode, p int) (colop.Operator, error) {
+	op, err := t.buildNode(n, p)
+	if err != nil || !colop.Invariants {
+		return op, err
+	}
+	return &checkedOp{Operator: op, node: n, where: fmt.Sprintf("stage %d task %d: %T", t.stage.ID, t.partition, op)}, nil
+}
+
+// buildNode builds the operator of n, and those of its inputs through build.
+func (t *task) buildNode(n plan.PhysNode, p int) (colop.Operator, error) {
 	switch n := n.(type) {
 	case *plan.PScan:
 		return newScan(n.Parts[p], t.alloc, &t.in), nil
