@@ -21,21 +21,6 @@ var evCompareKernels = map[plan.BinaryOp]string{
 	plan.OpGtEq:  "greater_equal",
 }
 
-// evFlip returns the operator that gives the same answer with the operands swapped.
-func evFlip(op plan.BinaryOp) plan.BinaryOp {
-	switch op {
-	case plan.OpLt:
-		return plan.OpGt
-	case plan.OpLtEq:
-		return plan.OpGtEq
-	case plan.OpGt:
-		return plan.OpLt
-	case plan.OpGtEq:
-		return plan.OpLtEq
-	}
-	return op
-}
-
 // compare evaluates a comparison; at least one operand is an array.
 //
 // A dictionary column compared with a scalar is compared once per dictionary entry and
@@ -44,7 +29,7 @@ func evFlip(op plan.BinaryOp) plan.BinaryOp {
 // number): arrow's IEEE kernels are used unless an operand holds a NaN.
 func (ev *Evaluator) compare(op plan.BinaryOp, l, r evValue, n int) (evValue, error) {
 	if l.isScalar() && r.dataType().ID() == arrow.DICTIONARY {
-		return ev.compare(evFlip(op), r, l, n)
+		return ev.compare(op.Flipped(), r, l, n)
 	}
 	if d, ok := l.arr.(*array.Dictionary); ok {
 		if r.isScalar() {
