@@ -192,7 +192,6 @@ func (c *hjKeyCol) bytesAt(i int) []byte {
 // form, with each row's hash and whether any of its keys is NULL.
 type hjKeys struct {
 	cols    []hjKeyCol
-	arrs    []arrow.Array
 	hashes  []uint64
 	nulls   []bool
 	anyNull bool
