@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
+	"github.com/kindling-data/kindling/internal/kernel"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -109,7 +110,7 @@ func evHasNaN[T float32 | float64](v evValue) bool {
 		x := arrow.GetData[T](ps.Data())[0]
 		return x != x
 	}
-	for _, x := range evFixedValues[T](v.arr) {
+	for _, x := range kernel.FixedValues[T](v.arr) {
 		if x != x {
 			return true
 		}
@@ -165,7 +166,7 @@ func evCompareNaN[T float32 | float64](mem memory.Allocator, op plan.BinaryOp, l
 }
 
 // evCompareLoop compares row by row with cmp (negative, zero or positive).
-func evCompareLoop[T arrow.FixedWidthType](mem memory.Allocator, op plan.BinaryOp, lv, rv evValue, n int, cmp func(a, b T) int) (evValue, error) {
+func evCompareLoop[T kernel.FixedWidth](mem memory.Allocator, op plan.BinaryOp, lv, rv evValue, n int, cmp func(a, b T) int) (evValue, error) {
 	l, err := evOperandOf[T](lv)
 	if err != nil {
 		return evValue{}, err
@@ -191,7 +192,7 @@ func evCompareLoop[T arrow.FixedWidthType](mem memory.Allocator, op plan.BinaryO
 	out := evNewBitmap(mem, n, false)
 	bits := out.Bytes()
 	for i := 0; i < n; i++ {
-		if !evValidAt(vbits, 0, i) {
+		if !kernel.IsSet(vbits, 0, i) {
 			continue
 		}
 		c := cmp(l.at(i), r.at(i))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/kindling-data/kindling/exec/colop"
+	"github.com/kindling-data/kindling/internal/kernel"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -311,21 +312,12 @@ func evNewValues[T arrow.FixedWidthType](mem memory.Allocator, n int, width int)
 	return b, arrow.GetData[T](b.Bytes())[:n]
 }
 
-// evValidity returns the validity bitmap bytes and bit offset of arr, or nil when it
-// has no nulls.
-func evValidity(arr arrow.Array) ([]byte, int) {
-	if arr.NullN() == 0 {
-		return nil, 0
-	}
-	return arr.NullBitmapBytes(), arr.Data().Offset()
-}
-
 // evCombinedValidity returns a fresh validity bitmap that is the AND of the given
 // arrays' validity, or nil when none of them has nulls.
 func evCombinedValidity(mem memory.Allocator, n int, arrs ...arrow.Array) *memory.Buffer {
 	var out *memory.Buffer
 	for _, a := range arrs {
-		bits, off := evValidity(a)
+		bits, off := kernel.Validity(a)
 		if bits == nil {
 			continue
 		}
@@ -340,22 +332,14 @@ func evCombinedValidity(mem memory.Allocator, n int, arrs ...arrow.Array) *memor
 }
 
 // evFinishArray wraps freshly built buffers into an array and drops the builder's
-// references to them. validity may be nil; nulls may be array.UnknownNullCount.
+// references to them; validity may be nil. It counts the NULLs for kernel.MakeArray,
+// which the builders here do not track.
 func evFinishArray(dt arrow.DataType, n int, validity *memory.Buffer, bufs ...*memory.Buffer) arrow.Array {
 	nulls := 0
 	if validity != nil {
 		nulls = n - bitutil.CountSetBits(validity.Bytes(), 0, n)
 	}
-	all := append([]*memory.Buffer{validity}, bufs...)
-	data := array.NewData(dt, n, all, nil, nulls, 0)
-	arr := array.MakeFromData(data)
-	data.Release()
-	for _, b := range all {
-		if b != nil {
-			b.Release()
-		}
-	}
-	return arr
+	return kernel.MakeArray(dt, n, nulls, append([]*memory.Buffer{validity}, bufs...), nil)
 }
 
 // evBufferBytes returns the bytes of buffer i of arr, or nil when it is absent (as in
@@ -366,9 +350,4 @@ func evBufferBytes(arr arrow.Array, i int) []byte {
 		return nil
 	}
 	return bufs[i].Bytes()
-}
-
-// evValidAt reports whether row i of an array with validity bits (nil: no nulls) is set.
-func evValidAt(bits []byte, off, i int) bool {
-	return bits == nil || bitutil.BitIsSet(bits, off+i)
 }
