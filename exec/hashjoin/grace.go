@@ -209,7 +209,7 @@ func (g *hjGrace) add(rec arrow.RecordBatch, probe bool) error {
 	// Unmatched rows of this side are emitted only by outer and anti joins.
 	keepNulls := (probe && (o.probeOuter || o.probeAnti)) || (!probe && (o.buildOuter || o.buildAnti))
 	const drop = hjGraceParts
-	g.parts = hjResize(g.parts, n)
+	g.parts = kernel.Resize(g.parts, n)
 	var counts [hjGraceParts + 1]int
 	for i, h := range k.hashes[:n] {
 		p := uint8(graceMix(h, o.level) >> (64 - hjGraceBits))
@@ -227,7 +227,7 @@ func (g *hjGrace) add(rec arrow.RecordBatch, probe bool) error {
 	for p := range counts {
 		starts[p+1] = starts[p] + counts[p]
 	}
-	g.idx = hjResize(g.idx, n)
+	g.idx = kernel.Resize(g.idx, n)
 	next := starts
 	for i, p := range g.parts[:n] {
 		g.idx[next[p]] = int32(i)

@@ -551,7 +551,7 @@ func (o *HashJoinOp) startProbe(rec arrow.RecordBatch) error {
 		clear(o.probeKeyA)
 		return err
 	}
-	o.heads = hjResize(o.heads, n)
+	o.heads = kernel.Resize(o.heads, n)
 	o.table.lookup(&o.pkeys, o.heads)
 	o.probeRec, o.pi, o.inChain = rec, 0, false
 	return nil
