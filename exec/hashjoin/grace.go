@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/internal/kernel"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -64,7 +65,7 @@ func (o *HashJoinOp) Spill(need int64) (int64, error) {
 	if !o.loading || o.grace != nil || len(o.pending) == 0 {
 		return 0, nil
 	}
-	freed := o.reserved
+	freed := o.budget.Held
 	if err := o.startGrace(); err != nil {
 		return 0, err
 	}
@@ -131,10 +132,7 @@ func (o *HashJoinOp) startGrace() error {
 			b.Release()
 		}
 	}
-	if o.res != nil && o.reserved > 0 {
-		o.res.Shrink(o.reserved)
-	}
-	o.reserved = 0
+	o.budget.ShrinkTo(0)
 	return err
 }
 
@@ -372,7 +370,7 @@ func (g *hjGrace) openPair() error {
 	}
 	bs := &hjSpillSource{file: build, mem: o.mem}
 	ps := &hjSpillSource{file: probe, mem: o.mem}
-	sub := &HashJoinOp{node: o.node, mem: o.mem, res: o.res, BatchRows: o.BatchRows, level: o.level + 1}
+	sub := &HashJoinOp{node: o.node, mem: o.mem, budget: colop.ChunkedReservation{Res: o.budget.Res}, BatchRows: o.BatchRows, level: o.level + 1}
 	if o.probeIsLeft {
 		sub.left, sub.right = ps, bs
 	} else {

@@ -65,7 +65,7 @@ type HashJoinOp struct {
 	left, right  colop.Operator
 	node         *plan.PHashJoin
 	mem          memory.Allocator
-	res          colop.Reservation
+	budget       colop.ChunkedReservation // grown for the build side and its table
 	ctx          context.Context
 	probe, build colop.Operator
 	probeKeys    []string
@@ -113,9 +113,8 @@ type HashJoinOp struct {
 
 	phase     hjPhase
 	built     bool
-	reserved  int64
 	opened    bool
-	closed    bool
+	closer    colop.Closer
 	stickyErr error
 }
 
@@ -125,7 +124,7 @@ var _ colop.Operator = (*HashJoinOp)(nil)
 // are allocated from mem; res (nil: untracked) is grown for the build side and its table
 // and freed on Close.
 func NewHashJoin(left, right colop.Operator, node *plan.PHashJoin, mem memory.Allocator, res colop.Reservation) *HashJoinOp {
-	return &HashJoinOp{left: left, right: right, node: node, mem: mem, res: res}
+	return &HashJoinOp{left: left, right: right, node: node, mem: mem, budget: colop.ChunkedReservation{Res: res}}
 }
 
 // Open validates the node and opens both inputs.
@@ -190,7 +189,7 @@ func (o *HashJoinOp) Next() (arrow.RecordBatch, error) {
 	if o.stickyErr != nil {
 		return nil, o.stickyErr
 	}
-	if !o.opened || o.closed {
+	if !o.opened || o.closer.Closed() {
 		return nil, errors.New("exec: hash join: Next without Open or after Close")
 	}
 	rec, err := o.next()
@@ -423,10 +422,7 @@ func (o *HashJoinOp) loadBuild() error {
 		o.matched = make([]byte, bitutil.BytesForBits(int64(o.buildRows)))
 	}
 	// Return what concatenation needed transiently.
-	if o.res != nil && o.reserved > need {
-		o.res.Shrink(o.reserved - need)
-		o.reserved = need
-	}
+	o.budget.ShrinkTo(need)
 	return nil
 }
 
@@ -711,22 +707,11 @@ func (o *HashJoinOp) emitTail(limit int) (arrow.RecordBatch, error) {
 	return o.record(cols, n), nil
 }
 
-// reserve makes the reservation cover need bytes, growing it by at least a chunk (and
-// at least doubling it) so that the memory manager is asked rarely; if the chunk is
-// refused, exactly the missing bytes are asked for before giving up.
+// reserve makes the reservation cover need bytes, growing it ahead of need by a chunk.
 func (o *HashJoinOp) reserve(need int64, what string) error {
-	if o.res == nil || need <= o.reserved {
-		return nil
+	if missing, err := o.budget.Reserve(need); err != nil {
+		return fmt.Errorf("%s: %s: reserving %d bytes more than the %d held: %w", o.describe(), what, missing, o.budget.Held, err)
 	}
-	missing := need - o.reserved
-	grow := kmemory.GrowStep(colop.BudgetOf(o.res), missing, o.reserved)
-	if err := o.res.TryGrow(grow); err != nil {
-		if err := o.res.TryGrow(missing); err != nil {
-			return fmt.Errorf("%s: %s: reserving %d bytes more than the %d held: %w", o.describe(), what, missing, o.reserved, err)
-		}
-		grow = missing
-	}
-	o.reserved += grow
 	return nil
 }
 
@@ -756,22 +741,17 @@ func (o *HashJoinOp) releaseState() {
 	o.table = hjTable{}
 	o.pkeys = hjKeys{}
 	o.probeKeyA, o.heads, o.matched, o.pIdx, o.bIdx = nil, nil, nil, nil, nil
-	if o.res != nil && o.reserved > 0 {
-		o.res.Shrink(o.reserved)
-	}
-	o.reserved = 0
+	o.budget.ShrinkTo(0)
 	o.phase = hjDone
 }
 
 // Close releases the state, frees the reservation and closes both inputs.
 func (o *HashJoinOp) Close() error {
-	if o.closed {
-		return nil
-	}
-	o.closed = true
-	o.releaseState()
-	if o.res != nil {
-		o.res.Free()
-	}
-	return errors.Join(o.left.Close(), o.right.Close())
+	return o.closer.CloseOnce(func() error {
+		o.releaseState()
+		if o.budget.Res != nil {
+			o.budget.Res.Free()
+		}
+		return errors.Join(o.left.Close(), o.right.Close())
+	})
 }
