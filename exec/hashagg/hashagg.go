@@ -66,7 +66,6 @@ type HashAggOp struct {
 	input colop.Operator
 	node  *plan.PHashAggregate
 	mem   memory.Allocator
-	res   colop.Reservation
 	ctx   context.Context
 
 	keys     *aggGroupKeys
@@ -78,15 +77,15 @@ type HashAggOp struct {
 	identity []int32
 	keyArrs  []arrow.Array
 	aggArrs  [][]arrow.Array
-	reserved int64 // bytes held in res
-	used     int64 // estimated bytes of the state
-	emitted  int   // groups of the table emitted so far
+	budget   colop.ChunkedReservation // grown for the tables and states
+	used     int64                    // estimated bytes of the state
+	emitted  int                      // groups of the table emitted so far
 	// presized says the tables were sized at Open for more groups than they hold; until
 	// the first group arrives that room is given back under memory pressure (unpresize).
 	presized  bool
 	finished  bool
 	opened    bool
-	closed    bool
+	closer    colop.Closer
 	stickyErr error
 
 	phase      aggPhase
@@ -130,7 +129,7 @@ var _ colop.Operator = (*HashAggOp)(nil)
 // allocated from mem; res (nil: untracked) is grown for the group tables and states and
 // freed on Close.
 func NewHashAggregate(input colop.Operator, node *plan.PHashAggregate, mem memory.Allocator, res colop.Reservation) *HashAggOp {
-	return &HashAggOp{input: input, node: node, mem: mem, res: res}
+	return &HashAggOp{input: input, node: node, mem: mem, budget: colop.ChunkedReservation{Res: res}}
 }
 
 // Open validates the node against its output schema, sets up the tables and opens the
@@ -195,7 +194,7 @@ func (o *HashAggOp) unpresize() (bool, error) {
 	if err := o.newTable(); err != nil {
 		return false, err
 	}
-	o.shrinkTo(o.used)
+	o.budget.ShrinkTo(o.used)
 	return true, nil
 }
 
@@ -308,7 +307,7 @@ func (o *HashAggOp) Next() (arrow.RecordBatch, error) {
 	if o.stickyErr != nil {
 		return nil, o.stickyErr
 	}
-	if !o.opened || o.closed {
+	if !o.opened || o.closer.Closed() {
 		return nil, errors.New("exec: hash aggregate: Next without Open or after Close")
 	}
 	if o.finished {
@@ -342,7 +341,7 @@ func (o *HashAggOp) step() (arrow.RecordBatch, error) {
 			}
 			o.mu.Lock()
 			err := o.newTable()
-			o.shrinkTo(0)
+			o.budget.ShrinkTo(0)
 			o.mu.Unlock()
 			if err != nil {
 				return nil, err
@@ -540,6 +539,19 @@ func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	if fold, err := o.makeRoom(rows, growth); !fold || err != nil {
+		return false, err
+	}
+	if err := o.fold(rows); err != nil {
+		return false, err
+	}
+	return true, o.settle()
+}
+
+// makeRoom reserves the growth that folding rows input rows can add, relieving memory
+// pressure if the reservation is refused. fold is false (with a nil error) when Partial
+// mode must flush the table first.
+func (o *HashAggOp) makeRoom(rows int, growth int64) (fold bool, err error) {
 	err = o.reserve(o.used + growth)
 	if err != nil && errors.Is(err, kmemory.ErrBudgetExceeded) {
 		freed, uerr := o.unpresize()
@@ -550,53 +562,63 @@ func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 			err = o.reserve(o.used + growth)
 		}
 	}
-	if err != nil {
-		if !o.canRelieve(err) {
-			if o.tableRows == 0 && (rows > 1 || o.flushes() && o.rowWise) && errors.Is(err, kmemory.ErrBudgetExceeded) {
-				return false, errAggSplit
-			}
-			// One row into an empty table is the minimum working set: nothing is left
-			// to spill, so wait for other tasks rather than fail while it fits the budget.
-			if o.tableRows > 0 || rows > 1 || !errors.Is(err, kmemory.ErrBudgetExceeded) {
-				return false, err
-			}
-			if err := o.reserveSpilled(o.used + growth); err != nil {
-				return false, err
-			}
-		} else if o.flushes() {
-			o.spillCount.Add(1)
-			return false, nil
-		} else if o.spill.level >= aggSpillMaxLevels {
-			if rows > 1 {
-				// No deeper level to spill to: fold fewer rows at once instead.
-				return false, errAggSplit
-			}
-			// One row, and a table that cannot spill deeper (its groups share every
-			// level's partition, e.g. one group with a large state): it must grow.
-			if serr := o.reserveSpilled(o.used + growth); serr != nil {
-				return false, o.spillTable(serr)
-			}
-		} else {
-			if err := o.spillTable(err); err != nil {
-				return false, err
-			}
-			if err := o.reserve(o.used + growth); err != nil {
-				if rows > 1 {
-					return false, errAggSplit
-				}
-				if err := o.reserveSpilled(o.used + growth); err != nil {
-					return false, fmt.Errorf("exec: hash aggregate keys=%v: no room for one batch of %d rows even with empty tables (the minimum working set does not fit): %w",
-						o.node.Keys, rows, err)
-				}
-			}
+	if err == nil {
+		return true, nil
+	}
+	if !o.canRelieve(err) {
+		if o.tableRows == 0 && (rows > 1 || o.flushes() && o.rowWise) && errors.Is(err, kmemory.ErrBudgetExceeded) {
+			return false, errAggSplit
+		}
+		// One row into an empty table is the minimum working set: nothing is left
+		// to spill, so wait for other tasks rather than fail while it fits the budget.
+		if o.tableRows > 0 || rows > 1 || !errors.Is(err, kmemory.ErrBudgetExceeded) {
+			return false, err
+		}
+		if err := o.reserveSpilled(o.used + growth); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	if o.flushes() {
+		o.spillCount.Add(1)
+		return false, nil
+	}
+	if o.spill.level >= aggSpillMaxLevels {
+		if rows > 1 {
+			// No deeper level to spill to: fold fewer rows at once instead.
+			return false, errAggSplit
+		}
+		// One row, and a table that cannot spill deeper (its groups share every
+		// level's partition, e.g. one group with a large state): it must grow.
+		if serr := o.reserveSpilled(o.used + growth); serr != nil {
+			return false, o.spillTable(serr)
+		}
+		return true, nil
+	}
+	if err := o.spillTable(err); err != nil {
+		return false, err
+	}
+	if err := o.reserve(o.used + growth); err != nil {
+		if rows > 1 {
+			return false, errAggSplit
+		}
+		if err := o.reserveSpilled(o.used + growth); err != nil {
+			return false, fmt.Errorf("exec: hash aggregate keys=%v: no room for one batch of %d rows even with empty tables (the minimum working set does not fit): %w",
+				o.node.Keys, rows, err)
 		}
 	}
+	return true, nil
+}
+
+// fold assigns the bound batch's rows to groups and folds the aggregate inputs into
+// their states.
+func (o *HashAggOp) fold(rows int) error {
 	if cap(o.gids) < rows {
 		o.gids = make([]int32, rows)
 	}
 	gids := o.gids[:rows]
 	if err := o.keys.assign(o.keyArrs, gids); err != nil {
-		return false, err
+		return err
 	}
 	o.grow()
 	for i, acc := range o.accs {
@@ -609,38 +631,44 @@ func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
 		case len(o.aggArrs[i]) == 2:
 			pa, ok := acc.(aggPairAccumulator)
 			if !ok {
-				return false, fmt.Errorf("exec: hash aggregate: %s takes one argument", o.node.Aggs[i])
+				return fmt.Errorf("exec: hash aggregate: %s takes one argument", o.node.Aggs[i])
 			}
 			err = pa.updatePair(o.aggArrs[i][0], o.aggArrs[i][1], gids)
 		default:
 			err = acc.update(o.aggArrs[i][0], gids)
 		}
 		if err != nil {
-			return false, fmt.Errorf("%w (aggregate %s)", err, o.node.Aggs[i])
+			return fmt.Errorf("%w (aggregate %s)", err, o.node.Aggs[i])
 		}
 	}
 	o.tableRows += int64(rows)
 	o.presized = false // a partly filled table spills instead
+	return nil
+}
+
+// settle reserves what the folded batch really added. The batch is in the table whatever
+// it returns.
+func (o *HashAggOp) settle() error {
 	o.used = o.stateBytes()
 	if err := o.reserve(o.used); err != nil {
 		// The estimate fell short of what the batch added, which is already folded in.
 		if !o.canRelieve(err) {
-			return true, err
+			return err
 		}
 		if o.flushes() {
 			o.spillCount.Add(1)
 			o.phase, o.emitted = aggFlushing, 0
-			return true, nil
+			return nil
 		}
 		if o.spill.level >= aggSpillMaxLevels {
 			if serr := o.reserveSpilled(o.used); serr != nil {
-				return true, o.spillTable(serr)
+				return o.spillTable(serr)
 			}
-			return true, nil
+			return nil
 		}
-		return true, o.spillTable(err)
+		return o.spillTable(err)
 	}
-	return true, nil
+	return nil
 }
 
 // errAggSplit tells consume that even empty tables have no room for the batch's worst-case
@@ -703,23 +731,12 @@ func (o *HashAggOp) stateBytes() int64 {
 	return b
 }
 
-// reserve makes the reservation cover need bytes, growing it by at least a chunk (and
-// at least doubling it) so that the memory manager is asked rarely; if the chunk is
-// refused, exactly the missing bytes are asked for before giving up.
+// reserve makes the reservation cover need bytes, growing it ahead of need by a chunk.
 func (o *HashAggOp) reserve(need int64) error {
-	if o.res == nil || need <= o.reserved {
-		return nil
+	if missing, err := o.budget.Reserve(need); err != nil {
+		return fmt.Errorf("exec: hash aggregate keys=%v: reserving %d bytes more than the %d held for %d groups: %w",
+			o.node.Keys, missing, o.budget.Held, o.keys.n, err)
 	}
-	missing := need - o.reserved
-	grow := kmemory.GrowStep(colop.BudgetOf(o.res), missing, o.reserved)
-	if err := o.res.TryGrow(grow); err != nil {
-		if err := o.res.TryGrow(missing); err != nil {
-			return fmt.Errorf("exec: hash aggregate keys=%v: reserving %d bytes more than the %d held for %d groups: %w",
-				o.node.Keys, missing, o.reserved, o.keys.n, err)
-		}
-		grow = missing
-	}
-	o.reserved += grow
 	return nil
 }
 
@@ -727,28 +744,20 @@ func (o *HashAggOp) reserve(need int64) error {
 // exactly the missing bytes, and a *memory.Reservation then waits for other tasks to
 // release rather than refuse a request that fits the budget (TryGrowSpilled).
 func (o *HashAggOp) reserveSpilled(need int64) error {
-	if o.res == nil || need <= o.reserved {
+	if o.budget.Res == nil || need <= o.budget.Held {
 		return nil
 	}
-	missing := need - o.reserved
-	grow := o.res.TryGrow
-	if s, ok := o.res.(interface{ TryGrowSpilled(int64) error }); ok {
+	missing := need - o.budget.Held
+	grow := o.budget.Res.TryGrow
+	if s, ok := o.budget.Res.(interface{ TryGrowSpilled(int64) error }); ok {
 		grow = s.TryGrowSpilled
 	}
 	if err := grow(missing); err != nil {
 		return fmt.Errorf("exec: hash aggregate keys=%v: reserving %d bytes more than the %d held for %d groups: %w",
-			o.node.Keys, missing, o.reserved, o.keys.n, err)
+			o.node.Keys, missing, o.budget.Held, o.keys.n, err)
 	}
-	o.reserved += missing
+	o.budget.Held += missing
 	return nil
-}
-
-// shrinkTo gives back the reservation above n bytes.
-func (o *HashAggOp) shrinkTo(n int64) {
-	if o.res != nil && o.reserved > n {
-		o.res.Shrink(o.reserved - n)
-		o.reserved = n
-	}
 }
 
 func (o *HashAggOp) emit(lo, hi int) (arrow.RecordBatch, error) {
@@ -811,7 +820,7 @@ func (o *HashAggOp) dropTable() {
 	o.keys, o.accs = nil, nil
 	o.gids, o.identity = nil, nil
 	o.used, o.tableRows, o.emitted = 0, 0, 0
-	o.shrinkTo(0)
+	o.budget.ShrinkTo(0)
 }
 
 // releaseState drops the tables, states, pending input and spill files and returns the
@@ -835,13 +844,11 @@ func (o *HashAggOp) releaseState() {
 // Close releases the state, removes the spill files, frees the reservation and closes
 // the input.
 func (o *HashAggOp) Close() error {
-	if o.closed {
-		return nil
-	}
-	o.closed = true
-	o.releaseState()
-	if o.res != nil {
-		o.res.Free()
-	}
-	return o.input.Close()
+	return o.closer.CloseOnce(func() error {
+		o.releaseState()
+		if o.budget.Res != nil {
+			o.budget.Res.Free()
+		}
+		return o.input.Close()
+	})
 }
