@@ -294,13 +294,40 @@ func (o *HashJoinOp) loadBuild() error {
 		o.loading = false
 		o.spillMu.Unlock()
 	}()
+	if err := o.drainBuild(); err != nil {
+		return err
+	}
+	if o.buildSchema == nil {
+		return nil
+	}
+	if err := o.checkColumns(o.buildSchema, false); err != nil {
+		return err
+	}
+	grace, batches, held, err := o.takePending()
+	if err != nil {
+		return err
+	}
+	if grace {
+		return o.grace.finishBuild()
+	}
+	if len(batches) == 0 {
+		return nil
+	}
+	if err := o.concatBuild(batches, held); err != nil {
+		return err
+	}
+	return o.indexBuild(held)
+}
+
+// drainBuild reads the build input to its end, holding (or partitioning) its batches.
+func (o *HashJoinOp) drainBuild() error {
 	for {
 		if err := o.ctx.Err(); err != nil {
 			return err
 		}
 		rec, err := o.build.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
 			return err
@@ -319,47 +346,41 @@ func (o *HashJoinOp) loadBuild() error {
 			return err
 		}
 	}
-	if o.buildSchema == nil {
-		return nil
-	}
-	if err := o.checkColumns(o.buildSchema, false); err != nil {
-		return err
-	}
-	// Under spillMu with a deferred unlock: a panic in here must not leave the mutex held
-	// (Close takes it), or the task could not turn the panic into its error.
-	grace, batches, held, err := func() (bool, []arrow.RecordBatch, int64, error) {
-		o.spillMu.Lock()
-		defer o.spillMu.Unlock()
-		if o.grace == nil && len(o.pending) > 0 && o.SpillManager != nil {
-			// Reserve the peak of the in-memory build (the concatenation, or the columns
-			// with the table) while the batches can still be partitioned instead.
-			if err := o.reserve(o.buildPeak(), "indexing the build side"); err != nil {
-				if !errors.Is(err, kmemory.ErrBudgetExceeded) {
-					return false, nil, 0, err
-				}
-				if err := o.startGrace(); err != nil {
-					return false, nil, 0, err
-				}
+}
+
+// takePending takes the held build batches and their bytes, first turning the join into
+// a grace join if the in-memory build does not fit; grace reports that it did.
+//
+// It runs under spillMu with a deferred unlock: a panic in here must not leave the mutex
+// held (Close takes it), or the task could not turn the panic into its error.
+func (o *HashJoinOp) takePending() (grace bool, batches []arrow.RecordBatch, held int64, err error) {
+	o.spillMu.Lock()
+	defer o.spillMu.Unlock()
+	if o.grace == nil && len(o.pending) > 0 && o.SpillManager != nil {
+		// Reserve the peak of the in-memory build (the concatenation, or the columns
+		// with the table) while the batches can still be partitioned instead.
+		if err := o.reserve(o.buildPeak(), "indexing the build side"); err != nil {
+			if !errors.Is(err, kmemory.ErrBudgetExceeded) {
+				return false, nil, 0, err
+			}
+			if err := o.startGrace(); err != nil {
+				return false, nil, 0, err
 			}
 		}
-		batches, held := o.pending, o.pendingBytes
-		o.pending, o.pendingBytes = nil, 0
-		return o.grace != nil, batches, held, nil
-	}()
-	if err != nil {
-		return err
 	}
-	if grace {
-		return o.grace.finishBuild()
-	}
+	batches, held = o.pending, o.pendingBytes
+	o.pending, o.pendingBytes = nil, 0
+	return o.grace != nil, batches, held, nil
+}
+
+// concatBuild makes buildCols, one array per column of the build batches (held bytes),
+// and releases the batches.
+func (o *HashJoinOp) concatBuild(batches []arrow.RecordBatch, held int64) error {
 	defer func() {
 		for _, b := range batches {
 			b.Release()
 		}
 	}()
-	if len(batches) == 0 {
-		return nil
-	}
 	for _, b := range batches {
 		o.buildRows += int(b.NumRows())
 	}
@@ -390,11 +411,12 @@ func (o *HashJoinOp) loadBuild() error {
 		}
 		o.buildCols[c] = arr
 	}
-	for _, b := range batches {
-		b.Release()
-	}
-	batches = nil
+	return nil
+}
 
+// indexBuild builds the hash table over the build columns' keys, keeping the
+// reservation at the build's held bytes plus the table.
+func (o *HashJoinOp) indexBuild(held int64) error {
 	var keyArrs []arrow.Array
 	for _, name := range o.buildKeys {
 		idx := o.buildSchema.FieldIndices(name)
