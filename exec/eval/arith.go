@@ -52,7 +52,7 @@ func (ev *Evaluator) unary(op plan.UnaryOp, v evValue, n int) (evValue, error) {
 		}
 		// arrow's "not" kernel mishandles sliced inputs (arrow-go v18.8.0), and a
 		// bitmap inversion is as fast as it gets anyway.
-		out := evNewBuffer(ev.Mem, int(bitutil.BytesForBits(int64(n))))
+		out := kernel.NewRawBuffer(ev.Mem, int(bitutil.BytesForBits(int64(n))))
 		bitutil.InvertBitmap(evBufferBytes(v.arr, 1), v.arr.Data().Offset(), n, out.Bytes(), 0)
 		return evArray(evFinishArray(arrow.FixedWidthTypes.Boolean, n, evCopyValidity(ev.Mem, v.arr), out)), nil
 	case plan.OpNeg:

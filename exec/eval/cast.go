@@ -32,6 +32,8 @@ func (ev *Evaluator) cast(v evValue, to arrow.DataType, _ int) (evValue, error) 
 	return evArray(out), nil
 }
 
+// CastArray converts arr to type to with the rules of cast, allocating from ev.Mem. The
+// caller owns the result (arr itself, retained, when it already has that type).
 func (ev *Evaluator) CastArray(arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
 	from := arr.DataType()
 	if arrow.TypeEqual(from, to) {

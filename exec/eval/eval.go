@@ -288,16 +288,9 @@ func evFromDatum(d compute.Datum) (evValue, error) {
 
 // Buffer helpers. Every output buffer comes from the Evaluator's allocator.
 
-// evNewBuffer allocates a buffer of size bytes; its contents are undefined.
-func evNewBuffer(mem memory.Allocator, size int) *memory.Buffer {
-	b := memory.NewResizableBuffer(mem)
-	b.Resize(size)
-	return b
-}
-
 // evNewBitmap allocates a bitmap of n bits, all set to fill.
 func evNewBitmap(mem memory.Allocator, n int, fill bool) *memory.Buffer {
-	b := evNewBuffer(mem, int(bitutil.BytesForBits(int64(n))))
+	b := kernel.NewRawBuffer(mem, int(bitutil.BytesForBits(int64(n))))
 	var c byte
 	if fill {
 		c = 0xff
@@ -308,7 +301,7 @@ func evNewBitmap(mem memory.Allocator, n int, fill bool) *memory.Buffer {
 
 // evNewValues allocates a buffer for n fixed-width values and returns it with a typed view.
 func evNewValues[T arrow.FixedWidthType](mem memory.Allocator, n int, width int) (*memory.Buffer, []T) {
-	b := evNewBuffer(mem, n*width)
+	b := kernel.NewRawBuffer(mem, n*width)
 	return b, arrow.GetData[T](b.Bytes())[:n]
 }
 
@@ -322,7 +315,7 @@ func evCombinedValidity(mem memory.Allocator, n int, arrs ...arrow.Array) *memor
 			continue
 		}
 		if out == nil {
-			out = evNewBuffer(mem, int(bitutil.BytesForBits(int64(n))))
+			out = kernel.NewRawBuffer(mem, int(bitutil.BytesForBits(int64(n))))
 			bitutil.CopyBitmap(bits, off, n, out.Bytes(), 0)
 			continue
 		}

@@ -160,7 +160,7 @@ func evCopyValidity(mem memory.Allocator, arr arrow.Array) *memory.Buffer {
 	if vb == nil {
 		return nil
 	}
-	out := evNewBuffer(mem, int(bitutil.BytesForBits(int64(arr.Len()))))
+	out := kernel.NewRawBuffer(mem, int(bitutil.BytesForBits(int64(arr.Len()))))
 	bitutil.CopyBitmap(vb, off, arr.Len(), out.Bytes(), 0)
 	return out
 }
@@ -208,7 +208,7 @@ func evMapCase(mem memory.Allocator, s arrow.Array, mapRune func(rune) rune, map
 		for i, o := range offs {
 			outOffs[i] = o - offs[0]
 		}
-		dataBuf := evNewBuffer(mem, len(src))
+		dataBuf := kernel.NewRawBuffer(mem, len(src))
 		dst := dataBuf.Bytes()
 		for i, c := range src {
 			dst[i] = mapByte(c)

@@ -49,14 +49,15 @@ func Validity(arr arrow.Array) ([]byte, int) {
 
 // NewBuffer allocates a zeroed buffer of n bytes from mem.
 func NewBuffer(mem memory.Allocator, n int) *memory.Buffer {
-	buf := rawBuffer(mem, n)
+	buf := NewRawBuffer(mem, n)
 	clear(buf.Bytes())
 	return buf
 }
 
-// rawBuffer allocates a buffer of n bytes from mem without zeroing it, for the gathers,
-// which overwrite every byte: clearing first would add a pass over the output.
-func rawBuffer(mem memory.Allocator, n int) *memory.Buffer {
+// NewRawBuffer allocates a buffer of n bytes from mem without zeroing it, for callers
+// that overwrite every byte (the gathers, the expression kernels): clearing first would
+// add a pass over the output.
+func NewRawBuffer(mem memory.Allocator, n int) *memory.Buffer {
 	buf := memory.NewResizableBuffer(mem)
 	buf.Resize(n)
 	return buf

@@ -161,7 +161,7 @@ func gatherFixed(arr arrow.Array, idx []int32, width int, mem memory.Allocator, 
 	valid, nulls := gatherValidity(arr, idx, mem, orNull)
 	// Without NULLs in the output no index is negative.
 	checked := orNull && nulls > 0
-	out := rawBuffer(mem, len(idx)*width)
+	out := NewRawBuffer(mem, len(idx)*width)
 	var src []byte
 	if b := data.Buffers()[1]; b != nil {
 		src = b.Bytes()[data.Offset()*width:]
@@ -240,7 +240,7 @@ func gatherVarBinary[O int32 | int64](arr arrow.Array, idx []int32, mem memory.A
 	valid, nulls := gatherValidity(arr, idx, mem, orNull)
 	checked := orNull && nulls > 0
 	var zero O
-	offBuf := rawBuffer(mem, (len(idx)+1)*int(unsafe.Sizeof(zero)))
+	offBuf := NewRawBuffer(mem, (len(idx)+1)*int(unsafe.Sizeof(zero)))
 	dstOffs := View[O](offBuf.Bytes())[:len(idx)+1]
 	var srcOffs []O
 	var src []byte
@@ -270,7 +270,7 @@ func gatherVarBinary[O int32 | int64](arr arrow.Array, idx []int32, mem memory.A
 		}
 		return nil, fmt.Errorf("%d bytes of %s values overflow 32-bit offsets", total, arr.DataType())
 	}
-	valBuf := rawBuffer(mem, int(total))
+	valBuf := NewRawBuffer(mem, int(total))
 	dst := valBuf.Bytes()
 	for j, i := range idx {
 		if !checked || i >= 0 {
