@@ -15,8 +15,9 @@ import (
 
 // The gather here replaces compute.Take on the shuffle's hot path: with random indices Take
 // runs about 3× slower than a plain loop (research/ecosystem.md). Indices come from the
-// writer's counting sort and are always in range, so the loops do not bounds-check them
-// beyond Go's own checks.
+// writer's counting sort, a sort permutation or a join's matches and are in range (or, for
+// GatherArrayOrNull, negative), so the loops do not bounds-check them beyond Go's own
+// checks.
 
 // GatherRecord returns a new batch whose row j is row idx[j] of rec.
 func GatherRecord(rec arrow.RecordBatch, idx []int32, mem memory.Allocator) (arrow.RecordBatch, error) {
