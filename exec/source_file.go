@@ -281,7 +281,7 @@ func ParquetPredicates(filters []plan.Expr) []datasource.Predicate {
 			if !lok || !rok {
 				col, lok = e.Right.(*plan.ColumnRef)
 				lit, rok = e.Left.(*plan.Literal)
-				op = srcFlip(op)
+				op = op.Flipped()
 			}
 			if !lok || !rok || lit.Value == nil {
 				return
@@ -304,21 +304,6 @@ func ParquetPredicates(filters []plan.Expr) []datasource.Predicate {
 		walk(f)
 	}
 	return out
-}
-
-// srcFlip gives op' with (a op b) == (b op' a).
-func srcFlip(op plan.BinaryOp) plan.BinaryOp {
-	switch op {
-	case plan.OpLt:
-		return plan.OpGt
-	case plan.OpLtEq:
-		return plan.OpGtEq
-	case plan.OpGt:
-		return plan.OpLt
-	case plan.OpGtEq:
-		return plan.OpLtEq
-	}
-	return op
 }
 
 // ---- Arrow IPC ----

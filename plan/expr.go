@@ -74,6 +74,24 @@ func (op BinaryOp) IsArithmetic() bool { return op <= OpMod }
 // IsLogical reports whether op is AND or OR.
 func (op BinaryOp) IsLogical() bool { return op == OpAnd || op == OpOr }
 
+// Flipped returns the comparison op' with (a op b) == (b op' a), so that a comparison
+// can be rewritten with its column on the left. Operators other than the ordering
+// comparisons are returned unchanged: equality is symmetric, and callers only flip
+// comparisons.
+func (op BinaryOp) Flipped() BinaryOp {
+	switch op {
+	case OpLt:
+		return OpGt
+	case OpLtEq:
+		return OpGtEq
+	case OpGt:
+		return OpLt
+	case OpGtEq:
+		return OpLtEq
+	}
+	return op
+}
+
 // Binary applies Op to Left and Right.
 type Binary struct {
 	Op          BinaryOp

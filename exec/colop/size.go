@@ -16,6 +16,8 @@ type BatchSizer struct {
 	dicts map[*memory.Buffer]struct{} // value buffers of the dictionaries counted
 }
 
+// Bytes returns the bytes rec's rows hold, counting a dictionary only the first time s
+// sees it.
 func (s *BatchSizer) Bytes(rec arrow.RecordBatch) int64 {
 	var n int64
 	for _, col := range rec.Columns() {

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
+	"github.com/kindling-data/kindling/internal/kernel"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -51,7 +52,7 @@ func (ev *Evaluator) unary(op plan.UnaryOp, v evValue, n int) (evValue, error) {
 		}
 		// arrow's "not" kernel mishandles sliced inputs (arrow-go v18.8.0), and a
 		// bitmap inversion is as fast as it gets anyway.
-		out := evNewBuffer(ev.Mem, int(bitutil.BytesForBits(int64(n))))
+		out := kernel.NewRawBuffer(ev.Mem, int(bitutil.BytesForBits(int64(n))))
 		bitutil.InvertBitmap(evBufferBytes(v.arr, 1), v.arr.Data().Offset(), n, out.Bytes(), 0)
 		return evArray(evFinishArray(arrow.FixedWidthTypes.Boolean, n, evCopyValidity(ev.Mem, v.arr), out)), nil
 	case plan.OpNeg:
@@ -65,7 +66,7 @@ func (ev *Evaluator) unary(op plan.UnaryOp, v evValue, n int) (evValue, error) {
 }
 
 // evOperand is one side of a typed loop: an array's values or a constant.
-type evOperand[T arrow.FixedWidthType] struct {
+type evOperand[T kernel.FixedWidth] struct {
 	vals   []T
 	isLit  bool
 	lit    T
@@ -81,7 +82,7 @@ func (o *evOperand[T]) at(i int) T {
 
 // evOperandOf views v as typed values; v must be a primitive array or scalar of a type
 // whose values are Ts.
-func evOperandOf[T arrow.FixedWidthType](v evValue) (evOperand[T], error) {
+func evOperandOf[T kernel.FixedWidth](v evValue) (evOperand[T], error) {
 	if v.isScalar() {
 		if !v.sc.IsValid() {
 			return evOperand[T]{isLit: true, isNull: true}, nil
@@ -92,23 +93,12 @@ func evOperandOf[T arrow.FixedWidthType](v evValue) (evOperand[T], error) {
 		}
 		return evOperand[T]{isLit: true, lit: arrow.GetData[T](ps.Data())[0]}, nil
 	}
-	return evOperand[T]{vals: evFixedValues[T](v.arr)}, nil
-}
-
-// evFixedValues returns the values of a fixed-width array, adjusted for its offset.
-func evFixedValues[T arrow.FixedWidthType](arr arrow.Array) []T {
-	d := arr.Data()
-	buf := d.Buffers()[1]
-	if buf == nil {
-		return nil
-	}
-	vals := arrow.GetData[T](buf.Bytes())
-	return vals[d.Offset() : d.Offset()+d.Len()]
+	return evOperand[T]{vals: kernel.FixedValues[T](v.arr)}, nil
 }
 
 // evBinaryFixed builds an array of type dt by applying f to every row where both
 // operands are valid; f reports false to make the row NULL.
-func evBinaryFixed[L, R, O arrow.FixedWidthType](mem memory.Allocator, dt arrow.DataType, width, n int, lv, rv evValue, f func(L, R) (O, bool)) (arrow.Array, error) {
+func evBinaryFixed[L, R, O kernel.FixedWidth](mem memory.Allocator, dt arrow.DataType, width, n int, lv, rv evValue, f func(L, R) (O, bool)) (arrow.Array, error) {
 	l, err := evOperandOf[L](lv)
 	if err != nil {
 		return nil, err
@@ -229,7 +219,7 @@ func evIsNull(mem memory.Allocator, arr arrow.Array, wantNull bool) arrow.Array 
 	}
 	out := evNewBitmap(mem, n, !wantNull)
 	bits := out.Bytes()
-	if vb, off := evValidity(arr); vb != nil {
+	if vb, off := kernel.Validity(arr); vb != nil {
 		if wantNull {
 			bitutil.InvertBitmap(vb, off, n, bits, 0)
 		} else {

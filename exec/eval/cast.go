@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/kindling-data/kindling/internal/kernel"
 )
 
 // cast converts an array to another type with Spark's non-ANSI rules: a string that
@@ -31,6 +32,8 @@ func (ev *Evaluator) cast(v evValue, to arrow.DataType, _ int) (evValue, error) 
 	return evArray(out), nil
 }
 
+// CastArray converts arr to type to with the rules of cast, allocating from ev.Mem. The
+// caller owns the result (arr itself, retained, when it already has that type).
 func (ev *Evaluator) CastArray(arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
 	from := arr.DataType()
 	if arrow.TypeEqual(from, to) {
@@ -295,7 +298,7 @@ func evBoolToInt(mem memory.Allocator, arr arrow.Array) arrow.Array {
 // (long) conversion).
 func evFloatToInt[F float32 | float64](mem memory.Allocator, arr arrow.Array, lo, hi int64) arrow.Array {
 	n := arr.Len()
-	src := evFixedValues[F](arr)
+	src := kernel.FixedValues[F](arr)
 	buf, out := evNewValues[int64](mem, n, 8)
 	for i, f := range src {
 		x := float64(f)
@@ -444,7 +447,7 @@ func evTimestampToDate(mem memory.Allocator, arr arrow.Array) (arrow.Array, erro
 	}
 	perDay := int64(86400) * int64(time.Second/tt.Unit.Multiplier())
 	n := arr.Len()
-	src := evFixedValues[int64](arr)
+	src := kernel.FixedValues[int64](arr)
 	buf, out := evNewValues[arrow.Date32](mem, n, 4)
 	for i, v := range src {
 		if loc == time.UTC {
@@ -465,7 +468,7 @@ func evDateToTimestamp(mem memory.Allocator, arr arrow.Array, tt *arrow.Timestam
 	}
 	perDay := int64(86400) * int64(time.Second/tt.Unit.Multiplier())
 	n := arr.Len()
-	src := evFixedValues[arrow.Date32](arr)
+	src := kernel.FixedValues[arrow.Date32](arr)
 	buf, out := evNewValues[arrow.Timestamp](mem, n, 8)
 	for i, d := range src {
 		if loc == time.UTC {
@@ -483,32 +486,32 @@ func (ev *Evaluator) castToString(arr arrow.Array) (arrow.Array, error) {
 	mem := ev.Mem
 	switch dt := arr.DataType().(type) {
 	case *arrow.Int8Type:
-		return evFormatRows(mem, arr, 4, evAppendInts(evFixedValues[int8](arr)))
+		return evFormatRows(mem, arr, 4, evAppendInts(kernel.FixedValues[int8](arr)))
 	case *arrow.Int16Type:
-		return evFormatRows(mem, arr, 6, evAppendInts(evFixedValues[int16](arr)))
+		return evFormatRows(mem, arr, 6, evAppendInts(kernel.FixedValues[int16](arr)))
 	case *arrow.Int32Type:
-		return evFormatRows(mem, arr, 8, evAppendInts(evFixedValues[int32](arr)))
+		return evFormatRows(mem, arr, 8, evAppendInts(kernel.FixedValues[int32](arr)))
 	case *arrow.Int64Type:
-		return evFormatRows(mem, arr, 10, evAppendInts(evFixedValues[int64](arr)))
+		return evFormatRows(mem, arr, 10, evAppendInts(kernel.FixedValues[int64](arr)))
 	case *arrow.Uint8Type:
-		return evFormatRows(mem, arr, 4, evAppendUints(evFixedValues[uint8](arr)))
+		return evFormatRows(mem, arr, 4, evAppendUints(kernel.FixedValues[uint8](arr)))
 	case *arrow.Uint16Type:
-		return evFormatRows(mem, arr, 6, evAppendUints(evFixedValues[uint16](arr)))
+		return evFormatRows(mem, arr, 6, evAppendUints(kernel.FixedValues[uint16](arr)))
 	case *arrow.Uint32Type:
-		return evFormatRows(mem, arr, 8, evAppendUints(evFixedValues[uint32](arr)))
+		return evFormatRows(mem, arr, 8, evAppendUints(kernel.FixedValues[uint32](arr)))
 	case *arrow.Uint64Type:
-		return evFormatRows(mem, arr, 10, evAppendUints(evFixedValues[uint64](arr)))
+		return evFormatRows(mem, arr, 10, evAppendUints(kernel.FixedValues[uint64](arr)))
 	case *arrow.Float64Type:
-		vals := evFixedValues[float64](arr)
+		vals := kernel.FixedValues[float64](arr)
 		return evFormatRows(mem, arr, 12, func(i int, dst []byte) []byte { return evAppendDouble(dst, vals[i], 64) })
 	case *arrow.Float32Type:
-		vals := evFixedValues[float32](arr)
+		vals := kernel.FixedValues[float32](arr)
 		return evFormatRows(mem, arr, 10, func(i int, dst []byte) []byte { return evAppendDouble(dst, float64(vals[i]), 32) })
 	case *arrow.BooleanType:
 		b := arr.(*array.Boolean)
 		return evFormatRows(mem, arr, 5, func(i int, dst []byte) []byte { return strconv.AppendBool(dst, b.Value(i)) })
 	case *arrow.Date32Type:
-		vals := evFixedValues[arrow.Date32](arr)
+		vals := kernel.FixedValues[arrow.Date32](arr)
 		return evFormatRows(mem, arr, 10, func(i int, dst []byte) []byte {
 			return time.Unix(int64(vals[i])*86400, 0).UTC().AppendFormat(dst, "2006-01-02")
 		})
@@ -517,7 +520,7 @@ func (ev *Evaluator) castToString(arr arrow.Array) (arrow.Array, error) {
 		if err != nil {
 			return nil, err
 		}
-		vals := evFixedValues[arrow.Timestamp](arr)
+		vals := kernel.FixedValues[arrow.Timestamp](arr)
 		return evFormatRows(mem, arr, 19, func(i int, dst []byte) []byte {
 			return vals[i].ToTime(dt.Unit).In(loc).AppendFormat(dst, "2006-01-02 15:04:05.999999999")
 		})
@@ -537,9 +540,9 @@ func evAppendUints[T uint8 | uint16 | uint32 | uint64](vals []T) func(int, []byt
 func evFormatRows(mem memory.Allocator, arr arrow.Array, widthHint int, appendRow func(i int, dst []byte) []byte) (arrow.Array, error) {
 	n := arr.Len()
 	w := evNewStrWriter(mem, n, n*widthHint)
-	vb, off := evValidity(arr)
+	vb, off := kernel.Validity(arr)
 	for i := 0; i < n; i++ {
-		if !evValidAt(vb, off, i) {
+		if !kernel.IsSet(vb, off, i) {
 			w.nullRow()
 			continue
 		}

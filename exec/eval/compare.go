@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
+	"github.com/kindling-data/kindling/internal/kernel"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -21,21 +22,6 @@ var evCompareKernels = map[plan.BinaryOp]string{
 	plan.OpGtEq:  "greater_equal",
 }
 
-// evFlip returns the operator that gives the same answer with the operands swapped.
-func evFlip(op plan.BinaryOp) plan.BinaryOp {
-	switch op {
-	case plan.OpLt:
-		return plan.OpGt
-	case plan.OpLtEq:
-		return plan.OpGtEq
-	case plan.OpGt:
-		return plan.OpLt
-	case plan.OpGtEq:
-		return plan.OpLtEq
-	}
-	return op
-}
-
 // compare evaluates a comparison; at least one operand is an array.
 //
 // A dictionary column compared with a scalar is compared once per dictionary entry and
@@ -44,7 +30,7 @@ func evFlip(op plan.BinaryOp) plan.BinaryOp {
 // number): arrow's IEEE kernels are used unless an operand holds a NaN.
 func (ev *Evaluator) compare(op plan.BinaryOp, l, r evValue, n int) (evValue, error) {
 	if l.isScalar() && r.dataType().ID() == arrow.DICTIONARY {
-		return ev.compare(evFlip(op), r, l, n)
+		return ev.compare(op.Flipped(), r, l, n)
 	}
 	if d, ok := l.arr.(*array.Dictionary); ok {
 		if r.isScalar() {
@@ -124,7 +110,7 @@ func evHasNaN[T float32 | float64](v evValue) bool {
 		x := arrow.GetData[T](ps.Data())[0]
 		return x != x
 	}
-	for _, x := range evFixedValues[T](v.arr) {
+	for _, x := range kernel.FixedValues[T](v.arr) {
 		if x != x {
 			return true
 		}
@@ -180,7 +166,7 @@ func evCompareNaN[T float32 | float64](mem memory.Allocator, op plan.BinaryOp, l
 }
 
 // evCompareLoop compares row by row with cmp (negative, zero or positive).
-func evCompareLoop[T arrow.FixedWidthType](mem memory.Allocator, op plan.BinaryOp, lv, rv evValue, n int, cmp func(a, b T) int) (evValue, error) {
+func evCompareLoop[T kernel.FixedWidth](mem memory.Allocator, op plan.BinaryOp, lv, rv evValue, n int, cmp func(a, b T) int) (evValue, error) {
 	l, err := evOperandOf[T](lv)
 	if err != nil {
 		return evValue{}, err
@@ -206,7 +192,7 @@ func evCompareLoop[T arrow.FixedWidthType](mem memory.Allocator, op plan.BinaryO
 	out := evNewBitmap(mem, n, false)
 	bits := out.Bytes()
 	for i := 0; i < n; i++ {
-		if !evValidAt(vbits, 0, i) {
+		if !kernel.IsSet(vbits, 0, i) {
 			continue
 		}
 		c := cmp(l.at(i), r.at(i))

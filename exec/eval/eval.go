@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/kindling-data/kindling/exec/colop"
+	"github.com/kindling-data/kindling/internal/kernel"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -287,16 +288,9 @@ func evFromDatum(d compute.Datum) (evValue, error) {
 
 // Buffer helpers. Every output buffer comes from the Evaluator's allocator.
 
-// evNewBuffer allocates a buffer of size bytes; its contents are undefined.
-func evNewBuffer(mem memory.Allocator, size int) *memory.Buffer {
-	b := memory.NewResizableBuffer(mem)
-	b.Resize(size)
-	return b
-}
-
 // evNewBitmap allocates a bitmap of n bits, all set to fill.
 func evNewBitmap(mem memory.Allocator, n int, fill bool) *memory.Buffer {
-	b := evNewBuffer(mem, int(bitutil.BytesForBits(int64(n))))
+	b := kernel.NewRawBuffer(mem, int(bitutil.BytesForBits(int64(n))))
 	var c byte
 	if fill {
 		c = 0xff
@@ -307,17 +301,8 @@ func evNewBitmap(mem memory.Allocator, n int, fill bool) *memory.Buffer {
 
 // evNewValues allocates a buffer for n fixed-width values and returns it with a typed view.
 func evNewValues[T arrow.FixedWidthType](mem memory.Allocator, n int, width int) (*memory.Buffer, []T) {
-	b := evNewBuffer(mem, n*width)
+	b := kernel.NewRawBuffer(mem, n*width)
 	return b, arrow.GetData[T](b.Bytes())[:n]
-}
-
-// evValidity returns the validity bitmap bytes and bit offset of arr, or nil when it
-// has no nulls.
-func evValidity(arr arrow.Array) ([]byte, int) {
-	if arr.NullN() == 0 {
-		return nil, 0
-	}
-	return arr.NullBitmapBytes(), arr.Data().Offset()
 }
 
 // evCombinedValidity returns a fresh validity bitmap that is the AND of the given
@@ -325,12 +310,12 @@ func evValidity(arr arrow.Array) ([]byte, int) {
 func evCombinedValidity(mem memory.Allocator, n int, arrs ...arrow.Array) *memory.Buffer {
 	var out *memory.Buffer
 	for _, a := range arrs {
-		bits, off := evValidity(a)
+		bits, off := kernel.Validity(a)
 		if bits == nil {
 			continue
 		}
 		if out == nil {
-			out = evNewBuffer(mem, int(bitutil.BytesForBits(int64(n))))
+			out = kernel.NewRawBuffer(mem, int(bitutil.BytesForBits(int64(n))))
 			bitutil.CopyBitmap(bits, off, n, out.Bytes(), 0)
 			continue
 		}
@@ -340,22 +325,14 @@ func evCombinedValidity(mem memory.Allocator, n int, arrs ...arrow.Array) *memor
 }
 
 // evFinishArray wraps freshly built buffers into an array and drops the builder's
-// references to them. validity may be nil; nulls may be array.UnknownNullCount.
+// references to them; validity may be nil. It counts the NULLs for kernel.MakeArray,
+// which the builders here do not track.
 func evFinishArray(dt arrow.DataType, n int, validity *memory.Buffer, bufs ...*memory.Buffer) arrow.Array {
 	nulls := 0
 	if validity != nil {
 		nulls = n - bitutil.CountSetBits(validity.Bytes(), 0, n)
 	}
-	all := append([]*memory.Buffer{validity}, bufs...)
-	data := array.NewData(dt, n, all, nil, nulls, 0)
-	arr := array.MakeFromData(data)
-	data.Release()
-	for _, b := range all {
-		if b != nil {
-			b.Release()
-		}
-	}
-	return arr
+	return kernel.MakeArray(dt, n, nulls, append([]*memory.Buffer{validity}, bufs...), nil)
 }
 
 // evBufferBytes returns the bytes of buffer i of arr, or nil when it is absent (as in
@@ -366,9 +343,4 @@ func evBufferBytes(arr arrow.Array, i int) []byte {
 		return nil
 	}
 	return bufs[i].Bytes()
-}
-
-// evValidAt reports whether row i of an array with validity bits (nil: no nulls) is set.
-func evValidAt(bits []byte, off, i int) bool {
-	return bits == nil || bitutil.BitIsSet(bits, off+i)
 }

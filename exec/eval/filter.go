@@ -24,7 +24,7 @@ type FilterOp struct {
 	cond   plan.Expr
 	mem    memory.Allocator
 	ctx    context.Context
-	closed bool
+	closer colop.Closer
 }
 
 var _ colop.Operator = (*FilterOp)(nil)
@@ -107,9 +107,5 @@ func (f *FilterOp) apply(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 
 // Close closes the input once.
 func (f *FilterOp) Close() error {
-	if f.closed {
-		return nil
-	}
-	f.closed = true
-	return f.input.Close()
+	return f.closer.CloseOnce(func() error { return f.input.Close() })
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
+	"github.com/kindling-data/kindling/internal/kernel"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -106,7 +107,7 @@ func (ev *Evaluator) coalesce(args []plan.Expr) (evValue, error) {
 // the next arguments, treating values as raw bit patterns of their width.
 func evCoalesceFixed[T uint8 | uint16 | uint32 | uint64](mem memory.Allocator, dt arrow.DataType, width, n int, vals []evValue) (arrow.Array, error) {
 	buf, out := evNewValues[T](mem, n, width)
-	copy(out, evFixedValues[T](vals[0].arr))
+	copy(out, kernel.FixedValues[T](vals[0].arr))
 	validity := evCopyValidity(mem, vals[0].arr)
 	bits := validity.Bytes()
 	for _, v := range vals[1:] {
@@ -126,10 +127,10 @@ func evCoalesceFixed[T uint8 | uint16 | uint32 | uint64](mem memory.Allocator, d
 			bitutil.SetBitsTo(bits, 0, int64(n), true)
 			break
 		}
-		src := evFixedValues[T](v.arr)
-		vb, off := evValidity(v.arr)
+		src := kernel.FixedValues[T](v.arr)
+		vb, off := kernel.Validity(v.arr)
 		for i := 0; i < n; i++ {
-			if !bitutil.BitIsSet(bits, i) && evValidAt(vb, off, i) {
+			if !bitutil.BitIsSet(bits, i) && kernel.IsSet(vb, off, i) {
 				out[i] = src[i]
 				bitutil.SetBit(bits, i)
 			}
@@ -158,9 +159,9 @@ func evCoalesceBool(mem memory.Allocator, n int, vals []evValue) (arrow.Array, e
 		}
 		src := evBufferBytes(v.arr, 1)
 		soff := v.arr.Data().Offset()
-		vb, off := evValidity(v.arr)
+		vb, off := kernel.Validity(v.arr)
 		for i := 0; i < n; i++ {
-			if !bitutil.BitIsSet(bits, i) && evValidAt(vb, off, i) {
+			if !bitutil.BitIsSet(bits, i) && kernel.IsSet(vb, off, i) {
 				bitutil.SetBitTo(obits, i, bitutil.BitIsSet(src, soff+i))
 				bitutil.SetBit(bits, i)
 			}
@@ -185,8 +186,8 @@ func evCoalesceBytes(mem memory.Allocator, dt arrow.DataType, n int, vals []evVa
 			srcs[k] = src{isLit: true, lit: b}
 			continue
 		}
-		offs, data := evOffsetsData(v.arr)
-		vb, voff := evValidity(v.arr)
+		offs, data := kernel.OffsetsAndData[int32](v.arr)
+		vb, voff := kernel.Validity(v.arr)
 		srcs[k] = src{offs: offs, data: data, vb: vb, voff: voff}
 	}
 	w := evNewStrWriter(mem, n, len(srcs[0].data))
@@ -199,7 +200,7 @@ rows:
 				w.endRow()
 				continue rows
 			}
-			if evValidAt(s.vb, s.voff, i) {
+			if kernel.IsSet(s.vb, s.voff, i) {
 				w.add(s.data[s.offs[i]:s.offs[i+1]])
 				w.endRow()
 				continue rows

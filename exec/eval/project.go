@@ -26,7 +26,7 @@ type ProjectOp struct {
 	schema *arrow.Schema
 	mem    memory.Allocator
 	ctx    context.Context
-	closed bool
+	closer colop.Closer
 }
 
 var _ colop.Operator = (*ProjectOp)(nil)
@@ -93,9 +93,5 @@ func (p *ProjectOp) Next() (arrow.RecordBatch, error) {
 
 // Close closes the input once.
 func (p *ProjectOp) Close() error {
-	if p.closed {
-		return nil
-	}
-	p.closed = true
-	return p.input.Close()
+	return p.closer.CloseOnce(func() error { return p.input.Close() })
 }

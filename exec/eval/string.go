@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
+	"github.com/kindling-data/kindling/internal/kernel"
 )
 
 // call evaluates a scalar function other than coalesce; at least one argument is an
@@ -155,11 +156,11 @@ func evIsASCII(b []byte) bool {
 
 // evCopyValidity returns a copy of arr's validity bitmap, rebased to offset 0, or nil.
 func evCopyValidity(mem memory.Allocator, arr arrow.Array) *memory.Buffer {
-	vb, off := evValidity(arr)
+	vb, off := kernel.Validity(arr)
 	if vb == nil {
 		return nil
 	}
-	out := evNewBuffer(mem, int(bitutil.BytesForBits(int64(arr.Len()))))
+	out := kernel.NewRawBuffer(mem, int(bitutil.BytesForBits(int64(arr.Len()))))
 	bitutil.CopyBitmap(vb, off, arr.Len(), out.Bytes(), 0)
 	return out
 }
@@ -167,7 +168,7 @@ func evCopyValidity(mem memory.Allocator, arr arrow.Array) *memory.Buffer {
 // evLength counts characters (Spark's length), as int64.
 func evLength(mem memory.Allocator, s arrow.Array) (arrow.Array, error) {
 	n := s.Len()
-	offs, data := evOffsetsData(s)
+	offs, data := kernel.OffsetsAndData[int32](s)
 	buf, out := evNewValues[int64](mem, n, 8)
 	ascii := evIsASCII(data[offs[0]:offs[n]])
 	for i := 0; i < n; i++ {
@@ -200,14 +201,14 @@ func evUpperASCII(c byte) byte {
 // rewritten rune by rune (invalid UTF-8 bytes are kept as they are).
 func evMapCase(mem memory.Allocator, s arrow.Array, mapRune func(rune) rune, mapByte func(byte) byte) (arrow.Array, error) {
 	n := s.Len()
-	offs, data := evOffsetsData(s)
+	offs, data := kernel.OffsetsAndData[int32](s)
 	src := data[offs[0]:offs[n]]
 	if evIsASCII(src) {
 		offBuf, outOffs := evNewValues[int32](mem, n+1, 4)
 		for i, o := range offs {
 			outOffs[i] = o - offs[0]
 		}
-		dataBuf := evNewBuffer(mem, len(src))
+		dataBuf := kernel.NewRawBuffer(mem, len(src))
 		dst := dataBuf.Bytes()
 		for i, c := range src {
 			dst[i] = mapByte(c)
@@ -215,9 +216,9 @@ func evMapCase(mem memory.Allocator, s arrow.Array, mapRune func(rune) rune, map
 		return evFinishArray(arrow.BinaryTypes.String, n, evCopyValidity(mem, s), offBuf, dataBuf), nil
 	}
 	w := evNewStrWriter(mem, n, len(src))
-	vb, voff := evValidity(s)
+	vb, voff := kernel.Validity(s)
 	for i := 0; i < n; i++ {
-		if !evValidAt(vb, voff, i) {
+		if !kernel.IsSet(vb, voff, i) {
 			w.nullRow()
 			continue
 		}
@@ -271,12 +272,12 @@ func evSubstringBounds(nchars, start, length int64) (int64, int64) {
 
 func evSubstring(mem memory.Allocator, s arrow.Array, start, length int64) (arrow.Array, error) {
 	n := s.Len()
-	offs, data := evOffsetsData(s)
+	offs, data := kernel.OffsetsAndData[int32](s)
 	ascii := evIsASCII(data[offs[0]:offs[n]])
 	w := evNewStrWriter(mem, n, 0)
-	vb, voff := evValidity(s)
+	vb, voff := kernel.Validity(s)
 	for i := 0; i < n; i++ {
-		if !evValidAt(vb, voff, i) {
+		if !kernel.IsSet(vb, voff, i) {
 			w.nullRow()
 			continue
 		}
@@ -318,7 +319,7 @@ func evRuneSlice(b []byte, from, to int64) []byte {
 // evMatch tests every row against a constant needle.
 func evMatch(mem memory.Allocator, s arrow.Array, needle []byte, match func(s, sub []byte) bool) (arrow.Array, error) {
 	n := s.Len()
-	offs, data := evOffsetsData(s)
+	offs, data := kernel.OffsetsAndData[int32](s)
 	out := evNewBitmap(mem, n, false)
 	bits := out.Bytes()
 	for i := 0; i < n; i++ {
@@ -342,8 +343,8 @@ func (ev *Evaluator) matchColumns(name string, s, sub arrow.Array, match func(s,
 	}
 	defer nd.Release()
 	n := hs.Len()
-	ho, hd := evOffsetsData(hs)
-	no, nData := evOffsetsData(nd)
+	ho, hd := kernel.OffsetsAndData[int32](hs)
+	no, nData := kernel.OffsetsAndData[int32](nd)
 	out := evNewBitmap(ev.Mem, n, false)
 	bits := out.Bytes()
 	for i := 0; i < n; i++ {

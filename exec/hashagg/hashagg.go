@@ -15,7 +15,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/plan"
 	"github.com/kindling-data/kindling/storage"
 )
@@ -66,7 +65,6 @@ type HashAggOp struct {
 	input colop.Operator
 	node  *plan.PHashAggregate
 	mem   memory.Allocator
-	res   colop.Reservation
 	ctx   context.Context
 
 	keys     *aggGroupKeys
@@ -78,15 +76,15 @@ type HashAggOp struct {
 	identity []int32
 	keyArrs  []arrow.Array
 	aggArrs  [][]arrow.Array
-	reserved int64 // bytes held in res
-	used     int64 // estimated bytes of the state
-	emitted  int   // groups of the table emitted so far
+	budget   colop.ChunkedReservation // grown for the tables and states
+	used     int64                    // estimated bytes of the state
+	emitted  int                      // groups of the table emitted so far
 	// presized says the tables were sized at Open for more groups than they hold; until
 	// the first group arrives that room is given back under memory pressure (unpresize).
 	presized  bool
 	finished  bool
 	opened    bool
-	closed    bool
+	closer    colop.Closer
 	stickyErr error
 
 	phase      aggPhase
@@ -130,7 +128,7 @@ var _ colop.Operator = (*HashAggOp)(nil)
 // allocated from mem; res (nil: untracked) is grown for the group tables and states and
 // freed on Close.
 func NewHashAggregate(input colop.Operator, node *plan.PHashAggregate, mem memory.Allocator, res colop.Reservation) *HashAggOp {
-	return &HashAggOp{input: input, node: node, mem: mem, res: res}
+	return &HashAggOp{input: input, node: node, mem: mem, budget: colop.ChunkedReservation{Res: res}}
 }
 
 // Open validates the node against its output schema, sets up the tables and opens the
@@ -195,7 +193,7 @@ func (o *HashAggOp) unpresize() (bool, error) {
 	if err := o.newTable(); err != nil {
 		return false, err
 	}
-	o.shrinkTo(o.used)
+	o.budget.ShrinkTo(o.used)
 	return true, nil
 }
 
@@ -308,7 +306,7 @@ func (o *HashAggOp) Next() (arrow.RecordBatch, error) {
 	if o.stickyErr != nil {
 		return nil, o.stickyErr
 	}
-	if !o.opened || o.closed {
+	if !o.opened || o.closer.Closed() {
 		return nil, errors.New("exec: hash aggregate: Next without Open or after Close")
 	}
 	if o.finished {
@@ -342,7 +340,7 @@ func (o *HashAggOp) step() (arrow.RecordBatch, error) {
 			}
 			o.mu.Lock()
 			err := o.newTable()
-			o.shrinkTo(0)
+			o.budget.ShrinkTo(0)
 			o.mu.Unlock()
 			if err != nil {
 				return nil, err
@@ -498,259 +496,6 @@ func (o *HashAggOp) partialReducesLittle(rows int64) bool {
 	return o.skipPartial && (o.rowWise || o.keys.n >= o.batchRows())
 }
 
-// addBatchLocked folds rec in under mu. The deferred unlock matters: a panic in a kernel
-// must reach the task's recover (and become the task's error) with mu released, or the
-// deferred setAccepting would wait on mu forever.
-func (o *HashAggOp) addBatchLocked(rec arrow.RecordBatch) (bool, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.addBatch(rec)
-}
-
-func (o *HashAggOp) setAccepting(v bool) {
-	o.mu.Lock()
-	o.accepting = v
-	o.mu.Unlock()
-}
-
-// aggColumn finds a named input column.
-func aggColumn(rec arrow.RecordBatch, name, role string) (arrow.Array, error) {
-	idx := rec.Schema().FieldIndices(name)
-	if len(idx) == 0 {
-		return nil, fmt.Errorf("exec: hash aggregate: input has no %s column %q (schema %s)", role, name, rec.Schema())
-	}
-	return rec.Column(idx[0]), nil
-}
-
-// addBatch folds rec into the table, relieving memory pressure on the way (see
-// relieve). folded is false when Partial mode must flush the table before rec can be
-// folded; rec is then untouched. o.mu must be held.
-func (o *HashAggOp) addBatch(rec arrow.RecordBatch) (folded bool, err error) {
-	rows := int(rec.NumRows())
-	if rows == 0 {
-		return true, nil
-	}
-	defer func() {
-		clear(o.keyArrs)
-		for i := range o.aggArrs {
-			clear(o.aggArrs[i])
-		}
-	}()
-	growth, err := o.bindBatch(rec, rows)
-	if err != nil {
-		return false, err
-	}
-	err = o.reserve(o.used + growth)
-	if err != nil && errors.Is(err, kmemory.ErrBudgetExceeded) {
-		freed, uerr := o.unpresize()
-		if uerr != nil {
-			return false, uerr
-		}
-		if freed {
-			err = o.reserve(o.used + growth)
-		}
-	}
-	if err != nil {
-		if !o.canRelieve(err) {
-			if o.tableRows == 0 && (rows > 1 || o.flushes() && o.rowWise) && errors.Is(err, kmemory.ErrBudgetExceeded) {
-				return false, errAggSplit
-			}
-			// One row into an empty table is the minimum working set: nothing is left
-			// to spill, so wait for other tasks rather than fail while it fits the budget.
-			if o.tableRows > 0 || rows > 1 || !errors.Is(err, kmemory.ErrBudgetExceeded) {
-				return false, err
-			}
-			if err := o.reserveSpilled(o.used + growth); err != nil {
-				return false, err
-			}
-		} else if o.flushes() {
-			o.spillCount.Add(1)
-			return false, nil
-		} else if o.spill.level >= aggSpillMaxLevels {
-			if rows > 1 {
-				// No deeper level to spill to: fold fewer rows at once instead.
-				return false, errAggSplit
-			}
-			// One row, and a table that cannot spill deeper (its groups share every
-			// level's partition, e.g. one group with a large state): it must grow.
-			if serr := o.reserveSpilled(o.used + growth); serr != nil {
-				return false, o.spillTable(serr)
-			}
-		} else {
-			if err := o.spillTable(err); err != nil {
-				return false, err
-			}
-			if err := o.reserve(o.used + growth); err != nil {
-				if rows > 1 {
-					return false, errAggSplit
-				}
-				if err := o.reserveSpilled(o.used + growth); err != nil {
-					return false, fmt.Errorf("exec: hash aggregate keys=%v: no room for one batch of %d rows even with empty tables (the minimum working set does not fit): %w",
-						o.node.Keys, rows, err)
-				}
-			}
-		}
-	}
-	if cap(o.gids) < rows {
-		o.gids = make([]int32, rows)
-	}
-	gids := o.gids[:rows]
-	if err := o.keys.assign(o.keyArrs, gids); err != nil {
-		return false, err
-	}
-	o.grow()
-	for i, acc := range o.accs {
-		var err error
-		switch {
-		case o.merging || o.node.Mode == plan.AggFinal:
-			err = acc.merge(o.aggArrs[i], gids)
-		case len(o.aggArrs[i]) == 0:
-			err = acc.update(nil, gids)
-		case len(o.aggArrs[i]) == 2:
-			pa, ok := acc.(aggPairAccumulator)
-			if !ok {
-				return false, fmt.Errorf("exec: hash aggregate: %s takes one argument", o.node.Aggs[i])
-			}
-			err = pa.updatePair(o.aggArrs[i][0], o.aggArrs[i][1], gids)
-		default:
-			err = acc.update(o.aggArrs[i][0], gids)
-		}
-		if err != nil {
-			return false, fmt.Errorf("%w (aggregate %s)", err, o.node.Aggs[i])
-		}
-	}
-	o.tableRows += int64(rows)
-	o.presized = false // a partly filled table spills instead
-	o.used = o.stateBytes()
-	if err := o.reserve(o.used); err != nil {
-		// The estimate fell short of what the batch added, which is already folded in.
-		if !o.canRelieve(err) {
-			return true, err
-		}
-		if o.flushes() {
-			o.spillCount.Add(1)
-			o.phase, o.emitted = aggFlushing, 0
-			return true, nil
-		}
-		if o.spill.level >= aggSpillMaxLevels {
-			if serr := o.reserveSpilled(o.used); serr != nil {
-				return true, o.spillTable(serr)
-			}
-			return true, nil
-		}
-		return true, o.spillTable(err)
-	}
-	return true, nil
-}
-
-// errAggSplit tells consume that even empty tables have no room for the batch's worst-case
-// growth. Partial mode with row-wise states converts the batch to states without a table
-// (its minimum working set is nothing); otherwise the batch is folded in halves, and a
-// single row that does not fit fails with the budget error: the minimum working set is an
-// empty table and one input row's groups and states.
-var errAggSplit = errors.New("exec: hash aggregate: batch too large for the memory left")
-
-// bindBatch finds rec's key and aggregate input columns and bounds the bytes folding
-// them can add to the table.
-func (o *HashAggOp) bindBatch(rec arrow.RecordBatch, rows int) (int64, error) {
-	o.keyArrs = o.keyArrs[:0]
-	for _, name := range o.node.Keys {
-		arr, err := aggColumn(rec, name, "key")
-		if err != nil {
-			return 0, err
-		}
-		o.keyArrs = append(o.keyArrs, arr)
-	}
-	growth := o.keys.growthBound(o.keyArrs, rows) + int64(max(rows-cap(o.gids), 0))*4
-	names := o.inNames
-	if o.merging {
-		names = o.stateNames
-	}
-	for i, cols := range names {
-		o.aggArrs[i] = o.aggArrs[i][:0]
-		for _, name := range cols {
-			arr, err := aggColumn(rec, name, "aggregate input")
-			if err != nil {
-				return 0, err
-			}
-			o.aggArrs[i] = append(o.aggArrs[i], arr)
-		}
-		growth += o.accs[i].growthBound(rows, o.aggArrs[i])
-	}
-	return growth, nil
-}
-
-// canRelieve reports whether a refused reservation can be answered by flushing or
-// spilling the table rather than failing: the refusal is the memory manager's and the
-// table holds something to give back.
-func (o *HashAggOp) canRelieve(err error) bool {
-	if !errors.Is(err, kmemory.ErrBudgetExceeded) || o.tableRows == 0 {
-		return false
-	}
-	return o.flushes() || o.SpillManager != nil
-}
-
-// flushes reports whether memory pressure flushes the table to the output (Partial
-// mode) rather than to disk.
-func (o *HashAggOp) flushes() bool { return o.node.Mode == plan.AggPartial && !o.merging }
-
-// stateBytes estimates the memory the tables and states hold.
-func (o *HashAggOp) stateBytes() int64 {
-	b := o.keys.bytes() + int64(cap(o.gids)+cap(o.identity))*4
-	for _, a := range o.accs {
-		b += a.bytes()
-	}
-	return b
-}
-
-// reserve makes the reservation cover need bytes, growing it by at least a chunk (and
-// at least doubling it) so that the memory manager is asked rarely; if the chunk is
-// refused, exactly the missing bytes are asked for before giving up.
-func (o *HashAggOp) reserve(need int64) error {
-	if o.res == nil || need <= o.reserved {
-		return nil
-	}
-	missing := need - o.reserved
-	grow := kmemory.GrowStep(colop.BudgetOf(o.res), missing, o.reserved)
-	if err := o.res.TryGrow(grow); err != nil {
-		if err := o.res.TryGrow(missing); err != nil {
-			return fmt.Errorf("exec: hash aggregate keys=%v: reserving %d bytes more than the %d held for %d groups: %w",
-				o.node.Keys, missing, o.reserved, o.keys.n, err)
-		}
-		grow = missing
-	}
-	o.reserved += grow
-	return nil
-}
-
-// reserveSpilled is reserve for a table that has nothing left to spill: it asks for
-// exactly the missing bytes, and a *memory.Reservation then waits for other tasks to
-// release rather than refuse a request that fits the budget (TryGrowSpilled).
-func (o *HashAggOp) reserveSpilled(need int64) error {
-	if o.res == nil || need <= o.reserved {
-		return nil
-	}
-	missing := need - o.reserved
-	grow := o.res.TryGrow
-	if s, ok := o.res.(interface{ TryGrowSpilled(int64) error }); ok {
-		grow = s.TryGrowSpilled
-	}
-	if err := grow(missing); err != nil {
-		return fmt.Errorf("exec: hash aggregate keys=%v: reserving %d bytes more than the %d held for %d groups: %w",
-			o.node.Keys, missing, o.reserved, o.keys.n, err)
-	}
-	o.reserved += missing
-	return nil
-}
-
-// shrinkTo gives back the reservation above n bytes.
-func (o *HashAggOp) shrinkTo(n int64) {
-	if o.res != nil && o.reserved > n {
-		o.res.Shrink(o.reserved - n)
-		o.reserved = n
-	}
-}
-
 func (o *HashAggOp) emit(lo, hi int) (arrow.RecordBatch, error) {
 	return o.buildBatch(lo, hi, o.node.OutSchema, o.keyTypes, o.outTypes, o.node.Mode == plan.AggPartial)
 }
@@ -811,7 +556,7 @@ func (o *HashAggOp) dropTable() {
 	o.keys, o.accs = nil, nil
 	o.gids, o.identity = nil, nil
 	o.used, o.tableRows, o.emitted = 0, 0, 0
-	o.shrinkTo(0)
+	o.budget.ShrinkTo(0)
 }
 
 // releaseState drops the tables, states, pending input and spill files and returns the
@@ -835,13 +580,11 @@ func (o *HashAggOp) releaseState() {
 // Close releases the state, removes the spill files, frees the reservation and closes
 // the input.
 func (o *HashAggOp) Close() error {
-	if o.closed {
-		return nil
-	}
-	o.closed = true
-	o.releaseState()
-	if o.res != nil {
-		o.res.Free()
-	}
-	return o.input.Close()
+	return o.closer.CloseOnce(func() error {
+		o.releaseState()
+		if o.budget.Res != nil {
+			o.budget.Res.Free()
+		}
+		return o.input.Close()
+	})
 }

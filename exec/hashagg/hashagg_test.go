@@ -412,8 +412,8 @@ func TestHashAggReservationGrowsInChunks(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Release()
-	if op.used <= 0 || op.reserved < op.used || res.Held != op.reserved {
-		t.Errorf("used %d, reserved %d, held %d", op.used, op.reserved, res.Held)
+	if op.used <= 0 || op.budget.Held < op.used || res.Held != op.budget.Held {
+		t.Errorf("used %d, reserved %d, held %d", op.used, op.budget.Held, res.Held)
 	}
 	if res.Grows > 20 {
 		t.Errorf("%d reservation calls for 13 batches; want chunked growth", res.Grows)

@@ -86,13 +86,13 @@ func (o *HashAggOp) Spill(need int64) (int64, error) {
 		return 0, nil
 	}
 	defer o.mu.Unlock()
-	before := o.reserved
-	if o.reserved > o.used {
+	before := o.budget.Held
+	if o.budget.Held > o.used {
 		// Room reserved ahead of need goes first: giving it back costs nothing, and a
 		// consumer of the task with nothing to spill may need it to go on at all.
-		o.shrinkTo(o.used)
-		if before-o.reserved >= need {
-			return before - o.reserved, nil
+		o.budget.ShrinkTo(o.used)
+		if before-o.budget.Held >= need {
+			return before - o.budget.Held, nil
 		}
 	}
 	if o.accepting && o.tableRows == 0 {
@@ -100,7 +100,7 @@ func (o *HashAggOp) Spill(need int64) (int64, error) {
 		if _, err := o.unpresize(); err != nil {
 			return 0, err
 		}
-		return before - o.reserved, nil
+		return before - o.budget.Held, nil
 	}
 	if !o.accepting || o.merging || o.SpillManager == nil || o.tableRows == 0 {
 		return 0, nil
@@ -114,7 +114,7 @@ func (o *HashAggOp) Spill(need int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return before - o.reserved, nil
+	return before - o.budget.Held, nil
 }
 
 // setupSpill derives the spill files' schema: the keys, then every aggregate's state.
@@ -234,7 +234,7 @@ func (o *HashAggOp) spillTable(cause error) error {
 	if err := o.newTable(); err != nil {
 		return err
 	}
-	o.shrinkTo(0)
+	o.budget.ShrinkTo(0)
 	return nil
 }
 
@@ -374,7 +374,7 @@ func (o *HashAggOp) spillPartial() (err error) {
 	if err := o.newTable(); err != nil {
 		return err
 	}
-	o.shrinkTo(0)
+	o.budget.ShrinkTo(0)
 	return nil
 }
 

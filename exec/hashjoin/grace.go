@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/internal/kernel"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -64,7 +65,7 @@ func (o *HashJoinOp) Spill(need int64) (int64, error) {
 	if !o.loading || o.grace != nil || len(o.pending) == 0 {
 		return 0, nil
 	}
-	freed := o.reserved
+	freed := o.budget.Held
 	if err := o.startGrace(); err != nil {
 		return 0, err
 	}
@@ -131,10 +132,7 @@ func (o *HashJoinOp) startGrace() error {
 			b.Release()
 		}
 	}
-	if o.res != nil && o.reserved > 0 {
-		o.res.Shrink(o.reserved)
-	}
-	o.reserved = 0
+	o.budget.ShrinkTo(0)
 	return err
 }
 
@@ -209,7 +207,7 @@ func (g *hjGrace) add(rec arrow.RecordBatch, probe bool) error {
 	// Unmatched rows of this side are emitted only by outer and anti joins.
 	keepNulls := (probe && (o.probeOuter || o.probeAnti)) || (!probe && (o.buildOuter || o.buildAnti))
 	const drop = hjGraceParts
-	g.parts = hjResize(g.parts, n)
+	g.parts = kernel.Resize(g.parts, n)
 	var counts [hjGraceParts + 1]int
 	for i, h := range k.hashes[:n] {
 		p := uint8(graceMix(h, o.level) >> (64 - hjGraceBits))
@@ -227,7 +225,7 @@ func (g *hjGrace) add(rec arrow.RecordBatch, probe bool) error {
 	for p := range counts {
 		starts[p+1] = starts[p] + counts[p]
 	}
-	g.idx = hjResize(g.idx, n)
+	g.idx = kernel.Resize(g.idx, n)
 	next := starts
 	for i, p := range g.parts[:n] {
 		g.idx[next[p]] = int32(i)
@@ -372,7 +370,7 @@ func (g *hjGrace) openPair() error {
 	}
 	bs := &hjSpillSource{file: build, mem: o.mem}
 	ps := &hjSpillSource{file: probe, mem: o.mem}
-	sub := &HashJoinOp{node: o.node, mem: o.mem, res: o.res, BatchRows: o.BatchRows, level: o.level + 1}
+	sub := &HashJoinOp{node: o.node, mem: o.mem, budget: colop.ChunkedReservation{Res: o.budget.Res}, BatchRows: o.BatchRows, level: o.level + 1}
 	if o.probeIsLeft {
 		sub.left, sub.right = ps, bs
 	} else {

@@ -65,7 +65,7 @@ type HashJoinOp struct {
 	left, right  colop.Operator
 	node         *plan.PHashJoin
 	mem          memory.Allocator
-	res          colop.Reservation
+	budget       colop.ChunkedReservation // grown for the build side and its table
 	ctx          context.Context
 	probe, build colop.Operator
 	probeKeys    []string
@@ -113,9 +113,8 @@ type HashJoinOp struct {
 
 	phase     hjPhase
 	built     bool
-	reserved  int64
 	opened    bool
-	closed    bool
+	closer    colop.Closer
 	stickyErr error
 }
 
@@ -125,7 +124,7 @@ var _ colop.Operator = (*HashJoinOp)(nil)
 // are allocated from mem; res (nil: untracked) is grown for the build side and its table
 // and freed on Close.
 func NewHashJoin(left, right colop.Operator, node *plan.PHashJoin, mem memory.Allocator, res colop.Reservation) *HashJoinOp {
-	return &HashJoinOp{left: left, right: right, node: node, mem: mem, res: res}
+	return &HashJoinOp{left: left, right: right, node: node, mem: mem, budget: colop.ChunkedReservation{Res: res}}
 }
 
 // Open validates the node and opens both inputs.
@@ -190,7 +189,7 @@ func (o *HashJoinOp) Next() (arrow.RecordBatch, error) {
 	if o.stickyErr != nil {
 		return nil, o.stickyErr
 	}
-	if !o.opened || o.closed {
+	if !o.opened || o.closer.Closed() {
 		return nil, errors.New("exec: hash join: Next without Open or after Close")
 	}
 	rec, err := o.next()
@@ -295,13 +294,40 @@ func (o *HashJoinOp) loadBuild() error {
 		o.loading = false
 		o.spillMu.Unlock()
 	}()
+	if err := o.drainBuild(); err != nil {
+		return err
+	}
+	if o.buildSchema == nil {
+		return nil
+	}
+	if err := o.checkColumns(o.buildSchema, false); err != nil {
+		return err
+	}
+	grace, batches, held, err := o.takePending()
+	if err != nil {
+		return err
+	}
+	if grace {
+		return o.grace.finishBuild()
+	}
+	if len(batches) == 0 {
+		return nil
+	}
+	if err := o.concatBuild(batches, held); err != nil {
+		return err
+	}
+	return o.indexBuild(held)
+}
+
+// drainBuild reads the build input to its end, holding (or partitioning) its batches.
+func (o *HashJoinOp) drainBuild() error {
 	for {
 		if err := o.ctx.Err(); err != nil {
 			return err
 		}
 		rec, err := o.build.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
 			return err
@@ -320,47 +346,41 @@ func (o *HashJoinOp) loadBuild() error {
 			return err
 		}
 	}
-	if o.buildSchema == nil {
-		return nil
-	}
-	if err := o.checkColumns(o.buildSchema, false); err != nil {
-		return err
-	}
-	// Under spillMu with a deferred unlock: a panic in here must not leave the mutex held
-	// (Close takes it), or the task could not turn the panic into its error.
-	grace, batches, held, err := func() (bool, []arrow.RecordBatch, int64, error) {
-		o.spillMu.Lock()
-		defer o.spillMu.Unlock()
-		if o.grace == nil && len(o.pending) > 0 && o.SpillManager != nil {
-			// Reserve the peak of the in-memory build (the concatenation, or the columns
-			// with the table) while the batches can still be partitioned instead.
-			if err := o.reserve(o.buildPeak(), "indexing the build side"); err != nil {
-				if !errors.Is(err, kmemory.ErrBudgetExceeded) {
-					return false, nil, 0, err
-				}
-				if err := o.startGrace(); err != nil {
-					return false, nil, 0, err
-				}
+}
+
+// takePending takes the held build batches and their bytes, first turning the join into
+// a grace join if the in-memory build does not fit; grace reports that it did.
+//
+// It runs under spillMu with a deferred unlock: a panic in here must not leave the mutex
+// held (Close takes it), or the task could not turn the panic into its error.
+func (o *HashJoinOp) takePending() (grace bool, batches []arrow.RecordBatch, held int64, err error) {
+	o.spillMu.Lock()
+	defer o.spillMu.Unlock()
+	if o.grace == nil && len(o.pending) > 0 && o.SpillManager != nil {
+		// Reserve the peak of the in-memory build (the concatenation, or the columns
+		// with the table) while the batches can still be partitioned instead.
+		if err := o.reserve(o.buildPeak(), "indexing the build side"); err != nil {
+			if !errors.Is(err, kmemory.ErrBudgetExceeded) {
+				return false, nil, 0, err
+			}
+			if err := o.startGrace(); err != nil {
+				return false, nil, 0, err
 			}
 		}
-		batches, held := o.pending, o.pendingBytes
-		o.pending, o.pendingBytes = nil, 0
-		return o.grace != nil, batches, held, nil
-	}()
-	if err != nil {
-		return err
 	}
-	if grace {
-		return o.grace.finishBuild()
-	}
+	batches, held = o.pending, o.pendingBytes
+	o.pending, o.pendingBytes = nil, 0
+	return o.grace != nil, batches, held, nil
+}
+
+// concatBuild makes buildCols, one array per column of the build batches (held bytes),
+// and releases the batches.
+func (o *HashJoinOp) concatBuild(batches []arrow.RecordBatch, held int64) error {
 	defer func() {
 		for _, b := range batches {
 			b.Release()
 		}
 	}()
-	if len(batches) == 0 {
-		return nil
-	}
 	for _, b := range batches {
 		o.buildRows += int(b.NumRows())
 	}
@@ -391,11 +411,12 @@ func (o *HashJoinOp) loadBuild() error {
 		}
 		o.buildCols[c] = arr
 	}
-	for _, b := range batches {
-		b.Release()
-	}
-	batches = nil
+	return nil
+}
 
+// indexBuild builds the hash table over the build columns' keys, keeping the
+// reservation at the build's held bytes plus the table.
+func (o *HashJoinOp) indexBuild(held int64) error {
 	var keyArrs []arrow.Array
 	for _, name := range o.buildKeys {
 		idx := o.buildSchema.FieldIndices(name)
@@ -423,10 +444,7 @@ func (o *HashJoinOp) loadBuild() error {
 		o.matched = make([]byte, bitutil.BytesForBits(int64(o.buildRows)))
 	}
 	// Return what concatenation needed transiently.
-	if o.res != nil && o.reserved > need {
-		o.res.Shrink(o.reserved - need)
-		o.reserved = need
-	}
+	o.budget.ShrinkTo(need)
 	return nil
 }
 
@@ -551,7 +569,7 @@ func (o *HashJoinOp) startProbe(rec arrow.RecordBatch) error {
 		clear(o.probeKeyA)
 		return err
 	}
-	o.heads = hjResize(o.heads, n)
+	o.heads = kernel.Resize(o.heads, n)
 	o.table.lookup(&o.pkeys, o.heads)
 	o.probeRec, o.pi, o.inChain = rec, 0, false
 	return nil
@@ -711,22 +729,11 @@ func (o *HashJoinOp) emitTail(limit int) (arrow.RecordBatch, error) {
 	return o.record(cols, n), nil
 }
 
-// reserve makes the reservation cover need bytes, growing it by at least a chunk (and
-// at least doubling it) so that the memory manager is asked rarely; if the chunk is
-// refused, exactly the missing bytes are asked for before giving up.
+// reserve makes the reservation cover need bytes, growing it ahead of need by a chunk.
 func (o *HashJoinOp) reserve(need int64, what string) error {
-	if o.res == nil || need <= o.reserved {
-		return nil
+	if missing, err := o.budget.Reserve(need); err != nil {
+		return fmt.Errorf("%s: %s: reserving %d bytes more than the %d held: %w", o.describe(), what, missing, o.budget.Held, err)
 	}
-	missing := need - o.reserved
-	grow := kmemory.GrowStep(colop.BudgetOf(o.res), missing, o.reserved)
-	if err := o.res.TryGrow(grow); err != nil {
-		if err := o.res.TryGrow(missing); err != nil {
-			return fmt.Errorf("%s: %s: reserving %d bytes more than the %d held: %w", o.describe(), what, missing, o.reserved, err)
-		}
-		grow = missing
-	}
-	o.reserved += grow
 	return nil
 }
 
@@ -756,22 +763,17 @@ func (o *HashJoinOp) releaseState() {
 	o.table = hjTable{}
 	o.pkeys = hjKeys{}
 	o.probeKeyA, o.heads, o.matched, o.pIdx, o.bIdx = nil, nil, nil, nil, nil
-	if o.res != nil && o.reserved > 0 {
-		o.res.Shrink(o.reserved)
-	}
-	o.reserved = 0
+	o.budget.ShrinkTo(0)
 	o.phase = hjDone
 }
 
 // Close releases the state, frees the reservation and closes both inputs.
 func (o *HashJoinOp) Close() error {
-	if o.closed {
-		return nil
-	}
-	o.closed = true
-	o.releaseState()
-	if o.res != nil {
-		o.res.Free()
-	}
-	return errors.Join(o.left.Close(), o.right.Close())
+	return o.closer.CloseOnce(func() error {
+		o.releaseState()
+		if o.budget.Res != nil {
+			o.budget.Res.Free()
+		}
+		return errors.Join(o.left.Close(), o.right.Close())
+	})
 }

@@ -79,7 +79,7 @@ func (c *hjKeyCol) load(arr arrow.Array, nulls []bool) error {
 	case hjIntKey:
 		return c.loadInts(arr, n)
 	case hjFloatKey:
-		c.widened = hjResize(c.widened, n)
+		c.widened = kernel.Resize(c.widened, n)
 		switch arr.DataType().ID() {
 		case arrow.FLOAT32:
 			hjCanonicalFloats(c.widened, kernel.FixedValues[float32](arr))
@@ -122,7 +122,7 @@ func (c *hjKeyCol) loadInts(arr arrow.Array, n int) error {
 		c.ints = kernel.FixedValues[int64](arr)
 		return nil
 	}
-	c.widened = hjResize(c.widened, n)
+	c.widened = kernel.Resize(c.widened, n)
 	w := c.widened
 	switch arr.DataType().ID() {
 	case arrow.INT8:
@@ -145,13 +145,6 @@ func (c *hjKeyCol) loadInts(arr arrow.Array, n int) error {
 	}
 	c.ints = w
 	return nil
-}
-
-func hjResize[T any](s []T, n int) []T {
-	if cap(s) < n {
-		return make([]T, n)
-	}
-	return s[:n]
 }
 
 func hjWiden[T ~int8 | ~int16 | ~int32 | ~uint8 | ~uint16 | ~uint32](dst []int64, src []T) {
@@ -192,7 +185,6 @@ func (c *hjKeyCol) bytesAt(i int) []byte {
 // form, with each row's hash and whether any of its keys is NULL.
 type hjKeys struct {
 	cols    []hjKeyCol
-	arrs    []arrow.Array
 	hashes  []uint64
 	nulls   []bool
 	anyNull bool
@@ -208,8 +200,8 @@ func newHJKeys(classes []hjKeyClass) hjKeys {
 
 // load hashes and normalizes the key arrays of n rows.
 func (k *hjKeys) load(arrs []arrow.Array, n int) error {
-	k.hashes = hjResize(k.hashes, n)
-	k.nulls = hjResize(k.nulls, n)
+	k.hashes = kernel.Resize(k.hashes, n)
+	k.nulls = kernel.Resize(k.nulls, n)
 	clear(k.nulls)
 	// Hashing first also validates dictionary indices before they are followed.
 	if err := kernel.HashColumns(arrs, k.hashes); err != nil {

@@ -85,8 +85,9 @@ type SortOp struct {
 	spilledBytes atomic.Int64
 	spillCount   atomic.Int64
 
-	consumed, finished, opened, closed bool
-	stickyErr                          error
+	consumed, finished, opened bool
+	closer                     colop.Closer
+	stickyErr                  error
 }
 
 var _ colop.Operator = (*SortOp)(nil)
@@ -124,7 +125,7 @@ func (o *SortOp) Next() (arrow.RecordBatch, error) {
 	if o.stickyErr != nil {
 		return nil, o.stickyErr
 	}
-	if !o.opened || o.closed {
+	if !o.opened || o.closer.Closed() {
 		return nil, errors.New("exec: sort: Next without Open or after Close")
 	}
 	if o.finished {
@@ -183,12 +184,10 @@ func (o *SortOp) fail(err error) {
 
 // Close releases everything held and closes the input.
 func (o *SortOp) Close() error {
-	if o.closed {
-		return nil
-	}
-	o.closed = true
-	o.releaseState()
-	return o.input.Close()
+	return o.closer.CloseOnce(func() error {
+		o.releaseState()
+		return o.input.Close()
+	})
 }
 
 // releaseState drops every held batch, removes the spill files and frees the reservation.

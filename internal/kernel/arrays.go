@@ -23,26 +23,43 @@ func FixedValues[T FixedWidth](arr arrow.Array) []T {
 	if len(bufs) < 2 || bufs[1] == nil || d.Len() == 0 {
 		return nil
 	}
-	b := bufs[1].Bytes()
-	var z T
-	n := len(b) / int(unsafe.Sizeof(z))
-	all := unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), n)
-	return all[d.Offset() : d.Offset()+d.Len()]
+	return View[T](bufs[1].Bytes())[d.Offset() : d.Offset()+d.Len()]
 }
 
-// Validity returns arr's null bitmap and offset, or nil when arr has no NULLs.
-func Validity(arr arrow.Array) ([]byte, int) {
-	if arr.NullN() == 0 {
-		return nil, 0
+// View reinterprets b as a slice of T, dropping a trailing partial value; nil when b is
+// empty.
+func View[T any](b []byte) []T {
+	var z T
+	if len(b) == 0 {
+		return nil
 	}
-	return arr.NullBitmapBytes(), arr.Data().Offset()
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/int(unsafe.Sizeof(z)))
+}
+
+// Validity returns arr's null bitmap (nil when arr has no NULLs) and arr's offset into its
+// buffers. The offset is returned even without a bitmap because callers also use it to
+// index arr's other buffers (a boolean column's value bits).
+func Validity(arr arrow.Array) ([]byte, int) {
+	off := arr.Data().Offset()
+	if arr.NullN() == 0 {
+		return nil, off
+	}
+	return arr.NullBitmapBytes(), off
 }
 
 // NewBuffer allocates a zeroed buffer of n bytes from mem.
 func NewBuffer(mem memory.Allocator, n int) *memory.Buffer {
+	buf := NewRawBuffer(mem, n)
+	clear(buf.Bytes())
+	return buf
+}
+
+// NewRawBuffer allocates a buffer of n bytes from mem without zeroing it, for callers
+// that overwrite every byte (the gathers, the expression kernels): clearing first would
+// add a pass over the output.
+func NewRawBuffer(mem memory.Allocator, n int) *memory.Buffer {
 	buf := memory.NewResizableBuffer(mem)
 	buf.Resize(n)
-	clear(buf.Bytes())
 	return buf
 }
 
@@ -53,7 +70,7 @@ func NewFixedBuffer[T FixedWidth](mem memory.Allocator, n int) (*memory.Buffer, 
 	if n == 0 {
 		return buf, nil
 	}
-	return buf, unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(buf.Bytes()))), n)
+	return buf, View[T](buf.Bytes())[:n]
 }
 
 // ValidityBuffer turns per-row flags into a null bitmap; it returns (nil, 0) when every
@@ -94,6 +111,8 @@ func MakeArray(dt arrow.DataType, n int, nulls int, bufs []*memory.Buffer, child
 // AllValid is the validity of arrays without NULLs.
 func AllValid(int) bool { return true }
 
+// IsSet reports whether row i of a column with validity bitmap bm (nil: no NULLs) and
+// offset off is valid.
 func IsSet(bm []byte, off, i int) bool { return bm == nil || bitutil.BitIsSet(bm, off+i) }
 
 // ListSpan returns the offsets of a list array's rows (offset applied, len rows+1).
@@ -235,6 +254,7 @@ func BoolsAsBytes(a *array.Boolean, buf []uint8) []uint8 {
 	return buf
 }
 
+// WidenIndices copies dictionary indices of any integer width into dst as int32.
 func WidenIndices[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](dst []int32, src []T) {
 	for i, v := range src {
 		dst[i] = int32(v)

@@ -67,8 +67,8 @@ func concatDictionaries(parts []arrow.Array, mem memory.Allocator, m *DictMerger
 		}
 		offs, data := stringOffsets(dict)
 		indices := d.Indices().(*array.Int32).Int32Values()
-		ibm, ioff := validity(d)
-		vbm, voff := validity(dict)
+		ibm, ioff := Validity(d)
+		vbm, voff := Validity(dict)
 		for i, ix := range indices {
 			if (ibm != nil && !bitutil.BitIsSet(ibm, ioff+i)) || (vbm != nil && !bitutil.BitIsSet(vbm, voff+int(ix))) {
 				out[pos] = 0

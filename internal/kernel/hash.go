@@ -149,18 +149,8 @@ func hashColumn(col arrow.Array, out []uint64, first bool) error {
 	return nil
 }
 
-// validity returns the validity bitmap (nil when the column has no NULLs) and the column's
-// offset into its buffers.
-func validity(col arrow.Array) ([]byte, int) {
-	off := col.Data().Offset()
-	if col.NullN() == 0 {
-		return nil, off
-	}
-	return col.NullBitmapBytes(), off
-}
-
 func hashInts[T int8 | int16 | int32 | int64](vals []T, col arrow.Array, out []uint64, first bool) {
-	bm, off := validity(col)
+	bm, off := Validity(col)
 	for i, v := range vals {
 		h := nullHash
 		if bm == nil || bitutil.BitIsSet(bm, off+i) {
@@ -171,7 +161,7 @@ func hashInts[T int8 | int16 | int32 | int64](vals []T, col arrow.Array, out []u
 }
 
 func hashUints[T uint8 | uint16 | uint32 | uint64](vals []T, col arrow.Array, out []uint64, first bool) {
-	bm, off := validity(col)
+	bm, off := Validity(col)
 	for i, v := range vals {
 		h := nullHash
 		if bm == nil || bitutil.BitIsSet(bm, off+i) {
@@ -182,7 +172,7 @@ func hashUints[T uint8 | uint16 | uint32 | uint64](vals []T, col arrow.Array, ou
 }
 
 func hashFloats[T float32 | float64](vals []T, col arrow.Array, out []uint64, first bool) {
-	bm, off := validity(col)
+	bm, off := Validity(col)
 	for i, v := range vals {
 		h := nullHash
 		if bm == nil || bitutil.BitIsSet(bm, off+i) {
@@ -196,7 +186,7 @@ func hashBools(col arrow.Array, out []uint64, first bool) {
 	if len(out) == 0 {
 		return
 	}
-	bm, off := validity(col)
+	bm, off := Validity(col)
 	values := col.Data().Buffers()[1].Bytes()
 	h0, h1 := hashU64(0), hashU64(1)
 	for i := range out {
@@ -221,7 +211,7 @@ func hashVarBinary[O int32 | int64](col arrow.Array, out []uint64, first bool) {
 	if b := data.Buffers()[2]; b != nil {
 		bytes = b.Bytes()
 	}
-	bm, off := validity(col)
+	bm, off := Validity(col)
 	for i := range out {
 		h := nullHash
 		if bm == nil || bitutil.BitIsSet(bm, off+i) {
@@ -240,7 +230,7 @@ func hashFixedBytes(col arrow.Array, width int, out []uint64, first bool) {
 	if b := data.Buffers()[1]; b != nil {
 		bytes = b.Bytes()
 	}
-	bm, off := validity(col)
+	bm, off := Validity(col)
 	for i := range out {
 		h := nullHash
 		if bm == nil || bitutil.BitIsSet(bm, off+i) {
@@ -254,7 +244,7 @@ func hashFixedBytes(col arrow.Array, width int, out []uint64, first bool) {
 // forEachValid covers the rarer types whose values need a method call per row; the closure
 // is not boxed per row.
 func forEachValid(col arrow.Array, out []uint64, first bool, hash func(int) uint64) {
-	bm, off := validity(col)
+	bm, off := Validity(col)
 	for i := range out {
 		h := nullHash
 		if bm == nil || bitutil.BitIsSet(bm, off+i) {
@@ -304,7 +294,7 @@ func hashDictionary(col *array.Dictionary, out []uint64, first bool, cache *Dict
 func gatherHashes[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uint64](
 	idx []T, col arrow.Array, dh, out []uint64, first bool,
 ) error {
-	bm, off := validity(col)
+	bm, off := Validity(col)
 	n := uint64(len(dh))
 	for i, k := range idx {
 		h := nullHash
