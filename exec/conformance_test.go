@@ -109,7 +109,7 @@ func TestConformanceMapBatches(t *testing.T) {
 		return array.NewRecordBatch(out, []arrow.Array{col, in.Column(1)}, in.NumRows()), nil
 	}
 	build := func(mem memory.Allocator, ins []colop.Operator) (colop.Operator, error) {
-		return NewMapBatches(ins[0], &plan.PMapBatches{Fn: double, Name: "double", OutSchema: out}, mem), nil
+		return NewMapBatches(ins[0], &plan.PMapBatches{Fn: double, Name: "double", OutSchema: out}, colop.Options{Mem: mem}), nil
 	}
 	for _, c := range []struct {
 		name string
@@ -195,7 +195,7 @@ func TestConformanceExplode(t *testing.T) {
 		}
 	}
 	build := func(mem memory.Allocator, ins []colop.Operator) (colop.Operator, error) {
-		return NewExplode(ins[0], &plan.PExplode{Column: "l", OutSchema: out}, mem), nil
+		return NewExplode(ins[0], &plan.PExplode{Column: "l", OutSchema: out}, colop.Options{Mem: mem}), nil
 	}
 	exectest.RunTests(t, []exectest.Input{exectest.Batches(in, rec)}, want, build)
 

@@ -35,9 +35,9 @@ type ExplodeOp struct {
 
 var _ colop.Operator = (*ExplodeOp)(nil)
 
-// NewExplode returns the operator computing node over input, allocating from mem.
-func NewExplode(input colop.Operator, node *plan.PExplode, mem memory.Allocator) *ExplodeOp {
-	return &ExplodeOp{input: input, node: node, mem: mem}
+// NewExplode returns the operator computing node over input, allocating from opts.Mem.
+func NewExplode(input colop.Operator, node *plan.PExplode, opts colop.Options) *ExplodeOp {
+	return &ExplodeOp{input: input, node: node, mem: opts.Mem}
 }
 
 // Open finds the exploded column and opens the input.

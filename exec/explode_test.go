@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/exec/exectest"
 	"github.com/kindling-data/kindling/internal/kernel"
 
@@ -112,7 +113,7 @@ func TestTopKExplodeOp(t *testing.T) {
 			fields[3] = arrow.Field{Name: "l", Type: c.elem, Nullable: true}
 			node := &plan.PExplode{Column: "l", OutSchema: arrow.NewSchema(fields, nil)}
 			empty := explodeInput(t, mem, c.elem, []int32{0}, nil, nil)
-			op := NewExplode(&exectest.Source{Batches: []arrow.RecordBatch{empty, in}}, node, mem)
+			op := NewExplode(&exectest.Source{Batches: []arrow.RecordBatch{empty, in}}, node, colop.Options{Mem: mem})
 			if err := op.Open(context.Background()); err != nil {
 				t.Fatal(err)
 			}

@@ -24,9 +24,10 @@ type MapBatchesOp struct {
 
 var _ colop.Operator = (*MapBatchesOp)(nil)
 
-// NewMapBatches returns an operator applying node's function to input's batches.
-func NewMapBatches(input colop.Operator, node *plan.PMapBatches, mem memory.Allocator) *MapBatchesOp {
-	return &MapBatchesOp{input: input, fn: node.Fn, name: node.Name, out: node.OutSchema, mem: mem}
+// NewMapBatches returns an operator applying node's function to input's batches; the
+// function allocates from opts.Mem.
+func NewMapBatches(input colop.Operator, node *plan.PMapBatches, opts colop.Options) *MapBatchesOp {
+	return &MapBatchesOp{input: input, fn: node.Fn, name: node.Name, out: node.OutSchema, mem: opts.Mem}
 }
 
 // Open opens the input.

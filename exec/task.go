@@ -59,112 +59,13 @@ func (t *task) buildNode(n plan.PhysNode, p int) (colop.Operator, error) {
 	case *plan.PScan:
 		return newScan(n.Parts[p], t.alloc, &t.in), nil
 	case *plan.PShuffleRead:
-		if n.Partitioning.Kind == plan.BroadcastPartitioning {
-			p = 0 // every task reads the one broadcast partition whole
-		} else {
-			t.reads = append(t.reads, [2]int{n.ShuffleID, p})
-		}
-		return &ShuffleReadOp{svc: t.job.env.Shuffle, shuffleID: t.job.shuffleID(n.ShuffleID), reduceID: p, counter: &t.in}, nil
+		return t.buildShuffleRead(n, p), nil
 	case *plan.PHashJoin:
-		lp, rp := p, p
-		if n.Broadcast && n.Build == plan.BuildRight {
-			rp = 0
-		} else if n.Broadcast {
-			lp = 0
-		}
-		left, err := t.build(n.Left, lp)
-		if err != nil {
-			return nil, err
-		}
-		right, err := t.build(n.Right, rp)
-		if err != nil {
-			return nil, err
-		}
-		sp := &lateSpiller{}
-		op := hashjoin.NewHashJoin(left, right, n, t.alloc, t.reserveSpillable("hash-join", sp))
-		op.SpillManager = t.job.env.Spill
-		op.BatchRows = t.job.env.BatchRows
-		sp.s = op
-		t.spillers = append(t.spillers, op)
-		return op, nil
-	case *plan.PSort:
-		in, err := t.build(n.Input, p)
-		if err != nil {
-			return nil, err
-		}
-		op := "sort"
-		if n.Limit > 0 {
-			op = "top-n"
-		}
-		sp := &lateSpiller{}
-		sorter := sorting.NewSort(in, n, t.alloc, t.reserveSpillable(op, sp))
-		sorter.SpillManager = t.job.env.Spill
-		sorter.BatchRows = t.job.env.BatchRows
-		sp.s = sorter
-		t.spillers = append(t.spillers, sorter)
-		return sorter, nil
-	case *plan.PFilter:
-		in, err := t.build(n.Input, p)
-		if err != nil {
-			return nil, err
-		}
-		return eval.NewFilter(in, n.Cond, t.alloc), nil
-	case *plan.PProject:
-		in, err := t.build(n.Input, p)
-		if err != nil {
-			return nil, err
-		}
-		return eval.NewProject(in, n.Exprs, n.OutSchema, t.alloc), nil
-	case *plan.PHashAggregate:
-		in, err := t.build(n.Input, p)
-		if err != nil {
-			return nil, err
-		}
-		sp := &lateSpiller{}
-		op := hashagg.NewHashAggregate(in, n, t.alloc, t.reserveSpillable(fmt.Sprintf("hash-aggregate(%s)", n.Mode), sp))
-		op.SpillManager = t.job.env.Spill
-		op.BatchRows = t.job.env.BatchRows
-		sp.s = op
-		t.spillers = append(t.spillers, op)
-		return op, nil
-	case *plan.PExplode:
-		in, err := t.build(n.Input, p)
-		if err != nil {
-			return nil, err
-		}
-		return NewExplode(in, n, t.alloc), nil
-	case *plan.PLimit:
-		in, err := t.build(n.Input, p)
-		if err != nil {
-			return nil, err
-		}
-		return NewLimit(in, n.N), nil
-	case *plan.PMapBatches:
-		in, err := t.build(n.Input, p)
-		if err != nil {
-			return nil, err
-		}
-		return NewMapBatches(in, n, t.alloc), nil
+		return t.buildJoin(n, p)
 	case *plan.PUnion:
-		for _, in := range n.Inputs {
-			if k := in.NumPartitions(); p >= k {
-				p -= k
-				continue
-			}
-			return t.build(in, p)
-		}
-		return nil, fmt.Errorf("exec: union has no partition %d", p)
+		return t.buildUnion(n, p)
 	case *plan.PCoalesce:
-		lo, hi := coalesceRange(n.Input.NumPartitions(), n.NumPartitions(), p)
-		ops := make([]colop.Operator, 0, hi-lo)
-		for i := lo; i < hi; i++ {
-			op, err := t.build(n.Input, i)
-			if err != nil {
-				return nil, err
-			}
-			ops = append(ops, op)
-		}
-		return NewConcat(ops), nil
+		return t.buildCoalesce(n, p)
 	case *plan.PCache:
 		env := t.job.env
 		return &CacheOp{node: n, partition: p, newInput: func() (colop.Operator, error) { return t.build(n.Input, p) },
@@ -174,7 +75,120 @@ func (t *task) buildNode(n plan.PhysNode, p int) (colop.Operator, error) {
 	case *plan.PExchange:
 		return nil, fmt.Errorf("exec: exchange inside stage %d: the stage split missed it", t.stage.ID)
 	}
+	children := n.Children()
+	if len(children) != 1 {
+		return nil, fmt.Errorf("exec: no operator for %T", n)
+	}
+	in, err := t.build(children[0], p)
+	if err != nil {
+		return nil, err
+	}
+	op, err := t.unaryOperator(n, in)
+	if err != nil {
+		in.Close()
+		return nil, err
+	}
+	if s, ok := op.(spillStats); ok {
+		t.spillers = append(t.spillers, s)
+	}
+	return op, nil
+}
+
+// options is what every operator of the task is built from: the task's accounting
+// allocator, its memory (each reservation named after the operator, stage and task), the
+// session's spill directory and batch size.
+func (t *task) options() colop.Options {
+	return colop.Options{
+		Mem: t.alloc,
+		Reserve: func(name string, s kmemory.Spiller) colop.Reservation {
+			return t.reserveSpillable(name, s)
+		},
+		Spill:     t.job.env.Spill,
+		BatchRows: t.job.env.BatchRows,
+	}
+}
+
+// unaryOperator returns the operator of a node with one input, over in.
+func (t *task) unaryOperator(n plan.PhysNode, in colop.Operator) (colop.Operator, error) {
+	opts := t.options()
+	switch n := n.(type) {
+	case *plan.PSort:
+		return sorting.NewSort(in, n, opts), nil
+	case *plan.PFilter:
+		return eval.NewFilter(in, n.Cond, opts), nil
+	case *plan.PProject:
+		return eval.NewProject(in, n.Exprs, n.OutSchema, opts), nil
+	case *plan.PHashAggregate:
+		return hashagg.NewHashAggregate(in, n, opts), nil
+	case *plan.PExplode:
+		return NewExplode(in, n, opts), nil
+	case *plan.PLimit:
+		return NewLimit(in, n.N), nil
+	case *plan.PMapBatches:
+		return NewMapBatches(in, n, opts), nil
+	}
 	return nil, fmt.Errorf("exec: no operator for %T", n)
+}
+
+// buildShuffleRead reads reduce partition p of a shuffle, or the one broadcast partition.
+func (t *task) buildShuffleRead(n *plan.PShuffleRead, p int) colop.Operator {
+	if n.Partitioning.Kind == plan.BroadcastPartitioning {
+		p = 0 // every task reads the one broadcast partition whole
+	} else {
+		t.reads = append(t.reads, [2]int{n.ShuffleID, p})
+	}
+	return &ShuffleReadOp{svc: t.job.env.Shuffle, shuffleID: t.job.shuffleID(n.ShuffleID), reduceID: p, counter: &t.in}
+}
+
+// buildJoin joins partition p of both sides; a broadcast side is its one partition.
+func (t *task) buildJoin(n *plan.PHashJoin, p int) (colop.Operator, error) {
+	lp, rp := p, p
+	if n.Broadcast && n.Build == plan.BuildRight {
+		rp = 0
+	} else if n.Broadcast {
+		lp = 0
+	}
+	left, err := t.build(n.Left, lp)
+	if err != nil {
+		return nil, err
+	}
+	right, err := t.build(n.Right, rp)
+	if err != nil {
+		left.Close()
+		return nil, err
+	}
+	op := hashjoin.NewHashJoin(left, right, n, t.options())
+	t.spillers = append(t.spillers, op)
+	return op, nil
+}
+
+// buildUnion finds the input that partition p of a union comes from.
+func (t *task) buildUnion(n *plan.PUnion, p int) (colop.Operator, error) {
+	for _, in := range n.Inputs {
+		if k := in.NumPartitions(); p >= k {
+			p -= k
+			continue
+		}
+		return t.build(in, p)
+	}
+	return nil, fmt.Errorf("exec: union has no partition %d", p)
+}
+
+// buildCoalesce concatenates the input partitions that make output partition p.
+func (t *task) buildCoalesce(n *plan.PCoalesce, p int) (colop.Operator, error) {
+	lo, hi := coalesceRange(n.Input.NumPartitions(), n.NumPartitions(), p)
+	ops := make([]colop.Operator, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		op, err := t.build(n.Input, i)
+		if err != nil {
+			for _, o := range ops {
+				o.Close()
+			}
+			return nil, err
+		}
+		ops = append(ops, op)
+	}
+	return NewConcat(ops), nil
 }
 
 // reserveSpillable opens a reservation whose operator can spill when another consumer of
@@ -191,17 +205,6 @@ func (t *task) reserveSpillable(op string, s kmemory.Spiller) *kmemory.Reservati
 type spillStats interface {
 	SpilledBytes() int64
 	SpillCount() int64
-}
-
-// lateSpiller lets a reservation name its operator's Spill before the operator (which
-// takes the reservation in its constructor) exists.
-type lateSpiller struct{ s kmemory.Spiller }
-
-func (l *lateSpiller) Spill(need int64) (int64, error) {
-	if l.s == nil {
-		return 0, nil
-	}
-	return l.s.Spill(need)
 }
 
 // coalesceRange gives the contiguous input partitions [lo, hi) of output partition p when

@@ -57,7 +57,7 @@ func TestConformanceFilter(t *testing.T) {
 				}
 				exectest.RunTests(t, []exectest.Input{exectest.Batches(recs[in].Schema(), recs[in])}, want,
 					func(mem memory.Allocator, ins []colop.Operator) (colop.Operator, error) {
-						return NewFilter(ins[0], cond, mem), nil
+						return NewFilter(ins[0], cond, colop.Options{Mem: mem}), nil
 					})
 			})
 		}
@@ -106,7 +106,7 @@ func TestConformanceProject(t *testing.T) {
 			}
 			exectest.RunTests(t, []exectest.Input{exectest.Batches(recs[in].Schema(), recs[in])}, want,
 				func(mem memory.Allocator, ins []colop.Operator) (colop.Operator, error) {
-					return NewProject(ins[0], exprs, schema, mem), nil
+					return NewProject(ins[0], exprs, schema, colop.Options{Mem: mem}), nil
 				})
 		})
 	}

@@ -30,9 +30,9 @@ type FilterOp struct {
 var _ colop.Operator = (*FilterOp)(nil)
 
 // NewFilter returns an operator that keeps the rows of input for which cond (a
-// boolean expression) is true. Buffers are allocated with mem.
-func NewFilter(input colop.Operator, cond plan.Expr, mem memory.Allocator) *FilterOp {
-	return &FilterOp{input: input, cond: cond, mem: mem}
+// boolean expression) is true. Buffers are allocated from opts.Mem.
+func NewFilter(input colop.Operator, cond plan.Expr, opts colop.Options) *FilterOp {
+	return &FilterOp{input: input, cond: cond, mem: opts.Mem}
 }
 
 // Open opens the input.

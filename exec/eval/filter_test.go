@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/exec/exectest"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -50,7 +51,7 @@ func TestFilterAgainstOracle(t *testing.T) {
 			batches = append(batches, rec)
 		}
 		src := &exectest.Source{Batches: batches}
-		op := NewFilter(src, cond, mem)
+		op := NewFilter(src, cond, colop.Options{Mem: mem})
 		if err := op.Open(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +79,7 @@ func TestFilterPassThrough(t *testing.T) {
 	b.Release()
 	rec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "i", Type: arrow.PrimitiveTypes.Int64}}, nil), []arrow.Array{col}, 3)
 	col.Release()
-	op := NewFilter(&exectest.Source{Batches: []arrow.RecordBatch{rec}}, exectest.Bin(plan.OpGt, exectest.Col("i"), exectest.Int(0)), mem)
+	op := NewFilter(&exectest.Source{Batches: []arrow.RecordBatch{rec}}, exectest.Bin(plan.OpGt, exectest.Col("i"), exectest.Int(0)), colop.Options{Mem: mem})
 	defer op.Close()
 	if err := op.Open(context.Background()); err != nil {
 		t.Fatal(err)
@@ -102,7 +103,7 @@ func TestFilterErrors(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, cond := range []plan.Expr{exectest.Col("i"), exectest.Col("missing")} {
 		src := &exectest.Source{Batches: []arrow.RecordBatch{exectest.MakeExprBatch(mem, rng, 10, false), exectest.MakeExprBatch(mem, rng, 10, false)}}
-		op := NewFilter(src, cond, mem)
+		op := NewFilter(src, cond, colop.Options{Mem: mem})
 		if err := op.Open(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +142,7 @@ func BenchmarkEvalFilter(b *testing.B) {
 	b.ResetTimer()
 	for n := 0; n < b.N; n++ {
 		rec.Retain()
-		op := NewFilter(&exectest.Source{Batches: []arrow.RecordBatch{rec}}, cond, mem)
+		op := NewFilter(&exectest.Source{Batches: []arrow.RecordBatch{rec}}, cond, colop.Options{Mem: mem})
 		if err := op.Open(context.Background()); err != nil {
 			b.Fatal(err)
 		}

@@ -33,8 +33,9 @@ var _ colop.Operator = (*ProjectOp)(nil)
 
 // NewProject returns an operator that evaluates exprs over each batch of input into
 // columns of schema (one field per expression, named as plan.OutputName names them).
-func NewProject(input colop.Operator, exprs []plan.Expr, schema *arrow.Schema, mem memory.Allocator) *ProjectOp {
-	return &ProjectOp{input: input, exprs: exprs, schema: schema, mem: mem}
+// Buffers are allocated from opts.Mem.
+func NewProject(input colop.Operator, exprs []plan.Expr, schema *arrow.Schema, opts colop.Options) *ProjectOp {
+	return &ProjectOp{input: input, exprs: exprs, schema: schema, mem: opts.Mem}
 }
 
 // Open checks the projection's shape and opens the input.

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/exec/exectest"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -61,7 +62,7 @@ func TestProjectAgainstOracle(t *testing.T) {
 	inCol.Retain()
 	defer inCol.Release()
 
-	op := NewProject(&exectest.Source{Batches: batches}, exprs, schema, mem)
+	op := NewProject(&exectest.Source{Batches: batches}, exprs, schema, colop.Options{Mem: mem})
 	if err := op.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestProjectShapeMismatch(t *testing.T) {
 	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	schema := arrow.NewSchema([]arrow.Field{{Name: "i", Type: arrow.PrimitiveTypes.Int64}}, nil)
-	op := NewProject(&exectest.Source{}, []plan.Expr{exectest.Col("i"), exectest.Col("j")}, schema, mem)
+	op := NewProject(&exectest.Source{}, []plan.Expr{exectest.Col("i"), exectest.Col("j")}, schema, colop.Options{Mem: mem})
 	if err := op.Open(context.Background()); err == nil {
 		t.Errorf("two expressions for one field: no error")
 	}

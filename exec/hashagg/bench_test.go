@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/exec/exectest"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -78,7 +79,7 @@ func benchHashAgg(b *testing.B, str bool) {
 				for _, rec := range batches {
 					rec.Retain()
 				}
-				op := NewHashAggregate(&exectest.Source{Batches: append([]arrow.RecordBatch(nil), batches...)}, complete, mem, nil)
+				op := NewHashAggregate(&exectest.Source{Batches: append([]arrow.RecordBatch(nil), batches...)}, complete, colop.Options{Mem: mem})
 				if err := op.Open(context.Background()); err != nil {
 					b.Fatal(err)
 				}

@@ -104,12 +104,12 @@ func TestConformanceHashAgg(t *testing.T) {
 			name := fmt.Sprintf("%s/keys=%v", data.name, keys)
 			t.Run(name+"/complete", func(t *testing.T) {
 				exectest.RunTests(t, input, want, func(mem memory.Allocator, ins []colop.Operator) (colop.Operator, error) {
-					return NewHashAggregate(ins[0], complete, mem, nil), nil
+					return NewHashAggregate(ins[0], complete, colop.Options{Mem: mem}), nil
 				}, exectest.Unordered(), empty)
 			})
 			t.Run(name+"/partial-final", func(t *testing.T) {
 				exectest.RunTests(t, input, want, func(mem memory.Allocator, ins []colop.Operator) (colop.Operator, error) {
-					return NewHashAggregate(NewHashAggregate(ins[0], partial, mem, nil), final, mem, nil), nil
+					return NewHashAggregate(NewHashAggregate(ins[0], partial, colop.Options{Mem: mem}), final, colop.Options{Mem: mem}), nil
 				}, exectest.Unordered(), empty)
 			})
 			t.Run(name+"/final", func(t *testing.T) {
@@ -118,7 +118,7 @@ func TestConformanceHashAgg(t *testing.T) {
 				var states []arrow.RecordBatch
 				third := len(data.rows) / 3
 				for _, part := range [][][]any{data.rows[:third], data.rows[third : 2*third], data.rows[2*third:]} {
-					op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, [][][]any{part})}, partial, mem, nil)
+					op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, [][][]any{part})}, partial, colop.Options{Mem: mem})
 					out, err := exectest.Drain(t, op)
 					op.Close()
 					if err != nil {
@@ -133,7 +133,7 @@ func TestConformanceHashAgg(t *testing.T) {
 				}()
 				exectest.RunTests(t, []exectest.Input{exectest.Batches(partial.OutSchema, states...)}, want,
 					func(mem memory.Allocator, ins []colop.Operator) (colop.Operator, error) {
-						return NewHashAggregate(ins[0], final, mem, nil), nil
+						return NewHashAggregate(ins[0], final, colop.Options{Mem: mem}), nil
 					}, exectest.Unordered(), empty)
 			})
 		}

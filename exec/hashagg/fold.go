@@ -234,7 +234,7 @@ func (o *HashAggOp) canRelieve(err error) bool {
 	if !errors.Is(err, kmemory.ErrBudgetExceeded) || o.tableRows == 0 {
 		return false
 	}
-	return o.flushes() || o.SpillManager != nil
+	return o.flushes() || o.spillManager != nil
 }
 
 // flushes reports whether memory pressure flushes the table to the output (Partial

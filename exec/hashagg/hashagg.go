@@ -47,8 +47,8 @@ const defaultAggBatchRows = 8192
 //   - Otherwise (no SpillManager, or a single row that does not fit: the minimum working
 //     set), Next fails with an error wrapping the reservation's.
 type HashAggOp struct {
-	// BatchRows is the most rows an output batch holds; 0 means 8192. Set it before Open.
-	BatchRows int
+	// outRows is the most rows an output batch holds (Options.BatchRows); 0 means 8192.
+	outRows int
 
 	// Partial mode's probe of how much aggregation reduces (partialReducesLittle).
 	probeRows              int64
@@ -57,10 +57,10 @@ type HashAggOp struct {
 	// skipped partial aggregation converts input rows to states instead of hashing them;
 	// passing is set once it does.
 	rowWise, passing bool
-	// SpillManager, when set before Open, lets Final and Complete modes write their state
+	// spillManager (Options.Spill), when set, lets Final and Complete modes write their state
 	// to disk instead of failing when the reservation is refused, and lets other consumers
 	// of the task make the operator spill (the Spill method). nil keeps everything in memory.
-	SpillManager *storage.SpillManager
+	spillManager *storage.SpillManager
 
 	input colop.Operator
 	node  *plan.PHashAggregate
@@ -125,10 +125,12 @@ const (
 var _ colop.Operator = (*HashAggOp)(nil)
 
 // NewHashAggregate returns the operator computing node over input. Output arrays are
-// allocated from mem; res (nil: untracked) is grown for the group tables and states and
-// freed on Close.
-func NewHashAggregate(input colop.Operator, node *plan.PHashAggregate, mem memory.Allocator, res colop.Reservation) *HashAggOp {
-	return &HashAggOp{input: input, node: node, mem: mem, budget: colop.ChunkedReservation{Res: res}}
+// allocated from opts.Mem; its reservation (opts.Reserve; nil: untracked) is grown for the
+// group tables and states and freed on Close; opts.Spill lets it spill.
+func NewHashAggregate(input colop.Operator, node *plan.PHashAggregate, opts colop.Options) *HashAggOp {
+	o := &HashAggOp{input: input, node: node, mem: opts.Mem, outRows: opts.BatchRows, spillManager: opts.Spill}
+	o.budget = colop.ChunkedReservation{Res: opts.Reservation(fmt.Sprintf("hash-aggregate(%s)", node.Mode), o)}
+	return o
 }
 
 // Open validates the node against its output schema, sets up the tables and opens the
@@ -383,8 +385,8 @@ func (o *HashAggOp) step() (arrow.RecordBatch, error) {
 
 // batchRows is the most rows of an output batch.
 func (o *HashAggOp) batchRows() int {
-	if o.BatchRows > 0 {
-		return o.BatchRows
+	if o.outRows > 0 {
+		return o.outRows
 	}
 	return defaultAggBatchRows
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/exec/exectest"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -119,8 +120,8 @@ func aggNewBatches(t testing.TB, mem memory.Allocator, schema *arrow.Schema, par
 
 // aggRunComplete aggregates parts in one Complete operator.
 func aggRunComplete(t *testing.T, mem memory.Allocator, schema *arrow.Schema, parts [][][]any, node *plan.PHashAggregate, batchRows int) ([][]any, error) {
-	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, schema, parts)}, node, mem, nil)
-	op.BatchRows = batchRows
+	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, schema, parts)}, node, colop.Options{Mem: mem})
+	op.outRows = batchRows
 	defer op.Close()
 	out, err := exectest.Drain(t, op)
 	if err != nil {
@@ -154,8 +155,8 @@ func aggRunTwoPhase(t *testing.T, mem memory.Allocator, schema *arrow.Schema, pa
 		for i := task; i < len(parts); i += tasks {
 			mine = append(mine, parts[i])
 		}
-		op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, schema, mine)}, partial, mem, nil)
-		op.BatchRows = 7
+		op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, schema, mine)}, partial, colop.Options{Mem: mem})
+		op.outRows = 7
 		out, err := exectest.Drain(t, op)
 		op.Close()
 		if err != nil {
@@ -170,8 +171,8 @@ func aggRunTwoPhase(t *testing.T, mem memory.Allocator, schema *arrow.Schema, pa
 	}
 	src := &exectest.Source{Batches: shuffled}
 	shuffled = nil
-	op := NewHashAggregate(src, final, mem, nil)
-	op.BatchRows = 5
+	op := NewHashAggregate(src, final, colop.Options{Mem: mem})
+	op.outRows = 5
 	defer op.Close()
 	out, err := exectest.Drain(t, op)
 	if err != nil {
@@ -284,7 +285,7 @@ func TestHashAggNoInput(t *testing.T) {
 				}
 				aggCheck(t, tbl, keys, aggs, got)
 				// Final over no partial output at all.
-				op := NewHashAggregate(&exectest.Source{}, final, mem, nil)
+				op := NewHashAggregate(&exectest.Source{}, final, colop.Options{Mem: mem})
 				out, err := exectest.Drain(t, op)
 				op.Close()
 				if err != nil {
@@ -318,7 +319,7 @@ func TestHashAggPartialState(t *testing.T) {
 		{Func: plan.AggSum, Arg: &plan.ColumnRef{Name: "f"}, Name: "sf"},
 	}
 	partial, _, _ := aggNodes(t, schema, []string{"k"}, aggs)
-	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, schema, [][][]any{rows})}, partial, mem, nil)
+	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, schema, [][][]any{rows})}, partial, colop.Options{Mem: mem})
 	out, err := exectest.Drain(t, op)
 	op.Close()
 	if err != nil {
@@ -370,7 +371,7 @@ func TestHashAggReservationRefused(t *testing.T) {
 			aggs := []plan.AggExpr{{Func: plan.AggCountDistinct, Arg: &plan.ColumnRef{Name: "s"}, Name: "cd"}}
 			_, _, complete := aggNodes(t, aggManyGroupSchema, []string{key}, aggs)
 			res := &exectest.FakeReservation{Limit: 2 << 20}
-			op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggManyGroupSchema, parts)}, complete, mem, res)
+			op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggManyGroupSchema, parts)}, complete, colop.Options{Mem: mem}.WithReservation(res))
 			out, err := exectest.Drain(t, op)
 			for _, b := range out {
 				b.Release()
@@ -402,8 +403,8 @@ func TestHashAggReservationGrowsInChunks(t *testing.T) {
 	aggs := []plan.AggExpr{{Func: plan.AggMax, Arg: &plan.ColumnRef{Name: "s"}, Name: "m"}}
 	_, _, complete := aggNodes(t, aggManyGroupSchema, []string{"s"}, aggs)
 	res := &exectest.FakeReservation{Limit: 1 << 40}
-	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggManyGroupSchema, parts)}, complete, mem, res)
-	op.BatchRows = 10000
+	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggManyGroupSchema, parts)}, complete, colop.Options{Mem: mem}.WithReservation(res))
+	op.outRows = 10000
 	if err := op.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -448,7 +449,7 @@ func TestHashAggInputError(t *testing.T) {
 	boom := errors.New("boom")
 	_, _, complete := aggNodes(t, aggTestSchema, []string{"k"}, aggAllTestAggs())
 	src := &exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, aggSplitRows(aggTestRows(100, 4))), Err: boom}
-	op := NewHashAggregate(src, complete, mem, nil)
+	op := NewHashAggregate(src, complete, colop.Options{Mem: mem})
 	defer op.Close()
 	if _, err := exectest.Drain(t, op); !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want boom", err)
@@ -460,7 +461,7 @@ func TestHashAggBadPlan(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	aggs := []plan.AggExpr{{Func: plan.AggSum, Arg: &plan.ColumnRef{Name: "s"}, Name: "x"}}
 	_, _, complete := aggNodes(t, aggTestSchema, []string{"k"}, aggs)
-	op := NewHashAggregate(&exectest.Source{}, complete, mem, nil)
+	op := NewHashAggregate(&exectest.Source{}, complete, colop.Options{Mem: mem})
 	if err := op.Open(context.Background()); err == nil {
 		t.Error("sum over strings: no error")
 	}
@@ -469,7 +470,7 @@ func TestHashAggBadPlan(t *testing.T) {
 	_, _, complete = aggNodes(t, aggTestSchema, []string{"k"}, nil)
 	other := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}}, nil)
 	src := &exectest.Source{Batches: aggNewBatches(t, mem, other, [][][]any{{{int64(1)}}})}
-	op = NewHashAggregate(src, complete, mem, nil)
+	op = NewHashAggregate(src, complete, colop.Options{Mem: mem})
 	defer op.Close()
 	if _, err := exectest.Drain(t, op); err == nil {
 		t.Error("missing key column: no error")

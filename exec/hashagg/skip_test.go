@@ -76,7 +76,7 @@ func TestHashAggSkippedPartialConvertsRows(t *testing.T) {
 			for lo := 0; lo < n; lo += 4096 {
 				batches = append(batches, rows[lo:min(lo+4096, n)])
 			}
-			op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, mem, nil)
+			op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, colop.Options{Mem: mem})
 			if err := op.Open(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +100,7 @@ func TestHashAggSkippedPartialConvertsRows(t *testing.T) {
 			if c.wantPass && stateRows < n-aggSkipProbeRows {
 				t.Errorf("partial emitted %d rows for %d input rows; after the probe it should keep one per row", stateRows, n)
 			}
-			fin := NewHashAggregate(&exectest.Source{Batches: states}, final, mem, nil)
+			fin := NewHashAggregate(&exectest.Source{Batches: states}, final, colop.Options{Mem: mem})
 			defer fin.Close()
 			out, err := exectest.Drain(t, fin)
 			if err != nil {
@@ -161,7 +161,7 @@ func TestHashAggFinalPresized(t *testing.T) {
 			for lo := 0; lo < n; lo += 4096 {
 				batches = append(batches, rows[lo:min(lo+4096, n)])
 			}
-			op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, mem, nil)
+			op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, colop.Options{Mem: mem})
 			states, err := exectest.Drain(t, op)
 			op.Close()
 			if err != nil {
@@ -175,7 +175,7 @@ func TestHashAggFinalPresized(t *testing.T) {
 			if refuse {
 				res = &aggRefusingReservation{above: 4 << 20, refusals: 2}
 			}
-			fin := NewHashAggregate(&aggSizedSource{Source: exectest.Source{Batches: states}, rows: stateRows}, final, mem, res)
+			fin := NewHashAggregate(&aggSizedSource{Source: exectest.Source{Batches: states}, rows: stateRows}, final, colop.Options{Mem: mem}.WithReservation(res))
 			defer fin.Close()
 			if err := fin.Open(context.Background()); err != nil {
 				t.Fatal(err)
@@ -225,7 +225,7 @@ func TestHashAggPresizedFinalGivesRoomBack(t *testing.T) {
 	for lo := 0; lo < n; lo += 4096 {
 		batches = append(batches, rows[lo:min(lo+4096, n)])
 	}
-	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, mem, nil)
+	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, colop.Options{Mem: mem})
 	states, err := exectest.Drain(t, op)
 	op.Close()
 	if err != nil {

@@ -102,7 +102,7 @@ func (o *HashAggOp) Spill(need int64) (int64, error) {
 		}
 		return before - o.budget.Held, nil
 	}
-	if !o.accepting || o.merging || o.SpillManager == nil || o.tableRows == 0 {
+	if !o.accepting || o.merging || o.spillManager == nil || o.tableRows == 0 {
 		return 0, nil
 	}
 	var err error
@@ -286,7 +286,7 @@ func (o *HashAggOp) writePartitions(level int) (files [aggSpillFanout]*storage.S
 				continue
 			}
 			if writers[p] == nil {
-				w, err := o.SpillManager.Create(fmt.Sprintf("hashagg-l%d-p%02d", level, p), o.spill.schema)
+				w, err := o.spillManager.Create(fmt.Sprintf("hashagg-l%d-p%02d", level, p), o.spill.schema)
 				if err != nil {
 					rec.Release()
 					return files, fmt.Errorf("exec: hash aggregate: spill: %w", err)
@@ -343,7 +343,7 @@ func (o *HashAggOp) takeRows(ctx context.Context, rec arrow.RecordBatch, idx []i
 // spillPartial writes a Partial table's state, as output batches, to one file that is
 // replayed once the table has been emitted, then empties the table.
 func (o *HashAggOp) spillPartial() (err error) {
-	w, err := o.SpillManager.Create("hashagg-partial", o.node.OutSchema)
+	w, err := o.spillManager.Create("hashagg-partial", o.node.OutSchema)
 	if err != nil {
 		return fmt.Errorf("exec: hash aggregate: spill: %w", err)
 	}

@@ -129,8 +129,8 @@ func newAggSpillRun(t *testing.T, src colop.Operator, node *plan.PHashAggregate,
 	}
 	t.Cleanup(func() { sm.Close() })
 	res := &aggLimitRes{limit: limit}
-	op := NewHashAggregate(src, node, mem, res)
-	op.SpillManager = sm
+	op := NewHashAggregate(src, node, colop.Options{Mem: mem}.WithReservation(res))
+	op.spillManager = sm
 	t.Cleanup(func() { op.Close() }) // after a failure too (Close is idempotent)
 	return &aggSpillRun{op: op, res: res, sm: sm}
 }
@@ -229,7 +229,7 @@ func aggUnlimited(t *testing.T, mem memory.Allocator, schema *arrow.Schema, part
 func aggUnlimitedBatches(t *testing.T, mem memory.Allocator, batches []arrow.RecordBatch, node *plan.PHashAggregate) ([][]any, int64) {
 	t.Helper()
 	res := &aggLimitRes{}
-	op := NewHashAggregate(&exectest.Source{Batches: batches}, node, mem, res)
+	op := NewHashAggregate(&exectest.Source{Batches: batches}, node, colop.Options{Mem: mem}.WithReservation(res))
 	out, err := exectest.Drain(t, op)
 	op.Close()
 	if err != nil {
@@ -293,8 +293,8 @@ func TestHashAggSpillCompleteAndFinal(t *testing.T) {
 					for i := task; i < len(input); i += 3 {
 						mine = append(mine, input[i])
 					}
-					op := NewHashAggregate(&exectest.Source{Batches: aggShared(mine)}, partial, mem, nil)
-					op.BatchRows = 2048 / aggSpillTestScale
+					op := NewHashAggregate(&exectest.Source{Batches: aggShared(mine)}, partial, colop.Options{Mem: mem})
+					op.outRows = 2048 / aggSpillTestScale
 					out, err := exectest.Drain(t, op)
 					op.Close()
 					if err != nil {
@@ -302,7 +302,7 @@ func TestHashAggSpillCompleteAndFinal(t *testing.T) {
 					}
 					states = append(states, out...)
 				}
-				ref := NewHashAggregate(&exectest.Source{Batches: aggShared(states)}, final, mem, nil)
+				ref := NewHashAggregate(&exectest.Source{Batches: aggShared(states)}, final, colop.Options{Mem: mem})
 				refOut, err := exectest.Drain(t, ref)
 				ref.Close()
 				if err != nil {
@@ -323,8 +323,8 @@ func TestHashAggSpillCompleteAndFinal(t *testing.T) {
 			t.Run("partial", func(t *testing.T) {
 				// Partial emits early under pressure, without disk; Final (unlimited) merges.
 				res := &aggLimitRes{limit: limit}
-				op := NewHashAggregate(&exectest.Source{Batches: aggShared(input)}, partial, mem, res)
-				op.BatchRows = 3000
+				op := NewHashAggregate(&exectest.Source{Batches: aggShared(input)}, partial, colop.Options{Mem: mem}.WithReservation(res))
+				op.outRows = 3000
 				states, err := exectest.Drain(t, op)
 				if err != nil {
 					t.Fatal(err)
@@ -346,7 +346,7 @@ func TestHashAggSpillCompleteAndFinal(t *testing.T) {
 					t.Errorf("peak reservation %d, limit %d", res.peak, limit)
 				}
 				op.Close()
-				fop := NewHashAggregate(&exectest.Source{Batches: states}, final, mem, nil)
+				fop := NewHashAggregate(&exectest.Source{Batches: states}, final, colop.Options{Mem: mem})
 				out, err := exectest.Drain(t, fop)
 				fop.Close()
 				if err != nil {
@@ -448,7 +448,7 @@ func TestHashAggSpillBudgetTooSmall(t *testing.T) {
 			node := map[string]*plan.PHashAggregate{"partial": partial, "final": final, "complete": complete}[mode]
 			var src colop.Operator = &exectest.Source{Batches: aggNewBatches(t, mem, aggSpillSchema, parts)}
 			if mode == "final" {
-				op := NewHashAggregate(src, partial, mem, nil)
+				op := NewHashAggregate(src, partial, colop.Options{Mem: mem})
 				states, err := exectest.Drain(t, op)
 				op.Close()
 				if err != nil {
@@ -534,7 +534,7 @@ func TestHashAggSpillRequested(t *testing.T) {
 				t.Errorf("%d Spill calls freed %d; spill count %d, %d bytes", src.calls, src.freed, run.op.SpillCount(), run.op.SpilledBytes())
 			}
 			if mode == "partial" {
-				fop := NewHashAggregate(&exectest.Source{Batches: out}, final, mem, nil)
+				fop := NewHashAggregate(&exectest.Source{Batches: out}, final, colop.Options{Mem: mem})
 				out, err = exectest.Drain(t, fop)
 				fop.Close()
 				if err != nil {
@@ -555,7 +555,7 @@ func TestHashAggSpillCloseEarly(t *testing.T) {
 	_, _, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggSpillAggs())
 	_, peak := aggUnlimited(t, mem, aggSpillSchema, parts, complete)
 	run := newAggSpillRun(t, &exectest.Source{Batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, complete, mem, peak/8)
-	run.op.BatchRows = 100
+	run.op.outRows = 100
 	if err := run.op.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -580,7 +580,7 @@ func TestHashAggSpillNilManager(t *testing.T) {
 	parts := aggSpillRows(20000, 8000, 2048)
 	_, _, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggSpillAggs())
 	res := &aggLimitRes{limit: 1 << 20}
-	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, complete, mem, res)
+	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, complete, colop.Options{Mem: mem}.WithReservation(res))
 	_, err := exectest.Drain(t, op)
 	if !errors.Is(err, kmemory.ErrBudgetExceeded) {
 		t.Fatalf("err = %v, want the budget error", err)
@@ -645,8 +645,8 @@ func TestHashAggSpillWithMemoryManager(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sm.Close()
-	op := NewHashAggregate(src, complete, mem, res)
-	op.SpillManager = sm
+	op := NewHashAggregate(src, complete, colop.Options{Mem: mem}.WithReservation(res))
+	op.spillManager = sm
 	late.op = op
 	out, err := exectest.Drain(t, op)
 	if err != nil {
@@ -711,7 +711,7 @@ func TestHashAggFoldsBatchesTooLargeForTheBudget(t *testing.T) {
 				t.Fatalf("under %d bytes: %v", limit, err)
 			}
 			if tc.mode == plan.AggPartial {
-				fop := NewHashAggregate(&exectest.Source{Batches: out}, final, mem, nil)
+				fop := NewHashAggregate(&exectest.Source{Batches: out}, final, colop.Options{Mem: mem})
 				out, err = exectest.Drain(t, fop)
 				fop.Close()
 				if err != nil {
@@ -759,8 +759,8 @@ func TestHashAggOneLargeGroupWaitsForOtherTasks(t *testing.T) {
 	}
 	task := m.NewTask(context.Background(), "agg")
 	sm := exectest.NewTestSpill(t)
-	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, complete, mem, task.NewReservation("hash-aggregate", nil))
-	op.SpillManager = sm
+	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, complete, colop.Options{Mem: mem}.WithReservation(task.NewReservation("hash-aggregate", nil)))
+	op.spillManager = sm
 	type result struct {
 		out []arrow.RecordBatch
 		err error
@@ -817,8 +817,8 @@ func TestHashAggSpillAfterCancelFreesEverything(t *testing.T) {
 	defer cancel()
 	src := &exectest.Source{Batches: aggNewBatches(t, mem, aggSpillSchema, parts), At: 10}
 	sm := exectest.NewTestSpill(t)
-	op := NewHashAggregate(src, complete, mem, &aggLimitRes{})
-	op.SpillManager = sm
+	op := NewHashAggregate(src, complete, colop.Options{Mem: mem}.WithReservation(&aggLimitRes{}))
+	op.spillManager = sm
 	src.Hook = func() {
 		cancel()
 		if _, err := op.Spill(1 << 40); err != nil && !errors.Is(err, context.Canceled) {
@@ -872,7 +872,7 @@ func TestHashAggPartialOneRowBatchesWithoutRoom(t *testing.T) {
 	if err != nil {
 		t.Fatalf("partial under a 1-byte budget: %v", err)
 	}
-	fop := NewHashAggregate(&exectest.Source{Batches: states}, final, mem, nil)
+	fop := NewHashAggregate(&exectest.Source{Batches: states}, final, colop.Options{Mem: mem})
 	out, err := exectest.Drain(t, fop)
 	fop.Close()
 	if err != nil {

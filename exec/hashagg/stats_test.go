@@ -7,6 +7,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/exec/exectest"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -410,7 +411,7 @@ func TestHashAggMedianStddevCorrTopKSpill(t *testing.T) {
 			for i := task; i < len(input); i += 3 {
 				mine = append(mine, input[i])
 			}
-			op := NewHashAggregate(&exectest.Source{Batches: aggShared(mine)}, partial, mem, &aggLimitRes{limit: limit})
+			op := NewHashAggregate(&exectest.Source{Batches: aggShared(mine)}, partial, colop.Options{Mem: mem}.WithReservation(&aggLimitRes{limit: limit}))
 			out, err := exectest.Drain(t, op)
 			op.Close()
 			if err != nil {

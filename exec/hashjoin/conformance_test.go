@@ -40,8 +40,8 @@ func TestConformanceHashJoin(t *testing.T) {
 					inputs := []exectest.Input{exectest.Rows(c.left, lrows), exectest.Rows(c.right, rrows)}
 					t.Run(name, func(t *testing.T) {
 						exectest.RunTests(t, inputs, want, func(mem memory.Allocator, ins []colop.Operator) (colop.Operator, error) {
-							op := NewHashJoin(ins[0], ins[1], node, mem, nil)
-							op.BatchRows = 16 // several output batches per probe batch
+							op := NewHashJoin(ins[0], ins[1], node, colop.Options{Mem: mem})
+							op.batchRows = 16 // several output batches per probe batch
 							return op, nil
 						}, exectest.Unordered())
 					})

@@ -83,7 +83,7 @@ func (o *HashJoinOp) holdBuild(rec arrow.RecordBatch) error {
 	}
 	size := int64(util.TotalRecordSize(rec))
 	err := o.reserve(o.pendingBytes+size, "holding the build batches")
-	if err != nil && o.SpillManager != nil && len(o.pending) > 0 && errors.Is(err, kmemory.ErrBudgetExceeded) {
+	if err != nil && o.spillManager != nil && len(o.pending) > 0 && errors.Is(err, kmemory.ErrBudgetExceeded) {
 		if err := o.startGrace(); err != nil {
 			rec.Release()
 			return err
@@ -249,7 +249,7 @@ func (g *hjGrace) write(side, p int, rec arrow.RecordBatch, idx []int32) error {
 	w := g.writers[side][p]
 	if w == nil {
 		var err error
-		w, err = o.SpillManager.Create(fmt.Sprintf("hashjoin-%s-l%d-p%d", [2]string{"build", "probe"}[side], o.level, p), rec.Schema())
+		w, err = o.spillManager.Create(fmt.Sprintf("hashjoin-%s-l%d-p%d", [2]string{"build", "probe"}[side], o.level, p), rec.Schema())
 		if err != nil {
 			return fmt.Errorf("%s: %w", o.describe(), err)
 		}
@@ -337,7 +337,7 @@ func (o *HashJoinOp) graceNext() (arrow.RecordBatch, error) {
 			return rec, nil
 		}
 		if !errors.Is(err, io.EOF) {
-			if g.sub.SpillManager == nil && errors.Is(err, kmemory.ErrBudgetExceeded) {
+			if g.sub.spillManager == nil && errors.Is(err, kmemory.ErrBudgetExceeded) {
 				err = fmt.Errorf("%s: build partition %d still does not fit the memory budget after %d levels of repartitioning (too many rows with one key?): %w",
 					o.describe(), g.part, o.level+1, err)
 			}
@@ -370,14 +370,14 @@ func (g *hjGrace) openPair() error {
 	}
 	bs := &hjSpillSource{file: build, mem: o.mem}
 	ps := &hjSpillSource{file: probe, mem: o.mem}
-	sub := &HashJoinOp{node: o.node, mem: o.mem, budget: colop.ChunkedReservation{Res: o.budget.Res}, BatchRows: o.BatchRows, level: o.level + 1}
+	sub := &HashJoinOp{node: o.node, mem: o.mem, budget: colop.ChunkedReservation{Res: o.budget.Res}, batchRows: o.batchRows, level: o.level + 1}
 	if o.probeIsLeft {
 		sub.left, sub.right = ps, bs
 	} else {
 		sub.left, sub.right = bs, ps
 	}
 	if sub.level < hjGraceMaxLevel {
-		sub.SpillManager = o.SpillManager
+		sub.spillManager = o.spillManager
 	}
 	g.sub = sub
 	if err := sub.Open(o.ctx); err != nil {

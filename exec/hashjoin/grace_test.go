@@ -67,17 +67,17 @@ func graceRun(t *testing.T, mem memory.Allocator, left, right graceInput, node *
 	t.Helper()
 	lb, _ := left.batches(t, mem)
 	rb, _ := right.batches(t, mem)
-	op := NewHashJoin(&exectest.Source{Batches: lb}, &exectest.Source{Batches: rb}, node, mem, res)
-	op.BatchRows = 3000
+	op := NewHashJoin(&exectest.Source{Batches: lb}, &exectest.Source{Batches: rb}, node, colop.Options{Mem: mem}.WithReservation(res))
+	op.batchRows = 3000
 	if spill {
-		op.SpillManager = exectest.NewTestSpill(t)
+		op.spillManager = exectest.NewTestSpill(t)
 	}
 	out, err := exectest.Drain(t, op)
 	if cerr := op.Close(); cerr != nil {
 		t.Errorf("Close: %v", cerr)
 	}
-	if op.SpillManager != nil {
-		exectest.AssertSpillDirEmpty(t, op.SpillManager)
+	if op.spillManager != nil {
+		exectest.AssertSpillDirEmpty(t, op.spillManager)
 	}
 	if err != nil {
 		for _, b := range out {
@@ -207,8 +207,8 @@ func TestHashJoinSpillCalledByAnotherConsumer(t *testing.T) {
 		rb, _ := right.batches(t, mem)
 		res := &exectest.LimitReservation{Limit: 1 << 40}
 		src := &exectest.Source{Batches: rb, At: 3}
-		op := NewHashJoin(&exectest.Source{Batches: lb}, src, node, mem, res)
-		op.SpillManager = exectest.NewTestSpill(t)
+		op := NewHashJoin(&exectest.Source{Batches: lb}, src, node, colop.Options{Mem: mem}.WithReservation(res))
+		op.spillManager = exectest.NewTestSpill(t)
 		if freed, err := op.Spill(1); freed != 0 || err != nil {
 			t.Errorf("Spill before Open: %d, %v", freed, err)
 		}
@@ -232,7 +232,7 @@ func TestHashJoinSpillCalledByAnotherConsumer(t *testing.T) {
 		}
 		got := hjRowKeys(exectest.RowsOf(t, out))
 		op.Close()
-		exectest.AssertSpillDirEmpty(t, op.SpillManager)
+		exectest.AssertSpillDirEmpty(t, op.spillManager)
 		if len(freed) != 1 || freed[0] <= 0 || op.SpillCount() < 1 {
 			t.Errorf("Spill freed %v, SpillCount %d", freed, op.SpillCount())
 		}
@@ -291,8 +291,8 @@ func TestHashJoinGraceCloseEarly(t *testing.T) {
 	lb, _ := left.batches(t, mem)
 	rb, size := right.batches(t, mem)
 	res := &exectest.LimitReservation{Limit: size / 10}
-	op := NewHashJoin(&exectest.Source{Batches: lb}, &exectest.Source{Batches: rb}, node, mem, res)
-	op.SpillManager = exectest.NewTestSpill(t)
+	op := NewHashJoin(&exectest.Source{Batches: lb}, &exectest.Source{Batches: rb}, node, colop.Options{Mem: mem}.WithReservation(res))
+	op.spillManager = exectest.NewTestSpill(t)
 	defer op.Close()
 	if err := op.Open(context.Background()); err != nil {
 		t.Fatal(err)
@@ -311,5 +311,5 @@ func TestHashJoinGraceCloseEarly(t *testing.T) {
 	if res.Held != 0 {
 		t.Errorf("reservation holds %d", res.Held)
 	}
-	exectest.AssertSpillDirEmpty(t, op.SpillManager)
+	exectest.AssertSpillDirEmpty(t, op.spillManager)
 }

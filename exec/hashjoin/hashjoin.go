@@ -54,13 +54,13 @@ const (
 // set: then both inputs are partitioned to disk and joined partition by partition (grace
 // hash join), and the output is the same multiset of rows in another order.
 type HashJoinOp struct {
-	// BatchRows is the most rows an output batch holds; 0 means 8192. Set it before Open.
-	BatchRows int
-	// SpillManager, when set (before Open), turns the join into a grace hash join when the
+	// batchRows is the most rows an output batch holds (Options.BatchRows); 0 means 8192.
+	batchRows int
+	// spillManager (Options.Spill), when set, turns the join into a grace hash join when the
 	// build side does not fit its reservation or another consumer of the task makes it
 	// spill (the Spill method): see hashjoin_grace.go. nil keeps the build side in memory
 	// and fails with the budget error.
-	SpillManager *storage.SpillManager
+	spillManager *storage.SpillManager
 
 	left, right  colop.Operator
 	node         *plan.PHashJoin
@@ -121,10 +121,13 @@ type HashJoinOp struct {
 var _ colop.Operator = (*HashJoinOp)(nil)
 
 // NewHashJoin returns the operator joining left and right as node says. Output arrays
-// are allocated from mem; res (nil: untracked) is grown for the build side and its table
-// and freed on Close.
-func NewHashJoin(left, right colop.Operator, node *plan.PHashJoin, mem memory.Allocator, res colop.Reservation) *HashJoinOp {
-	return &HashJoinOp{left: left, right: right, node: node, mem: mem, budget: colop.ChunkedReservation{Res: res}}
+// are allocated from opts.Mem; its reservation (opts.Reserve; nil: untracked) is grown for
+// the build side and its table and freed on Close; opts.Spill makes it a grace hash join
+// when the build side does not fit.
+func NewHashJoin(left, right colop.Operator, node *plan.PHashJoin, opts colop.Options) *HashJoinOp {
+	o := &HashJoinOp{left: left, right: right, node: node, mem: opts.Mem, batchRows: opts.BatchRows, spillManager: opts.Spill}
+	o.budget = colop.ChunkedReservation{Res: opts.Reservation("hash-join", o)}
+	return o
 }
 
 // Open validates the node and opens both inputs.
@@ -210,7 +213,7 @@ func (o *HashJoinOp) next() (arrow.RecordBatch, error) {
 	if o.grace != nil {
 		return o.graceNext()
 	}
-	limit := o.BatchRows
+	limit := o.batchRows
 	if limit <= 0 {
 		limit = defaultJoinBatchRows
 	}
@@ -287,7 +290,7 @@ func (o *HashJoinOp) side(probe bool) string {
 // indexes its keys.
 func (o *HashJoinOp) loadBuild() error {
 	o.spillMu.Lock()
-	o.loading = o.SpillManager != nil
+	o.loading = o.spillManager != nil
 	o.spillMu.Unlock()
 	defer func() {
 		o.spillMu.Lock()
@@ -356,7 +359,7 @@ func (o *HashJoinOp) drainBuild() error {
 func (o *HashJoinOp) takePending() (grace bool, batches []arrow.RecordBatch, held int64, err error) {
 	o.spillMu.Lock()
 	defer o.spillMu.Unlock()
-	if o.grace == nil && len(o.pending) > 0 && o.SpillManager != nil {
+	if o.grace == nil && len(o.pending) > 0 && o.spillManager != nil {
 		// Reserve the peak of the in-memory build (the concatenation, or the columns
 		// with the table) while the batches can still be partitioned instead.
 		if err := o.reserve(o.buildPeak(), "indexing the build side"); err != nil {

@@ -223,8 +223,8 @@ func hjCases() []hjCase {
 // hjRun runs the join to the end; it checks the output schema and batch sizes.
 func hjRun(t *testing.T, mem memory.Allocator, left, right []arrow.RecordBatch, node *plan.PHashJoin, batchRows int, res colop.Reservation) ([][]any, error) {
 	t.Helper()
-	op := NewHashJoin(&exectest.Source{Batches: left}, &exectest.Source{Batches: right}, node, mem, res)
-	op.BatchRows = batchRows
+	op := NewHashJoin(&exectest.Source{Batches: left}, &exectest.Source{Batches: right}, node, colop.Options{Mem: mem}.WithReservation(res))
+	op.batchRows = batchRows
 	defer func() {
 		if err := op.Close(); err != nil {
 			t.Errorf("Close: %v", err)
@@ -363,7 +363,7 @@ func TestHashJoinReservationRefused(t *testing.T) {
 		OutSchema: hjOutSchema(c.left, schema, plan.InnerJoin)}
 	res := &exectest.FakeReservation{Limit: 1 << 20}
 	left := hjBatches(t, mem, c.left, [][][]any{{{int64(1), "a"}}})
-	op := NewHashJoin(&exectest.Source{Batches: left}, &exectest.Source{Batches: hjBatches(t, mem, schema, parts)}, node, mem, res)
+	op := NewHashJoin(&exectest.Source{Batches: left}, &exectest.Source{Batches: hjBatches(t, mem, schema, parts)}, node, colop.Options{Mem: mem}.WithReservation(res))
 	out, err := exectest.Drain(t, op)
 	for _, b := range out {
 		b.Release()
@@ -402,7 +402,7 @@ func TestHashJoinErrors(t *testing.T) {
 			defer mem.AssertSize(t, 0)
 			left := hjBatches(t, mem, ls, [][][]any{{{int64(1)}}, {{int64(2)}}})
 			right := hjBatches(t, mem, rs, [][][]any{{{"1"}}})
-			op := NewHashJoin(&exectest.Source{Batches: left}, &exectest.Source{Batches: right}, c.node, mem, nil)
+			op := NewHashJoin(&exectest.Source{Batches: left}, &exectest.Source{Batches: right}, c.node, colop.Options{Mem: mem})
 			out, err := exectest.Drain(t, op)
 			for _, b := range out {
 				b.Release()
@@ -425,7 +425,7 @@ func TestHashJoinInputErrorAndLifecycle(t *testing.T) {
 	boom := errors.New("boom")
 	left := &exectest.Source{Batches: hjBatches(t, mem, c.left, [][][]any{{{int64(1), "a"}}}), Err: boom}
 	right := &exectest.Source{Batches: hjBatches(t, mem, c.right, [][][]any{{{int64(1), "b"}}})}
-	op := NewHashJoin(left, right, node, mem, nil)
+	op := NewHashJoin(left, right, node, colop.Options{Mem: mem})
 	if _, err := op.Next(); err == nil {
 		t.Error("Next before Open succeeded")
 	}
@@ -444,7 +444,7 @@ func TestHashJoinInputErrorAndLifecycle(t *testing.T) {
 	// Close without Open.
 	l2 := &exectest.Source{Batches: hjBatches(t, mem, c.left, [][][]any{{{int64(1), "a"}}})}
 	r2 := &exectest.Source{}
-	if err := NewHashJoin(l2, r2, node, mem, nil).Close(); err != nil || !l2.Closed {
+	if err := NewHashJoin(l2, r2, node, colop.Options{Mem: mem}).Close(); err != nil || !l2.Closed {
 		t.Errorf("Close without Open: %v closed=%v", err, l2.Closed)
 	}
 }
@@ -499,7 +499,7 @@ func BenchmarkHashJoin(b *testing.B) {
 	b.ResetTimer()
 	var outRows int64
 	for range b.N {
-		op := NewHashJoin(&hjReplaySource{batches: probe}, &hjReplaySource{batches: build}, node, mem, nil)
+		op := NewHashJoin(&hjReplaySource{batches: probe}, &hjReplaySource{batches: build}, node, colop.Options{Mem: mem})
 		if err := op.Open(context.Background()); err != nil {
 			b.Fatal(err)
 		}

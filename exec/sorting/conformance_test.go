@@ -50,7 +50,7 @@ func TestConformanceSort(t *testing.T) {
 					}
 					node := &plan.PSort{Keys: keys, Limit: limit}
 					exectest.RunTests(t, input, sortConfRows(want), func(mem memory.Allocator, ins []colop.Operator) (colop.Operator, error) {
-						return NewSort(ins[0], node, mem, nil), nil
+						return NewSort(ins[0], node, colop.Options{Mem: mem}), nil
 					})
 				})
 			}

@@ -67,7 +67,7 @@ func (o *SortOp) Spill(need int64) (int64, error) {
 		return 0, nil
 	}
 	defer o.spillMu.Unlock()
-	if !o.accepting || o.SpillManager == nil || len(o.held) == 0 {
+	if !o.accepting || o.spillManager == nil || len(o.held) == 0 {
 		return 0, nil
 	}
 	return o.spillHeld()
@@ -128,7 +128,7 @@ const (
 // sortMergeRows is the row bound of merge chunks for rows like held's, from the budget;
 // the output batch size (BatchRows) when the budget is unknown or large enough.
 func (o *SortOp) sortMergeRows(held []arrow.RecordBatch) int {
-	rows := o.BatchRows
+	rows := o.batchRows
 	if rows <= 0 {
 		rows = defaultSortBatchRows
 	}
@@ -171,7 +171,7 @@ func (o *SortOp) writeRun(srcs []*mergeSource) (sortRun, error) {
 		return sortRun{}, err
 	}
 	defer m.close()
-	w, err := o.SpillManager.Create("sort-run", o.schema)
+	w, err := o.spillManager.Create("sort-run", o.schema)
 	if err != nil {
 		return sortRun{}, fmt.Errorf("exec: sort by [%s]: %w", o.keyNames(), err)
 	}
@@ -517,7 +517,7 @@ func (m *sortMerger) down(i int) {
 
 // next returns the next output chunk, or (nil, io.EOF) when every source is exhausted.
 func (m *sortMerger) next() (arrow.RecordBatch, error) {
-	limit := m.o.BatchRows
+	limit := m.o.batchRows
 	if limit <= 0 {
 		limit = defaultSortBatchRows
 	}

@@ -55,7 +55,7 @@ func retained(batches []arrow.RecordBatch) []arrow.RecordBatch {
 // columns of every 61st row against its input row; it closes the operator.
 func runSort(t *testing.T, op *SortOp, byID map[int64]sortRow, batchRows int) []int64 {
 	t.Helper()
-	op.BatchRows = batchRows
+	op.batchRows = batchRows
 	if err := op.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestSortExternalMatchesInMemory(t *testing.T) {
 		{Column: "s", NullsFirst: false},
 	}
 	node := &plan.PSort{Keys: keys}
-	want := runSort(t, NewSort(&exectest.Source{Batches: retained(batches)}, node, mem, nil), byID, 0)
+	want := runSort(t, NewSort(&exectest.Source{Batches: retained(batches)}, node, colop.Options{Mem: mem}), byID, 0)
 	if len(want) != len(rows) {
 		t.Fatalf("in-memory sort returned %d rows of %d", len(want), len(rows))
 	}
@@ -144,8 +144,8 @@ func TestSortExternalMatchesInMemory(t *testing.T) {
 			sm := exectest.NewTestSpill(t)
 			mgr := kmemory.NewManager(kmemory.Config{Limit: c.limit})
 			res := mgr.NewReservation("sort")
-			op := NewSort(&exectest.Source{Batches: retained(batches)}, node, mem, res)
-			op.SpillManager = sm
+			op := NewSort(&exectest.Source{Batches: retained(batches)}, node, colop.Options{Mem: mem}.WithReservation(res))
+			op.spillManager = sm
 			if c.wantPasses {
 				// Runs written in big batches, as a sort that sized its merge chunks by
 				// BatchRows alone did: their merge buffers do not all fit at once.
@@ -195,8 +195,8 @@ func TestSortSpillCalledByAnotherConsumer(t *testing.T) {
 	sm := exectest.NewTestSpill(t)
 	res := &exectest.LimitReservation{Limit: 1 << 40}
 	src := &exectest.Source{Batches: batches}
-	op := NewSort(src, &plan.PSort{Keys: keys}, mem, res)
-	op.SpillManager = sm
+	op := NewSort(src, &plan.PSort{Keys: keys}, colop.Options{Mem: mem}.WithReservation(res))
+	op.spillManager = sm
 	var spilled []int64
 	src.Hook = func() {
 		freed, err := op.Spill(1)
@@ -244,8 +244,8 @@ func TestSortExternalBudgetTooSmall(t *testing.T) {
 	_, batches, _ := bigSortInput(t, mem, rng, 20_000)
 	sm := exectest.NewTestSpill(t)
 	res := &exectest.LimitReservation{Limit: 2000}
-	op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: []plan.SortKey{{Column: "s"}}}, mem, res)
-	op.SpillManager = sm
+	op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: []plan.SortKey{{Column: "s"}}}, colop.Options{Mem: mem}.WithReservation(res))
+	op.spillManager = sm
 	_, err := drainSort(t, op, nil, 0)
 	if !errors.Is(err, kmemory.ErrBudgetExceeded) {
 		t.Fatalf("err = %v, want one wrapping memory.ErrBudgetExceeded", err)
@@ -274,9 +274,9 @@ func TestSortExternalCleanup(t *testing.T) {
 			if mode == "input-error" {
 				in = &exectest.Source{Batches: batches, Err: errSortInput}
 			}
-			op := NewSort(in, &plan.PSort{Keys: []plan.SortKey{{Column: "i"}, {Column: "s"}}}, mem, res)
-			op.SpillManager = sm
-			op.BatchRows = 500
+			op := NewSort(in, &plan.PSort{Keys: []plan.SortKey{{Column: "i"}, {Column: "s"}}}, colop.Options{Mem: mem}.WithReservation(res))
+			op.spillManager = sm
+			op.batchRows = 500
 			if err := op.Open(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -322,7 +322,7 @@ func TestSortMergeChunksFollowTheBudget(t *testing.T) {
 		byID[r.id] = r
 	}
 	node := &plan.PSort{Keys: []plan.SortKey{{Column: "s"}, {Column: "u", Descending: true}}}
-	want := runSort(t, NewSort(&exectest.Source{Batches: retained(batches)}, node, mem, nil), byID, 0)
+	want := runSort(t, NewSort(&exectest.Source{Batches: retained(batches)}, node, colop.Options{Mem: mem}), byID, 0)
 	// Room for two input batches (the sort holds each batch it takes in whole), not for
 	// merging two runs written in batches of the default 8192 rows.
 	var maxBatch int64
@@ -335,8 +335,8 @@ func TestSortMergeChunksFollowTheBudget(t *testing.T) {
 	}
 	sm := exectest.NewTestSpill(t)
 	mgr := kmemory.NewManager(kmemory.Config{Limit: limit})
-	op := NewSort(&exectest.Source{Batches: retained(batches)}, node, mem, mgr.NewReservation("sort"))
-	op.SpillManager = sm
+	op := NewSort(&exectest.Source{Batches: retained(batches)}, node, colop.Options{Mem: mem}.WithReservation(mgr.NewReservation("sort")))
+	op.spillManager = sm
 	got := runSort(t, op, byID, 0)
 	if !slices.Equal(got, want) {
 		t.Fatalf("%d rows differ from the in-memory sort's %d", len(got), len(want))

@@ -46,12 +46,12 @@ const (
 // (see sort_external.go): the held rows are written as a sorted run and the input goes on;
 // at the end the runs are merged. The output is the same as in memory, row for row.
 type SortOp struct {
-	// BatchRows is the most rows an output batch holds; 0 means 8192. Set it before Open.
-	BatchRows int
-	// SpillManager, when set (before Open), lets a full sort write sorted runs to disk when
+	// batchRows is the most rows an output batch holds (Options.BatchRows); 0 means 8192.
+	batchRows int
+	// spillManager (Options.Spill), when set, lets a full sort write sorted runs to disk when
 	// its reservation is refused or another consumer of the task makes it spill (the Spill
 	// method); nil keeps everything in memory and fails with the budget error.
-	SpillManager *storage.SpillManager
+	spillManager *storage.SpillManager
 
 	input colop.Operator
 	node  *plan.PSort
@@ -93,10 +93,17 @@ type SortOp struct {
 var _ colop.Operator = (*SortOp)(nil)
 
 // NewSort returns the operator computing node over input. Output arrays are allocated
-// from mem; res (nil: untracked) is grown for the held rows and freed when the output is
-// done or on Close.
-func NewSort(input colop.Operator, node *plan.PSort, mem memory.Allocator, res colop.Reservation) *SortOp {
-	return &SortOp{input: input, node: node, mem: mem, res: res}
+// from opts.Mem; its reservation (opts.Reserve; nil: untracked) is grown for the held rows
+// and freed when the output is done or on Close; opts.Spill lets a full sort write sorted
+// runs to disk.
+func NewSort(input colop.Operator, node *plan.PSort, opts colop.Options) *SortOp {
+	o := &SortOp{input: input, node: node, mem: opts.Mem, batchRows: opts.BatchRows, spillManager: opts.Spill}
+	name := "sort"
+	if node.Limit > 0 {
+		name = "top-n"
+	}
+	o.res = opts.Reservation(name, o)
+	return o
 }
 
 // Open checks the node and opens the input.
@@ -156,7 +163,7 @@ func (o *SortOp) Next() (arrow.RecordBatch, error) {
 		o.releaseState()
 		return nil, io.EOF
 	}
-	rows := o.BatchRows
+	rows := o.batchRows
 	if rows <= 0 {
 		rows = defaultSortBatchRows
 	}
@@ -325,12 +332,12 @@ func (o *SortOp) hold(rec arrow.RecordBatch) error {
 	o.spillMu.Lock()
 	defer o.spillMu.Unlock()
 	size := int64(util.TotalRecordSize(rec))
-	if o.SpillManager != nil {
+	if o.spillManager != nil {
 		o.accepting = true
 		size += sortScratchPerRow * rec.NumRows()
 	}
 	err := o.reserve(size, "an input batch")
-	if err != nil && o.SpillManager != nil && len(o.held) > 0 && errors.Is(err, kmemory.ErrBudgetExceeded) {
+	if err != nil && o.spillManager != nil && len(o.held) > 0 && errors.Is(err, kmemory.ErrBudgetExceeded) {
 		if _, serr := o.spillHeld(); serr != nil {
 			rec.Release()
 			return serr
@@ -359,7 +366,7 @@ func (o *SortOp) sortHeld() error {
 	}
 	// The positions and the sort's scratch (radix keys and buffers, dictionary ranks) live
 	// on the Go heap: about 32 bytes a row at the peak. With SpillManager set, hold reserved it.
-	if o.SpillManager == nil {
+	if o.spillManager == nil {
 		if err := o.reserve(sortScratchPerRow*n, "row positions and sort scratch"); err != nil {
 			return err
 		}

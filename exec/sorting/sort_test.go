@@ -307,12 +307,12 @@ func TestSortAgainstOracle(t *testing.T) {
 			want = want[:limit]
 		}
 		res := &exectest.SortFakeReservation{Limit: 1 << 40}
-		op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: keys, Limit: limit}, mem, res)
-		op.BatchRows = []int{0, 1, 7, 100}[rng.IntN(4)]
+		op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: keys, Limit: limit}, colop.Options{Mem: mem}.WithReservation(res))
+		op.batchRows = []int{0, 1, 7, 100}[rng.IntN(4)]
 		op.topMergeRows = []int{0, 1, 16}[rng.IntN(3)]
 		what := fmt.Sprintf("iter %d: %d rows, keys %v, limit %d, batch rows %d, merge rows %d",
-			iter, total, keys, limit, op.BatchRows, op.topMergeRows)
-		got, err := drainSort(t, op, byID, op.BatchRows)
+			iter, total, keys, limit, op.batchRows, op.topMergeRows)
+		got, err := drainSort(t, op, byID, op.batchRows)
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
@@ -353,7 +353,7 @@ func TestSortStable(t *testing.T) {
 			batches = append(batches, buildSortBatch(t, mem, rows))
 		}
 		keys := []plan.SortKey{{Column: "u", Descending: true}, {Column: "s"}, {Column: "f", NullsFirst: true}}
-		op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: keys, Limit: limit}, mem, nil)
+		op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: keys, Limit: limit}, colop.Options{Mem: mem})
 		op.topMergeRows = 1
 		got, err := drainSort(t, op, byID, 8192)
 		if err != nil {
@@ -380,7 +380,7 @@ func TestSortEmptyInput(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	for _, limit := range []int64{0, 3} {
 		for _, batches := range [][]arrow.RecordBatch{nil, {buildSortBatch(t, mem, nil), buildSortBatch(t, mem, nil)}} {
-			op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: []plan.SortKey{{Column: "i"}}, Limit: limit}, mem, nil)
+			op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: []plan.SortKey{{Column: "i"}}, Limit: limit}, colop.Options{Mem: mem})
 			got, err := drainSort(t, op, nil, 0)
 			if err != nil || len(got) != 0 {
 				t.Errorf("limit %d: %v rows, err %v", limit, got, err)
@@ -400,7 +400,7 @@ func TestSortReservationRefused(t *testing.T) {
 		rng := rand.New(rand.NewPCG(1, 1))
 		_, batches := sortCase(t, mem, rng, 5000)
 		res := &exectest.SortFakeReservation{Limit: 20_000}
-		op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: []plan.SortKey{{Column: "s"}}, Limit: limit}, mem, res)
+		op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: []plan.SortKey{{Column: "s"}}, Limit: limit}, colop.Options{Mem: mem}.WithReservation(res))
 		_, err := drainSort(t, op, nil, 0)
 		if !errors.Is(err, exectest.ErrSortFakeBudget) || !strings.Contains(err.Error(), "exec: sort") {
 			t.Fatalf("limit %d: err = %v, want the reservation's error wrapped", limit, err)
@@ -424,13 +424,13 @@ func TestSortErrors(t *testing.T) {
 		{Keys: []plan.SortKey{{Column: "nope"}}},
 		{Keys: []plan.SortKey{{Column: "nope"}}, Limit: 2},
 	} {
-		op := NewSort(&exectest.Source{Batches: []arrow.RecordBatch{buildSortBatch(t, mem, rows)}}, node, mem, nil)
+		op := NewSort(&exectest.Source{Batches: []arrow.RecordBatch{buildSortBatch(t, mem, rows)}}, node, colop.Options{Mem: mem})
 		if _, err := drainSort(t, op, nil, 0); err == nil || !strings.Contains(err.Error(), "nope") {
 			t.Errorf("unknown key: err = %v", err)
 		}
 		op.Close()
 	}
-	op := NewSort(&exectest.Source{}, &plan.PSort{}, mem, nil)
+	op := NewSort(&exectest.Source{}, &plan.PSort{}, colop.Options{Mem: mem})
 	if err := op.Open(context.Background()); err == nil {
 		t.Error("no keys: Open succeeded")
 	}
@@ -479,7 +479,7 @@ func benchSort(b *testing.B, limit int64) {
 		for _, r := range input {
 			r.Retain()
 		}
-		op := NewSort(&exectest.Source{Batches: append([]arrow.RecordBatch(nil), input...)}, node, memory.DefaultAllocator, nil)
+		op := NewSort(&exectest.Source{Batches: append([]arrow.RecordBatch(nil), input...)}, node, colop.Options{Mem: memory.DefaultAllocator})
 		if err := op.Open(context.Background()); err != nil {
 			b.Fatal(err)
 		}
@@ -532,7 +532,7 @@ func TestTopNTinyBatchesHoldLimitRows(t *testing.T) {
 		want := slices.Clone(rows)
 		slices.SortStableFunc(want, func(a, b sortRow) int { return sortRowCmp(a, b, keys) })
 		res := &exectest.LimitReservation{Limit: 64 << 10}
-		op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: keys, Limit: limit}, mem, res)
+		op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: keys, Limit: limit}, colop.Options{Mem: mem}.WithReservation(res))
 		ids, err := drainSort(t, op, byID, 0)
 		if err != nil {
 			t.Fatalf("sliced %v: %v", sliced, err)
