@@ -11,8 +11,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/bitutil"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/plan"
@@ -28,7 +26,6 @@ type ExplodeOp struct {
 	input colop.Operator
 	node  *plan.PExplode
 	mem   memory.Allocator
-	ctx   context.Context
 	col   int
 	rep   []int32 // scratch: the input row of each output row
 }
@@ -50,7 +47,6 @@ func (e *ExplodeOp) Open(ctx context.Context) error {
 		return fmt.Errorf("exec: explode: output schema %s has no column %q", e.node.OutSchema, e.node.Column)
 	}
 	e.col = idx[0]
-	e.ctx = ctx
 	return e.input.Open(ctx)
 }
 
@@ -110,7 +106,6 @@ func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	if len(rep) == 0 {
 		return nil, nil
 	}
-	ctx := colop.ComputeCtx(e.ctx, e.mem)
 	var elems arrow.Array
 	if contiguous {
 		elems = array.NewSlice(l.ListValues(), int64(offs[0]), int64(offs[n]))
@@ -124,7 +119,7 @@ func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 			}
 		}
 		var err error
-		if elems, err = explodeTake(ctx, e.mem, l.ListValues(), idx); err != nil {
+		if elems, err = kernel.GatherArray(l.ListValues(), idx, e.mem); err != nil {
 			return nil, fmt.Errorf("exec: explode %q: elements: %w", e.node.Column, err)
 		}
 	}
@@ -151,58 +146,11 @@ func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 			cols[c] = src
 			continue
 		}
-		out, err := explodeRepeat(ctx, e.mem, src, rep)
+		out, err := kernel.GatherArray(src, rep, e.mem)
 		if err != nil {
 			return nil, fmt.Errorf("exec: explode %q: column %q: %w", e.node.Column, schema.Field(c).Name, err)
 		}
 		cols[c] = out
 	}
 	return array.NewRecordBatch(schema, cols, int64(len(rep))), nil
-}
-
-// explodeRepeat returns arr's rows rep (ascending, with repeats).
-func explodeRepeat(ctx context.Context, mem memory.Allocator, arr arrow.Array, rep []int32) (arrow.Array, error) {
-	switch arr.DataType().ID() {
-	case arrow.INT8, arrow.UINT8:
-		return explodeGather[uint8](mem, arr, rep), nil
-	case arrow.INT16, arrow.UINT16:
-		return explodeGather[uint16](mem, arr, rep), nil
-	case arrow.INT32, arrow.UINT32, arrow.FLOAT32, arrow.DATE32, arrow.TIME32:
-		return explodeGather[uint32](mem, arr, rep), nil
-	case arrow.INT64, arrow.UINT64, arrow.FLOAT64, arrow.DATE64, arrow.TIMESTAMP, arrow.TIME64, arrow.DURATION:
-		return explodeGather[uint64](mem, arr, rep), nil
-	}
-	return explodeTake(ctx, mem, arr, rep)
-}
-
-// explodeGather copies the fixed-width rows rep of arr (values stored as T) into a new
-// array of arr's type.
-func explodeGather[T uint8 | uint16 | uint32 | uint64](mem memory.Allocator, arr arrow.Array, rep []int32) arrow.Array {
-	src := kernel.FixedValues[T](arr)
-	n := len(rep)
-	vb, dst := kernel.NewFixedBuffer[T](mem, n)
-	for i, r := range rep {
-		dst[i] = src[r]
-	}
-	var nb *memory.Buffer
-	nulls := 0
-	if bm, off := kernel.Validity(arr); bm != nil {
-		nb = kernel.NewBuffer(mem, int(bitutil.BytesForBits(int64(n))))
-		out := nb.Bytes()
-		for i, r := range rep {
-			if bitutil.BitIsSet(bm, off+int(r)) {
-				bitutil.SetBit(out, i)
-			} else {
-				nulls++
-			}
-		}
-	}
-	return kernel.MakeArray(arr.DataType(), n, nulls, []*memory.Buffer{nb, vb}, nil)
-}
-
-// explodeTake is arrow's Take of the rows idx of arr.
-func explodeTake(ctx context.Context, mem memory.Allocator, arr arrow.Array, idx []int32) (arrow.Array, error) {
-	indices := kernel.BuildFixed(mem, arrow.PrimitiveTypes.Int32, len(idx), func(i int) int32 { return idx[i] }, kernel.AllValid)
-	defer indices.Release()
-	return compute.TakeArray(ctx, arr, indices)
 }
