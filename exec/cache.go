@@ -60,7 +60,7 @@ type CacheOp struct {
 	ctx     context.Context
 	pending []arrow.RecordBatch
 	input   colop.Operator
-	closed  bool
+	closer  colop.Closer
 }
 
 var _ colop.Operator = (*CacheOp)(nil)
@@ -180,7 +180,7 @@ func (c *CacheOp) compute(ctx context.Context) error {
 
 // Next returns the stored or computed batches, then the rest of an uncached input.
 func (c *CacheOp) Next() (arrow.RecordBatch, error) {
-	if c.closed {
+	if c.closer.Closed() {
 		return nil, io.EOF
 	}
 	if len(c.pending) > 0 {
@@ -195,11 +195,9 @@ func (c *CacheOp) Next() (arrow.RecordBatch, error) {
 }
 
 // Close releases what was not passed on.
-func (c *CacheOp) Close() error {
-	if c.closed {
-		return nil
-	}
-	c.closed = true
+func (c *CacheOp) Close() error { return c.closer.CloseOnce(c.teardown) }
+
+func (c *CacheOp) teardown() error {
 	releaseBatches(c.pending)
 	c.pending = nil
 	if c.input != nil {

@@ -42,7 +42,7 @@ type ScanOp struct {
 	counter *inputCounter
 	ctx     context.Context
 	it      plan.BatchIterator
-	closed  bool
+	closer  colop.Closer
 }
 
 var _ colop.Operator = (*ScanOp)(nil)
@@ -60,7 +60,7 @@ func (s *ScanOp) Open(ctx context.Context) error {
 
 // Next returns the next batch of the partition.
 func (s *ScanOp) Next() (arrow.RecordBatch, error) {
-	if s.closed {
+	if s.closer.Closed() {
 		return nil, io.EOF
 	}
 	if err := s.ctx.Err(); err != nil {
@@ -85,11 +85,9 @@ func (s *ScanOp) Next() (arrow.RecordBatch, error) {
 }
 
 // Close closes the source.
-func (s *ScanOp) Close() error {
-	if s.closed {
-		return nil
-	}
-	s.closed = true
+func (s *ScanOp) Close() error { return s.closer.CloseOnce(s.teardown) }
+
+func (s *ScanOp) teardown() error {
 	if s.it == nil {
 		return nil
 	}
