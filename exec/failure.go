@@ -177,6 +177,7 @@ type TaskError struct {
 	Err      error
 }
 
+// Error names the stage, partition, attempts and cause, then the last attempt's error.
 func (e *TaskError) Error() string {
 	if e.Cause.Retryable() {
 		return fmt.Sprintf("exec: stage %d partition %d failed after %d attempts (%s): %v", e.Stage, e.Partition, e.Attempts, e.Cause, e.Err)

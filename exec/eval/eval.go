@@ -65,7 +65,10 @@ type EvalError struct {
 	err  error
 }
 
+// Error names the expression that failed, then why.
 func (e *EvalError) Error() string { return "exec: eval " + e.expr + ": " + e.err.Error() }
+
+// Unwrap returns the cause, so that errors.Is sees a budget refusal through it.
 func (e *EvalError) Unwrap() error { return e.err }
 
 // evValue is an evaluated sub-expression: exactly one of arr and sc is set. The holder

@@ -32,6 +32,7 @@ func BuildBatch(t testing.TB, mem memory.Allocator, schema *arrow.Schema, rows [
 	return rec
 }
 
+// BuildColumn builds column c of rows (plain Go values, nil for NULL) as an array of dt.
 func BuildColumn(t testing.TB, mem memory.Allocator, dt arrow.DataType, rows [][]any, c int) arrow.Array {
 	t.Helper()
 	if dict, ok := dt.(*arrow.DictionaryType); ok {
@@ -177,6 +178,7 @@ func NormKey(v any) string {
 	return fmt.Sprintf("%T:%v", v, v)
 }
 
+// ToInt64 widens an integer-like value read by GoValue to int64.
 func ToInt64(v any) int64 {
 	switch v := v.(type) {
 	case int64:
@@ -188,7 +190,7 @@ func ToInt64(v any) int64 {
 	case arrow.Date32:
 		return int64(v)
 	}
-	panic(fmt.Sprintf("aggToInt64: %T", v))
+	panic(fmt.Sprintf("ToInt64: %T", v))
 }
 
 // CompareValues orders two non-NULL values of one type; NaN is the greatest float.
@@ -296,6 +298,8 @@ func RowsOf(t testing.TB, batches []arrow.RecordBatch) [][]any {
 	return rows
 }
 
+// ManyGroupRows is n rows of (id, key) with n distinct string keys: a group-by or join
+// input with one group per row.
 func ManyGroupRows(n int) [][]any {
 	rows := make([][]any, n)
 	for i := range rows {

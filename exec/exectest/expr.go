@@ -11,28 +11,39 @@ import (
 	"github.com/kindling-data/kindling/plan"
 )
 
+// Col is a reference to column name.
 func Col(name string) plan.Expr { return &plan.ColumnRef{Name: name} }
 
+// Int is an int64 literal.
 func Int(v int64) plan.Expr { return &plan.Literal{Value: v, Type: arrow.PrimitiveTypes.Int64} }
 
+// Float is a float64 literal.
 func Float(v float64) plan.Expr { return &plan.Literal{Value: v, Type: arrow.PrimitiveTypes.Float64} }
 
+// Str is a string literal.
 func Str(v string) plan.Expr { return &plan.Literal{Value: v, Type: arrow.BinaryTypes.String} }
 
+// Bool is a boolean literal.
 func Bool(v bool) plan.Expr { return &plan.Literal{Value: v, Type: arrow.FixedWidthTypes.Boolean} }
 
+// Null is a NULL literal of type dt.
 func Null(dt arrow.DataType) plan.Expr {
 	return &plan.Literal{Value: nil, Type: dt}
 }
 
+// Bin applies the binary operator op to l and r.
 func Bin(op plan.BinaryOp, l, r plan.Expr) plan.Expr { return &plan.Binary{Op: op, Left: l, Right: r} }
 
+// Un applies the unary operator op to c.
 func Un(op plan.UnaryOp, c plan.Expr) plan.Expr { return &plan.Unary{Op: op, Child: c} }
 
+// Cast converts c to type to.
 func Cast(c plan.Expr, to arrow.DataType) plan.Expr { return &plan.Cast{Child: c, To: to} }
 
+// Call calls the function f on args.
 func Call(f string, args ...plan.Expr) plan.Expr { return &plan.Call{Func: f, Args: args} }
 
+// The types of the timestamp and dictionary-encoded string columns of MakeExprBatch.
 var (
 	TimestampType = &arrow.TimestampType{Unit: arrow.Microsecond}
 	DictType      = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
@@ -61,6 +72,8 @@ func DrainRows(t *testing.T, op colop.Operator, forbidEmpty bool) ([]map[string]
 	}
 }
 
+// SameRows fails the test unless got and want hold the same rows in the same order, each
+// cell equal under the oracle's equality (NaN equals NaN).
 func SameRows(t *testing.T, what string, got, want []map[string]any) {
 	t.Helper()
 	if len(got) != len(want) {

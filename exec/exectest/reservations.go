@@ -12,14 +12,19 @@ import (
 )
 
 // FakeReservation refuses to hold more than limit bytes.
+// FakeReservation refuses to hold more than Limit bytes with ErrFakeBudget (which is not
+// memory.ErrBudgetExceeded, so operators do not spill: the tests see the refusal itself),
+// and records what it was asked.
 type FakeReservation struct {
 	Limit, Held int64
 	Grows       int
 	Freed       bool
 }
 
+// ErrFakeBudget is FakeReservation's refusal.
 var ErrFakeBudget = errors.New("fake budget exceeded")
 
+// TryGrow holds n more bytes, or refuses beyond Limit.
 func (r *FakeReservation) TryGrow(n int64) error {
 	if r.Held+n > r.Limit {
 		return fmt.Errorf("reservation test: %d + %d > %d: %w", r.Held, n, r.Limit, ErrFakeBudget)
@@ -29,34 +34,16 @@ func (r *FakeReservation) TryGrow(n int64) error {
 	return nil
 }
 
-func (r *FakeReservation) Shrink(n int64) { r.Held -= n }
-
-func (r *FakeReservation) Free() { r.Held = 0; r.Freed = true }
-
-// SortFakeReservation refuses to hold more than limit bytes.
-type SortFakeReservation struct {
-	Limit, Held int64
-	Freed       bool
-}
-
-var ErrSortFakeBudget = errors.New("sort fake budget exceeded")
-
-func (r *SortFakeReservation) TryGrow(n int64) error {
-	if r.Held+n > r.Limit {
-		return fmt.Errorf("sort test: %d + %d > %d: %w", r.Held, n, r.Limit, ErrSortFakeBudget)
-	}
-	r.Held += n
-	return nil
-}
-
-func (r *SortFakeReservation) Shrink(n int64) {
+// Shrink gives n bytes back; below zero is a bug in the operator under test.
+func (r *FakeReservation) Shrink(n int64) {
 	r.Held -= n
 	if r.Held < 0 {
 		panic("reservation shrunk below zero")
 	}
 }
 
-func (r *SortFakeReservation) Free() { r.Held = 0; r.Freed = true }
+// Free gives everything back and records that it was called.
+func (r *FakeReservation) Free() { r.Held = 0; r.Freed = true }
 
 // LimitReservation enforces a byte limit like the memory manager, refusing with an error
 // wrapping memory.ErrBudgetExceeded, and records its peak.
@@ -66,6 +53,7 @@ type LimitReservation struct {
 	refusals          int
 }
 
+// TryGrow holds n more bytes, or refuses beyond Limit as the memory manager would.
 func (r *LimitReservation) TryGrow(n int64) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -81,6 +69,7 @@ func (r *LimitReservation) TryGrow(n int64) error {
 	return nil
 }
 
+// Shrink gives n bytes back; below zero is a bug in the operator under test.
 func (r *LimitReservation) Shrink(n int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -90,6 +79,7 @@ func (r *LimitReservation) Shrink(n int64) {
 	}
 }
 
+// Free gives everything back.
 func (r *LimitReservation) Free() {
 	r.mu.Lock()
 	r.Held = 0

@@ -306,7 +306,7 @@ func TestSortAgainstOracle(t *testing.T) {
 		if limit > 0 && int64(len(want)) > limit {
 			want = want[:limit]
 		}
-		res := &exectest.SortFakeReservation{Limit: 1 << 40}
+		res := &exectest.FakeReservation{Limit: 1 << 40}
 		op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: keys, Limit: limit}, colop.Options{Mem: mem}.WithReservation(res))
 		op.batchRows = []int{0, 1, 7, 100}[rng.IntN(4)]
 		op.topMergeRows = []int{0, 1, 16}[rng.IntN(3)]
@@ -399,13 +399,13 @@ func TestSortReservationRefused(t *testing.T) {
 		mem := memtest.Checked()
 		rng := rand.New(rand.NewPCG(1, 1))
 		_, batches := sortCase(t, mem, rng, 5000)
-		res := &exectest.SortFakeReservation{Limit: 20_000}
+		res := &exectest.FakeReservation{Limit: 20_000}
 		op := NewSort(&exectest.Source{Batches: batches}, &plan.PSort{Keys: []plan.SortKey{{Column: "s"}}, Limit: limit}, colop.Options{Mem: mem}.WithReservation(res))
 		_, err := drainSort(t, op, nil, 0)
-		if !errors.Is(err, exectest.ErrSortFakeBudget) || !strings.Contains(err.Error(), "exec: sort") {
+		if !errors.Is(err, exectest.ErrFakeBudget) || !strings.Contains(err.Error(), "exec: sort") {
 			t.Fatalf("limit %d: err = %v, want the reservation's error wrapped", limit, err)
 		}
-		if _, err2 := op.Next(); !errors.Is(err2, exectest.ErrSortFakeBudget) {
+		if _, err2 := op.Next(); !errors.Is(err2, exectest.ErrFakeBudget) {
 			t.Errorf("Next after failure: %v", err2)
 		}
 		op.Close()

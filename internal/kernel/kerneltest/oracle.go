@@ -42,6 +42,8 @@ var SortTypes = []arrow.DataType{
 	DictType,
 }
 
+// SortFloats are the float keys every float test draws from: zeros of both signs, NaNs of
+// two payloads, infinities.
 var SortFloats = []float64{0, math.Copysign(0, -1), math.NaN(), math.Float64frombits(0x7ff8000000000abc),
 	1.5, -2.25, math.Inf(1), math.Inf(-1), 3, -1e300}
 
@@ -159,6 +161,7 @@ func oracleFloat(a, b float64) int {
 	return 0
 }
 
+// Sign is -1, 0 or 1 by the sign of x.
 func Sign(x int) int {
 	switch {
 	case x < 0:
@@ -222,6 +225,7 @@ type KeySet struct {
 	Cells  [][]Cell // [key][row]
 }
 
+// Oracle compares row i of k with row j of other under k's orders, in plain Go.
 func (k *KeySet) Oracle(i int, other *KeySet, j int) int {
 	for c, dt := range k.Types {
 		if r := OracleCell(dt, k.Cells[c][i], other.Cells[c][j], k.Orders[c]); r != 0 {
@@ -231,6 +235,7 @@ func (k *KeySet) Oracle(i int, other *KeySet, j int) int {
 	return 0
 }
 
+// RandomKeySet draws nkeys key columns of random types and orders.
 func RandomKeySet(rng *rand.Rand, nkeys int) *KeySet {
 	k := &KeySet{}
 	for range nkeys {
@@ -240,6 +245,7 @@ func RandomKeySet(rng *rand.Rand, nkeys int) *KeySet {
 	return k
 }
 
+// Fill draws n rows of cells and returns k.
 func (k *KeySet) Fill(rng *rand.Rand, n int) *KeySet {
 	out := &KeySet{Types: k.Types, Orders: k.Orders}
 	for _, dt := range k.Types {
@@ -268,12 +274,14 @@ func (k *KeySet) Arrays(t testing.TB, mem memory.Allocator, rng *rand.Rand, pad 
 	return cols
 }
 
+// ReleaseArrays releases every array of arrs.
 func ReleaseArrays(arrs []arrow.Array) {
 	for _, a := range arrs {
 		a.Release()
 	}
 }
 
+// RowCells returns row i of k, one cell per key.
 func RowCells(k *KeySet, i int) []Cell {
 	var out []Cell
 	for c := range k.Cells {
