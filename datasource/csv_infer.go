@@ -33,6 +33,7 @@ const (
 	DropMalformed
 )
 
+// String returns the mode's Go name, e.g. FailFast, or ParseMode(n) for an unknown value.
 func (m ParseMode) String() string {
 	switch m {
 	case FailFast:

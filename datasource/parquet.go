@@ -29,6 +29,7 @@ type Predicate struct {
 	Value any
 }
 
+// String renders the predicate as column op value, e.g. amount > 0, or column is_null.
 func (p Predicate) String() string {
 	if p.Op == "is_null" || p.Op == "is_not_null" {
 		return p.Column + " " + p.Op

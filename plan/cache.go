@@ -31,9 +31,15 @@ type Cache struct {
 	Status    CacheStatus
 }
 
-func (n *Cache) Children() []Node           { return []Node{n.Input} }
+// Children returns the cached input.
+func (n *Cache) Children() []Node { return []Node{n.Input} }
+
+// WithChildren returns a copy caching c[0] under the same dataset ID and status.
 func (n *Cache) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
-func (n *Cache) Describe() string           { return cacheDescribe("Cache", n.DatasetID, n.Status) }
+
+// Describe renders the node as Cache with its dataset ID and, when the status is known,
+// its storage level and whether it is materialized.
+func (n *Cache) Describe() string { return cacheDescribe("Cache", n.DatasetID, n.Status) }
 
 func cacheDescribe(op string, id int, st CacheStatus) string {
 	if st == nil {
@@ -63,14 +69,29 @@ type PCacheRead struct {
 	OutSchema  *arrow.Schema
 }
 
-func (n *PCache) Children() []PhysNode  { return []PhysNode{n.Input} }
-func (n *PCache) Schema() *arrow.Schema { return n.Input.Schema() }
-func (n *PCache) NumPartitions() int    { return n.Input.NumPartitions() }
-func (n *PCache) Describe() string      { return cacheDescribe("Cache", n.DatasetID, n.Status) }
+// Children returns the input computed on a cache miss.
+func (n *PCache) Children() []PhysNode { return []PhysNode{n.Input} }
 
-func (n *PCacheRead) Children() []PhysNode  { return nil }
+// Schema returns the input's schema: caching stores rows as they are.
+func (n *PCache) Schema() *arrow.Schema { return n.Input.Schema() }
+
+// NumPartitions returns the input's partition count, since each partition is cached
+// under its own index.
+func (n *PCache) NumPartitions() int { return n.Input.NumPartitions() }
+
+// Describe renders the node as Cache with its dataset ID and cache status.
+func (n *PCache) Describe() string { return cacheDescribe("Cache", n.DatasetID, n.Status) }
+
+// Children returns nil: a cached read is a leaf, so its lineage does not run again.
+func (n *PCacheRead) Children() []PhysNode { return nil }
+
+// Schema returns the schema of the stored dataset.
 func (n *PCacheRead) Schema() *arrow.Schema { return n.OutSchema }
-func (n *PCacheRead) NumPartitions() int    { return n.Partitions }
+
+// NumPartitions returns the number of stored partitions.
+func (n *PCacheRead) NumPartitions() int { return n.Partitions }
+
+// Describe renders the node as CachedScan with its dataset ID and cache status.
 func (n *PCacheRead) Describe() string {
 	return cacheDescribe("CachedScan", n.DatasetID, n.Status)
 }

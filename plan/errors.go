@@ -28,6 +28,7 @@ type AnalysisError struct {
 	Msg string
 }
 
+// Error returns "plan: ", the site when there is one, then the detail.
 func (e *AnalysisError) Error() string {
 	if e.Site == "" {
 		return "plan: " + e.Msg

@@ -63,6 +63,7 @@ const (
 
 var binaryOpSymbols = [...]string{"+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">=", "AND", "OR"}
 
+// String returns the operator as written in an expression, e.g. <= or AND.
 func (op BinaryOp) String() string { return binaryOpSymbols[op] }
 
 // IsComparison reports whether op compares its operands and yields a boolean.
@@ -111,6 +112,7 @@ const (
 
 var unaryOpNames = [...]string{"NOT", "-", "IS NULL", "IS NOT NULL"}
 
+// String returns the operator as written in an expression, e.g. NOT or IS NULL.
 func (op UnaryOp) String() string { return unaryOpNames[op] }
 
 // Unary applies Op to Child.
@@ -160,6 +162,8 @@ const (
 var aggFuncNames = [...]string{"sum", "count", "count", "count_distinct", "mean", "min", "max", "first",
 	"median", "stddev", "variance", "corr", "top_k"}
 
+// String returns the function's lower-case name, e.g. sum; both counts print as count, so
+// AggExpr.String marks count(*) by its argument.
 func (f AggFunc) String() string { return aggFuncNames[f] }
 
 // AggExpr is an aggregate over an argument expression, named by Name in the output.
@@ -196,10 +200,18 @@ func (a AggExpr) String() string {
 	return s
 }
 
-func (c *ColumnRef) String() string           { return c.Name }
-func (c *ColumnRef) Children() []Expr         { return nil }
+// String returns the column's name.
+func (c *ColumnRef) String() string { return c.Name }
+
+// Children returns nil: a column reference is a leaf.
+func (c *ColumnRef) Children() []Expr { return nil }
+
+// WithChildren returns c itself: a leaf has no children to replace, and expressions are
+// immutable so sharing is safe.
 func (c *ColumnRef) WithChildren([]Expr) Expr { return c }
 
+// String renders the literal: NULL, a quoted string, DATE '...' or TIMESTAMP '...', else
+// the value as fmt prints it.
 func (l *Literal) String() string {
 	switch v := l.Value.(type) {
 	case nil:
@@ -214,21 +226,39 @@ func (l *Literal) String() string {
 		return fmt.Sprint(v)
 	}
 }
-func (l *Literal) Children() []Expr         { return nil }
+
+// Children returns nil: a literal is a leaf.
+func (l *Literal) Children() []Expr { return nil }
+
+// WithChildren returns l itself: a leaf has no children to replace, and expressions are
+// immutable so sharing is safe.
 func (l *Literal) WithChildren([]Expr) Expr { return l }
 
-func (a *Alias) String() string             { return a.Child.String() + " AS " + a.Name }
-func (a *Alias) Children() []Expr           { return []Expr{a.Child} }
+// String renders the aliased expression as child AS name.
+func (a *Alias) String() string { return a.Child.String() + " AS " + a.Name }
+
+// Children returns the aliased expression.
+func (a *Alias) Children() []Expr { return []Expr{a.Child} }
+
+// WithChildren returns an alias of c[0] with the same name.
 func (a *Alias) WithChildren(c []Expr) Expr { return &Alias{Child: c[0], Name: a.Name} }
 
+// String renders the operation in parentheses, e.g. (amount > 0), so that nesting needs
+// no precedence rules.
 func (b *Binary) String() string {
 	return "(" + b.Left.String() + " " + b.Op.String() + " " + b.Right.String() + ")"
 }
+
+// Children returns the left and right operands, in that order.
 func (b *Binary) Children() []Expr { return []Expr{b.Left, b.Right} }
+
+// WithChildren returns the same operator applied to c[0] and c[1].
 func (b *Binary) WithChildren(c []Expr) Expr {
 	return &Binary{Op: b.Op, Left: c[0], Right: c[1]}
 }
 
+// String renders the operation in parentheses: postfix for the null tests, e.g.
+// (x IS NULL), prefix otherwise.
 func (u *Unary) String() string {
 	switch u.Op {
 	case OpIsNull, OpIsNotNull:
@@ -238,13 +268,23 @@ func (u *Unary) String() string {
 	}
 	return "(NOT " + u.Child.String() + ")"
 }
-func (u *Unary) Children() []Expr           { return []Expr{u.Child} }
+
+// Children returns the operand.
+func (u *Unary) Children() []Expr { return []Expr{u.Child} }
+
+// WithChildren returns the same operator applied to c[0].
 func (u *Unary) WithChildren(c []Expr) Expr { return &Unary{Op: u.Op, Child: c[0]} }
 
-func (c *Cast) String() string              { return "CAST(" + c.Child.String() + " AS " + c.To.String() + ")" }
-func (c *Cast) Children() []Expr            { return []Expr{c.Child} }
+// String renders the cast as CAST(child AS type).
+func (c *Cast) String() string { return "CAST(" + c.Child.String() + " AS " + c.To.String() + ")" }
+
+// Children returns the expression being converted.
+func (c *Cast) Children() []Expr { return []Expr{c.Child} }
+
+// WithChildren returns a cast of ch[0] to the same type.
 func (c *Cast) WithChildren(ch []Expr) Expr { return &Cast{Child: ch[0], To: c.To} }
 
+// String renders the call as func(arg, ...).
 func (c *Call) String() string {
 	args := make([]string, len(c.Args))
 	for i, a := range c.Args {
@@ -252,7 +292,12 @@ func (c *Call) String() string {
 	}
 	return c.Func + "(" + strings.Join(args, ", ") + ")"
 }
+
+// Children returns the arguments, in order.
 func (c *Call) Children() []Expr { return c.Args }
+
+// WithChildren returns a call of the same function on a copy of ch, so that the caller
+// may reuse its slice.
 func (c *Call) WithChildren(ch []Expr) Expr {
 	return &Call{Func: c.Func, Args: append([]Expr(nil), ch...)}
 }

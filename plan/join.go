@@ -23,6 +23,7 @@ const (
 
 var joinKindNames = [...]string{"inner", "left", "right", "full", "left_semi", "left_anti"}
 
+// String returns the kind's lower-case name as Explain prints it, e.g. left_semi.
 func (k JoinKind) String() string { return joinKindNames[k] }
 
 // RightSuffix is appended to a right-side column whose name is already taken by a left
@@ -89,21 +90,38 @@ type Sort struct {
 	Keys  []SortKey
 }
 
+// Children returns the left and right inputs, in that order.
 func (n *Join) Children() []Node { return []Node{n.Left, n.Right} }
+
+// WithChildren returns a copy joining c[0] and c[1] on the same keys.
 func (n *Join) WithChildren(c []Node) Node {
 	m := *n
 	m.Left, m.Right = c[0], c[1]
 	return &m
 }
+
+// Describe renders the join with its kind and both key lists.
 func (n *Join) Describe() string {
 	return fmt.Sprintf("Join %s on [%s] = [%s]", n.Kind, strings.Join(n.LeftKeys, ", "), strings.Join(n.RightKeys, ", "))
 }
-func (n *Broadcast) Children() []Node           { return []Node{n.Input} }
+
+// Children returns the input marked for broadcast.
+func (n *Broadcast) Children() []Node { return []Node{n.Input} }
+
+// WithChildren returns a copy marking c[0] for broadcast.
 func (n *Broadcast) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
-func (n *Broadcast) Describe() string           { return "Broadcast (hint)" }
-func (n *Sort) Children() []Node                { return []Node{n.Input} }
-func (n *Sort) WithChildren(c []Node) Node      { m := *n; m.Input = c[0]; return &m }
-func (n *Sort) Describe() string                { return "Sort [" + sortKeyList(n.Keys) + "]" }
+
+// Describe renders the node as a hint, since it changes no rows.
+func (n *Broadcast) Describe() string { return "Broadcast (hint)" }
+
+// Children returns the sort's one input.
+func (n *Sort) Children() []Node { return []Node{n.Input} }
+
+// WithChildren returns a copy sorting c[0] by the same keys.
+func (n *Sort) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
+
+// Describe renders the sort with its keys.
+func (n *Sort) Describe() string { return "Sort [" + sortKeyList(n.Keys) + "]" }
 
 // BuildSide says which input of a hash join is loaded into the hash table.
 type BuildSide int
@@ -138,8 +156,16 @@ type PSort struct {
 	Limit int64
 }
 
-func (n *PHashJoin) Children() []PhysNode  { return []PhysNode{n.Left, n.Right} }
+// Children returns the left and right inputs, in that order.
+func (n *PHashJoin) Children() []PhysNode { return []PhysNode{n.Left, n.Right} }
+
+// Schema returns the left columns then the right ones (left only for semi and anti
+// joins), renamed as the planner decided.
 func (n *PHashJoin) Schema() *arrow.Schema { return n.OutSchema }
+
+// NumPartitions returns the partition count of the streamed side: in a broadcast join the
+// build side is read whole by every task, so it does not count; in a shuffled join both
+// sides have the same count.
 func (n *PHashJoin) NumPartitions() int {
 	if n.Broadcast && n.Build == BuildRight {
 		return n.Left.NumPartitions()
@@ -149,6 +175,9 @@ func (n *PHashJoin) NumPartitions() int {
 	}
 	return n.Left.NumPartitions()
 }
+
+// Describe renders the join with its strategy (shuffled or broadcast), kind, keys and
+// build side.
 func (n *PHashJoin) Describe() string {
 	strategy := "ShuffledHashJoin"
 	if n.Broadcast {
@@ -162,9 +191,18 @@ func (n *PHashJoin) Describe() string {
 		strings.Join(n.LeftKeys, ", "), strings.Join(n.RightKeys, ", "), side)
 }
 
-func (n *PSort) Children() []PhysNode  { return []PhysNode{n.Input} }
+// Children returns the sort's one input.
+func (n *PSort) Children() []PhysNode { return []PhysNode{n.Input} }
+
+// Schema returns the input's schema: sorting reorders rows, not columns.
 func (n *PSort) Schema() *arrow.Schema { return n.Input.Schema() }
-func (n *PSort) NumPartitions() int    { return n.Input.NumPartitions() }
+
+// NumPartitions returns the input's partition count: each partition is sorted on its
+// own; a global order comes from the exchange the planner puts below.
+func (n *PSort) NumPartitions() int { return n.Input.NumPartitions() }
+
+// Describe renders the node as TopN with its limit when it keeps only the first rows,
+// else as Sort, with its keys.
 func (n *PSort) Describe() string {
 	if n.Limit > 0 {
 		return fmt.Sprintf("TopN %d [%s]", n.Limit, sortKeyList(n.Keys))

@@ -118,25 +118,61 @@ type MapBatches struct {
 	Name         string
 }
 
-func (n *Scan) Children() []Node                { return nil }
-func (n *Scan) WithChildren([]Node) Node        { c := *n; return &c }
-func (n *Project) Children() []Node             { return []Node{n.Input} }
-func (n *Project) WithChildren(c []Node) Node   { m := *n; m.Input = c[0]; return &m }
-func (n *Filter) Children() []Node              { return []Node{n.Input} }
-func (n *Filter) WithChildren(c []Node) Node    { m := *n; m.Input = c[0]; return &m }
-func (n *Aggregate) Children() []Node           { return []Node{n.Input} }
+// Children returns nil: a scan is a leaf.
+func (n *Scan) Children() []Node { return nil }
+
+// WithChildren returns a copy of the scan; a leaf has no inputs to replace, but callers
+// still get a node of their own.
+func (n *Scan) WithChildren([]Node) Node { c := *n; return &c }
+
+// Children returns the projection's one input.
+func (n *Project) Children() []Node { return []Node{n.Input} }
+
+// WithChildren returns a copy projecting c[0] with the same expressions.
+func (n *Project) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
+
+// Children returns the filter's one input.
+func (n *Filter) Children() []Node { return []Node{n.Input} }
+
+// WithChildren returns a copy filtering c[0] with the same condition.
+func (n *Filter) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
+
+// Children returns the aggregate's one input.
+func (n *Aggregate) Children() []Node { return []Node{n.Input} }
+
+// WithChildren returns a copy aggregating c[0] by the same keys.
 func (n *Aggregate) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
-func (n *Limit) Children() []Node               { return []Node{n.Input} }
-func (n *Limit) WithChildren(c []Node) Node     { m := *n; m.Input = c[0]; return &m }
-func (n *Union) Children() []Node               { return n.Inputs }
+
+// Children returns the limit's one input.
+func (n *Limit) Children() []Node { return []Node{n.Input} }
+
+// WithChildren returns a copy limiting c[0] to the same row count.
+func (n *Limit) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
+
+// Children returns the union's inputs, in order.
+func (n *Union) Children() []Node { return n.Inputs }
+
+// WithChildren returns a union of a copy of c, so that the caller may reuse its slice.
 func (n *Union) WithChildren(c []Node) Node {
 	m := *n
 	m.Inputs = append([]Node(nil), c...)
 	return &m
 }
-func (n *Repartition) Children() []Node           { return []Node{n.Input} }
+
+// Children returns the repartitioned input.
+func (n *Repartition) Children() []Node { return []Node{n.Input} }
+
+// WithChildren returns a copy repartitioning c[0] the same way.
 func (n *Repartition) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
-func (n *Coalesce) Children() []Node              { return []Node{n.Input} }
-func (n *Coalesce) WithChildren(c []Node) Node    { m := *n; m.Input = c[0]; return &m }
-func (n *MapBatches) Children() []Node            { return []Node{n.Input} }
-func (n *MapBatches) WithChildren(c []Node) Node  { m := *n; m.Input = c[0]; return &m }
+
+// Children returns the input whose partitions are merged.
+func (n *Coalesce) Children() []Node { return []Node{n.Input} }
+
+// WithChildren returns a copy coalescing c[0] to the same partition count.
+func (n *Coalesce) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
+
+// Children returns the input whose batches the function maps.
+func (n *MapBatches) Children() []Node { return []Node{n.Input} }
+
+// WithChildren returns a copy applying the same function to c[0].
+func (n *MapBatches) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }

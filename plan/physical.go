@@ -8,6 +8,7 @@ import (
 // number of output partitions. Exchanges (shuffles) are the only nodes that move rows
 // between partitions; every other node works on each partition independently.
 type PhysNode interface {
+	// Children returns the inputs of the node, nil for a leaf.
 	Children() []PhysNode
 	// WithChildren returns a copy of the node reading children instead of its inputs,
 	// everything else kept; a leaf returns itself. len(children) must equal

@@ -37,19 +37,42 @@ type Distinct struct {
 	Input Node
 }
 
-func (n *Distinct) Children() []Node           { return []Node{n.Input} }
-func (n *Distinct) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
-func (n *Distinct) Describe() string           { return "Distinct" }
+// Children returns the input whose duplicate rows are dropped.
+func (n *Distinct) Children() []Node { return []Node{n.Input} }
 
-func (n *WithColumns) Children() []Node           { return []Node{n.Input} }
+// WithChildren returns a copy deduplicating c[0].
+func (n *Distinct) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
+
+// Describe renders the node as Distinct, with no columns: they are known only once
+// analysis has resolved the input.
+func (n *Distinct) Describe() string { return "Distinct" }
+
+// Children returns the input the columns are added to.
+func (n *WithColumns) Children() []Node { return []Node{n.Input} }
+
+// WithChildren returns a copy adding the same columns to c[0].
 func (n *WithColumns) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
-func (n *WithColumns) Describe() string           { return "WithColumns [" + exprList(n.Exprs) + "]" }
-func (n *Drop) Children() []Node                  { return []Node{n.Input} }
-func (n *Drop) WithChildren(c []Node) Node        { m := *n; m.Input = c[0]; return &m }
-func (n *Drop) Describe() string                  { return "Drop [" + strings.Join(n.Columns, ", ") + "]" }
-func (n *Rename) Children() []Node                { return []Node{n.Input} }
-func (n *Rename) WithChildren(c []Node) Node      { m := *n; m.Input = c[0]; return &m }
-func (n *Rename) Describe() string                { return fmt.Sprintf("Rename %s -> %s", n.From, n.To) }
+
+// Describe renders the node with the expressions it adds or replaces.
+func (n *WithColumns) Describe() string { return "WithColumns [" + exprList(n.Exprs) + "]" }
+
+// Children returns the input the columns are dropped from.
+func (n *Drop) Children() []Node { return []Node{n.Input} }
+
+// WithChildren returns a copy dropping the same columns from c[0].
+func (n *Drop) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
+
+// Describe renders the node with the dropped column names.
+func (n *Drop) Describe() string { return "Drop [" + strings.Join(n.Columns, ", ") + "]" }
+
+// Children returns the input whose column is renamed.
+func (n *Rename) Children() []Node { return []Node{n.Input} }
+
+// WithChildren returns a copy renaming the same column of c[0].
+func (n *Rename) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
+
+// Describe renders the node as Rename from -> to.
+func (n *Rename) Describe() string { return fmt.Sprintf("Rename %s -> %s", n.From, n.To) }
 
 // expandSugar rewrites WithColumns, Drop and Rename into a Project, and Distinct into an Aggregate, over input, whose
 // schema is known (analyzed). Other nodes are returned unchanged.
