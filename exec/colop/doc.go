@@ -1,8 +1,11 @@
 // Package colop is the operator contract of kindling's executor and what every operator
 // shares: the Operator interface (Open, Next, Close; Next hands over ownership of the
-// batch), the Reservation a buffering operator grows before it holds more data, the
-// slab pool of hash tables, the batch sizer used for metrics and the context that arrow's
-// compute kernels run under.
+// batch), Options (the one value a task builds every operator from: allocator,
+// reservations, spill directory, batch size), the Reservation a buffering operator grows
+// before it holds more data and ChunkedReservation that grows it ahead of need, Closer
+// for the idempotent Close, the slab pool of hash tables, the batch sizer used for
+// metrics, the context that arrow's compute kernels run under, and CheckBatch, the batch
+// invariants that builds with the invariants tag verify between operators.
 //
 // It sits below every operator package (eval, hashagg, hashjoin, sorting) and above the
 // column kernels (internal/kernel); it imports no operator. It is an engine internal:

@@ -37,14 +37,6 @@ func (o Options) Reservation(name string, s kmemory.Spiller) Reservation {
 	return o.Reserve(name, s)
 }
 
-// Rows is BatchRows with its default applied.
-func (o Options) Rows() int {
-	if o.BatchRows > 0 {
-		return o.BatchRows
-	}
-	return DefaultBatchRows
-}
-
 // WithReservation returns options whose Reserve always hands out res (tests and callers
 // that hold one reservation for one operator).
 func (o Options) WithReservation(res Reservation) Options {

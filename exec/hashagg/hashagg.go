@@ -19,9 +19,6 @@ import (
 	"github.com/kindling-data/kindling/storage"
 )
 
-// defaultAggBatchRows is the most rows an output batch of the aggregate holds.
-const defaultAggBatchRows = 8192
-
 // HashAggOp groups its input by key columns and computes aggregates per group (see
 // plan.PHashAggregate for the three modes). It consumes its whole input on the first
 // call to Next, then emits one row per group in batches of at most BatchRows rows, keys
@@ -388,7 +385,7 @@ func (o *HashAggOp) batchRows() int {
 	if o.outRows > 0 {
 		return o.outRows
 	}
-	return defaultAggBatchRows
+	return colop.DefaultBatchRows
 }
 
 // emitNext returns the table's next batch of groups.

@@ -23,9 +23,6 @@ import (
 	"github.com/kindling-data/kindling/storage"
 )
 
-// defaultJoinBatchRows is the most rows an output batch of the join holds.
-const defaultJoinBatchRows = 8192
-
 // hjPhase is where the join is in its run.
 type hjPhase uint8
 
@@ -215,7 +212,7 @@ func (o *HashJoinOp) next() (arrow.RecordBatch, error) {
 	}
 	limit := o.batchRows
 	if limit <= 0 {
-		limit = defaultJoinBatchRows
+		limit = colop.DefaultBatchRows
 	}
 	for {
 		switch o.phase {

@@ -241,7 +241,7 @@ func hjRun(t *testing.T, mem memory.Allocator, left, right []arrow.RecordBatch, 
 		if !b.Schema().Equal(node.OutSchema) {
 			t.Errorf("batch schema %s, want %s", b.Schema(), node.OutSchema)
 		}
-		if limit := max(batchRows, 0); limit > 0 && b.NumRows() > int64(limit) || b.NumRows() > defaultJoinBatchRows {
+		if limit := max(batchRows, 0); limit > 0 && b.NumRows() > int64(limit) || b.NumRows() > colop.DefaultBatchRows {
 			t.Errorf("batch of %d rows, limit %d", b.NumRows(), batchRows)
 		}
 	}

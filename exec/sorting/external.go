@@ -130,7 +130,7 @@ const (
 func (o *SortOp) sortMergeRows(held []arrow.RecordBatch) int {
 	rows := o.batchRows
 	if rows <= 0 {
-		rows = defaultSortBatchRows
+		rows = colop.DefaultBatchRows
 	}
 	limit := colop.BudgetOf(o.res)
 	var n, bytes int64
@@ -519,7 +519,7 @@ func (m *sortMerger) down(i int) {
 func (m *sortMerger) next() (arrow.RecordBatch, error) {
 	limit := m.o.batchRows
 	if limit <= 0 {
-		limit = defaultSortBatchRows
+		limit = colop.DefaultBatchRows
 	}
 	if m.o.runRows > 0 {
 		limit = min(limit, m.o.runRows)

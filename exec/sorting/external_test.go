@@ -330,7 +330,7 @@ func TestSortMergeChunksFollowTheBudget(t *testing.T) {
 		maxBatch = max(maxBatch, int64(util.TotalRecordSize(b)))
 	}
 	limit := 2*maxBatch + 64<<10
-	if perRow := size / int64(len(rows)); limit > 5*perRow*defaultSortBatchRows/2 {
+	if perRow := size / int64(len(rows)); limit > 5*perRow*colop.DefaultBatchRows/2 {
 		t.Fatalf("limit %d could merge two default batches of %d-byte rows: the test needs a smaller one", limit, perRow)
 	}
 	sm := exectest.NewTestSpill(t)

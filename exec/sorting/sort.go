@@ -24,8 +24,6 @@ import (
 )
 
 const (
-	// defaultSortBatchRows is the most rows an output batch of the sort holds.
-	defaultSortBatchRows = 8192
 	// sortScratchPerRow is the Go-heap bytes a full sort needs per row besides the rows.
 	sortScratchPerRow = 32
 )
@@ -165,7 +163,7 @@ func (o *SortOp) Next() (arrow.RecordBatch, error) {
 	}
 	rows := o.batchRows
 	if rows <= 0 {
-		rows = defaultSortBatchRows
+		rows = colop.DefaultBatchRows
 	}
 	lo, hi := o.pos, min(o.pos+rows, int(o.out.NumRows()))
 	var rec arrow.RecordBatch

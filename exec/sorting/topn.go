@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/internal/kernel"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -56,7 +57,7 @@ func (o *SortOp) mergeRows() int {
 	if o.topMergeRows > 0 {
 		return o.topMergeRows
 	}
-	return defaultSortBatchRows
+	return colop.DefaultBatchRows
 }
 
 // topAdd offers rec's rows to the top-N, taking ownership of rec.
