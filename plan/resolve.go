@@ -308,9 +308,8 @@ func resolveUnary(e *Unary, schema *arrow.Schema) (Expr, arrow.DataType, error) 
 	return nil, nil, errAt(ErrInvalidPlan, fmt.Sprintf("unknown unary operator %d", e.Op))
 }
 
-// knownFuncs lists the functions Call supports, for error messages.
-var knownFuncs = []string{"coalesce", "contains", "ends_with", "length", "lower", "starts_with", "substring", "upper"}
-
+// resolveCall checks a function call: its arguments first, then the function's own rule
+// from the catalog (functions.go), which coerces the arguments and gives the result type.
 func resolveCall(e *Call, schema *arrow.Schema) (Expr, arrow.DataType, error) {
 	args := make([]Expr, len(e.Args))
 	types := make([]arrow.DataType, len(e.Args))
@@ -320,65 +319,17 @@ func resolveCall(e *Call, schema *arrow.Schema) (Expr, arrow.DataType, error) {
 			return nil, nil, err
 		}
 	}
-	typeNames := func() string {
-		s := make([]string, len(types))
-		for i, t := range types {
-			s[i] = typeName(t)
-		}
-		return strings.Join(s, ", ")
-	}
-	bad := func(want string) error {
-		return errAt(ErrType, fmt.Sprintf("%s: %s takes %s, got (%s)", e, e.Func, want, typeNames()))
-	}
 	name := strings.ToLower(e.Func)
-	switch name {
-	case "coalesce":
-		if len(args) == 0 {
-			return nil, nil, bad("at least one argument")
-		}
-		target, err := commonType(types)
-		if err != nil {
-			return nil, nil, bad("arguments of one type")
-		}
-		for i := range args {
-			if args[i], err = coerce(args[i], types[i], target); err != nil {
-				return nil, nil, atExpr(err, e)
-			}
-		}
-		return &Call{Func: name, Args: args}, target, nil
-	case "length", "lower", "upper":
-		if len(args) != 1 || !(isStringLike(types[0]) || isNullType(types[0])) {
-			return nil, nil, bad("one string")
-		}
-		if isNullType(types[0]) {
-			args[0] = &Literal{Type: typString}
-		}
-		if name == "length" {
-			return &Call{Func: name, Args: args}, typInt64, nil
-		}
-		return &Call{Func: name, Args: args}, typString, nil
-	case "substring":
-		if len(args) != 3 || !(isStringLike(types[0]) || isNullType(types[0])) ||
-			!isIntLiteral(args[1], types[1]) || !isIntLiteral(args[2], types[2]) {
-			return nil, nil, bad("(string, start int64 literal, length int64 literal)")
-		}
-		if isNullType(types[0]) {
-			args[0] = &Literal{Type: typString}
-		}
-		args[1] = &Literal{Value: args[1].(*Literal).Value, Type: typInt64}
-		args[2] = &Literal{Value: args[2].(*Literal).Value, Type: typInt64}
-		return &Call{Func: name, Args: args}, typString, nil
-	case "contains", "starts_with", "ends_with":
-		if len(args) != 2 || !(isStringLike(types[0]) || isNullType(types[0])) || !isStringLiteral(args[1], types[1]) {
-			return nil, nil, bad("(string, string literal)")
-		}
-		if isNullType(types[0]) {
-			args[0] = &Literal{Type: typString}
-		}
-		args[1] = &Literal{Value: args[1].(*Literal).Value, Type: typString}
-		return &Call{Func: name, Args: args}, typBool, nil
+	fn, ok := functions[name]
+	if !ok {
+		return nil, nil, errAt(ErrType, fmt.Sprintf("%s: unknown function %q (functions: %s)", e, e.Func, strings.Join(FunctionNames(), ", ")))
 	}
-	return nil, nil, errAt(ErrType, fmt.Sprintf("%s: unknown function %q (functions: %s)", e, e.Func, strings.Join(knownFuncs, ", ")))
+	c := &callSite{call: e, name: name, args: args, types: types}
+	out, t, err := fn.resolve(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, t, nil
 }
 
 func isIntLiteral(e Expr, t arrow.DataType) bool {

@@ -171,11 +171,15 @@ func (ev *Evaluator) evalNode(e plan.Expr) (evValue, error) {
 			return ev.cast(args[0], e.To, n)
 		})
 	case *plan.Call:
-		if e.Func == "coalesce" {
-			return ev.coalesce(e.Args)
+		f, ok := functions[e.Func]
+		if !ok {
+			return evValue{}, fmt.Errorf("unknown function %q", e.Func)
+		}
+		if f.lazy != nil {
+			return f.lazy(ev, e.Args)
 		}
 		return ev.evalArgs(e.Args, func(args []evValue, n int) (evValue, error) {
-			return ev.call(e.Func, args, n)
+			return f.apply(ev, args, n)
 		})
 	case nil:
 		return evValue{}, errors.New("nil expression")

@@ -16,9 +16,9 @@ import (
 	"github.com/kindling-data/kindling/internal/kernel"
 )
 
-// call evaluates a scalar function other than coalesce; at least one argument is an
-// array. The string argument comes first; the analyzer passes the others as literals.
-func (ev *Evaluator) call(name string, args []evValue, n int) (evValue, error) {
+// stringCall evaluates the string function name; at least one argument is an array. The
+// string argument comes first; the analyzer passes the others as literals.
+func (ev *Evaluator) stringCall(name string, args []evValue, n int) (evValue, error) {
 	want := map[string][2]int{
 		"length": {1, 1}, "lower": {1, 1}, "upper": {1, 1}, "substring": {2, 3},
 		"contains": {2, 2}, "starts_with": {2, 2}, "ends_with": {2, 2},
