@@ -170,8 +170,12 @@ func (r *csvRecords) reparseLine(before int64, pe *csv.ParseError) ([]string, er
 
 // firstLine returns the first non-blank line from file offset off (encoding/csv skips
 // blank lines before a record), without its line ending, and the offset just past it.
+// At the start of the file a byte order mark is not part of the line, as the record
+// reader never sees it (bomReader): a file of a mark, a blank line and a record starts
+// with that record, not with a line holding the mark.
 func (r *csvRecords) firstLine(off int64) ([]byte, int64, error) {
 	br := bufio.NewReader(io.NewSectionReader(r.f, off, 1<<62))
+	atStart := off == 0
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
@@ -185,6 +189,9 @@ func (r *csvRecords) firstLine(off int64) ([]byte, int64, error) {
 		off += int64(len(line))
 		body := bytes.TrimSuffix(line, []byte{'\n'})
 		body = bytes.TrimSuffix(body, []byte{'\r'})
+		if atStart {
+			body, atStart = bytes.TrimPrefix(body, []byte{0xEF, 0xBB, 0xBF}), false
+		}
 		if len(body) > 0 || err != nil {
 			return body, off, nil
 		}
