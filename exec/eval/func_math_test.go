@@ -90,10 +90,11 @@ func mathLit(v any, dt arrow.DataType) plan.Expr {
 	return &plan.Literal{Value: v, Type: dt}
 }
 
-// mathCheck evaluates e over rec and over a slice of it and compares row i with want(i).
+// mathCheck evaluates e over rec, a slice of it and an empty slice, and compares each
+// row i with want(i).
 func mathCheck(t *testing.T, mem memory.Allocator, rec arrow.RecordBatch, e plan.Expr, want func(rec arrow.RecordBatch, i int) any) {
 	t.Helper()
-	for _, r := range []arrow.RecordBatch{rec, rec.NewSlice(3, rec.NumRows()-2)} {
+	for _, r := range []arrow.RecordBatch{rec, rec.NewSlice(3, rec.NumRows()-2), rec.NewSlice(0, 0)} {
 		got, err := Eval(context.Background(), e, r, mem)
 		if err != nil {
 			t.Fatalf("%s: %v", e, err)
