@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"unicode"
@@ -600,6 +601,9 @@ func evPadFunc(left bool) func(ev *Evaluator, args []evValue, n int) (evValue, e
 		}
 		if !ok || !length.valid {
 			return evNullOf(ev.Mem, arrow.BinaryTypes.String, n)
+		}
+		if length.v > math.MaxInt32 {
+			return evValue{}, fmt.Errorf("pad length %d exceeds %d", length.v, math.MaxInt32)
 		}
 		pad := lits[0]
 		padChars := int64(utf8.RuneCount(pad))

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/exec/exectest"
@@ -357,5 +358,58 @@ func TestConcatColumns(t *testing.T) {
 			}
 		}
 		got.Release()
+	}
+}
+
+// TestStringFunctionsOddInputs: invalid UTF-8 never panics or fails, a large_string
+// column is read through the analyzer's cast, and an absurd pad length is an error.
+func TestStringFunctionsOddInputs(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "l", Type: arrow.BinaryTypes.LargeString, Nullable: true},
+	}, nil)
+	sb := array.NewStringBuilder(mem)
+	defer sb.Release()
+	sb.AppendValues([]string{"\xff\xfeab c", "a\xc3", "", ""}, []bool{true, true, false, true})
+	lb := array.NewLargeStringBuilder(mem)
+	defer lb.Release()
+	lb.AppendValues([]string{"\xffx", "é", "", ""}, []bool{true, true, false, true})
+	sArr, lArr := sb.NewArray(), lb.NewArray()
+	defer sArr.Release()
+	defer lArr.Release()
+	rec := array.NewRecordBatch(schema, []arrow.Array{sArr, lArr}, 4)
+	defer rec.Release()
+	ctx := context.Background()
+	for _, c := range strCases() {
+		got, err := Eval(ctx, c.expr(exectest.Col("s")), rec, mem)
+		if err != nil {
+			t.Errorf("%s on invalid UTF-8: %v", c.name, err)
+			continue
+		}
+		got.Release()
+	}
+	got, err := Eval(ctx, call("reverse", exectest.Col("s")), rec, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := exectest.GoValue(t, got, 0); g != "c ba\xfe\xff" {
+		t.Errorf("reverse keeps invalid bytes as characters: got %q", g)
+	}
+	got.Release()
+	// What the analyzer makes of like(l, '%x') for a large_string l.
+	got, err = Eval(ctx, call("like", exectest.Cast(exectest.Col("l"), arrow.BinaryTypes.String), exectest.Str("%x")), rec, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range []any{true, false, nil, false} {
+		if g := exectest.GoValue(t, got, i); g != w {
+			t.Errorf("like of large_string row %d: got %v, want %v", i, g, w)
+		}
+	}
+	got.Release()
+	if _, err := Eval(ctx, call("lpad", exectest.Col("s"), exectest.Int(1<<40), exectest.Str("x")), rec, mem); err == nil {
+		t.Error("lpad to 2^40 characters: no error")
 	}
 }
