@@ -77,7 +77,7 @@ var goldenPlans = map[string]func() Node{
 		return &Drop{Meta: at("drop@etl.go:25"), Input: salesScan(2), Columns: []string{"region", "zone"}}
 	},
 	"unknown-function": func() Node {
-		return sel(salesScan(2), &Call{Func: "trim", Args: []Expr{col("region")}})
+		return sel(salesScan(2), &Call{Func: "no_such_function", Args: []Expr{col("region")}})
 	},
 	"negative-limit": func() Node {
 		return &Limit{Meta: at("limit@etl.go:50"), Input: salesScan(2), N: -1}
