@@ -105,27 +105,29 @@ func (s *evBytesSrc) at(i int) []byte {
 	return s.data[s.offs[i]:s.offs[i+1]]
 }
 
-// evDecodeValues replaces dictionary arrays among vals by their plain arrays; the
+// evDecodeValues returns vals (a copy: the caller's slice is left alone, as evalArgs
+// releases what it holds) with every dictionary array replaced by its plain array; the
 // returned function releases what it decoded.
-func evDecodeValues(mem memory.Allocator, vals []evValue) (func(), error) {
+func evDecodeValues(mem memory.Allocator, vals []evValue) ([]evValue, func(), error) {
+	out := append([]evValue(nil), vals...)
 	var decoded []arrow.Array
 	done := func() {
 		for _, a := range decoded {
 			a.Release()
 		}
 	}
-	for k, v := range vals {
+	for k, v := range out {
 		if d, ok := v.arr.(*array.Dictionary); ok {
 			dec, err := evDecodeDict(mem, d)
 			if err != nil {
 				done()
-				return nil, err
+				return nil, nil, err
 			}
 			decoded = append(decoded, dec)
-			vals[k] = evArray(dec)
+			out[k] = evArray(dec)
 		}
 	}
-	return done, nil
+	return out, done, nil
 }
 
 // caseWhen evaluates case_when(c1, v1, ..., cN, vN, else): it computes, per row, the
@@ -173,7 +175,7 @@ func (ev *Evaluator) caseWhen(args []evValue, n int) (evValue, error) {
 		vals = append(vals, args[2*b+1])
 	}
 	vals = append(vals, args[len(args)-1])
-	release, err := evDecodeValues(ev.Mem, vals)
+	vals, release, err := evDecodeValues(ev.Mem, vals)
 	if err != nil {
 		return evValue{}, err
 	}
@@ -316,7 +318,7 @@ func (ev *Evaluator) nullIf(args []evValue, n int) (evValue, error) {
 		return evValue{}, err
 	}
 	defer done()
-	release, err := evDecodeValues(ev.Mem, args)
+	args, release, err := evDecodeValues(ev.Mem, args)
 	if err != nil {
 		return evValue{}, err
 	}
@@ -413,7 +415,7 @@ func (ev *Evaluator) isNaN(args []evValue, n int) (evValue, error) {
 // the non-NULL arguments, NULL only when all are NULL. Floats order as Spark's: NaN is
 // above every number.
 func (ev *Evaluator) extreme(name string, sign int, args []evValue, n int) (evValue, error) {
-	release, err := evDecodeValues(ev.Mem, args)
+	args, release, err := evDecodeValues(ev.Mem, args)
 	if err != nil {
 		return evValue{}, err
 	}
