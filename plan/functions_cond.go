@@ -63,14 +63,37 @@ func resolveCaseWhen(c *callSite) (Expr, arrow.DataType, error) {
 		vals = append(vals, i+1)
 	}
 	vals = append(vals, len(c.args)-1)
-	target, ok, err := c.coerceAll(vals)
-	if err != nil {
-		return nil, nil, err
+	ts := make([]arrow.DataType, len(vals))
+	for k, i := range vals {
+		ts[k] = c.types[i]
 	}
-	if !ok || !isComparable(target) {
+	target, err := commonType(ts)
+	if err != nil {
 		return nil, nil, c.bad(want)
 	}
+	if isStringLike(target) {
+		target = typString // one plain output array, whatever the branches' encodings
+	}
+	if !pickable(target) {
+		return nil, nil, c.bad(want)
+	}
+	for _, i := range vals {
+		if c.args[i], err = coerce(c.args[i], c.types[i], target); err != nil {
+			return nil, nil, atExpr(err, c.call)
+		}
+	}
 	return c.done(target)
+}
+
+// pickable reports whether the evaluator copies values of t row by row: booleans,
+// strings, binary and fixed-width values of up to 64 bits.
+func pickable(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.BOOL, arrow.STRING, arrow.BINARY:
+		return true
+	}
+	fw, ok := t.(arrow.FixedWidthDataType)
+	return ok && t.ID() != arrow.DICTIONARY && fw.BitWidth() >= 8 && fw.BitWidth() <= 64
 }
 
 // resolveNullIf: nullif(a, b), both converted to one comparable type, the result's.
@@ -217,8 +240,12 @@ func resolveIn(c *callSite) (Expr, arrow.DataType, error) {
 	if IsNumeric(xt) && isFloat(xt) {
 		target = typFloat64
 	}
+	// A utf8 column, or a dictionary of utf8, is tested as it is; a large string is
+	// converted.
+	keep := xt.ID() == arrow.STRING ||
+		(xt.ID() == arrow.DICTIONARY && xt.(*arrow.DictionaryType).ValueType.ID() == arrow.STRING)
 	var err error
-	if !isStringLike(xt) || isNullType(xt) {
+	if !keep {
 		if c.args[0], err = coerce(c.args[0], xt, target); err != nil {
 			return nil, nil, atExpr(err, c.call)
 		}

@@ -106,3 +106,26 @@ func TestConditionalTypeErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestConditionalOtherEncodings: large strings become plain strings (one layout for the
+// evaluator) and types the evaluator cannot copy row by row are refused at analysis.
+func TestConditionalOtherEncodings(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "ok", Type: typBool},
+		{Name: "big", Type: arrow.BinaryTypes.LargeString},
+		{Name: "dec", Type: &arrow.Decimal128Type{Precision: 10, Scale: 2}},
+	}, nil)
+	if got, err := TypeOf(condCall("case_when", col("ok"), col("big"), col("big")), schema); err != nil || !arrow.TypeEqual(got, typString) {
+		t.Errorf("case_when over large strings: %v, %v", got, err)
+	}
+	e, _, err := resolveExpr(condCall("in", col("big"), lit("a")), schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := e.(*Call).Args[0].(*Cast); !ok || !arrow.TypeEqual(c.To, typString) {
+		t.Errorf("large string not converted for in: %s", e)
+	}
+	if _, err := TypeOf(condCall("case_when", col("ok"), col("dec"), col("dec")), schema); !errors.Is(err, ErrType) || !strings.Contains(err.Error(), "case_when") {
+		t.Errorf("case_when over decimals: %v", err)
+	}
+}
