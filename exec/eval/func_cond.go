@@ -540,7 +540,9 @@ func (ev *Evaluator) in(args []evValue, n int) (evValue, error) {
 	return evArray(out), nil
 }
 
-// evIn tests every row of x against the list (at least one value).
+// evIn tests every row of x against the list (at least one value): a typed loop per
+// layout marks the rows found, then rows neither found nor NULL become NULL when the
+// list holds a NULL.
 func evIn(mem memory.Allocator, x arrow.Array, list []evValue) (arrow.Array, error) {
 	n := x.Len()
 	hasNull := false
@@ -549,42 +551,20 @@ func evIn(mem memory.Allocator, x arrow.Array, list []evValue) (arrow.Array, err
 			hasNull = true
 		}
 	}
-	var member func(i int) bool
-	switch dt := x.DataType(); dt.ID() {
-	case arrow.NULL:
+	if x.DataType().ID() == arrow.NULL {
 		return array.MakeArrayOfNull(mem, arrow.FixedWidthTypes.Boolean, n), nil
+	}
+	out := evNewBitmap(mem, n, false)
+	obits := out.Bytes()
+	xvb, xoff := kernel.Validity(x)
+	var err error
+	switch dt := x.DataType(); dt.ID() {
 	case arrow.INT64, arrow.TIMESTAMP:
-		set, err := evIntSet[int64](list)
-		if err != nil {
-			return nil, err
-		}
-		vals := kernel.FixedValues[int64](x)
-		member = func(i int) bool { _, ok := set[vals[i]]; return ok }
+		err = evInFixed[int64](x, list, xvb, xoff, obits)
 	case arrow.DATE32:
-		set, err := evIntSet[int32](list)
-		if err != nil {
-			return nil, err
-		}
-		vals := kernel.FixedValues[int32](x)
-		member = func(i int) bool { _, ok := set[vals[i]]; return ok }
+		err = evInFixed[int32](x, list, xvb, xoff, obits)
 	case arrow.FLOAT64:
-		set, err := evIntSet[float64](list)
-		if err != nil {
-			return nil, err
-		}
-		hasNaN := false
-		for f := range set {
-			hasNaN = hasNaN || math.IsNaN(f)
-		}
-		vals := kernel.FixedValues[float64](x)
-		member = func(i int) bool {
-			f := vals[i]
-			if f != f {
-				return hasNaN
-			}
-			_, ok := set[f]
-			return ok
-		}
+		err = evInFloat(x, list, xvb, xoff, obits)
 	case arrow.STRING:
 		set := make(map[string]struct{}, len(list))
 		for _, v := range list {
@@ -593,48 +573,92 @@ func evIn(mem memory.Allocator, x arrow.Array, list []evValue) (arrow.Array, err
 			}
 		}
 		offs, data := kernel.OffsetsAndData[int32](x)
-		member = func(i int) bool { _, ok := set[string(data[offs[i]:offs[i+1]])]; return ok }
+		for i := 0; i < n; i++ {
+			if _, ok := set[string(data[offs[i]:offs[i+1]])]; ok && kernel.IsSet(xvb, xoff, i) {
+				bitutil.SetBit(obits, i)
+			}
+		}
 	case arrow.BOOL:
 		var want [2]bool
 		for _, v := range list {
 			if bs, ok := v.sc.(*scalar.Boolean); ok && bs.Valid {
-				if bs.Value {
-					want[1] = true
-				} else {
-					want[0] = true
-				}
+				want[btoi(bs.Value)] = true
 			}
 		}
-		bits, off := evBufferBytes(x, 1), x.Data().Offset()
-		member = func(i int) bool {
-			if bitutil.BitIsSet(bits, off+i) {
-				return want[1]
+		bits := evBufferBytes(x, 1)
+		for i := 0; i < n; i++ {
+			if want[btoi(bitutil.BitIsSet(bits, xoff+i))] && kernel.IsSet(xvb, xoff, i) {
+				bitutil.SetBit(obits, i)
 			}
-			return want[0]
 		}
 	default:
-		return nil, fmt.Errorf("in over unsupported type %v", dt)
+		err = fmt.Errorf("in over unsupported type %v", dt)
 	}
-	out := evNewBitmap(mem, n, false)
-	obits := out.Bytes()
-	validity := evNewBitmap(mem, n, true)
-	vbits := validity.Bytes()
-	xvb, xoff := kernel.Validity(x)
-	for i := 0; i < n; i++ {
-		switch {
-		case !kernel.IsSet(xvb, xoff, i):
-			bitutil.ClearBit(vbits, i)
-		case member(i):
-			bitutil.SetBit(obits, i)
-		case hasNull:
-			bitutil.ClearBit(vbits, i)
+	if err != nil {
+		out.Release()
+		return nil, err
+	}
+	validity := evCopyValidity(mem, x)
+	if hasNull {
+		if validity == nil {
+			validity = evNewBitmap(mem, n, true)
+		}
+		vbits := validity.Bytes()
+		for i := 0; i < n; i++ {
+			if !bitutil.BitIsSet(obits, i) {
+				bitutil.ClearBit(vbits, i)
+			}
 		}
 	}
 	return evFinishArray(arrow.FixedWidthTypes.Boolean, n, validity, out), nil
 }
 
-// evIntSet collects the non-NULL values of a list of primitive scalars of type T.
-func evIntSet[T int32 | int64 | float64](list []evValue) (map[T]struct{}, error) {
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// evInFixed marks the valid rows of x (values of type T) that are in the list.
+func evInFixed[T int32 | int64](x arrow.Array, list []evValue, xvb []byte, xoff int, obits []byte) error {
+	set, err := evSetOf[T](list)
+	if err != nil {
+		return err
+	}
+	for i, v := range kernel.FixedValues[T](x) {
+		if _, ok := set[v]; ok && kernel.IsSet(xvb, xoff, i) {
+			bitutil.SetBit(obits, i)
+		}
+	}
+	return nil
+}
+
+// evInFloat is evInFixed for float64, where a NaN matches a NaN of the list (Go's map
+// cannot find a NaN key) and -0.0 matches 0.0.
+func evInFloat(x arrow.Array, list []evValue, xvb []byte, xoff int, obits []byte) error {
+	set, err := evSetOf[float64](list)
+	if err != nil {
+		return err
+	}
+	hasNaN := false
+	for f := range set {
+		hasNaN = hasNaN || math.IsNaN(f)
+	}
+	for i, f := range kernel.FixedValues[float64](x) {
+		found := hasNaN
+		if f == f {
+			_, found = set[f]
+		}
+		if found && kernel.IsSet(xvb, xoff, i) {
+			bitutil.SetBit(obits, i)
+		}
+	}
+	return nil
+}
+
+// evSetOf collects the non-NULL values of a list of primitive scalars of type T.
+func evSetOf[T int32 | int64 | float64](list []evValue) (map[T]struct{}, error) {
 	set := make(map[T]struct{}, len(list))
 	for _, v := range list {
 		s, err := evSrcOf[T](v)
