@@ -296,3 +296,20 @@ func ExampleLastDay() {
 	// +------------+------------+
 	// (5 rows)
 }
+
+func ExampleMonthsBetween() {
+	// Whole months between the same days of the month (or two month ends), otherwise a
+	// fraction of a 31-day month; dates count from midnight.
+	showEvents(dataset.Col("at"), dataset.MonthsBetween(dataset.Col("at"), dataset.Lit("2024-01-31")).As("months"))
+	// Output:
+	// +-----------------------+---------------+
+	// |                    at |        months |
+	// +-----------------------+---------------+
+	// | 2024-01-31T08:15:30.5 |             0 |
+	// |   2024-02-29T23:59:59 |             1 |
+	// |   2020-12-31T00:00:00 |           -37 |
+	// |   1969-07-20T20:17:40 | -654.32756123 |
+	// |                  null |          null |
+	// +-----------------------+---------------+
+	// (5 rows)
+}

@@ -59,3 +59,10 @@ func AddMonths(d, months Expr) Expr { return call("add_months", d, months) }
 
 // LastDay is the last day of the month of date d (Spark's last_day).
 func LastDay(d Expr) Expr { return call("last_day", d) }
+
+// MonthsBetween is the number of months from start to end as float64 (Spark's
+// months_between, rounded to 8 digits): a whole number when both are the same day of the
+// month or both the last day of their month, otherwise the difference of the days and
+// times within the month counts as a fraction of a 31-day month:
+// MonthsBetween(1997-02-28 10:30:00, 1996-10-30) is 3.94959677. Dates are at midnight.
+func MonthsBetween(end, start Expr) Expr { return call("months_between", end, start) }

@@ -17,21 +17,22 @@ func init() {
 	part := resolveDatePart(false)
 	timePart := resolveDatePart(true)
 	register(map[string]funcSpec{
-		"year":       {resolve: part},
-		"quarter":    {resolve: part},
-		"month":      {resolve: part},
-		"dayofmonth": {resolve: part},
-		"dayofweek":  {resolve: part},
-		"dayofyear":  {resolve: part},
-		"weekofyear": {resolve: part},
-		"hour":       {resolve: timePart},
-		"minute":     {resolve: timePart},
-		"second":     {resolve: timePart},
-		"date_add":   {resolve: resolveDateInt},
-		"date_sub":   {resolve: resolveDateInt},
-		"add_months": {resolve: resolveDateInt},
-		"datediff":   {resolve: resolveDateDiff},
-		"last_day":   {resolve: resolveLastDay},
+		"year":           {resolve: part},
+		"quarter":        {resolve: part},
+		"month":          {resolve: part},
+		"dayofmonth":     {resolve: part},
+		"dayofweek":      {resolve: part},
+		"dayofyear":      {resolve: part},
+		"weekofyear":     {resolve: part},
+		"hour":           {resolve: timePart},
+		"minute":         {resolve: timePart},
+		"second":         {resolve: timePart},
+		"date_add":       {resolve: resolveDateInt},
+		"date_sub":       {resolve: resolveDateInt},
+		"add_months":     {resolve: resolveDateInt},
+		"datediff":       {resolve: resolveDateDiff},
+		"last_day":       {resolve: resolveLastDay},
+		"months_between": {resolve: resolveMonthsBetween},
 	})
 }
 
@@ -127,4 +128,13 @@ func resolveLastDay(c *callSite) (Expr, arrow.DataType, error) {
 		return nil, nil, c.bad("one date")
 	}
 	return c.done(dateTypDate)
+}
+
+// resolveMonthsBetween types months_between(end, start): dates or timestamps (a string
+// is read as a timestamp) → float64.
+func resolveMonthsBetween(c *callSite) (Expr, arrow.DataType, error) {
+	if len(c.args) != 2 || !c.dateArg(0, dateTypTimestamp, true) || !c.dateArg(1, dateTypTimestamp, true) {
+		return nil, nil, c.bad("(timestamp or date, timestamp or date)")
+	}
+	return c.done(typFloat64)
 }

@@ -57,6 +57,7 @@ func init() {
 			}
 			return evArray(out), nil
 		}},
+		"months_between": {apply: (*Evaluator).monthsBetween},
 		"last_day": {apply: func(ev *Evaluator, args []evValue, n int) (evValue, error) {
 			if len(args) != 1 || args[0].dataType().ID() != arrow.DATE32 {
 				return evValue{}, fmt.Errorf("last_day takes one date")
@@ -269,4 +270,90 @@ func evLastDays(mem memory.Allocator, arr arrow.Array) arrow.Array {
 		}
 	}
 	return evFinishArray(arrow.FixedWidthTypes.Date32, n, validity, buf)
+}
+
+// evDayAndSecond splits a date32 or timestamp value into days since the epoch and
+// seconds of the day, the wall clock read in loc (nil: UTC) for a timestamp.
+type evDayAndSecond func(v int64) (days, sec int64)
+
+// evSplitter returns the evDayAndSecond of values of dt (date32 or timestamp).
+func evSplitter(dt arrow.DataType) (evDayAndSecond, error) {
+	switch dt := dt.(type) {
+	case *arrow.Date32Type:
+		return func(v int64) (int64, int64) { return v, 0 }, nil
+	case *arrow.TimestampType:
+		loc, err := evZone(dt)
+		if err != nil {
+			return nil, err
+		}
+		perSec := int64(time.Second / dt.Unit.Multiplier())
+		perDay := 86400 * perSec
+		utc := loc == time.UTC
+		return func(v int64) (int64, int64) {
+			if !utc {
+				_, off := time.Unix(evFloorDiv(v, perSec), 0).In(loc).Zone()
+				v += int64(off) * perSec
+			}
+			days := evFloorDiv(v, perDay)
+			return days, (v - days*perDay) / perSec
+		}, nil
+	}
+	return nil, fmt.Errorf("want a date or a timestamp, got %v", dt)
+}
+
+// evMonthsBetweenDays is Spark's months_between (DateTimeUtils.monthsBetween, rounded to
+// 8 digits): whole months when both days are the same day of the month or both the last
+// day of their month, otherwise the month difference plus the difference of the days and
+// times within the month over 31 days.
+func evMonthsBetweenDays(days1, sec1, days2, sec2 int64) float64 {
+	y1, m1, d1 := evCivilFromDays(days1)
+	y2, m2, d2 := evCivilFromDays(days2)
+	months := float64((y1*12 + m1) - (y2*12 + m2))
+	if d1 == d2 || (d1 == evDaysIn(y1, m1) && d2 == evDaysIn(y2, m2)) {
+		return months
+	}
+	secs := (d1-d2)*86400 + sec1 - sec2
+	diff := months + float64(secs)/(31*86400)
+	return math.Floor(diff*1e8+0.5) / 1e8 // Java's Math.round
+}
+
+// monthsBetween computes months_between(end, start) for any mix of date32 and timestamp
+// arguments.
+func (ev *Evaluator) monthsBetween(args []evValue, n int) (evValue, error) {
+	if len(args) != 2 {
+		return evValue{}, fmt.Errorf("months_between takes 2 arguments, got %d", len(args))
+	}
+	s1, err := evSplitter(args[0].dataType())
+	if err != nil {
+		return evValue{}, err
+	}
+	s2, err := evSplitter(args[1].dataType())
+	if err != nil {
+		return evValue{}, err
+	}
+	f64 := arrow.PrimitiveTypes.Float64
+	var out arrow.Array
+	date1, date2 := args[0].dataType().ID() == arrow.DATE32, args[1].dataType().ID() == arrow.DATE32
+	switch {
+	case date1 && date2:
+		out, err = evBinaryFixed(ev.Mem, f64, 8, n, args[0], args[1], evMonthsBetweenOf[int32, int32](s1, s2))
+	case date1:
+		out, err = evBinaryFixed(ev.Mem, f64, 8, n, args[0], args[1], evMonthsBetweenOf[int32, int64](s1, s2))
+	case date2:
+		out, err = evBinaryFixed(ev.Mem, f64, 8, n, args[0], args[1], evMonthsBetweenOf[int64, int32](s1, s2))
+	default:
+		out, err = evBinaryFixed(ev.Mem, f64, 8, n, args[0], args[1], evMonthsBetweenOf[int64, int64](s1, s2))
+	}
+	if err != nil {
+		return evValue{}, err
+	}
+	return evArray(out), nil
+}
+
+func evMonthsBetweenOf[L, R int32 | int64](s1, s2 evDayAndSecond) func(L, R) (float64, bool) {
+	return func(a L, b R) (float64, bool) {
+		d1, t1 := s1(int64(a))
+		d2, t2 := s2(int64(b))
+		return evMonthsBetweenDays(d1, t1, d2, t2), true
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -408,6 +409,153 @@ func TestDateArithmeticSpotChecks(t *testing.T) {
 		got := evalRows(t, mem, c.e, rec)
 		if got[0] != c.want {
 			t.Errorf("%s = %v, want %v", c.e, got[0], c.want)
+		}
+	}
+}
+
+// goMonthsBetween is Spark's months_between with Go's time for the calendar fields.
+func goMonthsBetween(t1, t2 time.Time) float64 {
+	lastDay := func(t time.Time) bool { return t.AddDate(0, 0, 1).Day() == 1 }
+	months := float64((t1.Year()*12 + int(t1.Month())) - (t2.Year()*12 + int(t2.Month())))
+	if t1.Day() == t2.Day() || (lastDay(t1) && lastDay(t2)) {
+		return months
+	}
+	sod := func(t time.Time) int { return t.Hour()*3600 + t.Minute()*60 + t.Second() }
+	secs := (t1.Day()-t2.Day())*86400 + sod(t1) - sod(t2)
+	return math.Floor((months+float64(secs)/(31*86400))*1e8+0.5) / 1e8
+}
+
+func TestMonthsBetween(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	r := rand.New(rand.NewPCG(7, 8))
+	days := testDays()
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "d", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond}, Nullable: true},
+	}, nil)
+	db := array.NewDate32Builder(mem)
+	tb := array.NewTimestampBuilder(mem, &arrow.TimestampType{Unit: arrow.Microsecond})
+	type row struct {
+		d, ts  time.Time
+		dn, tn bool
+	}
+	rows := make([]row, len(days))
+	for i, d := range days {
+		other := days[r.IntN(len(days))]
+		if i%4 == 0 { // near d: same and last days of months are common
+			other = d + r.Int64N(200) - 100
+		}
+		us := other*86_400_000_000 + r.Int64N(86_400_000_000)
+		if i%5 == 0 {
+			us = other * 86_400_000_000 // midnight
+		}
+		rows[i] = row{d: dateOf(d), ts: time.UnixMicro(us).UTC(), dn: i%37 == 1, tn: i%37 == 2}
+		if rows[i].dn {
+			db.AppendNull()
+		} else {
+			db.Append(arrow.Date32(d))
+		}
+		if rows[i].tn {
+			tb.AppendNull()
+		} else {
+			tb.Append(arrow.Timestamp(us))
+		}
+	}
+	dcol, tcol := db.NewArray(), tb.NewArray()
+	db.Release()
+	tb.Release()
+	rec := array.NewRecordBatch(schema, []arrow.Array{dcol, tcol}, int64(len(rows)))
+	dcol.Release()
+	tcol.Release()
+	defer rec.Release()
+	d, ts := exectest.Col("d"), exectest.Col("ts")
+	lit := time.Date(1997, 2, 28, 10, 30, 0, 0, time.UTC)
+	tsLit := &plan.Literal{Value: arrow.Timestamp(lit.UnixMicro()), Type: exectest.TimestampType}
+	for _, c := range []struct {
+		e    plan.Expr
+		want func(row) any
+	}{
+		{exectest.Call("months_between", ts, d), func(x row) any {
+			if x.dn || x.tn {
+				return nil
+			}
+			return goMonthsBetween(x.ts, x.d)
+		}},
+		{exectest.Call("months_between", d, ts), func(x row) any {
+			if x.dn || x.tn {
+				return nil
+			}
+			return goMonthsBetween(x.d, x.ts)
+		}},
+		{exectest.Call("months_between", d, d), func(x row) any {
+			if x.dn {
+				return nil
+			}
+			return 0.0
+		}},
+		{exectest.Call("months_between", tsLit, ts), func(x row) any {
+			if x.tn {
+				return nil
+			}
+			return goMonthsBetween(lit, x.ts)
+		}},
+		{exectest.Call("months_between", ts, exectest.Null(exectest.TimestampType)), func(row) any { return nil }},
+	} {
+		for i, g := range evalRows(t, mem, c.e, rec) {
+			if w := c.want(rows[i]); g != w {
+				t.Fatalf("%s row %d (%v, %v): got %v, want %v", c.e, i, rows[i].d, rows[i].ts, g, w)
+			}
+		}
+	}
+	// Spark's documented example.
+	one := rec.NewSlice(0, 1)
+	defer one.Release()
+	oct30 := &plan.Literal{Value: arrow.Date32(daysOf(time.Date(1996, 10, 30, 0, 0, 0, 0, time.UTC))), Type: arrow.FixedWidthTypes.Date32}
+	if got := evalRows(t, mem, exectest.Call("months_between", tsLit, oct30), one); got[0] != 3.94959677 {
+		t.Errorf("months_between(1997-02-28 10:30:00, 1996-10-30) = %v, want 3.94959677", got[0])
+	}
+}
+
+// TestDatePartsOfStrings runs date parts over string and dictionary-encoded string
+// columns through the casts the analyzer inserts: a string that is not a date is NULL.
+func TestDatePartsOfStrings(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	dict := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "ds", Type: dict, Nullable: true},
+	}, nil)
+	in := []any{"2024-02-29", "", "héllo", "2023-02-29", "1900-02-28 12:00:00", nil, "2024-02-29", "  1969-12-31  ", "日本-01-01", "2021-01-03"}
+	rows := make([][]any, len(in))
+	for i, v := range in {
+		rows[i] = []any{v, v}
+	}
+	rec := exectest.BuildBatch(t, mem, schema, rows)
+	defer rec.Release()
+	date := arrow.FixedWidthTypes.Date32
+	for _, name := range []string{"year", "month", "dayofmonth", "dayofweek", "weekofyear"} {
+		for _, e := range []plan.Expr{
+			exectest.Call(name, exectest.Cast(exectest.Col("s"), date)),
+			exectest.Call(name, exectest.Cast(exectest.Cast(exectest.Col("ds"), arrow.BinaryTypes.String), date)),
+			exectest.Call(name, exectest.Cast(exectest.Col("ds"), date)),
+		} {
+			for i, g := range evalRows(t, mem, e, rec) {
+				var want any
+				if s, ok := in[i].(string); ok {
+					s = strings.TrimSpace(s)
+					if len(s) >= 10 {
+						s = s[:10]
+					}
+					if x, err := time.Parse("2006-01-02", s); err == nil {
+						want = goDatePart(name, x)
+					}
+				}
+				if g != want {
+					t.Errorf("%s row %q: got %v, want %v", e, in[i], g, want)
+				}
+			}
 		}
 	}
 }
