@@ -75,12 +75,9 @@ func datePartFunction(part evDatePartKind) function {
 			return evValue{}, fmt.Errorf("date part takes one date or timestamp")
 		}
 		arr := args[0].arr
-		var loc *time.Location
-		if tt, ok := arr.DataType().(*arrow.TimestampType); ok {
-			var err error
-			if loc, err = evZone(tt); err != nil {
-				return evValue{}, err
-			}
+		loc, err := evDateZone(arr.DataType())
+		if err != nil {
+			return evValue{}, err
 		}
 		out, err := evDateParts(ev.Mem, arr, part, loc)
 		if err != nil {
@@ -166,12 +163,11 @@ func evDateParts(mem memory.Allocator, arr arrow.Array, part evDatePartKind, loc
 	buf, out := evNewValues[int32](mem, n, 4)
 	switch dt := arr.DataType().(type) {
 	case *arrow.Date32Type:
-		src := kernel.FixedValues[int32](arr)
-		for i, d := range src {
-			if part >= evHour {
-				out[i] = 0
-				continue
-			}
+		if part >= evHour { // midnight
+			clear(out)
+			break
+		}
+		for i, d := range kernel.FixedValues[int32](arr) {
 			out[i] = evDayPart(part, int64(d))
 		}
 	case *arrow.TimestampType:
@@ -272,23 +268,31 @@ func evLastDays(mem memory.Allocator, arr arrow.Array) arrow.Array {
 	return evFinishArray(arrow.FixedWidthTypes.Date32, n, validity, buf)
 }
 
+// evDateZone is the zone whose wall clock the date functions read a timestamp of type
+// dt in: the type's zone, UTC for a zone-less timestamp (a wall-clock time in the session
+// time zone, UTC); nil for a date. The one place to change when sessions get a zone.
+func evDateZone(dt arrow.DataType) (*time.Location, error) {
+	tt, ok := dt.(*arrow.TimestampType)
+	if !ok {
+		return nil, nil
+	}
+	return evZone(tt)
+}
+
 // evDayAndSecond splits a date32 or timestamp value into days since the epoch and
 // seconds of the day, the wall clock read in loc (nil: UTC) for a timestamp.
 type evDayAndSecond func(v int64) (days, sec int64)
 
-// evSplitter returns the evDayAndSecond of values of dt (date32 or timestamp).
-func evSplitter(dt arrow.DataType) (evDayAndSecond, error) {
+// evSplitter returns the evDayAndSecond of values of dt (date32 or timestamp), reading
+// timestamps in loc (nil: UTC).
+func evSplitter(dt arrow.DataType, loc *time.Location) (evDayAndSecond, error) {
 	switch dt := dt.(type) {
 	case *arrow.Date32Type:
 		return func(v int64) (int64, int64) { return v, 0 }, nil
 	case *arrow.TimestampType:
-		loc, err := evZone(dt)
-		if err != nil {
-			return nil, err
-		}
 		perSec := int64(time.Second / dt.Unit.Multiplier())
 		perDay := 86400 * perSec
-		utc := loc == time.UTC
+		utc := loc == nil || loc == time.UTC
 		return func(v int64) (int64, int64) {
 			if !utc {
 				_, off := time.Unix(evFloorDiv(v, perSec), 0).In(loc).Zone()
@@ -323,14 +327,18 @@ func (ev *Evaluator) monthsBetween(args []evValue, n int) (evValue, error) {
 	if len(args) != 2 {
 		return evValue{}, fmt.Errorf("months_between takes 2 arguments, got %d", len(args))
 	}
-	s1, err := evSplitter(args[0].dataType())
-	if err != nil {
-		return evValue{}, err
+	var split [2]evDayAndSecond
+	for i, a := range args {
+		loc, err := evDateZone(a.dataType())
+		if err != nil {
+			return evValue{}, err
+		}
+		if split[i], err = evSplitter(a.dataType(), loc); err != nil {
+			return evValue{}, err
+		}
 	}
-	s2, err := evSplitter(args[1].dataType())
-	if err != nil {
-		return evValue{}, err
-	}
+	s1, s2 := split[0], split[1]
+	var err error
 	f64 := arrow.PrimitiveTypes.Float64
 	var out arrow.Array
 	date1, date2 := args[0].dataType().ID() == arrow.DATE32, args[1].dataType().ID() == arrow.DATE32

@@ -559,3 +559,34 @@ func TestDatePartsOfStrings(t *testing.T) {
 		}
 	}
 }
+
+// TestMonthsBetweenZoned reads a zoned timestamp's wall clock in its zone.
+func TestMonthsBetweenZoned(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skipf("no zone database: %v", err)
+	}
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	tt := &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "America/New_York"}
+	b := array.NewTimestampBuilder(mem, tt)
+	r := rand.New(rand.NewPCG(9, 10))
+	var at []time.Time
+	for range 500 {
+		ms := r.Int64N(4_000_000_000_000) - 1_000_000_000_000
+		at = append(at, time.UnixMilli(ms))
+		b.Append(arrow.Timestamp(ms))
+	}
+	col := b.NewArray()
+	b.Release()
+	rec := oneColumn("ts", col)
+	col.Release()
+	defer rec.Release()
+	mar31 := time.Date(2024, 3, 31, 0, 0, 0, 0, time.UTC)
+	lit := &plan.Literal{Value: arrow.Date32(daysOf(mar31)), Type: arrow.FixedWidthTypes.Date32}
+	for i, g := range evalRows(t, mem, exectest.Call("months_between", exectest.Col("ts"), lit), rec) {
+		if w := goMonthsBetween(at[i].In(ny), mar31); g != w {
+			t.Fatalf("months_between(%v, 2024-03-31) = %v, want %v", at[i].In(ny), g, w)
+		}
+	}
+}
