@@ -15,6 +15,33 @@
 // drops rows whose condition is NULL; x/0 is NULL; integer sums are exact int64; NULL
 // group keys form one group; NaN equals NaN and is larger than every number.
 //
+// # Functions by family
+//
+// Columns and literals: Col, Lit, Expr.As, Expr.Cast; arithmetic and comparison methods
+// (Add, Sub, Mul, Div, Mod, IntDiv, Neg, Eq, NotEq, Lt, Le, Gt, Ge, Between, IsIn, And, Or,
+// Not, IsNull, IsNotNull).
+//
+// Conditionals and NULLs: When … Otherwise (CASE WHEN), If, Coalesce, IfNull, Nvl, NullIf,
+// NaNvl, IsNaN, Greatest, Least.
+//
+// Math: Abs, Signum (Sign), Sqrt, Exp, Log, Log10, Pow, Floor, Ceil, Round, BRound.
+// Integer + - * wrap on int64 overflow, as Spark's non-ANSI mode does.
+//
+// Strings: Length, Lower, Upper, InitCap, Substring, Concat, ConcatWS, Trim, LTrim, RTrim,
+// LPad, RPad, Reverse, Replace, Contains, StartsWith, EndsWith, Instr, Locate, Like, ILike,
+// RLike, RegexpReplace, RegexpExtract. Dictionary-encoded columns are evaluated once per
+// dictionary value.
+//
+// Dates and timestamps (UTC): Year, Quarter, Month, DayOfMonth, DayOfWeek, DayOfYear,
+// WeekOfYear, Hour, Minute, Second, DateAdd, DateSub, DateDiff, AddMonths, LastDay,
+// MonthsBetween.
+//
+// Aggregates: Sum, Count, CountOf, CountDistinct, Mean, Min, Max, First, Median, Stddev,
+// Variance and the others of agg.go, used with GroupBy(...).Agg.
+//
+// Runnable Examples show the functions at work; each conditional, math, string and date
+// function has its own.
+//
 // Ownership: batches returned by Collect and Take belong to the caller, who releases
 // them; batches given to FromRecords and FromPartitions are retained by the session until
 // Close; a MapBatches function borrows its input and returns a batch the engine owns.
