@@ -2,9 +2,16 @@ package dataset
 
 import "github.com/kindling-data/kindling/plan"
 
-// Agg is an aggregate function of a column, used with GroupBy(...).Agg. Aggregates skip
-// NULLs; over no non-NULL value sum, mean, min, max and first are NULL and counts are 0.
-type Agg struct{ a plan.AggExpr }
+// Agg is an aggregate function of a column or an expression, used with GroupBy(...).Agg.
+// Aggregates skip NULLs; over no non-NULL value sum, mean, min, max and first are NULL
+// and counts are 0. The functions taking a column name (Sum, Mean, ...) have expression
+// forms with the suffix Expr (SumExpr, MeanExpr, ...), and Filter restricts any aggregate
+// to the rows where a condition holds.
+type Agg struct {
+	a     plan.AggExpr
+	err   error // from an argument expression; the aggregation fails with it
+	named bool  // As gave the name
+}
 
 func newAgg(f plan.AggFunc, col string) Agg {
 	a := plan.AggExpr{Func: f, Arg: &plan.ColumnRef{Name: col}}
@@ -65,6 +72,7 @@ func Corr(x, y string) Agg {
 // As names the aggregate's output column.
 func (a Agg) As(name string) Agg {
 	a.a.Name = name
+	a.named = true
 	return a
 }
 
@@ -94,6 +102,9 @@ func (d *Dataset) GroupBy(keys ...string) *Grouped {
 func (g *Grouped) Agg(aggs ...Agg) *Dataset {
 	as := make([]plan.AggExpr, len(aggs))
 	for i, a := range aggs {
+		if a.err != nil {
+			return g.d.deriveErr(a.err)
+		}
 		as[i] = a.a
 	}
 	return g.d.derive(&plan.Aggregate{Meta: plan.Meta{CallSite: g.site}, Input: g.d.node, Keys: g.keys, Aggs: as})

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -284,7 +285,7 @@ func analyzeAggExpr(a AggExpr, in *arrow.Schema, site string) (AggExpr, arrow.Fi
 		}
 		arg, t, err := resolveAggArg(a.Arg, in, site)
 		if err != nil {
-			return ra, arrow.Field{}, err
+			return ra, arrow.Field{}, inAggregate(err, ra.Name)
 		}
 		if ra.Arg, argType, err = checkAggArg(&ra, arg, t, in, site); err != nil {
 			return ra, arrow.Field{}, err
@@ -295,6 +296,19 @@ func analyzeAggExpr(a AggExpr, in *arrow.Schema, site string) (AggExpr, arrow.Fi
 		f.Nullable = false
 	}
 	return ra, f, nil
+}
+
+// inAggregate prefixes the message of an analysis error in an aggregate's argument with
+// the aggregate's name, so that an error inside a generated expression (a FILTER's
+// case_when) still names the aggregate the user wrote.
+func inAggregate(err error, name string) error {
+	var ae *AnalysisError
+	if !errors.As(err, &ae) || strings.HasPrefix(ae.Msg, "unknown column") {
+		return err
+	}
+	c := *ae
+	c.Msg = "in " + name + ": " + c.Msg
+	return &c
 }
 
 // resolveAggArg resolves an aggregate's argument. A NULL literal becomes an int64 one, so
