@@ -46,6 +46,10 @@ var goldenPlans = map[string]func() Node{
 	"sum-of-string": func() Node {
 		return groupBy(salesScan(2), []string{"day"}, sum(col("region"), "total"))
 	},
+	"aggregate-filter-not-boolean": func() Node {
+		cond := &Call{Func: "case_when", Args: []Expr{col("qty"), col("price"), lit(nil)}}
+		return groupBy(salesScan(2), []string{"day"}, sum(cond, "total"))
+	},
 	"median-of-bool": func() Node {
 		return groupBy(salesScan(2), []string{"region"}, AggExpr{Func: AggMedian, Arg: col("ok"), Name: "m"})
 	},
@@ -153,6 +157,14 @@ var goldenPlans = map[string]func() Node{
 	},
 	"aggregate-of-expression": func() Node {
 		return groupBy(salesScan(4), []string{"region"}, sum(bin(OpMul, col("price"), col("qty")), "revenue"))
+	},
+	"aggregate-with-filter": func() Node {
+		// sum(price) FILTER (WHERE qty > 1) and count(*) FILTER (WHERE qty > 1), as the
+		// dataset API builds them: the argument under case_when(cond, arg, NULL).
+		big := bin(OpGt, col("qty"), i64(1))
+		onlyBig := func(e Expr) Expr { return &Call{Func: "case_when", Args: []Expr{big, e, lit(nil)}} }
+		return groupBy(salesScan(4), []string{"region"}, sum(onlyBig(col("price")), "bulk"),
+			AggExpr{Func: AggCount, Arg: onlyBig(i64(1)), Name: "bulk_n"})
 	},
 	"global-limit": func() Node {
 		return &Limit{Meta: at("limit@etl.go:50"), Input: salesScan(4), N: 10}
