@@ -4,6 +4,9 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // aggxWant accumulates, per group, the expected values of TestAggregatesOverExpressions,
@@ -234,4 +237,74 @@ func TestAggregateExpressionErrors(t *testing.T) {
 			t.Logf("%v", err)
 		}
 	}
+}
+
+// TestAggregateExpressionsOverDictionary aggregates a dictionary-encoded string column
+// under expressions and filters (case_when turns it into plain strings): min, max and
+// distinct counts of it and of its upper-cased values, and a count_if on it, against Go
+// maps, with NULLs, the empty string and multi-byte UTF-8.
+func TestAggregateExpressionsOverDictionary(t *testing.T) {
+	f := newFixture(t, []int{1}, Config{ShufflePartitions: 3, BatchRows: 50})
+	dictType := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "w", Type: dictType, Nullable: true},
+		{Name: "k", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "v", Type: arrow.PrimitiveTypes.Int64},
+	}, nil)
+	words := []string{"éclair", "", "Zebra", "apple", "ÿes", "banana"}
+	type acc struct {
+		minF, maxU *string
+		distinctU  map[string]bool
+		countIf    int64
+	}
+	want := map[int64]*acc{}
+	var parts []arrow.RecordBatch
+	for p := 0; p < 3; p++ {
+		b := array.NewRecordBuilder(f.mem, schema)
+		wb := b.Field(0).(*array.BinaryDictionaryBuilder)
+		for i := 0; i < 300; i++ {
+			k, v := int64(i%4), int64(i*3+p)
+			a := want[k]
+			if a == nil {
+				a = &acc{distinctU: map[string]bool{}}
+				want[k] = a
+			}
+			b.Field(1).(*array.Int64Builder).Append(k)
+			b.Field(2).(*array.Int64Builder).Append(v)
+			if (i+p)%11 == 0 {
+				wb.AppendNull()
+				continue
+			}
+			w := words[(i*5+p)%len(words)]
+			if err := wb.AppendString(w); err != nil {
+				t.Fatal(err)
+			}
+			if v%2 == 0 && (a.minF == nil || w < *a.minF) {
+				a.minF = &w
+			}
+			u := strings.ToUpper(w)
+			if a.maxU == nil || u > *a.maxU {
+				a.maxU = &u
+			}
+			a.distinctU[u] = true
+			if w == "éclair" {
+				a.countIf++
+			}
+		}
+		parts = append(parts, b.NewRecordBatch())
+		b.Release()
+	}
+	d := f.s.FromRecords(parts...)
+	releaseAll(parts)
+	got := collectRows(t, d.GroupBy("k").Agg(
+		Min("w").Filter(Col("v").Mod(Lit(2)).Eq(Lit(0))),
+		MaxExpr(Upper(Col("w"))),
+		CountDistinctExpr(Upper(Col("w"))),
+		CountIf(Col("w").Eq(Lit("éclair"))),
+	))
+	var rows [][]any
+	for k, a := range want {
+		rows = append(rows, []any{k, val(a.minF), val(a.maxU), int64(len(a.distinctU)), a.countIf})
+	}
+	assertSameRows(t, got, rows)
 }
