@@ -130,3 +130,16 @@ func ExampleSplit() {
 	// "" [""] 1
 	// (null) (null) -1
 }
+
+func ExampleDataset_Explode() {
+	s := newSession()
+	defer s.Close()
+	// Row 3's empty list and row 4's NULL list yield no row; the NULL item is kept.
+	printQuoted(baskets(s).Select(dataset.Col("id"), dataset.Col("items")).Explode("items"))
+	// Output:
+	// 1 "apple"
+	// 1 "brie"
+	// 1 "crème"
+	// 2 "brie"
+	// 2 (null)
+}

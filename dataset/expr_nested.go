@@ -1,5 +1,7 @@
 package dataset
 
+import "github.com/kindling-data/kindling/plan"
+
 // Nested values: struct fields and lists. They follow Spark SQL's non-ANSI semantics: a
 // NULL struct or list gives NULL (size gives -1, as Spark 3 does by default), an index
 // out of range gives NULL rather than an error.
@@ -37,3 +39,12 @@ func ArrayContains(x, value Expr) Expr { return call("array_contains", x, value)
 // gives the characters of x (UTF-8 characters, not bytes). An empty x gives [""]. regex
 // is Go's RE2 syntax (see RLike); an invalid one is an analysis error. NULL x gives NULL.
 func Split(x Expr, regex string) Expr { return call("split", x, Lit(regex)) }
+
+// Explode replaces the list column col by its elements, as Spark's explode: a row
+// becomes one row per element of its list, the other columns repeated, and the column
+// keeps its name and position with the element type. A row whose list is NULL or empty
+// yields no row (Spark's explode, not explode_outer); NULL elements are kept. col must
+// be a list column (an expression can be made one with WithColumn first).
+func (d *Dataset) Explode(col string) *Dataset {
+	return d.derive(&plan.Explode{Meta: plan.Meta{CallSite: callSite("explode")}, Input: d.node, Column: col})
+}
