@@ -1,6 +1,10 @@
 package dataset_test
 
 import (
+	"context"
+	"strings"
+	"testing"
+
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -142,4 +146,26 @@ func ExampleDataset_Explode() {
 	// 1 "crème"
 	// 2 "brie"
 	// 2 (null)
+}
+
+// TestNestedErrors: wrong argument types are analysis errors naming the call.
+func TestNestedErrors(t *testing.T) {
+	s := newSession()
+	defer s.Close()
+	for _, c := range []struct {
+		d    *dataset.Dataset
+		want string
+	}{
+		{baskets(s).Select(dataset.Size(dataset.Col("tags"))), "size(tags): size takes one list, got (string)"},
+		{baskets(s).Select(dataset.Col("buyer").Field("email")), "naming one of the fields (name, age)"},
+		{baskets(s).Select(dataset.ElementAt(dataset.Col("items"), dataset.Lit(0))), "other than 0 (indices start at 1)"},
+		{baskets(s).Select(dataset.ArrayContains(dataset.Col("qty"), dataset.Col("tags"))), "array_contains(qty, tags): array_contains takes"},
+		{baskets(s).Select(dataset.Split(dataset.Col("tags"), "(")), "valid regular expression"},
+		{baskets(s).Explode("tags"), `cannot explode "tags" of type string: not a list`},
+	} {
+		_, err := c.d.Collect(context.Background())
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want one containing %q", err, c.want)
+		}
+	}
 }
