@@ -111,3 +111,21 @@ func TestCastErrorsNameTheCast(t *testing.T) {
 		t.Fatalf("%s: error %v", e, err)
 	}
 }
+
+// A literal whose conversion plan does not fold (a date to string) is cast at run time
+// rather than rejected, as a column of its type would be.
+func TestCoerceUnfoldedLiteralCasts(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String}}, nil)
+	e := &Call{Func: "concat", Args: []Expr{&Literal{Value: arrow.Date32(3)}, &ColumnRef{Name: "s"}}}
+	r, typ, err := resolveExpr(e, schema)
+	if err != nil || !arrow.TypeEqual(typ, typString) {
+		t.Fatalf("%s: %v, %v", e, typ, err)
+	}
+	if !strings.Contains(r.String(), "CAST(DATE '1970-01-04' AS utf8)") {
+		t.Errorf("%s resolved to %s", e, r)
+	}
+	bad := &Call{Func: "concat", Args: []Expr{&Literal{Value: []int64{1}, Type: arrow.ListOf(arrow.PrimitiveTypes.Int64)}, &ColumnRef{Name: "s"}}}
+	if _, _, err := resolveExpr(bad, schema); err == nil {
+		t.Errorf("%s: no error", bad)
+	}
+}

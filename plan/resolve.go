@@ -149,13 +149,19 @@ func resolveExpr(e Expr, schema *arrow.Schema) (Expr, arrow.DataType, error) {
 	return nil, nil, errAt(ErrInvalidPlan, fmt.Sprintf("unsupported expression %T", e))
 }
 
-// coerce converts e (of type from) to type to: a literal is retyped, anything else cast.
+// coerce converts e (of type from) to type to: a literal is retyped when plan can convert
+// its value, anything else cast.
 func coerce(e Expr, from, to arrow.DataType) (Expr, error) {
 	if arrow.TypeEqual(from, to) {
 		return e, nil
 	}
 	if l, ok := e.(*Literal); ok {
 		v, ok := castValue(l.Value, from, to)
+		if !ok && CanCast(from, to) {
+			// A conversion plan does not fold (a date or timestamp to string, say):
+			// the evaluator casts the literal once per batch.
+			return &Cast{Child: e, To: to}, nil
+		}
 		if !ok || (v == nil && l.Value != nil) {
 			return nil, errAt(ErrType, fmt.Sprintf("cannot use %s as %s", l, typeName(to)))
 		}
