@@ -19,7 +19,11 @@ import (
 
 // cast converts an array to another type with Spark's non-ANSI rules: a string that
 // does not parse becomes NULL, integer casts wrap, float-to-integer casts truncate
-// toward zero and saturate (NaN gives 0).
+// toward zero and saturate (NaN gives 0). Dates print as yyyy-MM-dd and timestamps as
+// yyyy-MM-dd HH:mm:ss[.ffffff] (microseconds, trailing zeros dropped, in the type's zone:
+// UTC when it has none); numbers and timestamps convert through seconds since the Unix
+// epoch (floored to integers, fractional for floats; NaN and ±Inf give NULL); a number
+// is true unless it is zero.
 //
 // Strings are parsed by our own loops (arrow's cast fails the whole batch on one bad
 // string); numeric-to-numeric and the other plain conversions use arrow's cast kernel.
