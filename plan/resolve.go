@@ -58,9 +58,11 @@ func widen(t arrow.DataType) arrow.DataType {
 	return typInt64
 }
 
-// CanCast reports whether Cast supports converting from to to: numeric↔numeric,
-// numeric↔string, string→date32/timestamp, timestamp→date32, bool↔integer and
-// dictionary of strings→string, plus NULL to anything and any type to itself.
+// CanCast reports whether Cast supports converting from to to, following Spark's
+// non-ANSI cast matrix: numeric↔numeric, numeric↔string, numeric↔bool, bool↔string,
+// string→date32/timestamp, date32↔timestamp, date32/timestamp→string, numeric↔timestamp
+// (Unix seconds) and dictionary of strings→string, plus NULL to anything and any type
+// to itself. A value that cannot be converted becomes NULL at run time.
 func CanCast(from, to arrow.DataType) bool {
 	switch {
 	case arrow.TypeEqual(from, to), isNullType(from):
@@ -70,13 +72,15 @@ func CanCast(from, to arrow.DataType) bool {
 	case to.ID() == arrow.DICTIONARY:
 		return false
 	case IsNumeric(from):
-		return IsNumeric(to) || isStringLike(to) || (IsInteger(from) && isBool(to))
+		return IsNumeric(to) || isStringLike(to) || isBool(to) || to.ID() == arrow.TIMESTAMP
 	case isStringLike(from):
-		return IsNumeric(to) || isStringLike(to) || to.ID() == arrow.DATE32 || to.ID() == arrow.TIMESTAMP
+		return IsNumeric(to) || isStringLike(to) || isBool(to) || to.ID() == arrow.DATE32 || to.ID() == arrow.TIMESTAMP
 	case from.ID() == arrow.TIMESTAMP:
-		return to.ID() == arrow.DATE32 || to.ID() == arrow.TIMESTAMP
+		return to.ID() == arrow.DATE32 || to.ID() == arrow.TIMESTAMP || to.ID() == arrow.STRING || IsNumeric(to)
+	case from.ID() == arrow.DATE32:
+		return to.ID() == arrow.TIMESTAMP || to.ID() == arrow.STRING
 	case isBool(from):
-		return IsInteger(to)
+		return IsNumeric(to) || to.ID() == arrow.STRING
 	}
 	return false
 }
@@ -145,13 +149,19 @@ func resolveExpr(e Expr, schema *arrow.Schema) (Expr, arrow.DataType, error) {
 	return nil, nil, errAt(ErrInvalidPlan, fmt.Sprintf("unsupported expression %T", e))
 }
 
-// coerce converts e (of type from) to type to: a literal is retyped, anything else cast.
+// coerce converts e (of type from) to type to: a literal is retyped when plan can convert
+// its value, anything else cast.
 func coerce(e Expr, from, to arrow.DataType) (Expr, error) {
 	if arrow.TypeEqual(from, to) {
 		return e, nil
 	}
 	if l, ok := e.(*Literal); ok {
 		v, ok := castValue(l.Value, from, to)
+		if !ok && CanCast(from, to) {
+			// A conversion plan does not fold (a date or timestamp to string, say):
+			// the evaluator casts the literal once per batch.
+			return &Cast{Child: e, To: to}, nil
+		}
 		if !ok || (v == nil && l.Value != nil) {
 			return nil, errAt(ErrType, fmt.Sprintf("cannot use %s as %s", l, typeName(to)))
 		}
@@ -177,6 +187,8 @@ func resolveBinary(e *Binary, schema *arrow.Schema) (Expr, arrow.DataType, error
 	}
 	var target, result arrow.DataType
 	switch {
+	case (e.Op == OpAdd || e.Op == OpSub) && (lt.ID() == arrow.DATE32 || rt.ID() == arrow.DATE32):
+		return resolveDateArithmetic(e, l, lt, r, rt)
 	case e.Op.IsArithmetic():
 		if !(IsNumeric(lt) || isNullType(lt)) || !(IsNumeric(rt) || isNullType(rt)) {
 			return nil, nil, mismatch("cannot apply " + e.Op.String() + " to")
@@ -207,6 +219,34 @@ func resolveBinary(e *Binary, schema *arrow.Schema) (Expr, arrow.DataType, error
 		return nil, nil, atExpr(err, e)
 	}
 	if r, err = coerce(r, rt, target); err != nil {
+		return nil, nil, atExpr(err, e)
+	}
+	return &Binary{Op: e.Op, Left: l, Right: r}, result, nil
+}
+
+// resolveDateArithmetic types the date operators: date + int, int + date and date - int
+// are dates (the integer counts days, as Spark's date_add/date_sub), and date - date is
+// the number of days between them as int32 (Spark 3 returns an interval there; kindling
+// has no interval type, so it gives what datediff(left, right) gives). The integer side
+// is read as int64; a NULL literal stands for a NULL of the other side's kind.
+func resolveDateArithmetic(e *Binary, l Expr, lt arrow.DataType, r Expr, rt arrow.DataType) (Expr, arrow.DataType, error) {
+	isDate := func(t arrow.DataType) bool { return t.ID() == arrow.DATE32 }
+	isDays := func(t arrow.DataType) bool { return IsInteger(t) || isNullType(t) }
+	var result arrow.DataType = arrow.FixedWidthTypes.Date32
+	var err error
+	switch {
+	case isDate(lt) && isDate(rt) && e.Op == OpSub:
+		result = arrow.PrimitiveTypes.Int32
+	case isDate(lt) && isDays(rt):
+		r, err = coerce(r, rt, typInt64)
+	case isDays(lt) && isDate(rt) && e.Op == OpAdd:
+		l, err = coerce(l, lt, typInt64)
+	default:
+		want := "date + integer, integer + date, date - integer or date - date"
+		return nil, nil, errAt(ErrType, fmt.Sprintf("%s: cannot apply %s to %s and %s (date arithmetic takes %s)",
+			e, e.Op, typeName(lt), typeName(rt), want))
+	}
+	if err != nil {
 		return nil, nil, atExpr(err, e)
 	}
 	return &Binary{Op: e.Op, Left: l, Right: r}, result, nil

@@ -21,6 +21,10 @@ var evUnchecked = &compute.ArithmeticOptions{NoCheckOverflow: true}
 
 // binary evaluates a binary operator; at least one of l and r is an array.
 func (ev *Evaluator) binary(op plan.BinaryOp, l, r evValue, n int) (evValue, error) {
+	if (op == plan.OpAdd || op == plan.OpSub) &&
+		(l.dataType().ID() == arrow.DATE32 || r.dataType().ID() == arrow.DATE32) {
+		return ev.dateArith(op, l, r, n)
+	}
 	switch op {
 	case plan.OpAdd:
 		return ev.callKernel("add_unchecked", evUnchecked, l, r)
@@ -135,6 +139,53 @@ func evBinaryFixed[L, R, O kernel.FixedWidth](mem memory.Allocator, dt arrow.Dat
 		}
 	}
 	return evFinishArray(dt, n, validity, buf), nil
+}
+
+// dateArith implements the date operators the analyzer types (resolveDateArithmetic):
+// date ± int64 days and int64 + date give a date, NULL when the result falls outside
+// date32's range; date - date gives the days between them as int32.
+func (ev *Evaluator) dateArith(op plan.BinaryOp, l, r evValue, n int) (evValue, error) {
+	lt, rt := l.dataType().ID(), r.dataType().ID()
+	var out arrow.Array
+	var err error
+	date := arrow.FixedWidthTypes.Date32
+	switch {
+	case lt == arrow.DATE32 && rt == arrow.DATE32 && op == plan.OpSub:
+		out, err = evBinaryFixed(ev.Mem, arrow.PrimitiveTypes.Int32, 4, n, l, r, func(a, b arrow.Date32) (int32, bool) {
+			d := int64(a) - int64(b)
+			return int32(d), d >= math.MinInt32 && d <= math.MaxInt32
+		})
+	case lt == arrow.DATE32 && rt == arrow.INT64:
+		sign := int64(1)
+		if op == plan.OpSub {
+			sign = -1
+		}
+		out, err = evBinaryFixed(ev.Mem, date, 4, n, l, r, func(a arrow.Date32, b int64) (arrow.Date32, bool) {
+			return evAddDays(a, b, sign)
+		})
+	case lt == arrow.INT64 && rt == arrow.DATE32 && op == plan.OpAdd:
+		out, err = evBinaryFixed(ev.Mem, date, 4, n, l, r, func(a int64, b arrow.Date32) (arrow.Date32, bool) {
+			return evAddDays(b, a, 1)
+		})
+	default:
+		return evValue{}, fmt.Errorf("unsupported date arithmetic %v %v %v", l.dataType(), op, r.dataType())
+	}
+	if err != nil {
+		return evValue{}, err
+	}
+	return evArray(out), nil
+}
+
+// evAddDays returns d + sign*days, or false when that is not a date32.
+func evAddDays(d arrow.Date32, days, sign int64) (arrow.Date32, bool) {
+	if days > math.MaxInt32*2 || days < math.MinInt32*2 { // keeps the sum below from overflowing
+		return 0, false
+	}
+	v := int64(d) + sign*days
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		return 0, false
+	}
+	return arrow.Date32(v), true
 }
 
 // divide implements Spark's `/`: float64 operands, float64 result, NULL for x/0.

@@ -19,7 +19,11 @@ import (
 
 // cast converts an array to another type with Spark's non-ANSI rules: a string that
 // does not parse becomes NULL, integer casts wrap, float-to-integer casts truncate
-// toward zero and saturate (NaN gives 0).
+// toward zero and saturate (NaN gives 0). Dates print as yyyy-MM-dd and timestamps as
+// yyyy-MM-dd HH:mm:ss[.ffffff] (microseconds, trailing zeros dropped, in the type's zone:
+// UTC when it has none); numbers and timestamps convert through seconds since the Unix
+// epoch (floored to integers, fractional for floats; NaN and ±Inf give NULL); a number
+// is true unless it is zero.
 //
 // Strings are parsed by our own loops (arrow's cast fails the whole batch on one bad
 // string); numeric-to-numeric and the other plain conversions use arrow's cast kernel.
@@ -68,6 +72,9 @@ func (ev *Evaluator) CastArray(arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return evDictEncode(ev.Mem, plain, dt)
 	}
 	fromStr := from.ID() == arrow.STRING
+	if from.ID() == arrow.TIMESTAMP && to.ID() != arrow.STRING && to.ID() != arrow.DATE32 && to.ID() != arrow.TIMESTAMP {
+		return ev.castTimestampToNumber(arr, to)
+	}
 	if from.ID() == arrow.BOOL && to.ID() != arrow.STRING {
 		// arrow's bool casts misread sliced inputs (arrow-go v18.8.0): go through 0/1.
 		ints := evBoolToInt(ev.Mem, arr)
@@ -106,6 +113,9 @@ func (ev *Evaluator) CastArray(arr arrow.Array, to arrow.DataType) (arrow.Array,
 		if fromStr {
 			return evParseBools(ev.Mem, arr), nil
 		}
+		if isNumericID(from.ID()) {
+			return ev.castNumberToBool(arr)
+		}
 	case arrow.DATE32:
 		switch from.ID() {
 		case arrow.STRING:
@@ -120,6 +130,9 @@ func (ev *Evaluator) CastArray(arr arrow.Array, to arrow.DataType) (arrow.Array,
 			return evParseTimestamps(ev.Mem, arr, tt)
 		case arrow.DATE32:
 			return evDateToTimestamp(ev.Mem, arr, tt)
+		}
+		if isNumericID(from.ID()) {
+			return ev.castNumberToTimestamp(arr, tt)
 		}
 	}
 	return ev.kernelCast(arr, to)
@@ -516,13 +529,14 @@ func (ev *Evaluator) castToString(arr arrow.Array) (arrow.Array, error) {
 			return time.Unix(int64(vals[i])*86400, 0).UTC().AppendFormat(dst, "2006-01-02")
 		})
 	case *arrow.TimestampType:
+		// Spark keeps microseconds: finer digits are truncated, trailing zeros dropped.
 		loc, err := evZone(dt)
 		if err != nil {
 			return nil, err
 		}
 		vals := kernel.FixedValues[arrow.Timestamp](arr)
 		return evFormatRows(mem, arr, 19, func(i int, dst []byte) []byte {
-			return vals[i].ToTime(dt.Unit).In(loc).AppendFormat(dst, "2006-01-02 15:04:05.999999999")
+			return vals[i].ToTime(dt.Unit).In(loc).AppendFormat(dst, "2006-01-02 15:04:05.999999")
 		})
 	}
 	return ev.kernelCast(arr, arrow.BinaryTypes.String)
@@ -602,4 +616,134 @@ func evDictEncode(mem memory.Allocator, plain arrow.Array, dt *arrow.DictionaryT
 		return nil, fmt.Errorf("dictionary-encode %v: %w", plain.DataType(), err)
 	}
 	return b.NewArray(), nil
+}
+
+func isNumericID(id arrow.Type) bool {
+	switch id {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
+		arrow.FLOAT32, arrow.FLOAT64:
+		return true
+	}
+	return false
+}
+
+// castNumberToBool follows Spark: zero is false, anything else (NaN too) is true.
+// Integers are read as int64 and floats as float64 first.
+func (ev *Evaluator) castNumberToBool(arr arrow.Array) (arrow.Array, error) {
+	wideType := arrow.DataType(arrow.PrimitiveTypes.Int64)
+	if id := arr.DataType().ID(); id == arrow.FLOAT32 || id == arrow.FLOAT64 {
+		wideType = arrow.PrimitiveTypes.Float64
+	}
+	wide, err := ev.kernelCast(arr, wideType)
+	if err != nil {
+		return nil, err
+	}
+	defer wide.Release()
+	n := wide.Len()
+	out := evNewBitmap(ev.Mem, n, false)
+	bits := out.Bytes()
+	if wideType.ID() == arrow.FLOAT64 {
+		for i, f := range kernel.FixedValues[float64](wide) {
+			if f != 0 {
+				bitutil.SetBit(bits, i)
+			}
+		}
+	} else {
+		for i, v := range kernel.FixedValues[int64](wide) {
+			if v != 0 {
+				bitutil.SetBit(bits, i)
+			}
+		}
+	}
+	return evFinishArray(arrow.FixedWidthTypes.Boolean, n, evCopyValidity(ev.Mem, wide), out), nil
+}
+
+// evSaturatingMul returns v*f clamped to the int64 range (Java's TimeUnit.toMicros,
+// which Spark's integral-to-timestamp cast uses, saturates the same way); f > 0.
+func evSaturatingMul(v, f int64) int64 {
+	switch {
+	case v > math.MaxInt64/f:
+		return math.MaxInt64
+	case v < math.MinInt64/f:
+		return math.MinInt64
+	}
+	return v * f
+}
+
+// castNumberToTimestamp reads numbers as seconds since the Unix epoch (Spark): integers
+// exactly (saturating at the int64 range of the target unit), floats with their fraction
+// truncated to the target unit; NaN and ±Inf give NULL.
+func (ev *Evaluator) castNumberToTimestamp(arr arrow.Array, tt *arrow.TimestampType) (arrow.Array, error) {
+	perSec := int64(time.Second / tt.Unit.Multiplier())
+	n := arr.Len()
+	if id := arr.DataType().ID(); id == arrow.FLOAT32 || id == arrow.FLOAT64 {
+		wide, err := ev.kernelCast(arr, arrow.PrimitiveTypes.Float64)
+		if err != nil {
+			return nil, err
+		}
+		defer wide.Release()
+		validity := evCopyValidity(ev.Mem, wide)
+		if validity == nil {
+			validity = evNewBitmap(ev.Mem, n, true)
+		}
+		bits := validity.Bytes()
+		buf, out := evNewValues[arrow.Timestamp](ev.Mem, n, 8)
+		for i, f := range kernel.FixedValues[float64](wide) {
+			out[i] = 0
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				bitutil.ClearBit(bits, i)
+				continue
+			}
+			// Java's (long) conversion: truncate toward zero, saturate.
+			switch x := f * float64(perSec); {
+			case x >= math.MaxInt64:
+				out[i] = math.MaxInt64
+			case x <= math.MinInt64:
+				out[i] = math.MinInt64
+			default:
+				out[i] = arrow.Timestamp(int64(x))
+			}
+		}
+		return evFinishArray(tt, n, validity, buf), nil
+	}
+	wide, err := ev.kernelCast(arr, arrow.PrimitiveTypes.Int64)
+	if err != nil {
+		return nil, err
+	}
+	defer wide.Release()
+	buf, out := evNewValues[arrow.Timestamp](ev.Mem, n, 8)
+	for i, v := range kernel.FixedValues[int64](wide) {
+		out[i] = arrow.Timestamp(evSaturatingMul(v, perSec))
+	}
+	return evFinishArray(tt, n, evCopyValidity(ev.Mem, wide), buf), nil
+}
+
+// castTimestampToNumber gives seconds since the Unix epoch (Spark): integers get the
+// floor of the seconds (then wrap into narrower types, as Spark's int casts do), floats
+// keep the fraction.
+func (ev *Evaluator) castTimestampToNumber(arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	if !isNumericID(to.ID()) {
+		return ev.kernelCast(arr, to)
+	}
+	tt := arr.DataType().(*arrow.TimestampType)
+	perSec := int64(time.Second / tt.Unit.Multiplier())
+	n := arr.Len()
+	src := kernel.FixedValues[int64](arr)
+	var wide arrow.Array
+	if to.ID() == arrow.FLOAT32 || to.ID() == arrow.FLOAT64 {
+		buf, out := evNewValues[float64](ev.Mem, n, 8)
+		for i, v := range src {
+			out[i] = float64(v) / float64(perSec)
+		}
+		wide = evFinishArray(arrow.PrimitiveTypes.Float64, n, evCopyValidity(ev.Mem, arr), buf)
+	} else {
+		buf, out := evNewValues[int64](ev.Mem, n, 8)
+		for i, v := range src {
+			out[i] = evFloorDiv(v, perSec)
+		}
+		wide = evFinishArray(arrow.PrimitiveTypes.Int64, n, evCopyValidity(ev.Mem, arr), buf)
+	}
+	defer wide.Release()
+	return ev.kernelCast(wide, to)
 }
