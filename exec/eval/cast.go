@@ -48,20 +48,7 @@ func (ev *Evaluator) CastArray(arr arrow.Array, to arrow.DataType) (arrow.Array,
 		return array.MakeArrayOfNull(ev.Mem, to, arr.Len()), nil
 	}
 	if d, ok := arr.(*array.Dictionary); ok {
-		if arrow.TypeEqual(d.Dictionary().DataType(), to) {
-			return evDecodeDict(ev.Mem, d)
-		}
-		if to.ID() == arrow.DICTIONARY {
-			plain, err := evDecodeDict(ev.Mem, d)
-			if err != nil {
-				return nil, err
-			}
-			defer plain.Release()
-			return ev.CastArray(plain, to)
-		}
-		return evMapDict(ev.Mem, d, func(dict arrow.Array) (arrow.Array, error) {
-			return ev.CastArray(dict, to)
-		})
+		return ev.castDictionary(d, to)
 	}
 	if dt, ok := to.(*arrow.DictionaryType); ok {
 		plain, err := ev.CastArray(arr, dt.ValueType)
@@ -71,7 +58,6 @@ func (ev *Evaluator) CastArray(arr arrow.Array, to arrow.DataType) (arrow.Array,
 		defer plain.Release()
 		return evDictEncode(ev.Mem, plain, dt)
 	}
-	fromStr := from.ID() == arrow.STRING
 	if from.ID() == arrow.TIMESTAMP && to.ID() != arrow.STRING && to.ID() != arrow.DATE32 && to.ID() != arrow.TIMESTAMP {
 		return ev.castTimestampToNumber(arr, to)
 	}
@@ -81,28 +67,62 @@ func (ev *Evaluator) CastArray(arr arrow.Array, to arrow.DataType) (arrow.Array,
 		defer ints.Release()
 		return ev.CastArray(ints, to)
 	}
+	return ev.castPlain(arr, to)
+}
+
+// castDictionary casts a dictionary-encoded array: decoding when the target is its value
+// type, re-encoding for another dictionary type, and otherwise casting each dictionary
+// value once.
+func (ev *Evaluator) castDictionary(d *array.Dictionary, to arrow.DataType) (arrow.Array, error) {
+	if arrow.TypeEqual(d.Dictionary().DataType(), to) {
+		return evDecodeDict(ev.Mem, d)
+	}
+	if to.ID() == arrow.DICTIONARY {
+		plain, err := evDecodeDict(ev.Mem, d)
+		if err != nil {
+			return nil, err
+		}
+		defer plain.Release()
+		return ev.CastArray(plain, to)
+	}
+	return evMapDict(ev.Mem, d, func(dict arrow.Array) (arrow.Array, error) {
+		return ev.CastArray(dict, to)
+	})
+}
+
+// castToInteger casts strings and floats to an integer type with Spark's rules (out of
+// range or unparsable is NULL), through int64; other sources go to arrow's cast.
+func (ev *Evaluator) castToInteger(arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	lo, hi := evIntRange(to)
+	var wide arrow.Array
+	switch arr.DataType().ID() {
+	case arrow.STRING:
+		wide = evParseRows(ev.Mem, arrow.PrimitiveTypes.Int64, 8, arr, func(s string) (int64, bool) {
+			v, ok := evParseInt(s)
+			return v, ok && v >= lo && v <= hi
+		})
+	case arrow.FLOAT64:
+		wide = evFloatToInt[float64](ev.Mem, arr, lo, hi)
+	case arrow.FLOAT32:
+		wide = evFloatToInt[float32](ev.Mem, arr, lo, hi)
+	default:
+		return ev.kernelCast(arr, to)
+	}
+	defer wide.Release()
+	return ev.kernelCast(wide, to)
+}
+
+// castPlain casts a non-dictionary array whose source is neither NULL, a timestamp to a
+// number nor a boolean to a non-string: by target type.
+func (ev *Evaluator) castPlain(arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	from := arr.DataType()
+	fromStr := from.ID() == arrow.STRING
 	switch to.ID() {
 	case arrow.STRING:
 		return ev.castToString(arr)
 	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
 		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64:
-		lo, hi := evIntRange(to)
-		var wide arrow.Array
-		switch {
-		case fromStr:
-			wide = evParseRows(ev.Mem, arrow.PrimitiveTypes.Int64, 8, arr, func(s string) (int64, bool) {
-				v, ok := evParseInt(s)
-				return v, ok && v >= lo && v <= hi
-			})
-		case from.ID() == arrow.FLOAT64:
-			wide = evFloatToInt[float64](ev.Mem, arr, lo, hi)
-		case from.ID() == arrow.FLOAT32:
-			wide = evFloatToInt[float32](ev.Mem, arr, lo, hi)
-		default:
-			return ev.kernelCast(arr, to)
-		}
-		defer wide.Release()
-		return ev.kernelCast(wide, to)
+		return ev.castToInteger(arr, to)
 	case arrow.FLOAT64, arrow.FLOAT32:
 		if fromStr {
 			wide := evParseRows(ev.Mem, arrow.PrimitiveTypes.Float64, 8, arr, evParseFloat)
