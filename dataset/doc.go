@@ -36,11 +36,20 @@
 // WeekOfYear, Hour, Minute, Second, DateAdd, DateSub, DateDiff, AddMonths, LastDay,
 // MonthsBetween.
 //
-// Aggregates: Sum, Count, CountOf, CountDistinct, Mean, Min, Max, First, Median, Stddev,
-// Variance and the others of agg.go, used with GroupBy(...).Agg.
+// Hashing and pseudonymization: Md5, Sha1, Sha2, HmacSha256, Hash (Spark's Murmur3),
+// XxHash64, Mask, MaskWith.
 //
-// Runnable Examples show the functions at work; each conditional, math, string and date
-// function has its own.
+// Nested values: Expr.Field, Size, ElementAt, ArrayContains, Split, Dataset.Explode.
+//
+// Casts (Expr.Cast) follow Spark's non-ANSI matrix between booleans, numbers, strings,
+// dates and timestamps; a date plus or minus an integer is a date.
+//
+// Aggregates, used with GroupBy(...).Agg: Sum, Count, CountOf, CountDistinct, Mean, Min,
+// Max, First, Median, Stddev, Variance, Corr over columns; SumExpr, MeanExpr, … over
+// expressions; CountIf; and Agg.Filter for Spark's FILTER (WHERE …).
+//
+// Runnable Examples show the functions at work; each function of the families above
+// that came with the function catalog has its own.
 //
 // Ownership: batches returned by Collect and Take belong to the caller, who releases
 // them; batches given to FromRecords and FromPartitions are retained by the session until

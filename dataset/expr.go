@@ -88,10 +88,11 @@ func firstErr(xs ...Expr) error {
 	return nil
 }
 
-// Add is x + y.
+// Add is x + y; a date plus an integer (either side) adds days.
 func (x Expr) Add(y Expr) Expr { return x.binary(plan.OpAdd, y) }
 
-// Sub is x - y.
+// Sub is x - y; a date minus an integer subtracts days, and a date minus a date is the
+// days between them as int32 (Spark 3 returns an interval there).
 func (x Expr) Sub(y Expr) Expr { return x.binary(plan.OpSub, y) }
 
 // Mul is x * y.
@@ -139,7 +140,10 @@ func (x Expr) IsNull() Expr { return x.unary(plan.OpIsNull) }
 // IsNotNull is true where x is not NULL.
 func (x Expr) IsNotNull() Expr { return x.unary(plan.OpIsNotNull) }
 
-// Cast converts x to type t; values that cannot be converted become NULL.
+// Cast converts x to type t; values that cannot be converted become NULL (Spark's
+// non-ANSI cast). Dates print as yyyy-MM-dd and timestamps as yyyy-MM-dd HH:mm:ss[.ffffff];
+// numbers and timestamps convert through Unix seconds; strings convert to booleans by
+// Spark's words (t, true, y, yes, 1 and f, false, n, no, 0, any case, trimmed).
 func (x Expr) Cast(t arrow.DataType) Expr {
 	if x.err != nil {
 		return x
