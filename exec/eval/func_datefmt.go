@@ -3,7 +3,6 @@ package eval
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -66,6 +65,7 @@ var (
 	dfMonthNames = []string{"January", "February", "March", "April", "May", "June", "July",
 		"August", "September", "October", "November", "December"}
 	dfDayNames = []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
+	dfAmPmNames = []string{"AM", "PM"}
 )
 
 // dfCompile compiles a Spark datetime pattern: y M d H h m s S E a, text in '...' (” is
@@ -226,11 +226,21 @@ func dfName(s []byte, i int, names []string, short bool) (int, int, bool) {
 		if short {
 			name = name[:3]
 		}
-		if len(s)-i >= len(name) && strings.EqualFold(string(s[i:i+len(name)]), name) {
+		if len(s)-i >= len(name) && dfEqualFoldASCII(s[i:i+len(name)], name) {
 			return k, i + len(name), true
 		}
 	}
 	return 0, i, false
+}
+
+// dfEqualFoldASCII reports whether b is name (ASCII letters), ignoring case.
+func dfEqualFoldASCII(b []byte, name string) bool {
+	for j := range b {
+		if b[j]|0x20 != name[j]|0x20 {
+			return false
+		}
+	}
+	return true
 }
 
 // parse reads s whole as the pattern; false when it does not match or names no valid
@@ -287,7 +297,7 @@ func (p dfPattern) parse(s []byte) (int64, bool) {
 			wday, i, ok = dfName(s, i, dfDayNames, st.n < 4)
 		case dfAmPm:
 			var k int
-			k, i, ok = dfName(s, i, []string{"AM", "PM"}, false)
+			k, i, ok = dfName(s, i, dfAmPmNames, false)
 			pm, hasAmPm = k == 1, true
 		}
 		if st.kind != dfLiteral && !ok {
@@ -360,8 +370,9 @@ func evParseFunction(dt arrow.DataType) func(ev *Evaluator, args []evValue, n in
 		var out arrow.Array
 		switch arr.DataType().ID() {
 		case arrow.DATE32:
+			vals := kernel.FixedValues[int32](arr)
 			out = kernel.BuildFixed(ev.Mem, dt, arr.Len(), func(i int) int64 {
-				return int64(arr.(*array.Date32).Value(i)) * 86400
+				return int64(vals[i]) * 86400
 			}, arr.IsValid)
 		case arrow.TIMESTAMP:
 			vals := kernel.FixedValues[int64](arr)
