@@ -64,7 +64,7 @@ type dfPattern []dfStep
 var (
 	dfMonthNames = []string{"January", "February", "March", "April", "May", "June", "July",
 		"August", "September", "October", "November", "December"}
-	dfDayNames = []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
+	dfDayNames  = []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
 	dfAmPmNames = []string{"AM", "PM"}
 )
 
