@@ -176,6 +176,18 @@ func TestParseMatchesGo(t *testing.T) {
 				}
 			}
 		}
+		// A slice exercises the arrays' offsets.
+		full := evalRows(t, mem, exectest.Call("to_timestamp", exectest.Col("s"), exectest.Str(p.spark)), rec)
+		sliced := rec.NewSlice(3, rec.NumRows()-1)
+		for _, c := range []string{"s", "ds"} {
+			got := evalRows(t, mem, exectest.Call("to_timestamp", exectest.Col(c), exectest.Str(p.spark)), sliced)
+			for i, g := range got {
+				if g != full[i+3] {
+					t.Fatalf("sliced %s row %d = %v, want %v", c, i, g, full[i+3])
+				}
+			}
+		}
+		sliced.Release()
 		rec.Release()
 	}
 }
