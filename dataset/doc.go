@@ -34,7 +34,8 @@
 //
 // Dates and timestamps (UTC): Year, Quarter, Month, DayOfMonth, DayOfWeek, DayOfYear,
 // WeekOfYear, Hour, Minute, Second, DateAdd, DateSub, DateDiff, AddMonths, LastDay,
-// MonthsBetween.
+// MonthsBetween; formatting and parsing with Spark's datetime patterns: ToDate,
+// ToTimestamp, UnixTimestamp, DateFormat, FromUnixTime, DateTrunc, Trunc.
 //
 // Hashing and pseudonymization: Md5, Sha1, Sha2, HmacSha256, Hash (Spark's Murmur3),
 // XxHash64, Mask, MaskWith.
