@@ -243,89 +243,108 @@ func dfEqualFoldASCII(b []byte, name string) bool {
 	return true
 }
 
+// dfFields are the date and time fields a parse has read so far; missing fields are
+// those of 1970-01-01 00:00:00.
+type dfFields struct {
+	y, m, d, h, mi, sec, frac int64
+	h12                       int64 // the 12-hour clock's hour, -1 when not read
+	pm, hasAmPm               bool
+	wday                      int // the day name's weekday (0 = Sunday), -1 when not read
+}
+
 // parse reads s whole as the pattern; false when it does not match or names no valid
-// date and time. Missing fields are those of 1970-01-01 00:00:00. A day name must be
-// the date's.
+// date and time. A day name must be the date's.
 func (p dfPattern) parse(s []byte) (int64, bool) {
-	y, m, d := int64(1970), int64(1), int64(1)
-	var h, mi, sec, frac int64
-	h12, pm, hasAmPm, wday := int64(-1), false, false, -1
+	f := dfFields{y: 1970, m: 1, d: 1, h12: -1, wday: -1}
 	i := 0
-	var ok bool
 	for _, st := range p {
-		switch st.kind {
-		case dfLiteral:
-			if len(s)-i < len(st.lit) || string(s[i:i+len(st.lit)]) != string(st.lit) {
-				return 0, false
-			}
-			i += len(st.lit)
-		case dfYear:
-			switch st.n {
-			case 1:
-				y, i, ok = dfDigits(s, i, 1, 4)
-			case 2:
-				y, i, ok = dfDigits(s, i, 2, 2)
-				y += 2000
-			default:
-				y, i, ok = dfDigits(s, i, st.n, st.n)
-			}
-		case dfMonth:
-			if st.n >= 3 {
-				var k int
-				k, i, ok = dfName(s, i, dfMonthNames, st.n == 3)
-				m = int64(k) + 1
-			} else {
-				m, i, ok = dfDigits(s, i, st.n, 2)
-			}
-		case dfDay:
-			d, i, ok = dfDigits(s, i, st.n, 2)
-		case dfHour:
-			h, i, ok = dfDigits(s, i, st.n, 2)
-		case dfHour12:
-			h12, i, ok = dfDigits(s, i, st.n, 2)
-		case dfMinute:
-			mi, i, ok = dfDigits(s, i, st.n, 2)
-		case dfSecond:
-			sec, i, ok = dfDigits(s, i, st.n, 2)
-		case dfFraction:
-			start := i
-			frac, i, ok = dfDigits(s, i, 1, st.n)
-			for k := i - start; k < 6; k++ {
-				frac *= 10
-			}
-		case dfDayName:
-			wday, i, ok = dfName(s, i, dfDayNames, st.n < 4)
-		case dfAmPm:
-			var k int
-			k, i, ok = dfName(s, i, dfAmPmNames, false)
-			pm, hasAmPm = k == 1, true
-		}
-		if st.kind != dfLiteral && !ok {
+		var ok bool
+		if i, ok = f.read(st, s, i); !ok {
 			return 0, false
 		}
 	}
 	if i != len(s) {
 		return 0, false
 	}
-	if h12 >= 0 {
-		if h12 < 1 || h12 > 12 {
+	return f.micros()
+}
+
+// read reads step st of a pattern from s at i into f, returning where the next step
+// starts.
+func (f *dfFields) read(st dfStep, s []byte, i int) (int, bool) {
+	var ok bool
+	switch st.kind {
+	case dfLiteral:
+		if len(s)-i < len(st.lit) || string(s[i:i+len(st.lit)]) != string(st.lit) {
+			return i, false
+		}
+		return i + len(st.lit), true
+	case dfYear:
+		switch st.n {
+		case 1:
+			f.y, i, ok = dfDigits(s, i, 1, 4)
+		case 2:
+			f.y, i, ok = dfDigits(s, i, 2, 2)
+			f.y += 2000
+		default:
+			f.y, i, ok = dfDigits(s, i, st.n, st.n)
+		}
+	case dfMonth:
+		if st.n >= 3 {
+			var k int
+			k, i, ok = dfName(s, i, dfMonthNames, st.n == 3)
+			f.m = int64(k) + 1
+		} else {
+			f.m, i, ok = dfDigits(s, i, st.n, 2)
+		}
+	case dfDay:
+		f.d, i, ok = dfDigits(s, i, st.n, 2)
+	case dfHour:
+		f.h, i, ok = dfDigits(s, i, st.n, 2)
+	case dfHour12:
+		f.h12, i, ok = dfDigits(s, i, st.n, 2)
+	case dfMinute:
+		f.mi, i, ok = dfDigits(s, i, st.n, 2)
+	case dfSecond:
+		f.sec, i, ok = dfDigits(s, i, st.n, 2)
+	case dfFraction:
+		start := i
+		f.frac, i, ok = dfDigits(s, i, 1, st.n)
+		for k := i - start; k < 6; k++ {
+			f.frac *= 10
+		}
+	case dfDayName:
+		f.wday, i, ok = dfName(s, i, dfDayNames, st.n < 4)
+	case dfAmPm:
+		var k int
+		k, i, ok = dfName(s, i, dfAmPmNames, false)
+		f.pm, f.hasAmPm = k == 1, true
+	}
+	return i, ok
+}
+
+// micros checks the fields read and returns them as microseconds since the epoch.
+func (f *dfFields) micros() (int64, bool) {
+	h := f.h
+	if f.h12 >= 0 {
+		if f.h12 < 1 || f.h12 > 12 {
 			return 0, false
 		}
-		h = h12 % 12
-		if pm {
+		h = f.h12 % 12
+		if f.pm {
 			h += 12
 		}
-	} else if hasAmPm && pm && h < 12 {
+	} else if f.hasAmPm && f.pm && h < 12 {
 		h += 12
 	}
-	if m < 1 || m > 12 || d < 1 || d > evDaysIn(y, m) || h > 23 || mi > 59 || sec > 59 {
+	if f.m < 1 || f.m > 12 || f.d < 1 || f.d > evDaysIn(f.y, f.m) || h > 23 || f.mi > 59 || f.sec > 59 {
 		return 0, false
 	}
-	days := evDaysFromCivil(y, m, d)
-	if wday >= 0 && int64(wday) != evFloorMod(days+4, 7) {
+	days := evDaysFromCivil(f.y, f.m, f.d)
+	if f.wday >= 0 && int64(f.wday) != evFloorMod(days+4, 7) {
 		return 0, false
 	}
-	return days*usPerDay + (h*3600+mi*60+sec)*usPerSec + frac, true
+	return days*usPerDay + (h*3600+f.mi*60+f.sec)*usPerSec + f.frac, true
 }
 
 // evPatternArg compiles the pattern literal of argument i.
