@@ -1,11 +1,9 @@
 package dataset_test
 
 import (
-	"context"
 	"fmt"
-	"log"
-	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/kindling-data/kindling/dataset"
@@ -13,25 +11,12 @@ import (
 
 // printSorted runs d (already ordered) and prints its rows, floats to four decimals.
 func printSorted(d *dataset.Dataset) {
-	recs, err := d.Collect(context.Background())
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer release(recs)
-	for _, r := range recs {
-		for i := 0; i < int(r.NumRows()); i++ {
-			cells := make([]string, r.NumCols())
-			for c := range cells {
-				col := r.Column(c)
-				if f, ok := col.(*array.Float64); ok && f.IsValid(i) {
-					cells[c] = fmt.Sprintf("%.4f", f.Value(i))
-					continue
-				}
-				cells[c] = col.ValueStr(i)
-			}
-			fmt.Println(strings.Join(cells, " "))
+	printCells(d, func(col arrow.Array, i int) (string, bool) {
+		if f, ok := col.(*array.Float64); ok && f.IsValid(i) {
+			return fmt.Sprintf("%.4f", f.Value(i)), true
 		}
-	}
+		return "", false
+	})
 }
 
 func ExampleMedian() {

@@ -3,7 +3,6 @@ package dataset_test
 import (
 	"context"
 	"fmt"
-	"log"
 	"math"
 	"strconv"
 	"strings"
@@ -45,25 +44,12 @@ func numbers(s *dataset.Session, xs []any, ns []any) *dataset.Dataset {
 
 // printRows runs d and prints each row, floats in Go's shortest form.
 func printRows(d *dataset.Dataset) {
-	recs, err := d.Collect(context.Background())
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer release(recs)
-	for _, r := range recs {
-		for i := 0; i < int(r.NumRows()); i++ {
-			cells := make([]string, r.NumCols())
-			for c := range cells {
-				col := r.Column(c)
-				if f, ok := col.(*array.Float64); ok && f.IsValid(i) {
-					cells[c] = strconv.FormatFloat(f.Value(i), 'g', -1, 64)
-					continue
-				}
-				cells[c] = col.ValueStr(i)
-			}
-			fmt.Println(strings.Join(cells, " "))
+	printCells(d, func(col arrow.Array, i int) (string, bool) {
+		if f, ok := col.(*array.Float64); ok && f.IsValid(i) {
+			return strconv.FormatFloat(f.Value(i), 'g', -1, 64), true
 		}
-	}
+		return "", false
+	})
 }
 
 func ExampleExpr_IntDiv() {

@@ -1,10 +1,7 @@
 package dataset_test
 
 import (
-	"context"
 	"fmt"
-	"log"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -35,25 +32,12 @@ func people(s *dataset.Session) *dataset.Dataset {
 
 // printQuoted runs d and prints each row, strings quoted so that "" and spaces show.
 func printQuoted(d *dataset.Dataset) {
-	recs, err := d.Collect(context.Background())
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer release(recs)
-	for _, r := range recs {
-		for i := 0; i < int(r.NumRows()); i++ {
-			cells := make([]string, r.NumCols())
-			for c := range cells {
-				col := r.Column(c)
-				if s, ok := col.(*array.String); ok && s.IsValid(i) {
-					cells[c] = fmt.Sprintf("%q", s.Value(i))
-					continue
-				}
-				cells[c] = col.ValueStr(i)
-			}
-			fmt.Println(strings.Join(cells, " "))
+	printCells(d, func(col arrow.Array, i int) (string, bool) {
+		if s, ok := col.(*array.String); ok && s.IsValid(i) {
+			return fmt.Sprintf("%q", s.Value(i)), true
 		}
-	}
+		return "", false
+	})
 }
 
 func ExampleLike() {

@@ -718,3 +718,27 @@ func ExampleDataset_Explain() {
 	//   HashAggregate(final) keys=[region] aggs=[sum(amount) AS revenue]
 	//   +- ShuffleRead shuffle=1 hash[region] x 4
 }
+
+// printCells runs d and prints each row, one space between cells: format renders the
+// cells it cares about (ok true), every other cell prints as arrow's ValueStr.
+func printCells(d *dataset.Dataset, format func(col arrow.Array, i int) (string, bool)) {
+	recs, err := d.Collect(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer release(recs)
+	for _, r := range recs {
+		for i := 0; i < int(r.NumRows()); i++ {
+			cells := make([]string, r.NumCols())
+			for c := range cells {
+				col := r.Column(c)
+				if s, ok := format(col, i); ok {
+					cells[c] = s
+					continue
+				}
+				cells[c] = col.ValueStr(i)
+			}
+			fmt.Println(strings.Join(cells, " "))
+		}
+	}
+}
