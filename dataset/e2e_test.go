@@ -13,9 +13,14 @@ import (
 
 // forEachShape runs a test over every partition shape.
 func forEachShape(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	forEachShapeWith(t, Config{Parallelism: 3, ShufflePartitions: 5}, fn)
+}
+
+// forEachShapeWith is forEachShape with the test's own config.
+func forEachShapeWith(t *testing.T, cfg Config, fn func(t *testing.T, f *fixture)) {
 	for name, sizes := range partitionSizes {
 		t.Run(name, func(t *testing.T) {
-			fn(t, newFixture(t, sizes, Config{Parallelism: 3, ShufflePartitions: 5}))
+			fn(t, newFixture(t, sizes, cfg))
 		})
 	}
 }
