@@ -4,7 +4,8 @@
 // blank-padded, multi-byte and combining-mark values, dates across 1900–2100 with
 // every kind of leap day), writes it as Parquet with kindling's writer and loads it
 // into DuckDB, then evaluates each family's expressions (conditionals, math, strings,
-// dates, hashing; see Families) in both engines and compares them row by row: NULLs
+// dates, hashing, casts, date formatting and parsing, nested values; see Families) in
+// both engines and compares them row by row: NULLs
 // equal, NaN equals NaN, floats within 1e-9 relative, integers exactly. The string
 // families run a second time over the same strings dictionary-encoded on the kindling
 // side.
@@ -31,6 +32,19 @@
 //	sha2(x, 256)         no sha2; sha256(x)                            sha2(x, 256), and bits 0 means 256           sha256(x)
 //	date_add, date_sub   no date_add on INTEGER days: DATE ± INTEGER   date_add(d, n), date_sub(d, n)               d + j::INTEGER, d - j::INTEGER
 //	datediff             DATE - DATE gives the days                    datediff(end, start)                         d - e
+//	CAST(DOUBLE AS       rounds to nearest; NaN is an error            truncates toward zero; NaN gives 0           CASE WHEN isnan(x) THEN 0 ELSE trunc(x)::BIGINT END
+//	  BIGINT)
+//	CAST(VARCHAR AS      accepts "0x1F" and "1e3"; rounds "-2.75"      digits with an optional fraction, which is   TRY_CAST(regexp_extract(trim(s), '^([+-]?[0-9]+)
+//	  BIGINT)            to -3                                         dropped: "-2.75" gives -2; hex and exponent    (\.[0-9]*)?$', 1) AS BIGINT)
+//	                                                                   give NULL
+//	to_date(s, 'yyyy-    %m and %d read one digit: "2024-1-5" parses   MM and dd take exactly two digits (Spark     CASE WHEN regexp_full_match(s, '[0-9]{4}-[0-9]{2}-
+//	  MM-dd')                                                          3's parser; NULL, as under the CORRECTED      [0-9]{2}') THEN try_strptime(s, '%Y-%m-%d')::DATE END
+//	                                                                   policy, not the default EXCEPTION's error)
+//	size(NULL)           len(NULL) is NULL                             -1 (spark.sql.legacy.sizeOfNull, default     coalesce(len(l), -1)
+//	                                                                   true)
+//	split, element_at,   string_split_regex, list_extract,             split, element_at, array_contains            the DuckDB names
+//	  array_contains     list_contains
+//	add_months           no add_months                                 add_months(d, n)                             (d + to_months(n))::DATE
 //
 // Checked and the same in both (no rewrite): integer div and mod by zero give NULL;
 // greatest and least skip NULLs and rank NaN above every number; IN with a NULL in the
@@ -39,7 +53,17 @@
 // also with combining marks; lpad and rpad count characters and truncate a longer
 // string; trim, ltrim and rtrim remove spaces only; instr is 1-based in characters, 0
 // when absent; upper and lower on the data's characters; weekofyear is the ISO 8601
-// week in both; last_day; md5 and sha256 as lower-case hex of the UTF-8 bytes.
+// week in both; last_day; md5 and sha256 as lower-case hex of the UTF-8 bytes; casts
+// of integers, dates and booleans to text and back, of a double to text and back
+// (shortest round-trip digits), of padded and signed numbers as text to DOUBLE;
+// date_format's yyyy MM dd d EEE MMMM against strftime; trunc to week (Monday),
+// month, quarter and year; add_months clamps to a shorter month's last day; split on a
+// blank gives empty strings between adjacent blanks; element_at is 1-based and counts
+// back from -1, NULL out of range.
+//
+// TestAggregatesOverExpressionsAgainstDuckDB groups the table by j and compares sums
+// and means of expressions, CountIf and aggregates with a filter, count of distinct
+// values of an expression, min and max of string expressions.
 //
 // Left out of the data, because neither engine gives Spark's (Java's) answer, so no
 // rewrite of DuckDB's SQL could make the comparison mean Spark: upper("straße") is

@@ -30,7 +30,7 @@ func lit(v any) dataset.Expr { return dataset.Lit(v) }
 // Families lists the cases of each function family. The SQL column is what DuckDB runs;
 // where it differs from the plain DuckDB function, doc.go's table says why.
 func Families() []Family {
-	return []Family{
+	return append([]Family{
 		{"conditionals", []Case{
 			{"case_when", dataset.When(i.Gt(lit(int64(0))), lit("pos")).When(i.Lt(lit(int64(0))), lit("neg")).Otherwise(lit("zero")),
 				"CASE WHEN i > 0 THEN 'pos' WHEN i < 0 THEN 'neg' ELSE 'zero' END"},
@@ -108,5 +108,5 @@ func Families() []Family {
 			{"sha256", dataset.Sha2(s, 256), "sha256(s)"},
 			{"sha2_0", dataset.Sha2(t, 0), "sha256(t)"},
 		}},
-	}
+	}, moreFamilies()...)
 }

@@ -3,8 +3,10 @@ package funcdiff
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -36,6 +38,10 @@ var strPool = []string{
 	"", " ", "  ", "abc", "  padded  ", " lead", "trail ", "Hello World", "héllo",
 	"日本語テキスト", "ÉCOLE", "naïve café", "😀 emoji", "a_b%c", "Ünïcödé", "x",
 	"hello", "HELLO", "l", "ll", "lol", "ab", "übung", "Ωmega", "中文", "tab\there", "e\u0301cole", "a\\b",
+	// Numbers and dates as text, for the casts and parsers: padded, signed, leading
+	// zeros, out of range, not numbers at all, and dates that do not exist.
+	"42", " 17 ", "-3", "+8", "007", "1e3", "0x1F", "9223372036854775808", "-0", "3.25", "-2.75",
+	"2024-02-29", "2023-02-29", "1999-12-31", "2024-1-5",
 }
 
 var (
@@ -211,6 +217,17 @@ func Value(a arrow.Array, k int) (any, error) {
 		return int64(a.Value(k)), nil
 	case *array.Dictionary:
 		return Value(a.Dictionary(), a.GetValueIndex(k))
+	case *array.List:
+		start, end := a.ValueOffsets(k)
+		elems := make([]any, 0, end-start)
+		for e := start; e < end; e++ {
+			v, err := Value(a.ListValues(), int(e))
+			if err != nil {
+				return nil, err
+			}
+			elems = append(elems, v)
+		}
+		return listString(elems), nil
 	}
 	return nil, fmt.Errorf("funcdiff: unexpected Arrow type %s", a.DataType())
 }
@@ -236,6 +253,21 @@ func Normalize(v any) (any, error) {
 		return float64(v), nil
 	case time.Time:
 		return int64(math.Floor(float64(v.Unix()) / 86400)), nil
+	case *big.Int:
+		if !v.IsInt64() {
+			return nil, fmt.Errorf("funcdiff: DuckDB value %s does not fit in int64", v)
+		}
+		return v.Int64(), nil
+	case []any:
+		elems := make([]any, len(v))
+		for k, e := range v {
+			n, err := Normalize(e)
+			if err != nil {
+				return nil, err
+			}
+			elems[k] = n
+		}
+		return listString(elems), nil
 	}
 	return nil, fmt.Errorf("funcdiff: unexpected DuckDB value %T", v)
 }
@@ -279,4 +311,19 @@ func num(v any) (float64, bool) {
 		return v, true
 	}
 	return 0, false
+}
+
+// listString renders a list's normalized elements as one comparable string, since a
+// list has no Go equality: ["a" "b" <nil>].
+func listString(elems []any) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for k, e := range elems {
+		if k > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%#v", e)
+	}
+	b.WriteByte(']')
+	return b.String()
 }
