@@ -30,7 +30,7 @@ func foldExpr(e Expr, schema *arrow.Schema) Expr {
 		return foldUnary(e, schema)
 	case *Cast:
 		if l, ok := e.Child.(*Literal); ok {
-			if v, ok := castValue(l.Value, literalType(l), e.To); ok {
+			if v, ok := foldCastValue(l.Value, literalType(l), e.To); ok {
 				return &Literal{Value: v, Type: e.To}
 			}
 		}
@@ -38,6 +38,81 @@ func foldExpr(e Expr, schema *arrow.Schema) Expr {
 		return foldCall(e)
 	}
 	return e
+}
+
+// foldCastValue is castValue made to agree with what the evaluator computes for a
+// column: a float cast to an integer type truncates toward zero and saturates at the
+// target's range, NaN giving 0 (Java's conversion, Spark non-ANSI); an integer cast to a
+// narrower integer type wraps; a float cast to a string (Java's Double.toString format,
+// which the evaluator implements) is not folded but left to the evaluator.
+func foldCastValue(v any, from, to arrow.DataType) (any, bool) {
+	if v == nil {
+		return nil, true
+	}
+	if isFloat(from) && isStringLike(to) {
+		return nil, false
+	}
+	x, ok := castValue(v, from, to)
+	if !ok {
+		return nil, false
+	}
+	if f, isF := v.(float64); isF && IsInteger(to) {
+		lo, hi := intRange(to)
+		switch {
+		case f != f:
+			return int64(0), true
+		case f >= float64(hi):
+			return hi, true
+		case f <= float64(lo):
+			return lo, true
+		}
+		return int64(f), true
+	}
+	if i, isI := x.(int64); isI && IsInteger(to) {
+		return wrapInt(i, to), true
+	}
+	return x, true
+}
+
+// intRange is the range of the integer type t, as int64 (uint64's upper end saturates).
+func intRange(t arrow.DataType) (lo, hi int64) {
+	switch t.ID() {
+	case arrow.INT8:
+		return math.MinInt8, math.MaxInt8
+	case arrow.INT16:
+		return math.MinInt16, math.MaxInt16
+	case arrow.INT32:
+		return math.MinInt32, math.MaxInt32
+	case arrow.UINT8:
+		return 0, math.MaxUint8
+	case arrow.UINT16:
+		return 0, math.MaxUint16
+	case arrow.UINT32:
+		return 0, math.MaxUint32
+	case arrow.UINT64:
+		return 0, math.MaxInt64
+	}
+	return math.MinInt64, math.MaxInt64
+}
+
+// wrapInt wraps i into the integer type t (two's complement), as the evaluator's
+// integer narrowing does.
+func wrapInt(i int64, t arrow.DataType) int64 {
+	switch t.ID() {
+	case arrow.INT8:
+		return int64(int8(i))
+	case arrow.INT16:
+		return int64(int16(i))
+	case arrow.INT32:
+		return int64(int32(i))
+	case arrow.UINT8:
+		return int64(uint8(i))
+	case arrow.UINT16:
+		return int64(uint16(i))
+	case arrow.UINT32:
+		return int64(uint32(i))
+	}
+	return i
 }
 
 func boolLit(v any) *Literal { return &Literal{Value: v, Type: typBool} }

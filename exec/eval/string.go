@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -13,6 +12,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
+	"golang.org/x/text/transform"
+
 	"github.com/kindling-data/kindling/internal/kernel"
 )
 
@@ -45,9 +48,9 @@ func (ev *Evaluator) stringCall(name string, args []evValue, n int) (evValue, er
 	case "length":
 		fn = func(a arrow.Array) (arrow.Array, error) { return evLength(ev.Mem, a) }
 	case "lower":
-		fn = func(a arrow.Array) (arrow.Array, error) { return evMapCase(ev.Mem, a, unicode.ToLower, evLowerASCII) }
+		fn = func(a arrow.Array) (arrow.Array, error) { return evMapCase(ev.Mem, a, false) }
 	case "upper":
-		fn = func(a arrow.Array) (arrow.Array, error) { return evMapCase(ev.Mem, a, unicode.ToUpper, evUpperASCII) }
+		fn = func(a arrow.Array) (arrow.Array, error) { return evMapCase(ev.Mem, a, true) }
 	case "substring":
 		start, err := evIntLiteral(args[1])
 		if err != nil {
@@ -196,10 +199,20 @@ func evUpperASCII(c byte) byte {
 	return c
 }
 
-// evMapCase maps every character. All-ASCII data (the common case) is mapped byte by
-// byte into a buffer of the same size, keeping the offsets; otherwise rows are
-// rewritten rune by rune (invalid UTF-8 bytes are kept as they are).
-func evMapCase(mem memory.Allocator, s arrow.Array, mapRune func(rune) rune, mapByte func(byte) byte) (arrow.Array, error) {
+// evMapCase upper- or lower-cases every string with Java's full (locale-neutral) case
+// mapping, as Spark's upper and lower: a character may map to several ("ß" upper-cases
+// to "SS", "ﬁ" to "FI", "İ" lower-cases to "i̇"), and a capital sigma lower-cases to the
+// final form "ς" at the end of a word ("ΟΔΟΣ" gives "οδος"), where Go's per-rune
+// unicode.ToUpper/ToLower would keep "ß" and give "σ". All-ASCII data (the common case)
+// is mapped byte by byte into a buffer of the same size, keeping the offsets; an ASCII
+// row of mixed data is mapped byte by byte too, and the other rows go through
+// golang.org/x/text/cases into one reused scratch buffer (invalid UTF-8 bytes are kept
+// as they are).
+func evMapCase(mem memory.Allocator, s arrow.Array, upper bool) (arrow.Array, error) {
+	mapByte := evLowerASCII
+	if upper {
+		mapByte = evUpperASCII
+	}
 	n := s.Len()
 	offs, data := kernel.OffsetsAndData[int32](s)
 	src := data[offs[0]:offs[n]]
@@ -215,6 +228,13 @@ func evMapCase(mem memory.Allocator, s arrow.Array, mapRune func(rune) rune, map
 		}
 		return evFinishArray(arrow.BinaryTypes.String, n, evCopyValidity(mem, s), offBuf, dataBuf), nil
 	}
+	var caser cases.Caser
+	if upper {
+		caser = cases.Upper(language.Und)
+	} else {
+		caser = cases.Lower(language.Und)
+	}
+	var scratch []byte
 	w := evNewStrWriter(mem, n, len(src))
 	vb, voff := kernel.Validity(s)
 	for i := 0; i < n; i++ {
@@ -223,24 +243,37 @@ func evMapCase(mem memory.Allocator, s arrow.Array, mapRune func(rune) rune, map
 			continue
 		}
 		b := data[offs[i]:offs[i+1]]
-		for j := 0; j < len(b); {
-			c := b[j]
-			if c < utf8.RuneSelf {
-				w.addByte(mapByte(c))
-				j++
-				continue
+		if evIsASCII(b) {
+			w.grow(len(b))
+			for j, c := range b {
+				w.data[w.used+j] = mapByte(c)
 			}
-			r, size := utf8.DecodeRune(b[j:])
-			if r == utf8.RuneError && size == 1 {
-				w.addByte(c)
-			} else {
-				w.addRune(mapRune(r))
-			}
-			j += size
+			w.used += len(b)
+			w.endRow()
+			continue
 		}
+		scratch = evCaseRow(&caser, scratch, b)
+		w.add(scratch)
 		w.endRow()
 	}
 	return w.finish(arrow.BinaryTypes.String)
+}
+
+// evCaseRow maps b with caser into scratch (grown as needed, never per row once large
+// enough) and returns the mapped bytes.
+func evCaseRow(caser *cases.Caser, scratch, b []byte) []byte {
+	if cap(scratch) < 2*len(b)+8 {
+		scratch = make([]byte, 2*len(b)+8)
+	}
+	scratch = scratch[:cap(scratch)]
+	for {
+		caser.Reset()
+		nDst, _, err := caser.Transform(scratch, b, true)
+		if err != transform.ErrShortDst {
+			return scratch[:nDst]
+		}
+		scratch = make([]byte, 2*len(scratch))
+	}
 }
 
 // evSubstringBounds applies Spark's substring rules (UTF8String.substringSQL) to a

@@ -1,6 +1,9 @@
 package exectest
 
 import (
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
+
 	"fmt"
 	"math"
 	"strings"
@@ -205,9 +208,9 @@ func oStringFunc(name string, args []any) (any, bool) {
 	case "length":
 		return int64(utf8.RuneCountInString(s)), true
 	case "lower":
-		return strings.ToLower(s), true
+		return cases.Lower(language.Und).String(s), true // Java's full case mapping
 	case "upper":
-		return strings.ToUpper(s), true
+		return cases.Upper(language.Und).String(s), true
 	case "substring":
 		length := int64(math.MaxInt32)
 		if len(args) == 3 {
