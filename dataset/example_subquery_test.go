@@ -253,6 +253,13 @@ func TestInDatasetPlans(t *testing.T) {
 		t.Errorf("NOT IN over an aggregate: %v", got)
 	}
 
+	// Two subqueries AND-ed: east or west, but not west.
+	got = collectQuoted(t, orders(s, 2).Filter(region.IsInDataset(regionList(s, "east", "west")).
+		And(region.NotInDataset(regionList(s, "west")))).GroupBy("region").Count())
+	if strings.Join(got, ";") != `"east" 3` {
+		t.Errorf("two subqueries: %v", got)
+	}
+
 	// qty (int64) against amounts (float64): compared as float64; 0 and 80 are amounts
 	// (the NULL amount makes NOT IN never true).
 	amounts := orders(s, 1).Select(dataset.Col("amount"))
