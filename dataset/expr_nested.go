@@ -48,3 +48,25 @@ func Split(x Expr, regex string) Expr { return call("split", x, Lit(regex)) }
 func (d *Dataset) Explode(col string) *Dataset {
 	return d.derive(&plan.Explode{Meta: plan.Meta{CallSite: callSite("explode")}, Input: d.node, Column: col})
 }
+
+// PosExplode is Explode that also gives each element's position, as Spark's posexplode:
+// an int32 column named "pos" holding the element's 0-based index in its list is
+// inserted just before col, which keeps its name (Spark names the generated pair "pos"
+// and "col"; here the value column keeps the list's name, as Explode does). A row whose
+// list is NULL or empty yields no row; NULL elements are kept with their position. The
+// input must not already have a column named "pos".
+func (d *Dataset) PosExplode(col string) *Dataset {
+	return d.derive(&plan.Explode{Meta: plan.Meta{CallSite: callSite("posexplode")}, Input: d.node, Column: col, Pos: true})
+}
+
+// ExplodeOuter is Explode that keeps the rows whose list is NULL or empty, as Spark's
+// explode_outer: such a row yields one row whose col is NULL.
+func (d *Dataset) ExplodeOuter(col string) *Dataset {
+	return d.derive(&plan.Explode{Meta: plan.Meta{CallSite: callSite("explode_outer")}, Input: d.node, Column: col, Outer: true})
+}
+
+// PosExplodeOuter is PosExplode that keeps the rows whose list is NULL or empty, as
+// Spark's posexplode_outer: such a row yields one row whose "pos" and col are NULL.
+func (d *Dataset) PosExplodeOuter(col string) *Dataset {
+	return d.derive(&plan.Explode{Meta: plan.Meta{CallSite: callSite("posexplode_outer")}, Input: d.node, Column: col, Pos: true, Outer: true})
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/plan"
@@ -77,12 +78,17 @@ func (e *ExplodeOp) Close() error { return e.input.Close() }
 // explode returns rec exploded, or nil when it yields no row.
 func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	schema := e.node.OutSchema
-	if int(rec.NumCols()) != schema.NumFields() {
-		return nil, fmt.Errorf("exec: explode %q: input has %d columns, want %d", e.node.Column, rec.NumCols(), schema.NumFields())
+	pos := e.node.Pos
+	in := e.col // the list's column in the input
+	if pos {
+		in--
 	}
-	l, ok := rec.Column(e.col).(*array.List)
+	if int(rec.NumCols()) != schema.NumFields()-boolInt(pos) || in < 0 {
+		return nil, fmt.Errorf("exec: explode %q: input has %d columns, want %d", e.node.Column, rec.NumCols(), schema.NumFields()-boolInt(pos))
+	}
+	l, ok := rec.Column(in).(*array.List)
 	if !ok {
-		return nil, fmt.Errorf("exec: explode: column %q is %s, not a list", e.node.Column, rec.Column(e.col).DataType())
+		return nil, fmt.Errorf("exec: explode: column %q is %s, not a list", e.node.Column, rec.Column(in).DataType())
 	}
 	n := l.Len()
 	if n == 0 {
@@ -91,11 +97,18 @@ func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	offs := kernel.ListSpan(l)
 	bm, off := kernel.Validity(l)
 	rep := e.rep[:0]
-	contiguous := true
+	contiguous, padded := true, false
 	for i := 0; i < n; i++ {
 		lo, hi := offs[i], offs[i+1]
-		if !kernel.IsSet(bm, off, i) {
+		valid := kernel.IsSet(bm, off, i)
+		if !valid {
 			contiguous = contiguous && lo == hi
+		}
+		if !valid || lo == hi {
+			if e.node.Outer {
+				rep = append(rep, int32(i)) // one row of NULLs (explode_outer)
+				padded = true
+			}
 			continue
 		}
 		for j := lo; j < hi; j++ {
@@ -106,27 +119,6 @@ func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	if len(rep) == 0 {
 		return nil, nil
 	}
-	var elems arrow.Array
-	if contiguous {
-		elems = array.NewSlice(l.ListValues(), int64(offs[0]), int64(offs[n]))
-	} else {
-		var idx []int32
-		for i := 0; i < n; i++ {
-			if kernel.IsSet(bm, off, i) {
-				for j := offs[i]; j < offs[i+1]; j++ {
-					idx = append(idx, j)
-				}
-			}
-		}
-		var err error
-		if elems, err = kernel.GatherArray(l.ListValues(), idx, e.mem); err != nil {
-			return nil, fmt.Errorf("exec: explode %q: elements: %w", e.node.Column, err)
-		}
-	}
-	identity := len(rep) == n
-	for i, r := range rep {
-		identity = identity && int(r) == i
-	}
 	cols := make([]arrow.Array, schema.NumFields())
 	defer func() {
 		for _, c := range cols {
@@ -135,22 +127,97 @@ func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 			}
 		}
 	}()
-	cols[e.col] = elems
+	var idx []int32 // the element of each output row when not a slice; -1 for a padded row
+	if !contiguous || padded {
+		idx = make([]int32, 0, len(rep))
+		for i := 0; i < n; i++ {
+			lo, hi := offs[i], offs[i+1]
+			if !kernel.IsSet(bm, off, i) || lo == hi {
+				if e.node.Outer {
+					idx = append(idx, -1)
+				}
+				continue
+			}
+			for j := lo; j < hi; j++ {
+				idx = append(idx, j)
+			}
+		}
+	}
+	if idx == nil {
+		cols[e.col] = array.NewSlice(l.ListValues(), int64(offs[0]), int64(offs[n]))
+	} else {
+		elems, err := kernel.GatherArrayOrNull(l.ListValues(), idx, e.mem)
+		if err != nil {
+			return nil, fmt.Errorf("exec: explode %q: elements: %w", e.node.Column, err)
+		}
+		cols[e.col] = elems
+	}
+	if pos {
+		cols[e.col-1] = e.positions(offs, bm, off, n, len(rep), padded)
+	}
+	identity := len(rep) == n
+	for i, r := range rep {
+		identity = identity && int(r) == i
+	}
 	for c := range cols {
-		if c == e.col {
+		if cols[c] != nil {
 			continue
 		}
-		src := rec.Column(c)
+		src := c
+		if c > in {
+			src -= boolInt(pos) // past the position column
+		}
 		if identity {
-			src.Retain()
-			cols[c] = src
+			cols[c] = rec.Column(src)
+			cols[c].Retain()
 			continue
 		}
-		out, err := kernel.GatherArray(src, rep, e.mem)
+		out, err := kernel.GatherArray(rec.Column(src), rep, e.mem)
 		if err != nil {
 			return nil, fmt.Errorf("exec: explode %q: column %q: %w", e.node.Column, schema.Field(c).Name, err)
 		}
 		cols[c] = out
 	}
 	return array.NewRecordBatch(schema, cols, int64(len(rep))), nil
+}
+
+// positions is the int32 position column of a posexplode over the list rows described by
+// offs and the validity (bm, off): each element's 0-based index in its list, NULL for the
+// padded row of a NULL or empty list when padded (posexplode_outer).
+func (e *ExplodeOp) positions(offs []int32, bm []byte, off, n, rows int, padded bool) arrow.Array {
+	buf, vals := kernel.NewFixedBuffer[int32](e.mem, rows)
+	var valid *memory.Buffer
+	var vbits []byte
+	if padded {
+		valid = kernel.NewBuffer(e.mem, (rows+7)/8)
+		vbits = valid.Bytes()
+	}
+	k, nulls := 0, 0
+	for i := 0; i < n; i++ {
+		lo, hi := offs[i], offs[i+1]
+		if !kernel.IsSet(bm, off, i) || lo == hi {
+			if e.node.Outer {
+				vals[k] = 0
+				k++
+				nulls++
+			}
+			continue
+		}
+		for j := lo; j < hi; j++ {
+			vals[k] = j - lo
+			if vbits != nil {
+				bitutil.SetBit(vbits, k)
+			}
+			k++
+		}
+	}
+	return kernel.MakeArray(arrow.PrimitiveTypes.Int32, rows, nulls, []*memory.Buffer{valid, buf}, nil)
+}
+
+// boolInt is 1 for true, 0 for false.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -44,6 +44,10 @@ func Analyze(root Node) (Node, error) {
 			return nil, err
 		}
 		return analyzeNode(expanded)
+	case *Filter:
+		if hasInSubquery(n.Cond) { // Spark's RewritePredicateSubquery: see InSubquery
+			return rewriteInSubqueries(n, newChildren[0])
+		}
 	}
 	return analyzeNode(root.WithChildren(newChildren))
 }

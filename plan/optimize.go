@@ -297,6 +297,9 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 		// The exploded column decides how many rows each input row becomes.
 		childNeed := copySet(need)
 		childNeed[n.Column] = true
+		if n.Pos {
+			delete(childNeed, PosColumn) // made by the explode
+		}
 		return o.pruneInput(n, childNeed)
 	case *MapBatches:
 		// The user's function sees the input's batches: it gets every column it had.

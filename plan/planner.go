@@ -127,7 +127,7 @@ func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 	case *Aggregate:
 		return p.aggregate(n, in[0])
 	case *Explode:
-		return &PExplode{Input: in[0], Column: n.Column, OutSchema: n.OutSchema}, nil
+		return &PExplode{Input: in[0], Column: n.Column, Pos: n.Pos, Outer: n.Outer, OutSchema: n.OutSchema}, nil
 	case *Join:
 		return p.join(n, in[0], in[1])
 	case *Broadcast:

@@ -143,6 +143,8 @@ func resolveExpr(e Expr, schema *arrow.Schema) (Expr, arrow.DataType, error) {
 		return &Cast{Child: c, To: e.To}, e.To, nil
 	case *Call:
 		return resolveCall(e, schema)
+	case *InSubquery: // a filter conjunct is rewritten before resolution
+		return nil, nil, e.misplaced()
 	case nil:
 		return nil, nil, errAt(ErrInvalidPlan, "nil expression")
 	}
