@@ -143,6 +143,8 @@ func resolveExpr(e Expr, schema *arrow.Schema) (Expr, arrow.DataType, error) {
 		return &Cast{Child: c, To: e.To}, e.To, nil
 	case *Call:
 		return resolveCall(e, schema)
+	case *UDFCall:
+		return resolveUDFCall(e, schema)
 	case nil:
 		return nil, nil, errAt(ErrInvalidPlan, "nil expression")
 	}
