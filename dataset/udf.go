@@ -39,8 +39,9 @@ type Scalar interface {
 // of side effects (Spark's default): it may run over more or fewer rows than the query
 // names, once per distinct value of a dictionary-encoded string column, say, and over a
 // single row when all its arguments are literals. It is never called while a plan is
-// analyzed. A panic in the function fails the action with an error naming the UDF; it is
-// not retried.
+// analyzed. A panic in the function (or an error of a vectorized one) fails the task with
+// an error naming the UDF; like MapBatches' user code, the task is retried up to
+// Config.MaxTaskAttempts times before the action fails.
 type UDF struct {
 	name string
 	args []arrow.DataType // nil: vectorized, any argument types

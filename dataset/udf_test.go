@@ -326,6 +326,10 @@ func TestUDFPanicFailsTheAction(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "user function boom panicked: kaput") {
 		t.Fatalf("error %v, want it to name the UDF and its panic", err)
 	}
+	// User code: retried, as MapBatches' panics are.
+	if !strings.Contains(err.Error(), "attempts (user code)") {
+		t.Errorf("error %v, want a retried user-code failure", err)
+	}
 }
 
 func TestRegisterUDF(t *testing.T) {

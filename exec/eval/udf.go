@@ -20,8 +20,23 @@ import (
 //     not a dictionary);
 //   - otherwise dictionaries are decoded and the UDF runs over the batch's rows.
 //
-// A panic in the implementation becomes an error naming the UDF. It is not marked as a
-// user-code error: a UDF is assumed deterministic, so the task fails without retries.
+// An error returned or a panic raised by the implementation becomes a *UDFError naming
+// the UDF, which the scheduler classifies as user code and retries, as it does for
+// MapBatches. A result of the wrong length or type is a plain, deterministic error.
+
+// UDFError is an error returned or a panic raised by a user-defined function.
+type UDFError struct {
+	// Name is the UDF's name.
+	Name string
+	msg  string
+	err  error
+}
+
+// Error names the UDF, then what went wrong.
+func (e *UDFError) Error() string { return "user function " + e.Name + e.msg }
+
+// Unwrap returns the error the UDF returned (nil after a panic).
+func (e *UDFError) Unwrap() error { return e.err }
 
 // evalUDF evaluates a call of a user-defined function.
 func (ev *Evaluator) evalUDF(e *plan.UDFCall) (evValue, error) {
@@ -121,7 +136,7 @@ func (ev *Evaluator) udfOver(e *plan.UDFCall, args []evValue, at int, sub arrow.
 func callUDF(e *plan.UDFCall, args []arrow.Array, n int, mem memory.Allocator) (res arrow.Array, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			res, err = nil, fmt.Errorf("user function %s panicked: %v", e.Name, r)
+			res, err = nil, &UDFError{Name: e.Name, msg: fmt.Sprintf(" panicked: %v", r)}
 		}
 	}()
 	res, err = e.Impl.Eval(args, n, mem)
@@ -129,7 +144,7 @@ func callUDF(e *plan.UDFCall, args []arrow.Array, n int, mem memory.Allocator) (
 		if res != nil {
 			res.Release()
 		}
-		return nil, fmt.Errorf("user function %s: %w", e.Name, err)
+		return nil, &UDFError{Name: e.Name, msg: ": " + err.Error(), err: err}
 	}
 	if res == nil {
 		return nil, fmt.Errorf("user function %s returned no array", e.Name)
