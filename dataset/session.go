@@ -43,6 +43,7 @@ type Session struct {
 	jobs   []*JobMetrics
 	owned  []interface{ Release() } // in-memory sources whose batches the session retains
 	caches []*cacheState            // persisted datasets, in order
+	udfs   map[string]*UDF          // RegisterUDF's registry, by lower-case name
 	closed bool
 
 	nextDataset int

@@ -7,6 +7,7 @@ import (
 	"os"
 	"syscall"
 
+	"github.com/kindling-data/kindling/exec/eval"
 	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/shuffle"
 	"github.com/kindling-data/kindling/storage"
@@ -25,7 +26,7 @@ const (
 	// plan. It is the cause of every error not known to be transient.
 	CauseDeterministic FailureCause = iota
 	// CauseUserCode is an error returned or a panic raised by a user function (MapBatches,
-	// ForEachBatch): it may depend on the outside world, so it is retried.
+	// ForEachBatch, a UDF): it may depend on the outside world, so it is retried.
 	CauseUserCode
 	// CausePanic is a panic in the engine. The state that caused it is unknown, so it is
 	// retried as Spark retries any exception.
@@ -114,6 +115,10 @@ func Classify(err error) FailureCause {
 	var c Classified
 	if errors.As(err, &c) {
 		return c.FailureCause()
+	}
+	var ue *eval.UDFError
+	if errors.As(err, &ue) {
+		return CauseUserCode
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, shuffle.ErrClosed) || errors.Is(err, storage.ErrClosed) {

@@ -145,6 +145,8 @@ func resolveExpr(e Expr, schema *arrow.Schema) (Expr, arrow.DataType, error) {
 		return resolveCall(e, schema)
 	case *InSubquery: // a filter conjunct is rewritten before resolution
 		return nil, nil, e.misplaced()
+	case *UDFCall:
+		return resolveUDFCall(e, schema)
 	case nil:
 		return nil, nil, errAt(ErrInvalidPlan, "nil expression")
 	}

@@ -181,6 +181,8 @@ func (ev *Evaluator) evalNode(e plan.Expr) (evValue, error) {
 		return ev.evalArgs(e.Args, func(args []evValue, n int) (evValue, error) {
 			return f.apply(ev, args, n)
 		})
+	case *plan.UDFCall:
+		return ev.evalUDF(e)
 	case nil:
 		return evValue{}, errors.New("nil expression")
 	}
