@@ -29,8 +29,9 @@
 //
 // Strings: Length, Lower, Upper, InitCap, Substring, Concat, ConcatWS, Trim, LTrim, RTrim,
 // LPad, RPad, Reverse, Replace, Contains, StartsWith, EndsWith, Instr, Locate, Like, ILike,
-// RLike, RegexpReplace, RegexpExtract. Dictionary-encoded columns are evaluated once per
-// dictionary value.
+// RLike, RegexpReplace, RegexpExtract, FormatNumber. Upper, Lower and InitCap use Java's
+// full case mapping, as Spark does (ß → SS, a final sigma). Dictionary-encoded columns
+// are evaluated once per dictionary value.
 //
 // Dates and timestamps (UTC): Year, Quarter, Month, DayOfMonth, DayOfWeek, DayOfYear,
 // WeekOfYear, Hour, Minute, Second, DateAdd, DateSub, DateDiff, AddMonths, LastDay,
@@ -40,7 +41,19 @@
 // Hashing and pseudonymization: Md5, Sha1, Sha2, HmacSha256, Hash (Spark's Murmur3),
 // XxHash64, Mask, MaskWith.
 //
-// Nested values: Expr.Field, Size, ElementAt, ArrayContains, Split, Dataset.Explode.
+// Nested values: Expr.Field, Size, ElementAt, ArrayContains, Split; Dataset.Explode,
+// PosExplode, ExplodeOuter and PosExplodeOuter turn a list column into rows.
+//
+// Subqueries: Expr.IsInDataset and Expr.NotInDataset test a value against a one-column
+// dataset (Spark's IN and NOT IN over a subquery, with NOT IN's NULL rules); the
+// analyzer plans them as a semi join (an anti join for NOT IN) over the subquery's
+// distinct values, broadcast when small. They are filter conjuncts only.
+//
+// User-defined functions: UDF1, UDF2 and UDF3 wrap a typed Go function (int64, int32,
+// float64, float32, string, bool arguments and result) that the engine runs a batch at a
+// time, giving NULL for a row with a NULL argument without calling it; VectorUDF takes
+// whole Arrow arrays for speed. UDF.Call uses one in any expression;
+// Session.RegisterUDF names it for the session.
 //
 // Casts (Expr.Cast) follow Spark's non-ANSI matrix between booleans, numbers, strings,
 // dates and timestamps; a date plus or minus an integer is a date.
