@@ -77,7 +77,9 @@ func aggDecAggs() []plan.AggExpr {
 }
 
 // aggDecPow10 is 10^n.
-func aggDecPow10(n int32) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
+func aggDecPow10(n int32) *big.Int {
+	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
+}
 
 // aggDecFits reports whether x has at most p digits.
 func aggDecFits(x *big.Int, p int32) bool {
