@@ -288,3 +288,67 @@ func TestDecimalAggregateParquet(t *testing.T) {
 		})
 	}
 }
+
+// TestDecimalJoinKey joins two datasets on a decimal(12,2) column, broadcast and
+// shuffled: equal decimals match, NULLs match nothing, and a decimal key groups the
+// joined rows.
+func TestDecimalJoinKey(t *testing.T) {
+	mem := memory.NewGoAllocator()
+	build := func(name string, vals []int64, valid []bool) arrow.RecordBatch {
+		schema := arrow.NewSchema([]arrow.Field{
+			{Name: "d", Type: &arrow.Decimal128Type{Precision: 12, Scale: 2}, Nullable: true},
+			{Name: name, Type: arrow.PrimitiveTypes.Int64},
+		}, nil)
+		b := array.NewRecordBuilder(mem, schema)
+		defer b.Release()
+		for i, v := range vals {
+			if valid[i] {
+				b.Field(0).(*array.Decimal128Builder).Append(decimal128.FromI64(v))
+			} else {
+				b.Field(0).AppendNull()
+			}
+			b.Field(1).(*array.Int64Builder).Append(int64(i))
+		}
+		return b.NewRecordBatch()
+	}
+	lv := []int64{100, -250, 100, 0, 99999999, 7, 0}
+	lok := []bool{true, true, true, true, true, false, true}
+	rv := []int64{100, 0, -250, 5, 7, 100}
+	rok := []bool{true, true, true, true, false, true}
+	// The pairs, counted per left value, computed directly.
+	want := map[int64]int64{}
+	for i, a := range lv {
+		for j, b := range rv {
+			if lok[i] && rok[j] && a == b {
+				want[a]++
+			}
+		}
+	}
+	for _, bt := range []int64{0, -1} {
+		t.Run(fmt.Sprintf("broadcast=%d", bt), func(t *testing.T) {
+			fs := newFixtureSession(t, Config{BroadcastThreshold: bt, ShufflePartitions: 3})
+			l, r := build("li", lv, lok), build("ri", rv, rok)
+			defer l.Release()
+			defer r.Release()
+			j := fs.s.FromRecords(l).Join(fs.s.FromRecords(r), On("d"), Inner).GroupBy("d").Agg(Count().As("pairs"))
+			recs, err := j.Collect(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[int64]int64{}
+			for _, rec := range recs {
+				d, n := rec.Column(0).(*array.Decimal128), rec.Column(1).(*array.Int64)
+				for i := 0; i < int(rec.NumRows()); i++ {
+					if d.IsNull(i) {
+						t.Fatalf("a NULL key joined")
+					}
+					got[d.Value(i).BigInt().Int64()] = n.Value(i)
+				}
+			}
+			releaseAll(recs)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("pairs per key %v, want %v", got, want)
+			}
+		})
+	}
+}
