@@ -27,10 +27,10 @@ import (
 type hjKeyClass uint8
 
 const (
-	hjIntKey   hjKeyClass = iota // integer-like, widened to int64
-	hjFloatKey                   // float32/float64, as canonical float64 bits
-	hjBytesKey                   // utf8/binary, plain or dictionary-encoded
-	hjDecimalKey                 // decimal128 (one type on both sides), unscaled values
+	hjIntKey     hjKeyClass = iota // integer-like, widened to int64
+	hjFloatKey                     // float32/float64, as canonical float64 bits
+	hjBytesKey                     // utf8/binary, plain or dictionary-encoded
+	hjDecimalKey                   // decimal128 (one type on both sides), unscaled values
 )
 
 func (c hjKeyClass) String() string {
