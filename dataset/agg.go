@@ -19,7 +19,9 @@ func newAgg(f plan.AggFunc, col string) Agg {
 	return Agg{a: a}
 }
 
-// Sum adds the values of col: an exact int64 for integer columns, float64 otherwise.
+// Sum adds the values of col: an exact int64 for integer columns, float64 for
+// floating-point ones, and for a decimal(p,s) column an exact decimal(min(38,p+10),s),
+// as Spark's sum: a sum that does not fit that type is NULL (Spark without ANSI mode).
 func Sum(col string) Agg { return newAgg(plan.AggSum, col) }
 
 // Count counts rows (count(*)), named "count" unless renamed with As.
@@ -31,7 +33,9 @@ func CountOf(col string) Agg { return newAgg(plan.AggCount, col) }
 // CountDistinct counts the distinct non-NULL values of col.
 func CountDistinct(col string) Agg { return newAgg(plan.AggCountDistinct, col) }
 
-// Mean is the float64 average of col.
+// Mean is the average of col: float64, or for a decimal(p,s) column Spark's
+// decimal(min(38,p+4),min(38,s+4)), the exact quotient rounded half up (NULL when the
+// sum overflows, as Sum).
 func Mean(col string) Agg { return newAgg(plan.AggMean, col) }
 
 // Min is the smallest value of col (NaN is larger than every number).

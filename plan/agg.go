@@ -7,9 +7,12 @@ import "github.com/apache/arrow-go/v18/arrow"
 // (ignored for count(*)). The states are:
 //
 //	sum            <name>        int64 for integer arguments, float64 for floating ones (NULL: no value yet)
+//	sum, decimal   <name> decimal(min(38,p+10),s), <name>$count int64 (values summed; a
+//	               NULL sum with a positive count has overflowed, and stays NULL)
 //	count, count(*) <name>       int64
 //	count distinct <name>        list<argType>: the distinct non-NULL values seen
 //	mean           <name>$sum float64, <name>$count int64
+//	mean, decimal  <name>$sum decimal(min(38,p+10),s), <name>$count int64 (as sum, decimal)
 //	min, max, first <name>       argType (NULL: no value yet)
 //	median         <name>        list<float64>: the non-NULL values seen (NULL: none)
 //	stddev, variance <name>$count int64, <name>$mean float64, <name>$m2 float64 (the sum of
@@ -40,14 +43,24 @@ func AggStateFields(a AggExpr, argType arrow.DataType) []arrow.Field {
 			{Name: a.Name + "$c_xy", Type: f64, Nullable: true},
 		}
 	case AggSum:
+		if isAggDecimal(argType) {
+			return []arrow.Field{
+				{Name: a.Name, Type: SumType(argType), Nullable: true},
+				{Name: a.Name + "$count", Type: arrow.PrimitiveTypes.Int64},
+			}
+		}
 		return []arrow.Field{{Name: a.Name, Type: SumType(argType), Nullable: true}}
 	case AggCount, AggCountAll:
 		return []arrow.Field{{Name: a.Name, Type: arrow.PrimitiveTypes.Int64}}
 	case AggCountDistinct:
 		return []arrow.Field{{Name: a.Name, Type: arrow.ListOf(argType)}}
 	case AggMean:
+		sumType := arrow.DataType(arrow.PrimitiveTypes.Float64)
+		if isAggDecimal(argType) {
+			sumType = SumType(argType)
+		}
 		return []arrow.Field{
-			{Name: a.Name + "$sum", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+			{Name: a.Name + "$sum", Type: sumType, Nullable: true},
 			{Name: a.Name + "$count", Type: arrow.PrimitiveTypes.Int64},
 		}
 	default: // min, max, first
@@ -55,16 +68,23 @@ func AggStateFields(a AggExpr, argType arrow.DataType) []arrow.Field {
 	}
 }
 
-// AggResultType is the type of an aggregate's final value: sum gives int64 or float64,
-// counts int64, mean, median, stddev, variance and corr float64, top_k a list of the
-// argument's type, and min, max and first keep the argument's type.
+// AggResultType is the type of an aggregate's final value: sum gives int64, float64 or
+// (over decimal(p,s)) decimal(min(38,p+10),s), counts int64, mean float64 or (over
+// decimal(p,s)) decimal(min(38,p+4),min(38,s+4)), median, stddev, variance and corr
+// float64, top_k a list of the argument's type, and min, max and first keep the
+// argument's type.
 func AggResultType(f AggFunc, argType arrow.DataType) arrow.DataType {
 	switch f {
 	case AggSum:
 		return SumType(argType)
+	case AggMean:
+		if isAggDecimal(argType) {
+			return MeanDecimalType(argType.(*arrow.Decimal128Type))
+		}
+		return arrow.PrimitiveTypes.Float64
 	case AggCount, AggCountAll, AggCountDistinct:
 		return arrow.PrimitiveTypes.Int64
-	case AggMean, AggMedian, AggStddev, AggVariance, AggCorr:
+	case AggMedian, AggStddev, AggVariance, AggCorr:
 		return arrow.PrimitiveTypes.Float64
 	case AggTopK:
 		return arrow.ListOf(argType)
@@ -78,13 +98,33 @@ func IsIntOrFloat(t arrow.DataType) bool {
 	return IsInteger(t) || t.ID() == arrow.FLOAT32 || t.ID() == arrow.FLOAT64
 }
 
-// SumType is the type of a sum over t: exact int64 for every integer type, float64 otherwise.
+// SumType is the type of a sum over t: exact int64 for every integer type,
+// decimal(min(38,p+10),s) for decimal(p,s) (Spark's Sum), float64 otherwise.
 func SumType(t arrow.DataType) arrow.DataType {
 	if IsInteger(t) {
 		return arrow.PrimitiveTypes.Int64
 	}
+	if d, ok := t.(*arrow.Decimal128Type); ok {
+		return &arrow.Decimal128Type{Precision: min(aggDecimalMaxPrecision, d.Precision+10), Scale: d.Scale}
+	}
 	return arrow.PrimitiveTypes.Float64
 }
+
+// MeanDecimalType is the type of the mean of decimal(p,s) values: Spark's Average gives
+// decimal(min(38,p+4), min(38,s+4)).
+func MeanDecimalType(d *arrow.Decimal128Type) *arrow.Decimal128Type {
+	return &arrow.Decimal128Type{
+		Precision: min(aggDecimalMaxPrecision, d.Precision+4),
+		Scale:     min(aggDecimalMaxPrecision, d.Scale+4),
+	}
+}
+
+// aggDecimalMaxPrecision is the largest precision of decimal128 (and of Spark's decimals).
+const aggDecimalMaxPrecision = 38
+
+// isAggDecimal reports whether t is a decimal128 type: the decimals sum, mean, min, max,
+// first, count and count distinct take, and that group and sort.
+func isAggDecimal(t arrow.DataType) bool { return t.ID() == arrow.DECIMAL128 }
 
 // IsInteger reports whether t is a signed or unsigned integer type.
 func IsInteger(t arrow.DataType) bool {

@@ -337,7 +337,7 @@ func resolveAggArg(e Expr, in *arrow.Schema, site string) (Expr, arrow.DataType,
 func checkAggArg(ra *AggExpr, arg Expr, t arrow.DataType, in *arrow.Schema, site string) (Expr, arrow.DataType, error) {
 	switch ra.Func {
 	case AggSum, AggMean:
-		if !IsNumeric(t) {
+		if !IsNumeric(t) && !isAggDecimal(t) {
 			return nil, nil, failAt(site, ErrType, "%s needs a numeric argument, got %s", *ra, typeName(t))
 		}
 	case AggCount:

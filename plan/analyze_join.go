@@ -267,7 +267,7 @@ func castColumns(in Node, casts map[string]arrow.DataType, site string) (Node, e
 // isSortable reports whether a column of type t can be a sort key.
 func isSortable(t arrow.DataType) bool {
 	switch t.ID() {
-	case arrow.BOOL, arrow.STRING, arrow.DATE32, arrow.TIMESTAMP:
+	case arrow.BOOL, arrow.STRING, arrow.DATE32, arrow.TIMESTAMP, arrow.DECIMAL128:
 		return true
 	case arrow.DICTIONARY:
 		return isStringLike(t)

@@ -44,6 +44,11 @@ func newAggAccumulator(a plan.AggExpr, argType arrow.DataType) (aggAccumulator, 
 	if argType == nil {
 		return nil, fmt.Errorf("exec: hash aggregate: %s has no argument type", a)
 	}
+	if dt, ok := argType.(*arrow.Decimal128Type); ok {
+		if acc := newAggDecimalAccumulator(a, dt); acc != nil {
+			return acc, nil
+		}
+	}
 	switch a.Func {
 	case plan.AggCount:
 		return &aggCountAcc{}, nil

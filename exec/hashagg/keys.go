@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -57,6 +58,8 @@ func newAggKeyTable(dt arrow.DataType) (aggKeyTable, error) {
 		return &aggFloatKeys{m: make(map[uint64]int32), null: -1}, nil
 	case kernel.IsBytesLike(dt):
 		return &aggBytesKeys{m: make(map[string]int32), null: -1}, nil
+	case kernel.IsDecimal128(dt):
+		return &aggDecKeys{m: make(map[decimal128.Num]int32), null: -1}, nil
 	}
 	return nil, fmt.Errorf("exec: hash aggregate: unsupported key type %s", dt)
 }

@@ -122,7 +122,17 @@ func aggRowState(ev *eval.Evaluator, f plan.AggFunc, arg arrow.Array, types []ar
 		return []arrow.Array{aggOnes(ev.Mem, n, nil)}, nil
 	case plan.AggCount:
 		return []arrow.Array{aggOnes(ev.Mem, n, arg)}, nil
-	case plan.AggMean:
+	case plan.AggSum, plan.AggMean:
+		if kernel.IsDecimal128(arg.DataType()) {
+			return aggDecRowState(ev.Mem, arg, types, n), nil
+		}
+		if f == plan.AggSum {
+			v, err := ev.CastArray(arg, types[0])
+			if err != nil {
+				return nil, err
+			}
+			return []arrow.Array{v}, nil
+		}
 		sum, err := ev.CastArray(arg, types[0])
 		if err != nil {
 			return nil, err

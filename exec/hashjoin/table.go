@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 )
 
 // The join's hash table. Key columns of either side are normalized per batch into a
@@ -26,12 +27,15 @@ import (
 type hjKeyClass uint8
 
 const (
-	hjIntKey   hjKeyClass = iota // integer-like, widened to int64
-	hjFloatKey                   // float32/float64, as canonical float64 bits
-	hjBytesKey                   // utf8/binary, plain or dictionary-encoded
+	hjIntKey     hjKeyClass = iota // integer-like, widened to int64
+	hjFloatKey                     // float32/float64, as canonical float64 bits
+	hjBytesKey                     // utf8/binary, plain or dictionary-encoded
+	hjDecimalKey                   // decimal128 (one type on both sides), unscaled values
 )
 
-func (c hjKeyClass) String() string { return [...]string{"integer", "float", "string"}[c] }
+func (c hjKeyClass) String() string {
+	return [...]string{"integer", "float", "string", "decimal"}[c]
+}
 
 // hjClassOf classifies a key type; ok is false for types a join cannot key on.
 func hjClassOf(dt arrow.DataType) (hjKeyClass, bool) {
@@ -40,6 +44,8 @@ func hjClassOf(dt arrow.DataType) (hjKeyClass, bool) {
 		return hjIntKey, true
 	case kernel.IsFloat(dt):
 		return hjFloatKey, true
+	case kernel.IsDecimal128(dt):
+		return hjDecimalKey, true
 	case kernel.IsBytesLike(dt):
 		if d, ok := dt.(*arrow.DictionaryType); ok && d.ValueType.ID() == arrow.DICTIONARY {
 			return 0, false
@@ -58,6 +64,7 @@ type hjKeyCol struct {
 	offs64 []int64
 	data   []byte
 	dict   []int32 // entry of each row of a dictionary column, -1 for NULL
+	decs   []decimal128.Num
 
 	widened []int64 // scratch behind ints when they are not a view
 	dictBuf []int32 // scratch behind dict
@@ -67,7 +74,7 @@ type hjKeyCol struct {
 // load makes arr comparable and marks rows whose value is NULL in nulls.
 func (c *hjKeyCol) load(arr arrow.Array, nulls []bool) error {
 	n := arr.Len()
-	c.ints, c.offs32, c.offs64, c.data, c.dict = nil, nil, nil, nil, nil
+	c.ints, c.offs32, c.offs64, c.data, c.dict, c.decs = nil, nil, nil, nil, nil, nil
 	if bm, off := kernel.Validity(arr); bm != nil {
 		for i := range n {
 			if !bitutil.BitIsSet(bm, off+i) {
@@ -78,6 +85,8 @@ func (c *hjKeyCol) load(arr arrow.Array, nulls []bool) error {
 	switch c.class {
 	case hjIntKey:
 		return c.loadInts(arr, n)
+	case hjDecimalKey:
+		return c.loadDecimals(arr)
 	case hjFloatKey:
 		c.widened = kernel.Resize(c.widened, n)
 		switch arr.DataType().ID() {
@@ -225,12 +234,19 @@ func (k *hjKeys) load(arrs []arrow.Array, n int) error {
 func hjEqual(a *hjKeys, i int, b *hjKeys, j int) bool {
 	for c := range a.cols {
 		ac, bc := &a.cols[c], &b.cols[c]
-		if ac.class == hjBytesKey {
+		switch ac.class {
+		case hjBytesKey:
 			if !bytes.Equal(ac.bytesAt(i), bc.bytesAt(j)) {
 				return false
 			}
-		} else if ac.ints[i] != bc.ints[j] {
-			return false
+		case hjDecimalKey:
+			if ac.decs[i] != bc.decs[j] {
+				return false
+			}
+		default:
+			if ac.ints[i] != bc.ints[j] {
+				return false
+			}
 		}
 	}
 	return true
@@ -284,7 +300,7 @@ func (t *hjTable) index(n int) {
 	}
 	t.next = make([]int32, n)
 	t.mask = uint64(size - 1)
-	t.hashIsKey = len(t.build.cols) == 1 && t.build.cols[0].class != hjBytesKey
+	t.hashIsKey = len(t.build.cols) == 1 && (t.build.cols[0].class == hjIntKey || t.build.cols[0].class == hjFloatKey)
 	// Rows go in back to front and each is put at its key's head, so chains run in build
 	// order.
 	for r := n - 1; r >= 0; r-- {

@@ -60,7 +60,8 @@ type crossValues interface {
 // NewRowComparator returns a comparator over the key columns cols ordered by orders
 // (len(orders) == len(cols)). Supported types: int8-int64, uint8-uint64, float32, float64,
 // date32, date64, time32, time64, timestamp, duration, bool, string, large_string, binary,
-// large_binary, and dictionaries (any integer index) of the string and binary types.
+// large_binary, decimal128, and dictionaries (any integer index) of the string and binary
+// types.
 func NewRowComparator(cols []arrow.Array, orders []SortOrder) (*RowComparator, error) {
 	if len(cols) != len(orders) {
 		return nil, fmt.Errorf("shuffle: row comparator: %d key columns for %d sort orders", len(cols), len(orders))
@@ -208,6 +209,8 @@ func (kc *keyColumn) init(col arrow.Array) error {
 		kc.setBytes(v, v.compare)
 	case *arrow.DictionaryType:
 		return kc.initDictionary(col.(*array.Dictionary), dt)
+	case *arrow.Decimal128Type:
+		kc.setDecimal(DecimalValues(col))
 	default:
 		return fmt.Errorf("cannot sort by type %s", col.DataType())
 	}
