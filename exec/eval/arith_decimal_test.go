@@ -299,3 +299,38 @@ func TestDecimalComparisonsAgainstBigRat(t *testing.T) {
 		rec.Release()
 	}
 }
+
+func TestDecimalCoalesce(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	dt := decT(20, 3)
+	av := []any{nil, big.NewInt(-5), nil, nil, decUnscaled("99999999999999999999")}
+	bv := []any{big.NewInt(7), big.NewInt(8), nil, big.NewInt(-9), nil}
+	a, b := decColumn(mem, dt, av), decColumn(mem, dt, bv)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "a", Type: dt, Nullable: true}, {Name: "b", Type: dt, Nullable: true}}, nil)
+	rec := array.NewRecordBatch(schema, []arrow.Array{a, b}, int64(len(av)))
+	a.Release()
+	b.Release()
+	defer rec.Release()
+	last := big.NewInt(42)
+	for _, withLit := range []bool{false, true} {
+		args := []plan.Expr{exectest.Col("a"), exectest.Col("b")}
+		if withLit {
+			args = append(args, decLit(last, dt))
+		}
+		got := decEval(t, mem, exectest.Call("coalesce", args...), rec, dt)
+		for i := range av {
+			var w *big.Int
+			switch {
+			case av[i] != nil:
+				w = av[i].(*big.Int)
+			case bv[i] != nil:
+				w = bv[i].(*big.Int)
+			case withLit:
+				w = last
+			}
+			decSame(t, fmt.Sprintf("coalesce (literal %v)", withLit), i, decGot(got, i), w)
+		}
+		got.Release()
+	}
+}
