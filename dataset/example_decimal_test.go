@@ -101,6 +101,30 @@ func ExampleLitDecimal_compare() {
 	// 1000.00 true 1000.00 12.35
 }
 
+func ExampleLitDecimal_math() {
+	s := newSession()
+	defer s.Close()
+	ds := prices(s, []any{1999, -250, nil, 1005}, []int64{3, 0, 1, 7})
+	// Over a decimal(12,2): abs keeps the type, floor and ceil are decimal(11,0),
+	// round(x, 1) is decimal(12,1) (HALF_UP; BRound is HALF_EVEN), round(x, -1) is
+	// decimal(11,0), and coalesce of a decimal with an int64 is decimal(22,2).
+	printDecimalRows(ds.Select(
+		dataset.Abs(dataset.Col("price")).As("abs"),
+		dataset.Floor(dataset.Col("price")).As("floor"),
+		dataset.Ceil(dataset.Col("price")).As("ceil"),
+		dataset.Round(dataset.Col("price"), 1).As("r1"),
+		dataset.BRound(dataset.Col("price"), 1).As("b1"),
+		dataset.Round(dataset.Col("price"), -1).As("r_1"),
+		dataset.Coalesce(dataset.Col("price"), dataset.Col("qty")).As("c"),
+	))
+	// Output:
+	// decimal(12, 2) decimal(11, 0) decimal(11, 0) decimal(12, 1) decimal(12, 1) decimal(11, 0) decimal(22, 2)
+	// 19.99 19 20 20.0 20.0 20 19.99
+	// 2.50 -3 -2 -2.5 -2.5 0 -2.50
+	// (null) (null) (null) (null) (null) (null) 1.00
+	// 10.05 10 11 10.1 10.0 10 10.05
+}
+
 func ExampleLitDecimal_invalid() {
 	s := newSession()
 	defer s.Close()

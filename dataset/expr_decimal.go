@@ -18,7 +18,10 @@ import "github.com/kindling-data/kindling/plan"
 // decimal (a long is decimal(20,0), an integer literal has just its digits); a float
 // next to a decimal makes the operation float64. Comparisons are exact. Cast converts
 // between decimals and numbers, strings and booleans, rounding HALF_UP, with NULL for a
-// value that does not fit.
+// value that does not fit. Over a decimal(p, s), Abs keeps the type, Floor and Ceil give
+// decimal(p-s+1, 0), Round and BRound to d digits give decimal(p-s+1+min(s,d), min(s,d))
+// (decimal(max(p-s+1, 1-d), 0) for a negative d), and Signum, Sqrt, Exp, Log, Log10 and
+// Pow read the decimal as a float64, as Spark's do.
 func LitDecimal(s string) Expr {
 	l, err := plan.ParseDecimalLiteral(s)
 	if err != nil {

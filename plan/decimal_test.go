@@ -189,3 +189,40 @@ func TestDecimalFolding(t *testing.T) {
 		}
 	}
 }
+
+// TestDecimalMathTyping checks the math family over decimals: abs keeps the type, floor,
+// ceil and round give Spark's decimals, the float functions read a double, and div of a
+// decimal is refused naming the call.
+func TestDecimalMathTyping(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "a", Type: dec(10, 2)}}, nil)
+	c := func(name string, args ...Expr) Expr { return &Call{Func: name, Args: args} }
+	a := &ColumnRef{Name: "a"}
+	i64 := func(v int64) Expr { return &Literal{Value: v, Type: typInt64} }
+	for _, tc := range []struct {
+		e    Expr
+		want arrow.DataType
+	}{
+		{c("abs", a), dec(10, 2)},
+		{c("floor", a), dec(9, 0)},
+		{c("ceil", a), dec(9, 0)},
+		{c("round", a, i64(1)), dec(10, 1)},
+		{c("bround", a, i64(-1)), dec(9, 0)},
+		{c("round", a, i64(4)), dec(11, 2)},
+		{c("signum", a), typFloat64},
+		{c("sqrt", a), typFloat64},
+		{c("pow", a, i64(2)), typFloat64},
+	} {
+		_, typ, err := resolveExpr(tc.e, schema)
+		if err != nil {
+			t.Errorf("%s: %v", tc.e, err)
+			continue
+		}
+		if !arrow.TypeEqual(typ, tc.want) {
+			t.Errorf("%s: type %v, want %v", tc.e, typ, tc.want)
+		}
+	}
+	_, _, err := resolveExpr(c("div", a, i64(2)), schema)
+	if err == nil || !errors.Is(err, ErrType) || !strings.Contains(err.Error(), "div(a, 2)") {
+		t.Errorf("div of a decimal: %v, want a type error naming the call", err)
+	}
+}
