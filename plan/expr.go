@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 )
 
 // Expr is a column expression: a tree evaluated once per record batch, producing one
@@ -27,7 +28,8 @@ type Expr interface {
 type ColumnRef struct{ Name string }
 
 // Literal is a constant. Value holds nil (a NULL of Type), bool, int64, float64, string,
-// arrow.Date32 or arrow.Timestamp; Type is the Arrow type the literal has (int64 for Go
+// arrow.Date32, arrow.Timestamp or decimal128.Num (the unscaled value of a decimal128
+// Type, printed like Spark's 12.50BD); Type is the Arrow type the literal has (int64 for Go
 // ints, float64 for floats, utf8 for strings, and so on).
 type Literal struct {
 	Value any
@@ -222,6 +224,8 @@ func (l *Literal) String() string {
 		return "DATE '" + v.FormattedString() + "'"
 	case arrow.Timestamp:
 		return formatTimestamp(v, l.Type)
+	case decimal128.Num:
+		return formatDecimal(v, l.Type) + "BD"
 	default:
 		return fmt.Sprint(v)
 	}

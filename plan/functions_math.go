@@ -29,6 +29,9 @@ func init() {
 // widened type when t is nil; it returns the type the argument now has.
 func (c *callSite) numericArg(i int, t arrow.DataType) (arrow.DataType, bool) {
 	from := c.types[i]
+	if isDecimal(from) {
+		return c.decimalNumericArg(i, t)
+	}
 	if !IsNumeric(from) && !isNullType(from) {
 		return nil, false
 	}
@@ -101,8 +104,12 @@ func resolveFloorCeil(c *callSite) (Expr, arrow.DataType, error) {
 	if len(c.args) != 1 {
 		return nil, nil, c.bad("one number")
 	}
-	if _, ok := c.numericArg(0, nil); !ok {
+	t, ok := c.numericArg(0, nil)
+	if !ok {
 		return nil, nil, c.bad("one number")
+	}
+	if isDecimal(t) {
+		return c.done(DecimalFloorCeilType(t.(*arrow.Decimal128Type)))
 	}
 	return c.done(typInt64)
 }
@@ -118,5 +125,8 @@ func resolveRound(c *callSite) (Expr, arrow.DataType, error) {
 		return nil, nil, c.bad(want)
 	}
 	c.args[1] = &Literal{Value: c.args[1].(*Literal).Value, Type: typInt64}
+	if d, ok := t.(*arrow.Decimal128Type); ok {
+		return c.done(DecimalRoundType(d, c.args[1].(*Literal).Value.(int64)))
+	}
 	return c.done(t)
 }

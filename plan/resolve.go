@@ -60,10 +60,14 @@ func widen(t arrow.DataType) arrow.DataType {
 
 // CanCast reports whether Cast supports converting from to to, following Spark's
 // non-ANSI cast matrix: numeric↔numeric, numeric↔string, numeric↔bool, bool↔string,
+// decimal↔numeric, decimal↔string, decimal↔bool,
 // string→date32/timestamp, date32↔timestamp, date32/timestamp→string, numeric↔timestamp
 // (Unix seconds) and dictionary of strings→string, plus NULL to anything and any type
 // to itself. A value that cannot be converted becomes NULL at run time.
 func CanCast(from, to arrow.DataType) bool {
+	if ok, handled := canCastDecimal(from, to); handled && !isNullType(from) {
+		return ok
+	}
 	switch {
 	case arrow.TypeEqual(from, to), isNullType(from):
 		return true
@@ -188,6 +192,9 @@ func resolveBinary(e *Binary, schema *arrow.Schema) (Expr, arrow.DataType, error
 	}
 	mismatch := func(what string) error {
 		return errAt(ErrType, fmt.Sprintf("%s: %s %s and %s", e, what, typeName(lt), typeName(rt)))
+	}
+	if out, t, ok, err := resolveDecimalBinary(e, l, lt, r, rt); ok {
+		return out, t, err
 	}
 	var target, result arrow.DataType
 	switch {
@@ -338,6 +345,9 @@ func resolveUnary(e *Unary, schema *arrow.Schema) (Expr, arrow.DataType, error) 
 		}
 		return &Unary{Op: e.Op, Child: c}, typBool, nil
 	case OpNeg:
+		if isDecimal(t) {
+			return &Unary{Op: e.Op, Child: c}, t, nil
+		}
 		if !IsNumeric(t) && !isNullType(t) {
 			return nil, nil, errAt(ErrType, fmt.Sprintf("%s: cannot negate %s", e, typeName(t)))
 		}
@@ -410,6 +420,9 @@ func commonType(types []arrow.DataType) (arrow.DataType, error) {
 			return typString, nil // one output array: decode
 		}
 		return t, nil
+	}
+	if d, ok, err := commonDecimalType(types); ok {
+		return d, err
 	}
 	num, str := true, true
 	var float bool

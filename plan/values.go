@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 )
 
 // This file evaluates literal values in plain Go: the analyzer uses it to retype literals
 // and the optimizer to fold constant subexpressions. Literal values are normalized: every
-// integer type holds an int64, every floating type a float64, every string type a string.
+// integer type holds an int64, every floating type a float64, every string type a string,
+// a decimal128 a decimal128.Num (its unscaled value).
 
 // literalType is the type of a literal, inferring it from the value when Type is nil.
 func literalType(l *Literal) arrow.DataType {
@@ -74,6 +76,10 @@ func normalValue(v any, t arrow.DataType) (any, bool) {
 		if ts, ok := v.(arrow.Timestamp); ok {
 			return ts, true
 		}
+	case isDecimal(t):
+		if d, ok := v.(decimal128.Num); ok {
+			return d, true
+		}
 	}
 	return nil, false
 }
@@ -87,6 +93,9 @@ func castValue(v any, from, to arrow.DataType) (res any, ok bool) {
 	}
 	if arrow.TypeEqual(from, to) || (isStringLike(from) && isStringLike(to)) {
 		return normalValue(v, to)
+	}
+	if res, ok, handled := castDecimalValue(v, from, to); handled {
+		return res, ok
 	}
 	switch x := v.(type) {
 	case int64:
@@ -237,6 +246,9 @@ func compareValues(a, b any) (int, bool) {
 	case arrow.Timestamp:
 		y, ok := b.(arrow.Timestamp)
 		return cmp3(x < y, x > y), ok
+	case decimal128.Num: // both of one decimal type, as the analyzer makes them
+		y, ok := b.(decimal128.Num)
+		return x.Cmp(y), ok
 	}
 	return 0, false
 }

@@ -25,6 +25,9 @@ func (ev *Evaluator) binary(op plan.BinaryOp, l, r evValue, n int) (evValue, err
 		(l.dataType().ID() == arrow.DATE32 || r.dataType().ID() == arrow.DATE32) {
 		return ev.dateArith(op, l, r, n)
 	}
+	if op.IsArithmetic() && (l.dataType().ID() == arrow.DECIMAL128 || r.dataType().ID() == arrow.DECIMAL128) {
+		return ev.decimalArith(op, l, r, n)
+	}
 	switch op {
 	case plan.OpAdd:
 		return ev.callKernel("add_unchecked", evUnchecked, l, r)
@@ -60,6 +63,9 @@ func (ev *Evaluator) unary(op plan.UnaryOp, v evValue, n int) (evValue, error) {
 		bitutil.InvertBitmap(evBufferBytes(v.arr, 1), v.arr.Data().Offset(), n, out.Bytes(), 0)
 		return evArray(evFinishArray(arrow.FixedWidthTypes.Boolean, n, evCopyValidity(ev.Mem, v.arr), out)), nil
 	case plan.OpNeg:
+		if v.dataType().ID() == arrow.DECIMAL128 {
+			return ev.negateDecimal(v, n)
+		}
 		return ev.callKernel("negate_unchecked", evUnchecked, v)
 	case plan.OpIsNull:
 		return evArray(evIsNull(ev.Mem, v.arr, true)), nil

@@ -58,6 +58,9 @@ func (ev *Evaluator) CastArray(arr arrow.Array, to arrow.DataType) (arrow.Array,
 		defer plain.Release()
 		return evDictEncode(ev.Mem, plain, dt)
 	}
+	if from.ID() == arrow.DECIMAL128 || to.ID() == arrow.DECIMAL128 {
+		return ev.castDecimal(arr, to)
+	}
 	if from.ID() == arrow.TIMESTAMP && to.ID() != arrow.STRING && to.ID() != arrow.DATE32 && to.ID() != arrow.TIMESTAMP {
 		return ev.castTimestampToNumber(arr, to)
 	}

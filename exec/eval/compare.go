@@ -62,6 +62,8 @@ func (ev *Evaluator) compare(op plan.BinaryOp, l, r evValue, n int) (evValue, er
 		return ev.compare(op, l, evArray(dec), n)
 	}
 	switch l.dataType().ID() {
+	case arrow.DECIMAL128:
+		return ev.compareDecimal(op, l, r, n)
 	case arrow.BOOL:
 		if op != plan.OpEq && op != plan.OpNotEq {
 			// arrow has no ordering kernels for bool; false < true.

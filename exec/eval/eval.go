@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
@@ -253,6 +254,11 @@ func evLiteral(l *plan.Literal) (scalar.Scalar, error) {
 		return scalar.NewTimestampScalar(v, tt), nil
 	case arrow.Date32:
 		sc = scalar.NewDate32Scalar(v)
+	case decimal128.Num:
+		if _, ok := dt.(*arrow.Decimal128Type); !ok {
+			return nil, fmt.Errorf("decimal literal with type %v", dt)
+		}
+		return scalar.NewDecimal128Scalar(v, dt), nil
 	case bool, int64, float64, string:
 		sc = scalar.MakeScalar(v)
 	default:

@@ -113,6 +113,8 @@ func mathAbs(ev *Evaluator, args []evValue, _ int) (evValue, error) {
 		})), nil
 	case arrow.FLOAT64:
 		return evArray(evMapFixed(ev.Mem, a.DataType(), 8, a, math.Abs)), nil
+	case arrow.DECIMAL128:
+		return evArray(evAbsDecimal(ev, a)), nil
 	}
 	return evValue{}, fmt.Errorf("abs of %v, want int64 or float64", a.DataType())
 }
@@ -218,6 +220,8 @@ func mathFloorCeil(name string, f func(float64) float64) func(*Evaluator, []evVa
 			return evArray(evMapFixed(ev.Mem, arrow.PrimitiveTypes.Int64, 8, a, func(x float64) int64 {
 				return mathToLong(f(x))
 			})), nil
+		case arrow.DECIMAL128:
+			return evArray(evFloorCeilDecimal(ev, a, name == "ceil")), nil
 		}
 		return evValue{}, fmt.Errorf("%s of %v, want int64 or float64", name, a.DataType())
 	}
@@ -240,6 +244,8 @@ func mathRound(name string, even bool) func(*Evaluator, []evValue, int) (evValue
 			return evArray(array.MakeArrayOfNull(ev.Mem, dt, n)), nil
 		}
 		switch dt.ID() {
+		case arrow.DECIMAL128:
+			return evArray(evRoundDecimal(ev, a, scale.v, even)), nil
 		case arrow.INT64:
 			if scale.v >= 0 {
 				a.Retain()

@@ -79,6 +79,8 @@ func (ev *Evaluator) coalesce(args []plan.Expr) (evValue, error) {
 		out, err = evCoalesceBool(ev.Mem, n, vals)
 	case arrow.STRING, arrow.BINARY:
 		out, err = evCoalesceBytes(ev.Mem, dt, n, vals)
+	case arrow.DECIMAL128:
+		out = evCoalesceDecimal(ev.Mem, dt, n, vals)
 	default:
 		fw, ok := dt.(arrow.FixedWidthDataType)
 		if !ok {
