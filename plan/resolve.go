@@ -351,9 +351,10 @@ func resolveUnary(e *Unary, schema *arrow.Schema) (Expr, arrow.DataType, error) 
 // resolveCall checks a function call: its arguments first, then the function's own rule
 // from the catalog (functions.go), which coerces the arguments and gives the result type.
 func resolveCall(e *Call, schema *arrow.Schema) (Expr, arrow.DataType, error) {
-	args := make([]Expr, len(e.Args))
-	types := make([]arrow.DataType, len(e.Args))
-	for i, a := range e.Args {
+	callArgs, zone := splitZoneArg(e) // the session zone ApplySession stamped, if any
+	args := make([]Expr, len(callArgs))
+	types := make([]arrow.DataType, len(callArgs))
+	for i, a := range callArgs {
 		var err error
 		if args[i], types[i], err = resolveExpr(a, schema); err != nil {
 			return nil, nil, err
@@ -369,7 +370,7 @@ func resolveCall(e *Call, schema *arrow.Schema) (Expr, arrow.DataType, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return out, t, nil
+	return withZoneArg(out, zone), t, nil
 }
 
 func isIntLiteral(e Expr, t arrow.DataType) bool {
