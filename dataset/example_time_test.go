@@ -117,3 +117,59 @@ func ExampleNow() {
 	// +------+
 	// (1 row)
 }
+
+// Interval arithmetic in the session time zone: a day is a calendar day (23 or 25 hours
+// across a DST change), a month keeps the day of the month, an exact duration is exact.
+func ExampleLitInterval() {
+	s, err := dataset.NewSession(dataset.Config{Parallelism: 2, TimeZone: "America/New_York"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	at := dataset.Col("at")
+	local := func(e dataset.Expr) dataset.Expr { return dataset.DateFormat(e, "MM-dd HH:mm") }
+	nextDay := at.Add(dataset.LitInterval(0, 1, 0))
+	err = instants(s).Select(
+		local(at).As("at"),
+		local(nextDay).As("plus_1_day"),
+		nextDay.Sub(at).Cast(arrow.BinaryTypes.String).As("elapsed"),
+		local(at.Sub(dataset.LitInterval(1, 0, 90*time.Minute))).As("minus_1_month_90_min"),
+	).Show(context.Background(), 10)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// +-------------+-------------+----------+----------------------+
+	// |          at |  plus_1_day |  elapsed | minus_1_month_90_min |
+	// +-------------+-------------+----------+----------------------+
+	// | 03-10 01:30 | 03-11 01:30 | 23 hours |          02-10 00:00 |
+	// | 03-10 03:30 | 03-11 03:30 | 24 hours |          02-10 02:00 |
+	// | 11-03 01:30 | 11-04 01:30 | 25 hours |          10-03 00:00 |
+	// | 11-03 01:30 | 11-04 01:30 | 24 hours |          10-03 00:00 |
+	// |        null |        null |     null |                 null |
+	// +-------------+-------------+----------+----------------------+
+	// (5 rows)
+}
+
+func ExampleMakeInterval() {
+	s := newSession()
+	defer s.Close()
+	n := func(v int64) dataset.Expr { return dataset.Lit(v) }
+	err := instants(s).Select(
+		dataset.MakeInterval(n(1), n(2), n(1), n(3), dataset.Hour(dataset.Col("at")), n(5), dataset.Lit(6.5)).Cast(arrow.BinaryTypes.String).As("interval"),
+	).Show(context.Background(), 10)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// +--------------------------------------------------------+
+	// |                                               interval |
+	// +--------------------------------------------------------+
+	// | 1 years 2 months 10 days 6 hours 5 minutes 6.5 seconds |
+	// | 1 years 2 months 10 days 7 hours 5 minutes 6.5 seconds |
+	// | 1 years 2 months 10 days 5 hours 5 minutes 6.5 seconds |
+	// | 1 years 2 months 10 days 6 hours 5 minutes 6.5 seconds |
+	// |                                                   null |
+	// +--------------------------------------------------------+
+	// (5 rows)
+}

@@ -222,6 +222,8 @@ func (l *Literal) String() string {
 		return "DATE '" + v.FormattedString() + "'"
 	case arrow.Timestamp:
 		return formatTimestamp(v, l.Type)
+	case arrow.MonthDayNanoInterval:
+		return "INTERVAL '" + FormatInterval(v) + "'"
 	default:
 		return fmt.Sprint(v)
 	}

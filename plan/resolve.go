@@ -75,6 +75,8 @@ func CanCast(from, to arrow.DataType) bool {
 		return IsNumeric(to) || isStringLike(to) || isBool(to) || to.ID() == arrow.TIMESTAMP
 	case isStringLike(from):
 		return IsNumeric(to) || isStringLike(to) || isBool(to) || to.ID() == arrow.DATE32 || to.ID() == arrow.TIMESTAMP
+	case isInterval(from):
+		return to.ID() == arrow.STRING
 	case from.ID() == arrow.TIMESTAMP:
 		return to.ID() == arrow.DATE32 || to.ID() == arrow.TIMESTAMP || to.ID() == arrow.STRING || IsNumeric(to)
 	case from.ID() == arrow.DATE32:
@@ -187,6 +189,8 @@ func resolveBinary(e *Binary, schema *arrow.Schema) (Expr, arrow.DataType, error
 	}
 	var target, result arrow.DataType
 	switch {
+	case intervalOperands(e.Op, lt, rt): // interval.go
+		return resolveIntervalArithmetic(e, l, lt, r, rt, schema)
 	case (e.Op == OpAdd || e.Op == OpSub) && (lt.ID() == arrow.DATE32 || rt.ID() == arrow.DATE32):
 		return resolveDateArithmetic(e, l, lt, r, rt)
 	case e.Op.IsArithmetic():
@@ -334,6 +338,9 @@ func resolveUnary(e *Unary, schema *arrow.Schema) (Expr, arrow.DataType, error) 
 		}
 		return &Unary{Op: e.Op, Child: c}, typBool, nil
 	case OpNeg:
+		if isInterval(t) { // interval.go
+			return resolveIntervalNegate(c, schema)
+		}
 		if !IsNumeric(t) && !isNullType(t) {
 			return nil, nil, errAt(ErrType, fmt.Sprintf("%s: cannot negate %s", e, typeName(t)))
 		}

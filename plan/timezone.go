@@ -42,7 +42,7 @@ var zoneAwareArity = map[string]int{
 	"weekofyear": 1, "hour": 1, "minute": 1, "second": 1,
 	"months_between": 2,
 	"to_timestamp":   2, "unix_timestamp": 2, "date_format": 2, "from_unixtime": 2,
-	"date_trunc": 2,
+	"date_trunc": 2, "timestamp_add_interval": 2,
 }
 
 // LoadTimeZone loads a session time zone: an IANA name such as "Europe/Berlin", or
@@ -227,9 +227,9 @@ func (r *sessionRewriter) expr(e Expr, in *arrow.Schema) (Expr, error) {
 		ft, fromTS := from.(*arrow.TimestampType)
 		tt, toTS := e.To.(*arrow.TimestampType)
 		switch {
-		case fromTS && ft.TimeZone == "" && (e.To.ID() == arrow.DATE32 || isStringLike(e.To)):
+		case fromTS && isInstant(ft) && (e.To.ID() == arrow.DATE32 || isStringLike(e.To)):
 			return zoned(ft), nil
-		case toTS && tt.TimeZone == "" && (from.ID() == arrow.DATE32 || isStringLike(from)):
+		case toTS && isInstant(tt) && (from.ID() == arrow.DATE32 || isStringLike(from)):
 			return zoned(tt), nil
 		}
 	}
@@ -253,3 +253,7 @@ func resolveCurrentTime(t arrow.DataType) func(c *callSite) (Expr, arrow.DataTyp
 		return c.done(t)
 	}
 }
+
+// isInstant reports whether a timestamp type is read in the session time zone: zone-less
+// or UTC (as a Lit(time.Time) is typed).
+func isInstant(t *arrow.TimestampType) bool { return t.TimeZone == "" || t.TimeZone == "UTC" }

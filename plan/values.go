@@ -31,6 +31,8 @@ func literalType(l *Literal) arrow.DataType {
 		return arrow.FixedWidthTypes.Date32
 	case arrow.Timestamp:
 		return arrow.FixedWidthTypes.Timestamp_us
+	case arrow.MonthDayNanoInterval:
+		return typInterval
 	}
 	return arrow.Null
 }
@@ -73,6 +75,10 @@ func normalValue(v any, t arrow.DataType) (any, bool) {
 	case t.ID() == arrow.TIMESTAMP:
 		if ts, ok := v.(arrow.Timestamp); ok {
 			return ts, true
+		}
+	case isInterval(t):
+		if iv, ok := v.(arrow.MonthDayNanoInterval); ok {
+			return iv, true
 		}
 	}
 	return nil, false

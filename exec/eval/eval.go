@@ -251,6 +251,8 @@ func evLiteral(l *plan.Literal) (scalar.Scalar, error) {
 		return scalar.NewTimestampScalar(v, tt), nil
 	case arrow.Date32:
 		sc = scalar.NewDate32Scalar(v)
+	case arrow.MonthDayNanoInterval:
+		sc = scalar.NewMonthDayNanoIntervalScalar(v)
 	case bool, int64, float64, string:
 		sc = scalar.MakeScalar(v)
 	default:

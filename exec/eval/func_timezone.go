@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -83,6 +84,12 @@ func evOffsetMicros(us int64, loc *time.Location) int64 {
 // overlap (clocks set back) the earlier instant, in a gap (clocks set forward) the
 // wall-clock time moved forward by the length of the gap.
 func evWallToInstant(wall int64, loc *time.Location) int64 {
+	return evWallToInstantPref(wall, loc, math.MinInt64)
+}
+
+// evWallToInstantPref is evWallToInstant preferring the offset pref (microseconds) in an
+// overlap, as java.time's ZonedDateTime.ofLocal with a preferred offset.
+func evWallToInstantPref(wall int64, loc *time.Location, pref int64) int64 {
 	if loc == nil || loc == time.UTC {
 		return wall
 	}
@@ -92,6 +99,9 @@ func evWallToInstant(wall int64, loc *time.Location) int64 {
 	okAfter := evOffsetMicros(wall-after, loc) == after
 	switch {
 	case okBefore && okAfter:
+		if pref == before || pref == after {
+			return wall - pref
+		}
 		return wall - max(before, after)
 	case okAfter:
 		return wall - after
