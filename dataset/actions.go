@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -34,6 +35,11 @@ func (d *Dataset) prepare() (*prepared, error) {
 		return nil, err
 	}
 	analyzed, err := plan.Analyze(d.node)
+	if err != nil {
+		return nil, err
+	}
+	// The session time zone and the job's current time, stamped once per job.
+	analyzed, err = plan.ApplySession(analyzed, plan.SessionSettings{TimeZone: d.s.cfg.TimeZone, Now: time.Now()})
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kindling-data/kindling/internal/vfs"
 	kmemory "github.com/kindling-data/kindling/memory"
+	"github.com/kindling-data/kindling/plan"
 )
 
 // Defaults of Config. Each is what Spark or DataFusion uses unless a benchmark of ours
@@ -72,6 +73,13 @@ type Config struct {
 	// not be cached (default slog.Default()). Tests pass a logger over a buffer to read
 	// them; slog.New(slog.DiscardHandler) silences them.
 	Logger *slog.Logger
+	// TimeZone is the session time zone, an IANA name such as "Europe/Berlin" (default
+	// "UTC"; Spark's spark.sql.session.timeZone). Timestamps are instants; the functions
+	// that read or write a wall clock (date parts, DateFormat, DateTrunc, parsing text
+	// without an offset, casts between timestamps and dates or strings, CurrentDate,
+	// interval arithmetic in days and months) use this zone. NewSession fails on an
+	// unknown zone.
+	TimeZone string
 	// Allocator is where every Arrow buffer comes from (default: NewPoolAllocator's,
 	// which recycles released buffers). Tests pass arrow's CheckedAllocator to prove that
 	// nothing leaks.
@@ -111,6 +119,9 @@ func (c *Config) EnsureDefaults() {
 	if c.Allocator == nil {
 		c.Allocator = kmemory.NewPoolAllocator()
 	}
+	if c.TimeZone == "" {
+		c.TimeZone = "UTC"
+	}
 	if c.TestingKnobs.FS == nil {
 		c.TestingKnobs.FS = vfs.Default
 	}
@@ -123,6 +134,9 @@ func (c *Config) Validate() error {
 	}
 	if c.StorageFraction < 0 || c.StorageFraction >= 1 {
 		return fmt.Errorf("dataset: Config.StorageFraction %v must be in [0, 1)", c.StorageFraction)
+	}
+	if _, err := plan.LoadTimeZone(c.TimeZone); err != nil {
+		return fmt.Errorf("dataset: Config.TimeZone: %w", err)
 	}
 	return nil
 }

@@ -226,6 +226,8 @@ func (l *Literal) String() string {
 		return formatTimestamp(v, l.Type)
 	case decimal128.Num:
 		return formatDecimal(v, l.Type) + "BD"
+	case arrow.MonthDayNanoInterval:
+		return "INTERVAL '" + FormatInterval(v) + "'"
 	default:
 		return fmt.Sprint(v)
 	}

@@ -79,6 +79,8 @@ func CanCast(from, to arrow.DataType) bool {
 		return IsNumeric(to) || isStringLike(to) || isBool(to) || to.ID() == arrow.TIMESTAMP
 	case isStringLike(from):
 		return IsNumeric(to) || isStringLike(to) || isBool(to) || to.ID() == arrow.DATE32 || to.ID() == arrow.TIMESTAMP
+	case isInterval(from):
+		return to.ID() == arrow.STRING
 	case from.ID() == arrow.TIMESTAMP:
 		return to.ID() == arrow.DATE32 || to.ID() == arrow.TIMESTAMP || to.ID() == arrow.STRING || IsNumeric(to)
 	case from.ID() == arrow.DATE32:
@@ -198,6 +200,8 @@ func resolveBinary(e *Binary, schema *arrow.Schema) (Expr, arrow.DataType, error
 	}
 	var target, result arrow.DataType
 	switch {
+	case intervalOperands(e.Op, lt, rt): // interval.go
+		return resolveIntervalArithmetic(e, l, lt, r, rt, schema)
 	case (e.Op == OpAdd || e.Op == OpSub) && (lt.ID() == arrow.DATE32 || rt.ID() == arrow.DATE32):
 		return resolveDateArithmetic(e, l, lt, r, rt)
 	case e.Op.IsArithmetic():
@@ -348,6 +352,9 @@ func resolveUnary(e *Unary, schema *arrow.Schema) (Expr, arrow.DataType, error) 
 		if isDecimal(t) {
 			return &Unary{Op: e.Op, Child: c}, t, nil
 		}
+		if isInterval(t) { // interval.go
+			return resolveIntervalNegate(c, schema)
+		}
 		if !IsNumeric(t) && !isNullType(t) {
 			return nil, nil, errAt(ErrType, fmt.Sprintf("%s: cannot negate %s", e, typeName(t)))
 		}
@@ -365,9 +372,10 @@ func resolveUnary(e *Unary, schema *arrow.Schema) (Expr, arrow.DataType, error) 
 // resolveCall checks a function call: its arguments first, then the function's own rule
 // from the catalog (functions.go), which coerces the arguments and gives the result type.
 func resolveCall(e *Call, schema *arrow.Schema) (Expr, arrow.DataType, error) {
-	args := make([]Expr, len(e.Args))
-	types := make([]arrow.DataType, len(e.Args))
-	for i, a := range e.Args {
+	callArgs, zone := splitZoneArg(e) // the session zone ApplySession stamped, if any
+	args := make([]Expr, len(callArgs))
+	types := make([]arrow.DataType, len(callArgs))
+	for i, a := range callArgs {
 		var err error
 		if args[i], types[i], err = resolveExpr(a, schema); err != nil {
 			return nil, nil, err
@@ -383,7 +391,7 @@ func resolveCall(e *Call, schema *arrow.Schema) (Expr, arrow.DataType, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return out, t, nil
+	return withZoneArg(out, zone), t, nil
 }
 
 func isIntLiteral(e Expr, t arrow.DataType) bool {

@@ -33,6 +33,8 @@ func literalType(l *Literal) arrow.DataType {
 		return arrow.FixedWidthTypes.Date32
 	case arrow.Timestamp:
 		return arrow.FixedWidthTypes.Timestamp_us
+	case arrow.MonthDayNanoInterval:
+		return typInterval
 	}
 	return arrow.Null
 }
@@ -79,6 +81,10 @@ func normalValue(v any, t arrow.DataType) (any, bool) {
 	case isDecimal(t):
 		if d, ok := v.(decimal128.Num); ok {
 			return d, true
+		}
+	case isInterval(t):
+		if iv, ok := v.(arrow.MonthDayNanoInterval); ok {
+			return iv, true
 		}
 	}
 	return nil, false

@@ -61,6 +61,9 @@ func (ev *Evaluator) CastArray(arr arrow.Array, to arrow.DataType) (arrow.Array,
 	if from.ID() == arrow.DECIMAL128 || to.ID() == arrow.DECIMAL128 {
 		return ev.castDecimal(arr, to)
 	}
+	if from.ID() == arrow.INTERVAL_MONTH_DAY_NANO && to.ID() == arrow.STRING {
+		return evIntervalsToString(ev.Mem, arr) // func_interval.go
+	}
 	if from.ID() == arrow.TIMESTAMP && to.ID() != arrow.STRING && to.ID() != arrow.DATE32 && to.ID() != arrow.TIMESTAMP {
 		return ev.castTimestampToNumber(arr, to)
 	}

@@ -259,6 +259,8 @@ func evLiteral(l *plan.Literal) (scalar.Scalar, error) {
 			return nil, fmt.Errorf("decimal literal with type %v", dt)
 		}
 		return scalar.NewDecimal128Scalar(v, dt), nil
+	case arrow.MonthDayNanoInterval:
+		sc = scalar.NewMonthDayNanoIntervalScalar(v)
 	case bool, int64, float64, string:
 		sc = scalar.MakeScalar(v)
 	default:

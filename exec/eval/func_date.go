@@ -71,6 +71,10 @@ func init() {
 // is read in its type's zone (UTC when it has none).
 func datePartFunction(part evDatePartKind) function {
 	return function{apply: func(ev *Evaluator, args []evValue, n int) (evValue, error) {
+		args, zone, err := evZoneArg(args, 1) // the session zone, if not UTC
+		if err != nil {
+			return evValue{}, err
+		}
 		if len(args) != 1 || args[0].isScalar() {
 			return evValue{}, fmt.Errorf("date part takes one date or timestamp")
 		}
@@ -78,6 +82,9 @@ func datePartFunction(part evDatePartKind) function {
 		loc, err := evDateZone(arr.DataType())
 		if err != nil {
 			return evValue{}, err
+		}
+		if zone != nil {
+			loc = zone
 		}
 		out, err := evDateParts(ev.Mem, arr, part, loc)
 		if err != nil {
@@ -324,6 +331,10 @@ func evMonthsBetweenDays(days1, sec1, days2, sec2 int64) float64 {
 // monthsBetween computes months_between(end, start) for any mix of date32 and timestamp
 // arguments.
 func (ev *Evaluator) monthsBetween(args []evValue, n int) (evValue, error) {
+	args, zone, err := evZoneArg(args, 2) // the session zone, if not UTC
+	if err != nil {
+		return evValue{}, err
+	}
 	if len(args) != 2 {
 		return evValue{}, fmt.Errorf("months_between takes 2 arguments, got %d", len(args))
 	}
@@ -333,12 +344,14 @@ func (ev *Evaluator) monthsBetween(args []evValue, n int) (evValue, error) {
 		if err != nil {
 			return evValue{}, err
 		}
+		if zone != nil {
+			loc = zone
+		}
 		if split[i], err = evSplitter(a.dataType(), loc); err != nil {
 			return evValue{}, err
 		}
 	}
 	s1, s2 := split[0], split[1]
-	var err error
 	f64 := arrow.PrimitiveTypes.Float64
 	var out arrow.Array
 	date1, date2 := args[0].dataType().ID() == arrow.DATE32, args[1].dataType().ID() == arrow.DATE32

@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -378,6 +379,10 @@ func evLiteralText(v evValue) (string, error) {
 // date or a timestamp). Unparsable text gives NULL.
 func evParseFunction(dt arrow.DataType) func(ev *Evaluator, args []evValue, n int) (evValue, error) {
 	return func(ev *Evaluator, args []evValue, n int) (evValue, error) {
+		args, loc, err := evZoneArg(args, 2) // the session zone, if not UTC
+		if err != nil {
+			return evValue{}, err
+		}
 		if len(args) != 2 || args[0].isScalar() {
 			return evValue{}, fmt.Errorf("takes (string column, pattern)")
 		}
@@ -391,7 +396,7 @@ func evParseFunction(dt arrow.DataType) func(ev *Evaluator, args []evValue, n in
 		case arrow.DATE32:
 			vals := kernel.FixedValues[int32](arr)
 			out = kernel.BuildFixed(ev.Mem, dt, arr.Len(), func(i int) int64 {
-				return int64(vals[i]) * 86400
+				return evFloorDiv(evWallToInstant(int64(vals[i])*usPerDay, loc), usPerSec) // midnight in the zone
 			}, arr.IsValid)
 		case arrow.TIMESTAMP:
 			vals := kernel.FixedValues[int64](arr)
@@ -399,7 +404,7 @@ func evParseFunction(dt arrow.DataType) func(ev *Evaluator, args []evValue, n in
 				return evFloorDiv(vals[i], usPerSec)
 			}, arr.IsValid)
 		default:
-			parse := func(a arrow.Array) (arrow.Array, error) { return evParseStrings(ev.Mem, a, p, dt) }
+			parse := func(a arrow.Array) (arrow.Array, error) { return evParseStrings(ev.Mem, a, p, dt, loc) }
 			if d, ok := arr.(*array.Dictionary); ok {
 				out, err = evMapDict(ev.Mem, d, parse)
 			} else {
@@ -414,8 +419,8 @@ func evParseFunction(dt arrow.DataType) func(ev *Evaluator, args []evValue, n in
 }
 
 // evParseStrings parses every row of a utf8 array into dt (date32, timestamp[us] or
-// int64 seconds).
-func evParseStrings(mem memory.Allocator, arr arrow.Array, p dfPattern, dt arrow.DataType) (arrow.Array, error) {
+// int64 seconds); a timestamp's text is a wall-clock time in loc (nil: UTC).
+func evParseStrings(mem memory.Allocator, arr arrow.Array, p dfPattern, dt arrow.DataType, loc *time.Location) (arrow.Array, error) {
 	if arr.DataType().ID() != arrow.STRING {
 		return nil, fmt.Errorf("want utf8, got %v", arr.DataType())
 	}
@@ -456,6 +461,9 @@ func evParseStrings(mem memory.Allocator, arr arrow.Array, p dfPattern, dt arrow
 			setNull(i)
 			continue
 		}
+		if loc != nil {
+			us = evWallToInstant(us, loc)
+		}
 		if seconds {
 			us = evFloorDiv(us, usPerSec)
 		}
@@ -471,6 +479,10 @@ const evFormatLimit = 9_000_000_000_000
 // evFormatFunction is date_format (a date32 or timestamp[us]) and from_unixtime (int64
 // seconds): each row as text of the pattern.
 func evFormatFunction(ev *Evaluator, args []evValue, n int) (evValue, error) {
+	args, loc, err := evZoneArg(args, 2) // the session zone, if not UTC
+	if err != nil {
+		return evValue{}, err
+	}
 	if len(args) != 2 || args[0].isScalar() {
 		return evValue{}, fmt.Errorf("takes (column, pattern)")
 	}
@@ -490,11 +502,18 @@ func evFormatFunction(ev *Evaluator, args []evValue, n int) (evValue, error) {
 		}
 		vals := kernel.FixedValues[int64](arr)
 		micros = func(i int) (int64, bool) { return vals[i], true }
+		if loc != nil {
+			micros = func(i int) (int64, bool) { return evInstantToWall(vals[i], loc), true }
+		}
 	case *arrow.Int64Type:
 		vals := kernel.FixedValues[int64](arr)
 		micros = func(i int) (int64, bool) {
 			v := vals[i]
-			return v * usPerSec, v > -evFormatLimit && v < evFormatLimit
+			ok := v > -evFormatLimit && v < evFormatLimit
+			if ok && loc != nil {
+				return evInstantToWall(v*usPerSec, loc), true
+			}
+			return v * usPerSec, ok
 		}
 	default:
 		return evValue{}, fmt.Errorf("want a date, timestamp or int64, got %v", dt)
@@ -540,6 +559,10 @@ func evTruncDays(unit string, days int64) (int64, bool) {
 // evDateTruncFunction is date_trunc(unit, timestamp[us]): the timestamp truncated to
 // the unit.
 func evDateTruncFunction(ev *Evaluator, args []evValue, n int) (evValue, error) {
+	args, loc, err := evZoneArg(args, 2) // the session zone, if not UTC
+	if err != nil {
+		return evValue{}, err
+	}
 	if len(args) != 2 {
 		return evValue{}, fmt.Errorf("date_trunc takes 2 arguments, got %d", len(args))
 	}
@@ -577,6 +600,19 @@ func evDateTruncFunction(ev *Evaluator, args []evValue, n int) (evValue, error) 
 	vals := kernel.FixedValues[int64](ts.arr)
 	buf, out := evNewValues[int64](ev.Mem, len(vals), 8)
 	for i, v := range vals {
+		if loc != nil { // truncate the wall clock of the session zone
+			w := evInstantToWall(v, loc)
+			if step != 0 && step < usPerDay { // keeps its offset, as java.time's truncatedTo
+				out[i] = v - (w - evFloorDiv(w, step)*step)
+				continue
+			}
+			d, ok := evTruncDays(unit, evFloorDiv(w, usPerDay))
+			if !ok {
+				d = evFloorDiv(w, usPerDay)
+			}
+			out[i] = evWallToInstant(d*usPerDay, loc) // the day's start, as Spark's daysToMicros
+			continue
+		}
 		if step != 0 {
 			out[i] = evFloorDiv(v, step) * step
 			continue
