@@ -58,6 +58,11 @@ func TestAggregatesOverExpressionsAgainstDuckDB(tt *testing.T) {
 		{"max_length", dataset.MaxExpr(dataset.Length(s)), "max(length(s))"},
 		{"min_upper", dataset.MinExpr(dataset.Upper(t)), "min(upper(t))"},
 		{"mean_expr", dataset.MeanExpr(i.Add(j)), "avg(i + j)"},
+		{"sum_decimal", dataset.Sum("m"), "sum(m)"},
+		{"mean_decimal", dataset.Mean("m"), "round(avg(m), 6)"},
+		{"min_decimal", dataset.Min("m"), "min(m)"},
+		{"max_decimal", dataset.Max("n"), "max(n)"},
+		{"sum_decimal_product", dataset.SumExpr(dataset.Col("m").Mul(dataset.Col("n"))), "sum(m * n)"},
 		{"mean_filtered", dataset.Mean("x").Filter(dataset.IsNaN(x).Not()), "avg(x) FILTER (WHERE NOT isnan(x))"},
 	}
 	aggs := make([]dataset.Agg, len(cases))

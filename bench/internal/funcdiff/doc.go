@@ -61,9 +61,29 @@
 // blank gives empty strings between adjacent blanks; element_at is 1-based and counts
 // back from -1, NULL out of range.
 //
+// Decimals (m decimal(12,2), n decimal(7,3)) are read as exact rationals in both engines,
+// so the result types, which differ (Spark's m * n is decimal(20,5), DuckDB's
+// DECIMAL(19,5)), do not matter; the values must be equal, not near. Where DuckDB computes
+// in doubles, its SQL is exact integer arithmetic on the unscaled values instead:
+//
+//	Function             DuckDB                                     Spark (kindling)                              DuckDB SQL used
+//	m / n                DOUBLE                                     decimal(23,10), HALF_UP                       the quotient of the unscaled integers, HALF_UP, in HUGEINT
+//	bround(m, 1)         round_even goes through a double:          HALF_EVEN on the exact value                  HALF_EVEN on the cents in BIGINT
+//	                     -85866677.85 gives -85866677.9
+//	CAST(m AS BIGINT)    rounds                                     truncates toward zero                         trunc(m)::BIGINT
+//	CAST(x AS            the binary double's value: 614.795 gives   Double.toString's digits, HALF_UP: 614.80    TRY_CAST(x::VARCHAR AS DECIMAL(12,2)), and 0 for
+//	  DECIMAL(12,2))     614.79; text "6.6e-05" gives 0.01                                                        |x| < 0.001 (DuckDB rounds that text up)
+//
+// Checked and the same (no rewrite): + - * with integers and literals, unary minus,
+// comparisons with decimals of other scales, literals and doubles, abs, floor, ceil,
+// round (HALF_UP, negative digits too), coalesce, decimal to text (plain, trailing zeros
+// kept) and to DOUBLE, narrowing and integer casts that overflow (NULL), text to decimal.
+//
 // TestAggregatesOverExpressionsAgainstDuckDB groups the table by j and compares sums
 // and means of expressions, CountIf and aggregates with a filter, count of distinct
-// values of an expression, min and max of string expressions.
+// values of an expression, min and max of string expressions, and Sum (exact), Mean
+// (Spark's decimal(16,6) against DuckDB's double average rounded to 6 digits), Min and
+// Max of decimals and the sum of a decimal product.
 //
 // Left out of the data, because neither engine gives Spark's (Java's) answer, so no
 // rewrite of DuckDB's SQL could make the comparison mean Spark: upper("straße") is

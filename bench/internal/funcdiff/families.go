@@ -108,5 +108,5 @@ func Families() []Family {
 			{"sha256", dataset.Sha2(s, 256), "sha256(s)"},
 			{"sha2_0", dataset.Sha2(t, 0), "sha256(t)"},
 		}},
-	}, moreFamilies()...)
+	}, append(moreFamilies(), decimalFamily())...)
 }

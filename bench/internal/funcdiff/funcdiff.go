@@ -12,12 +12,14 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // Schema is the generated table's schema: a row id, two int64 columns (i wide, j small
 // with zeros), two float64 columns (x with NaN, ±0 and halves at the third decimal; y a
 // small exponent), two strings (s with empty, blank-padded and multi-byte values; t
-// short) and two dates in 1900–2100 (d hits every Feb 29 of the range often).
+// short), two dates in 1900–2100 (d hits every Feb 29 of the range often) and two
+// decimals (m a money amount, decimal(12,2); n a small rate with zeros, decimal(7,3)).
 var Schema = arrow.NewSchema([]arrow.Field{
 	{Name: "id", Type: arrow.PrimitiveTypes.Int64},
 	{Name: "i", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
@@ -28,6 +30,8 @@ var Schema = arrow.NewSchema([]arrow.Field{
 	{Name: "t", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "d", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
 	{Name: "e", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
+	{Name: "m", Type: &arrow.Decimal128Type{Precision: 12, Scale: 2}, Nullable: true},
+	{Name: "n", Type: &arrow.Decimal128Type{Precision: 7, Scale: 3}, Nullable: true},
 }, nil)
 
 // strPool holds the special strings: empty, blanks, multi-byte UTF-8 (2, 3 and 4 bytes
@@ -134,6 +138,7 @@ func Generate(mem memory.Allocator, n int, seed uint64) arrow.RecordBatch {
 			}
 		}
 	}
+	appendDecimals(b.Field(9).(*array.Decimal128Builder), b.Field(10).(*array.Decimal128Builder), n, seed)
 	return b.NewRecordBatch()
 }
 
@@ -217,6 +222,8 @@ func Value(a arrow.Array, k int) (any, error) {
 		return int64(a.Value(k)), nil
 	case *array.Dictionary:
 		return Value(a.Dictionary(), a.GetValueIndex(k))
+	case *array.Decimal128:
+		return decimalValue(a.Value(k).BigInt(), a.DataType().(*arrow.Decimal128Type).Scale), nil
 	case *array.List:
 		start, end := a.ValueOffsets(k)
 		elems := make([]any, 0, end-start)
@@ -253,6 +260,8 @@ func Normalize(v any) (any, error) {
 		return float64(v), nil
 	case time.Time:
 		return int64(math.Floor(float64(v.Unix()) / 86400)), nil
+	case duckdb.Decimal:
+		return normalizeDuckDecimal(v)
 	case *big.Int:
 		if !v.IsInt64() {
 			return nil, fmt.Errorf("funcdiff: DuckDB value %s does not fit in int64", v)
@@ -283,6 +292,11 @@ func Equal(a, b any) bool {
 			return ia == ib
 		}
 	}
+	if ra, ok := exactRat(a); ok {
+		if rb, ok := exactRat(b); ok {
+			return ra.Cmp(rb) == 0 // decimals (and integers) compare exactly
+		}
+	}
 	fa, aNum := num(a)
 	fb, bNum := num(b)
 	if aNum || bNum {
@@ -305,6 +319,9 @@ func Equal(a, b any) bool {
 
 func num(v any) (float64, bool) {
 	switch v := v.(type) {
+	case Decimal:
+		f, _ := v.R.Float64()
+		return f, true
 	case int64:
 		return float64(v), true
 	case float64:
@@ -326,4 +343,15 @@ func listString(elems []any) string {
 	}
 	b.WriteByte(']')
 	return b.String()
+}
+
+// exactRat reads a decimal or an integer as an exact rational; a float is not exact.
+func exactRat(v any) (*big.Rat, bool) {
+	switch v := v.(type) {
+	case Decimal:
+		return v.R, true
+	case int64:
+		return new(big.Rat).SetInt64(v), true
+	}
+	return nil, false
 }
