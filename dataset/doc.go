@@ -33,10 +33,22 @@
 // full case mapping, as Spark does (ß → SS, a final sigma). Dictionary-encoded columns
 // are evaluated once per dictionary value.
 //
-// Dates and timestamps (UTC): Year, Quarter, Month, DayOfMonth, DayOfWeek, DayOfYear,
+// Dates and timestamps: Year, Quarter, Month, DayOfMonth, DayOfWeek, DayOfYear,
 // WeekOfYear, Hour, Minute, Second, DateAdd, DateSub, DateDiff, AddMonths, LastDay,
 // MonthsBetween; formatting and parsing with Spark's datetime patterns: ToDate,
-// ToTimestamp, UnixTimestamp, DateFormat, FromUnixTime, DateTrunc, Trunc.
+// ToTimestamp, UnixTimestamp, DateFormat, FromUnixTime, DateTrunc, Trunc; CurrentDate,
+// CurrentTimestamp and Now, fixed once per job. A timestamp is an instant (UTC
+// microseconds); every function that needs a wall clock reads it in the session's time
+// zone, Config.TimeZone (UTC by default), as Spark's spark.sql.session.timeZone.
+//
+// Intervals (Spark's CalendarInterval, Arrow's month-day-nano): LitInterval, MakeInterval;
+// a timestamp or date plus or minus an interval (months and days on the session zone's
+// calendar, then the exact time), timestamp minus timestamp, interval times a number.
+//
+// Decimals: LitDecimal; decimal128 columns (from Parquet, or by Cast) add, subtract,
+// multiply, divide and compare exactly with Spark's result precision and scale, overflow
+// giving NULL; Abs, Floor, Ceil, Round and BRound keep them decimal; Sum, Mean, Min and
+// Max aggregate them with Spark's result types.
 //
 // Hashing and pseudonymization: Md5, Sha1, Sha2, HmacSha256, Hash (Spark's Murmur3),
 // XxHash64, Mask, MaskWith.
