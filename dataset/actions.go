@@ -283,7 +283,9 @@ func (t *forEachTask) Consume(ctx context.Context, rec arrow.RecordBatch) (err e
 func (t *forEachTask) Commit() error { return nil }
 func (t *forEachTask) Abort()        {}
 
-// Show prints the first n rows as a text table to standard output.
+// Show prints the first n rows as a text table to standard output, as Spark's show:
+// timestamps on the session time zone's wall clock (Config.TimeZone), intervals as
+// Spark's text ("1 months 2 days 3 hours").
 func (d *Dataset) Show(ctx context.Context, n int) error {
 	s, err := d.ShowString(ctx, n)
 	if err != nil {
@@ -307,10 +309,15 @@ func (d *Dataset) ShowString(ctx context.Context, n int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return formatTable(schema, recs, n), nil
+	loc, err := plan.LoadTimeZone(d.s.cfg.TimeZone)
+	if err != nil {
+		return "", err
+	}
+	return formatTable(schema, recs, n, loc), nil
 }
 
-func formatTable(schema *arrow.Schema, recs []arrow.RecordBatch, n int) string {
+// formatTable renders the rows as Spark's show does, timestamps in the session's zone.
+func formatTable(schema *arrow.Schema, recs []arrow.RecordBatch, n int, loc *time.Location) string {
 	header := make([]string, schema.NumFields())
 	for i, f := range schema.Fields() {
 		header[i] = f.Name
@@ -325,7 +332,7 @@ func formatTable(schema *arrow.Schema, recs []arrow.RecordBatch, n int) string {
 			}
 			row := make([]string, r.NumCols())
 			for c := range row {
-				row[c] = cellString(r.Column(c), i)
+				row[c] = cellString(r.Column(c), i, loc)
 			}
 			rows = append(rows, row)
 		}
@@ -378,14 +385,21 @@ func formatTable(schema *arrow.Schema, recs []arrow.RecordBatch, n int) string {
 	return b.String()
 }
 
-func cellString(a arrow.Array, i int) string {
+func cellString(a arrow.Array, i int, loc *time.Location) string {
 	// A NULL-typed column has no validity bitmap, so IsNull is false for its rows.
 	if a.IsNull(i) || a.DataType().ID() == arrow.NULL {
 		return "null"
 	}
 	switch a := a.(type) {
 	case *array.Dictionary:
-		return cellString(a.Dictionary(), a.GetValueIndex(i))
+		return cellString(a.Dictionary(), a.GetValueIndex(i), loc)
+	case *array.Timestamp:
+		// An instant shown on the session zone's wall clock, as Spark's show does, with
+		// the fraction of a second only when there is one.
+		unit := a.DataType().(*arrow.TimestampType).Unit
+		return a.Value(i).ToTime(unit).In(loc).Format("2006-01-02 15:04:05.999999999")
+	case *array.MonthDayNanoInterval:
+		return plan.FormatInterval(a.Value(i))
 	case *array.Float64:
 		// 15 significant digits: a sum of cents shows as 492834.63, not 492834.62999999983.
 		return strconv.FormatFloat(a.Value(i), 'g', 15, 64)
