@@ -23,70 +23,81 @@ import (
 // of the type's range is NULL), floats are the nearest float, strings the plain text
 // (no exponent, all scale digits), booleans are true unless zero.
 func (ev *Evaluator) castDecimal(arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
-	from := arr.DataType()
 	if dt, ok := to.(*arrow.Decimal128Type); ok {
-		switch from.ID() {
-		case arrow.DECIMAL128:
-			fs := from.(*arrow.Decimal128Type).Scale
-			vals := arr.(*array.Decimal128).Values()
-			var s evDecScratch
-			return evDecimalRows(ev.Mem, dt, arr, func(i int) (decimal128.Num, bool) {
-				return s.rescale(vals[i], fs, dt.Scale, dt.Precision)
-			}), nil
-		case arrow.STRING:
-			strs := arr.(*array.String)
-			var s evDecScratch
-			return evDecimalRows(ev.Mem, dt, arr, func(i int) (decimal128.Num, bool) {
-				return s.parse(strs.Value(i), dt)
-			}), nil
-		case arrow.FLOAT64, arrow.FLOAT32:
-			wide, err := ev.kernelCast(arr, arrow.PrimitiveTypes.Float64)
-			if err != nil {
-				return nil, err
-			}
-			defer wide.Release()
-			vals := kernel.FixedValues[float64](wide)
-			var s evDecScratch
-			var buf []byte
-			return evDecimalRows(ev.Mem, dt, wide, func(i int) (decimal128.Num, bool) {
-				f := vals[i]
-				if math.IsNaN(f) || math.IsInf(f, 0) {
-					return decimal128.Num{}, false
-				}
-				buf = strconv.AppendFloat(buf[:0], f, 'g', -1, 64)
-				return s.parse(string(buf), dt)
-			}), nil
-		case arrow.BOOL:
-			b := arr.(*array.Boolean)
-			var s evDecScratch
-			return evDecimalRows(ev.Mem, dt, arr, func(i int) (decimal128.Num, bool) {
-				var v int64
-				if b.Value(i) {
-					v = 1
-				}
-				return s.rescale(decimal128.FromI64(v), 0, dt.Scale, dt.Precision)
-			}), nil
-		case arrow.UINT64:
-			vals := kernel.FixedValues[uint64](arr)
-			var s evDecScratch
-			return evDecimalRows(ev.Mem, dt, arr, func(i int) (decimal128.Num, bool) {
-				return s.rescale(decimal128.FromU64(vals[i]), 0, dt.Scale, dt.Precision)
-			}), nil
-		}
-		if isNumericID(from.ID()) {
-			wide, err := ev.kernelCast(arr, arrow.PrimitiveTypes.Int64)
-			if err != nil {
-				return nil, err
-			}
-			defer wide.Release()
-			vals := kernel.FixedValues[int64](wide)
-			var s evDecScratch
-			return evDecimalRows(ev.Mem, dt, wide, func(i int) (decimal128.Num, bool) {
-				return s.rescale(decimal128.FromI64(vals[i]), 0, dt.Scale, dt.Precision)
-			}), nil
-		}
-		return nil, fmt.Errorf("cast %v to %v: unsupported", from, to)
+		return ev.castToDecimal(arr, dt)
 	}
+	return ev.castFromDecimal(arr, to)
+}
+
+// castToDecimal casts arr to the decimal type dt.
+func (ev *Evaluator) castToDecimal(arr arrow.Array, dt *arrow.Decimal128Type) (arrow.Array, error) {
+	from := arr.DataType()
+	switch from.ID() {
+	case arrow.DECIMAL128:
+		fs := from.(*arrow.Decimal128Type).Scale
+		vals := arr.(*array.Decimal128).Values()
+		var s evDecScratch
+		return evDecimalRows(ev.Mem, dt, arr, func(i int) (decimal128.Num, bool) {
+			return s.rescale(vals[i], fs, dt.Scale, dt.Precision)
+		}), nil
+	case arrow.STRING:
+		strs := arr.(*array.String)
+		var s evDecScratch
+		return evDecimalRows(ev.Mem, dt, arr, func(i int) (decimal128.Num, bool) {
+			return s.parse(strs.Value(i), dt)
+		}), nil
+	case arrow.FLOAT64, arrow.FLOAT32:
+		wide, err := ev.kernelCast(arr, arrow.PrimitiveTypes.Float64)
+		if err != nil {
+			return nil, err
+		}
+		defer wide.Release()
+		vals := kernel.FixedValues[float64](wide)
+		var s evDecScratch
+		var buf []byte
+		return evDecimalRows(ev.Mem, dt, wide, func(i int) (decimal128.Num, bool) {
+			f := vals[i]
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return decimal128.Num{}, false
+			}
+			buf = strconv.AppendFloat(buf[:0], f, 'g', -1, 64)
+			return s.parse(string(buf), dt)
+		}), nil
+	case arrow.BOOL:
+		b := arr.(*array.Boolean)
+		var s evDecScratch
+		return evDecimalRows(ev.Mem, dt, arr, func(i int) (decimal128.Num, bool) {
+			var v int64
+			if b.Value(i) {
+				v = 1
+			}
+			return s.rescale(decimal128.FromI64(v), 0, dt.Scale, dt.Precision)
+		}), nil
+	case arrow.UINT64:
+		vals := kernel.FixedValues[uint64](arr)
+		var s evDecScratch
+		return evDecimalRows(ev.Mem, dt, arr, func(i int) (decimal128.Num, bool) {
+			return s.rescale(decimal128.FromU64(vals[i]), 0, dt.Scale, dt.Precision)
+		}), nil
+	}
+	if isNumericID(from.ID()) {
+		wide, err := ev.kernelCast(arr, arrow.PrimitiveTypes.Int64)
+		if err != nil {
+			return nil, err
+		}
+		defer wide.Release()
+		vals := kernel.FixedValues[int64](wide)
+		var s evDecScratch
+		return evDecimalRows(ev.Mem, dt, wide, func(i int) (decimal128.Num, bool) {
+			return s.rescale(decimal128.FromI64(vals[i]), 0, dt.Scale, dt.Precision)
+		}), nil
+	}
+	return nil, fmt.Errorf("cast %v to %v: unsupported", from, dt)
+}
+
+// castFromDecimal casts the decimal array arr to the non-decimal type to.
+func (ev *Evaluator) castFromDecimal(arr arrow.Array, to arrow.DataType) (arrow.Array, error) {
+	from := arr.DataType()
 	dt, ok := from.(*arrow.Decimal128Type)
 	if !ok {
 		return nil, fmt.Errorf("cast %v to %v: unsupported", from, to)
