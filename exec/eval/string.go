@@ -33,6 +33,9 @@ func (ev *Evaluator) stringCall(name string, args []evValue, n int) (evValue, er
 	if len(args) < w[0] || len(args) > w[1] {
 		return evValue{}, fmt.Errorf("%s takes %d to %d arguments, got %d", name, w[0], w[1], len(args))
 	}
+	if name == "substring" && evAnyColumn(args, 1) {
+		return evSubstringColumn(ev, args, n)
+	}
 	if args[0].isScalar() {
 		// Only when a later argument is a column: broadcast the string.
 		arr, err := args[0].toArray(n, ev.Mem)
