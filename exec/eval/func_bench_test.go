@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -215,19 +216,39 @@ func BenchmarkFunctionKernels(b *testing.B) {
 	}
 }
 
-// kbenchPerRowExempt lists the expressions whose kernels allocate per row inside a
-// library they call, with why; the test skips them rather than the kernels changing.
-// They still run in the benchmarks, whose allocs/op show the cost.
-var kbenchPerRowExempt = map[string]string{
-	// re.ReplaceAll returns a new []byte for every row (and grows it through its
-	// internal expansion): about 2 allocations per row.
-	"regexp_replace": "Go's Regexp.ReplaceAll allocates its result for every row (~2 allocations per row)",
-	// re.FindAllIndex returns a fresh [][]int for every row with a match: about 0.6
-	// allocations per row over this batch.
-	"split": "Go's Regexp.FindAllIndex allocates the match list of every matching row (~0.6 allocations per row)",
-	// element_at's own kernel does not allocate per row (the element_at case shows it);
-	// here its list argument comes from split, which does.
-	"element_at_split": "its list argument comes from split, which allocates per row inside Go's regexp",
+// kbenchRegexAllocs lists the expressions whose kernels call into Go's regexp for the
+// rows that match a regular expression, with the regular expression and the column it
+// runs over. A row without a match is tested with Regexp.Match, which does not
+// allocate, and is copied; a row with matches gets its match positions from
+// Regexp.FindAllIndex or FindAllSubmatchIndex, which allocate the list and one slice
+// per match (the expansion then goes straight into the output buffers). So these
+// kernels may allocate, beyond the per-batch bound, once per matching row plus once per
+// match, counted independently here with Go's regexp; rows without a match must not
+// allocate at all.
+var kbenchRegexAllocs = map[string]struct{ re, col string }{
+	"regexp_replace":   {"[aeiou]+", "s"},
+	"split":            {",", "s"},
+	"element_at_split": {",", "s"},
+}
+
+// kbenchRegexAllowance counts the allocations Go's regexp makes for the rows of rec's
+// column col that match re: one for the match list plus one per match, and 2% more:
+// Go's regexp keeps its matching machines in a sync.Pool, which each garbage
+// collection empties, and these allocations trigger collections during the run.
+func kbenchRegexAllowance(rec arrow.RecordBatch, re, col string) int {
+	r := regexp.MustCompile(re)
+	idx := rec.Schema().FieldIndices(col)[0]
+	s := rec.Column(idx).(*array.String)
+	n := 0
+	for i := 0; i < s.Len(); i++ {
+		if s.IsNull(i) || s.Value(i) == "" {
+			continue
+		}
+		if m := r.FindAllStringIndex(s.Value(i), -1); m != nil {
+			n += 1 + len(m)
+		}
+	}
+	return n + n/50
 }
 
 // TestFunctionKernelsDoNotAllocatePerRow is the evidence of no per-row boxing: the Go
@@ -252,8 +273,10 @@ func TestFunctionKernelsDoNotAllocatePerRow(t *testing.T) {
 	defer large.Release()
 	for _, c := range kbenchCases() {
 		t.Run(c.name, func(t *testing.T) {
-			if why, ok := kbenchPerRowExempt[c.name]; ok {
-				t.Skip(why)
+			allow64, allow128 := 0, 0
+			if ra, ok := kbenchRegexAllocs[c.name]; ok {
+				allow64 = kbenchRegexAllowance(small, ra.re, ra.col)
+				allow128 = kbenchRegexAllowance(large, ra.re, ra.col)
 			}
 			exprs, schema := kbenchAnalyze(t, c.expr)
 			kbenchProject(t, small, exprs, schema, mem) // warm the pool and any caches
@@ -261,11 +284,14 @@ func TestFunctionKernelsDoNotAllocatePerRow(t *testing.T) {
 			a64 := testing.AllocsPerRun(3, func() { kbenchProject(t, small, exprs, schema, mem) })
 			a128 := testing.AllocsPerRun(3, func() { kbenchProject(t, large, exprs, schema, mem) })
 			t.Logf("%s: %v allocations at %d rows, %v at %d rows", c.name, a64, kbenchRows, a128, 2*kbenchRows)
-			if a64 >= maxPerBatch || a128 >= maxPerBatch {
-				t.Errorf("%s: %v allocations at %d rows, %v at %d rows: want fewer than %d per batch",
-					c.name, a64, kbenchRows, a128, 2*kbenchRows, maxPerBatch)
+			if allow64 > 0 {
+				t.Logf("%s: Go's regexp allowance: %d at %d rows, %d at %d rows", c.name, allow64, kbenchRows, allow128, 2*kbenchRows)
 			}
-			if a128 > a64+maxGrowth {
+			if a64 >= float64(maxPerBatch+allow64) || a128 >= float64(maxPerBatch+allow128) {
+				t.Errorf("%s: %v allocations at %d rows, %v at %d rows: want fewer than %d per batch plus %d and %d for the matches",
+					c.name, a64, kbenchRows, a128, 2*kbenchRows, maxPerBatch, allow64, allow128)
+			}
+			if a128-float64(allow128) > a64-float64(allow64)+maxGrowth {
 				t.Errorf("%s: allocations grow with rows: %v at %d rows, %v at %d rows", c.name, a64, kbenchRows, a128, 2*kbenchRows)
 			}
 		})
