@@ -115,9 +115,13 @@ func RPad(x Expr, length, pad any) Expr {
 // Reverse reverses the characters of x (Spark's reverse for strings).
 func Reverse(x Expr) Expr { return call("reverse", x) }
 
-// InitCap lower-cases x and then upper-cases (title-cases) the first letter of each
-// word, words being separated by spaces, as Spark's initcap: "hELLO wORLD" gives
-// "Hello World", and "o'neil-smith" gives "O'neil-smith".
+// InitCap lower-cases x and then title-cases the first character of each word, words
+// being separated by spaces (' ' only), as Spark's initcap: "hELLO wORLD" gives
+// "Hello World", and "o'neil-smith" gives "O'neil-smith". As in Spark, the lower-casing
+// is Java's full case mapping (as Lower: "ΟΔΟΣ" gives "Οδος", "İ" gives "I" followed by
+// U+0307) and the title-casing Java's one-character Character.toTitleCase: "ǆemal"
+// gives "ǅemal", while "ß" and "ﬁ", which have no one-character title case, stay as
+// they are ("ßa" gives "ßa").
 func InitCap(x Expr) Expr { return call("initcap", x) }
 
 // Instr is the 1-based character position of the first occurrence of sub in x, 0 when

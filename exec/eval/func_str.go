@@ -7,7 +7,6 @@ import (
 	"math"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -37,7 +36,7 @@ func init() {
 		"ltrim":          evStrRowFunc(func(w *evStrWriter, b []byte) { w.add(bytes.TrimLeft(b, " ")) }),
 		"rtrim":          evStrRowFunc(func(w *evStrWriter, b []byte) { w.add(bytes.TrimRight(b, " ")) }),
 		"reverse":        evStrRowFunc(evReverseRow),
-		"initcap":        evStrRowFunc(evInitCapRow),
+		"initcap":        {apply: evInitCap},
 		"replace":        {apply: evReplace},
 		"regexp_replace": {apply: evRegexpReplace},
 		"regexp_extract": {apply: evRegexpExtract},
@@ -478,36 +477,6 @@ func evReverseRow(w *evStrWriter, b []byte) {
 		_, size := utf8.DecodeLastRune(b[:j])
 		w.add(b[j-size : j])
 		j -= size
-	}
-}
-
-// evInitCapRow writes b lower-cased with the first letter of each ' '-separated word
-// in title case (Spark's initcap).
-func evInitCapRow(w *evStrWriter, b []byte) {
-	start := true
-	for j := 0; j < len(b); {
-		c := b[j]
-		if c < utf8.RuneSelf {
-			if start {
-				w.addByte(evUpperASCII(c))
-			} else {
-				w.addByte(evLowerASCII(c))
-			}
-			start = c == ' '
-			j++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[j:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			w.addByte(c)
-		case start:
-			w.addRune(unicode.ToTitle(unicode.ToLower(r)))
-		default:
-			w.addRune(unicode.ToLower(r))
-		}
-		start = false
-		j += size
 	}
 }
 
