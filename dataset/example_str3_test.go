@@ -268,3 +268,18 @@ func TestStringArgumentTypeErrors(t *testing.T) {
 		}
 	}
 }
+
+func ExampleFormatString() {
+	s := newSession()
+	defer s.Close()
+	word := dataset.Col("word")
+	printWordRows(words(s).Select(
+		dataset.FormatString("%-8s|%2d|%5.2f|%x", word, dataset.Length(word), dataset.Lit(2.675), dataset.Length(word)).As("fixed"),
+		// A format from a column: "[%3s]" for n = 3; a NULL format gives NULL.
+		dataset.FormatString(dataset.Concat(dataset.Lit("[%"), dataset.Col("n"), dataset.Lit("s]")), word).As("width_n")))
+	// Output:
+	// "kindling| 8| 2.68|8" "[kindling]"
+	// "straße  | 6| 2.68|6" "[  straße]"
+	// "日本語     | 3| 2.68|3" "[日本語]"
+	// "spark   | 5| 2.68|5" (null)
+}

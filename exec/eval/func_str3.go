@@ -168,9 +168,7 @@ func evColumnStr(mem memory.Allocator, args []evValue, n int, intArgs []int, f f
 		w.endRow()
 	}
 	if w.err != nil {
-		w.row = 0
-		_, err := w.finish(arrow.BinaryTypes.String)
-		return evValue{}, err
+		return evValue{}, w.abort(w.err)
 	}
 	out, err := w.finish(arrow.BinaryTypes.String)
 	if err != nil {
@@ -678,4 +676,11 @@ func (r *evRegexReplacer) replace(w *evStrWriter, b []byte) {
 		last = m[1]
 	}
 	w.add(b[last:])
+}
+
+// abort releases what the writer built and returns err.
+func (w *evStrWriter) abort(err error) error {
+	w.err = err
+	_, _ = w.finish(arrow.BinaryTypes.String)
+	return err
 }

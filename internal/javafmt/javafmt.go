@@ -310,9 +310,6 @@ func (p *piece) spec() string {
 	return "%" + string(c)
 }
 
-// ErrFormat wraps the errors Append returns.
-var ErrFormat = errors.New("format_string")
-
 // upper upper-cases b in place when it is ASCII, else with Java's full case mapping
 // into a new slice.
 func upper(b []byte) []byte {
@@ -346,11 +343,11 @@ func (f *Format) Append(dst, scratch []byte, args []Value) ([]byte, []byte, erro
 			continue
 		}
 		if p.arg >= len(args) {
-			return dst, scratch, fmt.Errorf("%w: %s: no argument %d", ErrFormat, p.spec(), p.arg+1)
+			return dst, scratch, fmt.Errorf("%s: no argument %d", p.spec(), p.arg+1)
 		}
 		v := args[p.arg]
 		if !p.fits(v.Kind) {
-			return dst, scratch, fmt.Errorf("%w: %s cannot format a %s (argument %d)", ErrFormat, p.spec(), v.Kind, p.arg+1)
+			return dst, scratch, fmt.Errorf("%s cannot format a %s (argument %d)", p.spec(), v.Kind, p.arg+1)
 		}
 		body := scratch[:0]
 		switch {
@@ -372,7 +369,7 @@ func (f *Format) Append(dst, scratch []byte, args []Value) ([]byte, []byte, erro
 			body = precision(body, p.prec)
 		case p.conv == 'c':
 			if v.I < 0 || v.I > utf8.MaxRune || (v.I >= 0xD800 && v.I <= 0xDFFF) {
-				return dst, scratch, fmt.Errorf("%w: %s: invalid code point %d", ErrFormat, p.spec(), v.I)
+				return dst, scratch, fmt.Errorf("%s: invalid code point %d", p.spec(), v.I)
 			}
 			body = utf8.AppendRune(body, rune(v.I))
 		case p.conv == 'd':
