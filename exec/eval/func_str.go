@@ -20,10 +20,11 @@ import (
 
 // The strings family: like, ilike, rlike, concat, concat_ws, trim, ltrim, rtrim,
 // replace, regexp_replace, regexp_extract, lpad, rpad, reverse, initcap, instr, locate.
-// Except for concat and concat_ws, the string argument is the only column: patterns
-// and the other arguments are literals (the analyzer checks it), compiled once per
-// batch. A dictionary-encoded string is computed once per dictionary value and the
-// results gathered by index (string results come out as plain utf8).
+// When patterns and the other arguments are literals, they are compiled once per batch
+// and a dictionary-encoded string is computed once per dictionary value, the results
+// gathered by index (string results come out as plain utf8). When one of them is a
+// column, the function is computed row by row (func_str3.go), each distinct pattern
+// compiled once per batch.
 
 func init() {
 	register(map[string]function{

@@ -20,7 +20,9 @@ import (
 )
 
 // stringCall evaluates the string function name; at least one argument is an array. The
-// string argument comes first; the analyzer passes the others as literals.
+// string argument comes first; the others are literals (the fast paths) or columns
+// (substring's start and length row by row, contains/starts_with/ends_with's needle
+// through matchColumns).
 func (ev *Evaluator) stringCall(name string, args []evValue, n int) (evValue, error) {
 	want := map[string][2]int{
 		"length": {1, 1}, "lower": {1, 1}, "upper": {1, 1}, "substring": {2, 3},
