@@ -50,6 +50,9 @@
 //	                                                                                                                lpad(s, j::INTEGER, t) END
 //	substring(s, 0, n)   position 0 is before the first character:     0 acts as 1: n characters                    substring(s, CASE WHEN j = 0 THEN 1 ELSE j
 //	                     n-1 characters                                                                             END, 3)
+//	format_string        printf (C's conventions): a NULL value makes   Java's Formatter: a NULL value prints        printf('%s|%5s|…', coalesce(s, 'null'),
+//	                     the result NULL; NaN prints "nan"             "null" (%b "false"), NaN "NaN"; a column      coalesce(j::VARCHAR, 'null'), …); 'NaN'
+//	                                                                   format like "<%-6s>" is parsed per value     for isnan(x)
 //
 // Checked and the same in both (no rewrite): integer div and mod by zero give NULL;
 // greatest and least skip NULLs and rank NaN above every number; IN with a NULL in the
@@ -60,7 +63,8 @@
 // the string as it is; substring with a negative start counts from the end; s LIKE t,
 // instr, contains and starts_with with the pattern or needle from a column (every
 // string function also takes its pattern, search string, length or pad from a column:
-// the *_column cases); trim, ltrim and rtrim remove spaces only; instr is 1-based in characters, 0
+// the *_column cases); format_string's %s %d %x %+d %e and widths (left-justified with
+// '-') match printf's, also from a format column; trim, ltrim and rtrim remove spaces only; instr is 1-based in characters, 0
 // when absent; upper and lower on the data's characters; weekofyear is the ISO 8601
 // week in both; last_day; md5 and sha256 as lower-case hex of the UTF-8 bytes; casts
 // of integers, dates and booleans to text and back, of a double to text and back

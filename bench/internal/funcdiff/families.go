@@ -101,6 +101,14 @@ func Families() []Family {
 			{"substring_column", dataset.Substring(s, j, 3), "substring(s, CASE WHEN j = 0 THEN 1 ELSE j END, 3)"},
 			{"contains_column", dataset.Contains(s, t), "contains(s, t)"},
 			{"starts_with_column", dataset.StartsWith(s, t), "starts_with(s, t)"},
+			// format_string (Java's Formatter) against DuckDB's printf (C's): NULL
+			// values print "null" in Java, and NaN "NaN".
+			{"format_string", dataset.FormatString("%s|%5d|%x|%+d", s, j, j, i),
+				"printf('%s|%5s|%s|%s', coalesce(s, 'null'), coalesce(j::VARCHAR, 'null'), coalesce(printf('%x', j), 'null'), coalesce(printf('%+d', i), 'null'))"},
+			{"format_string_e", dataset.FormatString("%e", x),
+				"CASE WHEN x IS NULL THEN 'null' WHEN isnan(x) THEN 'NaN' ELSE printf('%e', x) END"},
+			{"format_string_column", dataset.FormatString(dataset.Concat(lit("<%"), dataset.NullIf(j, lit(int64(0))), lit("s>")), s),
+				"CASE WHEN j IS NULL OR j = 0 THEN NULL WHEN j < 0 THEN printf('<%-' || (-j)::VARCHAR || 's>', coalesce(s, 'null')) ELSE printf('<%' || j::VARCHAR || 's>', coalesce(s, 'null')) END"},
 		}},
 		{"dates", []Case{
 			{"year", dataset.Year(d), "year(d)"},
