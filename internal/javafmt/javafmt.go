@@ -31,6 +31,7 @@ const (
 	Bool
 )
 
+// String names the kind as Spark names the type.
 func (k Kind) String() string {
 	return [...]string{"NULL", "bigint", "double", "string", "boolean"}[k]
 }
