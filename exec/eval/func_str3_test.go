@@ -348,3 +348,59 @@ func TestStringColumnArgumentErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRegexpReplaceTemplates: replacement templates (groups by number and name, braces,
+// "$$", malformed references, groups that do not exist or took no part) and regular
+// expressions matching the empty string, against Go's Regexp.ReplaceAllString, with the
+// regex and template literal and from columns.
+func TestRegexpReplaceTemplates(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	inputs := []string{"", "abc", "aaa bbb", "héllo wörld", "x-y-z", "日本語", "a1b22c333"}
+	pairs := [][2]string{
+		{`(\w)(\w*)`, "$2$1"}, {`(\w)(\w*)`, "${2}x$1x"}, {`(?P<first>\w)(?P<rest>\w*)`, "${rest}-$first"},
+		{`b+`, "$$"}, {`b+`, "$"}, {`b+`, "${"}, {`b+`, "$9|$0|$01"}, {`(a)|(b)`, "[$1|$2]"},
+		{``, "-"}, {`a*`, "<$0>"}, {`x*`, "."}, {`\d`, "#"}, {`ö|語`, "$0$0"}, {`$`, "!"}, {`^`, "^"},
+	}
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "re", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "tmpl", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil)
+	var rows [][]any
+	var want []string
+	for _, p := range pairs {
+		re := regexp.MustCompile(p[0])
+		for _, in := range inputs {
+			rows = append(rows, []any{in, p[0], p[1]})
+			want = append(want, re.ReplaceAllString(in, p[1]))
+		}
+	}
+	rec := exectest.BuildBatch(t, mem, schema, rows)
+	defer rec.Release()
+	col := exectest.Col
+	got, err := Eval(context.Background(), call("regexp_replace", col("s"), col("re"), col("tmpl")), rec, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, w := range want {
+		if g := exectest.GoValue(t, got, k); g != w {
+			t.Errorf("columns: regexp_replace(%q, %q, %q): got %q, want %q", rows[k][0], rows[k][1], rows[k][2], g, w)
+		}
+	}
+	got.Release()
+	for pi, p := range pairs {
+		got, err := Eval(context.Background(), call("regexp_replace", col("s"), exectest.Str(p[0]), exectest.Str(p[1])), rec, mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		re := regexp.MustCompile(p[0])
+		for k := range rows {
+			w := re.ReplaceAllString(rows[k][0].(string), p[1])
+			if g := exectest.GoValue(t, got, k); g != w {
+				t.Errorf("literals %d: regexp_replace(%q, %q, %q): got %q, want %q", pi, rows[k][0], p[0], p[1], g, w)
+			}
+		}
+		got.Release()
+	}
+}
