@@ -19,9 +19,12 @@ func FormatNumber(x, d Expr) Expr { return call("format_number", x, d) }
 // error). Supported, with Java's rules:
 //
 //   - conversions %s (Java's toString: a double prints as Double.toString, 1.0E7), %d,
-//     %x and %o (bigint: a negative value prints as its 64-bit two's complement, as a
-//     Java Long), %f and %e (double), %c (an integer code point), %b ("false" for NULL
-//     or false, "true" otherwise), %% and %n; %S %X %E %C %B upper-case the result;
+//     %x and %o, %f and %e (a double), %c (an integer code point), %b ("false" for
+//     NULL or false, "true" otherwise), %% and %n; %S %X %E %C %B upper-case the
+//     result. Integers are widened to bigint first: %x and %o print a negative value
+//     as its 64-bit two's complement (Spark, passing an int column as a Java Integer,
+//     prints 32 bits: %x of an int -1 is "ffffffff" there, "ffffffffffffffff" here),
+//     and %c takes a bigint, which Spark refuses (Java's %c takes no Long);
 //   - flags '-' (left-justify), '+' and ' ' (sign), '0' (zero padding), ',' (groups of
 //     thousands), '(' (negatives in parentheses) and '#' (0x and 0 prefixes; a '.' for
 //     %.0f), each only where Java allows it;
