@@ -29,9 +29,11 @@
 //
 // Strings: Length, Lower, Upper, InitCap, Substring, Concat, ConcatWS, Trim, LTrim, RTrim,
 // LPad, RPad, Reverse, Replace, Contains, StartsWith, EndsWith, Instr, Locate, Like, ILike,
-// RLike, RegexpReplace, RegexpExtract, FormatNumber. Upper, Lower and InitCap use Java's
-// full case mapping, as Spark does (ß → SS, a final sigma). Dictionary-encoded columns
-// are evaluated once per dictionary value.
+// RLike, RegexpReplace, RegexpExtract, FormatNumber, FormatString (Java's Formatter
+// subset, as Spark's format_string and printf). Their pattern, search, length and
+// position arguments take a Go value (a literal) or an Expr (a column, any expression).
+// Upper, Lower and InitCap use Java's full case mapping, as Spark does (ß → SS, a final
+// sigma). Dictionary-encoded columns are evaluated once per dictionary value.
 //
 // Dates and timestamps: Year, Quarter, Month, DayOfMonth, DayOfWeek, DayOfYear,
 // WeekOfYear, Hour, Minute, Second, DateAdd, DateSub, DateDiff, AddMonths, LastDay,
