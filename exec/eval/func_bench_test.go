@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/exec/colop"
@@ -25,7 +26,7 @@ import (
 const kbenchRows = 1 << 16
 
 // kbenchSchema: int64 i and j, float64 f, utf8 s, dictionary<int32, utf8> d and date32
-// dt and list<int64> l, every column nullable.
+// dt, list<int64> l, decimal(12,2) m and timestamp[us] ts, every column nullable.
 var kbenchSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "i", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 	{Name: "j", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
@@ -34,6 +35,8 @@ var kbenchSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "d", Type: &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, Nullable: true},
 	{Name: "dt", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
 	{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true},
+	{Name: "m", Type: &arrow.Decimal128Type{Precision: 12, Scale: 2}, Nullable: true},
+	{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond}, Nullable: true},
 }, nil)
 
 // kbenchWords are the pieces of the string columns: ASCII, multi-byte UTF-8, commas
@@ -53,8 +56,10 @@ func kbenchBatch(mem memory.Allocator, rows int) arrow.RecordBatch {
 	tb := array.NewDate32Builder(mem)
 	lb := array.NewListBuilder(mem, arrow.PrimitiveTypes.Int64)
 	lv := lb.ValueBuilder().(*array.Int64Builder)
+	mb := array.NewDecimal128Builder(mem, kbenchSchema.Field(7).Type.(*arrow.Decimal128Type))
+	tsb := array.NewTimestampBuilder(mem, kbenchSchema.Field(8).Type.(*arrow.TimestampType))
 	defer func() {
-		for _, b := range []array.Builder{ib, jb, fb, sb, db, tb, lb} {
+		for _, b := range []array.Builder{ib, jb, fb, sb, db, tb, lb, mb, tsb} {
 			b.Release()
 		}
 	}()
@@ -112,8 +117,18 @@ func kbenchBatch(mem memory.Allocator, rows int) arrow.RecordBatch {
 				}
 			}
 		}
+		if null() {
+			mb.AppendNull()
+		} else {
+			mb.Append(decimal128.FromI64(rng.Int64N(2_000_000_000) - 1_000_000_000)) // ±10,000,000.00
+		}
+		if null() {
+			tsb.AppendNull()
+		} else {
+			tsb.Append(arrow.Timestamp(rng.Int64N(4e15) - 1e15)) // 1938 to 2096
+		}
 	}
-	cols := []arrow.Array{ib.NewArray(), jb.NewArray(), fb.NewArray(), sb.NewArray(), db.NewArray(), tb.NewArray(), lb.NewArray()}
+	cols := []arrow.Array{ib.NewArray(), jb.NewArray(), fb.NewArray(), sb.NewArray(), db.NewArray(), tb.NewArray(), lb.NewArray(), mb.NewArray(), tsb.NewArray()}
 	defer func() {
 		for _, c := range cols {
 			c.Release()
@@ -155,6 +170,17 @@ func kbenchCases() []kbenchCase {
 		{"date", "year", call("year", col("dt"))},
 		{"date", "date_add", call("date_add", col("dt"), i(30))},
 		{"date", "add_months", call("add_months", col("dt"), i(5))},
+		{"date", "hour_new_york", call("hour", col("ts"), str("America/New_York"))},
+		{"date", "date_format_berlin", call("date_format", col("ts"), str("yyyy-MM-dd HH:mm"), str("Europe/Berlin"))},
+		{"interval", "ts_plus_interval", bin(plan.OpAdd, col("ts"), kbenchInterval(1, 2, 3*3600e9))},
+		{"interval", "ts_plus_interval_new_york", call("timestamp_add_interval", col("ts"), kbenchInterval(1, 2, 3*3600e9), str("America/New_York"))},
+		{"decimal", "add", bin(plan.OpAdd, col("m"), col("m"))},
+		{"decimal", "mul", bin(plan.OpMul, col("m"), col("m"))},
+		{"decimal", "div", bin(plan.OpDiv, col("m"), exectest.Cast(col("i"), &arrow.Decimal128Type{Precision: 5, Scale: 1}))},
+		{"decimal", "compare", bin(plan.OpGt, col("m"), col("i"))},
+		{"decimal", "to_string", exectest.Cast(col("m"), arrow.BinaryTypes.String)},
+		{"decimal", "round", call("round", col("m"), i(1))},
+		{"str", "format_number", call("format_number", col("f"), i(2))},
 		{"hash", "sha2", call("sha2", col("s"), i(256))},
 		{"hash", "hash", call("hash", col("i"), col("s"))},
 		{"hash", "xxhash64", call("xxhash64", col("i"), col("f"), col("s"))},
@@ -162,6 +188,12 @@ func kbenchCases() []kbenchCase {
 		{"nested", "element_at", call("element_at", col("l"), i(2))},
 		{"nested", "element_at_split", call("element_at", call("split", col("s"), str(",")), i(-1))},
 	}
+}
+
+// kbenchInterval is an interval literal.
+func kbenchInterval(months, days int32, nanos float64) plan.Expr {
+	return &plan.Literal{Value: arrow.MonthDayNanoInterval{Months: months, Days: days, Nanoseconds: int64(nanos)},
+		Type: arrow.FixedWidthTypes.MonthDayNanoInterval}
 }
 
 // kbenchSource is a schema-only plan source: the analyzer needs a Scan to type a Project.
