@@ -119,7 +119,7 @@ func (o *Op) column(rec arrow.RecordBatch, l *layout, i int, e plan.WindowExpr, 
 	case plan.WinNthValue:
 		return kernel.GatherArrayOrNull(arg, nthInFrame(arg, b, fn.Offset, fn.IgnoreNulls, false), o.mem)
 	case plan.WinAgg:
-		return frameAgg(o.mem, fn.Agg.Func, arg, e.Type, l, b)
+		return frameAgg(o.mem, fn.Agg.Func, arg, o.node.OutSchema.Field(o.inSchema.NumFields()+i).Type, l, b)
 	}
 	return nil, fmt.Errorf("unknown window function %d", fn.Func)
 }
