@@ -301,6 +301,8 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 			delete(childNeed, PosColumn) // made by the explode
 		}
 		return o.pruneInput(n, childNeed)
+	case *Window:
+		return o.pruneWindow(n, need)
 	case *MapBatches:
 		// The user's function sees the input's batches: it gets every column it had.
 		return o.pruneInput(n, allColumns(n.Input.Schema()))

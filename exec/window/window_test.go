@@ -121,8 +121,12 @@ func aggExpr(f plan.AggFunc, arg, name string, frame plan.WindowFrame) plan.Wind
 	return plan.WindowExpr{Fn: fn, Name: name, Frame: frame}
 }
 
-func rows(s, e int64) plan.WindowFrame  { return plan.WindowFrame{Kind: plan.FrameRows, Start: s, End: e} }
-func rangeF(s, e int64) plan.WindowFrame { return plan.WindowFrame{Kind: plan.FrameRange, Start: s, End: e} }
+func rows(s, e int64) plan.WindowFrame {
+	return plan.WindowFrame{Kind: plan.FrameRows, Start: s, End: e}
+}
+func rangeF(s, e int64) plan.WindowFrame {
+	return plan.WindowFrame{Kind: plan.FrameRange, Start: s, End: e}
+}
 
 const (
 	unbP = plan.UnboundedPreceding
