@@ -1,10 +1,16 @@
 package dataset
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/util"
+
+	kmemory "github.com/kindling-data/kindling/memory"
 )
 
 // TestWindowOutOfCore computes windows over data about ten times the memory budget:
@@ -68,9 +74,9 @@ func TestWindowOutOfCore(t *testing.T) {
 	t.Logf("spilled %d bytes in %d spills; peak execution %d of %d", totals.SpilledBytes, totals.SpillCount, last.Memory.PeakExecution, budget)
 }
 
-// TestWindowPartitionOverBudget: a window partition larger than the whole budget (no
-// PARTITION BY over the big data) fails with an error naming the window and the
-// reservation, without hanging or leaking.
+// TestWindowPartitionOverBudget: a window partition whose keys alone exceed the whole
+// budget (no PARTITION BY over the big data) fails with an error naming the window and
+// the reservation, without hanging or leaking.
 func TestWindowPartitionOverBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("out-of-core runs take a few seconds")
@@ -79,8 +85,79 @@ func TestWindowPartitionOverBudget(t *testing.T) {
 	d := bigData(tight.s, tight.mem).Select(Col("k"), Sum("v").Over(Window().OrderBy(Asc("k"))).As("running"))
 	recs, err := d.Collect(t.Context())
 	releaseAll(recs)
-	if err == nil || !strings.Contains(err.Error(), "exec: window PARTITION BY [] ORDER BY [k ASC NULLS FIRST]: reserving") {
+	if err == nil || !strings.Contains(err.Error(), "exec: window PARTITION BY [] ORDER BY [k ASC NULLS FIRST]: reserving") || !errors.Is(err, kmemory.ErrBudgetExceeded) {
 		t.Fatalf("err = %v, want the window's budget error", err)
 	}
 	t.Logf("error: %v", err)
+}
+
+// TestWindowPartitionSpills computes windows whose partitions are several times the
+// memory budget: their rows go to spill files and only the keys and arguments are held,
+// so the job succeeds (it fails if the operator holds whole partitions) and matches a
+// plain-Go computation.
+func TestWindowPartitionSpills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("out-of-core runs take a few seconds")
+	}
+	const groups, rows = 2, 24000
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "g", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "t", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "pad", Type: arrow.BinaryTypes.String},
+	}, nil)
+	tight := newFixtureSession(t, Config{MemoryLimit: 3 << 20, BatchRows: 1024, ShufflePartitions: 2})
+	parts := make([][]arrow.RecordBatch, 2)
+	for p := range parts {
+		for b := 0; b < rows/2/1000; b++ {
+			bld := array.NewRecordBuilder(tight.mem, schema)
+			for i := 0; i < 1000; i++ {
+				t := int64(p*rows/2 + b*1000 + i)
+				bld.Field(0).(*array.Int64Builder).Append(t % groups)
+				bld.Field(1).(*array.Int64Builder).Append((t * 7919) % rows) // distinct, shuffled
+				bld.Field(2).(*array.StringBuilder).Append(fmt.Sprintf("%0400d", t))
+			}
+			parts[p] = append(parts[p], bld.NewRecordBatch())
+			bld.Release()
+		}
+	}
+	d := tight.s.FromPartitions(schema, parts...)
+	for _, p := range parts {
+		releaseAll(p)
+	}
+	w := PartitionBy("g").OrderBy(Asc("t"))
+	got := collectRows(t, d.Select(Col("g"), Col("t"), Col("pad"),
+		RowNumber().Over(w).As("rn"),
+		Sum("t").Over(PartitionBy("g")).As("total"),
+		Lag(Col("t"), 1, Expr{}).Over(w).As("prev")))
+	if len(got) != rows {
+		t.Fatalf("%d rows, want %d", len(got), rows)
+	}
+	byGroup := map[int64][]int64{}
+	for _, r := range got {
+		byGroup[r[0].(int64)] = append(byGroup[r[0].(int64)], r[1].(int64))
+	}
+	for _, r := range got {
+		ts := byGroup[r[0].(int64)]
+		var total, before, prev int64
+		prev = -1
+		for _, x := range ts {
+			total += x
+			if x < r[1].(int64) {
+				before++
+				prev = max(prev, x)
+			}
+		}
+		var wantPrev any = prev
+		if prev < 0 {
+			wantPrev = nil
+		}
+		if r[3] != any(before+1) || r[4] != any(total) || r[5] != wantPrev || len(r[2].(string)) != 400 {
+			t.Fatalf("row %v: want rn %d, total %d, prev %v", r[:2], before+1, total, wantPrev)
+		}
+	}
+	last := tight.s.LastJob()
+	if totals := last.Totals(); totals.SpillCount == 0 {
+		t.Fatalf("nothing spilled:\n%s", last)
+	}
+	t.Logf("peak execution %d of %d", last.Memory.PeakExecution, int64(3<<20))
 }

@@ -22,13 +22,13 @@ type layout struct {
 // layout finds the partitions and peer groups of rec.
 func (o *Op) layout(rec arrow.RecordBatch) (*layout, error) {
 	n := int(rec.NumRows())
-	pc, err := o.partComparator(rec)
+	pc, err := o.partComparator(rec, o.cur)
 	if err != nil {
 		return nil, err
 	}
-	cols := make([]arrow.Array, len(o.orderCols))
-	orders := make([]kernel.SortOrder, len(o.orderCols))
-	for i, c := range o.orderCols {
+	cols := make([]arrow.Array, len(o.cur.order))
+	orders := make([]kernel.SortOrder, len(o.cur.order))
+	for i, c := range o.cur.order {
 		cols[i] = rec.Column(c)
 		k := o.node.OrderBy[i]
 		orders[i] = kernel.SortOrder{Descending: k.Descending, NullsFirst: k.NullsFirst}
@@ -40,11 +40,11 @@ func (o *Op) layout(rec arrow.RecordBatch) (*layout, error) {
 	l := &layout{n: n, gs: make([]int32, n), ge: make([]int32, n)}
 	g := 0
 	for i := 0; i < n; i++ {
-		newPart := i == 0 || len(o.partCols) > 0 && pc.Compare(i, i-1) != 0
+		newPart := i == 0 || len(o.cur.part) > 0 && pc.Compare(i, i-1) != 0
 		if newPart {
 			l.parts = append(l.parts, i)
 		}
-		if newPart || len(o.orderCols) > 0 && oc.Compare(i, i-1) != 0 {
+		if newPart || len(o.cur.order) > 0 && oc.Compare(i, i-1) != 0 {
 			for j := g; j < i; j++ {
 				l.ge[j] = int32(i)
 			}
@@ -108,7 +108,7 @@ func (o *Op) column(rec arrow.RecordBatch, l *layout, i int, e plan.WindowExpr, 
 		frames[e.Frame] = b
 	}
 	arg := arrow.Array(nil)
-	if c := o.argCols[i][0]; c >= 0 {
+	if c := o.cur.args[i][0]; c >= 0 {
 		arg = rec.Column(c)
 	}
 	switch fn.Func {
@@ -180,15 +180,15 @@ func distribution(mem memory.Allocator, l *layout, f plan.WindowFuncKind) arrow.
 // default column's value at the row (NULL without one) when that row is outside the
 // partition.
 func (o *Op) lagLead(rec arrow.RecordBatch, l *layout, i int, fn *plan.WindowFunc) (arrow.Array, error) {
-	arg := rec.Column(o.argCols[i][0])
+	arg := rec.Column(o.cur.args[i][0])
 	off := fn.Offset
 	if fn.Func == plan.WinLag {
 		off = -off
 	}
 	src := arg
-	hasDef := o.argCols[i][1] >= 0
+	hasDef := o.cur.args[i][1] >= 0
 	if hasDef {
-		all, err := kernel.Concatenate([]arrow.Array{arg, rec.Column(o.argCols[i][1])}, o.mem)
+		all, err := kernel.Concatenate([]arrow.Array{arg, rec.Column(o.cur.args[i][1])}, o.mem)
 		if err != nil {
 			return nil, err
 		}

@@ -39,10 +39,10 @@ func (o *Op) frameBounds(rec arrow.RecordBatch, l *layout, f plan.WindowFrame) (
 		}
 		return b, nil
 	}
-	if len(o.orderCols) != 1 {
-		return nil, fmt.Errorf("a RANGE frame with offsets needs one order key, got %d", len(o.orderCols))
+	if len(o.cur.order) != 1 {
+		return nil, fmt.Errorf("a RANGE frame with offsets needs one order key, got %d", len(o.cur.order))
 	}
-	key := rec.Column(o.orderCols[0])
+	key := rec.Column(o.cur.order[0])
 	desc := o.node.OrderBy[0].Descending
 	switch {
 	case kernel.IsFloat(key.DataType()):

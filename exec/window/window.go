@@ -15,6 +15,7 @@ import (
 	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/internal/kernel"
 	"github.com/kindling-data/kindling/plan"
+	"github.com/kindling-data/kindling/storage"
 )
 
 // Op computes plan.PWindow over its input partition, which must be sorted by the
@@ -32,9 +33,13 @@ type Op struct {
 	ctx       context.Context
 
 	inSchema  *arrow.Schema
-	partCols  []int
-	orderCols []int
-	argCols   [][2]int // per function: value (or aggregate argument) and default columns, -1 if none
+	full      binding  // the input's columns
+	cur       *binding // the columns of the batch being computed: full, or narrow
+	narrow    binding  // the columns of a spilled partition's narrow projection
+	narrowIdx []int    // the input columns the narrow projection keeps
+	narrowSch *arrow.Schema
+	spill     *storage.SpillManager
+	spilled   spillState
 
 	held      []arrow.RecordBatch // rows of the incomplete partition, in order
 	heldBytes int64
@@ -43,6 +48,7 @@ type Op struct {
 	outBytes  int64
 	outPos    int
 	eof       bool
+	floor     int64 // bytes reserved at Open and kept until Close
 
 	opened, bound bool
 	closer        colop.Closer
@@ -54,7 +60,7 @@ var _ colop.Operator = (*Op)(nil)
 // NewWindow returns the operator computing node over input, allocating from opts.Mem and
 // reserving what it holds from opts.Reserve.
 func NewWindow(input colop.Operator, node *plan.PWindow, opts colop.Options) *Op {
-	o := &Op{input: input, node: node, mem: opts.Mem, batchRows: opts.BatchRows}
+	o := &Op{input: input, node: node, mem: opts.Mem, batchRows: opts.BatchRows, spill: opts.Spill}
 	if o.batchRows <= 0 {
 		o.batchRows = colop.DefaultBatchRows
 	}
@@ -69,8 +75,26 @@ func (o *Op) Open(ctx context.Context) error {
 	}
 	o.opened = true
 	o.ctx = ctx
-	return o.input.Open(ctx)
+	if err := o.input.Open(ctx); err != nil {
+		return err
+	}
+	// The operator below (a sort) reads its whole input before the window sees a row and
+	// may take the whole budget by then; keeping a share now leaves the window room to
+	// compute a partition's columns. Refused, it is only a smaller head start.
+	if b := colop.BudgetOf(o.res.Res); b > 0 {
+		if _, err := o.res.Reserve(b / windowShare); err == nil {
+			o.floor = b / windowShare
+		}
+	}
+	return nil
 }
+
+// windowShare is the part of a known budget the window keeps from Open (1/windowShare).
+const windowShare = 4
+
+// shrinkTo gives back what the reservation holds above n bytes, keeping the share
+// reserved at Open.
+func (o *Op) shrinkTo(n int64) { o.res.ShrinkTo(max(n, o.floor)) }
 
 // Next returns the next batch of input rows with their window columns.
 func (o *Op) Next() (arrow.RecordBatch, error) {
@@ -99,7 +123,21 @@ func (o *Op) next() (arrow.RecordBatch, error) {
 			}
 			o.out.Release()
 			o.out, o.outBytes = nil, 0
-			o.res.ShrinkTo(o.heldBytes)
+			o.shrinkTo(o.heldBytes)
+		}
+		if o.spilled.replay != nil {
+			rec, err := o.nextSpilled()
+			if err != nil || rec != nil {
+				return rec, err
+			}
+			continue
+		}
+		if rec := o.spilled.pendingIn; rec != nil {
+			o.spilled.pendingIn = nil
+			if err := o.add(rec); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if o.eof {
 			return nil, io.EOF
@@ -110,7 +148,11 @@ func (o *Op) next() (arrow.RecordBatch, error) {
 		rec, err := o.input.Next()
 		if errors.Is(err, io.EOF) {
 			o.eof = true
-			if len(o.held) > 0 {
+			if o.spilled.w != nil {
+				if err := o.finishSpill(); err != nil {
+					return nil, err
+				}
+			} else if len(o.held) > 0 {
 				held := o.held
 				o.held, o.heldBytes, o.tailCmp = nil, 0, nil
 				if err := o.compute(held); err != nil {
@@ -139,10 +181,13 @@ func (o *Op) add(rec arrow.RecordBatch) error {
 		rec.Release()
 		return err
 	}
-	cmp, err := o.partComparator(rec)
+	cmp, err := o.partComparator(rec, &o.full)
 	if err != nil {
 		rec.Release()
 		return err
+	}
+	if o.spilled.w != nil {
+		return o.addSpilled(rec, cmp)
 	}
 	b := lastStart(cmp)
 	if b < 0 && o.tailCmp != nil && o.tailCmp.CompareWith(o.tailCmp.Len()-1, cmp, 0) != 0 {
@@ -150,10 +195,18 @@ func (o *Op) add(rec arrow.RecordBatch) error {
 	}
 	size := int64(util.TotalRecordSize(rec))
 	if err := o.reserve(o.heldBytes+size+o.outBytes, "an input batch"); err != nil {
-		rec.Release()
-		return err
+		if !o.canSpill(err) {
+			rec.Release()
+			return err
+		}
+		// The partition being read does not fit: its rows go to a spill file.
+		if err := o.startSpill(); err != nil {
+			rec.Release()
+			return err
+		}
+		return o.addSpilled(rec, cmp)
 	}
-	if b <= 0 || len(o.partCols) == 0 {
+	if b <= 0 || len(o.full.part) == 0 {
 		if b == 0 && len(o.held) > 0 {
 			held := o.held
 			o.held, o.heldBytes = nil, 0
@@ -171,7 +224,7 @@ func (o *Op) add(rec arrow.RecordBatch) error {
 	rest := rec.NewSlice(int64(b), rec.NumRows())
 	rec.Release()
 	o.held, o.heldBytes = []arrow.RecordBatch{rest}, size
-	if o.tailCmp, err = o.partComparator(rest); err != nil {
+	if o.tailCmp, err = o.partComparator(rest, &o.full); err != nil {
 		releaseAll(held)
 		return err
 	}
@@ -228,21 +281,22 @@ func (o *Op) bind(rec arrow.RecordBatch) error {
 		return idx[0], nil
 	}
 	var err error
-	o.partCols = make([]int, len(o.node.PartitionBy))
+	o.cur = &o.full
+	o.full.part = make([]int, len(o.node.PartitionBy))
 	for i, k := range o.node.PartitionBy {
-		if o.partCols[i], err = col(k); err != nil {
+		if o.full.part[i], err = col(k); err != nil {
 			return err
 		}
 	}
-	o.orderCols = make([]int, len(o.node.OrderBy))
+	o.full.order = make([]int, len(o.node.OrderBy))
 	for i, k := range o.node.OrderBy {
-		if o.orderCols[i], err = col(k.Column); err != nil {
+		if o.full.order[i], err = col(k.Column); err != nil {
 			return err
 		}
 	}
-	o.argCols = make([][2]int, len(o.node.Exprs))
+	o.full.args = make([][2]int, len(o.node.Exprs))
 	for i, e := range o.node.Exprs {
-		o.argCols[i] = [2]int{-1, -1}
+		o.full.args[i] = [2]int{-1, -1}
 		args := e.Fn.Args
 		if e.Fn.Func == plan.WinAgg && e.Fn.Agg.Arg != nil {
 			args = []plan.Expr{e.Fn.Agg.Arg}
@@ -252,19 +306,20 @@ func (o *Op) bind(rec arrow.RecordBatch) error {
 			if !ok || j > 1 {
 				return fmt.Errorf("exec: window: argument %s of %s is not a column", a, e.Fn)
 			}
-			if o.argCols[i][j], err = col(c.Name); err != nil {
+			if o.full.args[i][j], err = col(c.Name); err != nil {
 				return err
 			}
 		}
 	}
+	o.bindNarrow()
 	return nil
 }
 
-// partComparator compares rows of rec by the partition keys.
-func (o *Op) partComparator(rec arrow.RecordBatch) (*kernel.RowComparator, error) {
-	cols := make([]arrow.Array, len(o.partCols))
-	orders := make([]kernel.SortOrder, len(o.partCols))
-	for i, c := range o.partCols {
+// partComparator compares rows of rec, whose columns b describes, by the partition keys.
+func (o *Op) partComparator(rec arrow.RecordBatch, b *binding) (*kernel.RowComparator, error) {
+	cols := make([]arrow.Array, len(b.part))
+	orders := make([]kernel.SortOrder, len(b.part))
+	for i, c := range b.part {
 		cols[i] = rec.Column(c)
 		orders[i] = kernel.SortOrder{NullsFirst: true}
 	}
@@ -290,6 +345,10 @@ func (o *Op) compute(batches []arrow.RecordBatch) error {
 	}
 	o.outBytes = size + 16*rows*int64(len(o.node.Exprs))
 	if err := o.reserve(o.heldBytes+size+o.outBytes, "a window partition"); err != nil {
+		o.outBytes = 0
+		if o.canSpill(err) {
+			return o.spillBatches(batches)
+		}
 		releaseAll(batches)
 		return err
 	}
@@ -320,6 +379,11 @@ func (o *Op) Close() error {
 }
 
 func (o *Op) releaseState() {
+	o.releaseSpill()
+	if o.spilled.pendingIn != nil {
+		o.spilled.pendingIn.Release()
+		o.spilled.pendingIn = nil
+	}
 	releaseAll(o.held)
 	o.held, o.heldBytes, o.tailCmp = nil, 0, nil
 	if o.out != nil {
