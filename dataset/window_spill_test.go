@@ -85,7 +85,7 @@ func TestWindowPartitionOverBudget(t *testing.T) {
 	d := bigData(tight.s, tight.mem).Select(Col("k"), Sum("v").Over(Window().OrderBy(Asc("k"))).As("running"))
 	recs, err := d.Collect(t.Context())
 	releaseAll(recs)
-	if err == nil || !strings.Contains(err.Error(), "exec: window PARTITION BY [] ORDER BY [k ASC NULLS FIRST]: reserving") || !errors.Is(err, kmemory.ErrBudgetExceeded) {
+	if err == nil || !strings.Contains(err.Error(), "exec: window PARTITION BY [] ORDER BY [k ASC NULLS FIRST] (over@window_spill_test.go:85): reserving") || !errors.Is(err, kmemory.ErrBudgetExceeded) {
 		t.Fatalf("err = %v, want the window's budget error", err)
 	}
 	t.Logf("error: %v", err)

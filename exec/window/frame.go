@@ -46,13 +46,13 @@ func (o *Op) frameBounds(rec arrow.RecordBatch, l *layout, f plan.WindowFrame) (
 	desc := o.node.OrderBy[0].Descending
 	switch {
 	case kernel.IsFloat(key.DataType()):
-		rangeBounds(l, f, b, key, floatValues(key), desc, addFloat)
+		rangeBounds(l, f, b, key, floatValues(key), desc, addFloat, lessFloat)
 	default:
 		v, err := intValues(key)
 		if err != nil {
 			return nil, err
 		}
-		rangeBounds(l, f, b, key, v, desc, addSat)
+		rangeBounds(l, f, b, key, v, desc, addSat, func(x, y int64) bool { return x < y })
 	}
 	return b, nil
 }
@@ -79,7 +79,7 @@ func rowBounds(l *layout, f plan.WindowFrame, b *bounds) {
 // whose key lies within [v+start, v+end] of the row's (mirrored for a descending order),
 // found by two pointers that only move forward. Rows with a NULL key (contiguous at one
 // end of the partition) frame the NULL rows, as in Spark.
-func rangeBounds[T int64 | float64](l *layout, f plan.WindowFrame, b *bounds, key arrow.Array, v []T, desc bool, add func(T, int64) T) {
+func rangeBounds[T int64 | float64](l *layout, f plan.WindowFrame, b *bounds, key arrow.Array, v []T, desc bool, add func(T, int64) T, lt func(x, y T) bool) {
 	bm, off := kernel.Validity(key)
 	for p := 0; p+1 < len(l.parts); p++ {
 		ps, pe := l.parts[p], l.parts[p+1]
@@ -101,7 +101,7 @@ func rangeBounds[T int64 | float64](l *layout, f plan.WindowFrame, b *bounds, ke
 					if desc {
 						t = add(v[i], -f.Start)
 					}
-					for lo < ve && (!desc && v[lo] < t || desc && v[lo] > t) {
+					for lo < ve && (!desc && lt(v[lo], t) || desc && lt(t, v[lo])) {
 						lo++
 					}
 					b.lo[i] = int32(lo)
@@ -111,7 +111,7 @@ func rangeBounds[T int64 | float64](l *layout, f plan.WindowFrame, b *bounds, ke
 					if desc {
 						t = add(v[i], -f.End)
 					}
-					for hi < ve && (!desc && v[hi] <= t || desc && v[hi] >= t) {
+					for hi < ve && (!desc && !lt(t, v[hi]) || desc && !lt(v[hi], t)) {
 						hi++
 					}
 					b.hi[i] = int32(hi)
@@ -140,6 +140,15 @@ func addSat(x, d int64) int64 {
 }
 
 func addFloat(x float64, d int64) float64 { return x + float64(d) }
+
+// lessFloat orders floats as the sort does: NaN above every number and equal to NaN (a
+// NaN key plus an offset is NaN, so a NaN row's offset frame is its NaN peers).
+func lessFloat(x, y float64) bool {
+	if math.IsNaN(x) || math.IsNaN(y) {
+		return !math.IsNaN(x)
+	}
+	return x < y
+}
 
 // intValues widens an integer or date32 column to int64.
 func intValues(a arrow.Array) ([]int64, error) {

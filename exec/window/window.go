@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -259,6 +260,15 @@ func (o *Op) describe() string {
 			keys[i] = k.String()
 		}
 		s += " ORDER BY [" + strings.Join(keys, ", ") + "]"
+	}
+	var sites []string
+	for _, e := range o.node.Exprs {
+		if e.Fn.Site != "" && !slices.Contains(sites, e.Fn.Site) {
+			sites = append(sites, e.Fn.Site)
+		}
+	}
+	if len(sites) > 0 {
+		s += " (" + strings.Join(sites, ", ") + ")"
 	}
 	return s
 }

@@ -411,3 +411,67 @@ func oracleAgg(part [][]any, frame []int, a plan.AggExpr) any {
 	}
 	return sf
 }
+
+// TestRangeBoundsFloat checks RANGE offsets over a float key with NaN (above every
+// number, a NaN row's frame its NaN peers), infinities and NULLs, both directions,
+// against the frame's definition.
+func TestRangeBoundsFloat(t *testing.T) {
+	mem := memory.NewGoAllocator()
+	keys := []any{nil, math.Inf(-1), -1.5, 0.0, 0.5, 1.0, 2.5, math.Inf(1), math.NaN(), math.NaN()}
+	for _, desc := range []bool{false, true} {
+		in := slices.Clone(keys)
+		if desc {
+			slices.Reverse(in)
+		}
+		rows := make([][]any, len(in))
+		for i, k := range in {
+			rows[i] = []any{k}
+		}
+		schema := arrow.NewSchema([]arrow.Field{{Name: "k", Type: arrow.PrimitiveTypes.Float64, Nullable: true}}, nil)
+		rec := exectest.BuildBatch(t, mem, schema, rows)
+		o := &Op{node: &plan.PWindow{OrderBy: []plan.SortKey{{Column: "k", Descending: desc, NullsFirst: !desc}}}}
+		o.full = binding{order: []int{0}}
+		o.cur = &o.full
+		l, err := o.layout(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := plan.WindowFrame{Kind: plan.FrameRange, Start: -1, End: 1}
+		b, err := o.frameBounds(rec, l, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := func(i int) float64 { return in[i].(float64) }
+		for r := range in {
+			var want []int
+			for j := range in {
+				var ok bool
+				switch {
+				case in[r] == nil || in[j] == nil:
+					ok = in[r] == nil && in[j] == nil
+				case math.IsNaN(key(r)) || math.IsNaN(key(j)):
+					ok = math.IsNaN(key(r)) && math.IsNaN(key(j))
+				case desc:
+					ok = key(j) <= key(r)+1 && key(j) >= key(r)-1
+				default:
+					ok = key(j) >= key(r)-1 && key(j) <= key(r)+1
+				}
+				if ok {
+					want = append(want, j)
+				}
+			}
+			lo, hi := int(b.lo[r]), int(b.hi[r])
+			got := []int{}
+			for j := lo; j < hi; j++ {
+				got = append(got, j)
+			}
+			if len(want) == 0 {
+				want = []int{}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("desc=%v row %d (key %v): frame %v, want %v", desc, r, in[r], got, want)
+			}
+		}
+		rec.Release()
+	}
+}
