@@ -11,7 +11,7 @@ import (
 //     simplified, and filters whose condition folds to true removed;
 //  2. filter pushdown: filters move below projections (aliases substituted), repartitions,
 //     coalesces, unions, sorts, broadcast hints and, for conjuncts over grouping keys,
-//     aggregates; conjuncts over one side of a join move into that side unless an outer
+//     aggregates, and for conjuncts over partition keys, windows; conjuncts over one side of a join move into that side unless an outer
 //     join NULL-fills it; adjacent filters merge; a filter on a scan of a pruning source
 //     copies its conjuncts into Scan.Filters. Filters never move below Limit or MapBatches;
 //  3. projection pruning: scans read only the columns used above them (a join's inputs
@@ -162,6 +162,8 @@ func (o *optimizer) pushFilter(f *Filter) Node {
 		return o.rebuild(in.WithChildren([]Node{pushed(in.Children()[0], f.Cond)}))
 	case *Join:
 		return o.pushIntoJoin(f, in, pushed)
+	case *Window:
+		return o.pushFilterThroughWindow(f, in, pushed)
 	case *Coalesce:
 		return o.rebuild(in.WithChildren([]Node{pushed(in.Input, f.Cond)}))
 	case *Union:

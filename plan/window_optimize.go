@@ -31,3 +31,34 @@ func (o *optimizer) pruneWindow(n *Window, need map[string]bool) Node {
 	}
 	return o.pruneInput(&m, childNeed)
 }
+
+// pushFilterThroughWindow moves the conjuncts of f that read only partition keys below
+// the window (Spark does the same): they keep or drop whole window partitions, so every
+// function over the rows kept sees the same rows. The other conjuncts stay above.
+func (o *optimizer) pushFilterThroughWindow(f *Filter, in *Window, pushed func(Node, Expr) Node) Node {
+	keys := make(map[string]bool, len(in.PartitionBy))
+	for _, k := range in.PartitionBy {
+		keys[k] = true
+	}
+	var below, above []Expr
+	for _, c := range conjuncts(f.Cond) {
+		cols := columnsOf(c)
+		ok := len(cols) > 0
+		for _, name := range cols {
+			ok = ok && keys[name]
+		}
+		if ok {
+			below = append(below, c)
+		} else {
+			above = append(above, c)
+		}
+	}
+	if len(below) == 0 {
+		return f
+	}
+	w := o.rebuild(in.WithChildren([]Node{pushed(in.Input, andAll(below))}))
+	if len(above) == 0 {
+		return w
+	}
+	return o.filterOn(f, w, andAll(above))
+}

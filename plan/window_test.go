@@ -141,3 +141,19 @@ func TestWindowPhysical(t *testing.T) {
 		t.Fatalf("schema %s:\n%s", p.Schema(), FormatPhysical(p))
 	}
 }
+
+// TestWindowFilterPushdown: a filter on partition keys moves below the window; one on a
+// window column or another column stays above it.
+func TestWindowFilterPushdown(t *testing.T) {
+	w := winSpec([]string{"region"}, SortKey{Column: "day", NullsFirst: true})
+	proj := sel(salesScan(2), col("region"), col("amount"), as(winFn(WinRowNumber, w), "rn"))
+	cond := bin(OpAnd, bin(OpEq, col("region"), lit("east")),
+		bin(OpAnd, bin(OpEq, col("rn"), i64(1)), bin(OpGt, col("amount"), i64(0))))
+	got := FormatLogical(Optimize(mustAnalyze(t, where(proj, cond))))
+	above := strings.Index(got, "Filter ((CAST(rn AS int64) = 1) AND (amount > 0))")
+	window := strings.Index(got, "Window [row_number()")
+	below := strings.Index(got, `Filter (region = "east")`)
+	if above < 0 || window < 0 || below < 0 || !(above < window && window < below) {
+		t.Fatalf("want the key filter below the window and the others above:\n%s", got)
+	}
+}
