@@ -10,9 +10,10 @@ import (
 //  1. constant folding: literal-only subexpressions are evaluated, boolean identities
 //     simplified, and filters whose condition folds to true removed;
 //  2. filter pushdown: filters move below projections (aliases substituted), repartitions,
-//     coalesces, unions, sorts, broadcast hints and, for conjuncts over grouping keys,
-//     aggregates, and for conjuncts over partition keys, windows; conjuncts over one side of a join move into that side unless an outer
-//     join NULL-fills it; adjacent filters merge; a filter on a scan of a pruning source
+//     coalesces, unions, sorts, broadcast hints, for conjuncts over grouping keys
+//     aggregates, and for conjuncts over partition keys windows; conjuncts over one side
+//     of a join move into that side unless an outer join NULL-fills it; adjacent filters
+//     merge; a filter on a scan of a pruning source
 //     copies its conjuncts into Scan.Filters. Filters never move below Limit or MapBatches;
 //  3. projection pruning: scans read only the columns used above them (a join's inputs
 //     keep their keys, a sort's input its keys), unused projected expressions are dropped
