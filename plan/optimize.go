@@ -13,8 +13,8 @@ import (
 //     coalesces, unions, sorts, broadcast hints, for conjuncts over grouping keys
 //     aggregates, and for conjuncts over partition keys windows; conjuncts over one side
 //     of a join move into that side unless an outer join NULL-fills it; adjacent filters
-//     merge; a filter on a scan of a pruning source
-//     copies its conjuncts into Scan.Filters. Filters never move below Limit or MapBatches;
+//     merge; a filter on a scan of a pruning source copies its conjuncts into
+//     Scan.Filters. Filters never move below Limit or MapBatches;
 //  3. projection pruning: scans read only the columns used above them (a join's inputs
 //     keep their keys, a sort's input its keys), unused projected expressions are dropped
 //     and identity projections removed.
