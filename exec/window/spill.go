@@ -170,9 +170,10 @@ func (o *Op) addSpilled(rec arrow.RecordBatch, cmp *kernel.RowComparator) error 
 // ownership of batches, and starts reading them back.
 func (o *Op) spillBatches(batches []arrow.RecordBatch) error {
 	held, heldBytes := o.held, o.heldBytes
-	defer func() { o.held, o.heldBytes = held, heldBytes }()
 	o.held = batches
-	if err := o.startSpill(); err != nil {
+	err := o.startSpill()
+	o.held, o.heldBytes = held, heldBytes
+	if err != nil {
 		return err
 	}
 	return o.finishSpill()

@@ -1,6 +1,8 @@
 package window
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -74,6 +76,70 @@ func TestWindowSpill(t *testing.T) {
 				t.Fatalf("spill files left: %v", left)
 			}
 			t.Logf("spilled %d partitions, %d bytes; peak %d of %d", op.SpillCount(), op.SpilledBytes(), res.Peak, res.Limit)
+		})
+	}
+}
+
+// TestWindowSpillCloseAndCancel: closing the operator while a spilled partition is read
+// back, or cancelling its context, leaves no spill file, no reservation and no buffer.
+func TestWindowSpillCloseAndCancel(t *testing.T) {
+	for _, mode := range []string{"close", "cancel"} {
+		t.Run(mode, func(t *testing.T) {
+			mem := memtest.Checked()
+			defer mem.AssertSize(t, 0)
+			in := genWinRows(rand.New(rand.NewPCG(3, 4)), 300)
+			for i := range in {
+				in[i] = append(in[i], strings.Repeat("y", 2000))
+			}
+			slices.SortStableFunc(in, func(a, b []any) int {
+				if c := cmpKey(a[cP], b[cP], false, true); c != 0 {
+					return c
+				}
+				return cmpKey(a[cO], b[cO], false, true)
+			})
+			schema := arrow.NewSchema(append(slices.Clone(winSchema.Fields()), arrow.Field{Name: "pad", Type: arrow.BinaryTypes.String}), nil)
+			node := winNode(false)
+			node.OutSchema = arrow.NewSchema(append(slices.Clone(schema.Fields()), node.OutSchema.Fields()[len(winSchema.Fields()):]...), nil)
+			var batches []arrow.RecordBatch
+			for lo := 0; lo < len(in); lo += 10 {
+				batches = append(batches, exectest.BuildBatch(t, mem, schema, in[lo:min(lo+10, len(in))]))
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			res := &exectest.LimitReservation{Limit: 96 << 10}
+			sm := exectest.NewTestSpill(t)
+			src := &exectest.Source{Batches: batches}
+			if mode == "cancel" {
+				src.At, src.Hook = 20, cancel
+			}
+			op := NewWindow(src, node, colop.Options{Mem: mem, Spill: sm, BatchRows: 16}.WithReservation(res))
+			if err := op.Open(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			for err == nil {
+				var rec arrow.RecordBatch
+				rec, err = op.Next()
+				if rec != nil {
+					rec.Release()
+				}
+				if mode == "close" && op.SpillCount() > 0 && op.spilled.replay != nil {
+					break
+				}
+			}
+			if mode == "cancel" && !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want context.Canceled", err)
+			}
+			if mode == "close" && err != nil {
+				t.Fatalf("err = %v before any spill was read back", err)
+			}
+			op.Close()
+			if res.Held != 0 {
+				t.Fatalf("reservation holds %d after Close", res.Held)
+			}
+			if left, _ := os.ReadDir(sm.Dir()); len(left) != 0 {
+				t.Fatalf("spill files left: %v", left)
+			}
 		})
 	}
 }
