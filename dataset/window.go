@@ -21,7 +21,9 @@ import (
 // partition without one; the ranking functions and Lag and Lead ignore frames. Each
 // window's rows are shuffled by the partition keys and sorted within their partition
 // (functions with the same PartitionBy and OrderBy share the shuffle and the sort); a
-// window without PartitionBy runs in one task.
+// window without PartitionBy runs in one task. A window partition is held in memory
+// while its functions are computed; one larger than the memory budget is spilled, and
+// then only its partition keys, order keys and arguments (and the results) are held.
 
 // The frame bounds of RowsBetween and RangeBetween; other bounds are offsets from the
 // current row, negative before it (-6: 6 PRECEDING) and positive after it.

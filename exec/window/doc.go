@@ -15,4 +15,12 @@
 // sliding the frame: sum, count and mean add the rows entering the frame and subtract
 // those leaving it (floating-point sums with compensation, and NaN and infinities
 // counted apart so they leave the frame cleanly), min and max keep a monotonic deque.
+//
+// Memory: the rows held are reserved. A window partition whose rows are refused goes to
+// a spill file as it is read, and only its narrow projection (partition keys, order keys,
+// arguments) is held; at its end the functions are computed over that projection and the
+// rows are read back with their slices of the results (see spill.go). The operator keeps
+// a quarter of a known budget from Open, since the sort below it reads its whole input
+// first. Every frame is computed from the whole partition: frames that could stream
+// (running, ROWS n PRECEDING) still hold, or spill, the partition.
 package window
