@@ -282,6 +282,11 @@ func resolveWindowValue(w *WindowFunc, e *WindowExpr, in *arrow.Schema, site str
 		if al, ok := def.(*Alias); ok {
 			def = al.Child
 		}
+		if t.ID() == arrow.DICTIONARY && !isNullType(dt) {
+			// A default joins the values: the result is a plain string column.
+			arg, t = &Cast{Child: arg, To: typString}, typString
+			args[0] = arg
+		}
 		if !arrow.TypeEqual(dt, t) {
 			if !isNullType(dt) && !CanCast(dt, t) {
 				return failAt(site, ErrType, "%s: the default %s cannot become %s", w, w.Args[1], typeName(t))

@@ -80,8 +80,9 @@ func TestWindowTypes(t *testing.T) {
 		as(winFn(WinLag, w, col("cat"), lit(nil)), "prev_cat"),
 		as(bin(OpAdd, winFn(WinDenseRank, w), i64(1)), "dr1"),
 		as(winAgg(AggMin, col("price"), whole), "lo"),
+		as(winFn(WinLead, w, col("cat"), lit("none")), "next_cat"),
 	))
-	want := "region:utf8 rn:int32 pr:float64 s:int64 m:float64 prev_cat:dictionary<values=utf8, indices=int32, ordered=false> dr1:int64 lo:float64"
+	want := "region:utf8 rn:int32 pr:float64 s:int64 m:float64 prev_cat:dictionary<values=utf8, indices=int32, ordered=false> dr1:int64 lo:float64 next_cat:utf8"
 	var got []string
 	for _, f := range n.Schema().Fields() {
 		got = append(got, f.Name+":"+f.Type.String())
