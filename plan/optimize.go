@@ -102,8 +102,11 @@ func (o *optimizer) fold(n Node) Node {
 		return o.rebuild(&m)
 	case *Filter:
 		cond := foldExpr(n.Cond, n.Input.Schema())
-		if v, isNull, ok := literalBool(cond); ok && !isNull && v {
-			return n.Input
+		if v, isNull, ok := literalBool(cond); ok {
+			if !isNull && v {
+				return n.Input
+			}
+			return emptyScan(n, "filter "+cond.String()+" is never true")
 		}
 		m := *n
 		m.Cond = cond
