@@ -72,6 +72,14 @@
 // Casts (Expr.Cast) follow Spark's non-ANSI matrix between booleans, numbers, strings,
 // dates and timestamps; a date plus or minus an integer is a date.
 //
+// Window functions: Window() or PartitionBy(cols...) give a WindowSpec, ordered with
+// OrderBy and framed with RowsBetween or RangeBetween (UnboundedPreceding, CurrentRow,
+// UnboundedFollowing); RowNumber, Rank, DenseRank, PercentRank, CumeDist, NTile, Lag,
+// Lead, FirstValue, LastValue and NthValue, and any aggregate (Agg.Over), computed over
+// it with WindowFunc.Over. Spark's default frames; windows with the same partitioning and
+// order share one shuffle and one sort, and a window partition larger than the budget
+// spills.
+//
 // Aggregates, used with GroupBy(...).Agg: Sum, Count, CountOf, CountDistinct, Mean, Min,
 // Max, First, Median, Stddev, Variance, Corr over columns; SumExpr, MeanExpr, … over
 // expressions; CountIf; and Agg.Filter for Spark's FILTER (WHERE …).
