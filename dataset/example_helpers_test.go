@@ -1,0 +1,204 @@
+package dataset_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kindling-data/kindling/dataset"
+)
+
+// showOrErr prints d as a table, or the error that running it gave.
+func showOrErr(d *dataset.Dataset) {
+	if err := d.Show(context.Background(), 20); err != nil {
+		fmt.Println("error:", err)
+	}
+}
+
+func ExampleDataset_SortWithinPartitions() {
+	s := newSession()
+	defer s.Close()
+	// Two partitions, each sorted on its own: no shuffle.
+	showOrErr(orders(s, 2).SelectColumns("region", "qty").SortWithinPartitions(dataset.Desc("qty")))
+	// Output:
+	// +--------+------+
+	// | region |  qty |
+	// +--------+------+
+	// |  north |    5 |
+	// |   east |    3 |
+	// |   east |    2 |
+	// |   west |    1 |
+	// |   east |    4 |
+	// |   west |    2 |
+	// |   null |    1 |
+	// |   west | null |
+	// +--------+------+
+	// (8 rows)
+}
+
+func ExampleDataset_WithColumns() {
+	s := newSession()
+	defer s.Close()
+	d := orders(s, 1).SelectColumns("region", "qty").Limit(3).WithColumns(map[string]dataset.Expr{
+		"qty":    dataset.Col("qty").Mul(dataset.Lit(10)), // replaced in place
+		"double": dataset.Col("qty").Mul(dataset.Lit(2)),  // sees the input's qty
+	})
+	showOrErr(d)
+	// Output:
+	// +--------+-----+--------+
+	// | region | qty | double |
+	// +--------+-----+--------+
+	// |   east |  20 |      4 |
+	// |   west |  10 |      2 |
+	// |   east |  30 |      6 |
+	// +--------+-----+--------+
+	// (3 rows)
+}
+
+func ExampleDataset_WithColumnsRenamed() {
+	s := newSession()
+	defer s.Close()
+	d := orders(s, 1).WithColumnsRenamed(map[string]string{"region": "area", "qty": "units", "missing": "ignored"})
+	schema, err := d.Schema()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, f := range schema.Fields() {
+		fmt.Println(f.Name)
+	}
+	// Output:
+	// area
+	// day
+	// amount
+	// units
+}
+
+func ExampleDataset_DropDuplicates() {
+	s := newSession()
+	defer s.Close()
+	// One row per region; which duplicate is kept is unspecified, so only count them.
+	n, err := orders(s, 3).DropDuplicates("region").Count(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("regions:", n)
+	showOrErr(orders(s, 3).SelectColumns("amount").DropDuplicates().OrderBy(dataset.Asc("amount")))
+	// Output:
+	// regions: 4
+	// +--------+
+	// | amount |
+	// +--------+
+	// |   null |
+	// |  15.75 |
+	// |  42.25 |
+	// |     80 |
+	// |  99.99 |
+	// |  120.5 |
+	// |    310 |
+	// +--------+
+	// (7 rows)
+}
+
+func ExampleDataset_UnionByName() {
+	s := newSession()
+	defer s.Close()
+	a := orders(s, 1).Select(dataset.Col("region"), dataset.Col("qty")).Limit(2)
+	// Columns in another order, qty as int32 and one column a lacks.
+	b := orders(s, 1).Select(dataset.Col("amount"), dataset.Col("qty").Cast(arrow.PrimitiveTypes.Int32).As("qty"), dataset.Col("region")).Limit(2)
+	showOrErr(a.UnionByName(b, true))
+	showOrErr(a.UnionByName(b, false))
+	// Output:
+	// +--------+-----+--------+
+	// | region | qty | amount |
+	// +--------+-----+--------+
+	// |   east |   2 |   null |
+	// |   west |   1 |   null |
+	// |   east |   2 |  120.5 |
+	// |   west |   1 |     80 |
+	// +--------+-----+--------+
+	// (4 rows)
+	// error: dataset: UnionByName at unionByName@example_helpers_test.go:111: column "amount" is missing on one side (left [region qty], right [amount qty region]); pass allowMissing to fill it with NULLs
+}
+
+func ExampleDataset_FillNull() {
+	s := newSession()
+	defer s.Close()
+	d := orders(s, 1).SelectColumns("region", "amount", "qty")
+	showOrErr(d.FillNull(0).FillNull("unknown", "region"))
+	// Output:
+	// +---------+--------+-----+
+	// |  region | amount | qty |
+	// +---------+--------+-----+
+	// |    east |  120.5 |   2 |
+	// |    west |     80 |   1 |
+	// |    east |  42.25 |   3 |
+	// |   north |      0 |   5 |
+	// |    west |    310 |   0 |
+	// | unknown |  15.75 |   1 |
+	// |    east |  99.99 |   4 |
+	// |    west |     80 |   2 |
+	// +---------+--------+-----+
+	// (8 rows)
+}
+
+func ExampleDataset_FillNullMap() {
+	s := newSession()
+	defer s.Close()
+	d := orders(s, 1).SelectColumns("region", "qty").FillNullMap(map[string]any{"region": "?", "qty": -1})
+	showOrErr(d.Filter(dataset.Col("region").Eq(dataset.Lit("?")).Or(dataset.Col("qty").Lt(dataset.Lit(0)))))
+	_, err := orders(s, 1).FillNullMap(map[string]any{"qty": "none"}).Count(context.Background())
+	fmt.Println(err != nil)
+	// Output:
+	// +--------+-----+
+	// | region | qty |
+	// +--------+-----+
+	// |   west |  -1 |
+	// |      ? |   1 |
+	// +--------+-----+
+	// (2 rows)
+	// true
+}
+
+func ExampleDataset_DropNull() {
+	s := newSession()
+	defer s.Close()
+	d := orders(s, 2).SelectColumns("region", "amount", "qty")
+	for _, q := range []*dataset.Dataset{
+		d.DropNull("any", 0),                  // no NULL anywhere
+		d.DropNull("all", 0, "amount", "qty"), // not both NULL
+		d.DropNull("any", 0, "region"),        // region present
+		d.DropNull("any", 3),                  // at least 3 non-NULL values
+	} {
+		n, err := q.Count(context.Background())
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(n)
+	}
+	// Output:
+	// 5
+	// 8
+	// 7
+	// 5
+}
+
+func ExampleDataset_Batches() {
+	s := newSession()
+	defer s.Close()
+	ctx := context.Background()
+	rows := 0
+	for rec, err := range orders(s, 4).Batches(ctx) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		rows += int(rec.NumRows()) // rec is released when the body returns
+		if rows >= 4 {
+			break // cancels the job and releases what was not seen
+		}
+	}
+	fmt.Println("rows seen:", rows)
+	// Output:
+	// rows seen: 4
+}
