@@ -202,3 +202,25 @@ func ExampleDataset_Batches() {
 	// Output:
 	// rows seen: 4
 }
+
+func ExampleCollectAs() {
+	s := newSession()
+	defer s.Close()
+	type order struct {
+		Region *string // NULL regions become nil
+		Amount *float64
+		Units  int64 `kindling:"qty"`
+	}
+	rows, err := dataset.CollectAs[order](context.Background(),
+		orders(s, 2).Filter(dataset.Col("qty").Ge(dataset.Lit(3))))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range rows {
+		fmt.Println(*r.Region, r.Amount != nil, r.Units)
+	}
+	// Output:
+	// east true 3
+	// north false 5
+	// east true 4
+}
