@@ -224,3 +224,90 @@ func ExampleCollectAs() {
 	// north false 5
 	// east true 4
 }
+
+func ExampleDataset_Describe() {
+	s := newSession()
+	defer s.Close()
+	showOrErr(orders(s, 2).Describe("amount", "qty", "region"))
+	// Output:
+	// +---------+--------------------+--------------------+--------+
+	// | summary |             amount |                qty | region |
+	// +---------+--------------------+--------------------+--------+
+	// |   count |                  7 |                  7 |      7 |
+	// |    mean | 106.92714285714285 | 2.5714285714285716 |   null |
+	// |  stddev |  96.10539175202152 |  1.511857892036909 |   null |
+	// |     min |              15.75 |                  1 |   east |
+	// |     max |              310.0 |                  5 |   west |
+	// +---------+--------------------+--------------------+--------+
+	// (5 rows)
+}
+
+func ExampleDataset_Summary() {
+	s := newSession()
+	defer s.Close()
+	showOrErr(orders(s, 2).Summary())
+	showOrErr(orders(s, 2).Summary("25%"))
+	// Output:
+	// +---------+--------+--------------------+--------------------+
+	// | summary | region |             amount |                qty |
+	// +---------+--------+--------------------+--------------------+
+	// |   count |      7 |                  7 |                  7 |
+	// |    mean |   null | 106.92714285714285 | 2.5714285714285716 |
+	// |  stddev |   null |  96.10539175202152 |  1.511857892036909 |
+	// |     min |   east |              15.75 |                  1 |
+	// |     50% |   null |               80.0 |                2.0 |
+	// |     max |   west |              310.0 |                  5 |
+	// +---------+--------+--------------------+--------------------+
+	// (6 rows)
+	// error: dataset: summary@example_helpers_test.go:249: statistic "25%" is not supported (count, mean, stddev, min, max, 50%)
+}
+
+func ExampleGrouped_Pivot() {
+	s := newSession()
+	defer s.Close()
+	d := orders(s, 2).GroupBy("day").Pivot("region", "east", "west").Agg(dataset.Sum("qty"))
+	showOrErr(d.OrderBy(dataset.Asc("day")))
+	// Output:
+	// +------------+------+------+
+	// |        day | east | west |
+	// +------------+------+------+
+	// | 2024-01-01 |    2 |    1 |
+	// | 2024-01-02 |    3 | null |
+	// | 2024-01-03 |    4 |    2 |
+	// +------------+------+------+
+	// (3 rows)
+}
+
+func ExamplePivoted_Agg() {
+	s := newSession()
+	defer s.Close()
+	// The values found by a distinct job; two aggregates name the columns value_aggregate.
+	d := orders(s, 2).GroupBy("day").Pivot("region").Agg(dataset.Sum("qty").As("qty"), dataset.Count().As("n"))
+	showOrErr(d.OrderBy(dataset.Asc("day")))
+	// Output:
+	// +------------+----------+--------+----------+--------+-----------+---------+----------+--------+
+	// |        day | null_qty | null_n | east_qty | east_n | north_qty | north_n | west_qty | west_n |
+	// +------------+----------+--------+----------+--------+-----------+---------+----------+--------+
+	// | 2024-01-01 |     null |      0 |        2 |      1 |      null |       0 |        1 |      1 |
+	// | 2024-01-02 |     null |      0 |        3 |      1 |         5 |       1 |     null |      1 |
+	// | 2024-01-03 |        1 |      1 |        4 |      1 |      null |       0 |        2 |      1 |
+	// +------------+----------+--------+----------+--------+-----------+---------+----------+--------+
+	// (3 rows)
+}
+
+func ExampleDataset_Unpivot() {
+	s := newSession()
+	defer s.Close()
+	d := orders(s, 2).Limit(2).Unpivot([]string{"region"}, []string{"amount", "qty"}, "variable", "value")
+	showOrErr(d)
+	// Output:
+	// +--------+----------+-------+
+	// | region | variable | value |
+	// +--------+----------+-------+
+	// |   east |   amount | 120.5 |
+	// |   east |      qty |     2 |
+	// |   west |   amount |    80 |
+	// |   west |      qty |     1 |
+	// +--------+----------+-------+
+	// (4 rows)
+}
