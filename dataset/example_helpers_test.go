@@ -3,9 +3,12 @@ package dataset_test
 import (
 	"context"
 	"fmt"
+	"iter"
 	"log"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/dataset"
 )
@@ -310,4 +313,75 @@ func ExampleDataset_Unpivot() {
 	// |   west |      qty |     1 |
 	// +--------+----------+-------+
 	// (4 rows)
+}
+
+func ExampleDataset_Sample() {
+	s := newSession()
+	defer s.Close()
+	ctx := context.Background()
+	d := orders(s, 2)
+	a, err := d.Sample(0.5, 42).Count(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, err := d.Sample(0.5, 42).Count(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("same seed, same rows:", a == b)
+	// Output:
+	// same seed, same rows: true
+}
+
+func ExampleDataset_RandomSplit() {
+	s := newSession()
+	defer s.Close()
+	ctx := context.Background()
+	splits := orders(s, 2).RandomSplit([]float64{0.7, 0.3}, 1)
+	total := int64(0)
+	for _, sp := range splits {
+		n, err := sp.Count(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		total += n
+	}
+	fmt.Println("splits:", len(splits), "rows in all:", total)
+	// Output:
+	// splits: 2 rows in all: 8
+}
+
+func ExampleDataset_MapPartitions() {
+	s := newSession()
+	defer s.Close()
+	out := arrow.NewSchema([]arrow.Field{{Name: "rows", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	// One row per partition: how many rows it has, counted over its whole stream.
+	count := func(ctx context.Context, partition int, in iter.Seq2[arrow.RecordBatch, error], mem memory.Allocator) iter.Seq2[arrow.RecordBatch, error] {
+		return func(yield func(arrow.RecordBatch, error) bool) {
+			var n int64
+			for rec, err := range in {
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				n += rec.NumRows() // rec is released when the loop moves on
+			}
+			b := array.NewInt64Builder(mem)
+			defer b.Release()
+			b.Append(n)
+			col := b.NewArray()
+			defer col.Release()
+			yield(array.NewRecordBatch(out, []arrow.Array{col}, 1), nil)
+		}
+	}
+	showOrErr(orders(s, 3).MapPartitions("count", out, count))
+	// Output:
+	// +------+
+	// | rows |
+	// +------+
+	// |    2 |
+	// |    3 |
+	// |    3 |
+	// +------+
+	// (3 rows)
 }

@@ -301,9 +301,11 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 			delete(childNeed, PosColumn) // made by the explode
 		}
 		return o.pruneInput(n, childNeed)
-	case *MapBatches:
+	case *MapBatches, *MapPartitions:
 		// The user's function sees the input's batches: it gets every column it had.
-		return o.pruneInput(n, allColumns(n.Input.Schema()))
+		return o.pruneInput(n, allColumns(n.Children()[0].Schema()))
+	case *Sample:
+		return o.pruneInput(n, need)
 	}
 	return n
 }
