@@ -40,8 +40,7 @@ func (g *Grouped) Pivot(pivotCol string, values ...any) *Pivoted {
 // Agg computes the aggregates for every pivot value: the result has the group keys, then
 // one column per value and aggregate, named by the value (with one aggregate) or
 // value_aggregate (with several; the aggregate's name is its As name or its default
-// one). A value no row of a group has gives what the aggregate gives over no value:
-// NULL for sums, means and the like, 0 for counts (where Spark gives NULL).
+// one). A value no row of a group has gives NULL, for counts too, as in Spark.
 func (p *Pivoted) Agg(aggs ...Agg) *Dataset {
 	d := p.g.d
 	if d.err != nil {
@@ -61,22 +60,32 @@ func (p *Pivoted) Agg(aggs ...Agg) *Dataset {
 			return (&Grouped{d: d, keys: p.g.keys, site: p.g.site}).Agg()
 		}
 	}
+	// Each value also counts its rows: a cell of a group without any is NULL, as in
+	// Spark (where count would otherwise give 0).
 	var out []Agg
-	for _, v := range values {
+	var cells []Expr
+	for i, v := range values {
 		cond := Col(p.col).Eq(Lit(v))
 		if v == nil {
 			cond = Col(p.col).IsNull()
 		}
+		rows := "__pivot_rows_" + strconv.Itoa(i)
+		out = append(out, Count().Filter(cond).As(rows))
 		for _, a := range aggs {
 			name := pivotName(v)
 			if len(aggs) > 1 {
 				name += "_" + a.a.Name
 			}
 			out = append(out, a.Filter(cond).As(name))
+			cells = append(cells, If(Col(rows).Gt(Lit(0)), Col(name), Lit(nil)).As(name))
 		}
 	}
 	g := &Grouped{d: d, keys: p.g.keys, site: p.g.site}
-	return g.Agg(out...)
+	cols := make([]Expr, 0, len(p.g.keys)+len(cells))
+	for _, k := range p.g.keys {
+		cols = append(cols, Col(k))
+	}
+	return g.Agg(out...).Select(append(cols, cells...)...)
 }
 
 // pivotName is the column name of a pivot value.

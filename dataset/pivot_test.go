@@ -10,11 +10,12 @@ func TestPivotMatchesPlainGo(t *testing.T) {
 	for name, sizes := range partitionSizes {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, sizes, Config{})
-			got := collectRows(t, f.ds.GroupBy("g").Pivot("k").Agg(Sum("x")))
+			got := collectRows(t, f.ds.GroupBy("g").Pivot("k").Agg(Sum("x"), Count().As("n")))
 			keys := map[string]bool{}
 			type cell struct {
 				sum  int64
 				some bool
+				n    int64
 			}
 			sums := map[any]map[any]*cell{}
 			for _, r := range f.rows {
@@ -28,6 +29,7 @@ func TestPivotMatchesPlainGo(t *testing.T) {
 					c = &cell{}
 					sums[g][k] = c
 				}
+				c.n++
 				if r.x != nil {
 					c.sum += *r.x
 					c.some = true
@@ -44,10 +46,14 @@ func TestPivotMatchesPlainGo(t *testing.T) {
 			for g, byK := range sums {
 				row := []any{g}
 				for _, v := range present {
-					if c := byK[v]; c != nil && c.some {
-						row = append(row, c.sum)
-					} else {
-						row = append(row, nil)
+					c := byK[v]
+					switch {
+					case c == nil:
+						row = append(row, nil, nil) // no row: both cells NULL, as Spark
+					case c.some:
+						row = append(row, c.sum, c.n)
+					default:
+						row = append(row, nil, c.n)
 					}
 				}
 				want = append(want, row)
