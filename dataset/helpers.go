@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -74,9 +75,12 @@ func (d *Dataset) WithColumnsRenamed(renames map[string]string) *Dataset {
 // DropDuplicates keeps one row per distinct combination of the cols, as Spark's
 // dropDuplicates; with no cols it is Distinct. It runs as an aggregate grouped by cols
 // (NULLs equal NULLs) with First of every other column, so the columns keep their order
-// and types. As First, which duplicate survives is unspecified, and since First skips
-// NULLs, a kept row's other columns take each duplicate's first non-NULL value: when
-// duplicates differ by NULLs, the kept values may come from different rows of the set.
+// and types, and only one row per group and partition crosses the shuffle. Which
+// duplicate survives is unspecified (as in Spark), but it is one input row whole: a
+// nullable column travels as a non-NULL value with a NULL flag, so that every First of
+// the group takes the same row. (Dictionary-encoded, nested and interval columns are
+// the exception: they travel as they are, so when duplicates differ by NULLs in them,
+// the kept row may take their first non-NULL value from another duplicate.)
 func (d *Dataset) DropDuplicates(cols ...string) *Dataset {
 	site := callSite("dropDuplicates")
 	if d.err != nil {
@@ -101,13 +105,46 @@ func (d *Dataset) DropDuplicates(cols ...string) *Dataset {
 	var aggs []plan.AggExpr
 	order := make([]plan.Expr, schema.NumFields())
 	for i, f := range schema.Fields() {
-		order[i] = &plan.ColumnRef{Name: f.Name}
-		if !slices.Contains(keys, f.Name) {
-			aggs = append(aggs, plan.AggExpr{Func: plan.AggFirst, Arg: &plan.ColumnRef{Name: f.Name}, Name: f.Name})
+		var c plan.Expr = &plan.ColumnRef{Name: f.Name}
+		order[i] = c
+		if slices.Contains(keys, f.Name) {
+			continue
 		}
+		zero := zeroOf(f.Type)
+		if !f.Nullable || zero == nil {
+			aggs = append(aggs, plan.AggExpr{Func: plan.AggFirst, Arg: c, Name: f.Name})
+			continue
+		}
+		value, isNull := "__dedup_value_"+strconv.Itoa(i), "__dedup_null_"+strconv.Itoa(i)
+		aggs = append(aggs,
+			plan.AggExpr{Func: plan.AggFirst, Arg: &plan.Call{Func: "coalesce", Args: []plan.Expr{c, zero}}, Name: value},
+			plan.AggExpr{Func: plan.AggFirst, Arg: &plan.Unary{Op: plan.OpIsNull, Child: c}, Name: isNull})
+		order[i] = &plan.Alias{Name: f.Name, Child: &plan.Call{Func: "case_when", Args: []plan.Expr{
+			&plan.ColumnRef{Name: isNull}, &plan.Cast{Child: &plan.Literal{Value: nil, Type: arrow.Null}, To: f.Type}, &plan.ColumnRef{Name: value}}}}
 	}
 	agg := &plan.Aggregate{Meta: plan.Meta{CallSite: site}, Input: d.node, Keys: keys, Aggs: aggs}
 	return d.derive(&plan.Project{Meta: plan.Meta{CallSite: site}, Input: agg, Exprs: order})
+}
+
+// zeroOf is a non-NULL literal of type t, or nil for the types DropDuplicates carries
+// as they are.
+func zeroOf(t arrow.DataType) plan.Expr {
+	var lit plan.Expr
+	switch {
+	case plan.IsNumeric(t):
+		lit = &plan.Literal{Value: int64(0), Type: arrow.PrimitiveTypes.Int64}
+	case t.ID() == arrow.STRING || t.ID() == arrow.LARGE_STRING:
+		lit = &plan.Literal{Value: "", Type: arrow.BinaryTypes.String}
+	case t.ID() == arrow.BOOL:
+		lit = &plan.Literal{Value: false, Type: arrow.FixedWidthTypes.Boolean}
+	case t.ID() == arrow.DATE32:
+		lit = &plan.Literal{Value: arrow.Date32(0), Type: arrow.FixedWidthTypes.Date32}
+	case t.ID() == arrow.TIMESTAMP:
+		lit = &plan.Literal{Value: arrow.Timestamp(0), Type: arrow.FixedWidthTypes.Timestamp_us}
+	default:
+		return nil
+	}
+	return &plan.Cast{Child: lit, To: t}
 }
 
 // UnionByName appends the rows of other, matching columns by name rather than position,

@@ -136,6 +136,10 @@ func TestHelpersDropDuplicates(t *testing.T) {
 			if len(got) != len(keys) {
 				t.Fatalf("got %d rows, want one per distinct key: %d", len(got), len(keys))
 			}
+			inputRows := map[string]bool{}
+			for _, r := range f.rows {
+				inputRows[canon([]any{val(r.k), val(r.g), val(r.x), val(r.y), val(r.s)})] = true
+			}
 			seen := map[string]bool{}
 			for _, row := range got {
 				k := canon(row[:2])
@@ -143,6 +147,10 @@ func TestHelpersDropDuplicates(t *testing.T) {
 					t.Fatalf("row %v: duplicate or unknown key", row)
 				}
 				seen[k] = true
+				// A whole input row, not values of several duplicates mixed.
+				if !inputRows[canon(row)] {
+					t.Fatalf("row %v is no input row", row)
+				}
 			}
 			all := collectRows(t, f.ds.DropDuplicates())
 			distinct := map[string]bool{}
