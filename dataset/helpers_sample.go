@@ -30,7 +30,8 @@ func (d *Dataset) Sample(fraction float64, seed int64) *Dataset {
 // number, and split i keeps the rows whose draw falls in its range, so the splits are
 // disjoint and together hold every row, as long as the input yields its rows in the same
 // order each time it is computed (see Sample; Cache the input otherwise, which also
-// saves computing it once per split). Weights must be non-negative with a positive sum.
+// saves computing it once per split). Weights must be non-negative with a positive sum;
+// otherwise the result is one dataset whose actions fail with the error.
 func (d *Dataset) RandomSplit(weights []float64, seed int64) []*Dataset {
 	site := callSite("randomSplit")
 	var sum float64
@@ -61,7 +62,8 @@ func (d *Dataset) RandomSplit(weights []float64, seed int64) []*Dataset {
 
 // PartitionFunc is a user function over one partition's stream of record batches, for
 // MapPartitions. It returns the sequence of its output batches; kindling pulls from it
-// one batch at a time (the function runs as a coroutine, on the task's goroutine), so
+// one batch at a time (the sequence runs as a coroutine of the task, never at the same
+// time as the task's other operators), so
 // the function may hold state across batches (a running total, a connection opened in
 // the sequence and closed by a defer there) and sees the whole partition in order.
 //

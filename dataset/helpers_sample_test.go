@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -184,5 +185,40 @@ func TestMapPartitionsStopsEarlyAndFails(t *testing.T) {
 	})
 	if _, err := wrong.Collect(t.Context()); err == nil || !strings.Contains(err.Error(), "schema") {
 		t.Errorf("wrong schema: %v", err)
+	}
+}
+
+// TestMapPartitionsCancellation: cancelling the job's context reaches the function,
+// which stops waiting, and the job ends with the cancellation, leaving nothing behind.
+func TestMapPartitionsCancellation(t *testing.T) {
+	f := newFixture(t, []int{50, 50, 50}, Config{MaxTaskAttempts: 1})
+	slow := func(ctx context.Context, p int, in iter.Seq2[arrow.RecordBatch, error], mem memory.Allocator) iter.Seq2[arrow.RecordBatch, error] {
+		return func(yield func(arrow.RecordBatch, error) bool) {
+			for range in {
+				<-ctx.Done() // a function waiting on something slow
+				yield(nil, ctx.Err())
+				return
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := f.ds.MapPartitions("slow", nil, slow).Count(ctx)
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want the deadline", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v to stop", d)
+	}
+	// The same through Batches: the loop ends with the cancellation.
+	ctx2, cancel2 := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel2()
+	var last error
+	for _, err := range f.ds.MapPartitions("slow", nil, slow).Batches(ctx2) {
+		last = err
+	}
+	if !errors.Is(last, context.DeadlineExceeded) {
+		t.Errorf("Batches after cancel: %v", last)
 	}
 }
