@@ -222,3 +222,44 @@ func TestMapPartitionsCancellation(t *testing.T) {
 		t.Errorf("Batches after cancel: %v", last)
 	}
 }
+
+// TestBatchesStreamsBeforeTheJobEnds: partition 1 cannot finish until the loop has seen
+// partition 0's rows, which only a streaming Batches allows.
+func TestBatchesStreamsBeforeTheJobEnds(t *testing.T) {
+	f := newFixture(t, []int{20, 20}, Config{Parallelism: 2, MaxTaskAttempts: 1})
+	seen := make(chan struct{})
+	gate := func(ctx context.Context, p int, in iter.Seq2[arrow.RecordBatch, error], mem memory.Allocator) iter.Seq2[arrow.RecordBatch, error] {
+		return func(yield func(arrow.RecordBatch, error) bool) {
+			if p == 1 {
+				select {
+				case <-seen:
+				case <-time.After(10 * time.Second):
+					yield(nil, errors.New("partition 0 was not streamed"))
+					return
+				}
+			}
+			for rec, err := range in {
+				if err == nil {
+					rec.Retain()
+				}
+				if !yield(rec, err) {
+					return
+				}
+			}
+		}
+	}
+	rows, once := 0, false
+	for rec, err := range f.ds.MapPartitions("gate", nil, gate).Batches(t.Context()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows += int(rec.NumRows())
+		if !once {
+			once = true
+			close(seen)
+		}
+	}
+	if rows != 40 {
+		t.Errorf("%d rows", rows)
+	}
+}
