@@ -61,6 +61,8 @@ func (t *task) buildNode(n plan.PhysNode, p int) (colop.Operator, error) {
 		return newScan(n.Parts[p], t.alloc, &t.in), nil
 	case *plan.PShuffleRead:
 		return t.buildShuffleRead(n, p), nil
+	case *plan.PSample, *plan.PMapPartitions:
+		return t.buildPartitionOp(n, p)
 	case *plan.PHashJoin:
 		return t.buildJoin(n, p)
 	case *plan.PUnion:

@@ -147,6 +147,10 @@ func analyzeNode(n Node) (Node, error) {
 		return analyzeSort(n, site)
 	case *MapBatches:
 		return analyzeMapBatches(n, site)
+	case *Sample:
+		return analyzeSample(n, site)
+	case *MapPartitions:
+		return analyzeMapPartitions(n, site)
 	}
 	return nil, failAt(site, ErrInvalidPlan, "unsupported node %T", n)
 }

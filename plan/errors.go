@@ -84,6 +84,10 @@ func nodeKind(n Node) string {
 		return "coalesce"
 	case *MapBatches:
 		return "map_batches"
+	case *MapPartitions:
+		return "map_partitions"
+	case *Sample:
+		return "sample"
 	case *Explode:
 		return "explode"
 	case *Join:

@@ -88,6 +88,7 @@ type Sort struct {
 	Meta
 	Input Node
 	Keys  []SortKey
+	Local bool // sort each partition on its own, without the range shuffle
 }
 
 // Children returns the left and right inputs, in that order.
@@ -121,7 +122,12 @@ func (n *Sort) Children() []Node { return []Node{n.Input} }
 func (n *Sort) WithChildren(c []Node) Node { m := *n; m.Input = c[0]; return &m }
 
 // Describe renders the sort with its keys.
-func (n *Sort) Describe() string { return "Sort [" + sortKeyList(n.Keys) + "]" }
+func (n *Sort) Describe() string {
+	if n.Local {
+		return "SortWithinPartitions [" + sortKeyList(n.Keys) + "]"
+	}
+	return "Sort [" + sortKeyList(n.Keys) + "]"
+}
 
 // BuildSide says which input of a hash join is loaded into the hash table.
 type BuildSide int

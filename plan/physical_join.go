@@ -142,7 +142,7 @@ func (p *planner) coPartition(n *Join, left, right PhysNode) (PhysNode, PhysNode
 // i+1's, then a sort of each partition. One input partition needs no exchange.
 func (p *planner) sort(n *Sort, in PhysNode) PhysNode {
 	keys := append([]SortKey(nil), n.Keys...)
-	if in.NumPartitions() > 1 {
+	if in.NumPartitions() > 1 && !n.Local {
 		in = &PExchange{Input: in, Partitioning: Partitioning{Kind: RangePartitioning, SortKeys: keys, N: p.cfg.ShufflePartitions}}
 	}
 	return &PSort{Input: in, Keys: keys}
@@ -156,10 +156,13 @@ func topNShape(l *Limit) (*Sort, *Project) {
 	}
 	switch in := l.Input.(type) {
 	case *Sort:
+		if in.Local {
+			return nil, nil // a limit over partitions sorted each on its own is no top-N
+		}
 		return in, nil
 	case *Project:
 		s, ok := in.Input.(*Sort)
-		if !ok {
+		if !ok || s.Local {
 			return nil, nil
 		}
 		for _, e := range in.Exprs {

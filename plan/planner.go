@@ -122,6 +122,10 @@ func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 		return &PCoalesce{Input: in[0], N: n.N}, nil
 	case *MapBatches:
 		return &PMapBatches{Input: in[0], Fn: n.Fn, Name: n.Name, OutSchema: n.OutSchema}, nil
+	case *Sample:
+		return &PSample{Input: in[0], Lower: n.Lower, Upper: n.Upper, Seed: n.Seed}, nil
+	case *MapPartitions:
+		return &PMapPartitions{Input: in[0], Fn: n.Fn, Name: n.Name, OutSchema: n.OutSchema}, nil
 	case *Repartition:
 		return repartition(n, in[0]), nil
 	case *Aggregate:
