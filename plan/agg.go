@@ -21,6 +21,9 @@ import "github.com/apache/arrow-go/v18/arrow"
 //	               <name>$mean_x, $mean_y, $m2_x, $m2_y and $c_xy (the co-moment)
 //	top_k          <name>        list<argType>: at most K of the largest values seen (NULL: none)
 func AggStateFields(a AggExpr, argType arrow.DataType) []arrow.Field {
+	if fs := statStateFields(a, argType); fs != nil {
+		return fs
+	}
 	f64 := arrow.PrimitiveTypes.Float64
 	switch a.Func {
 	case AggMedian:
