@@ -146,8 +146,8 @@ func checkFractions(p *AggStatParams) error {
 	return nil
 }
 
-// aggOutputField is the output field of aggregate a over arguments of type argType.
-func aggOutputField(a AggExpr, argType arrow.DataType) arrow.Field {
+// AggOutputField is the output field (name, type, nullability) of aggregate a over arguments of type argType.
+func AggOutputField(a AggExpr, argType arrow.DataType) arrow.Field {
 	f := arrow.Field{Name: a.Name, Type: AggResultType(a.Func, argType), Nullable: true}
 	switch a.Func {
 	case AggCount, AggCountAll, AggCountDistinct, AggApproxCountDistinct:

@@ -295,7 +295,7 @@ func analyzeAggExpr(a AggExpr, in *arrow.Schema, site string) (AggExpr, arrow.Fi
 			return ra, arrow.Field{}, err
 		}
 	}
-	return ra, aggOutputField(ra, argType), nil
+	return ra, AggOutputField(ra, argType), nil
 }
 
 // inAggregate prefixes the message of an analysis error in an aggregate's argument with

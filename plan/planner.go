@@ -250,7 +250,7 @@ func (p *planner) aggregate(n *Aggregate, in PhysNode) (PhysNode, error) {
 	final := func(mode AggMode, input PhysNode) *PHashAggregate {
 		fields := append([]arrow.Field(nil), keyFields...)
 		for i, a := range aggs {
-			fields = append(fields, aggOutputField(a, argTypes[i]))
+			fields = append(fields, AggOutputField(a, argTypes[i]))
 		}
 		return &PHashAggregate{Input: input, Keys: keys, Aggs: aggs, ArgTypes: argTypes, Mode: mode,
 			OutSchema: arrow.NewSchema(fields, nil)}
