@@ -123,6 +123,9 @@ func (h *aggHLLAcc) states(mem memory.Allocator, types []arrow.DataType, lo, hi 
 	return []arrow.Array{kernel.MakeArray(types[0], n, 0, []*memory.Buffer{nil, vb}, nil)}, nil
 }
 
+// hllMaxEstimate caps estimates so that they convert to int64.
+const hllMaxEstimate = 1 << 62
+
 // hllEstimate is Ertl's improved raw estimator over the registers of one sketch of
 // precision p (Algorithm 6 of the paper).
 func hllEstimate(regs []uint8, p int) float64 {
@@ -140,7 +143,9 @@ func hllEstimate(regs []uint8, p int) float64 {
 	if math.IsInf(z, 1) {
 		return 0 // every register empty
 	}
-	return m * m / (2 * math.Ln2) / z
+	// Every register saturated (z = 0) cannot be told from infinity: the estimate is
+	// capped far beyond any real count.
+	return min(m*m/(2*math.Ln2)/z, hllMaxEstimate)
 }
 
 func hllSigma(x float64) float64 {
