@@ -9,6 +9,7 @@ import (
 	"github.com/kindling-data/kindling/internal/kernel"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -120,7 +121,11 @@ func (a *aggApproxPercentileAcc) bytes() int64 {
 func (a *aggApproxPercentileAcc) growthBound(rows int, inputs []arrow.Array) int64 {
 	bound := int64(rows) * 64
 	for _, in := range inputs {
-		bound += int64(in.Len()) * 16
+		if l, ok := in.(*array.List); ok {
+			bound += int64(l.ListValues().Len()) * 16
+		} else {
+			bound += int64(in.Len()) * 16
+		}
 	}
 	return bound
 }

@@ -105,8 +105,8 @@ func TestAggApproxPercentileErrorBound(t *testing.T) {
 				if leq == less {
 					t.Errorf("%s seed %d: percentile %g = %g is not an input value", name, seed, f, v)
 				}
-				target := f * n
-				// The ranks v holds are (less, leq]; the distance to the target.
+				// v holds ranks [less+1, leq]; the target rank is ceil(f*n), at least 1.
+				target := max(1, math.Ceil(f*n))
 				d := max(0, float64(less+1)-target, target-float64(leq))
 				worst = max(worst, d/n)
 				if d > n/accuracy {
