@@ -146,26 +146,34 @@ func checkFractions(p *AggStatParams) error {
 	return nil
 }
 
-// AggOutputField is the output field (name, type, nullability) of aggregate a over arguments of type argType.
+// AggOutputField is the output field (name, type, nullability) of aggregate a over
+// arguments of type argType: AggResultType's type, a list of it for the percentiles
+// asked at several fractions; counts are never NULL.
 func AggOutputField(a AggExpr, argType arrow.DataType) arrow.Field {
 	f := arrow.Field{Name: a.Name, Type: AggResultType(a.Func, argType), Nullable: true}
 	switch a.Func {
 	case AggCount, AggCountAll, AggCountDistinct, AggApproxCountDistinct:
 		f.Nullable = false
-	}
-	switch a.Func {
-	case AggApproxCountDistinct:
-		f.Type = arrow.PrimitiveTypes.Int64
-	case AggApproxPercentile, AggPercentile, AggStatMode:
-		f.Type = argType
-		if a.Func == AggPercentile {
-			f.Type = arrow.PrimitiveTypes.Float64
-		}
-		if a.Func != AggStatMode && a.Stat != nil && (a.Stat.Many || len(a.Stat.Fractions) > 1) {
+	case AggApproxPercentile, AggPercentile:
+		if a.Stat != nil && (a.Stat.Many || len(a.Stat.Fractions) > 1) {
 			f.Type = arrow.ListOf(f.Type)
 		}
 	}
 	return f
+}
+
+// statResultType is the result type of a statistical aggregate with one fraction (the
+// list forms are AggOutputField's), nil for the others.
+func statResultType(f AggFunc, argType arrow.DataType) arrow.DataType {
+	switch f {
+	case AggApproxCountDistinct:
+		return arrow.PrimitiveTypes.Int64
+	case AggPercentile:
+		return arrow.PrimitiveTypes.Float64
+	case AggApproxPercentile, AggStatMode:
+		return argType
+	}
+	return nil
 }
 
 // ModeValueType is the type mode keeps its values in: int64 for integers, float64 for
