@@ -18,9 +18,9 @@ import (
 // float64 (one +0 for both zeros, one NaN), or a string.
 type aggModeKey interface{ int64 | uint64 | string }
 
-// aggModeGroup counts one group's distinct values: idx maps a value to its position in
-// vals and counts (the map is only read for values already seen, so a string key, once
-// cloned, never aliases an input buffer).
+// aggModeGroup counts one group's distinct values: vals and counts side by side, and
+// past aggModeSmall values idx maps a value to its position (the map is only written for
+// new values, so a string key, once cloned, never aliases an input buffer).
 type aggModeGroup[K aggModeKey] struct {
 	idx    map[K]int32
 	vals   []K
@@ -42,6 +42,9 @@ type aggModeAcc[K aggModeKey] struct {
 // aggModeEntryBytes estimates what one distinct value costs a group (map slot, value
 // and count slices, with their growth slack), besides a string's bytes.
 const aggModeEntryBytes = 96
+
+// aggModeGroupBytes is a group's fixed cost: its struct and pointer.
+const aggModeGroupBytes = 64
 
 func newAggModeAcc(a plan.AggExpr, argType arrow.DataType) (aggAccumulator, error) {
 	switch plan.ModeValueType(argType).ID() {
@@ -162,14 +165,35 @@ func aggWidenInt[T kernel.FixedWidth](dst []int64, src []T) {
 	}
 }
 
+// aggModeSmall is the count of distinct values a group scans linearly before it builds
+// its map: most groups of a fine-grained grouping stay under it, with no map at all.
+const aggModeSmall = 8
+
+// find returns the position of k among the group's values, or -1.
+func (grp *aggModeGroup[K]) find(k K) int {
+	if grp.idx == nil {
+		for j, v := range grp.vals {
+			if v == k {
+				return j
+			}
+		}
+		return -1
+	}
+	if j, ok := grp.idx[k]; ok {
+		return int(j)
+	}
+	return -1
+}
+
 // add counts c more occurrences of k in group g.
 func (m *aggModeAcc[K]) add(g int32, k K, c int64) {
 	grp := m.groups[g]
 	if grp == nil {
-		grp = &aggModeGroup[K]{idx: make(map[K]int32)}
+		grp = &aggModeGroup[K]{}
 		m.groups[g] = grp
+		m.used += aggModeGroupBytes
 	}
-	if j, ok := grp.idx[k]; ok {
+	if j := grp.find(k); j >= 0 {
 		grp.counts[j] += c
 		return
 	}
@@ -177,7 +201,15 @@ func (m *aggModeAcc[K]) add(g int32, k K, c int64) {
 		k = any(strings.Clone(s)).(K)
 		m.used += int64(len(s))
 	}
-	grp.idx[k] = int32(len(grp.vals))
+	if grp.idx == nil && len(grp.vals) == aggModeSmall {
+		grp.idx = make(map[K]int32, 2*aggModeSmall)
+		for j, v := range grp.vals {
+			grp.idx[v] = int32(j)
+		}
+	}
+	if grp.idx != nil {
+		grp.idx[k] = int32(len(grp.vals))
+	}
 	grp.vals = append(grp.vals, k)
 	grp.counts = append(grp.counts, c)
 	m.used += aggModeEntryBytes
