@@ -447,3 +447,60 @@ func TestStatisticalAggregateErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestStatisticalAggregateFilter: FILTER (WHERE ...) keeps the parameters and restricts
+// the values, and the default names carry both.
+func TestStatisticalAggregateFilter(t *testing.T) {
+	fs := newFixtureSession(t, Config{ShufflePartitions: 2})
+	rows := statAggRows(3000, 3)
+	pos := Col("x").Gt(Lit(int64(0)))
+	d := statAggData(t, fs, rows).GroupBy("k").Agg(Percentiles("x", []float64{0.5, 1}).Filter(pos), Mode("x").Filter(pos))
+	sch, err := d.Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sch.Field(1).Name; got != "percentile(x, array(0.5, 1)) FILTER (WHERE (x > 0))" {
+		t.Errorf("name %q", got)
+	}
+	xs := map[int64][]float64{}
+	for _, r := range rows {
+		if r.x != nil && *r.x > 0 {
+			xs[r.k] = append(xs[r.k], float64(*r.x))
+		}
+	}
+	for _, row := range collectRowsWith(t, d, func(a arrow.Array, i int) any { return statListCell(a, i) }) {
+		k := row[0].(int64)
+		v := statSorted(xs[k])
+		if got := row[1].([]float64); len(got) != 2 || got[0] != statPercentile(v, 0.5) || got[1] != v[len(v)-1] {
+			t.Errorf("group %d: percentiles %v of %v", k, got, v)
+		}
+		if want := statModeOf(v, statFloatLess, statNormFloat); float64(row[2].(int64)) != want.(float64) {
+			t.Errorf("group %d: mode %v, want %v", k, row[2], want)
+		}
+	}
+}
+
+// collectRowsWith is collectRows with list columns read by list.
+func collectRowsWith(t *testing.T, d *Dataset, list func(arrow.Array, int) any) [][]any {
+	t.Helper()
+	recs, err := d.Collect(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer releaseAll(recs)
+	var out [][]any
+	for _, r := range recs {
+		for i := 0; i < int(r.NumRows()); i++ {
+			row := make([]any, r.NumCols())
+			for c := range row {
+				if _, ok := r.Column(c).(*array.List); ok {
+					row[c] = list(r.Column(c), i)
+				} else {
+					row[c] = cellValue(t, r.Column(c), i)
+				}
+			}
+			out = append(out, row)
+		}
+	}
+	return out
+}
