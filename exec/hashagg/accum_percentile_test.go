@@ -69,7 +69,12 @@ func aggSketchAggs() []plan.AggExpr {
 
 // aggSketchNodes is aggNodes with the statistical aggregates' result types.
 func aggSketchNodes(t testing.TB, keys []string, aggs []plan.AggExpr) (partial, final, complete *plan.PHashAggregate) {
-	partial, final, complete = aggNodes(t, aggSketchSchema, keys, aggs)
+	return aggSketchNodesOf(t, aggSketchSchema, keys, aggs)
+}
+
+// aggSketchNodesOf is aggSketchNodes over any input schema.
+func aggSketchNodesOf(t testing.TB, schema *arrow.Schema, keys []string, aggs []plan.AggExpr) (partial, final, complete *plan.PHashAggregate) {
+	partial, final, complete = aggNodes(t, schema, keys, aggs)
 	fields := append([]arrow.Field(nil), final.OutSchema.Fields()[:len(keys)]...)
 	for i, a := range aggs {
 		fields = append(fields, plan.AggOutputField(a, final.ArgTypes[i]))
