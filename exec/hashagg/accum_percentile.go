@@ -30,6 +30,10 @@ func (p *aggPercentileAcc) result(mem memory.Allocator, dt arrow.DataType, lo, h
 		if len(v) == 0 {
 			continue
 		}
+		if len(p.fractions) == 1 {
+			out[i] = []float64{aggSelectPercentile(v, p.fractions[0])}
+			continue
+		}
 		aggSortNaNLast(v)
 		r := make([]float64, len(p.fractions))
 		for j, f := range p.fractions {
@@ -65,6 +69,43 @@ func aggSortNaNLast(v []float64) {
 		}
 	}
 	slices.Sort(v[:m])
+}
+
+// aggSelectPercentile is aggInterpolate of v sorted, by selection: the two ranks it
+// reads are found in linear time, as the median finds its middle (v is reordered).
+func aggSelectPercentile(v []float64, f float64) float64 {
+	m := 0 // NaNs to the end: the selection compares with < and must not meet them
+	for i, x := range v {
+		if x == x {
+			v[m], v[i] = x, v[m]
+			m++
+		}
+	}
+	pos := f * float64(len(v)-1)
+	lo, hi := math.Floor(pos), math.Ceil(pos)
+	at := func(r int) float64 {
+		if r >= m {
+			return math.NaN()
+		}
+		return v[r]
+	}
+	if int(lo) < m {
+		aggSelect(v[:m], int(lo))
+	}
+	a := at(int(lo))
+	if lo == hi {
+		return a
+	}
+	// Past the selection, v[lo+1:m] holds the values above rank lo: rank hi is their
+	// minimum.
+	b := math.NaN()
+	if int(hi) < m {
+		b = v[int(hi)]
+		for _, x := range v[int(hi)+1 : m] {
+			b = min(b, x)
+		}
+	}
+	return (hi-pos)*a + (pos-lo)*b
 }
 
 // aggInterpolate is the percentile at fraction f of the sorted values v (not empty).

@@ -311,3 +311,26 @@ func TestHashAggPercentileApproxModeDistinctSpill(t *testing.T) {
 		run.finish(t)
 	})
 }
+
+// TestAggSelectPercentile: the selection path of a single percentile equals sorting and
+// interpolating, over sizes, ties, NaNs and fractions at and between ranks.
+func TestAggSelectPercentile(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	for trial := 0; trial < 2000; trial++ {
+		n := 1 + r.IntN(60)
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = float64(r.IntN(1 + r.IntN(40)))
+			if r.IntN(15) == 0 {
+				v[i] = math.NaN()
+			}
+		}
+		f := []float64{0, 1, 0.5, r.Float64(), float64(r.IntN(n)) / float64(max(1, n-1))}[trial%5]
+		sorted := append([]float64(nil), v...)
+		aggSortNaNLast(sorted)
+		want := aggInterpolate(sorted, f)
+		if got := aggSelectPercentile(v, f); !exectest.SameValue(got, want) {
+			t.Fatalf("percentile %g of %v = %g, want %g", f, sorted, got, want)
+		}
+	}
+}
