@@ -232,9 +232,17 @@ func (a *aggApproxPercentileAcc) update(arg arrow.Array, gids []int32) error {
 	}
 	bm, off := kernel.Validity(arg)
 	for i, g := range gids {
-		if kernel.IsSet(bm, off, i) {
-			a.add(g, xs[i], 0)
+		if !kernel.IsSet(bm, off, i) {
+			continue
 		}
+		// The common case inline: room at level 0 and no compaction due.
+		if s := a.groups[g]; s != nil && len(s.levels) > 0 {
+			if l := s.levels[0]; len(l) < cap(l) && len(l)+1 < a.k {
+				s.levels[0] = append(l, xs[i])
+				continue
+			}
+		}
+		a.add(g, xs[i], 0)
 	}
 	return nil
 }
@@ -276,6 +284,19 @@ func (a *aggApproxPercentileAcc) merge(states []arrow.Array, gids []int32) error
 func (a *aggApproxPercentileAcc) query(s *aggQuantileSketch) []float64 {
 	if s == nil {
 		return nil
+	}
+	if len(s.levels) == 1 { // nothing compacted: every value weighs 1
+		v := s.levels[0] // the table is emitted once: sorting in place is free
+		if len(v) == 0 {
+			return nil
+		}
+		aggSortNaNLast(v)
+		out := make([]float64, len(a.fractions))
+		for j, f := range a.fractions {
+			r := max(1, int(math.Ceil(f*float64(len(v)))))
+			out[j] = v[min(r, len(v))-1]
+		}
+		return out
 	}
 	type item struct {
 		x float64
