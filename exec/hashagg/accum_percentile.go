@@ -143,13 +143,18 @@ type aggApproxPercentileAcc struct {
 	rng       uint64
 }
 
+// aggMaxLevel bounds a sketch's levels: a value at level h stands for 2^h inputs.
+const aggMaxLevel = 62
+
 // aggQuantileSketch is one group's compactors: levels[h] holds values of weight 2^h.
 type aggQuantileSketch struct {
 	levels [][]float64
 }
 
 func newAggApproxPercentileAcc(fractions []float64, accuracy int) *aggApproxPercentileAcc {
-	return &aggApproxPercentileAcc{fractions: fractions, k: max(8, 10*accuracy), rng: 0x9e3779b97f4a7c15}
+	// Beyond 2^40 values a level, no group fits in memory anyway; the cap keeps 10*accuracy
+	// from overflowing.
+	return &aggApproxPercentileAcc{fractions: fractions, k: max(8, 10*min(accuracy, 1<<40)), rng: 0x9e3779b97f4a7c15}
 }
 
 func (a *aggApproxPercentileAcc) grow(n int) { a.groups = aggGrowTo(a.groups, n) }
@@ -274,7 +279,11 @@ func (a *aggApproxPercentileAcc) merge(states []arrow.Array, gids []int32) error
 			return fmt.Errorf("exec: hash aggregate: percentile_approx state has %d values and %d levels", hi-lo, loffs[i+1]-loffs[i])
 		}
 		for j := lo; j < hi; j++ {
-			a.add(g, xs[j], int(hs[loffs[i]+j-lo]))
+			h := hs[loffs[i]+j-lo]
+			if h < 0 || h > aggMaxLevel {
+				return fmt.Errorf("exec: hash aggregate: percentile_approx state has level %d, not in [0, %d]", h, aggMaxLevel)
+			}
+			a.add(g, xs[j], int(h))
 		}
 	}
 	return nil
