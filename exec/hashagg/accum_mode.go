@@ -226,7 +226,16 @@ func (m *aggModeAcc[K]) update(arg arrow.Array, gids []int32) error {
 			m.add(g, keys[i], 1)
 		}
 	}
+	m.dropKeys()
 	return nil
+}
+
+// dropKeys forgets the batch's string keys, which point into its buffers: the scratch
+// slice must not keep a released batch's memory alive.
+func (m *aggModeAcc[K]) dropKeys() {
+	if _, ok := any(m.keys).([]string); ok {
+		clear(m.keys)
+	}
 }
 
 func (m *aggModeAcc[K]) merge(states []arrow.Array, gids []int32) error {
@@ -263,6 +272,7 @@ func (m *aggModeAcc[K]) merge(states []arrow.Array, gids []int32) error {
 			m.add(g, keys[j], counts[coffs[i]+j-lo])
 		}
 	}
+	m.dropKeys()
 	return nil
 }
 
