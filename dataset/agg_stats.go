@@ -43,9 +43,9 @@ func ApproxCountDistinctExpr(x Expr, rsd float64) Agg {
 	return newStatExprAgg(plan.AggApproxCountDistinct, x, &plan.AggStatParams{RSD: rsd})
 }
 
-// ApproxPercentile is an approximate percentile of the integer or floating-point column
-// col, as Spark's percentile_approx(col, fraction, accuracy): a value of col (of col's
-// type) whose rank among the group's n non-NULL values is within n/accuracy of
+// ApproxPercentile is an approximate percentile of the numeric, date, time or timestamp
+// column col, as Spark's percentile_approx(col, fraction, accuracy): a value of col (of
+// col's type) whose rank among the group's n non-NULL values is within n/accuracy of
 // fraction*n, fraction in [0, 1]; NULL for a group with no value. accuracy 0 means
 // Spark's default, 10000. Each group keeps a mergeable quantile sketch (compactors as in
 // the KLL sketch) of at most about 10*accuracy values per level, so it is exact for
@@ -102,9 +102,10 @@ func PercentilesExpr(x Expr, fractions []float64) Agg {
 // Mode is the most frequent non-NULL value of col, of col's type (Spark's mode): NULL
 // for a group with no value. Where Spark returns any of the values tied for most
 // frequent, Mode returns the smallest (NaN above every number; -0 and 0 count as one
-// value), so the result does not depend on the partitioning. Integer, floating-point
-// and string columns (plain or dictionary-encoded; the result is a plain string); each
-// group counts its distinct values, which cross the shuffle with their counts.
+// value), so the result does not depend on the partitioning. Integer, floating-point,
+// date, time, timestamp and string columns (plain or dictionary-encoded; the result is a
+// plain string); each group counts its distinct values, which cross the shuffle with
+// their counts.
 func Mode(col string) Agg { return newStatAgg(plan.AggStatMode, statColRef(col), nil) }
 
 // ModeExpr is Mode over the values of x.

@@ -434,12 +434,12 @@ func TestStatisticalAggregateErrors(t *testing.T) {
 		agg  Agg
 		want string
 	}{
-		{ApproxPercentile("w", 0.5, 0), "percentile_approx(w, 0.5, 10000) needs an integer or floating-point argument, got string (dictionary"},
+		{ApproxPercentile("w", 0.5, 0), "percentile_approx(w, 0.5, 10000) needs a numeric, date or time argument, got string (dictionary"},
 		{Percentiles("w", []float64{0.5}), "percentile(w, array(0.5)) needs an integer or floating-point argument"},
 		{Percentile("x", 2), "percentage 2 is not between 0 and 1"},
 		{ApproxCountDistinct("x", 0.6), "relative standard deviation 0.6 is too large"},
 		{ApproxPercentile("f", 0.5, -1), "accuracy must be positive"},
-		{ModeExpr(Col("x").Gt(Lit(int64(0)))), "mode((x > 0)) needs a numeric or string argument, got bool"},
+		{ModeExpr(Col("x").Gt(Lit(int64(0)))), "mode((x > 0)) needs a numeric, string, date or time argument, got bool"},
 	} {
 		_, err := d.GroupBy("k").Agg(tc.agg).Collect(t.Context())
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "agg_stats_test.go") {

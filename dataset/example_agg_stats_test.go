@@ -34,13 +34,14 @@ func ExampleApproxPercentile() {
 	defer s.Close()
 	printSorted(orders(s, 2).
 		GroupBy("region").
-		Agg(dataset.ApproxPercentile("amount", 0.5, 0).As("p50"), dataset.ApproxPercentile("qty", 0.9, 100).As("p90_qty")).
+		Agg(dataset.ApproxPercentile("amount", 0.5, 0).As("p50"), dataset.ApproxPercentile("qty", 0.9, 100).As("p90_qty"),
+			dataset.ApproxPercentile("day", 0.5, 0).As("median_day")).
 		OrderBy(dataset.Asc("region")))
 	// Output:
-	// (null) 15.7500 1
-	// east 99.9900 4
-	// north (null) 5
-	// west 80.0000 2
+	// (null) 15.7500 1 2024-01-03
+	// east 99.9900 4 2024-01-02
+	// north (null) 5 2024-01-02
+	// west 80.0000 2 2024-01-02
 }
 
 func ExampleApproxPercentiles() {
@@ -120,16 +121,17 @@ func ExamplePercentilesExpr() {
 func ExampleMode() {
 	s := newSession()
 	defer s.Close()
-	// west has 80 twice; east's amounts are all different, so its smallest wins.
+	// west has 80 twice; east's amounts (and every region's days) are all different, so
+	// the smallest wins.
 	printSorted(orders(s, 2).
 		GroupBy("region").
-		Agg(dataset.Mode("amount").As("mode_amount"), dataset.Mode("qty").As("mode_qty")).
+		Agg(dataset.Mode("amount").As("mode_amount"), dataset.Mode("qty").As("mode_qty"), dataset.Mode("day").As("mode_day")).
 		OrderBy(dataset.Asc("region")))
 	// Output:
-	// (null) 15.7500 1
-	// east 42.2500 2
-	// north (null) 5
-	// west 80.0000 1
+	// (null) 15.7500 1 2024-01-03
+	// east 42.2500 2 2024-01-01
+	// north (null) 5 2024-01-02
+	// west 80.0000 1 2024-01-01
 }
 
 func ExampleModeExpr() {

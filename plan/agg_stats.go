@@ -107,8 +107,12 @@ func checkStatAggArg(ra *AggExpr, arg Expr, t arrow.DataType, site string) (Expr
 			return nil, nil, failAt(site, ErrInvalidPlan, "%s: %v", *ra, err)
 		}
 	case AggApproxPercentile, AggPercentile:
-		if !IsIntOrFloat(t) {
-			return nil, nil, failAt(site, ErrType, "%s needs an integer or floating-point argument, got %s", *ra, typeName(t))
+		if !IsIntOrFloat(t) && !(ra.Func == AggApproxPercentile && IsTemporal(t)) {
+			what := "an integer or floating-point"
+			if ra.Func == AggApproxPercentile {
+				what = "a numeric, date or time"
+			}
+			return nil, nil, failAt(site, ErrType, "%s needs %s argument, got %s", *ra, what, typeName(t))
 		}
 		if err := checkFractions(ra.Stat); err != nil {
 			return nil, nil, failAt(site, ErrInvalidPlan, "%s: %v", *ra, err)
@@ -118,15 +122,25 @@ func checkStatAggArg(ra *AggExpr, arg Expr, t arrow.DataType, site string) (Expr
 		}
 	case AggStatMode:
 		switch {
-		case IsIntOrFloat(t), t.ID() == arrow.STRING:
+		case IsIntOrFloat(t), IsTemporal(t), t.ID() == arrow.STRING:
 		case t.ID() == arrow.LARGE_STRING,
 			t.ID() == arrow.DICTIONARY && IsStringLike(t.(*arrow.DictionaryType).ValueType):
 			return &Cast{Child: arg, To: typString}, typString, nil
 		default:
-			return nil, nil, failAt(site, ErrType, "%s needs a numeric or string argument, got %s", *ra, typeName(t))
+			return nil, nil, failAt(site, ErrType, "%s needs a numeric, string, date or time argument, got %s", *ra, typeName(t))
 		}
 	}
 	return arg, t, nil
+}
+
+// IsTemporal reports whether t is a date, time, timestamp or duration: values stored as
+// integers, which order as their integers do.
+func IsTemporal(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.DATE32, arrow.DATE64, arrow.TIMESTAMP, arrow.TIME32, arrow.TIME64, arrow.DURATION:
+		return true
+	}
+	return false
 }
 
 // IsStringLike reports whether t is string or large_string.
@@ -176,11 +190,11 @@ func statResultType(f AggFunc, argType arrow.DataType) arrow.DataType {
 	return nil
 }
 
-// ModeValueType is the type mode keeps its values in: int64 for integers, float64 for
-// floats, string for strings.
+// ModeValueType is the type mode keeps its values in: int64 for integers, dates and
+// times, float64 for floats, string for strings.
 func ModeValueType(argType arrow.DataType) arrow.DataType {
 	switch {
-	case IsInteger(argType):
+	case IsInteger(argType), IsTemporal(argType):
 		return arrow.PrimitiveTypes.Int64
 	case IsIntOrFloat(argType):
 		return arrow.PrimitiveTypes.Float64

@@ -20,6 +20,7 @@ func TestStatAggregateTyping(t *testing.T) {
 		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
 		{Name: "d", Type: dict, Nullable: true},
 		{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true},
+		{Name: "day", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
 	}, nil)
 	col := func(n string) Expr { return &ColumnRef{Name: n} }
 	fr := func(f ...float64) *AggStatParams { return &AggStatParams{Fractions: f} }
@@ -43,6 +44,8 @@ func TestStatAggregateTyping(t *testing.T) {
 		{AggExpr{Func: AggPercentile, Arg: col("f"), Stat: many(0.5)}, arrow.ListOf(f64), "percentile(f, array(0.5))", true},
 		{AggExpr{Func: AggStatMode, Arg: col("i")}, arrow.PrimitiveTypes.Int32, "mode(i)", true},
 		{AggExpr{Func: AggStatMode, Arg: col("d")}, arrow.BinaryTypes.String, "mode(d)", true},
+		{AggExpr{Func: AggStatMode, Arg: col("day")}, arrow.FixedWidthTypes.Date32, "mode(day)", true},
+		{AggExpr{Func: AggApproxPercentile, Arg: col("day"), Stat: fr(0.5)}, arrow.FixedWidthTypes.Date32, "percentile_approx(day, 0.5, 10000)", true},
 	} {
 		n, err := analyze(tc.a)
 		if err != nil {
@@ -63,9 +66,10 @@ func TestStatAggregateTyping(t *testing.T) {
 		kind error
 		want string
 	}{
-		{AggExpr{Func: AggApproxPercentile, Arg: col("s"), Stat: fr(0.5)}, ErrType, "percentile_approx(s, 0.5, 10000) needs an integer or floating-point argument, got string"},
+		{AggExpr{Func: AggApproxPercentile, Arg: col("s"), Stat: fr(0.5)}, ErrType, "percentile_approx(s, 0.5, 10000) needs a numeric, date or time argument, got string"},
 		{AggExpr{Func: AggPercentile, Arg: col("d"), Stat: fr(0.5)}, ErrType, "percentile(d, 0.5) needs an integer or floating-point argument"},
-		{AggExpr{Func: AggStatMode, Arg: col("l")}, ErrType, "mode(l) needs a numeric or string argument, got list"},
+		{AggExpr{Func: AggPercentile, Arg: col("day"), Stat: fr(0.5)}, ErrType, "percentile(day, 0.5) needs an integer or floating-point argument, got date"},
+		{AggExpr{Func: AggStatMode, Arg: col("l")}, ErrType, "mode(l) needs a numeric, string, date or time argument, got list"},
 		{AggExpr{Func: AggApproxCountDistinct, Arg: col("l")}, ErrType, "approx_count_distinct(l) needs a comparable argument"},
 		{AggExpr{Func: AggApproxCountDistinct, Arg: col("i"), Stat: &AggStatParams{RSD: 0.5}}, ErrInvalidPlan, "relative standard deviation 0.5 is too large"},
 		{AggExpr{Func: AggApproxCountDistinct, Arg: col("i"), Stat: &AggStatParams{RSD: 1e-4}}, ErrInvalidPlan, "is too small"},

@@ -132,7 +132,8 @@ func aggCanonicalFloatBits(x float64) uint64 {
 	return math.Float64bits(x)
 }
 
-// aggAsInt64 returns an integer column's values widened to int64, in buf.
+// aggAsInt64 returns an integer (or date or time) column's values widened to int64, in
+// buf.
 func aggAsInt64(arr arrow.Array, buf []int64) ([]int64, error) {
 	n := arr.Len()
 	buf = kernel.Resize(buf, n)
@@ -145,11 +146,11 @@ func aggAsInt64(arr arrow.Array, buf []int64) ([]int64, error) {
 		aggWidenInt(buf, kernel.FixedValues[int16](arr))
 	case arrow.UINT16:
 		aggWidenInt(buf, kernel.FixedValues[uint16](arr))
-	case arrow.INT32:
+	case arrow.INT32, arrow.DATE32, arrow.TIME32:
 		aggWidenInt(buf, kernel.FixedValues[int32](arr))
 	case arrow.UINT32:
 		aggWidenInt(buf, kernel.FixedValues[uint32](arr))
-	case arrow.INT64:
+	case arrow.INT64, arrow.DATE64, arrow.TIMESTAMP, arrow.TIME64, arrow.DURATION:
 		copy(buf, kernel.FixedValues[int64](arr))
 	case arrow.UINT64:
 		aggWidenInt(buf, kernel.FixedValues[uint64](arr))

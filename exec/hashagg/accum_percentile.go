@@ -11,6 +11,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/plan"
 )
 
 // aggPercentileAcc is the exact percentile: it keeps every non-NULL value of each group
@@ -132,14 +134,15 @@ func aggInterpolate(v []float64, f float64) float64 {
 // 2.3e-7; picking the answer among the sketch's values adds at most one value's weight,
 // under 2n/k. So the value returned for fraction f has a rank within n/accuracy of f*n
 // (Spark's guarantee for its Greenwald-Khanna summary): the smallest value whose
-// estimated rank reaches ceil(f*n). Values are kept as float64: integers beyond 2^53
-// round.
+// estimated rank reaches ceil(f*n). Values are kept as float64 (dates and times as their
+// integers): integers beyond 2^53 round.
 type aggApproxPercentileAcc struct {
 	fractions []float64
 	k         int
 	groups    []*aggQuantileSketch
 	used      int64 // bytes of the groups' sketches
 	scratch   []float64
+	ints      []int64
 	rng       uint64
 }
 
@@ -159,7 +162,7 @@ func newAggApproxPercentileAcc(fractions []float64, accuracy int) *aggApproxPerc
 
 func (a *aggApproxPercentileAcc) grow(n int) { a.groups = aggGrowTo(a.groups, n) }
 func (a *aggApproxPercentileAcc) bytes() int64 {
-	return int64(cap(a.groups))*8 + a.used + int64(cap(a.scratch))*8
+	return int64(cap(a.groups))*8 + a.used + int64(cap(a.scratch)+cap(a.ints))*8
 }
 
 // growthBound allows each value twice its size (appends double a level's capacity) and
@@ -230,8 +233,7 @@ func (a *aggApproxPercentileAcc) compact(s *aggQuantileSketch, h int) {
 }
 
 func (a *aggApproxPercentileAcc) update(arg arrow.Array, gids []int32) error {
-	xs, scratch, err := aggAsFloat64(arg, a.scratch)
-	a.scratch = scratch
+	xs, err := a.asFloat64(arg)
 	if err != nil {
 		return err
 	}
@@ -287,6 +289,25 @@ func (a *aggApproxPercentileAcc) merge(states []arrow.Array, gids []int32) error
 		}
 	}
 	return nil
+}
+
+// asFloat64 returns arr's values as float64 (dates and times as their integers).
+func (a *aggApproxPercentileAcc) asFloat64(arr arrow.Array) ([]float64, error) {
+	if !plan.IsTemporal(arr.DataType()) {
+		xs, scratch, err := aggAsFloat64(arr, a.scratch)
+		a.scratch = scratch
+		return xs, err
+	}
+	ints, err := aggAsInt64(arr, a.ints)
+	if err != nil {
+		return nil, err
+	}
+	a.ints = ints
+	a.scratch = kernel.Resize(a.scratch, len(ints))
+	for i, v := range ints {
+		a.scratch[i] = float64(v)
+	}
+	return a.scratch, nil
 }
 
 // query returns the values of sketch s at each fraction (nil for an empty sketch).

@@ -181,16 +181,16 @@ func hllTau(x float64) float64 {
 }
 
 // aggBuildNumber builds an array of the numeric type dt from n values of S produced by
-// get, converting each to dt's Go type.
+// get, converting each to dt's Go type (dates and times to their storage integers).
 func aggBuildNumber[S int64 | float64](mem memory.Allocator, dt arrow.DataType, n int, get func(int) S, valid func(int) bool) (arrow.Array, error) {
 	switch dt.ID() {
 	case arrow.INT8:
 		return kernel.BuildFixed(mem, dt, n, func(i int) int8 { return int8(get(i)) }, valid), nil
 	case arrow.INT16:
 		return kernel.BuildFixed(mem, dt, n, func(i int) int16 { return int16(get(i)) }, valid), nil
-	case arrow.INT32:
+	case arrow.INT32, arrow.DATE32, arrow.TIME32:
 		return kernel.BuildFixed(mem, dt, n, func(i int) int32 { return int32(get(i)) }, valid), nil
-	case arrow.INT64:
+	case arrow.INT64, arrow.DATE64, arrow.TIMESTAMP, arrow.TIME64, arrow.DURATION:
 		return kernel.BuildFixed(mem, dt, n, func(i int) int64 { return int64(get(i)) }, valid), nil
 	case arrow.UINT8:
 		return kernel.BuildFixed(mem, dt, n, func(i int) uint8 { return uint8(get(i)) }, valid), nil
