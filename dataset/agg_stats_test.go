@@ -103,8 +103,8 @@ type statAggGroup struct {
 	x7     []float64 // x mod 7 (Go's % truncates as Spark's does)
 }
 
-// statAggOracle is the most frequent of vals, the smallest among ties (NaN largest, -0
-// as 0), or nil.
+// statModeOf is the most frequent of vals (normalized by norm), the smallest among ties,
+// or nil.
 func statModeOf[T comparable](vals []T, less func(a, b T) bool, norm func(T) T) any {
 	counts := map[T]int{}
 	for _, v := range vals {
@@ -128,9 +128,6 @@ func statFloatLess(a, b float64) bool { return a < b || (b != b && a == a) }
 func statNormFloat(f float64) float64 {
 	if f == 0 {
 		return 0
-	}
-	if f != f {
-		return math.NaN() // one NaN key: NaN != NaN, so count them apart below
 	}
 	return f
 }
@@ -361,9 +358,21 @@ func statCheckRow(g *statAggGroup, col func(int) arrow.Array, i int, fail func(w
 	if a := col(6).(*array.String); (mw == nil) != a.IsNull(i) || (mw != nil && a.Value(i) != mw.(string)) {
 		fail("mode(w)", a.ValueStr(i), mw)
 	}
+	same("mode(f)", cell(col(7)), statModeFloat(g.fs))
+	same("mode(x % 7)", cell(col(8)), statModeOf(g.x7, statFloatLess, statNormFloat))
+	var p2x any
+	if len(xsorted) > 0 {
+		p2x = 2 * statPercentile(xsorted, 0.75)
+	}
+	same("percentile(x * 2, 0.75)", cell(col(9)), p2x)
+}
+
+// statModeFloat is the mode of floats: NaNs count as one value (a map cannot key them),
+// larger than every number.
+func statModeFloat(fs []float64) any {
 	var nans int
 	var nonNaN []float64
-	for _, f := range g.fs {
+	for _, f := range fs {
 		if f != f {
 			nans++
 		} else {
@@ -371,26 +380,22 @@ func statCheckRow(g *statAggGroup, col func(int) arrow.Array, i int, fail func(w
 		}
 	}
 	mf := statModeOf(nonNaN, statFloatLess, statNormFloat)
-	if mf != nil {
-		c := 0
-		for _, f := range nonNaN {
-			if f == mf.(float64) {
-				c++
-			}
+	if mf == nil {
+		if nans > 0 {
+			return math.NaN()
 		}
-		if nans > c {
-			mf = math.NaN()
+		return nil
+	}
+	c := 0
+	for _, f := range nonNaN {
+		if f == mf.(float64) {
+			c++
 		}
-	} else if nans > 0 {
-		mf = math.NaN()
 	}
-	same("mode(f)", cell(col(7)), mf)
-	same("mode(x % 7)", cell(col(8)), statModeOf(g.x7, statFloatLess, statNormFloat))
-	var p2x any
-	if len(xsorted) > 0 {
-		p2x = 2 * statPercentile(xsorted, 0.75)
+	if nans > c {
+		return math.NaN()
 	}
-	same("percentile(x * 2, 0.75)", cell(col(9)), p2x)
+	return mf
 }
 
 // statCheckApprox checks percentile_approx's values: each an input value whose ranks
