@@ -20,7 +20,12 @@ import "github.com/apache/arrow-go/v18/arrow"
 //	corr           <name>$count int64 (rows where both arguments are non-NULL), then float64
 //	               <name>$mean_x, $mean_y, $m2_x, $m2_y and $c_xy (the co-moment)
 //	top_k          <name>        list<argType>: at most K of the largest values seen (NULL: none)
+//
+// The statistical aggregates' states are listed with statStateFields (agg_stats.go).
 func AggStateFields(a AggExpr, argType arrow.DataType) []arrow.Field {
+	if fs := statStateFields(a, argType); fs != nil {
+		return fs
+	}
 	f64 := arrow.PrimitiveTypes.Float64
 	switch a.Func {
 	case AggMedian:
@@ -74,6 +79,9 @@ func AggStateFields(a AggExpr, argType arrow.DataType) []arrow.Field {
 // float64, top_k a list of the argument's type, and min, max and first keep the
 // argument's type.
 func AggResultType(f AggFunc, argType arrow.DataType) arrow.DataType {
+	if t := statResultType(f, argType); t != nil {
+		return t
+	}
 	switch f {
 	case AggSum:
 		return SumType(argType)

@@ -284,7 +284,7 @@ func groupKeyFields(keys []string, in *arrow.Schema, site string) ([]arrow.Field
 func analyzeAggExpr(a AggExpr, in *arrow.Schema, site string) (AggExpr, arrow.Field, error) {
 	ra := a
 	if ra.Name == "" {
-		ra.Name = AggExpr{Func: a.Func, Arg: a.Arg, Arg2: a.Arg2, K: a.K}.String()
+		ra.Name = AggExpr{Func: a.Func, Arg: a.Arg, Arg2: a.Arg2, K: a.K, Stat: a.Stat}.String()
 	}
 	if a.Arg2 != nil && a.Func != AggCorr {
 		return ra, arrow.Field{}, failAt(site, ErrInvalidPlan, "%s takes one argument", ra)
@@ -304,11 +304,7 @@ func analyzeAggExpr(a AggExpr, in *arrow.Schema, site string) (AggExpr, arrow.Fi
 			return ra, arrow.Field{}, err
 		}
 	}
-	f := arrow.Field{Name: ra.Name, Type: AggResultType(a.Func, argType), Nullable: true}
-	if a.Func == AggCount || a.Func == AggCountAll || a.Func == AggCountDistinct {
-		f.Nullable = false
-	}
-	return ra, f, nil
+	return ra, AggOutputField(ra, argType), nil
 }
 
 // inAggregate prefixes the message of an analysis error in an aggregate's argument with
@@ -357,6 +353,8 @@ func checkAggArg(ra *AggExpr, arg Expr, t arrow.DataType, in *arrow.Schema, site
 		if ra.Func == AggTopK && ra.K < 1 {
 			return nil, nil, failAt(site, ErrInvalidPlan, "%s needs k >= 1, got %d", *ra, ra.K)
 		}
+	case AggApproxCountDistinct, AggApproxPercentile, AggPercentile, AggStatMode:
+		return checkStatAggArg(ra, arg, t, site)
 	case AggCorr:
 		if err := checkCorrArgs(ra, t, in, site); err != nil {
 			return nil, nil, err

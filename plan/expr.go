@@ -159,10 +159,16 @@ const (
 	AggVariance // sample variance (n-1 denominator); NULL under two values
 	AggCorr     // Pearson correlation of Arg and Arg2 over rows where both are non-NULL
 	AggTopK     // the K largest values, a list in descending order (NaN largest)
+	// statistical aggregates
+	AggApproxCountDistinct // HyperLogLog estimate of count(DISTINCT x); Stat.RSD its error
+	AggApproxPercentile    // approximate percentile(s) at Stat.Fractions within 1/Stat.Accuracy
+	AggPercentile          // exact percentile(s) at Stat.Fractions, interpolated, as float64
+	AggStatMode            // the most frequent non-NULL value, the smallest among ties
 )
 
 var aggFuncNames = [...]string{"sum", "count", "count", "count_distinct", "mean", "min", "max", "first",
-	"median", "stddev", "variance", "corr", "top_k"}
+	"median", "stddev", "variance", "corr", "top_k",
+	"approx_count_distinct", "percentile_approx", "percentile", "mode"}
 
 // String returns the function's lower-case name, e.g. sum; both counts print as count, so
 // AggExpr.String marks count(*) by its argument.
@@ -178,6 +184,9 @@ type AggExpr struct {
 	Arg2 Expr
 	// K is how many values AggTopK keeps per group (at least 1); unused otherwise.
 	K int
+	// Stat holds the parameters of the statistical aggregates (rsd, fractions,
+	// accuracy); nil for the others.
+	Stat *AggStatParams
 }
 
 // String renders the aggregate as e.g. sum(amount) AS revenue.
@@ -192,6 +201,7 @@ func (a AggExpr) String() string {
 	if a.Func == AggTopK {
 		arg += fmt.Sprintf(", %d", a.K)
 	}
+	arg += a.Stat.argString(a.Func)
 	s := fmt.Sprintf("%s(%s)", a.Func, arg)
 	if a.Func == AggCountDistinct {
 		s = fmt.Sprintf("count(DISTINCT %s)", arg)

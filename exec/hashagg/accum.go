@@ -65,6 +65,8 @@ func newAggAccumulator(a plan.AggExpr, argType arrow.DataType) (aggAccumulator, 
 		}
 	case plan.AggMedian, plan.AggStddev, plan.AggVariance, plan.AggCorr, plan.AggTopK:
 		return newAggStatAccumulator(a, argType)
+	case plan.AggApproxCountDistinct, plan.AggApproxPercentile, plan.AggPercentile, plan.AggStatMode:
+		return newAggSketchAccumulator(a, argType)
 	case plan.AggCountDistinct:
 		t, err := newAggKeyTable(argType)
 		if err != nil {
