@@ -81,8 +81,18 @@
 // spills.
 //
 // Aggregates, used with GroupBy(...).Agg: Sum, Count, CountOf, CountDistinct, Mean, Min,
-// Max, First, Median, Stddev, Variance, Corr over columns; SumExpr, MeanExpr, … over
-// expressions; CountIf; and Agg.Filter for Spark's FILTER (WHERE …).
+// Max, First, Median, Stddev, Variance, Corr, Percentile, Percentiles, Mode, and the
+// approximate ApproxCountDistinct (HyperLogLog), ApproxPercentile and ApproxPercentiles
+// (a mergeable quantile sketch with Spark's accuracy parameter) over columns; SumExpr,
+// MeanExpr, … over expressions; CountIf; and Agg.Filter for Spark's FILTER (WHERE …).
+// Grouped.Pivot turns a column's values into aggregate columns.
+//
+// Everyday transforms: SortWithinPartitions, MapPartitions (a Go function over a
+// partition's stream of batches), DropDuplicates, FillNull, FillNullMap, DropNull,
+// Describe, Summary, Sample, RandomSplit, Unpivot, UnionByName, WithColumns,
+// WithColumnsRenamed. Batches streams a job's result to a range-over-func loop (the loop
+// body borrows each batch; breaking out cancels the job), and CollectAs reads rows into
+// Go structs.
 //
 // Runnable Examples show the functions at work; each function of the families above
 // that came with the function catalog has its own.
