@@ -275,7 +275,7 @@ func groupKeyFields(keys []string, in *arrow.Schema, site string) ([]arrow.Field
 func analyzeAggExpr(a AggExpr, in *arrow.Schema, site string) (AggExpr, arrow.Field, error) {
 	ra := a
 	if ra.Name == "" {
-		ra.Name = AggExpr{Func: a.Func, Arg: a.Arg, Arg2: a.Arg2, K: a.K}.String()
+		ra.Name = AggExpr{Func: a.Func, Arg: a.Arg, Arg2: a.Arg2, K: a.K, IgnoreNulls: a.IgnoreNulls}.String()
 	}
 	if a.Arg2 != nil && a.Func != AggCorr {
 		return ra, arrow.Field{}, failAt(site, ErrInvalidPlan, "%s takes one argument", ra)
@@ -295,10 +295,7 @@ func analyzeAggExpr(a AggExpr, in *arrow.Schema, site string) (AggExpr, arrow.Fi
 			return ra, arrow.Field{}, err
 		}
 	}
-	f := arrow.Field{Name: ra.Name, Type: AggResultType(a.Func, argType), Nullable: true}
-	if a.Func == AggCount || a.Func == AggCountAll || a.Func == AggCountDistinct {
-		f.Nullable = false
-	}
+	f := arrow.Field{Name: ra.Name, Type: AggResultType(a.Func, argType), Nullable: !AggNeverNull(a.Func)}
 	return ra, f, nil
 }
 
@@ -352,6 +349,8 @@ func checkAggArg(ra *AggExpr, arg Expr, t arrow.DataType, in *arrow.Schema, site
 		if err := checkCorrArgs(ra, t, in, site); err != nil {
 			return nil, nil, err
 		}
+	case AggCollectList, AggCollectSet, AggLast, AggAnyValue, AggBoolAnd, AggBoolOr, AggSumDistinct:
+		return checkCollectArg(ra, arg, t, site)
 	case AggCountDistinct, AggMin, AggMax, AggFirst:
 		if !isComparable(t) {
 			return nil, nil, failAt(site, ErrType, "%s needs a comparable argument, got %s", *ra, typeName(t))

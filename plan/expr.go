@@ -159,10 +159,19 @@ const (
 	AggVariance // sample variance (n-1 denominator); NULL under two values
 	AggCorr     // Pearson correlation of Arg and Arg2 over rows where both are non-NULL
 	AggTopK     // the K largest values, a list in descending order (NaN largest)
+	// collection aggregates
+	AggCollectList // the non-NULL values as a list, in the order met (empty: none)
+	AggCollectSet  // the distinct non-NULL values as a list, in the order first met
+	AggLast        // the last value met (IgnoreNulls: the last non-NULL one)
+	AggAnyValue    // some non-NULL value (the first met, as AggFirst)
+	AggBoolAnd     // true when every non-NULL value is true (Spark's every, bool_and)
+	AggBoolOr      // true when some non-NULL value is true (Spark's some, bool_or)
+	AggSumDistinct // the sum of the distinct non-NULL values
 )
 
 var aggFuncNames = [...]string{"sum", "count", "count", "count_distinct", "mean", "min", "max", "first",
-	"median", "stddev", "variance", "corr", "top_k"}
+	"median", "stddev", "variance", "corr", "top_k",
+	"collect_list", "collect_set", "last", "any_value", "bool_and", "bool_or", "sum_distinct"}
 
 // String returns the function's lower-case name, e.g. sum; both counts print as count, so
 // AggExpr.String marks count(*) by its argument.
@@ -178,6 +187,8 @@ type AggExpr struct {
 	Arg2 Expr
 	// K is how many values AggTopK keeps per group (at least 1); unused otherwise.
 	K int
+	// IgnoreNulls makes AggLast skip NULL values; unused otherwise.
+	IgnoreNulls bool
 }
 
 // String renders the aggregate as e.g. sum(amount) AS revenue.
@@ -193,8 +204,15 @@ func (a AggExpr) String() string {
 		arg += fmt.Sprintf(", %d", a.K)
 	}
 	s := fmt.Sprintf("%s(%s)", a.Func, arg)
-	if a.Func == AggCountDistinct {
+	switch a.Func {
+	case AggCountDistinct:
 		s = fmt.Sprintf("count(DISTINCT %s)", arg)
+	case AggSumDistinct:
+		s = fmt.Sprintf("sum(DISTINCT %s)", arg)
+	case AggLast:
+		if a.IgnoreNulls {
+			s = fmt.Sprintf("last(%s, true)", arg)
+		}
 	}
 	if a.Name != "" {
 		s += " AS " + a.Name

@@ -250,10 +250,7 @@ func (p *planner) aggregate(n *Aggregate, in PhysNode) (PhysNode, error) {
 	final := func(mode AggMode, input PhysNode) *PHashAggregate {
 		fields := append([]arrow.Field(nil), keyFields...)
 		for i, a := range aggs {
-			f := arrow.Field{Name: a.Name, Type: AggResultType(a.Func, argTypes[i]), Nullable: true}
-			if a.Func == AggCount || a.Func == AggCountAll || a.Func == AggCountDistinct {
-				f.Nullable = false
-			}
+			f := arrow.Field{Name: a.Name, Type: AggResultType(a.Func, argTypes[i]), Nullable: !AggNeverNull(a.Func)}
 			fields = append(fields, f)
 		}
 		return &PHashAggregate{Input: input, Keys: keys, Aggs: aggs, ArgTypes: argTypes, Mode: mode,
