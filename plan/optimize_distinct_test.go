@@ -1,0 +1,65 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+)
+
+func countDistinct(arg Expr, name string) AggExpr {
+	return AggExpr{Func: AggCountDistinct, Arg: arg, Name: name}
+}
+
+func init() {
+	for name, build := range map[string]func() Node{
+		"count-distinct-split": func() Node {
+			return groupBy(salesScan(4), []string{"region"}, countDistinct(col("day"), "days"))
+		},
+		"count-and-sum-distinct-split": func() Node {
+			return groupBy(salesScan(4), []string{"region", "day"}, countDistinct(col("amount"), "n"),
+				AggExpr{Func: AggSumDistinct, Arg: col("amount"), Name: "s"})
+		},
+		"global-count-distinct-split": func() Node {
+			return groupBy(salesScan(4), nil, countDistinct(col("region"), "regions"))
+		},
+		"count-distinct-of-expression-split": func() Node {
+			return groupBy(salesScan(4), []string{"region"}, countDistinct(bin(OpMul, col("price"), col("qty")), "totals"))
+		},
+		"count-distinct-of-dictionary-split": func() Node {
+			return groupBy(salesScan(4), []string{"region"}, countDistinct(col("cat"), "cats"))
+		},
+		"count-distinct-of-key-split": func() Node {
+			return groupBy(salesScan(4), []string{"region"}, countDistinct(col("region"), "one"))
+		},
+		"count-distinct-with-sum-kept": func() Node {
+			return groupBy(salesScan(4), []string{"region"}, countDistinct(col("day"), "days"), sum(col("amount"), "total"))
+		},
+		"two-distinct-arguments-kept": func() Node {
+			return groupBy(salesScan(4), []string{"region"}, countDistinct(col("day"), "days"), countDistinct(col("qty"), "qtys"))
+		},
+	} {
+		goldenPlans[name] = build
+	}
+}
+
+// The rewrite keeps the schema, names and types (nullability of sum aside, which a
+// distinct sum has too), and OptimizeKeepingDistinct leaves the aggregation alone.
+func TestSplitDistinctKeepsSchema(t *testing.T) {
+	for _, name := range []string{"count-distinct-split", "count-and-sum-distinct-split", "global-count-distinct-split",
+		"count-distinct-of-expression-split", "count-distinct-of-dictionary-split", "count-distinct-of-key-split"} {
+		analyzed, err := Analyze(goldenPlans[name]())
+		if err != nil {
+			t.Fatal(err)
+		}
+		split := Optimize(analyzed)
+		if !split.Schema().Equal(analyzed.Schema()) {
+			t.Errorf("%s: schema %s, want %s", name, split.Schema(), analyzed.Schema())
+		}
+		if got := FormatLogical(split); !strings.Contains(got, "Distinct [") || strings.Contains(got, "DISTINCT") {
+			t.Errorf("%s: not split:\n%s", name, got)
+		}
+		kept := OptimizeKeepingDistinct(analyzed)
+		if got := FormatLogical(kept); strings.Count(got, "Aggregate") != 1 || !strings.Contains(got, "DISTINCT") {
+			t.Errorf("%s: split though kept:\n%s", name, got)
+		}
+	}
+}
