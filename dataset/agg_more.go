@@ -76,10 +76,10 @@ func BoolOr(col string) Agg { return newAgg(plan.AggBoolOr, col) }
 // BoolOrExpr is BoolOr over the boolean expression x.
 func BoolOrExpr(x Expr) Agg { return newExprAgg(plan.AggBoolOr, x) }
 
-// SumDistinct adds the distinct non-NULL values of col (Spark's sum(DISTINCT col)): an
-// exact int64 for integer columns, float64 for floating-point ones (NaNs count once,
-// -0.0 equals 0.0); NULL for a group with no non-NULL value. Integer and floating-point
-// columns only. When the distinct aggregates of an aggregation all share one argument,
+// SumDistinct adds the distinct non-NULL values of col (Spark's sum(DISTINCT col)), in
+// the type Sum gives: an exact int64 for integer columns, float64 for floating-point
+// ones (NaNs count once, -0.0 equals 0.0), decimal(min(38,p+10),s) for decimal(p,s)
+// (NULL when the sum does not fit); NULL for a group with no non-NULL value. When the distinct aggregates of an aggregation all share one argument,
 // the optimizer plans them as two aggregations (the first deduplicates (keys, col), the
 // second sums by the keys), as Spark and DataFusion do.
 func SumDistinct(col string) Agg { return newAgg(plan.AggSumDistinct, col) }

@@ -135,6 +135,10 @@ func moreCells(t *testing.T, d *Dataset) [][]string {
 					row[c] = "[" + strings.Join(elems, ",") + "]"
 					continue
 				}
+				if dec, ok := col.(*array.Decimal128); ok && dec.IsValid(i) {
+					row[c] = dec.Value(i).ToString(dec.DataType().(*arrow.Decimal128Type).Scale)
+					continue
+				}
 				row[c] = moreKey(cellValue(t, col, i))
 			}
 			out = append(out, row)
@@ -271,6 +275,10 @@ func TestDistinctSplitMatchesSetPath(t *testing.T) {
 		"float-nan":         func(d *Dataset) *Dataset { return d.GroupBy("g").Agg(CountDistinct("y"), SumDistinct("y")) },
 		"expression":        func(d *Dataset) *Dataset { return d.GroupBy("k").Agg(CountDistinctExpr(Col("x").Div(Lit(int64(7))))) },
 		"of-its-key":        func(d *Dataset) *Dataset { return d.GroupBy("k").Agg(CountDistinct("k")) },
+		"decimal": func(d *Dataset) *Dataset {
+			dec := Col("y").Cast(&arrow.Decimal128Type{Precision: 10, Scale: 2})
+			return d.GroupBy("g").Agg(SumDistinctExpr(dec).As("s"), CountDistinctExpr(dec).As("n"))
+		},
 		"filtered": func(d *Dataset) *Dataset {
 			return d.GroupBy("k").Agg(CountDistinct("x").Filter(Col("b")).As("n"))
 		},

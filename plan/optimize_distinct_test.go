@@ -63,3 +63,32 @@ func TestSplitDistinctKeepsSchema(t *testing.T) {
 		}
 	}
 }
+
+// The collection and boolean aggregates check their argument's type, and name
+// themselves after their call.
+func TestCollectAggregateAnalysis(t *testing.T) {
+	for _, c := range []struct {
+		agg  AggExpr
+		want string // the error, or the output field
+	}{
+		{AggExpr{Func: AggBoolAnd, Arg: col("amount")}, "bool_and(amount) needs a boolean argument, got int64"},
+		{AggExpr{Func: AggBoolOr, Arg: col("ok")}, "bool_or(ok): type=bool"},
+		{AggExpr{Func: AggSumDistinct, Arg: col("region")}, "needs a numeric argument, got string"},
+		{AggExpr{Func: AggSumDistinct, Arg: col("qty")}, "sum(DISTINCT qty): type=int64"},
+		{AggExpr{Func: AggCollectList, Arg: col("cat")}, "collect_list(cat): type=list<item: utf8, nullable>"},
+		{AggExpr{Func: AggCollectSet, Arg: col("day")}, "collect_set(day): type=list<item: date32, nullable>"},
+		{AggExpr{Func: AggLast, Arg: col("price"), IgnoreNulls: true}, "last(price, true): type=float64, nullable"},
+		{AggExpr{Func: AggAnyValue, Arg: col("region")}, "any_value(region): type=utf8, nullable"},
+	} {
+		a, err := Analyze(groupBy(salesScan(2), nil, c.agg))
+		got := ""
+		if err != nil {
+			got = err.Error()
+		} else {
+			got = a.Schema().Field(0).String()
+		}
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%s: %s, want %s", c.agg, got, c.want)
+		}
+	}
+}

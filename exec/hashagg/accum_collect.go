@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/plan"
@@ -36,7 +37,7 @@ func newAggMoreAccumulator(a *plan.AggExpr, argType arrow.DataType) (acc aggAccu
 	case plan.AggBoolOr:
 		a.Func = plan.AggMax
 	case plan.AggCollectList, plan.AggCollectSet, plan.AggSumDistinct:
-		if a.Func == plan.AggSumDistinct && !plan.IsInteger(argType) && !kernel.IsFloat(argType) {
+		if a.Func == plan.AggSumDistinct && !plan.IsInteger(argType) && !kernel.IsFloat(argType) && !kernel.IsDecimal128(argType) {
 			return nil, true, fmt.Errorf("exec: hash aggregate: %s over %s is not supported", *a, argType)
 		}
 		t, err := newAggKeyTable(argType)
@@ -161,6 +162,34 @@ func (c *aggCollectAcc) result(mem memory.Allocator, dt arrow.DataType, lo, hi i
 			}
 			return s
 		}, valid), nil
+	case *aggDecKeys:
+		return c.decimalSums(mem, dt, t, lo, hi)
 	}
 	return nil, fmt.Errorf("exec: hash aggregate: sum(DISTINCT) into %s is not supported", dt)
+}
+
+// decimalSums returns the distinct sums of groups [lo, hi) as decimals of type dt: NULL
+// for a group with no value or whose sum does not fit dt's precision (Spark without
+// ANSI mode).
+func (c *aggCollectAcc) decimalSums(mem memory.Allocator, dt arrow.DataType, t *aggDecKeys, lo, hi int) (arrow.Array, error) {
+	rt, ok := dt.(*arrow.Decimal128Type)
+	if !ok {
+		return nil, fmt.Errorf("exec: hash aggregate: decimal sum(DISTINCT) cannot return %s", dt)
+	}
+	limit := decimal128.GetMaxValue(rt.Precision)
+	sums := make([]decimal128.Num, hi-lo)
+	valid := make([]bool, hi-lo)
+	for i := range sums {
+		ids := c.byGroup[c.starts[lo+i]:c.starts[lo+i+1]]
+		valid[i] = len(ids) > 0
+		for _, id := range ids {
+			var fits bool
+			if sums[i], fits = aggDecAdd(sums[i], t.vals[id], limit); !fits {
+				valid[i] = false
+				break
+			}
+		}
+	}
+	return kernel.BuildDecimal(mem, dt, len(sums), func(i int) decimal128.Num { return sums[i] },
+		func(i int) bool { return valid[i] }), nil
 }

@@ -3,6 +3,7 @@ package hashagg
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/kindling-data/kindling/exec/exectest"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/internal/memtest"
@@ -379,4 +381,77 @@ func TestHashAggCollectDictionaryAndEmpty(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
+}
+
+// sum(DISTINCT) over decimals adds each distinct value once, exactly, in the sum type
+// decimal(min(38,p+10),s); a sum that does not fit is NULL.
+func TestHashAggSumDistinctDecimal(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	big6 := new(big.Int).Mul(big.NewInt(6), new(big.Int).Exp(big.NewInt(10), big.NewInt(37), nil))
+	k := func(v int64) *int64 { return &v }
+	var rows []aggDecRow
+	add := func(key *int64, vs ...*big.Int) {
+		for _, v := range vs {
+			rows = append(rows, aggDecRow{k: key, v: v})
+		}
+	}
+	add(k(1), big.NewInt(150), big.NewInt(150), big.NewInt(225), nil, big.NewInt(-75))
+	add(k(2), nil, nil)
+	add(k(3), big6, new(big.Int).Add(big6, big.NewInt(1))) // 1.2e38: over 38 digits
+	add(k(4), big6, big6)
+	add(nil, big.NewInt(5))
+	want := map[string]string{"1": "300", "2": "NULL", "3": "NULL", "4": big6.String(), "NULL": "5"}
+	schema := aggDecSchema(&arrow.Decimal128Type{Precision: 38, Scale: 2})
+	aggs := []plan.AggExpr{{Func: plan.AggSumDistinct, Arg: &plan.ColumnRef{Name: "v"}, Name: "sd"}}
+	partial, final, complete := aggNodes(t, schema, []string{"k"}, aggs)
+	check := func(what string, out []arrow.RecordBatch) {
+		t.Helper()
+		got := map[string]string{}
+		for _, b := range out {
+			keys, sums := b.Column(0).(*array.Int64), b.Column(1).(*array.Decimal128)
+			for i := 0; i < int(b.NumRows()); i++ {
+				key, sum := "NULL", "NULL"
+				if keys.IsValid(i) {
+					key = fmt.Sprint(keys.Value(i))
+				}
+				if sums.IsValid(i) {
+					sum = sums.Value(i).BigInt().String()
+				}
+				got[key] = sum
+			}
+			b.Release()
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: %v, want %v", what, got, want)
+		}
+	}
+	op := NewHashAggregate(&exectest.Source{Batches: aggDecBatches(t, mem, schema, rows, 3)}, complete, colop.Options{Mem: mem})
+	out, err := exectest.Drain(t, op)
+	op.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("complete", out)
+	var states []arrow.RecordBatch
+	for task := range 2 {
+		var mine []aggDecRow
+		for i := task; i < len(rows); i += 2 {
+			mine = append(mine, rows[i])
+		}
+		op := NewHashAggregate(&exectest.Source{Batches: aggDecBatches(t, mem, schema, mine, 2)}, partial, colop.Options{Mem: mem})
+		out, err := exectest.Drain(t, op)
+		op.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		states = append(states, out...)
+	}
+	op = NewHashAggregate(&exectest.Source{Batches: states}, final, colop.Options{Mem: mem})
+	out, err = exectest.Drain(t, op)
+	op.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("partial-final", out)
 }
