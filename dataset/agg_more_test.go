@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -262,6 +263,9 @@ func TestCollectAggregatesMatchGo(t *testing.T) {
 	}
 }
 
+// distinctCall matches a distinct aggregate in a plan (not an output name, after AS).
+var distinctCall = regexp.MustCompile(`(\[|, )(count|sum)\(DISTINCT`)
+
 // TestDistinctSplitMatchesSetPath runs distinct aggregates planned as two aggregations
 // and, with the testing knob, with their set-based accumulators: the results are equal,
 // grouped, global, over expressions and dictionaries, and over no rows.
@@ -279,6 +283,16 @@ func TestDistinctSplitMatchesSetPath(t *testing.T) {
 			dec := Col("y").Cast(&arrow.Decimal128Type{Precision: 10, Scale: 2})
 			return d.GroupBy("g").Agg(SumDistinctExpr(dec).As("s"), CountDistinctExpr(dec).As("n"))
 		},
+		"with-others": func(d *Dataset) *Dataset {
+			return d.GroupBy("k").Agg(Count(), CountDistinct("x").As("dx"), Sum("x").As("sx"), Sum("y").As("sy"), CountOf("y").As("ny"),
+				Max("d").As("md"), Min("y").As("my"), BoolAnd("b").As("ab"), BoolOr("b").As("ob"), SumDistinct("x").As("sdx"))
+		},
+		"global-with-count": func(d *Dataset) *Dataset {
+			return d.GroupBy().Agg(Count().As("n"), CountDistinctExpr(Col("x").Add(Col("g"))).As("d"), Min("d").As("m"))
+		},
+		"filtered-count": func(d *Dataset) *Dataset {
+			return d.GroupBy("g").Agg(Count().Filter(Col("b")).As("n"), CountDistinct("d").Filter(Col("b")).As("dd"))
+		},
 		"filtered": func(d *Dataset) *Dataset {
 			return d.GroupBy("k").Agg(CountDistinct("x").Filter(Col("b")).As("n"))
 		},
@@ -290,8 +304,12 @@ func TestDistinctSplitMatchesSetPath(t *testing.T) {
 				kept := newFixture(t, nil, Config{BatchRows: 64, TestingKnobs: TestingKnobs{KeepDistinctAggregates: true}})
 				ds, _ := moreData(split.s, split.mem, sizes, 40, 5)
 				dk, _ := moreData(kept.s, kept.mem, sizes, 40, 5)
-				if plan := job(ds).Explain(); !strings.Contains(plan, "Distinct [") {
+				plan := job(ds).Explain()
+				if _, phys, _ := strings.Cut(plan, "== Physical Plan =="); distinctCall.MatchString(phys) {
 					t.Errorf("not split:\n%s", plan)
+				}
+				if _, phys, _ := strings.Cut(job(dk).Explain(), "== Physical Plan =="); !distinctCall.MatchString(phys) {
+					t.Errorf("split though kept:\n%s", phys)
 				}
 				got, want := moreCells(t, job(ds)), moreCells(t, job(dk))
 				if !slices.EqualFunc(got, want, slices.Equal) {

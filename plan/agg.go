@@ -25,6 +25,7 @@ import "github.com/apache/arrow-go/v18/arrow"
 //	last           <name> argType (the last value kept; NULL: none, or a NULL last value),
 //	               <name>$seen boolean (whether any row was seen)
 //	any_value, bool_and, bool_or <name> argType (NULL: no value yet)
+//	sum_counts     <name>        int64 (NULL: no count yet)
 func AggStateFields(a AggExpr, argType arrow.DataType) []arrow.Field {
 	f64 := arrow.PrimitiveTypes.Float64
 	switch a.Func {
@@ -107,9 +108,10 @@ func AggResultType(f AggFunc, argType arrow.DataType) arrow.DataType {
 
 // AggNeverNull reports whether f's result is never NULL: the counts (0 over no value)
 // and collect_list and collect_set (an empty list over no value, as in Spark).
+// sum_counts, the merge of counts, is a count too.
 func AggNeverNull(f AggFunc) bool {
 	switch f {
-	case AggCount, AggCountAll, AggCountDistinct, AggCollectList, AggCollectSet:
+	case AggCount, AggCountAll, AggCountDistinct, AggCollectList, AggCollectSet, AggSumCounts:
 		return true
 	}
 	return false

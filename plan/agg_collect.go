@@ -12,6 +12,10 @@ func checkCollectArg(ra *AggExpr, arg Expr, t arrow.DataType, site string) (Expr
 		if t.ID() != arrow.BOOL {
 			return nil, nil, failAt(site, ErrType, "%s needs a boolean argument, got %s", *ra, typeName(t))
 		}
+	case AggSumCounts:
+		if t.ID() != arrow.INT64 {
+			return nil, nil, failAt(site, ErrType, "%s needs int64 counts, got %s", *ra, typeName(t))
+		}
 	case AggSumDistinct:
 		if !IsNumeric(t) && !isAggDecimal(t) {
 			return nil, nil, failAt(site, ErrType, "%s needs a numeric argument, got %s", *ra, typeName(t))

@@ -349,7 +349,7 @@ func checkAggArg(ra *AggExpr, arg Expr, t arrow.DataType, in *arrow.Schema, site
 		if err := checkCorrArgs(ra, t, in, site); err != nil {
 			return nil, nil, err
 		}
-	case AggCollectList, AggCollectSet, AggLast, AggAnyValue, AggBoolAnd, AggBoolOr, AggSumDistinct:
+	case AggCollectList, AggCollectSet, AggLast, AggAnyValue, AggBoolAnd, AggBoolOr, AggSumDistinct, AggSumCounts:
 		return checkCollectArg(ra, arg, t, site)
 	case AggCountDistinct, AggMin, AggMax, AggFirst:
 		if !isComparable(t) {

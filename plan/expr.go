@@ -167,11 +167,12 @@ const (
 	AggBoolAnd     // true when every non-NULL value is true (Spark's every, bool_and)
 	AggBoolOr      // true when some non-NULL value is true (Spark's some, bool_or)
 	AggSumDistinct // the sum of the distinct non-NULL values
+	AggSumCounts   // the sum of int64 counts, 0 over none: merges counts the optimizer split
 )
 
 var aggFuncNames = [...]string{"sum", "count", "count", "count_distinct", "mean", "min", "max", "first",
 	"median", "stddev", "variance", "corr", "top_k",
-	"collect_list", "collect_set", "last", "any_value", "bool_and", "bool_or", "sum_distinct"}
+	"collect_list", "collect_set", "last", "any_value", "bool_and", "bool_or", "sum_distinct", "sum_counts"}
 
 // String returns the function's lower-case name, e.g. sum; both counts print as count, so
 // AggExpr.String marks count(*) by its argument.

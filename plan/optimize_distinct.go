@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -8,7 +9,7 @@ import (
 
 // Distinct aggregates as two aggregations (Spark's RewriteDistinctAggregates for a single
 // distinct argument, DataFusion's single_distinct_to_groupby). An aggregation whose
-// aggregates are all count(DISTINCT x) or sum(DISTINCT x) over the same x,
+// distinct aggregates are all count(DISTINCT x) or sum(DISTINCT x) over the same x,
 //
 //	Aggregate keys=[k] aggs=[count(DISTINCT x) AS n, sum(DISTINCT x) AS s]
 //
@@ -24,9 +25,15 @@ import (
 // set of values per group (a hash map entry per (group, value) pair, and every distinct
 // value of a group shipped in one list across the shuffle) with the hash aggregate's own
 // typed tables. An x that is an expression is computed into a column first; an x that is
-// a dictionary column cast to strings is grouped as the dictionary itself. Aggregations
-// with other aggregates or several distinct arguments keep the set-based accumulators
-// (Spark would expand the rows once per distinct argument).
+// a dictionary column cast to strings is grouped as the dictionary itself.
+//
+// Other aggregates ride along as Spark's planAggregateWithOneDistinct does: each is
+// computed per (k, x) below and merged per k above (sum, min, max, first, any_value,
+// bool_and and bool_or as themselves, counts by sum_counts, which is 0 over none), so
+// count(*), count(DISTINCT x) and sum(y) together still split. Aggregations with several
+// distinct arguments, or with an aggregate that does not merge in its own type (mean,
+// decimal sums, the statistical and collection aggregates), keep the set-based
+// accumulators (Spark would expand the rows once per distinct argument).
 
 // distinctArgColumn is the name of the column a computed distinct argument is put in.
 const distinctArgColumn = "$distinct"
@@ -50,31 +57,71 @@ func (o *optimizer) splitDistinct(n Node) Node {
 		return n
 	}
 	in, col := o.distinctInput(agg, arg)
-	lower := o.rebuild(&Aggregate{Meta: agg.Meta, Input: in, Keys: append(append([]string(nil), agg.Keys...), col)})
+	lowerKeys := append(append([]string(nil), agg.Keys...), col)
+	var partials []AggExpr
 	aggs := make([]AggExpr, len(agg.Aggs))
 	for i, a := range agg.Aggs {
-		f := AggCount
-		if a.Func == AggSumDistinct {
-			f = AggSum
+		switch a.Func {
+		case AggCountDistinct:
+			aggs[i] = AggExpr{Func: AggCount, Arg: &ColumnRef{Name: col}, Name: a.Name}
+		case AggSumDistinct:
+			aggs[i] = AggExpr{Func: AggSum, Arg: &ColumnRef{Name: col}, Name: a.Name}
+		default:
+			// Computed per (keys, x) below, merged per keys above.
+			p := a
+			p.Name = freshName(in.Schema(), lowerKeys, "$partial"+strconv.Itoa(i))
+			partials = append(partials, p)
+			aggs[i] = AggExpr{Func: mergeFunc(a.Func), Arg: &ColumnRef{Name: p.Name}, Name: a.Name}
 		}
-		aggs[i] = AggExpr{Func: f, Arg: &ColumnRef{Name: col}, Name: a.Name}
 	}
+	lower := o.rebuild(&Aggregate{Meta: agg.Meta, Input: in, Keys: lowerKeys, Aggs: partials})
 	return o.rebuild(&Aggregate{Meta: agg.Meta, Input: lower, Keys: agg.Keys, Aggs: aggs})
 }
 
-// singleDistinctArg returns the argument shared by all of agg's aggregates when each is
-// count(DISTINCT x) or sum(DISTINCT x) over it.
+// singleDistinctArg returns the argument shared by all of agg's distinct aggregates,
+// count(DISTINCT x) or sum(DISTINCT x), when there is at least one and every other
+// aggregate can be computed per (keys, x) and merged per keys (mergeFunc) in its own
+// type.
 func singleDistinctArg(agg *Aggregate) (Expr, bool) {
-	if len(agg.Aggs) == 0 {
-		return nil, false
-	}
-	arg := agg.Aggs[0].Arg
+	var arg Expr
+	in := agg.Input.Schema()
 	for _, a := range agg.Aggs {
-		if (a.Func != AggCountDistinct && a.Func != AggSumDistinct) || a.Arg == nil || a.Arg.String() != arg.String() {
+		switch a.Func {
+		case AggCountDistinct, AggSumDistinct:
+			if a.Arg == nil || (arg != nil && a.Arg.String() != arg.String()) {
+				return nil, false
+			}
+			arg = a.Arg
+		case AggSum:
+			// A decimal sum of sums would widen the type again.
+			if t, err := TypeOf(a.Arg, in); err != nil || isAggDecimal(t) {
+				return nil, false
+			}
+		case AggCount, AggCountAll, AggMin, AggMax, AggFirst, AggAnyValue, AggBoolAnd, AggBoolOr:
+		default:
 			return nil, false
 		}
 	}
-	return arg, true
+	return arg, arg != nil
+}
+
+// mergeFunc is the aggregate that merges per-(keys, x) values of f into per-keys ones.
+func mergeFunc(f AggFunc) AggFunc {
+	switch f {
+	case AggCount, AggCountAll:
+		return AggSumCounts
+	}
+	return f // sum, min, max, first, any_value, bool_and, bool_or merge as themselves
+}
+
+// freshName is base, or base with a numeric suffix, that names no column of s nor any
+// of taken.
+func freshName(s *arrow.Schema, taken []string, base string) string {
+	name := base
+	for i := 1; len(s.FieldIndices(name)) > 0 || slices.Contains(taken, name); i++ {
+		name = base + "_" + strconv.Itoa(i)
+	}
+	return name
 }
 
 // distinctInput returns the input of the deduplicating aggregation and the column of
@@ -103,13 +150,11 @@ func (o *optimizer) distinctInput(agg *Aggregate, arg Expr) (Node, string) {
 	if ok && !isKey(ref.Name) {
 		return in, ref.Name
 	}
-	name := distinctArgColumn
-	for i := 1; len(schema.FieldIndices(name)) > 0; i++ {
-		name = distinctArgColumn + strconv.Itoa(i)
-	}
-	exprs := make([]Expr, 0, len(agg.Keys)+1)
-	for _, k := range agg.Keys {
-		exprs = append(exprs, &ColumnRef{Name: k})
+	name := freshName(schema, nil, distinctArgColumn)
+	// Every input column, for the other aggregates' arguments (pruning drops the unused).
+	exprs := make([]Expr, 0, schema.NumFields()+1)
+	for _, f := range schema.Fields() {
+		exprs = append(exprs, &ColumnRef{Name: f.Name})
 	}
 	exprs = append(exprs, &Alias{Child: arg, Name: name})
 	return o.rebuild(&Project{Meta: agg.Meta, Input: in, Exprs: exprs}), name

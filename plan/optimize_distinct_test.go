@@ -30,8 +30,15 @@ func init() {
 		"count-distinct-of-key-split": func() Node {
 			return groupBy(salesScan(4), []string{"region"}, countDistinct(col("region"), "one"))
 		},
-		"count-distinct-with-sum-kept": func() Node {
-			return groupBy(salesScan(4), []string{"region"}, countDistinct(col("day"), "days"), sum(col("amount"), "total"))
+		"count-distinct-with-others-split": func() Node {
+			return groupBy(salesScan(4), []string{"region"}, countDistinct(col("day"), "days"), sum(col("amount"), "total"),
+				countAll("n"), AggExpr{Func: AggCount, Arg: col("qty"), Name: "nq"}, AggExpr{Func: AggMax, Arg: col("cat"), Name: "top"})
+		},
+		"global-count-distinct-with-count-split": func() Node {
+			return groupBy(salesScan(4), nil, countAll("n"), countDistinct(bin(OpAdd, col("qty"), i64(1)), "q"))
+		},
+		"count-distinct-with-mean-kept": func() Node {
+			return groupBy(salesScan(4), []string{"region"}, countDistinct(col("day"), "days"), AggExpr{Func: AggMean, Arg: col("price"), Name: "p"})
 		},
 		"two-distinct-arguments-kept": func() Node {
 			return groupBy(salesScan(4), []string{"region"}, countDistinct(col("day"), "days"), countDistinct(col("qty"), "qtys"))
@@ -45,7 +52,8 @@ func init() {
 // distinct sum has too), and OptimizeKeepingDistinct leaves the aggregation alone.
 func TestSplitDistinctKeepsSchema(t *testing.T) {
 	for _, name := range []string{"count-distinct-split", "count-and-sum-distinct-split", "global-count-distinct-split",
-		"count-distinct-of-expression-split", "count-distinct-of-dictionary-split", "count-distinct-of-key-split"} {
+		"count-distinct-of-expression-split", "count-distinct-of-dictionary-split", "count-distinct-of-key-split",
+		"count-distinct-with-others-split", "global-count-distinct-with-count-split"} {
 		analyzed, err := Analyze(goldenPlans[name]())
 		if err != nil {
 			t.Fatal(err)
@@ -54,7 +62,7 @@ func TestSplitDistinctKeepsSchema(t *testing.T) {
 		if !split.Schema().Equal(analyzed.Schema()) {
 			t.Errorf("%s: schema %s, want %s", name, split.Schema(), analyzed.Schema())
 		}
-		if got := FormatLogical(split); !strings.Contains(got, "Distinct [") || strings.Contains(got, "DISTINCT") {
+		if got := FormatLogical(split); strings.Count(got, "Aggregate")+strings.Count(got, "Distinct [") != 2 || strings.Contains(got, "DISTINCT") {
 			t.Errorf("%s: not split:\n%s", name, got)
 		}
 		kept := OptimizeKeepingDistinct(analyzed)

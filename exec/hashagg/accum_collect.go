@@ -53,6 +53,11 @@ func newAggMoreAccumulator(a *plan.AggExpr, argType arrow.DataType) (acc aggAccu
 	case plan.AggLast:
 		acc, err := newAggLastAcc(*a, argType)
 		return acc, true, err
+	case plan.AggSumCounts:
+		if argType.ID() != arrow.INT64 {
+			return nil, true, fmt.Errorf("exec: hash aggregate: %s over %s is not supported", *a, argType)
+		}
+		return &aggSumCountsAcc{}, true, nil
 	}
 	return nil, false, nil
 }
@@ -192,4 +197,13 @@ func (c *aggCollectAcc) decimalSums(mem memory.Allocator, dt arrow.DataType, t *
 	}
 	return kernel.BuildDecimal(mem, dt, len(sums), func(i int) decimal128.Num { return sums[i] },
 		func(i int) bool { return valid[i] }), nil
+}
+
+// aggSumCountsAcc adds int64 counts (sum_counts, which merges the counts of an
+// aggregation the optimizer split in two): as sum, but 0 rather than NULL over none.
+type aggSumCountsAcc struct{ aggSumAcc[int64] }
+
+func (s *aggSumCountsAcc) result(mem memory.Allocator, dt arrow.DataType, lo, hi int) (arrow.Array, error) {
+	sums := s.sums[lo:hi]
+	return kernel.BuildFixed(mem, dt, len(sums), func(i int) int64 { return sums[i] }, kernel.AllValid), nil
 }
