@@ -153,6 +153,8 @@ func resolveExpr(e Expr, schema *arrow.Schema) (Expr, arrow.DataType, error) {
 		return nil, nil, e.misplaced()
 	case *UDFCall:
 		return resolveUDFCall(e, schema)
+	case *WindowFunc:
+		return nil, nil, misplacedWindow(e)
 	case nil:
 		return nil, nil, errAt(ErrInvalidPlan, "nil expression")
 	}

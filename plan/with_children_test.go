@@ -35,6 +35,7 @@ func everyPhysNode() []PhysNode {
 		&PSort{Input: a, Keys: []SortKey{{Column: "amount"}}, Limit: 3},
 		&PCache{Input: a, DatasetID: 9},
 		&PHashJoin{Left: a, Right: b, LeftKeys: []string{"region"}, RightKeys: []string{"region"}, Kind: InnerJoin, OutSchema: salesSchema},
+		&PWindow{Input: a, PartitionBy: []string{"region"}, OutSchema: salesSchema},
 	}
 }
 
@@ -159,6 +160,7 @@ func everyLogicalNode() []Node {
 		&Drop{Input: a, Columns: []string{"ok"}},
 		&Rename{Input: a, From: "ok", To: "fine"},
 		&Distinct{Input: a},
+		&Window{Input: a, PartitionBy: []string{"region"}},
 	}
 }
 
