@@ -43,7 +43,11 @@ func (d *Dataset) prepare() (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	optimized := plan.Optimize(analyzed)
+	optimize := plan.Optimize
+	if d.s.cfg.TestingKnobs.KeepDistinctAggregates {
+		optimize = plan.OptimizeKeepingDistinct
+	}
+	optimized := optimize(analyzed)
 	phys, err := plan.Physical(optimized, d.s.physicalConfig())
 	if err != nil {
 		return nil, err

@@ -157,4 +157,8 @@ type TestingKnobs struct {
 	// checkpoints and job output (default: the operating system's). Tests pass a
 	// vfs.ErrorFS to inject faults.
 	FS vfs.FS
+	// KeepDistinctAggregates plans count and sum of DISTINCT with their set-based
+	// accumulators instead of splitting them into two aggregations, so that tests and
+	// benchmarks can compare the two plans.
+	KeepDistinctAggregates bool
 }

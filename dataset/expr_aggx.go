@@ -120,6 +120,9 @@ func (a Agg) Filter(cond Expr) Agg {
 	if err != nil {
 		return Agg{err: err}
 	}
+	if a.a.Func == plan.AggLast && !a.a.IgnoreNulls {
+		return Agg{err: errors.New("dataset: last without ignoreNulls takes no filter (the filtered-out rows would be its NULLs)")}
+	}
 	m := a
 	switch a.a.Func {
 	case plan.AggCountAll:

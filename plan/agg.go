@@ -20,6 +20,12 @@ import "github.com/apache/arrow-go/v18/arrow"
 //	corr           <name>$count int64 (rows where both arguments are non-NULL), then float64
 //	               <name>$mean_x, $mean_y, $m2_x, $m2_y and $c_xy (the co-moment)
 //	top_k          <name>        list<argType>: at most K of the largest values seen (NULL: none)
+//	collect_list, collect_set, sum distinct <name> list<argType>: the non-NULL values seen
+//	               (collect_set and sum distinct: each distinct value once)
+//	last           <name> argType (the last value kept; NULL: none, or a NULL last value),
+//	               <name>$seen boolean (whether any row was seen)
+//	any_value, bool_and, bool_or <name> argType (NULL: no value yet)
+//	sum_counts     <name>        int64 (NULL: no count yet)
 //
 // The statistical aggregates' states are listed with statStateFields (agg_stats.go).
 func AggStateFields(a AggExpr, argType arrow.DataType) []arrow.Field {
@@ -57,8 +63,13 @@ func AggStateFields(a AggExpr, argType arrow.DataType) []arrow.Field {
 		return []arrow.Field{{Name: a.Name, Type: SumType(argType), Nullable: true}}
 	case AggCount, AggCountAll:
 		return []arrow.Field{{Name: a.Name, Type: arrow.PrimitiveTypes.Int64}}
-	case AggCountDistinct:
+	case AggCountDistinct, AggCollectList, AggCollectSet, AggSumDistinct:
 		return []arrow.Field{{Name: a.Name, Type: arrow.ListOf(argType)}}
+	case AggLast:
+		return []arrow.Field{
+			{Name: a.Name, Type: argType, Nullable: true},
+			{Name: a.Name + "$seen", Type: arrow.FixedWidthTypes.Boolean},
+		}
 	case AggMean:
 		sumType := arrow.DataType(arrow.PrimitiveTypes.Float64)
 		if isAggDecimal(argType) {
@@ -76,8 +87,9 @@ func AggStateFields(a AggExpr, argType arrow.DataType) []arrow.Field {
 // AggResultType is the type of an aggregate's final value: sum gives int64, float64 or
 // (over decimal(p,s)) decimal(min(38,p+10),s), counts int64, mean float64 or (over
 // decimal(p,s)) decimal(min(38,p+4),min(38,s+4)), median, stddev, variance and corr
-// float64, top_k a list of the argument's type, and min, max and first keep the
-// argument's type.
+// float64, top_k, collect_list and collect_set a list of the argument's type, sum
+// distinct the type of sum, and min, max, first, last, any_value, bool_and and bool_or
+// keep the argument's type.
 func AggResultType(f AggFunc, argType arrow.DataType) arrow.DataType {
 	if t := statResultType(f, argType); t != nil {
 		return t
@@ -94,10 +106,23 @@ func AggResultType(f AggFunc, argType arrow.DataType) arrow.DataType {
 		return arrow.PrimitiveTypes.Int64
 	case AggMedian, AggStddev, AggVariance, AggCorr:
 		return arrow.PrimitiveTypes.Float64
-	case AggTopK:
+	case AggTopK, AggCollectList, AggCollectSet:
 		return arrow.ListOf(argType)
+	case AggSumDistinct:
+		return SumType(argType)
 	}
 	return argType
+}
+
+// AggNeverNull reports whether f's result is never NULL: the counts (0 over no value)
+// and collect_list and collect_set (an empty list over no value, as in Spark).
+// sum_counts, the merge of counts, is a count too.
+func AggNeverNull(f AggFunc) bool {
+	switch f {
+	case AggCount, AggCountAll, AggCountDistinct, AggCollectList, AggCollectSet, AggSumCounts:
+		return true
+	}
+	return false
 }
 
 // IsIntOrFloat reports whether t is an integer, float32 or float64 type: the arguments

@@ -164,9 +164,9 @@ func checkFractions(p *AggStatParams) error {
 // arguments of type argType: AggResultType's type, a list of it for the percentiles
 // asked at several fractions; counts are never NULL.
 func AggOutputField(a AggExpr, argType arrow.DataType) arrow.Field {
-	f := arrow.Field{Name: a.Name, Type: AggResultType(a.Func, argType), Nullable: true}
+	f := arrow.Field{Name: a.Name, Type: AggResultType(a.Func, argType), Nullable: !AggNeverNull(a.Func)}
 	switch a.Func {
-	case AggCount, AggCountAll, AggCountDistinct, AggApproxCountDistinct:
+	case AggApproxCountDistinct:
 		f.Nullable = false
 	case AggApproxPercentile, AggPercentile:
 		if a.Stat != nil && (a.Stat.Many || len(a.Stat.Fractions) > 1) {

@@ -284,7 +284,7 @@ func groupKeyFields(keys []string, in *arrow.Schema, site string) ([]arrow.Field
 func analyzeAggExpr(a AggExpr, in *arrow.Schema, site string) (AggExpr, arrow.Field, error) {
 	ra := a
 	if ra.Name == "" {
-		ra.Name = AggExpr{Func: a.Func, Arg: a.Arg, Arg2: a.Arg2, K: a.K, Stat: a.Stat}.String()
+		ra.Name = AggExpr{Func: a.Func, Arg: a.Arg, Arg2: a.Arg2, K: a.K, Stat: a.Stat, IgnoreNulls: a.IgnoreNulls}.String()
 	}
 	if a.Arg2 != nil && a.Func != AggCorr {
 		return ra, arrow.Field{}, failAt(site, ErrInvalidPlan, "%s takes one argument", ra)
@@ -359,6 +359,8 @@ func checkAggArg(ra *AggExpr, arg Expr, t arrow.DataType, in *arrow.Schema, site
 		if err := checkCorrArgs(ra, t, in, site); err != nil {
 			return nil, nil, err
 		}
+	case AggCollectList, AggCollectSet, AggLast, AggAnyValue, AggBoolAnd, AggBoolOr, AggSumDistinct, AggSumCounts:
+		return checkCollectArg(ra, arg, t, site)
 	case AggCountDistinct, AggMin, AggMax, AggFirst:
 		if !isComparable(t) {
 			return nil, nil, failAt(site, ErrType, "%s needs a comparable argument, got %s", *ra, typeName(t))

@@ -164,11 +164,21 @@ const (
 	AggApproxPercentile    // approximate percentile(s) at Stat.Fractions within 1/Stat.Accuracy
 	AggPercentile          // exact percentile(s) at Stat.Fractions, interpolated, as float64
 	AggStatMode            // the most frequent non-NULL value, the smallest among ties
+	// collection aggregates
+	AggCollectList // the non-NULL values as a list, in the order met (empty: none)
+	AggCollectSet  // the distinct non-NULL values as a list, in the order first met
+	AggLast        // the last value met (IgnoreNulls: the last non-NULL one)
+	AggAnyValue    // some non-NULL value (the first met, as AggFirst)
+	AggBoolAnd     // true when every non-NULL value is true (Spark's every, bool_and)
+	AggBoolOr      // true when some non-NULL value is true (Spark's some, bool_or)
+	AggSumDistinct // the sum of the distinct non-NULL values
+	AggSumCounts   // the sum of int64 counts, 0 over none: merges counts the optimizer split
 )
 
 var aggFuncNames = [...]string{"sum", "count", "count", "count_distinct", "mean", "min", "max", "first",
 	"median", "stddev", "variance", "corr", "top_k",
-	"approx_count_distinct", "percentile_approx", "percentile", "mode"}
+	"approx_count_distinct", "percentile_approx", "percentile", "mode",
+	"collect_list", "collect_set", "last", "any_value", "bool_and", "bool_or", "sum_distinct", "sum_counts"}
 
 // String returns the function's lower-case name, e.g. sum; both counts print as count, so
 // AggExpr.String marks count(*) by its argument.
@@ -187,6 +197,8 @@ type AggExpr struct {
 	// Stat holds the parameters of the statistical aggregates (rsd, fractions,
 	// accuracy); nil for the others.
 	Stat *AggStatParams
+	// IgnoreNulls makes AggLast skip NULL values; unused otherwise.
+	IgnoreNulls bool
 }
 
 // String renders the aggregate as e.g. sum(amount) AS revenue.
@@ -203,8 +215,15 @@ func (a AggExpr) String() string {
 	}
 	arg += a.Stat.argString(a.Func)
 	s := fmt.Sprintf("%s(%s)", a.Func, arg)
-	if a.Func == AggCountDistinct {
+	switch a.Func {
+	case AggCountDistinct:
 		s = fmt.Sprintf("count(DISTINCT %s)", arg)
+	case AggSumDistinct:
+		s = fmt.Sprintf("sum(DISTINCT %s)", arg)
+	case AggLast:
+		if a.IgnoreNulls {
+			s = fmt.Sprintf("last(%s, true)", arg)
+		}
 	}
 	if a.Name != "" {
 		s += " AS " + a.Name

@@ -15,19 +15,23 @@ import (
 //     of a join move into that side unless an outer join NULL-fills it; adjacent filters
 //     merge; a filter on a scan of a pruning source copies its conjuncts into
 //     Scan.Filters. Filters never move below Limit or MapBatches;
-//  3. projection pruning: scans read only the columns used above them (a join's inputs
+//  3. distinct aggregates: an aggregation whose distinct aggregates are all count or sum
+//     of DISTINCT x over one x becomes two aggregations (see optimize_distinct.go);
+//  4. projection pruning: scans read only the columns used above them (a join's inputs
 //     keep their keys, a sort's input its keys), unused projected expressions are dropped
 //     and identity projections removed.
 //
 // Every node the optimizer rebuilds gets its schema recomputed, and the root's schema is
 // unchanged. Optimize returns root itself if it is not analyzed.
-func Optimize(root Node) Node {
+func Optimize(root Node) Node { return optimizeWith(root, &optimizer{}) }
+
+func optimizeWith(root Node, o *optimizer) Node {
 	if root == nil || root.Schema() == nil {
 		return root
 	}
-	o := &optimizer{}
 	n := o.fold(root)
 	n = o.push(n)
+	n = o.splitDistinct(n)
 	need := map[string]bool{}
 	for _, f := range root.Schema().Fields() {
 		need[f.Name] = true
@@ -40,7 +44,10 @@ func Optimize(root Node) Node {
 	return n
 }
 
-type optimizer struct{ err error }
+type optimizer struct {
+	err          error
+	keepDistinct bool // OptimizeKeepingDistinct: no splitDistinct
+}
 
 // rebuild recomputes the schema of a node whose inputs or expressions changed.
 func (o *optimizer) rebuild(n Node) Node {

@@ -44,6 +44,9 @@ func newAggAccumulator(a plan.AggExpr, argType arrow.DataType) (aggAccumulator, 
 	if argType == nil {
 		return nil, fmt.Errorf("exec: hash aggregate: %s has no argument type", a)
 	}
+	if acc, ok, err := newAggMoreAccumulator(&a, argType); ok {
+		return acc, err
+	}
 	if dt, ok := argType.(*arrow.Decimal128Type); ok {
 		if acc := newAggDecimalAccumulator(a, dt); acc != nil {
 			return acc, nil
