@@ -158,6 +158,7 @@ func (t *task) buildJoin(n *plan.PHashJoin, p int) (colop.Operator, error) {
 		return nil, err
 	}
 	op := hashjoin.NewHashJoin(left, right, n, t.options())
+	op.SetEval(eval.Eval)
 	t.spillers = append(t.spillers, op)
 	return op, nil
 }

@@ -82,7 +82,7 @@ func shapeJoin(j *Join) (*joinShape, error) {
 	s.usingRight = make([]bool, rs.NumFields())
 	usingLeft := map[string]string{} // left key name -> raw name of its right twin
 	for i, lk := range j.LeftKeys {
-		if lk != j.RightKeys[i] {
+		if lk != j.RightKeys[i] || i >= len(j.LeftKeys)-j.CondKeys {
 			continue
 		}
 		ri := rs.FieldIndices(j.RightKeys[i])[0]
@@ -146,7 +146,15 @@ func analyzeJoin(n *Join, site string) (Node, error) {
 	if n.Kind < InnerJoin || n.Kind > LeftAntiJoin {
 		return nil, fail(ErrInvalidPlan, "unknown join kind %d", int(n.Kind))
 	}
-	if len(n.LeftKeys) == 0 || len(n.LeftKeys) != len(n.RightKeys) {
+	if n.Cond != nil {
+		split, err := splitJoinCond(n)
+		if err != nil {
+			return nil, atSite(err, site)
+		}
+		n = split
+	}
+	noKeysOK := n.Cross || n.Cond != nil
+	if (len(n.LeftKeys) == 0 && !noKeysOK) || len(n.LeftKeys) != len(n.RightKeys) {
 		return nil, fail(ErrInvalidPlan, "join needs as many left keys as right keys, at least one: got left [%s], right [%s]",
 			strings.Join(n.LeftKeys, ", "), strings.Join(n.RightKeys, ", "))
 	}
@@ -208,6 +216,11 @@ func analyzeJoin(n *Join, site string) (Node, error) {
 	}
 	if m.Right, err = castColumns(n.Right, rightCast, site); err != nil {
 		return nil, err
+	}
+	if m.Cond != nil {
+		if m.Cond, err = resolveJoinCond(m.Cond, m.Left.Schema(), m.Right.Schema()); err != nil {
+			return nil, atSite(err, site)
+		}
 	}
 	shape, err := shapeJoin(&m)
 	if err != nil {

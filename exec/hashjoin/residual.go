@@ -1,0 +1,189 @@
+package hashjoin
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/plan"
+)
+
+// A join with a residual condition (plan.PHashJoin.Residual) finds candidate pairs by
+// key as usual, then evaluates the condition over a batch of up to BatchRows candidate
+// pairs at once (both rows' columns gathered side by side in the node's PairSchema). A
+// pair matches only where the condition is true: the condition decides matching, so an
+// outer join NULL-fills a probe row all of whose candidates it rejected, a semi join
+// keeps a row with at least one accepted candidate and an anti join one with none.
+// Without keys every build row is a candidate of every probe row: a vectorized
+// nested-loop join.
+
+// EvalFunc evaluates an analyzed expression over every row of a batch (exec/eval.Eval):
+// the join takes it as a parameter because operator packages do not import each other.
+type EvalFunc func(ctx context.Context, e plan.Expr, rec arrow.RecordBatch, mem memory.Allocator) (arrow.Array, error)
+
+// SetEval gives the join the evaluator of its residual condition; a join whose node has
+// one fails without it.
+func (o *HashJoinOp) SetEval(f EvalFunc) { o.eval = f }
+
+// fillResidual collects the next candidate pairs of the current probe batch (at most
+// limit), evaluates the residual over them and leaves in pIdx/bIdx the rows to emit.
+func (o *HashJoinOp) fillResidual(limit int) error {
+	o.pIdx, o.bIdx = o.pIdx[:0], o.bIdx[:0]
+	o.cP, o.cB, o.cEnd = o.cP[:0], o.cB[:0], o.cEnd[:0]
+	n := int(o.probeRec.NumRows())
+	heads, next := o.heads, o.table.next
+	for o.pi < n && len(o.cP) < limit {
+		i := int32(o.pi)
+		if !o.inChain {
+			if heads[i] < 0 {
+				// No candidate: a marker that only ends the row.
+				o.cP, o.cB, o.cEnd = append(o.cP, i), append(o.cB, -1), append(o.cEnd, true)
+				o.pi++
+				continue
+			}
+			o.cur, o.inChain = heads[i], true
+		}
+		r := o.cur
+		for r >= 0 && len(o.cP) < limit {
+			nx := next[r]
+			o.cP, o.cB, o.cEnd = append(o.cP, i), append(o.cB, r), append(o.cEnd, nx < 0)
+			r = nx
+		}
+		o.cur = r
+		if r < 0 {
+			o.inChain = false
+			o.pi++
+		}
+	}
+	pass, err := o.evalResidual()
+	if err != nil {
+		return err
+	}
+	o.decide(pass)
+	return nil
+}
+
+// decide turns the candidates and their verdicts into output rows, tracking whether the
+// current probe row matched across calls (a row's candidates may span batches).
+func (o *HashJoinOp) decide(pass []bool) {
+	for k, p := range o.cP {
+		if p != o.hitRow {
+			o.hitRow, o.rowHit = p, false
+		}
+		b := o.cB[k]
+		if b >= 0 && pass[k] {
+			o.rowHit = true
+			if o.track {
+				bitutil.SetBit(o.matched, int(b))
+			}
+			if o.pairs {
+				o.pIdx, o.bIdx = append(o.pIdx, p), append(o.bIdx, b)
+			}
+		}
+		if !o.cEnd[k] {
+			continue
+		}
+		switch {
+		case o.pairs && o.probeOuter && !o.rowHit,
+			o.probeSemi && o.rowHit,
+			o.probeAnti && !o.rowHit:
+			o.pIdx, o.bIdx = append(o.pIdx, p), append(o.bIdx, -1)
+		}
+	}
+}
+
+// evalResidual evaluates the residual over the candidate pairs; pass[k] reports whether
+// candidate k satisfies it (false for NULL and for the no-candidate markers).
+func (o *HashJoinOp) evalResidual() ([]bool, error) {
+	o.pass = o.pass[:0]
+	for range o.cP {
+		o.pass = append(o.pass, false)
+	}
+	if len(o.cP) == 0 || o.buildCols == nil {
+		return o.pass, nil
+	}
+	if o.eval == nil {
+		return nil, fmt.Errorf("%s: no evaluator for the residual condition %s", o.describe(), o.node.Residual)
+	}
+	rec, err := o.pairBatch()
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Release()
+	res, err := o.eval(o.ctx, o.node.Residual, rec, o.mem)
+	if err != nil {
+		return nil, fmt.Errorf("%s: join condition: %w", o.describe(), err)
+	}
+	defer res.Release()
+	switch r := res.(type) {
+	case *array.Boolean:
+		for k := range o.pass {
+			o.pass[k] = o.cB[k] >= 0 && r.IsValid(k) && r.Value(k)
+		}
+	case *array.Null:
+	default:
+		return nil, fmt.Errorf("%s: join condition %s gave %s, not boolean", o.describe(), o.node.Residual, res.DataType())
+	}
+	return o.pass, nil
+}
+
+// pairBatch gathers the candidates' probe and build rows side by side, left columns
+// first, as the node's PairSchema.
+func (o *HashJoinOp) pairBatch() (arrow.RecordBatch, error) {
+	ps := o.node.PairSchema
+	probeCols := o.probeRec.Schema().NumFields()
+	if ps == nil || ps.NumFields() != probeCols+len(o.buildCols) {
+		return nil, fmt.Errorf("%s: residual pair schema %v does not fit %d probe and %d build columns", o.describe(), ps, probeCols, len(o.buildCols))
+	}
+	cols := make([]arrow.Array, 0, ps.NumFields())
+	release := func() {
+		for _, c := range cols {
+			c.Release()
+		}
+	}
+	probe := func() error {
+		for c := range probeCols {
+			arr, err := hjTake(o.mem, o.probeRec.Column(c), o.cP)
+			if err != nil {
+				return err
+			}
+			cols = append(cols, arr)
+		}
+		return nil
+	}
+	build := func() error {
+		for _, col := range o.buildCols {
+			arr, err := hjTake(o.mem, col, o.cB)
+			if err != nil {
+				return err
+			}
+			cols = append(cols, arr)
+		}
+		return nil
+	}
+	first, second := probe, build
+	if !o.probeIsLeft {
+		first, second = build, probe
+	}
+	if err := first(); err != nil {
+		release()
+		return nil, err
+	}
+	if err := second(); err != nil {
+		release()
+		return nil, err
+	}
+	for i, c := range cols {
+		if !arrow.TypeEqual(c.DataType(), ps.Field(i).Type) {
+			release()
+			return nil, fmt.Errorf("%s: join condition column %q is %s, the input gave %s", o.describe(), ps.Field(i).Name, ps.Field(i).Type, c.DataType())
+		}
+	}
+	rec := array.NewRecordBatch(ps, cols, int64(len(o.cP)))
+	release()
+	return rec, nil
+}
