@@ -1,0 +1,161 @@
+package dataset_test
+
+import (
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/dataset"
+)
+
+// marchAt is 2024-03-01 at hh:mm UTC, as an arrow timestamp in microseconds.
+func marchAt(hh, mm int) arrow.Timestamp {
+	return arrow.Timestamp(time.Date(2024, 3, 1, hh, mm, 0, 0, time.UTC).UnixMicro())
+}
+
+// eventLog is a log of events with their times.
+func eventLog(s *dataset.Session) *dataset.Dataset {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "event", Type: arrow.BinaryTypes.String},
+		{Name: "ts", Type: arrow.FixedWidthTypes.Timestamp_us},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	b.Field(0).(*array.StringBuilder).AppendValues([]string{"login", "click", "buy", "logout"}, nil)
+	b.Field(1).(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{marchAt(8, 55), marchAt(9, 10), marchAt(9, 59), marchAt(11, 30)}, nil)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return s.FromRecords(rec)
+}
+
+// timeWindows is a set of named time windows, start and end included.
+func timeWindows(s *dataset.Session) *dataset.Dataset {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "window", Type: arrow.BinaryTypes.String},
+		{Name: "start", Type: arrow.FixedWidthTypes.Timestamp_us},
+		{Name: "end", Type: arrow.FixedWidthTypes.Timestamp_us},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	b.Field(0).(*array.StringBuilder).AppendValues([]string{"early", "promo", "midday"}, nil)
+	b.Field(1).(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{marchAt(8, 0), marchAt(9, 0), marchAt(12, 0)}, nil)
+	b.Field(2).(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{marchAt(9, 0), marchAt(10, 0), marchAt(13, 0)}, nil)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return s.FromRecords(rec)
+}
+
+func ExampleDataset_JoinOn() {
+	s := newSession()
+	defer s.Close()
+	// A range join: each event with the windows its time falls in. There is no equal
+	// key, so the windows (small) are broadcast and compared with every event; the left
+	// outer join keeps the event that falls in no window.
+	ts := dataset.Col("ts")
+	show(eventLog(s).
+		JoinOn(timeWindows(s), ts.Between(dataset.Col("start"), dataset.Col("end")), dataset.LeftOuter).
+		Select(dataset.Col("event"), dataset.Col("window")).
+		OrderBy(dataset.Asc("event")))
+	// Output:
+	// +--------+--------+
+	// |  event | window |
+	// +--------+--------+
+	// |    buy |  promo |
+	// |  click |  promo |
+	// |  login |  early |
+	// | logout |   null |
+	// +--------+--------+
+	// (4 rows)
+}
+
+func ExampleDataset_CrossJoin() {
+	s := newSession()
+	defer s.Close()
+	// Every region with every window: 3 x 3 rows.
+	regions := orders(s, 2).Filter(dataset.Col("region").IsNotNull()).Select(dataset.Col("region")).Distinct()
+	show(regions.CrossJoin(timeWindows(s).Select(dataset.Col("window"))).
+		OrderBy(dataset.Asc("region"), dataset.Asc("window")))
+	// Output:
+	// +--------+--------+
+	// | region | window |
+	// +--------+--------+
+	// |   east |  early |
+	// |   east | midday |
+	// |   east |  promo |
+	// |  north |  early |
+	// |  north | midday |
+	// |  north |  promo |
+	// |   west |  early |
+	// |   west | midday |
+	// |   west |  promo |
+	// +--------+--------+
+	// (9 rows)
+}
+
+func ExampleJoinOn_And() {
+	s := newSession()
+	defer s.Close()
+	// Orders of 100 or more with their region's manager. The condition is part of the
+	// join: a smaller order is kept by the left outer join, with a NULL manager, rather
+	// than dropped as a Filter after the join would.
+	show(orders(s, 2).
+		Join(managers(s), dataset.On("region").And(dataset.Col("amount").Ge(dataset.Lit(100))), dataset.LeftOuter).
+		Select(dataset.Col("region"), dataset.Col("amount"), dataset.Col("manager")).
+		OrderBy(dataset.Asc("region"), dataset.Asc("amount")))
+	// Output:
+	// +--------+--------+---------+
+	// | region | amount | manager |
+	// +--------+--------+---------+
+	// |   null |  15.75 |    null |
+	// |   east |  42.25 |    null |
+	// |   east |  99.99 |    null |
+	// |   east |  120.5 |    Ines |
+	// |  north |   null |    null |
+	// |   west |     80 |    null |
+	// |   west |     80 |    null |
+	// |   west |    310 |      Wu |
+	// +--------+--------+---------+
+	// (8 rows)
+}
+
+func ExampleLeftCol() {
+	s := newSession()
+	defer s.Close()
+	// Both sides have a region column: LeftCol and RightCol say which one is meant. The
+	// equality becomes the hash join's key, the rest is checked on the matching pairs.
+	managersOf := managers(s)
+	show(orders(s, 2).
+		JoinOn(managersOf, dataset.LeftCol("region").Eq(dataset.RightCol("region")).
+			And(dataset.Col("manager").NotEq(dataset.Lit("Wu"))), dataset.Inner).
+		Select(dataset.Col("day"), dataset.Col("region"), dataset.Col("manager")).
+		OrderBy(dataset.Asc("day")))
+	// Output:
+	// +------------+--------+---------+
+	// |        day | region | manager |
+	// +------------+--------+---------+
+	// | 2024-01-01 |   east |    Ines |
+	// | 2024-01-02 |   east |    Ines |
+	// | 2024-01-03 |   east |    Ines |
+	// +------------+--------+---------+
+	// (3 rows)
+}
+
+func ExampleRightCol() {
+	s := newSession()
+	defer s.Close()
+	// The managers whose region has no order above 300 (a left anti join over a
+	// condition that names the right side's region).
+	big := orders(s, 2).Filter(dataset.Col("amount").Gt(dataset.Lit(300)))
+	show(managers(s).JoinOn(big, dataset.LeftCol("region").Eq(dataset.RightCol("region")), dataset.LeftAnti).
+		OrderBy(dataset.Asc("region")))
+	// Output:
+	// +--------+---------+
+	// | region | manager |
+	// +--------+---------+
+	// |   east |    Ines |
+	// |  south |     Sam |
+	// +--------+---------+
+	// (2 rows)
+}
