@@ -159,3 +159,25 @@ func ExampleRightCol() {
 	// +--------+---------+
 	// (2 rows)
 }
+
+func ExampleWithSuffix() {
+	s := newSession()
+	defer s.Close()
+	// Both sides have a region column; the right one is renamed region_mgr.
+	show(orders(s, 2).
+		JoinOn(managers(s), dataset.LeftCol("region").Eq(dataset.RightCol("region")), dataset.Inner, dataset.WithSuffix("_mgr")).
+		Select(dataset.Col("day"), dataset.Col("region"), dataset.Col("region_mgr"), dataset.Col("manager")).
+		OrderBy(dataset.Asc("day"), dataset.Asc("manager")))
+	// Output:
+	// +------------+--------+------------+---------+
+	// |        day | region | region_mgr | manager |
+	// +------------+--------+------------+---------+
+	// | 2024-01-01 |   east |       east |    Ines |
+	// | 2024-01-01 |   west |       west |      Wu |
+	// | 2024-01-02 |   east |       east |    Ines |
+	// | 2024-01-02 |   west |       west |      Wu |
+	// | 2024-01-03 |   east |       east |    Ines |
+	// | 2024-01-03 |   west |       west |      Wu |
+	// +------------+--------+------------+---------+
+	// (6 rows)
+}

@@ -61,20 +61,21 @@ func On(cols ...string) JoinOn { return JoinOn{left: cols, right: cols} }
 func OnKeys(left, right []string) JoinOn { return JoinOn{left: left, right: right} }
 
 // Join joins d (the left side) with other (the right side) on equal keys. Columns of the
-// right side whose names are taken by the left get the suffix "_right".
+// right side whose names are taken by the left get the suffix "_right", or the one of
+// WithSuffix.
 //
 // The planner picks the strategy and Explain shows it: a broadcast hash join when one
 // side is estimated below Config.BroadcastThreshold or marked with Broadcast (its rows are
 // copied to every task and the other side is not shuffled), otherwise a shuffled hash
 // join with both sides hash-partitioned on the keys. Two datasets already partitioned the
 // same way on the keys (Repartition(n, keys...)) are joined without any shuffle.
-func (d *Dataset) Join(other *Dataset, on JoinOn, kind JoinKind) *Dataset {
+func (d *Dataset) Join(other *Dataset, on JoinOn, kind JoinKind, opts ...JoinOption) *Dataset {
 	site := callSite("join")
 	if other.s != d.s {
 		return d.deriveErr(errors.New("dataset: Join of datasets from different sessions"))
 	}
 	j := &plan.Join{Meta: plan.Meta{CallSite: site}, Left: d.node, Right: other.node,
-		LeftKeys: on.left, RightKeys: on.right, Kind: kind}
+		LeftKeys: on.left, RightKeys: on.right, Kind: kind, Suffix: joinSuffix(opts)}
 	if on.hasCond {
 		if on.cond.err != nil {
 			return d.deriveErr(on.cond.err)

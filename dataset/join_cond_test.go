@@ -199,3 +199,37 @@ func TestJoinResidualSpills(t *testing.T) {
 		t.Fatalf("the join did not spill under a %d-byte budget:\n%s", budget, tight.s.LastJob())
 	}
 }
+
+func TestJoinSuffix(t *testing.T) {
+	f := newFixture(t, []int{3, 8}, Config{})
+	right, rds := f.rightSide(t, []int{6})
+	d := f.ds.Join(rds, On("g"), LeftOuter, WithSuffix("_r"))
+	schema, err := d.Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := schemaNames(schema); got != "k,g,x,y,s,k_r,w" {
+		t.Fatalf("columns %s", got)
+	}
+	want := joinOracle(LeftOuter, f.rows, right,
+		func(l testRow, r rightRow) bool { return l.g != nil && r.g != nil && *l.g == *r.g },
+		func(l *testRow, r *rightRow) []any {
+			row := make([]any, 7)
+			copy(row, leftValues(*l))
+			if r != nil {
+				row[5], row[6] = val(r.k), val(r.w)
+			}
+			return row
+		})
+	assertSameRows(t, collectRows(t, d.Select(Col("k"), Col("g"), Col("x"), Col("y"), Col("s"), Col("k_r"), Col("w"))), want)
+	// A cross join renames every clashing column, a condition join too.
+	if s, err := f.ds.CrossJoin(rds, WithSuffix("_2")).Schema(); err != nil || schemaNames(s) != "k,g,x,y,s,g_2,k_2,w" {
+		t.Fatalf("cross join columns %v, %v", s, err)
+	}
+	// A suffixed name that is still taken is an error naming it.
+	clash := f.ds.WithColumn("k_r", Lit(1)).Join(rds, On("g"), Inner, WithSuffix("_r"))
+	_, err = clash.Collect(t.Context())
+	if err == nil || !strings.Contains(err.Error(), `the right column "k", renamed with the suffix "_r", clashes with the column "k_r" too`) {
+		t.Fatalf("error %v", err)
+	}
+}

@@ -52,7 +52,8 @@ func shapeJoin(j *Join) (*joinShape, error) {
 		return s, nil
 	}
 	// Right columns that clash with no left column keep their names; the clashing ones
-	// take RightSuffix as often as needed to become unique.
+	// take the join's suffix (RightSuffix by default) as often as needed to become unique;
+	// with a suffix of the user's own, a renamed name still taken is an error instead.
 	taken := make(map[string]bool, ls.NumFields()+rs.NumFields())
 	for _, f := range ls.Fields() {
 		taken[f.Name] = true
@@ -72,9 +73,14 @@ func shapeJoin(j *Join) (*joinShape, error) {
 		if s.rightNames[i] != "" {
 			continue
 		}
-		name := f.Name + RightSuffix
+		suffix := j.suffix()
+		name := f.Name + suffix
+		if taken[name] && j.Suffix != "" && !j.usingKey(f.Name) {
+			return nil, errAt(ErrDuplicateColumn, fmt.Sprintf(
+				"the right column %q, renamed with the suffix %q, clashes with the column %q too: choose another suffix", f.Name, suffix, name))
+		}
 		for taken[name] {
-			name += RightSuffix
+			name += suffix
 		}
 		taken[name] = true
 		s.rightNames[i] = name

@@ -54,6 +54,9 @@ type Join struct {
 	CondKeys int
 	// Cross makes a join without keys or Cond a cartesian product (Spark's crossJoin).
 	Cross bool
+	// Suffix renames a right column whose name a left column takes; "" means
+	// RightSuffix.
+	Suffix string
 }
 
 // Broadcast marks its input as small enough to copy to every task of a join: the planner

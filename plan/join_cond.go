@@ -247,3 +247,22 @@ func physicalResidual(n *Join) (Expr, *arrow.Schema) {
 		return &ColumnRef{Name: r.Name}
 	}), pair
 }
+
+// suffix is what a clashing right column's name gets.
+func (n *Join) suffix() string {
+	if n.Suffix == "" {
+		return RightSuffix
+	}
+	return n.Suffix
+}
+
+// usingKey reports whether name is a "using" key of the join (the same name on both
+// sides, from On): its right column is dropped from the output.
+func (n *Join) usingKey(name string) bool {
+	for i := range len(n.LeftKeys) - n.CondKeys {
+		if n.LeftKeys[i] == name && n.RightKeys[i] == name {
+			return true
+		}
+	}
+	return false
+}
