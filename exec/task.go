@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/kindling-data/kindling/exec/asofjoin"
 	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/exec/eval"
 	"github.com/kindling-data/kindling/exec/hashagg"
@@ -62,6 +63,8 @@ func (t *task) buildNode(n plan.PhysNode, p int) (colop.Operator, error) {
 		return t.buildShuffleRead(n, p), nil
 	case *plan.PHashJoin:
 		return t.buildJoin(n, p)
+	case *plan.PAsOfJoin:
+		return t.buildAsOfJoin(n, p)
 	case *plan.PUnion:
 		return t.buildUnion(n, p)
 	case *plan.PCoalesce:
@@ -161,6 +164,20 @@ func (t *task) buildJoin(n *plan.PHashJoin, p int) (colop.Operator, error) {
 	op.SetEval(eval.Eval)
 	t.spillers = append(t.spillers, op)
 	return op, nil
+}
+
+// buildAsOfJoin merges partition p of both (co-partitioned, sorted) sides.
+func (t *task) buildAsOfJoin(n *plan.PAsOfJoin, p int) (colop.Operator, error) {
+	left, err := t.build(n.Left, p)
+	if err != nil {
+		return nil, err
+	}
+	right, err := t.build(n.Right, p)
+	if err != nil {
+		left.Close()
+		return nil, err
+	}
+	return asofjoin.New(left, right, n, t.options()), nil
 }
 
 // buildUnion finds the input that partition p of a union comes from.
