@@ -181,3 +181,120 @@ func ExampleWithSuffix() {
 	// +------------+--------+------------+---------+
 	// (6 rows)
 }
+
+// trades and quotes are a few trades and the bid quotes of two symbols, by time.
+func trades(s *dataset.Session) *dataset.Dataset {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "sym", Type: arrow.BinaryTypes.String},
+		{Name: "ts", Type: arrow.FixedWidthTypes.Timestamp_us},
+		{Name: "qty", Type: arrow.PrimitiveTypes.Int64},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	b.Field(0).(*array.StringBuilder).AppendValues([]string{"ACME", "ACME", "BOLT", "ACME", "BOLT"}, nil)
+	b.Field(1).(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{
+		marchAt(9, 0), marchAt(9, 31), marchAt(9, 45), marchAt(10, 15), marchAt(11, 0)}, nil)
+	b.Field(2).(*array.Int64Builder).AppendValues([]int64{100, 50, 10, 75, 20}, nil)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return s.FromRecords(rec)
+}
+
+func quotes(s *dataset.Session) *dataset.Dataset {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "sym", Type: arrow.BinaryTypes.String},
+		{Name: "ts", Type: arrow.FixedWidthTypes.Timestamp_us},
+		{Name: "bid", Type: arrow.PrimitiveTypes.Float64},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	b.Field(0).(*array.StringBuilder).AppendValues([]string{"ACME", "ACME", "BOLT", "ACME"}, nil)
+	b.Field(1).(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{
+		marchAt(9, 10), marchAt(9, 30), marchAt(9, 40), marchAt(10, 0)}, nil)
+	b.Field(2).(*array.Float64Builder).AppendValues([]float64{10.5, 10.75, 3.2, 11}, nil)
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return s.FromRecords(rec)
+}
+
+func ExampleDataset_JoinAsOf() {
+	s := newSession()
+	defer s.Close()
+	// Each trade with the bid in force when it happened: the latest quote of its symbol
+	// at or before it. The first ACME trade precedes every ACME quote.
+	show(trades(s).JoinAsOf(quotes(s), "ts", []string{"sym"}).OrderBy(dataset.Asc("ts")))
+	// Output:
+	// +------+---------------------+-----+-------+
+	// |  sym |                  ts | qty |   bid |
+	// +------+---------------------+-----+-------+
+	// | ACME | 2024-03-01 09:00:00 | 100 |  null |
+	// | ACME | 2024-03-01 09:31:00 |  50 | 10.75 |
+	// | BOLT | 2024-03-01 09:45:00 |  10 |   3.2 |
+	// | ACME | 2024-03-01 10:15:00 |  75 |    11 |
+	// | BOLT | 2024-03-01 11:00:00 |  20 |   3.2 |
+	// +------+---------------------+-----+-------+
+	// (5 rows)
+}
+
+func ExampleForward() {
+	s := newSession()
+	defer s.Close()
+	// The next quote after each trade instead.
+	show(trades(s).JoinAsOf(quotes(s), "ts", []string{"sym"}, dataset.Forward()).OrderBy(dataset.Asc("ts")))
+	// Output:
+	// +------+---------------------+-----+------+
+	// |  sym |                  ts | qty |  bid |
+	// +------+---------------------+-----+------+
+	// | ACME | 2024-03-01 09:00:00 | 100 | 10.5 |
+	// | ACME | 2024-03-01 09:31:00 |  50 |   11 |
+	// | BOLT | 2024-03-01 09:45:00 |  10 | null |
+	// | ACME | 2024-03-01 10:15:00 |  75 | null |
+	// | BOLT | 2024-03-01 11:00:00 |  20 | null |
+	// +------+---------------------+-----+------+
+	// (5 rows)
+}
+
+func ExampleTolerance() {
+	s := newSession()
+	defer s.Close()
+	// A quote older than 30 minutes is stale: the trade gets no bid.
+	show(trades(s).JoinAsOf(quotes(s), "ts", []string{"sym"}, dataset.Tolerance(30*time.Minute)).OrderBy(dataset.Asc("ts")))
+	// Output:
+	// +------+---------------------+-----+-------+
+	// |  sym |                  ts | qty |   bid |
+	// +------+---------------------+-----+-------+
+	// | ACME | 2024-03-01 09:00:00 | 100 |  null |
+	// | ACME | 2024-03-01 09:31:00 |  50 | 10.75 |
+	// | BOLT | 2024-03-01 09:45:00 |  10 |   3.2 |
+	// | ACME | 2024-03-01 10:15:00 |  75 |    11 |
+	// | BOLT | 2024-03-01 11:00:00 |  20 |  null |
+	// +------+---------------------+-----+-------+
+	// (5 rows)
+}
+
+func ExampleToleranceValue() {
+	s := newSession()
+	defer s.Close()
+	// A numeric time: sequence numbers, matched to the closest earlier one at most 2 away.
+	seq := func(vals ...int64) *dataset.Dataset {
+		schema := arrow.NewSchema([]arrow.Field{{Name: "seq", Type: arrow.PrimitiveTypes.Int64}}, nil)
+		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		defer b.Release()
+		b.Field(0).(*array.Int64Builder).AppendValues(vals, nil)
+		rec := b.NewRecordBatch()
+		defer rec.Release()
+		return s.FromRecords(rec)
+	}
+	marks := seq(3, 10).WithColumn("mark", dataset.Col("seq"))
+	show(seq(1, 4, 6, 11).JoinAsOf(marks, "seq", nil, dataset.ToleranceValue(2)).OrderBy(dataset.Asc("seq")))
+	// Output:
+	// +-----+------+
+	// | seq | mark |
+	// +-----+------+
+	// |   1 | null |
+	// |   4 |    3 |
+	// |   6 | null |
+	// |  11 |   10 |
+	// +-----+------+
+	// (4 rows)
+}
