@@ -32,6 +32,10 @@ func (o *HashJoinOp) SetEval(f EvalFunc) { o.eval = f }
 // fillResidual collects the next candidate pairs of the current probe batch (at most
 // limit), evaluates the residual over them and leaves in pIdx/bIdx the rows to emit.
 func (o *HashJoinOp) fillResidual(limit int) error {
+	if err := o.ctx.Err(); err != nil {
+		// A nested-loop join may evaluate many candidate batches for one output batch.
+		return err
+	}
 	o.pIdx, o.bIdx = o.pIdx[:0], o.bIdx[:0]
 	o.cP, o.cB, o.cEnd = o.cP[:0], o.cB[:0], o.cEnd[:0]
 	n := int(o.probeRec.NumRows())
