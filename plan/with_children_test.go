@@ -35,6 +35,7 @@ func everyPhysNode() []PhysNode {
 		&PSort{Input: a, Keys: []SortKey{{Column: "amount"}}, Limit: 3},
 		&PCache{Input: a, DatasetID: 9},
 		&PHashJoin{Left: a, Right: b, LeftKeys: []string{"region"}, RightKeys: []string{"region"}, Kind: InnerJoin, OutSchema: salesSchema},
+		&PAsOfJoin{Left: a, Right: b, On: "amount", By: []string{"region"}, OutSchema: salesSchema},
 	}
 }
 
@@ -152,6 +153,7 @@ func everyLogicalNode() []Node {
 		&MapBatches{Input: a, Fn: identityBatch, Name: "id"},
 		&Explode{Input: a, Column: "region"},
 		&Join{Left: a, Right: b, LeftKeys: on("region"), RightKeys: on("region")},
+		&AsOfJoin{Left: a, Right: b, On: "amount", By: on("region")},
 		&Broadcast{Input: a},
 		&Sort{Input: a, Keys: []SortKey{{Column: "amount"}}},
 		&Cache{Input: a, DatasetID: 2},
