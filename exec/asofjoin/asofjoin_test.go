@@ -87,7 +87,9 @@ func oracle(left, right [][]any, forward bool, tol float64) [][]any {
 // the left against a plain one on the right, NULL keys and times, ties, backward and
 // forward, with and without a tolerance.
 func TestConformanceAsOfJoin(t *testing.T) {
-	f := func(name string, dt arrow.DataType) arrow.Field { return arrow.Field{Name: name, Type: dt, Nullable: true} }
+	f := func(name string, dt arrow.DataType) arrow.Field {
+		return arrow.Field{Name: name, Type: dt, Nullable: true}
+	}
 	ls := arrow.NewSchema([]arrow.Field{f("sym", dictString), f("ts", arrow.PrimitiveTypes.Int64), f("lv", arrow.BinaryTypes.String)}, nil)
 	rs := arrow.NewSchema([]arrow.Field{f("sym", arrow.BinaryTypes.String), f("ts", arrow.PrimitiveTypes.Int64), f("rv", arrow.BinaryTypes.String)}, nil)
 	out := arrow.NewSchema(append(ls.Fields(), f("rv", arrow.BinaryTypes.String)), nil)

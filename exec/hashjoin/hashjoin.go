@@ -99,6 +99,8 @@ type HashJoinOp struct {
 	cEnd, pass []bool
 	hitRow     int32
 	rowHit     bool
+	pairSchema *arrow.Schema // the pair columns the residual reads, and their indices
+	pairCols   []int
 
 	cur     int32 // next build row of probe row pi's chain, when inChain
 	inChain bool

@@ -135,59 +135,80 @@ func (o *HashJoinOp) evalResidual() ([]bool, error) {
 	return o.pass, nil
 }
 
-// pairBatch gathers the candidates' probe and build rows side by side, left columns
-// first, as the node's PairSchema.
-func (o *HashJoinOp) pairBatch() (arrow.RecordBatch, error) {
+// pairColumns finds the columns of the pair schema the residual reads, once: only those
+// are gathered for the candidates.
+func (o *HashJoinOp) pairColumns() (*arrow.Schema, []int, error) {
+	if o.pairSchema != nil {
+		return o.pairSchema, o.pairCols, nil
+	}
 	ps := o.node.PairSchema
 	probeCols := o.probeRec.Schema().NumFields()
 	if ps == nil || ps.NumFields() != probeCols+len(o.buildCols) {
-		return nil, fmt.Errorf("%s: residual pair schema %v does not fit %d probe and %d build columns", o.describe(), ps, probeCols, len(o.buildCols))
+		return nil, nil, fmt.Errorf("%s: residual pair schema %v does not fit %d probe and %d build columns", o.describe(), ps, probeCols, len(o.buildCols))
 	}
-	cols := make([]arrow.Array, 0, ps.NumFields())
+	used := map[string]bool{}
+	var walk func(e plan.Expr)
+	walk = func(e plan.Expr) {
+		if c, ok := e.(*plan.ColumnRef); ok {
+			used[c.Name] = true
+		}
+		for _, ch := range e.Children() {
+			walk(ch)
+		}
+	}
+	walk(o.node.Residual)
+	var fields []arrow.Field
+	for i, f := range ps.Fields() {
+		if used[f.Name] {
+			o.pairCols = append(o.pairCols, i)
+			fields = append(fields, f)
+		}
+	}
+	o.pairSchema = arrow.NewSchema(fields, nil)
+	return o.pairSchema, o.pairCols, nil
+}
+
+// pairBatch gathers the candidates' probe and build rows side by side, as the columns of
+// the node's PairSchema (left columns first) that the residual reads.
+func (o *HashJoinOp) pairBatch() (arrow.RecordBatch, error) {
+	schema, pairCols, err := o.pairColumns()
+	if err != nil {
+		return nil, err
+	}
+	nLeft := o.node.PairSchema.NumFields() - len(o.buildCols)
+	if !o.probeIsLeft {
+		nLeft = len(o.buildCols)
+	}
+	cols := make([]arrow.Array, 0, len(pairCols))
 	release := func() {
 		for _, c := range cols {
 			c.Release()
 		}
 	}
-	probe := func() error {
-		for c := range probeCols {
-			arr, err := hjTake(o.mem, o.probeRec.Column(c), o.cP)
-			if err != nil {
-				return err
-			}
-			cols = append(cols, arr)
+	for k, pc := range pairCols {
+		isLeft := pc < nLeft
+		c := pc
+		if !isLeft {
+			c -= nLeft
 		}
-		return nil
-	}
-	build := func() error {
-		for _, col := range o.buildCols {
-			arr, err := hjTake(o.mem, col, o.cB)
-			if err != nil {
-				return err
-			}
-			cols = append(cols, arr)
+		var arr arrow.Array
+		var err error
+		if isLeft == o.probeIsLeft {
+			arr, err = hjTake(o.mem, o.probeRec.Column(c), o.cP)
+		} else {
+			arr, err = hjTake(o.mem, o.buildCols[c], o.cB)
 		}
-		return nil
-	}
-	first, second := probe, build
-	if !o.probeIsLeft {
-		first, second = build, probe
-	}
-	if err := first(); err != nil {
-		release()
-		return nil, err
-	}
-	if err := second(); err != nil {
-		release()
-		return nil, err
-	}
-	for i, c := range cols {
-		if !arrow.TypeEqual(c.DataType(), ps.Field(i).Type) {
+		if err == nil && !arrow.TypeEqual(arr.DataType(), schema.Field(k).Type) {
+			arr.Release()
+			err = fmt.Errorf("%s: join condition column %q is %s, the input gave %s", o.describe(), schema.Field(k).Name, schema.Field(k).Type, arr.DataType())
+		}
+		if err != nil {
 			release()
-			return nil, fmt.Errorf("%s: join condition column %q is %s, the input gave %s", o.describe(), ps.Field(i).Name, ps.Field(i).Type, c.DataType())
+			return nil, err
 		}
+		cols = append(cols, arr)
 	}
-	rec := array.NewRecordBatch(ps, cols, int64(len(o.cP)))
+	rec := array.NewRecordBatch(schema, cols, int64(len(o.cP)))
 	release()
 	return rec, nil
 }
