@@ -33,6 +33,9 @@ func TestJoinOnKeyAndResidual(t *testing.T) {
 	}{
 		"some": {Col("x").Lt(Col("w")), xBelowW},
 		"none": {Lit(false), func(testRow, rightRow) bool { return false }},
+		// One side only: filters that side under the join where the kind allows.
+		"right-only": {Col("w").Gt(Lit(10.0)), func(_ testRow, r rightRow) bool { return r.w != nil && *r.w > 10 }},
+		"left-only":  {Col("x").Gt(Lit(int64(20))), func(l testRow, _ rightRow) bool { return l.x != nil && *l.x > 20 }},
 	}
 	for strat, threshold := range joinStrategies {
 		for rname, res := range residuals {
@@ -59,8 +62,11 @@ func TestJoinOnKeyAndResidual(t *testing.T) {
 							return row
 						})
 					assertSameRows(t, collectRows(t, d), want)
-					if ex := d.Explain(); !strings.Contains(ex, "residual=") {
-						t.Fatalf("no residual in the plan:\n%s", ex)
+					ex := d.Explain()
+					pushed := (rname == "right-only" && kind != RightOuter && kind != FullOuter) ||
+						(rname == "left-only" && (kind == Inner || kind == RightOuter))
+					if strings.Contains(ex, "residual=") == pushed {
+						t.Fatalf("residual in the plan: %v, want %v:\n%s", !pushed, !pushed, ex)
 					}
 				})
 			}

@@ -153,7 +153,7 @@ func analyzeJoin(n *Join, site string) (Node, error) {
 		return nil, fail(ErrInvalidPlan, "unknown join kind %d", int(n.Kind))
 	}
 	if n.Cond != nil {
-		split, err := splitJoinCond(n)
+		split, err := splitJoinCond(n, site)
 		if err != nil {
 			return nil, atSite(err, site)
 		}

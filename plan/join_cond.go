@@ -119,8 +119,10 @@ func didYouMean(name string, names []string) string {
 
 // splitJoinCond binds a join's condition and moves its conjuncts of the form
 // left.a = right.b (either order) into the join's keys, when the two columns can be
-// matched by the hash join; the rest stays in Cond as the residual predicate.
-func splitJoinCond(n *Join) (*Join, error) {
+// matched by the hash join, and those that read one side only into a filter under that
+// side where the kind allows it (see pushableSide); the rest stays in Cond as the
+// residual predicate.
+func splitJoinCond(n *Join, site string) (*Join, error) {
 	ls, rs := n.Left.Schema(), n.Right.Schema()
 	bound, err := bindJoinCond(n.Cond, ls, rs)
 	if err != nil {
@@ -129,11 +131,18 @@ func splitJoinCond(n *Join) (*Join, error) {
 	m := *n
 	m.LeftKeys = append([]string(nil), n.LeftKeys...)
 	m.RightKeys = append([]string(nil), n.RightKeys...)
-	var rest []Expr
+	var rest, toLeft, toRight []Expr
 	for _, c := range conjuncts(bound) {
 		l, r, ok := equiConjunct(c, ls, rs)
 		if !ok {
-			rest = append(rest, c)
+			switch pushableSide(c, n.Kind) {
+			case "left":
+				toLeft = append(toLeft, c)
+			case "right":
+				toRight = append(toRight, c)
+			default:
+				rest = append(rest, c)
+			}
 			continue
 		}
 		m.LeftKeys = append(m.LeftKeys, l)
@@ -144,7 +153,39 @@ func splitJoinCond(n *Join) (*Join, error) {
 	if len(rest) > 0 {
 		m.Cond = andAll(rest)
 	}
+	var err2 error
+	if m.Left, err2 = filterSide(m.Left, toLeft, site); err2 != nil {
+		return nil, err2
+	}
+	if m.Right, err2 = filterSide(m.Right, toRight, site); err2 != nil {
+		return nil, err2
+	}
 	return &m, nil
+}
+
+// pushableSide says which input a conjunct of a join condition can filter instead: one
+// that reads only that side, of a side whose rows the kind drops when they do not match
+// ("left" for inner and right joins, "right" for inner, left, semi and anti joins); ""
+// when it must stay in the join.
+func pushableSide(c Expr, kind JoinKind) string {
+	l, r := sideColumns(c)
+	switch {
+	case len(l) > 0 && len(r) == 0 && (kind == InnerJoin || kind == RightJoin):
+		return "left"
+	case len(r) > 0 && len(l) == 0 && (kind == InnerJoin || kind == LeftJoin || kind == LeftSemiJoin || kind == LeftAntiJoin):
+		return "right"
+	}
+	return ""
+}
+
+// filterSide puts a filter of the conjuncts (side references made plain column names)
+// over in, or returns in when there are none.
+func filterSide(in Node, conds []Expr, site string) (Node, error) {
+	if len(conds) == 0 {
+		return in, nil
+	}
+	cond := rewriteSideRefs(andAll(conds), func(r *JoinSideRef) Expr { return &ColumnRef{Name: r.Name} })
+	return analyzeNode(&Filter{Meta: Meta{CallSite: site}, Input: in, Cond: cond})
 }
 
 // equiConjunct recognizes left.a = right.b (or right.b = left.a) between columns the hash

@@ -49,6 +49,18 @@ func TestJoinCondPlans(t *testing.T) {
 			}
 		})
 	}
+	// A conjunct of one side filters that side when the kind drops its unmatched rows,
+	// else it stays in the join.
+	oneSide := bin(OpAnd, eq, bin(OpGt, &JoinSideRef{Right: true, Name: "score"}, lit(1.0)))
+	for kind, pushed := range map[JoinKind]bool{LeftJoin: true, LeftAntiJoin: true, RightJoin: false, FullJoin: false} {
+		j := cond(oneSide)
+		j.Kind = kind
+		p, _ := planJoin(t, j, PhysicalConfig{ShufflePartitions: 4, BroadcastThreshold: -1})
+		text := FormatPhysical(p)
+		if strings.Contains(text, "residual=") == pushed || strings.Contains(text, "Filter (score > 1") != pushed {
+			t.Errorf("%s: pushed %v expected:\n%s", kind, pushed, text)
+		}
+	}
 	// Keys from the condition are not using keys: both cust columns stay.
 	a := mustAnalyze(t, cond(bin(OpAnd, eq, lt)))
 	if got := nullability(a.Schema()); got != "id cust? amount? name cust_right name_right region score" {
