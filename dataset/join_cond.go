@@ -28,8 +28,10 @@ func RightCol(name string) Expr { return Expr{e: &plan.JoinSideRef{Right: true, 
 // equality (a range join, say ts between start and end) runs as a nested-loop join that
 // evaluates cond over batches of row pairs: a broadcast nested-loop join when a side the
 // kind allows is small or marked with Broadcast (inner: either side; left, semi, anti:
-// the right; right: the left), otherwise both sides are gathered into a single task.
-// Explain shows which.
+// the right; right: the left); otherwise an inner join is a cartesian product of
+// partitions (one task per pair of a left and a right partition) and the other kinds
+// gather both sides into a single task. Explain shows which. Nested loops do not spill:
+// the side each task holds must fit in memory.
 func (d *Dataset) JoinOn(other *Dataset, cond Expr, kind JoinKind, opts ...JoinOption) *Dataset {
 	site := callSite("join")
 	if other.s != d.s {
@@ -47,10 +49,10 @@ func (d *Dataset) JoinOn(other *Dataset, cond Expr, kind JoinKind, opts ...JoinO
 
 // CrossJoin returns every pair of a row of d and a row of other (Spark's crossJoin): d's
 // columns then other's, those whose names d takes suffixed "_right" (or WithSuffix's).
-// It runs as a
-// broadcast nested-loop join when either side is small (Config.BroadcastThreshold) or
-// marked with Broadcast, otherwise in a single task that sees both sides whole; Explain
-// shows which.
+// It runs as a broadcast nested-loop join when either side is small
+// (Config.BroadcastThreshold) or marked with Broadcast, otherwise as a cartesian product
+// of partitions: one task per pair of a partition of d and one of other. Explain shows
+// which.
 func (d *Dataset) CrossJoin(other *Dataset, opts ...JoinOption) *Dataset {
 	site := callSite("crossJoin")
 	if other.s != d.s {

@@ -118,11 +118,15 @@ func TestRangeJoin(t *testing.T) {
 					want := joinOracle(kind, f.rows, right, match, bothSides)
 					assertSameRows(t, collectRows(t, d), want)
 					ex := d.Explain()
-					bnl := strings.Contains(ex, "BroadcastNestedLoopJoin")
-					single := strings.Contains(ex, "NestedLoopJoin (single partition)")
-					wantBNL := threshold > 0 && kind != FullOuter
-					if bnl != wantBNL || single == wantBNL {
-						t.Fatalf("strategy: broadcast %v, single %v; want broadcast %v:\n%s", bnl, single, wantBNL, ex)
+					strategy := "NestedLoopJoin (single partition)"
+					switch {
+					case threshold > 0 && kind != FullOuter:
+						strategy = "BroadcastNestedLoopJoin"
+					case kind == Inner:
+						strategy = "CartesianProduct" // every pair of partitions, one task each
+					}
+					if !strings.Contains(ex, strategy) {
+						t.Fatalf("strategy is not %s:\n%s", strategy, ex)
 					}
 				})
 			}
@@ -146,7 +150,8 @@ func TestCrossJoin(t *testing.T) {
 				t.Fatalf("columns %s", got)
 			}
 			ex := d.Explain()
-			if !strings.Contains(ex, "CrossJoin inner") || !strings.Contains(ex, "NestedLoopJoin") {
+			strategy := map[bool]string{true: "BroadcastNestedLoopJoin", false: "CartesianProduct"}[threshold > 0]
+			if !strings.Contains(ex, "CrossJoin inner") || !strings.Contains(ex, strategy) {
 				t.Fatalf("plan:\n%s", ex)
 			}
 		})
@@ -237,5 +242,41 @@ func TestJoinSuffix(t *testing.T) {
 	_, err = clash.Collect(t.Context())
 	if err == nil || !strings.Contains(err.Error(), `the right column "k", renamed with the suffix "_r", clashes with the column "k_r" too`) {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestCartesianOverShuffles runs a cartesian product whose sides are both shuffle
+// outputs: each of the L x R tasks reads one reduce partition of each side.
+func TestCartesianOverShuffles(t *testing.T) {
+	f := newFixture(t, partitionSizes["mixed"], Config{BroadcastThreshold: -1, ShufflePartitions: 3})
+	right, rds := f.rightSide(t, []int{20, 0, 30})
+	l := f.ds.GroupBy("k").Agg(Count().As("n"))
+	r := rds.GroupBy("g").Agg(Count().As("m"))
+	d := l.JoinOn(r, Col("n").Gt(Col("m").Mul(Lit(int64(5)))), Inner)
+	if ex := d.Explain(); !strings.Contains(ex, "CartesianProduct inner") {
+		t.Fatalf("plan:\n%s", ex)
+	}
+	ln := map[any]int64{}
+	for _, row := range f.rows {
+		ln[val(row.k)]++
+	}
+	rm := map[any]int64{}
+	for _, row := range right {
+		rm[val(row.g)]++
+	}
+	var want [][]any
+	for k, n := range ln {
+		for g, m := range rm {
+			if n > 5*m {
+				want = append(want, []any{k, n, g, m})
+			}
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the test data give no pair")
+	}
+	assertSameRows(t, collectRows(t, d), want)
+	if got := len(f.s.LastJob().Stages[len(f.s.LastJob().Stages)-1].Tasks); got != 9 {
+		t.Fatalf("%d tasks in the product stage, want 3 x 3", got)
 	}
 }

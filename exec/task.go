@@ -38,6 +38,9 @@ type task struct {
 	// reads are the (plan-local shuffle ID, reduce partition) pairs the task reads,
 	// broadcasts excepted: what may be freed once it succeeds (job.releaseReads).
 	reads [][2]int
+	// shared counts the cartesian joins being built: each partition they read is read by
+	// several tasks, so it is kept to the end of the job (not in reads).
+	shared int
 	// sampler, when set, makes the attempt a sampling pass: its output feeds the
 	// reservoir (range partitioning) and sampled receives the sample on success.
 	sampler *shuffle.Reservoir
@@ -137,7 +140,7 @@ func (t *task) unaryOperator(n plan.PhysNode, in colop.Operator) (colop.Operator
 func (t *task) buildShuffleRead(n *plan.PShuffleRead, p int) colop.Operator {
 	if n.Partitioning.Kind == plan.BroadcastPartitioning {
 		p = 0 // every task reads the one broadcast partition whole
-	} else {
+	} else if t.shared == 0 {
 		t.reads = append(t.reads, [2]int{n.ShuffleID, p})
 	}
 	return &ShuffleReadOp{svc: t.job.env.Shuffle, shuffleID: t.job.shuffleID(n.ShuffleID), reduceID: p, counter: &t.in}
@@ -146,7 +149,11 @@ func (t *task) buildShuffleRead(n *plan.PShuffleRead, p int) colop.Operator {
 // buildJoin joins partition p of both sides; a broadcast side is its one partition.
 func (t *task) buildJoin(n *plan.PHashJoin, p int) (colop.Operator, error) {
 	lp, rp := p, p
-	if n.Broadcast && n.Build == plan.BuildRight {
+	if n.Cartesian {
+		lp, rp = p/n.Right.NumPartitions(), p%n.Right.NumPartitions()
+		t.shared++
+		defer func() { t.shared-- }()
+	} else if n.Broadcast && n.Build == plan.BuildRight {
 		rp = 0
 	} else if n.Broadcast {
 		lp = 0

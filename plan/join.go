@@ -173,6 +173,10 @@ type PHashJoin struct {
 	// satisfy to match. With no keys every pair is a candidate: a nested-loop join.
 	Residual   Expr
 	PairSchema *arrow.Schema
+	// Cartesian (inner joins without keys only) makes one task per pair of a left and a
+	// right partition: task p joins left partition p / R with right partition p % R,
+	// where R is Right's partition count.
+	Cartesian bool
 }
 
 // PSort sorts each partition by Keys. With Limit > 0 it keeps only the first Limit rows
@@ -194,6 +198,9 @@ func (n *PHashJoin) Schema() *arrow.Schema { return n.OutSchema }
 // build side is read whole by every task, so it does not count; in a shuffled join both
 // sides have the same count.
 func (n *PHashJoin) NumPartitions() int {
+	if n.Cartesian {
+		return n.Left.NumPartitions() * n.Right.NumPartitions()
+	}
 	if n.Broadcast && n.Build == BuildRight {
 		return n.Left.NumPartitions()
 	}
@@ -216,8 +223,11 @@ func (n *PHashJoin) Describe() string {
 	}
 	if len(n.LeftKeys) == 0 {
 		strategy = "NestedLoopJoin (single partition)"
-		if n.Broadcast {
+		switch {
+		case n.Broadcast:
 			strategy = "BroadcastNestedLoopJoin"
+		case n.Cartesian:
+			strategy = "CartesianProduct"
 		}
 		s := fmt.Sprintf("%s %s build=%s", strategy, n.Kind, side)
 		if n.Residual != nil {

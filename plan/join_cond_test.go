@@ -32,7 +32,9 @@ func TestJoinCondPlans(t *testing.T) {
 		{"full outer in one partition", cond(lt), FullJoin, 0,
 			[]string{"NestedLoopJoin (single partition) full build=right", "Exchange single"}, 3},
 		{"cross join", &Join{Left: ordersScan(), Right: customersScan(), Cross: true}, InnerJoin, -1,
-			[]string{"NestedLoopJoin (single partition) inner build=right"}, 3},
+			[]string{"CartesianProduct inner build=right"}, 1},
+		{"inner nested loop, no side small", cond(lt), InnerJoin, -1,
+			[]string{"CartesianProduct inner build=right cond=(amount < score)"}, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

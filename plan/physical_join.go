@@ -107,6 +107,8 @@ func (p *planner) join(n *Join, left, right PhysNode) (PhysNode, error) {
 		hj.Right, hj.Build, hj.Broadcast = broadcast(right), BuildRight, true
 	case buildLeft:
 		hj.Left, hj.Build, hj.Broadcast = broadcast(left), BuildLeft, true
+	case len(n.LeftKeys) == 0 && n.Kind == InnerJoin && left.NumPartitions()*right.NumPartitions() > 1:
+		hj.Cartesian = true
 	case len(n.LeftKeys) == 0:
 		hj.Left, hj.Right, hj.Build = singlePartition(left), singlePartition(right), BuildRight
 		if n.Kind == RightJoin || (n.Kind == InnerJoin && lSize >= 0 && (rSize < 0 || lSize < rSize)) {
@@ -214,6 +216,9 @@ func (p *planner) topN(l *Limit, s *Sort, proj *Project) (PhysNode, error) {
 // unmatched right rows with NULL left keys, so nothing is known.
 func joinPartitioning(n *PHashJoin) Partitioning {
 	unknown := Partitioning{Kind: UnknownPartitioning, N: n.NumPartitions()}
+	if n.Cartesian {
+		return unknown
+	}
 	if !n.Broadcast && len(n.LeftKeys) == 0 {
 		return Partitioning{Kind: SinglePartition, N: 1}
 	}
