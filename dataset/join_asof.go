@@ -31,7 +31,9 @@ func ToleranceValue(v float64) AsOfOption { return func(j *plan.AsOfJoin) { j.To
 // such a match, or with a NULL time or by value, is kept with NULLs.
 //
 // on and by name columns both sides have (Rename one side first otherwise); on is a
-// number, a date or a timestamp. The result has d's columns, then other's but on and by;
+// number, a date or a timestamp. Columns of different numeric types (int32 and int64,
+// an integer and a float) are compared as their common type, which the left's column
+// then has in the result too, as with Join's keys. The result has d's columns, then other's but on and by;
 // a right column whose name d takes gets the suffix "_right".
 //
 // Both sides are hash-partitioned by the by columns (gathered into one task without
