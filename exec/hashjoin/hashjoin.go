@@ -99,6 +99,7 @@ type HashJoinOp struct {
 	cEnd, pass []bool
 	hitRow     int32
 	rowHit     bool
+	markers    bool          // some candidate is a no-candidate marker (build index -1)
 	pairSchema *arrow.Schema // the pair columns the residual reads, and their indices
 	pairCols   []int
 

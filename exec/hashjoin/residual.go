@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kindling-data/kindling/internal/kernel"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -37,32 +38,37 @@ func (o *HashJoinOp) fillResidual(limit int) error {
 		return err
 	}
 	o.pIdx, o.bIdx = o.pIdx[:0], o.bIdx[:0]
-	o.cP, o.cB, o.cEnd = o.cP[:0], o.cB[:0], o.cEnd[:0]
+	cP, cB, cEnd := o.cP[:0], o.cB[:0], o.cEnd[:0]
 	n := int(o.probeRec.NumRows())
 	heads, next := o.heads, o.table.next
-	for o.pi < n && len(o.cP) < limit {
-		i := int32(o.pi)
-		if !o.inChain {
+	pi, cur, inChain := o.pi, o.cur, o.inChain
+	o.markers = false
+	for pi < n && len(cP) < limit {
+		i := int32(pi)
+		if !inChain {
 			if heads[i] < 0 {
 				// No candidate: a marker that only ends the row.
-				o.cP, o.cB, o.cEnd = append(o.cP, i), append(o.cB, -1), append(o.cEnd, true)
-				o.pi++
+				cP, cB, cEnd = append(cP, i), append(cB, -1), append(cEnd, true)
+				o.markers = true
+				pi++
 				continue
 			}
-			o.cur, o.inChain = heads[i], true
+			cur, inChain = heads[i], true
 		}
-		r := o.cur
-		for r >= 0 && len(o.cP) < limit {
+		r := cur
+		for r >= 0 && len(cP) < limit {
 			nx := next[r]
-			o.cP, o.cB, o.cEnd = append(o.cP, i), append(o.cB, r), append(o.cEnd, nx < 0)
+			cP, cB, cEnd = append(cP, i), append(cB, r), append(cEnd, nx < 0)
 			r = nx
 		}
-		o.cur = r
+		cur = r
 		if r < 0 {
-			o.inChain = false
-			o.pi++
+			inChain = false
+			pi++
 		}
 	}
+	o.cP, o.cB, o.cEnd = cP, cB, cEnd
+	o.pi, o.cur, o.inChain = pi, cur, inChain
 	pass, err := o.evalResidual()
 	if err != nil {
 		return err
@@ -125,8 +131,10 @@ func (o *HashJoinOp) evalResidual() ([]bool, error) {
 	defer res.Release()
 	switch r := res.(type) {
 	case *array.Boolean:
-		for k := range o.pass {
-			o.pass[k] = o.cB[k] >= 0 && r.IsValid(k) && r.Value(k)
+		vals, off := r.Data().Buffers()[1].Bytes(), r.Data().Offset()
+		valid, _ := kernel.Validity(r)
+		for k, b := range o.cB {
+			o.pass[k] = b >= 0 && bitutil.BitIsSet(vals, off+k) && (valid == nil || bitutil.BitIsSet(valid, off+k))
 		}
 	case *array.Null:
 	default:
@@ -193,10 +201,13 @@ func (o *HashJoinOp) pairBatch() (arrow.RecordBatch, error) {
 		}
 		var arr arrow.Array
 		var err error
-		if isLeft == o.probeIsLeft {
-			arr, err = hjTake(o.mem, o.probeRec.Column(c), o.cP)
-		} else {
+		switch {
+		case isLeft == o.probeIsLeft:
+			arr, err = kernel.GatherArray(o.probeRec.Column(c), o.cP, o.mem)
+		case o.markers:
 			arr, err = hjTake(o.mem, o.buildCols[c], o.cB)
+		default:
+			arr, err = kernel.GatherArray(o.buildCols[c], o.cB, o.mem)
 		}
 		if err == nil && !arrow.TypeEqual(arr.DataType(), schema.Field(k).Type) {
 			arr.Release()
