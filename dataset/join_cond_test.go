@@ -3,6 +3,9 @@ package dataset
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/apache/arrow-go/v18/arrow/util"
 )
@@ -278,5 +281,23 @@ func TestCartesianOverShuffles(t *testing.T) {
 	assertSameRows(t, collectRows(t, d), want)
 	if got := len(f.s.LastJob().Stages[len(f.s.LastJob().Stages)-1].Tasks); got != 9 {
 		t.Fatalf("%d tasks in the product stage, want 3 x 3", got)
+	}
+}
+
+// TestJoinConditionSessionZone checks that a join condition sees the session time zone
+// as a filter does: a timestamp cast to a date is the session's wall-clock date.
+func TestJoinConditionSessionZone(t *testing.T) {
+	f := newFixture(t, []int{5}, Config{TimeZone: "America/New_York"})
+	ts := time.Date(2024, 3, 1, 2, 0, 0, 0, time.UTC) // Feb 29, 21:00 in New York
+	events := f.ds.Limit(1).Select(Lit(ts).As("ts"))
+	day := func(d int) *Dataset {
+		return f.ds.Limit(1).Select(Lit(time.Date(2024, 2, d, 12, 0, 0, 0, time.UTC)).Cast(arrow.FixedWidthTypes.Date32).As("day"))
+	}
+	days := day(28).Union(day(29)).Union(day(30)) // the 30th is March 1
+	cond := Col("ts").Cast(arrow.FixedWidthTypes.Date32).Eq(Col("day"))
+	got := collectRows(t, events.JoinOn(days, cond, Inner).Select(Col("day").Cast(arrow.BinaryTypes.String)))
+	want := collectRows(t, events.CrossJoin(days).Filter(cond).Select(Col("day").Cast(arrow.BinaryTypes.String)))
+	if len(got) != 1 || !sameRow(got[0], []any{"2024-02-29"}) || !sameRow(want[0], got[0]) {
+		t.Fatalf("join condition gave %v, a filter %v; want [2024-02-29]", got, want)
 	}
 }

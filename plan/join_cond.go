@@ -307,3 +307,22 @@ func (n *Join) usingKey(name string) bool {
 	}
 	return false
 }
+
+// joinCondRewrite applies a rewrite of expressions over a schema (the session's time
+// zone and current time) to an analyzed join condition, over its pair schema.
+func joinCondRewrite(j *Join, rewrite func(Expr, *arrow.Schema) (Expr, error)) (Expr, error) {
+	flat, pair := physicalResidual(j)
+	out, err := rewrite(flat, pair)
+	if err != nil || out == flat {
+		return j.Cond, err
+	}
+	_, rightNames := pairSchema(j.Left.Schema(), j.Right.Schema())
+	back := map[string]Expr{}
+	for _, f := range j.Left.Schema().Fields() {
+		back[f.Name] = &JoinSideRef{Name: f.Name}
+	}
+	for i, f := range j.Right.Schema().Fields() {
+		back[rightNames[i]] = &JoinSideRef{Right: true, Name: f.Name}
+	}
+	return substitute(out, back), nil
+}
