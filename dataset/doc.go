@@ -29,9 +29,11 @@
 //
 // Strings: Length, Lower, Upper, InitCap, Substring, Concat, ConcatWS, Trim, LTrim, RTrim,
 // LPad, RPad, Reverse, Replace, Contains, StartsWith, EndsWith, Instr, Locate, Like, ILike,
-// RLike, RegexpReplace, RegexpExtract, FormatNumber. Upper, Lower and InitCap use Java's
-// full case mapping, as Spark does (ß → SS, a final sigma). Dictionary-encoded columns
-// are evaluated once per dictionary value.
+// RLike, RegexpReplace, RegexpExtract, FormatNumber, FormatString (Java's Formatter
+// subset, as Spark's format_string and printf). Their pattern, search, length and
+// position arguments take a Go value (a literal) or an Expr (a column, any expression).
+// Upper, Lower and InitCap use Java's full case mapping, as Spark does (ß → SS, a final
+// sigma). Dictionary-encoded columns are evaluated once per dictionary value.
 //
 // Dates and timestamps: Year, Quarter, Month, DayOfMonth, DayOfWeek, DayOfYear,
 // WeekOfYear, Hour, Minute, Second, DateAdd, DateSub, DateDiff, AddMonths, LastDay,
@@ -69,6 +71,14 @@
 //
 // Casts (Expr.Cast) follow Spark's non-ANSI matrix between booleans, numbers, strings,
 // dates and timestamps; a date plus or minus an integer is a date.
+//
+// Window functions: Window() or PartitionBy(cols...) give a WindowSpec, ordered with
+// OrderBy and framed with RowsBetween or RangeBetween (UnboundedPreceding, CurrentRow,
+// UnboundedFollowing); RowNumber, Rank, DenseRank, PercentRank, CumeDist, NTile, Lag,
+// Lead, FirstValue, LastValue and NthValue, and any aggregate (Agg.Over), computed over
+// it with WindowFunc.Over. Spark's default frames; windows with the same partitioning and
+// order share one shuffle and one sort, and a window partition larger than the budget
+// spills.
 //
 // Aggregates, used with GroupBy(...).Agg: Sum, Count, CountOf, CountDistinct, Mean, Min,
 // Max, First, Median, Stddev, Variance, Corr over columns; SumExpr, MeanExpr, … over

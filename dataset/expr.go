@@ -179,23 +179,32 @@ func Coalesce(xs ...Expr) Expr { return call("coalesce", xs...) }
 // Length is the number of characters of a string.
 func Length(x Expr) Expr { return call("length", x) }
 
-// Lower lower-cases a string.
+// Lower lower-cases a string with Java's full, locale-neutral case mapping, as Spark's
+// lower: "İ" gives "i" followed by U+0307, and a capital sigma at the end of a word
+// gives the final form "ς" ("ΟΔΟΣ" gives "οδος").
 func Lower(x Expr) Expr { return call("lower", x) }
 
-// Upper upper-cases a string.
+// Upper upper-cases a string with Java's full, locale-neutral case mapping, as Spark's
+// upper: a character may become several ("ß" gives "SS", so "straße" gives "STRASSE",
+// and "ﬁ" gives "FI").
 func Upper(x Expr) Expr { return call("upper", x) }
 
 // Substring is length characters of x from 1-based position start (a negative start
-// counts from the end), as in Spark's substring.
-func Substring(x Expr, start, length int) Expr {
-	return call("substring", x, Lit(start), Lit(length))
+// counts from the end, 0 acts as 1, a length below 1 gives ""), as in Spark's
+// substring. start and length are each an int or an Expr (of an integer type); a NULL
+// one gives NULL.
+func Substring(x Expr, start, length any) Expr {
+	return call("substring", x, argExpr(start), argExpr(length))
 }
 
-// Contains is true where string x contains sub.
-func Contains(x Expr, sub string) Expr { return call("contains", x, Lit(sub)) }
+// Contains is true where string x contains sub (Spark's contains; an empty sub is
+// contained in every string). sub is a string or an Expr; NULL x or sub gives NULL.
+func Contains(x Expr, sub any) Expr { return call("contains", x, argExpr(sub)) }
 
-// StartsWith is true where string x starts with prefix.
-func StartsWith(x Expr, prefix string) Expr { return call("starts_with", x, Lit(prefix)) }
+// StartsWith is true where string x starts with prefix (Spark's startswith). prefix
+// is a string or an Expr; NULL x or prefix gives NULL.
+func StartsWith(x Expr, prefix any) Expr { return call("starts_with", x, argExpr(prefix)) }
 
-// EndsWith is true where string x ends with suffix.
-func EndsWith(x Expr, suffix string) Expr { return call("ends_with", x, Lit(suffix)) }
+// EndsWith is true where string x ends with suffix (Spark's endswith). suffix is a
+// string or an Expr; NULL x or suffix gives NULL.
+func EndsWith(x Expr, suffix any) Expr { return call("ends_with", x, argExpr(suffix)) }

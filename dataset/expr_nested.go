@@ -37,8 +37,10 @@ func ArrayContains(x, value Expr) Expr { return call("array_contains", x, value)
 // (-1): every piece is kept, empty ones at either end included, so "a,b," split by ","
 // is ["a", "b", ""]. A match of the empty string at the start cuts nothing: split by ""
 // gives the characters of x (UTF-8 characters, not bytes). An empty x gives [""]. regex
-// is Go's RE2 syntax (see RLike); an invalid one is an analysis error. NULL x gives NULL.
-func Split(x Expr, regex string) Expr { return call("split", x, Lit(regex)) }
+// is Go's RE2 syntax (see RLike); an invalid literal one is an analysis error (in a
+// column, an error of the query naming it). regex is a string or an Expr; NULL x or
+// regex gives NULL.
+func Split(x Expr, regex any) Expr { return call("split", x, argExpr(regex)) }
 
 // Explode replaces the list column col by its elements, as Spark's explode: a row
 // becomes one row per element of its list, the other columns repeated, and the column

@@ -14,6 +14,7 @@ import (
 	"github.com/kindling-data/kindling/exec/hashagg"
 	"github.com/kindling-data/kindling/exec/hashjoin"
 	"github.com/kindling-data/kindling/exec/sorting"
+	"github.com/kindling-data/kindling/exec/window"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -132,6 +133,8 @@ func (t *task) unaryOperator(n plan.PhysNode, in colop.Operator) (colop.Operator
 		return NewLimit(in, n.N), nil
 	case *plan.PMapBatches:
 		return NewMapBatches(in, n, opts), nil
+	case *plan.PWindow:
+		return window.NewWindow(in, n, opts), nil
 	}
 	return nil, fmt.Errorf("exec: no operator for %T", n)
 }

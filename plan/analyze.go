@@ -103,7 +103,12 @@ func analyzeNode(n Node) (Node, error) {
 	case *Scan:
 		return analyzeScan(n)
 	case *Project:
+		if anyWindowFunc(n.Exprs) {
+			return analyzeWindowProject(n, site)
+		}
 		return analyzeProject(n, site)
+	case *Window:
+		return analyzeWindow(n, site)
 	case *Filter:
 		return analyzeFilter(n, site)
 	case *Aggregate:

@@ -49,6 +49,11 @@
 //     one exchanges only the sides not already hash-partitioned on their keys.
 //   - A Sort is a range exchange then a PSort per partition; a Limit over a Sort (maybe
 //     through a column-selecting Project) is a top-N: PSort with Limit, gathered, again.
+//   - Window functions (WindowFunc) appear only in projections; the analyzer moves them
+//     into Window nodes below, one per (PARTITION BY, ORDER BY), named by the projection's
+//     alias or _weN. A Window is a hash exchange on its partition keys (one partition
+//     without them; none when the input is partitioned so already), a PSort by (partition
+//     keys, order keys) and a PWindow, whose arguments are columns ($wN_M projected).
 //   - Stages come parents first with IDs 1, 2, ...; a map stage's ShuffleID is its ID and
 //     the last stage is the result. Split and the tree printers use explicit stacks, so a
 //     lineage thousands of nodes deep does not overflow the goroutine stack.

@@ -136,15 +136,20 @@ func foldBinary(e *Binary, schema *arrow.Schema) Expr {
 	}
 	l, lok := e.Left.(*Literal)
 	r, rok := e.Right.(*Literal)
+	if (lok && l.Value == nil) || (rok && r.Value == nil) {
+		// Every arithmetic and comparison operator is NULL when an operand is (Spark's
+		// NullPropagation), whatever the other side: amount > NULL filters every row.
+		if t, err := TypeOf(e, schema); err == nil {
+			return &Literal{Type: t}
+		}
+		return e
+	}
 	if !lok || !rok {
 		return e
 	}
 	t, err := TypeOf(e, schema)
 	if err != nil {
 		return e
-	}
-	if l.Value == nil || r.Value == nil {
-		return &Literal{Type: t}
 	}
 	if e.Op.IsComparison() {
 		c, ok := compareValues(l.Value, r.Value)

@@ -118,22 +118,21 @@ func resolveStringTo(t arrow.DataType) func(c *callSite) (Expr, arrow.DataType, 
 	}
 }
 
-// resolveSubstring: substring(string, start, length) with integer literal bounds.
+// resolveSubstring: substring(string, start integer[, length integer]) → string; every
+// argument may be a column.
 func resolveSubstring(c *callSite) (Expr, arrow.DataType, error) {
-	if len(c.args) != 3 || !c.stringArg(0) ||
-		!isIntLiteral(c.args[1], c.types[1]) || !isIntLiteral(c.args[2], c.types[2]) {
-		return nil, nil, c.bad("(string, start int64 literal, length int64 literal)")
+	const want = "(string, start integer[, length integer])"
+	if len(c.args) < 2 || len(c.args) > 3 || !c.plainStringArg(0) || !c.intArg(1) ||
+		(len(c.args) == 3 && !c.intArg(2)) {
+		return nil, nil, c.bad(want)
 	}
-	c.args[1] = &Literal{Value: c.args[1].(*Literal).Value, Type: typInt64}
-	c.args[2] = &Literal{Value: c.args[2].(*Literal).Value, Type: typInt64}
 	return c.done(typString)
 }
 
-// resolveStringMatch: contains, starts_with, ends_with (string, string literal) → bool.
+// resolveStringMatch: contains, starts_with, ends_with(string, string) → bool.
 func resolveStringMatch(c *callSite) (Expr, arrow.DataType, error) {
-	if len(c.args) != 2 || !c.stringArg(0) || !isStringLiteral(c.args[1], c.types[1]) {
-		return nil, nil, c.bad("(string, string literal)")
+	if len(c.args) != 2 || !c.plainStringArg(0) || !c.plainStringArg(1) {
+		return nil, nil, c.bad("(string, string)")
 	}
-	c.args[1] = &Literal{Value: c.args[1].(*Literal).Value, Type: typString}
 	return c.done(typBool)
 }

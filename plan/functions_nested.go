@@ -127,9 +127,9 @@ func resolveArrayContains(c *callSite) (Expr, arrow.DataType, error) {
 	return c.done(typBool)
 }
 
-// resolveSplit: split(string, regex string literal) → list of strings.
+// resolveSplit: split(string, regex string) → list of strings.
 func resolveSplit(c *callSite) (Expr, arrow.DataType, error) {
-	const want = "(string, regular expression string literal)"
+	const want = "(string, regular expression string)"
 	if len(c.args) != 2 || !c.plainStringArg(0) {
 		return nil, nil, c.bad(want)
 	}

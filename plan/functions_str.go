@@ -97,17 +97,14 @@ func likePatternError(p string) string {
 	return ""
 }
 
-// resolveLike: like/ilike(string, pattern string literal) → bool.
+// resolveLike: like/ilike(string, pattern string) → bool. A literal pattern is checked
+// here; a column of patterns is checked row by row by the evaluator.
 func resolveLike(c *callSite) (Expr, arrow.DataType, error) {
-	const want = "(string, pattern string literal)"
-	if len(c.args) != 2 || !c.plainStringArg(0) {
+	const want = "(string, pattern string)"
+	if len(c.args) != 2 || !c.plainStringArg(0) || !c.plainStringArg(1) {
 		return nil, nil, c.bad(want)
 	}
-	p, ok, lit := c.stringLiteralArg(1)
-	if !lit {
-		return nil, nil, c.bad(want)
-	}
-	if ok {
+	if p, ok := literalString(c.args[1]); ok {
 		if msg := likePatternError(p); msg != "" {
 			return nil, nil, c.bad(want + " with a valid pattern: " + msg)
 		}
@@ -115,13 +112,24 @@ func resolveLike(c *callSite) (Expr, arrow.DataType, error) {
 	return c.done(typBool)
 }
 
-// regexArg checks that argument i is a string literal holding a valid Go (RE2) regular
-// expression, or NULL; it returns the compiled expression, nil for NULL.
+// literalString returns the value of a non-NULL string literal.
+func literalString(e Expr) (string, bool) {
+	l, ok := e.(*Literal)
+	if !ok {
+		return "", false
+	}
+	s, ok := l.Value.(string)
+	return s, ok
+}
+
+// regexArg checks that argument i is a string: a column of regular expressions, or a
+// literal, which must then be a valid Go (RE2) regular expression or NULL. It returns
+// the compiled literal, nil for NULL or a column.
 func (c *callSite) regexArg(i int, want string) (*regexp.Regexp, error) {
-	p, ok, lit := c.stringLiteralArg(i)
-	if !lit {
+	if !c.plainStringArg(i) {
 		return nil, c.bad(want)
 	}
+	p, ok := literalString(c.args[i])
 	if !ok {
 		return nil, nil
 	}
@@ -132,9 +140,9 @@ func (c *callSite) regexArg(i int, want string) (*regexp.Regexp, error) {
 	return re, nil
 }
 
-// resolveRLike: rlike(string, regex string literal) → bool.
+// resolveRLike: rlike(string, regex string) → bool.
 func resolveRLike(c *callSite) (Expr, arrow.DataType, error) {
-	const want = "(string, regular expression string literal)"
+	const want = "(string, regular expression string)"
 	if len(c.args) != 2 || !c.plainStringArg(0) {
 		return nil, nil, c.bad(want)
 	}
@@ -169,96 +177,77 @@ func resolveConcatWS(c *callSite) (Expr, arrow.DataType, error) {
 	return c.done(typString)
 }
 
-// resolveReplace: replace(string, search string literal, replacement string literal).
+// resolveReplace: replace(string, search string, replacement string).
 func resolveReplace(c *callSite) (Expr, arrow.DataType, error) {
-	const want = "(string, search string literal, replacement string literal)"
-	if len(c.args) != 3 || !c.plainStringArg(0) {
+	const want = "(string, search string, replacement string)"
+	if len(c.args) != 3 || !c.plainStringArg(0) || !c.plainStringArg(1) || !c.plainStringArg(2) {
 		return nil, nil, c.bad(want)
-	}
-	for i := 1; i < 3; i++ {
-		if _, _, lit := c.stringLiteralArg(i); !lit {
-			return nil, nil, c.bad(want)
-		}
 	}
 	return c.done(typString)
 }
 
-// resolveRegexpReplace: regexp_replace(string, regex literal, replacement literal).
+// resolveRegexpReplace: regexp_replace(string, regex string, replacement string).
 func resolveRegexpReplace(c *callSite) (Expr, arrow.DataType, error) {
-	const want = "(string, regular expression string literal, replacement string literal)"
+	const want = "(string, regular expression string, replacement string)"
 	if len(c.args) != 3 || !c.plainStringArg(0) {
 		return nil, nil, c.bad(want)
 	}
 	if _, err := c.regexArg(1, want); err != nil {
 		return nil, nil, err
 	}
-	if _, _, lit := c.stringLiteralArg(2); !lit {
+	if !c.plainStringArg(2) {
 		return nil, nil, c.bad(want)
 	}
 	return c.done(typString)
 }
 
-// resolveRegexpExtract: regexp_extract(string, regex literal, group int literal); the
-// group must exist in the expression, as Spark checks.
+// resolveRegexpExtract: regexp_extract(string, regex string, group integer); with a
+// literal regex and a literal group, the group must exist in the expression, as Spark
+// checks (otherwise the evaluator checks it row by row).
 func resolveRegexpExtract(c *callSite) (Expr, arrow.DataType, error) {
-	const want = "(string, regular expression string literal, group int64 literal)"
-	if len(c.args) != 3 || !c.plainStringArg(0) || !isIntLiteral(c.args[2], c.types[2]) {
+	const want = "(string, regular expression string, group integer)"
+	if len(c.args) != 3 || !c.plainStringArg(0) {
 		return nil, nil, c.bad(want)
 	}
 	re, err := c.regexArg(1, want)
 	if err != nil {
 		return nil, nil, err
 	}
-	idx := c.args[2].(*Literal).Value.(int64)
-	if idx < 0 || (re != nil && idx > int64(re.NumSubexp())) {
-		return nil, nil, c.bad(want + " with a group between 0 and the expression's group count")
-	}
-	c.args[2] = &Literal{Value: idx, Type: typInt64}
-	return c.done(typString)
-}
-
-// resolvePad: lpad/rpad(string, length int literal, pad string literal).
-func resolvePad(c *callSite) (Expr, arrow.DataType, error) {
-	const want = "(string, length int64 literal, pad string literal)"
-	if len(c.args) != 3 || !c.plainStringArg(0) {
+	if !c.intArg(2) {
 		return nil, nil, c.bad(want)
 	}
-	switch {
-	case isIntLiteral(c.args[1], c.types[1]):
-		c.args[1] = &Literal{Value: c.args[1].(*Literal).Value, Type: typInt64}
-	case isNullType(c.types[1]):
-		c.args[1] = &Literal{Type: typInt64}
-	default:
-		return nil, nil, c.bad(want)
-	}
-	if _, _, lit := c.stringLiteralArg(2); !lit {
-		return nil, nil, c.bad(want)
-	}
-	return c.done(typString)
-}
-
-// resolveInstr: instr(string, substring literal) and locate(substring literal, string)
-// → int64.
-func resolveInstr(c *callSite) (Expr, arrow.DataType, error) {
-	const wantInstr = "(string, substring string literal)"
-	const wantLocate = "(substring string literal, string)"
-	if len(c.args) != 2 {
-		if c.name == "locate" {
-			return nil, nil, c.bad(wantLocate)
+	if l, ok := c.args[2].(*Literal); ok && l.Value != nil {
+		idx := l.Value.(int64)
+		if idx < 0 || (re != nil && idx > int64(re.NumSubexp())) {
+			return nil, nil, c.bad(want + " with a group between 0 and the expression's group count")
 		}
-		return nil, nil, c.bad(wantInstr)
 	}
+	return c.done(typString)
+}
+
+// resolvePad: lpad/rpad(string, length integer, pad string).
+func resolvePad(c *callSite) (Expr, arrow.DataType, error) {
+	const want = "(string, length integer, pad string)"
+	if len(c.args) != 3 || !c.plainStringArg(0) || !c.intArg(1) || !c.plainStringArg(2) {
+		return nil, nil, c.bad(want)
+	}
+	return c.done(typString)
+}
+
+// resolveInstr: instr(string, substring string) and locate(substring string, string[,
+// position integer]) → int64.
+func resolveInstr(c *callSite) (Expr, arrow.DataType, error) {
 	if c.name == "locate" {
-		if _, _, lit := c.stringLiteralArg(0); !lit || !c.plainStringArg(1) {
-			return nil, nil, c.bad(wantLocate)
+		const want = "(substring string, string[, position integer])"
+		if len(c.args) < 2 || len(c.args) > 3 || !c.plainStringArg(0) || !c.plainStringArg(1) ||
+			(len(c.args) == 3 && !c.intArg(2)) {
+			return nil, nil, c.bad(want)
 		}
 		return c.done(typInt64)
 	}
-	if !c.plainStringArg(0) {
-		return nil, nil, c.bad(wantInstr)
-	}
-	if _, _, lit := c.stringLiteralArg(1); !lit {
-		return nil, nil, c.bad(wantInstr)
+	const want = "(string, substring string)"
+	if len(c.args) != 2 || !c.plainStringArg(0) || !c.plainStringArg(1) {
+		return nil, nil, c.bad(want)
 	}
 	return c.done(typInt64)
 }

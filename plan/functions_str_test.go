@@ -38,6 +38,22 @@ func TestStringFamilyTyping(t *testing.T) {
 		{call("lpad", s, num(5), str("*")), typString},
 		{call("instr", s, str("x")), typInt64},
 		{call("locate", str("x"), &ColumnRef{Name: "d"}), typInt64},
+		// Column arguments.
+		{call("like", s, s), typBool},
+		{call("ilike", s, &ColumnRef{Name: "d"}), typBool},
+		{call("rlike", s, s), typBool},
+		{call("replace", s, s, &ColumnRef{Name: "d"}), typString},
+		{call("regexp_replace", s, s, s), typString},
+		{call("regexp_extract", s, s, i), typString},
+		{call("lpad", s, i, s), typString},
+		{call("rpad", s, i, null), typString},
+		{call("instr", str("x"), s), typInt64},
+		{call("locate", s, str("x")), typInt64},
+		{call("locate", s, s, i), typInt64},
+		{call("substring", s, i, i), typString},
+		{call("substring", s, i), typString},
+		{call("contains", s, s), typBool},
+		{call("ends_with", s, &ColumnRef{Name: "d"}), typBool},
 	}
 	for _, c := range ok {
 		got, err := TypeOf(c.e, schema)
@@ -53,8 +69,10 @@ func TestStringFamilyTyping(t *testing.T) {
 		e    Expr
 		want string
 	}{
-		{call("like", s, s), "like(s, s): like takes (string, pattern string literal)"},
-		{call("like", i, str("a")), "takes (string, pattern string literal), got (int64, string)"},
+		{call("like", s, i), "like(s, i): like takes (string, pattern string), got (string, int64)"},
+		{call("like", i, str("a")), "takes (string, pattern string), got (int64, string)"},
+		{call("like", s, num(5)), "like(s, 5): like takes (string, pattern string)"},
+		{call("rlike", s, i), "rlike(s, i): rlike takes (string, regular expression string)"},
 		{call("like", s, str(`a\b`)), "the escape character precedes b"},
 		{call("ilike", s, str(`a\`)), "ends with the escape character"},
 		{call("rlike", s, str("(")), "valid regular expression"},
@@ -62,12 +80,19 @@ func TestStringFamilyTyping(t *testing.T) {
 		{call("concat_ws"), "concat_ws takes (separator string"},
 		{call("concat_ws", i, s), "concat_ws takes (separator string"},
 		{call("trim", i), "trim takes one string"},
-		{call("replace", s, s, str("")), "replace takes (string, search string literal, replacement string literal)"},
+		{call("replace", s, i, str("")), "replace(s, i, \"\"): replace takes (string, search string, replacement string)"},
+		{call("regexp_replace", s, s, i), "regexp_replace takes (string, regular expression string, replacement string)"},
+		{call("regexp_extract", s, s, s), "regexp_extract(s, s, s): regexp_extract takes"},
+		{call("rpad", s, s, str("*")), "rpad(s, s, \"*\"): rpad takes (string, length integer, pad string)"},
+		{call("substring", s, s), "substring(s, s): substring takes (string, start integer[, length integer])"},
+		{call("contains", s, i), "contains(s, i): contains takes (string, string)"},
+		{call("starts_with", s, num(1)), "starts_with takes (string, string)"},
+		{call("locate", s, s, s), "locate takes (substring string, string[, position integer])"},
 		{call("regexp_extract", s, str("(a)"), num(2)), "group between 0 and"},
 		{call("regexp_extract", s, str("(a)"), str("1")), "regexp_extract takes"},
-		{call("lpad", s, str("5"), str("*")), "lpad takes (string, length int64 literal, pad string literal)"},
-		{call("instr", str("x"), s), "instr takes (string, substring string literal)"},
-		{call("locate", s, str("x")), "locate takes (substring string literal, string)"},
+		{call("lpad", s, str("5"), str("*")), "lpad takes (string, length integer, pad string)"},
+		{call("instr", s, i), "instr takes (string, substring string)"},
+		{call("locate", i, s), "locate takes (substring string, string[, position integer])"},
 	}
 	for _, c := range bad {
 		_, err := TypeOf(c.e, schema)

@@ -10,10 +10,11 @@ import (
 //  1. constant folding: literal-only subexpressions are evaluated, boolean identities
 //     simplified, and filters whose condition folds to true removed;
 //  2. filter pushdown: filters move below projections (aliases substituted), repartitions,
-//     coalesces, unions, sorts, broadcast hints and, for conjuncts over grouping keys,
-//     aggregates; conjuncts over one side of a join move into that side unless an outer
-//     join NULL-fills it; adjacent filters merge; a filter on a scan of a pruning source
-//     copies its conjuncts into Scan.Filters. Filters never move below Limit or MapBatches;
+//     coalesces, unions, sorts, broadcast hints, for conjuncts over grouping keys
+//     aggregates, and for conjuncts over partition keys windows; conjuncts over one side
+//     of a join move into that side unless an outer join NULL-fills it; adjacent filters
+//     merge; a filter on a scan of a pruning source copies its conjuncts into
+//     Scan.Filters. Filters never move below Limit or MapBatches;
 //  3. projection pruning: scans read only the columns used above them (a join's inputs
 //     keep their keys, a sort's input its keys), unused projected expressions are dropped
 //     and identity projections removed.
@@ -101,8 +102,11 @@ func (o *optimizer) fold(n Node) Node {
 		return o.rebuild(&m)
 	case *Filter:
 		cond := foldExpr(n.Cond, n.Input.Schema())
-		if v, isNull, ok := literalBool(cond); ok && !isNull && v {
-			return n.Input
+		if v, isNull, ok := literalBool(cond); ok {
+			if !isNull && v {
+				return n.Input
+			}
+			return emptyScan(n, "filter "+cond.String()+" is never true")
 		}
 		m := *n
 		m.Cond = cond
@@ -162,6 +166,8 @@ func (o *optimizer) pushFilter(f *Filter) Node {
 		return o.rebuild(in.WithChildren([]Node{pushed(in.Children()[0], f.Cond)}))
 	case *Join:
 		return o.pushIntoJoin(f, in, pushed)
+	case *Window:
+		return o.pushFilterThroughWindow(f, in, pushed)
 	case *Coalesce:
 		return o.rebuild(in.WithChildren([]Node{pushed(in.Input, f.Cond)}))
 	case *Union:
@@ -301,6 +307,8 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 			delete(childNeed, PosColumn) // made by the explode
 		}
 		return o.pruneInput(n, childNeed)
+	case *Window:
+		return o.pruneWindow(n, need)
 	case *MapBatches:
 		// The user's function sees the input's batches: it gets every column it had.
 		return o.pruneInput(n, allColumns(n.Input.Schema()))

@@ -112,8 +112,12 @@ Filter (amount > 0)
 `)
 	o = optimize(t, &Filter{Input: scan, Cond: bin(OpGt, lit(int64(1)), lit(int64(2)))})
 	wantTree(t, o, `
-Filter false
-+- Scan fake[sales]
+Scan empty[filter false is never true]
+`)
+	// NULL is not true either: no row passes, so nothing is read.
+	o = optimize(t, &Filter{Input: scan, Cond: bin(OpGt, col("amount"), &Literal{Type: arrow.PrimitiveTypes.Float64})})
+	wantTree(t, o, `
+Scan empty[filter NULL is never true]
 `)
 	o = optimize(t, &Project{Input: scan, Exprs: []Expr{bin(OpAdd, lit(int64(1)), lit(int64(2))), col("region")}})
 	wantTree(t, o, `

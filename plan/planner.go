@@ -139,6 +139,8 @@ func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 		return &PCache{Input: in[0], DatasetID: n.DatasetID, Status: n.Status}, nil
 	case *Sort:
 		return p.sort(n, in[0]), nil
+	case *Window:
+		return p.window(n, in[0])
 	}
 	return nil, &AnalysisError{Site: nodeSite(n), Kind: ErrInvalidPlan, Msg: fmt.Sprintf("no physical operator for %T", n)}
 }
@@ -327,6 +329,8 @@ func outputPartitioning(n PhysNode) Partitioning {
 	case *PLimit:
 		return OutputPartitioning(n.Input)
 	case *PSort:
+		return OutputPartitioning(n.Input)
+	case *PWindow:
 		return OutputPartitioning(n.Input)
 	case *PCache:
 		return OutputPartitioning(n.Input)

@@ -155,6 +155,8 @@ func resolveExpr(e Expr, schema *arrow.Schema) (Expr, arrow.DataType, error) {
 		return resolveUDFCall(e, schema)
 	case *JoinSideRef: // bound by the join analyzer; anywhere else a misuse
 		return nil, nil, errAt(ErrInvalidPlan, fmt.Sprintf("%s names a side of a join: it belongs in a join condition only; use Col(%q) elsewhere", e, e.Name))
+	case *WindowFunc:
+		return nil, nil, misplacedWindow(e)
 	case nil:
 		return nil, nil, errAt(ErrInvalidPlan, "nil expression")
 	}

@@ -36,6 +36,7 @@ func everyPhysNode() []PhysNode {
 		&PCache{Input: a, DatasetID: 9},
 		&PHashJoin{Left: a, Right: b, LeftKeys: []string{"region"}, RightKeys: []string{"region"}, Kind: InnerJoin, OutSchema: salesSchema},
 		&PAsOfJoin{Left: a, Right: b, On: "amount", By: []string{"region"}, OutSchema: salesSchema},
+		&PWindow{Input: a, PartitionBy: []string{"region"}, OutSchema: salesSchema},
 	}
 }
 
@@ -161,6 +162,7 @@ func everyLogicalNode() []Node {
 		&Drop{Input: a, Columns: []string{"ok"}},
 		&Rename{Input: a, From: "ok", To: "fine"},
 		&Distinct{Input: a},
+		&Window{Input: a, PartitionBy: []string{"region"}},
 	}
 }
 

@@ -156,6 +156,10 @@ func (ev *Evaluator) castPlain(arr arrow.Array, to arrow.DataType) (arrow.Array,
 			return evParseTimestamps(ev.Mem, arr, tt)
 		case arrow.DATE32:
 			return evDateToTimestamp(ev.Mem, arr, tt)
+		case arrow.TIMESTAMP:
+			if from.(*arrow.TimestampType).Unit == tt.Unit {
+				return evRetype(arr, tt), nil
+			}
 		}
 		if isNumericID(from.ID()) {
 			return ev.castNumberToTimestamp(arr, tt)
@@ -772,4 +776,15 @@ func (ev *Evaluator) castTimestampToNumber(arr arrow.Array, to arrow.DataType) (
 	}
 	defer wide.Release()
 	return ev.kernelCast(wide, to)
+}
+
+// evRetype gives arr's values and validity under type to, which has the same layout (a
+// timestamp with another zone): an instant does not change with the zone it is shown in.
+// arrow-go's cast does the same without copying but drops a sliced input's offset
+// (v18.8.0), reading the parent's first rows instead of the slice's.
+func evRetype(arr arrow.Array, to arrow.DataType) arrow.Array {
+	d := arr.Data()
+	data := array.NewData(to, d.Len(), d.Buffers(), nil, d.NullN(), d.Offset())
+	defer data.Release()
+	return array.MakeFromData(data)
 }

@@ -185,7 +185,7 @@ func TestEvalErrorsNameExpression(t *testing.T) {
 	bad := []plan.Expr{
 		exectest.Bin(plan.OpAdd, exectest.Col("i"), exectest.Col("missing")),
 		exectest.Call("nosuchfn", exectest.Col("s")),
-		exectest.Call("substring", exectest.Col("s"), exectest.Col("i")),
+		exectest.Call("substring", exectest.Col("s"), exectest.Col("f")),
 		exectest.Bin(plan.OpDiv, exectest.Col("i"), exectest.Col("j")),
 	}
 	for _, e := range bad {

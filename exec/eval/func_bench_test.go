@@ -3,11 +3,13 @@ package eval
 import (
 	"context"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/exec/colop"
@@ -24,7 +26,7 @@ import (
 const kbenchRows = 1 << 16
 
 // kbenchSchema: int64 i and j, float64 f, utf8 s, dictionary<int32, utf8> d and date32
-// dt and list<int64> l, every column nullable.
+// dt, list<int64> l, decimal(12,2) m and timestamp[us] ts, every column nullable.
 var kbenchSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "i", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 	{Name: "j", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
@@ -33,6 +35,8 @@ var kbenchSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "d", Type: &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, Nullable: true},
 	{Name: "dt", Type: arrow.FixedWidthTypes.Date32, Nullable: true},
 	{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true},
+	{Name: "m", Type: &arrow.Decimal128Type{Precision: 12, Scale: 2}, Nullable: true},
+	{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond}, Nullable: true},
 }, nil)
 
 // kbenchWords are the pieces of the string columns: ASCII, multi-byte UTF-8, commas
@@ -52,8 +56,10 @@ func kbenchBatch(mem memory.Allocator, rows int) arrow.RecordBatch {
 	tb := array.NewDate32Builder(mem)
 	lb := array.NewListBuilder(mem, arrow.PrimitiveTypes.Int64)
 	lv := lb.ValueBuilder().(*array.Int64Builder)
+	mb := array.NewDecimal128Builder(mem, kbenchSchema.Field(7).Type.(*arrow.Decimal128Type))
+	tsb := array.NewTimestampBuilder(mem, kbenchSchema.Field(8).Type.(*arrow.TimestampType))
 	defer func() {
-		for _, b := range []array.Builder{ib, jb, fb, sb, db, tb, lb} {
+		for _, b := range []array.Builder{ib, jb, fb, sb, db, tb, lb, mb, tsb} {
 			b.Release()
 		}
 	}()
@@ -111,8 +117,18 @@ func kbenchBatch(mem memory.Allocator, rows int) arrow.RecordBatch {
 				}
 			}
 		}
+		if null() {
+			mb.AppendNull()
+		} else {
+			mb.Append(decimal128.FromI64(rng.Int64N(2_000_000_000) - 1_000_000_000)) // ±10,000,000.00
+		}
+		if null() {
+			tsb.AppendNull()
+		} else {
+			tsb.Append(arrow.Timestamp(rng.Int64N(4e15) - 1e15)) // 1938 to 2096
+		}
 	}
-	cols := []arrow.Array{ib.NewArray(), jb.NewArray(), fb.NewArray(), sb.NewArray(), db.NewArray(), tb.NewArray(), lb.NewArray()}
+	cols := []arrow.Array{ib.NewArray(), jb.NewArray(), fb.NewArray(), sb.NewArray(), db.NewArray(), tb.NewArray(), lb.NewArray(), mb.NewArray(), tsb.NewArray()}
 	defer func() {
 		for _, c := range cols {
 			c.Release()
@@ -145,9 +161,26 @@ func kbenchCases() []kbenchCase {
 		{"str", "regexp_replace", call("regexp_replace", col("s"), s("[aeiou]+"), s("_"))},
 		{"str", "lpad", call("lpad", col("s"), i(12), s("*"))},
 		{"str", "upper_dict", call("upper", col("d"))},
+		// Column arguments: patterns and search strings from a column (a handful of
+		// distinct values, each compiled once per batch), and format_string.
+		{"str", "like_column", call("like", col("s"), call("concat", str("%"), call("substring", col("d"), i(1), i(1)), str("%")))},
+		{"str", "replace_column", call("replace", col("s"), call("substring", col("d"), i(1), i(1)), s("-"))},
+		{"str", "lpad_column", call("lpad", col("s"), col("j"), call("substring", col("d"), i(1), i(2)))},
+		{"str", "format_string", call("format_string", s("%s|%5d|%.2f|%x"), col("s"), col("i"), col("f"), col("j"))},
 		{"date", "year", call("year", col("dt"))},
 		{"date", "date_add", call("date_add", col("dt"), i(30))},
 		{"date", "add_months", call("add_months", col("dt"), i(5))},
+		{"date", "hour_new_york", call("hour", col("ts"), str("America/New_York"))},
+		{"date", "date_format_berlin", call("date_format", col("ts"), str("yyyy-MM-dd HH:mm"), str("Europe/Berlin"))},
+		{"interval", "ts_plus_interval", bin(plan.OpAdd, col("ts"), kbenchInterval(1, 2, 3*3600e9))},
+		{"interval", "ts_plus_interval_new_york", call("timestamp_add_interval", col("ts"), kbenchInterval(1, 2, 3*3600e9), str("America/New_York"))},
+		{"decimal", "add", bin(plan.OpAdd, col("m"), col("m"))},
+		{"decimal", "mul", bin(plan.OpMul, col("m"), col("m"))},
+		{"decimal", "div", bin(plan.OpDiv, col("m"), exectest.Cast(col("i"), &arrow.Decimal128Type{Precision: 5, Scale: 1}))},
+		{"decimal", "compare", bin(plan.OpGt, col("m"), col("i"))},
+		{"decimal", "to_string", exectest.Cast(col("m"), arrow.BinaryTypes.String)},
+		{"decimal", "round", call("round", col("m"), i(1))},
+		{"str", "format_number", call("format_number", col("f"), i(2))},
 		{"hash", "sha2", call("sha2", col("s"), i(256))},
 		{"hash", "hash", call("hash", col("i"), col("s"))},
 		{"hash", "xxhash64", call("xxhash64", col("i"), col("f"), col("s"))},
@@ -155,6 +188,12 @@ func kbenchCases() []kbenchCase {
 		{"nested", "element_at", call("element_at", col("l"), i(2))},
 		{"nested", "element_at_split", call("element_at", call("split", col("s"), str(",")), i(-1))},
 	}
+}
+
+// kbenchInterval is an interval literal.
+func kbenchInterval(months, days int32, nanos float64) plan.Expr {
+	return &plan.Literal{Value: arrow.MonthDayNanoInterval{Months: months, Days: days, Nanoseconds: int64(nanos)},
+		Type: arrow.FixedWidthTypes.MonthDayNanoInterval}
 }
 
 // kbenchSource is a schema-only plan source: the analyzer needs a Scan to type a Project.
@@ -215,20 +254,60 @@ func BenchmarkFunctionKernels(b *testing.B) {
 	}
 }
 
-// kbenchPerRowExempt lists the expressions whose kernels allocate per row inside a
-// library they call, with why; the test skips them rather than the kernels changing.
-// They still run in the benchmarks, whose allocs/op show the cost.
-var kbenchPerRowExempt = map[string]string{
-	// re.ReplaceAll returns a new []byte for every row (and grows it through its
-	// internal expansion): about 2 allocations per row.
-	"regexp_replace": "Go's Regexp.ReplaceAll allocates its result for every row (~2 allocations per row)",
-	// re.FindAllIndex returns a fresh [][]int for every row with a match: about 0.6
-	// allocations per row over this batch.
-	"split": "Go's Regexp.FindAllIndex allocates the match list of every matching row (~0.6 allocations per row)",
-	// element_at's own kernel does not allocate per row (the element_at case shows it);
-	// here its list argument comes from split, which does.
-	"element_at_split": "its list argument comes from split, which allocates per row inside Go's regexp",
+// kbenchRegexAllocs lists the expressions whose kernels call into Go's regexp for the
+// rows that match a regular expression, with the regular expression and the column it
+// runs over. A row without a match is tested with Regexp.Match, which does not
+// allocate, and is copied; a row with matches gets its match positions from
+// Regexp.FindAllIndex or FindAllSubmatchIndex, which allocate the list and one slice
+// per match (the expansion then goes straight into the output buffers). So these
+// kernels may allocate, beyond the per-batch bound, once per matching row plus once per
+// match, counted independently here with Go's regexp; rows without a match must not
+// allocate at all.
+var kbenchRegexAllocs = map[string]struct{ re, col string }{
+	"regexp_replace":   {"[aeiou]+", "s"},
+	"split":            {",", "s"},
+	"element_at_split": {",", "s"},
 }
+
+// kbenchRegexAllowance counts the allocations Go's regexp makes for the rows of rec's
+// column col that match re: one for the match list plus one per match, and 2% more:
+// Go's regexp keeps its matching machines in a sync.Pool, which each garbage
+// collection empties, and these allocations trigger collections during the run.
+func kbenchRegexAllowance(rec arrow.RecordBatch, re, col string) int {
+	r := regexp.MustCompile(re)
+	idx := rec.Schema().FieldIndices(col)[0]
+	s := rec.Column(idx).(*array.String)
+	n := 0
+	for i := 0; i < s.Len(); i++ {
+		if s.IsNull(i) || s.Value(i) == "" {
+			continue
+		}
+		if m := r.FindAllStringIndex(s.Value(i), -1); m != nil {
+			n += 1 + len(m)
+		}
+	}
+	return n + n/50
+}
+
+// kbenchPatternAllocs lists the expressions that compile a pattern from a column once
+// per distinct pattern of the batch, with the number of distinct patterns in rec; each
+// compilation may allocate up to kbenchAllocsPerPattern times (a LIKE matcher's parts
+// and closures), whatever the number of rows.
+var kbenchPatternAllocs = map[string]func(rec arrow.RecordBatch) int{
+	"like_column": func(rec arrow.RecordBatch) int {
+		d := rec.Column(rec.Schema().FieldIndices("d")[0]).(*array.Dictionary).Dictionary().(*array.String)
+		first := map[rune]bool{}
+		for k := 0; k < d.Len(); k++ {
+			for _, r := range d.Value(k) {
+				first[r] = true
+				break
+			}
+		}
+		return len(first) + 1 // and the empty string
+	},
+}
+
+const kbenchAllocsPerPattern = 16
 
 // TestFunctionKernelsDoNotAllocatePerRow is the evidence of no per-row boxing: the Go
 // heap allocations of one evaluation over 64Ki rows stay under a small bound, and do not
@@ -252,8 +331,14 @@ func TestFunctionKernelsDoNotAllocatePerRow(t *testing.T) {
 	defer large.Release()
 	for _, c := range kbenchCases() {
 		t.Run(c.name, func(t *testing.T) {
-			if why, ok := kbenchPerRowExempt[c.name]; ok {
-				t.Skip(why)
+			allow64, allow128 := 0, 0
+			if ra, ok := kbenchRegexAllocs[c.name]; ok {
+				allow64 = kbenchRegexAllowance(small, ra.re, ra.col)
+				allow128 = kbenchRegexAllowance(large, ra.re, ra.col)
+			}
+			if np, ok := kbenchPatternAllocs[c.name]; ok {
+				allow64 += kbenchAllocsPerPattern * np(small)
+				allow128 += kbenchAllocsPerPattern * np(large)
 			}
 			exprs, schema := kbenchAnalyze(t, c.expr)
 			kbenchProject(t, small, exprs, schema, mem) // warm the pool and any caches
@@ -261,11 +346,14 @@ func TestFunctionKernelsDoNotAllocatePerRow(t *testing.T) {
 			a64 := testing.AllocsPerRun(3, func() { kbenchProject(t, small, exprs, schema, mem) })
 			a128 := testing.AllocsPerRun(3, func() { kbenchProject(t, large, exprs, schema, mem) })
 			t.Logf("%s: %v allocations at %d rows, %v at %d rows", c.name, a64, kbenchRows, a128, 2*kbenchRows)
-			if a64 >= maxPerBatch || a128 >= maxPerBatch {
-				t.Errorf("%s: %v allocations at %d rows, %v at %d rows: want fewer than %d per batch",
-					c.name, a64, kbenchRows, a128, 2*kbenchRows, maxPerBatch)
+			if allow64 > 0 {
+				t.Logf("%s: allowance for matches and patterns: %d at %d rows, %d at %d rows", c.name, allow64, kbenchRows, allow128, 2*kbenchRows)
 			}
-			if a128 > a64+maxGrowth {
+			if a64 >= float64(maxPerBatch+allow64) || a128 >= float64(maxPerBatch+allow128) {
+				t.Errorf("%s: %v allocations at %d rows, %v at %d rows: want fewer than %d per batch plus %d and %d for the matches and patterns",
+					c.name, a64, kbenchRows, a128, 2*kbenchRows, maxPerBatch, allow64, allow128)
+			}
+			if a128-float64(allow128) > a64-float64(allow64)+maxGrowth {
 				t.Errorf("%s: allocations grow with rows: %v at %d rows, %v at %d rows", c.name, a64, kbenchRows, a128, 2*kbenchRows)
 			}
 		})

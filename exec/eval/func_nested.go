@@ -256,7 +256,7 @@ func evContainsFixed[T uint8 | uint16 | uint32 | uint64](elems, varr arrow.Array
 func evSplit(ev *Evaluator, args []evValue, n int) (evValue, error) {
 	outType := arrow.ListOf(arrow.BinaryTypes.String)
 	if !args[1].isScalar() {
-		return evValue{}, fmt.Errorf("split: the regular expression must be a literal")
+		return evSplitColumn(ev, args, n)
 	}
 	p, ok := evStringLiteral(args[1].sc)
 	if !ok {
@@ -302,22 +302,7 @@ func evSplitStrings(mem memory.Allocator, s arrow.Array, re *regexp.Regexp, dt a
 			continue
 		}
 		lb.Append(true)
-		b := data[offs[i]:offs[i+1]]
-		if len(b) == 0 {
-			vb.Append("")
-			continue
-		}
-		beg, end := 0, 0
-		for _, m := range re.FindAllIndex(b, -1) {
-			end = m[0]
-			if m[1] != 0 {
-				vb.BinaryBuilder.Append(b[beg:end])
-			}
-			beg = m[1]
-		}
-		if end != len(b) {
-			vb.BinaryBuilder.Append(b[beg:])
-		}
+		evSplitRow(vb, re, data[offs[i]:offs[i+1]])
 	}
 	return lb.NewArray(), nil
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -21,10 +20,11 @@ import (
 
 // The strings family: like, ilike, rlike, concat, concat_ws, trim, ltrim, rtrim,
 // replace, regexp_replace, regexp_extract, lpad, rpad, reverse, initcap, instr, locate.
-// Except for concat and concat_ws, the string argument is the only column: patterns
-// and the other arguments are literals (the analyzer checks it), compiled once per
-// batch. A dictionary-encoded string is computed once per dictionary value and the
-// results gathered by index (string results come out as plain utf8).
+// When patterns and the other arguments are literals, they are compiled once per batch
+// and a dictionary-encoded string is computed once per dictionary value, the results
+// gathered by index (string results come out as plain utf8). When one of them is a
+// column, the function is computed row by row (func_str3.go), each distinct pattern
+// compiled once per batch.
 
 func init() {
 	register(map[string]function{
@@ -37,7 +37,7 @@ func init() {
 		"ltrim":          evStrRowFunc(func(w *evStrWriter, b []byte) { w.add(bytes.TrimLeft(b, " ")) }),
 		"rtrim":          evStrRowFunc(func(w *evStrWriter, b []byte) { w.add(bytes.TrimRight(b, " ")) }),
 		"reverse":        evStrRowFunc(evReverseRow),
-		"initcap":        evStrRowFunc(evInitCapRow),
+		"initcap":        {apply: evInitCap},
 		"replace":        {apply: evReplace},
 		"regexp_replace": {apply: evRegexpReplace},
 		"regexp_extract": {apply: evRegexpExtract},
@@ -262,6 +262,13 @@ func evLikeFunc(fold bool) func(ev *Evaluator, args []evValue, n int) (evValue, 
 		if len(args) != 2 {
 			return evValue{}, fmt.Errorf("takes 2 arguments, got %d", len(args))
 		}
+		if evAnyColumn(args, 1) {
+			name := "like"
+			if fold {
+				name = "ilike"
+			}
+			return evLikeColumn(ev, name, fold, args, n)
+		}
 		lits, ok, err := evLiterals(args, 1)
 		if err != nil {
 			return evValue{}, err
@@ -314,6 +321,9 @@ func evRegexArg(args []evValue, i int) (*regexp.Regexp, error) {
 func evRLike(ev *Evaluator, args []evValue, n int) (evValue, error) {
 	if len(args) != 2 {
 		return evValue{}, fmt.Errorf("takes 2 arguments, got %d", len(args))
+	}
+	if evAnyColumn(args, 1) {
+		return evRLikeColumn(ev, args, n)
 	}
 	re, err := evRegexArg(args, 1)
 	if err != nil {
@@ -471,39 +481,12 @@ func evReverseRow(w *evStrWriter, b []byte) {
 	}
 }
 
-// evInitCapRow writes b lower-cased with the first letter of each ' '-separated word
-// in title case (Spark's initcap).
-func evInitCapRow(w *evStrWriter, b []byte) {
-	start := true
-	for j := 0; j < len(b); {
-		c := b[j]
-		if c < utf8.RuneSelf {
-			if start {
-				w.addByte(evUpperASCII(c))
-			} else {
-				w.addByte(evLowerASCII(c))
-			}
-			start = c == ' '
-			j++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[j:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			w.addByte(c)
-		case start:
-			w.addRune(unicode.ToTitle(unicode.ToLower(r)))
-		default:
-			w.addRune(unicode.ToLower(r))
-		}
-		start = false
-		j += size
-	}
-}
-
 func evReplace(ev *Evaluator, args []evValue, n int) (evValue, error) {
 	if len(args) != 3 {
 		return evValue{}, fmt.Errorf("takes 3 arguments, got %d", len(args))
+	}
+	if evAnyColumn(args, 1) {
+		return evReplaceColumn(ev, args, n)
 	}
 	lits, ok, err := evLiterals(args, 1)
 	if err != nil {
@@ -514,28 +497,16 @@ func evReplace(ev *Evaluator, args []evValue, n int) (evValue, error) {
 	}
 	search, repl := lits[0], lits[1]
 	return ev.strOver("replace", args[0], n, func(a arrow.Array) (arrow.Array, error) {
-		return evStrRows(ev.Mem, a, func(w *evStrWriter, b []byte) {
-			if len(search) == 0 { // Spark leaves the string as it is
-				w.add(b)
-				return
-			}
-			for {
-				k := bytes.Index(b, search)
-				if k < 0 {
-					w.add(b)
-					return
-				}
-				w.add(b[:k])
-				w.add(repl)
-				b = b[k+len(search):]
-			}
-		})
+		return evStrRows(ev.Mem, a, func(w *evStrWriter, b []byte) { evReplaceRow(w, b, search, repl) })
 	})
 }
 
 func evRegexpReplace(ev *Evaluator, args []evValue, n int) (evValue, error) {
 	if len(args) != 3 {
 		return evValue{}, fmt.Errorf("takes 3 arguments, got %d", len(args))
+	}
+	if evAnyColumn(args, 1) {
+		return evRegexpReplaceColumn(ev, args, n)
 	}
 	re, err := evRegexArg(args, 1)
 	if err != nil {
@@ -548,15 +519,19 @@ func evRegexpReplace(ev *Evaluator, args []evValue, n int) (evValue, error) {
 	if re == nil || !ok {
 		return evNullOf(ev.Mem, arrow.BinaryTypes.String, n)
 	}
-	repl := lits[0]
+	var r evRegexReplacer
+	r.reset(re, lits[0])
 	return ev.strOver("regexp_replace", args[0], n, func(a arrow.Array) (arrow.Array, error) {
-		return evStrRows(ev.Mem, a, func(w *evStrWriter, b []byte) { w.add(re.ReplaceAll(b, repl)) })
+		return evStrRows(ev.Mem, a, r.replace)
 	})
 }
 
 func evRegexpExtract(ev *Evaluator, args []evValue, n int) (evValue, error) {
 	if len(args) != 3 {
 		return evValue{}, fmt.Errorf("takes 3 arguments, got %d", len(args))
+	}
+	if evAnyColumn(args, 1) {
+		return evRegexpExtractColumn(ev, args, n)
 	}
 	re, err := evRegexArg(args, 1)
 	if err != nil {
@@ -574,13 +549,7 @@ func evRegexpExtract(ev *Evaluator, args []evValue, n int) (evValue, error) {
 	}
 	g := int(idx.v)
 	return ev.strOver("regexp_extract", args[0], n, func(a arrow.Array) (arrow.Array, error) {
-		return evStrRows(ev.Mem, a, func(w *evStrWriter, b []byte) {
-			loc := re.FindSubmatchIndex(b)
-			if loc == nil || loc[2*g] < 0 {
-				return // "" as Spark gives
-			}
-			w.add(b[loc[2*g]:loc[2*g+1]])
-		})
+		return evStrRows(ev.Mem, a, func(w *evStrWriter, b []byte) { evExtractRow(w, re, b, g) })
 	})
 }
 
@@ -590,6 +559,9 @@ func evPadFunc(left bool) func(ev *Evaluator, args []evValue, n int) (evValue, e
 	return func(ev *Evaluator, args []evValue, n int) (evValue, error) {
 		if len(args) != 3 {
 			return evValue{}, fmt.Errorf("takes 3 arguments, got %d", len(args))
+		}
+		if evAnyColumn(args, 1) {
+			return evPadColumn(ev, left, args, n)
 		}
 		length, err := evIntLiteral(args[1])
 		if err != nil {
@@ -605,30 +577,9 @@ func evPadFunc(left bool) func(ev *Evaluator, args []evValue, n int) (evValue, e
 		if length.v > math.MaxInt32 {
 			return evValue{}, fmt.Errorf("pad length %d exceeds %d", length.v, math.MaxInt32)
 		}
-		pad := lits[0]
-		padChars := int64(utf8.RuneCount(pad))
-		target := length.v
+		pad, target := lits[0], length.v
 		return ev.strOver("pad", args[0], n, func(a arrow.Array) (arrow.Array, error) {
-			return evStrRows(ev.Mem, a, func(w *evStrWriter, b []byte) {
-				nchars := int64(utf8.RuneCount(b))
-				spaces := target - nchars
-				if spaces <= 0 || padChars == 0 {
-					if target > 0 {
-						w.add(evRuneSlice(b, 0, min(target, nchars)))
-					}
-					return
-				}
-				if !left {
-					w.add(b)
-				}
-				for k := int64(0); k < spaces/padChars; k++ {
-					w.add(pad)
-				}
-				w.add(evRuneSlice(pad, 0, spaces%padChars))
-				if left {
-					w.add(b)
-				}
-			})
+			return evStrRows(ev.Mem, a, func(w *evStrWriter, b []byte) { evPadRow(w, b, target, pad, left) })
 		})
 	}
 }
@@ -637,8 +588,15 @@ func evPadFunc(left bool) func(ev *Evaluator, args []evValue, n int) (evValue, e
 // character position of the first occurrence, 0 when absent.
 func evInstrFunc(locate bool) func(ev *Evaluator, args []evValue, n int) (evValue, error) {
 	return func(ev *Evaluator, args []evValue, n int) (evValue, error) {
-		if len(args) != 2 {
-			return evValue{}, fmt.Errorf("takes 2 arguments, got %d", len(args))
+		if len(args) == 3 && locate || len(args) != 2 {
+			if len(args) != 3 {
+				return evValue{}, fmt.Errorf("takes 2 arguments, got %d", len(args))
+			}
+			return evInstrColumn(ev, locate, args, n)
+		}
+		if (locate && !args[0].isScalar() && !(args[1].isScalar() && args[0].arr.Len() == 1)) ||
+			(!locate && evAnyColumn(args, 1)) {
+			return evInstrColumn(ev, locate, args, n)
 		}
 		s, sub := args[0], args[1]
 		if locate {

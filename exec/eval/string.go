@@ -20,7 +20,9 @@ import (
 )
 
 // stringCall evaluates the string function name; at least one argument is an array. The
-// string argument comes first; the analyzer passes the others as literals.
+// string argument comes first; the others are literals (the fast paths) or columns
+// (substring's start and length row by row, contains/starts_with/ends_with's needle
+// through matchColumns).
 func (ev *Evaluator) stringCall(name string, args []evValue, n int) (evValue, error) {
 	want := map[string][2]int{
 		"length": {1, 1}, "lower": {1, 1}, "upper": {1, 1}, "substring": {2, 3},
@@ -32,6 +34,9 @@ func (ev *Evaluator) stringCall(name string, args []evValue, n int) (evValue, er
 	}
 	if len(args) < w[0] || len(args) > w[1] {
 		return evValue{}, fmt.Errorf("%s takes %d to %d arguments, got %d", name, w[0], w[1], len(args))
+	}
+	if name == "substring" && evAnyColumn(args, 1) {
+		return evSubstringColumn(ev, args, n)
 	}
 	if args[0].isScalar() {
 		// Only when a later argument is a column: broadcast the string.

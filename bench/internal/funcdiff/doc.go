@@ -45,13 +45,26 @@
 //	split, element_at,   string_split_regex, list_extract,             split, element_at, array_contains            the DuckDB names
 //	  array_contains     list_contains
 //	add_months           no add_months                                 add_months(d, n)                             (d + to_months(n))::DATE
+//	lpad, rpad with an   Insufficient padding error (the query        only truncates: the first n characters of s  CASE WHEN j IS NULL THEN NULL WHEN t = ''
+//	  empty pad          fails)                                        (lpad(s, 5, '') of "ab" is "ab")               THEN substring(s, 1, greatest(j, 0)) ELSE
+//	                                                                                                                lpad(s, j::INTEGER, t) END
+//	substring(s, 0, n)   position 0 is before the first character:     0 acts as 1: n characters                    substring(s, CASE WHEN j = 0 THEN 1 ELSE j
+//	                     n-1 characters                                                                             END, 3)
+//	format_string        printf (C's conventions): a NULL value makes   Java's Formatter: a NULL value prints        printf('%s|%5s|…', coalesce(s, 'null'),
+//	                     the result NULL; NaN prints "nan"             "null" (%b "false"), NaN "NaN"; a column      coalesce(j::VARCHAR, 'null'), …); 'NaN'
+//	                                                                   format like "<%-6s>" is parsed per value     for isnan(x)
 //
 // Checked and the same in both (no rewrite): integer div and mod by zero give NULL;
 // greatest and least skip NULLs and rank NaN above every number; IN with a NULL in the
 // list is NULL when nothing matches; nullif, coalesce and CASE; abs; round of an
 // integer to -2; length counts code points, not bytes (DuckDB's strlen counts bytes),
 // also with combining marks; lpad and rpad count characters and truncate a longer
-// string; trim, ltrim and rtrim remove spaces only; instr is 1-based in characters, 0
+// string, and a negative length gives ""; replace with an empty search string leaves
+// the string as it is; substring with a negative start counts from the end; s LIKE t,
+// instr, contains and starts_with with the pattern or needle from a column (every
+// string function also takes its pattern, search string, length or pad from a column:
+// the *_column cases); format_string's %s %d %x %+d %e and widths (left-justified with
+// '-') match printf's, also from a format column; trim, ltrim and rtrim remove spaces only; instr is 1-based in characters, 0
 // when absent; upper and lower on the data's characters; weekofyear is the ISO 8601
 // week in both; last_day; md5 and sha256 as lower-case hex of the UTF-8 bytes; casts
 // of integers, dates and booleans to text and back, of a double to text and back
@@ -87,8 +100,8 @@
 //
 // Left out of the data, because neither engine gives Spark's (Java's) answer, so no
 // rewrite of DuckDB's SQL could make the comparison mean Spark: upper("straße") is
-// "STRASSE" in Java, "STRAẞE" in DuckDB, "STRAßE" in kindling (Go's simple case
-// mapping); lower("ΟΔΟΣ") is "οδος" in Java (final sigma), "οδοσ" in both DuckDB and
-// kindling. Locale-dependent mappings (the Turkish dotted I) are left out for the same
-// reason.
+// "STRASSE" in Java and in kindling (which follows Java's full case mapping), "STRAẞE"
+// in DuckDB; lower("ΟΔΟΣ") is "οδος" in Java and kindling (final sigma), "οδοσ" in
+// DuckDB; initcap has no DuckDB counterpart. Locale-dependent mappings (the Turkish
+// dotted I) are left out for the same reason.
 package funcdiff

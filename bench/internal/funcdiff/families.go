@@ -89,6 +89,26 @@ func Families() []Family {
 			{"rtrim", dataset.RTrim(s), "rtrim(s)"},
 			{"instr", dataset.Instr(s, "l"), "instr(s, 'l')"},
 			{"instr_mb", dataset.Instr(s, "😀"), "instr(s, '😀')"},
+			// Column arguments: the pattern, search string, length and pad come from
+			// columns (t's backslash doubled, so that every row is a valid LIKE pattern).
+			{"like_column", dataset.Like(s, dataset.Replace(t, `\`, `\\`)), `s LIKE replace(t, '\', '\\') ESCAPE '\'`},
+			{"replace_column", dataset.Replace(s, t, "-"), "replace(s, t, '-')"},
+			{"lpad_column", dataset.LPad(s, j, t),
+				"CASE WHEN j IS NULL THEN NULL WHEN t = '' THEN substring(s, 1, greatest(j, 0)) ELSE lpad(s, j::INTEGER, t) END"},
+			{"rpad_column", dataset.RPad(t, j, s),
+				"CASE WHEN j IS NULL THEN NULL WHEN s = '' THEN substring(t, 1, greatest(j, 0)) ELSE rpad(t, j::INTEGER, s) END"},
+			{"instr_column", dataset.Instr(s, t), "instr(s, t)"},
+			{"substring_column", dataset.Substring(s, j, 3), "substring(s, CASE WHEN j = 0 THEN 1 ELSE j END, 3)"},
+			{"contains_column", dataset.Contains(s, t), "contains(s, t)"},
+			{"starts_with_column", dataset.StartsWith(s, t), "starts_with(s, t)"},
+			// format_string (Java's Formatter) against DuckDB's printf (C's): NULL
+			// values print "null" in Java, and NaN "NaN".
+			{"format_string", dataset.FormatString("%s|%5d|%x|%+d", s, j, j, i),
+				"printf('%s|%5s|%s|%s', coalesce(s, 'null'), coalesce(j::VARCHAR, 'null'), coalesce(printf('%x', j), 'null'), coalesce(printf('%+d', i), 'null'))"},
+			{"format_string_e", dataset.FormatString("%e", x),
+				"CASE WHEN x IS NULL THEN 'null' WHEN isnan(x) THEN 'NaN' ELSE printf('%e', x) END"},
+			{"format_string_column", dataset.FormatString(dataset.Concat(lit("<%"), dataset.NullIf(j, lit(int64(0))), lit("s>")), s),
+				"CASE WHEN j IS NULL OR j = 0 THEN NULL WHEN j < 0 THEN printf('<%-' || (-j)::VARCHAR || 's>', coalesce(s, 'null')) ELSE printf('<%' || j::VARCHAR || 's>', coalesce(s, 'null')) END"},
 		}},
 		{"dates", []Case{
 			{"year", dataset.Year(d), "year(d)"},
