@@ -51,39 +51,9 @@ func shapeJoin(j *Join) (*joinShape, error) {
 		s.out = s.raw
 		return s, nil
 	}
-	// Right columns that clash with no left column keep their names; the clashing ones
-	// take the join's suffix (RightSuffix by default) as often as needed to become unique;
-	// with a suffix of the user's own, a renamed name still taken is an error instead.
-	taken := make(map[string]bool, ls.NumFields()+rs.NumFields())
-	for _, f := range ls.Fields() {
-		taken[f.Name] = true
-	}
-	s.rightNames = make([]string, rs.NumFields())
-	for i, f := range rs.Fields() {
-		if !taken[f.Name] {
-			s.rightNames[i] = f.Name
-		}
-	}
-	for _, name := range s.rightNames {
-		if name != "" {
-			taken[name] = true
-		}
-	}
-	for i, f := range rs.Fields() {
-		if s.rightNames[i] != "" {
-			continue
-		}
-		suffix := j.suffix()
-		name := f.Name + suffix
-		if taken[name] && j.Suffix != "" && !j.usingKey(f.Name) {
-			return nil, errAt(ErrDuplicateColumn, fmt.Sprintf(
-				"the right column %q, renamed with the suffix %q, clashes with the column %q too: choose another suffix", f.Name, suffix, name))
-		}
-		for taken[name] {
-			name += suffix
-		}
-		taken[name] = true
-		s.rightNames[i] = name
+	var err error
+	if s.rightNames, err = joinRightNames(j, ls, rs); err != nil {
+		return nil, err
 	}
 	s.usingRight = make([]bool, rs.NumFields())
 	usingLeft := map[string]string{} // left key name -> raw name of its right twin
@@ -312,4 +282,43 @@ func analyzeSort(n *Sort, site string) (Node, error) {
 	m.Keys = append([]SortKey(nil), n.Keys...)
 	m.OutSchema = in
 	return &m, nil
+}
+
+// joinRightNames names the right columns in a join's output: those that clash with no
+// left column keep their names; the clashing ones take the join's suffix (RightSuffix by
+// default) as often as needed to become unique. With a suffix of the user's own, a
+// renamed name still taken is an error instead.
+func joinRightNames(j *Join, ls, rs *arrow.Schema) ([]string, error) {
+	taken := make(map[string]bool, ls.NumFields()+rs.NumFields())
+	for _, f := range ls.Fields() {
+		taken[f.Name] = true
+	}
+	names := make([]string, rs.NumFields())
+	for i, f := range rs.Fields() {
+		if !taken[f.Name] {
+			names[i] = f.Name
+		}
+	}
+	for _, name := range names {
+		if name != "" {
+			taken[name] = true
+		}
+	}
+	suffix := j.suffix()
+	for i, f := range rs.Fields() {
+		if names[i] != "" {
+			continue
+		}
+		name := f.Name + suffix
+		if taken[name] && j.Suffix != "" && !j.usingKey(f.Name) {
+			return nil, errAt(ErrDuplicateColumn, fmt.Sprintf(
+				"the right column %q, renamed with the suffix %q, clashes with the column %q too: choose another suffix", f.Name, suffix, name))
+		}
+		for taken[name] {
+			name += suffix
+		}
+		taken[name] = true
+		names[i] = name
+	}
+	return names, nil
 }
