@@ -27,9 +27,28 @@ const (
 	LeftAnti JoinKind = plan.LeftAntiJoin
 )
 
-// JoinOn names the key columns of a join, pairwise: left[i] = right[i].
+// JoinOn names the key columns of a join, pairwise: left[i] = right[i], and, after And,
+// a further condition the matching pairs must satisfy.
 type JoinOn struct {
 	left, right []string
+	cond        Expr
+	hasCond     bool
+}
+
+// And adds cond, a boolean expression over both sides' columns, to the join condition:
+// a pair of rows with equal keys matches only where cond is true (NULL counts as false),
+// as in Spark's join(other, df1("k") === df2("k") && cond). The condition decides
+// matching inside the join: an outer join keeps a row all of whose pairs cond rejects,
+// NULL-filled, and an anti join keeps it, unlike a Filter after the join. In cond, a
+// column name on one side only may be written Col(name); a name both sides have is
+// written LeftCol(name) or RightCol(name). Equalities between a left and a right column
+// in cond become further keys of the hash join.
+func (o JoinOn) And(cond Expr) JoinOn {
+	if o.hasCond {
+		cond = o.cond.And(cond)
+	}
+	o.cond, o.hasCond = cond, true
+	return o
 }
 
 // On joins on columns that have the same names on both sides. The result has one column
@@ -42,20 +61,28 @@ func On(cols ...string) JoinOn { return JoinOn{left: cols, right: cols} }
 func OnKeys(left, right []string) JoinOn { return JoinOn{left: left, right: right} }
 
 // Join joins d (the left side) with other (the right side) on equal keys. Columns of the
-// right side whose names are taken by the left get the suffix "_right".
+// right side whose names are taken by the left get the suffix "_right", or the one of
+// WithSuffix.
 //
 // The planner picks the strategy and Explain shows it: a broadcast hash join when one
 // side is estimated below Config.BroadcastThreshold or marked with Broadcast (its rows are
 // copied to every task and the other side is not shuffled), otherwise a shuffled hash
 // join with both sides hash-partitioned on the keys. Two datasets already partitioned the
 // same way on the keys (Repartition(n, keys...)) are joined without any shuffle.
-func (d *Dataset) Join(other *Dataset, on JoinOn, kind JoinKind) *Dataset {
+func (d *Dataset) Join(other *Dataset, on JoinOn, kind JoinKind, opts ...JoinOption) *Dataset {
 	site := callSite("join")
 	if other.s != d.s {
 		return d.deriveErr(errors.New("dataset: Join of datasets from different sessions"))
 	}
-	out := d.derive(&plan.Join{Meta: plan.Meta{CallSite: site}, Left: d.node, Right: other.node,
-		LeftKeys: on.left, RightKeys: on.right, Kind: kind})
+	j := &plan.Join{Meta: plan.Meta{CallSite: site}, Left: d.node, Right: other.node,
+		LeftKeys: on.left, RightKeys: on.right, Kind: kind, Suffix: joinSuffix(opts)}
+	if on.hasCond {
+		if on.cond.err != nil {
+			return d.deriveErr(on.cond.err)
+		}
+		j.Cond = on.cond.e
+	}
+	out := d.derive(j)
 	if out.err == nil {
 		out.err = other.err
 	}

@@ -59,7 +59,8 @@
 // samples give the range bounds, then the real pass.
 //
 // The operators themselves live in the subpackages: colop (the contract and what every operator
-// shares), eval (expressions, filter, project), hashagg, hashjoin and sorting; exectest is their
+// shares), eval (expressions, filter, project), hashagg, hashjoin (with residual conditions and
+// nested loops), asofjoin and sorting; exectest is their
 // test support. This package keeps the tasks, the scheduler, the sources, the cache operators
 // and the small streaming operators (limit, union, explode, map_batches).
 //

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/kindling-data/kindling/exec/asofjoin"
 	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/exec/eval"
 	"github.com/kindling-data/kindling/exec/hashagg"
@@ -38,6 +39,9 @@ type task struct {
 	// reads are the (plan-local shuffle ID, reduce partition) pairs the task reads,
 	// broadcasts excepted: what may be freed once it succeeds (job.releaseReads).
 	reads [][2]int
+	// shared counts the cartesian joins being built: each partition they read is read by
+	// several tasks, so it is kept to the end of the job (not in reads).
+	shared int
 	// sampler, when set, makes the attempt a sampling pass: its output feeds the
 	// reservoir (range partitioning) and sampled receives the sample on success.
 	sampler *shuffle.Reservoir
@@ -65,6 +69,8 @@ func (t *task) buildNode(n plan.PhysNode, p int) (colop.Operator, error) {
 		return t.buildPartitionOp(n, p)
 	case *plan.PHashJoin:
 		return t.buildJoin(n, p)
+	case *plan.PAsOfJoin:
+		return t.buildAsOfJoin(n, p)
 	case *plan.PUnion:
 		return t.buildUnion(n, p)
 	case *plan.PCoalesce:
@@ -139,7 +145,7 @@ func (t *task) unaryOperator(n plan.PhysNode, in colop.Operator) (colop.Operator
 func (t *task) buildShuffleRead(n *plan.PShuffleRead, p int) colop.Operator {
 	if n.Partitioning.Kind == plan.BroadcastPartitioning {
 		p = 0 // every task reads the one broadcast partition whole
-	} else {
+	} else if t.shared == 0 {
 		t.reads = append(t.reads, [2]int{n.ShuffleID, p})
 	}
 	return &ShuffleReadOp{svc: t.job.env.Shuffle, shuffleID: t.job.shuffleID(n.ShuffleID), reduceID: p, counter: &t.in}
@@ -148,7 +154,11 @@ func (t *task) buildShuffleRead(n *plan.PShuffleRead, p int) colop.Operator {
 // buildJoin joins partition p of both sides; a broadcast side is its one partition.
 func (t *task) buildJoin(n *plan.PHashJoin, p int) (colop.Operator, error) {
 	lp, rp := p, p
-	if n.Broadcast && n.Build == plan.BuildRight {
+	if n.Cartesian {
+		lp, rp = p/n.Right.NumPartitions(), p%n.Right.NumPartitions()
+		t.shared++
+		defer func() { t.shared-- }()
+	} else if n.Broadcast && n.Build == plan.BuildRight {
 		rp = 0
 	} else if n.Broadcast {
 		lp = 0
@@ -163,8 +173,23 @@ func (t *task) buildJoin(n *plan.PHashJoin, p int) (colop.Operator, error) {
 		return nil, err
 	}
 	op := hashjoin.NewHashJoin(left, right, n, t.options())
+	op.SetEval(eval.Eval)
 	t.spillers = append(t.spillers, op)
 	return op, nil
+}
+
+// buildAsOfJoin merges partition p of both (co-partitioned, sorted) sides.
+func (t *task) buildAsOfJoin(n *plan.PAsOfJoin, p int) (colop.Operator, error) {
+	left, err := t.build(n.Left, p)
+	if err != nil {
+		return nil, err
+	}
+	right, err := t.build(n.Right, p)
+	if err != nil {
+		left.Close()
+		return nil, err
+	}
+	return asofjoin.New(left, right, n, t.options()), nil
 }
 
 // buildUnion finds the input that partition p of a union comes from.

@@ -135,6 +135,8 @@ func analyzeNode(n Node) (Node, error) {
 		return &m, nil
 	case *Join:
 		return analyzeJoin(n, site)
+	case *AsOfJoin:
+		return analyzeAsOfJoin(n, site)
 	case *Broadcast:
 		m := *n
 		m.OutSchema = n.Input.Schema()

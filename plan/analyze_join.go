@@ -51,38 +51,14 @@ func shapeJoin(j *Join) (*joinShape, error) {
 		s.out = s.raw
 		return s, nil
 	}
-	// Right columns that clash with no left column keep their names; the clashing ones
-	// take RightSuffix as often as needed to become unique.
-	taken := make(map[string]bool, ls.NumFields()+rs.NumFields())
-	for _, f := range ls.Fields() {
-		taken[f.Name] = true
-	}
-	s.rightNames = make([]string, rs.NumFields())
-	for i, f := range rs.Fields() {
-		if !taken[f.Name] {
-			s.rightNames[i] = f.Name
-		}
-	}
-	for _, name := range s.rightNames {
-		if name != "" {
-			taken[name] = true
-		}
-	}
-	for i, f := range rs.Fields() {
-		if s.rightNames[i] != "" {
-			continue
-		}
-		name := f.Name + RightSuffix
-		for taken[name] {
-			name += RightSuffix
-		}
-		taken[name] = true
-		s.rightNames[i] = name
+	var err error
+	if s.rightNames, err = joinRightNames(j, ls, rs); err != nil {
+		return nil, err
 	}
 	s.usingRight = make([]bool, rs.NumFields())
 	usingLeft := map[string]string{} // left key name -> raw name of its right twin
 	for i, lk := range j.LeftKeys {
-		if lk != j.RightKeys[i] {
+		if lk != j.RightKeys[i] || i >= len(j.LeftKeys)-j.CondKeys {
 			continue
 		}
 		ri := rs.FieldIndices(j.RightKeys[i])[0]
@@ -146,7 +122,15 @@ func analyzeJoin(n *Join, site string) (Node, error) {
 	if n.Kind < InnerJoin || n.Kind > LeftAntiJoin {
 		return nil, fail(ErrInvalidPlan, "unknown join kind %d", int(n.Kind))
 	}
-	if len(n.LeftKeys) == 0 || len(n.LeftKeys) != len(n.RightKeys) {
+	if n.Cond != nil {
+		split, err := splitJoinCond(n, site)
+		if err != nil {
+			return nil, atSite(err, site)
+		}
+		n = split
+	}
+	noKeysOK := n.Cross || n.Cond != nil
+	if (len(n.LeftKeys) == 0 && !noKeysOK) || len(n.LeftKeys) != len(n.RightKeys) {
 		return nil, fail(ErrInvalidPlan, "join needs as many left keys as right keys, at least one: got left [%s], right [%s]",
 			strings.Join(n.LeftKeys, ", "), strings.Join(n.RightKeys, ", "))
 	}
@@ -208,6 +192,11 @@ func analyzeJoin(n *Join, site string) (Node, error) {
 	}
 	if m.Right, err = castColumns(n.Right, rightCast, site); err != nil {
 		return nil, err
+	}
+	if m.Cond != nil {
+		if m.Cond, err = resolveJoinCond(m.Cond, m.Left.Schema(), m.Right.Schema()); err != nil {
+			return nil, atSite(err, site)
+		}
 	}
 	shape, err := shapeJoin(&m)
 	if err != nil {
@@ -293,4 +282,43 @@ func analyzeSort(n *Sort, site string) (Node, error) {
 	m.Keys = append([]SortKey(nil), n.Keys...)
 	m.OutSchema = in
 	return &m, nil
+}
+
+// joinRightNames names the right columns in a join's output: those that clash with no
+// left column keep their names; the clashing ones take the join's suffix (RightSuffix by
+// default) as often as needed to become unique. With a suffix of the user's own, a
+// renamed name still taken is an error instead.
+func joinRightNames(j *Join, ls, rs *arrow.Schema) ([]string, error) {
+	taken := make(map[string]bool, ls.NumFields()+rs.NumFields())
+	for _, f := range ls.Fields() {
+		taken[f.Name] = true
+	}
+	names := make([]string, rs.NumFields())
+	for i, f := range rs.Fields() {
+		if !taken[f.Name] {
+			names[i] = f.Name
+		}
+	}
+	for _, name := range names {
+		if name != "" {
+			taken[name] = true
+		}
+	}
+	suffix := j.suffix()
+	for i, f := range rs.Fields() {
+		if names[i] != "" {
+			continue
+		}
+		name := f.Name + suffix
+		if taken[name] && j.Suffix != "" && !j.usingKey(f.Name) {
+			return nil, errAt(ErrDuplicateColumn, fmt.Sprintf(
+				"the right column %q, renamed with the suffix %q, clashes with the column %q too: choose another suffix", f.Name, suffix, name))
+		}
+		for taken[name] {
+			name += suffix
+		}
+		taken[name] = true
+		names[i] = name
+	}
+	return names, nil
 }

@@ -42,6 +42,21 @@ type Join struct {
 	Left, Right         Node
 	LeftKeys, RightKeys []string
 	Kind                JoinKind
+	// Cond, when set, is the rest of the join condition: a boolean expression over both
+	// inputs' columns (JoinSideRef tells same-named ones apart once analyzed) that a
+	// pair of rows with equal keys must also satisfy to match; NULL counts as false. It
+	// decides matching inside the join, so outer, semi and anti joins keep the rows it
+	// rejects as unmatched. The analyzer moves its left.a = right.b conjuncts into the
+	// keys. With no keys at all the join is a nested-loop join over Cond.
+	Cond Expr
+	// CondKeys counts the last keys, taken from Cond: never "using" keys, so both columns
+	// stay in the output even when their names are equal.
+	CondKeys int
+	// Cross makes a join without keys or Cond a cartesian product (Spark's crossJoin).
+	Cross bool
+	// Suffix renames a right column whose name a left column takes; "" means
+	// RightSuffix.
+	Suffix string
 }
 
 // Broadcast marks its input as small enough to copy to every task of a join: the planner
@@ -101,9 +116,16 @@ func (n *Join) WithChildren(c []Node) Node {
 	return &m
 }
 
-// Describe renders the join with its kind and both key lists.
+// Describe renders the join with its kind, both key lists and its residual condition.
 func (n *Join) Describe() string {
-	return fmt.Sprintf("Join %s on [%s] = [%s]", n.Kind, strings.Join(n.LeftKeys, ", "), strings.Join(n.RightKeys, ", "))
+	if len(n.LeftKeys) == 0 && n.Cond == nil {
+		return fmt.Sprintf("CrossJoin %s", n.Kind)
+	}
+	s := fmt.Sprintf("Join %s on [%s] = [%s]", n.Kind, strings.Join(n.LeftKeys, ", "), strings.Join(n.RightKeys, ", "))
+	if n.Cond != nil {
+		s += " cond=" + n.Cond.String()
+	}
+	return s
 }
 
 // Children returns the input marked for broadcast.
@@ -152,6 +174,15 @@ type PHashJoin struct {
 	Build               BuildSide
 	Broadcast           bool
 	OutSchema           *arrow.Schema
+	// Residual, when set, is a boolean condition over PairSchema (left columns then right
+	// columns, the clashing right names suffixed) that a pair with equal keys must also
+	// satisfy to match. With no keys every pair is a candidate: a nested-loop join.
+	Residual   Expr
+	PairSchema *arrow.Schema
+	// Cartesian (inner joins without keys only) makes one task per pair of a left and a
+	// right partition: task p joins left partition p / R with right partition p % R,
+	// where R is Right's partition count.
+	Cartesian bool
 }
 
 // PSort sorts each partition by Keys. With Limit > 0 it keeps only the first Limit rows
@@ -173,6 +204,9 @@ func (n *PHashJoin) Schema() *arrow.Schema { return n.OutSchema }
 // build side is read whole by every task, so it does not count; in a shuffled join both
 // sides have the same count.
 func (n *PHashJoin) NumPartitions() int {
+	if n.Cartesian {
+		return n.Left.NumPartitions() * n.Right.NumPartitions()
+	}
 	if n.Broadcast && n.Build == BuildRight {
 		return n.Left.NumPartitions()
 	}
@@ -193,8 +227,26 @@ func (n *PHashJoin) Describe() string {
 	if n.Build == BuildLeft {
 		side = "left"
 	}
-	return fmt.Sprintf("%s %s on [%s] = [%s] build=%s", strategy, n.Kind,
+	if len(n.LeftKeys) == 0 {
+		strategy = "NestedLoopJoin (single partition)"
+		switch {
+		case n.Broadcast:
+			strategy = "BroadcastNestedLoopJoin"
+		case n.Cartesian:
+			strategy = "CartesianProduct"
+		}
+		s := fmt.Sprintf("%s %s build=%s", strategy, n.Kind, side)
+		if n.Residual != nil {
+			s += " cond=" + n.Residual.String()
+		}
+		return s
+	}
+	s := fmt.Sprintf("%s %s on [%s] = [%s] build=%s", strategy, n.Kind,
 		strings.Join(n.LeftKeys, ", "), strings.Join(n.RightKeys, ", "), side)
+	if n.Residual != nil {
+		s += " residual=" + n.Residual.String()
+	}
+	return s
 }
 
 // Children returns the sort's one input.

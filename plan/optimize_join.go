@@ -99,6 +99,13 @@ func (o *optimizer) pruneJoin(j *Join, need map[string]bool) Node {
 		leftNeed[j.LeftKeys[i]] = true
 		rightNeed[j.RightKeys[i]] = true
 	}
+	lc, rc := sideColumns(j.Cond)
+	for _, c := range lc {
+		leftNeed[c] = true
+	}
+	for _, c := range rc {
+		rightNeed[c] = true
+	}
 	nj := o.rebuild(j.WithChildren([]Node{o.prune(j.Left, leftNeed), o.prune(j.Right, rightNeed)}))
 	nshape, err := shapeJoin(nj.(*Join))
 	if err != nil {

@@ -98,6 +98,7 @@ func (p *planner) join(n *Join, left, right PhysNode) (PhysNode, error) {
 		Kind:      n.Kind,
 		OutSchema: shape.raw,
 	}
+	hj.Residual, hj.PairSchema = physicalResidual(n)
 	broadcast := func(in PhysNode) PhysNode {
 		return &PExchange{Input: in, Partitioning: Partitioning{Kind: BroadcastPartitioning, N: 1}}
 	}
@@ -106,6 +107,13 @@ func (p *planner) join(n *Join, left, right PhysNode) (PhysNode, error) {
 		hj.Right, hj.Build, hj.Broadcast = broadcast(right), BuildRight, true
 	case buildLeft:
 		hj.Left, hj.Build, hj.Broadcast = broadcast(left), BuildLeft, true
+	case len(n.LeftKeys) == 0 && n.Kind == InnerJoin && left.NumPartitions()*right.NumPartitions() > 1:
+		hj.Cartesian = true
+	case len(n.LeftKeys) == 0:
+		hj.Left, hj.Right, hj.Build = singlePartition(left), singlePartition(right), BuildRight
+		if n.Kind == RightJoin || (n.Kind == InnerJoin && lSize >= 0 && (rSize < 0 || lSize < rSize)) {
+			hj.Build = BuildLeft
+		}
 	default:
 		if n.Kind == RightJoin {
 			hj.Build = BuildLeft
@@ -116,6 +124,15 @@ func (p *planner) join(n *Join, left, right PhysNode) (PhysNode, error) {
 		return hj, nil
 	}
 	return &PProject{Input: hj, Exprs: shape.post, OutSchema: n.OutSchema}, nil
+}
+
+// singlePartition gathers in into one partition, unless it has only one already: a join
+// without keys that broadcasts neither side sees every pair of rows in one task.
+func singlePartition(in PhysNode) PhysNode {
+	if in.NumPartitions() == 1 {
+		return in
+	}
+	return &PExchange{Input: in, Partitioning: Partitioning{Kind: SinglePartition, N: 1}}
 }
 
 // coPartition hash-partitions both join inputs on their keys into the same number of
@@ -202,6 +219,12 @@ func (p *planner) topN(l *Limit, s *Sort, proj *Project) (PhysNode, error) {
 // unmatched right rows with NULL left keys, so nothing is known.
 func joinPartitioning(n *PHashJoin) Partitioning {
 	unknown := Partitioning{Kind: UnknownPartitioning, N: n.NumPartitions()}
+	if n.Cartesian {
+		return unknown
+	}
+	if !n.Broadcast && len(n.LeftKeys) == 0 {
+		return Partitioning{Kind: SinglePartition, N: 1}
+	}
 	if !n.Broadcast {
 		if n.Kind == RightJoin || n.Kind == FullJoin {
 			return unknown

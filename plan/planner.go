@@ -134,6 +134,8 @@ func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 		return &PExplode{Input: in[0], Column: n.Column, Pos: n.Pos, Outer: n.Outer, OutSchema: n.OutSchema}, nil
 	case *Join:
 		return p.join(n, in[0], in[1])
+	case *AsOfJoin:
+		return p.asOfJoin(n, in[0], in[1])
 	case *Broadcast:
 		// A hint for the join above; on its own it changes nothing.
 		return in[0], nil

@@ -153,6 +153,8 @@ func resolveExpr(e Expr, schema *arrow.Schema) (Expr, arrow.DataType, error) {
 		return nil, nil, e.misplaced()
 	case *UDFCall:
 		return resolveUDFCall(e, schema)
+	case *JoinSideRef: // bound by the join analyzer; anywhere else a misuse
+		return nil, nil, errAt(ErrInvalidPlan, fmt.Sprintf("%s names a side of a join: it belongs in a join condition only; use Col(%q) elsewhere", e, e.Name))
 	case *WindowFunc:
 		return nil, nil, misplacedWindow(e)
 	case nil:

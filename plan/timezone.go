@@ -172,6 +172,14 @@ func (r *sessionRewriter) node(n Node) (Node, error) {
 			}
 		}
 		n = &a
+	case *Join:
+		if m.Cond != nil {
+			j := *m
+			if j.Cond, err = joinCondRewrite(m, expr); err != nil {
+				return nil, err
+			}
+			n = &j
+		}
 	}
 	if !changed && !exprChanged {
 		return n, nil

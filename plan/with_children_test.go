@@ -37,6 +37,7 @@ func everyPhysNode() []PhysNode {
 		&PSort{Input: a, Keys: []SortKey{{Column: "amount"}}, Limit: 3},
 		&PCache{Input: a, DatasetID: 9},
 		&PHashJoin{Left: a, Right: b, LeftKeys: []string{"region"}, RightKeys: []string{"region"}, Kind: InnerJoin, OutSchema: salesSchema},
+		&PAsOfJoin{Left: a, Right: b, On: "amount", By: []string{"region"}, OutSchema: salesSchema},
 		&PWindow{Input: a, PartitionBy: []string{"region"}, OutSchema: salesSchema},
 	}
 }
@@ -157,6 +158,7 @@ func everyLogicalNode() []Node {
 		&Sample{Input: a, Upper: 0.5, Seed: 3},
 		&Explode{Input: a, Column: "region"},
 		&Join{Left: a, Right: b, LeftKeys: on("region"), RightKeys: on("region")},
+		&AsOfJoin{Left: a, Right: b, On: "amount", By: on("region")},
 		&Broadcast{Input: a},
 		&Sort{Input: a, Keys: []SortKey{{Column: "amount"}}},
 		&Cache{Input: a, DatasetID: 2},

@@ -3,6 +3,12 @@
 // time and both sides are gathered with typed gathers. Every join kind of package plan
 // (inner, left, right, full, semi, anti) runs here, with Spark's NULL-key rules.
 //
+// A residual condition (plan.PHashJoin.Residual, the non-equality part of a join
+// condition) is evaluated inside the join over batches of candidate pairs, through the
+// evaluator the task gives (SetEval), and decides matching for every kind. Without keys
+// every build row is a candidate of every probe row: the same operator is the
+// (vectorized) nested-loop join of range and cross joins, which does not spill.
+//
 // Memory: the build side is reserved as it loads. When the budget refuses, the join
 // turns into a grace hash join: both sides are hash-partitioned to spill files and the
 // partitions are joined one at a time, re-partitioning with a new hash seed any that is

@@ -370,7 +370,7 @@ func (g *hjGrace) openPair() error {
 	}
 	bs := &hjSpillSource{file: build, mem: o.mem}
 	ps := &hjSpillSource{file: probe, mem: o.mem}
-	sub := &HashJoinOp{node: o.node, mem: o.mem, budget: colop.ChunkedReservation{Res: o.budget.Res}, batchRows: o.batchRows, level: o.level + 1}
+	sub := &HashJoinOp{node: o.node, mem: o.mem, budget: colop.ChunkedReservation{Res: o.budget.Res}, batchRows: o.batchRows, level: o.level + 1, eval: o.eval}
 	if o.probeIsLeft {
 		sub.left, sub.right = ps, bs
 	} else {

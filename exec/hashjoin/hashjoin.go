@@ -90,12 +90,24 @@ type HashJoinOp struct {
 	probeKeyA []arrow.Array
 	pkeys     hjKeys
 	heads     []int32
-	pi        int   // next probe row to start
-	cur       int32 // next build row of probe row pi's chain, when inChain
-	inChain   bool
-	pIdx      []int32
-	bIdx      []int32
-	tailPos   int
+	pi        int // next probe row to start
+
+	// Residual condition state (residual.go): candidate pairs, whether each ends its
+	// probe row's candidates, their verdicts, and the probe row being decided.
+	eval       EvalFunc
+	cP, cB     []int32
+	cEnd, pass []bool
+	hitRow     int32
+	rowHit     bool
+	markers    bool          // some candidate is a no-candidate marker (build index -1)
+	pairSchema *arrow.Schema // the pair columns the residual reads, and their indices
+	pairCols   []int
+
+	cur     int32 // next build row of probe row pi's chain, when inChain
+	inChain bool
+	pIdx    []int32
+	bIdx    []int32
+	tailPos int
 
 	// Grace hash join state (hashjoin_grace.go). spillMu guards pending, grace and
 	// reserved against Spill calls while the build input is drained.
@@ -123,6 +135,10 @@ var _ colop.Operator = (*HashJoinOp)(nil)
 // when the build side does not fit.
 func NewHashJoin(left, right colop.Operator, node *plan.PHashJoin, opts colop.Options) *HashJoinOp {
 	o := &HashJoinOp{left: left, right: right, node: node, mem: opts.Mem, batchRows: opts.BatchRows, spillManager: opts.Spill}
+	if len(node.LeftKeys) == 0 {
+		// Without keys the grace join could not split the build side: no spilling.
+		o.spillManager = nil
+	}
 	o.budget = colop.ChunkedReservation{Res: opts.Reservation("hash-join", o)}
 	return o
 }
@@ -148,7 +164,7 @@ func (o *HashJoinOp) setup() error {
 	if n.OutSchema == nil {
 		return errors.New("exec: hash join: no output schema")
 	}
-	if len(n.LeftKeys) == 0 || len(n.LeftKeys) != len(n.RightKeys) {
+	if (len(n.LeftKeys) == 0 && n.Residual == nil && n.Kind != plan.InnerJoin) || len(n.LeftKeys) != len(n.RightKeys) {
 		return fmt.Errorf("exec: hash join: %d left keys for %d right keys", len(n.LeftKeys), len(n.RightKeys))
 	}
 	if n.Kind < plan.InnerJoin || n.Kind > plan.LeftAntiJoin {
@@ -239,7 +255,13 @@ func (o *HashJoinOp) next() (arrow.RecordBatch, error) {
 				}
 				continue
 			}
-			o.fill(limit)
+			if o.node.Residual != nil {
+				if err := o.fillResidual(limit); err != nil {
+					return nil, err
+				}
+			} else {
+				o.fill(limit)
+			}
 			done := o.pi >= int(o.probeRec.NumRows())
 			var out arrow.RecordBatch
 			var err error
@@ -571,7 +593,7 @@ func (o *HashJoinOp) startProbe(rec arrow.RecordBatch) error {
 	}
 	o.heads = kernel.Resize(o.heads, n)
 	o.table.lookup(&o.pkeys, o.heads)
-	o.probeRec, o.pi, o.inChain = rec, 0, false
+	o.probeRec, o.pi, o.inChain, o.hitRow = rec, 0, false, -1
 	return nil
 }
 

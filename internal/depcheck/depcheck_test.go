@@ -34,8 +34,9 @@ var allowed = map[string][]string{
 	"exec/hashjoin":   {"exec/colop", "plan", "storage", "memory", "internal/kernel"},
 	"exec/sorting":    {"exec/colop", "plan", "storage", "memory", "internal/kernel"},
 	"exec/window":     {"exec/colop", "plan", "storage", "memory", "internal/kernel"},
+	"exec/asofjoin":   {"exec/colop", "plan", "memory", "internal/kernel"},
 	"exec/exectest":   {"exec/colop", "plan", "storage", "memory", "internal/kernel"},
-	"exec": {"exec/colop", "exec/eval", "exec/hashagg", "exec/hashjoin", "exec/sorting", "exec/window",
+	"exec": {"exec/colop", "exec/asofjoin", "exec/eval", "exec/hashagg", "exec/hashjoin", "exec/sorting", "exec/window",
 		"plan", "shuffle", "storage", "memory", "datasource", "internal/kernel"},
 	"dataset": {"plan", "exec", "storage", "memory", "datasource"},
 }
