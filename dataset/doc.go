@@ -72,6 +72,14 @@
 // Casts (Expr.Cast) follow Spark's non-ANSI matrix between booleans, numbers, strings,
 // dates and timestamps; a date plus or minus an integer is a date.
 //
+// Joins: Join on equal keys (On, JoinOn.And for an extra condition checked inside the
+// join), JoinWhere on any condition (LeftCol and RightCol name a column both sides have;
+// a range join runs as a broadcast nested-loop join or a cartesian product of
+// partitions, as Explain shows), CrossJoin, JoinAsOf (the latest right row at or before
+// each left row per key, Polars' join_asof; Forward, Tolerance), every kind (inner,
+// outer, semi, anti); WithSuffix names clashing right columns; Broadcast hints a small
+// side.
+//
 // Window functions: Window() or PartitionBy(cols...) give a WindowSpec, ordered with
 // OrderBy and framed with RowsBetween or RangeBetween (UnboundedPreceding, CurrentRow,
 // UnboundedFollowing); RowNumber, Rank, DenseRank, PercentRank, CumeDist, NTile, Lag,

@@ -47,7 +47,7 @@ func timeWindows(s *dataset.Session) *dataset.Dataset {
 	return s.FromRecords(rec)
 }
 
-func ExampleDataset_JoinOn() {
+func ExampleDataset_JoinWhere() {
 	s := newSession()
 	defer s.Close()
 	// A range join: each event with the windows its time falls in. There is no equal
@@ -55,7 +55,7 @@ func ExampleDataset_JoinOn() {
 	// outer join keeps the event that falls in no window.
 	ts := dataset.Col("ts")
 	show(eventLog(s).
-		JoinOn(timeWindows(s), ts.Between(dataset.Col("start"), dataset.Col("end")), dataset.LeftOuter).
+		JoinWhere(timeWindows(s), ts.Between(dataset.Col("start"), dataset.Col("end")), dataset.LeftOuter).
 		Select(dataset.Col("event"), dataset.Col("window")).
 		OrderBy(dataset.Asc("event")))
 	// Output:
@@ -127,7 +127,7 @@ func ExampleLeftCol() {
 	// equality becomes the hash join's key, the rest is checked on the matching pairs.
 	managersOf := managers(s)
 	show(orders(s, 2).
-		JoinOn(managersOf, dataset.LeftCol("region").Eq(dataset.RightCol("region")).
+		JoinWhere(managersOf, dataset.LeftCol("region").Eq(dataset.RightCol("region")).
 			And(dataset.Col("manager").NotEq(dataset.Lit("Wu"))), dataset.Inner).
 		Select(dataset.Col("day"), dataset.Col("region"), dataset.Col("manager")).
 		OrderBy(dataset.Asc("day")))
@@ -148,7 +148,7 @@ func ExampleRightCol() {
 	// The managers whose region has no order above 300 (a left anti join over a
 	// condition that names the right side's region).
 	big := orders(s, 2).Filter(dataset.Col("amount").Gt(dataset.Lit(300)))
-	show(managers(s).JoinOn(big, dataset.LeftCol("region").Eq(dataset.RightCol("region")), dataset.LeftAnti).
+	show(managers(s).JoinWhere(big, dataset.LeftCol("region").Eq(dataset.RightCol("region")), dataset.LeftAnti).
 		OrderBy(dataset.Asc("region")))
 	// Output:
 	// +--------+---------+
@@ -165,7 +165,7 @@ func ExampleWithSuffix() {
 	defer s.Close()
 	// Both sides have a region column; the right one is renamed region_mgr.
 	show(orders(s, 2).
-		JoinOn(managers(s), dataset.LeftCol("region").Eq(dataset.RightCol("region")), dataset.Inner, dataset.WithSuffix("_mgr")).
+		JoinWhere(managers(s), dataset.LeftCol("region").Eq(dataset.RightCol("region")), dataset.Inner, dataset.WithSuffix("_mgr")).
 		Select(dataset.Col("day"), dataset.Col("region"), dataset.Col("region_mgr"), dataset.Col("manager")).
 		OrderBy(dataset.Asc("day"), dataset.Asc("manager")))
 	// Output:

@@ -42,7 +42,7 @@ func BenchmarkRangeJoin(b *testing.B) {
 			b.Field(0).(*array.Int64Builder).Append(int64(i * 500))
 			b.Field(1).(*array.Int64Builder).Append(int64(i*500 + 100))
 		})
-	d := events.JoinOn(Broadcast(windows), Col("ts").Between(Col("start"), Col("end")), Inner)
+	d := events.JoinWhere(Broadcast(windows), Col("ts").Between(Col("start"), Col("end")), Inner)
 	b.ResetTimer()
 	for range b.N {
 		n, err := d.Count(b.Context())

@@ -6,16 +6,16 @@ import (
 	"github.com/kindling-data/kindling/plan"
 )
 
-// LeftCol refers to the left side's column called name in a join condition (JoinOn,
+// LeftCol refers to the left side's column called name in a join condition (JoinWhere,
 // JoinOn.And), where Col(name) would be ambiguous because both sides have such a column:
 // Spark's df1("name").
 func LeftCol(name string) Expr { return Expr{e: &plan.JoinSideRef{Name: name}} }
 
-// RightCol refers to the right side's column called name in a join condition (JoinOn,
+// RightCol refers to the right side's column called name in a join condition (JoinWhere,
 // JoinOn.And): Spark's df2("name").
 func RightCol(name string) Expr { return Expr{e: &plan.JoinSideRef{Right: true, Name: name}} }
 
-// JoinOn joins d (the left side) with other (the right side) where cond, a boolean
+// JoinWhere joins d (the left side) with other (the right side) where cond, a boolean
 // expression over both sides' columns, is true: Spark's join(other, joinExprs, joinType).
 // Columns are named as in JoinOn.And: Col for a name one side has, LeftCol and RightCol
 // for a name both have. The result has every column of both sides (semi and anti joins:
@@ -32,10 +32,10 @@ func RightCol(name string) Expr { return Expr{e: &plan.JoinSideRef{Right: true, 
 // partitions (one task per pair of a left and a right partition) and the other kinds
 // gather both sides into a single task. Explain shows which. Nested loops do not spill:
 // the side each task holds must fit in memory.
-func (d *Dataset) JoinOn(other *Dataset, cond Expr, kind JoinKind, opts ...JoinOption) *Dataset {
+func (d *Dataset) JoinWhere(other *Dataset, cond Expr, kind JoinKind, opts ...JoinOption) *Dataset {
 	site := callSite("join")
 	if other.s != d.s {
-		return d.deriveErr(errors.New("dataset: JoinOn of datasets from different sessions"))
+		return d.deriveErr(errors.New("dataset: JoinWhere of datasets from different sessions"))
 	}
 	if cond.err != nil {
 		return d.deriveErr(cond.err)
@@ -65,7 +65,7 @@ func (d *Dataset) CrossJoin(other *Dataset, opts ...JoinOption) *Dataset {
 	return out
 }
 
-// JoinOption adjusts Join, JoinOn and CrossJoin.
+// JoinOption adjusts Join, JoinWhere and CrossJoin.
 type JoinOption func(*joinOptions)
 
 type joinOptions struct{ suffix string }

@@ -86,7 +86,7 @@ func TestJoinOnConditionKeys(t *testing.T) {
 				f := newFixture(t, []int{0, 13, 1, 200}, Config{BroadcastThreshold: threshold})
 				right, rds := f.rightSide(t, []int{30, 0, 30})
 				cond := RightCol("k").Eq(LeftCol("k")).And(LeftCol("g").Eq(RightCol("g"))).And(Col("x").Lt(Col("w")).Or(Col("s").IsNull()))
-				d := f.ds.JoinOn(rds, cond, kind)
+				d := f.ds.JoinWhere(rds, cond, kind)
 				want := joinOracle(kind, f.rows, right, func(l testRow, r rightRow) bool {
 					return l.g != nil && r.g != nil && *l.g == *r.g && l.k != nil && r.k != nil && *l.k == *r.k &&
 						(xBelowW(l, r) || l.s == nil)
@@ -117,7 +117,7 @@ func TestRangeJoin(t *testing.T) {
 				t.Run(strat+"/"+sides.name+"/"+kind.String(), func(t *testing.T) {
 					f := newFixture(t, sides.left, Config{BroadcastThreshold: threshold, ShufflePartitions: 3})
 					right, rds := f.rightSide(t, sides.right)
-					d := f.ds.JoinOn(rds, cond, kind)
+					d := f.ds.JoinWhere(rds, cond, kind)
 					want := joinOracle(kind, f.rows, right, match, bothSides)
 					assertSameRows(t, collectRows(t, d), want)
 					ex := d.Explain()
@@ -168,10 +168,10 @@ func TestJoinConditionErrors(t *testing.T) {
 		d    *Dataset
 		want string
 	}{
-		"ambiguous": {f.ds.JoinOn(rds, Col("g").Lt(Col("w")), Inner), `column "g" of the join condition is on both sides: write LeftCol("g") or RightCol("g")`},
-		"unknown":   {f.ds.JoinOn(rds, Col("ww").Lt(Col("x")), Inner), `unknown column "ww" in the join condition`},
+		"ambiguous": {f.ds.JoinWhere(rds, Col("g").Lt(Col("w")), Inner), `column "g" of the join condition is on both sides: write LeftCol("g") or RightCol("g")`},
+		"unknown":   {f.ds.JoinWhere(rds, Col("ww").Lt(Col("x")), Inner), `unknown column "ww" in the join condition`},
 		"side":      {f.ds.Join(rds, On("g").And(RightCol("x").Gt(Lit(1))), Inner), `unknown right column "x"`},
-		"type":      {f.ds.JoinOn(rds, Col("x").Add(Col("w")), LeftOuter), "is float64, not boolean"},
+		"type":      {f.ds.JoinWhere(rds, Col("x").Add(Col("w")), LeftOuter), "is float64, not boolean"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -255,7 +255,7 @@ func TestCartesianOverShuffles(t *testing.T) {
 	right, rds := f.rightSide(t, []int{20, 0, 30})
 	l := f.ds.GroupBy("k").Agg(Count().As("n"))
 	r := rds.GroupBy("g").Agg(Count().As("m"))
-	d := l.JoinOn(r, Col("n").Gt(Col("m").Mul(Lit(int64(5)))), Inner)
+	d := l.JoinWhere(r, Col("n").Gt(Col("m").Mul(Lit(int64(5)))), Inner)
 	if ex := d.Explain(); !strings.Contains(ex, "CartesianProduct inner") {
 		t.Fatalf("plan:\n%s", ex)
 	}
@@ -295,7 +295,7 @@ func TestJoinConditionSessionZone(t *testing.T) {
 	}
 	days := day(28).Union(day(29)).Union(day(30)) // the 30th is March 1
 	cond := Col("ts").Cast(arrow.FixedWidthTypes.Date32).Eq(Col("day"))
-	got := collectRows(t, events.JoinOn(days, cond, Inner).Select(Col("day").Cast(arrow.BinaryTypes.String)))
+	got := collectRows(t, events.JoinWhere(days, cond, Inner).Select(Col("day").Cast(arrow.BinaryTypes.String)))
 	want := collectRows(t, events.CrossJoin(days).Filter(cond).Select(Col("day").Cast(arrow.BinaryTypes.String)))
 	if len(got) != 1 || !sameRow(got[0], []any{"2024-02-29"}) || !sameRow(want[0], got[0]) {
 		t.Fatalf("join condition gave %v, a filter %v; want [2024-02-29]", got, want)

@@ -77,9 +77,9 @@ func TestJoinConditionDictionaryKeys(t *testing.T) {
 				f := newFixture(t, []int{0}, Config{BroadcastThreshold: threshold, ShufflePartitions: 3})
 				left, right, l, r := dictSides(t, f)
 				cond := LeftCol("region").Eq(RightCol("region")).And(Col("t").Between(Col("lo"), Col("hi")))
-				d := l.JoinOn(r, cond, kind).Select(Col("region").Cast(arrow.BinaryTypes.String), Col("t"), Col("region_right"), Col("tag"))
+				d := l.JoinWhere(r, cond, kind).Select(Col("region").Cast(arrow.BinaryTypes.String), Col("t"), Col("region_right"), Col("tag"))
 				if kind == LeftSemi || kind == LeftAnti {
-					d = l.JoinOn(r, cond, kind).Select(Col("region").Cast(arrow.BinaryTypes.String), Col("t"))
+					d = l.JoinWhere(r, cond, kind).Select(Col("region").Cast(arrow.BinaryTypes.String), Col("t"))
 				}
 				var want [][]any
 				rightMatched := make([]bool, len(right))
