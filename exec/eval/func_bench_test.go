@@ -313,6 +313,9 @@ const kbenchAllocsPerPattern = 16
 // heap allocations of one evaluation over 64Ki rows stay under a small bound, and do not
 // grow when the batch doubles to 128Ki rows.
 func TestFunctionKernelsDoNotAllocatePerRow(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are the race detector's under -race")
+	}
 	const (
 		// Allocations of one evaluation, whatever the row count. The constant part counts
 		// per-batch work (the ProjectOp, the evaluator, compute
