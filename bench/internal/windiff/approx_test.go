@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -109,5 +110,67 @@ func TestApproxCountDistinctWithinError(t *testing.T) {
 			}
 		}
 		t.Logf("rsd %v: standard error %.4f; the worst estimate is %.2f standard errors off; mean signed error by group (standard errors) %.2f", rsd, se, worst, bias)
+	}
+}
+
+// TestApproxPercentileWithinRankError checks, over 20 seeds, that every
+// ApproxPercentile estimate is a value of its group whose rank among the group's n
+// values is within n/accuracy of fraction*n. The ranks (how many values are below the
+// estimate and how many at or below it) are counted by DuckDB; with accuracy 50 and
+// 500 the larger groups overflow the sketch's first level, so it compacts.
+func TestApproxPercentileWithinRankError(t *testing.T) {
+	e := newEnv(t)
+	rec := approxData(memory.NewGoAllocator())
+	defer rec.Release()
+	ds := e.load(t, "a", rec, 4)
+	fractions := []float64{0, 0.01, 0.25, 0.5, 0.9, 0.999, 1}
+	sortLists = false
+	defer func() { sortLists = true }()
+	for _, acc := range []int{50, 500} {
+		for _, col := range []string{"x", "y"} {
+			got, err := kindlingRows(t.Context(), ds.GroupBy("seed", "g").Agg(ApproxPercentiles(col, fractions, acc).As("q")).
+				Select(Col("seed"), Col("g"), Col("q")))
+			if err != nil {
+				t.Fatalf("kindling: %v", err)
+			}
+			var vals []string
+			for _, row := range got {
+				if row[2] == nil {
+					if approxGroups[row[1].(int64)].nulls {
+						continue
+					}
+					t.Errorf("accuracy %d, %s, seed %d group %d: NULL", acc, col, row[0], row[1])
+					continue
+				}
+				for k, v := range strings.Fields(strings.Trim(row[2].(string), "[]")) {
+					vals = append(vals, fmt.Sprintf("(%d, %d, %d, CAST('%s' AS DOUBLE))", row[0], row[1], k, v))
+				}
+			}
+			q := "WITH est(seed, g, k, v) AS (VALUES " + strings.Join(vals, ", ") + ") " +
+				"SELECT est.seed, est.g, est.k, est.v, count(a." + col + "), count(*) FILTER (WHERE a." + col + " < est.v), count(*) FILTER (WHERE a." + col + " <= est.v), count(*) FILTER (WHERE a." + col + " = est.v) " +
+				"FROM est JOIN a ON a.seed = est.seed AND a.g = est.g GROUP BY ALL"
+			ranks, err := duckRows(t.Context(), e.conn, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			worst := 0.0
+			for _, r := range ranks {
+				n, lo, hi, eq := r[4].(int64), r[5].(int64), r[6].(int64), r[7].(int64)
+				frac := fractions[r[2].(int64)]
+				target := frac * float64(n)
+				dist := math.Max(0, math.Max(float64(lo)-target, target-float64(hi)))
+				worst = math.Max(worst, dist/(float64(n)/float64(acc)))
+				if eq == 0 {
+					t.Errorf("accuracy %d, %s, seed %d group %d, fraction %v: %v is not a value of the group", acc, col, r[0], r[1], frac, r[3])
+				}
+				if dist > float64(n)/float64(acc) {
+					t.Errorf("accuracy %d, %s, seed %d group %d, fraction %v: %v has ranks %d..%d of %d, %.0f from %.1f (bound %.1f)", acc, col, r[0], r[1], frac, r[3], lo+1, hi, n, dist, target, float64(n)/float64(acc))
+				}
+			}
+			if len(ranks) == 0 {
+				t.Fatal("no estimates checked")
+			}
+			t.Logf("accuracy %d, %s: %d estimates; the worst is %.2f of the bound n/accuracy from its rank", acc, col, len(ranks), worst)
+		}
 	}
 }
