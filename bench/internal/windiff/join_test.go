@@ -84,10 +84,9 @@ func TestJoinsAgainstDuckDB(t *testing.T) {
 	)
 	// As-of joins. DuckDB's ASOF JOIN takes the nearest row meeting its one inequality
 	// (>= for backward, <= for forward) and has no tolerance: a match further than the
-	// tolerance is turned into no match by CASE. DuckDB matches a left row whose time
-	// is NULL with a right row whose time is NULL; Spark has no as-of join, and
-	// kindling, as Polars, leaves such a row unmatched: the right side's NULL times are
-	// filtered out.
+	// tolerance is turned into no match by CASE. With an equality (by) key, DuckDB
+	// 1.5.5 matches a left row whose time is NULL with a row of its key (see the
+	// package doc); kindling, as Polars, leaves it unmatched, so CASE drops that match.
 	asof := []struct {
 		name string
 		by   []string
