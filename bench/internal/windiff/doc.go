@@ -7,7 +7,7 @@
 // TestWindowsAgainstDuckDB computes every ranking function, Lag and Lead with and
 // without defaults, FirstValue, LastValue and NthValue (with and without ignore-nulls)
 // and Sum, Count, CountOf, Mean, Min and Max over frames (Spark's default frame with and
-// without ORDER BY, ROWS and RANGE frames with offsets and unbounded ends, RANGE over a
+// without ORDER BY, MeanExpr and First over the same frames, ROWS and RANGE frames with offsets and unbounded ends, RANGE over a
 // date key in days, ascending and descending orders, with and without PARTITION BY)
 // over 30,000 rows, and compares them row by row keyed by the row id. The partition key
 // has an empty-string value, NULLs and a value on a single row; the order keys have
@@ -30,8 +30,8 @@
 // (JoinWhere with ts BETWEEN lo AND hi, plain and broadcast, for inner, left, semi and
 // anti joins), equi-joins with a residual condition (On("k").And(...) and JoinWhere
 // with a key equality, for all six kinds), cross joins of small sides, and JoinAsOf
-// backward and forward, with and without tolerance and by key, against DuckDB's
-// ASOF LEFT JOIN. NULL keys, NULL times and empty intervals are in the data.
+// backward and forward, with and without tolerance and by key, on integer and on
+// timestamp times (Tolerance as a duration), against DuckDB's ASOF LEFT JOIN. NULL keys, NULL times and empty intervals are in the data.
 //
 // kindling follows Spark's semantics (ANSI mode off). Where DuckDB differs, the test
 // does not skip the case: the DuckDB SQL is rewritten to give Spark's answer. Each
@@ -50,6 +50,9 @@
 //	collect_set(x)       list(DISTINCT x) keeps a NULL           drops NULLs; [] for no value               coalesce(list(DISTINCT x) FILTER (WHERE x
 //	                                                                                                          IS NOT NULL), [])
 //	percentile(x, f)     quantile_cont(x, f)                     percentile(x, f)                           quantile_cont (the same interpolation)
+//	First(x).Over(w)     first(x) is the frame's first value,    kindling's First is the first non-NULL     first_value(x IGNORE NULLS) OVER (…)
+//	                     NULL or not (as Spark's first(x))       value: Spark's first(x, true), as
+//	                                                             documented
 //	JoinAsOf (Polars;    ASOF LEFT JOIN … ON l.k = r.k AND       a NULL time never matches                  CASE WHEN l.ts IS NOT NULL THEN r.… END
 //	  Spark has none)      l.ts >= r.ts: with an equality key,
 //	                       a left row whose time is NULL gets a

@@ -86,7 +86,7 @@ func value(a arrow.Array, k int) (any, error) {
 
 // normalize reads a DuckDB value as value does.
 func normalize(v any) (any, error) {
-	if l, ok := v.([]any); ok {
+	if l, ok := v.([]any); ok && sortLists {
 		elems := make([]any, len(l))
 		for k, e := range l {
 			n, err := funcdiff.Normalize(e)

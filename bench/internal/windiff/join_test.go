@@ -3,7 +3,9 @@ package windiff
 import (
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	. "github.com/kindling-data/kindling/dataset"
@@ -110,6 +112,18 @@ func TestJoinsAgainstDuckDB(t *testing.T) {
 			ev.JoinAsOf(right, "ts", a.by, a.opts...).Select(Col("ev_id"), Col("q_id"), Col("px")),
 			fmt.Sprintf("SELECT e.ev_id, %s, CASE WHEN (%[1]s) IS NOT NULL THEN q.px END FROM ev e ASOF LEFT JOIN qt q ON %s", a.sql, a.on)})
 	}
+	// The same as-of joins on timestamps (the integer times read as Unix seconds), with
+	// Tolerance as a duration.
+	tsEv := ev.WithColumn("ts", Col("ts").Cast(arrow.FixedWidthTypes.Timestamp_us))
+	tsQt := qt.WithColumn("ts", Col("ts").Cast(arrow.FixedWidthTypes.Timestamp_us))
+	const tsSQL = "SELECT e.ev_id, %s, CASE WHEN (%[1]s) IS NOT NULL THEN q.px END FROM (SELECT * REPLACE (to_timestamp(ts) AS ts) FROM ev) e " +
+		"ASOF LEFT JOIN (SELECT * REPLACE (to_timestamp(ts) AS ts) FROM qt) q ON %s"
+	cases = append(cases,
+		joinCase{"asof_timestamp/backward_tolerance", tsEv.JoinAsOf(tsQt, "ts", []string{"k"}, Tolerance(40*time.Second)).Select(Col("ev_id"), Col("q_id"), Col("px")),
+			fmt.Sprintf(tsSQL, "CASE WHEN e.ts - q.ts <= INTERVAL 40 SECONDS THEN q.q_id END", "e.k = q.k AND e.ts >= q.ts")},
+		joinCase{"asof_timestamp/forward_tolerance", tsEv.JoinAsOf(tsQt, "ts", []string{"k"}, Forward(), Tolerance(25*time.Second)).Select(Col("ev_id"), Col("q_id"), Col("px")),
+			fmt.Sprintf(tsSQL, "CASE WHEN q.ts - e.ts <= INTERVAL 25 SECONDS THEN q.q_id END", "e.k = q.k AND e.ts <= q.ts")},
+	)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			want, err := duckRows(t.Context(), e.conn, c.sql)

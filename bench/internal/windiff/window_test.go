@@ -52,6 +52,8 @@ func windowCases() []winCase {
 		{"ntile_no_partition", NTile(13).Over(Window().OrderBy(Asc("o"), Asc("id"))), "ntile(13) OVER (" + oiAsc + ")"},
 		{"row_number_no_partition", RowNumber().Over(Window().OrderBy(Desc("d"), Asc("id"))), "row_number() OVER (ORDER BY d DESC NULLS LAST, id)"},
 		{"rank_date", Rank().Over(d), "rank() OVER (" + pg + dAsc + ")"},
+		{"rank_nulls_last", Rank().Over(byG.OrderBy(Asc("o").NullsLast())), "rank() OVER (" + pg + "ORDER BY o ASC NULLS LAST)"},
+		{"dense_rank_desc_nulls_first", DenseRank().Over(byG.OrderBy(Desc("d").NullsFirst())), "dense_rank() OVER (" + pg + "ORDER BY d DESC NULLS FIRST)"},
 
 		{"lag1", Lag(v, 1, Expr{}).Over(oi), "lag(v, 1) OVER (" + pg + oiAsc + ")"},
 		{"lag2_default", Lag(v, 2, Lit(int64(-1))).Over(oi), "lag(v, 2, -1) OVER (" + pg + oiAsc + ")"},
@@ -75,6 +77,8 @@ func windowCases() []winCase {
 		{"nth_value3_ignore_nulls", NthValue(v, 3, true).Over(oi), "nth_value(v, 3 IGNORE NULLS) OVER (" + pg + oiAsc + ")"},
 		{"nth_value2_rows", NthValue(v, 2, false).Over(oi.RowsBetween(-3, 1)),
 			"nth_value(v, 2) OVER (" + pg + oiAsc + " ROWS BETWEEN 3 PRECEDING AND 1 FOLLOWING)"},
+		// kindling's First is the first non-NULL value: Spark's first(v, true).
+		{"first_agg_rows", First("v").Over(oi.RowsBetween(-2, 2)), "first_value(v IGNORE NULLS) OVER (" + pg + oiAsc + " ROWS BETWEEN 2 PRECEDING AND 2 FOLLOWING)"},
 		{"first_value_range", FirstValue(Col("o"), false).Over(o.RangeBetween(-3, 3)),
 			"first_value(o) OVER (" + pg + oAsc + " RANGE BETWEEN 3 PRECEDING AND 3 FOLLOWING)"},
 		{"last_value_range", LastValue(Col("o"), false).Over(od.RangeBetween(-2, 5)),
@@ -119,6 +123,7 @@ func windowCases() []winCase {
 			winCase{fr.name + "/mean", Mean("f").Over(fr.w), "avg(f)" + over},
 			winCase{fr.name + "/min", Min("v").Over(fr.w), "min(v)" + over},
 			winCase{fr.name + "/max", Max("d").Over(fr.w), "max(d)" + over},
+			winCase{fr.name + "/mean_expr", MeanExpr(v.Mul(Lit(int64(2))).Add(Col("o"))).Over(fr.w), "avg(v * 2 + o)" + over},
 		)
 	}
 	return cs
