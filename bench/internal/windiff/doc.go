@@ -7,8 +7,9 @@
 // TestWindowsAgainstDuckDB computes every ranking function, Lag and Lead with and
 // without defaults, FirstValue, LastValue and NthValue (with and without ignore-nulls)
 // and Sum, Count, CountOf, Mean, Min and Max over frames (Spark's default frame with and
-// without ORDER BY, MeanExpr and First over the same frames, ROWS and RANGE frames with offsets and unbounded ends, RANGE over a
-// date key in days, ascending and descending orders, with and without PARTITION BY)
+// without ORDER BY, ROWS and RANGE frames with offsets and unbounded ends, RANGE over a
+// date key in days, ascending and descending orders, with and without PARTITION BY;
+// MeanExpr of an expression over every frame too, First over a ROWS frame)
 // over 30,000 rows, and compares them row by row keyed by the row id. The partition key
 // has an empty-string value, NULLs and a value on a single row; the order keys have
 // many ties and NULLs; the values have NULLs.
