@@ -1,0 +1,124 @@
+package window
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/exec/colop"
+	"github.com/kindling-data/kindling/exec/exectest"
+	"github.com/kindling-data/kindling/plan"
+)
+
+// streamExprs are functions whose frames end at the current row (or its last peer):
+// the operator streams them.
+func streamExprs() []plan.WindowExpr {
+	def := rangeF(unbP, 0)
+	es := []plan.WindowExpr{
+		wexpr(plan.WinRowNumber, "rn", def), wexpr(plan.WinRank, "rk", def), wexpr(plan.WinDenseRank, "drk", def),
+		wexpr(plan.WinLag, "lag", def, "i", "d"), wexpr(plan.WinLag, "lag2", def, "s"),
+		wexpr(plan.WinNthValue, "nvn", rows(-3, 0), "i"), wexpr(plan.WinLastValue, "lvp", rows(-2, -1), "s"),
+		aggExpr(plan.AggSum, "i", "sum_i", def), aggExpr(plan.AggSum, "f", "sum_f", def),
+		aggExpr(plan.AggMean, "i", "mean_i", rows(unbP, 0)), aggExpr(plan.AggMean, "f", "mean_f", def),
+		aggExpr(plan.AggCount, "i", "cnt_i", rows(unbP, 0)), aggExpr(plan.AggCountAll, "", "cnt", def),
+		aggExpr(plan.AggSum, "f", "sum_f6", rows(-6, 0)), aggExpr(plan.AggMean, "i", "mean_i6", rows(-6, 0)),
+		aggExpr(plan.AggMin, "s", "min_s", rows(-2, 0)), aggExpr(plan.AggMax, "f", "max_f", rows(-4, -2)),
+		aggExpr(plan.AggSum, "i", "sum_ip", rows(-3, -1)),
+	}
+	es[3].Fn.Offset = 1
+	es[4].Fn.Offset = 5
+	es[5].Fn.Offset = 2
+	es[5].Fn.IgnoreNulls = true
+	for i := range es {
+		if a := es[i].Fn.Agg.Arg; a != nil {
+			es[i].ArgType = winSchema.Field(argCol(a.(*plan.ColumnRef).Name)).Type
+		} else if len(es[i].Fn.Args) > 0 {
+			es[i].ArgType = winSchema.Field(argCol(es[i].Fn.Args[0].(*plan.ColumnRef).Name)).Type
+		}
+	}
+	return es
+}
+
+// TestWindowStreamOracle checks the streaming path against the plain-Go computation,
+// over batch cuts that split peer groups and partitions anywhere (the conformance
+// harness), ascending and descending, with and without a PARTITION BY.
+func TestWindowStreamOracle(t *testing.T) {
+	for _, desc := range []bool{false, true} {
+		for _, parted := range []bool{true, false} {
+			t.Run(fmt.Sprintf("desc=%v/parted=%v", desc, parted), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(11, uint64(btoi(desc))))
+				in := genWinRows(rng, 300)
+				if !parted {
+					for _, r := range in {
+						r[cP] = "a"
+					}
+				}
+				order := []plan.SortKey{{Column: "o", NullsFirst: true}}
+				if desc {
+					order = []plan.SortKey{{Column: "o", Descending: true}}
+				}
+				es := streamExprs()
+				fields := slices.Clone(winSchema.Fields())
+				for _, e := range es {
+					fields = append(fields, arrow.Field{Name: e.Name, Type: oracleType(e), Nullable: true})
+				}
+				node := &plan.PWindow{PartitionBy: []string{"p"}, OrderBy: order, Exprs: es, OutSchema: arrow.NewSchema(fields, nil)}
+				slices.SortStableFunc(in, func(a, b []any) int {
+					if c := cmpKey(a[cP], b[cP], false, true); c != 0 {
+						return c
+					}
+					return cmpKey(a[cO], b[cO], desc, !desc)
+				})
+				want := oracle(in, node, desc)
+				exectest.RunTests(t, []exectest.Input{exectest.Rows(winSchema, in)}, want,
+					func(mem memory.Allocator, ins []colop.Operator) (colop.Operator, error) {
+						return &streamCheck{Op: NewWindow(ins[0], node, colop.Options{Mem: mem, BatchRows: 16}), t: t}, nil
+					})
+			})
+		}
+	}
+}
+
+// streamCheck fails the test if the operator did not take the streaming path.
+type streamCheck struct {
+	*Op
+	t *testing.T
+}
+
+func (s *streamCheck) Next() (arrow.RecordBatch, error) {
+	rec, err := s.Op.Next()
+	if s.Op.bound && !s.Op.stream.on {
+		s.t.Fatalf("the window does not stream")
+	}
+	return rec, err
+}
+
+// TestWindowStreamPlan: functions that need the partition's end make the window buffer.
+func TestWindowStreamPlan(t *testing.T) {
+	for _, c := range []struct {
+		e    plan.WindowExpr
+		want bool
+	}{
+		{wexpr(plan.WinRowNumber, "rn", rangeF(unbP, 0)), true},
+		{wexpr(plan.WinCumeDist, "cd", rangeF(unbP, 0)), false},
+		{wexpr(plan.WinNTile, "nt", rangeF(unbP, 0)), false},
+		{wexpr(plan.WinLead, "ld", rangeF(unbP, 0), "i"), false},
+		{wexpr(plan.WinLastValue, "lv", rows(unbP, unbF), "i"), false},
+		{aggExpr(plan.AggSum, "i", "s", rows(-2, 1)), false},
+		{aggExpr(plan.AggMin, "i", "m", rows(unbP, 0)), false},
+		{aggExpr(plan.AggSum, "i", "s", rangeF(-2, 0)), false},
+		{aggExpr(plan.AggSum, "i", "s", rows(-maxLookback-1, 0)), false},
+		{aggExpr(plan.AggMin, "i", "m", rows(-maxLookback, 0)), true},
+	} {
+		c.e.ArgType = arrow.PrimitiveTypes.Int64
+		o := &Op{node: &plan.PWindow{Exprs: []plan.WindowExpr{c.e}}}
+		o.planStream()
+		if o.stream.on != c.want {
+			t.Errorf("%s %s: streams = %v, want %v", c.e.Fn, c.e.Frame, o.stream.on, c.want)
+		}
+	}
+}
