@@ -178,14 +178,17 @@ func (o *Op) peerComparator(rec arrow.RecordBatch) (*kernel.RowComparator, error
 // batches) from the context and the running state, makes them the batch to emit and
 // keeps the new context.
 func (o *Op) emitStream(batches []arrow.RecordBatch) error {
-	var size, rows int64
+	var size, narrowSize, rows int64
 	for _, b := range batches {
 		size += int64(util.TotalRecordSize(b))
+		p := o.project(b)
+		narrowSize += int64(util.TotalRecordSize(p))
+		p.Release()
 		rows += b.NumRows()
 	}
 	// The rows (concatenated when several), their narrow copy with the context, and the
 	// window columns.
-	o.outBytes = 2*size + 16*(rows+int64(o.stream.lookback))*int64(len(o.node.Exprs))
+	o.outBytes = size + narrowSize + 16*(rows+int64(o.stream.lookback))*int64(len(o.node.Exprs))
 	if err := o.reserve(o.heldBytes+o.stream.ctxBytes+o.outBytes, "the window columns of a batch"); err != nil {
 		o.outBytes = 0
 		releaseAll(batches)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/exec/exectest"
+	"github.com/kindling-data/kindling/internal/memtest"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -121,4 +123,63 @@ func TestWindowStreamPlan(t *testing.T) {
 			t.Errorf("%s %s: streams = %v, want %v", c.e.Fn, c.e.Frame, o.stream.on, c.want)
 		}
 	}
+}
+
+// TestWindowStreamBounded runs the streaming functions over partitions far larger than
+// the budget with no spill manager: holding a partition would fail, streaming holds a
+// batch, the context and the current peer group, so it succeeds without spilling,
+// within the limit, and equals the oracle.
+func TestWindowStreamBounded(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	rng := rand.New(rand.NewPCG(5, 1))
+	in := genWinRows(rng, 600)
+	for i := range in {
+		in[i][cO] = int64(rng.IntN(300)) // peer groups of a few rows
+		in[i] = append(in[i], strings.Repeat("x", 2000+i%50))
+	}
+	slices.SortStableFunc(in, func(a, b []any) int {
+		if c := cmpKey(a[cP], b[cP], false, true); c != 0 {
+			return c
+		}
+		return cmpKey(a[cO], b[cO], false, true)
+	})
+	schema := arrow.NewSchema(append(slices.Clone(winSchema.Fields()), arrow.Field{Name: "pad", Type: arrow.BinaryTypes.String}), nil)
+	es := streamExprs()
+	fields := slices.Clone(schema.Fields())
+	for _, e := range es {
+		fields = append(fields, arrow.Field{Name: e.Name, Type: oracleType(e), Nullable: true})
+	}
+	node := &plan.PWindow{PartitionBy: []string{"p"}, OrderBy: []plan.SortKey{{Column: "o", NullsFirst: true}}, Exprs: es, OutSchema: arrow.NewSchema(fields, nil)}
+	want := oracle(in, node, false)
+	var batches []arrow.RecordBatch
+	for lo := 0; lo < len(in); lo += 7 {
+		batches = append(batches, exectest.BuildBatch(t, mem, schema, in[lo:min(lo+7, len(in))]))
+	}
+	res := &exectest.LimitReservation{Limit: 96 << 10}
+	op := NewWindow(&exectest.Source{Batches: batches}, node, colop.Options{Mem: mem, BatchRows: 16}.WithReservation(res))
+	out, err := exectest.Drain(t, op)
+	if err != nil {
+		op.Close()
+		t.Fatal(err)
+	}
+	got := exectest.RowsOf(t, out)
+	op.Close()
+	if !op.stream.on || op.SpillCount() != 0 {
+		t.Fatalf("streams = %v, spills = %d", op.stream.on, op.SpillCount())
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d rows, want %d", len(got), len(want))
+	}
+	for i := range got {
+		for c := range got[i] {
+			if !exectest.SameValue(got[i][c], want[i][c]) {
+				t.Fatalf("row %d column %s: got %v, want %v", i, node.OutSchema.Field(c).Name, got[i][c], want[i][c])
+			}
+		}
+	}
+	if res.Held != 0 || res.Peak > res.Limit {
+		t.Fatalf("reservation holds %d after Close, peak %d of %d", res.Held, res.Peak, res.Limit)
+	}
+	t.Logf("%d input bytes of rows; reservation peak %d of %d", len(in)*2000, res.Peak, res.Limit)
 }
