@@ -24,7 +24,8 @@ import (
 //
 // It holds the rows of the window partition being read (reserved before they are held)
 // and, once a partition is complete, computes the functions over the complete rows and
-// emits them in batches of at most BatchRows rows.
+// emits them in batches of at most BatchRows rows; when every function streams (see
+// stream.go) it emits each batch's complete rows instead, holding only a few rows.
 type Op struct {
 	input     colop.Operator
 	node      *plan.PWindow
