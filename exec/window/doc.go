@@ -30,7 +30,8 @@
 // batch's complete rows at once and keeps only the last rows' keys and arguments (the
 // deepest look-back), the running state and, with a function that reads peers, the
 // current peer group. Such a window never holds, or spills, a partition, however large;
-// a peer group must fit in memory. Any other function (lead, ntile, percent_rank,
+// a peer group must fit in memory (it is not spilled), and a function that reads peers
+// without an ORDER BY (whose peer group is the partition) keeps the buffered path. Any other function (lead, ntile, percent_rank,
 // cume_dist, a frame reaching FOLLOWING rows, RANGE offsets, running min/max) makes the
 // whole window buffer its partitions as above.
 package window

@@ -89,6 +89,9 @@ func (o *Op) planStream() {
 			return
 		}
 	}
+	if s.needPeers && len(o.node.OrderBy) == 0 {
+		return // every row's peer group is its partition: hold it, and spill it if need be
+	}
 	s.on = true
 	s.run = make([]runState, len(o.node.Exprs))
 }

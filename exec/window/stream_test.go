@@ -117,10 +117,20 @@ func TestWindowStreamPlan(t *testing.T) {
 		{aggExpr(plan.AggMin, "i", "m", rows(-maxLookback, 0)), true},
 	} {
 		c.e.ArgType = arrow.PrimitiveTypes.Int64
-		o := &Op{node: &plan.PWindow{Exprs: []plan.WindowExpr{c.e}}}
+		o := &Op{node: &plan.PWindow{Exprs: []plan.WindowExpr{c.e}, OrderBy: []plan.SortKey{{Column: "o"}}}}
 		o.planStream()
 		if o.stream.on != c.want {
 			t.Errorf("%s %s: streams = %v, want %v", c.e.Fn, c.e.Frame, o.stream.on, c.want)
+		}
+	}
+	// RANGE ... CURRENT ROW without an ORDER BY: the peer group is the partition.
+	running := aggExpr(plan.AggSum, "i", "s", rangeF(unbP, 0))
+	running.ArgType = arrow.PrimitiveTypes.Int64
+	for _, order := range [][]plan.SortKey{nil, {{Column: "o"}}} {
+		o := &Op{node: &plan.PWindow{Exprs: []plan.WindowExpr{running}, OrderBy: order}}
+		o.planStream()
+		if o.stream.on != (order != nil) {
+			t.Errorf("running RANGE sum, order %v: streams = %v", order, o.stream.on)
 		}
 	}
 }
