@@ -1,6 +1,8 @@
 package window
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -192,4 +194,53 @@ func TestWindowStreamBounded(t *testing.T) {
 		t.Fatalf("reservation holds %d after Close, peak %d of %d", res.Held, res.Peak, res.Limit)
 	}
 	t.Logf("%d input bytes of rows; reservation peak %d of %d", len(in)*2000, res.Peak, res.Limit)
+}
+
+// TestWindowStreamCancel: cancelling the context while the window streams ends it with
+// context.Canceled, and Close leaves no reservation and no buffer (the context included).
+func TestWindowStreamCancel(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	in := genWinRows(rand.New(rand.NewPCG(3, 5)), 300)
+	slices.SortStableFunc(in, func(a, b []any) int {
+		if c := cmpKey(a[cP], b[cP], false, true); c != 0 {
+			return c
+		}
+		return cmpKey(a[cO], b[cO], false, true)
+	})
+	es := streamExprs()
+	fields := slices.Clone(winSchema.Fields())
+	for _, e := range es {
+		fields = append(fields, arrow.Field{Name: e.Name, Type: oracleType(e), Nullable: true})
+	}
+	node := &plan.PWindow{PartitionBy: []string{"p"}, OrderBy: []plan.SortKey{{Column: "o", NullsFirst: true}}, Exprs: es, OutSchema: arrow.NewSchema(fields, nil)}
+	var batches []arrow.RecordBatch
+	for lo := 0; lo < len(in); lo += 10 {
+		batches = append(batches, exectest.BuildBatch(t, mem, winSchema, in[lo:min(lo+10, len(in))]))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res := &exectest.LimitReservation{Limit: 1 << 20}
+	src := &exectest.Source{Batches: batches, At: 12, Hook: cancel}
+	op := NewWindow(src, node, colop.Options{Mem: mem, BatchRows: 16}.WithReservation(res))
+	if err := op.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	emitted := 0
+	for err == nil {
+		var rec arrow.RecordBatch
+		rec, err = op.Next()
+		if rec != nil {
+			emitted += int(rec.NumRows())
+			rec.Release()
+		}
+	}
+	if !errors.Is(err, context.Canceled) || emitted == 0 {
+		t.Fatalf("err = %v after %d rows, want context.Canceled after some rows", err, emitted)
+	}
+	op.Close()
+	if res.Held != 0 || op.stream.ctx != nil {
+		t.Fatalf("reservation holds %d after Close", res.Held)
+	}
 }
