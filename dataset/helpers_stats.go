@@ -14,16 +14,16 @@ import (
 // Describe computes count, mean, stddev, min and max of the cols, as Spark's describe:
 // the result has a string column "summary" naming the statistic, then one string column
 // per described column, one row per statistic. With no cols it describes every numeric
-// and string column. Mean and stddev (the sample standard deviation) are computed as
+// (decimals included, as Spark) and string column. Mean and stddev (the sample standard deviation) are computed as
 // float64, a string column's values read as numbers as Spark casts them (NULL where none
 // is one); count counts the non-NULL values. It runs one aggregate over the input.
 func (d *Dataset) Describe(cols ...string) *Dataset {
 	return d.summarize(callSite("describe"), []string{"count", "mean", "stddev", "min", "max"}, cols)
 }
 
-// Summary computes the named statistics of every numeric and string column, as Spark's
-// summary: the result is shaped as Describe's, one row per statistic in the order asked,
-// labelled as asked. With no stats it computes Spark's default list: count, mean, stddev,
+// Summary computes the named statistics of every numeric (decimals included) and string
+// column, as Spark's summary: the result is shaped as Describe's, one row per statistic
+// in the order asked, labelled as asked. With no stats it computes Spark's default list: count, mean, stddev,
 // min, 25%, 50%, 75%, max. The statistics (names in any case, as Spark matches them):
 //
 //   - "count", "mean", "stddev", "min", "max": as Describe.
@@ -38,7 +38,10 @@ func (d *Dataset) Describe(cols ...string) *Dataset {
 //     column. Use Percentile for the interpolated value.
 //
 // Mean, stddev and the percentiles read a string column's values as numbers, as Spark's
-// cast to double does, so they are NULL unless it holds numbers. An unknown statistic, a
+// cast to double does, so they are NULL unless it holds numbers. A decimal column's
+// percentiles are computed over float64 and given back as decimals, as Spark's
+// percentile_approx does; its mean is a float64 where Spark's is a decimal of four more
+// digits of scale (16.527222222222225 for Spark's 16.527222). An unknown statistic, a
 // percentile that is not a number or lies outside [0%, 100%] is an error.
 func (d *Dataset) Summary(stats ...string) *Dataset {
 	if len(stats) == 0 {
@@ -93,7 +96,7 @@ func (d *Dataset) summarize(site string, stats, cols []string) *Dataset {
 	}
 	if len(cols) == 0 {
 		for _, f := range schema.Fields() {
-			if plan.IsNumeric(f.Type) || isStringType(f.Type) {
+			if plan.IsNumeric(f.Type) || isDecimalType(f.Type) || isStringType(f.Type) {
 				cols = append(cols, f.Name)
 			}
 		}
@@ -132,6 +135,11 @@ func (d *Dataset) summarize(site string, stats, cols []string) *Dataset {
 			if st.kind == "%" {
 				if _, ok := numberArg(Col(c), types[j]); ok {
 					values[i][j] = ElementAt(Col(pctName(j)), Lit(int64(p+1)))
+					if isDecimalType(types[j]) {
+						// Spark's percentile_approx works on doubles and returns the
+						// decimal type: a value of the column, exact back from float64.
+						values[i][j] = values[i][j].Cast(types[j])
+					}
 				}
 				continue
 			}
@@ -179,17 +187,22 @@ func statName(i, j int) string { return "__stat_" + strconv.Itoa(i) + "_" + strc
 
 func pctName(j int) string { return "__percentiles_" + strconv.Itoa(j) }
 
-// numberArg is x as the mean, stddev and percentiles read it: a numeric column as it is,
-// a string column cast to float64 as Spark's summary casts it to double (non-numbers
-// NULL); false for other types.
+// numberArg is x as the mean, stddev and percentiles read it: an integer or float column
+// as it is, a decimal one as float64 (as Spark's percentile_approx reads it), a string
+// column cast to float64 as Spark's summary casts it to double (non-numbers NULL); false
+// for other types.
 func numberArg(x Expr, t arrow.DataType) (Expr, bool) {
 	switch {
 	case plan.IsNumeric(t):
 		return x, true
-	case isStringType(t):
+	case isDecimalType(t), isStringType(t):
 		return x.Cast(arrow.PrimitiveTypes.Float64), true
 	}
 	return Expr{}, false
+}
+
+func isDecimalType(t arrow.DataType) bool {
+	return t.ID() == arrow.DECIMAL128 || t.ID() == arrow.DECIMAL256
 }
 
 // statAgg is the aggregate of the statistic kind (not a percentile) over x of type t;

@@ -7,10 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // TestSummaryMatchesPlainGo runs Summary with Spark's defaults and its other statistics
-// over an integer column, a float column with NaN and a string column (NULLs in all),
+// over an integer column, a float column with NaN, a string and a decimal column (NULLs
+// in all),
 // and checks every cell against a computation in plain Go following Spark's definitions:
 // percentiles are sorted[ceil(f*n)-1] of the non-NULL values with NaN above every number
 // (percentile_approx, exact at this size), NaN counts once among distinct values, stddev
@@ -22,8 +25,10 @@ func TestSummaryMatchesPlainGo(t *testing.T) {
 	for name, sizes := range partitionSizes {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, sizes, Config{})
-			got := collectRows(t, f.ds.SelectColumns("x", "y", "s").Summary(stats...))
-			def := collectRows(t, f.ds.SelectColumns("x", "y", "s").Summary())
+			// dx: x as a decimal, whose percentiles come back from float64 as decimals.
+			d := f.ds.Select(Col("x"), Col("y"), Col("s"), Col("x").Cast(&arrow.Decimal128Type{Precision: 10, Scale: 2}).As("dx"))
+			got := collectRows(t, d.Summary(stats...))
+			def := collectRows(t, d.Summary())
 			if len(got) != len(stats) || len(def) != 8 {
 				t.Fatalf("%d and %d rows, want %d and 8", len(got), len(def), len(stats))
 			}
@@ -52,6 +57,7 @@ func TestSummaryMatchesPlainGo(t *testing.T) {
 				checkSummaryCell(t, st, "x", got[i][1], numberStat(st, xs), true)
 				checkSummaryCell(t, st, "y", got[i][2], numberStat(st, ys), false)
 				checkSummaryCell(t, st, "s", got[i][3], stringStat(st, ss), false)
+				checkSummaryCell(t, st, "dx", got[i][4], numberStat(st, xs), false)
 			}
 		})
 	}
