@@ -300,8 +300,12 @@ func TestDistinctSplitMatchesSetPath(t *testing.T) {
 	for _, sizes := range [][]int{{0, 300, 1, 0, 700}, {0, 0}} {
 		for name, job := range jobs {
 			t.Run(fmt.Sprintf("%s/%d", name, len(sizes)), func(t *testing.T) {
-				split := newFixture(t, nil, Config{BatchRows: 64})
-				kept := newFixture(t, nil, Config{BatchRows: 64, TestingKnobs: TestingKnobs{KeepDistinctAggregates: true}})
+				// The budget is pinned: the two plans are compared, not their spilling (the
+				// spill test below does that), and the split plan's aggregate over two string
+				// keys holds about 140 KiB of key slabs for its first group, which the
+				// metamorphic 256 KiB draws cannot repartition below (KINDLING_SEED=637728882).
+				split := newFixture(t, nil, Config{BatchRows: 64, MemoryLimit: 8 << 20})
+				kept := newFixture(t, nil, Config{BatchRows: 64, MemoryLimit: 8 << 20, TestingKnobs: TestingKnobs{KeepDistinctAggregates: true}})
 				ds, _ := moreData(split.s, split.mem, sizes, 40, 5)
 				dk, _ := moreData(kept.s, kept.mem, sizes, 40, 5)
 				plan := job(ds).Explain()
