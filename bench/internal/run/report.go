@@ -202,6 +202,12 @@ func (r *Report) section(b *strings.Builder, files map[string]string, s *Section
 	} else {
 		b.WriteString("\n")
 	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(b, "- %s\n", n)
+	}
+	if len(s.Notes) > 0 {
+		b.WriteString("\n")
+	}
 	name := s.Name + "-times.svg"
 	files[name] = BarChart(title+": seconds per question (lower is better)", "seconds", names, []Series{kt, dt})
 	fmt.Fprintf(b, "![%s times](%s)\n\n", s.Name, name)

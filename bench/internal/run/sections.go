@@ -81,6 +81,8 @@ type SectionResult struct {
 	// memory after loading (duckdb_memory()).
 	InputBytes, DuckInputBytes int64
 	GenTime, LoadTime          time.Duration
+	// Notes are remarks the report lists under the section's table.
+	Notes []string
 }
 
 // RunGroupBy generates the group-by table and runs its questions in DuckDB, then in

@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -18,6 +19,15 @@ func TestWindowsSection(t *testing.T) {
 	}
 	if len(res.Questions) != 4 {
 		t.Fatalf("%d questions, want 4", len(res.Questions))
+	}
+	if len(res.Notes) != 4 {
+		t.Errorf("notes %q, want DuckDB's from-Parquet time of each question", res.Notes)
+	}
+	for _, n := range res.Notes {
+		t.Log(n)
+		if strings.Contains(n, "error") || strings.Contains(n, "MISMATCH") {
+			t.Errorf("DuckDB from Parquet: %s", n)
+		}
 	}
 	for _, q := range res.Questions {
 		t.Logf("%s: kindling %v, DuckDB %v, %s", q.Q.Name, q.Kindling.Time, q.Duck.Time, q.Status)
@@ -54,5 +64,21 @@ func TestWindowExact(t *testing.T) {
 	}
 	if err := matchTol(Answer{Rows: 2, Sums: map[string]float64{"n": 110}}, Answer{Rows: 2, Sums: map[string]float64{"n": 100}}, 0.03); err == nil {
 		t.Error("outside tolerance passed")
+	}
+}
+
+// TestFromParquet checks that every table reference of the questions' SQL is rewritten.
+func TestFromParquet(t *testing.T) {
+	f := windowFiles{W: "/d/w", Events: "/d/events", Ranges: "/d/ranges"}
+	for _, q := range windowQuestions(nil) {
+		sql := fromParquet(q.Q.SQL, f)
+		for _, name := range []string{"FROM w", "JOIN ranges", "FROM events"} {
+			if strings.Contains(sql+" ", name+" ") || strings.Contains(sql, name+")") {
+				t.Errorf("%s: %q left in %s", q.Q.Name, name, sql)
+			}
+		}
+		if !strings.Contains(sql, "read_parquet('/d/") {
+			t.Errorf("%s: no read_parquet in %s", q.Q.Name, sql)
+		}
 	}
 }
