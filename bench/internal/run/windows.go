@@ -55,10 +55,16 @@ import (
 //	w4  approx_count_distinct(x) by g (kindling's default rsd 0.05; DuckDB's
 //	    approx_count_distinct)
 //
-// Semantics: on these columns (no NULLs, unique order keys, int64 sums far from
-// overflow) DuckDB and Spark agree, so the DuckDB SQL is the plain translation; the one
-// difference is the type of a BIGINT sum (DuckDB: HUGEINT, Spark: BIGINT), which the
-// check's DOUBLE cast hides.
+// Semantics: the columns have no NULLs, the window order keys are unique and the int64
+// sums are far from overflow, so DuckDB's answers are Spark's on this data and the SQL
+// is the plain translation. The differences that remain, and how the check absorbs them:
+//
+//	Function                 DuckDB                              Spark (kindling)                    DuckDB SQL used
+//	sum(BIGINT) (w2's rs)    HUGEINT result                      BIGINT result (wraps on overflow)   sum(v), compared as DOUBLE
+//	approx_count_distinct    its own HyperLogLog: estimates      HyperLogLog with rsd 0.05 (Spark's  approx_count_distinct(x); both
+//	                         differ from Spark's                 default), hashed with kindling's    checked against the exact count
+//	                                                             hash, not Murmur3                   (3% on the sum, 25% per group)
+//	ORDER BY t (w1, w2)      NULLS LAST, ASC and DESC alike      ASC NULLS FIRST, DESC NULLS LAST    t has no NULLs: no rewrite
 
 // windowSketchTolerance is w4's relative tolerance on the sum of the per-group estimates.
 // Each group's estimate has a relative standard error of about 5% (kindling's default
