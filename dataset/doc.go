@@ -99,8 +99,8 @@
 // partition's stream of batches), DropDuplicates, FillNull, FillNullMap, DropNull,
 // Describe, Summary, Sample, RandomSplit, Unpivot, UnionByName, WithColumns,
 // WithColumnsRenamed. Batches streams a job's result to a range-over-func loop (the loop
-// body borrows each batch; breaking out cancels the job), and CollectAs reads rows into
-// Go structs.
+// body borrows each batch; breaking out cancels the job), Rows the same row by row through
+// a read-only Row view, and CollectAs reads rows into Go structs.
 //
 // Runnable Examples show the functions at work; each function of the families above
 // that came with the function catalog has its own.

@@ -252,8 +252,11 @@ func ExampleDataset_Describe() {
 func ExampleDataset_Summary() {
 	s := newSession()
 	defer s.Close()
+	// Spark's default statistics; percentiles are values of the column (qty's 25% is 1).
 	showOrErr(orders(s, 2).Summary())
-	showOrErr(orders(s, 2).Summary("25%"))
+	// Any percentile, distinct counts, names in any case; labelled as asked.
+	showOrErr(orders(s, 2).SelectColumns("region", "qty").Summary("COUNT_DISTINCT", "approx_count_distinct", "0%", "99.9%"))
+	showOrErr(orders(s, 2).Summary("101%"))
 	// Output:
 	// +---------+--------+--------------------+--------------------+
 	// | summary | region |             amount |                qty |
@@ -262,11 +265,22 @@ func ExampleDataset_Summary() {
 	// |    mean |   null | 106.92714285714285 | 2.5714285714285716 |
 	// |  stddev |   null |  96.10539175202152 |  1.511857892036909 |
 	// |     min |   east |              15.75 |                  1 |
-	// |     50% |   null |               80.0 |                2.0 |
+	// |     25% |   null |              42.25 |                  1 |
+	// |     50% |   null |               80.0 |                  2 |
+	// |     75% |   null |              120.5 |                  4 |
 	// |     max |   west |              310.0 |                  5 |
 	// +---------+--------+--------------------+--------------------+
-	// (6 rows)
-	// error: dataset: summary@example_helpers_test.go: statistic "25%" is not supported (count, mean, stddev, min, max, 50%)
+	// (8 rows)
+	// +-----------------------+--------+-----+
+	// |               summary | region | qty |
+	// +-----------------------+--------+-----+
+	// |        COUNT_DISTINCT |      3 |   5 |
+	// | approx_count_distinct |      3 |   5 |
+	// |                    0% |   null |   1 |
+	// |                 99.9% |   null |   5 |
+	// +-----------------------+--------+-----+
+	// (4 rows)
+	// error: dataset: summary@example_helpers_test.go: statistic "101%": a percentile must be in [0%, 100%]
 }
 
 func ExampleGrouped_Pivot() {

@@ -26,7 +26,9 @@ import (
 // arguments of sum, min, max and first where their type is the state's.
 //
 // Only aggregates whose one-row state is a plain function of the row can do this: sum,
-// count, count(*), mean, min, max and first. The others (median and top_k keep lists,
+// count, count(*), mean, min, max and first, and any_value, bool_and and bool_or, whose
+// accumulators are first, min and max under other names (accum_collect.go), so a lone
+// row's state is its value as for those. The others (median and top_k keep lists,
 // stddev/variance/corr moments, count distinct a set) keep flushing a table of a batch of
 // groups at a time.
 
@@ -37,7 +39,8 @@ func aggRowStatesSupported(node *plan.PHashAggregate) bool {
 	}
 	for _, a := range node.Aggs {
 		switch a.Func {
-		case plan.AggSum, plan.AggCount, plan.AggCountAll, plan.AggMean, plan.AggMin, plan.AggMax, plan.AggFirst:
+		case plan.AggSum, plan.AggCount, plan.AggCountAll, plan.AggMean, plan.AggMin, plan.AggMax, plan.AggFirst,
+			plan.AggAnyValue, plan.AggBoolAnd, plan.AggBoolOr:
 		default:
 			return false
 		}
@@ -138,7 +141,7 @@ func aggRowState(ev *eval.Evaluator, f plan.AggFunc, arg arrow.Array, types []ar
 			return nil, err
 		}
 		return []arrow.Array{sum, aggOnes(ev.Mem, n, arg)}, nil
-	default: // sum, min, max, first: a lone value is its own state (NULL: no value)
+	default: // min, max, first, any_value, bool_and, bool_or: a lone value is its own state (NULL: no value)
 		v, err := ev.CastArray(arg, types[0])
 		if err != nil {
 			return nil, err

@@ -276,3 +276,103 @@ func TestHashAggPresizedFinalGivesRoomBack(t *testing.T) {
 	}
 	tight.finish(t)
 }
+
+// TestHashAggSkipBooleanAndAnyValue groups mostly unique keys by any_value, bool_and and
+// bool_or: Partial must convert rows to states once the probe sees little reduction, and
+// Partial then Final (skipping on) must give what Complete (never skips) gives, each group
+// checked against a plain Go computation too.
+func TestHashAggSkipBooleanAndAnyValue(t *testing.T) {
+	const n = 3 * aggSkipProbeRows / 2
+	rows := aggMostlyUniqueRows(n)
+	col := func(n string) plan.Expr { return &plan.ColumnRef{Name: n} }
+	aggs := []plan.AggExpr{
+		{Func: plan.AggAnyValue, Arg: col("s"), Name: "any_s"},
+		{Func: plan.AggAnyValue, Arg: col("i"), Name: "any_i"},
+		{Func: plan.AggBoolAnd, Arg: col("kb"), Name: "every_kb"},
+		{Func: plan.AggBoolOr, Arg: col("kb"), Name: "some_kb"},
+		{Func: plan.AggMin, Arg: col("f"), Name: "min_f"},
+	}
+	keys := []string{"k"}
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	partial, final, complete := aggNodes(t, aggTestSchema, keys, aggs)
+	var batches [][][]any
+	for lo := 0; lo < n; lo += 4096 {
+		batches = append(batches, rows[lo:min(lo+4096, n)])
+	}
+	run := func(node *plan.PHashAggregate, src colop.Operator) (*HashAggOp, []arrow.RecordBatch) {
+		t.Helper()
+		op := NewHashAggregate(src, node, colop.Options{Mem: mem})
+		out, err := exectest.Drain(t, op)
+		op.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return op, out
+	}
+
+	pop, states := run(partial, &exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)})
+	if !pop.passing {
+		t.Fatal("partial kept hashing mostly unique keys: any_value, bool_and and bool_or should let it convert rows to states")
+	}
+	_, skipped := run(final, &exectest.Source{Batches: states})
+	_, whole := run(complete, &exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)})
+	on, off := exectest.RowsOf(t, skipped), exectest.RowsOf(t, whole)
+
+	byKey := func(rs [][]any) map[string][]any {
+		m := make(map[string][]any, len(rs))
+		for _, r := range rs {
+			m[fmt.Sprint(r[0])] = r
+		}
+		return m
+	}
+	onBy, offBy := byKey(on), byKey(off)
+	if len(on) != len(onBy) || len(onBy) != len(offBy) {
+		t.Fatalf("skipping on: %d rows (%d keys), off: %d keys", len(on), len(onBy), len(offBy))
+	}
+	for k, r := range onBy {
+		if w, ok := offBy[k]; !ok || fmt.Sprint(r) != fmt.Sprint(w) {
+			t.Errorf("key %s: skipping on %v, off %v", k, r, w)
+		}
+	}
+
+	// The plain Go answer: any_value some non-NULL value of the group (the test takes
+	// the first met in input order, as both modes do), bool_and true unless some
+	// non-NULL value is false, bool_or true if some is true, NULL where all are NULL.
+	type want struct {
+		anyS, anyI, every, some any
+	}
+	oracle := map[string]*want{}
+	ki, si, ii, bi := 0, aggTestSchema.FieldIndices("s")[0], aggTestSchema.FieldIndices("i")[0], aggTestSchema.FieldIndices("kb")[0]
+	for _, r := range rows {
+		k := fmt.Sprint(r[ki])
+		w := oracle[k]
+		if w == nil {
+			w = &want{}
+			oracle[k] = w
+		}
+		if w.anyS == nil {
+			w.anyS = r[si]
+		}
+		if w.anyI == nil {
+			w.anyI = r[ii]
+		}
+		if b, ok := r[bi].(bool); ok {
+			if w.every == nil {
+				w.every, w.some = b, b
+			} else {
+				w.every, w.some = w.every.(bool) && b, w.some.(bool) || b
+			}
+		}
+	}
+	if len(oracle) != len(onBy) {
+		t.Fatalf("%d groups, want %d", len(onBy), len(oracle))
+	}
+	for k, w := range oracle {
+		r := onBy[k]
+		got := fmt.Sprint(r[1:5])
+		if exp := fmt.Sprint([]any{w.anyS, w.anyI, w.every, w.some}); got != exp {
+			t.Errorf("key %s: any_s, any_i, every_kb, some_kb = %s, want %s", k, got, exp)
+		}
+	}
+}

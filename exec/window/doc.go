@@ -21,6 +21,17 @@
 // arguments) is held; at its end the functions are computed over that projection and the
 // rows are read back with their slices of the results (see spill.go). The operator keeps
 // a quarter of a known budget from Open, since the sort below it reads its whole input
-// first. Every frame is computed from the whole partition: frames that could stream
-// (running, ROWS n PRECEDING) still hold, or spill, the partition.
+// first.
+//
+// Streaming (stream.go): when every function's frame ends at the current row (or its
+// last peer) — row_number, rank, dense_rank, lag, running count, sum and mean (ROWS or
+// RANGE from UNBOUNDED PRECEDING), and any ROWS frame from n PRECEDING to at most
+// CURRENT ROW — the operator does not wait for the partition's end: it emits each
+// batch's complete rows at once and keeps only the last rows' keys and arguments (the
+// deepest look-back), the running state and, with a function that reads peers, the
+// current peer group. Such a window never holds, or spills, a partition, however large;
+// a peer group must fit in memory (it is not spilled), and a function that reads peers
+// without an ORDER BY (whose peer group is the partition) keeps the buffered path. Any other function (lead, ntile, percent_rank,
+// cume_dist, a frame reaching FOLLOWING rows, RANGE offsets, running min/max) makes the
+// whole window buffer its partitions as above.
 package window

@@ -24,7 +24,8 @@ import (
 //
 // It holds the rows of the window partition being read (reserved before they are held)
 // and, once a partition is complete, computes the functions over the complete rows and
-// emits them in batches of at most BatchRows rows.
+// emits them in batches of at most BatchRows rows; when every function streams (see
+// stream.go) it emits each batch's complete rows instead, holding only a few rows.
 type Op struct {
 	input     colop.Operator
 	node      *plan.PWindow
@@ -41,6 +42,7 @@ type Op struct {
 	narrowSch *arrow.Schema
 	spill     *storage.SpillManager
 	spilled   spillState
+	stream    streamState
 
 	held      []arrow.RecordBatch // rows of the incomplete partition, in order
 	heldBytes int64
@@ -124,7 +126,7 @@ func (o *Op) next() (arrow.RecordBatch, error) {
 			}
 			o.out.Release()
 			o.out, o.outBytes = nil, 0
-			o.shrinkTo(o.heldBytes)
+			o.shrinkTo(o.heldBytes + o.stream.ctxBytes)
 		}
 		if o.spilled.replay != nil {
 			rec, err := o.nextSpilled()
@@ -156,7 +158,11 @@ func (o *Op) next() (arrow.RecordBatch, error) {
 			} else if len(o.held) > 0 {
 				held := o.held
 				o.held, o.heldBytes, o.tailCmp = nil, 0, nil
-				if err := o.compute(held); err != nil {
+				emit := o.compute
+				if o.stream.on {
+					emit = o.emitStream
+				}
+				if err := emit(held); err != nil {
 					return nil, err
 				}
 			}
@@ -181,6 +187,9 @@ func (o *Op) add(rec arrow.RecordBatch) error {
 	if err := o.bind(rec); err != nil {
 		rec.Release()
 		return err
+	}
+	if o.stream.on {
+		return o.addStream(rec)
 	}
 	cmp, err := o.partComparator(rec, &o.full)
 	if err != nil {
@@ -322,6 +331,7 @@ func (o *Op) bind(rec arrow.RecordBatch) error {
 		}
 	}
 	o.bindNarrow()
+	o.planStream()
 	return nil
 }
 
@@ -396,6 +406,7 @@ func (o *Op) releaseState() {
 	}
 	releaseAll(o.held)
 	o.held, o.heldBytes, o.tailCmp = nil, 0, nil
+	o.releaseContext()
 	if o.out != nil {
 		o.out.Release()
 		o.out = nil
