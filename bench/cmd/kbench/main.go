@@ -4,7 +4,8 @@
 //
 //	cd bench && go run ./cmd/kbench -n 1e7 -out results/
 //
-// Sections (-sections): groupby, join, sweep, skew. Data is generated deterministically
+// Sections (-sections): groupby, join, windows (window functions, a range join and
+// approx_count_distinct; its tables have -n rows, so -n 1e5 runs it small), sweep, skew. Data is generated deterministically
 // (-seed) and loaded before any timing; the engines run one after the other.
 package main
 
@@ -37,11 +38,11 @@ func mainErr() error {
 	batch := flag.Int("batch", 8192, "rows per input batch (and kindling's Config.BatchRows)")
 	runs := flag.Int("runs", 2, "runs per question; the fastest is reported")
 	threads := flag.Int("threads", runtime.NumCPU(), "threads of both engines")
-	sections := flag.String("sections", "groupby,join,sweep,skew", "comma-separated sections to run: groupby, join, sweep, skew")
+	sections := flag.String("sections", "groupby,join,windows,sweep,skew", "comma-separated sections to run: groupby, join, windows, sweep, skew")
 	out := flag.String("out", "results", "directory for report.md and the SVG plots")
 	profile := flag.Bool("profile", false, "write a CPU profile of every kindling question into <out>/profiles")
 	duck := flag.Bool("duckdb", true, "run the DuckDB side (answers are checked against it)")
-	only := flag.String("questions", "", "comma-separated questions of the groupby and join sections to run (e.g. q10,j5; default all)")
+	only := flag.String("questions", "", "comma-separated questions of the groupby, join and windows sections to run (e.g. q10,j5,w3; default all)")
 	skew := flag.String("skew", "0,0.5,1,1.5", "Zipf exponents of the skew section")
 	flag.Parse()
 
@@ -80,11 +81,11 @@ func mainErr() error {
 	for _, s := range strings.Split(*sections, ",") {
 		s = strings.TrimSpace(s)
 		switch s {
-		case "groupby", "join", "sweep", "skew":
+		case "groupby", "join", "windows", "sweep", "skew":
 			want[s] = true
 		case "":
 		default:
-			return fmt.Errorf("-sections: unknown section %q (want groupby, join, sweep, skew)", s)
+			return fmt.Errorf("-sections: unknown section %q (want groupby, join, windows, sweep, skew)", s)
 		}
 	}
 
@@ -101,7 +102,7 @@ func mainErr() error {
 	for _, s := range []struct {
 		name string
 		fn   func(context.Context, *run.Options) (*run.SectionResult, error)
-	}{{"groupby", run.RunGroupBy}, {"join", run.RunJoin}} {
+	}{{"groupby", run.RunGroupBy}, {"join", run.RunJoin}, {"windows", run.RunWindows}} {
 		if !want[s.name] {
 			continue
 		}

@@ -144,6 +144,9 @@ const memoryNote = `
 
 func (r *Report) section(b *strings.Builder, files map[string]string, s *SectionResult) {
 	title := map[string]string{"groupby": fmt.Sprintf("Group-by (G1_%s_1e2_0_0)", sizeName(r.Opts.N)), "join": fmt.Sprintf("Join (J1_%s_NA_0_0)", sizeName(r.Opts.N))}[s.Name]
+	if s.Title != "" {
+		title = s.Title
+	}
 	fmt.Fprintf(b, "## %s\n\n", title)
 	fmt.Fprintf(b, "Input: kindling %s, DuckDB %s. Generated in %v; DuckDB load (Parquet write + read) %v.\n\n",
 		fmtBytes(s.InputBytes), fmtBytes(s.DuckInputBytes), s.GenTime.Round(time.Millisecond), s.LoadTime.Round(time.Millisecond))
@@ -197,6 +200,12 @@ func (r *Report) section(b *strings.Builder, files map[string]string, s *Section
 		fmt.Fprintf(b, "| **total** (questions both ran) | | **%s** | **%s** | **%s** | | %s | | | %s |\n\n", secs(tk), secs(td), ratio(tk, td), fmtBytes(memK), fmtBytes(memD))
 		fmt.Fprintf(b, "Worst ratio: %s at %.2f×. Largest peak RSS: kindling %s, DuckDB %s (%.2f×).\n\n", worstQ, worst, fmtBytes(memK), fmtBytes(memD), float64(memK)/float64(max(1, memD)))
 	} else {
+		b.WriteString("\n")
+	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(b, "- %s\n", n)
+	}
+	if len(s.Notes) > 0 {
 		b.WriteString("\n")
 	}
 	name := s.Name + "-times.svg"

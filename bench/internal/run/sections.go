@@ -29,8 +29,8 @@ type Options struct {
 	DuckDB bool
 	// ProfileDir, if set, receives a CPU profile per kindling question.
 	ProfileDir string
-	// Only, if not empty, restricts the group-by and join sections to these questions
-	// (by name: q1..q10, j1..j5).
+	// Only, if not empty, restricts the group-by, join and windows sections to these
+	// questions (by name: q1..q10, j1..j5, w1..w4).
 	Only map[string]bool
 	// TmpDir holds the Parquet and CSV files the harness writes.
 	TmpDir string
@@ -72,12 +72,17 @@ type QuestionResult struct {
 
 // SectionResult is the outcome of the group-by or join section.
 type SectionResult struct {
-	Name      string
+	Name string
+	// Title heads the section in the report (the group-by and join sections' titles are
+	// db-benchmark's table names, built from N).
+	Title     string
 	Questions []QuestionResult
 	// InputBytes is the in-memory size of kindling's inputs; DuckInputBytes DuckDB's
 	// memory after loading (duckdb_memory()).
 	InputBytes, DuckInputBytes int64
 	GenTime, LoadTime          time.Duration
+	// Notes are remarks the report lists under the section's table.
+	Notes []string
 }
 
 // RunGroupBy generates the group-by table and runs its questions in DuckDB, then in
