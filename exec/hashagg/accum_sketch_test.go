@@ -75,6 +75,9 @@ var aggSketchDists = map[string]func(r *rand.Rand) float64{
 // f*n, with data large enough for several compaction levels, split over four
 // accumulators merged through their states.
 func TestAggApproxPercentileErrorBound(t *testing.T) {
+	if raceEnabled {
+		t.Skip("single-goroutine arithmetic over many seeds: nothing for the race detector")
+	}
 	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	const n, accuracy = 30000, 100
@@ -158,6 +161,9 @@ func TestAggApproxPercentileExactWhenSmall(t *testing.T) {
 // sketch is split over two accumulators merged through their states, whose registers
 // must equal one accumulator's over all the values.
 func TestAggHLLErrorBound(t *testing.T) {
+	if raceEnabled {
+		t.Skip("single-goroutine arithmetic over many seeds: nothing for the race detector")
+	}
 	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	for _, rsd := range []float64{0.05, 0.02} {
