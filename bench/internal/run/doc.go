@@ -1,7 +1,10 @@
 // Package run is kbench's harness: db-benchmark's group-by and join questions written
 // against kindling's dataset API and as DuckDB SQL, timed one engine after the other on
-// the same generated data with answers checked against each other; the partition-sizing
-// sweeps; the skew experiments; and the Markdown and SVG report.
+// the same generated data with answers checked against each other; the windows section
+// (the latest row per key by row_number, a running sum, a range join and
+// approx_count_distinct; kindling reading the Parquet files it wrote, with DuckDB's time
+// over the same files beside its time over loaded tables); the partition-sizing sweeps;
+// the skew experiments; and the Markdown and SVG report.
 //
 // Timing covers only the query: data is generated and loaded (into kindling's in-memory
 // partitions and DuckDB's tables) before the clock starts. A DuckDB query is timed as
