@@ -183,6 +183,11 @@ type PHashJoin struct {
 	// right partition: task p joins left partition p / R with right partition p % R,
 	// where R is Right's partition count.
 	Cartesian bool
+	// Range, set on a broadcast nested-loop join (no keys) whose Residual has a conjunct
+	// bounding a column of one side between two of the other, lets the join index its
+	// build side by that range instead of pairing every row with every row; Residual
+	// still decides each candidate pair.
+	Range *RangeCond
 }
 
 // PSort sorts each partition by Keys. With Limit > 0 it keeps only the first Limit rows
@@ -236,6 +241,9 @@ func (n *PHashJoin) Describe() string {
 			strategy = "CartesianProduct"
 		}
 		s := fmt.Sprintf("%s %s build=%s", strategy, n.Kind, side)
+		if n.Range != nil {
+			s += " range=[" + n.Range.String() + "]"
+		}
 		if n.Residual != nil {
 			s += " cond=" + n.Residual.String()
 		}

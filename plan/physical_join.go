@@ -120,6 +120,9 @@ func (p *planner) join(n *Join, left, right PhysNode) (PhysNode, error) {
 		}
 		hj.Left, hj.Right = p.coPartition(n, left, right)
 	}
+	if hj.Broadcast && len(hj.LeftKeys) == 0 {
+		hj.Range = findJoinRange(hj.Residual, hj.PairSchema, left.Schema().NumFields())
+	}
 	if shape.post == nil {
 		return hj, nil
 	}

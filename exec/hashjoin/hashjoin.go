@@ -102,6 +102,7 @@ type HashJoinOp struct {
 	markers    bool          // some candidate is a no-candidate marker (build index -1)
 	pairSchema *arrow.Schema // the pair columns the residual reads, and their indices
 	pairCols   []int
+	rng        *hjRange // the interval join's index (range.go), when node.Range is set
 
 	cur     int32 // next build row of probe row pi's chain, when inChain
 	inChain bool
@@ -255,7 +256,11 @@ func (o *HashJoinOp) next() (arrow.RecordBatch, error) {
 				}
 				continue
 			}
-			if o.node.Residual != nil {
+			if o.rng != nil {
+				if err := o.fillRange(limit); err != nil {
+					return nil, err
+				}
+			} else if o.node.Residual != nil {
 				if err := o.fillResidual(limit); err != nil {
 					return nil, err
 				}
@@ -338,7 +343,13 @@ func (o *HashJoinOp) loadBuild() error {
 	if err := o.concatBuild(batches, held); err != nil {
 		return err
 	}
-	return o.indexBuild(held)
+	if err := o.indexBuild(held); err != nil {
+		return err
+	}
+	if o.node.Range != nil && o.node.Residual != nil && len(o.node.LeftKeys) == 0 {
+		return o.buildRange()
+	}
+	return nil
 }
 
 // drainBuild reads the build input to its end, holding (or partitioning) its batches.
@@ -591,6 +602,16 @@ func (o *HashJoinOp) startProbe(rec arrow.RecordBatch) error {
 		clear(o.probeKeyA)
 		return err
 	}
+	if err == nil && o.rng != nil {
+		if err = o.rng.loadProbe(rec); err != nil {
+			err = fmt.Errorf("%s: %w", o.describe(), err)
+		}
+	}
+	if err != nil {
+		rec.Release()
+		clear(o.probeKeyA)
+		return err
+	}
 	o.heads = kernel.Resize(o.heads, n)
 	o.table.lookup(&o.pkeys, o.heads)
 	o.probeRec, o.pi, o.inChain, o.hitRow = rec, 0, false, -1
@@ -782,6 +803,7 @@ func (o *HashJoinOp) releaseState() {
 		}
 	}
 	o.buildCols = nil
+	o.rng = nil
 	o.table = hjTable{}
 	o.pkeys = hjKeys{}
 	o.probeKeyA, o.heads, o.matched, o.pIdx, o.bIdx = nil, nil, nil, nil, nil
