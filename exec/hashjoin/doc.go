@@ -7,7 +7,10 @@
 // condition) is evaluated inside the join over batches of candidate pairs, through the
 // evaluator the task gives (SetEval), and decides matching for every kind. Without keys
 // every build row is a candidate of every probe row: the same operator is the
-// (vectorized) nested-loop join of range and cross joins, which does not spill.
+// (vectorized) nested-loop join of range and cross joins, which does not spill. When the
+// condition bounds a column of one side between two of the other (plan.PHashJoin.Range),
+// the build side is sorted by that range and each probe row's candidates are found by
+// binary search (range.go): an interval join, whose candidates the condition still decides.
 //
 // Memory: the build side is reserved as it loads. When the budget refuses, the join
 // turns into a grace hash join: both sides are hash-partitioned to spill files and the

@@ -120,13 +120,18 @@ func (o *HashJoinOp) buildRange() error {
 	}
 	r := &hjRange{pointBuild: rc.PointLeft != o.probeIsLeft}
 	n := o.buildRows
-	per := int64(8 + 4 + 1) // key, row and validity while sorting
+	// Per build row while sorting: the keys and validity read from the columns, the rows
+	// kept and the sorted keys (and for ranges his and the running max); kept after: the
+	// rows and the sorted arrays.
+	peak, kept := int64(8+1+4+8), int64(4+8)
 	if !r.pointBuild {
-		per += 8 + 8 + 8 + 1
+		peak, kept = 2*(8+1)+4+3*8, 4+3*8
 	}
-	if err := o.reserve(o.budget.Held+per*int64(n), "sorting the build side by its range"); err != nil {
+	base := o.budget.Held
+	if err := o.reserve(base+peak*int64(n), "sorting the build side by its range"); err != nil {
 		return err
 	}
+	defer o.budget.ShrinkTo(base + kept*int64(n))
 	wrap := func(err error) error { return fmt.Errorf("%s: %w", o.describe(), err) }
 	if r.pointBuild {
 		r.probeLo, r.probeHi = loIdx, hiIdx
