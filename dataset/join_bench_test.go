@@ -9,7 +9,8 @@ import (
 )
 
 // BenchmarkRangeJoin joins 200k events to 2k windows by ts between start and end (a
-// broadcast nested-loop join: 400M candidate pairs) and reports pairs per second.
+// broadcast nested-loop join through the interval index on the windows) and reports the
+// pairs a plain nested loop would evaluate (400M) per second, to compare the two.
 func BenchmarkRangeJoin(b *testing.B) {
 	s, err := NewSession(Config{Parallelism: 2, ShufflePartitions: 2})
 	if err != nil {

@@ -42,8 +42,9 @@ import (
 //	        in t order), v (int64 in [0, 1000)), g (100 groups), x (int64 in [0, N/10))
 //	events  N/10 rows: ts (int64, uniform in [0, 1e9))
 //	ranges  1000 rows: id, lo, hi with hi - lo = 1e6, so that each range holds about
-//	        0.1% of the events (kindling's range join is a nested loop over all N/10 × 1000
-//	        pairs: 1e4 ranges would make w3 alone take minutes at N = 1e7)
+//	        0.1% of the events (kindling joins them through an interval index on the
+//	        broadcast ranges: sorted by lo with a running max of hi, so each event
+//	        visits only the ranges that can hold it)
 //
 // Questions:
 //
