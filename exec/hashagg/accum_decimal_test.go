@@ -381,6 +381,9 @@ func TestHashAggDecimalSpill(t *testing.T) {
 // TestHashAggDecimalSkippedPartial runs Partial over mostly unique keys, so that it
 // stops hashing and turns rows straight into decimal states, then Final.
 func TestHashAggDecimalSkippedPartial(t *testing.T) {
+	if raceEnabled {
+		t.Skip("one goroutine: nothing for the race detector, which slows it tenfold")
+	}
 	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	vt := &arrow.Decimal128Type{Precision: 38, Scale: 4}

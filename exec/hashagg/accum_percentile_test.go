@@ -257,6 +257,9 @@ func TestHashAggPercentileApproxModeDistinct(t *testing.T) {
 }
 
 func TestHashAggPercentileApproxModeDistinctSpill(t *testing.T) {
+	if raceEnabled {
+		t.Skip("one goroutine: nothing for the race detector, which slows it tenfold")
+	}
 	mem := memtest.Checked()
 	t.Cleanup(func() { mem.AssertSize(t, 0) })
 	var parts [][][]any

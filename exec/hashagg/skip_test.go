@@ -37,6 +37,9 @@ func aggMostlyUniqueRows(n int) [][]any {
 // input row, a dictionary key passing through as it is), and Final must still get every
 // aggregate right.
 func TestHashAggSkippedPartialConvertsRows(t *testing.T) {
+	if raceEnabled {
+		t.Skip("one goroutine: nothing for the race detector, which slows it tenfold")
+	}
 	const n = 3 * aggSkipProbeRows / 2
 	rows := aggMostlyUniqueRows(n)
 	tbl := aggTable{schema: aggTestSchema, rows: rows}
@@ -141,6 +144,9 @@ func (s *aggSizedSource) EstimatedRows() int64 { return s.rows }
 // tables are sized once when it opens (the tuple table does not grow while the groups come
 // in), unless the reservation refuses the room, and the results are right either way.
 func TestHashAggFinalPresized(t *testing.T) {
+	if raceEnabled {
+		t.Skip("one goroutine: nothing for the race detector, which slows it tenfold")
+	}
 	const n = 3 * aggSkipProbeRows / 2
 	rows := aggMostlyUniqueRows(n)
 	tbl := aggTable{schema: aggTestSchema, rows: rows}
@@ -282,6 +288,9 @@ func TestHashAggPresizedFinalGivesRoomBack(t *testing.T) {
 // Partial then Final (skipping on) must give what Complete (never skips) gives, each group
 // checked against a plain Go computation too.
 func TestHashAggSkipBooleanAndAnyValue(t *testing.T) {
+	if raceEnabled {
+		t.Skip("one goroutine: nothing for the race detector, which slows it tenfold")
+	}
 	const n = 3 * aggSkipProbeRows / 2
 	rows := aggMostlyUniqueRows(n)
 	col := func(n string) plan.Expr { return &plan.ColumnRef{Name: n} }
