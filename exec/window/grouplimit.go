@@ -1,0 +1,285 @@
+package window
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kindling-data/kindling/exec/colop"
+	"github.com/kindling-data/kindling/internal/kernel"
+	"github.com/kindling-data/kindling/plan"
+)
+
+// minCompactRows is the fewest buffered rows that trigger a compaction: below it, the
+// sort's per-call overhead outweighs the rows it drops.
+const minCompactRows = 1 << 16
+
+// GroupLimit runs a plan.PWindowGroupLimit: it keeps, per partition key, the rows whose
+// rank (row_number, rank or dense_rank by the window's order) within the rows it has seen
+// is at most the limit. It buffers input batches and, whenever they outnumber the
+// candidates kept so far (at least minCompactRows), compacts candidates and buffer into
+// the new candidates: one sort by (partition keys, order keys), then a walk that counts
+// ranks. So it holds about the candidates plus as many rows again, and sorts each input
+// row about once.
+//
+// Memory: every batch it holds is reserved first. When the reservation is refused it
+// turns into a pass-through (emits what it holds, then its input unchanged): the window
+// above it does the exact work, so only the saving is lost, never correctness.
+type GroupLimit struct {
+	in     colop.Operator
+	node   *plan.PWindowGroupLimit
+	opts   colop.Options
+	res    colop.Reservation
+	held   int64 // bytes reserved
+	closer colop.Closer
+
+	cands       arrow.RecordBatch // the candidates kept, sorted (nil before the first compaction)
+	pending     []arrow.RecordBatch
+	pendingRows int
+	out         []arrow.RecordBatch // batches ready to emit
+	passThrough bool
+	done        bool
+}
+
+// NewGroupLimit returns the operator of n over in.
+func NewGroupLimit(in colop.Operator, n *plan.PWindowGroupLimit, opts colop.Options) *GroupLimit {
+	return &GroupLimit{in: in, node: n, opts: opts}
+}
+
+// Open opens the input and the reservation.
+func (o *GroupLimit) Open(ctx context.Context) error {
+	o.res = o.opts.Reservation("window group limit", nil)
+	if o.res == nil {
+		o.res = unlimited{}
+	}
+	return o.in.Open(ctx)
+}
+
+// Next returns the next batch of candidates (all of them once the input is exhausted),
+// or in pass-through mode the input's batches.
+func (o *GroupLimit) Next() (arrow.RecordBatch, error) {
+	for {
+		if len(o.out) > 0 {
+			rec := o.out[0]
+			o.out = o.out[1:]
+			return rec, nil
+		}
+		if o.passThrough {
+			return o.in.Next()
+		}
+		if o.done {
+			return nil, io.EOF
+		}
+		rec, err := o.in.Next()
+		if errors.Is(err, io.EOF) {
+			if err := o.compact(); err != nil {
+				return nil, err
+			}
+			o.done = true
+			if o.cands != nil {
+				o.out = append(o.out, o.cands)
+				o.cands = nil
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if rec.NumRows() == 0 {
+			rec.Release()
+			continue
+		}
+		size := recordBytes(rec)
+		if err := o.res.TryGrow(size); err != nil {
+			// Refused: give up the saving, not the job.
+			slog.Debug("window group limit: memory refused, passing rows through", "limit", o.node.Describe(), "err", err)
+			o.passThroughNow(rec)
+			continue
+		}
+		o.held += size
+		o.pending = append(o.pending, rec)
+		o.pendingRows += int(rec.NumRows())
+		candRows := 0
+		if o.cands != nil {
+			candRows = int(o.cands.NumRows())
+		}
+		if o.pendingRows >= max(candRows, minCompactRows) {
+			if err := o.compact(); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// passThroughNow queues everything held, then rec, and frees the reservation.
+func (o *GroupLimit) passThroughNow(rec arrow.RecordBatch) {
+	o.passThrough = true
+	if o.cands != nil {
+		o.out = append(o.out, o.cands)
+		o.cands = nil
+	}
+	o.out = append(o.out, o.pending...)
+	o.out = append(o.out, rec)
+	o.pending, o.pendingRows = nil, 0
+	o.res.Shrink(o.held)
+	o.held = 0
+}
+
+// compact replaces the candidates and the pending batches by the rows of both that rank
+// within the limit.
+func (o *GroupLimit) compact() error {
+	if len(o.pending) == 0 {
+		return nil
+	}
+	parts := o.pending
+	if o.cands != nil {
+		parts = append([]arrow.RecordBatch{o.cands}, parts...)
+	}
+	// concatRecords takes ownership of the parts, on error too.
+	o.cands, o.pending, o.pendingRows = nil, nil, 0
+	all, err := concatRecords(parts[0].Schema(), parts, o.opts.Mem)
+	if err != nil {
+		return err
+	}
+	defer all.Release()
+	keep, err := o.selectRows(all)
+	if err != nil {
+		return err
+	}
+	cands, err := kernel.Gather(all, keep, o.opts.Mem)
+	if err != nil {
+		return err
+	}
+	o.cands = cands
+	size := recordBytes(cands)
+	o.res.Shrink(o.held)
+	o.held = 0
+	// The candidates are at most the memory just freed, so this grow does not fail in
+	// practice; if it does, the rows are emitted unreserved and the operator passes
+	// the rest through.
+	if err := o.res.TryGrow(size); err != nil {
+		o.passThrough = true
+		o.out = append(o.out, o.cands)
+		o.cands = nil
+		return nil
+	}
+	o.held = size
+	return nil
+}
+
+// selectRows sorts rec by (partition keys, order keys) and returns, in that order, the
+// rows whose rank within their key is at most the limit.
+func (o *GroupLimit) selectRows(rec arrow.RecordBatch) ([]int32, error) {
+	schema := rec.Schema()
+	n := o.node
+	var partCols, allCols []arrow.Array
+	var partOrders, allOrders []kernel.SortOrder
+	for _, k := range n.PartitionBy {
+		c := rec.Column(schema.FieldIndices(k)[0])
+		partCols = append(partCols, c)
+		partOrders = append(partOrders, kernel.SortOrder{NullsFirst: true})
+	}
+	allCols = append(allCols, partCols...)
+	allOrders = append(allOrders, partOrders...)
+	var ordCols []arrow.Array
+	var ordOrders []kernel.SortOrder
+	for _, k := range n.OrderBy {
+		c := rec.Column(schema.FieldIndices(k.Column)[0])
+		ordCols = append(ordCols, c)
+		ordOrders = append(ordOrders, kernel.SortOrder{Descending: k.Descending, NullsFirst: k.NullsFirst})
+	}
+	allCols = append(allCols, ordCols...)
+	allOrders = append(allOrders, ordOrders...)
+	all, err := kernel.NewRowComparator(allCols, allOrders)
+	if err != nil {
+		return nil, err
+	}
+	part, err := kernel.NewRowComparator(partCols, partOrders)
+	if err != nil {
+		return nil, err
+	}
+	ord, err := kernel.NewRowComparator(ordCols, ordOrders)
+	if err != nil {
+		return nil, err
+	}
+	idx := kernel.SortIndices(all)
+	keep := make([]int32, 0, min(len(idx), 1024))
+	var rowNum, rank, dense int64
+	for j, i := range idx {
+		if j == 0 || part.Compare(int(idx[j-1]), int(i)) != 0 {
+			rowNum, rank, dense = 1, 1, 1
+		} else {
+			rowNum++
+			if ord.Compare(int(idx[j-1]), int(i)) != 0 {
+				rank = rowNum
+				dense++
+			}
+		}
+		var r int64
+		switch n.Func {
+		case plan.WinRowNumber:
+			r = rowNum
+		case plan.WinRank:
+			r = rank
+		default:
+			r = dense
+		}
+		if r <= n.Limit {
+			keep = append(keep, i)
+		}
+	}
+	return keep, nil
+}
+
+// recordBytes is the size of rec's buffers, what holding it costs.
+func recordBytes(rec arrow.RecordBatch) int64 {
+	var n int64
+	for _, c := range rec.Columns() {
+		n += arrayBytes(c.Data())
+	}
+	return n
+}
+
+func arrayBytes(d arrow.ArrayData) int64 {
+	var n int64
+	for _, b := range d.Buffers() {
+		if b != nil {
+			n += int64(b.Len())
+		}
+	}
+	for _, c := range d.Children() {
+		n += arrayBytes(c)
+	}
+	return n
+}
+
+// Close releases what the operator holds, its reservation and its input.
+func (o *GroupLimit) Close() error {
+	return o.closer.CloseOnce(func() error {
+		if o.cands != nil {
+			o.cands.Release()
+			o.cands = nil
+		}
+		for _, r := range o.pending {
+			r.Release()
+		}
+		for _, r := range o.out {
+			r.Release()
+		}
+		o.pending, o.out = nil, nil
+		if o.res != nil {
+			o.res.Free()
+		}
+		return o.in.Close()
+	})
+}
+
+// unlimited is the reservation of an operator built without a budget (Options.Reserve nil).
+type unlimited struct{}
+
+func (unlimited) TryGrow(int64) error { return nil }
+func (unlimited) Shrink(int64)        {}
+func (unlimited) Free()               {}
