@@ -33,7 +33,7 @@ type GroupLimit struct {
 	node   *plan.PWindowGroupLimit
 	opts   colop.Options
 	res    colop.Reservation
-	held   int64 // bytes reserved
+	held   int64 // bytes reserved for the batches held (mapBytes apart)
 	closer colop.Closer
 
 	cands       arrow.RecordBatch // the candidates kept, sorted (nil before the first compaction)
@@ -42,11 +42,23 @@ type GroupLimit struct {
 	out         []arrow.RecordBatch // batches ready to emit
 	passThrough bool
 	done        bool
+
+	// The fast path of one int64 partition key and one int64 order key: thresholds maps
+	// each key whose candidates are full (K rows, or K distinct values for dense_rank) to
+	// its last candidate's order value; an input row strictly worse than it can never rank
+	// within K, so it is dropped before it is buffered and sorted.
+	fast       bool
+	thresholds map[int64]int64
+	mapBytes   int64 // reserved for thresholds
 }
+
+// thresholdEntryBytes is what one thresholds entry is reserved as (key, value and the
+// map's overhead).
+const thresholdEntryBytes = 48
 
 // NewGroupLimit returns the operator of n over in.
 func NewGroupLimit(in colop.Operator, n *plan.PWindowGroupLimit, opts colop.Options) *GroupLimit {
-	return &GroupLimit{in: in, node: n, opts: opts}
+	return &GroupLimit{in: in, node: n, opts: opts, fast: len(n.PartitionBy) == 1 && len(n.OrderBy) == 1}
 }
 
 // Open opens the input and the reservation.
@@ -88,6 +100,9 @@ func (o *GroupLimit) Next() (arrow.RecordBatch, error) {
 		if err != nil {
 			return nil, err
 		}
+		if rec, err = o.prefilter(rec); err != nil {
+			return nil, err
+		}
 		if rec.NumRows() == 0 {
 			rec.Release()
 			continue
@@ -114,6 +129,124 @@ func (o *GroupLimit) Next() (arrow.RecordBatch, error) {
 	}
 }
 
+// int64Keys returns rec's partition and order key columns when both are int64 (the fast
+// path's shape).
+func (o *GroupLimit) int64Keys(rec arrow.RecordBatch) (keys, vals arrow.Array, ok bool) {
+	s := rec.Schema()
+	keys = rec.Column(s.FieldIndices(o.node.PartitionBy[0])[0])
+	vals = rec.Column(s.FieldIndices(o.node.OrderBy[0].Column)[0])
+	return keys, vals, keys.DataType().ID() == arrow.INT64 && vals.DataType().ID() == arrow.INT64
+}
+
+// prefilter drops the rows of rec that are strictly worse than their key's threshold
+// (taking ownership of rec). Rows with a NULL key or order value are always kept: the
+// sort in compact places them.
+func (o *GroupLimit) prefilter(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+	// With K = 1 the thresholds also learn from the rows as they pass: a row strictly
+	// worse than any row seen of its key ranks at least 2 whatever else comes.
+	learn := o.node.Limit == 1
+	if !o.fast || (len(o.thresholds) == 0 && !learn) || rec.NumRows() == 0 {
+		return rec, nil
+	}
+	kc, vc, ok := o.int64Keys(rec)
+	if !ok {
+		o.fast = false
+		return rec, nil
+	}
+	if o.thresholds == nil {
+		o.thresholds = map[int64]int64{}
+	}
+	keys, vals := kernel.FixedValues[int64](kc), kernel.FixedValues[int64](vc)
+	kbm, koff := kernel.Validity(kc)
+	vbm, voff := kernel.Validity(vc)
+	desc := o.node.OrderBy[0].Descending
+	n := int(rec.NumRows())
+	keep := make([]int32, 0, n)
+	for i := range n {
+		if kernel.IsSet(kbm, koff, i) && kernel.IsSet(vbm, voff, i) {
+			thr, ok := o.thresholds[keys[i]]
+			if ok && ((desc && vals[i] < thr) || (!desc && vals[i] > thr)) {
+				continue
+			}
+			if learn && (!ok || vals[i] != thr) {
+				o.thresholds[keys[i]] = vals[i]
+			}
+		}
+		keep = append(keep, int32(i))
+	}
+	if learn {
+		// If refused, the thresholds are dropped; filtering this batch by them was
+		// still correct.
+		o.reserveThresholds()
+	}
+	if len(keep) == n {
+		return rec, nil
+	}
+	defer rec.Release()
+	return kernel.Gather(rec, keep, o.opts.Mem)
+}
+
+// reserveThresholds grows the reservation to the thresholds' size; when refused it drops
+// them and the fast path (the sort alone still gives the exact candidates).
+func (o *GroupLimit) reserveThresholds() bool {
+	want := int64(len(o.thresholds)) * thresholdEntryBytes
+	if want <= o.mapBytes {
+		return true
+	}
+	if err := o.res.TryGrow(want - o.mapBytes); err != nil {
+		slog.Debug("window group limit: memory refused, dropping the key thresholds", "limit", o.node.Describe(), "err", err)
+		o.fast, o.thresholds = false, nil
+		o.res.Shrink(o.mapBytes)
+		o.mapBytes = 0
+		return false
+	}
+	o.mapBytes = want
+	return true
+}
+
+// updateThresholds rebuilds the thresholds from the candidates, which compact left
+// sorted by (key, order). A key is full when its candidates reach K rows (row_number,
+// rank) or K distinct order values (dense_rank); its threshold is then its last
+// candidate's value, unless that is NULL. The map's memory is reserved; when refused the
+// fast path is dropped (the sort alone still gives the exact candidates).
+func (o *GroupLimit) updateThresholds() {
+	if !o.fast || o.cands == nil || o.cands.NumRows() == 0 {
+		return
+	}
+	kc, vc, ok := o.int64Keys(o.cands)
+	if !ok {
+		o.fast = false
+		return
+	}
+	keys, vals := kernel.FixedValues[int64](kc), kernel.FixedValues[int64](vc)
+	kbm, koff := kernel.Validity(kc)
+	vbm, voff := kernel.Validity(vc)
+	if o.thresholds == nil {
+		o.thresholds = map[int64]int64{}
+	}
+	n := int(o.cands.NumRows())
+	for lo := 0; lo < n; {
+		hi, distinct := lo+1, int64(1)
+		for hi < n && kernel.IsSet(kbm, koff, hi) == kernel.IsSet(kbm, koff, lo) && (!kernel.IsSet(kbm, koff, lo) || keys[hi] == keys[lo]) {
+			a, b := kernel.IsSet(vbm, voff, hi-1), kernel.IsSet(vbm, voff, hi)
+			if a != b || (a && vals[hi] != vals[hi-1]) {
+				distinct++
+			}
+			hi++
+		}
+		count := int64(hi - lo)
+		full := count >= o.node.Limit
+		if o.node.Func == plan.WinDenseRank {
+			full = distinct >= o.node.Limit
+		}
+		if full && kernel.IsSet(kbm, koff, lo) && kernel.IsSet(vbm, voff, hi-1) {
+			o.thresholds[keys[lo]] = vals[hi-1]
+		}
+		lo = hi
+	}
+	o.reserveThresholds()
+}
+
 // passThroughNow queues everything held, then rec, and frees the reservation.
 func (o *GroupLimit) passThroughNow(rec arrow.RecordBatch) {
 	o.passThrough = true
@@ -124,8 +257,8 @@ func (o *GroupLimit) passThroughNow(rec arrow.RecordBatch) {
 	o.out = append(o.out, o.pending...)
 	o.out = append(o.out, rec)
 	o.pending, o.pendingRows = nil, 0
-	o.res.Shrink(o.held)
-	o.held = 0
+	o.res.Shrink(o.held + o.mapBytes)
+	o.held, o.mapBytes, o.thresholds = 0, 0, nil
 }
 
 // compact replaces the candidates and the pending batches by the rows of both that rank
@@ -154,6 +287,7 @@ func (o *GroupLimit) compact() error {
 		return err
 	}
 	o.cands = cands
+	o.updateThresholds()
 	size := recordBytes(cands)
 	o.res.Shrink(o.held)
 	o.held = 0
