@@ -17,13 +17,18 @@ import (
 // sort's per-call overhead outweighs the rows it drops.
 const minCompactRows = 1 << 16
 
+// compactRatio is how many times the candidates' rows the buffer reaches before a
+// compaction: each compaction sorts the candidates again, so a larger buffer sorts them
+// less often (at the cost of holding that many more rows, reserved).
+const compactRatio = 4
+
 // GroupLimit runs a plan.PWindowGroupLimit: it keeps, per partition key, the rows whose
 // rank (row_number, rank or dense_rank by the window's order) within the rows it has seen
-// is at most the limit. It buffers input batches and, whenever they outnumber the
-// candidates kept so far (at least minCompactRows), compacts candidates and buffer into
-// the new candidates: one sort by (partition keys, order keys), then a walk that counts
-// ranks. So it holds about the candidates plus as many rows again, and sorts each input
-// row about once.
+// is at most the limit. It buffers input batches and, whenever they reach compactRatio
+// times the candidates kept so far (at least minCompactRows), compacts candidates and
+// buffer into the new candidates: one sort by (partition keys, order keys), then a walk
+// that counts ranks. So it holds about the candidates plus compactRatio times as many
+// rows, and sorts each buffered row about once.
 //
 // Memory: every batch it holds is reserved first. When the reservation is refused it
 // turns into a pass-through (emits what it holds, then its input unchanged): the window
@@ -121,7 +126,7 @@ func (o *GroupLimit) Next() (arrow.RecordBatch, error) {
 		if o.cands != nil {
 			candRows = int(o.cands.NumRows())
 		}
-		if o.pendingRows >= max(candRows, minCompactRows) {
+		if o.pendingRows >= max(compactRatio*candRows, minCompactRows) {
 			if err := o.compact(); err != nil {
 				return nil, err
 			}
