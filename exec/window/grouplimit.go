@@ -1,10 +1,12 @@
 package window
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -312,6 +314,11 @@ func (o *GroupLimit) compact() error {
 // selectRows sorts rec by (partition keys, order keys) and returns, in that order, the
 // rows whose rank within their key is at most the limit.
 func (o *GroupLimit) selectRows(rec arrow.RecordBatch) ([]int32, error) {
+	if o.fast {
+		if kc, vc, ok := o.int64Keys(rec); ok && kc.NullN() == 0 && vc.NullN() == 0 {
+			return o.selectInt64(kernel.FixedValues[int64](kc), kernel.FixedValues[int64](vc)), nil
+		}
+	}
 	schema := rec.Schema()
 	n := o.node
 	var partCols, allCols []arrow.Array
@@ -371,6 +378,54 @@ func (o *GroupLimit) selectRows(rec arrow.RecordBatch) ([]int32, error) {
 		}
 	}
 	return keep, nil
+}
+
+// selectInt64 is selectRows for one int64 key and one int64 order column without NULLs:
+// it sorts (key, value, row) triples directly, several times faster than the generic
+// comparator, which the profile showed dominating.
+func (o *GroupLimit) selectInt64(keys, vals []int64) []int32 {
+	type kv struct {
+		k, v int64
+		i    int32
+	}
+	rows := make([]kv, len(keys))
+	for i := range rows {
+		rows[i] = kv{keys[i], vals[i], int32(i)}
+	}
+	desc := o.node.OrderBy[0].Descending
+	slices.SortFunc(rows, func(a, b kv) int {
+		if c := cmp.Compare(a.k, b.k); c != 0 {
+			return c
+		}
+		if desc {
+			return cmp.Compare(b.v, a.v)
+		}
+		return cmp.Compare(a.v, b.v)
+	})
+	keep := make([]int32, 0, min(len(rows), 1024))
+	var rowNum, rank, dense int64
+	for j, r := range rows {
+		if j == 0 || rows[j-1].k != r.k {
+			rowNum, rank, dense = 1, 1, 1
+		} else {
+			rowNum++
+			if rows[j-1].v != r.v {
+				rank = rowNum
+				dense++
+			}
+		}
+		rk := dense
+		switch o.node.Func {
+		case plan.WinRowNumber:
+			rk = rowNum
+		case plan.WinRank:
+			rk = rank
+		}
+		if rk <= o.node.Limit {
+			keep = append(keep, r.i)
+		}
+	}
+	return keep
 }
 
 // recordBytes is the size of rec's buffers, what holding it costs.
