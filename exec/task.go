@@ -137,6 +137,8 @@ func (t *task) unaryOperator(n plan.PhysNode, in colop.Operator) (colop.Operator
 		return NewMapBatches(in, n, opts), nil
 	case *plan.PWindow:
 		return window.NewWindow(in, n, opts), nil
+	case *plan.PWindowGroupLimit:
+		return window.NewGroupLimit(in, n, opts), nil
 	}
 	return nil, fmt.Errorf("exec: no operator for %T", n)
 }

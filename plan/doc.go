@@ -54,6 +54,10 @@
 //     alias or _weN. A Window is a hash exchange on its partition keys (one partition
 //     without them; none when the input is partitioned so already), a PSort by (partition
 //     keys, order keys) and a PWindow, whose arguments are columns ($wN_M projected).
+//     A Filter keeping row_number, rank or dense_rank <= K (=, <=, <) over a Window of
+//     ranking functions only also gets a PWindowGroupLimit below that exchange (Spark's
+//     WindowGroupLimit, partial): each map task keeps only the rows per key that can still
+//     rank within K, so the shuffle and sort see about K rows per key and map task.
 //   - Stages come parents first with IDs 1, 2, ...; a map stage's ShuffleID is its ID and
 //     the last stage is the result. Split and the tree printers use explicit stacks, so a
 //     lineage thousands of nodes deep does not overflow the goroutine stack.

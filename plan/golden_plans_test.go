@@ -191,6 +191,18 @@ var goldenPlans = map[string]func() Node{
 		ex := &Explode{Meta: at("explode@etl.go:33"), Input: agg, Column: "best"}
 		return &Coalesce{Meta: at("coalesce@etl.go:35"), Input: ex, N: 2}
 	},
+	// Latest row per region: a filter on row_number puts a partial per-key limit below
+	// the window's shuffle; a running sum beside it reads every row, so no limit there.
+	"window-group-limit": func() Node {
+		w := winSpec([]string{"region"}, SortKey{Column: "day", Descending: true})
+		p := sel(salesScan(4), col("region"), col("day"), col("amount"), as(winFn(WinRowNumber, w), "rn"))
+		return where(p, bin(OpEq, col("rn"), i64(1)))
+	},
+	"window-group-limit-not-with-sum": func() Node {
+		w := winSpec([]string{"region"}, SortKey{Column: "day", Descending: true})
+		p := sel(salesScan(4), col("region"), col("day"), as(winFn(WinRank, w), "r"), as(winAgg(AggSum, col("amount"), w), "s"))
+		return where(p, bin(OpLtEq, col("r"), i64(3)))
+	},
 
 	// Stage cuts.
 	"narrow-chain": func() Node {

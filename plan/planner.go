@@ -113,7 +113,8 @@ func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 		}
 		return &PProject{Input: in[0], Exprs: n.Exprs, OutSchema: n.OutSchema}, nil
 	case *Filter:
-		return &PFilter{Input: in[0], Cond: n.Cond}, nil
+		// A filter on a window's rank may cut rows before the window's shuffle.
+		return &PFilter{Input: windowGroupLimit(n.Cond, in[0]), Cond: n.Cond}, nil
 	case *Limit:
 		return globalLimit(in[0], n.N), nil
 	case *Union:
@@ -331,6 +332,8 @@ func outputPartitioning(n PhysNode) Partitioning {
 	case *PSort:
 		return OutputPartitioning(n.Input)
 	case *PWindow:
+		return OutputPartitioning(n.Input)
+	case *PWindowGroupLimit:
 		return OutputPartitioning(n.Input)
 	case *PCache:
 		return OutputPartitioning(n.Input)

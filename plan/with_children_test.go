@@ -39,6 +39,7 @@ func everyPhysNode() []PhysNode {
 		&PHashJoin{Left: a, Right: b, LeftKeys: []string{"region"}, RightKeys: []string{"region"}, Kind: InnerJoin, OutSchema: salesSchema},
 		&PAsOfJoin{Left: a, Right: b, On: "amount", By: []string{"region"}, OutSchema: salesSchema},
 		&PWindow{Input: a, PartitionBy: []string{"region"}, OutSchema: salesSchema},
+		&PWindowGroupLimit{Input: a, PartitionBy: []string{"region"}, Func: WinRowNumber, Limit: 1},
 	}
 }
 

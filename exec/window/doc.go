@@ -34,4 +34,9 @@
 // without an ORDER BY (whose peer group is the partition) keeps the buffered path. Any other function (lead, ntile, percent_rank,
 // cume_dist, a frame reaching FOLLOWING rows, RANGE offsets, running min/max) makes the
 // whole window buffer its partitions as above.
+//
+// GroupLimit, the partial per-key limit the planner puts below the exchange of a top-K
+// per key query, is here too: it ranks with the same comparator. It holds its candidates
+// plus a buffer of as many rows, compacted by a sort; a refused reservation turns it into
+// a pass-through, since the window above it does the exact work anyway.
 package window
