@@ -161,4 +161,7 @@ type TestingKnobs struct {
 	// accumulators instead of splitting them into two aggregations, so that tests and
 	// benchmarks can compare the two plans.
 	KeepDistinctAggregates bool
+	// NoWindowGroupLimit plans a filter on a ranking window column without the partial
+	// per-key limit below the shuffle (Spark's WindowGroupLimit), to compare the plans.
+	NoWindowGroupLimit bool
 }

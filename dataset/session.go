@@ -222,6 +222,7 @@ func (s *Session) physicalConfig() plan.PhysicalConfig {
 		MinPartitions:      s.cfg.Parallelism,
 		BatchRows:          s.cfg.BatchRows,
 		BroadcastThreshold: s.cfg.BroadcastThreshold,
+		NoWindowGroupLimit: s.cfg.TestingKnobs.NoWindowGroupLimit,
 	}
 }
 

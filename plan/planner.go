@@ -23,6 +23,9 @@ type PhysicalConfig struct {
 	// join side becomes the build side of a broadcast hash join: 0 means
 	// DefaultBroadcastThreshold, negative means never unless the side has a Broadcast hint.
 	BroadcastThreshold int64
+	// NoWindowGroupLimit plans top-K-per-key windows without their partial limit below
+	// the shuffle (PWindowGroupLimit), so that tests can compare the two plans.
+	NoWindowGroupLimit bool
 }
 
 // Physical turns an analyzed (and usually optimized) logical plan into operators with
@@ -114,6 +117,9 @@ func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 		return &PProject{Input: in[0], Exprs: n.Exprs, OutSchema: n.OutSchema}, nil
 	case *Filter:
 		// A filter on a window's rank may cut rows before the window's shuffle.
+		if p.cfg.NoWindowGroupLimit {
+			return &PFilter{Input: in[0], Cond: n.Cond}, nil
+		}
 		return &PFilter{Input: windowGroupLimit(n.Cond, in[0]), Cond: n.Cond}, nil
 	case *Limit:
 		return globalLimit(in[0], n.N), nil

@@ -8,11 +8,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
-// DisableWindowGroupLimit turns off the window group limit (see PWindowGroupLimit). It
-// exists so that tests can compare the rewritten plan with the plain one; it is read at
-// planning time and must not change while plans are being built.
-var DisableWindowGroupLimit = false
-
 // PWindowGroupLimit is Spark 3.5's WindowGroupLimit in its partial form: below the
 // exchange of a Window whose only functions are row_number, rank or dense_rank, under a
 // filter keeping ranks up to Limit, it keeps per partition key only the rows that can
@@ -67,9 +62,6 @@ func (n *PWindowGroupLimit) Describe() string {
 // constant: a PWindowGroupLimit goes between the window's exchange and the exchange's
 // input. Any other plan is returned unchanged.
 func windowGroupLimit(cond Expr, in PhysNode) PhysNode {
-	if DisableWindowGroupLimit {
-		return in
-	}
 	w, ok := in.(*PWindow)
 	if !ok || len(w.PartitionBy) == 0 || len(w.OrderBy) == 0 {
 		return in
