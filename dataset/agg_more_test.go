@@ -327,6 +327,9 @@ func TestDistinctSplitMatchesSetPath(t *testing.T) {
 // TestCollectAndDistinctSpill runs the collection and distinct aggregates over data
 // about ten times a small budget: they spill, and give what an ample budget gives.
 func TestCollectAndDistinctSpill(t *testing.T) {
+	if statRace {
+		t.Skip("the race detector slows spilling tenfold; the operator packages' spill tests run under it")
+	}
 	if testing.Short() {
 		t.Skip("out-of-core runs take a few seconds")
 	}

@@ -186,6 +186,9 @@ func TestJoinConditionErrors(t *testing.T) {
 // TestJoinResidualSpills runs an equi-join with a residual under a budget that makes the
 // hash join spill (grace), and compares with an ample run.
 func TestJoinResidualSpills(t *testing.T) {
+	if statRace {
+		t.Skip("the race detector slows spilling tenfold; the operator packages' spill tests run under it")
+	}
 	if testing.Short() {
 		t.Skip("out-of-core runs take a few seconds")
 	}

@@ -72,6 +72,9 @@ func rangeTestCell(a arrow.Array, i int) string {
 // duplicates, empty and overlapping ranges, bounds equal to points and (float64) NaN and
 // -0, which Spark orders as NaN above everything and equal to itself, -0 equal to 0.
 func TestRangeJoinIndexMatchesNestedLoop(t *testing.T) {
+	if statRace {
+		t.Skip("the race detector slows spilling tenfold; the operator packages' spill tests run under it")
+	}
 	types := []arrow.DataType{arrow.PrimitiveTypes.Int64, arrow.PrimitiveTypes.Float64, arrow.FixedWidthTypes.Date32,
 		&arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}}
 	conds := map[string]Expr{

@@ -3,7 +3,9 @@
 package dataset
 
 // statRace is set under the race detector, which slows spilling about tenfold: the
-// out-of-core statistics test then skips (exec's spill tests cover the new states).
+// out-of-core tests of one operator family (statistics, collections, windows, range and
+// residual joins, the helpers) then skip; the operator packages' own spill tests run
+// under it, and the README's go test runs them all.
 const statRace = true
 
 // bigDataBatches is bigData's batches per partition: half the rows under the race

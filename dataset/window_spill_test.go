@@ -18,6 +18,9 @@ import (
 // window partition at a time, and the answer equals the one with an ample budget and a
 // plain-Go computation of each key's total and rank.
 func TestWindowOutOfCore(t *testing.T) {
+	if statRace {
+		t.Skip("the race detector slows spilling tenfold; the operator packages' spill tests run under it")
+	}
 	if testing.Short() {
 		t.Skip("out-of-core runs take a few seconds")
 	}
@@ -97,6 +100,9 @@ func TestWindowPartitionOverBudget(t *testing.T) {
 // so the job succeeds (it fails if the operator holds whole partitions) and matches a
 // plain-Go computation.
 func TestWindowPartitionSpills(t *testing.T) {
+	if statRace {
+		t.Skip("the race detector slows spilling tenfold; the operator packages' spill tests run under it")
+	}
 	if testing.Short() {
 		t.Skip("out-of-core runs take a few seconds")
 	}

@@ -18,6 +18,9 @@ import (
 // spills the partition) spills once more; the streaming job's answer equals a plain-Go
 // computation and its peak execution memory stays under the limit.
 func TestWindowStreamsBoundedFrames(t *testing.T) {
+	if statRace {
+		t.Skip("the race detector slows spilling tenfold; the operator packages' spill tests run under it")
+	}
 	if testing.Short() {
 		t.Skip("out-of-core runs take a few seconds")
 	}
