@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/kindling-data/kindling/exec/colop"
+	"github.com/kindling-data/kindling/internal/kernel"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -138,10 +139,14 @@ func (s *ShuffleReadOp) Next() (arrow.RecordBatch, error) {
 	if err := s.ctx.Err(); err != nil {
 		return nil, err
 	}
-	rec, err := s.r.Next()
+	shared, err := s.r.Next()
 	if err != nil {
 		return nil, err
 	}
+	// Blocks are shared between the tasks reading them (every task of a broadcast join
+	// reads the same build blocks): this task gets array objects of its own.
+	rec := kernel.Rewrap(shared)
+	shared.Release()
 	s.counter.add(rec, true)
 	return rec, nil
 }
