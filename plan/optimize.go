@@ -184,31 +184,7 @@ func (o *optimizer) pushFilter(f *Filter) Node {
 		}
 		return o.rebuild(in.WithChildren(inputs))
 	case *Aggregate:
-		keys := make(map[string]bool, len(in.Keys))
-		for _, k := range in.Keys {
-			keys[k] = true
-		}
-		var below, above []Expr
-		for _, c := range conjuncts(f.Cond) {
-			cols := columnsOf(c)
-			ok := len(cols) > 0
-			for _, name := range cols {
-				ok = ok && keys[name]
-			}
-			if ok {
-				below = append(below, c)
-			} else {
-				above = append(above, c)
-			}
-		}
-		if len(below) == 0 {
-			return f
-		}
-		agg := o.rebuild(in.WithChildren([]Node{pushed(in.Input, andAll(below))}))
-		if len(above) == 0 {
-			return agg
-		}
-		return o.filterOn(f, agg, andAll(above))
+		return o.pushFilterBelowKeys(f, in, in.Input, in.Keys, pushed)
 	case *Scan:
 		if in.Source == nil || !in.Source.CanPrune() {
 			return f

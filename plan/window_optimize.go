@@ -36,16 +36,24 @@ func (o *optimizer) pruneWindow(n *Window, need map[string]bool) Node {
 // the window (Spark does the same): they keep or drop whole window partitions, so every
 // function over the rows kept sees the same rows. The other conjuncts stay above.
 func (o *optimizer) pushFilterThroughWindow(f *Filter, in *Window, pushed func(Node, Expr) Node) Node {
-	keys := make(map[string]bool, len(in.PartitionBy))
-	for _, k := range in.PartitionBy {
-		keys[k] = true
+	return o.pushFilterBelowKeys(f, in, in.Input, in.PartitionBy, pushed)
+}
+
+// pushFilterBelowKeys moves the conjuncts of f that read only the columns keys of n (an
+// aggregate's grouping keys, a window's partition keys) below n, onto its input: such a
+// conjunct keeps or drops whole groups, so n computes the same rows for those kept. The
+// other conjuncts stay above.
+func (o *optimizer) pushFilterBelowKeys(f *Filter, n, input Node, keys []string, pushed func(Node, Expr) Node) Node {
+	isKey := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		isKey[k] = true
 	}
 	var below, above []Expr
 	for _, c := range conjuncts(f.Cond) {
 		cols := columnsOf(c)
 		ok := len(cols) > 0
 		for _, name := range cols {
-			ok = ok && keys[name]
+			ok = ok && isKey[name]
 		}
 		if ok {
 			below = append(below, c)
@@ -56,9 +64,9 @@ func (o *optimizer) pushFilterThroughWindow(f *Filter, in *Window, pushed func(N
 	if len(below) == 0 {
 		return f
 	}
-	w := o.rebuild(in.WithChildren([]Node{pushed(in.Input, andAll(below))}))
+	moved := o.rebuild(n.WithChildren([]Node{pushed(input, andAll(below))}))
 	if len(above) == 0 {
-		return w
+		return moved
 	}
-	return o.filterOn(f, w, andAll(above))
+	return o.filterOn(f, moved, andAll(above))
 }
