@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/util"
 
+	"github.com/kindling-data/kindling/internal/kernel"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -155,15 +156,21 @@ func (it *recordsIterator) Next() (arrow.RecordBatch, error) {
 	b := it.batches[it.next]
 	it.batches[it.next] = nil
 	it.next++
-	if it.cols == nil {
-		return b, nil // our reference passes to the caller
-	}
 	defer b.Release()
+	// The source's batches are shared by every task and job that reads them: the caller
+	// gets array objects of its own (see kernel.Rewrap).
+	if it.cols == nil {
+		return kernel.Rewrap(b), nil
+	}
 	arrs := make([]arrow.Array, len(it.cols))
 	for i, c := range it.cols {
-		arrs[i] = b.Column(c)
+		arrs[i] = kernel.RewrapArray(b.Column(c))
 	}
-	return array.NewRecordBatch(it.schema, arrs, b.NumRows()), nil
+	out := array.NewRecordBatch(it.schema, arrs, b.NumRows())
+	for _, a := range arrs {
+		a.Release()
+	}
+	return out, nil
 }
 
 func (it *recordsIterator) Close() error {

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 
+	"github.com/kindling-data/kindling/internal/kernel"
 	"github.com/kindling-data/kindling/internal/vfs"
 	kmem "github.com/kindling-data/kindling/memory"
 )
@@ -382,7 +383,12 @@ func (b *BlockManager) GetCache(ctx context.Context, id BlockID, mem memory.Allo
 		b.lru.Get(id) // marks it recently used
 		b.memoryHits.Add(1)
 		if e.ser == nil {
-			out := retainAll(e.batches)
+			// Every reader of a cached block gets array objects of its own: tasks and jobs
+			// read one block at once (see kernel.Rewrap).
+			out := make([]arrow.RecordBatch, len(e.batches))
+			for i, rec := range e.batches {
+				out[i] = kernel.Rewrap(rec)
+			}
 			b.mu.Unlock()
 			return out, InMemory, nil
 		}

@@ -20,10 +20,10 @@ const module = "github.com/kindling-data/kindling"
 // package is checked, the transitive imports follow the same directions. A package
 // belongs to the layer of the longest matching prefix (exec/hashagg is its own layer,
 // exec/other would be exec's). internal/ helpers are open to every layer, except the
-// column kernels, which sit below shuffle and exec and import nothing of kindling.
+// column kernels, which sit below storage, shuffle and exec and import nothing of kindling.
 var allowed = map[string][]string{
 	"memory":          {},
-	"storage":         {"memory"},
+	"storage":         {"memory", "internal/kernel"},
 	"internal/kernel": {},
 	"shuffle":         {"storage", "memory", "internal/kernel"},
 	"datasource":      {"memory"},

@@ -3,22 +3,63 @@ package kernel
 import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 )
 
-// Rewrap returns a batch over the same buffers as rec with Go array objects of its own.
-// A batch that several tasks read at once (a broadcast shuffle block) must not be used
-// through one set of array objects: arrow-go builds some of their parts on first use
-// without locking (a dictionary array's Dictionary()), which is a data race between the
-// tasks. The buffers themselves are immutable and reference-counted atomically, so
-// sharing them is safe. The caller owns the result; rec is left as it was.
+// Rewrap returns a batch over the same buffers as rec with Go array and array-data
+// objects of its own. A batch that several tasks read at once (a broadcast shuffle block,
+// both sides of a cartesian product) must not be used through shared objects: arrow-go
+// fills some of their fields on first use without locking (a dictionary array's
+// Dictionary(), every array's null count), which is a data race between the tasks. The
+// buffers themselves are immutable and reference-counted atomically, so sharing them is
+// safe. The caller owns the result; rec is left as it was.
 func Rewrap(rec arrow.RecordBatch) arrow.RecordBatch {
 	cols := make([]arrow.Array, rec.NumCols())
 	for i, c := range rec.Columns() {
-		cols[i] = array.MakeFromData(c.Data())
+		cols[i] = RewrapArray(c)
 	}
 	out := array.NewRecordBatch(rec.Schema(), cols, rec.NumRows())
 	for _, c := range cols {
 		c.Release()
 	}
 	return out
+}
+
+// RewrapArray is Rewrap for one array: a new array over a's buffers, owned by the caller.
+func RewrapArray(a arrow.Array) arrow.Array {
+	d := rewrapData(a.Data())
+	defer d.Release()
+	return array.MakeFromData(d)
+}
+
+// rewrapData copies d's descriptor tree, children and dictionary included, with its null
+// count computed from the validity bitmap: reading the shared object's count could write it.
+func rewrapData(d arrow.ArrayData) *array.Data {
+	children := make([]arrow.ArrayData, len(d.Children()))
+	for i, c := range d.Children() {
+		children[i] = rewrapData(c)
+	}
+	out := array.NewData(d.DataType(), d.Len(), d.Buffers(), children, nullCount(d), d.Offset())
+	for _, c := range children {
+		c.Release()
+	}
+	// Dictionary() returns a typed nil inside a non-nil interface for plain arrays.
+	if dict, ok := d.Dictionary().(*array.Data); ok && dict != nil {
+		nd := rewrapData(dict)
+		out.SetDictionary(nd)
+		nd.Release()
+	}
+	return out
+}
+
+// nullCount counts d's nulls without touching d's cached count.
+func nullCount(d arrow.ArrayData) int {
+	if d.DataType().ID() == arrow.NULL {
+		return d.Len()
+	}
+	bufs := d.Buffers()
+	if len(bufs) == 0 || bufs[0] == nil || bufs[0].Len() == 0 {
+		return 0
+	}
+	return d.Len() - bitutil.CountSetBits(bufs[0].Bytes(), d.Offset(), d.Len())
 }
