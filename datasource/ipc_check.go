@@ -1,6 +1,7 @@
 package datasource
 
 import (
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -54,7 +55,7 @@ func checkIPCFooter(r io.ReaderAt, size int64) error {
 // level).
 const maxFieldDepth = 64
 
-var errFooter = errors.New("damaged Arrow IPC footer")
+var errIPCSchema = errors.New("damaged Arrow IPC schema")
 
 // fbCheck checks the vectors of flatbuffer tables in buf. Its accessors may panic on
 // offsets out of range, as the generated code does; callers run it under decode.
@@ -86,7 +87,7 @@ func (c *fbCheck) vector(t flatbuffers.Table, slot flatbuffers.VOffsetT) (flatbu
 	n := t.VectorLen(o)
 	start := t.Vector(o)
 	if n < 0 || int64(start)+4*int64(n) > int64(len(c.buf)) {
-		return 0, 0, fmt.Errorf("%w: a vector of %d entries in %d bytes", errFooter, n, len(c.buf))
+		return 0, 0, fmt.Errorf("%w: a vector of %d entries in %d bytes", errIPCSchema, n, len(c.buf))
 	}
 	return start, n, nil
 }
@@ -99,7 +100,7 @@ func (c *fbCheck) keyValues(t flatbuffers.Table, slot flatbuffers.VOffsetT) erro
 // fields checks the Field tables of the vector in field slot of t, and their children.
 func (c *fbCheck) fields(t flatbuffers.Table, slot flatbuffers.VOffsetT, depth int) error {
 	if depth > maxFieldDepth {
-		return fmt.Errorf("%w: fields nested more than %d deep", errFooter, maxFieldDepth)
+		return fmt.Errorf("%w: fields nested more than %d deep", errIPCSchema, maxFieldDepth)
 	}
 	start, n, err := c.vector(t, slot)
 	if err != nil {
@@ -109,7 +110,7 @@ func (c *fbCheck) fields(t flatbuffers.Table, slot flatbuffers.VOffsetT, depth i
 		// Every field takes bytes of its own: more fields than that means they are
 		// shared or cyclic, which no writer produces.
 		if c.nodes++; c.nodes > len(c.buf)/4 {
-			return fmt.Errorf("%w: more fields than the footer can hold", errFooter)
+			return fmt.Errorf("%w: more fields than the footer can hold", errIPCSchema)
 		}
 		f := flatbuffers.Table{Bytes: c.buf, Pos: t.Indirect(start + flatbuffers.UOffsetT(i)*4)}
 		if err := c.keyValues(f, 16); err != nil {
@@ -120,4 +121,61 @@ func (c *fbCheck) fields(t flatbuffers.Table, slot flatbuffers.VOffsetT, depth i
 		}
 	}
 	return nil
+}
+
+// checkParquetArrowSchema walks the Arrow schema a Parquet writer may leave in the file's
+// key-value metadata ("ARROW:schema": an IPC schema message in base64), which pqarrow
+// decodes with arrow/ipc when it opens the file: the same unrecoverable allocations and
+// recursion as in an IPC footer, plus the message's own length and body length, which the
+// IPC reader allocates before reading.
+func checkParquetArrowSchema(serialized *string) error {
+	if serialized == nil {
+		return nil
+	}
+	// pqarrow accepts both padded and unpadded base64; what decodes with neither it
+	// reports itself.
+	b, err := base64.StdEncoding.DecodeString(*serialized)
+	if err != nil || len(b) == 0 {
+		if b, err = base64.RawStdEncoding.DecodeString(*serialized); err != nil {
+			return nil
+		}
+	}
+	return checkIPCSchemaMessage(b)
+}
+
+// checkIPCSchemaMessage checks an encapsulated IPC message holding a schema:
+// [0xFFFFFFFF] | length (int32 LE) | Message flatbuffer | body.
+func checkIPCSchemaMessage(b []byte) error {
+	if len(b) >= 4 && binary.LittleEndian.Uint32(b) == 0xFFFFFFFF {
+		b = b[4:] // the continuation marker of the current format
+	}
+	if len(b) < 4 {
+		return nil // the decoder reports the short message
+	}
+	n := int64(int32(binary.LittleEndian.Uint32(b)))
+	b = b[4:]
+	if n < 0 || n > int64(len(b)) {
+		return fmt.Errorf("%w: a message of %d bytes in %d", errIPCSchema, n, len(b))
+	}
+	msg, rest := b[:n], b[n:]
+	if n == 0 {
+		return nil
+	}
+	_, err := decode("Arrow IPC", func() (struct{}, error) {
+		c := fbCheck{buf: msg}
+		m := c.root()
+		// Message: version (slot 4), header_type (6), header (8), bodyLength (10).
+		if body := m.GetInt64Slot(10, 0); body < 0 || body > int64(len(rest)) {
+			return struct{}{}, fmt.Errorf("%w: a message body of %d bytes in %d", errIPCSchema, body, len(rest))
+		}
+		schema, ok := c.table(m, 8)
+		if !ok {
+			return struct{}{}, nil
+		}
+		if err := c.keyValues(schema, 8); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, c.fields(schema, 6, 0)
+	})
+	return err
 }

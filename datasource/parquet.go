@@ -47,6 +47,11 @@ func openParquet(path string, mem memory.Allocator) (*os.File, *file.Reader, err
 		f.Close()
 		return nil, nil, fmt.Errorf("datasource: %s: %w", path, err)
 	}
+	if err := checkParquetArrowSchema(pf.MetaData().KeyValueMetadata().FindValue("ARROW:schema")); err != nil {
+		pf.Close()
+		f.Close()
+		return nil, nil, fmt.Errorf("datasource: %s: %w", path, err)
+	}
 	return f, pf, nil
 }
 
