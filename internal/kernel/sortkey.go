@@ -549,12 +549,12 @@ func widen[T int8 | int16 | int64 | uint8 | uint16 | uint32 | uint64](v []T) []i
 const radixMinRows = 256
 
 // SortIndices returns the positions 0..c.Len()-1 ordered by c, stable: rows with equal keys
-// keep their relative order. A single key of a fixed-width type (integers, floats, dates,
-// timestamps, bool) or a dictionary-encoded string is radix-sorted on order-preserving
-// unsigned keys; other keys use a comparison sort.
+// keep their relative order. Keys that all have order-preserving unsigned forms (integers,
+// floats, dates, timestamps, bool, dictionary-encoded strings) are radix-sorted; any other
+// key (plain strings, decimals) makes it a comparison sort.
 func SortIndices(c *RowComparator) []int32 {
-	if len(c.cols) == 1 && c.cols[0].norm != nil && c.n >= radixMinRows {
-		return radixSortIndices(&c.cols[0], c.n)
+	if c.n >= radixMinRows && c.allNormalized() {
+		return radixSortIndices(c.cols, c.n)
 	}
 	perm := make([]int32, c.n)
 	for i := range perm {
@@ -571,47 +571,80 @@ func SortIndices(c *RowComparator) []int32 {
 	return perm
 }
 
-// radixSortIndices sorts the rows of one key column by an LSD radix sort (stable) of their
-// normalized keys, placing NULL rows (in input order) first or last.
-func radixSortIndices(kc *keyColumn, n int) []int32 {
-	all := make([]uint64, n)
-	kc.norm(all)
-	keys := make([]uint64, 0, n)
-	idx := make([]int32, 0, n)
-	var nulls []int32
-	flip := uint64(0)
-	if kc.desc {
-		flip = math.MaxUint64
-	}
-	for i, k := range all {
-		if kc.valid != nil && !bitutil.BitIsSet(kc.valid, kc.off+i) {
-			nulls = append(nulls, int32(i))
-			continue
+func (c *RowComparator) allNormalized() bool {
+	for i := range c.cols {
+		if c.cols[i].norm == nil {
+			return false
 		}
-		keys = append(keys, k^flip)
-		idx = append(idx, int32(i))
 	}
-	idx = radixSort(keys, idx, all[:len(keys)])
-	if len(nulls) == 0 {
-		return idx
+	return true
+}
+
+// radixSortIndices sorts n rows by the key columns cols with an LSD radix sort: stable
+// passes over the last key first, then each earlier one, so the first key decides and later
+// keys break its ties. A key with NULLs takes one more stable pass that moves its NULL rows
+// (whose value bytes are all zero, so the value pass kept their order) first or last.
+func radixSortIndices(cols []keyColumn, n int) []int32 {
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
 	}
-	out := make([]int32, 0, n)
-	if kc.nullCmp < 0 {
-		return append(append(out, nulls...), idx...)
+	all := make([]uint64, n)
+	keys := make([]uint64, n)
+	spare := make([]int32, n)
+	for c := len(cols) - 1; c >= 0; c-- {
+		kc := &cols[c]
+		kc.norm(all)
+		flip := uint64(0)
+		if kc.desc {
+			flip = math.MaxUint64
+		}
+		hasNulls := false
+		for j, r := range idx {
+			if kc.valid != nil && !bitutil.BitIsSet(kc.valid, kc.off+int(r)) {
+				keys[j] = 0
+				hasNulls = true
+				continue
+			}
+			keys[j] = all[r] ^ flip
+		}
+		// all is free once keys are built: it becomes the pass's second key buffer.
+		idx, spare = radixSort(keys, idx, all, spare)
+		if hasNulls {
+			idx, spare = placeNulls(kc, idx, spare)
+		}
 	}
-	return append(append(out, idx...), nulls...)
+	return idx
+}
+
+// placeNulls stably moves the rows of idx whose key kc is NULL first or last (by the key's
+// order), writing into out; it returns the placed rows and the buffer given back.
+func placeNulls(kc *keyColumn, idx, out []int32) (placed, free []int32) {
+	nullsFirst := kc.nullCmp < 0
+	pos := 0
+	for pass := range 2 {
+		wantNull := (pass == 0) == nullsFirst
+		for _, r := range idx {
+			if !bitutil.BitIsSet(kc.valid, kc.off+int(r)) == wantNull {
+				out[pos] = r
+				pos++
+			}
+		}
+	}
+	return out, idx
 }
 
 // radixSort sorts idx by keys, stable, one byte per pass, skipping bytes that all keys
-// share. scratch (len(keys)) is reused as the second key buffer.
-func radixSort(keys []uint64, idx []int32, scratch []uint64) []int32 {
+// share. scratch and spare (both len(keys)) are the passes' second key and index buffers;
+// it returns the sorted indices and the index buffer it leaves free. keys is overwritten.
+func radixSort(keys []uint64, idx []int32, scratch []uint64, spare []int32) (sorted, free []int32) {
 	and, or := uint64(math.MaxUint64), uint64(0)
 	for _, k := range keys {
 		and &= k
 		or |= k
 	}
 	diff := and ^ or
-	k2, i2 := scratch, make([]int32, len(idx))
+	k2, i2 := scratch, spare
 	var count [256]int
 	for shift := uint(0); shift < 64; shift += 8 {
 		if (diff>>shift)&0xff == 0 {
@@ -636,5 +669,5 @@ func radixSort(keys []uint64, idx []int32, scratch []uint64) []int32 {
 		keys, k2 = k2, keys
 		idx, i2 = i2, idx
 	}
-	return idx
+	return idx, i2
 }

@@ -168,18 +168,19 @@ func BenchmarkRowComparatorInt64(b *testing.B) {
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
-// TestSortIndicesAgainstOracle checks kernel.SortIndices (the radix path for one fixed-width or
-// dictionary key, the comparison path otherwise) against a stable plain-Go sort.
+// TestSortIndicesAgainstOracle checks kernel.SortIndices (the radix path when every key is
+// fixed-width or dictionary-encoded, the comparison path otherwise) against a stable
+// plain-Go sort, over one key of each type and then random sets of two and three keys.
 func TestSortIndicesAgainstOracle(t *testing.T) {
 	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	rng := rand.New(rand.NewPCG(9, 10))
-	for iter := range 4 * len(kerneltest.SortTypes) {
+	for iter := range 8 * len(kerneltest.SortTypes) {
 		layout := kerneltest.RandomKeySet(rng, 1)
 		layout.Types[0] = kerneltest.SortTypes[iter%len(kerneltest.SortTypes)]
 		layout.Orders[0] = kernel.SortOrder{Descending: iter%2 == 0, NullsFirst: (iter/2)%2 == 0}
 		if iter >= 3*len(kerneltest.SortTypes) {
-			layout = kerneltest.RandomKeySet(rng, 2)
+			layout = kerneltest.RandomKeySet(rng, 2+iter%2)
 		}
 		n := []int{0, 1, 100, 1000}[iter%4]
 		if iter >= len(kerneltest.SortTypes) {
