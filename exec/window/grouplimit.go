@@ -1,12 +1,10 @@
 package window
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
-	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -43,7 +41,7 @@ type GroupLimit struct {
 	held   int64 // bytes reserved for the batches held (mapBytes apart)
 	closer colop.Closer
 
-	cands       arrow.RecordBatch // the candidates kept, sorted (nil before the first compaction)
+	cands       arrow.RecordBatch // the candidates kept, in key order unless selectBest chose them (nil before the first compaction)
 	pending     []arrow.RecordBatch
 	pendingRows int
 	out         []arrow.RecordBatch // batches ready to emit
@@ -55,13 +53,10 @@ type GroupLimit struct {
 	// its last candidate's order value; an input row strictly worse than it can never rank
 	// within K, so it is dropped before it is buffered and sorted.
 	fast       bool
-	thresholds map[int64]int64
-	mapBytes   int64 // reserved for thresholds
+	thresholds *int64Thresholds
+	selectPass uint32 // selectBest's passes, for its once-per-key marks
+	mapBytes   int64  // reserved for thresholds
 }
-
-// thresholdEntryBytes is what one thresholds entry is reserved as (key, value and the
-// map's overhead).
-const thresholdEntryBytes = 48
 
 // NewGroupLimit returns the operator of n over in.
 func NewGroupLimit(in colop.Operator, n *plan.PWindowGroupLimit, opts colop.Options) *GroupLimit {
@@ -152,7 +147,7 @@ func (o *GroupLimit) prefilter(rec arrow.RecordBatch) (arrow.RecordBatch, error)
 	// With K = 1 the thresholds also learn from the rows as they pass: a row strictly
 	// worse than any row seen of its key ranks at least 2 whatever else comes.
 	learn := o.node.Limit == 1
-	if !o.fast || (len(o.thresholds) == 0 && !learn) || rec.NumRows() == 0 {
+	if !o.fast || (o.thresholds.len() == 0 && !learn) || rec.NumRows() == 0 {
 		return rec, nil
 	}
 	kc, vc, ok := o.int64Keys(rec)
@@ -161,7 +156,7 @@ func (o *GroupLimit) prefilter(rec arrow.RecordBatch) (arrow.RecordBatch, error)
 		return rec, nil
 	}
 	if o.thresholds == nil {
-		o.thresholds = map[int64]int64{}
+		o.thresholds = newInt64Thresholds()
 	}
 	keys, vals := kernel.FixedValues[int64](kc), kernel.FixedValues[int64](vc)
 	kbm, koff := kernel.Validity(kc)
@@ -171,12 +166,12 @@ func (o *GroupLimit) prefilter(rec arrow.RecordBatch) (arrow.RecordBatch, error)
 	keep := make([]int32, 0, n)
 	for i := range n {
 		if kernel.IsSet(kbm, koff, i) && kernel.IsSet(vbm, voff, i) {
-			thr, ok := o.thresholds[keys[i]]
+			thr, ok := o.thresholds.get(keys[i])
 			if ok && ((desc && vals[i] < thr) || (!desc && vals[i] > thr)) {
 				continue
 			}
 			if learn && (!ok || vals[i] != thr) {
-				o.thresholds[keys[i]] = vals[i]
+				o.thresholds.set(keys[i], vals[i])
 			}
 		}
 		keep = append(keep, int32(i))
@@ -196,7 +191,7 @@ func (o *GroupLimit) prefilter(rec arrow.RecordBatch) (arrow.RecordBatch, error)
 // reserveThresholds grows the reservation to the thresholds' size; when refused it drops
 // them and the fast path (the sort alone still gives the exact candidates).
 func (o *GroupLimit) reserveThresholds() bool {
-	want := int64(len(o.thresholds)) * thresholdEntryBytes
+	want := o.thresholds.bytes()
 	if want <= o.mapBytes {
 		return true
 	}
@@ -217,7 +212,8 @@ func (o *GroupLimit) reserveThresholds() bool {
 // candidate's value, unless that is NULL. The map's memory is reserved; when refused the
 // fast path is dropped (the sort alone still gives the exact candidates).
 func (o *GroupLimit) updateThresholds() {
-	if !o.fast || o.cands == nil || o.cands.NumRows() == 0 {
+	// With a limit of 1 the prefilter keeps the thresholds exact as rows pass.
+	if !o.fast || o.node.Limit == 1 || o.cands == nil || o.cands.NumRows() == 0 {
 		return
 	}
 	kc, vc, ok := o.int64Keys(o.cands)
@@ -229,7 +225,7 @@ func (o *GroupLimit) updateThresholds() {
 	kbm, koff := kernel.Validity(kc)
 	vbm, voff := kernel.Validity(vc)
 	if o.thresholds == nil {
-		o.thresholds = map[int64]int64{}
+		o.thresholds = newInt64Thresholds()
 	}
 	n := int(o.cands.NumRows())
 	for lo := 0; lo < n; {
@@ -247,7 +243,7 @@ func (o *GroupLimit) updateThresholds() {
 			full = distinct >= o.node.Limit
 		}
 		if full && kernel.IsSet(kbm, koff, lo) && kernel.IsSet(vbm, voff, hi-1) {
-			o.thresholds[keys[lo]] = vals[hi-1]
+			o.thresholds.set(keys[lo], vals[hi-1])
 		}
 		lo = hi
 	}
@@ -314,9 +310,9 @@ func (o *GroupLimit) compact() error {
 // selectRows sorts rec by (partition keys, order keys) and returns, in that order, the
 // rows whose rank within their key is at most the limit.
 func (o *GroupLimit) selectRows(rec arrow.RecordBatch) ([]int32, error) {
-	if o.fast {
+	if o.fast && o.node.Limit == 1 && o.thresholds != nil {
 		if kc, vc, ok := o.int64Keys(rec); ok && kc.NullN() == 0 && vc.NullN() == 0 {
-			return o.selectInt64(kernel.FixedValues[int64](kc), kernel.FixedValues[int64](vc)), nil
+			return o.selectBest(kernel.FixedValues[int64](kc), kernel.FixedValues[int64](vc)), nil
 		}
 	}
 	schema := rec.Schema()
@@ -380,50 +376,22 @@ func (o *GroupLimit) selectRows(rec arrow.RecordBatch) ([]int32, error) {
 	return keep, nil
 }
 
-// selectInt64 is selectRows for one int64 key and one int64 order column without NULLs:
-// it sorts (key, value, row) triples directly, several times faster than the generic
-// comparator, which the profile showed dominating.
-func (o *GroupLimit) selectInt64(keys, vals []int64) []int32 {
-	type kv struct {
-		k, v int64
-		i    int32
-	}
-	rows := make([]kv, len(keys))
-	for i := range rows {
-		rows[i] = kv{keys[i], vals[i], int32(i)}
-	}
-	desc := o.node.OrderBy[0].Descending
-	slices.SortFunc(rows, func(a, b kv) int {
-		if c := cmp.Compare(a.k, b.k); c != 0 {
-			return c
+// selectBest is selectRows for a limit of 1 on the fast path's shape without NULLs: the
+// thresholds, learned from every row the operator took in, hold each key's best order
+// value, so the rows ranking first are those equal to it (for row_number, the first such
+// row of each key). One pass of table lookups replaces the sort; the rows kept are not
+// in key order, which only the sort-based path needs (the window above sorts anyway).
+func (o *GroupLimit) selectBest(keys, vals []int64) []int32 {
+	o.selectPass++
+	keep := make([]int32, 0, min(len(keys), o.thresholds.len()))
+	for i, k := range keys {
+		if thr, ok := o.thresholds.get(k); !ok || vals[i] != thr {
+			continue
 		}
-		if desc {
-			return cmp.Compare(b.v, a.v)
+		if o.node.Func == plan.WinRowNumber && !o.thresholds.markOnce(k, o.selectPass) {
+			continue
 		}
-		return cmp.Compare(a.v, b.v)
-	})
-	keep := make([]int32, 0, min(len(rows), 1024))
-	var rowNum, rank, dense int64
-	for j, r := range rows {
-		if j == 0 || rows[j-1].k != r.k {
-			rowNum, rank, dense = 1, 1, 1
-		} else {
-			rowNum++
-			if rows[j-1].v != r.v {
-				rank = rowNum
-				dense++
-			}
-		}
-		rk := dense
-		switch o.node.Func {
-		case plan.WinRowNumber:
-			rk = rowNum
-		case plan.WinRank:
-			rk = rank
-		}
-		if rk <= o.node.Limit {
-			keep = append(keep, r.i)
-		}
+		keep = append(keep, int32(i))
 	}
 	return keep
 }
