@@ -54,7 +54,6 @@ type GroupLimit struct {
 	// within K, so it is dropped before it is buffered and sorted.
 	fast       bool
 	thresholds *int64Thresholds
-	selectPass uint32 // selectBest's passes, for its once-per-key marks
 	mapBytes   int64  // reserved for thresholds
 }
 
@@ -382,13 +381,13 @@ func (o *GroupLimit) selectRows(rec arrow.RecordBatch) ([]int32, error) {
 // row of each key). One pass of table lookups replaces the sort; the rows kept are not
 // in key order, which only the sort-based path needs (the window above sorts anyway).
 func (o *GroupLimit) selectBest(keys, vals []int64) []int32 {
-	o.selectPass++
+	o.thresholds.startMarks()
 	keep := make([]int32, 0, min(len(keys), o.thresholds.len()))
 	for i, k := range keys {
 		if thr, ok := o.thresholds.get(k); !ok || vals[i] != thr {
 			continue
 		}
-		if o.node.Func == plan.WinRowNumber && !o.thresholds.markOnce(k, o.selectPass) {
+		if o.node.Func == plan.WinRowNumber && !o.thresholds.markOnce(k) {
 			continue
 		}
 		keep = append(keep, int32(i))
