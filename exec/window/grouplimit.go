@@ -54,7 +54,7 @@ type GroupLimit struct {
 	// within K, so it is dropped before it is buffered and sorted.
 	fast       bool
 	thresholds *int64Thresholds
-	mapBytes   int64  // reserved for thresholds
+	mapBytes   int64 // reserved for thresholds
 }
 
 // NewGroupLimit returns the operator of n over in.
