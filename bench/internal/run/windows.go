@@ -55,6 +55,8 @@ import (
 //	w3  events ⋈ ranges on ts BETWEEN lo AND hi, counted per range
 //	w4  approx_count_distinct(x) by g (kindling's default rsd 0.05; DuckDB's
 //	    approx_count_distinct)
+//	w5  row_number() over (partition by k order by t) on every row, reduced to
+//	    sum(rn * v) (which checks each row's number, not only the counts) and the count
 //
 // Semantics: the columns have no NULLs, the window order keys are unique and the int64
 // sums are far from overflow, so DuckDB's answers are Spark's on this data and the SQL
@@ -233,6 +235,14 @@ func (d *windowData) exact() map[string]Answer {
 		total += run[d.K[i]]
 	}
 	out["w2"] = Answer{Rows: 1, Sums: map[string]float64{"rs": float64(total), "n": float64(d.N)}}
+	// w5: row numbers per key in the same t order.
+	seen := make([]int64, d.Keys)
+	var rnv int64
+	for _, i := range order {
+		seen[d.K[i]]++
+		rnv += seen[d.K[i]] * d.V[i]
+	}
+	out["w5"] = Answer{Rows: 1, Sums: map[string]float64{"s": float64(rnv), "n": float64(d.N)}}
 	// w3: events per range, by binary search over the sorted times.
 	ts := slices.Clone(d.TS)
 	slices.Sort(ts)
@@ -316,6 +326,14 @@ func windowQuestions(exactPerGroup []int64) []windowQuestion {
 				return s.ReadParquet(f.W).GroupBy("g").Agg(dataset.ApproxCountDistinct("x", 0).As("n"))
 			},
 			groupCheck: func(recs []arrow.RecordBatch) error { return checkPerGroup(recs, exactPerGroup) }},
+		{Q: Question{Name: "w5", Desc: "row_number by k on every row, sum(rn*v)", Check: []string{"s", "n"},
+			SQL: "SELECT sum(rn * v) AS s, count(*) AS n FROM (SELECT v, row_number() OVER (PARTITION BY k ORDER BY t) AS rn FROM w)"},
+			build: func(s *dataset.Session, f windowFiles) *dataset.Dataset {
+				byT := dataset.PartitionBy("k").OrderBy(dataset.Asc("t"))
+				return s.ReadParquet(f.W).
+					WithColumn("rn", dataset.RowNumber().Over(byT)).
+					GroupBy().Agg(dataset.SumExpr(col("rn").Mul(col("v"))).As("s"), dataset.Count().As("n"))
+			}},
 	}
 }
 

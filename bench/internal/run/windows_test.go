@@ -17,10 +17,10 @@ func TestWindowsSection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Questions) != 4 {
-		t.Fatalf("%d questions, want 4", len(res.Questions))
+	if len(res.Questions) != 5 {
+		t.Fatalf("%d questions, want 5", len(res.Questions))
 	}
-	if len(res.Notes) != 5 {
+	if len(res.Notes) != 6 {
 		t.Errorf("notes %q, want DuckDB's from-Parquet time of each question", res.Notes)
 	}
 	for _, n := range res.Notes[1:] {
@@ -58,6 +58,10 @@ func TestWindowExact(t *testing.T) {
 	}
 	if a := want["w4"]; a.Rows != 2 || a.Sums["n"] != 2 {
 		t.Errorf("w4 = %+v", a)
+	}
+	// w5: in t order: key1 rn 1 × 7; key0 rn 1 × 2, rn 2 × 5, rn 3 × 1: 7 + 2 + 10 + 3 = 22.
+	if a := want["w5"]; a.Sums["s"] != 22 || a.Sums["n"] != 4 {
+		t.Errorf("w5 = %+v", a)
 	}
 	if err := matchTol(Answer{Rows: 2, Sums: map[string]float64{"n": 102}}, Answer{Rows: 2, Sums: map[string]float64{"n": 100}}, 0.03); err != nil {
 		t.Errorf("within tolerance: %v", err)
