@@ -27,7 +27,7 @@ func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, *rec
 		f.Close()
 		return nil, nil, nil, fmt.Errorf("datasource: %s: %w", path, err)
 	}
-	ra := &reclaimAllocator{mem: mem, limit: max(1<<30, maxCompressionRatio*st.Size())}
+	ra := &reclaimAllocator{mem: mem, limit: max(minDecodeLimit, maxCompressionRatio*st.Size())}
 	ra.arm()
 	rdr, err := decode("Arrow IPC", func() (*ipc.FileReader, error) {
 		r, err := ipc.NewFileReader(f, ipc.WithAllocator(ra))
@@ -50,6 +50,11 @@ func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, *rec
 // into the thousands; a damaged length field asks for terabytes, which would kill the
 // process (Go cannot recover from running out of memory).
 const maxCompressionRatio = 1 << 12
+
+// minDecodeLimit is the largest decoded buffer allowed whatever the file's size: a small
+// file that claims more (beyond maxCompressionRatio) is damaged in practice, and honouring
+// a damaged claim of hundreds of megabytes costs a second of page faults per batch.
+const minDecodeLimit = 1 << 28
 
 // reclaimAllocator passes allocations through to mem and, while armed, remembers those not
 // yet freed. arrow/ipc recovers from a panic while decoding a damaged batch and returns an
