@@ -77,18 +77,9 @@ func (e *ExplodeOp) Close() error { return e.input.Close() }
 
 // explode returns rec exploded, or nil when it yields no row.
 func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
-	schema := e.node.OutSchema
-	pos := e.node.Pos
-	in := e.col // the list's column in the input
-	if pos {
-		in--
-	}
-	if int(rec.NumCols()) != schema.NumFields()-boolInt(pos) || in < 0 {
-		return nil, fmt.Errorf("exec: explode %q: input has %d columns, want %d", e.node.Column, rec.NumCols(), schema.NumFields()-boolInt(pos))
-	}
-	l, ok := rec.Column(in).(*array.List)
-	if !ok {
-		return nil, fmt.Errorf("exec: explode: column %q is %s, not a list", e.node.Column, rec.Column(in).DataType())
+	l, in, err := e.listColumn(rec)
+	if err != nil {
+		return nil, err
 	}
 	n := l.Len()
 	if n == 0 {
@@ -96,8 +87,61 @@ func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	}
 	offs := kernel.ListSpan(l)
 	bm, off := kernel.Validity(l)
+	contiguous, padded := e.repeats(offs, bm, off, n)
+	rep := e.rep
+	if len(rep) == 0 {
+		return nil, nil
+	}
+	schema := e.node.OutSchema
+	cols := make([]arrow.Array, schema.NumFields())
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	elems, err := e.elements(l, offs, bm, off, n, len(rep), contiguous && !padded)
+	if err != nil {
+		return nil, err
+	}
+	cols[e.col] = elems
+	if e.node.Pos {
+		cols[e.col-1] = e.positions(offs, bm, off, n, len(rep), padded)
+	}
+	if err := e.repeatColumns(rec, cols, in, n); err != nil {
+		return nil, err
+	}
+	return array.NewRecordBatch(schema, cols, int64(len(rep))), nil
+}
+
+// listColumn checks rec's columns against the output schema and returns the list
+// column to explode and its index in rec (one less than in the output for posexplode,
+// whose position column precedes the elements).
+func (e *ExplodeOp) listColumn(rec arrow.RecordBatch) (*array.List, int, error) {
+	schema := e.node.OutSchema
+	pos := e.node.Pos
+	in := e.col // the list's column in the input
+	if pos {
+		in--
+	}
+	if int(rec.NumCols()) != schema.NumFields()-boolInt(pos) || in < 0 {
+		return nil, 0, fmt.Errorf("exec: explode %q: input has %d columns, want %d", e.node.Column, rec.NumCols(), schema.NumFields()-boolInt(pos))
+	}
+	l, ok := rec.Column(in).(*array.List)
+	if !ok {
+		return nil, 0, fmt.Errorf("exec: explode: column %q is %s, not a list", e.node.Column, rec.Column(in).DataType())
+	}
+	return l, in, nil
+}
+
+// repeats fills e.rep with the input row of each output row of the n list rows
+// described by offs and the validity (bm, off). contiguous reports that no NULL list
+// row owns a non-empty span (so the yielded elements are one run of the child array);
+// padded that some NULL or empty list yields a row of NULLs (explode_outer).
+func (e *ExplodeOp) repeats(offs []int32, bm []byte, off, n int) (contiguous, padded bool) {
 	rep := e.rep[:0]
-	contiguous, padded := true, false
+	contiguous = true
 	for i := 0; i < n; i++ {
 		lo, hi := offs[i], offs[i+1]
 		valid := kernel.IsSet(bm, off, i)
@@ -116,45 +160,41 @@ func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 		}
 	}
 	e.rep = rep
-	if len(rep) == 0 {
-		return nil, nil
+	return contiguous, padded
+}
+
+// elements is the exploded column of rows output rows: a zero-copy slice of the list's
+// child array when slice says the yielded elements are one run of it, else a gather of
+// each output row's element (NULL for a padded row).
+func (e *ExplodeOp) elements(l *array.List, offs []int32, bm []byte, off, n, rows int, slice bool) (arrow.Array, error) {
+	if slice {
+		return array.NewSlice(l.ListValues(), int64(offs[0]), int64(offs[n])), nil
 	}
-	cols := make([]arrow.Array, schema.NumFields())
-	defer func() {
-		for _, c := range cols {
-			if c != nil {
-				c.Release()
+	idx := make([]int32, 0, rows) // the element of each output row; -1 for a padded row
+	for i := 0; i < n; i++ {
+		lo, hi := offs[i], offs[i+1]
+		if !kernel.IsSet(bm, off, i) || lo == hi {
+			if e.node.Outer {
+				idx = append(idx, -1)
 			}
+			continue
 		}
-	}()
-	var idx []int32 // the element of each output row when not a slice; -1 for a padded row
-	if !contiguous || padded {
-		idx = make([]int32, 0, len(rep))
-		for i := 0; i < n; i++ {
-			lo, hi := offs[i], offs[i+1]
-			if !kernel.IsSet(bm, off, i) || lo == hi {
-				if e.node.Outer {
-					idx = append(idx, -1)
-				}
-				continue
-			}
-			for j := lo; j < hi; j++ {
-				idx = append(idx, j)
-			}
+		for j := lo; j < hi; j++ {
+			idx = append(idx, j)
 		}
 	}
-	if idx == nil {
-		cols[e.col] = array.NewSlice(l.ListValues(), int64(offs[0]), int64(offs[n]))
-	} else {
-		elems, err := kernel.GatherArrayOrNull(l.ListValues(), idx, e.mem)
-		if err != nil {
-			return nil, fmt.Errorf("exec: explode %q: elements: %w", e.node.Column, err)
-		}
-		cols[e.col] = elems
+	elems, err := kernel.GatherArrayOrNull(l.ListValues(), idx, e.mem)
+	if err != nil {
+		return nil, fmt.Errorf("exec: explode %q: elements: %w", e.node.Column, err)
 	}
-	if pos {
-		cols[e.col-1] = e.positions(offs, bm, off, n, len(rep), padded)
-	}
+	return elems, nil
+}
+
+// repeatColumns fills the nil entries of cols, the columns other than the elements and
+// positions, with rec's columns repeated by e.rep (in is the list's column in rec, n its
+// rows): rec's own arrays when every row yields exactly one row, else a gather.
+func (e *ExplodeOp) repeatColumns(rec arrow.RecordBatch, cols []arrow.Array, in, n int) error {
+	rep := e.rep
 	identity := len(rep) == n
 	for i, r := range rep {
 		identity = identity && int(r) == i
@@ -165,7 +205,7 @@ func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 		}
 		src := c
 		if c > in {
-			src -= boolInt(pos) // past the position column
+			src -= boolInt(e.node.Pos) // past the position column
 		}
 		if identity {
 			cols[c] = rec.Column(src)
@@ -174,11 +214,11 @@ func (e *ExplodeOp) explode(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 		}
 		out, err := kernel.GatherArray(rec.Column(src), rep, e.mem)
 		if err != nil {
-			return nil, fmt.Errorf("exec: explode %q: column %q: %w", e.node.Column, schema.Field(c).Name, err)
+			return fmt.Errorf("exec: explode %q: column %q: %w", e.node.Column, e.node.OutSchema.Field(c).Name, err)
 		}
 		cols[c] = out
 	}
-	return array.NewRecordBatch(schema, cols, int64(len(rep))), nil
+	return nil
 }
 
 // positions is the int32 position column of a posexplode over the list rows described by

@@ -95,38 +95,14 @@ func intervalOperands(op BinaryOp, lt, rt arrow.DataType) bool {
 // resolveIntervalArithmetic rewrites an interval operator into its call (see above) and
 // types it.
 func resolveIntervalArithmetic(e *Binary, l Expr, lt arrow.DataType, r Expr, rt arrow.DataType, schema *arrow.Schema) (Expr, arrow.DataType, error) {
-	call := func(f string, args ...Expr) Expr { return &Call{Func: f, Args: args} }
-	neg := func(x Expr) Expr {
-		if e.Op == OpSub {
-			return call("interval_negate", x)
-		}
-		return x
+	out := timeIntervalCall(e.Op, l, lt, r, rt)
+	if out == nil {
+		out = dateIntervalCall(e.Op, l, lt, r, rt)
 	}
-	isTime := func(t arrow.DataType) bool { return t.ID() == arrow.TIMESTAMP || isNullType(t) }
-	isNum := func(t arrow.DataType) bool { return IsNumeric(t) || isNullType(t) }
-	var out Expr
-	switch {
-	case e.Op == OpSub && lt.ID() == arrow.TIMESTAMP && rt.ID() == arrow.TIMESTAMP:
-		out = call("timestamp_diff", l, r)
-	case (e.Op == OpAdd || e.Op == OpSub) && isInterval(rt) && isTime(lt):
-		out = call("timestamp_add_interval", l, neg(r))
-	case e.Op == OpAdd && isInterval(lt) && isTime(rt):
-		out = call("timestamp_add_interval", r, l)
-	case (e.Op == OpAdd || e.Op == OpSub) && isInterval(rt) && lt.ID() == arrow.DATE32:
-		out = dateAddInterval(l, r, neg(r))
-	case e.Op == OpAdd && isInterval(lt) && rt.ID() == arrow.DATE32:
-		out = dateAddInterval(r, l, l)
-	case (e.Op == OpAdd || e.Op == OpSub) && isInterval(lt) && (isInterval(rt) || isNullType(rt)):
-		out = call("interval_add", l, neg(r))
-	case e.Op == OpAdd && isNullType(lt) && isInterval(rt):
-		out = call("interval_add", l, r)
-	case e.Op == OpMul && isInterval(lt) && isNum(rt):
-		out = call("interval_multiply", l, r)
-	case e.Op == OpMul && isNum(lt) && isInterval(rt):
-		out = call("interval_multiply", r, l)
-	case e.Op == OpDiv && isInterval(lt) && isNum(rt):
-		out = call("interval_divide", l, r)
-	default:
+	if out == nil {
+		out = intervalOnlyCall(e.Op, l, lt, r, rt)
+	}
+	if out == nil {
 		want := "timestamp ± interval, date ± interval, interval ± interval, interval * number, interval / number or timestamp - timestamp"
 		return nil, nil, errAt(ErrType, fmt.Sprintf("%s: cannot apply %s to %s and %s (interval arithmetic takes %s)",
 			e, e.Op, typeName(lt), typeName(rt), want))
@@ -136,6 +112,70 @@ func resolveIntervalArithmetic(e *Binary, l Expr, lt arrow.DataType, r Expr, rt 
 		return nil, nil, atExpr(err, e)
 	}
 	return res, t, nil
+}
+
+// intervalCall is the call of the interval family f over args.
+func intervalCall(f string, args ...Expr) Expr { return &Call{Func: f, Args: args} }
+
+// signedInterval is the interval x an operator adds: negated for a subtraction.
+func signedInterval(op BinaryOp, x Expr) Expr {
+	if op == OpSub {
+		return intervalCall("interval_negate", x)
+	}
+	return x
+}
+
+// isTimeOperand reports whether t is a timestamp operand of interval arithmetic (a
+// NULL counts as one).
+func isTimeOperand(t arrow.DataType) bool { return t.ID() == arrow.TIMESTAMP || isNullType(t) }
+
+// isNumOperand reports whether t is a number operand of interval arithmetic (a NULL
+// counts as one).
+func isNumOperand(t arrow.DataType) bool { return IsNumeric(t) || isNullType(t) }
+
+// timeIntervalCall rewrites the operators with a timestamp operand: timestamp -
+// timestamp, timestamp ± interval and interval + timestamp; nil for other operands.
+func timeIntervalCall(op BinaryOp, l Expr, lt arrow.DataType, r Expr, rt arrow.DataType) Expr {
+	switch {
+	case op == OpSub && lt.ID() == arrow.TIMESTAMP && rt.ID() == arrow.TIMESTAMP:
+		return intervalCall("timestamp_diff", l, r)
+	case (op == OpAdd || op == OpSub) && isInterval(rt) && isTimeOperand(lt):
+		return intervalCall("timestamp_add_interval", l, signedInterval(op, r))
+	case op == OpAdd && isInterval(lt) && isTimeOperand(rt):
+		return intervalCall("timestamp_add_interval", r, l)
+	}
+	return nil
+}
+
+// dateIntervalCall rewrites the operators with a date operand: date ± interval and
+// interval + date; nil for other operands.
+func dateIntervalCall(op BinaryOp, l Expr, lt arrow.DataType, r Expr, rt arrow.DataType) Expr {
+	switch {
+	case (op == OpAdd || op == OpSub) && isInterval(rt) && lt.ID() == arrow.DATE32:
+		return dateAddInterval(l, r, signedInterval(op, r))
+	case op == OpAdd && isInterval(lt) && rt.ID() == arrow.DATE32:
+		return dateAddInterval(r, l, l)
+	}
+	return nil
+}
+
+// intervalOnlyCall rewrites the operators of intervals with intervals or numbers:
+// interval ± interval, interval * number, number * interval and interval / number;
+// nil for other operands.
+func intervalOnlyCall(op BinaryOp, l Expr, lt arrow.DataType, r Expr, rt arrow.DataType) Expr {
+	switch {
+	case (op == OpAdd || op == OpSub) && isInterval(lt) && (isInterval(rt) || isNullType(rt)):
+		return intervalCall("interval_add", l, signedInterval(op, r))
+	case op == OpAdd && isNullType(lt) && isInterval(rt):
+		return intervalCall("interval_add", l, r)
+	case op == OpMul && isInterval(lt) && isNumOperand(rt):
+		return intervalCall("interval_multiply", l, r)
+	case op == OpMul && isNumOperand(lt) && isInterval(rt):
+		return intervalCall("interval_multiply", r, l)
+	case op == OpDiv && isInterval(lt) && isNumOperand(rt):
+		return intervalCall("interval_divide", l, r)
+	}
+	return nil
 }
 
 // dateAddInterval is date + interval: a date (date_add_interval) when the interval is a
