@@ -11,6 +11,7 @@ import (
 // (by the text of their bound expression) and the aggregates' output columns.
 type grouping struct {
 	in       *scope
+	items    []selectItem
 	keys     map[string]string   // bound key expression → key column
 	aggNames map[*aggCall]string // aggregate call → its output column
 }
@@ -19,7 +20,7 @@ type grouping struct {
 // BY into one Aggregate node; key expressions that are not plain columns are computed
 // first, as WithColumn does.
 func (b *binder) aggregate(s *selectStmt, items []selectItem, node plan.Node, sc *scope) (plan.Node, *grouping, error) {
-	g := &grouping{in: sc, keys: map[string]string{}, aggNames: map[*aggCall]string{}}
+	g := &grouping{in: sc, items: items, keys: map[string]string{}, aggNames: map[*aggCall]string{}}
 	var keyNames []string
 	var pre []plan.Expr
 	taken := map[string]bool{}
@@ -234,19 +235,31 @@ func (g *grouping) bind(e plan.Expr, clause string) (plan.Expr, error) {
 		}
 		return &plan.ColumnRef{Name: name}, nil
 	}
+	if c, ok := e.(*colRef); ok && c.qual == "" && clause != "the SELECT list" {
+		if _, err := g.in.resolve(c); err != nil { // HAVING and ORDER BY may name an alias
+			for _, it := range g.items {
+				if strings.EqualFold(it.alias, c.name) && !it.fromStar {
+					return g.bind(it.expr, clause)
+				}
+			}
+		}
+	}
 	if !hasAgg(e) {
 		bound, err := bindExpr(e, g.in, clause)
-		if err != nil {
+		switch {
+		case err != nil && len(e.Children()) == 0:
 			return nil, err
-		}
-		if name, ok := g.keys[bound.String()]; ok {
-			return &plan.ColumnRef{Name: name}, nil
-		}
-		if c, ok := e.(*colRef); ok {
-			return nil, errAt(c.p, "column %s in %s is neither grouped (GROUP BY) nor inside an aggregate", c, clause)
-		}
-		if len(e.Children()) == 0 {
-			return bound, nil
+		case err != nil: // a part may name an alias of the select list
+		default:
+			if name, ok := g.keys[bound.String()]; ok {
+				return &plan.ColumnRef{Name: name}, nil
+			}
+			if c, ok := e.(*colRef); ok {
+				return nil, errAt(c.p, "column %s in %s is neither grouped (GROUP BY) nor inside an aggregate", c, clause)
+			}
+			if len(e.Children()) == 0 {
+				return bound, nil
+			}
 		}
 	}
 	ch := e.Children()
