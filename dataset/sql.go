@@ -14,7 +14,8 @@ import (
 // treat both alike), and runs lazily, when an action asks. Names of views and columns
 // are case-insensitive; strings are '...' (or "..."), identifiers may be `quoted`.
 //
-// Supported: SELECT [DISTINCT] with *, t.*, expressions and aliases; FROM views and
+// Supported: WITH queries; SELECTs joined by UNION [ALL] (columns matched by position);
+// SELECT [DISTINCT] with *, t.*, expressions and aliases; FROM views and
 // subqueries with aliases; [INNER|LEFT|RIGHT|FULL [OUTER]|CROSS|LEFT SEMI|LEFT ANTI] JOIN
 // with ON or USING, and comma-separated relations whose WHERE equalities become join
 // keys; WHERE; GROUP BY expressions, positions and aliases; aggregates (count(*),
@@ -26,8 +27,8 @@ import (
 // number with a point is a float64 literal (Spark reads it as a decimal).
 //
 // Errors name the line and column of the offending token and, for an unknown view or
-// column, the names that exist; UNION, WITH, subqueries in expressions, window functions
-// and INTERVAL are reported as not supported yet.
+// column, the names that exist; INTERSECT, EXCEPT, subqueries in expressions, window
+// functions and INTERVAL are reported as not supported yet.
 func (s *Session) SQL(query string) (*Dataset, error) {
 	site := callSite("sql")
 	s.mu.Lock()

@@ -87,6 +87,17 @@ func TestSQLMatchesDataFrame(t *testing.T) {
 		{"subquery", "SELECT kk, total FROM (SELECT k AS kk, sum(x) AS total FROM t GROUP BY k) AS q WHERE total > 100", func(f *fixture, _ *Dataset) *Dataset {
 			return f.ds.GroupBy("k").Agg(Sum("x").As("total")).Select(Col("k").As("kk"), Col("total")).Filter(Col("total").Gt(Lit(100)))
 		}, false},
+		{"with", `WITH big AS (SELECT k, x FROM t WHERE x > 100), per AS (SELECT k, count(*) AS n FROM big GROUP BY k)
+			SELECT * FROM per`, func(f *fixture, _ *Dataset) *Dataset {
+			return f.ds.Filter(Col("x").Gt(Lit(100))).SelectColumns("k", "x").GroupBy("k").Agg(Count().As("n"))
+		}, true},
+		{"union-all", "SELECT k, x FROM t WHERE x > 100 UNION ALL SELECT s, g FROM t WHERE g = 1", func(f *fixture, _ *Dataset) *Dataset {
+			return f.ds.Filter(Col("x").Gt(Lit(100))).SelectColumns("k", "x").
+				Union(f.ds.Filter(Col("g").Eq(Lit(1))).Select(Col("s").As("k"), Col("g").As("x")))
+		}, true},
+		{"union", "SELECT k FROM t UNION SELECT s FROM t ORDER BY 1 DESC LIMIT 3", func(f *fixture, _ *Dataset) *Dataset {
+			return f.ds.SelectColumns("k").Union(f.ds.Select(Col("s").As("k"))).Distinct().OrderBy(Desc("k")).Limit(3)
+		}, true},
 	}
 	for shape, sizes := range partitionSizes {
 		t.Run(shape, func(t *testing.T) {

@@ -43,7 +43,7 @@ type tableName struct {
 }
 
 type subqueryRef struct {
-	sel   *selectStmt
+	sel   *query
 	alias string
 	p     pos
 }

@@ -17,7 +17,7 @@ func Plan(query string, cat Catalog, site string) (plan.Node, error) {
 		return nil, err
 	}
 	b := &binder{cat: cat, site: site}
-	return b.selectStmt(s)
+	return b.query(s)
 }
 
 // from binds the FROM list and WHERE: relations separated by commas are joined, each

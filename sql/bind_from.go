@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/kindling-data/kindling/plan"
@@ -10,6 +11,7 @@ import (
 type binder struct {
 	cat  Catalog
 	site string
+	ctes map[string]plan.Node // the WITH queries in scope, by lower-case name
 }
 
 func (b *binder) meta() plan.Meta { return plan.Meta{CallSite: b.site} }
@@ -31,9 +33,17 @@ func schemaScope(n plan.Node, qual string) (*scope, error) {
 func (b *binder) relation(r tableRef) (plan.Node, *scope, error) {
 	switch r := r.(type) {
 	case *tableName:
-		n, ok := b.cat.View(r.name)
+		n, ok := b.ctes[strings.ToLower(r.name)]
 		if !ok {
-			return nil, nil, errAt(r.p, "unknown table or view %s (views: %s)", r.name, strings.Join(b.cat.ViewNames(), ", "))
+			n, ok = b.cat.View(r.name)
+		}
+		if !ok {
+			names := b.cat.ViewNames()
+			for n := range b.ctes {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			return nil, nil, errAt(r.p, "unknown table or view %s (views: %s)", r.name, strings.Join(names, ", "))
 		}
 		qual := r.name
 		if r.alias != "" {
@@ -42,7 +52,7 @@ func (b *binder) relation(r tableRef) (plan.Node, *scope, error) {
 		s, err := schemaScope(n, qual)
 		return n, s, err
 	case *subqueryRef:
-		n, err := b.selectStmt(r.sel)
+		n, err := b.query(r.sel)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -27,25 +27,25 @@ var reserved = map[string]bool{
 
 // unsupported names the statements and clauses this front end does not take yet.
 var unsupported = map[string]string{
-	"union": "UNION", "intersect": "INTERSECT", "except": "EXCEPT", "with": "WITH (common table expressions)",
+	"intersect": "INTERSECT", "except": "EXCEPT", "minus": "MINUS",
 	"window": "WINDOW clauses", "offset": "OFFSET", "natural": "NATURAL JOIN", "lateral": "LATERAL",
 	"insert": "INSERT", "create": "CREATE", "explain": "EXPLAIN", "describe": "DESCRIBE",
 	"show": "SHOW", "update": "UPDATE", "delete": "DELETE", "drop": "DROP", "values": "VALUES",
 }
 
 // parseQuery parses one SELECT statement, optionally ended by a semicolon.
-func parseQuery(src string) (*selectStmt, error) {
+func parseQuery(src string) (*query, error) {
 	toks, err := lex(src)
 	if err != nil {
 		return nil, err
 	}
 	p := &parser{toks: toks}
-	if t := p.peek(); t.kind == tokIdent && !p.isKw("select") {
+	if t := p.peek(); t.kind == tokIdent && !p.isKw("select") && !p.isKw("with") {
 		if what, ok := unsupported[strings.ToLower(t.text)]; ok {
 			return nil, p.unsupportedErr(what)
 		}
 	}
-	s, err := p.selectStmt()
+	s, err := p.query()
 	if err != nil {
 		return nil, err
 	}

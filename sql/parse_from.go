@@ -76,13 +76,10 @@ func (p *parser) joinKind() (plan.JoinKind, bool, bool) {
 func (p *parser) relation() (tableRef, error) {
 	at := p.here()
 	if p.acceptOp("(") {
-		if !p.isKw("select") {
-			if p.isKw("with") {
-				return nil, p.unsupportedErr("WITH (common table expressions)")
-			}
+		if !p.isKw("select") && !p.isKw("with") {
 			return nil, p.unexpected("SELECT")
 		}
-		sel, err := p.selectStmt()
+		sel, err := p.query()
 		if err != nil {
 			return nil, err
 		}

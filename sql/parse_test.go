@@ -24,12 +24,12 @@ func TestParseExpressions(t *testing.T) {
 		{"substr(s, 2) = ucase('x')", `(substring(s, 2) = upper("x"))`},
 	}
 	for _, c := range cases {
-		s, err := parseQuery("SELECT * FROM t WHERE " + c.where)
+		q, err := parseQuery("SELECT * FROM t WHERE " + c.where)
 		if err != nil {
 			t.Errorf("%s: %v", c.where, err)
 			continue
 		}
-		if got := s.where.String(); got != c.want {
+		if got := q.terms[0].where.String(); got != c.want {
 			t.Errorf("%s: got %s, want %s", c.where, got, c.want)
 		}
 	}
@@ -37,11 +37,12 @@ func TestParseExpressions(t *testing.T) {
 
 // TestParseClauses checks ORDER BY's NULLS forms, LIMIT, DISTINCT, joins and aliases.
 func TestParseClauses(t *testing.T) {
-	s, err := parseQuery(`select distinct a.x as renamed, b.* from a left outer join b using (id) cross join c z
+	q, err := parseQuery(`select distinct a.x as renamed, b.* from a left outer join b using (id) cross join c z
 		order by 1 desc nulls first, x asc, y desc limit 10;`)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := q.terms[0]
 	if !s.distinct || s.limit != 10 || len(s.items) != 2 || !s.items[1].star || s.items[1].starQual != "b" {
 		t.Fatalf("parsed %+v", s)
 	}
