@@ -44,6 +44,7 @@ type Session struct {
 	owned  []interface{ Release() } // in-memory sources whose batches the session retains
 	caches []*cacheState            // persisted datasets, in order
 	udfs   map[string]*UDF          // RegisterUDF's registry, by lower-case name
+	views  map[string]plan.Node     // CreateOrReplaceTempView's catalog, by lower-case name
 	closed bool
 
 	nextDataset int

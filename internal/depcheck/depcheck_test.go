@@ -38,7 +38,8 @@ var allowed = map[string][]string{
 	"exec/exectest":   {"exec/colop", "plan", "storage", "memory", "internal/kernel"},
 	"exec": {"exec/colop", "exec/asofjoin", "exec/eval", "exec/hashagg", "exec/hashjoin", "exec/sorting", "exec/window",
 		"plan", "shuffle", "storage", "memory", "datasource", "internal/kernel"},
-	"dataset": {"plan", "exec", "storage", "memory", "datasource"},
+	"sql":     {"plan"},
+	"dataset": {"sql", "plan", "exec", "storage", "memory", "datasource"},
 }
 
 // layerOf returns the layer rel belongs to: the longest key of allowed that is rel or a

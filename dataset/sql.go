@@ -1,0 +1,64 @@
+package dataset
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/kindling-data/kindling/plan"
+	"github.com/kindling-data/kindling/sql"
+)
+
+// SQL returns the dataset of a SELECT query over the session's temporary views
+// (CreateOrReplaceTempView), as Spark's spark.sql. The query is parsed and bound at once,
+// into the same plan the equivalent dataset calls build (so Explain and the optimizer
+// treat both alike), and runs lazily, when an action asks. Names of views and columns
+// are case-insensitive; strings are '...' (or "..."), identifiers may be `quoted`.
+//
+// Supported: WITH queries; SELECTs joined by UNION [ALL] (columns matched by position);
+// SELECT [DISTINCT] with *, t.*, expressions and aliases; FROM views and
+// subqueries with aliases; [INNER|LEFT|RIGHT|FULL [OUTER]|CROSS|LEFT SEMI|LEFT ANTI] JOIN
+// with ON or USING, and comma-separated relations whose WHERE equalities become join
+// keys; WHERE; GROUP BY expressions, positions and aliases; aggregates (count(*),
+// count(DISTINCT x), sum, avg, min, max, and the others of Agg by their Spark names);
+// HAVING; ORDER BY positions, aliases or expressions, ASC/DESC, NULLS FIRST/LAST; LIMIT.
+// Expressions take arithmetic, comparisons, AND/OR/NOT, IS [NOT] NULL, BETWEEN, IN (list),
+// [NOT] LIKE/ILIKE/RLIKE, CASE, CAST, DATE '...' and TIMESTAMP '...' literals, EXTRACT,
+// SUBSTRING(x FROM i FOR n) and the functions of this package by their Spark names. A
+// number with a point is a float64 literal (Spark reads it as a decimal).
+//
+// Errors name the line and column of the offending token and, for an unknown view or
+// column, the names that exist; INTERSECT, EXCEPT, subqueries in expressions, window
+// functions and INTERVAL are reported as not supported yet.
+func (s *Session) SQL(query string) (*Dataset, error) {
+	site := callSite("sql")
+	s.mu.Lock()
+	cat := make(sql.MapCatalog, len(s.views))
+	for name, n := range s.views {
+		cat[name] = n
+	}
+	s.mu.Unlock()
+	n, err := sql.Plan(query, cat, site)
+	if err != nil {
+		return nil, err
+	}
+	return &Dataset{s: s, node: n}, nil
+}
+
+// CreateOrReplaceTempView names d for the session's SQL queries, replacing a view of the
+// same name (names are case-insensitive). The view holds d's plan, not its rows: each
+// query that reads it computes d again, unless d is cached (Cache, Persist).
+func (d *Dataset) CreateOrReplaceTempView(name string) error {
+	if d.err != nil {
+		return d.err
+	}
+	if strings.TrimSpace(name) == "" {
+		return errors.New("dataset: CreateOrReplaceTempView: empty view name")
+	}
+	d.s.mu.Lock()
+	defer d.s.mu.Unlock()
+	if d.s.views == nil {
+		d.s.views = map[string]plan.Node{}
+	}
+	d.s.views[strings.ToLower(name)] = d.node
+	return nil
+}

@@ -1,0 +1,193 @@
+package sql
+
+import (
+	"strings"
+
+	"github.com/kindling-data/kindling/plan"
+)
+
+// Plan parses query, a SELECT, and binds it to a logical plan over the views of cat.
+// Every node it builds carries site, the caller's call site. The plan is the one the
+// equivalent dataset calls build, so Explain, the optimizer and execution are shared.
+// Errors are *Error values with the line and column of the offending token, or the
+// analyzer's errors for a view.
+func Plan(query string, cat Catalog, site string) (plan.Node, error) {
+	s, err := parseQuery(query)
+	if err != nil {
+		return nil, err
+	}
+	b := &binder{cat: cat, site: site}
+	return b.query(s)
+}
+
+// from binds the FROM list and WHERE: relations separated by commas are joined, each
+// join taking the WHERE conjuncts that connect it to the relations before it as its
+// condition (so a.k = b.k becomes a hash join's keys, not a filter over a cartesian
+// product); the other conjuncts filter the result.
+func (b *binder) from(s *selectStmt) (plan.Node, *scope, error) {
+	if len(s.from) == 0 {
+		return nil, nil, errAt(s.p, "SELECT without FROM is not supported yet")
+	}
+	nodes := make([]plan.Node, len(s.from))
+	scopes := make([]*scope, len(s.from))
+	all := &scope{}
+	for i, r := range s.from {
+		var err error
+		if nodes[i], scopes[i], err = b.relation(r); err != nil {
+			return nil, nil, err
+		}
+		for _, c := range scopes[i].cols {
+			c.rel = i
+			all.cols = append(all.cols, c)
+		}
+	}
+	var conds []plan.Expr
+	if s.where != nil {
+		conds = conjuncts(s.where)
+	}
+	rels := make([]map[int]bool, len(conds))
+	for k, c := range conds {
+		rels[k] = map[int]bool{}
+		for _, ref := range colRefs(c, nil) {
+			col, err := all.resolve(ref)
+			if err != nil {
+				return nil, nil, err
+			}
+			rels[k][col.rel] = true
+		}
+	}
+	node, sc := nodes[0], scopes[0]
+	joined := map[int]bool{0: true}
+	used := make([]bool, len(conds))
+	for len(joined) < len(nodes) {
+		next := b.nextRelation(len(nodes), joined, conds, rels, used)
+		var err error
+		if node, sc, err = b.commaJoin(node, sc, nodes[next], scopes[next], next, joined, conds, rels, used); err != nil {
+			return nil, nil, err
+		}
+	}
+	var rest []plan.Expr
+	if !anyUsed(used) && s.where != nil {
+		conds = []plan.Expr{s.where} // as written: no join took a conjunct
+		used = []bool{false}
+	}
+	for k, c := range conds {
+		if !used[k] {
+			if hasAgg(c) {
+				return nil, nil, errAt(s.p, "aggregates are not allowed in WHERE (use HAVING): %s", c)
+			}
+			rest = append(rest, c)
+		}
+	}
+	if len(rest) > 0 {
+		cond, err := bindExpr(and(rest), sc, "WHERE")
+		if err != nil {
+			return nil, nil, err
+		}
+		node = &plan.Filter{Meta: b.meta(), Input: node, Cond: cond}
+	}
+	return node, sc, nil
+}
+
+// nextRelation picks the first relation not joined yet that a conjunct connects to the
+// joined ones, or else the first not joined yet (a cross join).
+func (b *binder) nextRelation(n int, joined map[int]bool, conds []plan.Expr, rels []map[int]bool, used []bool) int {
+	first := -1
+	for j := 0; j < n; j++ {
+		if joined[j] {
+			continue
+		}
+		if first < 0 {
+			first = j
+		}
+		for k := range conds {
+			if !used[k] && connects(rels[k], joined, j) {
+				return j
+			}
+		}
+	}
+	return first
+}
+
+// connects reports whether a conjunct over relations rs joins relation j to the joined.
+func connects(rs map[int]bool, joined map[int]bool, j int) bool {
+	if !rs[j] || len(rs) < 2 {
+		return false
+	}
+	for r := range rs {
+		if r != j && !joined[r] {
+			return false
+		}
+	}
+	return true
+}
+
+// commaJoin joins relation j to the joined ones with the conjuncts that connect them.
+func (b *binder) commaJoin(node plan.Node, sc *scope, rn plan.Node, rs *scope, j int, joined map[int]bool,
+	conds []plan.Expr, rels []map[int]bool, used []bool) (plan.Node, *scope, error) {
+	var on []plan.Expr
+	for k := range conds {
+		if !used[k] && connects(rels[k], joined, j) && !hasAgg(conds[k]) {
+			on = append(on, conds[k])
+			used[k] = true
+		}
+	}
+	jn := &plan.Join{Meta: b.meta(), Left: node, Right: rn, Kind: plan.InnerJoin, Cross: len(on) == 0}
+	if len(on) > 0 {
+		var err error
+		if jn.Cond, err = sideCond(and(on), sc, rs); err != nil {
+			return nil, nil, err
+		}
+	}
+	joined[j] = true
+	ns, err := joinScope(jn, sc.cols, withRel(rs.cols, j), nil)
+	return jn, ns, err
+}
+
+func withRel(cols []column, rel int) []column {
+	out := make([]column, len(cols))
+	for i, c := range cols {
+		c.rel = rel
+		out[i] = c
+	}
+	return out
+}
+
+// output is one column of the SELECT list, bound.
+type output struct {
+	expr plan.Expr // bound; an Alias where the name differs from the expression's
+	name string
+	raw  plan.Expr // as parsed, nil for a column of *
+}
+
+// expandItems replaces * and t.* by the columns of the scope.
+func expandItems(items []selectItem, sc *scope) ([]selectItem, error) {
+	var out []selectItem
+	for _, it := range items {
+		if !it.star {
+			out = append(out, it)
+			continue
+		}
+		n := 0
+		for _, c := range sc.cols {
+			if c.hidden || it.starQual != "" && !strings.EqualFold(c.qual, it.starQual) {
+				continue
+			}
+			n++
+			out = append(out, selectItem{expr: &colRef{qual: c.qual, name: c.name, p: it.p}, p: it.p, alias: c.name, fromStar: true})
+		}
+		if n == 0 && it.starQual != "" {
+			return nil, errAt(it.p, "unknown table or alias %s in %s.* (known: %s)", it.starQual, it.starQual, strings.Join(sc.quals(), ", "))
+		}
+	}
+	return out, nil
+}
+
+func anyUsed(used []bool) bool {
+	for _, u := range used {
+		if u {
+			return true
+		}
+	}
+	return false
+}
