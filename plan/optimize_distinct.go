@@ -337,12 +337,12 @@ func newDistinctExpand(agg *Aggregate, dargs []Expr, withRegular bool) (*distinc
 			e.rcols[key] = fresh("$regular" + strconv.Itoa(i) + [2]string{"", "y"}[k])
 		}
 	}
-	row := func(gid int32) []Expr {
+	row := func(gid int64) []Expr {
 		p := make([]Expr, 0, len(names))
 		for _, k := range agg.Keys {
 			p = append(p, &ColumnRef{Name: k})
 		}
-		p = append(p, &Literal{Value: gid, Type: arrow.PrimitiveTypes.Int32})
+		p = append(p, &Literal{Value: gid, Type: arrow.PrimitiveTypes.Int64})
 		for i, d := range dargs {
 			if int(gid) == i+1 {
 				p = append(p, d)
@@ -364,7 +364,7 @@ func newDistinctExpand(agg *Aggregate, dargs []Expr, withRegular bool) (*distinc
 		projections = append(projections, row(0))
 	}
 	for i := range dargs {
-		projections = append(projections, row(int32(i+1)))
+		projections = append(projections, row(int64(i+1)))
 	}
 	n, err := analyzeNode(&Expand{Meta: Meta{CallSite: agg.CallSite}, Input: agg.Input, Projections: projections, Names: names})
 	if err != nil {
