@@ -381,13 +381,15 @@ func TestCollectAndDistinctSpill(t *testing.T) {
 }
 
 // BenchmarkCountDistinct compares count(DISTINCT x) planned as two aggregations, the
-// set-based plan, and count(*) (alone and along count(DISTINCT x)) over the same 2M rows of (k, x int64): k takes 1 000 or
-// 100 000 values, x 100 (most (k, x) pairs repeat) or 50 000 (nearly all are distinct).
+// set-based plan, and count(*) (alone and along count(DISTINCT x)) over the same 2M rows of (k, x, y int64): k takes 1 000 or
+// 100 000 values, x and y 100 (most (k, x) pairs repeat) or 50 000 (nearly all are distinct).
+// count(DISTINCT x) with count(DISTINCT y), or with mean(y), is planned with an Expand.
 func BenchmarkCountDistinct(b *testing.B) {
 	const rows, parts = 2_000_000, 4
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "k", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "x", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "y", Type: arrow.PrimitiveTypes.Int64},
 	}, nil)
 	for _, shape := range [][2]int{{1_000, 100}, {1_000, 50_000}, {100_000, 100}, {100_000, 50_000}} {
 		groups, values := shape[0], shape[1]
@@ -399,6 +401,7 @@ func BenchmarkCountDistinct(b *testing.B) {
 				for i := 0; i < min(8192, rows/parts-done); i++ {
 					bld.Field(0).(*array.Int64Builder).Append(rng.Int64N(int64(groups)))
 					bld.Field(1).(*array.Int64Builder).Append(rng.Int64N(int64(values)))
+					bld.Field(2).(*array.Int64Builder).Append(rng.Int64N(int64(values)))
 				}
 				batches[p] = append(batches[p], bld.NewRecordBatch())
 				bld.Release()
@@ -414,6 +417,10 @@ func BenchmarkCountDistinct(b *testing.B) {
 			{"count-distinct-set-based", true, []Agg{CountDistinct("x")}},
 			{"count-and-count-distinct", false, []Agg{Count(), CountDistinct("x")}},
 			{"count-and-count-distinct-set-based", true, []Agg{Count(), CountDistinct("x")}},
+			{"two-count-distinct", false, []Agg{CountDistinct("x"), CountDistinct("y")}},
+			{"two-count-distinct-set-based", true, []Agg{CountDistinct("x"), CountDistinct("y")}},
+			{"count-distinct-and-mean", false, []Agg{CountDistinct("x"), Mean("y")}},
+			{"count-distinct-and-mean-set-based", true, []Agg{CountDistinct("x"), Mean("y")}},
 		} {
 			b.Run(fmt.Sprintf("groups=%d/values=%d/%s", groups, values, c.name), func(b *testing.B) {
 				s, err := NewSession(Config{Parallelism: 2, TestingKnobs: TestingKnobs{KeepDistinctAggregates: c.keep}})

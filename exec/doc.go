@@ -62,7 +62,7 @@
 // shares), eval (expressions, filter, project), hashagg, hashjoin (with residual conditions and
 // nested loops), asofjoin and sorting; exectest is their
 // test support. This package keeps the tasks, the scheduler, the sources, the cache operators
-// and the small streaming operators (limit, union, explode, map_batches).
+// and the small streaming operators (limit, union, explode, expand, map_batches).
 //
 // Engine internals: a program uses package dataset, which re-exports the types it needs
 // (JobMetrics, StageMetrics, TaskMetrics); this package has no compatibility promise of its own.

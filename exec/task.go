@@ -131,6 +131,8 @@ func (t *task) unaryOperator(n plan.PhysNode, in colop.Operator) (colop.Operator
 		return hashagg.NewHashAggregate(in, n, opts), nil
 	case *plan.PExplode:
 		return NewExplode(in, n, opts), nil
+	case *plan.PExpand:
+		return NewExpand(in, n, opts), nil
 	case *plan.PLimit:
 		return NewLimit(in, n.N), nil
 	case *plan.PMapBatches:

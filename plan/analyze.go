@@ -115,6 +115,8 @@ func analyzeNode(n Node) (Node, error) {
 		return analyzeAggregate(n, site)
 	case *Explode:
 		return analyzeExplode(n, site)
+	case *Expand:
+		return analyzeExpand(n, site)
 	case *Limit:
 		if n.N < 0 {
 			return nil, failAt(site, ErrInvalidPlan, "negative limit %d", n.N)

@@ -90,6 +90,8 @@ func nodeKind(n Node) string {
 		return "sample"
 	case *Explode:
 		return "explode"
+	case *Expand:
+		return "expand"
 	case *Join:
 		return "join"
 	case *Broadcast:

@@ -292,6 +292,8 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 		return o.pruneInput(n, childNeed)
 	case *Window:
 		return o.pruneWindow(n, need)
+	case *Expand:
+		return o.pruneInput(n, expandInputs(n))
 	case *MapBatches, *MapPartitions:
 		// The user's function sees the input's batches: it gets every column it had.
 		return o.pruneInput(n, allColumns(n.Children()[0].Schema()))

@@ -37,11 +37,21 @@ func init() {
 		"global-count-distinct-with-count-split": func() Node {
 			return groupBy(salesScan(4), nil, countAll("n"), countDistinct(bin(OpAdd, col("qty"), i64(1)), "q"))
 		},
-		"count-distinct-with-mean-kept": func() Node {
+		"count-distinct-with-mean-expanded": func() Node {
 			return groupBy(salesScan(4), []string{"region"}, countDistinct(col("day"), "days"), AggExpr{Func: AggMean, Arg: col("price"), Name: "p"})
 		},
-		"two-distinct-arguments-kept": func() Node {
+		"two-distinct-arguments-expanded": func() Node {
 			return groupBy(salesScan(4), []string{"region"}, countDistinct(col("day"), "days"), countDistinct(col("qty"), "qtys"))
+		},
+		"global-distinct-arguments-with-regulars-expanded": func() Node {
+			return groupBy(salesScan(4), nil, countAll("n"), countDistinct(col("cat"), "cats"),
+				AggExpr{Func: AggSumDistinct, Arg: bin(OpMul, col("qty"), i64(2)), Name: "q2"},
+				countDistinct(col("day"), "days"), AggExpr{Func: AggStddev, Arg: col("price"), Name: "sd"},
+				AggExpr{Func: AggCorr, Arg: col("price"), Arg2: col("qty"), Name: "c"})
+		},
+		"distinct-arguments-with-collect-kept": func() Node {
+			return groupBy(salesScan(4), []string{"region"}, countDistinct(col("day"), "days"), countDistinct(col("qty"), "qtys"),
+				AggExpr{Func: AggCollectList, Arg: col("qty"), Name: "qs"})
 		},
 	} {
 		goldenPlans[name] = build
@@ -53,7 +63,8 @@ func init() {
 func TestSplitDistinctKeepsSchema(t *testing.T) {
 	for _, name := range []string{"count-distinct-split", "count-and-sum-distinct-split", "global-count-distinct-split",
 		"count-distinct-of-expression-split", "count-distinct-of-dictionary-split", "count-distinct-of-key-split",
-		"count-distinct-with-others-split", "global-count-distinct-with-count-split"} {
+		"count-distinct-with-others-split", "global-count-distinct-with-count-split",
+		"count-distinct-with-mean-expanded", "two-distinct-arguments-expanded", "global-distinct-arguments-with-regulars-expanded"} {
 		analyzed, err := Analyze(goldenPlans[name]())
 		if err != nil {
 			t.Fatal(err)

@@ -139,6 +139,8 @@ func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 		return p.aggregate(n, in[0])
 	case *Explode:
 		return &PExplode{Input: in[0], Column: n.Column, Pos: n.Pos, Outer: n.Outer, OutSchema: n.OutSchema}, nil
+	case *Expand:
+		return &PExpand{Input: in[0], Projections: n.Projections, OutSchema: n.OutSchema}, nil
 	case *Join:
 		return p.join(n, in[0], in[1])
 	case *AsOfJoin:
