@@ -69,11 +69,13 @@ func OrderBy(n int) []OrderKey {
 
 // Shorthands for the query files.
 var (
-	col  = dataset.Col
-	lit  = dataset.Lit
-	dec  = dataset.LitDecimal
-	sumE = dataset.SumExpr
-	asc  = dataset.Asc
+	col   = dataset.Col
+	lit   = dataset.Lit
+	dec   = dataset.LitDecimal
+	sumE  = dataset.SumExpr
+	asc   = dataset.Asc
+	desc  = dataset.Desc
+	inner = dataset.Inner
 )
 
 // date is a DATE literal from yyyy-mm-dd (a query's constant: a bad one panics).
@@ -83,4 +85,14 @@ func date(s string) dataset.Expr {
 		panic(err)
 	}
 	return lit(arrow.Date32FromTime(t))
+}
+
+// keys joins on left = right.
+func keys(left, right string) dataset.JoinOn {
+	return dataset.OnKeys([]string{left}, []string{right})
+}
+
+// discounted is l_extendedprice * (1 - l_discount).
+func discounted() dataset.Expr {
+	return col("l_extendedprice").Mul(dec("1").Sub(col("l_discount")))
 }
