@@ -71,6 +71,9 @@ func (s *sink) endRow() error {
 }
 
 func (s *sink) cut() error {
+	if err := s.ctx.Err(); err != nil {
+		return err // stops dbgen, which calls the loaders
+	}
 	if s.rows > 0 {
 		s.batch = append(s.batch, s.b.NewRecordBatch())
 		s.nbatch += s.rows

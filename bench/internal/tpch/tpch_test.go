@@ -112,6 +112,32 @@ func TestGenerateSizes(t *testing.T) {
 	}
 }
 
+// TestTablesRoundTrip checks that kindling reads back the types it wrote: decimals
+// as decimal128(15,2), dates as date32.
+func TestTablesRoundTrip(t *testing.T) {
+	dir := testData(t)
+	s, err := dataset.NewSession(dataset.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tables := Open(s, dir, false)
+	for name, d := range map[string]*dataset.Dataset{"lineitem": tables.Lineitem, "orders": tables.Orders, "customer": tables.Customer,
+		"part": tables.Part, "partsupp": tables.Partsupp, "supplier": tables.Supplier, "nation": tables.Nation, "region": tables.Region} {
+		got, err := d.Schema()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := schemas[name]; !got.Equal(want) {
+			t.Errorf("%s: read back as\n%s\nwant\n%s", name, got, want)
+		}
+	}
+	n, err := tables.Lineitem.Filter(col("l_quantity").Eq(dec("50.00"))).Count(context.Background())
+	if err != nil || n == 0 {
+		t.Errorf("line items of quantity 50.00: %d, %v", n, err)
+	}
+}
+
 // TestOrderBy checks the ORDER BY keys read from the SQL files.
 func TestOrderBy(t *testing.T) {
 	for n, want := range map[int]string{1: "[{l_returnflag false} {l_linestatus false}]", 6: "[]",
