@@ -18,10 +18,16 @@ import (
 // the files read with ReadParquet and persisted in memory (the issue's "tables cached
 // in memory"; the cache is filled before timing). Answers are compared row by row
 // (tpch.Compare); at scale factor 1 Q6's answer is also checked against the
-// specification's 123141078.23.
+// specification's 123141078.23 (the exact 123141078.2283 rounded to cents).
 
 // q6SF1 is Q6's answer at scale factor 1 (TPC-H's qualification answer).
 var q6SF1 = big.NewRat(12314107823, 100)
+
+// roundsTo reports whether x rounds to want (two decimals): |x - want| <= 0.005.
+func roundsTo(x, want *big.Rat) bool {
+	d := new(big.Rat).Sub(x, want)
+	return d.Abs(d).Cmp(big.NewRat(5, 1000)) <= 0
+}
 
 // RunTPCH generates (or finds) the tables of scale factor o.SF and runs the 22 queries
 // in DuckDB and, where a DataFrame version exists, in kindling.
@@ -63,12 +69,19 @@ func RunTPCH(ctx context.Context, o *Options) (*SectionResult, error) {
 	if err := warm(ctx, tables); err != nil {
 		return nil, err
 	}
+	res.DuckInputBytes = duck.MemoryUsage(ctx)
+	for _, c := range sess.StorageInfo() {
+		res.InputBytes += c.MemoryBytes + c.DiskBytes
+		if c.Cached < c.Partitions || c.OnDisk > 0 {
+			res.Notes = append(res.Notes, fmt.Sprintf("Persisted table at %s: %d of %d partitions cached, %d on disk.", c.Site, c.Cached, c.Partitions, c.OnDisk))
+		}
+	}
 	for n := 1; n <= tpch.Queries; n++ {
 		name := fmt.Sprintf("Q%d", n)
 		if len(o.Only) > 0 && !o.Only[name] {
 			continue
 		}
-		r := tpchQuestion(ctx, o, duck, tables, n, sf)
+		r := tpchQuestion(ctx, o, duck, sess, tables, n, sf)
 		o.logf("  tpch %-4s duckdb %8.3fs kindling %8.3fs  %s", name, r.Duck.Time.Seconds(), r.Kindling.Time.Seconds(), r.Status)
 		res.Questions = append(res.Questions, r)
 	}
@@ -86,7 +99,7 @@ func warm(ctx context.Context, t tpch.Tables) error {
 }
 
 // tpchQuestion runs query n in both engines (best of o.Runs) and compares the answers.
-func tpchQuestion(ctx context.Context, o *Options, duck *tpch.Duck, tables tpch.Tables, n int, sf float64) QuestionResult {
+func tpchQuestion(ctx context.Context, o *Options, duck *tpch.Duck, sess *dataset.Session, tables tpch.Tables, n int, sf float64) QuestionResult {
 	sql := tpch.SQL(n)
 	desc, _, _ := strings.Cut(strings.TrimPrefix(strings.SplitN(sql, "\n", 2)[0], "-- TPC-H "), " (")
 	if _, d, ok := strings.Cut(desc, ": "); ok {
@@ -109,7 +122,10 @@ func tpchQuestion(ctx context.Context, o *Options, duck *tpch.Duck, tables tpch.
 	for run := 0; run < max(1, o.Runs); run++ {
 		probe := startRSS()
 		res, dur, err := tpch.Run(ctx, tables, n)
-		m := Measure{Time: dur, Err: err, RSSPeak: probe.Peak(), Answer: Answer{Rows: int64(len(res.Rows))}}
+		m := Measure{Time: dur, Err: err, RSSPeak: probe.Peak(), Answer: Answer{Rows: int64(len(res.Rows))}, Job: sess.LastJob()}
+		if m.Job != nil {
+			m.ExecPeak = m.Job.Memory.PeakExecution
+		}
 		if run == 0 || (err == nil && dur < r.Kindling.Time) {
 			r.Kindling, got = m, res
 		}
@@ -127,7 +143,8 @@ func tpchQuestion(ctx context.Context, o *Options, duck *tpch.Duck, tables tpch.
 		}
 	}
 	if n == 6 && sf == 1 && r.Status == "ok" {
-		if len(got.Rows) != 1 || got.Rows[0][0].Num == nil || got.Rows[0][0].Num.Cmp(q6SF1) != 0 {
+		// The exact sum has four decimals; the specification prints it rounded to two.
+		if len(got.Rows) != 1 || got.Rows[0][0].Num == nil || !roundsTo(got.Rows[0][0].Num, q6SF1) {
 			r.Status = fmt.Sprintf("FAIL: Q6 at SF 1 is %v, the specification's answer 123141078.23", got.Rows)
 		}
 	}

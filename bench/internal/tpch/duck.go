@@ -88,3 +88,12 @@ func (d *Duck) Query(ctx context.Context, query string) (Result, time.Duration, 
 	}
 	return res, dur, nil
 }
+
+// MemoryUsage returns the bytes DuckDB's buffer manager holds (duckdb_memory()), or -1.
+func (d *Duck) MemoryUsage(ctx context.Context) int64 {
+	var n sql.NullInt64
+	if err := d.conn.QueryRowContext(ctx, "SELECT sum(memory_usage_bytes)::BIGINT FROM duckdb_memory()").Scan(&n); err != nil || !n.Valid {
+		return -1
+	}
+	return n.Int64
+}
