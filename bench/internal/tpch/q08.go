@@ -10,7 +10,11 @@ func init() { DataFrame[8] = q8 }
 
 // q8 is the national market share query: the customer's nation (n1) must be in
 // America, the supplier's (n2) names the volume's nation.
-func q8(t Tables) *dataset.Dataset {
+func q8(t Tables) *dataset.Dataset { return q8Share(t, "BRAZIL") }
+
+// q8Share is q8 with the nation whose share it computes as a parameter (the
+// specification's NATION substitution parameter).
+func q8Share(t Tables, nation string) *dataset.Dataset {
 	america := t.Nation.
 		Join(t.Region.Filter(col("r_name").Eq(lit("AMERICA"))), keys("n_regionkey", "r_regionkey"), inner).
 		SelectColumns("n_nationkey")
@@ -27,7 +31,7 @@ func q8(t Tables) *dataset.Dataset {
 	volume := col("volume")
 	// CASE WHEN nation = 'BRAZIL' THEN volume ELSE 0 END as volume times a 0/1
 	// decimal(1,0): neither If/When nor Agg.Filter takes decimal values yet.
-	isBrazil := dataset.If(col("nation").Eq(lit("BRAZIL")), lit(int64(1)), lit(int64(0))).
+	isBrazil := dataset.If(col("nation").Eq(lit(nation)), lit(int64(1)), lit(int64(0))).
 		Cast(&arrow.Decimal128Type{Precision: 1, Scale: 0})
 	return t.Lineitem.SelectColumns("l_orderkey", "l_partkey", "l_suppkey", "l_extendedprice", "l_discount").
 		Join(part, keys("l_partkey", "p_partkey"), inner).
