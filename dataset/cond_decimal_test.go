@@ -90,3 +90,27 @@ func decimalCell(a *array.Decimal128, i int, scale int32) string {
 	}
 	return fmt.Sprint(a.Value(i).ToString(scale))
 }
+
+// TestFilteredDecimalAggregate: Agg.Filter turns the argument into a conditional with a
+// NULL branch, which must keep the decimal type (TPC-H Q8's sum(...) FILTER (WHERE ...)).
+func TestFilteredDecimalAggregate(t *testing.T) {
+	s := newSession()
+	defer s.Close()
+	big := dataset.Col("qty").Gt(dataset.Lit(int64(2)))
+	d := prices(s, []any{150, nil, 275, 1000, 5}, []int64{1, 2, 3, 4, 5}).GroupBy().Agg(
+		dataset.SumExpr(dataset.Col("price")).Filter(big).As("s"),
+		dataset.MinExpr(dataset.Col("price")).Filter(big).As("m"))
+	recs, err := d.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release(recs)
+	sum, low := recs[0].Column(0).(*array.Decimal128), recs[0].Column(1).(*array.Decimal128)
+	// qty > 2: 2.75, 10.00 and 0.05.
+	if got := decimalCell(sum, 0, 2); got != "12.80" {
+		t.Errorf("filtered sum %s, want 12.80", got)
+	}
+	if got := decimalCell(low, 0, 2); got != "0.05" {
+		t.Errorf("filtered min %s, want 0.05", got)
+	}
+}
