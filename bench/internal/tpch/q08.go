@@ -1,8 +1,6 @@
 package tpch
 
 import (
-	"github.com/apache/arrow-go/v18/arrow"
-
 	"github.com/kindling-data/kindling/dataset"
 )
 
@@ -29,10 +27,8 @@ func q8Share(t Tables, nation string) *dataset.Dataset {
 		SelectColumns("s_suppkey", "nation")
 	part := t.Part.Filter(col("p_type").Eq(lit("ECONOMY ANODIZED STEEL"))).SelectColumns("p_partkey")
 	volume := col("volume")
-	// CASE WHEN nation = 'BRAZIL' THEN volume ELSE 0 END as volume times a 0/1
-	// decimal(1,0): neither If/When nor Agg.Filter takes decimal values yet.
-	isBrazil := dataset.If(col("nation").Eq(lit(nation)), lit(int64(1)), lit(int64(0))).
-		Cast(&arrow.Decimal128Type{Precision: 1, Scale: 0})
+	// CASE WHEN nation = 'BRAZIL' THEN volume ELSE 0 END
+	nationVolume := dataset.When(col("nation").Eq(lit(nation)), volume).Otherwise(dec("0"))
 	return t.Lineitem.SelectColumns("l_orderkey", "l_partkey", "l_suppkey", "l_extendedprice", "l_discount").
 		Join(part, keys("l_partkey", "p_partkey"), inner).
 		Join(ord, keys("l_orderkey", "o_orderkey"), inner).
@@ -40,7 +36,7 @@ func q8Share(t Tables, nation string) *dataset.Dataset {
 		Join(supp, keys("l_suppkey", "s_suppkey"), inner).
 		Select(dataset.Year(col("o_orderdate")).As("o_year"), discounted().As("volume"), col("nation")).
 		GroupBy("o_year").
-		Agg(sumE(volume.Mul(isBrazil)).As("brazil"), sumE(volume).As("total")).
+		Agg(sumE(nationVolume).As("brazil"), sumE(volume).As("total")).
 		Select(col("o_year"), col("brazil").Div(col("total")).As("mkt_share")).
 		OrderBy(asc("o_year"))
 }

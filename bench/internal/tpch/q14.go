@@ -1,8 +1,6 @@
 package tpch
 
 import (
-	"github.com/apache/arrow-go/v18/arrow"
-
 	"github.com/kindling-data/kindling/dataset"
 )
 
@@ -13,11 +11,8 @@ func q14(t Tables) *dataset.Dataset {
 	line := t.Lineitem.
 		Filter(col("l_shipdate").Ge(date("1995-09-01")).And(col("l_shipdate").Lt(date("1995-10-01")))).
 		SelectColumns("l_partkey", "l_extendedprice", "l_discount")
-	// CASE WHEN p_type LIKE 'PROMO%' THEN revenue ELSE 0 END as revenue times a 0/1
-	// decimal(1,0): If does not take decimal values yet.
-	isPromo := dataset.If(dataset.Like(col("p_type"), "PROMO%"), lit(int64(1)), lit(int64(0))).
-		Cast(&arrow.Decimal128Type{Precision: 1, Scale: 0})
-	promo := discounted().Mul(isPromo)
+	// CASE WHEN p_type LIKE 'PROMO%' THEN revenue ELSE 0 END
+	promo := dataset.When(dataset.Like(col("p_type"), "PROMO%"), discounted()).Otherwise(dec("0"))
 	return line.
 		Join(t.Part.SelectColumns("p_partkey", "p_type"), keys("l_partkey", "p_partkey"), inner).
 		GroupBy().
