@@ -9,9 +9,12 @@ func init() { DataFrame[17] = q17 }
 // it: an aggregate by the correlation key joined back. Since the join with the chosen
 // parts keeps every line item of those parts, the average is taken over the joined
 // line items, not the whole table.
-func q17(t Tables) *dataset.Dataset {
+func q17(t Tables) *dataset.Dataset { return q17For(t, "Brand#23", "MED BOX") }
+
+// q17For is q17 for the parts of one brand and container (the query's parameters).
+func q17For(t Tables, brand, container string) *dataset.Dataset {
 	part := t.Part.
-		Filter(col("p_brand").Eq(lit("Brand#23")).And(col("p_container").Eq(lit("MED BOX")))).
+		Filter(col("p_brand").Eq(lit(brand)).And(col("p_container").Eq(lit(container)))).
 		SelectColumns("p_partkey")
 	line := t.Lineitem.SelectColumns("l_partkey", "l_quantity", "l_extendedprice").
 		Join(part, keys("l_partkey", "p_partkey"), inner)
