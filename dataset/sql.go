@@ -23,8 +23,9 @@ import (
 // HAVING; ORDER BY positions, aliases or expressions, ASC/DESC, NULLS FIRST/LAST; LIMIT.
 // Expressions take arithmetic, comparisons, AND/OR/NOT, IS [NOT] NULL, BETWEEN, IN (list),
 // [NOT] LIKE/ILIKE/RLIKE, CASE, CAST, DATE '...' and TIMESTAMP '...' literals, EXTRACT,
-// SUBSTRING(x FROM i FOR n) and the functions of this package by their Spark names. A
-// number with a point is a float64 literal (Spark reads it as a decimal).
+// SUBSTRING(x FROM i FOR n) and the functions of this package by their Spark names. As in
+// Spark, a number with a point is a decimal literal (0.05 is decimal(2,2), as
+// LitDecimal("0.05")), one with an exponent a double and an integer a bigint.
 //
 // Errors name the line and column of the offending token and, for an unknown view or
 // column, the names that exist; INTERSECT, EXCEPT, subqueries in expressions, window
