@@ -274,7 +274,10 @@ func (p *parser) word(t token, at pos) (plan.Expr, error) {
 			return typedLit(w, nx.text, at)
 		}
 	case "interval":
-		return nil, p.unsupportedErr("INTERVAL arithmetic")
+		if p.isIntervalStart() {
+			p.i++
+			return p.interval(at)
+		}
 	case "exists":
 		if p.peekAt(1).text == "(" {
 			return nil, p.unsupportedErr("EXISTS (subquery)")

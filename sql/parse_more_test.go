@@ -58,3 +58,57 @@ func TestNumberLiterals(t *testing.T) {
 		}
 	}
 }
+
+// TestIntervalLiterals: Spark's interval forms become the month, day and nanosecond
+// literal LitInterval builds.
+func TestIntervalLiterals(t *testing.T) {
+	cases := []struct {
+		text string
+		want arrow.MonthDayNanoInterval
+	}{
+		{"INTERVAL '90' DAY", arrow.MonthDayNanoInterval{Days: 90}},
+		{"INTERVAL 3 MONTH", arrow.MonthDayNanoInterval{Months: 3}},
+		{"interval '1' year", arrow.MonthDayNanoInterval{Months: 12}},
+		{"INTERVAL 1 YEAR 2 MONTHS 3 DAYS", arrow.MonthDayNanoInterval{Months: 14, Days: 3}},
+		{"INTERVAL -2 WEEKS", arrow.MonthDayNanoInterval{Days: -14}},
+		{"INTERVAL '1.5' SECOND", arrow.MonthDayNanoInterval{Nanoseconds: 1_500_000_000}},
+		{"INTERVAL 2 HOURS 30 MINUTES", arrow.MonthDayNanoInterval{Nanoseconds: 9000e9}},
+		{"INTERVAL '1 day 2 hours'", arrow.MonthDayNanoInterval{Days: 1, Nanoseconds: 7200e9}},
+		{"INTERVAL '-3 months'", arrow.MonthDayNanoInterval{Months: -3}},
+		{"INTERVAL '1-2' YEAR TO MONTH", arrow.MonthDayNanoInterval{Months: 14}},
+	}
+	for _, c := range cases {
+		q, err := parseQuery("SELECT " + c.text + " AS iv FROM t")
+		if err != nil {
+			t.Errorf("%s: %v", c.text, err)
+			continue
+		}
+		lit, ok := q.terms[0].items[0].expr.(*plan.Literal)
+		if !ok || lit.Value != c.want || q.terms[0].items[0].alias != "iv" {
+			t.Errorf("%s: parsed %v (alias %q), want %+v", c.text, q.terms[0].items[0].expr, q.terms[0].items[0].alias, c.want)
+		}
+	}
+	// The interval ends where no value and unit follow: the minus is the subtraction's.
+	q, err := parseQuery("SELECT * FROM t WHERE d - INTERVAL '1' DAY - INTERVAL 2 MONTHS > e - 3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := q.terms[0].where.String(), "(((d - INTERVAL '1 days') - INTERVAL '2 months') > (e - 3))"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	for _, bad := range []struct{ q, want string }{
+		{"SELECT INTERVAL '1.5' DAY FROM t", "line 1:17: interval value 1.5 DAY: want a whole number of days"},
+		{"SELECT INTERVAL 3 FROM t", "line 1:19: unexpected 'FROM', expected an interval unit"},
+		{"SELECT INTERVAL '1 fortnight' FROM t", "line 1:17: malformed interval '1 fortnight': unknown unit fortnight"},
+		{"SELECT INTERVAL '1-13' YEAR TO MONTH FROM t", "line 1:17: interval '1-13' YEAR TO MONTH: want 'years-months'"},
+		{"SELECT INTERVAL 99999999999 DAY FROM t", "line 1:17: interval value 99999999999 DAY: want a whole number"},
+	} {
+		if _, err := parseQuery(bad.q); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: got %v, want %q", bad.q, err, bad.want)
+		}
+	}
+	// A column named interval is still a column.
+	if _, err := parseQuery("SELECT interval FROM t"); err != nil {
+		t.Errorf("a column named interval: %v", err)
+	}
+}
