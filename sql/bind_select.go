@@ -33,6 +33,7 @@ func (b *binder) selectStmt(s *selectStmt) (plan.Node, error) {
 		}
 		post = g.bind
 	}
+	post = b.withWindows(post)
 	if s.having != nil {
 		cond, err := post(s.having, "HAVING")
 		if err != nil {

@@ -112,3 +112,20 @@ func TestIntervalLiterals(t *testing.T) {
 		t.Errorf("a column named interval: %v", err)
 	}
 }
+
+// TestWindowErrors: bad window forms are reported at their position.
+func TestWindowErrors(t *testing.T) {
+	for _, bad := range []struct{ q, want string }{
+		{"SELECT rank() FROM t", "line 1:15: unexpected 'FROM', expected OVER"},
+		{"SELECT rank() OVER (ORDER BY x ROWS BETWEEN 1 FOLLOWING AND 1 PRECEDING) FROM t", "line 1:37: frame ROWS BETWEEN 1 FOLLOWING AND 1 PRECEDING: its start is after its end"},
+		{"SELECT sum(x) OVER (ROWS BETWEEN x PRECEDING AND CURRENT ROW) FROM t", "line 1:34: unexpected 'x', expected a frame bound"},
+		{"SELECT sum(x) OVER (ROWS 3) FROM t", "line 1:27: unexpected ')', expected PRECEDING or FOLLOWING"},
+		{"SELECT count(DISTINCT x) OVER () FROM t", "line 1:8: count(DISTINCT ...) OVER is not supported"},
+		{"SELECT sum(x) OVER w FROM t", "line 1:20: a named window (OVER name) is not supported yet"},
+		{"SELECT upper(x) OVER () FROM t", "line 1:8: upper is not a window function"},
+	} {
+		if _, err := parseQuery(bad.q); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: got %v, want %q", bad.q, err, bad.want)
+		}
+	}
+}
