@@ -150,8 +150,9 @@ func checkRankByHand(t *testing.T, f *fixture) {
 	assertSameRows(t, got, want)
 }
 
-// TestSQLWindowErrors: misused window functions name the call and its position.
-func TestSQLWindowErrors(t *testing.T) {
+// TestSQLMiscErrors: misused window functions and set operators name the call and its
+// position.
+func TestSQLMiscErrors(t *testing.T) {
 	f, _ := sqlFixture(t, []int{3}, Config{})
 	for _, c := range []struct{ q, want string }{
 		{"SELECT ntile(x) OVER (ORDER BY x) FROM t", "line 1:8: ntile(x): the number of buckets must be a positive integer literal"},
@@ -159,10 +160,89 @@ func TestSQLWindowErrors(t *testing.T) {
 		{"SELECT lag(x, g) OVER (ORDER BY x) FROM t", "line 1:8: lag(x, g): the offset must be an integer literal"},
 		{"SELECT k, rank() OVER (ORDER BY x) FROM t GROUP BY k", "column x in the SELECT list is neither grouped"},
 		{"SELECT rank(x) OVER (ORDER BY x) FROM t", "line 1:8: rank takes no arguments, got 1"},
+		{"SELECT k, g FROM t INTERSECT SELECT k FROM t", "line 1:30: INTERSECT of 2 columns with 1 columns"},
+		{"SELECT k FROM t EXCEPT ALL SELECT k FROM t", "line 1:24: EXCEPT ALL is not supported yet"},
+		{"SELECT k FROM t ORDER BY k EXCEPT SELECT k FROM t", "line 1:28: ORDER BY or LIMIT before EXCEPT"},
 	} {
 		_, err := f.s.SQL(c.q)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: got %v, want %q", c.q, err, c.want)
 		}
+	}
+}
+
+// TestSQLIntersectExcept: INTERSECT and EXCEPT are distinct and NULL-safe (a NULL row
+// of both sides is in the intersection), INTERSECT binds tighter than UNION, checked with
+// maps of the rows; with a spilling memory limit too.
+func TestSQLIntersectExcept(t *testing.T) {
+	for _, cfg := range []struct {
+		name string
+		c    Config
+	}{{"default", Config{}}, {"spill", Config{MemoryLimit: 256 << 10, ShufflePartitions: 3}}} {
+		t.Run(cfg.name, func(t *testing.T) {
+			f, _ := sqlFixture(t, []int{0, 200, 1, 700}, cfg.c)
+			type key struct {
+				k string
+				g int64
+			}
+			sets := map[string]map[key]bool{"a": {}, "b": {}, "c": {}}
+			for _, r := range f.rows {
+				kk := key{"∅", -1 << 62}
+				if r.k != nil {
+					kk.k = *r.k
+				}
+				if r.g != nil {
+					kk.g = *r.g
+				}
+				x := int64(-1)
+				if r.x != nil {
+					x = *r.x
+				}
+				if x%2 == 0 || r.x == nil {
+					sets["a"][kk] = true
+				}
+				if x%3 == 0 || r.x == nil {
+					sets["b"][kk] = true
+				}
+				if x > 500 {
+					sets["c"][kk] = true
+				}
+			}
+			a := "SELECT k, g FROM t WHERE x % 2 = 0 OR x IS NULL"
+			bq := "SELECT k, g FROM t WHERE x % 3 = 0 OR x IS NULL"
+			c := "SELECT k, g FROM t WHERE x > 500"
+			for _, tc := range []struct {
+				q    string
+				keep func(kk key) bool
+			}{
+				{a + " INTERSECT " + bq, func(kk key) bool { return sets["a"][kk] && sets["b"][kk] }},
+				{a + " EXCEPT DISTINCT " + bq, func(kk key) bool { return sets["a"][kk] && !sets["b"][kk] }},
+				{c + " UNION " + a + " INTERSECT " + bq, func(kk key) bool { return sets["c"][kk] || sets["a"][kk] && sets["b"][kk] }},
+				{a + " EXCEPT " + bq + " UNION ALL " + c + " EXCEPT " + a, func(kk key) bool {
+					return (sets["a"][kk] && !sets["b"][kk] || sets["c"][kk]) && !sets["a"][kk]
+				}},
+			} {
+				var want [][]any
+				all := map[key]bool{}
+				for _, s := range sets {
+					for kk := range s {
+						all[kk] = true
+					}
+				}
+				for kk := range all {
+					if tc.keep(kk) {
+						row := []any{kk.k, kk.g}
+						if kk.k == "∅" {
+							row[0] = nil
+						}
+						if kk.g == -1<<62 {
+							row[1] = nil
+						}
+						want = append(want, row)
+					}
+				}
+				assertSameRows(t, collectRows(t, mustSQL(t, f.s, tc.q)), want)
+			}
+		})
 	}
 }

@@ -117,7 +117,7 @@ func TestIntervalLiterals(t *testing.T) {
 func TestWindowErrors(t *testing.T) {
 	for _, bad := range []struct{ q, want string }{
 		{"SELECT rank() FROM t", "line 1:15: unexpected 'FROM', expected OVER"},
-		{"SELECT rank() OVER (ORDER BY x ROWS BETWEEN 1 FOLLOWING AND 1 PRECEDING) FROM t", "line 1:37: frame ROWS BETWEEN 1 FOLLOWING AND 1 PRECEDING: its start is after its end"},
+		{"SELECT rank() OVER (ORDER BY x ROWS BETWEEN 1 FOLLOWING AND 1 PRECEDING) FROM t", "line 1:32: frame ROWS BETWEEN 1 FOLLOWING AND 1 PRECEDING: its start is after its end"},
 		{"SELECT sum(x) OVER (ROWS BETWEEN x PRECEDING AND CURRENT ROW) FROM t", "line 1:34: unexpected 'x', expected a frame bound"},
 		{"SELECT sum(x) OVER (ROWS 3) FROM t", "line 1:27: unexpected ')', expected PRECEDING or FOLLOWING"},
 		{"SELECT count(DISTINCT x) OVER () FROM t", "line 1:8: count(DISTINCT ...) OVER is not supported"},

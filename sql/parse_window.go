@@ -173,12 +173,12 @@ func (p *parser) overClause(w *winCall) error {
 // frame reads ROWS|RANGE BETWEEN bound AND bound, or ROWS|RANGE bound (to CURRENT ROW).
 func (p *parser) frame() (*plan.WindowFrame, error) {
 	f := &plan.WindowFrame{Kind: plan.FrameRows}
+	at := p.here()
 	if p.acceptKw("range") {
 		f.Kind = plan.FrameRange
 	} else if err := p.expectKw("rows"); err != nil {
 		return nil, err
 	}
-	at := p.here()
 	var err error
 	if !p.acceptKw("between") {
 		if f.Start, err = p.frameBound(); err != nil {
