@@ -246,3 +246,59 @@ func TestSQLIntersectExcept(t *testing.T) {
 		})
 	}
 }
+
+// TestSQLAliasListsAndNoFrom: TPC-H Q13's derived column list (against maps of the rows),
+// a WITH query's column list, and SELECT without FROM (one row, as Spark's
+// OneRowRelation).
+func TestSQLAliasListsAndNoFrom(t *testing.T) {
+	f, _ := sqlFixture(t, []int{0, 300, 7, 600}, Config{})
+	got := collectRows(t, mustSQL(t, f.s, `SELECT c_count, count(*) AS custdist
+		FROM (SELECT k, count(x) FROM t GROUP BY k) AS c_orders (c_key, c_count)
+		GROUP BY c_count ORDER BY custdist DESC, c_count DESC`))
+	perKey := map[string]int64{}
+	for _, r := range f.rows {
+		key := "∅"
+		if r.k != nil {
+			key = *r.k
+		}
+		if r.x != nil {
+			perKey[key]++
+		} else if _, ok := perKey[key]; !ok {
+			perKey[key] = 0
+		}
+	}
+	dist := map[int64]int64{}
+	for _, n := range perKey {
+		dist[n]++
+	}
+	var want [][]any
+	for c, n := range dist {
+		want = append(want, []any{c, n})
+	}
+	assertSameRows(t, got, want)
+
+	got = collectRows(t, mustSQL(t, f.s, "WITH w (kk, total) AS (SELECT k, sum(x) FROM t GROUP BY k) SELECT kk, total FROM w WHERE total > 0"))
+	df := collectRows(t, f.ds.GroupBy("k").Agg(Sum("x").As("total")).Filter(Col("total").Gt(Lit(0))).Select(Col("k").As("kk"), Col("total")))
+	assertSameRows(t, got, df)
+
+	got = collectRows(t, mustSQL(t, f.s, "SELECT 1 + 1 AS two, 'a' || 'b' AS ab, CAST(DATE '2020-02-28' + INTERVAL 1 DAY AS string) AS d, 0.1 + 0.2 = 0.3 AS exact"))
+	if want := []any{int64(2), "ab", "2020-02-29", true}; len(got) != 1 || canon(got[0]) != canon(want) {
+		t.Fatalf("SELECT without FROM: got %v, want [%v]", got, want)
+	}
+	if got := collectRows(t, mustSQL(t, f.s, "SELECT 1 AS one WHERE 1 > 2")); len(got) != 0 {
+		t.Fatalf("SELECT without FROM, false WHERE: got %v", got)
+	}
+	if got := collectRows(t, mustSQL(t, f.s, "SELECT count(*) AS n, sum(2) AS s")); len(got) != 1 || canon(got[0]) != canon([]any{int64(1), int64(2)}) {
+		t.Fatalf("aggregate without FROM: got %v", got)
+	}
+	for _, c := range []struct{ q, want string }{
+		{"SELECT * FROM (SELECT k, x FROM t) AS s (a)", "line 1:15: the column alias list names 1 columns, but the query has 2"},
+		{"SELECT * FROM (SELECT k, x FROM t) AS s (a, A)", "line 1:45: column A appears twice in the column alias list"},
+		{"SELECT * FROM (SELECT k, x FROM t) (a, b)", "line 1:36: unexpected '(', expected an alias before the column list"},
+		{"SELECT nope", "line 1:8: unknown column nope"},
+	} {
+		if _, err := f.s.SQL(c.q); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want %q", c.q, err, c.want)
+		}
+	}
+}

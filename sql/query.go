@@ -20,6 +20,7 @@ type query struct {
 
 type cte struct {
 	name string
+	cols []string // the column list after the name, if any
 	q    *query
 	p    pos
 }
@@ -37,8 +38,8 @@ func (p *parser) query() (*query, error) {
 			if c.name, err = p.ident("a name for the WITH query"); err != nil {
 				return nil, err
 			}
-			if p.isOp("(") {
-				return nil, p.unsupportedErr("a column list after a WITH query's name")
+			if c.cols, err = p.columnAliases(true); err != nil {
+				return nil, err
 			}
 			if err := p.expectKw("as"); err != nil {
 				return nil, err
@@ -91,6 +92,9 @@ func (b *binder) query(q *query) (plan.Node, error) {
 	for _, c := range q.ctes {
 		n, err := b.query(c.q)
 		if err != nil {
+			return nil, err
+		}
+		if n, err = b.renameColumns(n, c.cols, c.p); err != nil {
 			return nil, err
 		}
 		m := make(map[string]plan.Node, len(b.ctes)+1)
