@@ -38,11 +38,11 @@ func (s *Session) SQL(query string) (*Dataset, error) {
 		cat[name] = n
 	}
 	s.mu.Unlock()
-	n, err := sql.Plan(query, cat, site)
+	st, err := sql.Compile(query, cat, site)
 	if err != nil {
 		return nil, err
 	}
-	return &Dataset{s: s, node: n}, nil
+	return s.runStatement(st, site)
 }
 
 // CreateOrReplaceTempView names d for the session's SQL queries, replacing a view of the
