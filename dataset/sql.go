@@ -31,8 +31,8 @@ import (
 // expressions, positions and aliases; aggregates (count(*), count(DISTINCT x), sum, avg,
 // min, max, and the others of Agg by their Spark names); window functions (row_number,
 // rank, dense_rank, percent_rank, cume_dist, ntile, lag, lead, first_value, last_value,
-// nth_value and aggregates) OVER (PARTITION BY columns ORDER BY columns [ROWS|RANGE
-// BETWEEN ...]), as Over builds them; HAVING; ORDER BY positions, aliases or expressions,
+// nth_value and aggregates) OVER (PARTITION BY ... ORDER BY ... [ROWS|RANGE BETWEEN
+// ...]), as Over builds them; HAVING; ORDER BY positions, aliases or expressions,
 // ASC/DESC, NULLS FIRST/LAST; LIMIT. Expressions take arithmetic, comparisons,
 // AND/OR/NOT, IS [NOT] NULL, BETWEEN, IN (list), [NOT] LIKE/ILIKE/RLIKE, CASE, CAST, DATE
 // '...' and TIMESTAMP '...' literals, INTERVAL literals (INTERVAL '90' DAY, INTERVAL 3

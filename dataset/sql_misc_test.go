@@ -94,6 +94,11 @@ func TestSQLWindows(t *testing.T) {
 				return ds.Select(Col("k"), FirstValue(Col("s"), true).Over(w.RowsBetween(-2, 2)).As("fv"),
 					LastValue(Col("s"), true).Over(w).As("lv"), NthValue(Col("s"), 2, false).Over(w.RowsBetween(UnboundedPreceding, CurrentRow)).As("nv"))
 			}, false},
+		{"SELECT k, x, dense_rank() OVER (PARTITION BY upper(k) ORDER BY x % 7 DESC, x) AS r FROM t",
+			func(ds *Dataset) *Dataset {
+				return ds.WithColumns(map[string]Expr{"__window_key_0": Upper(Col("k")), "__window_key_1": Col("x").Mod(Lit(7))}).
+					Select(Col("k"), Col("x"), DenseRank().Over(PartitionBy("__window_key_0").OrderBy(Desc("__window_key_1"), Asc("x"))).As("r"))
+			}, true},
 		{"SELECT k, sum(x) AS sx, rank() OVER (ORDER BY sum(x) DESC) AS r FROM t GROUP BY k",
 			func(ds *Dataset) *Dataset {
 				return ds.GroupBy("k").Agg(Sum("x").As("sx")).Select(Col("k"), Col("sx"), Rank().Over(Window().OrderBy(Desc("sx"))).As("r"))
@@ -156,7 +161,7 @@ func TestSQLMiscErrors(t *testing.T) {
 	f, _ := sqlFixture(t, []int{3}, Config{})
 	for _, c := range []struct{ q, want string }{
 		{"SELECT ntile(x) OVER (ORDER BY x) FROM t", "line 1:8: ntile(x): the number of buckets must be a positive integer literal"},
-		{"SELECT rank() OVER (PARTITION BY upper(k) ORDER BY x) FROM t", "line 1:8: PARTITION BY upper(k) in rank's window: only columns are supported yet"},
+		{"SELECT rank() OVER (PARTITION BY k ORDER BY 1) FROM t", "line 1:45: ORDER BY 1 in rank's window: a constant orders nothing"},
 		{"SELECT lag(x, g) OVER (ORDER BY x) FROM t", "line 1:8: lag(x, g): the offset must be an integer literal"},
 		{"SELECT k, rank() OVER (ORDER BY x) FROM t GROUP BY k", "column x in the SELECT list is neither grouped"},
 		{"SELECT rank(x) OVER (ORDER BY x) FROM t", "line 1:8: rank takes no arguments, got 1"},

@@ -1,13 +1,40 @@
 package sql
 
 import (
+	"strconv"
+
 	"github.com/kindling-data/kindling/plan"
 )
 
+// windowPre collects the window keys that are expressions, not columns: they are
+// computed first, in hidden columns (as Spark projects them below its Window node).
+type windowPre struct {
+	exprs []plan.Expr // aliased to their hidden names
+	names map[string]string
+}
+
+// column returns the column holding e: e's own name when e is a column, else a hidden
+// column computing it (the same expression once).
+func (w *windowPre) column(e plan.Expr) string {
+	if c, ok := e.(*plan.ColumnRef); ok {
+		return c.Name
+	}
+	if name, ok := w.names[e.String()]; ok {
+		return name
+	}
+	if w.names == nil {
+		w.names = map[string]string{}
+	}
+	name := "__window_key_" + strconv.Itoa(len(w.exprs))
+	w.names[e.String()] = name
+	w.exprs = append(w.exprs, &plan.Alias{Child: e, Name: name})
+	return name
+}
+
 // withWindows wraps a clause binder so that the window functions of its result become
 // the plan's WindowFunc, the node dataset's Over builds; the analyzer then moves them
-// into Window nodes.
-func (b *binder) withWindows(post func(plan.Expr, string) (plan.Expr, error)) func(plan.Expr, string) (plan.Expr, error) {
+// into Window nodes. pre is where window keys that are expressions go.
+func (b *binder) withWindows(post func(plan.Expr, string) (plan.Expr, error), pre *windowPre) func(plan.Expr, string) (plan.Expr, error) {
 	return func(e plan.Expr, clause string) (plan.Expr, error) {
 		x, err := post(e, clause)
 		if err != nil {
@@ -15,41 +42,54 @@ func (b *binder) withWindows(post func(plan.Expr, string) (plan.Expr, error)) fu
 		}
 		return rewrite(x, func(x plan.Expr) (plan.Expr, error) {
 			if w, ok := x.(*winCall); ok {
-				return b.lowerWindow(w)
+				return b.lowerWindow(w, pre)
 			}
 			return x, nil
 		})
 	}
 }
 
-// lowerWindow turns a bound window call into a plan.WindowFunc. The window's PARTITION BY
-// and ORDER BY entries must be columns (of the FROM relations, or of the aggregation:
-// group keys and aggregates).
-func (b *binder) lowerWindow(w *winCall) (plan.Expr, error) {
+// lowerWindow turns a bound window call into a plan.WindowFunc; its PARTITION BY and
+// ORDER BY entries that are not columns are computed in pre's hidden columns.
+func (b *binder) lowerWindow(w *winCall, pre *windowPre) (plan.Expr, error) {
 	f := &plan.WindowFunc{Func: w.kind, IgnoreNulls: w.ignoreNulls, Site: b.site}
 	for _, e := range w.partition {
-		c, ok := e.(*plan.ColumnRef)
-		if !ok {
-			return nil, errAt(w.p, "PARTITION BY %s in %s's window: only columns are supported yet (compute it in a subquery)", e, w.name)
+		if hasWindow(e) {
+			return nil, errAt(w.p, "%s: a window's PARTITION BY cannot hold a window function", w.name)
 		}
-		f.Spec.PartitionBy = append(f.Spec.PartitionBy, c.Name)
+		f.Spec.PartitionBy = append(f.Spec.PartitionBy, pre.column(e))
 	}
 	for _, o := range w.order {
-		c, ok := o.expr.(*plan.ColumnRef)
-		if !ok {
-			return nil, errAt(o.p, "ORDER BY %s in %s's window: only columns are supported yet (compute it in a subquery)", o.expr, w.name)
+		if hasWindow(o.expr) {
+			return nil, errAt(o.p, "%s: a window's ORDER BY cannot hold a window function", w.name)
+		}
+		if l, ok := o.expr.(*plan.Literal); ok {
+			return nil, errAt(o.p, "ORDER BY %s in %s's window: a constant orders nothing", l, w.name)
 		}
 		nullsFirst := !o.desc
 		if o.nullsFirst != nil {
 			nullsFirst = *o.nullsFirst
 		}
-		f.Spec.OrderBy = append(f.Spec.OrderBy, plan.SortKey{Column: c.Name, Descending: o.desc, NullsFirst: nullsFirst})
+		f.Spec.OrderBy = append(f.Spec.OrderBy, plan.SortKey{Column: pre.column(o.expr), Descending: o.desc, NullsFirst: nullsFirst})
 	}
 	f.Spec.Frame = w.frame
 	if err := w.lowerArgs(f); err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+func hasWindow(e plan.Expr) bool {
+	switch e.(type) {
+	case *winCall, *plan.WindowFunc:
+		return true
+	}
+	for _, c := range e.Children() {
+		if hasWindow(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // lowerArgs checks a window function's arguments and sets them on f.

@@ -20,9 +20,10 @@
 // comma-separated relations whose WHERE conjuncts that connect them become join
 // conditions (so equalities become hash join keys); GROUP BY expressions, positions and
 // aliases; aggregates by their Spark names; window functions f(...) [IGNORE NULLS] OVER
-// ([PARTITION BY cols] [ORDER BY cols] [ROWS|RANGE BETWEEN ... AND ...]) for row_number,
+// ([PARTITION BY e, ...] [ORDER BY keys] [ROWS|RANGE BETWEEN ... AND ...]) for row_number,
 // rank, dense_rank, percent_rank, cume_dist, ntile, lag, lead, first_value, last_value,
-// nth_value and the aggregates, bound to the WindowFunc nodes dataset's Over builds;
+// nth_value and the aggregates, bound to the WindowFunc nodes dataset's Over builds (keys
+// that are expressions are computed first, in hidden columns);
 // ORDER BY positions, aliases and expressions (a hidden sort column when needed),
 // ASC/DESC, NULLS FIRST/LAST. Expressions: arithmetic, comparisons, AND/OR/NOT, IS [NOT]
 // NULL, BETWEEN, IN (list), [NOT] LIKE/ILIKE/RLIKE, CASE, CAST, numbers typed as Spark's
@@ -32,9 +33,9 @@
 // FROM x), SUBSTRING(x FROM i FOR n), || and the plan's function catalog under Spark's
 // names. A UNION, INTERSECT or EXCEPT matches columns by position (the first SELECT names
 // them). Not yet: INTERSECT ALL and EXCEPT ALL (they need a row-repeating generator the
-// plan lacks), WITH RECURSIVE, named windows (WINDOW w AS), expressions other than
-// columns in a window's PARTITION BY and ORDER BY, INTERVAL frame offsets, subqueries in
-// expressions (IN, EXISTS, scalar); each is reported as not supported, at its position.
+// plan lacks), WITH RECURSIVE, named windows (WINDOW w AS), INTERVAL frame offsets,
+// subqueries in expressions (IN, EXISTS, scalar); each is reported as not supported, at
+// its position.
 //
 // # Why a hand-written parser
 //
