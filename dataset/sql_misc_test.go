@@ -32,6 +32,26 @@ func TestSQLDecimalLiterals(t *testing.T) {
 	}
 	assertSameRows(t, collectRows(t, q), collectRows(t, df))
 	assertSameRows(t, collectRows(t, q), hand)
+
+	// IN with decimal values compares as = does (NULL when no value matches and one is
+	// NULL), for double and bigint columns.
+	got = collectRows(t, mustSQL(t, f.s, "SELECT x, x IN (3.0, 7.5, 12) AS a, x IN (3.0, NULL) AS b, y IN (0.5, 1.5) AS c FROM t"))
+	hand = nil
+	for _, r := range f.rows {
+		var a, b, c any
+		if r.x != nil {
+			a = *r.x == 3 || *r.x == 12
+			b = nil
+			if *r.x == 3 {
+				b = true
+			}
+		}
+		if r.y != nil {
+			c = *r.y == 0.5 || *r.y == 1.5
+		}
+		hand = append(hand, []any{val(r.x), a, b, c})
+	}
+	assertSameRows(t, got, hand)
 }
 
 // TestSQLIntervals: TPC-H's date arithmetic, against the same calls with LitInterval and

@@ -40,3 +40,33 @@ func numberLit(s string, at pos) (plan.Expr, error) {
 	}
 	return &plan.Literal{Value: v, Type: arrow.PrimitiveTypes.Float64}, nil
 }
+
+// inWithDecimals rewrites x IN (v1, v2, ...) whose values include a decimal literal
+// (0.05) into x = v1 OR x = v2 ...: the plan's in() compares integers, floats, strings
+// and dates only, while its comparisons take decimals (against integers, decimals and
+// doubles alike). Under three-valued logic both forms give the same TRUE, FALSE or NULL,
+// as Spark's In does.
+func inWithDecimals(c *plan.Call) plan.Expr {
+	if c.Func != "in" || len(c.Args) < 2 {
+		return c
+	}
+	dec := false
+	for _, a := range c.Args[1:] {
+		if l, ok := a.(*plan.Literal); ok && l.Type != nil && l.Type.ID() == arrow.DECIMAL128 {
+			dec = true
+		}
+	}
+	if !dec {
+		return c
+	}
+	var out plan.Expr
+	for _, v := range c.Args[1:] {
+		eq := &plan.Binary{Op: plan.OpEq, Left: c.Args[0], Right: v}
+		if out == nil {
+			out = eq
+		} else {
+			out = &plan.Binary{Op: plan.OpOr, Left: out, Right: eq}
+		}
+	}
+	return out
+}
