@@ -129,3 +129,48 @@ func TestWindowErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestParseTPCHForms: the forms of TPC-H Q1, Q6 and Q13 that this front end once
+// rejected (intervals, decimal bounds, a derived column list) parse, with the literals
+// typed as Spark types them.
+func TestParseTPCHForms(t *testing.T) {
+	queries := map[string]string{
+		"q1": `select l_returnflag, l_linestatus, sum(l_quantity) as sum_qty,
+			sum(l_extendedprice * (1 - l_discount) * (1 + l_tax)) as sum_charge, count(*) as count_order
+			from lineitem where l_shipdate <= date '1998-12-01' - interval '90' day
+			group by l_returnflag, l_linestatus order by l_returnflag, l_linestatus`,
+		"q6": `select sum(l_extendedprice * l_discount) as revenue from lineitem
+			where l_shipdate >= date '1994-01-01' and l_shipdate < date '1994-01-01' + interval '1' year
+			and l_discount between 0.06 - 0.01 and 0.06 + 0.01 and l_quantity < 24`,
+		"q13": `select c_count, count(*) as custdist from (
+				select c_custkey, count(o_orderkey) from customer left outer join orders
+				on c_custkey = o_custkey and o_comment not like '%special%requests%' group by c_custkey
+			) as c_orders (c_custkey, c_count) group by c_count order by custdist desc, c_count desc`,
+	}
+	for name, q := range queries {
+		parsed, err := parseQuery(q)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		where := ""
+		if w := parsed.terms[0].where; w != nil {
+			where = w.String()
+		}
+		switch name {
+		case "q1":
+			if !strings.Contains(where, "(DATE '1998-12-01' - INTERVAL '90 days')") {
+				t.Errorf("q1: where %s", where)
+			}
+		case "q6":
+			if !strings.Contains(where, "(l_discount >= (0.06BD - 0.01BD))") || !strings.Contains(where, "INTERVAL '1 years'") {
+				t.Errorf("q6: where %s", where)
+			}
+		case "q13":
+			sub := parsed.terms[0].from[0].(*subqueryRef)
+			if sub.alias != "c_orders" || strings.Join(sub.cols, ",") != "c_custkey,c_count" {
+				t.Errorf("q13: %+v", sub)
+			}
+		}
+	}
+}
