@@ -33,6 +33,8 @@ func (b *binder) selectStmt(s *selectStmt) (plan.Node, error) {
 		}
 		post = g.bind
 	}
+	var pre windowPre
+	post = b.withWindows(post, &pre)
 	if s.having != nil {
 		cond, err := post(s.having, "HAVING")
 		if err != nil {
@@ -47,6 +49,9 @@ func (b *binder) selectStmt(s *selectStmt) (plan.Node, error) {
 	keys, hidden, err := orderKeys(s, outs, post)
 	if err != nil {
 		return nil, err
+	}
+	if len(pre.exprs) > 0 { // window keys that are expressions, computed first
+		node = &plan.WithColumns{Meta: b.meta(), Input: node, Exprs: pre.exprs}
 	}
 	return b.finish(s, node, outs, keys, hidden)
 }
