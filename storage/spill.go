@@ -553,30 +553,20 @@ func newSpillReader(ctx context.Context, path string, src io.ReaderAt, size int6
 		}
 		return nil, err
 	}
-	var head [len(spillMagic)]byte
-	var t [trailerBytes]byte
-	if size < frameBytes {
-		return fail(fmt.Errorf("%w: %s is %d bytes, too short", ErrCorruptSpill, path, size))
+	payload, _, err := checkFrame(src, path, size)
+	if err != nil {
+		return fail(err)
 	}
-	if _, err := src.ReadAt(head[:], 0); err != nil || string(head[:]) != spillMagic {
-		return fail(fmt.Errorf("%w: %s has no spill header", ErrCorruptSpill, path))
-	}
-	if _, err := src.ReadAt(t[:], size-trailerBytes); err != nil {
-		return fail(fmt.Errorf("storage: read spill trailer of %s: %w", path, err))
-	}
-	payload := int64(binary.LittleEndian.Uint64(t[0:]))
-	if payload != size-frameBytes {
-		return fail(fmt.Errorf("%w: %s: payload length %d does not match the size %d", ErrCorruptSpill, path, payload, size))
-	}
-	r := &SpillReader{ctx: ctx, path: path, closer: closer, want: binary.LittleEndian.Uint32(t[20:]), crc: crc32.New(castagnoli)}
-	section := io.NewSectionReader(src, int64(len(head)), payload)
-	dec, err := getDecoder(bufio.NewReaderSize(io.TeeReader(section, r.crc), 64<<10))
+	r := &SpillReader{ctx: ctx, path: path, closer: closer}
+	section := io.NewSectionReader(src, int64(len(spillMagic)), payload)
+	dec, err := getDecoder(bufio.NewReaderSize(section, 64<<10))
 	if err != nil {
 		return fail(err)
 	}
 	r.dec = dec
-	// The contents are checked against the checksum only at the end: a damaged file is
-	// decoded first, so the IPC reader runs on a guarded allocator.
+	// A file that passed its checksum can still be one the decoder mishandles (written
+	// by a different build, or damaged before its checksum was computed): the IPC reader
+	// runs on a guarded allocator.
 	r.alloc = guardalloc.New(mem, max(1<<30, 1<<12*size))
 	r.alloc.Arm()
 	r.ipcr, err = ipc.NewReader(r.dec, ipc.WithAllocator(r.alloc))
@@ -599,8 +589,6 @@ type SpillReader struct {
 	ipcr   *ipc.Reader
 	alloc  *guardalloc.Allocator
 	schema *arrow.Schema
-	crc    hash.Hash32
-	want   uint32
 	done   bool
 	closed bool
 	failed bool
@@ -609,8 +597,8 @@ type SpillReader struct {
 // Schema returns the schema of the batches.
 func (r *SpillReader) Schema() *arrow.Schema { return r.schema }
 
-// Next returns the next batch, owned by the caller, or (nil, io.EOF) after the last one,
-// once the checksum of the whole file has been verified.
+// Next returns the next batch, owned by the caller, or (nil, io.EOF) after the last one.
+// The file's checksum was verified when it was opened.
 func (r *SpillReader) Next() (arrow.RecordBatch, error) {
 	if r.done {
 		return nil, io.EOF
@@ -636,14 +624,6 @@ func (r *SpillReader) Next() (arrow.RecordBatch, error) {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptSpill, r.path, err)
 	}
 	r.alloc.Disarm()
-	// Drain what the IPC reader left (the zstd frame's end) so the checksum covers it all.
-	if _, err := io.Copy(io.Discard, r.dec); err != nil {
-		r.failed = true
-		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptSpill, r.path, err)
-	}
-	if got := r.crc.Sum32(); got != r.want {
-		return nil, fmt.Errorf("%w: %s: checksum %08x, want %08x", ErrCorruptSpill, r.path, got, r.want)
-	}
 	return nil, io.EOF
 }
 
@@ -725,9 +705,40 @@ func (w *StreamWriter) Finish() error {
 // Abort gives up the stream without a trailer. It is safe after Finish.
 func (w *StreamWriter) Abort() { w.enc.abort() }
 
+// checkFrame checks the size bytes of src in the spill format: header, trailer, payload
+// length and the payload's checksum, before anything is decoded, so that no batch of a
+// damaged file ever reaches an operator (the cost: the payload is read twice, the second
+// time usually from the page cache; CRC-32C runs at memory speed). It returns the
+// payload's length and the rows recorded in the trailer.
+func checkFrame(src io.ReaderAt, path string, size int64) (payload, rows int64, err error) {
+	var head [len(spillMagic)]byte
+	var t [trailerBytes]byte
+	if size < frameBytes {
+		return 0, 0, fmt.Errorf("%w: %s is %d bytes, too short", ErrCorruptSpill, path, size)
+	}
+	if _, err := src.ReadAt(head[:], 0); err != nil || string(head[:]) != spillMagic {
+		return 0, 0, fmt.Errorf("%w: %s has no spill header", ErrCorruptSpill, path)
+	}
+	if _, err := src.ReadAt(t[:], size-trailerBytes); err != nil {
+		return 0, 0, fmt.Errorf("storage: read spill trailer of %s: %w", path, err)
+	}
+	payload = int64(binary.LittleEndian.Uint64(t[0:]))
+	if payload != size-frameBytes {
+		return 0, 0, fmt.Errorf("%w: %s: payload length %d does not match the size %d", ErrCorruptSpill, path, payload, size)
+	}
+	crc := crc32.New(castagnoli)
+	if _, err := io.Copy(crc, io.NewSectionReader(src, int64(len(head)), payload)); err != nil {
+		return 0, 0, fmt.Errorf("storage: read %s: %w", path, err)
+	}
+	if got, want := crc.Sum32(), binary.LittleEndian.Uint32(t[20:]); got != want {
+		return 0, 0, fmt.Errorf("%w: %s: checksum %08x, want %08x", ErrCorruptSpill, path, got, want)
+	}
+	return payload, int64(binary.LittleEndian.Uint32(t[16:])), nil
+}
+
 // VerifySpillFile checks the framing and the checksum of a file in the spill format
-// without decoding it, so that a reader that may stop early (a Take, a limit) never hands
-// out a batch of a corrupt file. It returns the rows recorded in the trailer.
+// without decoding it (as opening a reader does) and returns the rows recorded in its
+// trailer.
 func VerifySpillFile(fsys vfs.FS, path string) (rows int64, err error) {
 	f, err := fsys.Open(path)
 	if err != nil {
@@ -738,28 +749,6 @@ func VerifySpillFile(fsys vfs.FS, path string) (rows int64, err error) {
 	if err != nil {
 		return 0, fmt.Errorf("storage: stat %s: %w", path, err)
 	}
-	size := st.Size()
-	var head [len(spillMagic)]byte
-	var t [trailerBytes]byte
-	if size < frameBytes {
-		return 0, fmt.Errorf("%w: %s is %d bytes, too short", ErrCorruptSpill, path, size)
-	}
-	if _, err := f.ReadAt(head[:], 0); err != nil || string(head[:]) != spillMagic {
-		return 0, fmt.Errorf("%w: %s has no spill header", ErrCorruptSpill, path)
-	}
-	if _, err := f.ReadAt(t[:], size-trailerBytes); err != nil {
-		return 0, fmt.Errorf("storage: read trailer of %s: %w", path, err)
-	}
-	payload := int64(binary.LittleEndian.Uint64(t[0:]))
-	if payload != size-frameBytes {
-		return 0, fmt.Errorf("%w: %s: payload length %d does not match the size %d", ErrCorruptSpill, path, payload, size)
-	}
-	crc := crc32.New(castagnoli)
-	if _, err := io.Copy(crc, io.NewSectionReader(f, int64(len(head)), payload)); err != nil {
-		return 0, fmt.Errorf("storage: read %s: %w", path, err)
-	}
-	if got, want := crc.Sum32(), binary.LittleEndian.Uint32(t[20:]); got != want {
-		return 0, fmt.Errorf("%w: %s: checksum %08x, want %08x", ErrCorruptSpill, path, got, want)
-	}
-	return int64(binary.LittleEndian.Uint32(t[16:])), nil
+	_, rows, err = checkFrame(f, path, st.Size())
+	return rows, err
 }
