@@ -33,8 +33,12 @@ func (b *binder) selectStmt(s *selectStmt) (plan.Node, error) {
 		}
 		post = g.bind
 	}
-	if s.having != nil {
-		cond, err := post(s.having, "HAVING")
+	having := s.having
+	if node, having, err = b.havingSubqueries(node, sc, having); err != nil {
+		return nil, err
+	}
+	if having != nil {
+		cond, err := post(having, "HAVING")
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,312 @@
+package dataset
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/internal/memtest"
+)
+
+// subRow is a row of the subquery tests' views: o (ok, cust, price) and l (lok, qty, flag).
+type subO struct {
+	ok    int64
+	cust  *int64
+	price *float64
+}
+
+type subL struct {
+	lok, qty *int64
+	flag     *string
+}
+
+// subFixture is a session with views o and l over generated rows with NULLs (flag is
+// dictionary-encoded when dict), and l2, an l without NULL lok.
+type subFixture struct {
+	s  *Session
+	os []subO
+	ls []subL
+}
+
+func newSubFixture(t *testing.T, cfg Config, dict bool) *subFixture {
+	t.Helper()
+	mem := memtest.Checked()
+	cfg.Allocator = mem
+	if cfg.BatchRows == 0 {
+		cfg.BatchRows = 16
+	}
+	cfg.SpillDir = t.TempDir()
+	s, err := NewSession(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		mem.AssertSize(t, 0)
+	})
+	rng := rand.New(rand.NewPCG(7, 11))
+	f := &subFixture{s: s}
+	maybe := func(v int64) *int64 {
+		if rng.IntN(8) == 0 {
+			return nil
+		}
+		return &v
+	}
+	for i := range 200 {
+		o := subO{ok: int64(i), cust: maybe(rng.Int64N(40))}
+		if rng.IntN(9) > 0 {
+			p := float64(rng.IntN(1000)) / 10
+			o.price = &p
+		}
+		f.os = append(f.os, o)
+	}
+	for range 500 {
+		l := subL{lok: maybe(rng.Int64N(260)), qty: maybe(rng.Int64N(50))}
+		if rng.IntN(7) > 0 {
+			fl := string(rune('a' + rng.IntN(4)))
+			l.flag = &fl
+		}
+		f.ls = append(f.ls, l)
+	}
+	f.view(t, mem, "o", f.oBatches(mem))
+	lb := f.lBatches(mem, dict)
+	f.view(t, mem, "l", lb)
+	return f
+}
+
+func (f *subFixture) view(t *testing.T, mem memory.Allocator, name string, recs []arrow.RecordBatch) {
+	t.Helper()
+	d := f.s.FromPartitions(recs[0].Schema(), recs[:len(recs)/2], recs[len(recs)/2:])
+	for _, r := range recs {
+		r.Release()
+	}
+	if err := d.CreateOrReplaceTempView(name); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *subFixture) oBatches(mem memory.Allocator) []arrow.RecordBatch {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "ok", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "cust", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "price", Type: arrow.PrimitiveTypes.Float64, Nullable: true}}, nil)
+	var out []arrow.RecordBatch
+	for lo := 0; lo < len(f.os); lo += 50 {
+		b := array.NewRecordBuilder(mem, schema)
+		for _, o := range f.os[lo:min(lo+50, len(f.os))] {
+			b.Field(0).(*array.Int64Builder).Append(o.ok)
+			appendInt(b.Field(1).(*array.Int64Builder), o.cust)
+			if o.price == nil {
+				b.Field(2).AppendNull()
+			} else {
+				b.Field(2).(*array.Float64Builder).Append(*o.price)
+			}
+		}
+		out = append(out, b.NewRecordBatch())
+		b.Release()
+	}
+	return out
+}
+
+func (f *subFixture) lBatches(mem memory.Allocator, dict bool) []arrow.RecordBatch {
+	var flagType arrow.DataType = arrow.BinaryTypes.String
+	if dict {
+		flagType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	}
+	schema := arrow.NewSchema([]arrow.Field{{Name: "lok", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "qty", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "flag", Type: flagType, Nullable: true}}, nil)
+	var out []arrow.RecordBatch
+	for lo := 0; lo < len(f.ls); lo += 100 {
+		b := array.NewRecordBuilder(mem, schema)
+		for _, l := range f.ls[lo:min(lo+100, len(f.ls))] {
+			appendInt(b.Field(0).(*array.Int64Builder), l.lok)
+			appendInt(b.Field(1).(*array.Int64Builder), l.qty)
+			switch fb := b.Field(2).(type) {
+			case *array.StringBuilder:
+				if l.flag == nil {
+					fb.AppendNull()
+				} else {
+					fb.Append(*l.flag)
+				}
+			case *array.BinaryDictionaryBuilder:
+				if l.flag == nil {
+					fb.AppendNull()
+				} else if err := fb.AppendString(*l.flag); err != nil {
+					panic(err)
+				}
+			}
+		}
+		out = append(out, b.NewRecordBatch())
+		b.Release()
+	}
+	return out
+}
+
+func appendInt(b *array.Int64Builder, v *int64) {
+	if v == nil {
+		b.AppendNull()
+		return
+	}
+	b.Append(*v)
+}
+
+// oks runs q and returns its first column, the o rows' ok, sorted.
+func oks(t *testing.T, d *Dataset) []int64 {
+	t.Helper()
+	var out []int64
+	for _, r := range collectRows(t, d) {
+		out = append(out, r[0].(int64))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// want lists the ok of the o rows where keep holds, sorted.
+func (f *subFixture) want(keep func(o subO) bool) []int64 {
+	out := []int64{}
+	for _, o := range f.os {
+		if keep(o) {
+			out = append(out, o.ok)
+		}
+	}
+	return out
+}
+
+func eqInt(a, b *int64) bool { return a != nil && b != nil && *a == *b }
+
+// subqueryCases are the forms checked against a plain-Go computation.
+func subqueryCases(f *subFixture) []struct {
+	name, q string
+	want    []int64
+} {
+	flagIs := func(l subL, v string) bool { return l.flag != nil && *l.flag == v }
+	inQty := func(o subO, keep func(subL) bool) (found, sawNull bool) {
+		for _, l := range f.ls {
+			if !keep(l) {
+				continue
+			}
+			if l.qty == nil || o.cust == nil {
+				sawNull = true
+			} else if *l.qty == *o.cust {
+				found = true
+			}
+		}
+		return found, sawNull
+	}
+	anyL := func(keep func(subL) bool) bool { return slices.ContainsFunc(f.ls, keep) }
+	var sum float64
+	var n int
+	for _, o := range f.os {
+		if o.price != nil {
+			sum, n = sum+*o.price, n+1
+		}
+	}
+	avg := sum / float64(n)
+	perLok := func(o subO) (cnt int64, qsum int64, qn int64) {
+		for _, l := range f.ls {
+			if eqInt(l.lok, &o.ok) {
+				cnt++
+				if l.qty != nil {
+					qsum, qn = qsum+*l.qty, qn+1
+				}
+			}
+		}
+		return
+	}
+	return []struct {
+		name, q string
+		want    []int64
+	}{
+		{"in", "SELECT ok FROM o WHERE cust IN (SELECT qty FROM l WHERE flag = 'a')", f.want(func(o subO) bool {
+			found, _ := inQty(o, func(l subL) bool { return flagIs(l, "a") })
+			return found
+		})},
+		{"not-in-with-null", "SELECT ok FROM o WHERE cust NOT IN (SELECT qty FROM l)", f.want(func(o subO) bool {
+			found, sawNull := inQty(o, func(subL) bool { return true })
+			return !found && !sawNull
+		})},
+		{"not-in", "SELECT ok FROM o WHERE cust NOT IN (SELECT qty FROM l WHERE qty IS NOT NULL AND flag = 'b')", f.want(func(o subO) bool {
+			keep := func(l subL) bool { return l.qty != nil && flagIs(l, "b") }
+			found, sawNull := inQty(o, keep)
+			return !found && (!sawNull || !anyL(keep))
+		})},
+		{"not-in-empty", "SELECT ok FROM o WHERE cust NOT IN (SELECT qty FROM l WHERE qty > 1000)", f.want(func(subO) bool { return true })},
+		{"exists", "SELECT ok FROM o WHERE EXISTS (SELECT * FROM l WHERE lok = ok AND qty > 20)", f.want(func(o subO) bool {
+			return anyL(func(l subL) bool { return eqInt(l.lok, &o.ok) && l.qty != nil && *l.qty > 20 })
+		})},
+		{"not-exists-residual", "SELECT ok FROM o WHERE NOT EXISTS (SELECT 1 FROM l WHERE l.lok = o.ok AND l.qty > o.cust)", f.want(func(o subO) bool {
+			return !anyL(func(l subL) bool { return eqInt(l.lok, &o.ok) && l.qty != nil && o.cust != nil && *l.qty > *o.cust })
+		})},
+		{"exists-empty", "SELECT ok FROM o WHERE EXISTS (SELECT * FROM l WHERE qty > 1000)", f.want(func(subO) bool { return false })},
+		{"not-exists-empty", "SELECT ok FROM o WHERE NOT EXISTS (SELECT * FROM l WHERE qty > 1000)", f.want(func(subO) bool { return true })},
+		{"correlated-in", "SELECT ok FROM o WHERE cust IN (SELECT qty FROM l WHERE lok = ok)", f.want(func(o subO) bool {
+			found, _ := inQty(o, func(l subL) bool { return eqInt(l.lok, &o.ok) })
+			return found
+		})},
+		{"correlated-not-in", "SELECT ok FROM o WHERE cust NOT IN (SELECT qty FROM l WHERE lok = ok)", f.want(func(o subO) bool {
+			keep := func(l subL) bool { return eqInt(l.lok, &o.ok) }
+			found, sawNull := inQty(o, keep)
+			return !found && (!sawNull || !anyL(keep))
+		})},
+		{"scalar", "SELECT ok FROM o WHERE price > (SELECT avg(price) FROM o)", f.want(func(o subO) bool {
+			return o.price != nil && *o.price > avg
+		})},
+		{"correlated-scalar", "SELECT ok FROM o WHERE cust < (SELECT 0.5 * avg(qty) FROM l WHERE lok = ok)", f.want(func(o subO) bool {
+			_, s, n := perLok(o)
+			return o.cust != nil && n > 0 && float64(*o.cust) < 0.5*float64(s)/float64(n)
+		})},
+		{"count-bug", "SELECT ok FROM o WHERE (SELECT count(*) FROM l WHERE l.lok = o.ok) < 2", f.want(func(o subO) bool {
+			c, _, _ := perLok(o)
+			return c < 2
+		})},
+		{"having", "SELECT cust FROM o WHERE cust IS NOT NULL GROUP BY cust HAVING sum(price) > (SELECT sum(price) * 0.02 FROM o)", func() []int64 {
+			sums := map[int64]float64{}
+			for _, o := range f.os {
+				if o.cust != nil && o.price != nil {
+					sums[*o.cust] += *o.price
+				}
+			}
+			out := []int64{}
+			for c, s := range sums {
+				if s > sum*0.02 {
+					out = append(out, c)
+				}
+			}
+			slices.Sort(out)
+			return out
+		}()},
+	}
+}
+
+// TestSQLSubqueriesMatchPlainGo runs every subquery form against a plain-Go computation
+// over rows with NULLs, with plain and dictionary strings, and with a memory limit that
+// makes the joins and aggregates spill.
+func TestSQLSubqueriesMatchPlainGo(t *testing.T) {
+	for _, v := range []struct {
+		name string
+		cfg  Config
+		dict bool
+	}{
+		{"plain", Config{ShufflePartitions: 3}, false},
+		{"dict-no-broadcast", Config{ShufflePartitions: 2, BroadcastThreshold: -1}, true},
+		{"spill", Config{ShufflePartitions: 2, MemoryLimit: 64 << 10, BatchRows: 4}, false},
+	} {
+		t.Run(v.name, func(t *testing.T) {
+			f := newSubFixture(t, v.cfg, v.dict)
+			for _, c := range subqueryCases(f) {
+				t.Run(c.name, func(t *testing.T) {
+					d := mustSQL(t, f.s, c.q)
+					if got := oks(t, d); !slices.Equal(got, c.want) {
+						t.Errorf("%s\n got %v\nwant %v\n%s", c.q, got, c.want, d.Explain())
+					}
+				})
+			}
+		})
+	}
+}
