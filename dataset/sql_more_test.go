@@ -155,7 +155,7 @@ func TestSQLErrors(t *testing.T) {
 		{"SELECT k FROM t EXCEPT SELECT k FROM t", "line 1:17: EXCEPT is not supported yet"},
 		{"SELECT k FROM t LIMIT 1 UNION SELECT k FROM t", "line 1:25: ORDER BY or LIMIT before UNION"},
 		{"SELECT k, g FROM t UNION ALL SELECT k FROM t", "UNION of 2 columns with 1 columns"},
-		{"SELECT k FROM t WHERE x IN (SELECT x FROM t)", "IN (subquery) is not supported yet"},
+		{"SELECT k FROM t WHERE x IN (SELECT x, y FROM t)", "line 1:29: IN (subquery) must select exactly one column, it selects 2"},
 		{"SELECT sum(x) OVER (PARTITION BY k) FROM t", "window functions (OVER) is not supported yet"},
 		{"SELECT k FROM t WHERE sum(x) > 1", "aggregates are not allowed in WHERE"},
 		{"SELECT frobnicate(k) FROM t", "line 1:8: unknown function frobnicate"},

@@ -66,7 +66,7 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT a FROM\n\tt WHERE a = )", "line 2:14: unexpected ')', expected an expression"},
 		{"SELECT a FROM t JOIN u", "line 1:23: unexpected end of query, expected ON or USING"},
 		{"SELECT a FROM t INTERSECT SELECT a FROM u", "line 1:17: INTERSECT is not supported yet"},
-		{"SELECT a FROM t WHERE EXISTS (SELECT 1 FROM u)", "line 1:23: EXISTS (subquery) is not supported yet"},
+		{"SELECT a FROM t WHERE EXISTS (SELECT 1 FROM u", "line 1:46: unexpected end of query, expected ')'"},
 		{"SELECT a + INTERVAL '1' DAY FROM t", "line 1:12: INTERVAL arithmetic is not supported yet"},
 		{"SELECT a FROM t LIMIT x", "line 1:23: unexpected 'x', expected a row count"},
 		{"SELECT a # b FROM t", "line 1:10: unexpected character '#'"},

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -195,8 +196,8 @@ func bindSide(e plan.Expr, s *scope, right bool, clause string) (plan.Expr, erro
 // in the conjuncts), scalar subqueries joins whose added column replaces them. It
 // returns the new node and the conjuncts left to filter with.
 func (b *binder) whereSubqueries(node plan.Node, sc *scope, conds []plan.Expr) (plan.Node, []plan.Expr, error) {
-	if len(conds) == 0 {
-		return node, nil, nil
+	if !slices.ContainsFunc(conds, hasSubquery) {
+		return node, conds, nil // as they are, so the filter is the one dataset calls build
 	}
 	var rest []plan.Expr
 	for _, c := range conjuncts(and(conds)) {
