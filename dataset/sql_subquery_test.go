@@ -3,6 +3,7 @@ package dataset
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -27,9 +28,10 @@ type subL struct {
 // subFixture is a session with views o and l over generated rows with NULLs (flag is
 // dictionary-encoded when dict), and l2, an l without NULL lok.
 type subFixture struct {
-	s  *Session
-	os []subO
-	ls []subL
+	s     *Session
+	os    []subO
+	ls    []subL
+	views map[string]*Dataset
 }
 
 func newSubFixture(t *testing.T, cfg Config, dict bool) *subFixture {
@@ -51,7 +53,7 @@ func newSubFixture(t *testing.T, cfg Config, dict bool) *subFixture {
 		mem.AssertSize(t, 0)
 	})
 	rng := rand.New(rand.NewPCG(7, 11))
-	f := &subFixture{s: s}
+	f := &subFixture{s: s, views: map[string]*Dataset{}}
 	maybe := func(v int64) *int64 {
 		if rng.IntN(8) == 0 {
 			return nil
@@ -86,6 +88,7 @@ func (f *subFixture) view(t *testing.T, mem memory.Allocator, name string, recs 
 	for _, r := range recs {
 		r.Release()
 	}
+	f.views[name] = d
 	if err := d.CreateOrReplaceTempView(name); err != nil {
 		t.Fatal(err)
 	}
@@ -308,5 +311,114 @@ func TestSQLSubqueriesMatchPlainGo(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestSQLSubqueriesMatchDataFrame: each form gives the rows of the dataset calls it
+// stands for, and its plan has the joins and aggregates, no per-row evaluation.
+func TestSQLSubqueriesMatchDataFrame(t *testing.T) {
+	f := newSubFixture(t, Config{ShufflePartitions: 2}, true)
+	o, l := f.views["o"], f.views["l"]
+	cases := []struct {
+		name, q string
+		df      func() *Dataset
+		explain []string
+	}{
+		{"in", "SELECT ok FROM o WHERE cust IN (SELECT qty FROM l WHERE flag = 'a')", func() *Dataset {
+			return o.Filter(Col("cust").IsInDataset(l.Filter(Col("flag").Eq(Lit("a"))).Select(Col("qty")))).Select(Col("ok"))
+		}, []string{"left_semi on [cust]"}},
+		{"not-in", "SELECT ok FROM o WHERE NOT cust IN (SELECT qty FROM l)", func() *Dataset {
+			return o.Filter(Col("cust").NotInDataset(l.Select(Col("qty")))).Select(Col("ok"))
+		}, []string{"left_anti on [cust]"}},
+		{"exists", "SELECT ok FROM o WHERE EXISTS (SELECT * FROM l WHERE lok = ok AND qty > 20)", func() *Dataset {
+			return o.Join(l.Filter(Col("qty").Gt(Lit(20))), OnKeys([]string{"ok"}, []string{"lok"}), LeftSemi).Select(Col("ok"))
+		}, []string{"left_semi on [ok] = [lok]"}},
+		{"not-exists", "SELECT ok FROM o WHERE NOT EXISTS (SELECT * FROM l WHERE lok = ok AND qty > cust)", func() *Dataset {
+			return o.JoinWhere(l, Col("ok").Eq(Col("lok")).And(Col("qty").Gt(Col("cust"))), LeftAnti).Select(Col("ok"))
+		}, []string{"left_anti on [ok] = [lok] cond="}},
+		{"scalar", "SELECT ok FROM o WHERE price > (SELECT avg(price) FROM o)", func() *Dataset {
+			return o.CrossJoin(Broadcast(o.GroupBy().Agg(Mean("price").As("m")))).Filter(Col("price").Gt(Col("m"))).Select(Col("ok"))
+		}, []string{"BroadcastNestedLoopJoin inner"}},
+		{"correlated-scalar", "SELECT ok FROM o WHERE cust < (SELECT 0.5 * avg(qty) FROM l WHERE lok = ok)", func() *Dataset {
+			per := l.GroupBy("lok").Agg(Mean("qty").As("m"))
+			return o.Join(per, OnKeys([]string{"ok"}, []string{"lok"}), LeftOuter).Filter(Col("cust").Lt(Lit(0.5).Mul(Col("m")))).Select(Col("ok"))
+		}, []string{"left on [ok] = [__sq1_k0]", "keys=[lok]"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := mustSQL(t, f.s, c.q)
+			if got, want := oks(t, d), oks(t, c.df()); !slices.Equal(got, want) {
+				t.Errorf("%s\n got %v\nwant %v", c.q, got, want)
+			}
+			plan := d.Explain()
+			for _, w := range c.explain {
+				if !strings.Contains(plan, w) {
+					t.Errorf("%s: Explain lacks %q:\n%s", c.q, w, plan)
+				}
+			}
+			if _, phys, _ := strings.Cut(plan, "== Physical Plan =="); strings.Contains(phys, "subquery") {
+				t.Errorf("%s: a subquery is left in the plan:\n%s", c.q, plan)
+			}
+		})
+	}
+}
+
+// TestSQLSubqueryInSelectList: a scalar subquery of the select list, correlated or not.
+func TestSQLSubqueryInSelectList(t *testing.T) {
+	f := newSubFixture(t, Config{ShufflePartitions: 2}, false)
+	d := mustSQL(t, f.s, "SELECT ok, (SELECT count(*) FROM l WHERE lok = ok) AS n, (SELECT max(qty) FROM l) FROM o")
+	var maxQty int64
+	for _, l := range f.ls {
+		if l.qty != nil {
+			maxQty = max(maxQty, *l.qty)
+		}
+	}
+	rows := collectRows(t, d)
+	if len(rows) != len(f.os) {
+		t.Fatalf("%d rows, want %d", len(rows), len(f.os))
+	}
+	for _, r := range rows {
+		var n int64
+		for _, l := range f.ls {
+			if eqInt(l.lok, new(r[0].(int64))) {
+				n++
+			}
+		}
+		if r[1] != n || r[2] != maxQty {
+			t.Fatalf("row %v: want n=%d, max=%d", r, n, maxQty)
+		}
+	}
+	sch, err := d.Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, fl := range sch.Fields() {
+		names = append(names, fl.Name)
+	}
+	if !slices.Equal(names, []string{"ok", "n", "scalarsubquery()"}) {
+		t.Errorf("columns %v", names)
+	}
+}
+
+// TestSQLSubqueryErrors: the position of the subquery, and what is not supported.
+func TestSQLSubqueryErrors(t *testing.T) {
+	f := newSubFixture(t, Config{}, false)
+	cases := []struct{ q, want string }{
+		{"SELECT ok FROM o WHERE price > (SELECT avg(price), max(price) FROM o)", "line 1:32: a scalar subquery must return one column, it returns 2 (avg(price), max(price))"},
+		{"SELECT ok FROM o WHERE cust IN (SELECT lok, qty FROM l)", "line 1:33: IN (subquery) must select exactly one column, it selects 2"},
+		{"SELECT ok FROM o WHERE price > (SELECT max(qty) FROM l WHERE lok > ok)", "line 1:32: a scalar subquery correlated by anything but equalities ((lok > ok)) is not supported"},
+		{"SELECT ok FROM o WHERE price > (SELECT qty FROM l WHERE lok = ok)", "line 1:32: a scalar subquery correlated without an aggregate"},
+		{"SELECT ok FROM o WHERE ok > 3 OR EXISTS (SELECT * FROM l WHERE lok = ok)", "line 1:34: EXISTS (subquery) inside OR, NOT or another expression"},
+		{"SELECT ok FROM o WHERE EXISTS (SELECT lok FROM l WHERE lok = ok GROUP BY lok)", "line 1:24: EXISTS (subquery) correlated with GROUP BY or HAVING is not supported"},
+		{"SELECT cust, count(*) FROM o GROUP BY cust HAVING count(*) > (SELECT count(*) FROM l WHERE lok = cust)", "correlated in HAVING is not supported"},
+		{"SELECT cust, (SELECT max(qty) FROM l) FROM o GROUP BY cust", "in the SELECT list of an aggregation is not supported"},
+		{"SELECT ok FROM o WHERE price > (SELECT max(nope) FROM l)", "line 1:44: unknown column nope"},
+	}
+	for _, c := range cases {
+		_, err := f.s.SQL(c.q)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("SQL(%q): got %v, want an error containing %q", c.q, err, c.want)
+		}
 	}
 }

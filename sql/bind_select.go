@@ -25,6 +25,9 @@ func (b *binder) selectStmt(s *selectStmt) (plan.Node, error) {
 	for _, o := range s.orderBy {
 		grouped = grouped || hasAgg(o.expr)
 	}
+	if node, items, err = b.itemSubqueries(node, sc, items, grouped); err != nil {
+		return nil, err
+	}
 	post := func(e plan.Expr, clause string) (plan.Expr, error) { return bindExpr(e, sc, clause) }
 	if grouped {
 		var g *grouping

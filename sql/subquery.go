@@ -542,3 +542,43 @@ func replaceSubqueries(e plan.Expr, f func(plan.Expr) (plan.Expr, error)) (plan.
 	}
 	return e.WithChildren(nc), nil
 }
+
+// itemSubqueries plans the scalar subqueries of a select list over node, the rows of
+// FROM and WHERE; a grouped query's are not supported (they would need joining after
+// the aggregation). A subquery alone without an alias is named scalarsubquery(), as in
+// Spark.
+func (b *binder) itemSubqueries(node plan.Node, sc *scope, items []selectItem, grouped bool) (plan.Node, []selectItem, error) {
+	if !slices.ContainsFunc(items, func(it selectItem) bool { return !it.star && hasSubquery(it.expr) }) {
+		return node, items, nil
+	}
+	out := append([]selectItem(nil), items...)
+	for i, it := range out {
+		if it.star || !hasSubquery(it.expr) {
+			continue
+		}
+		if _, alone := it.expr.(*subqueryExpr); alone && it.alias == "" {
+			out[i].alias = "scalarsubquery()"
+		}
+		var err error
+		out[i].expr, err = replaceSubqueries(it.expr, func(x plan.Expr) (plan.Expr, error) {
+			s, ok := x.(*subqueryExpr)
+			if !ok {
+				return x, nil
+			}
+			switch {
+			case s.kind != subScalar:
+				return nil, s.notSupported("in the SELECT list")
+			case grouped:
+				return nil, s.notSupported("in the SELECT list of an aggregation")
+			}
+			var v plan.Expr
+			var err error
+			node, v, err = b.scalarSubquery(node, sc, s)
+			return v, err
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return node, out, nil
+}
