@@ -36,6 +36,13 @@ type subFixture struct {
 
 func newSubFixture(t *testing.T, cfg Config, dict bool) *subFixture {
 	t.Helper()
+	return newSubFixtureN(t, cfg, dict, 200, 500)
+}
+
+// newSubFixtureN is newSubFixture with no rows of o and nl of l, lok and cust drawn
+// from ranges that grow with them.
+func newSubFixtureN(t *testing.T, cfg Config, dict bool, no, nl int) *subFixture {
+	t.Helper()
 	mem := memtest.Checked()
 	cfg.Allocator = mem
 	if cfg.BatchRows == 0 {
@@ -60,16 +67,16 @@ func newSubFixture(t *testing.T, cfg Config, dict bool) *subFixture {
 		}
 		return &v
 	}
-	for i := range 200 {
-		o := subO{ok: int64(i), cust: maybe(rng.Int64N(40))}
+	for i := range no {
+		o := subO{ok: int64(i), cust: maybe(rng.Int64N(int64(no / 5)))}
 		if rng.IntN(9) > 0 {
 			p := float64(rng.IntN(1000)) / 10
 			o.price = &p
 		}
 		f.os = append(f.os, o)
 	}
-	for range 500 {
-		l := subL{lok: maybe(rng.Int64N(260)), qty: maybe(rng.Int64N(50))}
+	for range nl {
+		l := subL{lok: maybe(rng.Int64N(int64(no + no/4))), qty: maybe(rng.Int64N(int64(no / 4)))}
 		if rng.IntN(7) > 0 {
 			fl := string(rune('a' + rng.IntN(4)))
 			l.flag = &fl
@@ -99,9 +106,10 @@ func (f *subFixture) oBatches(mem memory.Allocator) []arrow.RecordBatch {
 		{Name: "cust", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 		{Name: "price", Type: arrow.PrimitiveTypes.Float64, Nullable: true}}, nil)
 	var out []arrow.RecordBatch
-	for lo := 0; lo < len(f.os); lo += 50 {
+	step := max(50, len(f.os)/16)
+	for lo := 0; lo < len(f.os); lo += step {
 		b := array.NewRecordBuilder(mem, schema)
-		for _, o := range f.os[lo:min(lo+50, len(f.os))] {
+		for _, o := range f.os[lo:min(lo+step, len(f.os))] {
 			b.Field(0).(*array.Int64Builder).Append(o.ok)
 			appendInt(b.Field(1).(*array.Int64Builder), o.cust)
 			if o.price == nil {
@@ -125,9 +133,10 @@ func (f *subFixture) lBatches(mem memory.Allocator, dict bool) []arrow.RecordBat
 		{Name: "qty", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 		{Name: "flag", Type: flagType, Nullable: true}}, nil)
 	var out []arrow.RecordBatch
-	for lo := 0; lo < len(f.ls); lo += 100 {
+	step := max(100, len(f.ls)/16)
+	for lo := 0; lo < len(f.ls); lo += step {
 		b := array.NewRecordBuilder(mem, schema)
-		for _, l := range f.ls[lo:min(lo+100, len(f.ls))] {
+		for _, l := range f.ls[lo:min(lo+step, len(f.ls))] {
 			appendInt(b.Field(0).(*array.Int64Builder), l.lok)
 			appendInt(b.Field(1).(*array.Int64Builder), l.qty)
 			switch fb := b.Field(2).(type) {
@@ -420,5 +429,37 @@ func TestSQLSubqueryErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("SQL(%q): got %v, want an error containing %q", c.q, err, c.want)
 		}
+	}
+}
+
+// TestSQLSubquerySpills runs the decorrelated joins and aggregates over data several
+// times a tight memory budget (shuffled, not broadcast): the rows are those of an ample
+// budget, and the operators spilled.
+func TestSQLSubquerySpills(t *testing.T) {
+	queries := []string{
+		"SELECT ok, cust FROM o WHERE (SELECT count(*) FROM l WHERE l.lok = o.ok) < 3 AND cust < (SELECT max(qty) FROM l WHERE lok = ok)",
+		"SELECT ok FROM o WHERE EXISTS (SELECT * FROM l WHERE lok = ok AND qty > cust)",
+		"SELECT ok FROM o WHERE cust NOT IN (SELECT qty * 2 FROM l WHERE qty IS NOT NULL)",
+	}
+	ample := newSubFixtureN(t, Config{ShufflePartitions: 4, BatchRows: 1024, BroadcastThreshold: -1}, false, 20000, 100000)
+	budget := max(int64(256<<10), outOfCoreMinBudget)
+	tight := newSubFixtureN(t, Config{ShufflePartitions: 4, BatchRows: 1024, BroadcastThreshold: -1, MemoryLimit: budget}, false, 20000, 100000)
+	spilled := int64(0)
+	for _, q := range queries {
+		want := cells(collectRows(t, mustSQL(t, ample.s, q)))
+		got := cells(collectRows(t, mustSQL(t, tight.s, q)))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %d rows under a %d-byte budget, %d with an ample one", q, len(got), budget, len(want))
+		}
+		if len(want) == 0 {
+			t.Errorf("%s: no rows", q)
+		}
+		job := tight.s.LastJob()
+		spilled += job.Totals().SpillCount
+		t.Logf("%s: %d rows; spilled %d bytes in %d spills; peak execution %d of %d", q, len(got),
+			job.Totals().SpilledBytes, job.Totals().SpillCount, job.Memory.PeakExecution, budget)
+	}
+	if spilled == 0 {
+		t.Errorf("nothing spilled under a %d-byte budget", budget)
 	}
 }
