@@ -18,9 +18,16 @@
 // NULL, BETWEEN, IN (list), [NOT] LIKE/ILIKE/RLIKE, CASE, CAST, DATE and TIMESTAMP
 // literals, EXTRACT(field FROM x), SUBSTRING(x FROM i FOR n), || and the plan's function
 // catalog under Spark's names. A UNION matches columns by position (the first SELECT
-// names them). Not yet: INTERSECT/EXCEPT, WITH RECURSIVE, subqueries in expressions (IN,
-// EXISTS, scalar), window functions, INTERVAL, SELECT without FROM; each is reported as
-// not supported, at its position.
+// names them). Subqueries in expressions (subquery.go) are decorrelated into joins as
+// Spark's optimizer does, never run per row: [NOT] IN (SELECT ...) uncorrelated becomes
+// the plan's InSubquery (semi join, null-aware anti join); [NOT] EXISTS and correlated
+// [NOT] IN a left semi or anti join on the correlated predicates; a scalar subquery a
+// join with its one row (broadcast) or, correlated by equalities over an aggregate, the
+// aggregate grouped by the correlation keys and left-joined back (count over no rows is
+// 0). Not yet: INTERSECT/EXCEPT, WITH RECURSIVE, other correlated forms (non-equality
+// correlation of a scalar subquery, correlation with GROUP BY, in HAVING or across two
+// levels), predicate subqueries inside OR, window functions, INTERVAL, SELECT without
+// FROM; each is reported as not supported, at its position.
 //
 // # Why a hand-written parser
 //
