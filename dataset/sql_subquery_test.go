@@ -192,11 +192,19 @@ func (f *subFixture) want(keep func(o subO) bool) []int64 {
 
 func eqInt(a, b *int64) bool { return a != nil && b != nil && *a == *b }
 
-// subqueryCases are the forms checked against a plain-Go computation.
-func subqueryCases(f *subFixture) []struct {
+// subCase is a query over o and l and the ok of the rows it must return.
+type subCase struct {
 	name, q string
 	want    []int64
-} {
+}
+
+// subqueryCases are the forms checked against a plain-Go computation.
+func subqueryCases(f *subFixture) []subCase {
+	return append(predicateCases(f), scalarCases(f)...)
+}
+
+// predicateCases are the IN and EXISTS forms.
+func predicateCases(f *subFixture) []subCase {
 	flagIs := func(l subL, v string) bool { return l.flag != nil && *l.flag == v }
 	inQty := func(o subO, keep func(subL) bool) (found, sawNull bool) {
 		for _, l := range f.ls {
@@ -212,29 +220,7 @@ func subqueryCases(f *subFixture) []struct {
 		return found, sawNull
 	}
 	anyL := func(keep func(subL) bool) bool { return slices.ContainsFunc(f.ls, keep) }
-	var sum float64
-	var n int
-	for _, o := range f.os {
-		if o.price != nil {
-			sum, n = sum+*o.price, n+1
-		}
-	}
-	avg := sum / float64(n)
-	perLok := func(o subO) (cnt int64, qsum int64, qn int64) {
-		for _, l := range f.ls {
-			if eqInt(l.lok, &o.ok) {
-				cnt++
-				if l.qty != nil {
-					qsum, qn = qsum+*l.qty, qn+1
-				}
-			}
-		}
-		return
-	}
-	return []struct {
-		name, q string
-		want    []int64
-	}{
+	return []subCase{
 		{"in", "SELECT ok FROM o WHERE cust IN (SELECT qty FROM l WHERE flag = 'a')", f.want(func(o subO) bool {
 			found, _ := inQty(o, func(l subL) bool { return flagIs(l, "a") })
 			return found
@@ -266,6 +252,31 @@ func subqueryCases(f *subFixture) []struct {
 			found, sawNull := inQty(o, keep)
 			return !found && (!sawNull || !anyL(keep))
 		})},
+	}
+}
+
+// scalarCases are the scalar subquery forms.
+func scalarCases(f *subFixture) []subCase {
+	var sum float64
+	var n int
+	for _, o := range f.os {
+		if o.price != nil {
+			sum, n = sum+*o.price, n+1
+		}
+	}
+	avg := sum / float64(n)
+	perLok := func(o subO) (cnt int64, qsum int64, qn int64) {
+		for _, l := range f.ls {
+			if eqInt(l.lok, &o.ok) {
+				cnt++
+				if l.qty != nil {
+					qsum, qn = qsum+*l.qty, qn+1
+				}
+			}
+		}
+		return
+	}
+	return []subCase{
 		{"scalar", "SELECT ok FROM o WHERE price > (SELECT avg(price) FROM o)", f.want(func(o subO) bool {
 			return o.price != nil && *o.price > avg
 		})},

@@ -182,47 +182,49 @@ func toF(v any) float64 {
 	return v.(float64)
 }
 
-// tpchCases are TPC-H's subquery forms (Q2, Q4, Q15, Q17, Q20, Q21, Q22) over the small
-// views, each with its plain-Go answer.
-func tpchCases(tabs map[string]*tpchTable) []struct {
+// tpchCase is a query and its plain-Go answer.
+type tpchCase struct {
 	name, q string
 	want    [][]any
-} {
-	o, l, p, su, ps, c := tabs["orders"], tabs["lineitem"], tabs["part"], tabs["supplier"], tabs["partsupp"], tabs["customer"]
-	var cases []struct {
-		name, q string
-		want    [][]any
-	}
-	add := func(name, q string, want [][]any) {
-		cases = append(cases, struct {
-			name, q string
-			want    [][]any
-		}{name, q, want})
-	}
+}
 
+// tpchDB holds the views' rows.
+type tpchDB struct{ o, l, p, su, ps, c *tpchTable }
+
+// tpchCases are TPC-H's subquery forms (Q2, Q4, Q15, Q17, Q20, Q21, Q22) over the small
+// views, each with its plain-Go answer.
+func tpchCases(tabs map[string]*tpchTable) []tpchCase {
+	db := tpchDB{tabs["orders"], tabs["lineitem"], tabs["part"], tabs["supplier"], tabs["partsupp"], tabs["customer"]}
+	return []tpchCase{db.q4(), db.q17(), db.q22(), db.q21(), db.q20(), db.q2(), db.q15()}
+}
+
+func (db tpchDB) q4() tpchCase {
 	var q4 []any
-	for _, or := range o.rows {
-		d := o.get(or, "o_orderdate").(int64)
+	for _, or := range db.o.rows {
+		d := db.o.get(or, "o_orderdate").(int64)
 		if d < 10 || d >= 40 {
 			continue
 		}
-		if slices.ContainsFunc(l.rows, func(lr []any) bool {
-			return l.get(lr, "l_orderkey") == o.get(or, "o_orderkey") && lt(l.get(lr, "l_commitdate"), l.get(lr, "l_receiptdate"))
+		if slices.ContainsFunc(db.l.rows, func(lr []any) bool {
+			return db.l.get(lr, "l_orderkey") == db.o.get(or, "o_orderkey") && lt(db.l.get(lr, "l_commitdate"), db.l.get(lr, "l_receiptdate"))
 		}) {
-			q4 = append(q4, o.get(or, "o_orderpriority"))
+			q4 = append(q4, db.o.get(or, "o_orderpriority"))
 		}
 	}
-	add("q4", `SELECT o_orderpriority, count(*) AS order_count FROM orders
+	return tpchCase{"q4", `SELECT o_orderpriority, count(*) AS order_count FROM orders
 		WHERE o_orderdate >= 10 AND o_orderdate < 40
 		  AND EXISTS (SELECT * FROM lineitem WHERE l_orderkey = o_orderkey AND l_commitdate < l_receiptdate)
-		GROUP BY o_orderpriority ORDER BY o_orderpriority`, groupCount(q4))
+		GROUP BY o_orderpriority ORDER BY o_orderpriority`, groupCount(q4)}
+}
+
+func (db tpchDB) q17() tpchCase {
 
 	avgQty := func(part any) any {
 		var s float64
 		var n int
-		for _, lr := range l.rows {
-			if l.get(lr, "l_partkey") == part && l.get(lr, "l_quantity") != nil {
-				s, n = s+l.get(lr, "l_quantity").(float64), n+1
+		for _, lr := range db.l.rows {
+			if db.l.get(lr, "l_partkey") == part && db.l.get(lr, "l_quantity") != nil {
+				s, n = s+db.l.get(lr, "l_quantity").(float64), n+1
 			}
 		}
 		if n == 0 {
@@ -231,39 +233,42 @@ func tpchCases(tabs map[string]*tpchTable) []struct {
 		return s / float64(n)
 	}
 	var q17 any
-	for _, lr := range l.rows {
-		for _, pr := range p.rows {
-			if p.get(pr, "p_partkey") != l.get(lr, "l_partkey") || p.get(pr, "p_brand") != "B1" {
+	for _, lr := range db.l.rows {
+		for _, pr := range db.p.rows {
+			if db.p.get(pr, "p_partkey") != db.l.get(lr, "l_partkey") || db.p.get(pr, "p_brand") != "B1" {
 				continue
 			}
-			if a := avgQty(p.get(pr, "p_partkey")); a != nil && lt(l.get(lr, "l_quantity"), 0.2*a.(float64)*4) {
+			if a := avgQty(db.p.get(pr, "p_partkey")); a != nil && lt(db.l.get(lr, "l_quantity"), 0.2*a.(float64)*4) {
 				if q17 == nil {
 					q17 = 0.0
 				}
-				q17 = q17.(float64) + l.get(lr, "l_extendedprice").(float64)/7.0
+				q17 = q17.(float64) + db.l.get(lr, "l_extendedprice").(float64)/7.0
 			}
 		}
 	}
-	add("q17", `SELECT sum(l_extendedprice) / 7.0 AS avg_yearly FROM lineitem, part
+	return tpchCase{"q17", `SELECT sum(l_extendedprice) / 7.0 AS avg_yearly FROM lineitem, part
 		WHERE p_partkey = l_partkey AND p_brand = 'B1'
-		  AND l_quantity < (SELECT 0.8 * avg(l_quantity) FROM lineitem WHERE l_partkey = p_partkey)`, [][]any{{q17}})
+		  AND l_quantity < (SELECT 0.8 * avg(l_quantity) FROM lineitem WHERE l_partkey = p_partkey)`, [][]any{{q17}}}
+}
+
+func (db tpchDB) q22() tpchCase {
 
 	codes := []string{"13", "17", "22", "25", "31", "33"}
 	var bs float64
 	var bn int
-	for _, cr := range c.rows {
-		if b := c.get(cr, "c_acctbal"); b != nil && b.(float64) > 0 && slices.Contains(codes, c.get(cr, "c_phone").(string)[:2]) {
+	for _, cr := range db.c.rows {
+		if b := db.c.get(cr, "c_acctbal"); b != nil && b.(float64) > 0 && slices.Contains(codes, db.c.get(cr, "c_phone").(string)[:2]) {
 			bs, bn = bs+b.(float64), bn+1
 		}
 	}
 	q22 := map[string][]float64{}
-	for _, cr := range c.rows {
-		code := c.get(cr, "c_phone").(string)[:2]
-		b := c.get(cr, "c_acctbal")
+	for _, cr := range db.c.rows {
+		code := db.c.get(cr, "c_phone").(string)[:2]
+		b := db.c.get(cr, "c_acctbal")
 		if !slices.Contains(codes, code) || !lt(bs/float64(bn), b) {
 			continue
 		}
-		if !slices.ContainsFunc(o.rows, func(or []any) bool { return o.get(or, "o_custkey") == c.get(cr, "c_custkey") }) {
+		if !slices.ContainsFunc(db.o.rows, func(or []any) bool { return db.o.get(or, "o_custkey") == db.c.get(cr, "c_custkey") }) {
 			q22[code] = append(q22[code], b.(float64))
 		}
 	}
@@ -275,107 +280,119 @@ func tpchCases(tabs map[string]*tpchTable) []struct {
 		}
 		q22rows = append(q22rows, []any{code, int64(len(bals)), s})
 	}
-	add("q22", `SELECT cntrycode, count(*) AS numcust, sum(c_acctbal) AS totacctbal
+	return tpchCase{"q22", `SELECT cntrycode, count(*) AS numcust, sum(c_acctbal) AS totacctbal
 		FROM (SELECT substring(c_phone, 1, 2) AS cntrycode, c_acctbal FROM customer
 		      WHERE substring(c_phone, 1, 2) IN ('13', '17', '22', '25', '31', '33')
 		        AND c_acctbal > (SELECT avg(c_acctbal) FROM customer WHERE c_acctbal > 0.00
 		                         AND substring(c_phone, 1, 2) IN ('13', '17', '22', '25', '31', '33'))
 		        AND NOT EXISTS (SELECT * FROM orders WHERE o_custkey = c_custkey)) AS custsale
-		GROUP BY cntrycode ORDER BY cntrycode`, q22rows)
+		GROUP BY cntrycode ORDER BY cntrycode`, q22rows}
+}
+
+func (db tpchDB) q21() tpchCase {
 
 	var q21 []any
-	for _, sr := range su.rows {
-		for _, l1 := range l.rows {
-			if l.get(l1, "l_suppkey") != su.get(sr, "s_suppkey") || !lt(l.get(l1, "l_commitdate"), l.get(l1, "l_receiptdate")) {
+	for _, sr := range db.su.rows {
+		for _, l1 := range db.l.rows {
+			if db.l.get(l1, "l_suppkey") != db.su.get(sr, "s_suppkey") || !lt(db.l.get(l1, "l_commitdate"), db.l.get(l1, "l_receiptdate")) {
 				continue
 			}
-			for _, or := range o.rows {
-				if o.get(or, "o_orderkey") != l.get(l1, "l_orderkey") || o.get(or, "o_orderstatus") != "F" {
+			for _, or := range db.o.rows {
+				if db.o.get(or, "o_orderkey") != db.l.get(l1, "l_orderkey") || db.o.get(or, "o_orderstatus") != "F" {
 					continue
 				}
 				other := func(late bool) bool {
-					return slices.ContainsFunc(l.rows, func(l2 []any) bool {
-						return l.get(l2, "l_orderkey") == l.get(l1, "l_orderkey") && l.get(l2, "l_suppkey") != l.get(l1, "l_suppkey") &&
-							(!late || lt(l.get(l2, "l_commitdate"), l.get(l2, "l_receiptdate")))
+					return slices.ContainsFunc(db.l.rows, func(l2 []any) bool {
+						return db.l.get(l2, "l_orderkey") == db.l.get(l1, "l_orderkey") && db.l.get(l2, "l_suppkey") != db.l.get(l1, "l_suppkey") &&
+							(!late || lt(db.l.get(l2, "l_commitdate"), db.l.get(l2, "l_receiptdate")))
 					})
 				}
 				if other(false) && !other(true) {
-					q21 = append(q21, su.get(sr, "s_name"))
+					q21 = append(q21, db.su.get(sr, "s_name"))
 				}
 			}
 		}
 	}
-	add("q21", `SELECT s_name, count(*) AS numwait FROM supplier, lineitem l1, orders
+	return tpchCase{"q21", `SELECT s_name, count(*) AS numwait FROM supplier, lineitem l1, orders
 		WHERE s_suppkey = l1.l_suppkey AND o_orderkey = l1.l_orderkey AND o_orderstatus = 'F'
 		  AND l1.l_receiptdate > l1.l_commitdate
 		  AND EXISTS (SELECT * FROM lineitem l2 WHERE l2.l_orderkey = l1.l_orderkey AND l2.l_suppkey <> l1.l_suppkey)
 		  AND NOT EXISTS (SELECT * FROM lineitem l3 WHERE l3.l_orderkey = l1.l_orderkey
 		                  AND l3.l_suppkey <> l1.l_suppkey AND l3.l_receiptdate > l3.l_commitdate)
-		GROUP BY s_name ORDER BY numwait DESC, s_name`, groupCount(q21))
+		GROUP BY s_name ORDER BY numwait DESC, s_name`, groupCount(q21)}
+}
+
+func (db tpchDB) q20() tpchCase {
 
 	var q20 [][]any
-	for _, sr := range su.rows {
+	for _, sr := range db.su.rows {
 		found := false
-		for _, pr := range ps.rows {
-			if ps.get(pr, "ps_suppkey") != su.get(sr, "s_suppkey") {
+		for _, pr := range db.ps.rows {
+			if db.ps.get(pr, "ps_suppkey") != db.su.get(sr, "s_suppkey") {
 				continue
 			}
-			forest := slices.ContainsFunc(p.rows, func(x []any) bool {
-				return p.get(x, "p_partkey") == ps.get(pr, "ps_partkey") && strings.HasPrefix(p.get(x, "p_name").(string), "forest")
+			forest := slices.ContainsFunc(db.p.rows, func(x []any) bool {
+				return db.p.get(x, "p_partkey") == db.ps.get(pr, "ps_partkey") && strings.HasPrefix(db.p.get(x, "p_name").(string), "forest")
 			})
 			var qs any
-			for _, lr := range l.rows {
-				sd := l.get(lr, "l_shipdate").(int64)
-				if l.get(lr, "l_partkey") == ps.get(pr, "ps_partkey") && l.get(lr, "l_suppkey") == ps.get(pr, "ps_suppkey") && sd >= 10 && sd < 50 && l.get(lr, "l_quantity") != nil {
+			for _, lr := range db.l.rows {
+				sd := db.l.get(lr, "l_shipdate").(int64)
+				if db.l.get(lr, "l_partkey") == db.ps.get(pr, "ps_partkey") && db.l.get(lr, "l_suppkey") == db.ps.get(pr, "ps_suppkey") && sd >= 10 && sd < 50 && db.l.get(lr, "l_quantity") != nil {
 					if qs == nil {
 						qs = 0.0
 					}
-					qs = qs.(float64) + l.get(lr, "l_quantity").(float64)
+					qs = qs.(float64) + db.l.get(lr, "l_quantity").(float64)
 				}
 			}
-			if forest && qs != nil && lt(0.05*qs.(float64), ps.get(pr, "ps_availqty")) {
+			if forest && qs != nil && lt(0.05*qs.(float64), db.ps.get(pr, "ps_availqty")) {
 				found = true
 			}
 		}
 		if found {
-			q20 = append(q20, []any{su.get(sr, "s_name")})
+			q20 = append(q20, []any{db.su.get(sr, "s_name")})
 		}
 	}
-	add("q20", `SELECT s_name FROM supplier
+	return tpchCase{"q20", `SELECT s_name FROM supplier
 		WHERE s_suppkey IN (SELECT ps_suppkey FROM partsupp
 		                    WHERE ps_partkey IN (SELECT p_partkey FROM part WHERE p_name LIKE 'forest%')
 		                      AND ps_availqty > (SELECT 0.05 * sum(l_quantity) FROM lineitem
 		                                         WHERE l_partkey = ps_partkey AND l_suppkey = ps_suppkey
 		                                           AND l_shipdate >= 10 AND l_shipdate < 50))
-		ORDER BY s_name`, q20)
+		ORDER BY s_name`, q20}
+}
+
+func (db tpchDB) q2() tpchCase {
 
 	var q2 [][]any
-	for _, pr := range p.rows {
-		if p.get(pr, "p_size") != int64(10) {
+	for _, pr := range db.p.rows {
+		if db.p.get(pr, "p_size") != int64(10) {
 			continue
 		}
 		var mn any
-		for _, x := range ps.rows {
-			if ps.get(x, "ps_partkey") == p.get(pr, "p_partkey") && ps.get(x, "ps_supplycost") != nil && (mn == nil || lt(ps.get(x, "ps_supplycost"), mn)) {
-				mn = ps.get(x, "ps_supplycost")
+		for _, x := range db.ps.rows {
+			if db.ps.get(x, "ps_partkey") == db.p.get(pr, "p_partkey") && db.ps.get(x, "ps_supplycost") != nil && (mn == nil || lt(db.ps.get(x, "ps_supplycost"), mn)) {
+				mn = db.ps.get(x, "ps_supplycost")
 			}
 		}
-		for _, x := range ps.rows {
-			if ps.get(x, "ps_partkey") == p.get(pr, "p_partkey") && mn != nil && ps.get(x, "ps_supplycost") == mn {
-				q2 = append(q2, []any{fmt.Sprintf("S%02d", ps.get(x, "ps_suppkey")), p.get(pr, "p_partkey"), mn})
+		for _, x := range db.ps.rows {
+			if db.ps.get(x, "ps_partkey") == db.p.get(pr, "p_partkey") && mn != nil && db.ps.get(x, "ps_supplycost") == mn {
+				q2 = append(q2, []any{fmt.Sprintf("S%02d", db.ps.get(x, "ps_suppkey")), db.p.get(pr, "p_partkey"), mn})
 			}
 		}
 	}
-	add("q2", `SELECT s_name, p_partkey, ps_supplycost FROM part, supplier, partsupp
+	return tpchCase{"q2", `SELECT s_name, p_partkey, ps_supplycost FROM part, supplier, partsupp
 		WHERE p_partkey = ps_partkey AND s_suppkey = ps_suppkey AND p_size = 10
 		  AND ps_supplycost = (SELECT min(ps_supplycost) FROM partsupp, supplier
 		                       WHERE p_partkey = ps_partkey AND s_suppkey = ps_suppkey)
-		ORDER BY p_partkey, s_name`, q2)
+		ORDER BY p_partkey, s_name`, q2}
+}
+
+func (db tpchDB) q15() tpchCase {
 
 	rev := map[int64]int64{}
-	for _, lr := range l.rows {
-		if sd := l.get(lr, "l_shipdate").(int64); sd >= 20 && sd < 30 {
-			rev[l.get(lr, "l_suppkey").(int64)] += l.get(lr, "l_partkey").(int64)
+	for _, lr := range db.l.rows {
+		if sd := db.l.get(lr, "l_shipdate").(int64); sd >= 20 && sd < 30 {
+			rev[db.l.get(lr, "l_suppkey").(int64)] += db.l.get(lr, "l_partkey").(int64)
 		}
 	}
 	var best int64 = -1
@@ -388,12 +405,11 @@ func tpchCases(tabs map[string]*tpchTable) []struct {
 			q15 = append(q15, []any{k, fmt.Sprintf("S%02d", k), v})
 		}
 	}
-	add("q15", `WITH revenue AS (SELECT l_suppkey AS supplier_no, sum(l_partkey) AS total_revenue FROM lineitem
+	return tpchCase{"q15", `WITH revenue AS (SELECT l_suppkey AS supplier_no, sum(l_partkey) AS total_revenue FROM lineitem
 		                     WHERE l_shipdate >= 20 AND l_shipdate < 30 GROUP BY l_suppkey)
 		SELECT s_suppkey, s_name, total_revenue FROM supplier, revenue
 		WHERE s_suppkey = supplier_no AND total_revenue = (SELECT max(total_revenue) FROM revenue)
-		ORDER BY s_suppkey`, q15)
-	return cases
+		ORDER BY s_suppkey`, q15}
 }
 
 // TestSQLSubqueryTPCHForms runs TPC-H's subquery forms over small views with NULLs,
