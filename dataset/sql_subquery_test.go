@@ -434,6 +434,9 @@ func TestSQLSubqueryErrors(t *testing.T) {
 		{"SELECT cust, count(*) FROM o GROUP BY cust HAVING count(*) > (SELECT count(*) FROM l WHERE lok = cust)", "correlated in HAVING is not supported"},
 		{"SELECT cust, (SELECT max(qty) FROM l) FROM o GROUP BY cust", "in the SELECT list of an aggregation is not supported"},
 		{"SELECT ok FROM o WHERE price > (SELECT max(nope) FROM l)", "line 1:44: unknown column nope"},
+		{"SELECT ok FROM o JOIN l ON lok = ok AND qty > (SELECT 1 FROM l)", "line 1:47: a scalar subquery in a join condition is not supported"},
+		{"SELECT ok FROM o WHERE EXISTS (SELECT * FROM (SELECT * FROM l WHERE lok = ok) x)", "line 1:75: unknown column ok"},
+		{"SELECT ok FROM o WHERE cust IN (SELECT cust FROM o, o p)", "column cust is ambiguous"},
 	}
 	for _, c := range cases {
 		_, err := f.s.SQL(c.q)

@@ -56,7 +56,7 @@ func (b *binder) relation(r tableRef) (plan.Node, *scope, error) {
 		s, err := schemaScope(n, qual)
 		return n, s, err
 	case *subqueryRef:
-		n, err := b.query(r.sel)
+		n, err := b.derived().query(r.sel)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -112,6 +112,8 @@ func sideCond(e plan.Expr, ls, rs *scope) (plan.Expr, error) {
 			return &plan.JoinSideRef{Right: right, Name: c.plan}, nil
 		case *aggCall:
 			return nil, errAt(x.p, "aggregate %s is not allowed in a join condition", x)
+		case *subqueryExpr:
+			return nil, x.notSupported("in a join condition")
 		}
 		return x, nil
 	})

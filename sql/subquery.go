@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -133,12 +134,11 @@ func (b *binder) splitCorrelated(where plan.Expr, inner *scope) (plan.Expr, erro
 	for _, c := range conjuncts(where) {
 		outer := false
 		for _, ref := range colRefs(c, nil) {
-			if _, err := inner.resolve(ref); err == nil {
-				continue
-			} else if _, oerr := b.outer.resolve(ref); oerr != nil {
+			_, isOuter, err := lookup(ref, inner, b.outer)
+			if err != nil {
 				return nil, err
 			}
-			outer = true
+			outer = outer || isOuter
 		}
 		if !outer {
 			kept = append(kept, c)
@@ -155,21 +155,50 @@ func (b *binder) splitCorrelated(where plan.Expr, inner *scope) (plan.Expr, erro
 	return and(kept), nil
 }
 
+// lookup resolves ref in the inner scope, or else, when the inner scope has no column of
+// that name (an ambiguous one is an error), in the outer one.
+func lookup(ref *colRef, inner, outer *scope) (column, bool, error) {
+	c, err := inner.resolve(ref)
+	if err == nil {
+		return c, false, nil
+	}
+	for _, ic := range inner.cols {
+		if strings.EqualFold(ic.name, ref.name) && (ref.qual == "" || strings.EqualFold(ic.qual, ref.qual)) {
+			return column{}, false, err
+		}
+	}
+	if outer == nil {
+		return column{}, false, err
+	}
+	oc, oerr := outer.resolve(ref)
+	if oerr != nil {
+		return column{}, false, err
+	}
+	return oc, true, nil
+}
+
+// derived returns a binder for a query in FROM or WITH, which cannot see the enclosing
+// query's columns (Spark has no LATERAL there either).
+func (b *binder) derived() *binder {
+	if b.outer == nil {
+		return b
+	}
+	d := *b
+	d.outer, d.corr = nil, nil
+	return &d
+}
+
 // bindCorrelated binds a condition over an inner scope (the join's right side) and an
 // outer one (its left side); inner names take precedence.
 func bindCorrelated(e plan.Expr, inner, outer *scope) (plan.Expr, error) {
 	return rewrite(e, func(x plan.Expr) (plan.Expr, error) {
 		switch x := x.(type) {
 		case *colRef:
-			c, err := inner.resolve(x)
-			if err == nil {
-				return &plan.JoinSideRef{Right: true, Name: c.plan}, nil
-			}
-			oc, oerr := outer.resolve(x)
-			if oerr != nil {
+			c, isOuter, err := lookup(x, inner, outer)
+			if err != nil {
 				return nil, err
 			}
-			return &plan.JoinSideRef{Name: oc.plan}, nil
+			return &plan.JoinSideRef{Right: !isOuter, Name: c.plan}, nil
 		case *aggCall:
 			return nil, errAt(x.p, "aggregate %s is not allowed in a correlated predicate", x)
 		}
