@@ -53,7 +53,7 @@ func (s *subqueryExpr) String() string {
 	case subIn:
 		return fmt.Sprintf("(%s IN (subquery))", s.value)
 	}
-	return "scalar-subquery()"
+	return "scalarsubquery()"
 }
 
 func (s *subqueryExpr) Children() []plan.Expr {
