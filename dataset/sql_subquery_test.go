@@ -243,6 +243,22 @@ func predicateCases(f *subFixture) []subCase {
 		})},
 		{"exists-empty", "SELECT ok FROM o WHERE EXISTS (SELECT * FROM l WHERE qty > 1000)", f.want(func(subO) bool { return false })},
 		{"not-exists-empty", "SELECT ok FROM o WHERE NOT EXISTS (SELECT * FROM l WHERE qty > 1000)", f.want(func(subO) bool { return true })},
+		{"having-in", "SELECT cust FROM o GROUP BY cust HAVING cust IN (SELECT qty FROM l WHERE flag = 'a') AND count(*) > 5", func() []int64 {
+			n := map[int64]int{}
+			for _, o := range f.os {
+				if found, _ := inQty(o, func(l subL) bool { return flagIs(l, "a") }); found {
+					n[*o.cust]++
+				}
+			}
+			out := []int64{}
+			for c, k := range n {
+				if k > 5 {
+					out = append(out, c)
+				}
+			}
+			slices.Sort(out)
+			return out
+		}()},
 		{"correlated-in", "SELECT ok FROM o WHERE cust IN (SELECT qty FROM l WHERE lok = ok)", f.want(func(o subO) bool {
 			found, _ := inQty(o, func(l subL) bool { return eqInt(l.lok, &o.ok) })
 			return found
@@ -325,6 +341,7 @@ func TestSQLSubqueriesMatchPlainGo(t *testing.T) {
 			for _, c := range subqueryCases(f) {
 				t.Run(c.name, func(t *testing.T) {
 					d := mustSQL(t, f.s, c.q)
+					t.Logf("%d rows", len(c.want))
 					if got := oks(t, d); !slices.Equal(got, c.want) {
 						t.Errorf("%s\n got %v\nwant %v\n%s", c.q, got, c.want, d.Explain())
 					}

@@ -270,33 +270,58 @@ func (b *binder) whereSubqueries(node plan.Node, sc *scope, conds []plan.Expr) (
 	return node, rest, nil
 }
 
-// havingSubqueries plans the uncorrelated scalar subqueries of HAVING over the
-// aggregated node; sc is the scope before aggregation, to tell correlated ones.
+// havingSubqueries plans the subqueries of HAVING over the aggregated node: an
+// uncorrelated [NOT] IN conjunct becomes the plan's InSubquery, an uncorrelated scalar
+// subquery a join with its row; sc is the scope before aggregation, to tell correlated
+// ones, which are not supported there.
 func (b *binder) havingSubqueries(node plan.Node, sc *scope, having plan.Expr) (plan.Node, plan.Expr, error) {
 	if having == nil || !hasSubquery(having) {
 		return node, having, nil
 	}
-	e, err := replaceSubqueries(having, func(x plan.Expr) (plan.Expr, error) {
-		s, ok := x.(*subqueryExpr)
-		if !ok {
-			return x, nil
-		}
-		if s.kind != subScalar {
-			return nil, s.notSupported("in HAVING")
-		}
+	uncorrelated := func(s *subqueryExpr) (plan.Node, error) {
 		cb, corr := b.child(sc)
 		sub, err := cb.query(s.q)
+		if err == nil && len(*corr) > 0 {
+			err = s.notSupported("correlated in HAVING")
+		}
+		return sub, err
+	}
+	var conds []plan.Expr
+	for _, c := range conjuncts(having) {
+		x, neg := c, false
+		if u, ok := c.(*plan.Unary); ok && u.Op == plan.OpNot {
+			x, neg = u.Child, true
+		}
+		if s, ok := x.(*subqueryExpr); ok && s.kind == subIn {
+			sub, err := uncorrelated(s)
+			if err != nil {
+				return nil, nil, err
+			}
+			conds = append(conds, &plan.InSubquery{Value: s.value, Plan: sub, Negated: neg, Site: b.site})
+			continue
+		}
+		e, err := replaceSubqueries(c, func(x plan.Expr) (plan.Expr, error) {
+			s, ok := x.(*subqueryExpr)
+			if !ok {
+				return x, nil
+			}
+			if s.kind != subScalar {
+				return nil, s.notSupported("in HAVING other than as x [NOT] IN (SELECT ...) AND-ed with the rest")
+			}
+			sub, err := uncorrelated(s)
+			if err != nil {
+				return nil, err
+			}
+			var v plan.Expr
+			node, v, err = b.joinScalar(node, s, sub)
+			return v, err
+		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if len(*corr) > 0 {
-			return nil, s.notSupported("correlated in HAVING")
-		}
-		var v plan.Expr
-		node, v, err = b.joinScalar(node, s, sub)
-		return v, err
-	})
-	return node, e, err
+		conds = append(conds, e)
+	}
+	return node, and(conds), nil
 }
 
 // predicateSubquery plans [NOT] EXISTS and [NOT] IN over node. An uncorrelated IN is
