@@ -454,6 +454,8 @@ func TestSQLSubqueryErrors(t *testing.T) {
 		{"SELECT ok FROM o JOIN l ON lok = ok AND qty > (SELECT 1 FROM l)", "line 1:47: a scalar subquery in a join condition is not supported"},
 		{"SELECT ok FROM o WHERE EXISTS (SELECT * FROM (SELECT * FROM l WHERE lok = ok) x)", "line 1:75: unknown column ok"},
 		{"SELECT ok FROM o WHERE cust IN (SELECT cust FROM o, o p)", "column cust is ambiguous"},
+		{"SELECT ok FROM o WHERE EXISTS (SELECT * FROM l WHERE lok = ok AND EXISTS (SELECT * FROM l l2 WHERE l2.qty = o.cust))",
+			"line 1:67: EXISTS (subquery) correlated with a query two or more levels out (o.cust) is not supported"},
 	}
 	for _, c := range cases {
 		_, err := f.s.SQL(c.q)

@@ -104,14 +104,25 @@ func findSubquery(e plan.Expr) *subqueryExpr {
 	return nil
 }
 
-// child returns a binder for a subquery whose enclosing query's columns are outer, and
-// the list where it collects the correlated conjuncts of its WHERE.
-func (b *binder) child(outer *scope) (*binder, *[]plan.Expr) {
+// subContext is what a subquery's binder knows of the queries around it.
+type subContext struct {
+	outer *scope        // the enclosing query's columns
+	far   []*scope      // those of the queries around that one
+	corr  *[]plan.Expr  // where the correlated conjuncts of WHERE are collected
+	expr  *subqueryExpr // the subquery, for errors
+}
+
+// child returns a binder for the subquery s whose enclosing query's columns are outer,
+// and the list where it collects the correlated conjuncts of its WHERE.
+func (b *binder) child(outer *scope, s *subqueryExpr) (*binder, *[]plan.Expr) {
 	if b.nsub == nil {
 		b.nsub = new(int)
 	}
-	corr := new([]plan.Expr)
-	return &binder{cat: b.cat, site: b.site, ctes: b.ctes, outer: outer, corr: corr, nsub: b.nsub}, corr
+	ctx := &subContext{outer: outer, corr: new([]plan.Expr), expr: s}
+	if b.sub != nil {
+		ctx.far = append(append([]*scope(nil), b.sub.far...), b.sub.outer)
+	}
+	return &binder{cat: b.cat, site: b.site, ctes: b.ctes, sub: ctx, nsub: b.nsub}, ctx.corr
 }
 
 // newName returns a fresh name for a column a subquery adds.
@@ -127,16 +138,16 @@ func (b *binder) newName() string {
 // query (and none the inner relations cannot resolve), collecting them in b.corr; it
 // returns the rest. Inner names take precedence, as in SQL.
 func (b *binder) splitCorrelated(where plan.Expr, inner *scope) (plan.Expr, error) {
-	if b.outer == nil || where == nil {
+	if b.sub == nil || where == nil {
 		return where, nil
 	}
 	var kept []plan.Expr
 	for _, c := range conjuncts(where) {
 		outer := false
 		for _, ref := range colRefs(c, nil) {
-			_, isOuter, err := lookup(ref, inner, b.outer)
+			_, isOuter, err := lookup(ref, inner, b.sub.outer)
 			if err != nil {
-				return nil, err
+				return nil, b.sub.fartherErr(ref, err)
 			}
 			outer = outer || isOuter
 		}
@@ -147,7 +158,7 @@ func (b *binder) splitCorrelated(where plan.Expr, inner *scope) (plan.Expr, erro
 		if s := findSubquery(c); s != nil {
 			return nil, s.notSupported("inside a correlated predicate")
 		}
-		*b.corr = append(*b.corr, c)
+		*b.sub.corr = append(*b.sub.corr, c)
 	}
 	if len(kept) == len(conjuncts(where)) {
 		return where, nil
@@ -177,14 +188,25 @@ func lookup(ref *colRef, inner, outer *scope) (column, bool, error) {
 	return oc, true, nil
 }
 
+// fartherErr is the error of a column ref that neither the subquery nor the enclosing
+// query has: "not supported" when a query further out has it, else err.
+func (c *subContext) fartherErr(ref *colRef, err error) error {
+	for _, s := range c.far {
+		if _, ferr := s.resolve(ref); ferr == nil {
+			return c.expr.notSupported("correlated with a query two or more levels out (" + ref.String() + ")")
+		}
+	}
+	return err
+}
+
 // derived returns a binder for a query in FROM or WITH, which cannot see the enclosing
 // query's columns (Spark has no LATERAL there either).
 func (b *binder) derived() *binder {
-	if b.outer == nil {
+	if b.sub == nil {
 		return b
 	}
 	d := *b
-	d.outer, d.corr = nil, nil
+	d.sub = nil
 	return &d
 }
 
@@ -279,7 +301,7 @@ func (b *binder) havingSubqueries(node plan.Node, sc *scope, having plan.Expr) (
 		return node, having, nil
 	}
 	uncorrelated := func(s *subqueryExpr) (plan.Node, error) {
-		cb, corr := b.child(sc)
+		cb, corr := b.child(sc, s)
 		sub, err := cb.query(s.q)
 		if err == nil && len(*corr) > 0 {
 			err = s.notSupported("correlated in HAVING")
@@ -327,7 +349,7 @@ func (b *binder) havingSubqueries(node plan.Node, sc *scope, having plan.Expr) (
 // predicateSubquery plans [NOT] EXISTS and [NOT] IN over node. An uncorrelated IN is
 // returned as the plan's InSubquery for the filter; the others become semi or anti joins.
 func (b *binder) predicateSubquery(node plan.Node, sc *scope, s *subqueryExpr, neg bool) (plan.Node, plan.Expr, error) {
-	cb, corr := b.child(sc)
+	cb, corr := b.child(sc, s)
 	sub, err := cb.query(s.q)
 	if err != nil {
 		return nil, nil, err
@@ -354,7 +376,7 @@ func (b *binder) predicateSubquery(node plan.Node, sc *scope, s *subqueryExpr, n
 	if err != nil {
 		return nil, nil, err
 	}
-	cb, corr = b.child(sc)
+	cb, corr = b.child(sc, s)
 	inner, isc, err := cb.from(t)
 	if err != nil {
 		return nil, nil, err
@@ -415,7 +437,7 @@ func inEquality(s *subqueryExpr, t *selectStmt, sc, isc *scope) (plan.Expr, erro
 // scalarSubquery plans a scalar subquery over node and returns the expression that
 // reads its value.
 func (b *binder) scalarSubquery(node plan.Node, sc *scope, s *subqueryExpr) (plan.Node, plan.Expr, error) {
-	cb, corr := b.child(sc)
+	cb, corr := b.child(sc, s)
 	sub, err := cb.query(s.q)
 	if err != nil {
 		return nil, nil, err
@@ -485,7 +507,7 @@ func (b *binder) correlatedScalar(node plan.Node, sc *scope, s *subqueryExpr, co
 	if len(t.items) != 1 || t.items[0].star || !hasAgg(t.items[0].expr) {
 		return nil, nil, s.notSupported("correlated without an aggregate (select one aggregate, e.g. min(x))")
 	}
-	cb, _ := b.child(sc)
+	cb, _ := b.child(sc, s)
 	_, isc, err := cb.from(t)
 	if err != nil {
 		return nil, nil, err
@@ -505,7 +527,7 @@ func (b *binder) correlatedScalar(node plan.Node, sc *scope, s *subqueryExpr, co
 		outerSides = append(outerSides, out)
 	}
 	m.items = append(m.items, selectItem{expr: t.items[0].expr, alias: name, p: t.items[0].p})
-	cb, _ = b.child(sc)
+	cb, _ = b.child(sc, s)
 	agg, err := cb.selectStmt(&m)
 	if err != nil {
 		return nil, nil, err
