@@ -12,8 +12,8 @@ type binder struct {
 	cat  Catalog
 	site string
 	ctes map[string]plan.Node // the WITH queries in scope, by lower-case name
-	sub  *subContext // inside a subquery of an expression (subquery.go)
-	nsub *int        // names the columns subqueries add
+	sub  *subContext          // inside a subquery of an expression (subquery.go)
+	nsub *int                 // names the columns subqueries add
 }
 
 func (b *binder) meta() plan.Meta { return plan.Meta{CallSite: b.site} }
