@@ -399,7 +399,7 @@ func (b *binder) predicateSubquery(node plan.Node, sc *scope, s *subqueryExpr, n
 }
 
 // simpleTerm returns the one SELECT of a correlated subquery, which the binder can
-// decorrelate only without WITH, UNION, GROUP BY or HAVING.
+// decorrelate only without WITH, UNION, GROUP BY, HAVING or LIMIT (but EXISTS's).
 func simpleTerm(s *subqueryExpr) (*selectStmt, error) {
 	if len(s.q.terms) != 1 || len(s.q.ctes) > 0 {
 		return nil, s.notSupported("correlated with WITH or UNION")
@@ -407,6 +407,9 @@ func simpleTerm(s *subqueryExpr) (*selectStmt, error) {
 	t := s.q.terms[0]
 	if len(t.groupBy) > 0 || t.having != nil {
 		return nil, s.notSupported("correlated with GROUP BY or HAVING")
+	}
+	if t.limit == 0 || t.limit > 0 && s.kind != subExists { // EXISTS ... LIMIT n>0 is EXISTS
+		return nil, s.notSupported("correlated with LIMIT")
 	}
 	return t, nil
 }
