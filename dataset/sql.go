@@ -8,23 +8,38 @@ import (
 	"github.com/kindling-data/kindling/sql"
 )
 
-// SQL returns the dataset of a SELECT query over the session's temporary views
-// (CreateOrReplaceTempView), as Spark's spark.sql. The query is parsed and bound at once,
+// SQL returns the dataset of a SQL statement over the session's temporary views
+// (CreateOrReplaceTempView), as Spark's spark.sql. A query is parsed and bound at once,
 // into the same plan the equivalent dataset calls build (so Explain and the optimizer
 // treat both alike), and runs lazily, when an action asks. Names of views and columns
 // are case-insensitive; strings are '...' (or "..."), identifiers may be `quoted`.
 //
-// Supported: WITH queries; SELECTs joined by UNION [ALL] (columns matched by position);
-// SELECT [DISTINCT] with *, t.*, expressions and aliases; FROM views and
-// subqueries with aliases; [INNER|LEFT|RIGHT|FULL [OUTER]|CROSS|LEFT SEMI|LEFT ANTI] JOIN
-// with ON or USING, and comma-separated relations whose WHERE equalities become join
-// keys; WHERE; GROUP BY expressions, positions and aliases; aggregates (count(*),
-// count(DISTINCT x), sum, avg, min, max, and the others of Agg by their Spark names);
-// HAVING; ORDER BY positions, aliases or expressions, ASC/DESC, NULLS FIRST/LAST; LIMIT.
-// Expressions take arithmetic, comparisons, AND/OR/NOT, IS [NOT] NULL, BETWEEN, IN (list),
-// [NOT] LIKE/ILIKE/RLIKE, CASE, CAST, DATE '...' and TIMESTAMP '...' literals, EXTRACT,
-// SUBSTRING(x FROM i FOR n) and the functions of this package by their Spark names. A
-// number with a point is a float64 literal (Spark reads it as a decimal).
+// Statements: a query; CREATE [OR REPLACE] TEMP[ORARY] VIEW [IF NOT EXISTS] name [(cols)]
+// AS query, or USING parquet|csv OPTIONS (path '...', header 'true', sep ';', ...) read by
+// ReadParquet and ReadCSVWith (Spark's CSV header defaults to false; the reader always
+// infers types), each returning an empty dataset, as Spark's; EXPLAIN [EXTENDED] query,
+// one row of a string column plan (the physical plan, or with EXTENDED every plan, as
+// Explain); DESCRIBE [TABLE] name, rows (col_name, data_type, comment) with Spark's type
+// names; SHOW TABLES, rows (namespace, tableName, isTemporary).
+//
+// Queries: WITH queries (with column lists); SELECTs joined by UNION [ALL], INTERSECT and
+// EXCEPT (columns matched by position; INTERSECT and EXCEPT are distinct and treat NULLs
+// as equal, as Spark's); SELECT [DISTINCT] with *, t.*, expressions and aliases, and
+// without FROM over one row; FROM views and subqueries with aliases and column alias
+// lists; [INNER|LEFT|RIGHT|FULL [OUTER]|CROSS|LEFT SEMI|LEFT ANTI] JOIN with ON or USING,
+// and comma-separated relations whose WHERE equalities become join keys; WHERE; GROUP BY
+// expressions, positions and aliases; aggregates (count(*), count(DISTINCT x), sum, avg,
+// min, max, and the others of Agg by their Spark names); window functions (row_number,
+// rank, dense_rank, percent_rank, cume_dist, ntile, lag, lead, first_value, last_value,
+// nth_value and aggregates) OVER (PARTITION BY ... ORDER BY ... [ROWS|RANGE BETWEEN
+// ...]), as Over builds them; HAVING; ORDER BY positions, aliases or expressions,
+// ASC/DESC, NULLS FIRST/LAST; LIMIT. Expressions take arithmetic, comparisons,
+// AND/OR/NOT, IS [NOT] NULL, BETWEEN, IN (list), [NOT] LIKE/ILIKE/RLIKE, CASE, CAST, DATE
+// '...' and TIMESTAMP '...' literals, INTERVAL literals (INTERVAL '90' DAY, INTERVAL 3
+// MONTHS, as LitInterval) added to or subtracted from dates and timestamps, EXTRACT,
+// SUBSTRING(x FROM i FOR n) and the functions of this package by their Spark names. As in
+// Spark, a number with a point is a decimal literal (0.05 is decimal(2,2), as
+// LitDecimal("0.05")), one with an exponent a double and an integer a bigint.
 //
 // Subqueries in WHERE, HAVING and the select list are decorrelated into joins, as
 // Spark's optimizer does (Explain shows them): x [NOT] IN (SELECT c ...) as IsInDataset
@@ -35,8 +50,8 @@ import (
 // and left-joined back on them (a count over no rows is 0, not NULL).
 //
 // Errors name the line and column of the offending token and, for an unknown view or
-// column, the names that exist; INTERSECT, EXCEPT, the correlated subqueries it cannot
-// decorrelate, window functions and INTERVAL are reported as not supported.
+// column, the names that exist; INTERSECT ALL, EXCEPT ALL, the correlated subqueries it
+// cannot decorrelate and named windows are reported as not supported.
 func (s *Session) SQL(query string) (*Dataset, error) {
 	site := callSite("sql")
 	s.mu.Lock()
@@ -45,11 +60,11 @@ func (s *Session) SQL(query string) (*Dataset, error) {
 		cat[name] = n
 	}
 	s.mu.Unlock()
-	n, err := sql.Plan(query, cat, site)
+	st, err := sql.Compile(query, cat, site)
 	if err != nil {
 		return nil, err
 	}
-	return &Dataset{s: s, node: n}, nil
+	return s.runStatement(st, site)
 }
 
 // CreateOrReplaceTempView names d for the session's SQL queries, replacing a view of the

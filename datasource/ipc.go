@@ -11,9 +11,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/kindling-data/kindling/internal/guardalloc"
 )
 
-func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, *reclaimAllocator, error) {
+func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, *guardalloc.Allocator, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("datasource: %w", err)
@@ -27,8 +29,8 @@ func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, *rec
 		f.Close()
 		return nil, nil, nil, fmt.Errorf("datasource: %s: %w", path, err)
 	}
-	ra := &reclaimAllocator{mem: mem, limit: max(minDecodeLimit, maxCompressionRatio*st.Size())}
-	ra.arm()
+	ra := guardalloc.New(mem, max(minDecodeLimit, maxCompressionRatio*st.Size()))
+	ra.Arm()
 	rdr, err := decode("Arrow IPC", func() (*ipc.FileReader, error) {
 		r, err := ipc.NewFileReader(f, ipc.WithAllocator(ra))
 		if err == nil {
@@ -37,11 +39,11 @@ func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, *rec
 		return r, err
 	})
 	if err != nil {
-		ra.reclaim()
+		ra.Reclaim()
 		f.Close()
 		return nil, nil, nil, fmt.Errorf("datasource: %s: %w", path, err)
 	}
-	ra.disarm()
+	ra.Disarm()
 	return f, rdr, ra, nil
 }
 
@@ -55,77 +57,6 @@ const maxCompressionRatio = 1 << 12
 // file that claims more (beyond maxCompressionRatio) is damaged in practice, and honouring
 // a damaged claim of hundreds of megabytes costs a second of page faults per batch.
 const minDecodeLimit = 1 << 28
-
-// reclaimAllocator passes allocations through to mem and, while armed, remembers those not
-// yet freed. arrow/ipc recovers from a panic while decoding a damaged batch and returns an
-// error, but the buffers it had allocated by then are never released: without this, every
-// damaged file would leave bytes charged to the task's budget. It also refuses (by a panic
-// that the decoder or decode turns into an error) a buffer larger than limit.
-type reclaimAllocator struct {
-	mem   memory.Allocator
-	limit int64
-	live  map[*byte][]byte // nil when not armed
-}
-
-func (a *reclaimAllocator) check(size int) {
-	if size < 0 || int64(size) > a.limit {
-		// A negative size comes from a damaged length too; passed on, it would be
-		// charged as memory given back.
-		panic(fmt.Sprintf("a %d-byte buffer is more than the file can hold", size))
-	}
-}
-
-func (a *reclaimAllocator) arm()    { a.live = make(map[*byte][]byte) }
-func (a *reclaimAllocator) disarm() { a.live = nil }
-
-// reclaim frees what was allocated since arm and is still live, and disarms. Call it only
-// once nothing can hold those buffers any more (the decoder failed and was closed).
-func (a *reclaimAllocator) reclaim() {
-	live := a.live
-	a.live = nil
-	for _, b := range live {
-		a.mem.Free(b)
-	}
-}
-
-func (a *reclaimAllocator) track(b []byte) {
-	if a.live != nil && cap(b) > 0 {
-		a.live[&b[:1][0]] = b
-	}
-}
-
-func (a *reclaimAllocator) untrack(b []byte) bool {
-	if a.live == nil || cap(b) == 0 {
-		return false
-	}
-	k := &b[:1][0]
-	_, ok := a.live[k]
-	delete(a.live, k)
-	return ok
-}
-
-func (a *reclaimAllocator) Allocate(size int) []byte {
-	a.check(size)
-	b := a.mem.Allocate(size)
-	a.track(b)
-	return b
-}
-
-func (a *reclaimAllocator) Reallocate(size int, b []byte) []byte {
-	// A buffer from before arm stays its owner's to free, even once grown.
-	a.check(size)
-	tracked := a.untrack(b) || cap(b) == 0
-	nb := a.mem.Reallocate(size, b)
-	if tracked {
-		a.track(nb)
-	}
-	return nb
-}
-
-func (a *reclaimAllocator) Free(b []byte) {
-	a.untrack(b)
-	a.mem.Free(b)
-}
 
 // IPCSchema returns the schema of an Arrow IPC file.
 func IPCSchema(path string) (*arrow.Schema, error) {
@@ -178,7 +109,7 @@ type IPCReader struct {
 	ctx    context.Context
 	f      *os.File
 	rdr    *ipc.FileReader
-	alloc  *reclaimAllocator
+	alloc  *guardalloc.Allocator
 	schema *arrow.Schema
 	cols   []int
 	next   int
@@ -237,7 +168,7 @@ func (r *IPCReader) Next() (arrow.RecordBatch, error) {
 		r.err = io.EOF
 		return nil, io.EOF
 	}
-	r.alloc.arm()
+	r.alloc.Arm()
 	rec, err := decode("Arrow IPC", func() (arrow.RecordBatch, error) {
 		rec, err := r.rdr.RecordBatchAt(r.next)
 		if err != nil {
@@ -255,10 +186,10 @@ func (r *IPCReader) Next() (arrow.RecordBatch, error) {
 		r.err = fmt.Errorf("datasource: %s: batch %d: %w", r.f.Name(), r.next, err)
 		r.rdr.Close()
 		r.rdr = nil
-		r.alloc.reclaim()
+		r.alloc.Reclaim()
 		return nil, r.err
 	}
-	r.alloc.disarm()
+	r.alloc.Disarm()
 	r.next++
 	if r.cols == nil {
 		return rec, nil

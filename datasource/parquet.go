@@ -11,10 +11,12 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/kindling-data/kindling/internal/guardalloc"
 )
 
 // Predicate is a condition on one column that a Parquet reader may use to skip row groups
@@ -174,7 +176,7 @@ type ParquetReader struct {
 	pick     []int // output column i is column pick[i] of the record reader's batches
 	pruned   int
 	countRow []int64 // zero-column scans: rows left per row group
-	alloc    *reclaimAllocator
+	alloc    *guardalloc.Allocator
 	batch    int64
 	err      error
 }
@@ -189,20 +191,20 @@ func OpenParquet(ctx context.Context, split FileSplit, columns []int, batchRows 
 	if batchRows <= 0 {
 		batchRows = DefaultBatchRows
 	}
-	alloc := &reclaimAllocator{mem: mem, limit: 1 << 30}
+	alloc := guardalloc.New(mem, 1<<30)
 	if st, err := os.Stat(split.Path); err == nil {
-		alloc.limit = max(alloc.limit, maxCompressionRatio*st.Size())
+		alloc.Limit = max(alloc.Limit, maxCompressionRatio*st.Size())
 	}
 	r := &ParquetReader{ctx: ctx, batch: int64(batchRows), alloc: alloc}
-	alloc.arm()
+	alloc.Arm()
 	if _, err := decodeFile(split.Path, "Parquet", func() (struct{}, error) {
 		return struct{}{}, r.open(split, columns, batchRows, preds)
 	}); err != nil {
 		r.Close()
-		alloc.reclaim()
+		alloc.Reclaim()
 		return nil, err
 	}
-	alloc.disarm()
+	alloc.Disarm()
 	return r, nil
 }
 
@@ -326,7 +328,7 @@ func (r *ParquetReader) Next() (arrow.RecordBatch, error) {
 		r.countRow[0] -= n
 		return array.NewRecordBatch(r.schema, nil, n), nil
 	}
-	r.alloc.arm()
+	r.alloc.Arm()
 	rec, err := decode("Parquet", r.rr.Read)
 	if err == nil && rec == nil {
 		err = io.EOF
@@ -340,13 +342,13 @@ func (r *ParquetReader) Next() (arrow.RecordBatch, error) {
 			r.rr = nil
 			r.pf.Close()
 			r.pf = nil
-			r.alloc.reclaim()
+			r.alloc.Reclaim()
 		}
-		r.alloc.disarm()
+		r.alloc.Disarm()
 		r.err = err
 		return nil, err
 	}
-	r.alloc.disarm()
+	r.alloc.Disarm()
 	// rec stays owned by the record reader; the new batch retains the columns it keeps.
 	cols := make([]arrow.Array, len(r.pick))
 	for i, p := range r.pick {

@@ -86,10 +86,10 @@ func resolveCaseWhen(c *callSite) (Expr, arrow.DataType, error) {
 }
 
 // pickable reports whether the evaluator copies values of t row by row: booleans,
-// strings, binary and fixed-width values of up to 64 bits.
+// strings, binary, decimal128 and fixed-width values of up to 64 bits.
 func pickable(t arrow.DataType) bool {
 	switch t.ID() {
-	case arrow.BOOL, arrow.STRING, arrow.BINARY:
+	case arrow.BOOL, arrow.STRING, arrow.BINARY, arrow.DECIMAL128:
 		return true
 	}
 	fw, ok := t.(arrow.FixedWidthDataType)

@@ -108,12 +108,14 @@ func TestConditionalTypeErrors(t *testing.T) {
 }
 
 // TestConditionalOtherEncodings: large strings become plain strings (one layout for the
-// evaluator) and types the evaluator cannot copy row by row are refused at analysis.
+// evaluator), decimals keep their type, and types the evaluator cannot copy row by row
+// (lists) are refused at analysis.
 func TestConditionalOtherEncodings(t *testing.T) {
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "ok", Type: typBool},
 		{Name: "big", Type: arrow.BinaryTypes.LargeString},
 		{Name: "dec", Type: &arrow.Decimal128Type{Precision: 10, Scale: 2}},
+		{Name: "list", Type: arrow.ListOf(typInt64)},
 	}, nil)
 	if got, err := TypeOf(condCall("case_when", col("ok"), col("big"), col("big")), schema); err != nil || !arrow.TypeEqual(got, typString) {
 		t.Errorf("case_when over large strings: %v, %v", got, err)
@@ -125,7 +127,10 @@ func TestConditionalOtherEncodings(t *testing.T) {
 	if c, ok := e.(*Call).Args[0].(*Cast); !ok || !arrow.TypeEqual(c.To, typString) {
 		t.Errorf("large string not converted for in: %s", e)
 	}
-	if _, err := TypeOf(condCall("case_when", col("ok"), col("dec"), col("dec")), schema); !errors.Is(err, ErrType) || !strings.Contains(err.Error(), "case_when") {
-		t.Errorf("case_when over decimals: %v", err)
+	if got, err := TypeOf(condCall("case_when", col("ok"), col("dec"), col("dec")), schema); err != nil || !arrow.TypeEqual(got, schema.Field(2).Type) {
+		t.Errorf("case_when over decimals: %v, %v", got, err)
+	}
+	if _, err := TypeOf(condCall("case_when", col("ok"), col("list"), col("list")), schema); !errors.Is(err, ErrType) || !strings.Contains(err.Error(), "case_when") {
+		t.Errorf("case_when over lists: %v", err)
 	}
 }

@@ -45,6 +45,7 @@ type tableName struct {
 type subqueryRef struct {
 	sel   *query
 	alias string
+	cols  []string // the column alias list after the alias, if any
 	p     pos
 }
 

@@ -26,7 +26,15 @@ func Plan(query string, cat Catalog, site string) (plan.Node, error) {
 // product); the other conjuncts filter the result.
 func (b *binder) from(s *selectStmt) (plan.Node, *scope, error) {
 	if len(s.from) == 0 {
-		return nil, nil, errAt(s.p, "SELECT without FROM is not supported yet")
+		node, sc := b.oneRowScan()
+		if s.where != nil {
+			cond, err := bindExpr(s.where, sc, "WHERE")
+			if err != nil {
+				return nil, nil, err
+			}
+			node = &plan.Filter{Meta: b.meta(), Input: node, Cond: cond}
+		}
+		return node, sc, nil
 	}
 	nodes := make([]plan.Node, len(s.from))
 	scopes := make([]*scope, len(s.from))

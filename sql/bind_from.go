@@ -58,6 +58,9 @@ func (b *binder) relation(r tableRef) (plan.Node, *scope, error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		if n, err = b.renameColumns(n, r.cols, r.p); err != nil {
+			return nil, nil, err
+		}
 		s, err := schemaScope(n, r.alias)
 		return n, s, err
 	case *joinRef:

@@ -36,6 +36,8 @@ func (b *binder) selectStmt(s *selectStmt) (plan.Node, error) {
 		}
 		post = g.bind
 	}
+	var pre windowPre
+	post = b.withWindows(post, &pre)
 	having := s.having
 	if node, having, err = b.havingSubqueries(node, sc, having); err != nil {
 		return nil, err
@@ -54,6 +56,9 @@ func (b *binder) selectStmt(s *selectStmt) (plan.Node, error) {
 	keys, hidden, err := orderKeys(s, outs, post)
 	if err != nil {
 		return nil, err
+	}
+	if len(pre.exprs) > 0 { // window keys that are expressions, computed first
+		node = &plan.WithColumns{Meta: b.meta(), Input: node, Exprs: pre.exprs}
 	}
 	return b.finish(s, node, outs, keys, hidden)
 }

@@ -56,8 +56,8 @@ func (p *parser) call(name string, at pos) (plan.Expr, error) {
 	if err := p.expectOp(")"); err != nil {
 		return nil, err
 	}
-	if p.isKw("over") {
-		return nil, p.unsupportedErr("window functions (OVER)")
+	if _, ok := winKinds[name]; ok || p.isKw("over") || p.isIgnoreNulls() {
+		return p.windowCall(name, args, at)
 	}
 	if a, ok := funcAliases[name]; ok {
 		name = a
@@ -106,8 +106,8 @@ func (p *parser) aggregate(name string, f plan.AggFunc, at pos) (plan.Expr, erro
 	if err := p.expectOp(")"); err != nil {
 		return nil, err
 	}
-	if p.isKw("over") {
-		return nil, p.unsupportedErr("window functions (OVER)")
+	if p.isKw("over") || p.isIgnoreNulls() {
+		return p.windowAgg(a)
 	}
 	if p.isKw("filter") {
 		return nil, p.unsupportedErr("FILTER (WHERE ...) on an aggregate")

@@ -1,11 +1,11 @@
 package sql
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/kindling-data/kindling/plan"
 )
@@ -209,6 +209,8 @@ func (p *parser) unary() (plan.Expr, error) {
 				return &plan.Literal{Value: -v, Type: lit.Type}, nil
 			case float64:
 				return &plan.Literal{Value: -v, Type: lit.Type}, nil
+			case decimal128.Num:
+				return &plan.Literal{Value: v.Negate(), Type: lit.Type}, nil
 			}
 		}
 		return &plan.Unary{Op: plan.OpNeg, Child: x}, nil
@@ -273,7 +275,10 @@ func (p *parser) word(t token, at pos) (plan.Expr, error) {
 			return typedLit(w, nx.text, at)
 		}
 	case "interval":
-		return nil, p.unsupportedErr("INTERVAL arithmetic")
+		if p.isIntervalStart() {
+			p.i++
+			return p.interval(at)
+		}
 	case "exists":
 		if p.peekAt(1).text == "(" {
 			p.i += 2
@@ -308,20 +313,6 @@ func (p *parser) column() (plan.Expr, error) {
 		return &colRef{qual: name, name: col, p: at}, nil
 	}
 	return &colRef{name: name, p: at}, nil
-}
-
-// numberLit: an integer is a bigint literal, anything with a point or an exponent a double.
-func numberLit(s string, at pos) (plan.Expr, error) {
-	if !strings.ContainsAny(s, ".eE") {
-		if v, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return &plan.Literal{Value: v, Type: arrow.PrimitiveTypes.Int64}, nil
-		}
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return nil, errAt(at, "malformed number %s", s)
-	}
-	return &plan.Literal{Value: v, Type: arrow.PrimitiveTypes.Float64}, nil
 }
 
 // typedLit reads DATE 'yyyy-mm-dd' and TIMESTAMP 'yyyy-mm-dd hh:mm:ss[.ffffff]' (UTC).

@@ -95,10 +95,11 @@ func (p *parser) relation() (tableRef, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p.isOp("(") {
-			return nil, p.unsupportedErr("a column alias list after a subquery's alias")
+		cols, err := p.columnAliases(alias != "")
+		if err != nil {
+			return nil, err
 		}
-		return &subqueryRef{sel: sel, alias: alias, p: at}, nil
+		return &subqueryRef{sel: sel, alias: alias, cols: cols, p: at}, nil
 	}
 	name, err := p.ident("a table name")
 	if err != nil {

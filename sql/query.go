@@ -7,11 +7,12 @@ import (
 )
 
 // query is a full query: common table expressions, then SELECTs joined by UNION [ALL],
-// whose ORDER BY and LIMIT (when there are several) apply to the union.
+// INTERSECT or EXCEPT, whose ORDER BY and LIMIT (when there are several) apply to the
+// result.
 type query struct {
 	ctes    []cte
 	terms   []*selectStmt
-	all     []bool // all[i]: UNION ALL between terms[i] and terms[i+1]
+	ops     []setOp // ops[i]: the operator between terms[i] and terms[i+1]
 	orderBy []orderItem
 	limit   int64
 	p       pos
@@ -19,6 +20,7 @@ type query struct {
 
 type cte struct {
 	name string
+	cols []string // the column list after the name, if any
 	q    *query
 	p    pos
 }
@@ -36,8 +38,8 @@ func (p *parser) query() (*query, error) {
 			if c.name, err = p.ident("a name for the WITH query"); err != nil {
 				return nil, err
 			}
-			if p.isOp("(") {
-				return nil, p.unsupportedErr("a column list after a WITH query's name")
+			if c.cols, err = p.columnAliases(true); err != nil {
+				return nil, err
 			}
 			if err := p.expectKw("as"); err != nil {
 				return nil, err
@@ -63,18 +65,17 @@ func (p *parser) query() (*query, error) {
 			return nil, err
 		}
 		q.terms = append(q.terms, s)
-		at := p.here()
-		if !p.acceptKw("union") {
+		op, ok, err := p.setOperator()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
 			break
 		}
 		if len(s.orderBy) > 0 || s.limit >= 0 {
-			return nil, errAt(at, "ORDER BY or LIMIT before UNION: put that SELECT in parentheses in a FROM, or move them to the end")
+			return nil, errAt(op.p, "ORDER BY or LIMIT before %s: put that SELECT in parentheses in a FROM, or move them to the end", op)
 		}
-		all := p.acceptKw("all")
-		if !all {
-			p.acceptKw("distinct")
-		}
-		q.all = append(q.all, all)
+		q.ops = append(q.ops, op)
 	}
 	if last := q.terms[len(q.terms)-1]; len(q.terms) > 1 {
 		q.orderBy, q.limit = last.orderBy, last.limit
@@ -93,6 +94,9 @@ func (b *binder) query(q *query) (plan.Node, error) {
 		if err != nil {
 			return nil, err
 		}
+		if n, err = b.renameColumns(n, c.cols, c.p); err != nil {
+			return nil, err
+		}
 		m := make(map[string]plan.Node, len(b.ctes)+1)
 		for k, v := range b.ctes {
 			m[k] = v
@@ -108,30 +112,31 @@ func (b *binder) query(q *query) (plan.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	nodes := []plan.Node{node}
 	for i, t := range q.terms[1:] {
 		n, err := b.selectStmt(t)
 		if err != nil {
 			return nil, err
 		}
-		if n, err = b.renameLike(n, first, t.p); err != nil {
+		if n, err = b.renameLike(n, first, t.p, q.ops[i]); err != nil {
 			return nil, err
 		}
-		node = &plan.Union{Meta: b.meta(), Inputs: []plan.Node{node, n}}
-		if !q.all[i] {
-			node = &plan.Distinct{Meta: b.meta(), Input: node}
-		}
+		nodes = append(nodes, n)
+	}
+	if node, err = b.setOps(nodes, q.ops, first); err != nil {
+		return nil, err
 	}
 	return b.unionOrder(q, node, first)
 }
 
 // renameLike renames n's columns, by position, to the first SELECT's names.
-func (b *binder) renameLike(n plan.Node, first *scope, at pos) (plan.Node, error) {
+func (b *binder) renameLike(n plan.Node, first *scope, at pos, op setOp) (plan.Node, error) {
 	sc, err := schemaScope(n, "")
 	if err != nil {
 		return nil, err
 	}
 	if len(sc.cols) != len(first.cols) {
-		return nil, errAt(at, "UNION of %d columns with %d columns", len(first.cols), len(sc.cols))
+		return nil, errAt(at, "%s of %d columns with %d columns", op.kind, len(first.cols), len(sc.cols))
 	}
 	exprs := make([]plan.Expr, len(sc.cols))
 	same := true

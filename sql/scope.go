@@ -142,6 +142,8 @@ func bindExpr(e plan.Expr, s *scope, clause string) (plan.Expr, error) {
 			return &plan.ColumnRef{Name: c.plan}, nil
 		case *aggCall:
 			return nil, errAt(x.p, "aggregate %s is not allowed in %s", x, clause)
+		case *plan.Call:
+			return inWithDecimals(x), nil
 		case *subqueryExpr:
 			return nil, x.notSupported("in " + clause)
 		}

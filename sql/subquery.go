@@ -465,14 +465,14 @@ func (b *binder) joinScalar(node plan.Node, s *subqueryExpr, sub plan.Node) (pla
 	right := &plan.Broadcast{Meta: b.meta(), Input: &plan.Project{Meta: b.meta(), Input: sub,
 		Exprs: []plan.Expr{&plan.Alias{Child: &plan.ColumnRef{Name: out.cols[0].plan}, Name: name}}}}
 	j := &plan.Join{Meta: b.meta(), Left: node, Right: right, Kind: plan.InnerJoin, Cross: true}
-	if !oneRow(s.q) {
+	if !isGlobalAgg(s.q) {
 		j.Kind, j.Cross, j.Cond = plan.LeftJoin, false, &plan.Literal{Value: true, Type: arrow.FixedWidthTypes.Boolean}
 	}
 	return j, &plan.ColumnRef{Name: name}, nil
 }
 
-// oneRow reports whether q is a global aggregate, which has exactly one row.
-func oneRow(q *query) bool {
+// isGlobalAgg reports whether q is a global aggregate, which has exactly one row.
+func isGlobalAgg(q *query) bool {
 	if len(q.terms) != 1 {
 		return false
 	}

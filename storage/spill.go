@@ -25,6 +25,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/kindling-data/kindling/internal/guardalloc"
 	"github.com/kindling-data/kindling/internal/vfs"
 )
 
@@ -574,11 +575,18 @@ func newSpillReader(ctx context.Context, path string, src io.ReaderAt, size int6
 		return fail(err)
 	}
 	r.dec = dec
-	r.ipcr, err = ipc.NewReader(r.dec, ipc.WithAllocator(mem))
+	// The contents are checked against the checksum only at the end: a damaged file is
+	// decoded first, so the IPC reader runs on a guarded allocator.
+	r.alloc = guardalloc.New(mem, max(1<<30, 1<<12*size))
+	r.alloc.Arm()
+	r.ipcr, err = ipc.NewReader(r.dec, ipc.WithAllocator(r.alloc))
 	if err != nil {
 		r.Close()
+		r.alloc.Reclaim()
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptSpill, path, err)
 	}
+	r.alloc.Disarm()
+	r.schema = r.ipcr.Schema()
 	return r, nil
 }
 
@@ -589,6 +597,8 @@ type SpillReader struct {
 	closer io.Closer
 	dec    *zstd.Decoder
 	ipcr   *ipc.Reader
+	alloc  *guardalloc.Allocator
+	schema *arrow.Schema
 	crc    hash.Hash32
 	want   uint32
 	done   bool
@@ -597,7 +607,7 @@ type SpillReader struct {
 }
 
 // Schema returns the schema of the batches.
-func (r *SpillReader) Schema() *arrow.Schema { return r.ipcr.Schema() }
+func (r *SpillReader) Schema() *arrow.Schema { return r.schema }
 
 // Next returns the next batch, owned by the caller, or (nil, io.EOF) after the last one,
 // once the checksum of the whole file has been verified.
@@ -608,16 +618,24 @@ func (r *SpillReader) Next() (arrow.RecordBatch, error) {
 	if err := r.ctx.Err(); err != nil {
 		return nil, err
 	}
+	r.alloc.Arm()
 	if r.ipcr.Next() {
+		r.alloc.Disarm()
 		rec := r.ipcr.RecordBatch()
 		rec.Retain()
 		return rec, nil
 	}
 	r.done = true
 	if err := r.ipcr.Err(); err != nil {
+		// What the failed decode allocated may be held by partial arrays nothing will
+		// release: free it once the IPC reader is gone.
 		r.failed = true
+		r.ipcr.Release()
+		r.ipcr = nil
+		r.alloc.Reclaim()
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptSpill, r.path, err)
 	}
+	r.alloc.Disarm()
 	// Drain what the IPC reader left (the zstd frame's end) so the checksum covers it all.
 	if _, err := io.Copy(io.Discard, r.dec); err != nil {
 		r.failed = true

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
@@ -223,6 +224,8 @@ func evPick(mem memory.Allocator, dt arrow.DataType, n int, vals []evValue, idx 
 		return nil, fmt.Errorf("unsupported type %v", dt)
 	}
 	switch fw.BitWidth() {
+	case 128:
+		return evPick128(mem, dt, n, vals, idx)
 	case 8:
 		return evPickFixed[uint8](mem, dt, 1, n, vals, idx)
 	case 16:
@@ -254,6 +257,55 @@ func evPickFixed[T uint8 | uint16 | uint32 | uint64](mem memory.Allocator, dt ar
 			continue
 		}
 		out[i] = s.at(i)
+	}
+	return evFinishArray(dt, n, validity, buf), nil
+}
+
+// evPick128 is evPickFixed for 128-bit values (decimal128), whose Go type is a struct
+// outside kernel.FixedWidth.
+func evPick128(mem memory.Allocator, dt arrow.DataType, n int, vals []evValue, idx []int32) (arrow.Array, error) {
+	type src struct {
+		vals  []decimal128.Num
+		vb    []byte
+		off   int
+		isLit bool
+		lit   decimal128.Num
+		litV  bool
+	}
+	srcs := make([]src, len(vals))
+	for k, v := range vals {
+		if v.isScalar() {
+			ds, ok := v.sc.(*scalar.Decimal128)
+			if !ok && v.sc.IsValid() {
+				return nil, fmt.Errorf("scalar of type %v is not a decimal128", v.sc.DataType())
+			}
+			srcs[k] = src{isLit: true, litV: ok && ds.IsValid()}
+			if srcs[k].litV {
+				srcs[k].lit = ds.Value
+			}
+			continue
+		}
+		d, ok := v.arr.(*array.Decimal128)
+		if !ok {
+			return nil, fmt.Errorf("array of type %v is not a decimal128", v.arr.DataType())
+		}
+		vb, off := kernel.Validity(v.arr)
+		srcs[k] = src{vals: d.Values(), vb: vb, off: off}
+	}
+	buf, out := evNewValues[decimal128.Num](mem, n, 16)
+	validity := evNewBitmap(mem, n, true)
+	bits := validity.Bytes()
+	for i := 0; i < n; i++ {
+		s := &srcs[idx[i]]
+		switch {
+		case s.isLit && s.litV:
+			out[i] = s.lit
+		case !s.isLit && kernel.IsSet(s.vb, s.off, i):
+			out[i] = s.vals[i]
+		default:
+			out[i] = decimal128.Num{}
+			bitutil.ClearBit(bits, i)
+		}
 	}
 	return evFinishArray(dt, n, validity, buf), nil
 }

@@ -5,7 +5,8 @@
 //	cd bench && go run ./cmd/kbench -n 1e7 -out results/
 //
 // Sections (-sections): groupby, join, windows (window functions, a range join and
-// approx_count_distinct; its tables have -n rows, so -n 1e5 runs it small), sweep, skew. Data is generated deterministically
+// approx_count_distinct; its tables have -n rows, so -n 1e5 runs it small), sweep, skew, and tpch
+// (the 22 TPC-H queries at scale factor -sf, not run by default: -sections tpch -sf 1). Data is generated deterministically
 // (-seed) and loaded before any timing; the engines run one after the other.
 package main
 
@@ -38,12 +39,13 @@ func mainErr() error {
 	batch := flag.Int("batch", 8192, "rows per input batch (and kindling's Config.BatchRows)")
 	runs := flag.Int("runs", 2, "runs per question; the fastest is reported")
 	threads := flag.Int("threads", runtime.NumCPU(), "threads of both engines")
-	sections := flag.String("sections", "groupby,join,windows,sweep,skew", "comma-separated sections to run: groupby, join, windows, sweep, skew")
+	sections := flag.String("sections", "groupby,join,windows,sweep,skew", "comma-separated sections to run: groupby, join, windows, sweep, skew, tpch")
 	out := flag.String("out", "results", "directory for report.md and the SVG plots")
 	profile := flag.Bool("profile", false, "write a CPU profile of every kindling question into <out>/profiles")
 	duck := flag.Bool("duckdb", true, "run the DuckDB side (answers are checked against it)")
-	only := flag.String("questions", "", "comma-separated questions of the groupby, join and windows sections to run (e.g. q10,j5,w3; default all)")
+	only := flag.String("questions", "", "comma-separated questions of the groupby, join, windows and tpch sections to run (e.g. q10,j5,w3,Q6; default all)")
 	skew := flag.String("skew", "0,0.5,1,1.5", "Zipf exponents of the skew section")
+	sf := flag.Float64("sf", 1, "scale factor of the tpch section (1, 10, or below 1: 0.01, 0.1)")
 	flag.Parse()
 
 	rows, err := strconv.ParseFloat(*n, 64)
@@ -56,7 +58,7 @@ func mainErr() error {
 	}
 	defer os.RemoveAll(tmp)
 	o := &run.Options{N: int(rows), K: *k, Seed: *seed, Parts: *parts, BatchRows: *batch, Runs: max(1, *runs),
-		Threads: *threads, DuckDB: *duck, TmpDir: tmp, Log: os.Stderr}
+		Threads: *threads, DuckDB: *duck, TmpDir: tmp, Log: os.Stderr, SF: *sf}
 	if *profile {
 		o.ProfileDir = filepath.Join(*out, "profiles")
 		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
@@ -81,11 +83,11 @@ func mainErr() error {
 	for _, s := range strings.Split(*sections, ",") {
 		s = strings.TrimSpace(s)
 		switch s {
-		case "groupby", "join", "windows", "sweep", "skew":
+		case "groupby", "join", "windows", "sweep", "skew", "tpch":
 			want[s] = true
 		case "":
 		default:
-			return fmt.Errorf("-sections: unknown section %q (want groupby, join, windows, sweep, skew)", s)
+			return fmt.Errorf("-sections: unknown section %q (want groupby, join, windows, sweep, skew, tpch)", s)
 		}
 	}
 
@@ -102,7 +104,7 @@ func mainErr() error {
 	for _, s := range []struct {
 		name string
 		fn   func(context.Context, *run.Options) (*run.SectionResult, error)
-	}{{"groupby", run.RunGroupBy}, {"join", run.RunJoin}, {"windows", run.RunWindows}} {
+	}{{"groupby", run.RunGroupBy}, {"join", run.RunJoin}, {"windows", run.RunWindows}, {"tpch", run.RunTPCH}} {
 		if !want[s.name] {
 			continue
 		}

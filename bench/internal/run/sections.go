@@ -32,6 +32,8 @@ type Options struct {
 	// Only, if not empty, restricts the group-by, join and windows sections to these
 	// questions (by name: q1..q10, j1..j5, w1..w4).
 	Only map[string]bool
+	// SF is the TPC-H section's scale factor.
+	SF float64
 	// TmpDir holds the Parquet and CSV files the harness writes.
 	TmpDir string
 	Log    io.Writer
