@@ -41,9 +41,17 @@ import (
 // Spark, a number with a point is a decimal literal (0.05 is decimal(2,2), as
 // LitDecimal("0.05")), one with an exponent a double and an integer a bigint.
 //
+// Subqueries in WHERE, HAVING and the select list are decorrelated into joins, as
+// Spark's optimizer does (Explain shows them): x [NOT] IN (SELECT c ...) as IsInDataset
+// and NotInDataset (SQL's NULL rules); [NOT] EXISTS (SELECT ... WHERE correlated
+// predicates) and correlated IN as a left semi or anti join on those predicates; a
+// scalar subquery as a join with its single row, or, when it is an aggregate correlated
+// by equalities (TPC-H's Q2, Q17, Q20), as that aggregate grouped by the correlation keys
+// and left-joined back on them (a count over no rows is 0, not NULL).
+//
 // Errors name the line and column of the offending token and, for an unknown view or
-// column, the names that exist; INTERSECT ALL, EXCEPT ALL, subqueries in expressions and
-// named windows are reported as not supported yet.
+// column, the names that exist; INTERSECT ALL, EXCEPT ALL, the correlated subqueries it
+// cannot decorrelate and named windows are reported as not supported.
 func (s *Session) SQL(query string) (*Dataset, error) {
 	site := callSite("sql")
 	s.mu.Lock()

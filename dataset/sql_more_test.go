@@ -155,7 +155,7 @@ func TestSQLErrors(t *testing.T) {
 		{"SELECT k FROM t EXCEPT ALL SELECT k FROM t", "line 1:24: EXCEPT ALL is not supported yet"},
 		{"SELECT k FROM t LIMIT 1 UNION SELECT k FROM t", "line 1:25: ORDER BY or LIMIT before UNION"},
 		{"SELECT k, g FROM t UNION ALL SELECT k FROM t", "UNION of 2 columns with 1 columns"},
-		{"SELECT k FROM t WHERE x IN (SELECT x FROM t)", "IN (subquery) is not supported yet"},
+		{"SELECT k FROM t WHERE x IN (SELECT x, y FROM t)", "line 1:29: IN (subquery) must select exactly one column, it selects 2"},
 		{"SELECT sum(x) OVER (PARTITION BY k ROWS 2 FOLLOWING) FROM t", "line 1:36: frame ROWS BETWEEN 2 FOLLOWING AND CURRENT ROW: its start is after its end"},
 		{"SELECT k FROM t WHERE sum(x) > 1", "aggregates are not allowed in WHERE"},
 		{"SELECT frobnicate(k) FROM t", "line 1:8: unknown function frobnicate"},

@@ -49,9 +49,13 @@ func (b *binder) from(s *selectStmt) (plan.Node, *scope, error) {
 			all.cols = append(all.cols, c)
 		}
 	}
+	where, err := b.splitCorrelated(s.where, all)
+	if err != nil {
+		return nil, nil, err
+	}
 	var conds []plan.Expr
-	if s.where != nil {
-		conds = conjuncts(s.where)
+	if where != nil {
+		conds = conjuncts(where)
 	}
 	rels := make([]map[int]bool, len(conds))
 	for k, c := range conds {
@@ -75,8 +79,8 @@ func (b *binder) from(s *selectStmt) (plan.Node, *scope, error) {
 		}
 	}
 	var rest []plan.Expr
-	if !anyUsed(used) && s.where != nil {
-		conds = []plan.Expr{s.where} // as written: no join took a conjunct
+	if !anyUsed(used) && where != nil {
+		conds = []plan.Expr{where} // as written: no join took a conjunct
 		used = []bool{false}
 	}
 	for k, c := range conds {
@@ -86,6 +90,9 @@ func (b *binder) from(s *selectStmt) (plan.Node, *scope, error) {
 			}
 			rest = append(rest, c)
 		}
+	}
+	if node, rest, err = b.whereSubqueries(node, sc, rest); err != nil {
+		return nil, nil, err
 	}
 	if len(rest) > 0 {
 		cond, err := bindExpr(and(rest), sc, "WHERE")
@@ -135,7 +142,7 @@ func (b *binder) commaJoin(node plan.Node, sc *scope, rn plan.Node, rs *scope, j
 	conds []plan.Expr, rels []map[int]bool, used []bool) (plan.Node, *scope, error) {
 	var on []plan.Expr
 	for k := range conds {
-		if !used[k] && connects(rels[k], joined, j) && !hasAgg(conds[k]) {
+		if !used[k] && connects(rels[k], joined, j) && !hasAgg(conds[k]) && !hasSubquery(conds[k]) {
 			on = append(on, conds[k])
 			used[k] = true
 		}

@@ -12,6 +12,8 @@ type binder struct {
 	cat  Catalog
 	site string
 	ctes map[string]plan.Node // the WITH queries in scope, by lower-case name
+	sub  *subContext          // inside a subquery of an expression (subquery.go)
+	nsub *int                 // names the columns subqueries add
 }
 
 func (b *binder) meta() plan.Meta { return plan.Meta{CallSite: b.site} }
@@ -52,7 +54,7 @@ func (b *binder) relation(r tableRef) (plan.Node, *scope, error) {
 		s, err := schemaScope(n, qual)
 		return n, s, err
 	case *subqueryRef:
-		n, err := b.query(r.sel)
+		n, err := b.derived().query(r.sel)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -111,6 +113,8 @@ func sideCond(e plan.Expr, ls, rs *scope) (plan.Expr, error) {
 			return &plan.JoinSideRef{Right: right, Name: c.plan}, nil
 		case *aggCall:
 			return nil, errAt(x.p, "aggregate %s is not allowed in a join condition", x)
+		case *subqueryExpr:
+			return nil, x.notSupported("in a join condition")
 		}
 		return x, nil
 	})

@@ -25,6 +25,9 @@ func (b *binder) selectStmt(s *selectStmt) (plan.Node, error) {
 	for _, o := range s.orderBy {
 		grouped = grouped || hasAgg(o.expr)
 	}
+	if node, items, err = b.itemSubqueries(node, sc, items, grouped); err != nil {
+		return nil, err
+	}
 	post := func(e plan.Expr, clause string) (plan.Expr, error) { return bindExpr(e, sc, clause) }
 	if grouped {
 		var g *grouping
@@ -35,8 +38,12 @@ func (b *binder) selectStmt(s *selectStmt) (plan.Node, error) {
 	}
 	var pre windowPre
 	post = b.withWindows(post, &pre)
-	if s.having != nil {
-		cond, err := post(s.having, "HAVING")
+	having := s.having
+	if node, having, err = b.havingSubqueries(node, sc, having); err != nil {
+		return nil, err
+	}
+	if having != nil {
+		cond, err := post(having, "HAVING")
 		if err != nil {
 			return nil, err
 		}

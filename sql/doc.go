@@ -32,10 +32,17 @@
 // hours', '1-2' YEAR TO MONTH) whose date ± interval the analyzer types, EXTRACT(field
 // FROM x), SUBSTRING(x FROM i FOR n), || and the plan's function catalog under Spark's
 // names. A UNION, INTERSECT or EXCEPT matches columns by position (the first SELECT names
-// them). Not yet: INTERSECT ALL and EXCEPT ALL (they need a row-repeating generator the
-// plan lacks), WITH RECURSIVE, named windows (WINDOW w AS), INTERVAL frame offsets,
-// subqueries in expressions (IN, EXISTS, scalar); each is reported as not supported, at
-// its position.
+// them). Subqueries in expressions (subquery.go) are decorrelated into joins as Spark's
+// optimizer does, never run per row: [NOT] IN (SELECT ...) uncorrelated becomes the
+// plan's InSubquery (semi join, null-aware anti join); [NOT] EXISTS and correlated [NOT]
+// IN a left semi or anti join on the correlated predicates; a scalar subquery a join with
+// its one row (broadcast) or, correlated by equalities over an aggregate, the aggregate
+// grouped by the correlation keys and left-joined back (count over no rows is 0). Not
+// yet: INTERSECT ALL and EXCEPT ALL (they need a row-repeating generator the plan lacks),
+// WITH RECURSIVE, named windows (WINDOW w AS), INTERVAL frame offsets, other correlated
+// subqueries (a scalar one correlated by a non-equality, correlation with GROUP BY or
+// LIMIT, in HAVING or across two levels), predicate subqueries inside OR; each is
+// reported as not supported, at its position.
 //
 // # Why a hand-written parser
 //

@@ -108,7 +108,8 @@ func (p *parser) postfixPredicate(l plan.Expr) (plan.Expr, bool, error) {
 			return nil, false, err
 		}
 		if p.isKw("select") {
-			return nil, false, p.unsupportedErr("IN (subquery)")
+			s, err := p.subquery(subIn, l, p.here())
+			return s, err == nil, err
 		}
 		list, err := p.exprList()
 		if err != nil {
@@ -233,7 +234,7 @@ func (p *parser) primary() (plan.Expr, error) {
 	case tokOp:
 		if p.acceptOp("(") {
 			if p.isKw("select") {
-				return nil, p.unsupportedErr("a scalar subquery")
+				return p.subquery(subScalar, nil, at)
 			}
 			x, err := p.expr()
 			if err != nil {
@@ -280,7 +281,8 @@ func (p *parser) word(t token, at pos) (plan.Expr, error) {
 		}
 	case "exists":
 		if p.peekAt(1).text == "(" {
-			return nil, p.unsupportedErr("EXISTS (subquery)")
+			p.i += 2
+			return p.subquery(subExists, nil, at)
 		}
 	}
 	if reserved[w] {

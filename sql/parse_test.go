@@ -66,7 +66,7 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT a FROM\n\tt WHERE a = )", "line 2:14: unexpected ')', expected an expression"},
 		{"SELECT a FROM t JOIN u", "line 1:23: unexpected end of query, expected ON or USING"},
 		{"SELECT a FROM t INTERSECT ALL SELECT a FROM u", "line 1:27: INTERSECT ALL is not supported yet"},
-		{"SELECT a FROM t WHERE EXISTS (SELECT 1 FROM u)", "line 1:23: EXISTS (subquery) is not supported yet"},
+		{"SELECT a FROM t WHERE EXISTS (SELECT 1 FROM u", "line 1:46: unexpected end of query, expected ')'"},
 		{"SELECT a + INTERVAL '1' FORTNIGHT FROM t", "line 1:21: malformed interval '1'"},
 		{"SELECT a FROM t LIMIT x", "line 1:23: unexpected 'x', expected a row count"},
 		{"SELECT a # b FROM t", "line 1:10: unexpected character '#'"},

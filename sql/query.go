@@ -90,7 +90,7 @@ func (b *binder) query(q *query) (plan.Node, error) {
 	saved := b.ctes
 	defer func() { b.ctes = saved }()
 	for _, c := range q.ctes {
-		n, err := b.query(c.q)
+		n, err := b.derived().query(c.q)
 		if err != nil {
 			return nil, err
 		}

@@ -144,6 +144,8 @@ func bindExpr(e plan.Expr, s *scope, clause string) (plan.Expr, error) {
 			return nil, errAt(x.p, "aggregate %s is not allowed in %s", x, clause)
 		case *plan.Call:
 			return inWithDecimals(x), nil
+		case *subqueryExpr:
+			return nil, x.notSupported("in " + clause)
 		}
 		return x, nil
 	})
