@@ -8,7 +8,8 @@ import (
 // run in a fixed order, each over the whole tree:
 //
 //  1. constant folding: literal-only subexpressions are evaluated, boolean identities
-//     simplified, and filters whose condition folds to true removed;
+//     simplified, conjuncts common to every branch of an OR taken out (FactorDisjunction),
+//     and filters whose condition folds to true removed;
 //  2. filter pushdown: filters move below projections (aliases substituted), repartitions,
 //     coalesces, unions, sorts, broadcast hints, for conjuncts over grouping keys
 //     aggregates, and for conjuncts over partition keys windows; conjuncts over one side
@@ -109,6 +110,11 @@ func (o *optimizer) fold(n Node) Node {
 		return o.rebuild(&m)
 	case *Filter:
 		cond := foldExpr(n.Cond, n.Input.Schema())
+		var parts []Expr
+		for _, c := range conjuncts(cond) {
+			parts = append(parts, conjuncts(FactorDisjunction(c))...)
+		}
+		cond = andAll(parts)
 		if v, isNull, ok := literalBool(cond); ok {
 			if !isNull && v {
 				return n.Input

@@ -55,7 +55,11 @@ func (b *binder) from(s *selectStmt) (plan.Node, *scope, error) {
 	}
 	var conds []plan.Expr
 	if where != nil {
-		conds = conjuncts(where)
+		// A join key written inside every branch of an OR (TPC-H Q19) is taken out first,
+		// so that it connects the relations as a conjunct of its own.
+		for _, c := range conjuncts(where) {
+			conds = append(conds, conjuncts(plan.FactorDisjunction(c))...)
+		}
 	}
 	rels := make([]map[int]bool, len(conds))
 	for k, c := range conds {
