@@ -80,21 +80,8 @@ func lex(src string) ([]token, error) {
 			}
 			toks = append(toks, token{kind: tokIdent, text: src[i:j], line: line, col: col})
 			adv(j - i)
-		case c >= '0' && c <= '9' || c == '.' && i+1 < len(src) && src[i+1] >= '0' && src[i+1] <= '9':
-			j := i
-			for j < len(src) && (src[j] >= '0' && src[j] <= '9' || src[j] == '.') {
-				j++
-			}
-			if j < len(src) && (src[j] == 'e' || src[j] == 'E') {
-				k := j + 1
-				if k < len(src) && (src[k] == '+' || src[k] == '-') {
-					k++
-				}
-				if k < len(src) && src[k] >= '0' && src[k] <= '9' {
-					for j = k; j < len(src) && src[j] >= '0' && src[j] <= '9'; j++ {
-					}
-				}
-			}
+		case isDigit(c) || c == '.' && i+1 < len(src) && isDigit(src[i+1]):
+			j := numberEnd(src, i)
 			toks = append(toks, token{kind: tokNumber, text: src[i:j], line: line, col: col})
 			adv(j - i)
 		case c == '\'' || c == '"' || c == '`':
@@ -105,13 +92,8 @@ func lex(src string) ([]token, error) {
 			toks = append(toks, token{kind: t.kind, text: t.text, line: line, col: col})
 			adv(n)
 		default:
-			op := string(c)
-			for _, two := range []string{"<=", ">=", "<>", "!=", "||", "=="} {
-				if strings.HasPrefix(src[i:], two) {
-					op = two
-				}
-			}
-			if !strings.Contains("+-*/%=<>(),.;|!", op[:1]) {
+			op, ok := operatorAt(src[i:])
+			if !ok {
 				return nil, errAt(pos{line, col}, "unexpected character %q", c)
 			}
 			toks = append(toks, token{kind: tokOp, text: op, line: line, col: col})
@@ -119,6 +101,41 @@ func lex(src string) ([]token, error) {
 		}
 	}
 	return append(toks, token{kind: tokEOF, line: line, col: col}), nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// numberEnd returns the end of the number starting at src[i]: digits and points, then
+// an optional exponent (e, an optional sign, digits), left out when no digit follows.
+func numberEnd(src string, i int) int {
+	j := i
+	for j < len(src) && (isDigit(src[j]) || src[j] == '.') {
+		j++
+	}
+	if j < len(src) && (src[j] == 'e' || src[j] == 'E') {
+		k := j + 1
+		if k < len(src) && (src[k] == '+' || src[k] == '-') {
+			k++
+		}
+		if k < len(src) && isDigit(src[k]) {
+			for j = k; j < len(src) && isDigit(src[j]); j++ {
+			}
+		}
+	}
+	return j
+}
+
+// operatorAt returns the operator s starts with, two-character ones first.
+func operatorAt(s string) (string, bool) {
+	for _, two := range []string{"<=", ">=", "<>", "!=", "||", "=="} {
+		if strings.HasPrefix(s, two) {
+			return two, true
+		}
+	}
+	if strings.ContainsRune("+-*/%=<>(),.;|!", rune(s[0])) {
+		return s[:1], true
+	}
+	return "", false
 }
 
 // lexQuoted reads a 'string', a "string" (Spark reads double quotes as a string) or a
