@@ -10,6 +10,11 @@
 // shuffle and runs the stages' tasks in parallel. Each action records its JobMetrics
 // (Session.LastJob).
 //
+// SQL and DataFrame code mix: Session.SQL parses a query in Spark's dialect over the
+// session's temporary views (Dataset.CreateOrReplaceTempView, or CREATE TEMPORARY VIEW in
+// SQL) and returns a lazy Dataset bound to the same logical plan the equivalent calls
+// build; package sql's doc lists the grammar.
+//
 // Semantics follow Spark SQL's default (non-ANSI) mode: NULL propagates through
 // arithmetic, comparisons and string functions; AND/OR use three-valued logic; a filter
 // drops rows whose condition is NULL; x/0 is NULL; integer sums are exact int64; NULL
