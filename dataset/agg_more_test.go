@@ -330,6 +330,9 @@ func TestDistinctSplitMatchesSetPath(t *testing.T) {
 // TestCollectAndDistinctSpill runs the collection and distinct aggregates over data
 // about ten times a small budget: they spill, and give what an ample budget gives.
 func TestCollectAndDistinctSpill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("heavy: the plain go test runs it; CI's -short race and metamorphic runs skip it")
+	}
 	if statRace {
 		t.Skip("the race detector slows spilling tenfold; the operator packages' spill tests run under it")
 	}

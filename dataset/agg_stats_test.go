@@ -182,6 +182,9 @@ func statListCell(a arrow.Array, i int) []float64 {
 // the two large groups with accuracy 50 its ranks must be within n/50), counting for
 // the mode, and within four standard errors for approx_count_distinct.
 func TestStatisticalAggregates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("heavy: the plain go test runs it; CI's -short race and metamorphic runs skip it")
+	}
 	if statRace {
 		t.Skip("the race detector slows spilling tenfold; the operator packages' spill tests run under it")
 	}

@@ -160,6 +160,9 @@ func decAggCell(t *testing.T, col arrow.Array, i int) string {
 // under a memory limit that makes the aggregate spill. It also checks the global
 // aggregate and an OrderBy on the decimal column.
 func TestDecimalAggregateParquet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("heavy: the plain go test runs it; CI's -short race and metamorphic runs skip it")
+	}
 	n, groups := 200000, 40000
 	if statRace {
 		n, groups = 40000, 8000

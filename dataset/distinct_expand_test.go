@@ -130,6 +130,9 @@ func TestDistinctExpandMatchesGo(t *testing.T) {
 // TestDistinctExpandSpill runs an expanded aggregation over data about ten times a small
 // budget: it spills and gives what an ample budget gives.
 func TestDistinctExpandSpill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("heavy: the plain go test runs it; CI's -short race and metamorphic runs skip it")
+	}
 	if statRace {
 		t.Skip("the race detector slows spilling tenfold; the operator packages' spill tests run under it")
 	}

@@ -10,6 +10,9 @@ import (
 // the memory budget: the results equal those of an ample budget, and the aggregate and
 // the sort spilled.
 func TestHelpersSpill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("heavy: the plain go test runs it; CI's -short race and metamorphic runs skip it")
+	}
 	if statRace {
 		t.Skip("the race detector slows spilling tenfold; the operator packages' spill tests run under it")
 	}

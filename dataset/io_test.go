@@ -105,6 +105,9 @@ func TestFailedWriteLeavesNoOutput(t *testing.T) {
 }
 
 func TestMemoryBudgetError(t *testing.T) {
+	if testing.Short() {
+		t.Skip("heavy: the plain go test runs it; CI's -short race and metamorphic runs skip it")
+	}
 	// A group-by of 300 000 distinct keys spills its way through a 1 MiB budget; one whose
 	// single rows are larger than the budget cannot (its minimum working set, one row's
 	// group, does not fit): that job fails with an error naming the budget and the

@@ -72,6 +72,9 @@ func rangeTestCell(a arrow.Array, i int) string {
 // duplicates, empty and overlapping ranges, bounds equal to points and (float64) NaN and
 // -0, which Spark orders as NaN above everything and equal to itself, -0 equal to 0.
 func TestRangeJoinIndexMatchesNestedLoop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("heavy: the plain go test runs it; CI's -short race and metamorphic runs skip it")
+	}
 	if statRace {
 		t.Skip("the race detector slows spilling tenfold; the operator packages' spill tests run under it")
 	}

@@ -18,6 +18,9 @@ import (
 // waits for, so no wait may run out its TaskWait (a lost wake-up stalled runs for 10 s).
 // The result is checked against a computation in Go each time.
 func TestMemoryPressureNeverStallsOnWaits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("heavy: the plain go test runs it; CI's -short race and metamorphic runs skip it")
+	}
 	leakcheck.Check(t)
 	mem := memtest.Checked()
 	s, err := NewSession(Config{MemoryLimit: 1_000_000, BatchRows: 256, BroadcastThreshold: -1, Allocator: mem, SpillDir: t.TempDir()})

@@ -52,6 +52,9 @@ func bigData(s *Session, mem memory.Allocator) *Dataset {
 // results are equal, the operators spilled, and the budget was never exceeded.
 func TestOutOfCore(t *testing.T) {
 	if testing.Short() {
+		t.Skip("heavy: the plain go test runs it; CI's -short race and metamorphic runs skip it")
+	}
+	if testing.Short() {
 		t.Skip("out-of-core runs take a few seconds")
 	}
 	probe := newFixtureSession(t, Config{})

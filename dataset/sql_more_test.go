@@ -186,6 +186,9 @@ func TestSQLErrors(t *testing.T) {
 // and checks it against the dataset calls under an ample budget.
 func TestSQLSpills(t *testing.T) {
 	if testing.Short() {
+		t.Skip("heavy: the plain go test runs it; CI's -short race and metamorphic runs skip it")
+	}
+	if testing.Short() {
 		t.Skip("out-of-core runs take a few seconds")
 	}
 	ample := newFixtureSession(t, Config{BroadcastThreshold: -1, BatchRows: 2048})

@@ -255,6 +255,9 @@ func TestMedianStddevCorrSpecialGroups(t *testing.T) {
 // TestMedianStddevCorrTopKSpill runs the new aggregates over data a few times the
 // memory budget and compares with an ample budget.
 func TestMedianStddevCorrTopKSpill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("heavy: the plain go test runs it; CI's -short race and metamorphic runs skip it")
+	}
 	if testing.Short() || statRace {
 		t.Skip("out-of-core runs take a few seconds (half a minute under the race detector)")
 	}

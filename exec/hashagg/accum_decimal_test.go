@@ -348,6 +348,9 @@ func TestHashAggDecimal(t *testing.T) {
 // TestHashAggDecimalSpill aggregates many decimal groups under a small memory limit:
 // the groups' state goes through the spill files and must come back exact.
 func TestHashAggDecimalSpill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("heavy: the plain go test runs it; CI's -short race and metamorphic runs skip it")
+	}
 	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	vt := &arrow.Decimal128Type{Precision: 12, Scale: 2}

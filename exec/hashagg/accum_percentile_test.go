@@ -257,6 +257,9 @@ func TestHashAggPercentileApproxModeDistinct(t *testing.T) {
 }
 
 func TestHashAggPercentileApproxModeDistinctSpill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("heavy: the plain go test runs it; CI's -short race and metamorphic runs skip it")
+	}
 	if raceEnabled {
 		t.Skip("one goroutine: nothing for the race detector, which slows it tenfold")
 	}

@@ -37,6 +37,9 @@ func aggMostlyUniqueRows(n int) [][]any {
 // input row, a dictionary key passing through as it is), and Final must still get every
 // aggregate right.
 func TestHashAggSkippedPartialConvertsRows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("heavy: the plain go test runs it; CI's -short race and metamorphic runs skip it")
+	}
 	if raceEnabled {
 		t.Skip("one goroutine: nothing for the race detector, which slows it tenfold")
 	}

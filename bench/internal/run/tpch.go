@@ -69,6 +69,9 @@ func RunTPCH(ctx context.Context, o *Options) (*SectionResult, error) {
 	if err := warm(ctx, tables); err != nil {
 		return nil, err
 	}
+	if err := tables.RegisterViews(); err != nil {
+		return nil, err
+	}
 	res.DuckInputBytes = duck.MemoryUsage(ctx)
 	for _, c := range sess.StorageInfo() {
 		res.InputBytes += c.MemoryBytes + c.DiskBytes
@@ -76,16 +79,62 @@ func RunTPCH(ctx context.Context, o *Options) (*SectionResult, error) {
 			res.Notes = append(res.Notes, fmt.Sprintf("Persisted table at %s: %d of %d partitions cached, %d on disk.", c.Site, c.Cached, c.Partitions, c.OnDisk))
 		}
 	}
+	var sqlNotes []string
+	var maxPlan time.Duration
 	for n := 1; n <= tpch.Queries; n++ {
 		name := fmt.Sprintf("Q%d", n)
 		if len(o.Only) > 0 && !o.Only[name] {
 			continue
 		}
-		r := tpchQuestion(ctx, o, duck, sess, tables, n, sf)
-		o.logf("  tpch %-4s duckdb %8.3fs kindling %8.3fs  %s", name, r.Duck.Time.Seconds(), r.Kindling.Time.Seconds(), r.Status)
+		r, viaSQL := tpchQuestion(ctx, o, duck, sess, tables, n, sf)
+		o.logf("  tpch %-4s duckdb %8.3fs kindling %8.3fs  %s; as SQL %8.3fs (planned in %v) %s", name, r.Duck.Time.Seconds(), r.Kindling.Time.Seconds(), r.Status,
+			viaSQL.time.Seconds(), viaSQL.plan, viaSQL.status)
 		res.Questions = append(res.Questions, r)
+		sqlNotes = append(sqlNotes, fmt.Sprintf("%s %.3fs (plan %.1f ms) %s", name, viaSQL.time.Seconds(), float64(viaSQL.plan.Microseconds())/1000, viaSQL.status))
+		maxPlan = max(maxPlan, viaSQL.plan)
 	}
+	res.Notes = append(res.Notes, fmt.Sprintf("The same queries' SQL text through kindling's Session.SQL over the persisted tables as temporary views "+
+		"(time of planning plus the action, best of the runs; planning alone: parse, bind, analyze, optimize and plan the stages, "+
+		"longest %.1f ms), each answer compared with DuckDB's: %s.", float64(maxPlan.Microseconds())/1000, strings.Join(sqlNotes, "; ")))
 	return res, nil
+}
+
+// sqlRun is a query's run through Session.SQL: its best time, its planning time and
+// its answer's check against DuckDB.
+type sqlRun struct {
+	time, plan time.Duration
+	status     string
+}
+
+// runSQL runs query n's SQL text through sess (best of o.Runs) and compares the answer
+// with want.
+func runSQL(ctx context.Context, o *Options, sess *dataset.Session, n int, want tpch.Result) sqlRun {
+	var out sqlRun
+	var got tpch.Result
+	var err error
+	for run := 0; run < max(1, o.Runs); run++ {
+		start := time.Now()
+		d, perr := sess.SQL(tpch.SQL(n))
+		if perr == nil {
+			_ = d.Explain()
+		}
+		plan := time.Since(start)
+		res, dur, rerr := tpch.RunSQL(ctx, sess, n)
+		if run == 0 || (rerr == nil && dur < out.time) {
+			out.time, out.plan, got, err = dur, plan, res, rerr
+		}
+	}
+	switch {
+	case err != nil:
+		out.status = "error: " + err.Error()
+	default:
+		if cerr := tpch.Compare(got, want, tpch.OrderBy(n)); cerr != nil {
+			out.status = "FAIL: " + strings.ReplaceAll(cerr.Error(), "\n", " ")
+		} else {
+			out.status = "ok"
+		}
+	}
+	return out
 }
 
 // warm fills the persisted tables' caches.
@@ -98,8 +147,10 @@ func warm(ctx context.Context, t tpch.Tables) error {
 	return nil
 }
 
-// tpchQuestion runs query n in both engines (best of o.Runs) and compares the answers.
-func tpchQuestion(ctx context.Context, o *Options, duck *tpch.Duck, sess *dataset.Session, tables tpch.Tables, n int, sf float64) QuestionResult {
+// tpchQuestion runs query n in both engines (best of o.Runs) and compares the answers:
+// the DataFrame version in the question's result, the SQL text in the returned sqlRun
+// (a failed SQL answer also fails the question).
+func tpchQuestion(ctx context.Context, o *Options, duck *tpch.Duck, sess *dataset.Session, tables tpch.Tables, n int, sf float64) (QuestionResult, sqlRun) {
 	sql := tpch.SQL(n)
 	desc, _, _ := strings.Cut(strings.TrimPrefix(strings.SplitN(sql, "\n", 2)[0], "-- TPC-H "), " (")
 	if _, d, ok := strings.Cut(desc, ": "); ok {
@@ -115,9 +166,10 @@ func tpchQuestion(ctx context.Context, o *Options, duck *tpch.Duck, sess *datase
 			r.Duck, want = m, res
 		}
 	}
+	viaSQL := runSQL(ctx, o, sess, n, want)
 	if _, ok := tpch.DataFrame[n]; !ok {
 		r.Status = "pending"
-		return r
+		return r, viaSQL
 	}
 	for run := 0; run < max(1, o.Runs); run++ {
 		probe := startRSS()
@@ -148,5 +200,8 @@ func tpchQuestion(ctx context.Context, o *Options, duck *tpch.Duck, sess *datase
 			r.Status = fmt.Sprintf("FAIL: Q6 at SF 1 is %v, the specification's answer 123141078.23", got.Rows)
 		}
 	}
-	return r
+	if r.Status == "ok" && viaSQL.status != "ok" {
+		r.Status = "FAIL as SQL: " + viaSQL.status
+	}
+	return r, viaSQL
 }
