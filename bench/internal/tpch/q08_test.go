@@ -13,17 +13,7 @@ import (
 // share of other nations, DuckDB running the SQL with the nation substituted.
 func TestQ8OtherNations(t *testing.T) {
 	ctx := context.Background()
-	dir := testData(t)
-	duck, err := OpenDuck(ctx, dir, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer duck.Close()
-	s, err := dataset.NewSession(dataset.Config{Parallelism: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	dir, duck, s := testEngines(t, dataset.Config{Parallelism: 2})
 	tables := Open(s, dir, false)
 	nonzero := 0
 	for _, nation := range []string{"BRAZIL", "CANADA", "CHINA", "FRANCE", "GERMANY", "INDIA", "JAPAN", "PERU"} {

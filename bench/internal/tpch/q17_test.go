@@ -13,17 +13,7 @@ import (
 // specification's parameters give NULL in both engines, which proves little.
 func TestQ17OtherParameters(t *testing.T) {
 	ctx := context.Background()
-	dir := testData(t)
-	duck, err := OpenDuck(ctx, dir, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer duck.Close()
-	s, err := dataset.NewSession(dataset.Config{Parallelism: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	dir, duck, s := testEngines(t, dataset.Config{Parallelism: 2})
 	tables := Open(s, dir, false)
 	for _, p := range [][2]string{{"Brand#44", "WRAP CAN"}, {"Brand#32", "LG PKG"}, {"Brand#45", "WRAP DRUM"}} {
 		sql := strings.NewReplacer("'Brand#23'", "'"+p[0]+"'", "'MED BOX'", "'"+p[1]+"'").Replace(SQL(17))

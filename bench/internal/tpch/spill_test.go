@@ -15,18 +15,8 @@ import (
 func TestTPCHUnderTightMemory(t *testing.T) {
 	const budget = 512 << 10
 	ctx := context.Background()
-	dir := testData(t)
-	duck, err := OpenDuck(ctx, dir, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer duck.Close()
-	s, err := dataset.NewSession(dataset.Config{Parallelism: 2, MemoryLimit: budget, BroadcastThreshold: -1,
+	dir, duck, s := testEngines(t, dataset.Config{Parallelism: 2, MemoryLimit: budget, BroadcastThreshold: -1,
 		BatchRows: 1024, ShufflePartitions: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	tables := Open(s, dir, false)
 	var spills int64
 	for _, n := range []int{11, 13, 15, 16, 17} {

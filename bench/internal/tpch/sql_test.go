@@ -13,17 +13,7 @@ import (
 // compares the answers.
 func TestTPCHSQLAgainstDuckDB(t *testing.T) {
 	ctx := context.Background()
-	dir := testData(t)
-	duck, err := OpenDuck(ctx, dir, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer duck.Close()
-	s, err := dataset.NewSession(dataset.Config{Parallelism: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	dir, duck, s := testEngines(t, dataset.Config{Parallelism: 2})
 	if err := Open(s, dir, false).RegisterViews(); err != nil {
 		t.Fatal(err)
 	}

@@ -26,21 +26,28 @@ func testData(t *testing.T) string {
 	return dir
 }
 
+// testEngines opens DuckDB and a kindling session with cfg over the test scale factor's
+// tables, both closed when the test ends.
+func testEngines(t *testing.T, cfg dataset.Config) (dir string, duck *Duck, s *dataset.Session) {
+	t.Helper()
+	dir = testData(t)
+	duck, err := OpenDuck(context.Background(), dir, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { duck.Close() })
+	if s, err = dataset.NewSession(cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return dir, duck, s
+}
+
 // TestTPCHAgainstDuckDB runs every query with a DataFrame version in kindling and its
 // SQL in DuckDB over the same Parquet files and compares the answers.
 func TestTPCHAgainstDuckDB(t *testing.T) {
 	ctx := context.Background()
-	dir := testData(t)
-	duck, err := OpenDuck(ctx, dir, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer duck.Close()
-	s, err := dataset.NewSession(dataset.Config{Parallelism: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	dir, duck, s := testEngines(t, dataset.Config{Parallelism: 2})
 	tables := Open(s, dir, false)
 	for n := 1; n <= Queries; n++ {
 		t.Run(fmt.Sprintf("q%02d", n), func(t *testing.T) {
