@@ -1,10 +1,13 @@
 package dataset
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -128,4 +131,166 @@ func firstDiff(a, b []string) string {
 		}
 	}
 	return "one is a prefix of the other"
+}
+
+// TestAdaptiveBroadcastSwitch: a join side the planner estimated large (its raw input) is
+// small once aggregated; the reduce stage reads it whole in every task as a broadcast
+// join, for the join kinds whose build side's unmatched rows are not emitted, with the
+// same results as the shuffled join.
+func TestAdaptiveBroadcastSwitch(t *testing.T) {
+	kinds := map[JoinKind]bool{Inner: true, LeftOuter: true, LeftSemi: true, LeftAnti: true, RightOuter: false, FullOuter: false}
+	for kind, switched := range kinds {
+		t.Run(kind.String(), func(t *testing.T) {
+			run := func(disable bool) ([]string, *JobMetrics) {
+				s, mem := newCacheSession(t, Config{ShufflePartitions: 16, DisableAdaptive: disable, BroadcastThreshold: 50 << 10})
+				s.env.Adaptive.MinPartitions = 2
+				a := aqeData(s, mem, 4000, 40, false, 1)
+				b := aqeData(s, mem, 8000, 60, false, 2).GroupBy("k").Agg(Count().As("bn"), Sum("v").As("bv"))
+				return aqeCells(t, a.Join(b, On("k"), kind), false), s.LastJob()
+			}
+			want, _ := run(true)
+			got, jm := run(false)
+			t.Logf("%s", jm)
+			if !slices.Equal(got, want) {
+				t.Fatalf("adaptive: %d rows, without: %d rows\n%s", len(got), len(want), firstDiff(got, want))
+			}
+			if has := strings.Contains(jm.String(), "join switched to broadcast (build side "); has != switched {
+				t.Errorf("switched to broadcast: %v, want %v\n%s", has, switched, jm)
+			}
+		})
+	}
+}
+
+// TestAdaptiveSkewJoin: half the left rows have one key. The partition holding it is
+// split by map output into tasks that each read the other side's partition whole, for the
+// join kinds that allow it; results equal the join without adaptive execution, and an
+// inner join's pair counts equal a plain-Go count.
+func TestAdaptiveSkewJoin(t *testing.T) {
+	type tc struct {
+		kind JoinKind
+		swap bool // the skewed side on the right
+		// split: the skewed partition is split (the kind allows splitting that side)
+		split bool
+	}
+	cases := []tc{{Inner, false, true}, {Inner, true, true}, {LeftOuter, false, true}, {LeftSemi, false, true},
+		{LeftAnti, false, true}, {RightOuter, true, true}, {RightOuter, false, false}, {FullOuter, false, false}, {LeftOuter, true, false}}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s/swap=%v", c.kind, c.swap), func(t *testing.T) {
+			run := func(disable bool) ([]string, *JobMetrics) {
+				s, mem := newCacheSession(t, Config{ShufflePartitions: 16, DisableAdaptive: disable, BroadcastThreshold: -1,
+					SkewedPartitionBytes: 1 << 10, AdvisoryPartitionBytes: 8 << 10})
+				s.env.Parallelism = 2
+				s.env.Adaptive.MinPartitions = 2
+				a := aqeData(s, mem, 8000, 40, true, 1)
+				b := aqeData(s, mem, 600, 60, false, 2).Select(Col("k"), Col("id").As("bid"))
+				q := a.Join(b, On("k"), c.kind)
+				if c.swap {
+					q = b.Join(a, On("k"), c.kind)
+				}
+				return aqeCells(t, q, false), s.LastJob()
+			}
+			want, _ := run(true)
+			got, jm := run(false)
+			t.Logf("%s", jm)
+			if !slices.Equal(got, want) {
+				t.Fatalf("adaptive: %d rows, without: %d rows\n%s", len(got), len(want), firstDiff(got, want))
+			}
+			if has := strings.Contains(jm.String(), "skewed ("); has != c.split {
+				t.Errorf("skewed partition split: %v, want %v\n%s", has, c.split, jm)
+			}
+		})
+	}
+	t.Run("vs Go", func(t *testing.T) {
+		s, mem := newCacheSession(t, Config{ShufflePartitions: 16, BroadcastThreshold: -1,
+			SkewedPartitionBytes: 1 << 10, AdvisoryPartitionBytes: 8 << 10})
+		s.env.Adaptive.MinPartitions = 2
+		counts := func(parts [][]arrow.RecordBatch) map[int64]int64 {
+			m := map[int64]int64{}
+			for _, p := range parts {
+				for _, r := range p {
+					k := r.Column(1).(*array.Int64)
+					for i := range k.Len() {
+						if k.IsValid(i) {
+							m[k.Value(i)]++
+						}
+					}
+				}
+			}
+			return m
+		}
+		ap, bp := aqeRows(mem, 8000, 40, true, 1), aqeRows(mem, 600, 60, false, 2)
+		ca, cb := counts(ap), counts(bp)
+		var want []string
+		for k, n := range ca {
+			if cb[k] > 0 {
+				want = append(want, fmt.Sprintf("%d|%d", k, n*cb[k]))
+			}
+		}
+		slices.Sort(want)
+		a, b := s.FromPartitions(aqeSchema, ap...), s.FromPartitions(aqeSchema, bp...)
+		for _, p := range append(ap, bp...) {
+			releaseAll(p)
+		}
+		// No aggregate in the join's stage: one by the join key would need whole key groups.
+		pairs := map[int64]int64{}
+		for _, row := range collectRows(t, a.Join(b.Select(Col("k"), Col("id").As("bid")), On("k"), Inner)) {
+			pairs[row[1].(int64)]++
+		}
+		var got []string
+		for k, n := range pairs {
+			got = append(got, fmt.Sprintf("%d|%d", k, n))
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("pairs per key: %d keys, want %d\n%s", len(got), len(want), firstDiff(got, want))
+		}
+		if !strings.Contains(s.LastJob().String(), "skewed (") {
+			t.Errorf("no skewed partition split:\n%s", s.LastJob())
+		}
+	})
+}
+
+// TestAdaptiveRetryAndCancel: coalesced and split tasks are retried whole after a
+// failure (the result is the one without failures), and cancelling the job stops them
+// with nothing leaked.
+func TestAdaptiveRetryAndCancel(t *testing.T) {
+	newJoin := func(s *Session, mem memory.Allocator, fn BatchFunc) *Dataset {
+		a := aqeData(s, mem, 8000, 40, true, 1)
+		b := aqeData(s, mem, 600, 60, false, 2).Select(Col("k"), Col("id").As("bid"))
+		return a.Join(b, On("k"), Inner).MapBatches("flaky", nil, fn)
+	}
+	cfg := Config{ShufflePartitions: 16, BroadcastThreshold: -1, SkewedPartitionBytes: 1 << 10, AdvisoryPartitionBytes: 8 << 10}
+	pass := func(_ context.Context, in arrow.RecordBatch, _ memory.Allocator) (arrow.RecordBatch, error) {
+		in.Retain()
+		return in, nil
+	}
+	s, mem := newCacheSession(t, cfg)
+	s.env.Adaptive.MinPartitions = 2
+	want := aqeCells(t, newJoin(s, mem, pass), false)
+
+	var calls atomic.Int64
+	got := aqeCells(t, newJoin(s, mem, func(ctx context.Context, in arrow.RecordBatch, m memory.Allocator) (arrow.RecordBatch, error) {
+		if n := calls.Add(1); n == 2 || n == 9 || n == 15 { // three failures: no task exhausts its attempts
+			return nil, errors.New("transient failure")
+		}
+		return pass(ctx, in, m)
+	}), false)
+	jm := s.LastJob()
+	if !slices.Equal(got, want) {
+		t.Fatalf("with retries: %d rows, want %d\n%s", len(got), len(want), firstDiff(got, want))
+	}
+	last := jm.Stages[len(jm.Stages)-1]
+	if last.Retries == 0 || !strings.Contains(jm.String(), "skewed (") {
+		t.Fatalf("want retried attempts of split tasks:\n%s", jm)
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	_, err := newJoin(s, mem, func(c context.Context, in arrow.RecordBatch, m memory.Allocator) (arrow.RecordBatch, error) {
+		cancel()
+		return pass(c, in, m)
+	}).Collect(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled job: %v", err)
+	}
 }

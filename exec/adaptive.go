@@ -57,11 +57,17 @@ type stagePlan struct {
 	decisions []string
 }
 
-// adaptiveJoin is a shuffled hash join of the stage whose two sides are shuffle reads.
+// adaptiveJoin is a shuffled hash join of the stage.
 type adaptiveJoin struct {
-	join        *plan.PHashJoin
+	join *plan.PHashJoin
+	// left and right are the shuffle reads under each side through filters and
+	// projections (nil: the side is something else): a skewed partition may be split.
 	left, right *plan.PShuffleRead
-	rowWise     bool // only row-by-row operators above it: its partitions may be split
+	// leftKeyed and rightKeyed are the one shuffle read under each side through
+	// operators that work on whole key groups (nil: none, or several): read whole, the
+	// side computes what all its partitions would, so it may be broadcast.
+	leftKeyed, rightKeyed *plan.PShuffleRead
+	rowWise               bool // only row-by-row operators above it: its partitions may be split
 }
 
 // planStage re-plans stage s from the statistics of the shuffles it reads, or returns nil
@@ -122,10 +128,8 @@ func adaptiveShape(root plan.PhysNode) (reads []*plan.PShuffleRead, joins []adap
 				return false
 			}
 			if !n.Broadcast && len(n.LeftKeys) > 0 {
-				l, r := readUnder(n.Left), readUnder(n.Right)
-				if l != nil && r != nil {
-					joins = append(joins, adaptiveJoin{join: n, left: l, right: r, rowWise: rowWise})
-				}
+				joins = append(joins, adaptiveJoin{join: n, left: readUnder(n.Left), right: readUnder(n.Right),
+					leftKeyed: keyedRead(n.Left), rightKeyed: keyedRead(n.Right), rowWise: rowWise})
 			}
 			rowWise = false
 		case *plan.PFilter, *plan.PProject, *plan.PExplode, *plan.PMapBatches:
@@ -166,6 +170,43 @@ func readUnder(n plan.PhysNode) *plan.PShuffleRead {
 	}
 }
 
+// keyedRead returns the one partitioned shuffle read under n, if n reaches it only
+// through operators that compute each key group on its own (filters, projections,
+// aggregates, windows, sorts without a limit), so that n over the read's every partition
+// at once computes what n over each would, together.
+func keyedRead(n plan.PhysNode) *plan.PShuffleRead {
+	var found *plan.PShuffleRead
+	var walk func(n plan.PhysNode) bool
+	walk = func(n plan.PhysNode) bool {
+		switch x := n.(type) {
+		case *plan.PShuffleRead:
+			if x.Partitioning.Kind == plan.BroadcastPartitioning || found != nil {
+				return false
+			}
+			found = x
+			return true
+		case *plan.PSort:
+			if x.Limit > 0 {
+				return false
+			}
+		case *plan.PFilter, *plan.PProject, *plan.PHashAggregate, *plan.PWindow, *plan.PWindowGroupLimit,
+			*plan.PExplode, *plan.PExpand, *plan.PMapBatches:
+		default:
+			return false
+		}
+		for _, c := range n.Children() {
+			if !walk(c) {
+				return false
+			}
+		}
+		return true
+	}
+	if !walk(n) {
+		return nil
+	}
+	return found
+}
+
 // switchToBroadcast finds the shuffled joins whose build side turned out small enough to
 // broadcast: every task then reads that side's shuffle whole, and the other side by
 // partition, with no new shuffle (Spark's switch to a broadcast hash join with a local
@@ -181,11 +222,11 @@ func (j *job) switchToBroadcast(joins []adaptiveJoin, count map[int]int, sizes m
 		if aj.join.Kind == plan.FullJoin {
 			continue
 		}
-		build, probe := aj.right, aj.left
+		build := aj.rightKeyed
 		if aj.join.Build == plan.BuildLeft {
-			build, probe = aj.left, aj.right
+			build = aj.leftKeyed
 		}
-		if count[build.ShuffleID] != 1 || build.ShuffleID == probe.ShuffleID || whole[probe.ShuffleID] {
+		if build == nil || count[build.ShuffleID] != 1 || len(count) < 2 {
 			continue
 		}
 		if b := sum(sizes[build.ShuffleID]); b <= limit {
@@ -210,6 +251,9 @@ func (j *job) findSkew(joins []adaptiveJoin, count map[int]int, whole map[int]bo
 		return nil
 	}
 	aj := joins[0]
+	if aj.left == nil || aj.right == nil {
+		return nil
+	}
 	l, r := aj.left.ShuffleID, aj.right.ShuffleID
 	if l == r || count[l] != 1 || count[r] != 1 || whole[l] || whole[r] {
 		return nil
