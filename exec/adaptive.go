@@ -73,7 +73,8 @@ type adaptiveJoin struct {
 // planStage re-plans stage s from the statistics of the shuffles it reads, or returns nil
 // to run it as planned: one task per partition. Only stages reading nothing but shuffles
 // of one partition count, through operators that work on any set of whole key groups,
-// are re-planned.
+// are re-planned, and not those reading a partitioning the user asked for (Repartition),
+// as Spark leaves a repartition to a number alone.
 func (j *job) planStage(s *plan.Stage) *stagePlan {
 	cfg := j.env.Adaptive
 	if !cfg.Enabled {
@@ -86,7 +87,7 @@ func (j *job) planStage(s *plan.Stage) *stagePlan {
 	}
 	count := map[int]int{}
 	for _, r := range reads {
-		if r.Partitioning.N != n {
+		if r.Partitioning.N != n || r.Partitioning.Fixed {
 			return nil
 		}
 		count[r.ShuffleID]++
