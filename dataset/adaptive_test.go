@@ -20,10 +20,11 @@ var aqeSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "k", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 	{Name: "v", Type: arrow.PrimitiveTypes.Float64},
 	{Name: "s", Type: arrow.BinaryTypes.String},
+	{Name: "d", Type: &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}},
 }, nil)
 
 // aqeRows builds rows in 4 partitions: id unique, k in [0, keys) (every 17th NULL; with
-// hot set, half the rows have k = 0), v and s from k and id.
+// hot set, half the rows have k = 0), v random, s and the dictionary string d from k.
 func aqeRows(mem memory.Allocator, rows, keys int, hot bool, seed uint64) [][]arrow.RecordBatch {
 	rng := rand.New(rand.NewPCG(seed, 3))
 	parts := make([][]arrow.RecordBatch, 4)
@@ -44,6 +45,9 @@ func aqeRows(mem memory.Allocator, rows, keys int, hot bool, seed uint64) [][]ar
 			}
 			b.Field(2).(*array.Float64Builder).Append(float64(rng.IntN(100)) / 4)
 			b.Field(3).(*array.StringBuilder).Append(fmt.Sprintf("s%03d", k%50))
+			if err := b.Field(4).(*array.BinaryDictionaryBuilder).AppendString(fmt.Sprintf("d%02d", k%30)); err != nil {
+				panic(err)
+			}
 		}
 		parts[p] = []arrow.RecordBatch{b.NewRecordBatch()}
 		b.Release()
@@ -82,7 +86,13 @@ func TestAdaptiveSameResults(t *testing.T) {
 			return a.GroupBy("k").Agg(Sum("v").As("sv"), Count().As("n"), Max("s").As("ms"))
 		}},
 		"distinct": {q: func(a, _ *Dataset) *Dataset { return a.SelectColumns("k", "s").Distinct() }},
-		"sort":     {q: func(a, _ *Dataset) *Dataset { return a.OrderBy(Asc("s"), Desc("k"), Asc("id")) }, ordered: true},
+		"group-by dictionary": {q: func(a, _ *Dataset) *Dataset {
+			return a.GroupBy("d").Agg(Sum("v").As("sv"), Count().As("n"), Min("id").As("mi"))
+		}},
+		"join dictionary": {q: func(a, b *Dataset) *Dataset {
+			return a.Join(b.Filter(Col("id").Mod(Lit(int64(10))).Eq(Lit(int64(0)))).Select(Col("d"), Col("id").As("bid")), On("d"), LeftOuter)
+		}},
+		"sort": {q: func(a, _ *Dataset) *Dataset { return a.OrderBy(Asc("s"), Desc("k"), Asc("id")) }, ordered: true},
 		"window": {q: func(a, _ *Dataset) *Dataset {
 			return a.WithColumn("rn", RowNumber().Over(PartitionBy("k").OrderBy(Asc("id"))))
 		}},
@@ -200,6 +210,27 @@ func TestAdaptiveSkewJoin(t *testing.T) {
 			}
 		})
 	}
+	t.Run("spill", func(t *testing.T) {
+		// A budget of 256 KiB: shuffle blocks move to disk, and the coalesced and split
+		// tasks read their ranges and pieces back from there.
+		run := func(cfg Config) ([]string, *JobMetrics) {
+			cfg.ShufflePartitions, cfg.BroadcastThreshold = 16, -1
+			cfg.SkewedPartitionBytes, cfg.AdvisoryPartitionBytes = 1<<10, 8<<10
+			s, mem := newCacheSession(t, cfg)
+			s.env.Adaptive.MinPartitions = 2
+			a := aqeData(s, mem, 8000, 40, true, 1)
+			b := aqeData(s, mem, 3000, 60, false, 2).Select(Col("k"), Col("id").As("bid"), Col("s").As("bs"))
+			return aqeCells(t, a.Join(b, On("k"), LeftOuter), false), s.LastJob()
+		}
+		want, _ := run(Config{DisableAdaptive: true})
+		got, jm := run(Config{MemoryLimit: 256 << 10, BatchRows: 256})
+		if !slices.Equal(got, want) {
+			t.Fatalf("adaptive, spilling: %d rows, without: %d rows\n%s", len(got), len(want), firstDiff(got, want))
+		}
+		if jm.Spill.Files == 0 || !strings.Contains(jm.String(), "skewed (") {
+			t.Errorf("want split tasks reading spilled shuffle blocks:\n%s", jm)
+		}
+	})
 	t.Run("vs Go", func(t *testing.T) {
 		s, mem := newCacheSession(t, Config{ShufflePartitions: 16, BroadcastThreshold: -1,
 			SkewedPartitionBytes: 1 << 10, AdvisoryPartitionBytes: 8 << 10})
