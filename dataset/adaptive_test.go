@@ -148,14 +148,24 @@ func firstDiff(a, b []string) string {
 // join, for the join kinds whose build side's unmatched rows are not emitted, with the
 // same results as the shuffled join.
 func TestAdaptiveBroadcastSwitch(t *testing.T) {
-	kinds := map[JoinKind]bool{Inner: true, LeftOuter: true, LeftSemi: true, LeftAnti: true, RightOuter: false, FullOuter: false}
-	for kind, switched := range kinds {
-		t.Run(kind.String(), func(t *testing.T) {
+	type tc struct {
+		kind     JoinKind
+		swap     bool // the aggregated side on the left
+		switched bool
+	}
+	cases := []tc{{Inner, false, true}, {LeftOuter, false, true}, {LeftSemi, false, true}, {LeftAnti, false, true},
+		{RightOuter, false, false}, {FullOuter, false, false}, {RightOuter, true, true}, {FullOuter, true, false}}
+	for _, c := range cases {
+		kind, switched := c.kind, c.switched
+		t.Run(fmt.Sprintf("%s/swap=%v", kind, c.swap), func(t *testing.T) {
 			run := func(disable bool) ([]string, *JobMetrics) {
 				s, mem := newCacheSession(t, Config{ShufflePartitions: 16, DisableAdaptive: disable, BroadcastThreshold: 50 << 10})
 				s.env.Adaptive.MinPartitions = 2
 				a := aqeData(s, mem, 4000, 40, false, 1)
 				b := aqeData(s, mem, 8000, 60, false, 2).GroupBy("k").Agg(Count().As("bn"), Sum("v").As("bv"))
+				if c.swap {
+					return aqeCells(t, b.Join(a, On("k"), kind), false), s.LastJob()
+				}
 				return aqeCells(t, a.Join(b, On("k"), kind), false), s.LastJob()
 			}
 			want, _ := run(true)

@@ -71,10 +71,10 @@ type adaptiveJoin struct {
 }
 
 // planStage re-plans stage s from the statistics of the shuffles it reads, or returns nil
-// to run it as planned: one task per partition. Only stages reading nothing but shuffles
-// of one partition count, through operators that work on any set of whole key groups,
-// are re-planned, and not those reading a partitioning the user asked for (Repartition),
-// as Spark leaves a repartition to a number alone.
+// to run it as planned: one task per partition. Only stages whose leaves are all shuffle
+// reads with the same partition count, through operators that work on any set of whole
+// key groups, are re-planned; not those reading a partitioning the user asked for
+// (Repartition), as Spark leaves a repartition to a number alone.
 func (j *job) planStage(s *plan.Stage) *stagePlan {
 	cfg := j.env.Adaptive
 	if !cfg.Enabled {
@@ -98,7 +98,7 @@ func (j *job) planStage(s *plan.Stage) *stagePlan {
 	}
 	sp := &stagePlan{}
 	whole := j.switchToBroadcast(joins, count, sizes, sp)
-	skew := j.findSkew(joins, count, whole, sizes, n, sp)
+	skew := j.findSkew(joins, count, whole, sizes, sp)
 	j.coalesce(count, whole, sizes, skew, n, sp)
 	return sp
 }
@@ -247,7 +247,7 @@ type skewSplit map[int][][]int
 // of partitioned reads, with only row-by-row operators above it, and splits each skewed
 // side that the join kind allows into pieces by map output; the other side is read whole
 // by each piece's task (Spark's OptimizeSkewedJoin).
-func (j *job) findSkew(joins []adaptiveJoin, count map[int]int, whole map[int]bool, sizes map[int][]int64, n int, sp *stagePlan) map[int]skewSplit {
+func (j *job) findSkew(joins []adaptiveJoin, count map[int]int, whole map[int]bool, sizes map[int][]int64, sp *stagePlan) map[int]skewSplit {
 	if len(joins) != 1 || len(count) != 2 || !joins[0].rowWise {
 		return nil
 	}
