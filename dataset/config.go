@@ -50,8 +50,8 @@ type Config struct {
 	// DisableAdaptive turns off adaptive execution (Spark's spark.sql.adaptive.enabled,
 	// on by default): before a stage reading shuffles runs, the sizes of their map
 	// outputs re-plan it. Adjacent small reduce partitions are coalesced into tasks of
-	// about AdvisoryPartitionBytes (keeping at least Parallelism tasks when the data
-	// allows); a shuffled join whose build side turns out no larger than
+	// about AdvisoryPartitionBytes (keeping at least 2 × Parallelism tasks when the data
+	// allows, Spark's parallelismFirst); a shuffled join whose build side turns out no larger than
 	// BroadcastThreshold reads that side whole in every task, as a broadcast join; and a
 	// skewed partition of a shuffled join is split into tasks each reading part of it
 	// (by map output) with the other side's partition whole. JobMetrics lists each
@@ -178,7 +178,7 @@ func (c *Config) Validate() error {
 // adaptive is the exec side of the adaptive execution settings.
 func (c *Config) adaptive() exec.Adaptive {
 	return exec.Adaptive{Enabled: !c.DisableAdaptive, AdvisoryPartitionBytes: c.AdvisoryPartitionBytes,
-		MinPartitions: c.Parallelism, SkewedPartitionFactor: c.SkewedPartitionFactor,
+		MinPartitions: 2 * c.Parallelism, SkewedPartitionFactor: c.SkewedPartitionFactor,
 		SkewedPartitionBytes: c.SkewedPartitionBytes, BroadcastBytes: c.BroadcastThreshold}
 }
 

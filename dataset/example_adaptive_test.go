@@ -30,6 +30,6 @@ func ExampleConfig_adaptive() {
 		fmt.Println(d)
 	}
 	// Output:
-	// reduce tasks: 3
-	// coalesced 16 → 3 partitions (target 81 B, advisory 64.0 MiB)
+	// reduce tasks: 4
+	// coalesced 16 → 4 partitions (target 41 B, advisory 64.0 MiB)
 }

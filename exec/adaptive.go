@@ -31,7 +31,8 @@ type Adaptive struct {
 	// partitions are coalesced (default DefaultAdvisoryPartitionBytes).
 	AdvisoryPartitionBytes int64
 	// MinPartitions is the fewest tasks coalescing leaves when the data allows (default
-	// Env.Parallelism: small data still uses every core).
+	// Env.Parallelism: small data still uses every core; sessions ask for twice that, so
+	// that tasks of uneven size still balance over the cores).
 	MinPartitions int
 	// SkewedPartitionFactor and SkewedPartitionBytes say when a reduce partition of a
 	// shuffled join is skewed: larger than both factor × the median and bytes.
@@ -359,7 +360,10 @@ func (j *job) coalesce(count map[int]int, whole map[int]bool, sizes map[int][]in
 			all += b
 		}
 	}
-	minParts := max(1, cfg.MinPartitions)
+	minParts := cfg.MinPartitions
+	if minParts <= 0 {
+		minParts = max(1, j.env.Parallelism)
+	}
 	target := max(1, min(cfg.AdvisoryPartitionBytes, (all+int64(minParts)-1)/int64(minParts)))
 	task := func(lo, hi int, maps map[int][]int) {
 		reads := make(map[int]readSpec, len(ids))
@@ -376,10 +380,18 @@ func (j *job) coalesce(count map[int]int, whole map[int]bool, sizes map[int][]in
 		sp.reads = append(sp.reads, reads)
 	}
 	start, size, groups := 0, int64(0), 0
+	prev, prevEnd := -1, -1 // the last coalesced group's start and end
 	flush := func(end int) {
 		if end > start {
+			if end == n && prevEnd == start && size < target/5 {
+				// A small last group joins the one before it rather than run as a task
+				// of its own (Spark merges partitions below a fifth of the target).
+				sp.reads = sp.reads[:len(sp.reads)-1]
+				start, groups = prev, groups-1
+			}
 			task(start, end, nil)
 			groups++
+			prev, prevEnd = start, end
 		}
 		start, size = end, 0
 	}
