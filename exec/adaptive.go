@@ -337,8 +337,8 @@ func splitBySize(maps []int, bytes []int64, target int64) [][]int {
 	return out
 }
 
-// coalesce groups adjacent reduce partitions into tasks of about the target size: the
-// advisory size, less when that would leave fewer tasks than MinPartitions. Every
+// coalesce groups adjacent reduce partitions into tasks of about equal size: as many as
+// the advisory size needs, at least MinPartitions. Every
 // shuffle the stage reads by partition gets the same groups, so co-partitioned inputs
 // stay aligned, and adjacent ranges keep a range partitioning's order. A skewed
 // partition ends the group before it and runs as the tasks of its pieces.
@@ -364,7 +364,12 @@ func (j *job) coalesce(count map[int]int, whole map[int]bool, sizes map[int][]in
 	if minParts <= 0 {
 		minParts = max(1, j.env.Parallelism)
 	}
-	target := max(1, min(cfg.AdvisoryPartitionBytes, (all+int64(minParts)-1)/int64(minParts)))
+	for p := range skew {
+		all -= total[p]
+	}
+	// As many groups as the advisory size needs, at least minParts, at most the
+	// partitions; each about the same size.
+	k := min(int64(n), max(int64(minParts), (all+cfg.AdvisoryPartitionBytes-1)/max(1, cfg.AdvisoryPartitionBytes)))
 	task := func(lo, hi int, maps map[int][]int) {
 		reads := make(map[int]readSpec, len(ids))
 		for _, id := range ids {
@@ -379,39 +384,58 @@ func (j *job) coalesce(count map[int]int, whole map[int]bool, sizes map[int][]in
 		}
 		sp.reads = append(sp.reads, reads)
 	}
-	start, size, groups := 0, int64(0), 0
-	prev, prevEnd := -1, -1 // the last coalesced group's start and end
-	flush := func(end int) {
-		if end > start {
-			if end == n && prevEnd == start && size < target/5 {
-				// A small last group joins the one before it rather than run as a task
-				// of its own (Spark merges partitions below a fifth of the target).
-				sp.reads = sp.reads[:len(sp.reads)-1]
-				start, groups = prev, groups-1
-			}
-			task(start, end, nil)
-			groups++
-			prev, prevEnd = start, end
+	segments := coalesceSegments(total, skew, int(k))
+	for _, seg := range segments {
+		if s := skew[seg[0]]; s != nil && seg[1] == seg[0]+1 {
+			skewTasks(ids, s, seg[0], task)
+		} else {
+			task(seg[0], seg[1], nil)
 		}
-		start, size = end, 0
 	}
-	for p := range n {
-		if s := skew[p]; s != nil {
-			flush(p)
-			skewTasks(ids, s, p, task)
+	if len(sp.reads) != n || len(skew) > 0 {
+		sp.decisions = append([]string{fmt.Sprintf("coalesced %d → %d partitions (about %s each, advisory %s)",
+			n, len(segments), kmemory.FormatBytes(all/max(1, k)), kmemory.FormatBytes(cfg.AdvisoryPartitionBytes))}, sp.decisions...)
+	}
+}
+
+// coalesceSegments cuts partitions [0, len(total)) into adjacent segments: each skewed
+// partition alone, the others in about k groups of equal size. A cut falls before the
+// partition whose midpoint passes the next multiple of the group size, so that a
+// partition goes to the group holding most of it; empty partitions join the group
+// before them.
+func coalesceSegments(total []int64, skew map[int]skewSplit, k int) [][2]int {
+	var all int64
+	for p, b := range total {
+		if skew[p] == nil {
+			all += b
+		}
+	}
+	unit := float64(all) / float64(max(1, k))
+	var out [][2]int
+	start, group := 0, 0
+	cum := 0.0
+	for p, b := range total {
+		if skew[p] != nil {
+			if p > start {
+				out = append(out, [2]int{start, p})
+			}
+			out = append(out, [2]int{p, p + 1})
 			start = p + 1
 			continue
 		}
-		if p > start && size+total[p] > target {
-			flush(p)
+		if g := int((cum + float64(b)/2) / max(unit, 1)); g > group && b > 0 {
+			if p > start {
+				out = append(out, [2]int{start, p})
+				start = p
+			}
+			group = g
 		}
-		size += total[p]
+		cum += float64(b)
 	}
-	flush(n)
-	if len(sp.reads) != n || len(skew) > 0 {
-		sp.decisions = append([]string{fmt.Sprintf("coalesced %d → %d partitions (target %s, advisory %s)",
-			n, groups+len(skew), kmemory.FormatBytes(target), kmemory.FormatBytes(cfg.AdvisoryPartitionBytes))}, sp.decisions...)
+	if start < len(total) {
+		out = append(out, [2]int{start, len(total)})
 	}
+	return out
 }
 
 // skewTasks adds the tasks of skewed partition p: one per combination of the split

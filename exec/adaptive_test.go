@@ -7,7 +7,8 @@ import (
 
 // TestCoalesceRanges: coalescing gives every shuffle of the stage the same adjacent,
 // covering ranges, at least MinPartitions of them when the data allows, none above the
-// advisory size unless one partition is; skewed partitions run as their pieces.
+// advisory size unless one (non-empty) partition is; skewed partitions run as their
+// pieces.
 func TestCoalesceRanges(t *testing.T) {
 	j := &job{env: &Env{Adaptive: Adaptive{Enabled: true, AdvisoryPartitionBytes: 100, MinPartitions: 2}}}
 	left := []int64{0, 0, 30, 0, 0, 40, 0, 0, 250, 0, 0, 10, 0, 5, 0, 0}
@@ -23,11 +24,15 @@ func TestCoalesceRanges(t *testing.T) {
 			t.Fatalf("task %d reads %+v and %+v after %d", i, l, r, next)
 		}
 		var size int64
+		nonEmpty := 0
 		for p := l.Start; p < l.End; p++ {
 			size += left[p] + right[p]
+			if left[p]+right[p] > 0 {
+				nonEmpty++
+			}
 		}
-		if size > 100 && l.End-l.Start > 1 {
-			t.Fatalf("task %d: %d bytes over %d partitions", i, size, l.End-l.Start)
+		if size > 100 && nonEmpty > 1 {
+			t.Fatalf("task %d: %d bytes over %d partitions", i, size, nonEmpty)
 		}
 		next = l.End
 	}
@@ -63,5 +68,33 @@ func TestSplitBySize(t *testing.T) {
 	}
 	if got := splitBySize(nil, nil, 100); got != nil {
 		t.Fatalf("no maps: %v", got)
+	}
+}
+
+// TestCoalesceSegmentsBalanced: equal partitions make equal groups; a partition much
+// larger than the group size is a group of its own; no data is one group.
+func TestCoalesceSegmentsBalanced(t *testing.T) {
+	equal := make([]int64, 16)
+	for i := range equal {
+		equal[i] = 1000 + int64(i%3) // not exactly equal
+	}
+	got := coalesceSegments(equal, nil, 4)
+	if want := [][2]int{{0, 4}, {4, 8}, {8, 12}, {12, 16}}; !slices.Equal(got, want) {
+		t.Fatalf("equal partitions: %v, want %v", got, want)
+	}
+	got = coalesceSegments([]int64{1, 1, 100, 1, 1, 1}, nil, 3)
+	if want := [][2]int{{0, 2}, {2, 3}, {3, 6}}; !slices.Equal(got, want) {
+		t.Fatalf("one large partition: %v, want %v", got, want)
+	}
+	if got := coalesceSegments(make([]int64, 5), nil, 2); !slices.Equal(got, [][2]int{{0, 5}}) {
+		t.Fatalf("empty: %v", got)
+	}
+}
+
+// TestCoalesceSegmentsEmptyPartitions: empty partitions never start a group.
+func TestCoalesceSegmentsEmptyPartitions(t *testing.T) {
+	got := coalesceSegments([]int64{0, 61, 0, 0, 0, 17, 22, 0, 61, 0, 0, 0}, nil, 4)
+	if want := [][2]int{{0, 5}, {5, 6}, {6, 8}, {8, 12}}; !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
 	}
 }
