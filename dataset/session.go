@@ -95,6 +95,7 @@ func NewSession(cfg Config) (*Session, error) {
 	s.env = exec.NewEnv(cfg.Allocator, mem, blocks, spill, cfg.Parallelism, cfg.MaxTaskAttempts)
 	s.env.Shuffle.SetBatchRows(cfg.BatchRows)
 	s.env.BatchRows = cfg.BatchRows
+	s.env.Adaptive = cfg.adaptive()
 	return s, nil
 }
 

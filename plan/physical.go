@@ -52,6 +52,9 @@ type Partitioning struct {
 	N    int
 	// SortKeys give the order of a RangePartitioning.
 	SortKeys []SortKey
+	// Fixed says the user asked for exactly N partitions (Repartition): adaptive execution
+	// does not coalesce or split them.
+	Fixed bool
 }
 
 // AggMode says which half of a two-phase aggregation a PHashAggregate runs.

@@ -184,9 +184,9 @@ func union(n *Union, in []PhysNode) PhysNode {
 }
 
 func repartition(n *Repartition, in PhysNode) PhysNode {
-	part := Partitioning{Kind: RoundRobinPartitioning, N: n.N}
+	part := Partitioning{Kind: RoundRobinPartitioning, N: n.N, Fixed: true}
 	if len(n.Keys) > 0 {
-		part = Partitioning{Kind: HashPartitioning, Keys: append([]string(nil), n.Keys...), N: n.N}
+		part = Partitioning{Kind: HashPartitioning, Keys: append([]string(nil), n.Keys...), N: n.N, Fixed: true}
 	}
 	return &PExchange{Input: in, Partitioning: part}
 }
