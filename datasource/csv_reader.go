@@ -63,6 +63,9 @@ type csvColumn struct {
 	typ   arrow.DataType
 	unit  arrow.TimeUnit
 	bld   array.Builder
+	// dict is a dictionary column's dictionary for the whole split (bld then builds the
+	// indices); nil when the column is only checked.
+	dict *csvDict
 
 	null bool
 	bad  bool
@@ -107,6 +110,11 @@ func newCSVColumn(field int, f arrow.Field, mem memory.Allocator) (*csvColumn, e
 		c.checkUTF8 = true
 		return c, nil
 	}
+	if c.kind == kDict {
+		c.dict = newCSVDict(mem)
+		c.bld = array.NewInt32Builder(mem)
+		return c, nil
+	}
 	c.bld = array.NewBuilder(mem, f.Type)
 	return c, nil
 }
@@ -126,11 +134,21 @@ func (c *csvColumn) parse(s string) bool {
 		c.fv, err = strconv.ParseFloat(s, 32)
 	case kBool:
 		c.bv, ok = parseBoolText(s)
-	case kString, kDict:
+	case kString:
 		c.sv = s
 		if c.checkUTF8 {
 			ok = utf8.ValidString(s)
 		}
+	case kDict:
+		// A new dictionary value is checked for UTF-8 when it is added: a batch's
+		// check then leaves dictionaries out (see validUTF8).
+		if c.dict == nil {
+			ok = utf8.ValidString(s)
+			break
+		}
+		var id int32
+		id, ok = c.dict.id(bytesOf(s))
+		c.iv = int64(id)
 	case kDate32:
 		var d arrow.Date32
 		d, ok = parseDate(s)
@@ -162,8 +180,7 @@ func (c *csvColumn) appendScratch() {
 	case kString:
 		c.bld.(*array.StringBuilder).Append(c.sv)
 	case kDict:
-		// AppendString cannot fail for a utf8 dictionary.
-		_ = c.bld.(*array.BinaryDictionaryBuilder).AppendString(c.sv)
+		c.bld.(*array.Int32Builder).Append(int32(c.iv))
 	case kDate32:
 		c.bld.(*array.Date32Builder).Append(arrow.Date32(c.iv))
 	case kTimestamp:
@@ -377,19 +394,13 @@ func (r *CSVReader) setCheckUTF8(on bool) {
 	}
 }
 
-// validUTF8 reports whether every string column of b holds valid UTF-8, checking each
-// column's value bytes (a dictionary column's dictionary) in one pass.
+// validUTF8 reports whether every plain string column of b holds valid UTF-8, checking
+// each column's value bytes in one pass. Dictionary columns are left out: their values
+// were checked one by one as they entered the dictionary.
 func validUTF8(b arrow.RecordBatch) bool {
 	for _, col := range b.Columns() {
-		switch a := col.(type) {
-		case *array.String:
-			if !validStrings(a) {
-				return false
-			}
-		case *array.Dictionary:
-			if d, ok := a.Dictionary().(*array.String); ok && !validStrings(d) {
-				return false
-			}
+		if a, ok := col.(*array.String); ok && !validStrings(a) {
+			return false
 		}
 	}
 	return true
@@ -460,11 +471,7 @@ func (r *CSVReader) readBatch() (arrow.RecordBatch, error) {
 	}
 	arrs := make([]arrow.Array, len(r.cols))
 	for i, c := range r.cols {
-		arrs[i] = c.bld.NewArray()
-		if c.kind == kDict {
-			// Each batch gets a dictionary of only the values it uses.
-			c.bld.(*array.BinaryDictionaryBuilder).ResetFull()
-		}
+		arrs[i] = c.newArray()
 	}
 	batch := array.NewRecordBatch(r.schema, arrs, int64(rows))
 	for _, a := range arrs {
@@ -541,9 +548,25 @@ func (r *CSVReader) badValue(c *csvColumn, rec []string) error {
 		r.split.Path, r.recs.fieldLine(c.field), c.name, c.field+1, s, c.typeName())
 }
 
+// newArray returns the column's values so far and resets its builder. A dictionary
+// column's batch shares the split's dictionary as it stands (see csvDict).
+func (c *csvColumn) newArray() arrow.Array {
+	a := c.bld.NewArray()
+	if c.kind != kDict {
+		return a
+	}
+	defer a.Release()
+	dict := c.dict.array()
+	defer dict.Release()
+	return array.NewDictionaryArray(c.typ, a, dict)
+}
+
 func (r *CSVReader) releaseBuilders() {
 	for _, c := range r.cols {
 		c.bld.Release()
+		if c.dict != nil {
+			c.dict.release()
+		}
 	}
 	r.cols = nil
 }

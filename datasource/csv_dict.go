@@ -1,0 +1,93 @@
+package datasource
+
+import (
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// csvDict is the dictionary of one dictionary column for a whole split: every batch the
+// reader returns carries the values seen so far, as an array over the same offsets and
+// value buffers with a growing length. Values are only ever appended past what earlier
+// batches see, so a later batch's dictionary extends an earlier one's: consumers that
+// cache a translation per dictionary (hash aggregation's ids, the hashers' value hashes,
+// shuffle concatenation) recognise the same buffers and offset and only translate the new
+// entries, instead of looking every row up by its string once per batch.
+//
+// The buffers come from the task's allocator. When one must grow, a new one is allocated
+// and the old one is released: the batches that still use it hold their own reference.
+type csvDict struct {
+	mem  memory.Allocator
+	ids  map[string]int32
+	offs *memory.Buffer // int32 offsets, n+1 used
+	data *memory.Buffer // value bytes, nbytes used
+	n    int
+	used int // bytes of data used
+}
+
+func newCSVDict(mem memory.Allocator) *csvDict {
+	d := &csvDict{mem: mem, ids: make(map[string]int32)}
+	d.offs = memory.NewResizableBuffer(mem)
+	d.offs.Resize(4 * 1024)
+	arrow.Int32Traits.CastFromBytes(d.offs.Bytes())[0] = 0
+	d.data = memory.NewResizableBuffer(mem)
+	d.data.Resize(16 << 10)
+	return d
+}
+
+// id returns the dictionary entry of b, adding it if it is new. ok is false when b is a
+// new value that is not valid UTF-8 (it is then not added): an entry is checked once, when
+// it is first seen.
+func (d *csvDict) id(b []byte) (id int32, ok bool) {
+	if id, ok := d.ids[string(b)]; ok {
+		return id, true
+	}
+	if !utf8.Valid(b) {
+		return 0, false
+	}
+	if 4*(d.n+2) > d.offs.Len() {
+		d.offs = growBuffer(d.mem, d.offs, 4*(d.n+2), 4*(d.n+1))
+	}
+	if d.used+len(b) > d.data.Len() {
+		d.data = growBuffer(d.mem, d.data, d.used+len(b), d.used)
+	}
+	copy(d.data.Bytes()[d.used:], b)
+	d.used += len(b)
+	offs := arrow.Int32Traits.CastFromBytes(d.offs.Bytes())
+	offs[d.n+1] = int32(d.used)
+	id = int32(d.n)
+	d.n++
+	d.ids[string(b)] = id
+	return id, true
+}
+
+// growBuffer returns a buffer of at least need bytes (doubling) holding the first keep
+// bytes of old, and drops the dictionary's reference to old.
+func growBuffer(mem memory.Allocator, old *memory.Buffer, need, keep int) *memory.Buffer {
+	nb := memory.NewResizableBuffer(mem)
+	nb.Resize(max(need, 2*old.Len()))
+	copy(nb.Bytes(), old.Bytes()[:keep])
+	old.Release()
+	return nb
+}
+
+// array returns the values so far as a string array sharing the dictionary's buffers.
+func (d *csvDict) array() arrow.Array {
+	data := array.NewData(arrow.BinaryTypes.String, d.n, []*memory.Buffer{nil, d.offs, d.data}, nil, 0, 0)
+	defer data.Release()
+	return array.NewStringData(data)
+}
+
+func (d *csvDict) release() {
+	if d.offs != nil {
+		d.offs.Release()
+		d.data.Release()
+		d.offs, d.data = nil, nil
+	}
+}
+
+// bytesOf views s as bytes without copying; the bytes must not be modified.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
