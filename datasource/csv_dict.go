@@ -89,5 +89,6 @@ func (d *csvDict) release() {
 	}
 }
 
-// bytesOf views s as bytes without copying; the bytes must not be modified.
-func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+// unsafeString views b as a string without copying, for a use that does not outlive b's
+// contents (parsing, comparing, a map lookup).
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
