@@ -1,6 +1,8 @@
 package datasource
 
 import (
+	"bytes"
+	"hash/maphash"
 	"unicode/utf8"
 	"unsafe"
 
@@ -19,17 +21,22 @@ import (
 //
 // The buffers come from the task's allocator. When one must grow, a new one is allocated
 // and the old one is released: the batches that still use it hold their own reference.
+// The lookup table (4 bytes a slot, 8 an entry) is the only Go memory it keeps.
 type csvDict struct {
 	mem  memory.Allocator
-	ids  map[string]int32
 	offs *memory.Buffer // int32 offsets, n+1 used
-	data *memory.Buffer // value bytes, nbytes used
+	data *memory.Buffer // value bytes, used of them
 	n    int
-	used int // bytes of data used
+	used int
+	// slots is an open-addressing table of entry+1 (0: empty) by hash; hashes holds
+	// each entry's hash. Values are compared in data itself: no copy of them is kept.
+	slots  []int32
+	hashes []uint64
+	seed   maphash.Seed
 }
 
 func newCSVDict(mem memory.Allocator) *csvDict {
-	d := &csvDict{mem: mem, ids: make(map[string]int32)}
+	d := &csvDict{mem: mem, seed: maphash.MakeSeed(), slots: make([]int32, 1024)}
 	d.offs = memory.NewResizableBuffer(mem)
 	d.offs.Resize(4 * 1024)
 	arrow.Int32Traits.CastFromBytes(d.offs.Bytes())[0] = 0
@@ -42,8 +49,16 @@ func newCSVDict(mem memory.Allocator) *csvDict {
 // new value that is not valid UTF-8 (it is then not added): an entry is checked once, when
 // it is first seen.
 func (d *csvDict) id(b []byte) (id int32, ok bool) {
-	if id, ok := d.ids[string(b)]; ok {
-		return id, true
+	h := maphash.Bytes(d.seed, b)
+	mask := uint64(len(d.slots) - 1)
+	offs := arrow.Int32Traits.CastFromBytes(d.offs.Bytes())
+	data := d.data.Bytes()
+	i := h & mask
+	for ; d.slots[i] != 0; i = (i + 1) & mask {
+		e := d.slots[i] - 1
+		if d.hashes[e] == h && bytes.Equal(data[offs[e]:offs[e+1]], b) {
+			return e, true
+		}
 	}
 	if !utf8.Valid(b) {
 		return 0, false
@@ -56,12 +71,29 @@ func (d *csvDict) id(b []byte) (id int32, ok bool) {
 	}
 	copy(d.data.Bytes()[d.used:], b)
 	d.used += len(b)
-	offs := arrow.Int32Traits.CastFromBytes(d.offs.Bytes())
+	offs = arrow.Int32Traits.CastFromBytes(d.offs.Bytes())
 	offs[d.n+1] = int32(d.used)
 	id = int32(d.n)
 	d.n++
-	d.ids[string(b)] = id
+	d.hashes = append(d.hashes, h)
+	d.slots[i] = id + 1
+	if 2*d.n > len(d.slots) {
+		d.rehash()
+	}
 	return id, true
+}
+
+// rehash doubles the slot table.
+func (d *csvDict) rehash() {
+	d.slots = make([]int32, 2*len(d.slots))
+	mask := uint64(len(d.slots) - 1)
+	for e, h := range d.hashes {
+		i := h & mask
+		for d.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		d.slots[i] = int32(e) + 1
+	}
 }
 
 // growBuffer returns a buffer of at least need bytes (doubling) holding the first keep

@@ -16,10 +16,10 @@ var csvReadBufferBytes = 1 << 20
 // csvScanner splits CSV text into records the way encoding/csv's Reader does (RFC 4180
 // with its extensions: LazyQuotes, CRLF read as LF, blank lines skipped, a trailing CR
 // before the end dropped, the same *csv.ParseError with the same lines and columns), but
-// without allocating per record: the fields it returns are views of one record buffer
-// that the next call reuses. The bytes come in large blocks through a bufio.Reader; each
-// line is copied once into the record buffer (doubled quotes removed) and the fields are
-// cut from it.
+// without allocating per record: the fields it returns are views that the next call
+// reuses. The bytes come in large blocks through a bufio.Reader. A line without quotes
+// (the common case) is cut in place; a record with quotes is copied once into a record
+// buffer, doubled quotes removed, and its fields cut from that.
 type csvScanner struct {
 	br         *bufio.Reader
 	comma      rune
@@ -144,6 +144,10 @@ func (s *csvScanner) Read() ([][]byte, error) {
 		return nil, errRead
 	}
 	s.record, s.ends, s.positions = s.record[:0], s.ends[:0], s.positions[:0]
+	if bytes.IndexByte(line, '"') < 0 {
+		// No quote: the fields are the line's bytes between delimiters, used in place.
+		return s.splitPlain(line), errRead
+	}
 	err := s.parseRecord(line, errRead)
 	s.fields = s.fields[:0]
 	from := 0
@@ -152,6 +156,25 @@ func (s *csvScanner) Read() ([][]byte, error) {
 		from = end
 	}
 	return s.fields, err
+}
+
+// splitPlain cuts a line without quotes into fields that are views of it.
+func (s *csvScanner) splitPlain(line []byte) [][]byte {
+	line = line[:len(line)-lengthNL(line)]
+	s.fields = s.fields[:0]
+	col := 1
+	for {
+		i := s.indexComma(line)
+		if i < 0 {
+			s.fields = append(s.fields, line[:len(line):len(line)])
+			s.positions = append(s.positions, csvPos{line: s.numLine, col: col})
+			return s.fields
+		}
+		s.fields = append(s.fields, line[:i:i])
+		s.positions = append(s.positions, csvPos{line: s.numLine, col: col})
+		line = line[i+s.commaLen:]
+		col += i + s.commaLen
+	}
 }
 
 // parseRecord cuts the record that starts with line into fields (reading further lines

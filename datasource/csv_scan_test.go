@@ -6,8 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"reflect"
+	"slices"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kindling-data/kindling/internal/memtest"
 )
 
 // scanOutcome is what a CSV splitter says about one record: its fields, where each
@@ -123,4 +129,112 @@ func FuzzCSVScanner(f *testing.F) {
 			t.Fatalf("block %d, %+v:\n got %s\nwant %s", buf, opts, fmt.Sprint(got), fmt.Sprint(want))
 		}
 	})
+}
+
+// genQuotedCSV writes rows whose string fields hold delimiters, doubled quotes, empty
+// quoted values and values longer than a tiny read block, with CRLF or LF line ends
+// (newlines inside quotes only when multiLine).
+func genQuotedCSV(t *testing.T, n int, crlf, multiLine bool) string {
+	t.Helper()
+	nl := "\n"
+	if crlf {
+		nl = "\r\n"
+	}
+	var sb bytes.Buffer
+	sb.WriteString("id,s,d,f" + nl)
+	for i := range n {
+		var s string
+		switch i % 7 {
+		case 0:
+			s = ""
+		case 1:
+			s = `""`
+		case 2:
+			s = fmt.Sprintf(`"a,b ""%d"" c"`, i)
+		case 3:
+			s = fmt.Sprintf("%q", bytes.Repeat([]byte{'x'}, 40+i%9))
+		case 4:
+			if multiLine {
+				s = fmt.Sprintf("\"two\r\nlines %d\"", i)
+			} else {
+				s = fmt.Sprintf("plain%d", i)
+			}
+		default:
+			s = fmt.Sprintf("v%d", i%5)
+		}
+		d := fmt.Sprintf("\"k,%d\"", i%11)
+		if i%13 == 0 {
+			d = ""
+		}
+		fmt.Fprintf(&sb, "%d,%s,%s,%d.5%s", i, s, d, i, nl)
+	}
+	return writeFile(t, t.TempDir(), "q.csv", sb.String())
+}
+
+// Read through a tiny block (quoted fields, doubled quotes and lines straddle its
+// boundaries) and in splits, a file reads as encoding/csv reads it: CRLF or LF, empty
+// fields NULL, a dictionary column equal to the plain one.
+func TestCSVQuotedAcrossBlocks(t *testing.T) {
+	defer func(n int) { csvReadBufferBytes = n }(csvReadBufferBytes)
+	csvReadBufferBytes = 16
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	for _, crlf := range []bool{false, true} {
+		for _, multi := range []bool{false, true} {
+			p := genQuotedCSV(t, 300, crlf, multi)
+			want := csvOracle(t, p)
+			opts := CSVOptions{BatchRows: 7, DictionaryColumns: []string{"d"}, MultiLine: multi}
+			schema, err := InferCSVSchema(p, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(fieldTypes(schema)); got != "[int64 utf8 dictionary<values=utf8, indices=int32, ordered=false> float64]" {
+				t.Fatalf("schema %s", got)
+			}
+			st, _ := os.Stat(p)
+			steps := []int64{st.Size(), 97, 1000}
+			if multi {
+				steps = steps[:1]
+			}
+			for _, step := range steps {
+				got := readSplits(t, mem, cutSplits(p, st.Size(), step), schema, opts)
+				if !slices.Equal(got, want) {
+					t.Fatalf("crlf=%v multiline=%v step %d: %d rows, want %d; first %q want %q", crlf, multi, step, len(got), len(want), got[:min(3, len(got))], want[:3])
+				}
+			}
+		}
+	}
+}
+
+func fieldTypes(s *arrow.Schema) []string {
+	var out []string
+	for _, f := range s.Fields() {
+		out = append(out, f.Type.String())
+	}
+	return out
+}
+
+// Empty fields are NULL by default; with other null texts they are empty strings, and a
+// null text is NULL quoted or not (encoding/csv's rule: quotes only delimit).
+func TestCSVEmptyFieldsAndNullTexts(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	p := writeFile(t, t.TempDir(), "n.csv", "a,b\r\n,\"\"\r\nNA,\"NA\"\r\nx,\r\n")
+	_, rows := readCSV(t, mem, p, CSVOptions{}, nil)
+	if want := []string{"(null)|(null)", "NA|NA", "x|(null)"}; !slices.Equal(rows, want) {
+		t.Errorf("default nulls: %q, want %q", rows, want)
+	}
+	_, rows = readCSV(t, mem, p, CSVOptions{NullValues: []string{"NA"}, DictionaryAllStrings: true}, nil)
+	if want := []string{"|", "(null)|(null)", "x|"}; !slices.Equal(rows, want) {
+		t.Errorf("NA nulls: %q, want %q", rows, want)
+	}
+}
+
+// Errors name the file's line also when lines straddle the read blocks of a later split.
+func TestCSVErrorLinesTinyBlocks(t *testing.T) {
+	defer func(n int) { csvReadBufferBytes = n }(csvReadBufferBytes)
+	csvReadBufferBytes = 16
+	TestCSVErrorLineNumbers(t)
+	TestCSVQuoteErrorsLoseNoLines(t)
+	TestCSVMalformedModes(t)
 }
