@@ -61,7 +61,9 @@ func TestCSVDictionaryGroupAndJoin(t *testing.T) {
 				t.Errorf("group %q: %v, want %d, %d", k, r, sums[k], counts[k])
 			}
 		}
-		if totals := s.s.LastJob().Totals(); spill && totals.SpillCount == 0 {
+		// Race builds keep a larger minimum budget (outOfCoreMinBudget), under which this
+		// data need not spill.
+		if totals := s.s.LastJob().Totals(); spill && outOfCoreMinBudget == 0 && totals.SpillCount == 0 {
 			t.Errorf("no operator spilled under a %d-byte budget", cfg.MemoryLimit)
 		}
 		// Each key's rows joined with the per-key counts: every non-NULL row once.

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -184,4 +185,44 @@ func TestCSVDictionaryInvalidUTF8NotAdded(t *testing.T) {
 	if last.Len() != 2 || last.Value(0) != "ok" || last.Value(1) != "fine" {
 		t.Fatalf("dictionary %v", last)
 	}
+}
+
+// Earlier batches may be read on other goroutines while the reader appends to the
+// dictionary they share: the reader writes only past what they see (run with -race).
+func TestCSVDictionaryConcurrentReaders(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	p := genDictCSV(t, 5000, 2000)
+	opts := CSVOptions{DictionaryColumns: []string{"cat"}, BatchRows: 100}
+	schema, err := InferCSVSchema(p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenCSV(context.Background(), wholeSplit(t, p), schema, opts, nil, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var wg sync.WaitGroup
+	for {
+		b, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			defer b.Release()
+			d := b.Column(1).(*array.Dictionary).Dictionary().(*array.String)
+			n := 0
+			for j := range d.Len() {
+				n += len(d.Value(j))
+			}
+			if n != len(d.ValueBytes()) {
+				t.Errorf("dictionary values of %d bytes, want %d", n, len(d.ValueBytes()))
+			}
+		})
+	}
+	wg.Wait()
 }
