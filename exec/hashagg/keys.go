@@ -313,6 +313,12 @@ type aggDictKey struct {
 	offset, length  int
 }
 
+// extends reports whether k is prev's dictionary with entries added after prev's: the
+// same buffers and offset, and at least as long (entry j of both is then the same value).
+func (k aggDictKey) extends(prev aggDictKey) bool {
+	return k.offsets == prev.offsets && k.values == prev.values && k.offset == prev.offset && k.length >= prev.length
+}
+
 func aggDictKeyOf(dict arrow.Array) aggDictKey {
 	bufs := dict.Data().Buffers()
 	k := aggDictKey{offset: dict.Data().Offset(), length: dict.Len()}
@@ -411,7 +417,17 @@ func (t *aggBytesKeys) assignDict(arr *array.Dictionary, ids []int32) error {
 	// Entries get ids lazily: a dictionary shared by many batches may be much larger
 	// than one batch.
 	n := dict.Len()
-	if key := aggDictKeyOf(dict); key.values == nil || key != t.dictKey {
+	key := aggDictKeyOf(dict)
+	switch {
+	case key.values != nil && (key == t.dictKey || t.dictKey.extends(key)):
+	case key.values != nil && key.extends(t.dictKey):
+		// The same buffers seen further (a reader's growing dictionary): the entries
+		// already translated stay, the new ones are looked up when used.
+		for range n - len(t.dictIDs) {
+			t.dictIDs = append(t.dictIDs, -1)
+		}
+		t.dictKey = key
+	default:
 		if cap(t.dictIDs) < n {
 			t.dictIDs = make([]int32, n)
 		}
