@@ -11,7 +11,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/arrow/util"
 
 	"github.com/kindling-data/kindling/plan"
 	"github.com/kindling-data/kindling/storage"
@@ -143,7 +142,7 @@ func (c *CacheOp) compute(ctx context.Context) error {
 			return err
 		}
 		held = append(held, rec)
-		bytes += int64(util.TotalRecordSize(rec))
+		bytes += int64(colop.HeldBytes(rec))
 		if free := mem.Limit() - mem.Stats().ExecutionUsed; level.UseMemory() && !level.UseDisk() && bytes > free {
 			// Cannot fit in memory and may not go to disk: stream on uncached
 			// (Spark's PartiallyUnrolledIterator).
