@@ -286,8 +286,7 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 	case *Union:
 		return o.pruneUnion(n, need)
 	case *Cache:
-		// A cached dataset is stored whole, whoever reads it: its input keeps every column.
-		return o.pruneInput(n, allColumns(n.Input.Schema()))
+		return o.pruneCache(n, need)
 	case *Explode:
 		// The exploded column decides how many rows each input row becomes.
 		childNeed := copySet(need)

@@ -79,6 +79,9 @@ type PScan struct {
 type PFilter struct {
 	Input PhysNode
 	Cond  Expr
+	// Keep, when not nil, names the input columns passed on (in input order): the
+	// condition reads any input column, and only the kept ones are gathered.
+	Keep []string
 }
 
 // PProject evaluates expressions into new columns.

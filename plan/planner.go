@@ -77,11 +77,15 @@ func (p *planner) planWhole(n Node) (out PhysNode, done bool, err error) {
 		}
 		if !n.Status.Active() {
 			out, err = p.plan(n.Input)
+			if err == nil && n.Columns != nil {
+				out = &PProject{Input: out, Exprs: columnRefs(n.Columns), OutSchema: n.OutSchema}
+			}
 			return out, true, err
 		}
 		if parts, ok := n.Status.Materialized(); ok {
 			// Every partition is stored: read them, and skip the stages that made them.
-			return &PCacheRead{DatasetID: n.DatasetID, Partitions: parts, Status: n.Status, OutSchema: n.OutSchema}, true, nil
+			return &PCacheRead{DatasetID: n.DatasetID, Partitions: parts, Status: n.Status,
+				Stored: n.Input.Schema(), Columns: n.Columns, OutSchema: n.OutSchema}, true, nil
 		}
 	case *Limit:
 		if s, proj := topNShape(n); s != nil {
@@ -110,6 +114,7 @@ func (p *planner) scan(s *Scan) (PhysNode, error) {
 func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 	switch n := n.(type) {
 	case *Project:
+		in[0] = narrowFilter(in[0], exprColumns(n.Exprs))
 		if below, ok := in[0].(*PProject); ok && onlyColumns(below.Exprs) {
 			// Say, a join's projection that drops its using keys: one projection does both.
 			return &PProject{Input: below.Input, Exprs: composeRenames(n.Exprs, below.Exprs), OutSchema: n.OutSchema}, nil
@@ -149,7 +154,7 @@ func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 		// A hint for the join above; on its own it changes nothing.
 		return in[0], nil
 	case *Cache:
-		return &PCache{Input: in[0], DatasetID: n.DatasetID, Status: n.Status}, nil
+		return &PCache{Input: in[0], DatasetID: n.DatasetID, Status: n.Status, Columns: n.Columns}, nil
 	case *Sort:
 		return p.sort(n, in[0]), nil
 	case *Window:
@@ -195,6 +200,7 @@ func repartition(n *Repartition, in PhysNode) PhysNode {
 // keys, and the final merge; or one complete aggregation when the input is already
 // partitioned so that each group lives in one partition.
 func (p *planner) aggregate(n *Aggregate, in PhysNode) (PhysNode, error) {
+	in = narrowFilter(in, aggregateInputs(n))
 	aggs := append([]AggExpr(nil), n.Aggs...)
 	needProject := false
 	for _, a := range aggs {
@@ -334,7 +340,7 @@ func outputPartitioning(n PhysNode) Partitioning {
 		}
 		return n.Partitioning
 	case *PFilter:
-		return OutputPartitioning(n.Input)
+		return keptPartitioning(OutputPartitioning(n.Input), n.Keep, unknown)
 	case *PLimit:
 		return OutputPartitioning(n.Input)
 	case *PSort:
@@ -344,7 +350,7 @@ func outputPartitioning(n PhysNode) Partitioning {
 	case *PWindowGroupLimit:
 		return OutputPartitioning(n.Input)
 	case *PCache:
-		return OutputPartitioning(n.Input)
+		return keptPartitioning(OutputPartitioning(n.Input), n.Columns, unknown)
 	case *PHashJoin:
 		return joinPartitioning(n)
 	case *PProject:
