@@ -193,9 +193,9 @@ func keptPartitioning(in Partitioning, cols []string, unknown Partitioning) Part
 // narrowFilter returns in, or when in is a filter whose output has columns its consumer
 // does not read (need), a copy that gathers only the needed ones: the condition's
 // columns are read, not copied.
-func narrowFilter(in PhysNode, need map[string]bool) PhysNode {
+func (p *planner) narrowFilter(in PhysNode, need map[string]bool) PhysNode {
 	f, ok := in.(*PFilter)
-	if !ok {
+	if !ok || p.cfg.WholeReads {
 		return in
 	}
 	s := f.Schema()

@@ -26,6 +26,9 @@ type PhysicalConfig struct {
 	// NoWindowGroupLimit plans top-K-per-key windows without their partial limit below
 	// the shuffle (PWindowGroupLimit), so that tests can compare the two plans.
 	NoWindowGroupLimit bool
+	// WholeReads plans cache reads of every stored column and filters that gather every
+	// input column (no Cache.Columns, no PFilter.Keep), so that benchmarks can compare.
+	WholeReads bool
 }
 
 // Physical turns an analyzed (and usually optimized) logical plan into operators with
@@ -84,8 +87,12 @@ func (p *planner) planWhole(n Node) (out PhysNode, done bool, err error) {
 		}
 		if parts, ok := n.Status.Materialized(); ok {
 			// Every partition is stored: read them, and skip the stages that made them.
-			return &PCacheRead{DatasetID: n.DatasetID, Partitions: parts, Status: n.Status,
-				Stored: n.Input.Schema(), Columns: n.Columns, OutSchema: n.OutSchema}, true, nil
+			r := &PCacheRead{DatasetID: n.DatasetID, Partitions: parts, Status: n.Status,
+				Stored: n.Input.Schema(), Columns: n.Columns, OutSchema: n.OutSchema}
+			if p.cfg.WholeReads {
+				r.Columns, r.OutSchema = nil, r.Stored
+			}
+			return r, true, nil
 		}
 	case *Limit:
 		if s, proj := topNShape(n); s != nil {
@@ -114,7 +121,7 @@ func (p *planner) scan(s *Scan) (PhysNode, error) {
 func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 	switch n := n.(type) {
 	case *Project:
-		in[0] = narrowFilter(in[0], exprColumns(n.Exprs))
+		in[0] = p.narrowFilter(in[0], exprColumns(n.Exprs))
 		if below, ok := in[0].(*PProject); ok && onlyColumns(below.Exprs) {
 			// Say, a join's projection that drops its using keys: one projection does both.
 			return &PProject{Input: below.Input, Exprs: composeRenames(n.Exprs, below.Exprs), OutSchema: n.OutSchema}, nil
@@ -154,7 +161,11 @@ func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 		// A hint for the join above; on its own it changes nothing.
 		return in[0], nil
 	case *Cache:
-		return &PCache{Input: in[0], DatasetID: n.DatasetID, Status: n.Status, Columns: n.Columns}, nil
+		c := &PCache{Input: in[0], DatasetID: n.DatasetID, Status: n.Status, Columns: n.Columns}
+		if p.cfg.WholeReads {
+			c.Columns = nil
+		}
+		return c, nil
 	case *Sort:
 		return p.sort(n, in[0]), nil
 	case *Window:
@@ -200,7 +211,7 @@ func repartition(n *Repartition, in PhysNode) PhysNode {
 // keys, and the final merge; or one complete aggregation when the input is already
 // partitioned so that each group lives in one partition.
 func (p *planner) aggregate(n *Aggregate, in PhysNode) (PhysNode, error) {
-	in = narrowFilter(in, aggregateInputs(n))
+	in = p.narrowFilter(in, aggregateInputs(n))
 	aggs := append([]AggExpr(nil), n.Aggs...)
 	needProject := false
 	for _, a := range aggs {
