@@ -111,6 +111,9 @@ func (n *PScan) Describe() string {
 	if len(n.Filters) > 0 {
 		s += " pushed=[" + exprList(n.Filters) + "]"
 	}
+	if n.Note != "" {
+		s += " (" + n.Note + ")"
+	}
 	return s
 }
 

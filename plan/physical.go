@@ -73,6 +73,7 @@ type PScan struct {
 	Columns   []string // nil: all
 	Filters   []Expr   // pushed to the source as pruning hints
 	OutSchema *arrow.Schema
+	Note      string // why the source made fewer partitions than cores, for Explain
 }
 
 // PFilter keeps rows whose condition is true.

@@ -104,17 +104,22 @@ func (p *planner) planWhole(n Node) (out PhysNode, done bool, err error) {
 }
 
 func (p *planner) scan(s *Scan) (PhysNode, error) {
-	parts, err := s.Source.Partitions(ScanRequest{
+	req := ScanRequest{
 		Columns:           s.Columns,
 		Filters:           s.Filters,
 		MaxPartitionBytes: p.cfg.MaxPartitionBytes,
 		MinPartitions:     p.cfg.MinPartitions,
 		BatchRows:         p.cfg.BatchRows,
-	})
+	}
+	parts, err := s.Source.Partitions(req)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %s: partitions of %s: %w", nodeSite(s), s.Source, err)
 	}
-	return &PScan{Source: s.Source, Parts: parts, Columns: s.Columns, Filters: s.Filters, OutSchema: s.OutSchema}, nil
+	scan := &PScan{Source: s.Source, Parts: parts, Columns: s.Columns, Filters: s.Filters, OutSchema: s.OutSchema}
+	if sn, ok := s.Source.(SplitNoter); ok && len(parts) < req.MinPartitions {
+		scan.Note = sn.SplitNote(parts, req)
+	}
+	return scan, nil
 }
 
 // operator plans n over its planned inputs in.
