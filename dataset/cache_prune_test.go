@@ -265,4 +265,13 @@ func TestCacheReadPrunedAggregate(t *testing.T) {
 	if calls.Load() != 0 {
 		t.Fatalf("%d recomputations", calls.Load())
 	}
+	// Unpersisted, the input is computed again, pruned like any other.
+	cached.Unpersist()
+	if _, phys, _ := strings.Cut(q.Explain(), "== Physical Plan =="); strings.Contains(phys, "Cache") {
+		t.Fatalf("the physical plan after Unpersist reads a cache:\n%s", phys)
+	}
+	assertSameRows(t, collectRows(t, q), want)
+	if calls.Load() == 0 {
+		t.Fatal("the unpersisted dataset was not computed")
+	}
 }

@@ -157,7 +157,14 @@ func columnRefs(cols []string) []Expr {
 // pruneCache prunes the read of a cached dataset to the columns needed above it. The
 // input keeps every column: what is stored is the whole dataset, whoever reads it.
 func (o *optimizer) pruneCache(n *Cache, need map[string]bool) Node {
-	stored := n.Input.Schema()
+	m := *n
+	if n.Status != nil && !n.Status.Active() {
+		// Unpersisted: nothing is stored, so the input is pruned like any other.
+		m.Input = o.prune(n.Input, need)
+	} else {
+		m.Input = o.prune(n.Input, allColumns(n.Input.Schema()))
+	}
+	stored := m.Input.Schema()
 	var cols []string
 	for _, f := range stored.Fields() {
 		if need[f.Name] && (n.Columns == nil || slices.Contains(n.Columns, f.Name)) {
@@ -167,8 +174,6 @@ func (o *optimizer) pruneCache(n *Cache, need map[string]bool) Node {
 	if len(cols) == 0 && stored.NumFields() > 0 {
 		cols = []string{stored.Field(0).Name} // row counts need one column to carry them
 	}
-	m := *n
-	m.Input = o.prune(n.Input, allColumns(stored))
 	m.Columns = nil
 	if len(cols) < stored.NumFields() {
 		m.Columns = cols
