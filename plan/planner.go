@@ -127,6 +127,9 @@ func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 	switch n := n.(type) {
 	case *Project:
 		in[0] = p.narrowFilter(in[0], exprColumns(n.Exprs))
+		if _, ok := in[0].(*PFilter); ok && isIdentity(n.Exprs, in[0].Schema()) {
+			return in[0], nil // the filter already passes on just these columns
+		}
 		if below, ok := in[0].(*PProject); ok && onlyColumns(below.Exprs) {
 			// Say, a join's projection that drops its using keys: one projection does both.
 			return &PProject{Input: below.Input, Exprs: composeRenames(n.Exprs, below.Exprs), OutSchema: n.OutSchema}, nil
