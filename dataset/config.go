@@ -205,4 +205,8 @@ type TestingKnobs struct {
 	// NoWindowGroupLimit plans a filter on a ranking window column without the partial
 	// per-key limit below the shuffle (Spark's WindowGroupLimit), to compare the plans.
 	NoWindowGroupLimit bool
+	// WholeReads reads every column of a cached dataset and has filters gather every
+	// column of their input, as before column pruning reached cached data, so that
+	// benchmarks can compare the two plans.
+	WholeReads bool
 }

@@ -225,6 +225,7 @@ func (s *Session) physicalConfig() plan.PhysicalConfig {
 		BatchRows:          s.cfg.BatchRows,
 		BroadcastThreshold: s.cfg.BroadcastThreshold,
 		NoWindowGroupLimit: s.cfg.TestingKnobs.NoWindowGroupLimit,
+		WholeReads:         s.cfg.TestingKnobs.WholeReads,
 	}
 }
 

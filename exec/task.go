@@ -127,7 +127,11 @@ func (t *task) unaryOperator(n plan.PhysNode, in colop.Operator) (colop.Operator
 	case *plan.PSort:
 		return sorting.NewSort(in, n, opts), nil
 	case *plan.PFilter:
-		return eval.NewFilter(in, n.Cond, opts), nil
+		keep, err := plan.ColumnIndices(n.Input.Schema(), n.Keep)
+		if err != nil {
+			return nil, fmt.Errorf("exec: filter %s: %w", n.Cond, err)
+		}
+		return eval.NewFilterKeeping(in, n.Cond, keep, opts), nil
 	case *plan.PProject:
 		return eval.NewProject(in, n.Exprs, n.OutSchema, opts), nil
 	case *plan.PHashAggregate:

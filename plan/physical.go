@@ -76,12 +76,16 @@ type PScan struct {
 	Columns   []string // nil: all
 	Filters   []Expr   // pushed to the source as pruning hints
 	OutSchema *arrow.Schema
+	Note      string // why the source made fewer partitions than cores, for Explain
 }
 
 // PFilter keeps rows whose condition is true.
 type PFilter struct {
 	Input PhysNode
 	Cond  Expr
+	// Keep, when not nil, names the input columns passed on (in input order): the
+	// condition reads any input column, and only the kept ones are gathered.
+	Keep []string
 }
 
 // PProject evaluates expressions into new columns.
