@@ -34,6 +34,15 @@ type Config struct {
 	// MemoryLimit is the budget in bytes of the unified memory manager, shared by
 	// execution (hash tables, buffered batches) and storage (shuffle blocks, cache).
 	// Zero derives it from physical memory (60% of RAM less 300 MiB, as Spark does).
+	//
+	// While the session is open it also holds a share of the Go runtime's soft memory
+	// limit (runtime/debug.SetMemoryLimit), the inverse of that rule: MemoryLimit/0.6 +
+	// 300 MiB, the 40% and the 300 MiB being for what the budget does not count (batches
+	// streaming between operators, garbage not yet collected, the runtime). With several
+	// sessions open the soft limit is the sum of their shares; closing the last restores
+	// the limit in force before the first opened. So the collector works harder before
+	// garbage takes the process far over its budget. A limit the program set itself
+	// (GOMEMLIMIT, or debug.SetMemoryLimit) is left as it is.
 	MemoryLimit int64
 	// StorageFraction is the share of MemoryLimit below which cached data is safe from
 	// eviction by execution (default 0.5).
@@ -146,6 +155,10 @@ func (c *Config) memoryConfig() kmemory.Config {
 	mc.EnsureDefaults()
 	return mc
 }
+
+// holdGoMemoryLimit raises the Go runtime's soft memory limit by the session's share while
+// it is open (see MemoryLimit) and returns what gives it back.
+func (c *Config) holdGoMemoryLimit() func() { return kmemory.HoldGoMemoryLimit(c.MemoryLimit) }
 
 // TestingKnobs are settings for tests of failure paths.
 type TestingKnobs struct {
