@@ -30,6 +30,10 @@ const (
 	pairEntryBytes    = 40
 	arenaPageBytes    = 64 << 10
 	arenaOwnPageBytes = arenaPageBytes / 4
+	// arenaMinPageBytes is an arena's first page: pages double with the arena up to
+	// arenaPageBytes, so that a small table's string keys cost a few KiB, not a 64 KiB
+	// page per key column (which at tight budgets made every batch spill).
+	arenaMinPageBytes = 4 << 10
 )
 
 // aggKeyTable assigns dense ids to the distinct values of one column.
@@ -337,7 +341,7 @@ func (t *aggBytesKeys) growthBound(arr arrow.Array) int64 {
 		n = min(n, int64(dict.Len()))
 		arr = dict
 	}
-	return n*(strKeyEntryBytes+16) + aggValueBytes(arr) + arenaPageBytes + extra
+	return n*(strKeyEntryBytes+16) + t.arena.growthBound(aggValueBytes(arr)) + extra
 }
 
 // aggValueBytes is the size of the values a utf8/binary array's rows span.
@@ -520,6 +524,23 @@ func (t *aggBytesKeys) release() {
 	}
 }
 
+// nextPage is the size of the arena's next page: its size so far (doubling it), between
+// arenaMinPageBytes and arenaPageBytes.
+func (a *aggByteArena) nextPage() int {
+	return int(min(max(arenaMinPageBytes, a.size), arenaPageBytes))
+}
+
+// growthBound bounds what copying values of v bytes in all adds to the arena's size:
+// nothing if they fit the current page. Otherwise every page given up wastes less than
+// the value that did not fit it (which then goes to a new page), so the new pages hold at
+// most v of values, less than v of waste, and the last page's unused room.
+func (a *aggByteArena) growthBound(v int64) int64 {
+	if v <= int64(cap(a.cur)-len(a.cur)) {
+		return 0
+	}
+	return 2*v + min(max(arenaMinPageBytes, a.size+2*v), arenaPageBytes)
+}
+
 // aggByteArena copies values into large pages that are never moved, so strings into them
 // stay valid (and the garbage collector sees a few big objects, not one per group).
 type aggByteArena struct {
@@ -538,8 +559,9 @@ func (a *aggByteArena) copy(b []byte) string {
 			a.size += int64(len(b))
 			return unsafe.String(&p[0], len(p))
 		}
-		a.cur = make([]byte, 0, arenaPageBytes)
-		a.size += arenaPageBytes
+		page := max(a.nextPage(), len(b))
+		a.cur = make([]byte, 0, page)
+		a.size += int64(page)
 	}
 	start := len(a.cur)
 	a.cur = append(a.cur, b...)
