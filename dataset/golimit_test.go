@@ -6,8 +6,24 @@ import (
 	"runtime/debug"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
 	kmemory "github.com/kindling-data/kindling/memory"
+	"github.com/kindling-data/kindling/plan"
 )
+
+// ordersBatchFor is a small batch of 1,000 rows for s's in-memory sources.
+func ordersBatchFor(_ *Session) arrow.RecordBatch {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "k", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for i := 0; i < 1000; i++ {
+		b.Field(0).(*array.Int64Builder).Append(int64(i))
+	}
+	return b.NewRecordBatch()
+}
 
 // TestSessionHoldsGoMemoryLimit: a session's budget sets the Go runtime's soft memory
 // limit while it is open (two sessions: the sum), and closing them restores the limit.
@@ -34,6 +50,19 @@ func TestSessionHoldsGoMemoryLimit(t *testing.T) {
 	}
 	if got, want := debug.SetMemoryLimit(-1), kmemory.GoLimitForBudget(64<<20)+kmemory.GoLimitForBudget(32<<20); got != want {
 		t.Errorf("two sessions: soft limit %s, want the sum %s", kmemory.FormatBytes(got), kmemory.FormatBytes(want))
+	}
+	// In-memory input, which the budget does not count, raises the session's share
+	// until it is released.
+	rec := ordersBatchFor(b)
+	in := b.FromRecords(rec)
+	rec.Release()
+	inBytes := inMemoryBytes(in.node.(*plan.Scan).Source)
+	if got, want := debug.SetMemoryLimit(-1), kmemory.GoLimitForBudget(64<<20)+kmemory.GoLimitForBudget(32<<20)+inBytes; inBytes <= 0 || got != want {
+		t.Errorf("with %d bytes of input: soft limit %d, want %d", inBytes, got, want)
+	}
+	in.Release()
+	if got, want := debug.SetMemoryLimit(-1), kmemory.GoLimitForBudget(64<<20)+kmemory.GoLimitForBudget(32<<20); got != want {
+		t.Errorf("input released: soft limit %d, want %d", got, want)
 	}
 	// A derived budget is not lowered to the limit the other sessions hold.
 	c, err := NewSession(Config{})

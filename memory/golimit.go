@@ -42,45 +42,84 @@ var goLimits struct {
 	user bool
 }
 
+// GoLimitHold is one budget's share of the Go runtime's soft memory limit
+// (HoldGoMemoryLimit). Its methods are safe for concurrent use.
+type GoLimitHold struct {
+	mu       sync.Mutex
+	share    int64 // what the hold adds to the sum; 0 for a hold of nothing
+	released bool
+}
+
 // HoldGoMemoryLimit adds GoLimitForBudget(limit) to the Go runtime's soft memory limit
-// for as long as the returned release function has not been called (it is idempotent).
-// The process's soft limit is the sum over the held budgets, so that several sessions each
-// keep their share; the last release restores the limit that was in force before the first
-// hold. A limit the program set itself (GOMEMLIMIT, or debug.SetMemoryLimit before the
-// first hold or while limits are held) is respected: it is neither lowered nor raised.
-func HoldGoMemoryLimit(limit int64) (release func()) {
-	g := GoLimitForBudget(limit)
-	if g <= 0 {
-		return func() {}
+// until Release. The process's soft limit is the sum over the held shares, so that
+// several sessions each keep theirs; the last release restores the limit that was in
+// force before the first hold. A limit the program set itself (GOMEMLIMIT, or
+// debug.SetMemoryLimit before the first hold or while shares are held) is respected: it is
+// neither lowered nor raised.
+func HoldGoMemoryLimit(limit int64) *GoLimitHold {
+	h := &GoLimitHold{share: GoLimitForBudget(limit)}
+	if h.share <= 0 {
+		h.share = 0
+		return h
 	}
 	goLimits.mu.Lock()
+	defer goLimits.mu.Unlock()
 	if goLimits.holders == 0 {
 		goLimits.prev = debug.SetMemoryLimit(-1)
 		goLimits.user = goLimits.prev != math.MaxInt64
 		goLimits.set = 0
 	}
 	goLimits.holders++
-	goLimits.sum = satAdd(goLimits.sum, g)
+	goLimits.sum = satAdd(goLimits.sum, h.share)
 	applyGoLimitLocked()
-	goLimits.mu.Unlock()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			goLimits.mu.Lock()
-			defer goLimits.mu.Unlock()
-			goLimits.holders--
-			goLimits.sum -= g
-			if goLimits.holders > 0 {
-				applyGoLimitLocked()
-				return
-			}
-			goLimits.sum = 0
-			if !goLimits.user && debug.SetMemoryLimit(-1) == goLimits.set {
-				debug.SetMemoryLimit(goLimits.prev)
-			}
-			goLimits.set = 0
-		})
+	return h
+}
+
+// AddUntracked raises the share by n bytes that its holder keeps in memory outside its
+// budget, such as a session's in-memory input batches (negative n gives them back): the
+// collector must not be made to fight live data the budget does not count.
+func (h *GoLimitHold) AddUntracked(n int64) {
+	if h == nil {
+		return
 	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.released || h.share == 0 || n == 0 {
+		return
+	}
+	n = max(n, -(h.share - 1)) // the share stays positive
+	goLimits.mu.Lock()
+	defer goLimits.mu.Unlock()
+	h.share += n
+	goLimits.sum = satAdd(goLimits.sum, n)
+	applyGoLimitLocked()
+}
+
+// Release gives the share back. It is idempotent.
+func (h *GoLimitHold) Release() {
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.released || h.share == 0 {
+		h.released = true
+		return
+	}
+	h.released = true
+	goLimits.mu.Lock()
+	defer goLimits.mu.Unlock()
+	goLimits.holders--
+	goLimits.sum -= h.share
+	if goLimits.holders > 0 {
+		applyGoLimitLocked()
+		return
+	}
+	goLimits.sum = 0
+	if !goLimits.user && debug.SetMemoryLimit(-1) == goLimits.set {
+		debug.SetMemoryLimit(goLimits.prev)
+	}
+	goLimits.set = 0
 }
 
 // applyGoLimitLocked sets the runtime's limit to the held sum unless the program's own
@@ -111,8 +150,9 @@ func programGoLimit() int64 {
 	return cur
 }
 
+// satAdd is a+b, saturating at MaxInt64 (b may be negative).
 func satAdd(a, b int64) int64 {
-	if a > math.MaxInt64-b {
+	if b > 0 && a > math.MaxInt64-b {
 		return math.MaxInt64
 	}
 	return a + b

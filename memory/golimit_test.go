@@ -46,16 +46,21 @@ func TestHoldGoMemoryLimitSumsAndRestores(t *testing.T) {
 		if got, want := debug.SetMemoryLimit(-1), GoLimitForBudget(60<<20)+GoLimitForBudget(120<<20); got != want {
 			t.Fatalf("two holds: soft limit %s, want the sum %s", FormatBytes(got), FormatBytes(want))
 		}
-		a()
-		a() // idempotent
+		b.AddUntracked(500 << 20) // in-memory input b's holder keeps outside its budget
+		if got, want := debug.SetMemoryLimit(-1), GoLimitForBudget(60<<20)+GoLimitForBudget(120<<20)+500<<20; got != want {
+			t.Fatalf("with 500 MiB of input: soft limit %s, want %s", FormatBytes(got), FormatBytes(want))
+		}
+		b.AddUntracked(-500 << 20)
+		a.Release()
+		a.Release() // idempotent
 		if got, want := debug.SetMemoryLimit(-1), GoLimitForBudget(120<<20); got != want {
 			t.Fatalf("after the first release: soft limit %s, want %s", FormatBytes(got), FormatBytes(want))
 		}
-		b()
+		b.Release()
 		if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 			t.Fatalf("after the last release: soft limit %d, want the previous MaxInt64", got)
 		}
-		HoldGoMemoryLimit(0)() // no budget, nothing held
+		HoldGoMemoryLimit(0).Release() // no budget, nothing held
 		if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
 			t.Fatalf("a zero budget changed the soft limit to %d", got)
 		}
@@ -72,7 +77,7 @@ func TestHoldGoMemoryLimitRespectsTheProgramsLimit(t *testing.T) {
 		if got := programGoLimit(); got != user {
 			t.Errorf("programGoLimit = %d, want %d", got, user)
 		}
-		rel()
+		rel.Release()
 		if got := debug.SetMemoryLimit(-1); got != user {
 			t.Errorf("after release: soft limit %s, want %s", FormatBytes(got), FormatBytes(user))
 		}
@@ -85,8 +90,8 @@ func TestHoldGoMemoryLimitRespectsTheProgramsLimit(t *testing.T) {
 		if got := debug.SetMemoryLimit(-1); got != user {
 			t.Errorf("after the program's change: soft limit %s, want %s", FormatBytes(got), FormatBytes(user))
 		}
-		a()
-		b()
+		a.Release()
+		b.Release()
 		if got := debug.SetMemoryLimit(-1); got != user {
 			t.Errorf("after the releases: soft limit %s, want the program's %s", FormatBytes(got), FormatBytes(user))
 		}

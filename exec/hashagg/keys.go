@@ -54,16 +54,19 @@ type aggKeyTable interface {
 }
 
 // newAggKeyTable returns the table for values of type dt.
-func newAggKeyTable(dt arrow.DataType) (aggKeyTable, error) {
+func newAggKeyTable(dt arrow.DataType) (aggKeyTable, error) { return newAggKeyTableSized(dt, 0) }
+
+// newAggKeyTableSized is newAggKeyTable with its map sized for hint values.
+func newAggKeyTableSized(dt arrow.DataType, hint int) (aggKeyTable, error) {
 	switch {
 	case kernel.IsIntLike(dt):
-		return &aggIntKeys{m: make(map[int64]int32), null: -1}, nil
+		return &aggIntKeys{m: make(map[int64]int32, hint), null: -1}, nil
 	case kernel.IsFloat(dt):
-		return &aggFloatKeys{m: make(map[uint64]int32), null: -1}, nil
+		return &aggFloatKeys{m: make(map[uint64]int32, hint), null: -1}, nil
 	case kernel.IsBytesLike(dt):
-		return &aggBytesKeys{m: make(map[string]int32), null: -1}, nil
+		return &aggBytesKeys{m: make(map[string]int32, hint), null: -1}, nil
 	case kernel.IsDecimal128(dt):
-		return &aggDecKeys{m: make(map[decimal128.Num]int32), null: -1}, nil
+		return &aggDecKeys{m: make(map[decimal128.Num]int32, hint), null: -1}, nil
 	}
 	return nil, fmt.Errorf("exec: hash aggregate: unsupported key type %s", dt)
 }
@@ -595,10 +598,20 @@ const aggTupleSlots = 1024
 // (first touches of fresh pages are what a large table's growth mostly costs).
 func aggTupleOverloaded(groups, slots int) bool { return 4*groups > 3*slots }
 
-func newAggGroupKeys(types []arrow.DataType) (*aggGroupKeys, error) {
+// newAggGroupKeys returns empty tables for keys of types. prev, if not nil, is the table
+// being replaced after a spill: each column's map is sized for as many values as prev's
+// held, since the new table fills to about the same size before it spills in turn, and
+// growing a map of a million strings from empty rehashes it some twenty times. The maps'
+// bytes count as their entries arrive (bytes), so the room sized ahead is the room the
+// spill has just freed.
+func newAggGroupKeys(types []arrow.DataType, prev *aggGroupKeys) (*aggGroupKeys, error) {
 	g := &aggGroupKeys{}
-	for _, dt := range types {
-		t, err := newAggKeyTable(dt)
+	for k, dt := range types {
+		hint := 0
+		if prev != nil && k < len(prev.cols) {
+			hint = prev.cols[k].size()
+		}
+		t, err := newAggKeyTableSized(dt, hint)
 		if err != nil {
 			return nil, err
 		}
