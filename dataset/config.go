@@ -35,6 +35,17 @@ type Config struct {
 	// MemoryLimit is the budget in bytes of the unified memory manager, shared by
 	// execution (hash tables, buffered batches) and storage (shuffle blocks, cache).
 	// Zero derives it from physical memory (60% of RAM less 300 MiB, as Spark does).
+	//
+	// While the session is open it also holds a share of the Go runtime's soft memory
+	// limit (runtime/debug.SetMemoryLimit), the inverse of that rule: MemoryLimit/0.6 +
+	// 300 MiB, the 40% and the 300 MiB being for what the budget does not count (batches
+	// streaming between operators, garbage not yet collected, the runtime). With several
+	// sessions open the soft limit is the sum of their shares; closing the last restores
+	// the limit in force before the first opened; the batches a session holds for
+	// FromRecords and FromPartitions, which the budget does not count, raise its share
+	// until released. So the collector works harder before garbage takes the process far
+	// over its budget. A limit the program set itself (GOMEMLIMIT, or
+	// debug.SetMemoryLimit) is left as it is.
 	MemoryLimit int64
 	// StorageFraction is the share of MemoryLimit below which cached data is safe from
 	// eviction by execution (default 0.5).
@@ -186,6 +197,32 @@ func (c *Config) memoryConfig() kmemory.Config {
 	mc := kmemory.Config{Limit: c.MemoryLimit, StorageFraction: c.StorageFraction}
 	mc.EnsureDefaults()
 	return mc
+}
+
+// holdGoMemoryLimit raises the Go runtime's soft memory limit by the session's share while
+// it is open (see MemoryLimit) and returns what gives it back.
+func (c *Config) holdGoMemoryLimit() *kmemory.GoLimitHold {
+	return kmemory.HoldGoMemoryLimit(c.MemoryLimit)
+}
+
+// inMemoryBytes is what an in-memory source (FromPartitions, FromRecords) holds outside
+// the budget; 0 for other sources.
+func inMemoryBytes(src plan.Source) int64 {
+	rs, ok := src.(*exec.RecordsSource)
+	if !ok {
+		return 0
+	}
+	parts, err := rs.Partitions(plan.ScanRequest{})
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, p := range parts {
+		if e, ok := p.(interface{ EstimatedBytes() int64 }); ok {
+			n += e.EstimatedBytes()
+		}
+	}
+	return n
 }
 
 // TestingKnobs are settings for tests of failure paths.

@@ -104,7 +104,9 @@ type JobMetrics struct {
 	Action   string
 	Stages   []StageMetrics
 	Duration time.Duration
-	// Memory is the memory manager's state at the end of the job (peaks included).
+	// Memory is the memory manager's state at the end of the job, except its peaks,
+	// which are the job's: the most execution and storage memory in use at once while it
+	// ran (other jobs' memory at the time included).
 	Memory kmemory.Stats
 	// Blocks is what the block manager did during the job: evictions (to disk or dropped),
 	// disk reads and writes, hits and misses.

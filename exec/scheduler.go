@@ -113,6 +113,11 @@ func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, 
 				RawBytes: after.RawBytes - spillBefore.RawBytes, Rows: after.Rows - spillBefore.Rows}
 		}()
 	}
+	var peaks *kmemory.PeakWatch
+	if env.Mem != nil {
+		peaks = env.Mem.WatchPeaks()
+		defer peaks.Stop()
+	}
 	var blocksBefore storage.BlockStats
 	if env.Blocks != nil {
 		blocksBefore = env.Blocks.Stats()
@@ -129,6 +134,7 @@ func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, 
 	jm.Duration = time.Since(start)
 	if env.Mem != nil {
 		jm.Memory = env.Mem.Stats()
+		jm.Memory.PeakExecution, jm.Memory.PeakStorage = peaks.Peaks()
 	}
 	return jm, nil
 }
