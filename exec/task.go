@@ -60,6 +60,16 @@ func (t *task) build(n plan.PhysNode, p int) (colop.Operator, error) {
 
 // buildNode builds the operator of n, and those of its inputs through build.
 func (t *task) buildNode(n plan.PhysNode, p int) (colop.Operator, error) {
+	if pr, ok := n.(*plan.PProject); ok {
+		if f, ok := pr.Input.(*plan.PFilter); ok {
+			// One operator: the filter then gathers only the columns the projection reads.
+			in, err := t.build(f.Input, p)
+			if err != nil {
+				return nil, err
+			}
+			return eval.NewFilterProject(in, f.Cond, pr.Exprs, pr.OutSchema, t.options()), nil
+		}
+	}
 	switch n := n.(type) {
 	case *plan.PScan:
 		return newScan(n.Parts[p], t.alloc, &t.in), nil

@@ -3,28 +3,45 @@ package eval
 import (
 	"context"
 	"fmt"
+	mbits "math/bits"
 
 	"github.com/kindling-data/kindling/exec/colop"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kindling-data/kindling/internal/kernel"
 	"github.com/kindling-data/kindling/plan"
 )
 
 // FilterOp keeps the rows whose condition is true; a NULL condition drops the row.
 //
 // A batch whose rows all pass is handed on as it is (no copy), and a batch where none
-// pass is dropped and the next one pulled, so FilterOp never returns an empty batch.
+// pass is dropped and the next one pulled, so FilterOp never returns an empty batch. The
+// passing rows are gathered column by column from a selection vector (the typed gathers
+// of internal/kernel); under a projection (NewFilterProject) only the columns the
+// projection reads are gathered.
 type FilterOp struct {
 	input  colop.Operator
 	cond   plan.Expr
 	mem    memory.Allocator
 	ctx    context.Context
 	closer colop.Closer
+	// keep, when set, names the only columns the consumer reads: the output batches
+	// hold just those (in input order). narrow caches the input schema's narrowing.
+	keep   map[string]bool
+	narrow filterNarrowing
+	sel    []int32
+}
+
+// filterNarrowing is the narrowed schema of one input schema and the input columns it
+// keeps.
+type filterNarrowing struct {
+	in   *arrow.Schema
+	out  *arrow.Schema
+	cols []int
 }
 
 var _ colop.Operator = (*FilterOp)(nil)
@@ -77,32 +94,106 @@ func (f *FilterOp) apply(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 		return nil, fmt.Errorf("exec: filter: condition %s is %v, want bool", f.cond, mask.DataType())
 	}
 	// Fold NULLs into false so that one bitmap says which rows pass.
-	clean := arrow.Array(bmask)
 	vals := bmask.Data().Buffers()[1].Bytes()
 	off := bmask.Data().Offset()
 	if bmask.NullN() > 0 {
 		buf := bitutil.BitmapAndAlloc(f.mem, vals, bmask.NullBitmapBytes(), int64(off), int64(off), int64(n), 0)
-		data := array.NewData(arrow.FixedWidthTypes.Boolean, n, []*memory.Buffer{nil, buf}, nil, 0, 0)
-		buf.Release()
-		clean = array.MakeFromData(data)
-		data.Release()
-		defer clean.Release()
+		defer buf.Release()
 		vals, off = buf.Bytes(), 0
 	}
-	switch bitutil.CountSetBits(vals, off, n) {
-	case n:
-		return rec, nil
-	case 0:
+	count := bitutil.CountSetBits(vals, off, n)
+	if count == 0 {
 		rec.Release()
 		return nil, nil
 	}
-	ctx := colop.ComputeCtx(f.ctx, f.mem)
-	out, err := compute.FilterRecordBatch(ctx, rec, clean, &compute.FilterOptions{NullSelection: compute.SelectionDropNulls})
+	rec = f.narrowed(rec)
+	if count == n {
+		return rec, nil
+	}
+	f.sel = selectionVector(f.sel[:0], vals, off, n)
+	out, err := kernel.GatherRecord(rec, f.sel, f.mem)
 	rec.Release()
 	if err != nil {
 		return nil, fmt.Errorf("exec: filter %s: %w", f.cond, err)
 	}
 	return out, nil
+}
+
+// narrowed returns rec with only the columns f.keep names (rec itself without keep),
+// taking ownership of rec.
+func (f *FilterOp) narrowed(rec arrow.RecordBatch) arrow.RecordBatch {
+	if f.keep == nil {
+		return rec
+	}
+	sc := rec.Schema()
+	if f.narrow.in != sc && (f.narrow.in == nil || !f.narrow.in.Equal(sc)) {
+		f.narrow = filterNarrowing{in: sc}
+		var fields []arrow.Field
+		for i, fd := range sc.Fields() {
+			if f.keep[fd.Name] {
+				f.narrow.cols = append(f.narrow.cols, i)
+				fields = append(fields, fd)
+			}
+		}
+		md := sc.Metadata()
+		f.narrow.out = arrow.NewSchema(fields, &md)
+	}
+	if len(f.narrow.cols) == int(rec.NumCols()) {
+		return rec
+	}
+	cols := make([]arrow.Array, len(f.narrow.cols))
+	for j, i := range f.narrow.cols {
+		cols[j] = rec.Column(i)
+	}
+	out := array.NewRecordBatch(f.narrow.out, cols, rec.NumRows())
+	rec.Release()
+	return out
+}
+
+// selectionVector appends to sel the positions i in [0, n) whose bit off+i is set in
+// bits, in increasing order.
+func selectionVector(sel []int32, bits []byte, off, n int) []int32 {
+	i := 0
+	for ; i < n && (off+i)%8 != 0; i++ {
+		if bitutil.BitIsSet(bits, off+i) {
+			sel = append(sel, int32(i))
+		}
+	}
+	for ; i+8 <= n; i += 8 {
+		b := bits[(off+i)/8]
+		for b != 0 {
+			sel = append(sel, int32(i+mbits.TrailingZeros8(b)))
+			b &= b - 1
+		}
+	}
+	for ; i < n; i++ {
+		if bitutil.BitIsSet(bits, off+i) {
+			sel = append(sel, int32(i))
+		}
+	}
+	return sel
+}
+
+// NewFilterProject returns the projection exprs (into schema) of the rows of input for
+// which cond is true: a FilterOp under a ProjectOp where the filter gathers only the
+// columns exprs read, so columns the projection drops are never copied.
+func NewFilterProject(input colop.Operator, cond plan.Expr, exprs []plan.Expr, schema *arrow.Schema, opts colop.Options) *ProjectOp {
+	f := NewFilter(input, cond, opts)
+	f.keep = map[string]bool{}
+	for _, e := range exprs {
+		exprColumns(e, f.keep)
+	}
+	return NewProject(f, exprs, schema, opts)
+}
+
+// exprColumns adds the names of the columns e references to into.
+func exprColumns(e plan.Expr, into map[string]bool) {
+	if c, ok := e.(*plan.ColumnRef); ok {
+		into[c.Name] = true
+	}
+	for _, ch := range e.Children() {
+		exprColumns(ch, into)
+	}
 }
 
 // Close closes the input once.
