@@ -8,7 +8,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/kindling-data/kindling/internal/kernel"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -155,6 +154,25 @@ func evDecLoop(mem memory.Allocator, dt *arrow.Decimal128Type, n int, lv, rv evV
 	return evFinishArray(dt, n, validity, buf)
 }
 
+// evDecCmp orders two unscaled values of one scale as signed 128-bit integers (small
+// enough to inline, unlike kernel.CompareDecimal's generic comparisons).
+func evDecCmp(a, b decimal128.Num) int {
+	if ah, bh := a.HighBits(), b.HighBits(); ah != bh {
+		if ah < bh {
+			return -1
+		}
+		return 1
+	}
+	al, bl := a.LowBits(), b.LowBits()
+	if al < bl {
+		return -1
+	}
+	if al > bl {
+		return 1
+	}
+	return 0
+}
+
 // evDecCompareTable maps a comparison's sign (−1, 0, 1, offset by one) to its result
 // for op.
 func evDecCompareTable(op plan.BinaryOp) [3]bool {
@@ -189,7 +207,7 @@ func evDecCompareSameScale(op plan.BinaryOp, l, r *evDecOperand, n int, bits, va
 		for i := 0; i < n; i += 8 {
 			var b byte
 			for k, x := range a[i:min(i+8, n)] {
-				if tbl[kernel.CompareDecimal(x, lit)+1] {
+				if tbl[evDecCmp(x, lit)+1] {
 					b |= 1 << k
 				}
 			}
@@ -200,7 +218,7 @@ func evDecCompareSameScale(op plan.BinaryOp, l, r *evDecOperand, n int, bits, va
 		for i := 0; i < n; i += 8 {
 			var b byte
 			for k := i; k < min(i+8, n); k++ {
-				if tbl[kernel.CompareDecimal(a[k], c[k])+1] {
+				if tbl[evDecCmp(a[k], c[k])+1] {
 					b |= 1 << (k - i)
 				}
 			}
@@ -209,7 +227,7 @@ func evDecCompareSameScale(op plan.BinaryOp, l, r *evDecOperand, n int, bits, va
 	default:
 		la, ra := at(l), at(r)
 		for i := range n {
-			if tbl[kernel.CompareDecimal(la(i), ra(i))+1] {
+			if tbl[evDecCmp(la(i), ra(i))+1] {
 				bitutil.SetBit(bits, i)
 			}
 		}

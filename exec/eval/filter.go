@@ -178,21 +178,30 @@ func selectionVector(sel []int32, bits []byte, off, n int) []int32 {
 // which cond is true: a FilterOp under a ProjectOp where the filter gathers only the
 // columns exprs read, so columns the projection drops are never copied.
 func NewFilterProject(input colop.Operator, cond plan.Expr, exprs []plan.Expr, schema *arrow.Schema, opts colop.Options) *ProjectOp {
-	f := NewFilter(input, cond, opts)
-	f.keep = map[string]bool{}
-	for _, e := range exprs {
-		exprColumns(e, f.keep)
-	}
-	return NewProject(f, exprs, schema, opts)
+	keep := map[string]bool{}
+	ColumnsRead(keep, exprs...)
+	return NewProject(NewNarrowFilter(input, cond, keep, opts), exprs, schema, opts)
 }
 
-// exprColumns adds the names of the columns e references to into.
-func exprColumns(e plan.Expr, into map[string]bool) {
-	if c, ok := e.(*plan.ColumnRef); ok {
-		into[c.Name] = true
-	}
-	for _, ch := range e.Children() {
-		exprColumns(ch, into)
+// NewNarrowFilter is NewFilter for a consumer that reads only the columns keep names
+// (by name): its batches hold just those columns, in input order, and the others are
+// never gathered.
+func NewNarrowFilter(input colop.Operator, cond plan.Expr, keep map[string]bool, opts colop.Options) *FilterOp {
+	f := NewFilter(input, cond, opts)
+	f.keep = keep
+	return f
+}
+
+// ColumnsRead adds to into the names of the columns exprs reference (nil exprs skipped).
+func ColumnsRead(into map[string]bool, exprs ...plan.Expr) {
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		if c, ok := e.(*plan.ColumnRef); ok {
+			into[c.Name] = true
+		}
+		ColumnsRead(into, e.Children()...)
 	}
 }
 
