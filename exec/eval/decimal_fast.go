@@ -57,6 +57,9 @@ func decimalArithFast(mem memory.Allocator, op plan.BinaryOp, lv, rv evValue, l,
 		if out.Scale != s1+s2 {
 			return nil, false
 		}
+		if !l.isLit || !r.isLit {
+			return evDecMulColumns(mem, out, n, lv, rv, l, r, slow), true
+		}
 		bounded := l.typ.Precision+r.typ.Precision+1 <= out.Precision
 		rp := out.Precision
 		return evDecLoop(mem, out, n, lv, rv, func(a, b decimal128.Num) (decimal128.Num, bool) {
@@ -149,6 +152,83 @@ func evDecLoop(mem memory.Allocator, dt *arrow.Decimal128Type, n int, lv, rv evV
 		a, b := l.vals[:n], r.vals[:n]
 		for i := range a {
 			row(i, a[i], b[i])
+		}
+	}
+	return evFinishArray(dt, n, validity, buf)
+}
+
+// evDecMulColumns is a product at scale s1+s2 with at least one column operand: a first
+// loop multiplies every row whose operands both fit 64 bits (no function call per row)
+// and notes the others, which the general row function slow computes afterwards; rows
+// with a NULL operand become NULL and 0. The product of two int64 values has at most 38
+// digits, so it fits any result precision Spark's rules give a product at that scale
+// (p1+p2+1 digits, or 38 once that is more); the check is kept for types built otherwise.
+func evDecMulColumns(mem memory.Allocator, dt *arrow.Decimal128Type, n int, lv, rv evValue, l, r *evDecOperand, slow func(a, b decimal128.Num) (decimal128.Num, bool)) arrow.Array {
+	var arrs []arrow.Array
+	for _, v := range []evValue{lv, rv} {
+		if !v.isScalar() {
+			arrs = append(arrs, v.arr)
+		}
+	}
+	validity := evCombinedValidity(mem, n, arrs...)
+	if validity == nil {
+		validity = evNewBitmap(mem, n, true)
+	}
+	vbits := validity.Bytes()
+	buf, out := evNewValues[decimal128.Num](mem, n, 16)
+	var rest []int32
+	if l.isLit { // a literal times a column is the column times the literal
+		l, r = r, l
+	}
+	a := l.vals[:n]
+	if r.isLit {
+		lit := r.lit
+		if !evDecFits64(lit) {
+			for i := range a {
+				rest = append(rest, int32(i))
+			}
+		} else {
+			y := int64(lit.LowBits())
+			for i, x := range a {
+				if !evDecFits64(x) {
+					rest = append(rest, int32(i))
+					continue
+				}
+				out[i] = evDecMul64(int64(x.LowBits()), y)
+			}
+		}
+	} else {
+		b := r.vals[:n]
+		for i, x := range a {
+			y := b[i]
+			if !evDecFits64(x) || !evDecFits64(y) {
+				rest = append(rest, int32(i))
+				continue
+			}
+			out[i] = evDecMul64(int64(x.LowBits()), int64(y.LowBits()))
+		}
+	}
+	for _, i := range rest {
+		if bitutil.BitIsSet(vbits, int(i)) {
+			var ok bool
+			if out[i], ok = slow(l.at(int(i)), r.at(int(i))); !ok {
+				bitutil.ClearBit(vbits, int(i))
+			}
+		}
+	}
+	rp := dt.Precision
+	check := l.typ.Precision+r.typ.Precision+1 > rp && rp < plan.DecimalMaxPrecision
+	for j := 0; j < n; j += 8 {
+		if vbits[j/8] == 0xff && !check {
+			continue
+		}
+		for i := j; i < min(j+8, n); i++ {
+			if !bitutil.BitIsSet(vbits, i) {
+				out[i] = decimal128.Num{}
+			} else if check && !out[i].FitsInPrecision(rp) {
+				bitutil.ClearBit(vbits, i)
+				out[i] = decimal128.Num{}
+			}
 		}
 	}
 	return evFinishArray(dt, n, validity, buf)
