@@ -217,6 +217,9 @@ func (ev *Evaluator) decimalArith(op plan.BinaryOp, l, r evValue, n int) (evValu
 	if err != nil {
 		return evValue{}, err
 	}
+	if arr, ok := decimalArithFast(ev.Mem, op, l, r, &lo, &ro, out, n, f); ok {
+		return evArray(arr), nil
+	}
 	return evArray(evDecimalLoop(ev.Mem, out, n, l, r, &lo, &ro, f)), nil
 }
 

@@ -64,6 +64,10 @@ func (ev *Evaluator) compare(op plan.BinaryOp, l, r evValue, n int) (evValue, er
 	switch l.dataType().ID() {
 	case arrow.DECIMAL128:
 		return ev.compareDecimal(op, l, r, n)
+	case arrow.STRING:
+		if out, ok := evCompareStringLit(ev.Mem, op, l, r); ok {
+			return evArray(out), nil
+		}
 	case arrow.BOOL:
 		if op != plan.OpEq && op != plan.OpNotEq {
 			// arrow has no ordering kernels for bool; false < true.

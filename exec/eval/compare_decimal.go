@@ -51,6 +51,10 @@ func (ev *Evaluator) compareDecimal(op plan.BinaryOp, lv, rv evValue, n int) (ev
 	}
 	out := evNewBitmap(ev.Mem, n, false)
 	bits := out.Bytes()
+	if l.typ.Scale == r.typ.Scale {
+		evDecCompareSameScale(op, &l, &r, n, bits, vbits)
+		return evArray(evFinishArray(arrow.FixedWidthTypes.Boolean, n, validity, out)), nil
+	}
 	for i := 0; i < n; i++ {
 		if !kernel.IsSet(vbits, 0, i) {
 			continue

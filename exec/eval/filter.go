@@ -3,29 +3,38 @@ package eval
 import (
 	"context"
 	"fmt"
+	mbits "math/bits"
 
 	"github.com/kindling-data/kindling/exec/colop"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
-	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kindling-data/kindling/internal/kernel"
 	"github.com/kindling-data/kindling/plan"
 )
 
 // FilterOp keeps the rows whose condition is true; a NULL condition drops the row.
 //
 // A batch whose rows all pass is handed on as it is (no copy), and a batch where none
-// pass is dropped and the next one pulled, so FilterOp never returns an empty batch.
+// pass is dropped and the next one pulled, so FilterOp never returns an empty batch. The
+// passing rows are gathered column by column from a selection vector (the typed gathers
+// of internal/kernel); when the planner set the filter's kept columns (PFilter.Keep: the
+// columns its consumer reads) only those are passed on and gathered.
 type FilterOp struct {
 	input  colop.Operator
 	cond   plan.Expr
-	keep   []int // the input columns passed on; nil for all
 	mem    memory.Allocator
 	ctx    context.Context
 	closer colop.Closer
+	// keep, when not nil, lists the input columns passed on (indices, in order);
+	// narrowIn and narrowOut cache the narrowed schema of the last input schema.
+	keep      []int
+	narrowIn  *arrow.Schema
+	narrowOut *arrow.Schema
+	sel       []int32
 }
 
 var _ colop.Operator = (*FilterOp)(nil)
@@ -84,28 +93,24 @@ func (f *FilterOp) apply(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 		return nil, fmt.Errorf("exec: filter: condition %s is %v, want bool", f.cond, mask.DataType())
 	}
 	// Fold NULLs into false so that one bitmap says which rows pass.
-	clean := arrow.Array(bmask)
 	vals := bmask.Data().Buffers()[1].Bytes()
 	off := bmask.Data().Offset()
 	if bmask.NullN() > 0 {
 		buf := bitutil.BitmapAndAlloc(f.mem, vals, bmask.NullBitmapBytes(), int64(off), int64(off), int64(n), 0)
-		data := array.NewData(arrow.FixedWidthTypes.Boolean, n, []*memory.Buffer{nil, buf}, nil, 0, 0)
-		buf.Release()
-		clean = array.MakeFromData(data)
-		data.Release()
-		defer clean.Release()
+		defer buf.Release()
 		vals, off = buf.Bytes(), 0
 	}
-	switch bitutil.CountSetBits(vals, off, n) {
-	case n:
-		return f.kept(rec), nil
-	case 0:
+	count := bitutil.CountSetBits(vals, off, n)
+	if count == 0 {
 		rec.Release()
 		return nil, nil
 	}
-	rec = f.kept(rec)
-	ctx := colop.ComputeCtx(f.ctx, f.mem)
-	out, err := compute.FilterRecordBatch(ctx, rec, clean, &compute.FilterOptions{NullSelection: compute.SelectionDropNulls})
+	rec = f.narrowed(rec)
+	if count == n {
+		return rec, nil
+	}
+	f.sel = selectionVector(f.sel[:0], vals, off, n)
+	out, err := kernel.GatherRecord(rec, f.sel, f.mem)
 	rec.Release()
 	if err != nil {
 		return nil, fmt.Errorf("exec: filter %s: %w", f.cond, err)
@@ -113,20 +118,52 @@ func (f *FilterOp) apply(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	return out, nil
 }
 
-// kept returns the kept columns of rec, without copying, taking ownership of rec.
-func (f *FilterOp) kept(rec arrow.RecordBatch) arrow.RecordBatch {
+// narrowed returns rec with only the kept columns (rec itself without keep), without
+// copying, taking ownership of rec.
+func (f *FilterOp) narrowed(rec arrow.RecordBatch) arrow.RecordBatch {
 	if f.keep == nil {
 		return rec
 	}
-	cols := make([]arrow.Array, len(f.keep))
-	fields := make([]arrow.Field, len(f.keep))
-	for i, c := range f.keep {
-		cols[i], fields[i] = rec.Column(c), rec.Schema().Field(c)
+	sc := rec.Schema()
+	if f.narrowIn != sc {
+		fields := make([]arrow.Field, len(f.keep))
+		for j, i := range f.keep {
+			fields[j] = sc.Field(i)
+		}
+		md := sc.Metadata()
+		f.narrowIn, f.narrowOut = sc, arrow.NewSchema(fields, &md)
 	}
-	md := rec.Schema().Metadata()
-	out := array.NewRecordBatch(arrow.NewSchema(fields, &md), cols, rec.NumRows())
+	cols := make([]arrow.Array, len(f.keep))
+	for j, i := range f.keep {
+		cols[j] = rec.Column(i)
+	}
+	out := array.NewRecordBatch(f.narrowOut, cols, rec.NumRows())
 	rec.Release()
 	return out
+}
+
+// selectionVector appends to sel the positions i in [0, n) whose bit off+i is set in
+// bits, in increasing order.
+func selectionVector(sel []int32, bits []byte, off, n int) []int32 {
+	i := 0
+	for ; i < n && (off+i)%8 != 0; i++ {
+		if bitutil.BitIsSet(bits, off+i) {
+			sel = append(sel, int32(i))
+		}
+	}
+	for ; i+8 <= n; i += 8 {
+		b := bits[(off+i)/8]
+		for b != 0 {
+			sel = append(sel, int32(i+mbits.TrailingZeros8(b)))
+			b &= b - 1
+		}
+	}
+	for ; i < n; i++ {
+		if bitutil.BitIsSet(bits, off+i) {
+			sel = append(sel, int32(i))
+		}
+	}
+	return sel
 }
 
 // Close closes the input once.

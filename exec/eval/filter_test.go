@@ -27,6 +27,9 @@ func TestFilterAgainstOracle(t *testing.T) {
 		exectest.Bin(plan.OpOr, exectest.Bin(plan.OpGt, exectest.Col("f"), exectest.Col("g")), exectest.Col("b")),
 		exectest.Bin(plan.OpAnd, exectest.Call("contains", exectest.Col("s"), exectest.Str("a")), exectest.Un(plan.OpNot, exectest.Col("b"))),
 		exectest.Bin(plan.OpEq, exectest.Col("d"), exectest.Str("x")),
+		exectest.Bin(plan.OpEq, exectest.Col("s"), exectest.Str("abc")), // not "abcabc" nor "ABC"
+		exectest.Bin(plan.OpEq, exectest.Col("s"), exectest.Str("")),
+		exectest.Bin(plan.OpNotEq, exectest.Col("s"), exectest.Str("héllo")),
 		exectest.Bin(plan.OpEq, exectest.Col("f"), exectest.Col("f")), // NaN = NaN is true
 		exectest.Un(plan.OpIsNull, exectest.Col("i")),
 		exectest.Col("b"),

@@ -624,12 +624,7 @@ func evIn(mem memory.Allocator, x arrow.Array, list []evValue) (arrow.Array, err
 				set[string(b)] = struct{}{}
 			}
 		}
-		offs, data := kernel.OffsetsAndData[int32](x)
-		for i := 0; i < n; i++ {
-			if _, ok := set[string(data[offs[i]:offs[i+1]])]; ok && kernel.IsSet(xvb, xoff, i) {
-				bitutil.SetBit(obits, i)
-			}
-		}
+		evInStrings(x, set, xvb, xoff, obits)
 	case arrow.BOOL:
 		var want [2]bool
 		for _, v := range list {

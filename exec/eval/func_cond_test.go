@@ -285,6 +285,9 @@ func condCases() []condCase {
 		{call("in", f, F(nan), F(0)), func(r condRow) any { return oracleIn(r["f"], nan, 0.0) }},
 		{call("in", f, F(1.5), N(condF64)), func(r condRow) any { return oracleIn(r["f"], 1.5, nil) }},
 		{call("in", s, S("héllo"), S("")), func(r condRow) any { return oracleIn(r["s"], "héllo", "") }},
+		{call("in", s, S("héllo"), S("hallo"), S("hello"), S("a"), S("b"), S("c"), S("d"), S("e"), S("")), // past the small-list scan: a map
+			func(r condRow) any { return oracleIn(r["s"], "héllo", "hallo", "hello", "a", "b", "c", "d", "e", "") }},
+		{call("in", s, S("hallo"), S("héllo"), S("héllp")), func(r condRow) any { return oracleIn(r["s"], "hallo", "héllo", "héllp") }},
 		{call("in", d, S("日本"), S("zz"), S("nope")), func(r condRow) any { return oracleIn(r["d"], "日本", "zz", "nope") }},
 		{call("in", d, S("abc"), N(condUTF8)), func(r condRow) any { return oracleIn(r["d"], "abc", nil) }},
 		{call("in", b, B(true)), func(r condRow) any { return oracleIn(r["b"], true) }},

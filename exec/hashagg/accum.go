@@ -75,7 +75,7 @@ func newAggAccumulator(a plan.AggExpr, argType arrow.DataType) (aggAccumulator, 
 		if err != nil {
 			return nil, fmt.Errorf("exec: hash aggregate: %s: %w", a, err)
 		}
-		return &aggDistinctAcc{values: t, seen: make(map[uint64]struct{})}, nil
+		return &aggDistinctAcc{values: t}, nil
 	case plan.AggMin, plan.AggMax, plan.AggFirst:
 		k := aggValueKind(a.Func)
 		switch argType.ID() {

@@ -128,11 +128,12 @@ func (b *aggBytesAcc) states(mem memory.Allocator, types []arrow.DataType, lo, h
 
 // aggDistinctAcc computes count(DISTINCT x). The argument's values get dense ids from a key
 // table (so NaNs are one value and -0.0 = 0.0, as for grouping), and the set of (group,
-// value id) pairs seen is kept in a map and, in insertion order, in pairG/pairV; the
+// value id) pairs seen is kept in an open-addressing set and, in insertion order, in
+// pairG/pairV; the
 // partial state of a group lists its values.
 type aggDistinctAcc struct {
 	values aggKeyTable
-	seen   map[uint64]struct{}
+	seen   aggPairSet
 	pairG  []int32
 	pairV  []int32
 	counts []int64
@@ -146,7 +147,7 @@ type aggDistinctAcc struct {
 
 func (d *aggDistinctAcc) grow(n int) { d.counts = aggGrowTo(d.counts, n) }
 func (d *aggDistinctAcc) bytes() int64 {
-	return d.values.bytes() + int64(len(d.seen))*pairEntryBytes + int64(cap(d.pairG)+cap(d.pairV))*4 +
+	return d.values.bytes() + d.seen.bytes() + int64(cap(d.pairG)+cap(d.pairV))*4 +
 		int64(cap(d.counts))*8 + int64(cap(d.vids)+cap(d.egids)+cap(d.byGroup))*4 + int64(cap(d.starts))*8
 }
 
@@ -183,11 +184,9 @@ func (d *aggDistinctAcc) add(vals arrow.Array, gids []int32) error {
 		if g < 0 || v == null {
 			continue
 		}
-		key := uint64(uint32(g))<<32 | uint64(uint32(v))
-		if _, ok := d.seen[key]; ok {
+		if !d.seen.insert(aggPairKey(g, v)) {
 			continue
 		}
-		d.seen[key] = struct{}{}
 		d.pairG = append(d.pairG, g)
 		d.pairV = append(d.pairV, v)
 		d.counts[g]++

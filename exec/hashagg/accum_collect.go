@@ -46,9 +46,6 @@ func newAggMoreAccumulator(a *plan.AggExpr, argType arrow.DataType) (acc aggAccu
 		}
 		c := &aggCollectAcc{fn: a.Func}
 		c.values = t
-		if a.Func != plan.AggCollectList {
-			c.seen = make(map[uint64]struct{})
-		}
 		return c, true, nil
 	case plan.AggLast:
 		acc, err := newAggLastAcc(*a, argType)

@@ -87,6 +87,10 @@ func (s *aggDecSumAcc) update(arg arrow.Array, gids []int32) error {
 	}
 	vals := kernel.DecimalValues(arg)
 	bm, off := kernel.Validity(arg)
+	if bm == nil {
+		s.updateValid(vals[:len(gids)], gids)
+		return nil
+	}
 	sums, counts, over, limit := s.sums, s.counts, s.over, s.limit
 	for i, g := range gids {
 		if !kernel.IsSet(bm, off, i) {
@@ -100,6 +104,28 @@ func (s *aggDecSumAcc) update(arg arrow.Array, gids []int32) error {
 		sums[g], over[g] = r, !ok
 	}
 	return nil
+}
+
+// updateValid is update over values without NULLs. A sum whose high word h has
+// |h| < safe, the limit's high word, is within the limit whatever its low word, so the
+// exact bound check (aggDecAdd) runs only near the limit. An overflowed group's sum keeps
+// being added to (it is never read: its flag is sticky).
+func (s *aggDecSumAcc) updateValid(vals []decimal128.Num, gids []int32) {
+	sums, counts, over, limit := s.sums, s.counts, s.over, s.limit
+	safe := limit.HighBits()
+	for i, g := range gids {
+		counts[g]++
+		a, v := sums[g], vals[i]
+		r := a.Add(v)
+		sums[g] = r
+		if h := r.HighBits(); h > -safe && h < safe {
+			continue
+		}
+		if !over[g] {
+			r, ok := aggDecAdd(a, v, limit)
+			sums[g], over[g] = r, !ok
+		}
+	}
 }
 
 func (s *aggDecSumAcc) merge(states []arrow.Array, gids []int32) error {

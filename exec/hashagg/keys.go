@@ -298,8 +298,9 @@ func (t *aggFloatKeys) build(mem memory.Allocator, dt arrow.DataType, ids []int3
 // into an arena of large pages, so a new value costs one copy and no allocation of its
 // own, and a value already seen costs a lookup and no allocation at all.
 type aggBytesKeys struct {
-	m     map[string]int32
-	vals  []string // by id, pointing into arena pages
+	m     map[string]int32 // keys longer than aggShortMax
+	short aggShortKeys     // the others
+	vals  []string         // by id, pointing into arena pages
 	null  int32
 	arena aggByteArena
 	// dictIDs maps a batch's dictionary entries to ids, each entry looked up once.
@@ -338,7 +339,7 @@ func aggDictKeyOf(dict arrow.Array) aggDictKey {
 func (t *aggBytesKeys) size() int     { return len(t.vals) }
 func (t *aggBytesKeys) nullID() int32 { return t.null }
 func (t *aggBytesKeys) bytes() int64 {
-	return int64(len(t.m))*strKeyEntryBytes + int64(cap(t.vals))*16 + t.arena.size + int64(cap(t.dictIDs))*4
+	return int64(len(t.m))*strKeyEntryBytes + t.short.bytes() + int64(cap(t.vals))*16 + t.arena.size + int64(cap(t.dictIDs))*4
 }
 
 func (t *aggBytesKeys) growthBound(arr arrow.Array) int64 {
@@ -372,6 +373,16 @@ func aggValueBytes(arr arrow.Array) int64 {
 }
 
 func (t *aggBytesKeys) lookup(b []byte) int32 {
+	if len(b) <= aggShortMax {
+		k := aggPackShort(b)
+		if id, ok := t.short.get(k); ok {
+			return id
+		}
+		id := int32(len(t.vals))
+		t.short.put(k, id)
+		t.vals = append(t.vals, t.arena.copy(b))
+		return id
+	}
 	if id, ok := t.m[string(b)]; ok {
 		return id
 	}
