@@ -287,7 +287,7 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 		return o.pruneUnion(n, need)
 	case *Cache:
 		// A cached dataset is stored whole, whoever reads it: its input keeps every column.
-		return o.pruneInput(n, allColumns(n.Input.Schema()))
+		return o.selectAbove(o.pruneInput(n, allColumns(n.Input.Schema())), need)
 	case *Explode:
 		// The exploded column decides how many rows each input row becomes.
 		childNeed := copySet(need)
