@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -168,10 +170,11 @@ func (t *collectTask) Abort() {
 	t.batches = nil
 }
 
-// ordered returns the batches in partition order.
-func (c *collectSink) ordered(n int) []arrow.RecordBatch {
+// ordered returns the batches in partition order (task order: adaptive execution may
+// run more or fewer tasks than the plan has partitions).
+func (c *collectSink) ordered() []arrow.RecordBatch {
 	var out []arrow.RecordBatch
-	for p := 0; p < n; p++ {
+	for _, p := range slices.Sorted(maps.Keys(c.parts)) {
 		out = append(out, c.parts[p]...)
 	}
 	return out
@@ -206,12 +209,12 @@ func (d *Dataset) Collect(ctx context.Context) ([]arrow.RecordBatch, error) {
 // collect is Collect with the job labelled by the action that asked for it.
 func (d *Dataset) collect(ctx context.Context, action string) ([]arrow.RecordBatch, error) {
 	sink := &collectSink{}
-	p, err := d.run(ctx, action, sink)
+	_, err := d.run(ctx, action, sink)
 	if err != nil {
 		sink.release()
 		return nil, err
 	}
-	return sink.ordered(p.physical.NumPartitions()), nil
+	return sink.ordered(), nil
 }
 
 // Take returns the first n rows, reading no more of the input than needed. As with

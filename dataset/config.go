@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kindling-data/kindling/exec"
 	"github.com/kindling-data/kindling/internal/vfs"
 	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/plan"
@@ -34,16 +35,49 @@ type Config struct {
 	// MemoryLimit is the budget in bytes of the unified memory manager, shared by
 	// execution (hash tables, buffered batches) and storage (shuffle blocks, cache).
 	// Zero derives it from physical memory (60% of RAM less 300 MiB, as Spark does).
+	//
+	// While the session is open it also holds a share of the Go runtime's soft memory
+	// limit (runtime/debug.SetMemoryLimit), the inverse of that rule: MemoryLimit/0.6 +
+	// 300 MiB, the 40% and the 300 MiB being for what the budget does not count (batches
+	// streaming between operators, garbage not yet collected, the runtime). With several
+	// sessions open the soft limit is the sum of their shares; closing the last restores
+	// the limit in force before the first opened; the batches a session holds for
+	// FromRecords and FromPartitions, which the budget does not count, raise its share
+	// until released. So the collector works harder before garbage takes the process far
+	// over its budget. A limit the program set itself (GOMEMLIMIT, or
+	// debug.SetMemoryLimit) is left as it is.
 	MemoryLimit int64
 	// StorageFraction is the share of MemoryLimit below which cached data is safe from
 	// eviction by execution (default 0.5).
 	StorageFraction float64
 	// Parallelism bounds the tasks that run at once (default GOMAXPROCS).
 	Parallelism int
-	// ShufflePartitions is the partition count of shuffles (group-by, distinct,
-	// repartition without a count). Default: 2 × Parallelism, at least 4: small enough
-	// that a laptop-sized job does not drown in tiny tasks, large enough to balance skew.
+	// ShufflePartitions is the partition count of shuffles (group-by, distinct, joins,
+	// sorts, repartition without a count). Default: 8 × Parallelism, at least 16, which
+	// adaptive execution then coalesces to what the data needs (as Spark's AQE starts from
+	// a fixed high count); with DisableAdaptive, 2 × Parallelism, at least 4, so that a
+	// laptop-sized job does not drown in tiny tasks.
 	ShufflePartitions int
+	// DisableAdaptive turns off adaptive execution (Spark's spark.sql.adaptive.enabled,
+	// on by default): before a stage reading shuffles runs, the sizes of their map
+	// outputs re-plan it. Adjacent small reduce partitions are coalesced into tasks of
+	// about AdvisoryPartitionBytes (keeping at least 2 × Parallelism tasks when the data
+	// allows, Spark's parallelismFirst); a shuffled join whose build side turns out no larger than
+	// BroadcastThreshold reads that side whole in every task, as a broadcast join; and a
+	// skewed partition of a shuffled join is split into tasks each reading part of it
+	// (by map output) with the other side's partition whole. JobMetrics lists each
+	// decision (StageMetrics.Adaptive).
+	DisableAdaptive bool
+	// AdvisoryPartitionBytes is the shuffle input a coalesced task aims at, and the least
+	// a piece of a split skewed partition holds (default 64 MiB, Spark's
+	// spark.sql.adaptive.advisoryPartitionSizeInBytes).
+	AdvisoryPartitionBytes int64
+	// SkewedPartitionFactor and SkewedPartitionBytes say when a reduce partition of a
+	// shuffled join is skewed: larger than SkewedPartitionFactor × the median partition
+	// and than SkewedPartitionBytes (defaults 5 and 256 MiB, Spark's
+	// spark.sql.adaptive.skewJoin.skewedPartitionFactor and ThresholdInBytes).
+	SkewedPartitionFactor float64
+	SkewedPartitionBytes  int64
 	// MaxPartitionBytes bounds the input bytes of one file-scan partition (default 128 MiB).
 	MaxPartitionBytes int64
 	// BatchRows bounds the rows of the record batches sources produce (default 8192).
@@ -98,8 +132,19 @@ func (c *Config) EnsureDefaults() {
 	if c.Parallelism <= 0 {
 		c.Parallelism = runtime.GOMAXPROCS(0)
 	}
-	if c.ShufflePartitions <= 0 {
+	if c.ShufflePartitions <= 0 && c.DisableAdaptive {
 		c.ShufflePartitions = max(4, 2*c.Parallelism)
+	} else if c.ShufflePartitions <= 0 {
+		c.ShufflePartitions = max(16, 8*c.Parallelism)
+	}
+	if c.AdvisoryPartitionBytes <= 0 {
+		c.AdvisoryPartitionBytes = exec.DefaultAdvisoryPartitionBytes
+	}
+	if c.SkewedPartitionFactor <= 0 {
+		c.SkewedPartitionFactor = exec.DefaultSkewedPartitionFactor
+	}
+	if c.SkewedPartitionBytes <= 0 {
+		c.SkewedPartitionBytes = exec.DefaultSkewedPartitionBytes
 	}
 	if c.MaxPartitionBytes <= 0 {
 		c.MaxPartitionBytes = DefaultMaxPartitionBytes
@@ -141,10 +186,43 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// adaptive is the exec side of the adaptive execution settings.
+func (c *Config) adaptive() exec.Adaptive {
+	return exec.Adaptive{Enabled: !c.DisableAdaptive, AdvisoryPartitionBytes: c.AdvisoryPartitionBytes,
+		MinPartitions: 2 * c.Parallelism, SkewedPartitionFactor: c.SkewedPartitionFactor,
+		SkewedPartitionBytes: c.SkewedPartitionBytes, BroadcastBytes: c.BroadcastThreshold}
+}
+
 func (c *Config) memoryConfig() kmemory.Config {
 	mc := kmemory.Config{Limit: c.MemoryLimit, StorageFraction: c.StorageFraction}
 	mc.EnsureDefaults()
 	return mc
+}
+
+// holdGoMemoryLimit raises the Go runtime's soft memory limit by the session's share while
+// it is open (see MemoryLimit) and returns what gives it back.
+func (c *Config) holdGoMemoryLimit() *kmemory.GoLimitHold {
+	return kmemory.HoldGoMemoryLimit(c.MemoryLimit)
+}
+
+// inMemoryBytes is what an in-memory source (FromPartitions, FromRecords) holds outside
+// the budget; 0 for other sources.
+func inMemoryBytes(src plan.Source) int64 {
+	rs, ok := src.(*exec.RecordsSource)
+	if !ok {
+		return 0
+	}
+	parts, err := rs.Partitions(plan.ScanRequest{})
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, p := range parts {
+		if e, ok := p.(interface{ EstimatedBytes() int64 }); ok {
+			n += e.EstimatedBytes()
+		}
+	}
+	return n
 }
 
 // TestingKnobs are settings for tests of failure paths.
@@ -164,4 +242,8 @@ type TestingKnobs struct {
 	// NoWindowGroupLimit plans a filter on a ranking window column without the partial
 	// per-key limit below the shuffle (Spark's WindowGroupLimit), to compare the plans.
 	NoWindowGroupLimit bool
+	// WholeReads reads every column of a cached dataset and has filters gather every
+	// column of their input, as before column pruning reached cached data, so that
+	// benchmarks can compare the two plans.
+	WholeReads bool
 }

@@ -92,7 +92,7 @@ func ExampleNewSession() {
 	}
 	fmt.Println("orders:", n)
 	// Output:
-	// shuffle partitions: 4
+	// shuffle partitions: 16
 	// batch rows: 8192
 	// orders: 8
 }

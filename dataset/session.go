@@ -28,6 +28,8 @@ type Session struct {
 	spill  *storage.SpillManager
 	blocks *storage.BlockManager
 	env    *exec.Env
+	// goLimit is the session's share of the Go soft memory limit.
+	goLimit *kmemory.GoLimitHold
 
 	// ctx ends when Close begins; every job's context ends with it (cause ErrSessionClosed).
 	ctx    context.Context
@@ -90,11 +92,13 @@ func NewSession(cfg Config) (*Session, error) {
 	mem := kmemory.NewManager(mc)
 	blocks := storage.NewBlockManager(mem, spill)
 	s := &Session{cfg: cfg, fs: cfg.TestingKnobs.FS, mem: mem, spill: spill, blocks: blocks}
+	s.goLimit = cfg.holdGoMemoryLimit()
 	s.ctx, s.cancel = context.WithCancelCause(context.Background())
 	s.closeDone = make(chan struct{})
 	s.env = exec.NewEnv(cfg.Allocator, mem, blocks, spill, cfg.Parallelism, cfg.MaxTaskAttempts)
 	s.env.Shuffle.SetBatchRows(cfg.BatchRows)
 	s.env.BatchRows = cfg.BatchRows
+	s.env.Adaptive = cfg.adaptive()
 	return s, nil
 }
 
@@ -162,6 +166,7 @@ func (s *Session) Close() error {
 	for _, o := range owned {
 		o.Release()
 	}
+	defer s.goLimit.Release()
 	// Blocks first (they hold storage memory), then the spill directory, then the budget,
 	// which reports any reservation still held.
 	return errors.Join(s.env.Close(), s.blocks.Close(), s.spill.Close(), s.mem.Close())
@@ -224,6 +229,7 @@ func (s *Session) physicalConfig() plan.PhysicalConfig {
 		BatchRows:          s.cfg.BatchRows,
 		BroadcastThreshold: s.cfg.BroadcastThreshold,
 		NoWindowGroupLimit: s.cfg.TestingKnobs.NoWindowGroupLimit,
+		WholeReads:         s.cfg.TestingKnobs.WholeReads,
 	}
 }
 

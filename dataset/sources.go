@@ -148,6 +148,7 @@ func (s *Session) own(src plan.Source) error {
 		return ErrSessionClosed
 	}
 	s.owned = append(s.owned, r)
+	s.goLimit.AddUntracked(inMemoryBytes(src))
 	return nil
 }
 
@@ -171,6 +172,7 @@ func (d *Dataset) Release() {
 	for i, o := range d.s.owned {
 		if o == r {
 			d.s.owned = append(d.s.owned[:i], d.s.owned[i+1:]...)
+			d.s.goLimit.AddUntracked(-inMemoryBytes(sc.Source))
 			break
 		}
 	}

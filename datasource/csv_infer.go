@@ -1,7 +1,6 @@
 package datasource
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -118,13 +117,13 @@ func (o CSVOptions) batchRows() int {
 	return o.BatchRows
 }
 
-func (o CSVOptions) newCSVReader(r io.Reader) *csv.Reader {
-	cr := csv.NewReader(r)
-	cr.Comma = o.delimiter()
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	cr.LazyQuotes = o.LazyQuotes
-	return cr
+// fieldStrings copies a record's fields into strings.
+func fieldStrings(rec [][]byte) []string {
+	out := make([]string, len(rec))
+	for i, f := range rec {
+		out[i] = string(f)
+	}
+	return out
 }
 
 // isNull reports whether s is one of the null texts.
@@ -287,7 +286,7 @@ func ReadCSVHeader(path string, opts CSVOptions) ([]string, error) {
 	if opts.NoHeader {
 		return headerNames(make([]string, len(rec))), nil
 	}
-	return headerNames(rec), nil
+	return headerNames(fieldStrings(rec)), nil
 }
 
 // InferCSVSchema returns the schema of a CSV file: opts.Schema if given, else names from
@@ -343,7 +342,7 @@ func InferCSVSchema(path string, opts CSVOptions) (*arrow.Schema, error) {
 				masks[i] = 1<<numInfer - 1
 			}
 			if !opts.NoHeader {
-				names = headerNames(rec)
+				names = headerNames(fieldStrings(rec))
 				continue
 			}
 			names = headerNames(make([]string, ncols))
@@ -355,7 +354,8 @@ func InferCSVSchema(path string, opts CSVOptions) (*arrow.Schema, error) {
 			}
 			continue
 		}
-		for i, s := range rec {
+		for i, b := range rec {
+			s := unsafeString(b)
 			if masks[i] == 0 || isNull(nulls, s) {
 				continue
 			}

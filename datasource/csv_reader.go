@@ -63,6 +63,9 @@ type csvColumn struct {
 	typ   arrow.DataType
 	unit  arrow.TimeUnit
 	bld   array.Builder
+	// dict is a dictionary column's dictionary for the whole split (bld then builds the
+	// indices); nil when the column is only checked.
+	dict *csvDict
 
 	null bool
 	bad  bool
@@ -107,30 +110,56 @@ func newCSVColumn(field int, f arrow.Field, mem memory.Allocator) (*csvColumn, e
 		c.checkUTF8 = true
 		return c, nil
 	}
+	if c.kind == kDict {
+		c.dict = newCSVDict(mem)
+		c.bld = array.NewInt32Builder(mem)
+		return c, nil
+	}
 	c.bld = array.NewBuilder(mem, f.Type)
 	return c, nil
 }
 
-// parse fills the scratch value from s and reports whether s is valid.
-func (c *csvColumn) parse(s string) bool {
+// parse fills the scratch value from b and reports whether b is valid. It allocates
+// nothing: numbers are parsed from the bytes, and a string value stays a view of b until
+// appendScratch copies it into the builder.
+func (c *csvColumn) parse(b []byte) bool {
 	var err error
 	ok := true
+	s := unsafeString(b) // for the parsers of the standard library, which do not keep it
 	switch c.kind {
 	case kInt64:
-		c.iv, err = strconv.ParseInt(s, 10, 64)
+		c.iv, ok = parseInt64(b)
+		if !ok {
+			c.iv, err = strconv.ParseInt(s, 10, 64)
+			ok = true
+		}
 	case kInt32:
-		c.iv, err = strconv.ParseInt(s, 10, 32)
+		c.iv, ok = parseInt64(b)
+		if !ok || c.iv != int64(int32(c.iv)) {
+			c.iv, err = strconv.ParseInt(s, 10, 32)
+			ok = true
+		}
 	case kFloat64:
 		c.fv, err = strconv.ParseFloat(s, 64)
 	case kFloat32:
 		c.fv, err = strconv.ParseFloat(s, 32)
 	case kBool:
 		c.bv, ok = parseBoolText(s)
-	case kString, kDict:
+	case kString:
 		c.sv = s
 		if c.checkUTF8 {
-			ok = utf8.ValidString(s)
+			ok = utf8.Valid(b)
 		}
+	case kDict:
+		// A new dictionary value is checked for UTF-8 when it is added: a batch's
+		// check then leaves dictionaries out (see validUTF8).
+		if c.dict == nil {
+			ok = utf8.Valid(b)
+			break
+		}
+		var id int32
+		id, ok = c.dict.id(b)
+		c.iv = int64(id)
 	case kDate32:
 		var d arrow.Date32
 		d, ok = parseDate(s)
@@ -141,6 +170,31 @@ func (c *csvColumn) parse(s string) bool {
 		c.iv = int64(ts)
 	}
 	return ok && err == nil
+}
+
+// parseInt64 parses the common case of a decimal integer, an optional minus sign and at
+// most 18 digits, which cannot overflow; ok is false for anything else (strconv then
+// decides).
+func parseInt64(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var v int64
+	for _, ch := range b {
+		d := ch - '0'
+		if d > 9 {
+			return 0, false
+		}
+		v = v*10 + int64(d)
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 func (c *csvColumn) appendScratch() {
@@ -162,8 +216,7 @@ func (c *csvColumn) appendScratch() {
 	case kString:
 		c.bld.(*array.StringBuilder).Append(c.sv)
 	case kDict:
-		// AppendString cannot fail for a utf8 dictionary.
-		_ = c.bld.(*array.BinaryDictionaryBuilder).AppendString(c.sv)
+		c.bld.(*array.Int32Builder).Append(int32(c.iv))
 	case kDate32:
 		c.bld.(*array.Date32Builder).Append(arrow.Date32(c.iv))
 	case kTimestamp:
@@ -377,19 +430,13 @@ func (r *CSVReader) setCheckUTF8(on bool) {
 	}
 }
 
-// validUTF8 reports whether every string column of b holds valid UTF-8, checking each
-// column's value bytes (a dictionary column's dictionary) in one pass.
+// validUTF8 reports whether every plain string column of b holds valid UTF-8, checking
+// each column's value bytes in one pass. Dictionary columns are left out: their values
+// were checked one by one as they entered the dictionary.
 func validUTF8(b arrow.RecordBatch) bool {
 	for _, col := range b.Columns() {
-		switch a := col.(type) {
-		case *array.String:
-			if !validStrings(a) {
-				return false
-			}
-		case *array.Dictionary:
-			if d, ok := a.Dictionary().(*array.String); ok && !validStrings(d) {
-				return false
-			}
+		if a, ok := col.(*array.String); ok && !validStrings(a) {
+			return false
 		}
 	}
 	return true
@@ -460,11 +507,7 @@ func (r *CSVReader) readBatch() (arrow.RecordBatch, error) {
 	}
 	arrs := make([]arrow.Array, len(r.cols))
 	for i, c := range r.cols {
-		arrs[i] = c.bld.NewArray()
-		if c.kind == kDict {
-			// Each batch gets a dictionary of only the values it uses.
-			c.bld.(*array.BinaryDictionaryBuilder).ResetFull()
-		}
+		arrs[i] = c.newArray()
 	}
 	batch := array.NewRecordBatch(r.schema, arrs, int64(rows))
 	for _, a := range arrs {
@@ -477,7 +520,7 @@ func (r *CSVReader) readBatch() (arrow.RecordBatch, error) {
 // be appended; the error is set only in FailFast mode. A row that could not be split into
 // fields (bad set: rec holds the fields before the error) is kept in Permissive mode with
 // NULLs for what is missing.
-func (r *CSVReader) parseRow(rec []string, bad bool) (bool, error) {
+func (r *CSVReader) parseRow(rec [][]byte, bad bool) (bool, error) {
 	if len(rec) != r.nfields && !bad {
 		switch r.opts.Mode {
 		case FailFast:
@@ -510,29 +553,29 @@ func (r *CSVReader) parseRow(rec []string, bad bool) (bool, error) {
 
 // parseField parses c's field of rec into c's scratch value and reports whether it is
 // valid (a missing field or a null text is a valid NULL).
-func (r *CSVReader) parseField(c *csvColumn, rec []string) bool {
+func (r *CSVReader) parseField(c *csvColumn, rec [][]byte) bool {
 	c.bad = false
 	if c.field >= len(rec) {
 		c.null = true
 		return true
 	}
-	s := rec[c.field]
-	if isNull(r.nulls, s) {
+	b := rec[c.field]
+	if isNull(r.nulls, unsafeString(b)) {
 		c.null = true
 		return true
 	}
 	c.null = false
-	return c.parse(s)
+	return c.parse(b)
 }
 
 // badValue applies the mode to a value c could not parse: the FailFast error, or nil
 // after counting the dropped row.
-func (r *CSVReader) badValue(c *csvColumn, rec []string) error {
+func (r *CSVReader) badValue(c *csvColumn, rec [][]byte) error {
 	if r.opts.Mode == DropMalformed {
 		r.malformed++
 		return nil
 	}
-	s := rec[c.field]
+	s := string(rec[c.field])
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("datasource: %s:%d: column %q (%d): invalid UTF-8 in %q",
 			r.split.Path, r.recs.fieldLine(c.field), c.name, c.field+1, s)
@@ -541,9 +584,25 @@ func (r *CSVReader) badValue(c *csvColumn, rec []string) error {
 		r.split.Path, r.recs.fieldLine(c.field), c.name, c.field+1, s, c.typeName())
 }
 
+// newArray returns the column's values so far and resets its builder. A dictionary
+// column's batch shares the split's dictionary as it stands (see csvDict).
+func (c *csvColumn) newArray() arrow.Array {
+	a := c.bld.NewArray()
+	if c.kind != kDict {
+		return a
+	}
+	defer a.Release()
+	dict := c.dict.array()
+	defer dict.Release()
+	return array.NewDictionaryArray(c.typ, a, dict)
+}
+
 func (r *CSVReader) releaseBuilders() {
 	for _, c := range r.cols {
 		c.bld.Release()
+		if c.dict != nil {
+			c.dict.release()
+		}
 	}
 	r.cols = nil
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 )
 
 // csvRecords reads the records of a CSV file from a line start up to the end of the line
@@ -35,8 +34,7 @@ type csvRecords struct {
 	start    int64 // file offset of the first byte the csv reader sees
 	bom      int64 // bytes of byte order mark skipped at start
 	bomOf    *bomReader
-	cr       *csv.Reader
-	br       *bufio.Reader
+	cr       *csvScanner
 	lineBase int64 // newlines before start; -1 until needed
 	// A point where the newlines before are known, so that counting them again after a
 	// restart goes on from there rather than from the start of the file.
@@ -62,19 +60,20 @@ func (r *csvRecords) restart(start int64) {
 	}
 	r.start, r.bom, r.lineBase = start, 0, -1
 	src := io.NewSectionReader(r.f, start, 1<<62)
-	if r.br == nil {
-		r.br = bufio.NewReaderSize(src, 64<<10)
-	} else {
-		r.br.Reset(src)
-	}
-	sr := &splitReader{r: r.br, pos: start, stopAt: r.stopAt, done: start > r.stopAt}
+	sr := &splitReader{r: src, pos: start, stopAt: r.stopAt, done: start > r.stopAt}
 	var in io.Reader = sr
 	var bom *bomReader
 	if start == 0 {
 		bom = &bomReader{r: sr}
 		in = bom
 	}
-	r.cr = r.opts.newCSVReader(in)
+	if r.cr == nil {
+		// A block of csvReadBufferBytes, less for a small file or split.
+		want := max(4<<10, min(r.size, r.stopAt+1)-start+1)
+		r.cr = newCSVScanner(r.opts, in, int(min(want, int64(csvReadBufferBytes))))
+	} else {
+		r.cr.reset(in)
+	}
 	r.bomOf = bom
 }
 
@@ -89,7 +88,7 @@ func (r *csvRecords) offset() int64 {
 // next returns the next record. A record that cannot be parsed comes back with malformed
 // set: the fields read before the bad one, and an error naming file, line and column. err
 // is io.EOF at the end or an I/O error; the fields are valid until the next call.
-func (r *csvRecords) next() (rec []string, malformed, err error) {
+func (r *csvRecords) next() (rec [][]byte, malformed, err error) {
 	r.alone = false
 	before := r.offset()
 	rec, err = r.cr.Read()
@@ -131,15 +130,15 @@ func (r *csvRecords) next() (rec []string, malformed, err error) {
 // spansLines reports whether a record read outside MultiLine mode went on past its first
 // line: only a quoted field can, and then it holds a newline or a later field starts on a
 // later line.
-func (r *csvRecords) spansLines(rec []string) bool {
+func (r *csvRecords) spansLines(rec [][]byte) bool {
 	first, _ := r.cr.FieldPos(0)
 	last, _ := r.cr.FieldPos(len(rec) - 1)
-	return first != last || strings.IndexByte(rec[len(rec)-1], '\n') >= 0
+	return first != last || bytes.IndexByte(rec[len(rec)-1], '\n') >= 0
 }
 
 // reparseLine handles a record that began at offset before and ran on past its first
 // line outside MultiLine mode: the first line is parsed alone and reading restarts after it.
-func (r *csvRecords) reparseLine(before int64, pe *csv.ParseError) ([]string, error, error) {
+func (r *csvRecords) reparseLine(before int64, pe *csv.ParseError) ([][]byte, error, error) {
 	line, end, err := r.firstLine(before)
 	if err != nil {
 		return nil, nil, err
@@ -153,9 +152,7 @@ func (r *csvRecords) reparseLine(before int64, pe *csv.ParseError) ([]string, er
 	}
 	r.restart(end)
 	r.lineBase = fileLine
-	cr := r.opts.newCSVReader(bytes.NewReader(line))
-	cr.ReuseRecord = false
-	rec, err := cr.Read()
+	rec, err := newCSVScanner(r.opts, bytes.NewReader(line), max(16, len(line)+1)).Read()
 	r.alone, r.aloneLine = true, fileLine
 	var lpe *csv.ParseError
 	switch {

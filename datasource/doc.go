@@ -13,13 +13,25 @@
 // have them are read whole (CSVOptions.MultiLine). Parquet splits are runs of whole row
 // groups; Arrow IPC splits are runs of record batches.
 //
-// CSV parsing is our own, on encoding/csv, so that types are inferred over many rows
-// (arrow's reader decides from the first) and errors name file, line and column, with the
-// file's true line numbers even for a split that starts mid-file (the newlines before it are
-// counted only when an error is reported). Bad input follows a ParseMode: FailFast (the
+// CSV parsing is our own, so that types are inferred over many rows (arrow's reader
+// decides from the first) and errors name file, line and column, with the file's true line
+// numbers even for a split that starts mid-file (the newlines before it are counted only
+// when an error is reported). Records are split by a scanner that follows encoding/csv's
+// rules exactly (quotes, doubled quotes, LazyQuotes, CRLF, blank lines, the same
+// csv.ParseError; a differential test and fuzz target hold it to that) but reads the file
+// in blocks of up to 1 MiB and allocates nothing per record or field: a line without
+// quotes is cut where it lies in the block, numbers are parsed from the bytes, and values
+// go straight into the Arrow builders. Bad input follows a ParseMode: FailFast (the
 // default), Permissive (NULLs, counted) or DropMalformed (rows dropped, counted); a quoting
 // error spoils one line, never the rest of the file, and string columns are checked for
 // valid UTF-8 a batch at a time (a batch that fails is read again value by value).
+//
+// A dictionary column (dictionary<int32, utf8>) has one dictionary per split: every batch
+// carries the values seen so far, as a view of the same buffers (allocated from the task's
+// allocator, released with the reader), so each batch's dictionary extends the one before.
+// Consumers that cache work per dictionary (hash aggregation's ids, dictionary hashing,
+// shuffle concatenation) recognise an extended dictionary and only translate its new
+// entries. A dictionary value is checked for UTF-8 once, when it is first seen.
 //
 // Damaged Parquet and Arrow IPC files are errors naming the file: the decoders' panics are
 // caught, an IPC footer's schema is walked before it is decoded (a damaged length would

@@ -101,9 +101,14 @@ func stripFieldIDs(s *arrow.Schema) *arrow.Schema {
 	return arrow.NewSchema(fields, &md)
 }
 
-// PlanParquetSplits packs each file's consecutive row groups into splits of at most
-// MaxSplitBytes compressed bytes (a row group larger than that is a split of its own; row
-// groups are never cut). A file without row groups gets no split.
+// PlanParquetSplits groups each file's consecutive row groups into splits balanced by
+// compressed size (row groups are never cut, and a split never spans two files). The
+// target is Spark's: splits of at most maxPartitionBytes, at least as many as
+// minPartitions (the cores) when the input is large enough, never smaller than
+// OpenCostBytes. The row groups are then dealt into that many splits by their place in
+// the input (DataFusion's repartitioned file scans), so that no split is left to run
+// alone after the others: six equal row groups on two cores make two splits of three,
+// where packing up to the size bound made three. A file without row groups gets no split.
 func PlanParquetSplits(files []string, maxPartitionBytes int64, minPartitions int) ([]FileSplit, error) {
 	sizes, total, err := fileSizes(files)
 	if err != nil {
@@ -112,57 +117,74 @@ func PlanParquetSplits(files []string, maxPartitionBytes int64, minPartitions in
 	return planParquetSplits(files, sizes, MaxSplitBytes(total, maxPartitionBytes, minPartitions))
 }
 
+// parquetRowGroup is a row group's place and compressed size.
+type parquetRowGroup struct {
+	offset, bytes int64
+}
+
 func planParquetSplits(files []string, sizes []int64, maxSplit int64) ([]FileSplit, error) {
-	var out []FileSplit
+	groups := make([][]parquetRowGroup, len(files))
+	var total int64
 	for i, path := range files {
-		splits, err := decodeFile(path, "Parquet", func() ([]FileSplit, error) {
-			return planParquetFile(path, sizes[i], maxSplit)
+		rgs, err := decodeFile(path, "Parquet", func() ([]parquetRowGroup, error) {
+			return parquetRowGroups(path)
 		})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, splits...)
+		groups[i] = rgs
+		for _, rg := range rgs {
+			total += rg.bytes
+		}
+	}
+	n := max(1, (total+maxSplit-1)/max(maxSplit, 1))
+	target := float64(total) / float64(n)
+	var out []FileSplit
+	var prefix int64 // the compressed bytes of the row groups before this one
+	for i, path := range files {
+		cur := FileSplit{Path: path, FileSize: sizes[i]}
+		bucket := int64(-1)
+		for rg, g := range groups[i] {
+			// The split a row group goes to is where its middle falls.
+			b := min(n-1, int64((float64(prefix)+float64(g.bytes)/2)/target))
+			if len(cur.RowGroups) > 0 && b != bucket {
+				out = append(out, cur)
+				cur = FileSplit{Path: path, FileSize: sizes[i]}
+			}
+			if len(cur.RowGroups) == 0 {
+				cur.Start, cur.End = g.offset, g.offset
+			}
+			cur.RowGroups = append(cur.RowGroups, rg)
+			cur.RowGroupBytes = append(cur.RowGroupBytes, g.bytes)
+			cur.End += g.bytes
+			prefix += g.bytes
+			bucket = b
+		}
+		if len(cur.RowGroups) > 0 {
+			out = append(out, cur)
+		}
 	}
 	return out, nil
 }
 
-// planParquetFile cuts one file into splits.
-func planParquetFile(path string, size, maxSplit int64) ([]FileSplit, error) {
+// parquetRowGroups reads the row groups of one file from its footer.
+func parquetRowGroups(path string) ([]parquetRowGroup, error) {
 	f, pf, err := openParquet(path, memory.DefaultAllocator)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	defer pf.Close()
-	var out []FileSplit
 	md := pf.MetaData()
-	var cur FileSplit
-	var curBytes int64
-	flush := func() {
-		if len(cur.RowGroups) > 0 {
-			out = append(out, cur)
-		}
-		cur, curBytes = FileSplit{Path: path, FileSize: size}, 0
-	}
-	flush()
-	for rg := 0; rg < md.NumRowGroups(); rg++ {
+	out := make([]parquetRowGroup, md.NumRowGroups())
+	for rg := range out {
 		rgm := md.RowGroup(rg)
 		n := rgm.TotalCompressedSize()
 		if n <= 0 {
 			n = rgm.TotalByteSize()
 		}
-		if len(cur.RowGroups) > 0 && curBytes+n > maxSplit {
-			flush()
-		}
-		if len(cur.RowGroups) == 0 {
-			cur.Start = rgm.FileOffset()
-		}
-		cur.RowGroups = append(cur.RowGroups, rg)
-		cur.RowGroupBytes = append(cur.RowGroupBytes, n)
-		curBytes += n
-		cur.End = cur.Start + curBytes
+		out[rg] = parquetRowGroup{offset: rgm.FileOffset(), bytes: max(n, 1)}
 	}
-	flush()
 	return out, nil
 }
 

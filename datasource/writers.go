@@ -22,8 +22,10 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
-// DefaultRowGroupRows bounds the rows of a Parquet row group the writer produces.
-const DefaultRowGroupRows = 1 << 20
+// DefaultRowGroupRows bounds the rows of a Parquet row group the writer produces (Polars'
+// default): a large output gets several row groups per core, and a reader splits a file
+// only between row groups. TPC-H SF1 lineitem (6M rows) is 23 row groups of about 9 MB.
+const DefaultRowGroupRows = 1 << 18
 
 // ParquetFileWriter writes record batches to a Parquet file, zstd-compressed with
 // dictionary encoding on, storing the Arrow schema so that dictionary columns and

@@ -10,8 +10,8 @@ import (
 	kmemory "github.com/kindling-data/kindling/memory"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/arrow/util"
 
 	"github.com/kindling-data/kindling/plan"
 	"github.com/kindling-data/kindling/storage"
@@ -58,6 +58,7 @@ type CacheOp struct {
 	counter   *cacheCounter
 
 	ctx     context.Context
+	cols    []int // the stored columns passed on; nil for all
 	pending []arrow.RecordBatch
 	input   colop.Operator
 	closer  colop.Closer
@@ -80,6 +81,19 @@ func (c *CacheOp) level() storage.Level {
 // miss the same partition compute it once (singleflight) and share the stored result.
 func (c *CacheOp) Open(ctx context.Context) error {
 	c.ctx = ctx
+	cols, err := plan.ColumnIndices(c.node.Input.Schema(), c.node.Columns)
+	if err != nil {
+		return fmt.Errorf("exec: read cached %s: %w", c.blockID(), err)
+	}
+	c.cols = cols
+	if err := c.open(ctx); err != nil {
+		return err
+	}
+	projectBatches(c.pending, c.cols)
+	return nil
+}
+
+func (c *CacheOp) open(ctx context.Context) error {
 	blocks := c.blocks
 	id := c.blockID()
 	recs, loc, err := blocks.GetCache(ctx, id, c.alloc)
@@ -143,7 +157,7 @@ func (c *CacheOp) compute(ctx context.Context) error {
 			return err
 		}
 		held = append(held, rec)
-		bytes += int64(util.TotalRecordSize(rec))
+		bytes += int64(colop.HeldBytes(rec))
 		if free := mem.Limit() - mem.Stats().ExecutionUsed; level.UseMemory() && !level.UseDisk() && bytes > free {
 			// Cannot fit in memory and may not go to disk: stream on uncached
 			// (Spark's PartiallyUnrolledIterator).
@@ -189,7 +203,13 @@ func (c *CacheOp) Next() (arrow.RecordBatch, error) {
 		return rec, nil
 	}
 	if c.input != nil {
-		return c.input.Next()
+		rec, err := c.input.Next()
+		if err != nil {
+			return nil, err
+		}
+		one := []arrow.RecordBatch{rec}
+		projectBatches(one, c.cols)
+		return one[0], nil
 	}
 	return nil, io.EOF
 }
@@ -238,6 +258,12 @@ func (c *CacheReadOp) Open(ctx context.Context) error {
 	if loc == storage.OnDisk {
 		c.counter.diskHits++
 	}
+	cols, err := plan.ColumnIndices(c.node.Stored, c.node.Columns)
+	if err != nil {
+		releaseBatches(recs)
+		return fmt.Errorf("exec: read cached %s: %w", id, err)
+	}
+	projectBatches(recs, cols)
 	for _, r := range recs {
 		c.inputs.add(r, false)
 	}
@@ -260,6 +286,29 @@ func (c *CacheReadOp) Close() error {
 	releaseBatches(c.pending)
 	c.pending = nil
 	return nil
+}
+
+// projectBatches replaces each batch of recs with the columns cols of it (indices, in
+// order), without copying: the new batches share the arrays, and the old ones are
+// released. A nil cols keeps every column.
+func projectBatches(recs []arrow.RecordBatch, cols []int) {
+	if cols == nil || len(recs) == 0 {
+		return
+	}
+	fields := make([]arrow.Field, len(cols))
+	for j, c := range cols {
+		fields[j] = recs[0].Schema().Field(c)
+	}
+	md := recs[0].Schema().Metadata()
+	schema := arrow.NewSchema(fields, &md)
+	arrs := make([]arrow.Array, len(cols))
+	for i, r := range recs {
+		for j, c := range cols {
+			arrs[j] = r.Column(c)
+		}
+		recs[i] = array.NewRecordBatch(schema, arrs, r.NumRows())
+		r.Release()
+	}
 }
 
 func releaseBatches(bs []arrow.RecordBatch) {

@@ -54,7 +54,12 @@ type StageMetrics struct {
 	// partition of the shuffle a map stage wrote (what skew handling looks at).
 	ShufflePartitionBytes []int64
 	ShufflePartitionRows  []int64
-	Duration              time.Duration
+	// Adaptive lists what adaptive execution changed in the stage before it ran, from the
+	// sizes of the shuffles it reads: reduce partitions coalesced into fewer tasks, a
+	// shuffled join switched to broadcast, skewed partitions split (empty: run as planned,
+	// one task per partition).
+	Adaptive []string
+	Duration time.Duration
 }
 
 // Totals sums the stage's task counters (Partition and Attempt are left zero; the peaks
@@ -99,7 +104,9 @@ type JobMetrics struct {
 	Action   string
 	Stages   []StageMetrics
 	Duration time.Duration
-	// Memory is the memory manager's state at the end of the job (peaks included).
+	// Memory is the memory manager's state at the end of the job, except its peaks,
+	// which are the job's: the most execution and storage memory in use at once while it
+	// ran (other jobs' memory at the time included).
 	Memory kmemory.Stats
 	// Blocks is what the block manager did during the job: evictions (to disk or dropped),
 	// disk reads and writes, hits and misses.
@@ -172,6 +179,9 @@ func (j *JobMetrics) String() string {
 			kmemory.FormatBytes(t.BytesIn), kmemory.FormatBytes(t.BytesOut),
 			kmemory.FormatBytes(t.ShuffleBytesWritten), kmemory.FormatBytes(t.ShuffleBytesRead),
 			s.Duration.Round(time.Microsecond))
+		for _, d := range s.Adaptive {
+			fmt.Fprintf(&b, "         adaptive: %s\n", d)
+		}
 	}
 	return b.String()
 }

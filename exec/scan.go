@@ -103,11 +103,12 @@ func (s *ScanOp) teardown() error {
 	return s.it.Close()
 }
 
-// ShuffleReadOp reads one reduce partition of a shuffle.
+// ShuffleReadOp reads one reduce partition of a shuffle, or the range of them (and map
+// outputs) an adaptive plan gave its task.
 type ShuffleReadOp struct {
 	svc       *shuffle.Service
 	shuffleID int
-	reduceID  int
+	rng       shuffle.Range
 	counter   *inputCounter
 	ctx       context.Context
 	r         *shuffle.Reader
@@ -118,7 +119,7 @@ var _ colop.Operator = (*ShuffleReadOp)(nil)
 // Open starts the read.
 func (s *ShuffleReadOp) Open(ctx context.Context) error {
 	s.ctx = ctx
-	s.r = s.svc.Reader(s.shuffleID, s.reduceID)
+	s.r = s.svc.RangeReader(s.shuffleID, s.rng)
 	return nil
 }
 

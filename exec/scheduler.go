@@ -37,6 +37,8 @@ type Env struct {
 	// BatchRows bounds the rows of the batches operators build (0: their default, 8192).
 	// It also sizes sorted runs and spill batches, so a small budget wants a small value.
 	BatchRows int
+	// Adaptive re-plans the reduce stages from the sizes of the shuffles they read.
+	Adaptive Adaptive
 
 	// Blocks holds cached partitions and shuffle blocks, in memory or on disk.
 	Blocks *storage.BlockManager
@@ -76,6 +78,8 @@ type job struct {
 	// readers counts the shuffle reads of each plan-local shuffle ID in the job's plans
 	// (see releaseReads).
 	readers map[int]int
+	// plans are the adaptive plans of the stages re-planned before they ran, by stage ID.
+	plans map[int]*stagePlan
 }
 
 // shuffleID maps a stage's plan-local shuffle ID to the session-wide one.
@@ -91,7 +95,7 @@ func (j *job) shuffleID(local int) int { return j.shuffleBase + local }
 // job are freed before it returns, on success and on failure.
 func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, sink ResultSink) (*JobMetrics, error) {
 	start := time.Now()
-	j := &job{env: env, sink: sink, readers: shuffleReaders(stages)}
+	j := &job{env: env, sink: sink, readers: shuffleReaders(stages), plans: map[int]*stagePlan{}}
 	j.shuffleBase = int(env.nextShuffle.Add(int64(len(stages)+1))) - len(stages) - 1
 	defer func() {
 		for _, s := range stages {
@@ -109,6 +113,11 @@ func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, 
 				RawBytes: after.RawBytes - spillBefore.RawBytes, Rows: after.Rows - spillBefore.Rows}
 		}()
 	}
+	var peaks *kmemory.PeakWatch
+	if env.Mem != nil {
+		peaks = env.Mem.WatchPeaks()
+		defer peaks.Stop()
+	}
 	var blocksBefore storage.BlockStats
 	if env.Blocks != nil {
 		blocksBefore = env.Blocks.Stats()
@@ -125,6 +134,7 @@ func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, 
 	jm.Duration = time.Since(start)
 	if env.Mem != nil {
 		jm.Memory = env.Mem.Stats()
+		jm.Memory.PeakExecution, jm.Memory.PeakStorage = peaks.Peaks()
 	}
 	return jm, nil
 }
@@ -136,6 +146,10 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error)
 	if s.Output != nil {
 		sm.Kind = "map"
 	}
+	if sp := j.planStage(s); sp != nil {
+		j.plans[s.ID] = sp
+		sm.Adaptive = sp.decisions
+	}
 	if s.Output != nil && s.Output.Kind == plan.RangePartitioning {
 		// Range bounds come from a sample of the stage's own output, computed by a first
 		// pass over the stage (as Spark's RangePartitioner runs a sampling job).
@@ -146,7 +160,7 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error)
 		}
 		defer j.releaseBounds(s.ID)
 	}
-	sm.Tasks = make([]TaskMetrics, s.NumPartitions())
+	sm.Tasks = make([]TaskMetrics, j.numTasks(s))
 	err := j.runTasks(ctx, s, func(t *task, m TaskMetrics) {
 		sm.Tasks[t.partition] = m
 		j.releaseReads(t)
@@ -158,6 +172,15 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error)
 	}
 	sm.Duration = time.Since(start)
 	return sm, err
+}
+
+// numTasks is the number of tasks stage s runs: one per partition, unless adaptive
+// execution re-planned it.
+func (j *job) numTasks(s *plan.Stage) int {
+	if sp := j.plans[s.ID]; sp != nil {
+		return len(sp.reads)
+	}
+	return s.NumPartitions()
 }
 
 // shuffleReaders counts, per plan-local shuffle ID, the shuffle-read nodes of the
@@ -215,7 +238,8 @@ func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, Task
 	// the timing repeats, so it waits for them to finish and runs with the whole budget,
 	// which makes the outcome depend on the budget rather than on timing.
 	var alone sync.RWMutex
-	for p := 0; p < s.NumPartitions(); p++ {
+	sp := j.plans[s.ID]
+	for p := range j.numTasks(s) {
 		if gctx.Err() != nil {
 			break
 		}
@@ -223,6 +247,9 @@ func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, Task
 			exclusive := false
 			for attempt := 1; ; attempt++ {
 				t := &task{job: j, stage: s, partition: p, attempt: attempt, alloc: kmemory.NewAllocator(j.env.Alloc)}
+				if sp != nil {
+					t.spec = sp.reads[p]
+				}
 				if configure != nil {
 					configure(t)
 				}

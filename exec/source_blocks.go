@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/plan"
@@ -35,7 +34,7 @@ func (b *blockSource) Schema() (*arrow.Schema, error) { return b.schema, nil }
 func (b *blockSource) CanPrune() bool                 { return false }
 
 func (b *blockSource) Partitions(req plan.ScanRequest) ([]plan.ScanPartition, error) {
-	var cols []int
+	cols := make([]int, 0, len(req.Columns))
 	if req.Columns != nil {
 		for _, c := range req.Columns {
 			idx := b.schema.FieldIndices(c)
@@ -81,15 +80,7 @@ func (b *blockPartition) Open(ctx context.Context, mem memory.Allocator) (plan.B
 		return nil, fmt.Errorf("exec: %s: block %s of the local checkpoint is lost (local checkpoints are not fault tolerant)", b.src.name, id)
 	}
 	if b.project {
-		for i, r := range recs {
-			cols := make([]arrow.Array, len(b.cols))
-			fields := make([]arrow.Field, len(b.cols))
-			for j, c := range b.cols {
-				cols[j], fields[j] = r.Column(c), r.Schema().Field(c)
-			}
-			recs[i] = array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, r.NumRows())
-			r.Release()
-		}
+		projectBatches(recs, b.cols)
 	}
 	return &sliceIterator{recs: recs}, nil
 }

@@ -242,6 +242,28 @@ func (s *parquetSource) Partitions(req plan.ScanRequest) ([]plan.ScanPartition, 
 	return parts, nil
 }
 
+// SplitNote says when the files have fewer row groups than the cores asked for and are
+// large enough that more would have been read in parallel: a row group is never cut.
+func (s *parquetSource) SplitNote(parts []plan.ScanPartition, req plan.ScanRequest) string {
+	var rowGroups int
+	var bytes int64
+	for _, p := range parts {
+		if pp, ok := p.(*parquetPartition); ok {
+			rowGroups += len(pp.split.RowGroups)
+			bytes += pp.split.Bytes()
+		}
+	}
+	if rowGroups >= req.MinPartitions || bytes/int64(max(req.MinPartitions, 1)) < datasource.OpenCostBytes {
+		return ""
+	}
+	groups := "row groups"
+	if rowGroups == 1 {
+		groups = "row group"
+	}
+	return fmt.Sprintf("%d %s, fewer than the %d cores: a row group is not split; write the files with smaller row groups to read them in parallel",
+		rowGroups, groups, req.MinPartitions)
+}
+
 type parquetPartition struct {
 	split     datasource.FileSplit
 	cols      []int

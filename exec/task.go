@@ -42,6 +42,9 @@ type task struct {
 	// shared counts the cartesian joins being built: each partition they read is read by
 	// several tasks, so it is kept to the end of the job (not in reads).
 	shared int
+	// spec, when adaptive execution re-planned the stage, is what the task reads of each
+	// shuffle (by plan-local ID) instead of reduce partition partition.
+	spec map[int]readSpec
 	// sampler, when set, makes the attempt a sampling pass: its output feeds the
 	// reservoir (range partitioning) and sampled receives the sample on success.
 	sampler *shuffle.Reservoir
@@ -124,7 +127,11 @@ func (t *task) unaryOperator(n plan.PhysNode, in colop.Operator) (colop.Operator
 	case *plan.PSort:
 		return sorting.NewSort(in, n, opts), nil
 	case *plan.PFilter:
-		return eval.NewFilter(in, n.Cond, opts), nil
+		keep, err := plan.ColumnIndices(n.Input.Schema(), n.Keep)
+		if err != nil {
+			return nil, fmt.Errorf("exec: filter %s: %w", n.Cond, err)
+		}
+		return eval.NewFilterKeeping(in, n.Cond, keep, opts), nil
 	case *plan.PProject:
 		return eval.NewProject(in, n.Exprs, n.OutSchema, opts), nil
 	case *plan.PHashAggregate:
@@ -147,12 +154,20 @@ func (t *task) unaryOperator(n plan.PhysNode, in colop.Operator) (colop.Operator
 
 // buildShuffleRead reads reduce partition p of a shuffle, or the one broadcast partition.
 func (t *task) buildShuffleRead(n *plan.PShuffleRead, p int) colop.Operator {
+	rng := shuffle.Range{Start: p, End: p + 1}
 	if n.Partitioning.Kind == plan.BroadcastPartitioning {
-		p = 0 // every task reads the one broadcast partition whole
+		rng = shuffle.Range{Start: 0, End: 1} // every task reads the one broadcast partition whole
+	} else if spec, ok := t.spec[n.ShuffleID]; ok {
+		rng = spec.rng
+		if !spec.shared && t.shared == 0 {
+			for r := rng.Start; r < rng.End; r++ {
+				t.reads = append(t.reads, [2]int{n.ShuffleID, r})
+			}
+		}
 	} else if t.shared == 0 {
 		t.reads = append(t.reads, [2]int{n.ShuffleID, p})
 	}
-	return &ShuffleReadOp{svc: t.job.env.Shuffle, shuffleID: t.job.shuffleID(n.ShuffleID), reduceID: p, counter: &t.in}
+	return &ShuffleReadOp{svc: t.job.env.Shuffle, shuffleID: t.job.shuffleID(n.ShuffleID), rng: rng, counter: &t.in}
 }
 
 // buildJoin joins partition p of both sides; a broadcast side is its one partition.

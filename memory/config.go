@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"time"
 )
@@ -48,7 +47,8 @@ type Config struct {
 
 // EnsureDefaults fills zero fields: Limit becomes 0.6 × (physical memory − 300 MiB), where
 // physical memory is MemTotal from /proc/meminfo (4 GiB if unknown), lowered to the Go
-// runtime's soft limit (GOMEMLIMIT) when that is set and smaller; StorageFraction becomes 0.5;
+// runtime's soft limit (GOMEMLIMIT) when the program set one and it is smaller (a limit held
+// by HoldGoMemoryLimit does not count); StorageFraction becomes 0.5;
 // TaskWait becomes DefaultTaskWait.
 func (c *Config) EnsureDefaults() {
 	if c.Limit == 0 {
@@ -77,7 +77,7 @@ func (c Config) Validate() error {
 }
 
 func defaultLimit(physical int64) int64 {
-	if soft := debug.SetMemoryLimit(-1); soft > 0 && soft < physical {
+	if soft := programGoLimit(); soft > 0 && soft < physical {
 		physical = soft
 	}
 	limit := int64(defaultMemoryFraction * float64(physical-reservedSystemMemory))

@@ -43,7 +43,9 @@
 // correct reservations after variable-width builds. Below it, sessions allocate from a
 // PoolAllocator by default: every buffer is Released when its batch is done with, so
 // recycling them keeps the resident set near the live bytes instead of everything
-// allocated since the last garbage collection.
+// allocated since the last garbage collection. HoldGoMemoryLimit ties the Go runtime's
+// soft memory limit to the open budgets (GoLimitForBudget: limit/0.6 + 300 MiB each,
+// summed), so that garbage not yet collected cannot take the process far past them.
 //
 // # Tasks: fairness and the spill protocol
 //

@@ -71,7 +71,8 @@ type Stats struct {
 	StorageRegion int64
 	// ExecutionUsed and StorageUsed are the bytes held now.
 	ExecutionUsed, StorageUsed int64
-	// PeakExecution and PeakStorage are the high-water marks since NewManager.
+	// PeakExecution and PeakStorage are the high-water marks since NewManager (a
+	// PeakWatch gives them over a shorter span, such as one job).
 	PeakExecution, PeakStorage int64
 	// EvictedBytes counts storage bytes the Evictor released for execution.
 	EvictedBytes int64
@@ -114,6 +115,8 @@ type Manager struct {
 	// holding holds the reservations whose size is non-zero, so Close can name leaks without
 	// keeping every reservation ever created alive.
 	holding map[*Reservation]struct{}
+	// watches are the running PeakWatches (a job's peaks).
+	watches []*PeakWatch
 }
 
 // NewManager returns a manager for cfg after EnsureDefaults. Invalid values do not panic:
@@ -200,6 +203,7 @@ func (m *Manager) broadcastLocked() {
 func (m *Manager) grantLocked(r *Reservation, n int64) {
 	m.execUsed += n
 	m.peakExec = max(m.peakExec, m.execUsed)
+	m.notePeaksLocked()
 	if r.size.Add(n) != 0 {
 		m.holding[r] = struct{}{}
 	} else {
@@ -246,6 +250,7 @@ func (m *Manager) AcquireStorage(n int64) error {
 	}
 	m.storageUsed += n
 	m.peakStorage = max(m.peakStorage, m.storageUsed)
+	m.notePeaksLocked()
 	return nil
 }
 

@@ -145,7 +145,10 @@ func analyzeNode(n Node) (Node, error) {
 		return &m, nil
 	case *Cache:
 		m := *n
-		m.OutSchema = n.Input.Schema()
+		if _, err := ColumnIndices(n.Input.Schema(), n.Columns); err != nil {
+			return nil, failAt(site, ErrInvalidPlan, "%v", err)
+		}
+		m.OutSchema = cacheSchema(n.Input.Schema(), n.Columns)
 		return &m, nil
 	case *Sort:
 		return analyzeSort(n, site)

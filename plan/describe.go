@@ -111,21 +111,30 @@ func (n *PScan) Describe() string {
 	if len(n.Filters) > 0 {
 		s += " pushed=[" + exprList(n.Filters) + "]"
 	}
+	if n.Note != "" {
+		s += " (" + n.Note + ")"
+	}
 	return s
 }
 
 // Children returns the filter's one input.
 func (n *PFilter) Children() []PhysNode { return []PhysNode{n.Input} }
 
-// Schema returns the input's schema: a filter drops rows, never columns.
-func (n *PFilter) Schema() *arrow.Schema { return n.Input.Schema() }
+// Schema returns the input's schema, or its Keep columns: a filter drops rows, and
+// columns only those its consumer does not read.
+func (n *PFilter) Schema() *arrow.Schema { return cacheSchema(n.Input.Schema(), n.Keep) }
 
 // NumPartitions returns the input's partition count: a filter works partition by
 // partition.
 func (n *PFilter) NumPartitions() int { return n.Input.NumPartitions() }
 
 // Describe renders the filter with its condition.
-func (n *PFilter) Describe() string { return "Filter " + n.Cond.String() }
+func (n *PFilter) Describe() string {
+	if n.Keep != nil {
+		return "Filter " + n.Cond.String() + " keep=[" + strings.Join(n.Keep, ", ") + "]"
+	}
+	return "Filter " + n.Cond.String()
+}
 
 // Children returns the projection's one input.
 func (n *PProject) Children() []PhysNode { return []PhysNode{n.Input} }

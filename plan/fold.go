@@ -317,10 +317,10 @@ func foldUnary(e *Unary, schema *arrow.Schema) Expr {
 }
 
 // foldCall drops leading NULL literals of coalesce and resolves it when the first
-// remaining argument is a literal.
+// remaining argument is a literal, and folds date-interval arithmetic over literals.
 func foldCall(e *Call) Expr {
 	if !strings.EqualFold(e.Func, "coalesce") {
-		return e
+		return foldIntervalCall(e)
 	}
 	args := e.Args
 	for len(args) > 1 {

@@ -139,7 +139,7 @@ var goldenPlans = map[string]func() Node{
 		p := sel(salesScan(2), col("region"), col("amount"), as(bin(OpMul, col("price"), col("qty")), "revenue"))
 		return sel(p, col("region"), col("amount"))
 	},
-	"cache-stops-pruning-and-pushdown": func() Node {
+	"cache-prunes-its-read-not-its-input": func() Node {
 		c := &Cache{Meta: at("persist@etl.go:60"), Input: salesScan(2), DatasetID: 4}
 		return sel(where(c, bin(OpGt, col("amount"), i64(5))), col("region"))
 	},

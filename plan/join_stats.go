@@ -158,19 +158,3 @@ func buildSmallerLeft(kind JoinKind, l, r sizeEst) bool {
 	}
 	return false
 }
-
-// selectAbove puts over n (a cached dataset, stored whole) a projection of the columns
-// in need, when they are fewer than n has: the filters and joins above then move only
-// the columns they use instead of every column of the stored batches.
-func (o *optimizer) selectAbove(n Node, need map[string]bool) Node {
-	var exprs []Expr
-	for _, f := range n.Schema().Fields() {
-		if need[f.Name] {
-			exprs = append(exprs, &ColumnRef{Name: f.Name})
-		}
-	}
-	if len(exprs) == 0 || len(exprs) == n.Schema().NumFields() {
-		return n
-	}
-	return o.rebuild(&Project{Meta: Meta{CallSite: n.Site()}, Input: n, Exprs: exprs})
-}

@@ -20,7 +20,8 @@ import (
 //     of DISTINCT x over one x becomes two aggregations (see optimize_distinct.go);
 //  4. projection pruning: scans read only the columns used above them (a join's inputs
 //     keep their keys, a sort's input its keys), unused projected expressions are dropped
-//     and identity projections removed.
+//     and identity projections removed; a cache read passes on only the columns used
+//     (Cache.Columns), its stored block staying whole.
 //
 // Every node the optimizer rebuilds gets its schema recomputed, and the root's schema is
 // unchanged. Optimize returns root itself if it is not analyzed.
@@ -287,8 +288,7 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 	case *Union:
 		return o.pruneUnion(n, need)
 	case *Cache:
-		// A cached dataset is stored whole, whoever reads it: its input keeps every column.
-		return o.selectAbove(o.pruneInput(n, allColumns(n.Input.Schema())), need)
+		return o.pruneCache(n, need)
 	case *Explode:
 		// The exploded column decides how many rows each input row becomes.
 		childNeed := copySet(need)

@@ -52,6 +52,9 @@ type Partitioning struct {
 	N    int
 	// SortKeys give the order of a RangePartitioning.
 	SortKeys []SortKey
+	// Fixed says the user asked for exactly N partitions (Repartition): adaptive execution
+	// does not coalesce or split them.
+	Fixed bool
 }
 
 // AggMode says which half of a two-phase aggregation a PHashAggregate runs.
@@ -73,12 +76,16 @@ type PScan struct {
 	Columns   []string // nil: all
 	Filters   []Expr   // pushed to the source as pruning hints
 	OutSchema *arrow.Schema
+	Note      string // why the source made fewer partitions than cores, for Explain
 }
 
 // PFilter keeps rows whose condition is true.
 type PFilter struct {
 	Input PhysNode
 	Cond  Expr
+	// Keep, when not nil, names the input columns passed on (in input order): the
+	// condition reads any input column, and only the kept ones are gathered.
+	Keep []string
 }
 
 // PProject evaluates expressions into new columns.

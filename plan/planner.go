@@ -26,6 +26,9 @@ type PhysicalConfig struct {
 	// NoWindowGroupLimit plans top-K-per-key windows without their partial limit below
 	// the shuffle (PWindowGroupLimit), so that tests can compare the two plans.
 	NoWindowGroupLimit bool
+	// WholeReads plans cache reads of every stored column and filters that gather every
+	// input column (no Cache.Columns, no PFilter.Keep), so that benchmarks can compare.
+	WholeReads bool
 }
 
 // Physical turns an analyzed (and usually optimized) logical plan into operators with
@@ -77,11 +80,19 @@ func (p *planner) planWhole(n Node) (out PhysNode, done bool, err error) {
 		}
 		if !n.Status.Active() {
 			out, err = p.plan(n.Input)
+			if err == nil && n.Columns != nil {
+				out = &PProject{Input: out, Exprs: columnRefs(n.Columns), OutSchema: n.OutSchema}
+			}
 			return out, true, err
 		}
 		if parts, ok := n.Status.Materialized(); ok {
 			// Every partition is stored: read them, and skip the stages that made them.
-			return &PCacheRead{DatasetID: n.DatasetID, Partitions: parts, Status: n.Status, OutSchema: n.OutSchema}, true, nil
+			r := &PCacheRead{DatasetID: n.DatasetID, Partitions: parts, Status: n.Status,
+				Stored: n.Input.Schema(), Columns: n.Columns, OutSchema: n.OutSchema}
+			if p.cfg.WholeReads {
+				r.Columns, r.OutSchema = nil, r.Stored
+			}
+			return r, true, nil
 		}
 	case *Limit:
 		if s, proj := topNShape(n); s != nil {
@@ -93,23 +104,32 @@ func (p *planner) planWhole(n Node) (out PhysNode, done bool, err error) {
 }
 
 func (p *planner) scan(s *Scan) (PhysNode, error) {
-	parts, err := s.Source.Partitions(ScanRequest{
+	req := ScanRequest{
 		Columns:           s.Columns,
 		Filters:           s.Filters,
 		MaxPartitionBytes: p.cfg.MaxPartitionBytes,
 		MinPartitions:     p.cfg.MinPartitions,
 		BatchRows:         p.cfg.BatchRows,
-	})
+	}
+	parts, err := s.Source.Partitions(req)
 	if err != nil {
 		return nil, fmt.Errorf("plan: %s: partitions of %s: %w", nodeSite(s), s.Source, err)
 	}
-	return &PScan{Source: s.Source, Parts: parts, Columns: s.Columns, Filters: s.Filters, OutSchema: s.OutSchema}, nil
+	scan := &PScan{Source: s.Source, Parts: parts, Columns: s.Columns, Filters: s.Filters, OutSchema: s.OutSchema}
+	if sn, ok := s.Source.(SplitNoter); ok && len(parts) < req.MinPartitions {
+		scan.Note = sn.SplitNote(parts, req)
+	}
+	return scan, nil
 }
 
 // operator plans n over its planned inputs in.
 func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 	switch n := n.(type) {
 	case *Project:
+		in[0] = p.narrowFilter(in[0], exprColumns(n.Exprs))
+		if _, ok := in[0].(*PFilter); ok && isIdentity(n.Exprs, in[0].Schema()) {
+			return in[0], nil // the filter already passes on just these columns
+		}
 		if below, ok := in[0].(*PProject); ok && onlyColumns(below.Exprs) {
 			// Say, a join's projection that drops its using keys: one projection does both.
 			return &PProject{Input: below.Input, Exprs: composeRenames(n.Exprs, below.Exprs), OutSchema: n.OutSchema}, nil
@@ -149,7 +169,11 @@ func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 		// A hint for the join above; on its own it changes nothing.
 		return in[0], nil
 	case *Cache:
-		return &PCache{Input: in[0], DatasetID: n.DatasetID, Status: n.Status}, nil
+		c := &PCache{Input: in[0], DatasetID: n.DatasetID, Status: n.Status, Columns: n.Columns}
+		if p.cfg.WholeReads {
+			c.Columns = nil
+		}
+		return c, nil
 	case *Sort:
 		return p.sort(n, in[0]), nil
 	case *Window:
@@ -184,9 +208,9 @@ func union(n *Union, in []PhysNode) PhysNode {
 }
 
 func repartition(n *Repartition, in PhysNode) PhysNode {
-	part := Partitioning{Kind: RoundRobinPartitioning, N: n.N}
+	part := Partitioning{Kind: RoundRobinPartitioning, N: n.N, Fixed: true}
 	if len(n.Keys) > 0 {
-		part = Partitioning{Kind: HashPartitioning, Keys: append([]string(nil), n.Keys...), N: n.N}
+		part = Partitioning{Kind: HashPartitioning, Keys: append([]string(nil), n.Keys...), N: n.N, Fixed: true}
 	}
 	return &PExchange{Input: in, Partitioning: part}
 }
@@ -195,6 +219,7 @@ func repartition(n *Repartition, in PhysNode) PhysNode {
 // keys, and the final merge; or one complete aggregation when the input is already
 // partitioned so that each group lives in one partition.
 func (p *planner) aggregate(n *Aggregate, in PhysNode) (PhysNode, error) {
+	in = p.narrowFilter(in, aggregateInputs(n))
 	aggs := append([]AggExpr(nil), n.Aggs...)
 	needProject := false
 	for _, a := range aggs {
@@ -334,7 +359,7 @@ func outputPartitioning(n PhysNode) Partitioning {
 		}
 		return n.Partitioning
 	case *PFilter:
-		return OutputPartitioning(n.Input)
+		return keptPartitioning(OutputPartitioning(n.Input), n.Keep, unknown)
 	case *PLimit:
 		return OutputPartitioning(n.Input)
 	case *PSort:
@@ -344,7 +369,7 @@ func outputPartitioning(n PhysNode) Partitioning {
 	case *PWindowGroupLimit:
 		return OutputPartitioning(n.Input)
 	case *PCache:
-		return OutputPartitioning(n.Input)
+		return keptPartitioning(OutputPartitioning(n.Input), n.Columns, unknown)
 	case *PHashJoin:
 		return joinPartitioning(n)
 	case *PProject:

@@ -25,6 +25,13 @@ type Source interface {
 	CanPrune() bool
 }
 
+// SplitNoter is implemented by a source that can say why it made fewer partitions than
+// req.MinPartitions (say, a Parquet file with fewer row groups than cores): Explain shows
+// the note on the scan. An empty note says nothing.
+type SplitNoter interface {
+	SplitNote(parts []ScanPartition, req ScanRequest) string
+}
+
 // ScanRequest says what a scan needs from its source.
 type ScanRequest struct {
 	// Columns are the names of the columns to produce, in this order; nil means all.

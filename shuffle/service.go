@@ -213,30 +213,77 @@ func (s *Service) Close() error {
 // Reader returns a reader of reduce partition reduceID of shuffleID over the map outputs
 // committed now, in map ID order. Outputs committed later are not included.
 func (s *Service) Reader(shuffleID, reduceID int) *Reader {
-	r := &Reader{s: s, shuffleID: shuffleID, reduceID: reduceID}
+	return s.RangeReader(shuffleID, Range{Start: reduceID, End: reduceID + 1})
+}
+
+// Range selects what one reduce task reads of a shuffle: reduce partitions [Start, End)
+// in order (adjacent partitions an adaptive plan coalesced into one task) and, within
+// each, the outputs of the map tasks in Maps (nil: every map; a skewed partition split
+// by map output, as Spark's partial reducer ranges).
+type Range struct {
+	Start, End int
+	Maps       []int
+}
+
+// RangeReader returns a reader of the reduce partitions and map outputs rng selects,
+// committed now: partition by partition, each in map ID order.
+func (s *Service) RangeReader(shuffleID int, rng Range) *Reader {
+	r := &Reader{s: s, shuffleID: shuffleID, reduceID: rng.Start}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		// Close forgot every shuffle: reading none as an empty partition would lose rows.
-		r.err = fmt.Errorf("shuffle: read shuffle %d reduce partition %d: %w", shuffleID, reduceID, ErrClosed)
+		r.err = fmt.Errorf("shuffle: read shuffle %d reduce partition %d: %w", shuffleID, rng.Start, ErrClosed)
 		return r
 	}
 	sh := s.shuffles[shuffleID]
 	if sh == nil {
 		return r // no committed output: an empty partition
 	}
-	if reduceID < 0 || reduceID >= sh.numReduce {
-		r.err = fmt.Errorf("shuffle: read shuffle %d: reduce partition %d out of range [0, %d)", shuffleID, reduceID, sh.numReduce)
+	if rng.Start < 0 || rng.End > sh.numReduce || rng.Start >= rng.End {
+		r.err = fmt.Errorf("shuffle: read shuffle %d: reduce partitions [%d, %d) out of range [0, %d)", shuffleID, rng.Start, rng.End, sh.numReduce)
 		return r
+	}
+	maps := rng.Maps
+	if maps == nil {
+		maps = make([]int, 0, len(sh.outputs))
+		for m := range sh.outputs {
+			maps = append(maps, m)
+		}
+	}
+	maps = slices.Sorted(slices.Values(maps))
+	for reduceID := rng.Start; reduceID < rng.End; reduceID++ {
+		for _, m := range maps {
+			if o := sh.outputs[m]; o != nil && o.status.Rows[reduceID] > 0 {
+				r.blocks = append(r.blocks, [2]int{m, reduceID})
+				r.rows += o.status.Rows[reduceID]
+			}
+		}
+	}
+	return r
+}
+
+// PartitionMapBytes returns, for reduce partition reduceID of shuffleID, the committed
+// map outputs with bytes for it (in map ID order) and their bytes: how a skewed
+// partition is split by map output.
+func (s *Service) PartitionMapBytes(shuffleID, reduceID int) (maps []int, bytes []int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sh := s.shuffles[shuffleID]
+	if sh == nil || reduceID < 0 || reduceID >= sh.numReduce {
+		return nil, nil
 	}
 	for m, o := range sh.outputs {
 		if o.status.Rows[reduceID] > 0 {
-			r.maps = append(r.maps, m)
-			r.rows += o.status.Rows[reduceID]
+			maps = append(maps, m)
 		}
 	}
-	slices.Sort(r.maps)
-	return r
+	slices.Sort(maps)
+	bytes = make([]int64, len(maps))
+	for i, m := range maps {
+		bytes[i] = sh.outputs[m].status.Bytes[reduceID]
+	}
+	return maps, bytes
 }
 
 // Rows returns how many rows the reader returns in all (what the map outputs it reads
@@ -281,13 +328,13 @@ func (s *Service) fetch(shuffleID, mapID, reduceID int) ([]arrow.RecordBatch, er
 	return out, nil
 }
 
-// Reader is the reduce side of one shuffle for one reduce partition. It fetches one map
-// output's block at a time. A Reader is used by one goroutine.
+// Reader is the reduce side of one shuffle for one reduce partition (or a Range of them).
+// It fetches one map output's block at a time. A Reader is used by one goroutine.
 type Reader struct {
 	s                   *Service
 	shuffleID, reduceID int
-	maps                []int // map IDs with rows for this partition, in order
-	rows                int64 // rows of those map outputs for this partition
+	blocks              [][2]int // (map ID, reduce partition) of the blocks with rows, in read order
+	rows                int64    // rows of those blocks
 	next                int
 	cur                 []arrow.RecordBatch
 	pos                 int
@@ -305,10 +352,11 @@ func (r *Reader) Next() (arrow.RecordBatch, error) {
 		return nil, r.err
 	}
 	for r.pos == len(r.cur) {
-		if r.next == len(r.maps) {
+		if r.next == len(r.blocks) {
 			return nil, io.EOF
 		}
-		b, err := r.s.fetch(r.shuffleID, r.maps[r.next], r.reduceID)
+		blk := r.blocks[r.next]
+		b, err := r.s.fetch(r.shuffleID, blk[0], blk[1])
 		if err != nil {
 			r.err = err
 			return nil, err

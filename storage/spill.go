@@ -23,6 +23,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/kindling-data/kindling/internal/guardalloc"
@@ -40,8 +41,15 @@ import (
 // The file is written under a temporary name and renamed into place by Finish, so a
 // file with its final name is always complete. Serialized in-memory blocks (the *Ser
 // storage levels) use the very same bytes, so evicting one to disk is a plain write.
+//
+// Operator spill files (SpillManager.Create) compress with S2 instead of zstd, marked by
+// the magic "KNDLSPS2": they are written once and read once, soon, from the page cache,
+// so compression speed matters more than size (S2 compresses several times faster than
+// zstd's fastest level; Spark's spills use lz4 for the same reason). Serialized blocks
+// kept in memory and checkpoints keep zstd, whose smaller output is what they are for.
 const (
 	spillMagic   = "KNDLSPL1"
+	s2Magic      = "KNDLSPS2"
 	trailerBytes = 24
 	frameBytes   = int64(len(spillMagic)) + trailerBytes
 )
@@ -71,6 +79,31 @@ func getEncoder(w io.Writer) (*zstd.Encoder, error) {
 	// one; with 1 MiB windows and 256 KiB buffers a 1 MiB-budget join of 2 M x 500 k rows
 	// still peaked at 244 MB against 189 MB unbounded, with these 162-166 MB.
 	return zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(256<<10))
+}
+
+// s2 writers and readers are pooled like zstd's; with 64 KiB blocks (not the default
+// 1 MiB) each holds about 200 KiB, outside the budget, while its file is open.
+var (
+	s2WriterPool sync.Pool // *s2.Writer
+	s2ReaderPool sync.Pool // *s2.Reader
+)
+
+const s2BlockBytes = 64 << 10
+
+func getS2Writer(w io.Writer) *s2.Writer {
+	if e, ok := s2WriterPool.Get().(*s2.Writer); ok {
+		e.Reset(w)
+		return e
+	}
+	return s2.NewWriter(w, s2.WriterConcurrency(1), s2.WriterBlockSize(s2BlockBytes))
+}
+
+func getS2Reader(r io.Reader) *s2.Reader {
+	if d, ok := s2ReaderPool.Get().(*s2.Reader); ok {
+		d.Reset(r)
+		return d
+	}
+	return s2.NewReader(r, s2.ReaderMaxBlockSize(s2BlockBytes))
 }
 
 func getDecoder(r io.Reader) (*zstd.Decoder, error) {
@@ -283,7 +316,7 @@ func (m *SpillManager) Create(name string, schema *arrow.Schema) (*SpillWriter, 
 		return nil, err
 	}
 	w := &SpillWriter{m: m, name: name, path: final, f: f, schema: schema}
-	w.enc, err = newEncoder(f, schema)
+	w.enc, err = newCodecEncoder(f, schema, true)
 	if err != nil {
 		w.Abort()
 		return nil, fmt.Errorf("storage: write spill file %s: %w", final, err)
@@ -338,7 +371,8 @@ type encoder struct {
 	crc     hash.Hash32
 	counted *countingWriter
 	buf     *bufio.Writer
-	zw      *zstd.Encoder
+	zw      *zstd.Encoder // one of zw and sw compresses
+	sw      *s2.Writer
 	raw     *countingWriter
 	ipcw    *ipc.Writer
 	rows    int64
@@ -346,18 +380,32 @@ type encoder struct {
 }
 
 func newEncoder(dst io.Writer, schema *arrow.Schema) (*encoder, error) {
-	if _, err := dst.Write([]byte(spillMagic)); err != nil {
+	return newCodecEncoder(dst, schema, false)
+}
+
+// newCodecEncoder is newEncoder compressing with S2 (fast) instead of zstd.
+func newCodecEncoder(dst io.Writer, schema *arrow.Schema, fast bool) (*encoder, error) {
+	magic := spillMagic
+	if fast {
+		magic = s2Magic
+	}
+	if _, err := dst.Write([]byte(magic)); err != nil {
 		return nil, err
 	}
 	e := &encoder{dst: dst, crc: crc32.New(castagnoli)}
 	e.counted = &countingWriter{w: io.MultiWriter(dst, e.crc)}
 	e.buf = bufio.NewWriterSize(e.counted, 64<<10)
-	zw, err := getEncoder(e.buf)
-	if err != nil {
-		return nil, err
+	if fast {
+		e.sw = getS2Writer(e.buf)
+		e.raw = &countingWriter{w: e.sw}
+	} else {
+		zw, err := getEncoder(e.buf)
+		if err != nil {
+			return nil, err
+		}
+		e.zw = zw
+		e.raw = &countingWriter{w: zw}
 	}
-	e.zw = zw
-	e.raw = &countingWriter{w: zw}
 	e.ipcw = ipc.NewWriter(e.raw, ipc.WithSchema(schema))
 	return e, nil
 }
@@ -375,10 +423,9 @@ func (e *encoder) finish() (int64, error) {
 	e.closed = true
 	err := e.ipcw.Close()
 	if err == nil {
-		err = e.zw.Close()
+		err = e.closeCompressor()
 	}
 	if err == nil {
-		encoderPool.Put(e.zw) // only a cleanly closed encoder is reused
 		err = e.buf.Flush()
 	}
 	if err != nil {
@@ -395,13 +442,35 @@ func (e *encoder) finish() (int64, error) {
 	return frameBytes + e.counted.n, nil
 }
 
+// closeCompressor ends the compressed stream and pools the compressor (only a cleanly
+// closed one is reused).
+func (e *encoder) closeCompressor() error {
+	if e.sw != nil {
+		if err := e.sw.Close(); err != nil {
+			return err
+		}
+		e.sw.Reset(nil)
+		s2WriterPool.Put(e.sw)
+		return nil
+	}
+	if err := e.zw.Close(); err != nil {
+		return err
+	}
+	encoderPool.Put(e.zw)
+	return nil
+}
+
 func (e *encoder) abort() {
 	if e.closed {
 		return
 	}
 	e.closed = true
 	e.ipcw.Close()
-	e.zw.Close()
+	if e.sw != nil {
+		e.sw.Close()
+	} else {
+		e.zw.Close()
+	}
 }
 
 // encodeBlock returns batches (all of schema) in the spill stream format, in memory.
@@ -425,7 +494,7 @@ func encodeBlock(schema *arrow.Schema, batches []arrow.RecordBatch) ([]byte, err
 
 // parseTrailer returns the raw IPC bytes and rows recorded in an encoded stream's trailer.
 func parseTrailer(data []byte) (raw, rows int64, err error) {
-	if int64(len(data)) < frameBytes || string(data[:len(spillMagic)]) != spillMagic {
+	if int64(len(data)) < frameBytes || !isSpillMagic(string(data[:len(spillMagic)])) {
 		return 0, 0, fmt.Errorf("%w: encoded block of %d bytes has no spill framing", ErrCorruptSpill, len(data))
 	}
 	t := data[len(data)-trailerBytes:]
@@ -493,6 +562,11 @@ type SpillFile struct {
 	schema         *arrow.Schema
 	size, rawBytes int64
 	rows           int64
+	// off is where the stream starts in the file: non-zero for the sections of a file
+	// written by a SectionWriter, which share it (shared counts those not removed).
+	off     int64
+	shared  *sharedFile
+	removed bool
 }
 
 // Path returns the file's path.
@@ -512,6 +586,15 @@ func (f *SpillFile) Schema() *arrow.Schema { return f.schema }
 
 // Remove deletes the file.
 func (f *SpillFile) Remove() error {
+	if f.shared != nil {
+		if f.removed {
+			return nil // a second Remove of the same section counts once
+		}
+		f.removed = true
+		if f.shared.live.Add(-1) > 0 {
+			return nil
+		}
+	}
 	if err := f.fs.Remove(f.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("storage: remove spill file: %w", err)
 	}
@@ -521,7 +604,14 @@ func (f *SpillFile) Remove() error {
 // Open reads the file back; batches are allocated with mem. Corruption or truncation is
 // reported by Next as an error wrapping ErrCorruptSpill.
 func (f *SpillFile) Open(ctx context.Context, mem memory.Allocator) (*SpillReader, error) {
-	return OpenSpillFile(ctx, f.fs, f.path, mem)
+	if f.shared == nil {
+		return OpenSpillFile(ctx, f.fs, f.path, mem)
+	}
+	fh, err := f.fs.Open(f.path)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open spill file: %w", err)
+	}
+	return newSpillReader(ctx, f.path, io.NewSectionReader(fh, f.off, f.size), f.size, fh, mem)
 }
 
 // OpenSpillFile opens a file in the spill format by path (a checkpoint part, or a spill
@@ -553,23 +643,31 @@ func newSpillReader(ctx context.Context, path string, src io.ReaderAt, size int6
 		}
 		return nil, err
 	}
-	payload, _, err := checkFrame(src, path, size)
+	payload, _, fast, err := checkFrame(src, path, size)
 	if err != nil {
 		return fail(err)
 	}
 	r := &SpillReader{ctx: ctx, path: path, closer: closer}
 	section := io.NewSectionReader(src, int64(len(spillMagic)), payload)
-	dec, err := getDecoder(bufio.NewReaderSize(section, 64<<10))
-	if err != nil {
-		return fail(err)
+	var in io.Reader
+	if fast {
+		// S2 reads whole blocks from section itself: no bufio in between.
+		r.sdec = getS2Reader(section)
+		in = r.sdec
+	} else {
+		dec, err := getDecoder(bufio.NewReaderSize(section, 64<<10))
+		if err != nil {
+			return fail(err)
+		}
+		r.dec = dec
+		in = dec
 	}
-	r.dec = dec
 	// A file that passed its checksum can still be one the decoder mishandles (written
 	// by a different build, or damaged before its checksum was computed): the IPC reader
 	// runs on a guarded allocator.
 	r.alloc = guardalloc.New(mem, max(1<<30, 1<<12*size))
 	r.alloc.Arm()
-	r.ipcr, err = ipc.NewReader(r.dec, ipc.WithAllocator(r.alloc))
+	r.ipcr, err = ipc.NewReader(in, ipc.WithAllocator(r.alloc))
 	if err != nil {
 		r.Close()
 		r.alloc.Reclaim()
@@ -585,7 +683,8 @@ type SpillReader struct {
 	ctx    context.Context
 	path   string
 	closer io.Closer
-	dec    *zstd.Decoder
+	dec    *zstd.Decoder // one of dec and sdec decompresses
+	sdec   *s2.Reader
 	ipcr   *ipc.Reader
 	alloc  *guardalloc.Allocator
 	schema *arrow.Schema
@@ -644,6 +743,13 @@ func (r *SpillReader) Close() error {
 			r.dec.Close()
 		}
 		r.dec = nil
+	}
+	if r.sdec != nil {
+		if !r.failed {
+			r.sdec.Reset(nil)
+			s2ReaderPool.Put(r.sdec)
+		}
+		r.sdec = nil
 	}
 	if r.closer != nil {
 		return r.closer.Close()
@@ -710,31 +816,36 @@ func (w *StreamWriter) Abort() { w.enc.abort() }
 // damaged file ever reaches an operator (the cost: the payload is read twice, the second
 // time usually from the page cache; CRC-32C runs at memory speed). It returns the
 // payload's length and the rows recorded in the trailer.
-func checkFrame(src io.ReaderAt, path string, size int64) (payload, rows int64, err error) {
+// fast reports the S2 codec (the header "KNDLSPS2") rather than zstd.
+func checkFrame(src io.ReaderAt, path string, size int64) (payload, rows int64, fast bool, err error) {
 	var head [len(spillMagic)]byte
 	var t [trailerBytes]byte
 	if size < frameBytes {
-		return 0, 0, fmt.Errorf("%w: %s is %d bytes, too short", ErrCorruptSpill, path, size)
+		return 0, 0, false, fmt.Errorf("%w: %s is %d bytes, too short", ErrCorruptSpill, path, size)
 	}
-	if _, err := src.ReadAt(head[:], 0); err != nil || string(head[:]) != spillMagic {
-		return 0, 0, fmt.Errorf("%w: %s has no spill header", ErrCorruptSpill, path)
+	if _, err := src.ReadAt(head[:], 0); err != nil || !isSpillMagic(string(head[:])) {
+		return 0, 0, false, fmt.Errorf("%w: %s has no spill header", ErrCorruptSpill, path)
 	}
+	fast = string(head[:]) == s2Magic
 	if _, err := src.ReadAt(t[:], size-trailerBytes); err != nil {
-		return 0, 0, fmt.Errorf("storage: read spill trailer of %s: %w", path, err)
+		return 0, 0, false, fmt.Errorf("storage: read spill trailer of %s: %w", path, err)
 	}
 	payload = int64(binary.LittleEndian.Uint64(t[0:]))
 	if payload != size-frameBytes {
-		return 0, 0, fmt.Errorf("%w: %s: payload length %d does not match the size %d", ErrCorruptSpill, path, payload, size)
+		return 0, 0, false, fmt.Errorf("%w: %s: payload length %d does not match the size %d", ErrCorruptSpill, path, payload, size)
 	}
 	crc := crc32.New(castagnoli)
 	if _, err := io.Copy(crc, io.NewSectionReader(src, int64(len(head)), payload)); err != nil {
-		return 0, 0, fmt.Errorf("storage: read %s: %w", path, err)
+		return 0, 0, false, fmt.Errorf("storage: read %s: %w", path, err)
 	}
 	if got, want := crc.Sum32(), binary.LittleEndian.Uint32(t[20:]); got != want {
-		return 0, 0, fmt.Errorf("%w: %s: checksum %08x, want %08x", ErrCorruptSpill, path, got, want)
+		return 0, 0, false, fmt.Errorf("%w: %s: checksum %08x, want %08x", ErrCorruptSpill, path, got, want)
 	}
-	return payload, int64(binary.LittleEndian.Uint32(t[16:])), nil
+	return payload, int64(binary.LittleEndian.Uint32(t[16:])), fast, nil
 }
+
+// isSpillMagic reports whether head is a spill file's header, of either codec.
+func isSpillMagic(head string) bool { return head == spillMagic || head == s2Magic }
 
 // VerifySpillFile checks the framing and the checksum of a file in the spill format
 // without decoding it (as opening a reader does) and returns the rows recorded in its
@@ -749,6 +860,6 @@ func VerifySpillFile(fsys vfs.FS, path string) (rows int64, err error) {
 	if err != nil {
 		return 0, fmt.Errorf("storage: stat %s: %w", path, err)
 	}
-	_, rows, err = checkFrame(f, path, st.Size())
+	_, rows, _, err = checkFrame(f, path, st.Size())
 	return rows, err
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/arrow/util"
 
 	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/internal/kernel"
@@ -166,7 +165,7 @@ func (o *Op) loadRight() error {
 			continue
 		}
 		schema = rec.Schema()
-		held += int64(util.TotalRecordSize(rec))
+		held += int64(colop.HeldBytes(rec))
 		batches = append(batches, rec)
 		if err := o.reserve(held, "holding the right side"); err != nil {
 			return err

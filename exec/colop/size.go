@@ -57,3 +57,30 @@ func (s *BatchSizer) arrayBytes(a arrow.Array) int64 {
 	}
 	return int64(util.TotalArraySize(a))
 }
+
+// HeldBytes is the memory an operator holding rec is charged for it: its buffers, as
+// util.TotalRecordSize counts them, except that a dictionary counts at most the share
+// of it the batch's rows could use (rows / dictionary length). A CSV split's batches
+// share one dictionary that only grows; charging each batch the whole of it would
+// count a 100,000-value dictionary once per batch held and spill long before the
+// budget is used.
+func HeldBytes(rec arrow.RecordBatch) int64 {
+	var n int64
+	for _, col := range rec.Columns() {
+		n += heldArrayBytes(col)
+	}
+	return n
+}
+
+func heldArrayBytes(a arrow.Array) int64 {
+	d, ok := a.(*array.Dictionary)
+	if !ok {
+		return int64(util.TotalArraySize(a))
+	}
+	n := int64(util.TotalArraySize(d.Indices()))
+	dict := int64(util.TotalArraySize(d.Dictionary()))
+	if entries := int64(d.Dictionary().Len()); entries > int64(d.Len()) {
+		dict = dict * int64(d.Len()) / entries
+	}
+	return n + dict
+}

@@ -17,12 +17,20 @@ import (
 // evMapDict applies fn to the dictionary of d (an array of len(dictionary) rows) and
 // gathers its result by d's indices, giving one row per row of d.
 func evMapDict(mem memory.Allocator, d *array.Dictionary, fn func(dict arrow.Array) (arrow.Array, error)) (arrow.Array, error) {
-	res, err := fn(d.Dictionary())
+	dict, indices := d.Dictionary(), d.Indices()
+	if small, smallIdx, ok, err := evCompactDict(mem, d); err != nil {
+		return nil, err
+	} else if ok {
+		defer small.Release()
+		defer smallIdx.Release()
+		dict, indices = small, smallIdx
+	}
+	res, err := fn(dict)
 	if err != nil {
 		return nil, err
 	}
 	defer res.Release()
-	return evGather(mem, res, d.Indices())
+	return evGather(mem, res, indices)
 }
 
 // evDecodeDict returns the plain array a dictionary array stands for.

@@ -22,6 +22,7 @@ import (
 type FilterOp struct {
 	input  colop.Operator
 	cond   plan.Expr
+	keep   []int // the input columns passed on; nil for all
 	mem    memory.Allocator
 	ctx    context.Context
 	closer colop.Closer
@@ -33,6 +34,12 @@ var _ colop.Operator = (*FilterOp)(nil)
 // boolean expression) is true. Buffers are allocated from opts.Mem.
 func NewFilter(input colop.Operator, cond plan.Expr, opts colop.Options) *FilterOp {
 	return &FilterOp{input: input, cond: cond, mem: opts.Mem}
+}
+
+// NewFilterKeeping is NewFilter passing on only the input columns keep (indices, in
+// order): the condition may read any column, and only the kept ones are gathered.
+func NewFilterKeeping(input colop.Operator, cond plan.Expr, keep []int, opts colop.Options) *FilterOp {
+	return &FilterOp{input: input, cond: cond, keep: keep, mem: opts.Mem}
 }
 
 // Open opens the input.
@@ -91,11 +98,12 @@ func (f *FilterOp) apply(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	}
 	switch bitutil.CountSetBits(vals, off, n) {
 	case n:
-		return rec, nil
+		return f.kept(rec), nil
 	case 0:
 		rec.Release()
 		return nil, nil
 	}
+	rec = f.kept(rec)
 	ctx := colop.ComputeCtx(f.ctx, f.mem)
 	out, err := compute.FilterRecordBatch(ctx, rec, clean, &compute.FilterOptions{NullSelection: compute.SelectionDropNulls})
 	rec.Release()
@@ -103,6 +111,22 @@ func (f *FilterOp) apply(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 		return nil, fmt.Errorf("exec: filter %s: %w", f.cond, err)
 	}
 	return out, nil
+}
+
+// kept returns the kept columns of rec, without copying, taking ownership of rec.
+func (f *FilterOp) kept(rec arrow.RecordBatch) arrow.RecordBatch {
+	if f.keep == nil {
+		return rec
+	}
+	cols := make([]arrow.Array, len(f.keep))
+	fields := make([]arrow.Field, len(f.keep))
+	for i, c := range f.keep {
+		cols[i], fields[i] = rec.Column(c), rec.Schema().Field(c)
+	}
+	md := rec.Schema().Metadata()
+	out := array.NewRecordBatch(arrow.NewSchema(fields, &md), cols, rec.NumRows())
+	rec.Release()
+	return out
 }
 
 // Close closes the input once.

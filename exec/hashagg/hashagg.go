@@ -270,7 +270,7 @@ func (o *HashAggOp) setup() error {
 
 // newTable replaces the group tables and states with empty ones.
 func (o *HashAggOp) newTable() error {
-	keys, err := newAggGroupKeys(o.keyTypes)
+	keys, err := newAggGroupKeys(o.keyTypes, o.keys)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,10 @@ const (
 	pairEntryBytes    = 40
 	arenaPageBytes    = 64 << 10
 	arenaOwnPageBytes = arenaPageBytes / 4
+	// arenaMinPageBytes is an arena's first page: pages double with the arena up to
+	// arenaPageBytes, so that a small table's string keys cost a few KiB, not a 64 KiB
+	// page per key column (which at tight budgets made every batch spill).
+	arenaMinPageBytes = 4 << 10
 )
 
 // aggKeyTable assigns dense ids to the distinct values of one column.
@@ -50,16 +54,19 @@ type aggKeyTable interface {
 }
 
 // newAggKeyTable returns the table for values of type dt.
-func newAggKeyTable(dt arrow.DataType) (aggKeyTable, error) {
+func newAggKeyTable(dt arrow.DataType) (aggKeyTable, error) { return newAggKeyTableSized(dt, 0) }
+
+// newAggKeyTableSized is newAggKeyTable with its map sized for hint values.
+func newAggKeyTableSized(dt arrow.DataType, hint int) (aggKeyTable, error) {
 	switch {
 	case kernel.IsIntLike(dt):
-		return &aggIntKeys{m: make(map[int64]int32), null: -1}, nil
+		return &aggIntKeys{m: make(map[int64]int32, hint), null: -1}, nil
 	case kernel.IsFloat(dt):
-		return &aggFloatKeys{m: make(map[uint64]int32), null: -1}, nil
+		return &aggFloatKeys{m: make(map[uint64]int32, hint), null: -1}, nil
 	case kernel.IsBytesLike(dt):
-		return &aggBytesKeys{m: make(map[string]int32), null: -1}, nil
+		return &aggBytesKeys{m: make(map[string]int32, hint), null: -1}, nil
 	case kernel.IsDecimal128(dt):
-		return &aggDecKeys{m: make(map[decimal128.Num]int32), null: -1}, nil
+		return &aggDecKeys{m: make(map[decimal128.Num]int32, hint), null: -1}, nil
 	}
 	return nil, fmt.Errorf("exec: hash aggregate: unsupported key type %s", dt)
 }
@@ -313,6 +320,12 @@ type aggDictKey struct {
 	offset, length  int
 }
 
+// extends reports whether k is prev's dictionary with entries added after prev's: the
+// same buffers and offset, and at least as long (entry j of both is then the same value).
+func (k aggDictKey) extends(prev aggDictKey) bool {
+	return k.offsets == prev.offsets && k.values == prev.values && k.offset == prev.offset && k.length >= prev.length
+}
+
 func aggDictKeyOf(dict arrow.Array) aggDictKey {
 	bufs := dict.Data().Buffers()
 	k := aggDictKey{offset: dict.Data().Offset(), length: dict.Len()}
@@ -337,7 +350,7 @@ func (t *aggBytesKeys) growthBound(arr arrow.Array) int64 {
 		n = min(n, int64(dict.Len()))
 		arr = dict
 	}
-	return n*(strKeyEntryBytes+16) + aggValueBytes(arr) + arenaPageBytes + extra
+	return n*(strKeyEntryBytes+16) + t.arena.growthBound(aggValueBytes(arr)) + extra
 }
 
 // aggValueBytes is the size of the values a utf8/binary array's rows span.
@@ -411,7 +424,17 @@ func (t *aggBytesKeys) assignDict(arr *array.Dictionary, ids []int32) error {
 	// Entries get ids lazily: a dictionary shared by many batches may be much larger
 	// than one batch.
 	n := dict.Len()
-	if key := aggDictKeyOf(dict); key.values == nil || key != t.dictKey {
+	key := aggDictKeyOf(dict)
+	switch {
+	case key.values != nil && (key == t.dictKey || t.dictKey.extends(key)):
+	case key.values != nil && key.extends(t.dictKey):
+		// The same buffers seen further (a reader's growing dictionary): the entries
+		// already translated stay, the new ones are looked up when used.
+		for range n - len(t.dictIDs) {
+			t.dictIDs = append(t.dictIDs, -1)
+		}
+		t.dictKey = key
+	default:
 		if cap(t.dictIDs) < n {
 			t.dictIDs = make([]int32, n)
 		}
@@ -520,6 +543,23 @@ func (t *aggBytesKeys) release() {
 	}
 }
 
+// nextPage is the size of the arena's next page: its size so far (doubling it), between
+// arenaMinPageBytes and arenaPageBytes.
+func (a *aggByteArena) nextPage() int {
+	return int(min(max(arenaMinPageBytes, a.size), arenaPageBytes))
+}
+
+// growthBound bounds what copying values of v bytes in all adds to the arena's size:
+// nothing if they fit the current page. Otherwise every page given up wastes less than
+// the value that did not fit it (which then goes to a new page), so the new pages hold at
+// most v of values, less than v of waste, and the last page's unused room.
+func (a *aggByteArena) growthBound(v int64) int64 {
+	if v <= int64(cap(a.cur)-len(a.cur)) {
+		return 0
+	}
+	return 2*v + min(max(arenaMinPageBytes, a.size+2*v), arenaPageBytes)
+}
+
 // aggByteArena copies values into large pages that are never moved, so strings into them
 // stay valid (and the garbage collector sees a few big objects, not one per group).
 type aggByteArena struct {
@@ -538,8 +578,9 @@ func (a *aggByteArena) copy(b []byte) string {
 			a.size += int64(len(b))
 			return unsafe.String(&p[0], len(p))
 		}
-		a.cur = make([]byte, 0, arenaPageBytes)
-		a.size += arenaPageBytes
+		page := max(a.nextPage(), len(b))
+		a.cur = make([]byte, 0, page)
+		a.size += int64(page)
 	}
 	start := len(a.cur)
 	a.cur = append(a.cur, b...)
@@ -573,10 +614,20 @@ const aggTupleSlots = 1024
 // (first touches of fresh pages are what a large table's growth mostly costs).
 func aggTupleOverloaded(groups, slots int) bool { return 4*groups > 3*slots }
 
-func newAggGroupKeys(types []arrow.DataType) (*aggGroupKeys, error) {
+// newAggGroupKeys returns empty tables for keys of types. prev, if not nil, is the table
+// being replaced after a spill: each column's map is sized for as many values as prev's
+// held, since the new table fills to about the same size before it spills in turn, and
+// growing a map of a million strings from empty rehashes it some twenty times. The maps'
+// bytes count as their entries arrive (bytes), so the room sized ahead is the room the
+// spill has just freed.
+func newAggGroupKeys(types []arrow.DataType, prev *aggGroupKeys) (*aggGroupKeys, error) {
 	g := &aggGroupKeys{}
-	for _, dt := range types {
-		t, err := newAggKeyTable(dt)
+	for k, dt := range types {
+		hint := 0
+		if prev != nil && k < len(prev.cols) {
+			hint = prev.cols[k].size()
+		}
+		t, err := newAggKeyTableSized(dt, hint)
 		if err != nil {
 			return nil, err
 		}

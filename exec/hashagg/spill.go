@@ -223,8 +223,8 @@ func (o *HashAggOp) spillTable(cause error) error {
 	if o.spill.target == nil {
 		o.spill.target = new([aggSpillFanout][]*storage.SpillFile)
 	}
-	for p, f := range files {
-		if f != nil {
+	for p, fs := range files {
+		for _, f := range fs {
 			o.spill.target[p] = append(o.spill.target[p], f)
 			o.spilledBytes.Add(f.Bytes())
 		}
@@ -238,24 +238,23 @@ func (o *HashAggOp) spillTable(cause error) error {
 	return nil
 }
 
-// writePartitions writes the table's groups as state, split by partition at level, one
-// file per partition that gets rows.
-func (o *HashAggOp) writePartitions(level int) (files [aggSpillFanout]*storage.SpillFile, err error) {
-	var writers [aggSpillFanout]*storage.SpillWriter
+// writePartitions writes the table's groups as state, split by partition at level. Each
+// chunk of groups goes to one file, a section per partition that gets rows (see
+// storage.SectionWriter), so that a spill creates one file, not one per partition.
+func (o *HashAggOp) writePartitions(level int) (files [aggSpillFanout][]*storage.SpillFile, err error) {
+	var w *storage.SectionWriter
 	defer func() {
 		if err == nil {
 			return
 		}
-		for _, w := range writers {
-			if w != nil {
-				w.Abort()
-			}
+		if w != nil {
+			w.Abort()
 		}
-		for p, f := range files {
-			if f != nil {
+		for p, fs := range files {
+			for _, f := range fs {
 				f.Remove()
-				files[p] = nil
 			}
+			files[p] = nil
 		}
 	}()
 	n := o.keys.n
@@ -281,42 +280,51 @@ func (o *HashAggOp) writePartitions(level int) (files [aggSpillFanout]*storage.S
 			p := aggSpillPartitionOf(x, level)
 			rows[p] = append(rows[p], int32(i))
 		}
-		for p, idx := range rows {
-			if len(idx) == 0 {
-				continue
-			}
-			if writers[p] == nil {
-				w, err := o.spillManager.Create(fmt.Sprintf("hashagg-l%d-p%02d", level, p), o.spill.schema)
-				if err != nil {
-					rec.Release()
-					return files, fmt.Errorf("exec: hash aggregate: spill: %w", err)
-				}
-				writers[p] = w
-			}
-			part, err := o.takeRows(ctx, rec, idx)
-			if err == nil {
-				err = writers[p].Append(part)
-				part.Release()
-			}
-			if err != nil {
-				rec.Release()
-				return files, fmt.Errorf("exec: hash aggregate: spill partition %d: %w", p, err)
-			}
-		}
-		rec.Release()
-	}
-	for p, w := range writers {
-		if w == nil {
-			continue
-		}
-		writers[p] = nil
-		f, err := w.Finish()
+		w, err = o.spillManager.CreateSections(fmt.Sprintf("hashagg-l%d", level), o.spill.schema)
 		if err != nil {
-			return files, fmt.Errorf("exec: hash aggregate: spill partition %d: %w", p, err)
+			rec.Release()
+			return files, fmt.Errorf("exec: hash aggregate: spill: %w", err)
 		}
-		files[p] = f
+		var sections [aggSpillFanout]*storage.SpillFile
+		err = o.writeSections(ctx, w, rec, &rows, &sections)
+		rec.Release()
+		if err == nil {
+			err = w.Finish()
+		}
+		w = nil
+		if err != nil {
+			return files, err
+		}
+		for p, f := range sections {
+			if f != nil {
+				files[p] = append(files[p], f)
+			}
+		}
 	}
 	return files, nil
+}
+
+// writeSections writes the rows of rec of each partition as a section of w.
+func (o *HashAggOp) writeSections(ctx context.Context, w *storage.SectionWriter, rec arrow.RecordBatch,
+	rows *[aggSpillFanout][]int32, sections *[aggSpillFanout]*storage.SpillFile) error {
+	for p, idx := range rows {
+		if len(idx) == 0 {
+			continue
+		}
+		part, err := o.takeRows(ctx, rec, idx)
+		if err == nil {
+			err = w.Append(part)
+			part.Release()
+		}
+		if err == nil {
+			sections[p], err = w.EndSection()
+		}
+		if err != nil {
+			w.Abort()
+			return fmt.Errorf("exec: hash aggregate: spill partition %d: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // takeRows returns the rows idx (ascending) of rec as a new batch.

@@ -48,6 +48,11 @@ func (r *aggLimitRes) Shrink(n int64) {
 }
 func (r *aggLimitRes) Free() { r.held = 0; r.freed = true }
 
+// aggExactRes is an unlimited aggLimitRes whose growth steps are the missing bytes.
+type aggExactRes struct{ aggLimitRes }
+
+func (*aggExactRes) Limit() int64 { return 1 }
+
 var aggSpillSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "k", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 	{Name: "ks", Type: arrow.BinaryTypes.String, Nullable: true},
@@ -456,7 +461,7 @@ func TestHashAggSpillBudgetTooSmall(t *testing.T) {
 				}
 				src = &exectest.Source{Batches: states}
 			}
-			const limit = 64 << 10
+			const limit = 8 << 10
 			run := newAggSpillRun(t, src, node, mem, limit)
 			out, err := exectest.Drain(t, run.op)
 			for _, b := range out {
@@ -749,7 +754,18 @@ func TestHashAggOneLargeGroupWaitsForOtherTasks(t *testing.T) {
 		{Func: plan.AggMedian, Arg: col("f"), Name: "median_f"},
 	}
 	_, _, complete := aggNodes(t, aggSpillSchema, []string{"ks"}, aggs)
-	_, peak := aggUnlimited(t, mem, aggSpillSchema, parts, complete)
+	// The group's own size: a reservation that grants exactly what is asked (a budget of
+	// one byte makes the growth steps the missing bytes), not the 1 MiB steps of an
+	// unknown budget.
+	exact := &aggExactRes{}
+	op0 := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, complete, colop.Options{Mem: mem}.WithReservation(exact))
+	out0, err := exectest.Drain(t, op0)
+	aggReleaseAll(out0)
+	op0.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	peak := exact.peak
 	limit := peak * 3 / 2 // the cap with two tasks, 3/4 peak, is too small for the group
 
 	m := kmemory.NewManager(kmemory.Config{Limit: limit})

@@ -12,7 +12,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/arrow/util"
 
 	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/storage"
@@ -81,7 +80,7 @@ func (o *HashJoinOp) holdBuild(rec arrow.RecordBatch) error {
 	if o.grace != nil {
 		return o.grace.add(rec, false)
 	}
-	size := int64(util.TotalRecordSize(rec))
+	size := int64(colop.HeldBytes(rec))
 	err := o.reserve(o.pendingBytes+size, "holding the build batches")
 	if err != nil && o.spillManager != nil && len(o.pending) > 0 && errors.Is(err, kmemory.ErrBudgetExceeded) {
 		if err := o.startGrace(); err != nil {

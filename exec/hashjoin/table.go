@@ -197,6 +197,9 @@ type hjKeys struct {
 	hashes  []uint64
 	nulls   []bool
 	anyNull bool
+	// dicts keeps the value hashes of the dictionaries the batches share (a source's, or
+	// a CSV split's growing one), so that each is hashed once, not once per batch.
+	dicts kernel.DictHashCache
 }
 
 func newHJKeys(classes []hjKeyClass) hjKeys {
@@ -213,7 +216,7 @@ func (k *hjKeys) load(arrs []arrow.Array, n int) error {
 	k.nulls = kernel.Resize(k.nulls, n)
 	clear(k.nulls)
 	// Hashing first also validates dictionary indices before they are followed.
-	if err := kernel.HashColumns(arrs, k.hashes); err != nil {
+	if err := kernel.HashColumnsCached(arrs, k.hashes, &k.dicts); err != nil {
 		return err
 	}
 	for c := range k.cols {

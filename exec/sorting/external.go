@@ -10,7 +10,6 @@ import (
 	"github.com/kindling-data/kindling/internal/kernel"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/util"
 
 	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/storage"
@@ -136,7 +135,7 @@ func (o *SortOp) sortMergeRows(held []arrow.RecordBatch) int {
 	var n, bytes int64
 	for _, r := range held {
 		n += r.NumRows()
-		bytes += int64(util.TotalRecordSize(r))
+		bytes += int64(colop.HeldBytes(r))
 	}
 	if limit <= 0 || n == 0 || bytes == 0 {
 		return rows

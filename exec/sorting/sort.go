@@ -16,7 +16,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/arrow/util"
 
 	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/plan"
@@ -329,7 +328,7 @@ func (o *SortOp) consume() error {
 func (o *SortOp) hold(rec arrow.RecordBatch) error {
 	o.spillMu.Lock()
 	defer o.spillMu.Unlock()
-	size := int64(util.TotalRecordSize(rec))
+	size := int64(colop.HeldBytes(rec))
 	if o.spillManager != nil {
 		o.accepting = true
 		size += sortScratchPerRow * rec.NumRows()

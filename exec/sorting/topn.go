@@ -10,7 +10,6 @@ import (
 	"github.com/kindling-data/kindling/internal/kernel"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/util"
 
 	kmemory "github.com/kindling-data/kindling/memory"
 )
@@ -101,7 +100,7 @@ func (o *SortOp) topAdd(rec arrow.RecordBatch) error {
 		}
 		gathered = true
 	}
-	size := int64(util.TotalRecordSize(piece))
+	size := int64(colop.HeldBytes(piece))
 	if err := o.reserve(size, "top-N candidates"); err != nil {
 		// Refused: compact what is held (the pieces' buffers can be far larger than their
 		// rows need, e.g. one-row slices of a large batch) and the piece itself, then ask
@@ -121,7 +120,7 @@ func (o *SortOp) topAdd(rec arrow.RecordBatch) error {
 				return fmt.Errorf("exec: top-%d: gather candidates: %w", limit, gerr)
 			}
 			piece = compact
-			size = int64(util.TotalRecordSize(piece))
+			size = int64(colop.HeldBytes(piece))
 		}
 		if err := o.reserve(size, "top-N candidates"); err != nil {
 			piece.Release()
@@ -194,7 +193,7 @@ func (o *SortOp) topMerge() error {
 			return fmt.Errorf("exec: top-%d: gather: %w", limit, err)
 		}
 	}
-	size := int64(util.TotalRecordSize(best))
+	size := int64(colop.HeldBytes(best))
 	o.unreserve(freed)
 	if err := o.reserve(size, "the top-N rows"); err != nil {
 		best.Release()

@@ -9,8 +9,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/util"
 
+	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/internal/kernel"
 	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/storage"
@@ -125,7 +125,7 @@ func (o *Op) spillRows(rec arrow.RecordBatch) error {
 		cols[i] = rec.Column(c)
 	}
 	narrow := array.NewRecordBatch(o.narrowSch, cols, rec.NumRows())
-	size := int64(util.TotalRecordSize(narrow))
+	size := int64(colop.HeldBytes(narrow))
 	if err := o.reserve(o.spilled.narrowSize+size+o.outBytes, "the keys of a spilled partition"); err != nil {
 		narrow.Release()
 		return err

@@ -6,8 +6,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/arrow/util"
 
+	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/internal/kernel"
 	"github.com/kindling-data/kindling/plan"
 )
@@ -119,7 +119,7 @@ func runningAgg(f plan.AggFunc, t arrow.DataType) bool {
 // them when no function reads peers) complete the held rows and are emitted; the rest
 // is held.
 func (o *Op) addStream(rec arrow.RecordBatch) error {
-	size := int64(util.TotalRecordSize(rec))
+	size := int64(colop.HeldBytes(rec))
 	if err := o.reserve(o.heldBytes+size+o.outBytes+o.stream.ctxBytes, "an input batch"); err != nil {
 		rec.Release()
 		return err
@@ -183,9 +183,9 @@ func (o *Op) peerComparator(rec arrow.RecordBatch) (*kernel.RowComparator, error
 func (o *Op) emitStream(batches []arrow.RecordBatch) error {
 	var size, narrowSize, rows int64
 	for _, b := range batches {
-		size += int64(util.TotalRecordSize(b))
+		size += int64(colop.HeldBytes(b))
 		p := o.project(b)
-		narrowSize += int64(util.TotalRecordSize(p))
+		narrowSize += int64(colop.HeldBytes(p))
 		p.Release()
 		rows += b.NumRows()
 	}
@@ -239,7 +239,7 @@ func (o *Op) emitStream(batches []arrow.RecordBatch) error {
 	}
 	o.releaseContext()
 	o.stream.ctx = ctx
-	o.stream.ctxBytes = int64(util.TotalRecordSize(ctx))
+	o.stream.ctxBytes = int64(colop.HeldBytes(ctx))
 	return nil
 }
 

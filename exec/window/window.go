@@ -11,7 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/arrow/util"
 
 	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/internal/kernel"
@@ -203,7 +202,7 @@ func (o *Op) add(rec arrow.RecordBatch) error {
 	if b < 0 && o.tailCmp != nil && o.tailCmp.CompareWith(o.tailCmp.Len()-1, cmp, 0) != 0 {
 		b = 0
 	}
-	size := int64(util.TotalRecordSize(rec))
+	size := int64(colop.HeldBytes(rec))
 	if err := o.reserve(o.heldBytes+size+o.outBytes, "an input batch"); err != nil {
 		if !o.canSpill(err) {
 			rec.Release()
@@ -355,7 +354,7 @@ func (o *Op) partComparator(rec arrow.RecordBatch, b *binding) (*kernel.RowCompa
 func (o *Op) compute(batches []arrow.RecordBatch) error {
 	var size int64
 	for _, b := range batches {
-		size += int64(util.TotalRecordSize(b))
+		size += int64(colop.HeldBytes(b))
 	}
 	// The concatenation and the window columns: about the rows again, plus 16 bytes a row
 	// a function.

@@ -58,7 +58,15 @@ func concatDictionaries(parts []arrow.Array, mem memory.Allocator, m *DictMerger
 	for _, p := range parts {
 		d := p.(*array.Dictionary)
 		dict := d.Dictionary()
-		if memoDict == nil || !sameArrayData(dict, memoDict) {
+		switch {
+		case memoDict != nil && prefixArrayData(dict, memoDict):
+		case memoDict != nil && prefixArrayData(memoDict, dict):
+			// The same dictionary grown: the entries seen keep their ids.
+			for range dict.Len() - len(m.memo) {
+				m.memo = append(m.memo, -1)
+			}
+			memoDict = dict
+		default:
 			m.memo = Resize(m.memo, dict.Len())
 			for i := range m.memo {
 				m.memo[i] = -1
@@ -216,11 +224,18 @@ func Concatenate(parts []arrow.Array, mem memory.Allocator) (arrow.Array, error)
 // moved.
 func ConcatColumn(parts []arrow.Array, mem memory.Allocator, dicts *DictMerger) (arrow.Array, error) {
 	if d0, ok := parts[0].(*array.Dictionary); ok {
+		// The longest dictionary, when the others are its prefixes (a reader's growing
+		// dictionary), serves every piece as it is.
 		dict := d0.Dictionary()
+		for _, p := range parts[1:] {
+			if d := p.(*array.Dictionary).Dictionary(); d.Len() > dict.Len() {
+				dict = d
+			}
+		}
 		indices := make([]arrow.Array, len(parts))
 		for i, p := range parts {
 			d := p.(*array.Dictionary)
-			if !sameArrayData(d.Dictionary(), dict) {
+			if !prefixArrayData(d.Dictionary(), dict) {
 				return concatDictionaries(parts, mem, dicts)
 			}
 			indices[i] = d.Indices()
@@ -235,13 +250,13 @@ func ConcatColumn(parts []arrow.Array, mem memory.Allocator, dicts *DictMerger) 
 	return array.Concatenate(parts, mem)
 }
 
-// sameArrayData reports whether two arrays are views of the same buffers, offset and
-// length: then their contents are equal (buffers are immutable).
-func sameArrayData(a, b arrow.Array) bool {
+// prefixArrayData reports whether a is a prefix of b: views of the same buffers from the
+// same offset, a no longer than b (entry j of both is then the same value).
+func prefixArrayData(a, b arrow.Array) bool {
 	if a.Data() == b.Data() {
 		return true
 	}
-	if a.Len() != b.Len() || a.Data().Offset() != b.Data().Offset() {
+	if a.Len() > b.Len() || a.Data().Offset() != b.Data().Offset() {
 		return false
 	}
 	ba, bb := a.Data().Buffers(), b.Data().Buffers()

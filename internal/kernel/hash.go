@@ -261,13 +261,20 @@ func hashDictionary(col *array.Dictionary, out []uint64, first bool, cache *Dict
 	dict := col.Dictionary()
 	id := dictIdentity(dict)
 	dh := cache.get(id)
-	if dh == nil {
-		dh = make([]uint64, dict.Len())
-		if err := hashColumn(dict, dh, true); err != nil {
+	if len(dh) < dict.Len() {
+		// A dictionary seen before with fewer entries (a reader's growing dictionary
+		// over the same buffers) only needs its new entries hashed.
+		from := len(dh)
+		dh = append(dh, make([]uint64, dict.Len()-from)...)
+		tail := array.NewSlice(dict, int64(from), int64(dict.Len()))
+		err := hashColumn(tail, dh[from:], true)
+		tail.Release()
+		if err != nil {
 			return fmt.Errorf("dictionary values: %w", err)
 		}
 		cache.put(id, dh)
 	}
+	dh = dh[:dict.Len()]
 	idx := col.Indices()
 	data := idx.Data()
 	switch idx.DataType().ID() {
@@ -309,16 +316,18 @@ func gatherHashes[T int8 | int16 | int32 | int64 | uint8 | uint16 | uint32 | uin
 	return nil
 }
 
-// dictID identifies a dictionary by its buffers, offset and length: buffers are immutable
-// and the key's pointers keep them from being reused, so equal IDs mean equal values.
+// dictID identifies a dictionary by its buffers and offset: buffers are immutable and
+// the key's pointers keep them from being reused, so entry j of two dictionaries with equal
+// IDs is the same value; the cache keeps the hashes of the longest one seen, which serve
+// every shorter one.
 type dictID struct {
-	b0, b1, b2     *memory.Buffer
-	offset, length int
+	b0, b1, b2 *memory.Buffer
+	offset     int
 }
 
 func dictIdentity(dict arrow.Array) dictID {
 	d := dict.Data()
-	id := dictID{offset: d.Offset(), length: d.Len()}
+	id := dictID{offset: d.Offset()}
 	bufs := d.Buffers()
 	for i, p := range []**memory.Buffer{&id.b0, &id.b1, &id.b2} {
 		if i < len(bufs) {

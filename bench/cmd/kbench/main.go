@@ -45,9 +45,13 @@ func mainErr() error {
 	duck := flag.Bool("duckdb", true, "run the DuckDB side (answers are checked against it)")
 	only := flag.String("questions", "", "comma-separated questions of the groupby, join, windows and tpch sections to run (e.g. q10,j5,w3,Q6; default all)")
 	skew := flag.String("skew", "0,0.5,1,1.5", "Zipf exponents of the skew section")
+	load := flag.String("load", run.LoadCSV, "how the group-by and join tables are loaded: csv (the user's path: each engine reads a CSV file; kindling with ReadCSVWith, then Cache) or memory (kindling gets the generator's in-memory partitions)")
 	sf := flag.Float64("sf", 1, "scale factor of the tpch section (1, 10, or below 1: 0.01, 0.1)")
 	flag.Parse()
 
+	if *load != run.LoadCSV && *load != run.LoadMemory {
+		return fmt.Errorf("-load %q: want csv or memory", *load)
+	}
 	rows, err := strconv.ParseFloat(*n, 64)
 	if err != nil || rows < 1000 {
 		return fmt.Errorf("-n %q: need a number of rows >= 1000", *n)
@@ -58,7 +62,7 @@ func mainErr() error {
 	}
 	defer os.RemoveAll(tmp)
 	o := &run.Options{N: int(rows), K: *k, Seed: *seed, Parts: *parts, BatchRows: *batch, Runs: max(1, *runs),
-		Threads: *threads, DuckDB: *duck, TmpDir: tmp, Log: os.Stderr, SF: *sf}
+		Threads: *threads, DuckDB: *duck, TmpDir: tmp, Log: os.Stderr, SF: *sf, Load: *load}
 	if *profile {
 		o.ProfileDir = filepath.Join(*out, "profiles")
 		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {

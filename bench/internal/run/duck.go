@@ -64,9 +64,21 @@ func (d *Duck) Version(ctx context.Context) string {
 // solution holds it: id1 and id2 as ENUMs (R factors), id3 as VARCHAR, the integers as
 // INTEGER. v3 stays DOUBLE (the same values kindling reads).
 func (d *Duck) LoadGroupBy(ctx context.Context, parquet string) error {
+	return d.loadGroupBy(ctx, fmt.Sprintf("read_parquet('%s')", parquet))
+}
+
+// LoadGroupByCSV loads the group-by table x from a CSV file with a header, as
+// LoadGroupBy does from Parquet (db-benchmark's DuckDB solution reads the CSV).
+func (d *Duck) LoadGroupByCSV(ctx context.Context, csv string) error {
+	return d.loadGroupBy(ctx, fmt.Sprintf("read_csv('%s', header = true, columns = {'id1': 'VARCHAR', 'id2': 'VARCHAR', 'id3': 'VARCHAR', "+
+		"'id4': 'INTEGER', 'id5': 'INTEGER', 'id6': 'INTEGER', 'v1': 'INTEGER', 'v2': 'INTEGER', 'v3': 'DOUBLE'})", csv))
+}
+
+// loadGroupBy loads x from the table function from (read_parquet or read_csv).
+func (d *Duck) loadGroupBy(ctx context.Context, from string) error {
 	for _, s := range []string{
 		"DROP TABLE IF EXISTS x",
-		fmt.Sprintf("CREATE TEMP TABLE y AS SELECT * FROM read_parquet('%s')", parquet),
+		"CREATE TEMP TABLE y AS SELECT * FROM " + from,
 		"DROP TYPE IF EXISTS id1enum", "DROP TYPE IF EXISTS id2enum",
 		"CREATE TYPE id1enum AS ENUM (SELECT DISTINCT id1 FROM y WHERE id1 IS NOT NULL ORDER BY id1)",
 		"CREATE TYPE id2enum AS ENUM (SELECT DISTINCT id2 FROM y WHERE id2 IS NOT NULL ORDER BY id2)",
@@ -85,6 +97,16 @@ func (d *Duck) LoadGroupBy(ctx context.Context, parquet string) error {
 // LoadJoinTable loads one join table from a Parquet file, integer keys as INTEGER and
 // string keys as VARCHAR, as db-benchmark's DuckDB join solution reads its CSVs.
 func (d *Duck) LoadJoinTable(ctx context.Context, name, parquet string, cols []string) error {
+	return d.loadJoinTable(ctx, name, fmt.Sprintf("read_parquet('%s')", parquet), cols)
+}
+
+// LoadJoinTableCSV loads one join table from a CSV file with a header (types detected
+// by DuckDB's sniffer, as db-benchmark's solution reads them), then as LoadJoinTable.
+func (d *Duck) LoadJoinTableCSV(ctx context.Context, name, csv string, cols []string) error {
+	return d.loadJoinTable(ctx, name, fmt.Sprintf("read_csv('%s', header = true)", csv), cols)
+}
+
+func (d *Duck) loadJoinTable(ctx context.Context, name, from string, cols []string) error {
 	sel := make([]string, len(cols))
 	for i, c := range cols {
 		switch c {
@@ -94,7 +116,7 @@ func (d *Duck) LoadJoinTable(ctx context.Context, name, parquet string, cols []s
 			sel[i] = c
 		}
 	}
-	return d.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM read_parquet('%s')", name, strings.Join(sel, ", "), parquet))
+	return d.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM %s", name, strings.Join(sel, ", "), from))
 }
 
 // Run times CREATE TABLE ans AS q.SQL, then computes the answer from ans (untimed) and

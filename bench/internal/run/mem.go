@@ -108,3 +108,10 @@ func (c *countingAllocator) Free(b []byte) {
 
 // Peak returns the most bytes held at once.
 func (c *countingAllocator) Peak() int64 { return c.peak.Load() }
+
+// ResetPeak starts a new high-water mark from the bytes held now, and returns them.
+func (c *countingAllocator) ResetPeak() int64 {
+	cur := c.cur.Load()
+	c.peak.Store(cur)
+	return cur
+}

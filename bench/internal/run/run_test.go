@@ -6,18 +6,30 @@ import (
 	"testing"
 )
 
-// TestQuestionsAgree runs every question at a small size in both engines and requires
-// the answers to match (or the kindling side to be pending).
+// TestQuestionsAgree runs every question at a small size in both engines, on both load
+// paths, and requires the answers to match (or the kindling side to be pending).
 func TestQuestionsAgree(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs DuckDB")
 	}
-	o := &Options{N: 100_000, K: 100, Seed: 1, Parts: 3, BatchRows: 4096, Runs: 1, Threads: 2, DuckDB: true, TmpDir: t.TempDir()}
+	for _, load := range []string{LoadCSV, LoadMemory} {
+		t.Run(load, func(t *testing.T) { questionsAgree(t, load) })
+	}
+}
+
+func questionsAgree(t *testing.T, load string) {
+	o := &Options{N: 100_000, K: 100, Seed: 1, Parts: 3, BatchRows: 4096, Runs: 1, Threads: 2, DuckDB: true, TmpDir: t.TempDir(), Load: load}
 	ctx := context.Background()
 	for _, section := range []func(context.Context, *Options) (*SectionResult, error){RunGroupBy, RunJoin} {
 		res, err := section(ctx, o)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if res.LoadPath == "" {
+			t.Errorf("%s: the report would not state the load path", res.Name)
+		}
+		if load == LoadCSV && (res.KindlingLoadTime <= 0 || res.InputBytes <= 0) {
+			t.Errorf("%s: CSV load %v holding %d bytes", res.Name, res.KindlingLoadTime, res.InputBytes)
 		}
 		for _, q := range res.Questions {
 			if q.Status != "ok" && q.Status != "pending" {

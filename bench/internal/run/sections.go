@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -34,6 +35,8 @@ type Options struct {
 	Only map[string]bool
 	// SF is the TPC-H section's scale factor.
 	SF float64
+	// Load is the group-by and join sections' load path: LoadCSV (default) or LoadMemory.
+	Load string
 	// TmpDir holds the Parquet and CSV files the harness writes.
 	TmpDir string
 	Log    io.Writer
@@ -82,7 +85,11 @@ type SectionResult struct {
 	// InputBytes is the in-memory size of kindling's inputs; DuckInputBytes DuckDB's
 	// memory after loading (duckdb_memory()).
 	InputBytes, DuckInputBytes int64
-	GenTime, LoadTime          time.Duration
+	// LoadTime is DuckDB's load, KindlingLoadTime kindling's (0: the tables were in
+	// memory already).
+	GenTime, LoadTime, KindlingLoadTime time.Duration
+	// LoadPath says how each engine got the tables the section times.
+	LoadPath string
 	// Notes are remarks the report lists under the section's table.
 	Notes []string
 }
@@ -98,6 +105,10 @@ func RunGroupBy(ctx context.Context, o *Options) (*SectionResult, error) {
 	res := &SectionResult{Name: "groupby", GenTime: time.Since(start)}
 	o.logf("groupby: generated %d rows in %v", o.N, res.GenTime.Round(time.Millisecond))
 	qs := o.selected(GroupByQuestions())
+	if o.Load != LoadMemory {
+		return res, runGroupByCSV(ctx, o, g, res, qs)
+	}
+	res.LoadPath = memoryLoadNote
 	var duck []Measure
 	if o.DuckDB {
 		start = time.Now()
@@ -126,8 +137,57 @@ func RunGroupBy(ctx context.Context, o *Options) (*SectionResult, error) {
 	defer gen.Release(parts)
 	res.InputBytes = tableBytes(parts)
 	tables := map[string]Table{"x": {Schema: schema, Parts: parts}}
-	res.Questions = runKindlingQuestions(ctx, o, "groupby", tables, qs, duck)
+	res.Questions = runKindlingQuestions(ctx, o, "groupby", qs, duck, inMemory(ctx, o, tables))
 	return res, nil
+}
+
+// memoryLoadNote states the in-memory load path.
+const memoryLoadNote = "Load path: in memory (-load memory, not a user's path): kindling reads partitions the generator built " +
+	"(FromPartitions; string keys dictionary<int32, utf8>, in the group-by table one dictionary per partition and column, in the join tables one per batch); " +
+	"DuckDB its tables loaded from Parquet (id1, id2 ENUM, id3 VARCHAR as in db-benchmark)."
+
+// inMemory runs each question on a fresh session over the in-memory tables.
+func inMemory(ctx context.Context, o *Options, tables map[string]Table) func(Question, string) Measure {
+	return func(q Question, profile string) Measure {
+		return kindlingRun(ctx, o.config(), tables, q.Check, profile,
+			func(_ *dataset.Session, in Inputs) *dataset.Dataset { return q.Kindling(in) })
+	}
+}
+
+// runGroupByCSV runs the group-by section on the user's path (LoadCSV).
+func runGroupByCSV(ctx context.Context, o *Options, g *gen.GroupBy, res *SectionResult, qs []Question) error {
+	path, err := writeCSVTable(o, fmt.Sprintf("G1_%s_%s_0_0", sizeName(o.N), sizeName(o.K)), g.Batches)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(path)
+	var duck []Measure
+	if o.DuckDB {
+		start := time.Now()
+		d, err := OpenDuck(ctx, o.Threads)
+		if err != nil {
+			return err
+		}
+		if err := d.LoadGroupByCSV(ctx, path); err != nil {
+			d.Close()
+			return err
+		}
+		res.LoadTime = time.Since(start)
+		res.DuckInputBytes = d.MemoryUsage(ctx)
+		o.logf("groupby: DuckDB read the CSV in %v", res.LoadTime.Round(time.Millisecond))
+		duck = runDuck(ctx, o, d, qs)
+		d.Close()
+	}
+	u, err := openCSVTables(ctx, o, []csvTable{{"x", path, gen.GroupBySchema(true)}})
+	if err != nil {
+		return err
+	}
+	defer u.close()
+	res.KindlingLoadTime, res.InputBytes = u.load, u.bytes
+	o.logf("groupby: kindling read and cached the CSV in %v", u.load.Round(time.Millisecond))
+	res.LoadPath = csvLoadNote(res, "ReadCSVWith (id1..id3 dictionary<int32, utf8>, the rest int64 and float64)")
+	res.Questions = runKindlingQuestions(ctx, o, "groupby", qs, duck, func(q Question, profile string) Measure { return u.run(ctx, q, profile) })
+	return nil
 }
 
 // RunJoin generates the join tables and runs the join questions in DuckDB, then in
@@ -142,6 +202,10 @@ func RunJoin(ctx context.Context, o *Options) (*SectionResult, error) {
 	o.logf("join: generated x, big (%d rows), medium (%d), small (%d) in %v", o.N, j.Medium.Rows, j.Small.Rows, res.GenTime.Round(time.Millisecond))
 	jts := []*gen.JoinTable{&j.X, &j.Small, &j.Medium, &j.Big}
 	qs := o.selected(JoinQuestions())
+	if o.Load != LoadMemory {
+		return res, runJoinCSV(ctx, o, j, jts, res, qs)
+	}
+	res.LoadPath = memoryLoadNote
 	var duck []Measure
 	if o.DuckDB {
 		start = time.Now()
@@ -179,8 +243,61 @@ func RunJoin(ctx context.Context, o *Options) (*SectionResult, error) {
 		tables[t.Name] = Table{Schema: schema, Parts: parts}
 		res.InputBytes += tableBytes(parts)
 	}
-	res.Questions = runKindlingQuestions(ctx, o, "join", tables, qs, duck)
+	res.Questions = runKindlingQuestions(ctx, o, "join", qs, duck, inMemory(ctx, o, tables))
 	return res, nil
+}
+
+// runJoinCSV runs the join section on the user's path (LoadCSV).
+func runJoinCSV(ctx context.Context, o *Options, j *gen.Join, jts []*gen.JoinTable, res *SectionResult, qs []Question) error {
+	var tables []csvTable
+	defer func() {
+		for _, t := range tables {
+			os.Remove(t.path)
+		}
+	}()
+	for _, t := range jts {
+		batches := func(mem memory.Allocator, l gen.Layout) (*arrow.Schema, [][]arrow.RecordBatch) {
+			return j.Batches(t, mem, l)
+		}
+		path, err := writeCSVTable(o, "J1_"+sizeName(o.N)+"_"+t.Name, batches)
+		if err != nil {
+			return err
+		}
+		tables = append(tables, csvTable{t.Name, path, gen.JoinSchema(t, true)})
+	}
+	var duck []Measure
+	if o.DuckDB {
+		start := time.Now()
+		d, err := OpenDuck(ctx, o.Threads)
+		if err != nil {
+			return err
+		}
+		for _, t := range tables {
+			var cols []string
+			for _, f := range t.schema.Fields() {
+				cols = append(cols, f.Name)
+			}
+			if err := d.LoadJoinTableCSV(ctx, t.name, t.path, cols); err != nil {
+				d.Close()
+				return err
+			}
+		}
+		res.LoadTime = time.Since(start)
+		res.DuckInputBytes = d.MemoryUsage(ctx)
+		o.logf("join: DuckDB read the CSVs in %v", res.LoadTime.Round(time.Millisecond))
+		duck = runDuck(ctx, o, d, qs)
+		d.Close()
+	}
+	u, err := openCSVTables(ctx, o, tables)
+	if err != nil {
+		return err
+	}
+	defer u.close()
+	res.KindlingLoadTime, res.InputBytes = u.load, u.bytes
+	o.logf("join: kindling read and cached the CSVs in %v", u.load.Round(time.Millisecond))
+	res.LoadPath = csvLoadNote(res, "ReadCSVWith (string keys dictionary<int32, utf8>)")
+	res.Questions = runKindlingQuestions(ctx, o, "join", qs, duck, func(q Question, profile string) Measure { return u.run(ctx, q, profile) })
+	return nil
 }
 
 func runDuck(ctx context.Context, o *Options, d *Duck, qs []Question) []Measure {
@@ -196,7 +313,9 @@ func runDuck(ctx context.Context, o *Options, d *Duck, qs []Question) []Measure 
 	return out
 }
 
-func runKindlingQuestions(ctx context.Context, o *Options, section string, tables map[string]Table, qs []Question, duck []Measure) []QuestionResult {
+// runKindlingQuestions runs each question o.Runs times with run and checks the best
+// against DuckDB's answer.
+func runKindlingQuestions(ctx context.Context, o *Options, section string, qs []Question, duck []Measure, run func(q Question, profile string) Measure) []QuestionResult {
 	out := make([]QuestionResult, len(qs))
 	for i, q := range qs {
 		r := QuestionResult{Q: q}
@@ -210,13 +329,12 @@ func runKindlingQuestions(ctx context.Context, o *Options, section string, table
 			continue
 		}
 		ms := make([]Measure, 0, o.Runs)
-		for run := 0; run < o.Runs; run++ {
+		for i := 0; i < o.Runs; i++ {
 			profile := ""
-			if o.ProfileDir != "" && run == o.Runs-1 {
+			if o.ProfileDir != "" && i == o.Runs-1 {
 				profile = filepath.Join(o.ProfileDir, fmt.Sprintf("kindling-%s-%s.pprof", section, q.Name))
 			}
-			ms = append(ms, kindlingRun(ctx, o.config(), tables, q.Check, profile,
-				func(_ *dataset.Session, in Inputs) *dataset.Dataset { return q.Kindling(in) }))
+			ms = append(ms, run(q, profile))
 		}
 		r.Kindling = best(ms)
 		switch {
