@@ -69,6 +69,21 @@ func (c *cacheState) Materialized() (int, bool) {
 	return n, c.s.blocks.DatasetInfo(c.id).Partitions == n
 }
 
+// EstimatedBytes is the size of the stored partitions (memory and disk copies), which
+// the planner weighs when it decides whether to broadcast a join side; -1 until every
+// partition is stored.
+func (c *cacheState) EstimatedBytes() int64 {
+	n, ok := c.Materialized()
+	if !ok {
+		return -1
+	}
+	info := c.s.blocks.DatasetInfo(c.id)
+	if info.Partitions != n {
+		return -1
+	}
+	return info.MemoryBytes + info.DiskBytes
+}
+
 func (c *cacheState) Level() string               { return c.level.String() }
 func (c *cacheState) StorageLevel() storage.Level { return c.level }
 

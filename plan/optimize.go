@@ -39,6 +39,7 @@ func optimizeWith(root Node, o *optimizer) Node {
 		need[f.Name] = true
 	}
 	n = o.prune(n, need)
+	n = o.reorderJoins(n)
 	if o.err != nil || !sameNames(n.Schema(), root.Schema()) {
 		// A rule produced an invalid tree: a bug, but never worth failing a job over.
 		return root

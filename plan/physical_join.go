@@ -31,10 +31,33 @@ func EstimateBytes(n PhysNode) int64 {
 			continue
 		case *PShuffleRead:
 			return -1
+		case *PCacheRead:
+			b := cachedBytes(x.Status)
+			if b < 0 {
+				return -1
+			}
+			total += b
+			continue
 		}
 		stack = append(stack, x.Children()...)
 	}
 	return total
+}
+
+// cacheSizer is implemented by a CacheStatus that knows the bytes its dataset's stored
+// partitions hold.
+type cacheSizer interface {
+	// EstimatedBytes is the size of the stored partitions, or -1 if unknown.
+	EstimatedBytes() int64
+}
+
+// cachedBytes is the size a cached read reads, or -1 when its status cannot tell: a
+// cached dataset of unknown size is never assumed small enough to broadcast.
+func cachedBytes(st CacheStatus) int64 {
+	if s, ok := st.(cacheSizer); ok {
+		return s.EstimatedBytes()
+	}
+	return -1
 }
 
 // hasBroadcastHint reports whether a join input carries a Broadcast hint, looking
@@ -68,13 +91,17 @@ func (p *planner) join(n *Join, left, right PhysNode) (PhysNode, error) {
 	}
 	lHint, rHint := hasBroadcastHint(n.Left), hasBroadcastHint(n.Right)
 	lSize, rSize := EstimateBytes(left), EstimateBytes(right)
-	small := func(hint bool, size int64) bool {
-		return hint || (threshold >= 0 && size >= 0 && size <= threshold)
+	lGuess, lOK := guessSize(left)
+	rGuess, rOK := guessSize(right)
+	small := func(hint bool, size int64, guess sizeEst, guessed bool) bool {
+		// A guess below half the threshold also broadcasts: a dimension its filters and
+		// projection make small.
+		return hint || (threshold >= 0 && ((size >= 0 && size <= threshold) || (guessed && guess.bytes <= float64(threshold)/2)))
 	}
 	// A broadcast build side is seen whole by every task, so it must be a side whose
 	// unmatched rows the join does not emit: each task would emit them again.
-	buildRight := n.Kind != RightJoin && n.Kind != FullJoin && small(rHint, rSize)
-	buildLeft := (n.Kind == InnerJoin || n.Kind == RightJoin) && small(lHint, lSize)
+	buildRight := n.Kind != RightJoin && n.Kind != FullJoin && small(rHint, rSize, rGuess, rOK)
+	buildLeft := (n.Kind == InnerJoin || n.Kind == RightJoin) && small(lHint, lSize, lGuess, lOK)
 	if buildRight && buildLeft {
 		unknownLarge := func(s int64) int64 {
 			if s < 0 {
@@ -85,6 +112,9 @@ func (p *planner) join(n *Join, left, right PhysNode) (PhysNode, error) {
 		switch {
 		case lHint != rHint:
 			buildLeft, buildRight = lHint, rHint
+		case lOK && rOK && lGuess.bytes != rGuess.bytes:
+			buildRight = lGuess.bytes > rGuess.bytes
+			buildLeft = !buildRight
 		case unknownLarge(lSize) < unknownLarge(rSize):
 			buildRight = false
 		default:
@@ -115,7 +145,7 @@ func (p *planner) join(n *Join, left, right PhysNode) (PhysNode, error) {
 			hj.Build = BuildLeft
 		}
 	default:
-		if n.Kind == RightJoin {
+		if n.Kind == RightJoin || (lOK && rOK && buildSmallerLeft(n.Kind, lGuess, rGuess)) {
 			hj.Build = BuildLeft
 		}
 		hj.Left, hj.Right = p.coPartition(n, left, right)

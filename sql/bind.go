@@ -72,15 +72,29 @@ func (b *binder) from(s *selectStmt) (plan.Node, *scope, error) {
 			rels[k][col.rel] = true
 		}
 	}
-	node, sc := nodes[0], scopes[0]
-	joined := map[int]bool{0: true}
 	used := make([]bool, len(conds))
+	if len(nodes) > 1 {
+		b.pushInSubqueries(nodes, scopes, conds, rels, used)
+	}
+	order := joinOrder(nodes, conds, rels, all)
+	first := 0
+	if order != nil {
+		first = order[0]
+	}
+	node, sc := nodes[first], &scope{cols: withRel(scopes[first].cols, first)}
+	joined := map[int]bool{first: true}
 	for len(joined) < len(nodes) {
 		next := b.nextRelation(len(nodes), joined, conds, rels, used)
+		if order != nil {
+			next = order[len(joined)]
+		}
 		var err error
 		if node, sc, err = b.commaJoin(node, sc, nodes[next], scopes[next], next, joined, conds, rels, used); err != nil {
 			return nil, nil, err
 		}
+	}
+	if order != nil {
+		node, sc = b.writtenOrder(node, sc)
 	}
 	var rest []plan.Expr
 	if !anyUsed(used) && where != nil {

@@ -43,13 +43,18 @@ func (o *HashJoinOp) fillResidual(limit int) error {
 	heads, next := o.heads, o.table.next
 	pi, cur, inChain := o.pi, o.cur, o.inChain
 	o.markers = false
+	// A build-side semi or anti join only marks build rows: a build row already marked
+	// needs no more candidates, and a probe row without any needs no marker.
+	buildOnly := o.buildSemi || o.buildAnti
 	for pi < n && len(cP) < limit {
 		i := int32(pi)
 		if !inChain {
 			if heads[i] < 0 {
-				// No candidate: a marker that only ends the row.
-				cP, cB, cEnd = append(cP, i), append(cB, -1), append(cEnd, true)
-				o.markers = true
+				if !buildOnly {
+					// No candidate: a marker that only ends the row.
+					cP, cB, cEnd = append(cP, i), append(cB, -1), append(cEnd, true)
+					o.markers = true
+				}
 				pi++
 				continue
 			}
@@ -58,7 +63,9 @@ func (o *HashJoinOp) fillResidual(limit int) error {
 		r := cur
 		for r >= 0 && len(cP) < limit {
 			nx := next[r]
-			cP, cB, cEnd = append(cP, i), append(cB, r), append(cEnd, nx < 0)
+			if !buildOnly || !bitutil.BitIsSet(o.matched, int(r)) {
+				cP, cB, cEnd = append(cP, i), append(cB, r), append(cEnd, nx < 0)
+			}
 			r = nx
 		}
 		cur = r

@@ -1,0 +1,160 @@
+package plan
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Size guesses for join planning. EstimateBytes (the broadcast test Spark also uses
+// without statistics) assumes operators shrink nothing; these guesses go further, the
+// way an optimizer without column statistics does: each filter conjunct keeps a fixed
+// share of the rows (an equality with a literal a tenth, a comparison a third, anything
+// else half), a projection keeps the share of the row width its columns have, and an
+// inner equi-join is taken for a foreign-key join, whose result has the rows of the
+// larger side that survive the smaller side's filters. They pick a join's build side and
+// let a dimension that filters make small enough be broadcast; they never decide
+// anything the answer depends on.
+
+// sizeEst is a guessed output: its bytes and the share of its base rows that survive
+// the filters applied so far (1 when none).
+type sizeEst struct {
+	bytes float64
+	frac  float64
+}
+
+// Selectivity guesses of one filter conjunct.
+const (
+	selEquality   = 0.1
+	selComparison = 1.0 / 3
+	selOther      = 0.5
+	// aggShrink is the guessed share of input rows an aggregate's groups are.
+	aggShrink = 0.25
+)
+
+// selectivity guesses the share of rows cond keeps.
+func selectivity(cond Expr) float64 {
+	switch e := cond.(type) {
+	case *Binary:
+		switch {
+		case e.Op == OpAnd:
+			return selectivity(e.Left) * selectivity(e.Right)
+		case e.Op == OpOr:
+			a, b := selectivity(e.Left), selectivity(e.Right)
+			return a + b - a*b
+		case e.Op == OpEq && (isLiteral(e.Left) || isLiteral(e.Right)):
+			return selEquality
+		case e.Op.IsComparison():
+			return selComparison
+		}
+	case *Unary:
+		if e.Op == OpNot {
+			return 1 - selectivity(e.Child)
+		}
+	}
+	return selOther
+}
+
+func isLiteral(e Expr) bool {
+	_, ok := e.(*Literal)
+	return ok
+}
+
+// rowWidth guesses the bytes of one row of s (strings and nested values count 16).
+func rowWidth(s *arrow.Schema) float64 {
+	w := 0.0
+	for _, f := range s.Fields() {
+		if fw, ok := f.Type.(arrow.FixedWidthDataType); ok && fw.BitWidth() >= 8 {
+			w += float64(fw.BitWidth() / 8)
+		} else if f.Type.ID() == arrow.BOOL {
+			w++
+		} else {
+			w += 16
+		}
+	}
+	return max(w, 1)
+}
+
+// widthRatio is the share of in's row width that out's rows have.
+func widthRatio(out, in *arrow.Schema) float64 {
+	return min(rowWidth(out)/rowWidth(in), 1)
+}
+
+// guessSize guesses the bytes n outputs; ok is false when an input's size is unknown.
+func guessSize(n PhysNode) (sizeEst, bool) {
+	switch x := n.(type) {
+	case *PScan, *PCacheRead:
+		b := EstimateBytes(x)
+		return sizeEst{bytes: float64(b), frac: 1}, b >= 0
+	case *PShuffleRead:
+		return sizeEst{}, false
+	case *PFilter:
+		in, ok := guessSize(x.Input)
+		s := selectivity(x.Cond)
+		return sizeEst{bytes: in.bytes * s, frac: in.frac * s}, ok
+	case *PProject:
+		in, ok := guessSize(x.Input)
+		in.bytes *= widthRatio(x.OutSchema, x.Input.Schema())
+		return in, ok
+	case *PHashAggregate:
+		in, ok := guessSize(x.Input)
+		if x.Mode != AggFinal {
+			in.bytes *= aggShrink
+		}
+		return in, ok
+	case *PHashJoin:
+		return guessJoinSize(x)
+	}
+	if c := n.Children(); len(c) == 1 {
+		return guessSize(c[0]) // exchanges, sorts, windows…: rows as they come
+	}
+	var total sizeEst
+	total.frac = 1
+	for _, c := range n.Children() {
+		s, ok := guessSize(c)
+		if !ok {
+			return sizeEst{}, false
+		}
+		total.bytes += s.bytes
+	}
+	return total, true
+}
+
+// guessJoinSize guesses a hash join's output (see the guesses above).
+func guessJoinSize(j *PHashJoin) (sizeEst, bool) {
+	l, lok := guessSize(j.Left)
+	r, rok := guessSize(j.Right)
+	if !lok || !rok {
+		return sizeEst{}, false
+	}
+	ls, rs := j.Left.Schema(), j.Right.Schema()
+	switch {
+	case j.Kind == LeftSemiJoin || j.Kind == LeftAntiJoin:
+		return sizeEst{bytes: l.bytes * selOther, frac: l.frac * selOther}, true
+	case len(j.LeftKeys) == 0:
+		rows := l.bytes / rowWidth(ls) * r.bytes / rowWidth(rs)
+		return sizeEst{bytes: rows * rowWidth(j.OutSchema), frac: l.frac * r.frac}, true
+	}
+	big, small, bigSchema := l, r, ls
+	if r.bytes > l.bytes {
+		big, small, bigSchema = r, l, rs
+	}
+	keep := small.frac
+	if j.Kind != InnerJoin {
+		keep = 1 // outer joins keep the rows the other side does not match
+	}
+	rows := big.bytes / rowWidth(bigSchema) * keep
+	return sizeEst{bytes: rows * rowWidth(j.OutSchema), frac: big.frac * keep}, true
+}
+
+// buildSmallerLeft reports whether a shuffled join of kind should build its hash table
+// on the left input, guessed smaller: an inner join builds the smaller side, a left semi
+// or anti join the left side when it is under half the right one (it then marks the
+// build rows a probe matches and emits them at the end, a little more work per row).
+func buildSmallerLeft(kind JoinKind, l, r sizeEst) bool {
+	switch kind {
+	case InnerJoin:
+		return l.bytes < r.bytes
+	case LeftSemiJoin, LeftAntiJoin:
+		return l.bytes < r.bytes/2
+	}
+	return false
+}
