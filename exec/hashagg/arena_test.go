@@ -13,7 +13,7 @@ func TestArenaGrowthBound(t *testing.T) {
 	for batch := 0; batch < 2000; batch++ {
 		n := rng.IntN(40)
 		vals := make([][]byte, n)
-		var v int64
+		var v, longest int64
 		for i := range vals {
 			l := rng.IntN(40)
 			switch rng.IntN(50) {
@@ -24,8 +24,9 @@ func TestArenaGrowthBound(t *testing.T) {
 			}
 			vals[i] = make([]byte, l)
 			v += int64(l)
+			longest = max(longest, int64(l))
 		}
-		bound := a.growthBound(v)
+		bound := a.growthBound(v, longest)
 		before := a.size
 		for _, b := range vals {
 			if s := a.copy(b); len(s) != len(b) {
@@ -36,6 +37,12 @@ func TestArenaGrowthBound(t *testing.T) {
 			t.Fatalf("batch %d: %d values of %d bytes grew the arena (%d bytes before) by %d, bound %d",
 				batch, n, v, before, grew, bound)
 		}
+	}
+	// Short values from an empty arena: the bound is the doubling pages they fill, not
+	// twice their bytes (a 3,000-value dictionary column at a tight budget).
+	var fresh aggByteArena
+	if b := fresh.growthBound(36_000, 12); b > 64<<10 {
+		t.Errorf("36,000 bytes of 12-byte values: bound %d, want at most the 64 KiB of pages 4+4+8+16+32 KiB", b)
 	}
 	var small aggByteArena
 	for i := 0; i < 100; i++ {

@@ -351,7 +351,28 @@ func (t *aggBytesKeys) growthBound(arr arrow.Array) int64 {
 		n = min(n, int64(dict.Len()))
 		arr = dict
 	}
-	return n*(strKeyEntryBytes+16) + t.arena.growthBound(aggValueBytes(arr)) + extra
+	return n*(strKeyEntryBytes+16) + t.arena.growthBound(aggValueBytes(arr), aggLongestValue(arr)) + extra
+}
+
+// aggLongestValue is the length of the longest value of a utf8/binary array (for other
+// types, or a long value, a bound that makes the arena assume the worst).
+func aggLongestValue(arr arrow.Array) int64 {
+	longest := int64(0)
+	switch arr.DataType().ID() {
+	case arrow.STRING, arrow.BINARY:
+		offs, _ := kernel.OffsetsAndData[int32](arr)
+		for i := 1; i < len(offs); i++ {
+			longest = max(longest, int64(offs[i]-offs[i-1]))
+		}
+	case arrow.LARGE_STRING, arrow.LARGE_BINARY:
+		offs, _ := kernel.OffsetsAndData[int64](arr)
+		for i := 1; i < len(offs); i++ {
+			longest = max(longest, offs[i]-offs[i-1])
+		}
+	default:
+		return arenaOwnPageBytes
+	}
+	return longest
 }
 
 // aggValueBytes is the size of the values a utf8/binary array's rows span.
@@ -560,15 +581,29 @@ func (a *aggByteArena) nextPage() int {
 	return int(min(max(arenaMinPageBytes, a.size), arenaPageBytes))
 }
 
-// growthBound bounds what copying values of v bytes in all adds to the arena's size:
-// nothing if they fit the current page. Otherwise every page given up wastes less than
-// the value that did not fit it (which then goes to a new page), so the new pages hold at
-// most v of values, less than v of waste, and the last page's unused room.
-func (a *aggByteArena) growthBound(v int64) int64 {
+// growthBound bounds what copying values of v bytes in all, none longer than longest,
+// adds to the arena's size: nothing if they fit the current page. A page given up
+// wastes less than the value that did not fit it, so each new page holds at least its
+// size less longest; the pages' sizes follow nextPage. With values too long for that to
+// bound anything (over half the first page), every page given up wastes less than the
+// value that then goes to a new page: the new pages hold at most v of values, less than
+// v of waste, and the last page's unused room.
+func (a *aggByteArena) growthBound(v, longest int64) int64 {
 	if v <= int64(cap(a.cur)-len(a.cur)) {
 		return 0
 	}
-	return 2*v + min(max(arenaMinPageBytes, a.size+2*v), arenaPageBytes)
+	if longest > arenaMinPageBytes/2 {
+		return 2*v + min(max(arenaMinPageBytes, a.size+2*v), arenaPageBytes)
+	}
+	var grow int64
+	size := a.size
+	for rest := v; rest > 0; {
+		page := min(max(arenaMinPageBytes, size), arenaPageBytes)
+		grow += page
+		size += page
+		rest -= page - longest
+	}
+	return grow
 }
 
 // aggByteArena copies values into large pages that are never moved, so strings into them
