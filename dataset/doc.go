@@ -7,8 +7,11 @@
 // only record lineage. An action (Collect, Count, Show, Take, ForEachBatch, WriteParquet,
 // WriteCSV) analyzes the lineage (unknown columns and type errors are reported here,
 // before any task runs, naming the call site), optimizes it, cuts it into stages at every
-// shuffle and runs the stages' tasks in parallel. Each action records its JobMetrics
-// (Session.LastJob).
+// shuffle and runs the stages' tasks in parallel. Execution is adaptive, as Spark's
+// AQE: a stage reading shuffles is re-planned from their map-output sizes before it runs
+// (small partitions coalesced, a small join side broadcast, a skewed join partition
+// split; see Config.DisableAdaptive). Each action records its JobMetrics
+// (Session.LastJob), with those decisions.
 //
 // SQL and DataFrame code mix: Session.SQL parses a query in Spark's dialect over the
 // session's temporary views (Dataset.CreateOrReplaceTempView, or CREATE TEMPORARY VIEW in
