@@ -406,7 +406,9 @@ func newCodecEncoder(dst io.Writer, schema *arrow.Schema, fast bool) (*encoder, 
 		e.zw = zw
 		e.raw = &countingWriter{w: zw}
 	}
-	e.ipcw = ipc.NewWriter(e.raw, ipc.WithSchema(schema))
+	// Deltas: a CSV split's batches share one growing dictionary, which would otherwise be
+	// written whole with every batch.
+	e.ipcw = ipc.NewWriter(e.raw, ipc.WithSchema(schema), ipc.WithDictionaryDeltas(true))
 	return e, nil
 }
 
