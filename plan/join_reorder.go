@@ -1,7 +1,9 @@
 package plan
 
-// Size guesses over logical plans, for a front end that orders a chain of inner joins
-// (the SQL binder's comma joins): see join_stats.go for the guesses themselves.
+// Ordering chains of inner joins by guessed sizes, in one place: OrderJoins, which the
+// optimizer's reorder rule below and the SQL binder's comma joins both call, and the size
+// guesses a front end feeds it (GuessRows, GuessSelectivity; join_stats.go has the
+// guesses themselves).
 
 // GuessRows guesses the rows n outputs: a persisted dataset's stored bytes or a scan's
 // estimated input bytes over a guessed row width, scaled by the selectivity guess of
