@@ -1,7 +1,9 @@
 package plan
 
-// Size guesses over logical plans, for a front end that orders a chain of inner joins
-// (the SQL binder's comma joins): see join_stats.go for the guesses themselves.
+// Ordering chains of inner joins by guessed sizes, in one place: OrderJoins, which the
+// optimizer's reorder rule below and the SQL binder's comma joins both call, and the size
+// guesses a front end feeds it (GuessRows, GuessSelectivity; join_stats.go has the
+// guesses themselves).
 
 // GuessRows guesses the rows n outputs: a persisted dataset's stored bytes or a scan's
 // estimated input bytes over a guessed row width, scaled by the selectivity guess of
@@ -85,21 +87,16 @@ func guessWidth(n Node) float64 {
 // became keys). A chain is a tree of inner joins on keys without a residual condition;
 // its leaves are the relations. It is reordered only when every leaf's size can be
 // guessed and no two leaves share a column name (then no join renames or merges a
-// column, whatever the order); the order is greedy as the SQL binder's: the smallest
-// leaf first, then the connected leaf whose join is guessed smallest. A projection on
-// top gives the columns their written order.
-
-// joinEdge is one key pair of a chain: leaf a's column ca equals leaf b's column cb.
-type joinEdge struct {
-	a, b   int
-	ca, cb string
-}
+// column, whatever the order); the order is greedy by guessed sizes: the smallest
+// leaf first, then the connected leaf whose join is guessed smallest (OrderJoins, which
+// the SQL binder's comma joins use too). A projection on top gives the columns their
+// written order.
 
 // reorderJoins reorders the chains of inner joins under n, innermost first.
 func (o *optimizer) reorderJoins(n Node) Node {
 	if j, ok := n.(*Join); ok && chainJoin(j) {
 		var leaves []Node
-		var edges []joinEdge
+		var edges []JoinEquality
 		if flattenChain(j, &leaves, &edges) && len(leaves) >= 3 {
 			for i, l := range leaves {
 				leaves[i] = o.reorderJoins(l)
@@ -132,7 +129,7 @@ func chainJoin(j *Join) bool {
 
 // flattenChain appends the leaves of the chain under n and its key pairs; false when a
 // key does not name exactly one leaf column.
-func flattenChain(n Node, leaves *[]Node, edges *[]joinEdge) bool {
+func flattenChain(n Node, leaves *[]Node, edges *[]JoinEquality) bool {
 	j, ok := n.(*Join)
 	if !ok || !chainJoin(j) {
 		*leaves = append(*leaves, n)
@@ -159,15 +156,15 @@ func flattenChain(n Node, leaves *[]Node, edges *[]joinEdge) bool {
 		if a < 0 || b < 0 {
 			return false
 		}
-		*edges = append(*edges, joinEdge{a: a, b: b, ca: j.LeftKeys[k], cb: j.RightKeys[k]})
+		*edges = append(*edges, JoinEquality{A: a, B: b, ColA: j.LeftKeys[k], ColB: j.RightKeys[k]})
 	}
 	return true
 }
 
 // reorderChain returns the chain rebuilt in the guessed order, or nil to keep it.
-func (o *optimizer) reorderChain(top *Join, leaves []Node, edges []joinEdge) Node {
+func (o *optimizer) reorderChain(top *Join, leaves []Node, edges []JoinEquality) Node {
 	seen := map[string]bool{}
-	rows := make([]float64, len(leaves))
+	rels := make([]JoinRelation, len(leaves))
 	for i, l := range leaves {
 		for _, f := range l.Schema().Fields() {
 			if seen[f.Name] {
@@ -179,9 +176,9 @@ func (o *optimizer) reorderChain(top *Join, leaves []Node, edges []joinEdge) Nod
 		if !ok {
 			return nil
 		}
-		rows[i] = max(r, 1)
+		rels[i] = JoinRelation{Rows: max(r, 1), BaseRows: max(r, 1)}
 	}
-	order := greedyChainOrder(rows, edges)
+	order := OrderJoins(rels, edges, nil)
 	if order == nil {
 		return nil
 	}
@@ -192,10 +189,10 @@ func (o *optimizer) reorderChain(top *Join, leaves []Node, edges []joinEdge) Nod
 		j := &Join{Meta: Meta{CallSite: top.CallSite}, Left: cur, Right: leaves[next], Kind: InnerJoin}
 		for _, e := range edges {
 			switch {
-			case e.a == next && joined[e.b]:
-				j.LeftKeys, j.RightKeys = append(j.LeftKeys, e.cb), append(j.RightKeys, e.ca)
-			case e.b == next && joined[e.a]:
-				j.LeftKeys, j.RightKeys = append(j.LeftKeys, e.ca), append(j.RightKeys, e.cb)
+			case e.A == next && joined[e.B]:
+				j.LeftKeys, j.RightKeys = append(j.LeftKeys, e.ColB), append(j.RightKeys, e.ColA)
+			case e.B == next && joined[e.A]:
+				j.LeftKeys, j.RightKeys = append(j.LeftKeys, e.ColA), append(j.RightKeys, e.ColB)
 			}
 		}
 		if len(j.LeftKeys) == 0 {
@@ -211,56 +208,66 @@ func (o *optimizer) reorderChain(top *Join, leaves []Node, edges []joinEdge) Nod
 	return o.rebuild(&Project{Meta: Meta{CallSite: top.CallSite}, Input: cur, Exprs: exprs})
 }
 
-// greedyChainOrder orders the leaves: the smallest first, then repeatedly the connected
-// leaf whose join is guessed smallest (|joined| * |leaf| / distinct keys, a key having
-// at most as many values as the smallest leaf it is equated with). nil keeps the
-// written order (it is already the greedy one, or a leaf is not connected).
-func greedyChainOrder(rows []float64, edges []joinEdge) []int {
-	type colKey struct {
-		leaf int
-		name string
+// JoinRelation is one relation of a chain of inner joins to order: its guessed rows
+// after its own filters, and its base rows before them (what bounds the distinct values
+// of its columns).
+type JoinRelation struct {
+	Rows, BaseRows float64
+}
+
+// JoinEquality is a join key pair: column ColA of relation A equals column ColB of
+// relation B.
+type JoinEquality struct {
+	A, B       int
+	ColA, ColB string
+}
+
+// Connection classes of a relation to the ones joined so far, best first: the greedy
+// order takes every equality-connected relation before one connected only by another
+// condition, and a relation connected by none (a cross join) last.
+const (
+	ConnectedByEquality = iota
+	ConnectedByCondition
+	NotConnected
+)
+
+// OrderJoins orders a chain of inner joins greedily by guessed sizes: the smallest
+// relation first, then repeatedly the best-connected relation (see ConnectedByEquality)
+// whose join with those joined is guessed smallest, |joined| * |relation| / distinct
+// keys, where a key has at most as many distinct values as the base rows of every
+// relation whose column is equated with it, directly or through other equalities (a
+// supplier's nation key equated with the nation table's key has at most 25 values).
+// class says how relation j connects to the joined ones; nil derives it from eqs alone.
+// The result is nil when the written order is already the greedy one.
+func OrderJoins(rels []JoinRelation, eqs []JoinEquality, class func(j int, joined []bool) int) []int {
+	if len(rels) == 0 {
+		return nil
 	}
-	distinct := map[colKey]float64{}
-	for _, e := range edges {
-		distinct[colKey{e.a, e.ca}], distinct[colKey{e.b, e.cb}] = rows[e.a], rows[e.b]
+	if class == nil {
+		class = func(j int, joined []bool) int { return eqClass(j, joined, eqs) }
 	}
-	for range 4 {
-		for _, e := range edges {
-			m := min(distinct[colKey{e.a, e.ca}], distinct[colKey{e.b, e.cb}])
-			distinct[colKey{e.a, e.ca}], distinct[colKey{e.b, e.cb}] = m, m
-		}
-	}
+	distinct := keyDistinct(rels, eqs)
 	start := 0
-	for i := range rows {
-		if rows[i] < rows[start] {
+	for i := range rels {
+		if rels[i].Rows < rels[start].Rows {
 			start = i
 		}
 	}
 	order := []int{start}
-	joined := make([]bool, len(rows))
+	joined := make([]bool, len(rels))
 	joined[start] = true
-	cur := rows[start]
-	for len(order) < len(rows) {
-		next, best := -1, 0.0
-		for j := range rows {
+	cur := max(rels[start].Rows, 1)
+	for len(order) < len(rels) {
+		next, best, bestClass := -1, 0.0, NotConnected+1
+		for j := range rels {
 			if joined[j] {
 				continue
 			}
-			denom := 0.0
-			for _, e := range edges {
-				if (e.a == j && joined[e.b]) || (e.b == j && joined[e.a]) {
-					denom = max(denom, min(distinct[colKey{e.a, e.ca}], max(cur, rows[j])))
-				}
+			c := class(j, joined)
+			est := cur * max(rels[j].Rows, 1) / joinDistinct(cur, rels[j], j, joined, eqs, distinct)
+			if c < bestClass || (c == bestClass && est < best) {
+				next, best, bestClass = j, est, c
 			}
-			if denom == 0 {
-				continue // not connected yet
-			}
-			if est := cur * rows[j] / denom; next < 0 || est < best {
-				next, best = j, est
-			}
-		}
-		if next < 0 {
-			return nil
 		}
 		order = append(order, next)
 		joined[next] = true
@@ -272,4 +279,56 @@ func greedyChainOrder(rows []float64, edges []joinEdge) []int {
 		}
 	}
 	return nil
+}
+
+// eqClass is ConnectedByEquality when an equality connects relation j to a joined one,
+// NotConnected otherwise.
+func eqClass(j int, joined []bool, eqs []JoinEquality) int {
+	for _, e := range eqs {
+		if (e.A == j && joined[e.B]) || (e.B == j && joined[e.A]) {
+			return ConnectedByEquality
+		}
+	}
+	return NotConnected
+}
+
+// keyDistinct guesses each equality's distinct key values: at most the base rows of
+// every relation whose column is equated with it. Equated keys share the smallest bound;
+// a few passes reach every chain of TPC-H's size (the bound only ever shrinks, so
+// stopping early merely guesses higher).
+func keyDistinct(rels []JoinRelation, eqs []JoinEquality) []float64 {
+	type colKey struct {
+		rel  int
+		name string
+	}
+	m := map[colKey]float64{}
+	for _, e := range eqs {
+		m[colKey{e.A, e.ColA}] = max(rels[e.A].BaseRows, 1)
+		m[colKey{e.B, e.ColB}] = max(rels[e.B].BaseRows, 1)
+	}
+	for range 4 {
+		for _, e := range eqs {
+			a, b := colKey{e.A, e.ColA}, colKey{e.B, e.ColB}
+			v := min(m[a], m[b])
+			m[a], m[b] = v, v
+		}
+	}
+	out := make([]float64, len(eqs))
+	for i, e := range eqs {
+		out[i] = m[colKey{e.A, e.ColA}]
+	}
+	return out
+}
+
+// joinDistinct is the distinct keys of joining relation j (r) to the joined ones (cur
+// rows): the most any one equality connecting them allows, each side having at most
+// its rows of them; 1 (the cross product) without an equality.
+func joinDistinct(cur float64, r JoinRelation, j int, joined []bool, eqs []JoinEquality, distinct []float64) float64 {
+	d := 1.0
+	for i, e := range eqs {
+		if (e.A == j && joined[e.B]) || (e.B == j && joined[e.A]) {
+			d = max(d, min(distinct[i], max(cur, max(r.Rows, 1))))
+		}
+	}
+	return d
 }

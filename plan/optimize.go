@@ -21,7 +21,10 @@ import (
 //  4. projection pruning: scans read only the columns used above them (a join's inputs
 //     keep their keys, a sort's input its keys), unused projected expressions are dropped
 //     and identity projections removed; a cache read passes on only the columns used
-//     (Cache.Columns), its stored block staying whole.
+//     (Cache.Columns), its stored block staying whole;
+//  5. join reordering: a chain of three or more inner joins on keys is rebuilt in the
+//     greedy order of OrderJoins (the SQL binder orders comma joins with it too), a
+//     projection restoring the column order (see join_reorder.go).
 //
 // Every node the optimizer rebuilds gets its schema recomputed, and the root's schema is
 // unchanged. Optimize returns root itself if it is not analyzed.

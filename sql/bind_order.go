@@ -17,85 +17,36 @@ import (
 // one connected by none (a cross join) last. Only inner comma joins are reordered; the
 // columns keep their written order (fromOrder projects them back).
 
-// relGuess is a relation's (or the joined relations') guessed size: rows after its own
-// filters, and its base rows before them.
-type relGuess struct {
-	rows, base float64
-}
-
-// eqCond is an equality of a column of one relation with a column of another.
-type eqCond struct {
-	k        int // index in conds
-	a, b     int // the relations
-	ca, cb   colKey
-	distinct float64 // guessed distinct values of the key: see keyDistinct
-}
-
-type colKey struct {
-	rel  int
-	name string
-}
-
 // joinOrder returns the order to join the relations in, or nil for the written order
-// (fewer than three relations, or a size the guesses cannot tell).
+// (fewer than three relations, or a size the guesses cannot tell). The ordering itself
+// is plan.OrderJoins, the optimizer's for chains of inner joins.
 func joinOrder(nodes []plan.Node, conds []plan.Expr, rels []map[int]bool, all *scope) []int {
 	if len(nodes) < 3 {
 		return nil // two relations: the planner picks the build side whatever the order
 	}
-	g := make([]relGuess, len(nodes))
+	g := make([]plan.JoinRelation, len(nodes))
 	for i, n := range nodes {
 		rows, ok := plan.GuessRows(n)
 		if !ok {
 			return nil
 		}
-		g[i] = relGuess{rows: max(rows, 1), base: max(rows, 1)}
+		g[i] = plan.JoinRelation{Rows: max(rows, 1), BaseRows: max(rows, 1)}
 	}
 	for k, c := range conds {
 		if len(rels[k]) == 1 && !hasSubquery(c) && !hasAgg(c) {
 			for r := range rels[k] {
-				g[r].rows = max(g[r].rows*plan.GuessSelectivity(c), 1)
+				g[r].Rows = max(g[r].Rows*plan.GuessSelectivity(c), 1)
 			}
 		}
 	}
-	eqs := equalities(conds, rels, all, g)
-	start := 0
-	for i := range g {
-		if g[i].rows < g[start].rows {
-			start = i
-		}
-	}
-	order := []int{start}
-	joined := map[int]bool{start: true}
-	cur := g[start]
-	for len(order) < len(nodes) {
-		next, best, bestClass := -1, 0.0, 3
-		for j := range nodes {
-			if joined[j] {
-				continue
-			}
-			class := connectClass(j, joined, conds, rels)
-			est := joinGuess(cur, g[j], j, joined, eqs)
-			if class < bestClass || (class == bestClass && est < best) {
-				next, best, bestClass = j, est, class
-			}
-		}
-		order = append(order, next)
-		joined[next] = true
-		cur = relGuess{rows: max(best, 1), base: max(cur.base, g[next].base)}
-	}
-	if slices.IsSorted(order) {
-		return nil
-	}
-	return order
+	class := func(j int, joined []bool) int { return connectClass(j, joined, conds, rels) }
+	return plan.OrderJoins(g, equalities(conds, rels, all), class)
 }
 
 // equalities finds the conjuncts that equate a column of one relation with one of
-// another, and guesses each key's distinct values: at most the base rows of every
-// relation whose column is equated with it, directly or through other equalities (a
-// supplier's nation key equated with the nation table's key has at most 25 values).
-func equalities(conds []plan.Expr, rels []map[int]bool, all *scope, g []relGuess) []eqCond {
-	var eqs []eqCond
-	distinct := map[colKey]float64{}
+// another.
+func equalities(conds []plan.Expr, rels []map[int]bool, all *scope) []plan.JoinEquality {
+	var eqs []plan.JoinEquality
 	for k, c := range conds {
 		b, ok := c.(*plan.Binary)
 		if !ok || b.Op != plan.OpEq || len(rels[k]) != 2 || hasSubquery(c) {
@@ -111,53 +62,39 @@ func equalities(conds []plan.Expr, rels []map[int]bool, all *scope, g []relGuess
 		if err1 != nil || err2 != nil || lc.rel == rc.rel {
 			continue
 		}
-		e := eqCond{k: k, a: lc.rel, b: rc.rel, ca: colKey{lc.rel, lc.name}, cb: colKey{rc.rel, rc.name}}
-		eqs = append(eqs, e)
-		distinct[e.ca], distinct[e.cb] = g[e.a].base, g[e.b].base
-	}
-	// Equated keys share the smallest bound; a few passes reach every chain of TPC-H's
-	// size (the bound only ever shrinks, so stopping early merely guesses higher).
-	for range 4 {
-		for _, e := range eqs {
-			m := min(distinct[e.ca], distinct[e.cb])
-			distinct[e.ca], distinct[e.cb] = m, m
-		}
-	}
-	for i := range eqs {
-		eqs[i].distinct = distinct[eqs[i].ca]
+		eqs = append(eqs, plan.JoinEquality{A: lc.rel, B: rc.rel, ColA: lc.name, ColB: rc.name})
 	}
 	return eqs
 }
 
-// joinGuess guesses the rows of joining the joined relations (cur) with relation j:
-// |cur| * |j| / distinct keys, the distinct keys being the most any one equality
-// connecting them allows (each side has at most its rows of them). Without an
-// equality it is the cross product.
-func joinGuess(cur, j relGuess, rel int, joined map[int]bool, eqs []eqCond) float64 {
-	denom := 1.0
-	for _, e := range eqs {
-		if (e.a == rel && joined[e.b]) || (e.b == rel && joined[e.a]) {
-			denom = max(denom, min(e.distinct, max(cur.rows, j.rows)))
-		}
-	}
-	return cur.rows * j.rows / denom
-}
-
-// connectClass is how relation j connects to the joined ones: 0 by an equality of a
-// column of each, 1 by another conjunct, 2 by none.
-func connectClass(j int, joined map[int]bool, conds []plan.Expr, rels []map[int]bool) int {
-	class := 2
+// connectClass is how relation j connects to the joined ones: by an equality of a
+// column of each, by another conjunct, or by none.
+func connectClass(j int, joined []bool, conds []plan.Expr, rels []map[int]bool) int {
+	class := plan.NotConnected
 	for k, c := range conds {
-		if !connects(rels[k], joined, j) || hasSubquery(c) || hasAgg(c) {
+		if !connectsJoined(rels[k], joined, j) || hasSubquery(c) || hasAgg(c) {
 			continue
 		}
 		if b, ok := c.(*plan.Binary); ok && b.Op == plan.OpEq && len(rels[k]) == 2 &&
 			len(colRefs(b.Left, nil)) > 0 && len(colRefs(b.Right, nil)) > 0 {
-			return 0
+			return plan.ConnectedByEquality
 		}
-		class = 1
+		class = plan.ConnectedByCondition
 	}
 	return class
+}
+
+// connectsJoined is connects with the joined relations as a slice of flags.
+func connectsJoined(rs map[int]bool, joined []bool, j int) bool {
+	if !rs[j] || len(rs) < 2 {
+		return false
+	}
+	for r := range rs {
+		if r != j && !joined[r] {
+			return false
+		}
+	}
+	return true
 }
 
 // writtenOrder projects the columns of reordered comma joins back into the order the
