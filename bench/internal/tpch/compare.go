@@ -97,10 +97,12 @@ func arrowCell(a arrow.Array, i int) (Cell, error) {
 		return decCell(a.Value(i).BigInt(), int(a.DataType().(*arrow.Decimal128Type).Scale)), nil
 	case *array.Date32:
 		return strCell(a.Value(i).FormattedString()), nil
+	// Value shares the array's buffer, which the pool reuses once the batches are
+	// released: the answer keeps copies.
 	case *array.String:
-		return strCell(a.Value(i)), nil
+		return strCell(strings.Clone(a.Value(i))), nil
 	case *array.LargeString:
-		return strCell(a.Value(i)), nil
+		return strCell(strings.Clone(a.Value(i))), nil
 	case *array.Boolean:
 		return strCell(fmt.Sprint(a.Value(i))), nil
 	case *array.Dictionary:
