@@ -59,7 +59,8 @@ func RunTPCH(ctx context.Context, o *Options) (*SectionResult, error) {
 	}
 	defer duck.Close()
 	res.LoadTime = time.Since(start)
-	sess, err := dataset.NewSession(dataset.Config{Parallelism: o.Threads})
+	alloc := newCountingAllocator()
+	sess, err := dataset.NewSession(dataset.Config{Parallelism: o.Threads, Allocator: alloc})
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +91,7 @@ func RunTPCH(ctx context.Context, o *Options) (*SectionResult, error) {
 		if len(o.Only) > 0 && !o.Only[name] {
 			continue
 		}
-		r, viaSQL := tpchQuestion(ctx, o, duck, sess, tables, n, sf)
+		r, viaSQL := tpchQuestion(ctx, o, duck, sess, alloc, tables, n, sf)
 		o.logf("  tpch %-4s duckdb %8.3fs kindling %8.3fs  %s; as SQL %8.3fs (planned in %v) %s", name, r.Duck.Time.Seconds(), r.Kindling.Time.Seconds(), r.Status,
 			viaSQL.time.Seconds(), viaSQL.plan, viaSQL.status)
 		res.Questions = append(res.Questions, r)
@@ -154,7 +155,7 @@ func warm(ctx context.Context, t tpch.Tables) error {
 // tpchQuestion runs query n in both engines (best of o.Runs) and compares the answers:
 // the DataFrame version in the question's result, the SQL text in the returned sqlRun
 // (a failed SQL answer also fails the question).
-func tpchQuestion(ctx context.Context, o *Options, duck *tpch.Duck, sess *dataset.Session, tables tpch.Tables, n int, sf float64) (QuestionResult, sqlRun) {
+func tpchQuestion(ctx context.Context, o *Options, duck *tpch.Duck, sess *dataset.Session, alloc *countingAllocator, tables tpch.Tables, n int, sf float64) (QuestionResult, sqlRun) {
 	sql := tpch.SQL(n)
 	desc, _, _ := strings.Cut(strings.TrimPrefix(strings.SplitN(sql, "\n", 2)[0], "-- TPC-H "), " (")
 	if _, d, ok := strings.Cut(desc, ": "); ok {
@@ -176,9 +177,11 @@ func tpchQuestion(ctx context.Context, o *Options, duck *tpch.Duck, sess *datase
 		return r, viaSQL
 	}
 	for run := 0; run < max(1, o.Runs); run++ {
+		held := alloc.ResetPeak()
 		probe := startRSS()
 		res, dur, err := tpch.Run(ctx, tables, n)
-		m := Measure{Time: dur, Err: err, RSSPeak: probe.Peak(), Answer: Answer{Rows: int64(len(res.Rows))}, Job: sess.LastJob()}
+		m := Measure{Time: dur, Err: err, RSSPeak: probe.Peak(), Answer: Answer{Rows: int64(len(res.Rows))}, Job: sess.LastJob(),
+			AllocPeak: alloc.Peak() - held}
 		if m.Job != nil {
 			m.ExecPeak = m.Job.Memory.PeakExecution
 		}
