@@ -119,7 +119,8 @@ func (r *Report) Files() map[string]string {
 		r.section(&b, files, s)
 	}
 	if len(r.Sweeps) > 0 {
-		b.WriteString("## Partition sizing\n\n")
+		b.WriteString("## Partition sizing\n\nLoad path: the group-by and join sweeps over the generator's in-memory tables (FromPartitions), " +
+			"not a reader's shape, so that only the swept setting changes; the file-scan sweep reads Parquet and CSV files with kindling's readers.\n\n")
 		for _, sw := range r.Sweeps {
 			r.sweep(&b, files, sw)
 		}
@@ -250,7 +251,8 @@ func (r *Report) sweep(b *strings.Builder, files map[string]string, sw Sweep) {
 func (r *Report) skew(b *strings.Builder, files map[string]string) {
 	fmt.Fprintf(b, "## Skew\n\nA group-by (sum, count of v by k over N/10 = %d keys) and a shuffled hash join (N rows ⋈ N/10 rows with unique keys, on k), "+
 		"keys drawn from Zipf(s) (s = 0 is uniform). Largest partition: the largest reduce partition's share of the rows a map stage shuffled "+
-		"(the group-by shuffles partial aggregates, one row per key and map partition). Task times: min / median / max per stage.\n\n", max(1, r.Opts.N/10))
+		"(the group-by shuffles partial aggregates, one row per key and map partition). Task times: min / median / max per stage. "+
+		"Load path: tables the harness builds in memory (FromPartitions, int64 keys), not a reader's shape: the section isolates the shuffle.\n\n", max(1, r.Opts.N/10))
 	b.WriteString("| query | s | seconds | top key's share | largest partition | stages: tasks, min / median / max |\n|---|--:|--:|--:|--:|---|\n")
 	var ss []string
 	series := map[string]*Series{}
