@@ -283,27 +283,11 @@ func evDecCompareSameScale(op plan.BinaryOp, l, r *evDecOperand, n int, bits, va
 	}
 	switch {
 	case !l.isLit && r.isLit:
-		a, lit := l.vals[:n], r.lit
-		for i := 0; i < n; i += 8 {
-			var b byte
-			for k, x := range a[i:min(i+8, n)] {
-				if tbl[evDecCmp(x, lit)+1] {
-					b |= 1 << k
-				}
-			}
-			bits[i/8] = b
-		}
+		evDecCompareLitBits(tbl, l.vals[:n], r.lit, bits)
+	case l.isLit && !r.isLit: // lit op x is x op' lit with the outcomes mirrored
+		evDecCompareLitBits([3]bool{tbl[2], tbl[1], tbl[0]}, r.vals[:n], l.lit, bits)
 	case !l.isLit && !r.isLit:
-		a, c := l.vals[:n], r.vals[:n]
-		for i := 0; i < n; i += 8 {
-			var b byte
-			for k := i; k < min(i+8, n); k++ {
-				if tbl[evDecCmp(a[k], c[k])+1] {
-					b |= 1 << (k - i)
-				}
-			}
-			bits[i/8] = b
-		}
+		evDecCompareColBits(tbl, l.vals[:n], r.vals[:n], bits)
 	default:
 		la, ra := at(l), at(r)
 		for i := range n {

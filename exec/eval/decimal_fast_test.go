@@ -102,8 +102,9 @@ func TestDecimalFastPathsAgainstBigRat(t *testing.T) {
 	}
 }
 
-// decCheckCompare checks every comparison of columns a and b, and of a against each
-// literal in lits, against the rationals' order.
+// decCheckCompare checks every comparison of columns a and b, of a against each literal
+// in lits and of each literal in lits (at a's type, where it fits) against b, against the
+// rationals' order.
 func decCheckCompare(t *testing.T, rec arrow.RecordBatch, lt, rt *arrow.Decimal128Type, lv, rv, lits []any) {
 	t.Helper()
 	ops := map[plan.BinaryOp]func(int) bool{
@@ -111,14 +112,14 @@ func decCheckCompare(t *testing.T, rec arrow.RecordBatch, lt, rt *arrow.Decimal1
 		plan.OpLt: func(c int) bool { return c < 0 }, plan.OpLtEq: func(c int) bool { return c <= 0 },
 		plan.OpGt: func(c int) bool { return c > 0 }, plan.OpGtEq: func(c int) bool { return c >= 0 },
 	}
-	check := func(e plan.Expr, holds func(int) bool, b func(i int) any) {
+	check := func(e plan.Expr, holds func(int) bool, a, b func(i int) any) {
 		got, err := Eval(t.Context(), e, rec, memtest.Checked())
 		if err != nil {
 			t.Fatalf("%s: %v", e, err)
 		}
 		defer got.Release()
 		for i := 0; i < got.Len(); i++ {
-			x, y := lv[i], b(i)
+			x, y := a(i), b(i)
 			if x == nil || y == nil {
 				if got.IsValid(i) {
 					t.Errorf("%s row %d: got %v, want NULL", e, i, got.ValueStr(i))
@@ -131,10 +132,20 @@ func decCheckCompare(t *testing.T, rec arrow.RecordBatch, lt, rt *arrow.Decimal1
 			}
 		}
 	}
+	col := func(v []any) func(int) any { return func(i int) any { return v[i] } }
 	for op, holds := range ops {
-		check(exectest.Bin(op, exectest.Col("a"), exectest.Col("b")), holds, func(i int) any { return rv[i] })
+		check(exectest.Bin(op, exectest.Col("a"), exectest.Col("b")), holds, col(lv), col(rv))
 		for _, lit := range lits {
-			check(exectest.Bin(op, exectest.Col("a"), decLit(lit, rt)), holds, func(int) any { return lit })
+			one := func(int) any { return lit }
+			check(exectest.Bin(op, exectest.Col("a"), decLit(lit, rt)), holds, col(lv), one)
+			if lit == nil || lit.(*big.Int).CmpAbs(decMaxUnscaled(lt.Precision)) <= 0 {
+				check(exectest.Bin(op, decLit(lit, lt), exectest.Col("b")), holds, one, col(rv))
+			}
 		}
 	}
+}
+
+// decMaxUnscaled is the largest unscaled value of p digits.
+func decMaxUnscaled(p int32) *big.Int {
+	return new(big.Int).Sub(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(p)), nil), big.NewInt(1))
 }

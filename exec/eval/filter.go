@@ -35,6 +35,7 @@ type FilterOp struct {
 	narrowIn  *arrow.Schema
 	narrowOut *arrow.Schema
 	sel       []int32
+	conj      []plan.Expr // cond's top-level conjuncts, when more than one (filter_conj.go)
 }
 
 var _ colop.Operator = (*FilterOp)(nil)
@@ -42,13 +43,17 @@ var _ colop.Operator = (*FilterOp)(nil)
 // NewFilter returns an operator that keeps the rows of input for which cond (a
 // boolean expression) is true. Buffers are allocated from opts.Mem.
 func NewFilter(input colop.Operator, cond plan.Expr, opts colop.Options) *FilterOp {
-	return &FilterOp{input: input, cond: cond, mem: opts.Mem}
+	return NewFilterKeeping(input, cond, nil, opts)
 }
 
 // NewFilterKeeping is NewFilter passing on only the input columns keep (indices, in
 // order): the condition may read any column, and only the kept ones are gathered.
 func NewFilterKeeping(input colop.Operator, cond plan.Expr, keep []int, opts colop.Options) *FilterOp {
-	return &FilterOp{input: input, cond: cond, keep: keep, mem: opts.Mem}
+	f := &FilterOp{input: input, cond: cond, keep: keep, mem: opts.Mem}
+	if c := filterConjuncts(cond); len(c) > 1 {
+		f.conj = c
+	}
+	return f
 }
 
 // Open opens the input.
@@ -80,6 +85,9 @@ func (f *FilterOp) apply(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	if n == 0 {
 		rec.Release()
 		return nil, nil
+	}
+	if f.conj != nil {
+		return f.applyConjuncts(rec)
 	}
 	mask, err := Eval(f.ctx, f.cond, rec, f.mem)
 	if err != nil {

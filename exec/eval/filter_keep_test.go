@@ -25,6 +25,7 @@ func TestFilterKeepingAgainstOracle(t *testing.T) {
 		exectest.Bool(true),
 		exectest.Un(plan.OpIsNull, exectest.Col("j")),
 	}
+	conds = append(conds, filterConjunctConds()...)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, cond := range conds {
 		var batches []arrow.RecordBatch

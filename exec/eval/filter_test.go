@@ -35,6 +35,7 @@ func TestFilterAgainstOracle(t *testing.T) {
 		exectest.Col("b"),
 		exectest.Bool(true), exectest.Bool(false), exectest.Null(arrow.FixedWidthTypes.Boolean),
 	}
+	conds = append(conds, filterConjunctConds()...)
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, cond := range conds {
 		var batches []arrow.RecordBatch
@@ -157,4 +158,28 @@ func BenchmarkEvalFilter(b *testing.B) {
 		op.Close()
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// filterConjunctConds are conditions of several ANDed conjuncts for the oracle tests: a
+// selective first one (rows are gathered before the rest), unselective ones (bitmaps
+// ANDed), NULL conjuncts, a dictionary string, dates and one that no row passes.
+func filterConjunctConds() []plan.Expr {
+	and := func(es ...plan.Expr) plan.Expr {
+		out := es[0]
+		for _, e := range es[1:] {
+			out = exectest.Bin(plan.OpAnd, out, e)
+		}
+		return out
+	}
+	gt := func(c string, v int64) plan.Expr { return exectest.Bin(plan.OpGt, exectest.Col(c), exectest.Int(v)) }
+	lt := func(c string, v int64) plan.Expr { return exectest.Bin(plan.OpLt, exectest.Col(c), exectest.Int(v)) }
+	return []plan.Expr{
+		and(lt("i", -30), exectest.Bin(plan.OpEq, exectest.Col("d"), exectest.Str("x")), exectest.Un(plan.OpNot, exectest.Col("b"))),
+		and(gt("j", -3), gt("i", -40), lt("i", 40), exectest.Bin(plan.OpLt, exectest.Col("f"), exectest.Col("g"))),
+		and(gt("i", -50), exectest.Bin(plan.OpEq, exectest.Col("f"), exectest.Col("f")), exectest.Call("contains", exectest.Col("s"), exectest.Str("a"))),
+		and(exectest.Col("b"), exectest.Null(arrow.FixedWidthTypes.Boolean), gt("i", 0)),
+		and(gt("j", 0), exectest.Bin(plan.OpAnd, exectest.Un(plan.OpIsNotNull, exectest.Col("dt")), exectest.Bin(plan.OpNotEq, exectest.Col("s"), exectest.Str("abc")))),
+		and(lt("j", -2), gt("j", 2), exectest.Col("b")),
+		and(exectest.Bool(true), exectest.Bool(true), exectest.Un(plan.OpIsNull, exectest.Col("i"))),
+	}
 }
