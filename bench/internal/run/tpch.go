@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -179,7 +182,12 @@ func tpchQuestion(ctx context.Context, o *Options, duck *tpch.Duck, sess *datase
 	for run := 0; run < max(1, o.Runs); run++ {
 		held := alloc.ResetPeak()
 		probe := startRSS()
+		stop := func() {}
+		if o.ProfileDir != "" && run == max(1, o.Runs)-1 {
+			stop = startProfile(filepath.Join(o.ProfileDir, fmt.Sprintf("kindling-tpch-Q%d.pprof", n)))
+		}
 		res, dur, err := tpch.Run(ctx, tables, n)
+		stop()
 		m := Measure{Time: dur, Err: err, RSSPeak: probe.Peak(), Answer: Answer{Rows: int64(len(res.Rows))}, Job: sess.LastJob(),
 			AllocPeak: alloc.Peak() - held}
 		if m.Job != nil {
@@ -211,4 +219,18 @@ func tpchQuestion(ctx context.Context, o *Options, duck *tpch.Duck, sess *datase
 		r.Status = "FAIL as SQL: " + viaSQL.status
 	}
 	return r, viaSQL
+}
+
+// startProfile starts a CPU profile into path and returns what stops it; a profile that
+// cannot start is skipped (the timing does not depend on it).
+func startProfile(path string) (stop func()) {
+	f, err := os.Create(path)
+	if err != nil {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
