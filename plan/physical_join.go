@@ -85,42 +85,8 @@ func (p *planner) join(n *Join, left, right PhysNode) (PhysNode, error) {
 	if err != nil {
 		return nil, atSite(err, nodeSite(n))
 	}
-	threshold := p.cfg.BroadcastThreshold
-	if threshold == 0 {
-		threshold = DefaultBroadcastThreshold
-	}
-	lHint, rHint := hasBroadcastHint(n.Left), hasBroadcastHint(n.Right)
-	lSize, rSize := EstimateBytes(left), EstimateBytes(right)
-	lGuess, lOK := guessSize(left)
-	rGuess, rOK := guessSize(right)
-	small := func(hint bool, size int64, guess sizeEst, guessed bool) bool {
-		// A guess below half the threshold also broadcasts: a dimension its filters and
-		// projection make small.
-		return hint || (threshold >= 0 && ((size >= 0 && size <= threshold) || (guessed && guess.bytes <= float64(threshold)/2)))
-	}
-	// A broadcast build side is seen whole by every task, so it must be a side whose
-	// unmatched rows the join does not emit: each task would emit them again.
-	buildRight := n.Kind != RightJoin && n.Kind != FullJoin && small(rHint, rSize, rGuess, rOK)
-	buildLeft := (n.Kind == InnerJoin || n.Kind == RightJoin) && small(lHint, lSize, lGuess, lOK)
-	if buildRight && buildLeft {
-		unknownLarge := func(s int64) int64 {
-			if s < 0 {
-				return int64(^uint64(0) >> 1)
-			}
-			return s
-		}
-		switch {
-		case lHint != rHint:
-			buildLeft, buildRight = lHint, rHint
-		case lOK && rOK && lGuess.bytes != rGuess.bytes:
-			buildRight = lGuess.bytes > rGuess.bytes
-			buildLeft = !buildRight
-		case unknownLarge(lSize) < unknownLarge(rSize):
-			buildRight = false
-		default:
-			buildLeft = false
-		}
-	}
+	sz := measureJoinSides(n, left, right)
+	buildLeft, buildRight := p.broadcastSides(n, sz)
 	hj := &PHashJoin{
 		Left: left, Right: right,
 		LeftKeys:  append([]string(nil), n.LeftKeys...),
@@ -141,11 +107,11 @@ func (p *planner) join(n *Join, left, right PhysNode) (PhysNode, error) {
 		hj.Cartesian = true
 	case len(n.LeftKeys) == 0:
 		hj.Left, hj.Right, hj.Build = singlePartition(left), singlePartition(right), BuildRight
-		if n.Kind == RightJoin || (n.Kind == InnerJoin && lSize >= 0 && (rSize < 0 || lSize < rSize)) {
+		if n.Kind == RightJoin || (n.Kind == InnerJoin && sz.lSize >= 0 && (sz.rSize < 0 || sz.lSize < sz.rSize)) {
 			hj.Build = BuildLeft
 		}
 	default:
-		if n.Kind == RightJoin || (lOK && rOK && buildSmallerLeft(n.Kind, lGuess, rGuess)) {
+		if n.Kind == RightJoin || (sz.lOK && sz.rOK && buildSmallerLeft(n.Kind, sz.lGuess, sz.rGuess)) {
 			hj.Build = BuildLeft
 		}
 		hj.Left, hj.Right = p.coPartition(n, left, right)
@@ -157,6 +123,59 @@ func (p *planner) join(n *Join, left, right PhysNode) (PhysNode, error) {
 		return hj, nil
 	}
 	return &PProject{Input: hj, Exprs: shape.post, OutSchema: n.OutSchema}, nil
+}
+
+// joinSides is what the planner knows of a join's sides' sizes: broadcast hints, the
+// estimated bytes (-1: unknown) and the guesses through filters and projections.
+type joinSides struct {
+	lHint, rHint   bool
+	lSize, rSize   int64
+	lGuess, rGuess sizeEst
+	lOK, rOK       bool
+}
+
+func measureJoinSides(n *Join, left, right PhysNode) joinSides {
+	sz := joinSides{lHint: hasBroadcastHint(n.Left), rHint: hasBroadcastHint(n.Right),
+		lSize: EstimateBytes(left), rSize: EstimateBytes(right)}
+	sz.lGuess, sz.lOK = guessSize(left)
+	sz.rGuess, sz.rOK = guessSize(right)
+	return sz
+}
+
+// broadcastSides says which sides may be broadcast as the build side: hinted, or small
+// enough; when both may, the hinted one, else the smaller.
+func (p *planner) broadcastSides(n *Join, sz joinSides) (buildLeft, buildRight bool) {
+	threshold := p.cfg.BroadcastThreshold
+	if threshold == 0 {
+		threshold = DefaultBroadcastThreshold
+	}
+	small := func(hint bool, size int64, guess sizeEst, guessed bool) bool {
+		// A guess below half the threshold also broadcasts: a dimension its filters and
+		// projection make small.
+		return hint || (threshold >= 0 && ((size >= 0 && size <= threshold) || (guessed && guess.bytes <= float64(threshold)/2)))
+	}
+	// A broadcast build side is seen whole by every task, so it must be a side whose
+	// unmatched rows the join does not emit: each task would emit them again.
+	buildRight = n.Kind != RightJoin && n.Kind != FullJoin && small(sz.rHint, sz.rSize, sz.rGuess, sz.rOK)
+	buildLeft = (n.Kind == InnerJoin || n.Kind == RightJoin) && small(sz.lHint, sz.lSize, sz.lGuess, sz.lOK)
+	if !buildRight || !buildLeft {
+		return buildLeft, buildRight
+	}
+	unknownLarge := func(s int64) int64 {
+		if s < 0 {
+			return int64(^uint64(0) >> 1)
+		}
+		return s
+	}
+	switch {
+	case sz.lHint != sz.rHint:
+		return sz.lHint, sz.rHint
+	case sz.lOK && sz.rOK && sz.lGuess.bytes != sz.rGuess.bytes:
+		return sz.lGuess.bytes <= sz.rGuess.bytes, sz.lGuess.bytes > sz.rGuess.bytes
+	case unknownLarge(sz.lSize) < unknownLarge(sz.rSize):
+		return true, false
+	}
+	return false, true
 }
 
 // singlePartition gathers in into one partition, unless it has only one already: a join
