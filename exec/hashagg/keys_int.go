@@ -24,15 +24,18 @@ type aggIntTable struct {
 // aggIntMinSlots is a table's first size.
 const aggIntMinSlots = 64
 
-// aggIntHash mixes k into 64 bits whose top bits depend on every bit of k (the murmur3
-// finalizer over k plus a seed, as internal/kernel hashes integers).
+// aggIntHash mixes k into 64 bits whose top bits depend on every bit of k. It must not
+// be internal/kernel's integer hash: the shuffle sends a reduce task the keys whose
+// kernel hashes share their top bits, and homes taken from those bits would pile every
+// key of the task into a fraction of the slots (the probes then walk runs of millions).
+// Here: a seed, then two xor-shift-multiply rounds (the rrmxmx constants).
 func aggIntHash(k int64) uint64 {
-	x := uint64(k) + 0x9e3779b97f4a7c15
-	x ^= x >> 33
-	x *= 0xff51afd7ed558ccd
-	x ^= x >> 33
-	x *= 0xc4ceb9fe1a85ec53
-	x ^= x >> 33
+	x := uint64(k) ^ 0x6a09e667f3bcc909
+	x ^= x >> 32
+	x *= 0xd6e8feb86659fd93
+	x ^= x >> 32
+	x *= 0xd6e8feb86659fd93
+	x ^= x >> 32
 	return x
 }
 
