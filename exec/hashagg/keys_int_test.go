@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kindling-data/kindling/internal/kernel"
 	"github.com/kindling-data/kindling/internal/memtest"
 )
 
@@ -164,5 +165,57 @@ func TestAggIntKeysDirectThenTable(t *testing.T) {
 	}
 	if keys.size() != len(want) || keys.nullID() != -1 {
 		t.Fatalf("%d ids, NULL id %d, for %d keys", keys.size(), keys.nullID(), len(want))
+	}
+}
+
+// TestAggIntKeysShuffledPartition assigns the keys a reduce task gets from a hash
+// shuffle: every key's kernel hash has the same top bits. The table's probes must stay
+// short (its hash is not the shuffle's: with the same one, these keys pile into a
+// sixteenth of the slots and a lookup walks thousands of them).
+func TestAggIntKeysShuffledPartition(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	b := array.NewInt64Builder(mem)
+	for k := range int64(800_000) {
+		b.Append(k)
+	}
+	all := b.NewArray()
+	b.Release()
+	hs := make([]uint64, all.Len())
+	if err := kernel.HashColumns([]arrow.Array{all}, hs); err != nil {
+		t.Fatal(err)
+	}
+	all.Release()
+	var part []int64
+	for k, h := range hs {
+		if h>>60 == 5 {
+			part = append(part, int64(k))
+		}
+	}
+	tab, err := newAggKeyTable(arrow.PrimitiveTypes.Int64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := tab.(*aggIntKeys)
+	keys.noDirect = true
+	arr := aggIntTestBatch(mem, part, nil)
+	defer arr.Release()
+	ids := make([]int32, len(part))
+	if err := keys.assign(arr, ids); err != nil {
+		t.Fatal(err)
+	}
+	mask := len(keys.tab.keys) - 1
+	probes := 0
+	for i, k := range part {
+		if keys.vals[ids[i]] != k {
+			t.Fatalf("key %d got id %d holding %d", k, ids[i], keys.vals[ids[i]])
+		}
+		home := int(aggIntHash(k) >> keys.tab.shift)
+		for pos := home; keys.tab.keys[pos] != k; pos = (pos + 1) & mask {
+			probes++
+		}
+	}
+	if mean := float64(probes) / float64(len(part)); mean > 4 {
+		t.Fatalf("%d keys in %d slots: %.1f extra probes per key", len(part), len(keys.tab.keys), mean)
 	}
 }
