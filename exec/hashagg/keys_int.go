@@ -8,18 +8,26 @@ import (
 )
 
 // aggIntTable maps int64 keys to group ids: an open-addressing table with linear probing
-// over flat slices (a key and its id+1 per slot, id 0 marking an empty slot, so every
-// int64 is a key), a power-of-two number of slots filled to at most 3/4. A batch is
+// over one flat slice (a key and its id+1 per slot, side by side so that a probe
+// touches one cache line; id 0 marks an empty slot, so every int64 is a key), a power-of-two number of slots filled to at most 3/4. A batch is
 // hashed in one loop and probed in the next. A key's home slot is the top bits of its
 // hash, so doubling the table walks the old slots in order and writes the new ones in
 // nearly ascending order instead of scattering a write per key over a table larger
 // than the caches.
 type aggIntTable struct {
-	keys  []int64
-	ids   []int32 // group id + 1; 0 for an empty slot
-	n     int     // keys held
-	shift uint    // 64 - log2(len(keys))
+	slots []aggIntSlot
+	n     int  // keys held
+	shift uint // 64 - log2(len(slots))
 }
+
+// aggIntSlot is one slot of an aggIntTable.
+type aggIntSlot struct {
+	key int64
+	id  int32 // group id + 1; 0 for an empty slot
+}
+
+// aggIntSlotBytes is a slot's size, padding included.
+const aggIntSlotBytes = 16
 
 // aggIntMinSlots is a table's first size.
 const aggIntMinSlots = 64
@@ -51,7 +59,7 @@ func aggIntSlotsFor(n int) int {
 // init sizes the empty table for hint keys.
 func (t *aggIntTable) init(hint int) {
 	size := aggIntSlotsFor(hint)
-	t.keys, t.ids = make([]int64, size), make([]int32, size)
+	t.slots = make([]aggIntSlot, size)
 	t.shift = 64
 	for 1<<(64-t.shift) < size {
 		t.shift--
@@ -59,13 +67,13 @@ func (t *aggIntTable) init(hint int) {
 }
 
 // bytes is the table's size.
-func (t *aggIntTable) bytes() int64 { return int64(cap(t.keys))*8 + int64(cap(t.ids))*4 }
+func (t *aggIntTable) bytes() int64 { return int64(cap(t.slots)) * aggIntSlotBytes }
 
 // growthBound bounds what adding rows keys adds to bytes: the doubled table, while the
 // old one still exists.
 func (t *aggIntTable) growthBound(rows int) int64 {
-	if size := aggIntSlotsFor(t.n + rows); size > len(t.keys) {
-		return int64(size) * 12
+	if size := aggIntSlotsFor(t.n + rows); size > len(t.slots) {
+		return int64(size) * aggIntSlotBytes
 	}
 	return 0
 }
@@ -73,15 +81,15 @@ func (t *aggIntTable) growthBound(rows int) int64 {
 // lookup returns the id of key k whose hash is h, or -1 if k is absent, with the slot
 // where k is or goes.
 func (t *aggIntTable) lookup(k int64, h uint64) (int32, int) {
-	mask := len(t.keys) - 1
+	mask := len(t.slots) - 1
 	pos := int(h >> t.shift)
 	for {
-		id := t.ids[pos]
-		if id == 0 {
+		s := &t.slots[pos]
+		if s.id == 0 {
 			return -1, pos
 		}
-		if t.keys[pos] == k {
-			return id - 1, pos
+		if s.key == k {
+			return s.id - 1, pos
 		}
 		pos = (pos + 1) & mask
 	}
@@ -90,31 +98,30 @@ func (t *aggIntTable) lookup(k int64, h uint64) (int32, int) {
 // insert adds absent key k, with hash h and id, at slot pos (from lookup), growing the
 // table when it would fill past 3/4.
 func (t *aggIntTable) insert(k int64, h uint64, id int32, pos int) {
-	if 4*(t.n+1) > 3*len(t.keys) {
+	if 4*(t.n+1) > 3*len(t.slots) {
 		t.grow()
 		_, pos = t.lookup(k, h)
 	}
-	t.keys[pos], t.ids[pos] = k, id+1
+	t.slots[pos] = aggIntSlot{k, id + 1}
 	t.n++
 }
 
 // grow doubles the table, rehashing its keys in slot order.
 func (t *aggIntTable) grow() {
-	oldKeys, oldIDs := t.keys, t.ids
-	size := 2 * len(oldKeys)
-	t.keys, t.ids = make([]int64, size), make([]int32, size)
+	old := t.slots
+	size := 2 * len(old)
+	t.slots = make([]aggIntSlot, size)
 	t.shift--
 	mask := size - 1
-	for j, id := range oldIDs {
-		if id == 0 {
+	for _, s := range old {
+		if s.id == 0 {
 			continue
 		}
-		k := oldKeys[j]
-		pos := int(aggIntHash(k) >> t.shift)
-		for t.ids[pos] != 0 {
+		pos := int(aggIntHash(s.key) >> t.shift)
+		for t.slots[pos].id != 0 {
 			pos = (pos + 1) & mask
 		}
-		t.keys[pos], t.ids[pos] = k, id
+		t.slots[pos] = s
 	}
 }
 
@@ -165,21 +172,21 @@ func aggAssignInts[T aggIntKey](t *aggIntKeys, vals []T, arr arrow.Array, ids []
 // aggProbeInts looks up every key of vals (all valid, hashes hs) in the table, adding
 // the absent ones.
 func aggProbeInts[T aggIntKey](t *aggIntKeys, vals []T, hs []uint64, ids []int32) {
-	keys, tids, shift := t.tab.keys, t.tab.ids, t.tab.shift
-	mask := len(keys) - 1
+	slots, shift := t.tab.slots, t.tab.shift
+	mask := len(slots) - 1
 	for i, v := range vals {
 		k, h := int64(v), hs[i]
 		pos := int(h >> shift)
 		for {
-			id := tids[pos]
-			if id == 0 {
+			s := &slots[pos]
+			if s.id == 0 {
 				ids[i] = t.add(k, h, pos)
-				keys, tids, shift = t.tab.keys, t.tab.ids, t.tab.shift
-				mask = len(keys) - 1
+				slots, shift = t.tab.slots, t.tab.shift
+				mask = len(slots) - 1
 				break
 			}
-			if keys[pos] == k {
-				ids[i] = id - 1
+			if s.key == k {
+				ids[i] = s.id - 1
 				break
 			}
 			pos = (pos + 1) & mask

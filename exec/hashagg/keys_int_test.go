@@ -110,11 +110,11 @@ func TestAggIntKeysAgainstMap(t *testing.T) {
 			t.Fatalf("id %d holds %d, want %d", id, keys.vals[id], k)
 		}
 	}
-	if 4*keys.tab.n > 3*len(keys.tab.keys) {
-		t.Fatalf("%d keys in %d slots: past 3/4", keys.tab.n, len(keys.tab.keys))
+	if 4*keys.tab.n > 3*len(keys.tab.slots) {
+		t.Fatalf("%d keys in %d slots: past 3/4", keys.tab.n, len(keys.tab.slots))
 	}
-	if b := keys.bytes(); b < int64(len(keys.tab.keys))*12+int64(len(keys.vals))*8 {
-		t.Fatalf("bytes %d below the table's %d slots and %d values", b, len(keys.tab.keys), len(keys.vals))
+	if b := keys.bytes(); b < int64(len(keys.tab.slots))*aggIntSlotBytes+int64(len(keys.vals))*8 {
+		t.Fatalf("bytes %d below the table's %d slots and %d values", b, len(keys.tab.slots), len(keys.vals))
 	}
 }
 
@@ -204,18 +204,18 @@ func TestAggIntKeysShuffledPartition(t *testing.T) {
 	if err := keys.assign(arr, ids); err != nil {
 		t.Fatal(err)
 	}
-	mask := len(keys.tab.keys) - 1
+	mask := len(keys.tab.slots) - 1
 	probes := 0
 	for i, k := range part {
 		if keys.vals[ids[i]] != k {
 			t.Fatalf("key %d got id %d holding %d", k, ids[i], keys.vals[ids[i]])
 		}
 		home := int(aggIntHash(k) >> keys.tab.shift)
-		for pos := home; keys.tab.keys[pos] != k; pos = (pos + 1) & mask {
+		for pos := home; keys.tab.slots[pos].key != k; pos = (pos + 1) & mask {
 			probes++
 		}
 	}
 	if mean := float64(probes) / float64(len(part)); mean > 4 {
-		t.Fatalf("%d keys in %d slots: %.1f extra probes per key", len(part), len(keys.tab.keys), mean)
+		t.Fatalf("%d keys in %d slots: %.1f extra probes per key", len(part), len(keys.tab.slots), mean)
 	}
 }
