@@ -28,7 +28,10 @@ func benchAggBatches(b *testing.B, mem memory.Allocator, groups int, str bool) (
 		keyType = arrow.BinaryTypes.String
 	}
 	schema := arrow.NewSchema([]arrow.Field{{Name: "k", Type: keyType}, {Name: "v", Type: arrow.PrimitiveTypes.Int64}}, nil)
-	names := make([]string, groups)
+	var names []string
+	if str {
+		names = make([]string, groups)
+	}
 	for i := range names {
 		names[i] = fmt.Sprintf("customer-%08d", i*7919)
 	}
@@ -59,8 +62,8 @@ func benchAggBatches(b *testing.B, mem memory.Allocator, groups int, str bool) (
 	return schema, out, distinct
 }
 
-func benchHashAgg(b *testing.B, str bool) {
-	for _, groups := range []int{1_000, 100_000} {
+func benchHashAgg(b *testing.B, str bool, groupCounts ...int) {
+	for _, groups := range groupCounts {
 		b.Run(fmt.Sprintf("groups=%d", groups), func(b *testing.B) {
 			mem := memory.NewGoAllocator()
 			schema, batches, distinct := benchAggBatches(b, mem, groups, str)
@@ -105,5 +108,7 @@ func benchHashAgg(b *testing.B, str bool) {
 	}
 }
 
-func BenchmarkHashAggInt64Keys(b *testing.B)  { benchHashAgg(b, false) }
-func BenchmarkHashAggStringKeys(b *testing.B) { benchHashAgg(b, true) }
+func BenchmarkHashAggInt64Keys(b *testing.B) {
+	benchHashAgg(b, false, 1_000, 100_000, 1_000_000, 10_000_000)
+}
+func BenchmarkHashAggStringKeys(b *testing.B) { benchHashAgg(b, true, 1_000, 100_000) }
