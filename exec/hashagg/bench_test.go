@@ -28,10 +28,7 @@ func benchAggBatches(b *testing.B, mem memory.Allocator, groups int, str bool) (
 		keyType = arrow.BinaryTypes.String
 	}
 	schema := arrow.NewSchema([]arrow.Field{{Name: "k", Type: keyType}, {Name: "v", Type: arrow.PrimitiveTypes.Int64}}, nil)
-	var names []string
-	if str {
-		names = make([]string, groups)
-	}
+	names := make([]string, groups)
 	for i := range names {
 		names[i] = fmt.Sprintf("customer-%08d", i*7919)
 	}
@@ -62,8 +59,8 @@ func benchAggBatches(b *testing.B, mem memory.Allocator, groups int, str bool) (
 	return schema, out, distinct
 }
 
-func benchHashAgg(b *testing.B, str bool, groupCounts ...int) {
-	for _, groups := range groupCounts {
+func benchHashAgg(b *testing.B, str bool) {
+	for _, groups := range []int{1_000, 100_000} {
 		b.Run(fmt.Sprintf("groups=%d", groups), func(b *testing.B) {
 			mem := memory.NewGoAllocator()
 			schema, batches, distinct := benchAggBatches(b, mem, groups, str)
@@ -108,7 +105,5 @@ func benchHashAgg(b *testing.B, str bool, groupCounts ...int) {
 	}
 }
 
-func BenchmarkHashAggInt64Keys(b *testing.B) {
-	benchHashAgg(b, false, 1_000, 100_000, 1_000_000, 10_000_000)
-}
-func BenchmarkHashAggStringKeys(b *testing.B) { benchHashAgg(b, true, 1_000, 100_000) }
+func BenchmarkHashAggInt64Keys(b *testing.B)  { benchHashAgg(b, false) }
+func BenchmarkHashAggStringKeys(b *testing.B) { benchHashAgg(b, true) }

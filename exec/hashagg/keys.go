@@ -59,7 +59,7 @@ func newAggKeyTable(dt arrow.DataType) (aggKeyTable, error) { return newAggKeyTa
 func newAggKeyTableSized(dt arrow.DataType, hint int) (aggKeyTable, error) {
 	switch {
 	case kernel.IsIntLike(dt):
-		return newAggIntKeys(), nil
+		return &aggIntKeys{m: make(map[int64]int32, hint), null: -1}, nil
 	case kernel.IsFloat(dt):
 		return &aggFloatKeys{m: make(map[uint64]int32, hint), null: -1}, nil
 	case kernel.IsBytesLike(dt):
@@ -73,28 +73,17 @@ func newAggKeyTableSized(dt arrow.DataType, hint int) (aggKeyTable, error) {
 // aggIntKeys groups integer-like values (ints, uints, bool, dates, times, timestamps)
 // widened to int64; uint64 wraps, which keeps values distinct.
 type aggIntKeys struct {
-	tab    aggIntTable
-	vals   []int64 // by id; 0 at the NULL id
-	null   int32
-	bools  []uint8  // scratch for unpacked boolean keys
-	hashes []uint64 // scratch: the batch's hashes
+	m     map[int64]int32
+	vals  []int64 // by id; 0 at the NULL id
+	null  int32
+	bools []uint8 // scratch for unpacked boolean keys
 	// direct maps keys in [base, base+len(direct)) to ids (-1: not seen) without hashing,
 	// while every key seen fits a window of at most aggDirectMax values (db-benchmark's
-	// id4/id6-like keys). The table stays authoritative; noDirect ends the fast path once
-	// a key falls outside the window.
+	// id4/id6-like keys). The map stays authoritative; noDirect ends the fast path once a
+	// key falls outside the window.
 	direct   []int32
 	base     int64
 	noDirect bool
-}
-
-// newAggIntKeys returns an empty table. It does not size itself for newAggKeyTableSized's
-// hint: bytes counts the slots it holds, not the keys, and a table sized ahead would
-// hold the room a spill has just freed before its first key; doubling the open-addressing
-// table rehashes its keys in slot order, which is cheap next to a Go map's growth.
-func newAggIntKeys() *aggIntKeys {
-	t := &aggIntKeys{null: -1}
-	t.tab.init(0)
-	return t
 }
 
 // aggDirectMax bounds the direct-index window (4 MiB of int32 ids), and
@@ -108,7 +97,7 @@ const (
 func (t *aggIntKeys) size() int     { return len(t.vals) }
 func (t *aggIntKeys) nullID() int32 { return t.null }
 func (t *aggIntKeys) bytes() int64 {
-	return t.tab.bytes() + int64(cap(t.vals))*8 + int64(cap(t.direct))*4 + int64(cap(t.hashes))*8 + int64(cap(t.bools))
+	return int64(len(t.m))*intKeyEntryBytes + int64(cap(t.vals))*8 + int64(cap(t.direct))*4
 }
 func (t *aggIntKeys) addNull() int32 {
 	t.null = int32(len(t.vals))
@@ -119,18 +108,11 @@ func (t *aggIntKeys) addNull() int32 {
 func (t *aggIntKeys) growthBound(arr arrow.Array) int64 {
 	// The direct window (useDirect) is not in the estimate: it is capped at
 	// aggDirectPerKey slots per key and row seen, and bytes() counts it once allocated,
-	// so the reservation catches up at the next batch. Per row: its hash and unpacked
-	// boolean; vals grown for every row to be new (aggReserve); the table's doubling.
-	rows := arr.Len()
-	b := int64(rows)*(8+1) + t.tab.growthBound(rows)
-	if n := len(t.vals) + rows + 1; n > cap(t.vals) {
-		b += int64(max(n, 2*cap(t.vals))) * 8
-	}
-	return b
+	// so the reservation catches up at the next batch.
+	return int64(arr.Len()) * (intKeyEntryBytes + 16)
 }
 
 func (t *aggIntKeys) assign(arr arrow.Array, ids []int32) error {
-	t.vals = aggReserve(t.vals, arr.Len()+1) // every row new, or NULL
 	switch arr.DataType().ID() {
 	case arrow.INT8:
 		aggAssignInts(t, kernel.FixedValues[int8](arr), arr, ids)
@@ -157,9 +139,48 @@ func (t *aggIntKeys) assign(arr arrow.Array, ids []int32) error {
 	return nil
 }
 
+func aggAssignInts[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](t *aggIntKeys, vals []T, arr arrow.Array, ids []int32) {
+	bm, off := kernel.Validity(arr)
+	if bm == nil && len(vals) > 0 && aggUseDirect(t, vals) {
+		for i, v := range vals {
+			slot := &t.direct[int64(v)-t.base]
+			if *slot < 0 {
+				k := int64(v)
+				id, ok := t.m[k]
+				if !ok {
+					id = int32(len(t.vals))
+					t.m[k] = id
+					t.vals = append(t.vals, k)
+				}
+				*slot = id
+			}
+			ids[i] = *slot
+		}
+		return
+	}
+	for i, v := range vals {
+		if bm != nil && !bitutil.BitIsSet(bm, off+i) {
+			id := t.null
+			if id < 0 {
+				id = t.addNull()
+			}
+			ids[i] = id
+			continue
+		}
+		k := int64(v)
+		id, ok := t.m[k]
+		if !ok {
+			id = int32(len(t.vals))
+			t.m[k] = id
+			t.vals = append(t.vals, k)
+		}
+		ids[i] = id
+	}
+}
+
 // aggUseDirect reports whether every value of the batch fits the direct window, growing
 // the window to cover the batch while it stays within aggDirectMax and aggDirectPerKey.
-func aggUseDirect[T aggIntKey](t *aggIntKeys, vals []T) bool {
+func aggUseDirect[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](t *aggIntKeys, vals []T) bool {
 	if t.noDirect {
 		return false
 	}
