@@ -224,36 +224,65 @@ func (ev *Evaluator) decimalArith(op plan.BinaryOp, l, r evValue, n int) (evValu
 }
 
 // evDecimalLoop builds a decimal array of type dt from f over every row where both
-// operands are valid; f reports false to make the row NULL.
+// operands are valid; f reports false to make the row NULL. The loops are specialized
+// for column×column, column×literal and literal×column operands (no per-row test of
+// which side is a constant).
 func evDecimalLoop(mem memory.Allocator, dt *arrow.Decimal128Type, n int, lv, rv evValue, l, r *evDecOperand, f func(a, b decimal128.Num) (decimal128.Num, bool)) arrow.Array {
 	if l.isNull || r.isNull {
 		return array.MakeArrayOfNull(mem, dt, n)
 	}
+	validity := evOperandsValidity(mem, n, lv, rv)
+	vbits := validity.Bytes()
+	buf, out := evNewValues[decimal128.Num](mem, n, 16)
+	row := func(i int, a, b decimal128.Num) {
+		if !bitutil.BitIsSet(vbits, i) {
+			out[i] = decimal128.Num{}
+			return
+		}
+		o, ok := f(a, b)
+		if !ok {
+			bitutil.ClearBit(vbits, i)
+			o = decimal128.Num{}
+		}
+		out[i] = o
+	}
+	switch {
+	case l.isLit && r.isLit:
+		for i := range n {
+			row(i, l.lit, r.lit)
+		}
+	case l.isLit:
+		b := r.vals[:n]
+		for i := range b {
+			row(i, l.lit, b[i])
+		}
+	case r.isLit:
+		a := l.vals[:n]
+		for i := range a {
+			row(i, a[i], r.lit)
+		}
+	default:
+		a, b := l.vals[:n], r.vals[:n]
+		for i := range a {
+			row(i, a[i], b[i])
+		}
+	}
+	return evFinishArray(dt, n, validity, buf)
+}
+
+// evOperandsValidity is the validity bitmap both operands' rows share (every row valid
+// when neither has NULLs), which the loops clear further for rows they make NULL.
+func evOperandsValidity(mem memory.Allocator, n int, lv, rv evValue) *memory.Buffer {
 	var arrs []arrow.Array
 	for _, v := range []evValue{lv, rv} {
 		if !v.isScalar() {
 			arrs = append(arrs, v.arr)
 		}
 	}
-	validity := evCombinedValidity(mem, n, arrs...)
-	if validity == nil {
-		validity = evNewBitmap(mem, n, true)
+	if validity := evCombinedValidity(mem, n, arrs...); validity != nil {
+		return validity
 	}
-	bits := validity.Bytes()
-	buf, out := evNewValues[decimal128.Num](mem, n, 16)
-	for i := 0; i < n; i++ {
-		out[i] = decimal128.Num{}
-		if !bitutil.BitIsSet(bits, i) {
-			continue
-		}
-		o, ok := f(l.at(i), r.at(i))
-		if !ok {
-			bitutil.ClearBit(bits, i)
-			continue
-		}
-		out[i] = o
-	}
-	return evFinishArray(dt, n, validity, buf)
+	return evNewBitmap(mem, n, true)
 }
 
 // negateDecimal is unary minus over a decimal array: the type is kept (a negated

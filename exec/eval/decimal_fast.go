@@ -62,13 +62,13 @@ func decimalArithFast(mem memory.Allocator, op plan.BinaryOp, lv, rv evValue, l,
 		}
 		bounded := l.typ.Precision+r.typ.Precision+1 <= out.Precision
 		rp := out.Precision
-		return evDecLoop(mem, out, n, lv, rv, func(a, b decimal128.Num) (decimal128.Num, bool) {
+		return evDecimalLoop(mem, out, n, lv, rv, l, r, func(a, b decimal128.Num) (decimal128.Num, bool) {
 			if evDecFits64(a) && evDecFits64(b) {
 				p := evDecMul64(int64(a.LowBits()), int64(b.LowBits()))
 				return p, bounded || p.FitsInPrecision(rp)
 			}
 			return slow(a, b)
-		}, l, r), true
+		}), true
 	case plan.OpAdd, plan.OpSub:
 		m := max(s1, s2)
 		if max(l.typ.Precision-s1, r.typ.Precision-s2)+m+1 > plan.DecimalMaxPrecision || out.Scale != m {
@@ -87,7 +87,7 @@ func decimalArithFast(mem memory.Allocator, op plan.BinaryOp, lv, rv evValue, l,
 		one := decimal128.FromI64(1)
 		sub, rp := op == plan.OpSub, out.Precision
 		bounded := max(l.typ.Precision-s1, r.typ.Precision-s2)+m+1 <= rp
-		return evDecLoop(mem, out, n, lv, rv, func(a, b decimal128.Num) (decimal128.Num, bool) {
+		return evDecimalLoop(mem, out, n, lv, rv, &lo, &ro, func(a, b decimal128.Num) (decimal128.Num, bool) {
 			if ml != one {
 				a = a.Mul(ml)
 			}
@@ -101,60 +101,9 @@ func decimalArithFast(mem memory.Allocator, op plan.BinaryOp, lv, rv evValue, l,
 				v = a.Add(b)
 			}
 			return v, bounded || v.FitsInPrecision(rp)
-		}, &lo, &ro), true
+		}), true
 	}
 	return nil, false
-}
-
-// evDecLoop is evDecimalLoop with loops specialized for array×array, array×literal and
-// literal×array operands (no per-row test of which side is a constant).
-func evDecLoop(mem memory.Allocator, dt *arrow.Decimal128Type, n int, lv, rv evValue, f func(a, b decimal128.Num) (decimal128.Num, bool), l, r *evDecOperand) arrow.Array {
-	var arrs []arrow.Array
-	for _, v := range []evValue{lv, rv} {
-		if !v.isScalar() {
-			arrs = append(arrs, v.arr)
-		}
-	}
-	validity := evCombinedValidity(mem, n, arrs...)
-	if validity == nil {
-		validity = evNewBitmap(mem, n, true)
-	}
-	vbits := validity.Bytes()
-	buf, out := evNewValues[decimal128.Num](mem, n, 16)
-	row := func(i int, a, b decimal128.Num) {
-		if !bitutil.BitIsSet(vbits, i) {
-			out[i] = decimal128.Num{}
-			return
-		}
-		o, ok := f(a, b)
-		if !ok {
-			bitutil.ClearBit(vbits, i)
-			o = decimal128.Num{}
-		}
-		out[i] = o
-	}
-	switch {
-	case l.isLit && r.isLit:
-		for i := range n {
-			row(i, l.lit, r.lit)
-		}
-	case l.isLit:
-		b := r.vals[:n]
-		for i := range b {
-			row(i, l.lit, b[i])
-		}
-	case r.isLit:
-		a := l.vals[:n]
-		for i := range a {
-			row(i, a[i], r.lit)
-		}
-	default:
-		a, b := l.vals[:n], r.vals[:n]
-		for i := range a {
-			row(i, a[i], b[i])
-		}
-	}
-	return evFinishArray(dt, n, validity, buf)
 }
 
 // evDecMulColumns is a product at scale s1+s2 with at least one column operand: a first
@@ -164,16 +113,7 @@ func evDecLoop(mem memory.Allocator, dt *arrow.Decimal128Type, n int, lv, rv evV
 // digits, so it fits any result precision Spark's rules give a product at that scale
 // (p1+p2+1 digits, or 38 once that is more); the check is kept for types built otherwise.
 func evDecMulColumns(mem memory.Allocator, dt *arrow.Decimal128Type, n int, lv, rv evValue, l, r *evDecOperand, slow func(a, b decimal128.Num) (decimal128.Num, bool)) arrow.Array {
-	var arrs []arrow.Array
-	for _, v := range []evValue{lv, rv} {
-		if !v.isScalar() {
-			arrs = append(arrs, v.arr)
-		}
-	}
-	validity := evCombinedValidity(mem, n, arrs...)
-	if validity == nil {
-		validity = evNewBitmap(mem, n, true)
-	}
+	validity := evOperandsValidity(mem, n, lv, rv)
 	vbits := validity.Bytes()
 	buf, out := evNewValues[decimal128.Num](mem, n, 16)
 	var rest []int32
