@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -20,7 +21,7 @@ func foldIntervalCall(e *Call) Expr {
 			return e
 		}
 		iv, ok := l.Value.(arrow.MonthDayNanoInterval)
-		if !ok || iv.Months == minInt32 || iv.Days == minInt32 || iv.Nanoseconds == minInt64 {
+		if !ok || iv.Months == math.MinInt32 || iv.Days == math.MinInt32 || iv.Nanoseconds == math.MinInt64 {
 			return e
 		}
 		return &Literal{Value: arrow.MonthDayNanoInterval{Months: -iv.Months, Days: -iv.Days, Nanoseconds: -iv.Nanoseconds}, Type: l.Type}
@@ -44,11 +45,6 @@ func foldIntervalCall(e *Call) Expr {
 	}
 	return e
 }
-
-const (
-	minInt32 = -1 << 31
-	minInt64 = -1 << 63
-)
 
 // dateAddIntervalValue is Spark's dateAddInterval for dates of years 1..9999: the months
 // first, the day clamped to the new month's last, then the days and the whole days of
