@@ -79,11 +79,15 @@ type aggIntKeys struct {
 	bools []uint8 // scratch for unpacked boolean keys
 	// direct maps keys in [base, base+len(direct)) to ids (-1: not seen) without hashing,
 	// while every key seen fits a window of at most aggDirectMax values (db-benchmark's
-	// id4/id6-like keys). The map stays authoritative; noDirect ends the fast path once a
-	// key falls outside the window.
+	// id4/id6-like keys, TPC-H's sorted order keys). Every known key inside the window has
+	// its slot, so a -1 slot is a new key; noDirect ends the fast path once a key falls
+	// outside the bounds.
 	direct   []int32
 	base     int64
 	noDirect bool
+	// mapped counts the ids at the front of vals that are in m: keys added through the
+	// direct window skip the map, which catches up (syncMap) only when the map path runs.
+	mapped int
 }
 
 // aggDirectMax bounds the direct-index window (4 MiB of int32 ids), and
@@ -97,12 +101,22 @@ const (
 func (t *aggIntKeys) size() int     { return len(t.vals) }
 func (t *aggIntKeys) nullID() int32 { return t.null }
 func (t *aggIntKeys) bytes() int64 {
-	return int64(len(t.m))*intKeyEntryBytes + int64(cap(t.vals))*8 + int64(cap(t.direct))*4
+	return int64(len(t.vals))*intKeyEntryBytes + int64(cap(t.vals))*8 + int64(cap(t.direct))*4
 }
 func (t *aggIntKeys) addNull() int32 {
 	t.null = int32(len(t.vals))
 	t.vals = append(t.vals, 0)
 	return t.null
+}
+
+// syncMap adds to the map the keys that the direct window added without it.
+func (t *aggIntKeys) syncMap() {
+	for id := t.mapped; id < len(t.vals); id++ {
+		if int32(id) != t.null {
+			t.m[t.vals[id]] = int32(id)
+		}
+	}
+	t.mapped = len(t.vals)
 }
 
 func (t *aggIntKeys) growthBound(arr arrow.Array) int64 {
@@ -145,19 +159,14 @@ func aggAssignInts[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint
 		for i, v := range vals {
 			slot := &t.direct[int64(v)-t.base]
 			if *slot < 0 {
-				k := int64(v)
-				id, ok := t.m[k]
-				if !ok {
-					id = int32(len(t.vals))
-					t.m[k] = id
-					t.vals = append(t.vals, k)
-				}
-				*slot = id
+				*slot = int32(len(t.vals))
+				t.vals = append(t.vals, int64(v))
 			}
 			ids[i] = *slot
 		}
 		return
 	}
+	t.syncMap()
 	for i, v := range vals {
 		if bm != nil && !bitutil.BitIsSet(bm, off+i) {
 			id := t.null
@@ -173,13 +182,19 @@ func aggAssignInts[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint
 			id = int32(len(t.vals))
 			t.m[k] = id
 			t.vals = append(t.vals, k)
+			if k >= t.base && k-t.base < int64(len(t.direct)) {
+				t.direct[k-t.base] = id
+			}
 		}
 		ids[i] = id
 	}
+	t.mapped = len(t.vals)
 }
 
 // aggUseDirect reports whether every value of the batch fits the direct window, growing
 // the window to cover the batch while it stays within aggDirectMax and aggDirectPerKey.
+// The window grows by at least half its size so that keys arriving in order (a sorted
+// column) regrow it a logarithmic number of times, not once per batch.
 func aggUseDirect[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](t *aggIntKeys, vals []T) bool {
 	if t.noDirect {
 		return false
@@ -196,22 +211,36 @@ func aggUseDirect[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint3
 	}
 	wlo, whi := int64(lo), int64(hi)
 	if len(t.direct) > 0 {
+		if wlo >= t.base && whi < t.base+int64(len(t.direct)) {
+			return true
+		}
 		wlo, whi = min(wlo, t.base), max(whi, t.base+int64(len(t.direct))-1)
 	}
-	if span := whi - wlo; span < 0 || span >= aggDirectMax || span >= int64(max(4096, aggDirectPerKey*(len(t.vals)+len(vals)))) {
+	limit := int64(max(4096, aggDirectPerKey*(len(t.vals)+len(vals))))
+	if span := whi - wlo; span < 0 || span >= aggDirectMax || span >= limit {
 		t.noDirect, t.direct = true, nil
 		return false
 	}
-	if n := int(whi - wlo + 1); len(t.direct) == 0 || wlo != t.base || n != len(t.direct) {
-		grown := make([]int32, n)
-		for i := range grown {
-			grown[i] = -1
+	if slack := int64(len(t.direct)) / 2; slack > 0 {
+		// Extend on the side the batch grew, within the bounds.
+		room := min(aggDirectMax, limit) - 1 - (whi - wlo)
+		slack = max(0, min(slack, room))
+		if wlo < t.base && wlo > math.MinInt64/2 {
+			wlo -= slack
+		} else if whi < math.MaxInt64/2 {
+			whi += slack
 		}
-		if len(t.direct) > 0 {
-			copy(grown[t.base-wlo:], t.direct)
-		}
-		t.direct, t.base = grown, wlo
 	}
+	grown := make([]int32, whi-wlo+1)
+	for i := range grown {
+		grown[i] = -1
+	}
+	for id, k := range t.vals {
+		if int32(id) != t.null && k >= wlo && k <= whi {
+			grown[k-wlo] = int32(id)
+		}
+	}
+	t.direct, t.base = grown, wlo
 	return true
 }
 
