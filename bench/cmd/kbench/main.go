@@ -47,7 +47,13 @@ func mainErr() error {
 	skew := flag.String("skew", "0,0.5,1,1.5", "Zipf exponents of the skew section")
 	load := flag.String("load", run.LoadCSV, "how the group-by and join tables are loaded: csv (the user's path: each engine reads a CSV file; kindling with ReadCSVWith, then Cache) or memory (kindling gets the generator's in-memory partitions)")
 	sf := flag.Float64("sf", 1, "scale factor of the tpch section (1, 10, or below 1: 0.01, 0.1)")
+	memLimit := flag.String("memory-limit", "", "kindling's Config.MemoryLimit in the groupby, join (CSV path) and tpch sections, in bytes or with a unit (512MiB, 4GiB); empty keeps the default")
 	flag.Parse()
+
+	limit, err := parseBytes(*memLimit)
+	if err != nil {
+		return fmt.Errorf("-memory-limit %q: %w", *memLimit, err)
+	}
 
 	if *load != run.LoadCSV && *load != run.LoadMemory {
 		return fmt.Errorf("-load %q: want csv or memory", *load)
@@ -62,7 +68,7 @@ func mainErr() error {
 	}
 	defer os.RemoveAll(tmp)
 	o := &run.Options{N: int(rows), K: *k, Seed: *seed, Parts: *parts, BatchRows: *batch, Runs: max(1, *runs),
-		Threads: *threads, DuckDB: *duck, TmpDir: tmp, Log: os.Stderr, SF: *sf, Load: *load}
+		Threads: *threads, DuckDB: *duck, TmpDir: tmp, Log: os.Stderr, SF: *sf, Load: *load, MemoryLimit: limit}
 	if *profile {
 		o.ProfileDir = filepath.Join(*out, "profiles")
 		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
@@ -138,4 +144,26 @@ func mainErr() error {
 	}
 	fmt.Fprintf(os.Stderr, "kbench: wrote %s (report.md and %d plots) in %v\n", *out, len(files)-1, rep.Elapsed.Round(time.Second))
 	return nil
+}
+
+// parseBytes reads a byte count with an optional binary unit (KiB, MiB, GiB); "" is 0.
+func parseBytes(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || f <= 0 {
+		return 0, fmt.Errorf("want a positive size such as 4GiB")
+	}
+	return int64(f * float64(mult)), nil
 }

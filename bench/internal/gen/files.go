@@ -104,3 +104,44 @@ func appendCell(dst []byte, a arrow.Array, i int) ([]byte, error) {
 	}
 	return dst, fmt.Errorf("unsupported type %s", a.DataType())
 }
+
+// WriteCSV writes the table to path as CSV with a header, straight from its columns: the
+// same text WriteCSV of its Batches gives, without building the table in Arrow first (at
+// 1e8 rows that copy alone would be several GiB).
+func (g *GroupBy) WriteCSV(path string) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("gen: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("gen: closing %s: %w", path, cerr)
+		}
+	}()
+	w := bufio.NewWriterSize(f, 1<<20)
+	for i, fld := range GroupBySchema(false).Fields() {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString(fld.Name)
+	}
+	w.WriteByte('\n')
+	line := make([]byte, 0, 128)
+	for r := 0; r < g.N; r++ {
+		line = append(line[:0], g.Levels12[g.ID1[r]]...)
+		line = append(append(line, ','), g.Levels12[g.ID2[r]]...)
+		line = append(append(line, ','), g.Levels3[g.ID3[r]]...)
+		for _, c := range [][]int64{g.ID4, g.ID5, g.ID6, g.V1, g.V2} {
+			line = strconv.AppendInt(append(line, ','), c[r], 10)
+		}
+		line = strconv.AppendFloat(append(line, ','), g.V3[r], 'f', -1, 64)
+		line = append(line, '\n')
+		if _, err := w.Write(line); err != nil {
+			return fmt.Errorf("gen: writing %s: %w", path, err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("gen: writing %s: %w", path, err)
+	}
+	return nil
+}

@@ -42,27 +42,30 @@ func Match(got, want Answer) error {
 	return nil
 }
 
-// answerOf computes the Answer of record batches over the named columns.
-func answerOf(recs []arrow.RecordBatch, cols []string) (Answer, error) {
+// newAnswer is the Answer of no rows over the named columns.
+func newAnswer(cols []string) Answer {
 	a := Answer{Sums: make(map[string]float64, len(cols))}
 	for _, c := range cols {
 		a.Sums[c] = 0
 	}
-	for _, r := range recs {
-		a.Rows += r.NumRows()
-		for _, c := range cols {
-			idx := r.Schema().FieldIndices(c)
-			if len(idx) == 0 {
-				return a, fmt.Errorf("run: result has no column %q (has %s)", c, r.Schema())
-			}
-			s, err := sumArray(r.Column(idx[0]))
-			if err != nil {
-				return a, fmt.Errorf("run: column %s: %w", c, err)
-			}
-			a.Sums[c] += s
+	return a
+}
+
+// add counts r's rows and its sums of a's columns into a.
+func (a *Answer) add(r arrow.RecordBatch) error {
+	a.Rows += r.NumRows()
+	for c := range a.Sums {
+		idx := r.Schema().FieldIndices(c)
+		if len(idx) == 0 {
+			return fmt.Errorf("run: result has no column %q (has %s)", c, r.Schema())
 		}
+		s, err := sumArray(r.Column(idx[0]))
+		if err != nil {
+			return fmt.Errorf("run: column %s: %w", c, err)
+		}
+		a.Sums[c] += s
 	}
-	return a, nil
+	return nil
 }
 
 func sumArray(arr arrow.Array) (float64, error) {

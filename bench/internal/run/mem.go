@@ -61,6 +61,16 @@ func startRSS() rssProbe {
 	return rssProbe{base: rss, ok: err == nil && rss > 0}
 }
 
+// High returns the process's RSS high-water mark since the start (not less the start),
+// or -1 if it cannot be measured.
+func (p rssProbe) High() int64 {
+	if !p.ok {
+		return -1
+	}
+	_, hwm := procStatus()
+	return hwm
+}
+
 // Peak returns the peak RSS above the start, or -1 if it cannot be measured.
 func (p rssProbe) Peak() int64 {
 	if !p.ok {

@@ -37,6 +37,9 @@ type Options struct {
 	SF float64
 	// Load is the group-by and join sections' load path: LoadCSV (default) or LoadMemory.
 	Load string
+	// MemoryLimit is kindling's Config.MemoryLimit in the user's-path sections (CSV
+	// loads) and TPC-H; 0 keeps the default.
+	MemoryLimit int64
 	// TmpDir holds the Parquet and CSV files the harness writes.
 	TmpDir string
 	Log    io.Writer
@@ -156,7 +159,7 @@ func inMemory(ctx context.Context, o *Options, tables map[string]Table) func(Que
 
 // runGroupByCSV runs the group-by section on the user's path (LoadCSV).
 func runGroupByCSV(ctx context.Context, o *Options, g *gen.GroupBy, res *SectionResult, qs []Question) error {
-	path, err := writeCSVTable(o, fmt.Sprintf("G1_%s_%s_0_0", sizeName(o.N), sizeName(o.K)), g.Batches)
+	path, err := writeCSVFile(o, fmt.Sprintf("G1_%s_%s_0_0", sizeName(o.N), sizeName(o.K)), g.WriteCSV)
 	if err != nil {
 		return err
 	}
@@ -187,6 +190,9 @@ func runGroupByCSV(ctx context.Context, o *Options, g *gen.GroupBy, res *Section
 	o.logf("groupby: kindling read and cached the CSV in %v", u.load.Round(time.Millisecond))
 	res.LoadPath = csvLoadNote(res, "ReadCSVWith (id1..id3 dictionary<int32, utf8>, the rest int64 and float64)")
 	res.Questions = runKindlingQuestions(ctx, o, "groupby", qs, duck, func(q Question, profile string) Measure { return u.run(ctx, q, profile) })
+	if note := budgetNote(o, u, res.Questions); note != "" {
+		res.Notes = append(res.Notes, note)
+	}
 	return nil
 }
 
@@ -297,6 +303,9 @@ func runJoinCSV(ctx context.Context, o *Options, j *gen.Join, jts []*gen.JoinTab
 	o.logf("join: kindling read and cached the CSVs in %v", u.load.Round(time.Millisecond))
 	res.LoadPath = csvLoadNote(res, "ReadCSVWith (string keys dictionary<int32, utf8>)")
 	res.Questions = runKindlingQuestions(ctx, o, "join", qs, duck, func(q Question, profile string) Measure { return u.run(ctx, q, profile) })
+	if note := budgetNote(o, u, res.Questions); note != "" {
+		res.Notes = append(res.Notes, note)
+	}
 	return nil
 }
 

@@ -63,7 +63,7 @@ func RunTPCH(ctx context.Context, o *Options) (*SectionResult, error) {
 	defer duck.Close()
 	res.LoadTime = time.Since(start)
 	alloc := newCountingAllocator()
-	sess, err := dataset.NewSession(dataset.Config{Parallelism: o.Threads, Allocator: alloc})
+	sess, err := dataset.NewSession(dataset.Config{Parallelism: o.Threads, Allocator: alloc, MemoryLimit: o.MemoryLimit})
 	if err != nil {
 		return nil, err
 	}

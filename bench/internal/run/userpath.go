@@ -45,16 +45,24 @@ type userTables struct {
 	// cache holds (memory and disk).
 	load  time.Duration
 	bytes int64
+	// loadPeak is the process's RSS high-water mark while loading.
+	loadPeak int64
 }
 
 // writeCSVTable writes the batches the generator builds into dir/name.csv.
 func writeCSVTable(o *Options, name string, batches func(memory.Allocator, gen.Layout) (*arrow.Schema, [][]arrow.RecordBatch)) (string, error) {
+	return writeCSVFile(o, name, func(path string) error {
+		schema, parts := batches(memory.DefaultAllocator, gen.Layout{Partitions: 1, ChunkRows: 65536})
+		defer gen.Release(parts)
+		return gen.WriteCSV(path, schema, parts)
+	})
+}
+
+// writeCSVFile writes dir/name.csv with write and logs its size.
+func writeCSVFile(o *Options, name string, write func(path string) error) (string, error) {
 	start := time.Now()
 	path := filepath.Join(o.TmpDir, name+".csv")
-	schema, parts := batches(memory.DefaultAllocator, gen.Layout{Partitions: 1, ChunkRows: 65536})
-	err := gen.WriteCSV(path, schema, parts)
-	gen.Release(parts)
-	if err != nil {
+	if err := write(path); err != nil {
 		return "", err
 	}
 	if st, err := os.Stat(path); err == nil {
@@ -67,11 +75,12 @@ func writeCSVTable(o *Options, name string, batches func(memory.Allocator, gen.L
 // default config (Parallelism set to the bench's threads).
 func openCSVTables(ctx context.Context, o *Options, tables []csvTable) (*userTables, error) {
 	u := &userTables{alloc: newCountingAllocator()}
-	s, err := dataset.NewSession(dataset.Config{Parallelism: o.Threads, Allocator: u.alloc})
+	s, err := dataset.NewSession(dataset.Config{Parallelism: o.Threads, Allocator: u.alloc, MemoryLimit: o.MemoryLimit})
 	if err != nil {
 		return nil, err
 	}
 	u.sess = s
+	probe := startRSS()
 	start := time.Now()
 	for _, t := range tables {
 		d := s.ReadCSVWith(dataset.CSVOptions{Schema: t.schema}, t.path).Cache()
@@ -91,6 +100,7 @@ func openCSVTables(ctx context.Context, o *Options, tables []csvTable) (*userTab
 		}
 	}
 	u.load = time.Since(start)
+	u.loadPeak = probe.High()
 	for _, c := range s.StorageInfo() {
 		u.bytes += c.MemoryBytes + c.DiskBytes
 	}
@@ -109,4 +119,19 @@ func csvLoadNote(res *SectionResult, reader string) string {
 	return fmt.Sprintf("Load path (the user's): each table written once as CSV; kindling %s, Cache() and Count() in one session with the default config, "+
 		"then every question over the cached tables; DuckDB reads the same files with read_csv. Load: kindling %s s, DuckDB %s s (%s×).",
 		reader, secs(res.KindlingLoadTime), secs(res.LoadTime), ratio(res.KindlingLoadTime, res.LoadTime))
+}
+
+// budgetNote states, when the run sets a memory limit, the process's RSS high-water marks
+// against it: while loading and over the questions.
+func budgetNote(o *Options, u *userTables, qs []QuestionResult) string {
+	if o.MemoryLimit <= 0 {
+		return ""
+	}
+	var high int64
+	for _, q := range qs {
+		high = max(high, q.Kindling.ProcessPeak)
+	}
+	return fmt.Sprintf("kindling ran with MemoryLimit %s: the process's resident set peaked at %s (%.2f× the limit) while loading and caching, "+
+		"and at %s (%.2f×) over the questions (the whole process: kindling, the Go runtime and heap, and what DuckDB's run left mapped).",
+		fmtBytes(o.MemoryLimit), fmtBytes(u.loadPeak), float64(u.loadPeak)/float64(o.MemoryLimit), fmtBytes(high), float64(high)/float64(o.MemoryLimit))
 }
