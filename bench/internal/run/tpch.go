@@ -56,7 +56,13 @@ func RunTPCH(ctx context.Context, o *Options) (*SectionResult, error) {
 		"Answers are compared row by row (decimals exactly, floats within 1e-9 relative); – marks queries without a DataFrame version yet.", how))
 
 	start = time.Now()
-	duck, err := tpch.OpenDuck(ctx, dir, o.Threads)
+	dbFile := ""
+	if o.MemoryLimit > 0 {
+		dbFile = filepath.Join(o.TmpDir, "tpch.duckdb")
+		res.Notes = append(res.Notes, fmt.Sprintf("Both engines ran under a memory limit of %s: kindling's Config.MemoryLimit, "+
+			"DuckDB's memory_limit with its tables in a database file.", fmtBytes(o.MemoryLimit)))
+	}
+	duck, err := tpch.OpenDuckLimited(ctx, dir, o.Threads, dbFile, o.MemoryLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +106,14 @@ func RunTPCH(ctx context.Context, o *Options) (*SectionResult, error) {
 		res.Questions = append(res.Questions, r)
 		sqlNotes = append(sqlNotes, fmt.Sprintf("%s %.3fs (plan %.1f ms) %s", name, viaSQL.time.Seconds(), float64(viaSQL.plan.Microseconds())/1000, viaSQL.status))
 		maxPlan = max(maxPlan, viaSQL.plan)
+	}
+	if o.MemoryLimit > 0 {
+		var high int64
+		for _, q := range res.Questions {
+			high = max(high, q.Kindling.ProcessPeak)
+		}
+		res.Notes = append(res.Notes, fmt.Sprintf("kindling's process resident set peaked at %s over the DataFrame queries (%.2f× its MemoryLimit; "+
+			"the whole process, DuckDB's buffers included).", fmtBytes(high), float64(high)/float64(o.MemoryLimit)))
 	}
 	res.Notes = append(res.Notes, fmt.Sprintf("The same queries' SQL text through kindling's Session.SQL over the persisted tables as temporary views "+
 		"(time of planning plus the action, best of the runs; planning alone: parse, bind, analyze, optimize and plan the stages, "+
@@ -188,7 +202,7 @@ func tpchQuestion(ctx context.Context, o *Options, duck *tpch.Duck, sess *datase
 		}
 		res, dur, err := tpch.Run(ctx, tables, n)
 		stop()
-		m := Measure{Time: dur, Err: err, RSSPeak: probe.Peak(), Answer: Answer{Rows: int64(len(res.Rows))}, Job: sess.LastJob(),
+		m := Measure{Time: dur, Err: err, RSSPeak: probe.Peak(), ProcessPeak: probe.High(), Answer: Answer{Rows: int64(len(res.Rows))}, Job: sess.LastJob(),
 			AllocPeak: alloc.Peak() - held}
 		if m.Job != nil {
 			m.ExecPeak = m.Job.Memory.PeakExecution

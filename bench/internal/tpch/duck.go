@@ -19,7 +19,15 @@ type Duck struct {
 // OpenDuck opens DuckDB with threads worker threads and loads the tables of dir (as
 // Generate wrote them) into memory.
 func OpenDuck(ctx context.Context, dir string, threads int) (*Duck, error) {
-	db, err := sql.Open("duckdb", "")
+	return OpenDuckLimited(ctx, dir, threads, "", 0)
+}
+
+// OpenDuckLimited is OpenDuck with DuckDB's tables in the database file dbFile (empty:
+// in memory) and its memory_limit set to memoryLimit bytes (0: DuckDB's default), so
+// that it can be held to the budget kindling runs under: a file-backed database spills
+// and evicts instead of holding every table in memory.
+func OpenDuckLimited(ctx context.Context, dir string, threads int, dbFile string, memoryLimit int64) (*Duck, error) {
+	db, err := sql.Open("duckdb", dbFile)
 	if err != nil {
 		return nil, fmt.Errorf("tpch: opening DuckDB: %w", err)
 	}
@@ -30,6 +38,9 @@ func OpenDuck(ctx context.Context, dir string, threads int) (*Duck, error) {
 	}
 	d := &Duck{db: db, conn: conn}
 	stmts := []string{fmt.Sprintf("SET threads = %d", max(1, threads))}
+	if memoryLimit > 0 {
+		stmts = append(stmts, fmt.Sprintf("SET memory_limit = '%dMB'", max(1, memoryLimit>>20)))
+	}
 	for _, t := range tableNames {
 		stmts = append(stmts, fmt.Sprintf("CREATE TABLE %s AS SELECT * FROM read_parquet('%s')", t, filepath.Join(dir, t, "*.parquet")))
 	}
