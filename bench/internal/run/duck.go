@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,7 +19,21 @@ type Duck struct {
 
 // OpenDuck opens an in-memory DuckDB limited to threads worker threads.
 func OpenDuck(ctx context.Context, threads int) (*Duck, error) {
-	db, err := sql.Open("duckdb", "")
+	return openDuckAt(ctx, threads, "", 0)
+}
+
+// openDuckFor opens DuckDB for a section of o: in memory, or, when o sets a memory limit,
+// with its tables in a database file of o.TmpDir and memory_limit set to the same limit,
+// so that both engines are held to one budget.
+func openDuckFor(ctx context.Context, o *Options, name string) (*Duck, error) {
+	if o.MemoryLimit <= 0 {
+		return OpenDuck(ctx, o.Threads)
+	}
+	return openDuckAt(ctx, o.Threads, filepath.Join(o.TmpDir, name+".duckdb"), o.MemoryLimit)
+}
+
+func openDuckAt(ctx context.Context, threads int, dbFile string, memoryLimit int64) (*Duck, error) {
+	db, err := sql.Open("duckdb", dbFile)
 	if err != nil {
 		return nil, fmt.Errorf("run: opening DuckDB: %w", err)
 	}
@@ -33,6 +48,12 @@ func OpenDuck(ctx context.Context, threads int) (*Duck, error) {
 	if err := d.Exec(ctx, fmt.Sprintf("SET threads = %d; SET allocator_flush_threshold = '1MB'", threads)); err != nil {
 		d.Close()
 		return nil, err
+	}
+	if memoryLimit > 0 {
+		if err := d.Exec(ctx, fmt.Sprintf("SET memory_limit = '%dMB'", max(1, memoryLimit>>20))); err != nil {
+			d.Close()
+			return nil, err
+		}
 	}
 	return d, nil
 }
