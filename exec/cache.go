@@ -234,58 +234,73 @@ type CacheReadOp struct {
 	alloc   memory.Allocator
 	counter *cacheCounter
 	inputs  *inputCounter
-	pending []arrow.RecordBatch
+	ctx     context.Context
+	id      storage.BlockID
+	cols    []int
+	// stream yields the partition's batches: from memory, or read from its spill file a
+	// batch at a time, so that a partition larger than memory is never held whole.
+	stream storage.BatchStream
 }
 
 var _ colop.Operator = (*CacheReadOp)(nil)
 
-// Open fetches the partition; a partition evicted since planning is ErrCacheLost.
+// Open looks the partition up; a partition evicted since planning is ErrCacheLost.
 func (c *CacheReadOp) Open(ctx context.Context) error {
-	id := storage.CacheBlockID(c.node.DatasetID, c.p)
-	recs, loc, err := c.blocks.GetCache(ctx, id, c.alloc)
+	c.ctx, c.id = ctx, storage.CacheBlockID(c.node.DatasetID, c.p)
+	cols, err := plan.ColumnIndices(c.node.Stored, c.node.Columns)
 	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("exec: read cached %s: %w", id, err)
-		}
-		// Unreadable (corrupt): the block manager dropped it; the job is planned again
-		// and recomputes the partition from lineage.
-		return fmt.Errorf("%w: %s: %v", ErrCacheLost, id, err)
+		return fmt.Errorf("exec: read cached %s: %w", c.id, err)
+	}
+	c.cols = cols
+	stream, loc, err := c.blocks.OpenCache(ctx, c.id, c.alloc)
+	if err != nil {
+		return c.lostErr(ctx, err)
 	}
 	if loc == storage.NotStored {
-		return fmt.Errorf("%w: %s", ErrCacheLost, id)
+		stream.Close()
+		return fmt.Errorf("%w: %s", ErrCacheLost, c.id)
 	}
 	c.counter.hits++
 	if loc == storage.OnDisk {
 		c.counter.diskHits++
 	}
-	cols, err := plan.ColumnIndices(c.node.Stored, c.node.Columns)
-	if err != nil {
-		releaseBatches(recs)
-		return fmt.Errorf("exec: read cached %s: %w", id, err)
-	}
-	projectBatches(recs, cols)
-	for _, r := range recs {
-		c.inputs.add(r, false)
-	}
-	c.pending = recs
+	c.stream = stream
 	return nil
 }
 
-// Next returns the partition's batches.
+// lostErr reports a block that could not be read back (corrupt or unreadable): the block
+// manager dropped it, and the job is planned again and recomputes the partition from
+// lineage.
+func (c *CacheReadOp) lostErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("exec: read cached %s: %w", c.id, err)
+	}
+	return fmt.Errorf("%w: %s: %v", ErrCacheLost, c.id, err)
+}
+
+// Next returns the partition's next batch, with the columns the plan reads.
 func (c *CacheReadOp) Next() (arrow.RecordBatch, error) {
-	if len(c.pending) == 0 {
+	rec, err := c.stream.Next()
+	if err == io.EOF {
 		return nil, io.EOF
 	}
-	rec := c.pending[0]
-	c.pending = c.pending[1:]
-	return rec, nil
+	if err != nil {
+		return nil, c.lostErr(c.ctx, err)
+	}
+	one := []arrow.RecordBatch{rec}
+	projectBatches(one, c.cols)
+	c.inputs.add(one[0], false)
+	return one[0], nil
 }
 
-// Close releases what was not passed on.
+// Close releases what was not passed on and unpins the block.
 func (c *CacheReadOp) Close() error {
-	releaseBatches(c.pending)
-	c.pending = nil
-	return nil
+	if c.stream == nil {
+		return nil
+	}
+	err := c.stream.Close()
+	c.stream = nil
+	return err
 }
 
 // projectBatches replaces each batch of recs with the columns cols of it (indices, in

@@ -344,9 +344,11 @@ func (b *BlockManager) writeBlock(id BlockID, schema *arrow.Schema, batches []ar
 	} else {
 		var w *SpillWriter
 		w, err = b.spill.Create(id.String(), schema)
-		for i := 0; err == nil && i < len(batches); i++ {
-			err = w.Append(batches[i])
+		wide := kernel.WidenDictionaries(batches)
+		for i := 0; err == nil && i < len(wide); i++ {
+			err = w.Append(wide[i])
 		}
+		releaseAll(wide)
 		if err == nil {
 			f, err = w.Finish()
 		} else if w != nil {

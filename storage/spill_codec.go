@@ -15,6 +15,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/kindling-data/kindling/internal/kernel"
 )
 
 // zstd encoders and decoders hold sizeable tables; blocks are many and small, so both are
@@ -204,7 +206,9 @@ func encodeBlock(schema *arrow.Schema, batches []arrow.RecordBatch) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	for _, b := range batches {
+	wide := kernel.WidenDictionaries(batches)
+	defer releaseAll(wide)
+	for _, b := range wide {
 		if err := e.append(b); err != nil {
 			e.abort()
 			return nil, err

@@ -1,0 +1,117 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// BatchStream hands out a block's batches one at a time; the caller owns each batch it
+// gets and must Close the stream (also after an error, and before io.EOF).
+type BatchStream interface {
+	Next() (arrow.RecordBatch, error)
+	Close() error
+}
+
+// OpenCache is GetCache as a stream. A disk hit that is not re-admitted to memory is read
+// one batch at a time, as the caller asks for it, so that a task reading a cached
+// partition larger than memory holds one batch of it, not the whole partition (as Spark
+// iterates a disk block); the block stays pinned until Close. Every other outcome is
+// GetCache's, handed out from its list. A read error names the block; a corrupt cache
+// block is dropped as by GetCache, so that the next plan recomputes it.
+func (b *BlockManager) OpenCache(ctx context.Context, id BlockID, mem memory.Allocator) (BatchStream, Location, error) {
+	if mem == nil {
+		mem = b.alloc
+	}
+	e, f := b.pinDiskOnly(id)
+	if e == nil {
+		recs, loc, err := b.GetCache(ctx, id, mem)
+		if err != nil {
+			return nil, loc, err
+		}
+		return &listStream{recs: recs}, loc, nil
+	}
+	r, err := f.Open(ctx, mem)
+	if err != nil {
+		b.unpin(e)
+		return nil, NotStored, b.lost(ctx, e, fmt.Errorf("storage: get %v: %w", id, err))
+	}
+	b.diskReads.Add(1)
+	b.diskRead.Add(f.Bytes())
+	return &diskStream{ctx: ctx, b: b, e: e, r: r}, OnDisk, nil
+}
+
+// pinDiskOnly pins and returns id's block and file when it is on disk only, unserialized,
+// and would not be re-admitted to memory (its level does not use memory, or free storage
+// memory cannot hold it now); otherwise it returns nil and GetCache serves the read.
+func (b *BlockManager) pinDiskOnly(id BlockID) (*block, *SpillFile) {
+	b.mu.Lock()
+	e := b.blocks[id]
+	if e == nil || b.closed || e.inMem || e.file == nil || e.level.Serialized() {
+		b.mu.Unlock()
+		return nil, nil
+	}
+	size, readmit := e.size, id.Kind == CacheBlock && e.level.UseMemory()
+	b.mu.Unlock()
+	if readmit && b.mem.AcquireStorage(size) == nil {
+		// Free storage memory holds it: GetCache reads it whole and re-admits it.
+		b.mem.ReleaseStorage(size)
+		return nil, nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.blocks[id] != e || b.closed || e.inMem || e.file == nil {
+		return nil, nil
+	}
+	e.pins++
+	b.diskHits.Add(1)
+	return e, e.file
+}
+
+// listStream hands out batches already read.
+type listStream struct{ recs []arrow.RecordBatch }
+
+func (s *listStream) Next() (arrow.RecordBatch, error) {
+	if len(s.recs) == 0 {
+		return nil, io.EOF
+	}
+	r := s.recs[0]
+	s.recs = s.recs[1:]
+	return r, nil
+}
+
+func (s *listStream) Close() error {
+	releaseAll(s.recs)
+	s.recs = nil
+	return nil
+}
+
+// diskStream reads a pinned block's spill file batch by batch.
+type diskStream struct {
+	ctx   context.Context
+	b     *BlockManager
+	e     *block
+	r     *SpillReader
+	close sync.Once
+}
+
+func (s *diskStream) Next() (arrow.RecordBatch, error) {
+	rec, err := s.r.Next()
+	if err == nil || err == io.EOF {
+		return rec, err
+	}
+	return nil, s.b.lost(s.ctx, s.e, fmt.Errorf("storage: get %v: %w", s.e.id, err))
+}
+
+func (s *diskStream) Close() error {
+	var err error
+	s.close.Do(func() {
+		err = s.r.Close()
+		s.b.unpin(s.e)
+	})
+	return err
+}
