@@ -33,8 +33,10 @@ func (w *Writer) appendRows(p int, rec arrow.RecordBatch, idx []int32) error {
 	}
 	for len(idx) > 0 {
 		k := min(len(idx), w.batchRows-b.rows)
-		if b.full && b.rows == 0 {
-			// The partition filled a batch already: expect it to fill the next one.
+		if b.rows == 0 && (b.full || w.rowsIn >= int64(len(w.parts))*int64(w.batchRows)/2) {
+			// The partition filled a batch already, or the map output is large enough for
+			// every partition to fill one: expect a full batch rather than grow to it
+			// (each doubling copies what the buffers hold).
 			for _, a := range b.cols {
 				a.Reserve(w.batchRows)
 			}
@@ -125,7 +127,9 @@ func (w *Writer) writeDirect(rec arrow.RecordBatch) error {
 				w.ident[i] = int32(i)
 			}
 		}
-		return w.appendRows(single, rec, w.ident[:n])
+		err := w.appendRows(single, rec, w.ident[:n])
+		w.rowsIn += int64(n)
+		return err
 	}
 	w.order = kernel.Resize(w.order, n)
 	w.next = append(w.next[:0], w.starts[:np]...)
@@ -142,5 +146,6 @@ func (w *Writer) writeDirect(rec arrow.RecordBatch) error {
 			return err
 		}
 	}
+	w.rowsIn += int64(n)
 	return nil
 }

@@ -84,6 +84,7 @@ type Writer struct {
 	// direct: every column has a kernel.Appender, and rows are appended to their
 	// partition's column buffers (appendRows) instead of gathered and concatenated.
 	direct bool
+	rowsIn int64 // rows written so far (direct path)
 
 	// mu guards the buffers against Spill, which another consumer of the task may call.
 	mu    sync.Mutex

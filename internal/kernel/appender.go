@@ -41,6 +41,9 @@ type Appender struct {
 	values     *memory.Buffer // fixed-width values, boolean bits, dictionary indices or offsets
 	data       *memory.Buffer // string and binary bytes
 	dataLen    int
+	// rowBytes is the mean string bytes per row of the last finished array, to size the
+	// next one's data.
+	rowBytes float64
 
 	// dict is the dictionary the indices refer to while they are not merged.
 	dict arrow.Array
@@ -136,9 +139,13 @@ func (a *Appender) Reserve(rows int) {
 		a.reserveBuf(&a.values, int(bitutil.BytesForBits(int64(rows))))
 	case appendBinary32, appendBinary64:
 		a.reserveBuf(&a.values, (rows+1)*a.width)
-		if a.n > 0 && a.dataLen > 0 {
-			// Bytes for the reserved rows at the mean length so far.
-			a.reserveBuf(&a.data, int(int64(a.dataLen)*int64(rows)/int64(a.n)))
+		mean := a.rowBytes
+		if a.n > 0 {
+			mean = float64(a.dataLen) / float64(a.n)
+		}
+		if mean > 0 {
+			// Bytes for the reserved rows at the mean length so far, and an eighth more.
+			a.reserveBuf(&a.data, int(mean*float64(rows)*1.125))
 		}
 	}
 }
@@ -310,6 +317,9 @@ func (a *Appender) Finish() (arrow.Array, error) {
 	a.n, a.nulls, a.capRows = 0, 0, 0
 	dataLen := a.dataLen
 	a.dataLen = 0
+	if n > 0 {
+		a.rowBytes = float64(dataLen) / float64(n)
+	}
 	if nulls == 0 && valid != nil {
 		valid.Release()
 		valid = nil
