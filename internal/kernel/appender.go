@@ -286,16 +286,24 @@ func appendVarBinary[O int32 | int64](a *Appender, arr arrow.Array, idx []int32)
 	if unsafe.Sizeof(O(0)) == 4 && end > math.MaxInt32 {
 		return fmt.Errorf("%d bytes of %s values overflow 32-bit offsets", end, a.dt)
 	}
-	if a.data == nil || int(end) > a.data.Cap() {
-		a.reserveBuf(&a.data, int(max(end, 2*int64(a.dataLenCap()))))
+	// shortCopy bytes of room past the end let a short value be moved as one 16-byte
+	// word (the bytes past it are overwritten by the next value or lie beyond the length).
+	const shortCopy = 16
+	if a.data == nil || int(end)+shortCopy > a.data.Cap() {
+		a.reserveBuf(&a.data, int(max(end+shortCopy, 2*int64(a.dataLenCap()))))
 	}
 	dst := a.data.Buf()
-	pos := O(a.dataLen)
-	offs[a.n] = pos
+	pos := int(a.dataLen)
+	offs[a.n] = O(pos)
 	for j, i := range idx {
-		s, e := srcOffs[i], srcOffs[i+1]
-		pos += O(copy(dst[pos:], src[s:e]))
-		offs[a.n+j+1] = pos
+		s, e := int(srcOffs[i]), int(srcOffs[i+1])
+		if e-s <= shortCopy && s+shortCopy <= len(src) && pos+shortCopy <= len(dst) {
+			*(*[shortCopy]byte)(dst[pos:]) = *(*[shortCopy]byte)(src[s:])
+		} else {
+			copy(dst[pos:], src[s:e])
+		}
+		pos += e - s
+		offs[a.n+j+1] = O(pos)
 	}
 	a.dataLen = int(end)
 	return nil

@@ -144,7 +144,7 @@ func genArray(t *testing.T, mem memory.Allocator, rng *rand.Rand, dt arrow.DataT
 			if rng.IntN(6) == 0 {
 				b.AppendNull()
 			} else {
-				b.Append([]byte(strings.Repeat("\x00b", rng.IntN(4))))
+				b.Append([]byte(strings.Repeat("\x00b", rng.IntN(14)))) // short and long values
 			}
 		}
 		return b.NewArray()
