@@ -33,9 +33,9 @@ func (w *Writer) appendRows(p int, rec arrow.RecordBatch, idx []int32) error {
 	}
 	for len(idx) > 0 {
 		k := min(len(idx), w.batchRows-b.rows)
-		if b.rows == 0 && w.stages == 0 && (b.full || w.rowsIn >= int64(len(w.parts))*int64(w.batchRows)/2) {
+		if b.rows == 0 && w.stages == 0 && (b.full || w.rowsIn >= int64(len(w.parts))*int64(w.batchRows)/8) {
 			// The partition filled a batch already, or the map output is large enough for
-			// every partition to fill one: expect a full batch rather than grow to it
+			// partitions to fill one: expect a full batch rather than grow to it
 			// (each doubling copies what the buffers hold). Not once memory was short:
 			// then the buffers grow with what they hold.
 			for _, a := range b.cols {

@@ -290,7 +290,13 @@ func appendVarBinary[O int32 | int64](a *Appender, arr arrow.Array, idx []int32)
 	// word (the bytes past it are overwritten by the next value or lie beyond the length).
 	const shortCopy = 16
 	if a.data == nil || int(end)+shortCopy > a.data.Cap() {
-		a.reserveBuf(&a.data, int(max(end+shortCopy, 2*int64(a.dataLenCap()))))
+		want := max(end+shortCopy, 2*int64(a.dataLenCap()))
+		if a.n == 0 && a.rowBytes == 0 && arr.Len() > 0 {
+			// The first rows: bytes for the reserved rows at the source's mean length.
+			mean := float64(srcOffs[arr.Len()]-srcOffs[0]) / float64(arr.Len())
+			want = max(want, int64(mean*float64(a.capRows)*1.125))
+		}
+		a.reserveBuf(&a.data, int(want))
 	}
 	dst := a.data.Buf()
 	pos := int(a.dataLen)
