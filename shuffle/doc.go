@@ -20,11 +20,15 @@
 // that both sides of a shuffle join agree.
 //
 // The writer sorts row indices by partition with a counting sort (stable: rows keep their
-// input order within a partition), gathers the batch once into partition order with a
-// hand-written typed gather (arrow's Take is about 3× slower on random indices), and slices it
-// per partition without copying. When a partition has buffered about batchRows rows
-// (DefaultBatchRows, Service.SetBatchRows) its pieces are concatenated into one compact batch,
-// so blocks hold few, full batches whose sizes are exact.
+// input order within a partition), then appends each partition's rows straight into that
+// partition's growing column buffers (kernel.Appender: typed loops for fixed-width values,
+// booleans, strings with their offsets, validity bitmaps; dictionary columns keep a shared
+// dictionary's indices or merge the values they use), so that a row is copied once. When
+// a partition holds batchRows rows (DefaultBatchRows, Service.SetBatchRows) its buffers
+// become one batch: blocks hold full batches (the last one of a map output excepted) whose
+// sizes are exact. A schema with a column no appender takes (nested types) is gathered
+// into partition order (a hand-written typed gather; arrow's Take is about 3× slower on
+// random indices), sliced per partition and concatenated every batchRows rows instead.
 //
 // # Visibility and ownership
 //
@@ -39,7 +43,8 @@
 // # Memory
 //
 // The writer's buffers are execution memory of its task (Writer.SetReservation; the
-// estimate counts each buffered slice's share of the batch it pins). When the reservation
+// estimate counts the column buffers' capacity, or on the gather path each buffered
+// slice's share of the batch it pins). When the reservation
 // is refused, or another consumer of the task asks it to spill, the writer compacts its
 // buffers and stores them as pieces of its map output (storage.BlockID.Piece): they move
 // to storage memory, or to disk when that is short, and stay invisible until Commit, which

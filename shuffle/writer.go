@@ -62,6 +62,12 @@ type partBuffer struct {
 	staged      []storage.BlockID
 	stagedRows  int64
 	stagedBytes int64
+	// cols (the writer's direct path) are the partition's column buffers, rows the rows
+	// they hold and held their bytes; full is set once they filled a batch.
+	cols []*kernel.Appender
+	rows int
+	held int64
+	full bool
 }
 
 // Writer is the map side of one shuffle for one map task attempt. It splits incoming batches
@@ -75,6 +81,10 @@ type Writer struct {
 	schema                    *arrow.Schema
 	mem                       memory.Allocator
 	batchRows                 int
+	// direct: every column has a kernel.Appender, and rows are appended to their
+	// partition's column buffers (appendRows) instead of gathered and concatenated.
+	direct bool
+	rowsIn int64 // rows written so far (direct path)
 
 	// mu guards the buffers against Spill, which another consumer of the task may call.
 	mu    sync.Mutex
@@ -90,6 +100,7 @@ type Writer struct {
 	order  []int32
 	starts []int
 	next   []int
+	ident  []int32           // 0, 1, 2, …: the rows of a batch that goes to one partition
 	dicts  kernel.DictMerger // scratch of concatDictionaries
 }
 
@@ -104,7 +115,7 @@ func (s *Service) NewWriter(shuffleID, mapID, attempt int, p Partitioner, schema
 	n := p.NumPartitions()
 	return &Writer{
 		svc: s, shuffleID: shuffleID, mapID: mapID, attempt: attempt,
-		p: p, schema: schema, mem: mem, batchRows: s.batchRows(),
+		p: p, schema: schema, mem: mem, batchRows: s.batchRows(), direct: directSchema(schema),
 		parts: make([]partBuffer, max(n, 0)),
 	}
 }
@@ -286,6 +297,9 @@ func (w *Writer) write(ctx context.Context, rec arrow.RecordBatch) error {
 	for p := 1; p <= np; p++ {
 		w.starts[p] += w.starts[p-1]
 	}
+	if w.direct {
+		return w.writeDirect(rec)
+	}
 	if single := int(w.assign[0]); w.starts[single+1]-w.starts[single] == n {
 		// Every row goes to one partition: no gather, just hold on to the batch.
 		rec.Retain()
@@ -336,6 +350,9 @@ func (w *Writer) maybeFlush(p int) error {
 // flush compacts partition p's pending pieces into one batch that owns exactly its buffers,
 // so that block sizes are true and input batches are not pinned.
 func (w *Writer) flush(p int) error {
+	if w.direct {
+		return w.cut(p)
+	}
 	b := &w.parts[p]
 	if len(b.pending) == 0 {
 		return nil
@@ -412,6 +429,9 @@ func (w *Writer) Commit() (MapStatus, error) {
 		return MapStatus{}, err
 	}
 	np := len(w.parts)
+	for p := range w.parts {
+		w.releaseCols(p)
+	}
 	st := MapStatus{Bytes: make([]int64, np), Rows: make([]int64, np)}
 	blocks := make([][]arrow.RecordBatch, np)
 	var pieces [][]storage.BlockID
@@ -457,6 +477,7 @@ func (w *Writer) abort() {
 	for p := range w.parts {
 		releaseAll(w.parts[p].pending)
 		releaseAll(w.parts[p].done)
+		w.releaseCols(p)
 		for _, id := range w.parts[p].staged {
 			w.svc.store.Remove(id)
 		}

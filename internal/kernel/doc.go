@@ -11,10 +11,13 @@
 //     the top-N and the range partitioner;
 //   - concatenation (Concatenate) with dictionary merging that costs what the rows use,
 //     not the dictionaries' sizes;
+//   - append-gather (Appender): rows by index from many arrays into one column's growing
+//     buffers, so that the shuffle writer copies a row once on its way to its block;
 //   - array assembly and typed views (MakeArray, NewBuffer, NewRawBuffer, NewFixedBuffer,
 //     FixedValues, View, OffsetsAndData, Validity, IsSet, DictIndices): building arrays from plain buffers and
 //     reading value buffers as Go slices without copying.
 //
-// Kernels take an allocator for every buffer they create and never retain their inputs.
+// Kernels take an allocator for every buffer they create and never retain their inputs
+// (but an Appender, which keeps the dictionary its indices refer to until Finish).
 // It imports nothing of kindling; shuffle and the exec packages import it.
 package kernel
