@@ -472,7 +472,7 @@ func (o *HashJoinOp) fill(limit int) {
 				// Build-side semi/anti: mark the key's rows. A chain is marked whole,
 				// so a marked head means the key was seen before.
 				if head >= 0 && !bitutil.BitIsSet(o.matched, int(head)) {
-					for r := head; r >= 0; r = next[r] {
+					for r := head; r >= 0; r = hjNext(next, r) {
 						bitutil.SetBit(o.matched, int(r))
 					}
 				}
@@ -495,7 +495,7 @@ func (o *HashJoinOp) fill(limit int) {
 			if o.track {
 				bitutil.SetBit(o.matched, int(r))
 			}
-			r = next[r]
+			r = hjNext(next, r)
 		}
 		o.cur = r
 		if r < 0 {

@@ -62,7 +62,7 @@ func (o *HashJoinOp) fillResidual(limit int) error {
 		}
 		r := cur
 		for r >= 0 && len(cP) < limit {
-			nx := next[r]
+			nx := hjNext(next, r)
 			if !buildOnly || !bitutil.BitIsSet(o.matched, int(r)) {
 				cP, cB, cEnd = append(cP, i), append(cB, r), append(cEnd, nx < 0)
 			}
