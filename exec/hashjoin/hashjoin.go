@@ -119,6 +119,8 @@ type HashJoinOp struct {
 	spilledBytes atomic.Int64
 	spillCount   atomic.Int64
 
+	shared *SharedBuild // the stage's build side, shared by its tasks (shared.go)
+
 	phase     hjPhase
 	built     bool
 	opened    bool
