@@ -100,7 +100,9 @@ type HashJoinOp struct {
 	markers    bool          // some candidate is a no-candidate marker (build index -1)
 	pairSchema *arrow.Schema // the pair columns the residual reads, and their indices
 	pairCols   []int
-	rng        *hjRange // the interval join's index (range.go), when node.Range is set
+	rng        *hjRange      // the interval join's index (range.go), when node.Range is set
+	cmp        *hjColCompare // the residual as a column comparison (residual_fast.go), or nil
+	cmpDone    bool          // cmp was analyzed
 
 	cur     int32 // next build row of probe row pi's chain, when inChain
 	inChain bool

@@ -123,6 +123,11 @@ func (o *HashJoinOp) evalResidual() ([]bool, error) {
 	if len(o.cP) == 0 || o.buildCols == nil {
 		return o.pass, nil
 	}
+	if c := o.colCompare(); c != nil {
+		if pass := o.compareCols(c); pass != nil {
+			return pass, nil
+		}
+	}
 	if o.eval == nil {
 		return nil, fmt.Errorf("%s: no evaluator for the residual condition %s", o.describe(), o.node.Residual)
 	}
