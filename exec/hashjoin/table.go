@@ -287,18 +287,18 @@ type hjTable struct {
 	sink      uint64 // what the prefetching loads read, kept so that they are not dropped
 }
 
-// hjTableSlots is the slot count for n rows: a power of two at most half full, and at
-// most an eighth full for small tables (a broadcast dimension), whose probes mostly miss:
-// there an empty home slot answers at once.
+// hjTableSlots is the slot count for n rows: a power of two at most half full. A small
+// table (a broadcast dimension, whose probes mostly miss) gets up to hjSmallSlots slots,
+// so that a probe usually stops at an empty home slot, while it still fits a core's cache.
 func hjTableSlots(n int) int {
-	if n < 8 {
-		return 64
+	if n <= 0 {
+		return 16
 	}
-	if n <= 1<<16 {
-		return 1 << bits.Len(uint(8*n-1))
-	}
-	return 1 << bits.Len(uint(2*n-1))
+	return max(1<<bits.Len(uint(2*n-1)), min(1<<bits.Len(uint(8*n-1)), hjSmallSlots), 16)
 }
+
+// hjSmallSlots is the most slots a small table is spread over (256 KiB).
+const hjSmallSlots = 1 << 14
 
 // hjChunk is how many rows a build or probe loop touches the home slots of before it
 // uses them: their cache misses overlap instead of following one another.
