@@ -11,18 +11,19 @@ import (
 // sharedBuilds are the build sides of a stage's broadcast joins, shared by its tasks.
 type sharedBuilds map[*plan.PHashJoin]*hashjoin.SharedBuild
 
-// sharedBuild returns the build side of broadcast join n shared by the tasks of the
-// running stage (hashjoin.SharedBuild), or nil when n's build side is not the same for
-// every task: only a build side that reads broadcast shuffles alone is.
-func (j *job) sharedBuild(stage int, n *plan.PHashJoin) *hashjoin.SharedBuild {
-	if !n.Broadcast || n.Cartesian || len(n.LeftKeys) == 0 {
+// sharedBuild returns the build side of join n shared by the tasks of the running stage
+// (hashjoin.SharedBuild), or nil when n's build side is not the same for every task:
+// only one that reads nothing but whole shuffles is (broadcast ones, or one adaptive
+// execution switched to broadcast: spec gives what each task reads).
+func (j *job) sharedBuild(stage int, n *plan.PHashJoin, spec map[int]readSpec) *hashjoin.SharedBuild {
+	if n.Cartesian || len(n.LeftKeys) == 0 {
 		return nil
 	}
 	side := n.Right
 	if n.Build == plan.BuildLeft {
 		side = n.Left
 	}
-	if !readsBroadcastOnly(side) {
+	if !readsWholeOnly(side, spec) {
 		return nil
 	}
 	j.mu.Lock()
@@ -42,14 +43,19 @@ func (j *job) sharedBuild(stage int, n *plan.PHashJoin) *hashjoin.SharedBuild {
 	return s
 }
 
-// readsBroadcastOnly reports whether every leaf under n is a broadcast shuffle read.
-func readsBroadcastOnly(n plan.PhysNode) bool {
+// readsWholeOnly reports whether every leaf under n is a shuffle read that every task
+// reads whole: a broadcast, or every partition of a shuffle by the adaptive plan.
+func readsWholeOnly(n plan.PhysNode, spec map[int]readSpec) bool {
 	if r, ok := n.(*plan.PShuffleRead); ok {
-		return r.Partitioning.Kind == plan.BroadcastPartitioning
+		if r.Partitioning.Kind == plan.BroadcastPartitioning {
+			return true
+		}
+		s, ok := spec[r.ShuffleID]
+		return ok && s.shared && s.rng.Maps == nil && s.rng.Start == 0 && s.rng.End >= r.NumPartitions()
 	}
 	children := n.Children()
 	for _, c := range children {
-		if !readsBroadcastOnly(c) {
+		if !readsWholeOnly(c, spec) {
 			return false
 		}
 	}

@@ -193,7 +193,7 @@ func (t *task) buildJoin(n *plan.PHashJoin, p int) (colop.Operator, error) {
 	}
 	op := hashjoin.NewHashJoin(left, right, n, t.options())
 	op.SetEval(eval.Eval)
-	if s := t.job.sharedBuild(t.stage.ID, n); s != nil {
+	if s := t.job.sharedBuild(t.stage.ID, n, t.spec); s != nil {
 		op.SetShared(s)
 	}
 	t.spillers = append(t.spillers, op)
