@@ -52,7 +52,8 @@
 // and combinations) with per-function accumulators over group-id vectors. The hash join
 // loads its build side into an open-addressing table with duplicate chains and probes a
 // batch at a time, gathering both sides with typed gathers; a broadcast join's build side
-// is the one broadcast shuffle partition, read whole by every task. The sort orders row
+// is the one broadcast shuffle partition, loaded and indexed once per stage and probed by
+// all its tasks. The sort orders row
 // indices with kernel's RowComparator (the same order the range partitioner uses; a
 // radix sort for single primitive keys) and gathers; with a limit it keeps a bounded
 // heap (top-N). A range-partitioned stage runs twice: a sampling pass whose reservoir

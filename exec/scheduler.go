@@ -80,6 +80,8 @@ type job struct {
 	readers map[int]int
 	// plans are the adaptive plans of the stages re-planned before they ran, by stage ID.
 	plans map[int]*stagePlan
+	// shared are the broadcast joins' build sides of the running stage (shared_build.go).
+	shared sharedBuilds
 }
 
 // shuffleID maps a stage's plan-local shuffle ID to the session-wide one.
@@ -160,6 +162,7 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error)
 		}
 		defer j.releaseBounds(s.ID)
 	}
+	defer j.releaseShared()
 	sm.Tasks = make([]TaskMetrics, j.numTasks(s))
 	err := j.runTasks(ctx, s, func(t *task, m TaskMetrics) {
 		sm.Tasks[t.partition] = m

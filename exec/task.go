@@ -193,6 +193,9 @@ func (t *task) buildJoin(n *plan.PHashJoin, p int) (colop.Operator, error) {
 	}
 	op := hashjoin.NewHashJoin(left, right, n, t.options())
 	op.SetEval(eval.Eval)
+	if s := t.job.sharedBuild(t.stage.ID, n, t.spec); s != nil {
+		op.SetShared(s)
+	}
 	t.spillers = append(t.spillers, op)
 	return op, nil
 }

@@ -17,9 +17,20 @@ import (
 	kmemory "github.com/kindling-data/kindling/memory"
 )
 
-// loadBuild drains the build input, concatenates it into one array per column and
-// indexes its keys.
+// loadBuild loads the build side: the stage's shared one when the join has it (see
+// SetShared), else its own.
 func (o *HashJoinOp) loadBuild() error {
+	if o.shareable() {
+		if done, err := o.loadShared(); done {
+			return err
+		}
+	}
+	return o.loadOwn()
+}
+
+// loadOwn drains the build input, concatenates it into one array per column and
+// indexes its keys.
+func (o *HashJoinOp) loadOwn() error {
 	o.spillMu.Lock()
 	o.loading = o.spillManager != nil
 	o.spillMu.Unlock()

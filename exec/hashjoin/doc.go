@@ -15,8 +15,9 @@
 // Memory: the build side is reserved as it loads. When the budget refuses, the join
 // turns into a grace hash join: both sides are hash-partitioned to spill files and the
 // partitions are joined one at a time, re-partitioning with a new hash seed any that is
-// still too large. A broadcast join's build side is the one broadcast shuffle partition,
-// read whole by every task.
+// still too large. A broadcast join's build side is the one broadcast shuffle partition:
+// the first task of the stage to need it loads and indexes it, and the stage's other
+// tasks probe that table (SharedBuild, held once until the stage ends).
 //
 // An engine internal with no compatibility promise: users join through dataset.Join.
 package hashjoin

@@ -100,7 +100,9 @@ type HashJoinOp struct {
 	markers    bool          // some candidate is a no-candidate marker (build index -1)
 	pairSchema *arrow.Schema // the pair columns the residual reads, and their indices
 	pairCols   []int
-	rng        *hjRange // the interval join's index (range.go), when node.Range is set
+	rng        *hjRange      // the interval join's index (range.go), when node.Range is set
+	cmp        *hjColCompare // the residual as a column comparison (residual_fast.go), or nil
+	cmpDone    bool          // cmp was analyzed
 
 	cur     int32 // next build row of probe row pi's chain, when inChain
 	inChain bool
@@ -118,6 +120,8 @@ type HashJoinOp struct {
 	level        int // repartitioning depth: 0 for the join of the whole inputs
 	spilledBytes atomic.Int64
 	spillCount   atomic.Int64
+
+	shared *SharedBuild // the stage's build side, shared by its tasks (shared.go)
 
 	phase     hjPhase
 	built     bool
@@ -472,7 +476,7 @@ func (o *HashJoinOp) fill(limit int) {
 				// Build-side semi/anti: mark the key's rows. A chain is marked whole,
 				// so a marked head means the key was seen before.
 				if head >= 0 && !bitutil.BitIsSet(o.matched, int(head)) {
-					for r := head; r >= 0; r = next[r] {
+					for r := head; r >= 0; r = hjNext(next, r) {
 						bitutil.SetBit(o.matched, int(r))
 					}
 				}
@@ -495,7 +499,7 @@ func (o *HashJoinOp) fill(limit int) {
 			if o.track {
 				bitutil.SetBit(o.matched, int(r))
 			}
-			r = next[r]
+			r = hjNext(next, r)
 		}
 		o.cur = r
 		if r < 0 {

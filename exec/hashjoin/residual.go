@@ -62,7 +62,7 @@ func (o *HashJoinOp) fillResidual(limit int) error {
 		}
 		r := cur
 		for r >= 0 && len(cP) < limit {
-			nx := next[r]
+			nx := hjNext(next, r)
 			if !buildOnly || !bitutil.BitIsSet(o.matched, int(r)) {
 				cP, cB, cEnd = append(cP, i), append(cB, r), append(cEnd, nx < 0)
 			}
@@ -122,6 +122,11 @@ func (o *HashJoinOp) evalResidual() ([]bool, error) {
 	}
 	if len(o.cP) == 0 || o.buildCols == nil {
 		return o.pass, nil
+	}
+	if c := o.colCompare(); c != nil {
+		if pass := o.compareCols(c); pass != nil {
+			return pass, nil
+		}
 	}
 	if o.eval == nil {
 		return nil, fmt.Errorf("%s: no evaluator for the residual condition %s", o.describe(), o.node.Residual)

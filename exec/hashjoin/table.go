@@ -21,7 +21,10 @@ import (
 // them. Rows are hashed with kernel.HashColumns, which hashes equal keys alike whatever
 // their physical type. The table is open addressing over distinct keys: a slot holds the
 // first build row of its key and that row's hash, and next chains the key's other rows
-// in build order, so a probe costs one slot walk and then yields every duplicate.
+// in build order, so a probe costs one slot walk and then yields every duplicate. A build
+// side whose keys are all unique has no chains at all. The table is sized once from the
+// build row count (never rehashed); probes read their home slots a chunk at a time
+// before resolving them, so that their cache misses overlap.
 
 // hjKeyClass is how a key column compares.
 type hjKeyClass uint8
@@ -272,21 +275,34 @@ type hjSlot struct {
 type hjTable struct {
 	build hjKeys
 	slots []hjSlot
-	next  []int32 // next build row with the same key, -1 at the end
-	mask  uint64
+	// next chains each build row to the next build row with the same key (-1 at the
+	// end). It is nil while every key is unique (primary keys: orders, part, customer),
+	// which spares the probe a random read per match: a match is its slot's row alone.
+	next []int32
+	mask uint64
 	// hashIsKey: one integer or float key, whose 64-bit hash is a bijection of its
 	// value (shuffle's hash is add-then-murmur-finalize, each step invertible), so equal
 	// hashes mean equal keys and rows need no comparison.
 	hashIsKey bool
+	sink      uint64 // what the prefetching loads read, kept so that they are not dropped
 }
 
-// hjTableSlots is the slot count for n rows: a power of two at most half full.
+// hjTableSlots is the slot count for n rows: a power of two at most half full. A small
+// table (a broadcast dimension, whose probes mostly miss) gets up to hjSmallSlots slots,
+// so that a probe usually stops at an empty home slot, while it still fits a core's cache.
 func hjTableSlots(n int) int {
-	if n < 8 {
+	if n <= 0 {
 		return 16
 	}
-	return 1 << bits.Len(uint(2*n-1))
+	return max(1<<bits.Len(uint(2*n-1)), min(1<<bits.Len(uint(8*n-1)), hjSmallSlots), 16)
 }
+
+// hjSmallSlots is the most slots a small table is spread over (256 KiB).
+const hjSmallSlots = 1 << 14
+
+// hjChunk is how many rows a build or probe loop touches the home slots of before it
+// uses them: their cache misses overlap instead of following one another.
+const hjChunk = 64
 
 // hjTableBytes estimates the memory of a table over n rows with the given key classes.
 func hjTableBytes(n int, classes []hjKeyClass) int64 {
@@ -301,33 +317,52 @@ func (t *hjTable) index(n int) {
 	for i := range t.slots {
 		t.slots[i].head = -1
 	}
-	t.next = make([]int32, n)
+	t.next = nil
 	t.mask = uint64(size - 1)
 	t.hashIsKey = len(t.build.cols) == 1 && (t.build.cols[0].class == hjIntKey || t.build.cols[0].class == hjFloatKey)
+	slots, mask, hashes, nulls := t.slots, t.mask, t.build.hashes[:n], t.build.nulls[:n]
 	// Rows go in back to front and each is put at its key's head, so chains run in build
 	// order.
-	for r := n - 1; r >= 0; r-- {
-		if t.build.nulls[r] {
-			t.next[r] = -1
-			continue
+	var sink uint64
+	for hi := n; hi > 0; hi -= hjChunk {
+		lo := max(hi-hjChunk, 0)
+		for _, h := range hashes[lo:hi] {
+			sink += slots[h&mask].hash
 		}
-		h := t.build.hashes[r]
-		for s := h & t.mask; ; s = (s + 1) & t.mask {
-			slot := &t.slots[s]
-			if slot.head < 0 {
-				slot.hash, slot.head, t.next[r] = h, int32(r), -1
-				break
+		for r := hi - 1; r >= lo; r-- {
+			if !nulls[r] {
+				t.insert(r, hashes[r])
 			}
-			if slot.hash == h && (t.hashIsKey || hjEqual(&t.build, r, &t.build, int(slot.head))) {
-				t.next[r], slot.head = slot.head, int32(r)
-				break
+		}
+	}
+	t.sink = sink
+}
+
+// insert puts build row r (hash h) at the head of its key's chain.
+func (t *hjTable) insert(r int, h uint64) {
+	for s := h & t.mask; ; s = (s + 1) & t.mask {
+		slot := &t.slots[s]
+		if slot.head < 0 {
+			slot.hash, slot.head = h, int32(r)
+			return
+		}
+		if slot.hash == h && (t.hashIsKey || hjEqual(&t.build, r, &t.build, int(slot.head))) {
+			if t.next == nil {
+				t.next = make([]int32, len(t.build.hashes))
+				for i := range t.next {
+					t.next[i] = -1
+				}
 			}
+			t.next[r], slot.head = slot.head, int32(r)
+			return
 		}
 	}
 }
 
 // lookup writes the first matching build row of each probe row into heads, -1 when
-// there is none or the probe key has a NULL.
+// there is none or the probe key has a NULL. It works in chunks: first every row's home
+// slot is read (independent loads, whose misses overlap), then each row is resolved,
+// most by that slot alone (empty, or its key).
 func (t *hjTable) lookup(p *hjKeys, heads []int32) {
 	slots, mask := t.slots, t.mask
 	if len(slots) == 0 {
@@ -336,20 +371,49 @@ func (t *hjTable) lookup(p *hjKeys, heads []int32) {
 		}
 		return
 	}
-	for i, h := range p.hashes[:len(heads)] {
-		heads[i] = -1
-		if p.anyNull && p.nulls[i] {
-			continue
+	hashes := p.hashes[:len(heads)]
+	for lo := 0; lo < len(hashes); lo += hjChunk {
+		hi := min(lo+hjChunk, len(hashes))
+		for i := lo; i < hi; i++ {
+			heads[i] = slots[hashes[i]&mask].head
 		}
-		for s := h & mask; ; s = (s + 1) & mask {
-			slot := &slots[s]
-			if slot.head < 0 {
-				break
+		for i := lo; i < hi; i++ {
+			if heads[i] < 0 {
+				continue
 			}
-			if slot.hash == h && (t.hashIsKey || hjEqual(p, i, &t.build, int(slot.head))) {
-				heads[i] = slot.head
-				break
+			if p.anyNull && p.nulls[i] {
+				heads[i] = -1
+				continue
 			}
+			h := hashes[i]
+			s := h & mask
+			if slot := &slots[s]; slot.hash == h && (t.hashIsKey || hjEqual(p, i, &t.build, int(slot.head))) {
+				continue
+			}
+			heads[i] = t.probeFrom(p, i, h, (s+1)&mask)
 		}
 	}
+}
+
+// probeFrom walks the slots from s on for probe row i (hash h): its key's first build
+// row, or -1.
+func (t *hjTable) probeFrom(p *hjKeys, i int, h, s uint64) int32 {
+	for ; ; s = (s + 1) & t.mask {
+		slot := &t.slots[s]
+		if slot.head < 0 {
+			return -1
+		}
+		if slot.hash == h && (t.hashIsKey || hjEqual(p, i, &t.build, int(slot.head))) {
+			return slot.head
+		}
+	}
+}
+
+// hjNext is the build row after r with r's key, -1 at the end; next is the table's
+// chains, nil when every key is unique.
+func hjNext(next []int32, r int32) int32 {
+	if next == nil {
+		return -1
+	}
+	return next[r]
 }
