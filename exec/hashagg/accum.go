@@ -36,6 +36,10 @@ type aggAccumulator interface {
 	growthBound(rows int, inputs []arrow.Array) int64
 }
 
+// aggReleaser is an accumulator holding pooled memory (slabs), given back when its table
+// is dropped.
+type aggReleaser interface{ release() }
+
 // newAggAccumulator returns the accumulator of a over arguments of type argType.
 func newAggAccumulator(a plan.AggExpr, argType arrow.DataType) (aggAccumulator, error) {
 	if a.Func == plan.AggCountAll {
