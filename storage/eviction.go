@@ -1,6 +1,10 @@
 package storage
 
-import "github.com/apache/arrow-go/v18/arrow"
+import (
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
 
 // evictJob is one block being evicted; batches are the evictor's own references.
 type evictJob struct {
@@ -55,14 +59,7 @@ func (b *BlockManager) selectVictimsLocked(need int64, allOrNothing bool, skip f
 // new file deleted). A failed write keeps a shuffle block in memory (shuffle blocks are
 // never dropped) and drops a cache block (recomputed from lineage).
 func (b *BlockManager) runEvictions(jobs []evictJob) int64 {
-	for i := range jobs {
-		j := &jobs[i]
-		if j.write {
-			j.file, j.err = b.writeBlock(j.e.id, j.e.schema, j.batches, j.ser)
-			releaseAll(j.batches)
-			j.batches, j.ser = nil, nil
-		}
-	}
+	b.writeJobs(jobs)
 	var tr trash
 	var freed int64
 	b.mu.Lock()
@@ -150,4 +147,83 @@ func (b *BlockManager) dropMemoryLocked(e *block, tr *trash) int64 {
 	tr.batches = append(tr.batches, e.batches...)
 	e.inMem, e.batches, e.ser, e.memBytes = false, nil, nil, 0
 	return n
+}
+
+// writeJobs writes out the jobs that need it. Shuffle blocks of batches that share a
+// schema go to one file, a section each (SectionWriter): at a tight budget the shuffle
+// evicts a few small blocks at a time, and a file per block made file creation most of
+// the eviction's cost. The others (cached partitions, whose files RemoveDataset deletes
+// by dataset; encoded blocks; a lone block of its schema) get a file of their own.
+func (b *BlockManager) writeJobs(jobs []evictJob) {
+	done := make([]bool, len(jobs))
+	for i := range jobs {
+		j := &jobs[i]
+		if !j.write || done[i] {
+			continue
+		}
+		group := []*evictJob{j}
+		if sectioned(j) && b.spill != nil {
+			for k := i + 1; k < len(jobs); k++ {
+				o := &jobs[k]
+				if !done[k] && sectioned(o) && o.e.schema.Equal(j.e.schema) {
+					group = append(group, o)
+					done[k] = true
+				}
+			}
+		}
+		if len(group) > 1 {
+			b.writeSections(group)
+		} else {
+			j.file, j.err = b.writeBlock(j.e.id, j.e.schema, j.batches, j.ser)
+		}
+		for _, g := range group {
+			releaseAll(g.batches)
+			g.batches, g.ser = nil, nil
+		}
+	}
+}
+
+// sectioned reports whether j's block may share a file with others: a shuffle block of
+// batches to write.
+func sectioned(j *evictJob) bool {
+	return j.write && j.ser == nil && j.e.schema != nil && j.e.id.Kind == ShuffleBlock
+}
+
+// writeSections writes the jobs' blocks (batches of one schema) as the sections of one
+// spill file. On an error every job of the group fails and the file is removed.
+func (b *BlockManager) writeSections(group []*evictJob) {
+	fail := func(err error) {
+		for _, g := range group {
+			g.file, g.err = nil, fmt.Errorf("storage: write %v to disk: %w", g.e.id, err)
+		}
+	}
+	w, err := b.spill.CreateSections("evicted-"+group[0].e.id.String(), group[0].e.schema)
+	if err != nil {
+		fail(err)
+		return
+	}
+	for _, g := range group {
+		for _, rec := range g.batches {
+			if err == nil {
+				err = w.Append(rec)
+			}
+		}
+		if err == nil {
+			g.file, err = w.EndSection() // nil for a block of no batches
+		}
+	}
+	if err == nil {
+		err = w.Finish()
+	}
+	if err != nil {
+		w.Abort()
+		fail(err)
+		return
+	}
+	for _, g := range group {
+		if g.file != nil {
+			b.diskWrites.Add(1)
+			b.diskWritten.Add(g.file.Bytes())
+		}
+	}
 }

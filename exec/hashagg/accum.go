@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/internal/kernel"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -35,6 +36,10 @@ type aggAccumulator interface {
 	// growthBound bounds the bytes one batch of rows with these inputs can add.
 	growthBound(rows int, inputs []arrow.Array) int64
 }
+
+// aggReleaser is an accumulator holding pooled memory (slabs), given back when its table
+// is dropped.
+type aggReleaser interface{ release() }
 
 // newAggAccumulator returns the accumulator of a over arguments of type argType.
 func newAggAccumulator(a plan.AggExpr, argType arrow.DataType) (aggAccumulator, error) {
@@ -125,6 +130,22 @@ func aggGrowTo[T any](s []T, n int) []T {
 	return s
 }
 
+// aggSlabGrowTo is aggGrowTo for the state of the common aggregates (sum, count, mean),
+// kept in slabs (colop.SlabAlloc) that the accumulator's release gives back: a Final
+// table of millions of groups sized per task left its state as garbage when the task
+// ended, which a process with a large live heap collects rarely, so every task's state
+// added to the resident set (db-benchmark q10); recycled, the next task reuses it.
+func aggSlabGrowTo[T int64 | float64](s []T, n int) []T {
+	if n <= len(s) {
+		return s
+	}
+	s = colop.SlabReserve(s, n-len(s))
+	old := len(s)
+	s = s[:n]
+	clear(s[old:])
+	return s
+}
+
 // aggCheckState returns the state column as type id, or an error naming the mismatch.
 func aggCheckState(states []arrow.Array, i int, id arrow.Type) (arrow.Array, error) {
 	if i >= len(states) || states[i].DataType().ID() != id {
@@ -139,7 +160,8 @@ type aggCountAcc struct {
 	counts []int64
 }
 
-func (c *aggCountAcc) grow(n int)                                  { c.counts = aggGrowTo(c.counts, n) }
+func (c *aggCountAcc) grow(n int)                                  { c.counts = aggSlabGrowTo(c.counts, n) }
+func (c *aggCountAcc) release()                                    { colop.SlabFree(c.counts); c.counts = nil }
 func (c *aggCountAcc) bytes() int64                                { return int64(cap(c.counts)) * 8 }
 func (c *aggCountAcc) growthBound(rows int, _ []arrow.Array) int64 { return int64(rows) * 8 }
 
@@ -196,7 +218,8 @@ type aggSumAcc[S int64 | float64] struct {
 	has  []bool
 }
 
-func (s *aggSumAcc[S]) grow(n int) { s.sums = aggGrowTo(s.sums, n); s.has = aggGrowTo(s.has, n) }
+func (s *aggSumAcc[S]) grow(n int) { s.sums = aggSlabGrowTo(s.sums, n); s.has = aggGrowTo(s.has, n) }
+func (s *aggSumAcc[S]) release()   { colop.SlabFree(s.sums); s.sums = nil }
 func (s *aggSumAcc[S]) bytes() int64 {
 	return int64(cap(s.sums))*8 + int64(cap(s.has))
 }
@@ -277,7 +300,14 @@ type aggMeanAcc struct {
 	counts []int64
 }
 
-func (m *aggMeanAcc) grow(n int)   { m.sums = aggGrowTo(m.sums, n); m.counts = aggGrowTo(m.counts, n) }
+func (m *aggMeanAcc) grow(n int) {
+	m.sums, m.counts = aggSlabGrowTo(m.sums, n), aggSlabGrowTo(m.counts, n)
+}
+func (m *aggMeanAcc) release() {
+	colop.SlabFree(m.sums)
+	colop.SlabFree(m.counts)
+	m.sums, m.counts = nil, nil
+}
 func (m *aggMeanAcc) bytes() int64 { return int64(cap(m.sums))*8 + int64(cap(m.counts))*8 }
 func (m *aggMeanAcc) growthBound(rows int, _ []arrow.Array) int64 {
 	return int64(rows) * 16

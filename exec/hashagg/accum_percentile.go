@@ -26,9 +26,10 @@ type aggPercentileAcc struct {
 }
 
 func (p *aggPercentileAcc) result(mem memory.Allocator, dt arrow.DataType, lo, hi int) (arrow.Array, error) {
-	vals := p.vals[lo:hi]
-	out := make([][]float64, len(vals))
-	for i, v := range vals {
+	p.groupLog()
+	out := make([][]float64, hi-lo)
+	for i := range out {
+		v := p.group(lo + i)
 		if len(v) == 0 {
 			continue
 		}

@@ -283,6 +283,7 @@ func (o *HashAggOp) newTable() error {
 	if o.keys != nil {
 		o.keys.release()
 	}
+	aggReleaseAccs(o.accs)
 	o.keys, o.accs = keys, accs
 	o.gids, o.identity = nil, nil
 	o.tableRows, o.emitted = 0, 0
@@ -552,10 +553,21 @@ func (o *HashAggOp) dropTable() {
 	if o.keys != nil {
 		o.keys.release()
 	}
+	aggReleaseAccs(o.accs)
 	o.keys, o.accs = nil, nil
 	o.gids, o.identity = nil, nil
 	o.used, o.tableRows, o.emitted = 0, 0, 0
 	o.budget.ShrinkTo(0)
+}
+
+// aggReleaseAccs gives back what accumulators hold in pools (aggReleaser); they must not
+// be used after.
+func aggReleaseAccs(accs []aggAccumulator) {
+	for _, a := range accs {
+		if r, ok := a.(aggReleaser); ok {
+			r.release()
+		}
+	}
 }
 
 // releaseState drops the tables, states, pending input and spill files and returns the

@@ -238,9 +238,10 @@ func (o *HashAggOp) spillTable(cause error) error {
 	return nil
 }
 
-// writePartitions writes the table's groups as state, split by partition at level. Each
-// chunk of groups goes to one file, a section per partition that gets rows (see
-// storage.SectionWriter), so that a spill creates one file, not one per partition.
+// writePartitions writes the table's groups as state, split by partition at level, to
+// one file: each chunk of groups adds a section per partition that gets rows (see
+// storage.SectionWriter), so that a spill creates one file, not one per partition or
+// per chunk (at a tight budget, file creation was much of the spilling's cost).
 func (o *HashAggOp) writePartitions(level int) (files [aggSpillFanout][]*storage.SpillFile, err error) {
 	var w *storage.SectionWriter
 	defer func() {
@@ -280,18 +281,16 @@ func (o *HashAggOp) writePartitions(level int) (files [aggSpillFanout][]*storage
 			p := aggSpillPartitionOf(x, level)
 			rows[p] = append(rows[p], int32(i))
 		}
-		w, err = o.spillManager.CreateSections(fmt.Sprintf("hashagg-l%d", level), o.spill.schema)
-		if err != nil {
-			rec.Release()
-			return files, fmt.Errorf("exec: hash aggregate: spill: %w", err)
+		if w == nil {
+			w, err = o.spillManager.CreateSections(fmt.Sprintf("hashagg-l%d", level), o.spill.schema)
+			if err != nil {
+				rec.Release()
+				return files, fmt.Errorf("exec: hash aggregate: spill: %w", err)
+			}
 		}
 		var sections [aggSpillFanout]*storage.SpillFile
 		err = o.writeSections(ctx, w, rec, &rows, &sections)
 		rec.Release()
-		if err == nil {
-			err = w.Finish()
-		}
-		w = nil
 		if err != nil {
 			return files, err
 		}
@@ -300,6 +299,13 @@ func (o *HashAggOp) writePartitions(level int) (files [aggSpillFanout][]*storage
 				files[p] = append(files[p], f)
 			}
 		}
+	}
+	if w != nil {
+		err = w.Finish()
+		if err != nil {
+			return files, fmt.Errorf("exec: hash aggregate: spill: %w", err)
+		}
+		w = nil
 	}
 	return files, nil
 }

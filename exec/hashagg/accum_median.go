@@ -1,0 +1,242 @@
+package hashagg
+
+import (
+	"fmt"
+
+	"github.com/kindling-data/kindling/exec/colop"
+	"github.com/kindling-data/kindling/internal/kernel"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// aggMedianAcc keeps every non-NULL value of each group (as float64) and selects the
+// middle one(s) when the result is asked for (percentile shares it).
+//
+// Values are not kept in a slice per group: growing thousands of slices by append
+// allocates about twice their final size, all of it garbage that a process with a large
+// live heap (its cached input) collects rarely, so the resident set grew by several
+// times the values held. Instead every (group, value) pair is appended to chunks of one
+// log, and the first read of the values (states or result) groups the log once by a
+// counting sort into one array of values ordered by group, with each group's offset.
+// Chunks and arrays are slabs (colop.SlabAlloc): recycled when the table is dropped, so
+// the next task's table reuses them. Pairs added after the grouping (a table is not
+// updated once emitted, but nothing relies on it) are grouped with the values already
+// grouped at the next read.
+type aggMedianAcc struct {
+	n int // groups
+	// The log of pairs not grouped yet: chunk c holds gids[c][i], vals[c][i] for i below
+	// len(vals[c]); only the last chunk has room left.
+	gids    [][]int32
+	vals    [][]float64
+	logged  int64 // pairs in the log
+	logCap  int64 // capacity of the log's chunks, in pairs
+	scratch []float64
+	// offs[g]..offs[g+1] is group g's span of grouped, for the groups below len(offs)-1.
+	offs    []int64
+	grouped []float64
+}
+
+const (
+	aggMedianMinChunk = 256
+	aggMedianMaxChunk = 64 << 10
+	// aggMedianPairBytes is a logged pair's bytes (4 + 8) plus its 8 bytes in grouped,
+	// which the grouping will allocate: reserved ahead, with the log.
+	aggMedianPairBytes = 20
+)
+
+func (m *aggMedianAcc) grow(n int) { m.n = max(m.n, n) }
+
+func (m *aggMedianAcc) bytes() int64 {
+	return (m.logCap-m.logged)*12 + m.logged*aggMedianPairBytes +
+		int64(cap(m.offs)+cap(m.grouped)+cap(m.scratch))*8
+}
+
+// growthBound allows each value its pair and grouped bytes, each group its offset, and
+// a new chunk.
+func (m *aggMedianAcc) growthBound(rows int, inputs []arrow.Array) int64 {
+	var values int64
+	for _, in := range inputs {
+		if l, ok := in.(*array.List); ok {
+			values += int64(l.ListValues().Len())
+		} else {
+			values += int64(in.Len())
+		}
+	}
+	return values*aggMedianPairBytes + int64(m.nextChunk())*12 + int64(rows)*8
+}
+
+// nextChunk is the pairs of the chunk the log adds next: chunks double up to
+// aggMedianMaxChunk, so that a small table's log stays small.
+func (m *aggMedianAcc) nextChunk() int {
+	if c := len(m.vals); c > 0 {
+		return min(aggMedianMaxChunk, 2*cap(m.vals[c-1]))
+	}
+	return aggMedianMinChunk
+}
+
+// room returns the last chunk's free space, adding a chunk when it is full.
+func (m *aggMedianAcc) room() ([]int32, []float64) {
+	if c := len(m.vals) - 1; c >= 0 && len(m.vals[c]) < cap(m.vals[c]) {
+		return m.gids[c], m.vals[c]
+	}
+	size := m.nextChunk()
+	m.gids = append(m.gids, colop.SlabAlloc[int32](0, size))
+	m.vals = append(m.vals, colop.SlabAlloc[float64](0, size))
+	m.logCap += int64(size)
+	c := len(m.vals) - 1
+	return m.gids[c], m.vals[c]
+}
+
+// log appends the pairs (gids[i], xs[i]) for the rows i that valid accepts (nil: all).
+func (m *aggMedianAcc) log(gids []int32, xs []float64, valid func(i int) bool) {
+	for i := 0; i < len(xs); {
+		gs, vs := m.room()
+		c := len(m.vals) - 1
+		for ; i < len(xs) && len(vs) < cap(vs); i++ {
+			if valid == nil || valid(i) {
+				gs = append(gs, gids[i])
+				vs = append(vs, xs[i])
+			}
+		}
+		m.logged += int64(len(vs) - len(m.vals[c]))
+		m.gids[c], m.vals[c] = gs, vs
+	}
+}
+
+func (m *aggMedianAcc) update(arg arrow.Array, gids []int32) error {
+	xs, scratch, err := aggAsFloat64(arg, m.scratch)
+	m.scratch = scratch
+	if err != nil {
+		return err
+	}
+	bm, off := kernel.Validity(arg)
+	if bm == nil {
+		m.log(gids, xs, nil)
+		return nil
+	}
+	m.log(gids, xs, func(i int) bool { return kernel.IsSet(bm, off, i) })
+	return nil
+}
+
+func (m *aggMedianAcc) merge(states []arrow.Array, gids []int32) error {
+	l, elems, err := aggListState(states, "median")
+	if err != nil {
+		return err
+	}
+	if elems.DataType().ID() != arrow.FLOAT64 {
+		return fmt.Errorf("exec: hash aggregate: median state holds %s, not float64", elems.DataType())
+	}
+	xs := kernel.FixedValues[float64](elems)
+	offs := kernel.ListSpan(l)
+	bm, off := kernel.Validity(l)
+	ebm, eoff := kernel.Validity(elems)
+	var egids []int32
+	for i, g := range gids {
+		if !kernel.IsSet(bm, off, i) {
+			continue
+		}
+		lo, hi := offs[i], offs[i+1]
+		egids = egids[:0]
+		for range hi - lo {
+			egids = append(egids, g)
+		}
+		if ebm == nil {
+			m.log(egids, xs[lo:hi], nil)
+			continue
+		}
+		m.log(egids, xs[lo:hi], func(j int) bool { return kernel.IsSet(ebm, eoff, int(lo)+j) })
+	}
+	return nil
+}
+
+// group returns group g's values (after groupLog).
+func (m *aggMedianAcc) group(g int) []float64 {
+	if g+1 >= len(m.offs) {
+		return nil
+	}
+	return m.grouped[m.offs[g]:m.offs[g+1]]
+}
+
+// groupLog moves the logged pairs into grouped, by a counting sort over the groups:
+// count each group's values, turn the counts into offsets, and place every value at
+// its group's next position. Values already grouped keep their place ahead of the new.
+func (m *aggMedianAcc) groupLog() {
+	if m.logged == 0 && len(m.offs) > m.n {
+		return
+	}
+	n := m.n
+	offs := colop.SlabAlloc[int64](n+1, n+1)
+	for g := 0; g+1 < len(m.offs) && g < n; g++ {
+		offs[g+1] = m.offs[g+1] - m.offs[g]
+	}
+	for _, gs := range m.gids {
+		for _, g := range gs {
+			offs[g+1]++
+		}
+	}
+	for g := 0; g < n; g++ {
+		offs[g+1] += offs[g]
+	}
+	grouped := colop.SlabAlloc[float64](int(offs[n]), int(offs[n]))
+	next := colop.SlabAlloc[int64](n, n)
+	copy(next, offs[:n])
+	for g := 0; g+1 < len(m.offs) && g < n; g++ {
+		next[g] += int64(copy(grouped[next[g]:], m.grouped[m.offs[g]:m.offs[g+1]]))
+	}
+	for c, gs := range m.gids {
+		vs := m.vals[c]
+		for i, g := range gs {
+			grouped[next[g]] = vs[i]
+			next[g]++
+		}
+		colop.SlabFree(gs)
+		colop.SlabFree(vs)
+	}
+	colop.SlabFree(next)
+	colop.SlabFree(m.offs)
+	colop.SlabFree(m.grouped)
+	m.gids, m.vals, m.logged, m.logCap = nil, nil, 0, 0
+	m.offs, m.grouped = offs, grouped
+}
+
+// release gives the log and the grouped values back to the slab pool.
+func (m *aggMedianAcc) release() {
+	for c := range m.gids {
+		colop.SlabFree(m.gids[c])
+		colop.SlabFree(m.vals[c])
+	}
+	colop.SlabFree(m.offs)
+	colop.SlabFree(m.grouped)
+	m.gids, m.vals, m.offs, m.grouped = nil, nil, nil, nil
+	m.logged, m.logCap = 0, 0
+}
+
+// result selects the median of each group in place: the table is emitted once, so the
+// order of its values no longer matters.
+func (m *aggMedianAcc) result(mem memory.Allocator, dt arrow.DataType, lo, hi int) (arrow.Array, error) {
+	m.groupLog()
+	meds := make([]float64, hi-lo)
+	for i := range meds {
+		if v := m.group(lo + i); len(v) > 0 {
+			meds[i] = aggMedian(v)
+		}
+	}
+	return kernel.BuildFixed(mem, dt, len(meds), func(i int) float64 { return meds[i] },
+		func(i int) bool { return len(m.group(lo+i)) > 0 }), nil
+}
+
+func (m *aggMedianAcc) states(mem memory.Allocator, types []arrow.DataType, lo, hi int) ([]arrow.Array, error) {
+	lt, ok := types[0].(*arrow.ListType)
+	if !ok || lt.Elem().ID() != arrow.FLOAT64 {
+		return nil, fmt.Errorf("exec: hash aggregate: median state type %s is not list<float64>", types[0])
+	}
+	m.groupLog()
+	a, err := aggBuildList(mem, lt, hi-lo, func(i int) int { return len(m.group(lo + i)) },
+		func(i int, dst []float64) { copy(dst, m.group(lo+i)) })
+	if err != nil {
+		return nil, err
+	}
+	return []arrow.Array{a}, nil
+}
