@@ -353,12 +353,20 @@ func keyDistinct(rels []JoinRelation, eqs []JoinEquality) []float64 {
 
 // joinDistinct is the distinct keys of joining relation j (r) to the joined ones (cur
 // rows): the most any one equality connecting them allows, each side having at most
-// its rows of them; 1 (the cross product) without an equality.
+// its rows of them; 1 (the cross product) without an equality. When the key may be
+// unique in r (its distinct values bound no lower than r's base rows: r's primary key
+// in a foreign-key join), each joined row finds at most one row of r, kept with the
+// share of r its filters keep: the distinct keys are then r's base rows, so that a
+// fact table joined to a filtered dimension shrinks by the dimension's filters
+// whatever was joined before.
 func joinDistinct(cur float64, r JoinRelation, j int, joined []bool, eqs []JoinEquality, distinct []float64) float64 {
 	d := 1.0
 	for i, e := range eqs {
 		if (e.A == j && joined[e.B]) || (e.B == j && joined[e.A]) {
 			d = max(d, min(distinct[i], max(cur, max(r.Rows, 1))))
+			if distinct[i] >= r.BaseRows {
+				d = max(d, r.BaseRows)
+			}
 		}
 	}
 	return d
