@@ -200,6 +200,9 @@ func (n *PShuffleRead) NumPartitions() int {
 
 // Describe renders the shuffle read with its shuffle ID and partitioning.
 func (n *PShuffleRead) Describe() string {
+	if n.Reused {
+		return fmt.Sprintf("ShuffleRead shuffle=%d %s (reused)", n.ShuffleID, n.Partitioning)
+	}
 	return fmt.Sprintf("ShuffleRead shuffle=%d %s", n.ShuffleID, n.Partitioning)
 }
 

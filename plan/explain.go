@@ -45,9 +45,21 @@ func FormatLogical(n Node) string {
 }
 
 // FormatPhysical renders a physical plan as an indented tree, one operator per line.
+//
+// An exchange met a second time (one ReuseExchanges shared) prints as ReusedExchange
+// without its input, which is printed where it was met first.
 func FormatPhysical(n PhysNode) string {
 	var b strings.Builder
-	writeTree(&b, "", physLine, n)
+	seen := map[*PExchange]bool{}
+	writeTree(&b, "", func(x any) (string, []any) {
+		if ex, ok := x.(*PExchange); ok {
+			if seen[ex] {
+				return "ReusedExchange " + ex.Partitioning.String() + " (reused)", nil
+			}
+			seen[ex] = true
+		}
+		return physLine(x)
+	}, n)
 	return b.String()
 }
 

@@ -219,7 +219,7 @@ var goldenPlans = map[string]func() Node{
 	"shuffled-join": func() Node {
 		return join(bigOrders(), scanOf("returns", ordersSchema, 3, 0), InnerJoin, on("id"), on("id"))
 	},
-	"self-join-plans-each-side": func() Node {
+	"self-join-reuses-its-exchange": func() Node {
 		s := scanOf("orders", ordersSchema, 4, 0)
 		return join(s, s, InnerJoin, on("id"), on("id"))
 	},

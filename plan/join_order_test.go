@@ -80,3 +80,42 @@ func TestOrderJoinsDistinctCap(t *testing.T) {
 		t.Errorf("OrderJoins = %v, want %v", got, want)
 	}
 }
+
+// TestOrderJoinsTriesEveryStart checks that the first relation is the one whose greedy
+// order guesses the smallest joins, not merely the smallest relation: TPC-H Q9's shape,
+// a fact table 0 (6M rows) with a filtered dimension 1 (20k of 200k rows) and a
+// dimension 2 (10k) that has its own dimension 3 (25). From 3 the fact table would be
+// joined whole to 3 and 2 before 1 shrinks it; from the fact table 1 comes first.
+func TestOrderJoinsTriesEveryStart(t *testing.T) {
+	rels := []JoinRelation{{Rows: 6e6, BaseRows: 6e6}, {Rows: 2e4, BaseRows: 2e5}, {Rows: 1e4, BaseRows: 1e4}, {Rows: 25, BaseRows: 25}}
+	eqs := []JoinEquality{
+		{A: 0, B: 1, ColA: "l_partkey", ColB: "p_partkey"},
+		{A: 0, B: 2, ColA: "l_suppkey", ColB: "s_suppkey"},
+		{A: 2, B: 3, ColA: "s_nationkey", ColB: "n_nationkey"},
+	}
+	got := OrderJoins(rels, eqs, nil)
+	if slices.Index(got, 1) > slices.Index(got, 2) || slices.Index(got, 1) > 1 {
+		t.Errorf("OrderJoins = %v: the filtered dimension does not come first after or before the fact table", got)
+	}
+	// With the filter gone, the order from the smallest relation is as cheap: it stays.
+	rels[1] = JoinRelation{Rows: 2e5, BaseRows: 2e5}
+	if got, want := OrderJoins(rels, eqs, nil), []int{3, 2, 0, 1}; !slices.Equal(got, want) {
+		t.Errorf("unfiltered: OrderJoins = %v, want %v", got, want)
+	}
+}
+
+// TestOrderJoinsForeignKeyShare checks that joining a relation on a key unique in it
+// keeps the share of rows its filters keep, whatever was joined before: TPC-H Q8's
+// fact table 0 with part 1 (a tenth kept) and orders 2 (a ninth kept). Capping the
+// distinct keys at the joined rows instead guessed part-then-orders larger than
+// orders-then-part and built a broadcast of the orders first.
+func TestOrderJoinsForeignKeyShare(t *testing.T) {
+	rels := []JoinRelation{{Rows: 1.9e7, BaseRows: 1.9e7}, {Rows: 1.3e5, BaseRows: 1.3e6}, {Rows: 1.1e6, BaseRows: 1e7}}
+	eqs := []JoinEquality{
+		{A: 0, B: 1, ColA: "l_partkey", ColB: "p_partkey"},
+		{A: 0, B: 2, ColA: "l_orderkey", ColB: "o_orderkey"},
+	}
+	if got := OrderJoins(rels, eqs, nil); slices.Index(got, 1) > slices.Index(got, 2) {
+		t.Errorf("OrderJoins = %v: orders before the more selective part", got)
+	}
+}

@@ -10,6 +10,13 @@ package plan
 // each filter above it. ok is false when the input's size is unknown or n holds an
 // operator the guess does not follow (a join, an aggregate).
 func GuessRows(n Node) (rows float64, ok bool) {
+	rows, _, ok = guessRowsAndBase(n)
+	return rows, ok
+}
+
+// guessRowsAndBase is GuessRows and the rows of n's input before its filters (what
+// bounds the distinct values of its columns).
+func guessRowsAndBase(n Node) (rows, base float64, ok bool) {
 	sel := 1.0
 	for {
 		switch x := n.(type) {
@@ -23,16 +30,18 @@ func GuessRows(n Node) (rows float64, ok bool) {
 		case *Cache:
 			if x.Status != nil && x.Status.Active() {
 				if b := cachedBytes(x.Status); b >= 0 {
-					return float64(b) / guessWidth(x) * sel, true
+					base = float64(b) / guessWidth(x)
+					return base * sel, base, true
 				}
 			}
 			n = x.Input
 			continue
 		case *Scan:
 			b, ok := scanBytes(x)
-			return b / guessWidth(x) * sel, ok
+			base = b / guessWidth(x)
+			return base * sel, base, ok
 		}
-		return 0, false
+		return 0, 0, false
 	}
 }
 
@@ -172,11 +181,11 @@ func (o *optimizer) reorderChain(top *Join, leaves []Node, edges []JoinEquality)
 			}
 			seen[f.Name] = true
 		}
-		r, ok := GuessRows(l)
+		r, base, ok := guessRowsAndBase(l)
 		if !ok {
 			return nil
 		}
-		rels[i] = JoinRelation{Rows: max(r, 1), BaseRows: max(r, 1)}
+		rels[i] = JoinRelation{Rows: max(r, 1), BaseRows: max(base, r, 1)}
 	}
 	order := OrderJoins(rels, edges, nil)
 	if order == nil {
@@ -231,14 +240,18 @@ const (
 	NotConnected
 )
 
-// OrderJoins orders a chain of inner joins greedily by guessed sizes: the smallest
-// relation first, then repeatedly the best-connected relation (see ConnectedByEquality)
-// whose join with those joined is guessed smallest, |joined| * |relation| / distinct
-// keys, where a key has at most as many distinct values as the base rows of every
-// relation whose column is equated with it, directly or through other equalities (a
-// supplier's nation key equated with the nation table's key has at most 25 values).
+// OrderJoins orders a chain of inner joins greedily by guessed sizes: from a first
+// relation, repeatedly the best-connected relation (see ConnectedByEquality) whose join
+// with those joined is guessed smallest, |joined| * |relation| / distinct keys, where a
+// key has at most as many distinct values as the base rows of every relation whose
+// column is equated with it, directly or through other equalities (a supplier's nation
+// key equated with the nation table's key has at most 25 values). Each relation is tried
+// as the first, and the order whose joins' guessed outputs sum smallest wins (the
+// smallest relation first on a tie): starting from the smallest relation alone would
+// join a dimension's own dimension first (nation, then supplier) and the fact table to
+// them, before the filtered dimension that shrinks it.
 // class says how relation j connects to the joined ones; nil derives it from eqs alone.
-// The result is nil when the written order is already the greedy one.
+// The result is nil when the written order is already the chosen one.
 func OrderJoins(rels []JoinRelation, eqs []JoinEquality, class func(j int, joined []bool) int) []int {
 	if len(rels) == 0 {
 		return nil
@@ -247,13 +260,34 @@ func OrderJoins(rels []JoinRelation, eqs []JoinEquality, class func(j int, joine
 		class = func(j int, joined []bool) int { return eqClass(j, joined, eqs) }
 	}
 	distinct := keyDistinct(rels, eqs)
-	start := 0
+	smallest := 0
 	for i := range rels {
-		if rels[i].Rows < rels[start].Rows {
-			start = i
+		if rels[i].Rows < rels[smallest].Rows {
+			smallest = i
 		}
 	}
-	order := []int{start}
+	order, cost, worst := greedyJoinOrder(rels, eqs, class, distinct, smallest)
+	for start := range rels {
+		if start == smallest {
+			continue
+		}
+		o, c, w := greedyJoinOrder(rels, eqs, class, distinct, start)
+		if w < worst || (w == worst && c < cost*(1-1e-9)) {
+			order, cost, worst = o, c, w
+		}
+	}
+	for i := range order {
+		if order[i] != i {
+			return order
+		}
+	}
+	return nil
+}
+
+// greedyJoinOrder is the greedy order from relation start, the sum of its joins' guessed
+// outputs, and the worst connection class it had to take.
+func greedyJoinOrder(rels []JoinRelation, eqs []JoinEquality, class func(j int, joined []bool) int, distinct []float64, start int) (order []int, cost float64, worst int) {
+	order = []int{start}
 	joined := make([]bool, len(rels))
 	joined[start] = true
 	cur := max(rels[start].Rows, 1)
@@ -272,13 +306,10 @@ func OrderJoins(rels []JoinRelation, eqs []JoinEquality, class func(j int, joine
 		order = append(order, next)
 		joined[next] = true
 		cur = max(best, 1)
+		cost += cur
+		worst = max(worst, bestClass)
 	}
-	for i := range order {
-		if order[i] != i {
-			return order
-		}
-	}
-	return nil
+	return order, cost, worst
 }
 
 // eqClass is ConnectedByEquality when an equality connects relation j to a joined one,
@@ -322,12 +353,20 @@ func keyDistinct(rels []JoinRelation, eqs []JoinEquality) []float64 {
 
 // joinDistinct is the distinct keys of joining relation j (r) to the joined ones (cur
 // rows): the most any one equality connecting them allows, each side having at most
-// its rows of them; 1 (the cross product) without an equality.
+// its rows of them; 1 (the cross product) without an equality. When the key may be
+// unique in r (its distinct values bound no lower than r's base rows: r's primary key
+// in a foreign-key join), each joined row finds at most one row of r, kept with the
+// share of r its filters keep: the distinct keys are then r's base rows, so that a
+// fact table joined to a filtered dimension shrinks by the dimension's filters
+// whatever was joined before.
 func joinDistinct(cur float64, r JoinRelation, j int, joined []bool, eqs []JoinEquality, distinct []float64) float64 {
 	d := 1.0
 	for i, e := range eqs {
 		if (e.A == j && joined[e.B]) || (e.B == j && joined[e.A]) {
 			d = max(d, min(distinct[i], max(cur, max(r.Rows, 1))))
+			if distinct[i] >= r.BaseRows {
+				d = max(d, r.BaseRows)
+			}
 		}
 	}
 	return d

@@ -78,18 +78,42 @@ func widthRatio(out, in *arrow.Schema) float64 {
 	return min(rowWidth(out)/rowWidth(in), 1)
 }
 
+// readWidthRatio is the share of a scan's or cached read's stored row width that the
+// columns it reads have: EstimateBytes counts every column of the source or the cache,
+// and a read of a few narrow columns of a wide table guesses proportionally less (how
+// Spark sizes a projection). 1 when the full schema is unknown.
+func readWidthRatio(n PhysNode) float64 {
+	var full *arrow.Schema
+	switch x := n.(type) {
+	case *PScan:
+		if x.Source != nil {
+			full, _ = x.Source.Schema()
+		}
+	case *PCacheRead:
+		full = x.Stored
+	}
+	if full == nil || n.Schema() == nil {
+		return 1
+	}
+	return widthRatio(n.Schema(), full)
+}
+
 // guessSize guesses the bytes n outputs; ok is false when an input's size is unknown.
 func guessSize(n PhysNode) (sizeEst, bool) {
 	switch x := n.(type) {
 	case *PScan, *PCacheRead:
 		b := EstimateBytes(x)
-		return sizeEst{bytes: float64(b), frac: 1}, b >= 0
+		return sizeEst{bytes: float64(b) * readWidthRatio(x), frac: 1}, b >= 0
 	case *PShuffleRead:
 		return sizeEst{}, false
 	case *PFilter:
 		in, ok := guessSize(x.Input)
 		s := selectivity(x.Cond)
-		return sizeEst{bytes: in.bytes * s, frac: in.frac * s}, ok
+		in.bytes *= s
+		if x.Keep != nil {
+			in.bytes *= widthRatio(x.Schema(), x.Input.Schema())
+		}
+		return sizeEst{bytes: in.bytes, frac: in.frac * s}, ok
 	case *PProject:
 		in, ok := guessSize(x.Input)
 		in.bytes *= widthRatio(x.OutSchema, x.Input.Schema())

@@ -119,6 +119,9 @@ type PShuffleRead struct {
 	ShuffleID    int
 	Partitioning Partitioning
 	OutSchema    *arrow.Schema
+	// Reused says another read of the same shuffle came first: the exchange was shared
+	// (see ReuseExchanges), and its map stage runs once for both.
+	Reused bool
 }
 
 // PLimit keeps the first N rows of each partition. A global limit is a PLimit over a

@@ -346,7 +346,8 @@ func TestSplitSharedJoinInput(t *testing.T) {
 		t.Fatalf("stages:\n%s", FormatStages(stages))
 	}
 	root := stages[1].Root.(*PHashJoin)
-	if root.Left != root.Right || root.Left.(*PShuffleRead).ShuffleID != 1 {
+	l, r := root.Left.(*PShuffleRead), root.Right.(*PShuffleRead)
+	if l.ShuffleID != 1 || r.ShuffleID != 1 || l.Reused || !r.Reused {
 		t.Errorf("shared read:\n%s", FormatStages(stages))
 	}
 	if hj.Left != ex {

@@ -40,7 +40,11 @@ func Physical(root Node, cfg PhysicalConfig) (PhysNode, error) {
 		cfg.ShufflePartitions = runtime.GOMAXPROCS(0)
 	}
 	p := &planner{cfg: cfg}
-	return p.plan(root)
+	out, err := p.plan(root)
+	if err != nil {
+		return nil, err
+	}
+	return ReuseExchanges(out), nil
 }
 
 type planner struct{ cfg PhysicalConfig }

@@ -36,7 +36,9 @@ func Split(root PhysNode) []*Stage {
 			f.next++
 			if ex, ok := c.(*PExchange); ok {
 				if read, seen := done[ex]; seen {
-					f.out = append(f.out, read)
+					reused := *read
+					reused.Reused = true
+					f.out = append(f.out, &reused)
 					f.parents = addParent(f.parents, read.ShuffleID)
 					continue
 				}
