@@ -51,7 +51,7 @@ func TestBroadcastJoinReadsItsBuildSideOnce(t *testing.T) {
 // one without adaptive execution.
 func TestAdaptiveBroadcastSwitchSharesTheBuildSide(t *testing.T) {
 	run := func(disable bool) ([]string, *JobMetrics, int64) {
-		s, mem := newCacheSession(t, Config{ShufflePartitions: 16, DisableAdaptive: disable, BroadcastThreshold: 50 << 10})
+		s, mem := newCacheSession(t, Config{ShufflePartitions: 16, DisableAdaptive: disable, BroadcastThreshold: 8 << 10})
 		s.env.Adaptive.MinPartitions = 2
 		a := aqeData(s, mem, 4000, 40, false, 1)
 		b := aqeData(s, mem, 8000, 60, false, 2).GroupBy("k").Agg(Count().As("bn"))
