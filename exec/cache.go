@@ -264,7 +264,7 @@ func (c *CacheReadOp) Open(ctx context.Context) error {
 	if loc == storage.OnDisk {
 		c.counter.diskHits++
 	}
-	c.stream = stream
+	c.stream = projectedStream{stream, c.cols}
 	return nil
 }
 
@@ -287,10 +287,8 @@ func (c *CacheReadOp) Next() (arrow.RecordBatch, error) {
 	if err != nil {
 		return nil, c.lostErr(c.ctx, err)
 	}
-	one := []arrow.RecordBatch{rec}
-	projectBatches(one, c.cols)
-	c.inputs.add(one[0], false)
-	return one[0], nil
+	c.inputs.add(rec, false)
+	return rec, nil
 }
 
 // Close releases what was not passed on and unpins the block.

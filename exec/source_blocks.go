@@ -3,7 +3,6 @@ package exec
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -72,33 +71,34 @@ func (b *blockPartition) EstimatedBytes() int64 {
 
 func (b *blockPartition) Open(ctx context.Context, mem memory.Allocator) (plan.BatchIterator, error) {
 	id := storage.CacheBlockID(b.src.datasetID, b.p)
-	recs, loc, err := b.src.env.Blocks.GetCache(ctx, id, mem)
+	stream, loc, err := b.src.env.Blocks.OpenCache(ctx, id, mem)
 	if err != nil {
 		return nil, err
 	}
 	if loc == storage.NotStored {
+		stream.Close()
 		return nil, fmt.Errorf("exec: %s: block %s of the local checkpoint is lost (local checkpoints are not fault tolerant)", b.src.name, id)
 	}
+	var cols []int
 	if b.project {
-		projectBatches(recs, b.cols)
+		cols = b.cols
 	}
-	return &sliceIterator{recs: recs}, nil
+	return projectedStream{stream, cols}, nil
 }
 
-// sliceIterator hands out a list of batches the iterator owns.
-type sliceIterator struct{ recs []arrow.RecordBatch }
-
-func (s *sliceIterator) Next() (arrow.RecordBatch, error) {
-	if len(s.recs) == 0 {
-		return nil, io.EOF
-	}
-	r := s.recs[0]
-	s.recs = s.recs[1:]
-	return r, nil
+// projectedStream hands out a stored block's batches with the columns cols of each
+// (indices, in order, without copying; nil keeps every column).
+type projectedStream struct {
+	storage.BatchStream
+	cols []int
 }
 
-func (s *sliceIterator) Close() error {
-	releaseBatches(s.recs)
-	s.recs = nil
-	return nil
+func (p projectedStream) Next() (arrow.RecordBatch, error) {
+	rec, err := p.BatchStream.Next()
+	if err != nil || p.cols == nil {
+		return rec, err
+	}
+	one := []arrow.RecordBatch{rec}
+	projectBatches(one, p.cols)
+	return one[0], nil
 }
