@@ -147,8 +147,11 @@ func (o *optimizer) fold(n Node) Node {
 
 func (o *optimizer) push(n Node) Node {
 	n = o.mapChildren(n, o.push)
-	if f, ok := n.(*Filter); ok {
-		return o.pushFilter(f)
+	switch m := n.(type) {
+	case *Filter:
+		return o.pushFilter(m)
+	case *Join:
+		return o.deriveJoinSides(m)
 	}
 	return n
 }
@@ -169,7 +172,7 @@ func (o *optimizer) pushFilter(f *Filter) Node {
 	}
 	switch in := f.Input.(type) {
 	case *Filter:
-		return pushed(in.Input, and(in.Cond, f.Cond))
+		return pushed(in.Input, withoutRepeats(and(in.Cond, f.Cond)))
 	case *Project:
 		defs := make(map[string]Expr, len(in.Exprs))
 		for _, e := range in.Exprs {
