@@ -13,8 +13,9 @@ import (
 //  2. filter pushdown: filters move below projections (aliases substituted), repartitions,
 //     coalesces, unions, sorts, broadcast hints, for conjuncts over grouping keys
 //     aggregates, and for conjuncts over partition keys windows; conjuncts over one side
-//     of a join move into that side unless an outer join NULL-fills it; adjacent filters
-//     merge; a filter on a scan of a pruning source copies its conjuncts into
+//     of a join move into that side unless an outer join NULL-fills it, and a disjunction
+//     over both sides (of a filter or of a join's condition) also filters each side with
+//     what it implies for that side (derive.go); adjacent filters merge; a filter on a scan of a pruning source copies its conjuncts into
 //     Scan.Filters. Filters never move below Limit or MapBatches;
 //  3. distinct aggregates: an aggregation whose distinct aggregates are all count or sum
 //     of DISTINCT x over one x becomes two aggregations (see optimize_distinct.go);
