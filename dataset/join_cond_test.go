@@ -39,6 +39,11 @@ func TestJoinOnKeyAndResidual(t *testing.T) {
 		// One side only: filters that side under the join where the kind allows.
 		"right-only": {Col("w").Gt(Lit(10.0)), func(_ testRow, r rightRow) bool { return r.w != nil && *r.w > 10 }},
 		"left-only":  {Col("x").Gt(Lit(int64(20))), func(l testRow, _ rightRow) bool { return l.x != nil && *l.x > 20 }},
+		// A disjunction over both sides: each side is pre-filtered by what it implies.
+		"pairs": {Col("x").Gt(Lit(int64(20))).And(Col("w").Lt(Lit(10.0))).Or(Col("x").Lt(Lit(int64(5))).And(Col("w").Gt(Lit(30.0)))),
+			func(l testRow, r rightRow) bool {
+				return l.x != nil && r.w != nil && (*l.x > 20 && *r.w < 10 || *l.x < 5 && *r.w > 30)
+			}},
 	}
 	for strat, threshold := range joinStrategies {
 		for rname, res := range residuals {

@@ -13,8 +13,9 @@ import (
 //  2. filter pushdown: filters move below projections (aliases substituted), repartitions,
 //     coalesces, unions, sorts, broadcast hints, for conjuncts over grouping keys
 //     aggregates, and for conjuncts over partition keys windows; conjuncts over one side
-//     of a join move into that side unless an outer join NULL-fills it; adjacent filters
-//     merge; a filter on a scan of a pruning source copies its conjuncts into
+//     of a join move into that side unless an outer join NULL-fills it, and a disjunction
+//     over both sides (of a filter or of a join's condition) also filters each side with
+//     what it implies for that side (derive.go); adjacent filters merge; a filter on a scan of a pruning source copies its conjuncts into
 //     Scan.Filters. Filters never move below Limit or MapBatches;
 //  3. distinct aggregates: an aggregation whose distinct aggregates are all count or sum
 //     of DISTINCT x over one x becomes two aggregations (see optimize_distinct.go);
@@ -147,8 +148,11 @@ func (o *optimizer) fold(n Node) Node {
 
 func (o *optimizer) push(n Node) Node {
 	n = o.mapChildren(n, o.push)
-	if f, ok := n.(*Filter); ok {
-		return o.pushFilter(f)
+	switch m := n.(type) {
+	case *Filter:
+		return o.pushFilter(m)
+	case *Join:
+		return o.deriveJoinSides(m)
 	}
 	return n
 }
@@ -169,7 +173,7 @@ func (o *optimizer) pushFilter(f *Filter) Node {
 	}
 	switch in := f.Input.(type) {
 	case *Filter:
-		return pushed(in.Input, and(in.Cond, f.Cond))
+		return pushed(in.Input, withoutRepeats(and(in.Cond, f.Cond)))
 	case *Project:
 		defs := make(map[string]Expr, len(in.Exprs))
 		for _, e := range in.Exprs {

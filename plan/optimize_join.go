@@ -23,15 +23,21 @@ func (o *optimizer) pushIntoJoin(f *Filter, j *Join, pushed func(Node, Expr) Nod
 	}
 	canLeft := j.Kind == InnerJoin || j.Kind == LeftJoin || j.Kind == LeftSemiJoin || j.Kind == LeftAntiJoin
 	canRight := j.Kind == InnerJoin || j.Kind == RightJoin
-	var toLeft, toRight, above []Expr
-	for _, c := range conjuncts(f.Cond) {
+	sides := func(c Expr) (allLeft, allRight bool) {
 		cols := columnsOf(c)
-		allLeft, allRight := len(cols) > 0, len(cols) > 0
+		allLeft, allRight = len(cols) > 0, len(cols) > 0
 		for _, name := range cols {
 			allLeft = allLeft && left[name]
 			_, r := right[name]
 			allRight = allRight && r
 		}
+		return allLeft, allRight
+	}
+	isLeft := func(c Expr) bool { l, _ := sides(c); return l }
+	isRight := func(c Expr) bool { _, r := sides(c); return r }
+	var toLeft, toRight, above []Expr
+	for _, c := range conjuncts(f.Cond) {
+		allLeft, allRight := sides(c)
 		switch {
 		case canLeft && allLeft:
 			toLeft = append(toLeft, c)
@@ -39,6 +45,13 @@ func (o *optimizer) pushIntoJoin(f *Filter, j *Join, pushed func(Node, Expr) Nod
 			toRight = append(toRight, substitute(c, right))
 		default:
 			above = append(above, c)
+			// A disjunction stays above, and implies a filter of each side (derive.go).
+			if d := impliedPredicate(c, isLeft); canLeft && d != nil {
+				toLeft = append(toLeft, d)
+			}
+			if d := impliedPredicate(c, isRight); canRight && d != nil {
+				toRight = append(toRight, substitute(d, right))
+			}
 		}
 	}
 	if len(toLeft) == 0 && len(toRight) == 0 {
