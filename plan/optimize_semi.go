@@ -67,7 +67,8 @@ func semiSource(n Node, col string) (Node, string, bool) {
 		}
 	case *Filter:
 		if _, ok := x.Input.(*Scan); ok && selectivity(x.Cond) <= semiSelective && hasColumn(x, col) {
-			return &Project{Meta: Meta{CallSite: x.CallSite}, Input: x, Exprs: []Expr{&ColumnRef{Name: col}}}, col, true
+			p, err := analyzeNode(&Project{Meta: Meta{CallSite: x.CallSite}, Input: x, Exprs: []Expr{&ColumnRef{Name: col}}})
+			return p, col, err == nil
 		}
 		return semiSource(x.Input, col)
 	case *Project:
