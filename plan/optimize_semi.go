@@ -26,15 +26,30 @@ const semiKey = "__sj_key"
 func (o *optimizer) transferSemis(n Node) Node {
 	n = o.mapChildren(n, o.transferSemis)
 	j, ok := n.(*Join)
-	if !ok || j.Kind != InnerJoin || len(j.LeftKeys) != len(j.RightKeys) {
+	if !ok || len(j.LeftKeys) != len(j.RightKeys) {
+		return n
+	}
+	if j.Kind == LeftSemiJoin && j.Cond == nil && len(j.LeftKeys) == 1 {
+		// The semi join's set holds for its left rows: transfer it into the joins below.
+		if l, ok := o.semiThrough(j.Left, j.LeftKeys[0], j.Right, j.RightKeys[0]); ok {
+			return o.rebuild(j.WithChildren([]Node{l, j.Right}))
+		}
+		return n
+	}
+	if j.Kind != InnerJoin && j.Kind != LeftJoin {
 		return n
 	}
 	left, right := j.Left, j.Right
 	for i := range j.LeftKeys {
+		// A left join's unmatched right rows are dropped too, so its right side can
+		// be reduced by the left side's set.
 		if src, key, ok := semiSource(j.Left, j.LeftKeys[i]); ok {
 			if r, ok := o.pushSemi(right, j.RightKeys[i], src, key, false); ok {
 				right = r
 			}
+		}
+		if j.Kind != InnerJoin {
+			continue
 		}
 		if src, key, ok := semiSource(j.Right, j.RightKeys[i]); ok {
 			if l, ok := o.pushSemi(left, j.LeftKeys[i], src, key, false); ok {
@@ -46,6 +61,46 @@ func (o *optimizer) transferSemis(n Node) Node {
 		return n
 	}
 	return o.rebuild(j.WithChildren([]Node{left, right}))
+}
+
+// semiThrough transfers the set src (column key) that column col of n's rows lies in
+// into the joins on col below n, through filters and projections; ok is false when no
+// join's other side took it.
+func (o *optimizer) semiThrough(n Node, col string, src Node, key string) (Node, bool) {
+	switch x := n.(type) {
+	case *Filter:
+		if in, ok := o.semiThrough(x.Input, col, src, key); ok {
+			return o.rebuild(x.WithChildren([]Node{in})), true
+		}
+	case *Project:
+		if ref, found := projectedColumn(x, col); found {
+			if in, ok := o.semiThrough(x.Input, ref, src, key); ok {
+				return o.rebuild(x.WithChildren([]Node{in})), true
+			}
+		}
+	case *Join:
+		if (x.Kind != InnerJoin && x.Kind != LeftJoin) || len(x.LeftKeys) != len(x.RightKeys) {
+			break
+		}
+		right, changed := x.Right, false
+		for i, k := range x.LeftKeys {
+			if k == col {
+				if r, ok := o.pushSemi(right, x.RightKeys[i], src, key, false); ok {
+					right, changed = r, true
+				}
+			}
+		}
+		left := x.Left
+		if hasColumn(x.Left, col) {
+			if l, ok := o.semiThrough(x.Left, col, src, key); ok {
+				left, changed = l, true
+			}
+		}
+		if changed {
+			return o.rebuild(x.WithChildren([]Node{left, right})), true
+		}
+	}
+	return n, false
 }
 
 // semiSource finds a small set every value of column col of n's rows lies in: the

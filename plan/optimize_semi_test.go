@@ -1,6 +1,9 @@
 package plan
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // semiBelowAgg reports whether n has a left semi join on col directly or through
 // projections below an aggregate.
@@ -45,15 +48,32 @@ func TestTransferSemiBelowAggregate(t *testing.T) {
 		{"in subquery", &Join{Left: salesScan(1), Right: &Project{Input: selective(), Exprs: []Expr{as(col("amount"), "a2")}},
 			LeftKeys: []string{"amount"}, RightKeys: []string{"a2"}, Kind: LeftSemiJoin}, perAmount(), true},
 	}
-	for _, c := range cases {
-		j := &Join{Left: c.left, Right: c.right, LeftKeys: []string{"amount"}, RightKeys: []string{"k"}, Kind: InnerJoin}
-		a := mustAnalyze(t, j)
-		o := Optimize(a)
-		if got := semiBelowAgg(o, "amount", false); got != c.want {
-			t.Errorf("%s: semi join below the aggregate %v, want %v", c.name, got, c.want)
+	for _, kind := range []JoinKind{InnerJoin, LeftJoin} {
+		for _, c := range cases {
+			j := &Join{Left: c.left, Right: c.right, LeftKeys: []string{"amount"}, RightKeys: []string{"k"}, Kind: kind}
+			checkTransfer(t, fmt.Sprintf("%s (%v)", c.name, kind), j, c.want)
 		}
-		if !sameNames(o.Schema(), a.Schema()) {
-			t.Errorf("%s: schema changed", c.name)
-		}
+	}
+	// An IN subquery above the join (SQL's decorrelated scalar subquery, a left join
+	// filtered above) reduces the aggregate below it too.
+	above := &Join{Left: &Filter{Input: &Join{Left: salesScan(1), Right: perAmount(), LeftKeys: []string{"amount"},
+		RightKeys: []string{"k"}, Kind: LeftJoin}, Cond: bin(OpGt, col("price"), col("total"))},
+		Right:    &Project{Input: selective(), Exprs: []Expr{as(col("amount"), "a2")}},
+		LeftKeys: []string{"amount"}, RightKeys: []string{"a2"}, Kind: LeftSemiJoin}
+	checkTransfer(t, "semi join above", above, true)
+	// A right join keeps the right side's unmatched rows: nothing moves into it.
+	right := &Join{Left: selective(), Right: perAmount(), LeftKeys: []string{"amount"}, RightKeys: []string{"k"}, Kind: RightJoin}
+	checkTransfer(t, "right join", right, false)
+}
+
+func checkTransfer(t *testing.T, name string, j Node, want bool) {
+	t.Helper()
+	a := mustAnalyze(t, j)
+	o := Optimize(a)
+	if got := semiBelowAgg(o, "amount", false); got != want {
+		t.Errorf("%s: semi join below the aggregate %v, want %v", name, got, want)
+	}
+	if !sameNames(o.Schema(), a.Schema()) {
+		t.Errorf("%s: schema changed", name)
 	}
 }
