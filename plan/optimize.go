@@ -37,6 +37,7 @@ func optimizeWith(root Node, o *optimizer) Node {
 	}
 	n := o.fold(root)
 	n = o.push(n)
+	n = o.transferSemis(n)
 	n = o.splitDistinct(n)
 	need := map[string]bool{}
 	for _, f := range root.Schema().Fields() {
