@@ -11,7 +11,10 @@
 // Put and PutCache take over the caller's references (even when they fail); the store
 // Releases them when the block is removed, replaced, evicted or the store is closed. Get and
 // GetCache return batches the caller owns and Releases exactly once: Retained copies of an
-// in-memory block, or batches freshly read from disk.
+// in-memory block, or batches freshly read from disk. OpenCache hands the same batches out
+// one at a time and reads a block that stays on disk batch by batch, so that a task scanning
+// a cached partition larger than memory holds one batch of it; the block is pinned (never
+// removed from under the reader) until the stream is closed.
 //
 // # Levels (Spark's StorageLevel, without replication)
 //

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/kindling-data/kindling/dataset"
 )
 
@@ -16,7 +18,8 @@ func Run(ctx context.Context, t Tables, n int) (Result, time.Duration, error) {
 		return Result{}, 0, fmt.Errorf("tpch: query %d has no DataFrame version", n)
 	}
 	start := time.Now()
-	recs, err := build(t).Collect(ctx)
+	d := build(t)
+	recs, err := d.Collect(ctx)
 	dur := time.Since(start)
 	defer func() {
 		for _, r := range recs {
@@ -26,8 +29,25 @@ func Run(ctx context.Context, t Tables, n int) (Result, time.Duration, error) {
 	if err != nil {
 		return Result{}, dur, fmt.Errorf("tpch: q%d: %w", n, err)
 	}
-	res, err := FromRecords(recs)
+	res, err := resultOf(d, recs)
 	return res, dur, err
+}
+
+// resultOf is FromRecords with the columns named by d's schema when no batch came back
+// (an empty answer, such as Q11's beyond SF 1, has no batch to name them).
+func resultOf(d *dataset.Dataset, recs []arrow.RecordBatch) (Result, error) {
+	res, err := FromRecords(recs)
+	if err != nil || res.Cols != nil {
+		return res, err
+	}
+	schema, err := d.Schema()
+	if err != nil {
+		return res, err
+	}
+	for _, f := range schema.Fields() {
+		res.Cols = append(res.Cols, f.Name)
+	}
+	return res, nil
 }
 
 // RegisterViews makes the tables the temporary views the queries' SQL names.
@@ -61,6 +81,6 @@ func RunSQL(ctx context.Context, s *dataset.Session, n int) (Result, time.Durati
 	if err != nil {
 		return Result{}, dur, fmt.Errorf("tpch: q%d as SQL: %w", n, err)
 	}
-	res, err := FromRecords(recs)
+	res, err := resultOf(d, recs)
 	return res, dur, err
 }
