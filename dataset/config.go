@@ -37,15 +37,14 @@ type Config struct {
 	// Zero derives it from physical memory (60% of RAM less 300 MiB, as Spark does).
 	//
 	// While the session is open it also holds a share of the Go runtime's soft memory
-	// limit (runtime/debug.SetMemoryLimit), the inverse of that rule: MemoryLimit/0.6 +
-	// 300 MiB, the 40% and the 300 MiB being for what the budget does not count (batches
-	// streaming between operators, garbage not yet collected, the runtime). With several
-	// sessions open the soft limit is the sum of their shares; closing the last restores
-	// the limit in force before the first opened; the batches a session holds for
-	// FromRecords and FromPartitions, which the budget does not count, raise its share
-	// until released. So the collector works harder before garbage takes the process far
-	// over its budget. A limit the program set itself (GOMEMLIMIT, or
-	// debug.SetMemoryLimit) is left as it is.
+	// limit (runtime/debug.SetMemoryLimit): MemoryLimit × 1.25 + 96 MiB, the quarter
+	// being for what the budget does not count (garbage not yet collected, readers'
+	// buffers) and the 96 MiB for the Go runtime. With several sessions open the soft
+	// limit is the sum of their shares; closing the last restores the limit in force
+	// before the first opened; the batches a session holds for FromRecords and
+	// FromPartitions, which the budget does not count, raise its share until released. So
+	// the collector works harder before garbage takes the process far over its budget. A
+	// limit the program set itself (GOMEMLIMIT, or debug.SetMemoryLimit) is left as it is.
 	MemoryLimit int64
 	// StorageFraction is the share of MemoryLimit below which cached data is safe from
 	// eviction by execution (default 0.5).

@@ -44,7 +44,7 @@
 // PoolAllocator by default: every buffer is Released when its batch is done with, so
 // recycling them keeps the resident set near the live bytes instead of everything
 // allocated since the last garbage collection. HoldGoMemoryLimit ties the Go runtime's
-// soft memory limit to the open budgets (GoLimitForBudget: limit/0.6 + 300 MiB each,
+// soft memory limit to the open budgets (GoLimitForBudget: limit × 1.25 + 96 MiB each,
 // summed), so that garbage not yet collected cannot take the process far past them.
 //
 // # Tasks: fairness and the spill protocol

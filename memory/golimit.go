@@ -6,22 +6,27 @@ import (
 	"sync"
 )
 
+// goRuntimeOverhead is the part of a budget's Go soft limit for what is not data: the
+// runtime and its metadata, goroutine stacks, the program's own small structures.
+const goRuntimeOverhead = 96 << 20
+
 // GoLimitForBudget is the Go runtime's soft memory limit (runtime/debug.SetMemoryLimit) that
-// a budget of limit bytes asks for: the inverse of how a default budget is derived from
-// physical memory, limit/0.6 + 300 MiB. The budget counts what operators reserve; the rest
-// (40% of it, plus 300 MiB) is for what nothing reserves: streaming batches, garbage not yet
-// collected, goroutine stacks and the runtime. A derived budget therefore asks for physical
-// memory, which changes nothing, and a small budget lets the collector keep garbage from
-// taking the process far beyond what the budget allows.
+// a budget of limit bytes asks for: limit + limit/4 + 96 MiB. The budget counts what
+// operators reserve and, up to a quarter of it, the Arrow bytes tasks hold beyond their
+// reservations (batches streaming between operators, see Task.TrackAllocator); the quarter
+// more is room for garbage between collections and for what nothing counts (readers'
+// buffers, dictionaries), and 96 MiB is for the runtime itself. The collector thus keeps
+// the process within about 1.25 times its budget (plus the constant), at the cost of
+// collecting more often when the budget is nearly full; a derived budget (60% of
+// physical memory) asks for about three quarters of physical memory.
 func GoLimitForBudget(limit int64) int64 {
 	if limit <= 0 {
 		return 0
 	}
-	g := float64(limit)/defaultMemoryFraction + reservedSystemMemory
-	if g >= math.MaxInt64 {
+	if limit > (math.MaxInt64-goRuntimeOverhead)/5*4 {
 		return math.MaxInt64
 	}
-	return int64(g)
+	return limit + limit/4 + goRuntimeOverhead
 }
 
 // goLimits is the process-wide state of the soft limits that open budgets hold: their sum is

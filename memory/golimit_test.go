@@ -10,17 +10,21 @@ func TestGoLimitForBudget(t *testing.T) {
 	if got := GoLimitForBudget(0); got != 0 {
 		t.Errorf("GoLimitForBudget(0) = %d, want 0", got)
 	}
-	// 600 MiB of budget: 1000 MiB, plus 300 MiB for the runtime.
-	if got, want := GoLimitForBudget(600<<20), int64(1300<<20); got != want {
+	// 600 MiB of budget: 750 MiB, plus 96 MiB for the runtime.
+	if got, want := GoLimitForBudget(600<<20), int64(846<<20); got != want {
 		t.Errorf("GoLimitForBudget(600 MiB) = %s, want %s", FormatBytes(got), FormatBytes(want))
 	}
 	if got := GoLimitForBudget(math.MaxInt64); got != math.MaxInt64 {
 		t.Errorf("GoLimitForBudget(MaxInt64) = %d, want MaxInt64", got)
 	}
-	// A derived budget asks for about physical memory.
+	// A derived budget asks for about three quarters of physical memory.
 	phys := int64(8 << 30)
-	if got := GoLimitForBudget(defaultLimit(phys)); got < phys-(1<<20) || got > phys+(1<<20) {
-		t.Errorf("GoLimitForBudget(defaultLimit(8 GiB)) = %s, want about 8 GiB", FormatBytes(got))
+	if got := GoLimitForBudget(defaultLimit(phys)); got < phys*3/4-(200<<20) || got > phys*3/4 {
+		t.Errorf("GoLimitForBudget(defaultLimit(8 GiB)) = %s, want about 6 GiB", FormatBytes(got))
+	}
+	// At most 1.25 times a large budget, plus the constant.
+	if got, lim := GoLimitForBudget(4<<30), int64(4<<30); got > lim+lim/4+goRuntimeOverhead {
+		t.Errorf("GoLimitForBudget(4 GiB) = %s, want at most 5 GiB + 96 MiB", FormatBytes(got))
 	}
 }
 

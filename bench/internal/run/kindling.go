@@ -77,7 +77,8 @@ func timeQuery(ctx context.Context, s *dataset.Session, alloc *countingAllocator
 			f.Close()
 			return Measure{Err: fmt.Errorf("run: profile: %w", err)}
 		}
-		stop = func() { pprof.StopCPUProfile(); f.Close() }
+		heap := startHeapAtPeak()
+		stop = func() { pprof.StopCPUProfile(); f.Close(); heap.Stop(profile) }
 	}
 	// The answer is summed as the batches arrive, as db-benchmark's chk, so that a result
 	// larger than the memory budget (q10 at 1e8 rows has ~1e8 groups) is never held.

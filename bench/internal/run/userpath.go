@@ -81,6 +81,10 @@ func openCSVTables(ctx context.Context, o *Options, tables []csvTable) (*userTab
 	}
 	u.sess = s
 	probe := startRSS()
+	if o.ProfileDir != "" {
+		heap := startHeapAtPeak()
+		defer heap.Stop(filepath.Join(o.ProfileDir, "kindling-load.pprof"))
+	}
 	start := time.Now()
 	for _, t := range tables {
 		d := s.ReadCSVWith(dataset.CSVOptions{Schema: t.schema}, t.path).Cache()
