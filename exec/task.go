@@ -275,6 +275,7 @@ func coalesceRange(n, m, p int) (lo, hi int) {
 func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 	start := time.Now()
 	t.mtask = t.job.env.Mem.NewTask(ctx, fmt.Sprintf("stage %d task %d", t.stage.ID, t.partition))
+	t.mtask.TrackAllocator(t.alloc) // its unreserved Arrow bytes count against the budget
 	defer func() {
 		if r := recover(); r != nil {
 			err = &panicError{msg: fmt.Sprintf("panic: %v\n%s", r, debug.Stack())}

@@ -88,6 +88,10 @@ type Stats struct {
 	WaitTimeouts int64
 	// ActiveTasks is N now: the tasks holding or requesting execution memory.
 	ActiveTasks int
+	// Streaming is the Arrow bytes tracked tasks hold beyond their reservations, as they
+	// count against the budget (at most a quarter of it; Task.TrackAllocator), and
+	// PeakStreaming its high-water mark as far as requests saw it.
+	Streaming, PeakStreaming int64
 }
 
 // Manager is the unified memory manager: one budget shared by execution (reservations, grouped
@@ -117,6 +121,10 @@ type Manager struct {
 	holding map[*Reservation]struct{}
 	// watches are the running PeakWatches (a job's peaks).
 	watches []*PeakWatch
+	// tracked are the open tasks whose allocators count (TrackAllocator);
+	// peakStreaming is the most streaming bytes counted at once.
+	tracked       []*Task
+	peakStreaming int64
 }
 
 // NewManager returns a manager for cfg after EnsureDefaults. Invalid values do not panic:
@@ -245,7 +253,7 @@ func (m *Manager) AcquireStorage(n int64) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if n > m.free() {
+	if n > m.free()-m.streamingLocked() {
 		return m.budgetErrorLocked("storage", n, m.storageUsed)
 	}
 	m.storageUsed += n
@@ -281,6 +289,8 @@ func (m *Manager) Stats() Stats {
 		WaitCount:     m.waits,
 		WaitTimeouts:  m.waitTimeouts,
 		ActiveTasks:   m.active,
+		Streaming:     m.streamingLocked(),
+		PeakStreaming: m.peakStreaming,
 	}
 }
 

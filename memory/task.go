@@ -32,6 +32,8 @@ type Task struct {
 	ctx context.Context
 	// spillMu serializes Spill calls among the task's consumers.
 	spillMu sync.Mutex
+	// alloc is the task's allocator (TrackAllocator), nil if untracked; set under m.mu.
+	alloc *Allocator
 
 	// Guarded by m.mu.
 	res        []*Reservation
@@ -88,6 +90,7 @@ func (t *Task) Close() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t.closed = true
+	m.untrackLocked(t)
 	for _, r := range t.res {
 		m.releaseLocked(r, r.size.Load())
 	}
@@ -148,9 +151,13 @@ type shares struct {
 	minShare int64
 	overCap  int64 // how far the request takes the task over its cap
 	short    int64 // how much of the request free memory lacks
+	// streamingOnly: free memory lacks the request only because of streaming bytes
+	// (streaming.go), whose release wakes nobody: the request must not wait for them.
+	streamingOnly bool
 }
 
-func (m *Manager) sharesLocked(t *Task, n int64) shares {
+func (m *Manager) sharesLocked(r *Reservation, n int64, spilled bool) shares {
+	t := r.task
 	s := shares{mExec: m.maxExecution(), nTasks: max(m.active, 1)}
 	// Tasks other than t that are not blocked: only they can release memory for t.
 	s.runnable = m.active - m.waitingTasks - 1
@@ -163,6 +170,11 @@ func (m *Manager) sharesLocked(t *Task, n int64) shares {
 	s.minShare = s.mExec / int64(2*s.nTasks)
 	s.overCap = t.used + n - s.taskCap
 	s.short = n - m.free()
+	if s.short <= 0 && r.countsStreaming(spilled) && len(m.tracked) > 0 {
+		if short := n - (m.free() - m.streamingLocked()); short > 0 {
+			s.short, s.streamingOnly = short, true
+		}
+	}
 	return s
 }
 
@@ -177,7 +189,7 @@ func (m *Manager) acquireLocked(r *Reservation, n int64, spilled bool) error {
 		if t.closed {
 			return fmt.Errorf("memory: %s: task %q closed while TryGrow of %s was in progress", r.name, t.name, FormatBytes(n))
 		}
-		s := m.sharesLocked(t, n)
+		s := m.sharesLocked(r, n, spilled)
 
 		// 1. Free memory within the task's cap.
 		if s.overCap <= 0 && s.short <= 0 {
@@ -284,7 +296,7 @@ func (m *Manager) spillOtherLocked(a *acquisition, c *Reservation, need int64) e
 // tasks run beside it.
 func (m *Manager) waitForShareLocked(a *acquisition, s shares) (bool, error) {
 	t, n := a.r.task, a.n
-	if t.ctx == nil || t.used+n > s.mExec || s.runnable <= 0 ||
+	if t.ctx == nil || t.used+n > s.mExec || s.runnable <= 0 || s.streamingOnly ||
 		!(a.spilled || t.used < s.minShare && (s.overCap <= 0 || n > s.taskCap)) {
 		return false, nil
 	}
