@@ -42,6 +42,7 @@ func mainErr() error {
 	sections := flag.String("sections", "groupby,join,windows,sweep,skew", "comma-separated sections to run: groupby, join, windows, sweep, skew, tpch")
 	out := flag.String("out", "results", "directory for report.md and the SVG plots")
 	profile := flag.Bool("profile", false, "write a CPU profile of every kindling question into <out>/profiles")
+	heapProfile := flag.Bool("heapprofile", false, "with -profile, also a heap profile at each question's and the load's resident-set peak (collecting garbage at each snapshot)")
 	duck := flag.Bool("duckdb", true, "run the DuckDB side (answers are checked against it)")
 	only := flag.String("questions", "", "comma-separated questions of the groupby, join, windows and tpch sections to run (e.g. q10,j5,w3,Q6; default all)")
 	skew := flag.String("skew", "0,0.5,1,1.5", "Zipf exponents of the skew section")
@@ -70,6 +71,7 @@ func mainErr() error {
 	o := &run.Options{N: int(rows), K: *k, Seed: *seed, Parts: *parts, BatchRows: *batch, Runs: max(1, *runs),
 		Threads: *threads, DuckDB: *duck, TmpDir: tmp, Log: os.Stderr, SF: *sf, Load: *load, MemoryLimit: limit}
 	if *profile {
+		run.HeapAtPeak = *heapProfile
 		o.ProfileDir = filepath.Join(*out, "profiles")
 		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
 			return err

@@ -17,6 +17,9 @@ import (
 // <name>-heap.pprof, with the RSS it was taken at in <name>-heap.rss. The collections
 // lower the query's peak somewhat: profiled runs are for finding what is live, not for
 // the report's figures.
+//
+// Snapshots are taken only when HeapAtPeak is set (kbench -heapprofile), so that plain
+// CPU profiles are not disturbed by the collections.
 type heapAtPeak struct {
 	stop chan struct{}
 	done chan struct{}
@@ -24,8 +27,15 @@ type heapAtPeak struct {
 	rss  int64
 }
 
+// HeapAtPeak turns on the heap snapshots of profiled runs (see heapAtPeak).
+var HeapAtPeak bool
+
 func startHeapAtPeak() *heapAtPeak {
 	h := &heapAtPeak{stop: make(chan struct{}), done: make(chan struct{})}
+	if !HeapAtPeak {
+		close(h.done)
+		return h
+	}
 	go h.loop()
 	return h
 }
