@@ -37,10 +37,13 @@
 // arrow's memory.Allocator cannot return an error, so the budget is enforced when an operator
 // reserves (TryGrow, which returns a *BudgetError wrapping ErrBudgetExceeded) before it builds
 // or buffers batches. Only operators that hold batches across calls (hash aggregate, sort,
-// join build, shuffle buffers, cache unroll) reserve; streaming operators do not, so keep
-// about 10% of the process's memory as untracked headroom (the default limit leaves 40%).
-// Allocator measures what was really allocated, exactly to the byte, for metrics and to
-// correct reservations after variable-width builds. Below it, sessions allocate from a
+// join build, shuffle buffers, cache unroll) reserve; streaming operators do not. A task
+// that tracks its Allocator (Task.TrackAllocator) has the Arrow bytes it holds beyond its
+// reservations counted against the budget, up to a quarter of it: storage and the
+// spillable consumers that hold memory then see less free memory and make room earlier
+// (streaming.go says why only they). Allocator measures what was really allocated,
+// exactly to the byte, for metrics and to correct reservations after variable-width
+// builds. Below it, sessions allocate from a
 // PoolAllocator by default: every buffer is Released when its batch is done with, so
 // recycling them keeps the resident set near the live bytes instead of everything
 // allocated since the last garbage collection. HoldGoMemoryLimit ties the Go runtime's
