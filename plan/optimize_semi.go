@@ -121,7 +121,7 @@ func semiSource(n Node, col string) (Node, string, bool) {
 			}
 		}
 	case *Filter:
-		if _, ok := x.Input.(*Scan); ok && selectivity(x.Cond) <= semiSelective && hasColumn(x, col) {
+		if isStoredInput(x.Input) && selectivity(x.Cond) <= semiSelective && hasColumn(x, col) {
 			p, err := analyzeNode(&Project{Meta: Meta{CallSite: x.CallSite}, Input: x, Exprs: []Expr{&ColumnRef{Name: col}}})
 			return p, col, err == nil
 		}
@@ -231,6 +231,16 @@ func containsString(xs []string, s string) bool {
 		if x == s {
 			return true
 		}
+	}
+	return false
+}
+
+// isStoredInput reports whether n reads stored rows: a scan, or a cached dataset's
+// read (a table the program persisted), whose filtered rows are cheap to read twice.
+func isStoredInput(n Node) bool {
+	switch n.(type) {
+	case *Scan, *Cache:
+		return true
 	}
 	return false
 }
