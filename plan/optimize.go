@@ -39,6 +39,7 @@ func optimizeWith(root Node, o *optimizer) Node {
 	n = o.push(n)
 	n = o.transferSemis(n)
 	n = o.splitDistinct(n)
+	n = o.rollupAggregates(n)
 	need := map[string]bool{}
 	for _, f := range root.Schema().Fields() {
 		need[f.Name] = true

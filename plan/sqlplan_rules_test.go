@@ -107,3 +107,64 @@ func TestTransferSemiOverCachedTable(t *testing.T) {
 		checkTransfer(t, "cached table "+kind.String(), j, true)
 	}
 }
+
+// readsAggregate reports whether n is, under projections, an aggregate whose input is
+// an aggregate with keys.
+func readsAggregate(n Node) bool {
+	for {
+		switch x := n.(type) {
+		case *Project:
+			n = x.Input
+			continue
+		case *Aggregate:
+			in, ok := x.Input.(*Aggregate)
+			return ok && len(in.Keys) > 0
+		}
+		return false
+	}
+}
+
+// TestRollupAggregates: a total over the same rows as a grouped aggregate is computed
+// from the groups' results when its aggregates merge (sum, count, min, max), keeping
+// its names and types; otherwise from its own input.
+func TestRollupAggregates(t *testing.T) {
+	table := itemsScan("a")
+	input := func(site string) Node { // built twice, as SQL binds a view twice
+		s := *table
+		s.CallSite = site
+		return &Filter{Meta: Meta{CallSite: site}, Input: &s, Cond: bin(OpGt, col("a_key"), lit(int64(0)))}
+	}
+	grouped := &Aggregate{Input: input("x.go:1"), Keys: []string{"a_tag"}, Aggs: []AggExpr{
+		{Func: AggSum, Arg: col("a_qty"), Name: "qty"}, {Func: AggCountAll, Name: "n"},
+		{Func: AggMax, Arg: col("a_key"), Name: "top"}, {Func: AggMean, Arg: col("a_qty"), Name: "avg"}}}
+	cases := []struct {
+		name string
+		aggs []AggExpr
+		in   Node
+		want bool
+	}{
+		{"sum, count, max", []AggExpr{{Func: AggSum, Arg: col("a_qty"), Name: "total"},
+			{Func: AggCountAll, Name: "rows"}, {Func: AggMax, Arg: col("a_key"), Name: "m"}}, input("y.go:2"), true},
+		{"mean does not merge", []AggExpr{{Func: AggMean, Arg: col("a_qty"), Name: "m"}}, input("y.go:2"), false},
+		{"another argument", []AggExpr{{Func: AggSum, Arg: col("a_key"), Name: "s"}}, input("y.go:2"), false},
+		{"other rows", []AggExpr{{Func: AggSum, Arg: col("a_qty"), Name: "total"}}, table, false},
+		{"another table", []AggExpr{{Func: AggSum, Arg: col("a_qty"), Name: "total"}},
+			&Filter{Input: itemsScan("a"), Cond: bin(OpGt, col("a_key"), lit(int64(0)))}, false},
+	}
+	for _, c := range cases {
+		total := &Aggregate{Input: c.in, Aggs: c.aggs}
+		j := &Join{Left: grouped, Right: total, Cross: true, Kind: InnerJoin}
+		a := mustAnalyze(t, j)
+		o := Optimize(a)
+		oj, ok := o.(*Join)
+		if !ok {
+			t.Fatalf("%s: want the join at the root:\n%s", c.name, FormatLogical(o))
+		}
+		if got := readsAggregate(oj.Right); got != c.want {
+			t.Errorf("%s: rolled up %v, want %v:\n%s", c.name, got, c.want, FormatLogical(o))
+		}
+		if !sameNames(o.Schema(), a.Schema()) {
+			t.Errorf("%s: schema %s, want %s", c.name, o.Schema(), a.Schema())
+		}
+	}
+}
