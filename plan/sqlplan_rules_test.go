@@ -168,3 +168,56 @@ func TestRollupAggregates(t *testing.T) {
 		}
 	}
 }
+
+// semiAbove reports whether n has a left semi join on col whose left input is a scan.
+func semiAbove(n Node, col string) bool {
+	if j, ok := n.(*Join); ok && j.Kind == LeftSemiJoin && j.LeftKeys[0] == col {
+		if _, scan := j.Left.(*Scan); scan {
+			return true
+		}
+	}
+	for _, c := range n.Children() {
+		if semiAbove(c, col) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestTransferSemiBelowJoins: a selective side's keys reduce the other side's table
+// below the joins it meets first (TPC-H Q2), but not right below this join, where the
+// join itself does the same work, nor a table already read through a selective filter.
+func TestTransferSemiBelowJoins(t *testing.T) {
+	few := func() Node {
+		return where(itemsScan("p"), bin(OpAnd, bin(OpEq, col("p_tag"), lit("x")), bin(OpGt, col("p_qty"), decLit(t, "3.00"))))
+	}
+	cases := []struct {
+		name  string
+		other Node
+		want  bool
+	}{
+		{"below a join", &Join{Left: itemsScan("a"), Right: itemsScan("b"), LeftKeys: []string{"a_tag"}, RightKeys: []string{"b_tag"}, Kind: InnerJoin}, true},
+		{"through a projection", sel(&Join{Left: itemsScan("b"), Right: itemsScan("a"), LeftKeys: []string{"b_tag"}, RightKeys: []string{"a_tag"}, Kind: InnerJoin},
+			col("a_key"), col("b_qty")), true},
+		{"the table itself", itemsScan("a"), false},
+		{"a selective read", &Join{Left: where(itemsScan("a"), bin(OpEq, col("a_tag"), lit("y"))), Right: itemsScan("b"),
+			LeftKeys: []string{"a_tag"}, RightKeys: []string{"b_tag"}, Kind: InnerJoin}, false},
+		{"below an outer join", &Join{Left: itemsScan("a"), Right: itemsScan("b"), LeftKeys: []string{"a_tag"}, RightKeys: []string{"b_tag"}, Kind: LeftJoin}, false},
+	}
+	for _, c := range cases {
+		for _, flip := range []bool{false, true} {
+			j := &Join{Left: few(), Right: c.other, LeftKeys: []string{"p_key"}, RightKeys: []string{"a_key"}, Kind: InnerJoin}
+			if flip {
+				j = &Join{Left: c.other, Right: few(), LeftKeys: []string{"a_key"}, RightKeys: []string{"p_key"}, Kind: InnerJoin}
+			}
+			a := mustAnalyze(t, j)
+			o := Optimize(a)
+			if got := semiAbove(o, "a_key"); got != c.want {
+				t.Errorf("%s (flipped %v): semi join above a's scan %v, want %v:\n%s", c.name, flip, got, c.want, FormatLogical(o))
+			}
+			if !sameNames(o.Schema(), a.Schema()) {
+				t.Errorf("%s: schema changed", c.name)
+			}
+		}
+	}
+}
