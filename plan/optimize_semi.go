@@ -176,6 +176,12 @@ func (o *optimizer) pushSemi(n Node, col string, src Node, key string, belowAgg 
 	if _, isAgg := n.(*Aggregate); isAgg {
 		return n, false
 	}
+	if j, isJoin := n.(*Join); isJoin {
+		// Below the joins the key's table meets, the semi join spares them its rows too.
+		if r, ok := o.semiBelowJoins(j, col, src, key, false); ok {
+			return r, true
+		}
+	}
 	return semiJoinOn(n, col, src, key)
 }
 

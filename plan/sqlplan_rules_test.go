@@ -200,6 +200,8 @@ func TestTransferSemiBelowJoins(t *testing.T) {
 		{"through a projection", sel(&Join{Left: itemsScan("b"), Right: itemsScan("a"), LeftKeys: []string{"b_tag"}, RightKeys: []string{"a_tag"}, Kind: InnerJoin},
 			col("a_key"), col("b_qty")), true},
 		{"the table itself", itemsScan("a"), false},
+		{"an aggregate over a join", &Aggregate{Input: &Join{Left: itemsScan("a"), Right: itemsScan("b"), LeftKeys: []string{"a_tag"},
+			RightKeys: []string{"b_tag"}, Kind: InnerJoin}, Keys: []string{"a_key"}, Aggs: []AggExpr{{Func: AggMin, Arg: col("b_qty"), Name: "m"}}}, true},
 		{"a selective read", &Join{Left: where(itemsScan("a"), bin(OpEq, col("a_tag"), lit("y"))), Right: itemsScan("b"),
 			LeftKeys: []string{"a_tag"}, RightKeys: []string{"b_tag"}, Kind: InnerJoin}, false},
 		{"below an outer join", &Join{Left: itemsScan("a"), Right: itemsScan("b"), LeftKeys: []string{"a_tag"}, RightKeys: []string{"b_tag"}, Kind: LeftJoin}, false},
