@@ -145,6 +145,11 @@ func foldBinary(e *Binary, schema *arrow.Schema) Expr {
 		return e
 	}
 	if !lok || !rok {
+		if e.Op.IsComparison() {
+			if u, ok := unwrapDecimalCast(e, schema); ok {
+				return u
+			}
+		}
 		return e
 	}
 	t, err := TypeOf(e, schema)

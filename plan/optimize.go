@@ -39,12 +39,14 @@ func optimizeWith(root Node, o *optimizer) Node {
 	n = o.push(n)
 	n = o.transferSemis(n)
 	n = o.splitDistinct(n)
+	n = o.rollupAggregates(n)
 	need := map[string]bool{}
 	for _, f := range root.Schema().Fields() {
 		need[f.Name] = true
 	}
 	n = o.prune(n, need)
 	n = o.reorderJoins(n)
+	n = o.orderConjuncts(n)
 	if o.err != nil || !sameNames(n.Schema(), root.Schema()) {
 		// A rule produced an invalid tree: a bug, but never worth failing a job over.
 		return root
@@ -143,6 +145,8 @@ func (o *optimizer) fold(n Node) Node {
 			}
 		}
 		return o.rebuild(&m)
+	case *Join:
+		return o.foldJoin(n)
 	}
 	return n
 }
@@ -272,9 +276,7 @@ func (o *optimizer) prune(n Node, need map[string]bool) Node {
 	case *Project:
 		return o.pruneProject(n, need)
 	case *Filter:
-		childNeed := copySet(need)
-		addColumns(n.Cond, childNeed)
-		return o.pruneInput(n, childNeed)
+		return o.pruneFilter(n, need)
 	case *Aggregate:
 		return o.pruneInput(n, aggregateInputs(n))
 	case *Limit, *Coalesce, *Broadcast:

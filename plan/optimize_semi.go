@@ -10,9 +10,13 @@ import "github.com/apache/arrow-go/v18/arrow"
 // semi joined with S on its k first. That pays when the right side aggregates by k: the
 // semi join drops whole groups before they are hashed and shuffled (TPC-H Q20's shipped
 // quantity per part and supplier, Q2's and Q17's per-part subqueries). The rule only
-// places such a semi join below an aggregate grouping by the key; elsewhere it would
-// duplicate work the join does anyway. The copied set is the same subtree as the
-// original, so exchange reuse computes it once.
+// places such a semi join below an aggregate grouping by the key, or below the inner
+// joins the key's table meets before this join (TPC-H Q2's partsupp joined with the
+// suppliers' wide columns before the few parts of one size and type): there the semi
+// join drops the rows before the other joins gather their columns. Right above the
+// key's own table it would only repeat this join's work, and it is not placed there.
+// The copied set is the same subtree as the original, so exchange reuse computes it
+// once.
 
 // semiSelective is the most a filter over a scan may keep, by the planner's guess of
 // its selectivity, for the scan's rows to serve as a key set.
@@ -46,6 +50,8 @@ func (o *optimizer) transferSemis(n Node) Node {
 		if src, key, ok := semiSource(j.Left, j.LeftKeys[i]); ok {
 			if r, ok := o.pushSemi(right, j.RightKeys[i], src, key, false); ok {
 				right = r
+			} else if r, ok := o.semiBelowJoins(right, j.RightKeys[i], src, key, false); ok {
+				right = r
 			}
 		}
 		if j.Kind != InnerJoin {
@@ -53,6 +59,8 @@ func (o *optimizer) transferSemis(n Node) Node {
 		}
 		if src, key, ok := semiSource(j.Right, j.RightKeys[i]); ok {
 			if l, ok := o.pushSemi(left, j.LeftKeys[i], src, key, false); ok {
+				left = l
+			} else if l, ok := o.semiBelowJoins(left, j.LeftKeys[i], src, key, false); ok {
 				left = l
 			}
 		}
@@ -121,7 +129,7 @@ func semiSource(n Node, col string) (Node, string, bool) {
 			}
 		}
 	case *Filter:
-		if _, ok := x.Input.(*Scan); ok && selectivity(x.Cond) <= semiSelective && hasColumn(x, col) {
+		if isStoredInput(x.Input) && selectivity(x.Cond) <= semiSelective && hasColumn(x, col) {
 			p, err := analyzeNode(&Project{Meta: Meta{CallSite: x.CallSite}, Input: x, Exprs: []Expr{&ColumnRef{Name: col}}})
 			return p, col, err == nil
 		}
@@ -167,6 +175,12 @@ func (o *optimizer) pushSemi(n Node, col string, src Node, key string, belowAgg 
 	}
 	if _, isAgg := n.(*Aggregate); isAgg {
 		return n, false
+	}
+	if j, isJoin := n.(*Join); isJoin {
+		// Below the joins the key's table meets, the semi join spares them its rows too.
+		if r, ok := o.semiBelowJoins(j, col, src, key, false); ok {
+			return r, true
+		}
 	}
 	return semiJoinOn(n, col, src, key)
 }
@@ -233,4 +247,68 @@ func containsString(xs []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// isStoredInput reports whether n reads stored rows: a scan, or a cached dataset's
+// read (a table the program persisted), whose filtered rows are cheap to read twice.
+func isStoredInput(n Node) bool {
+	switch n.(type) {
+	case *Scan, *Cache:
+		return true
+	}
+	return false
+}
+
+// semiBelowJoins places a semi join of column col with src's key right above the table
+// (a scan or cached read, perhaps filtered) col comes from, when that table meets inner
+// joins below n; ok is false when col's table is n itself (no join to spare) or the
+// table is itself a small selective read.
+func (o *optimizer) semiBelowJoins(n Node, col string, src Node, key string, underJoin bool) (Node, bool) {
+	switch x := n.(type) {
+	case *Join:
+		if x.Kind != InnerJoin {
+			return n, false
+		}
+		inLeft, inRight := hasColumn(x.Left, col), hasColumn(x.Right, col)
+		var l, r Node = x.Left, x.Right
+		var ok bool
+		switch {
+		case inLeft && !inRight:
+			l, ok = o.semiBelowJoins(x.Left, col, src, key, true)
+		case inRight && !inLeft && hasColumn(x, col):
+			r, ok = o.semiBelowJoins(x.Right, col, src, key, true)
+		}
+		if !ok {
+			return n, false
+		}
+		return o.rebuild(x.WithChildren([]Node{l, r})), true
+	case *Project:
+		ref, found := projectedColumn(x, col)
+		if !found {
+			return n, false
+		}
+		in, ok := o.semiBelowJoins(x.Input, ref, src, key, underJoin)
+		if !ok {
+			return n, false
+		}
+		return o.rebuild(x.WithChildren([]Node{in})), true
+	case *Filter:
+		if !isStoredInput(x.Input) {
+			in, ok := o.semiBelowJoins(x.Input, col, src, key, underJoin)
+			if !ok {
+				return n, false
+			}
+			return o.rebuild(x.WithChildren([]Node{in})), true
+		}
+		if selectivity(x.Cond) <= semiSelective {
+			return n, false // already few rows
+		}
+	case *Scan, *Cache:
+	default:
+		return n, false
+	}
+	if !underJoin {
+		return n, false
+	}
+	return semiJoinOn(n, col, src, key)
 }

@@ -151,7 +151,7 @@ func TestWindowFilterPushdown(t *testing.T) {
 	cond := bin(OpAnd, bin(OpEq, col("region"), lit("east")),
 		bin(OpAnd, bin(OpEq, col("rn"), i64(1)), bin(OpGt, col("amount"), i64(0))))
 	got := FormatLogical(Optimize(mustAnalyze(t, where(proj, cond))))
-	above := strings.Index(got, "Filter ((CAST(rn AS int64) = 1) AND (amount > 0))")
+	above := strings.Index(got, "Filter ((amount > 0) AND (CAST(rn AS int64) = 1))")
 	window := strings.Index(got, "Window [row_number()")
 	below := strings.Index(got, `Filter (region = "east")`)
 	if above < 0 || window < 0 || below < 0 || !(above < window && window < below) {

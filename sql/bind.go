@@ -159,12 +159,15 @@ func connects(rs map[int]bool, joined map[int]bool, j int) bool {
 func (b *binder) commaJoin(node plan.Node, sc *scope, rn plan.Node, rs *scope, j int, joined map[int]bool,
 	conds []plan.Expr, rels []map[int]bool, used []bool) (plan.Node, *scope, error) {
 	var on []plan.Expr
+	var took []int
 	for k := range conds {
 		if !used[k] && connects(rels[k], joined, j) && !hasAgg(conds[k]) && !hasSubquery(conds[k]) {
 			on = append(on, conds[k])
+			took = append(took, k)
 			used[k] = true
 		}
 	}
+	on = keysOnly(on, took, used)
 	jn := &plan.Join{Meta: b.meta(), Left: node, Right: rn, Kind: plan.InnerJoin, Cross: len(on) == 0}
 	if len(on) > 0 {
 		var err error
@@ -175,6 +178,41 @@ func (b *binder) commaJoin(node plan.Node, sc *scope, rn plan.Node, rs *scope, j
 	joined[j] = true
 	ns, err := joinScope(jn, sc.cols, withRel(rs.cols, j), nil)
 	return jn, ns, err
+}
+
+// keysOnly keeps, of the conjuncts on that connect a comma join (conds[took[i]] is
+// on[i]), only the column equalities when there is one: the join matches on those keys,
+// and the other conjuncts stay in WHERE (marked unused again), a filter after the join
+// as a DataFrame program writes it, which the optimizer moves down and derives each
+// side's predicates from. Without an equality every conjunct stays in the join: it is
+// a nested-loop join's condition, not a filter over a cartesian product.
+func keysOnly(on []plan.Expr, took []int, used []bool) []plan.Expr {
+	var keys []plan.Expr
+	for _, c := range on {
+		if isColumnEquality(c) {
+			keys = append(keys, c)
+		}
+	}
+	if len(keys) == 0 || len(keys) == len(on) {
+		return on
+	}
+	for i, c := range on {
+		if !isColumnEquality(c) {
+			used[took[i]] = false
+		}
+	}
+	return keys
+}
+
+// isColumnEquality reports whether c is column = column.
+func isColumnEquality(c plan.Expr) bool {
+	b, ok := c.(*plan.Binary)
+	if !ok || b.Op != plan.OpEq {
+		return false
+	}
+	_, l := b.Left.(*colRef)
+	_, r := b.Right.(*colRef)
+	return l && r
 }
 
 func withRel(cols []column, rel int) []column {
