@@ -341,6 +341,12 @@ func (b *BlockManager) writeBlock(id BlockID, schema *arrow.Schema, batches []ar
 	var err error
 	if ser != nil {
 		f, err = b.spill.writeEncoded(id.String(), schema, ser)
+	} else if id.Kind == CacheBlock && schema.NumFields() > 0 {
+		// A cached block is scanned by queries that read a few of its columns: a columnar
+		// file lets them decode only those. (A shuffle block is read whole, once.)
+		wide := kernel.WidenDictionaries(batches)
+		f, err = b.spill.writeColumnar(id.String(), schema, wide)
+		releaseAll(wide)
 	} else {
 		var w *SpillWriter
 		w, err = b.spill.Create(id.String(), schema)

@@ -23,7 +23,10 @@ type BatchStream interface {
 // iterates a disk block); the block stays pinned until Close. Every other outcome is
 // GetCache's, handed out from its list. A read error names the block; a corrupt cache
 // block is dropped as by GetCache, so that the next plan recomputes it.
-func (b *BlockManager) OpenCache(ctx context.Context, id BlockID, mem memory.Allocator) (BatchStream, Location, error) {
+//
+// The batches have the columns cols of the block (indices, in that order; nil for every
+// column): a block on disk in a columnar file reads and decompresses only those.
+func (b *BlockManager) OpenCache(ctx context.Context, id BlockID, mem memory.Allocator, cols []int) (BatchStream, Location, error) {
 	if mem == nil {
 		mem = b.alloc
 	}
@@ -33,15 +36,27 @@ func (b *BlockManager) OpenCache(ctx context.Context, id BlockID, mem memory.All
 		if err != nil {
 			return nil, loc, err
 		}
+		if cols != nil && len(recs) > 0 {
+			for _, c := range cols {
+				if c < 0 || c >= int(recs[0].NumCols()) {
+					releaseAll(recs)
+					return nil, NotStored, fmt.Errorf("storage: get %v: no column %d in a block of %d columns", id, c, recs[0].NumCols())
+				}
+			}
+			schema := projectSchema(recs[0].Schema(), cols)
+			for i, rec := range recs {
+				recs[i] = projectBatch(rec, schema, cols)
+			}
+		}
 		return &listStream{recs: recs}, loc, nil
 	}
-	r, err := f.Open(ctx, mem)
+	r, err := f.OpenColumns(ctx, mem, cols)
 	if err != nil {
 		b.unpin(e)
 		return nil, NotStored, b.lost(ctx, e, fmt.Errorf("storage: get %v: %w", id, err))
 	}
 	b.diskReads.Add(1)
-	b.diskRead.Add(f.Bytes())
+	b.diskRead.Add(f.ReadBytes(cols))
 	return &diskStream{ctx: ctx, b: b, e: e, r: r}, OnDisk, nil
 }
 

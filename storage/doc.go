@@ -75,6 +75,16 @@
 // ENOSPC) leaves no file. Serialized in-memory blocks hold exactly these bytes, and so do
 // checkpoint part files (StreamWriter, VerifySpillFile).
 //
+// columnar.go: a cache block written to disk from batches (MEMORY_AND_DISK, DISK_ONLY) is
+// a columnar file instead, magic "KNDLCOL1": one such spill stream per column (S2, its own
+// CRC-32C) and an index at the end (each segment's offset and length, each batch's rows,
+// the index's own CRC-32C). OpenCache(ctx, id, mem, cols) opens only the segments of cols,
+// side by side, and zips their batches: a query reading 4 of lineitem's 16 columns
+// decompresses those 4. A damaged segment is reported naming the file and the segment
+// (and column); BlockStats.DiskBytesRead counts only the segments read. Shuffle blocks,
+// read whole once, stay single streams. No file outlives its session, so there is no
+// older format to read.
+//
 // Files go through an injectable file system (WithFS; internal/vfs), so that tests fail
 // any write, rename or read. A session's spill directory has a sibling lock file
 // (kindling-spill-ID.lock) held while the session lives; NewSpillManager removes the

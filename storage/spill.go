@@ -369,6 +369,8 @@ type SpillFile struct {
 	off     int64
 	shared  *sharedFile
 	removed bool
+	// columns is the index of a columnar file (columnar.go), nil for a spill stream.
+	columns *colIndex
 }
 
 // Path returns the file's path.
@@ -406,6 +408,41 @@ func (f *SpillFile) Remove() error {
 // Open reads the file back; batches are allocated with mem. Corruption or truncation is
 // reported by Next as an error wrapping ErrCorruptSpill.
 func (f *SpillFile) Open(ctx context.Context, mem memory.Allocator) (*SpillReader, error) {
+	return f.OpenColumns(ctx, mem, nil)
+}
+
+// OpenColumns is Open reading only the columns cols (indices into Schema, in the order
+// wanted; nil for all, empty for none: batches of rows without columns). A columnar file
+// reads and decompresses only those columns' segments; a spill stream is decoded whole and
+// projected.
+func (f *SpillFile) OpenColumns(ctx context.Context, mem memory.Allocator, cols []int) (*SpillReader, error) {
+	if f.columns != nil {
+		return openColumnar(ctx, f.fs, f.path, f.schema, mem, cols)
+	}
+	r, err := f.openStream(ctx, mem)
+	if err != nil || cols == nil {
+		return r, err
+	}
+	for _, c := range cols {
+		if c < 0 || c >= r.schema.NumFields() {
+			r.Close()
+			return nil, fmt.Errorf("storage: read %s: no column %d in a block of %d columns", f.path, c, r.schema.NumFields())
+		}
+	}
+	r.proj, r.schema = cols, projectSchema(r.schema, cols)
+	return r, nil
+}
+
+// ReadBytes returns the bytes of the file that reading the columns cols (as OpenColumns)
+// reads.
+func (f *SpillFile) ReadBytes(cols []int) int64 {
+	if f.columns != nil {
+		return f.columns.segmentBytes(cols)
+	}
+	return f.size
+}
+
+func (f *SpillFile) openStream(ctx context.Context, mem memory.Allocator) (*SpillReader, error) {
 	if f.shared == nil {
 		return OpenSpillFile(ctx, f.fs, f.path, mem)
 	}
@@ -493,6 +530,10 @@ type SpillReader struct {
 	done   bool
 	closed bool
 	failed bool
+	// col reads a columnar file instead (the fields above are unused); proj, when set,
+	// projects each batch of a spill stream to those columns (schema is the projected one).
+	col  *colReader
+	proj []int
 }
 
 // Schema returns the schema of the batches.
@@ -501,6 +542,17 @@ func (r *SpillReader) Schema() *arrow.Schema { return r.schema }
 // Next returns the next batch, owned by the caller, or (nil, io.EOF) after the last one.
 // The file's checksum was verified when it was opened.
 func (r *SpillReader) Next() (arrow.RecordBatch, error) {
+	if r.col != nil {
+		return r.col.read()
+	}
+	rec, err := r.next()
+	if err != nil || r.proj == nil {
+		return rec, err
+	}
+	return projectBatch(rec, r.schema, r.proj), nil
+}
+
+func (r *SpillReader) next() (arrow.RecordBatch, error) {
 	if r.done {
 		return nil, io.EOF
 	}
@@ -534,6 +586,9 @@ func (r *SpillReader) Close() error {
 		return nil
 	}
 	r.closed = true
+	if r.col != nil {
+		return r.col.close()
+	}
 	if r.ipcr != nil {
 		r.ipcr.Release()
 	}
