@@ -284,4 +284,3 @@ func fuzzReadColumnar(t *testing.T, path string, cols []int, validRows int64) {
 		t.Fatalf("read %d rows without error, the seed file has %d", rows, validRows)
 	}
 }
-
