@@ -404,7 +404,7 @@ func (b *BlockManager) GetCache(ctx context.Context, id BlockID, mem memory.Allo
 		ser := e.ser
 		b.mu.Unlock()
 		defer b.unpin(e)
-		r, err := openEncoded(ctx, id.String(), ser, mem)
+		r, err := openEncoded(ctx, id.String(), ser, e.schema, mem, nil)
 		if err != nil {
 			return nil, NotStored, b.lost(ctx, e, fmt.Errorf("storage: get %v: %w", id, err))
 		}
@@ -430,7 +430,7 @@ func (b *BlockManager) GetCache(ctx context.Context, id BlockID, mem memory.Allo
 		}
 		b.diskReads.Add(1)
 		b.diskRead.Add(int64(len(data)))
-		r, err := openEncoded(ctx, f.Path(), data, mem)
+		r, err := openEncoded(ctx, f.Path(), data, e.schema, mem, nil)
 		if err != nil {
 			return nil, NotStored, b.lost(ctx, e, fmt.Errorf("storage: get %v: %w", id, err))
 		}

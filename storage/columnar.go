@@ -4,6 +4,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/kindling-data/kindling/internal/kernel"
 	"github.com/kindling-data/kindling/internal/vfs"
 )
 
@@ -102,38 +104,72 @@ func (m *SpillManager) writeColumnar(name string, schema *arrow.Schema, batches 
 		return nil, err
 	}
 	out := &countingWriter{w: f}
-	idx := &colIndex{batchRows: make([]int64, len(batches))}
-	var rows int64
-	for i, b := range batches {
-		idx.batchRows[i] = b.NumRows()
-		rows += b.NumRows()
-	}
-	_, err = out.Write([]byte(colMagic))
-	for c := 0; err == nil && c < schema.NumFields(); c++ {
-		var seg colSegment
-		seg, err = writeColumnSegment(out, schema.Field(c), c, batches)
-		idx.segs = append(idx.segs, seg)
-	}
-	var raw int64
-	for _, s := range idx.segs {
-		raw += s.raw
-	}
-	if err == nil {
-		err = writeColIndex(out, idx)
-	}
+	idx, err := encodeColumnar(out, schema, batches, true)
 	if err := m.finishFile(f, final, err); err != nil {
 		return nil, fmt.Errorf("storage: write spill file %s (%s): %w", final, name, err)
 	}
-	sf := &SpillFile{fs: m.fs, path: final, schema: schema, size: out.n, rawBytes: raw, rows: rows, columns: idx}
+	sf := &SpillFile{fs: m.fs, path: final, schema: schema, size: out.n, rawBytes: idx.rawBytes(), rows: idx.rows(), columns: idx}
 	m.account(sf)
 	return sf, nil
 }
 
-// writeColumnSegment writes column c of batches as one S2 spill stream at out's offset.
-func writeColumnSegment(out *countingWriter, field arrow.Field, c int, batches []arrow.RecordBatch) (colSegment, error) {
+// encodeColumnar writes batches in the columnar format to out (at its offset 0), each
+// segment compressed with S2 (fast) or zstd, and returns the index.
+func encodeColumnar(out *countingWriter, schema *arrow.Schema, batches []arrow.RecordBatch, fast bool) (*colIndex, error) {
+	idx := &colIndex{batchRows: make([]int64, len(batches))}
+	for i, b := range batches {
+		idx.batchRows[i] = b.NumRows()
+	}
+	_, err := out.Write([]byte(colMagic))
+	for c := 0; err == nil && c < schema.NumFields(); c++ {
+		var seg colSegment
+		seg, err = writeColumnSegment(out, schema.Field(c), c, batches, fast)
+		idx.segs = append(idx.segs, seg)
+	}
+	if err == nil {
+		err = writeColIndex(out, idx)
+	}
+	return idx, err
+}
+
+func (x *colIndex) rows() int64 {
+	var n int64
+	for _, r := range x.batchRows {
+		n += r
+	}
+	return n
+}
+
+func (x *colIndex) rawBytes() int64 {
+	var n int64
+	for _, s := range x.segs {
+		n += s.raw
+	}
+	return n
+}
+
+// encodeColumnarBlock returns batches (all of schema, which has columns) in the columnar
+// format, in memory, with zstd: a serialized block's bytes.
+func encodeColumnarBlock(schema *arrow.Schema, batches []arrow.RecordBatch) ([]byte, error) {
+	var buf bytes.Buffer
+	wide := kernel.WidenDictionaries(batches)
+	defer releaseAll(wide)
+	if _, err := encodeColumnar(&countingWriter{w: &buf}, schema, wide, false); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// isColumnar reports whether data starts as a columnar file.
+func isColumnar(data []byte) bool {
+	return len(data) >= len(colMagic) && string(data[:len(colMagic)]) == colMagic
+}
+
+// writeColumnSegment writes column c of batches as one spill stream at out's offset.
+func writeColumnSegment(out *countingWriter, field arrow.Field, c int, batches []arrow.RecordBatch, fast bool) (colSegment, error) {
 	schema := arrow.NewSchema([]arrow.Field{field}, nil)
 	seg := colSegment{off: out.n}
-	enc, err := newCodecEncoder(out, schema, true)
+	enc, err := newCodecEncoder(out, schema, fast)
 	if err != nil {
 		return seg, err
 	}
@@ -213,14 +249,23 @@ func openColumnar(ctx context.Context, fsys vfs.FS, path string, schema *arrow.S
 		fh.Close()
 		return nil, fmt.Errorf("storage: open spill file: %w", err)
 	}
-	idx, err := readColIndex(fh, path, st.Size())
+	return openColumnarAt(ctx, path, fh, st.Size(), fh, schema, mem, cols)
+}
+
+// openColumnarAt is openColumnar over the size bytes of src (a file, or a serialized
+// block in memory); closer (may be nil) is closed with the reader, and on error.
+func openColumnarAt(ctx context.Context, path string, src io.ReaderAt, size int64, closer io.Closer, schema *arrow.Schema, mem memory.Allocator, cols []int) (*SpillReader, error) {
+	idx, err := readColIndex(src, path, size)
 	if err == nil && len(idx.segs) != schema.NumFields() {
 		err = fmt.Errorf("%w: %s: %d column segments, the block has %d columns", ErrCorruptSpill, path, len(idx.segs), schema.NumFields())
 	}
 	if err != nil {
-		fh.Close()
+		if closer != nil {
+			closer.Close()
+		}
 		return nil, err
 	}
+	fh := closer
 	if cols == nil {
 		cols = make([]int, schema.NumFields())
 		for i := range cols {
@@ -236,7 +281,7 @@ func openColumnar(ctx context.Context, fsys vfs.FS, path string, schema *arrow.S
 		seg := idx.segs[c]
 		cr.fields[j] = schema.Field(c)
 		name := fmt.Sprintf("%s segment %d (column %q)", path, c, schema.Field(c).Name)
-		r, err := newSpillReader(ctx, name, io.NewSectionReader(fh, seg.off, seg.size), seg.size, nil, mem)
+		r, err := newSpillReader(ctx, name, io.NewSectionReader(src, seg.off, seg.size), seg.size, nil, mem)
 		if err != nil {
 			cr.close()
 			return nil, err
@@ -317,6 +362,9 @@ func (c *colReader) close() error {
 		s.Close()
 	}
 	c.segs = nil
+	if c.fh == nil {
+		return nil
+	}
 	return c.fh.Close()
 }
 

@@ -284,3 +284,68 @@ func fuzzReadColumnar(t *testing.T, path string, cols []int, validRows int64) {
 		t.Fatalf("read %d rows without error, the seed file has %d", rows, validRows)
 	}
 }
+
+// Serialized levels hold the columnar format too: a projected read of a block held in
+// memory, or evicted to disk and read there, decompresses only its columns' segments.
+func TestColumnarSerializedProjected(t *testing.T) {
+	for _, level := range []Level{MemoryOnlySer, MemoryAndDiskSer} {
+		t.Run(level.String(), func(t *testing.T) {
+			e := newBMEnv(t, func(size int64) int64 { return 100 * size })
+			src := []arrow.RecordBatch{wideBatch(e.mem, 0, 900), wideBatch(e.mem, 900, 0), wideBatch(e.mem, 900, 1100)}
+			want := cellsOf(src, []int{3, 0})
+			id := CacheBlockID(2, 1)
+			if loc, err := e.bm.PutCache(id, level, src); err != nil || loc != InMemory {
+				t.Fatalf("put: %v, %v", loc, err)
+			}
+			e.bm.mu.Lock()
+			columnar := isColumnar(e.bm.blocks[id].ser)
+			e.bm.mu.Unlock()
+			if !columnar {
+				t.Fatal("the serialized block is not in the columnar format")
+			}
+			wantLoc := []Location{InMemory}
+			if level.UseDisk() {
+				wantLoc = append(wantLoc, OnDisk)
+			}
+			for _, loc := range wantLoc {
+				if loc == OnDisk {
+					e.bm.EvictBlocks(1 << 40)
+				}
+				s, got, err := e.bm.OpenCache(t.Context(), id, e.mem, []int{3, 0})
+				if err != nil || got != loc {
+					t.Fatalf("open: %v, %v; want %v", got, err, loc)
+				}
+				recs := readStream(t, s)
+				if g := cellsOf(recs, []int{0, 1}); strings.Join(g, "\n") != strings.Join(want, "\n") {
+					t.Fatalf("%v: read back %d rows that differ from the %d written", loc, len(g), len(want))
+				}
+				releaseAll(recs)
+			}
+		})
+	}
+}
+
+// A serialized block that memory cannot hold is written to disk as it is and read there,
+// a column at a time.
+func TestColumnarSerializedOnDisk(t *testing.T) {
+	e := newBMEnv(t, func(size int64) int64 { return 1024 })
+	src := []arrow.RecordBatch{wideBatch(e.mem, 0, 900), wideBatch(e.mem, 900, 1100)}
+	want := cellsOf(src, []int{1})
+	id := CacheBlockID(3, 0)
+	if loc, err := e.bm.PutCache(id, MemoryAndDiskSer, src); err != nil || loc != OnDisk {
+		t.Fatalf("put: %v, %v", loc, err)
+	}
+	before := e.bm.Stats().DiskBytesRead
+	s, loc, err := e.bm.OpenCache(t.Context(), id, e.mem, []int{1})
+	if err != nil || loc != OnDisk {
+		t.Fatalf("open: %v, %v", loc, err)
+	}
+	recs := readStream(t, s)
+	defer releaseAll(recs)
+	if g := cellsOf(recs, []int{0}); strings.Join(g, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("read back %d rows that differ from the %d written", len(g), len(want))
+	}
+	if read, size := e.bm.Stats().DiskBytesRead-before, e.bm.DatasetInfo(3).DiskBytes; read*2 > size {
+		t.Errorf("read %d bytes of a %d-byte file for one of 4 columns", read, size)
+	}
+}

@@ -39,13 +39,15 @@ import (
 //
 // The file is written under a temporary name and renamed into place by Finish, so a
 // file with its final name is always complete. Serialized in-memory blocks (the *Ser
-// storage levels) use the very same bytes, so evicting one to disk is a plain write.
+// storage levels) and cache blocks on disk use the columnar format of columnar.go, made
+// of such streams, one per column.
 //
 // Operator spill files (SpillManager.Create) compress with S2 instead of zstd, marked by
 // the magic "KNDLSPS2": they are written once and read once, soon, from the page cache,
 // so compression speed matters more than size (S2 compresses several times faster than
 // zstd's fastest level; Spark's spills use lz4 for the same reason). Serialized blocks
-// kept in memory and checkpoints keep zstd, whose smaller output is what they are for.
+// kept in memory (their column segments) and checkpoints keep zstd, whose smaller output
+// is what they are for.
 const (
 	spillMagic   = "KNDLSPL1"
 	s2Magic      = "KNDLSPS2"
@@ -267,7 +269,16 @@ func (m *SpillManager) Create(name string, schema *arrow.Schema) (*SpillWriter, 
 
 // writeEncoded writes data, a complete encoded spill stream (encodeBlock), as a new file.
 func (m *SpillManager) writeEncoded(name string, schema *arrow.Schema, data []byte) (*SpillFile, error) {
-	raw, rows, err := parseTrailer(data)
+	var idx *colIndex
+	var raw, rows int64
+	var err error
+	if isColumnar(data) {
+		if idx, err = readColIndex(bytes.NewReader(data), name, int64(len(data))); err == nil {
+			raw, rows = idx.rawBytes(), idx.rows()
+		}
+	} else {
+		raw, rows, err = parseTrailer(data)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("storage: write spill file for %s: %w", name, err)
 	}
@@ -279,7 +290,7 @@ func (m *SpillManager) writeEncoded(name string, schema *arrow.Schema, data []by
 	if err := m.finishFile(f, final, err); err != nil {
 		return nil, fmt.Errorf("storage: write spill file %s (%s): %w", final, name, err)
 	}
-	sf := &SpillFile{fs: m.fs, path: final, schema: schema, size: int64(len(data)), rawBytes: raw, rows: rows}
+	sf := &SpillFile{fs: m.fs, path: final, schema: schema, size: int64(len(data)), rawBytes: raw, rows: rows, columns: idx}
 	m.account(sf)
 	return sf, nil
 }
@@ -468,8 +479,12 @@ func OpenSpillFile(ctx context.Context, fsys vfs.FS, path string, mem memory.All
 	return newSpillReader(ctx, path, fh, st.Size(), fh, mem)
 }
 
-// openEncoded reads an encoded stream held in memory (a serialized block).
-func openEncoded(ctx context.Context, name string, data []byte, mem memory.Allocator) (*SpillReader, error) {
+// openEncoded reads the columns cols (nil for all) of a serialized block of schema held
+// in memory (encodeBlock), or read whole from its file.
+func openEncoded(ctx context.Context, name string, data []byte, schema *arrow.Schema, mem memory.Allocator, cols []int) (*SpillReader, error) {
+	if isColumnar(data) {
+		return openColumnarAt(ctx, name, bytes.NewReader(data), int64(len(data)), nil, schema, mem, cols)
+	}
 	return newSpillReader(ctx, name, bytes.NewReader(data), int64(len(data)), nil, mem)
 }
 
