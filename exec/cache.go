@@ -57,8 +57,11 @@ type CacheOp struct {
 	alloc     memory.Allocator
 	counter   *cacheCounter
 
-	ctx     context.Context
-	cols    []int // the stored columns passed on; nil for all
+	ctx  context.Context
+	cols []int // the stored columns passed on; nil for all
+	// stream serves a hit: the stored block's columns cols, read from disk a batch at a time
+	// (only those columns' segments) or handed out from memory.
+	stream  storage.BatchStream
 	pending []arrow.RecordBatch
 	input   colop.Operator
 	closer  colop.Closer
@@ -86,17 +89,13 @@ func (c *CacheOp) Open(ctx context.Context) error {
 		return fmt.Errorf("exec: read cached %s: %w", c.blockID(), err)
 	}
 	c.cols = cols
-	if err := c.open(ctx); err != nil {
-		return err
-	}
-	projectBatches(c.pending, c.cols)
-	return nil
+	return c.open(ctx)
 }
 
 func (c *CacheOp) open(ctx context.Context) error {
 	blocks := c.blocks
 	id := c.blockID()
-	recs, loc, err := blocks.GetCache(ctx, id, c.alloc)
+	stream, loc, err := blocks.OpenCache(ctx, id, c.alloc, c.cols)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("exec: read cached %s: %w", id, err)
@@ -110,17 +109,22 @@ func (c *CacheOp) open(ctx context.Context) error {
 		if loc == storage.OnDisk {
 			c.counter.diskHits++
 		}
-		c.pending = recs
+		c.stream = stream
 		return nil
+	}
+	if stream != nil {
+		stream.Close()
 	}
 	// One computation per missing block: a concurrent job that misses the same partition
 	// waits here, then finds it stored (Spark's block write lock).
 	unlock := c.lockBlock(id)
 	defer unlock()
-	if recs, loc, err := blocks.GetCache(ctx, id, c.alloc); err == nil && loc != storage.NotStored {
+	if stream, loc, err := blocks.OpenCache(ctx, id, c.alloc, c.cols); err == nil && loc != storage.NotStored {
 		c.counter.hits++
-		c.pending = recs
+		c.stream = stream
 		return nil
+	} else if stream != nil {
+		stream.Close()
 	}
 	c.counter.misses++
 	if rec, ok := c.node.Status.(CacheRecorder); ok && rec.WasComputed(c.partition) {
@@ -162,6 +166,7 @@ func (c *CacheOp) compute(ctx context.Context) error {
 			// Cannot fit in memory and may not go to disk: stream on uncached
 			// (Spark's PartiallyUnrolledIterator).
 			c.notCached(tooLargeReason(bytes, free))
+			projectBatches(held, c.cols)
 			c.pending = held
 			if rec, ok := c.node.Status.(CacheRecorder); ok {
 				rec.Computed(c.partition, c.node.NumPartitions())
@@ -184,6 +189,7 @@ func (c *CacheOp) compute(ctx context.Context) error {
 	if rec, ok := c.node.Status.(CacheRecorder); ok {
 		rec.Computed(c.partition, c.node.NumPartitions())
 	}
+	projectBatches(held, c.cols)
 	c.pending = held
 	if err := in.Close(); err != nil {
 		return err
@@ -196,6 +202,14 @@ func (c *CacheOp) compute(ctx context.Context) error {
 func (c *CacheOp) Next() (arrow.RecordBatch, error) {
 	if c.closer.Closed() {
 		return nil, io.EOF
+	}
+	if c.stream != nil {
+		rec, err := c.stream.Next()
+		if err != nil && err != io.EOF && c.ctx.Err() == nil {
+			// The block manager dropped the unreadable block: a replanned job recomputes it.
+			err = fmt.Errorf("%w: %s: %v", ErrCacheLost, c.blockID(), err)
+		}
+		return rec, err
 	}
 	if len(c.pending) > 0 {
 		rec := c.pending[0]
@@ -220,6 +234,13 @@ func (c *CacheOp) Close() error { return c.closer.CloseOnce(c.teardown) }
 func (c *CacheOp) teardown() error {
 	releaseBatches(c.pending)
 	c.pending = nil
+	if c.stream != nil {
+		err := c.stream.Close()
+		c.stream = nil
+		if err != nil {
+			return err
+		}
+	}
 	if c.input != nil {
 		return c.input.Close()
 	}
@@ -252,7 +273,7 @@ func (c *CacheReadOp) Open(ctx context.Context) error {
 		return fmt.Errorf("exec: read cached %s: %w", c.id, err)
 	}
 	c.cols = cols
-	stream, loc, err := c.blocks.OpenCache(ctx, c.id, c.alloc)
+	stream, loc, err := c.blocks.OpenCache(ctx, c.id, c.alloc, c.cols)
 	if err != nil {
 		return c.lostErr(ctx, err)
 	}
@@ -264,7 +285,7 @@ func (c *CacheReadOp) Open(ctx context.Context) error {
 	if loc == storage.OnDisk {
 		c.counter.diskHits++
 	}
-	c.stream = projectedStream{stream, c.cols}
+	c.stream = stream
 	return nil
 }
 

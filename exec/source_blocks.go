@@ -71,7 +71,11 @@ func (b *blockPartition) EstimatedBytes() int64 {
 
 func (b *blockPartition) Open(ctx context.Context, mem memory.Allocator) (plan.BatchIterator, error) {
 	id := storage.CacheBlockID(b.src.datasetID, b.p)
-	stream, loc, err := b.src.env.Blocks.OpenCache(ctx, id, mem)
+	var cols []int
+	if b.project {
+		cols = b.cols
+	}
+	stream, loc, err := b.src.env.Blocks.OpenCache(ctx, id, mem, cols)
 	if err != nil {
 		return nil, err
 	}
@@ -79,26 +83,5 @@ func (b *blockPartition) Open(ctx context.Context, mem memory.Allocator) (plan.B
 		stream.Close()
 		return nil, fmt.Errorf("exec: %s: block %s of the local checkpoint is lost (local checkpoints are not fault tolerant)", b.src.name, id)
 	}
-	var cols []int
-	if b.project {
-		cols = b.cols
-	}
-	return projectedStream{stream, cols}, nil
-}
-
-// projectedStream hands out a stored block's batches with the columns cols of each
-// (indices, in order, without copying; nil keeps every column).
-type projectedStream struct {
-	storage.BatchStream
-	cols []int
-}
-
-func (p projectedStream) Next() (arrow.RecordBatch, error) {
-	rec, err := p.BatchStream.Next()
-	if err != nil || p.cols == nil {
-		return rec, err
-	}
-	one := []arrow.RecordBatch{rec}
-	projectBatches(one, p.cols)
-	return one[0], nil
+	return stream, nil
 }

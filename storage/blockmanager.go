@@ -341,6 +341,12 @@ func (b *BlockManager) writeBlock(id BlockID, schema *arrow.Schema, batches []ar
 	var err error
 	if ser != nil {
 		f, err = b.spill.writeEncoded(id.String(), schema, ser)
+	} else if id.Kind == CacheBlock && schema.NumFields() > 0 {
+		// A cached block is scanned by queries that read a few of its columns: a columnar
+		// file lets them decode only those. (A shuffle block is read whole, once.)
+		wide := kernel.WidenDictionaries(batches)
+		f, err = b.spill.writeColumnar(id.String(), schema, wide)
+		releaseAll(wide)
 	} else {
 		var w *SpillWriter
 		w, err = b.spill.Create(id.String(), schema)
@@ -398,7 +404,7 @@ func (b *BlockManager) GetCache(ctx context.Context, id BlockID, mem memory.Allo
 		ser := e.ser
 		b.mu.Unlock()
 		defer b.unpin(e)
-		r, err := openEncoded(ctx, id.String(), ser, mem)
+		r, err := openEncoded(ctx, id.String(), ser, e.schema, mem, nil)
 		if err != nil {
 			return nil, NotStored, b.lost(ctx, e, fmt.Errorf("storage: get %v: %w", id, err))
 		}
@@ -424,7 +430,7 @@ func (b *BlockManager) GetCache(ctx context.Context, id BlockID, mem memory.Allo
 		}
 		b.diskReads.Add(1)
 		b.diskRead.Add(int64(len(data)))
-		r, err := openEncoded(ctx, f.Path(), data, mem)
+		r, err := openEncoded(ctx, f.Path(), data, e.schema, mem, nil)
 		if err != nil {
 			return nil, NotStored, b.lost(ctx, e, fmt.Errorf("storage: get %v: %w", id, err))
 		}

@@ -72,8 +72,20 @@
 // spill.go: magic "KNDLSPL1", one zstd stream of an Arrow IPC stream, and a trailer with the
 // payload length, raw IPC bytes, rows and a CRC-32C. Files are written under a .tmp name and
 // renamed when complete, so a failed write (SetWriteLimit simulates a full disk with
-// ENOSPC) leaves no file. Serialized in-memory blocks hold exactly these bytes, and so do
-// checkpoint part files (StreamWriter, VerifySpillFile).
+// ENOSPC) leaves no file. Checkpoint part files hold exactly these bytes (StreamWriter,
+// VerifySpillFile), and so do operator spill files (S2).
+//
+// columnar.go: a cache block written to disk from batches (MEMORY_AND_DISK, DISK_ONLY) is
+// a columnar file instead, magic "KNDLCOL1": one such spill stream per column (S2, its own
+// CRC-32C) and an index at the end (each segment's offset and length, each batch's rows,
+// the index's own CRC-32C). OpenCache(ctx, id, mem, cols) opens only the segments of cols,
+// side by side, and zips their batches: a query reading 4 of lineitem's 16 columns
+// decompresses those 4. A damaged segment is reported naming the file and the segment
+// (and column); BlockStats.DiskBytesRead counts only the segments read. Serialized blocks
+// (*_SER levels) hold the same format with zstd segments, so a projected read of one in
+// memory decompresses only its columns too, and its eviction is still a plain write.
+// Shuffle blocks, read whole once, stay single streams. No file outlives its session, so
+// there is no older format to read.
 //
 // Files go through an injectable file system (WithFS; internal/vfs), so that tests fail
 // any write, rename or read. A session's spill directory has a sibling lock file

@@ -39,13 +39,15 @@ import (
 //
 // The file is written under a temporary name and renamed into place by Finish, so a
 // file with its final name is always complete. Serialized in-memory blocks (the *Ser
-// storage levels) use the very same bytes, so evicting one to disk is a plain write.
+// storage levels) and cache blocks on disk use the columnar format of columnar.go, made
+// of such streams, one per column.
 //
 // Operator spill files (SpillManager.Create) compress with S2 instead of zstd, marked by
 // the magic "KNDLSPS2": they are written once and read once, soon, from the page cache,
 // so compression speed matters more than size (S2 compresses several times faster than
 // zstd's fastest level; Spark's spills use lz4 for the same reason). Serialized blocks
-// kept in memory and checkpoints keep zstd, whose smaller output is what they are for.
+// kept in memory (their column segments) and checkpoints keep zstd, whose smaller output
+// is what they are for.
 const (
 	spillMagic   = "KNDLSPL1"
 	s2Magic      = "KNDLSPS2"
@@ -267,7 +269,16 @@ func (m *SpillManager) Create(name string, schema *arrow.Schema) (*SpillWriter, 
 
 // writeEncoded writes data, a complete encoded spill stream (encodeBlock), as a new file.
 func (m *SpillManager) writeEncoded(name string, schema *arrow.Schema, data []byte) (*SpillFile, error) {
-	raw, rows, err := parseTrailer(data)
+	var idx *colIndex
+	var raw, rows int64
+	var err error
+	if isColumnar(data) {
+		if idx, err = readColIndex(bytes.NewReader(data), name, int64(len(data))); err == nil {
+			raw, rows = idx.rawBytes(), idx.rows()
+		}
+	} else {
+		raw, rows, err = parseTrailer(data)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("storage: write spill file for %s: %w", name, err)
 	}
@@ -279,7 +290,7 @@ func (m *SpillManager) writeEncoded(name string, schema *arrow.Schema, data []by
 	if err := m.finishFile(f, final, err); err != nil {
 		return nil, fmt.Errorf("storage: write spill file %s (%s): %w", final, name, err)
 	}
-	sf := &SpillFile{fs: m.fs, path: final, schema: schema, size: int64(len(data)), rawBytes: raw, rows: rows}
+	sf := &SpillFile{fs: m.fs, path: final, schema: schema, size: int64(len(data)), rawBytes: raw, rows: rows, columns: idx}
 	m.account(sf)
 	return sf, nil
 }
@@ -369,6 +380,8 @@ type SpillFile struct {
 	off     int64
 	shared  *sharedFile
 	removed bool
+	// columns is the index of a columnar file (columnar.go), nil for a spill stream.
+	columns *colIndex
 }
 
 // Path returns the file's path.
@@ -406,6 +419,41 @@ func (f *SpillFile) Remove() error {
 // Open reads the file back; batches are allocated with mem. Corruption or truncation is
 // reported by Next as an error wrapping ErrCorruptSpill.
 func (f *SpillFile) Open(ctx context.Context, mem memory.Allocator) (*SpillReader, error) {
+	return f.OpenColumns(ctx, mem, nil)
+}
+
+// OpenColumns is Open reading only the columns cols (indices into Schema, in the order
+// wanted; nil for all, empty for none: batches of rows without columns). A columnar file
+// reads and decompresses only those columns' segments; a spill stream is decoded whole and
+// projected.
+func (f *SpillFile) OpenColumns(ctx context.Context, mem memory.Allocator, cols []int) (*SpillReader, error) {
+	if f.columns != nil {
+		return openColumnar(ctx, f.fs, f.path, f.schema, mem, cols)
+	}
+	r, err := f.openStream(ctx, mem)
+	if err != nil || cols == nil {
+		return r, err
+	}
+	for _, c := range cols {
+		if c < 0 || c >= r.schema.NumFields() {
+			r.Close()
+			return nil, fmt.Errorf("storage: read %s: no column %d in a block of %d columns", f.path, c, r.schema.NumFields())
+		}
+	}
+	r.proj, r.schema = cols, projectSchema(r.schema, cols)
+	return r, nil
+}
+
+// ReadBytes returns the bytes of the file that reading the columns cols (as OpenColumns)
+// reads.
+func (f *SpillFile) ReadBytes(cols []int) int64 {
+	if f.columns != nil {
+		return f.columns.segmentBytes(cols)
+	}
+	return f.size
+}
+
+func (f *SpillFile) openStream(ctx context.Context, mem memory.Allocator) (*SpillReader, error) {
 	if f.shared == nil {
 		return OpenSpillFile(ctx, f.fs, f.path, mem)
 	}
@@ -431,8 +479,12 @@ func OpenSpillFile(ctx context.Context, fsys vfs.FS, path string, mem memory.All
 	return newSpillReader(ctx, path, fh, st.Size(), fh, mem)
 }
 
-// openEncoded reads an encoded stream held in memory (a serialized block).
-func openEncoded(ctx context.Context, name string, data []byte, mem memory.Allocator) (*SpillReader, error) {
+// openEncoded reads the columns cols (nil for all) of a serialized block of schema held
+// in memory (encodeBlock), or read whole from its file.
+func openEncoded(ctx context.Context, name string, data []byte, schema *arrow.Schema, mem memory.Allocator, cols []int) (*SpillReader, error) {
+	if isColumnar(data) {
+		return openColumnarAt(ctx, name, bytes.NewReader(data), int64(len(data)), nil, schema, mem, cols)
+	}
 	return newSpillReader(ctx, name, bytes.NewReader(data), int64(len(data)), nil, mem)
 }
 
@@ -493,6 +545,10 @@ type SpillReader struct {
 	done   bool
 	closed bool
 	failed bool
+	// col reads a columnar file instead (the fields above are unused); proj, when set,
+	// projects each batch of a spill stream to those columns (schema is the projected one).
+	col  *colReader
+	proj []int
 }
 
 // Schema returns the schema of the batches.
@@ -501,6 +557,17 @@ func (r *SpillReader) Schema() *arrow.Schema { return r.schema }
 // Next returns the next batch, owned by the caller, or (nil, io.EOF) after the last one.
 // The file's checksum was verified when it was opened.
 func (r *SpillReader) Next() (arrow.RecordBatch, error) {
+	if r.col != nil {
+		return r.col.read()
+	}
+	rec, err := r.next()
+	if err != nil || r.proj == nil {
+		return rec, err
+	}
+	return projectBatch(rec, r.schema, r.proj), nil
+}
+
+func (r *SpillReader) next() (arrow.RecordBatch, error) {
 	if r.done {
 		return nil, io.EOF
 	}
@@ -534,6 +601,9 @@ func (r *SpillReader) Close() error {
 		return nil
 	}
 	r.closed = true
+	if r.col != nil {
+		return r.col.close()
+	}
 	if r.ipcr != nil {
 		r.ipcr.Release()
 	}

@@ -199,8 +199,12 @@ func (e *encoder) abort() {
 	}
 }
 
-// encodeBlock returns batches (all of schema) in the spill stream format, in memory.
+// encodeBlock returns batches (all of schema) as a serialized block: the columnar format
+// (zstd segments), or, for batches without columns, the spill stream format.
 func encodeBlock(schema *arrow.Schema, batches []arrow.RecordBatch) ([]byte, error) {
+	if schema.NumFields() > 0 {
+		return encodeColumnarBlock(schema, batches)
+	}
 	var buf bytes.Buffer
 	e, err := newEncoder(&buf, schema)
 	if err != nil {
