@@ -362,8 +362,9 @@ type aggGroupKeys struct {
 	shift uint
 	// groupCols[k][g] is column k's id of group g (only with two or more keys).
 	groupCols [][]int32
-	scratch   [][]int32 // per-column ids of the current batch
-	n         int       // groups
+	scratch   [][]int32      // per-column ids of the current batch
+	n         int            // groups
+	direct    aggTupleDirect // small key domains: a direct index in place of slots (keys_direct.go)
 }
 
 // aggTupleSlots is the initial size of the tuple table.
@@ -429,6 +430,9 @@ func (g *aggGroupKeys) assign(keys []arrow.Array, gids []int32) error {
 			return err
 		}
 	}
+	if !g.direct.off && g.assignDirect(gids) {
+		return nil
+	}
 	// Room for every row of the batch to be a new group, so the loop never grows the
 	// table (see aggTupleOverloaded).
 	for aggTupleOverloaded(g.n+rows, len(g.slots)) {
@@ -477,13 +481,20 @@ func (g *aggGroupKeys) assign(keys []arrow.Array, gids []int32) error {
 
 // tupleHash mixes row i's per-column ids (from scratch) into one hash.
 func (g *aggGroupKeys) tupleHash(i int) uint64 {
-	h := uint64(0x9e3779b97f4a7c15)
+	h := aggTupleSeed
 	for k := range g.scratch {
-		h ^= uint64(uint32(g.scratch[k][i]))
-		h *= 0xbf58476d1ce4e5b9
-		h ^= h >> 31
+		h = aggTupleMix(h, g.scratch[k][i])
 	}
 	return h
+}
+
+// aggTupleSeed starts a tuple's hash, aggTupleMix adds one column's id to it.
+const aggTupleSeed = uint64(0x9e3779b97f4a7c15)
+
+func aggTupleMix(h uint64, id int32) uint64 {
+	h ^= uint64(uint32(id))
+	h *= 0xbf58476d1ce4e5b9
+	return h ^ h>>31
 }
 
 // growSlots doubles the tuple table. Every slot's new home comes from its stored high
@@ -550,7 +561,7 @@ func (g *aggGroupKeys) bytes() int64 {
 	for _, t := range g.cols {
 		b += t.bytes()
 	}
-	b += int64(cap(g.slots)) * 8
+	b += int64(cap(g.slots))*8 + g.direct.bytes()
 	for k := range g.groupCols {
 		b += int64(cap(g.groupCols[k]))*4 + int64(cap(g.scratch[k]))*4
 	}
@@ -566,6 +577,9 @@ func (g *aggGroupKeys) growthBound(keys []arrow.Array, rows int) int64 {
 		// Per new group: its ids in groupCols (with doubling slack) and scratch; and
 		// the tuple table may double (twice its slots while both copies exist).
 		b += int64(rows) * int64(len(g.cols)*12)
+		if !g.direct.off {
+			b += 4 << aggDirectBits
+		}
 		if size := len(g.slots); aggTupleOverloaded(g.n+rows, size) {
 			for aggTupleOverloaded(g.n+rows, size) {
 				size *= 2
