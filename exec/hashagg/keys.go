@@ -578,7 +578,7 @@ func (g *aggGroupKeys) growthBound(keys []arrow.Array, rows int) int64 {
 		// the tuple table may double (twice its slots while both copies exist).
 		b += int64(rows) * int64(len(g.cols)*12)
 		if !g.direct.off {
-			b += 4 << aggDirectBits
+			b += 4<<aggDirectBits - int64(cap(g.direct.cells))*4
 		}
 		if size := len(g.slots); aggTupleOverloaded(g.n+rows, size) {
 			for aggTupleOverloaded(g.n+rows, size) {

@@ -15,8 +15,9 @@ import (
 // than its bits hold; once the tuple needs more than aggDirectBits bits, the groups move
 // to the hashed tuple table (slots) for good.
 
-// aggDirectBits bounds a direct tuple index: 4096 cells of 4 bytes.
-const aggDirectBits = 12
+// aggDirectBits bounds a direct tuple index: 16384 cells of 4 bytes (two columns of
+// up to 128 values each, say).
+const aggDirectBits = 14
 
 // aggTupleDirect is the direct tuple index of an aggGroupKeys.
 type aggTupleDirect struct {
