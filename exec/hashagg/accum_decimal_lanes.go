@@ -24,19 +24,17 @@ const aggLaneGroups = 16
 // nothing, otherwise.
 func (s *aggDecSumAcc) updateLanes(vals []decimal128.Num, gids []int32) bool {
 	vals = vals[:len(gids)]
-	wide, most := int64(0), uint64(0)
-	for _, v := range vals {
-		lo := int64(v.LowBits())
-		wide |= v.HighBits() ^ lo>>63
-		m := lo >> 63
-		most = max(most, uint64((lo^m)-m))
-	}
-	if wide != 0 {
-		return false
-	}
-	bound := decimal128.FromU64(most).Mul(decimal128.FromI64(int64(len(gids))))
-	for g, sum := range s.sums[:min(len(s.sums), aggLaneGroups)] {
-		if !s.over[g] && kernel.CompareDecimal(sum.Abs().Add(bound), s.limit) > 0 {
+	// A type of at most 18 digits bounds its values below 10^18 < 2^63: the bound
+	// comes from the type, without a pass over the values, unless it is too loose.
+	if p := s.arg.Precision; p > 18 || !s.lanesFit(decimal128.GetScaleMultiplier(int(p)), len(gids)) {
+		wide, most := int64(0), uint64(0)
+		for _, v := range vals {
+			lo := int64(v.LowBits())
+			wide |= v.HighBits() ^ lo>>63
+			m := lo >> 63
+			most = max(most, uint64((lo^m)-m))
+		}
+		if wide != 0 || !s.lanesFit(decimal128.FromU64(most), len(gids)) {
 			return false
 		}
 	}
@@ -67,6 +65,18 @@ func (s *aggDecSumAcc) updateLanes(vals []decimal128.Num, gids []int32) bool {
 		s.counts[g] += c
 		if !s.over[g] {
 			s.sums[g] = s.sums[g].Add(sums[0][g]).Add(sums[1][g]).Add(sums[2][g]).Add(sums[3][g])
+		}
+	}
+	return true
+}
+
+// lanesFit reports whether no group's sum can leave the sum type when rows values of
+// magnitude at most most (below 2^64) are added to it.
+func (s *aggDecSumAcc) lanesFit(most decimal128.Num, rows int) bool {
+	bound := most.Mul(decimal128.FromI64(int64(rows)))
+	for g, sum := range s.sums[:min(len(s.sums), aggLaneGroups)] {
+		if !s.over[g] && kernel.CompareDecimal(sum.Abs().Add(bound), s.limit) > 0 {
+			return false
 		}
 	}
 	return true
