@@ -27,21 +27,13 @@ import (
 // evDecFits64 reports whether the unscaled value n fits an int64.
 func evDecFits64(n decimal128.Num) bool { return n.HighBits() == int64(n.LowBits())>>63 }
 
-// evDecMul64 returns the exact 128-bit product of two int64 values.
+// evDecMul64 returns the exact 128-bit product of two int64 values, without a branch:
+// the unsigned product's high word less y when x is negative and x when y is (the
+// two's complement correction; the product has at most 127 bits, so it cannot wrap).
 func evDecMul64(x, y int64) decimal128.Num {
-	ux, uy := uint64(x), uint64(y)
-	if x < 0 {
-		ux = -ux
-	}
-	if y < 0 {
-		uy = -uy
-	}
-	hi, lo := bits.Mul64(ux, uy) // at most 2^126: no sign overflow
-	p := decimal128.New(int64(hi), lo)
-	if (x < 0) != (y < 0) {
-		p = p.Negate()
-	}
-	return p
+	hi, lo := bits.Mul64(uint64(x), uint64(y))
+	hi -= uint64(x>>63&y) + uint64(y>>63&x)
+	return decimal128.New(int64(hi), lo)
 }
 
 // decimalArithFast computes l op r with a typed loop when one applies (ok false
@@ -87,6 +79,9 @@ func decimalArithFast(mem memory.Allocator, op plan.BinaryOp, lv, rv evValue, l,
 		one := decimal128.FromI64(1)
 		sub, rp := op == plan.OpSub, out.Precision
 		bounded := max(l.typ.Precision-s1, r.typ.Precision-s2)+m+1 <= rp
+		if bounded && (lo.isLit || ml == one) && (ro.isLit || mr == one) && !(lo.isLit && ro.isLit) {
+			return evDecAddSameScale(mem, out, n, lv, rv, &lo, &ro, sub), true
+		}
 		return evDecimalLoop(mem, out, n, lv, rv, &lo, &ro, func(a, b decimal128.Num) (decimal128.Num, bool) {
 			if ml != one {
 				a = a.Mul(ml)
@@ -239,4 +234,56 @@ func evDecCompareSameScale(op plan.BinaryOp, l, r *evDecOperand, n int, bits, va
 	for i := range min(len(bits), len(validity)) {
 		bits[i] &= validity[i]
 	}
+}
+
+// evDecAddSameScale is l + r (l - r with sub) for operands already at the result's
+// scale whose sum cannot leave the result's precision (1 - discount, 1 + tax): a loop
+// without a function call per row. Rows with a NULL operand become NULL and 0.
+func evDecAddSameScale(mem memory.Allocator, dt *arrow.Decimal128Type, n int, lv, rv evValue, l, r *evDecOperand, sub bool) arrow.Array {
+	validity := evOperandsValidity(mem, n, lv, rv)
+	buf, out := evNewValues[decimal128.Num](mem, n, 16)
+	switch {
+	case l.isLit:
+		x, b := l.lit, r.vals[:n]
+		if sub {
+			for i, y := range b {
+				out[i] = x.Sub(y)
+			}
+		} else {
+			for i, y := range b {
+				out[i] = x.Add(y)
+			}
+		}
+	case r.isLit:
+		a, y := l.vals[:n], r.lit
+		if sub {
+			y = y.Negate()
+		}
+		for i, x := range a {
+			out[i] = x.Add(y)
+		}
+	default:
+		a, b := l.vals[:n], r.vals[:n]
+		if sub {
+			for i, x := range a {
+				out[i] = x.Sub(b[i])
+			}
+		} else {
+			for i, x := range a {
+				out[i] = x.Add(b[i])
+			}
+		}
+	}
+	vbits := validity.Bytes()
+	for j := 0; j < n; j += 8 {
+		if vbits[j/8] == 0xff {
+			continue
+		}
+		for i := j; i < min(j+8, n); i++ {
+			if !bitutil.BitIsSet(vbits, i) {
+				out[i] = decimal128.Num{}
+			}
+		}
+	}
+	return evFinishArray(dt, n, validity, buf)
 }

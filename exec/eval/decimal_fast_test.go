@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -148,4 +149,22 @@ func decCheckCompare(t *testing.T, rec arrow.RecordBatch, lt, rt *arrow.Decimal1
 // decMaxUnscaled is the largest unscaled value of p digits.
 func decMaxUnscaled(p int32) *big.Int {
 	return new(big.Int).Sub(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(p)), nil), big.NewInt(1))
+}
+
+// TestDecMul64 checks the branch-free signed product against math/big at the extremes
+// and on random values.
+func TestDecMul64(t *testing.T) {
+	edges := []int64{0, 1, -1, 2, -2, math.MaxInt64, math.MinInt64, math.MaxInt64 - 1, math.MinInt64 + 1, 1 << 32, -1 << 32}
+	rng := rand.New(rand.NewPCG(17, 18))
+	for range 2000 {
+		edges = append(edges, int64(rng.Uint64()))
+	}
+	for i, x := range edges {
+		for _, y := range edges[:min(len(edges), i+40)] {
+			want := new(big.Int).Mul(big.NewInt(x), big.NewInt(y))
+			if got := evDecMul64(x, y).BigInt(); got.Cmp(want) != 0 {
+				t.Fatalf("%d × %d = %v, want %v", x, y, got, want)
+			}
+		}
+	}
 }

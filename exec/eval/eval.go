@@ -37,14 +37,20 @@ import (
 //
 // Errors name the expression that failed.
 func Eval(ctx context.Context, e plan.Expr, rec arrow.RecordBatch, mem memory.Allocator) (arrow.Array, error) {
+	return evalMemo(ctx, e, rec, mem, nil)
+}
+
+// evalMemo is Eval with the batch's memo of shared subexpressions (nil: none).
+func evalMemo(ctx context.Context, e plan.Expr, rec arrow.RecordBatch, mem memory.Allocator, memo *evMemo) (arrow.Array, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("exec: eval %s: %w", e, err)
 	}
 	ev := &Evaluator{
-		Ctx: colop.ComputeCtx(ctx, mem),
-		Rec: rec,
-		Mem: mem,
-		N:   int(rec.NumRows()),
+		Ctx:  colop.ComputeCtx(ctx, mem),
+		Rec:  rec,
+		Mem:  mem,
+		N:    int(rec.NumRows()),
+		memo: memo,
 	}
 	v, err := ev.eval(e)
 	if err != nil {
@@ -91,6 +97,17 @@ func (v evValue) dataType() arrow.DataType {
 	return v.sc.DataType()
 }
 
+// retain takes one more reference to the value.
+func (v evValue) retain() {
+	if v.arr != nil {
+		v.arr.Retain()
+		return
+	}
+	if r, ok := v.sc.(scalar.Releasable); ok {
+		r.Retain()
+	}
+}
+
 func (v evValue) release() {
 	if v.arr != nil {
 		v.arr.Release()
@@ -127,10 +144,19 @@ type Evaluator struct {
 	Rec arrow.RecordBatch
 	Mem memory.Allocator
 	N   int
+
+	memo *evMemo // the batch's shared subexpressions (cse.go); nil: none
 }
 
 func (ev *Evaluator) eval(e plan.Expr) (evValue, error) {
+	v, slot, ok := ev.memo.lookup(e)
+	if ok {
+		return v, nil
+	}
 	v, err := ev.evalNode(e)
+	if err == nil && slot >= 0 {
+		ev.memo.store(slot, v)
+	}
 	if err != nil {
 		var ee *EvalError
 		if errors.As(err, &ee) {

@@ -35,6 +35,7 @@ type FilterOp struct {
 	narrowIn  *arrow.Schema
 	narrowOut *arrow.Schema
 	sel       []int32
+	runs      []int32     // sel's runs of consecutive rows (gatherSelected)
 	conj      []plan.Expr // cond's top-level conjuncts, when more than one (filter_conj.go)
 }
 
@@ -118,12 +119,26 @@ func (f *FilterOp) apply(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 		return rec, nil
 	}
 	f.sel = selectionVector(f.sel[:0], vals, off, n)
-	out, err := kernel.GatherRecord(rec, f.sel, f.mem)
+	out, err := f.gatherSelected(rec)
 	rec.Release()
 	if err != nil {
 		return nil, fmt.Errorf("exec: filter %s: %w", f.cond, err)
 	}
 	return out, nil
+}
+
+// gatherSelected returns the rows f.sel selects from rec: copied by runs of
+// consecutive rows when they average at least 8 rows (a filter that keeps most rows),
+// one row at a time otherwise.
+func (f *FilterOp) gatherSelected(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+	f.runs = f.runs[:0]
+	if len(f.sel) >= 64 && len(f.sel)*2 >= int(rec.NumRows()) {
+		f.runs = kernel.SelectionRuns(f.runs, f.sel)
+		if len(f.runs)/2*8 <= len(f.sel) {
+			return kernel.GatherRecordRuns(rec, f.runs, len(f.sel), f.mem)
+		}
+	}
+	return kernel.GatherRecord(rec, f.sel, f.mem)
 }
 
 // narrowed returns rec with only the kept columns (rec itself without keep), without

@@ -111,7 +111,7 @@ func (f *FilterOp) applyConjuncts(rec arrow.RecordBatch) (arrow.RecordBatch, err
 	if pos != nil {
 		f.sel = composeSelection(pos, f.sel)
 	}
-	out, err := kernel.GatherRecord(rec, f.sel, f.mem)
+	out, err := f.gatherSelected(rec)
 	rec.Release()
 	if err != nil {
 		return nil, fmt.Errorf("exec: filter %s: %w", f.cond, err)

@@ -27,6 +27,7 @@ type ProjectOp struct {
 	mem    memory.Allocator
 	ctx    context.Context
 	closer colop.Closer
+	memo   *evMemo // subexpressions shared by the expressions (nil: none)
 }
 
 var _ colop.Operator = (*ProjectOp)(nil)
@@ -35,7 +36,11 @@ var _ colop.Operator = (*ProjectOp)(nil)
 // columns of schema (one field per expression, named as plan.OutputName names them).
 // Buffers are allocated from opts.Mem.
 func NewProject(input colop.Operator, exprs []plan.Expr, schema *arrow.Schema, opts colop.Options) *ProjectOp {
-	return &ProjectOp{input: input, exprs: exprs, schema: schema, mem: opts.Mem}
+	p := &ProjectOp{input: input, exprs: exprs, schema: schema, mem: opts.Mem}
+	if shared := evSharedSubexprs(exprs); shared != nil {
+		p.memo = &evMemo{shared: shared}
+	}
+	return p
 }
 
 // Open checks the projection's shape and opens the input.
@@ -67,8 +72,11 @@ func (p *ProjectOp) Next() (arrow.RecordBatch, error) {
 			c.Release()
 		}
 	}()
+	if p.memo != nil {
+		defer p.memo.release()
+	}
 	for i, e := range p.exprs {
-		col, err := Eval(p.ctx, e, rec, p.mem)
+		col, err := evalMemo(p.ctx, e, rec, p.mem, p.memo)
 		if err != nil {
 			var ee *EvalError
 			if errors.As(err, &ee) {

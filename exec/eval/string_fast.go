@@ -61,11 +61,10 @@ func evCompareStringLit(mem memory.Allocator, op plan.BinaryOp, l, r evValue) (a
 	offs, data := kernel.OffsetsAndData[int32](x)
 	out := evNewBitmap(mem, n, false)
 	bits := out.Bytes()
-	want, ln, eq := string(lit), int32(len(lit)), op == plan.OpEq
-	for i := 0; i < n; i++ {
-		lo, hi := offs[i], offs[i+1]
-		if (hi-lo == ln && string(data[lo:hi]) == want) == eq {
-			bitutil.SetBit(bits, i)
+	evEqualStringLitBits(offs[:n+1], data, lit, bits)
+	if op == plan.OpNotEq {
+		for i := range bits {
+			bits[i] = ^bits[i]
 		}
 	}
 	validity := evCopyValidity(mem, x)
@@ -76,4 +75,33 @@ func evCompareStringLit(mem memory.Allocator, op plan.BinaryOp, l, r evValue) (a
 		}
 	}
 	return evFinishArray(arrow.FixedWidthTypes.Boolean, n, validity, out), true
+}
+
+// evEqualStringLitBits sets bit i of bits (zeroed, len(offs)-1 rows) where value i of the
+// offsets and data equals lit, eight rows to a byte; a one-byte literal (flags, codes)
+// compares the byte without a call. Bits past the last row are left as they are, or
+// set: they are never read.
+func evEqualStringLitBits(offs []int32, data []byte, lit []byte, bits []byte) {
+	n := len(offs) - 1
+	i := 0
+	if len(lit) == 1 {
+		c := lit[0]
+		for ; i+8 <= n; i += 8 {
+			var b byte
+			for k := range 8 {
+				lo := offs[i+k]
+				if offs[i+k+1]-lo == 1 && data[lo] == c {
+					b |= 1 << k
+				}
+			}
+			bits[i/8] = b
+		}
+	}
+	want, ln := string(lit), int32(len(lit))
+	for ; i < n; i++ {
+		lo, hi := offs[i], offs[i+1]
+		if hi-lo == ln && string(data[lo:hi]) == want {
+			bitutil.SetBit(bits, i)
+		}
+	}
 }

@@ -111,6 +111,9 @@ func (s *aggDecSumAcc) update(arg arrow.Array, gids []int32) error {
 // exact bound check (aggDecAdd) runs only near the limit. An overflowed group's sum keeps
 // being added to (it is never read: its flag is sticky).
 func (s *aggDecSumAcc) updateValid(vals []decimal128.Num, gids []int32) {
+	if len(s.sums) <= aggLaneGroups && len(gids) >= 64 && s.updateLanes(vals, gids) {
+		return
+	}
 	sums, counts, over, limit := s.sums, s.counts, s.over, s.limit
 	safe := limit.HighBits()
 	for i, g := range gids {

@@ -59,7 +59,7 @@ func newAggKeyTable(dt arrow.DataType) (aggKeyTable, error) { return newAggKeyTa
 func newAggKeyTableSized(dt arrow.DataType, hint int) (aggKeyTable, error) {
 	switch {
 	case kernel.IsIntLike(dt):
-		return &aggIntKeys{m: make(map[int64]int32, hint), null: -1}, nil
+		return &aggIntKeys{m: newAggIntMap(hint), null: -1}, nil
 	case kernel.IsFloat(dt):
 		return &aggFloatKeys{m: make(map[uint64]int32, hint), null: -1}, nil
 	case kernel.IsBytesLike(dt):
@@ -73,7 +73,7 @@ func newAggKeyTableSized(dt arrow.DataType, hint int) (aggKeyTable, error) {
 // aggIntKeys groups integer-like values (ints, uints, bool, dates, times, timestamps)
 // widened to int64; uint64 wraps, which keeps values distinct.
 type aggIntKeys struct {
-	m     map[int64]int32
+	m     aggIntMap
 	vals  []int64 // by id; 0 at the NULL id
 	null  int32
 	bools []uint8 // scratch for unpacked boolean keys
@@ -101,7 +101,7 @@ const (
 func (t *aggIntKeys) size() int     { return len(t.vals) }
 func (t *aggIntKeys) nullID() int32 { return t.null }
 func (t *aggIntKeys) bytes() int64 {
-	return int64(len(t.vals))*intKeyEntryBytes + int64(cap(t.vals))*8 + int64(cap(t.direct))*4
+	return t.m.bytes() + int64(cap(t.vals))*8 + int64(cap(t.direct))*4
 }
 func (t *aggIntKeys) addNull() int32 {
 	t.null = int32(len(t.vals))
@@ -113,7 +113,7 @@ func (t *aggIntKeys) addNull() int32 {
 func (t *aggIntKeys) syncMap() {
 	for id := t.mapped; id < len(t.vals); id++ {
 		if int32(id) != t.null {
-			t.m[t.vals[id]] = int32(id)
+			t.m.put(t.vals[id], int32(id))
 		}
 	}
 	t.mapped = len(t.vals)
@@ -123,7 +123,7 @@ func (t *aggIntKeys) growthBound(arr arrow.Array) int64 {
 	// The direct window (useDirect) is not in the estimate: it is capped at
 	// aggDirectPerKey slots per key and row seen, and bytes() counts it once allocated,
 	// so the reservation catches up at the next batch.
-	return int64(arr.Len()) * (intKeyEntryBytes + 16)
+	return int64(arr.Len())*16 + t.m.growthBound(arr.Len())
 }
 
 func (t *aggIntKeys) assign(arr arrow.Array, ids []int32) error {
@@ -155,6 +155,7 @@ func (t *aggIntKeys) assign(arr arrow.Array, ids []int32) error {
 
 func aggAssignInts[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64](t *aggIntKeys, vals []T, arr arrow.Array, ids []int32) {
 	bm, off := kernel.Validity(arr)
+	t.vals = aggReserve(t.vals, len(vals)) // doubling: append's 1.25x copies millions of keys often
 	if bm == nil && len(vals) > 0 && aggUseDirect(t, vals) {
 		for i, v := range vals {
 			slot := &t.direct[int64(v)-t.base]
@@ -177,10 +178,11 @@ func aggAssignInts[T ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint
 			continue
 		}
 		k := int64(v)
-		id, ok := t.m[k]
+		slot, ok := t.m.find(k)
+		id := t.m.ids[slot] - 1
 		if !ok {
 			id = int32(len(t.vals))
-			t.m[k] = id
+			t.m.insertAt(slot, k, id)
 			t.vals = append(t.vals, k)
 			if k >= t.base && k-t.base < int64(len(t.direct)) {
 				t.direct[k-t.base] = id
@@ -362,8 +364,9 @@ type aggGroupKeys struct {
 	shift uint
 	// groupCols[k][g] is column k's id of group g (only with two or more keys).
 	groupCols [][]int32
-	scratch   [][]int32 // per-column ids of the current batch
-	n         int       // groups
+	scratch   [][]int32      // per-column ids of the current batch
+	n         int            // groups
+	direct    aggTupleDirect // small key domains: a direct index in place of slots (keys_direct.go)
 }
 
 // aggTupleSlots is the initial size of the tuple table.
@@ -429,6 +432,9 @@ func (g *aggGroupKeys) assign(keys []arrow.Array, gids []int32) error {
 			return err
 		}
 	}
+	if !g.direct.off && g.assignDirect(gids) {
+		return nil
+	}
 	// Room for every row of the batch to be a new group, so the loop never grows the
 	// table (see aggTupleOverloaded).
 	for aggTupleOverloaded(g.n+rows, len(g.slots)) {
@@ -477,13 +483,20 @@ func (g *aggGroupKeys) assign(keys []arrow.Array, gids []int32) error {
 
 // tupleHash mixes row i's per-column ids (from scratch) into one hash.
 func (g *aggGroupKeys) tupleHash(i int) uint64 {
-	h := uint64(0x9e3779b97f4a7c15)
+	h := aggTupleSeed
 	for k := range g.scratch {
-		h ^= uint64(uint32(g.scratch[k][i]))
-		h *= 0xbf58476d1ce4e5b9
-		h ^= h >> 31
+		h = aggTupleMix(h, g.scratch[k][i])
 	}
 	return h
+}
+
+// aggTupleSeed starts a tuple's hash, aggTupleMix adds one column's id to it.
+const aggTupleSeed = uint64(0x9e3779b97f4a7c15)
+
+func aggTupleMix(h uint64, id int32) uint64 {
+	h ^= uint64(uint32(id))
+	h *= 0xbf58476d1ce4e5b9
+	return h ^ h>>31
 }
 
 // growSlots doubles the tuple table. Every slot's new home comes from its stored high
@@ -550,7 +563,7 @@ func (g *aggGroupKeys) bytes() int64 {
 	for _, t := range g.cols {
 		b += t.bytes()
 	}
-	b += int64(cap(g.slots)) * 8
+	b += int64(cap(g.slots))*8 + g.direct.bytes()
 	for k := range g.groupCols {
 		b += int64(cap(g.groupCols[k]))*4 + int64(cap(g.scratch[k]))*4
 	}
@@ -566,6 +579,9 @@ func (g *aggGroupKeys) growthBound(keys []arrow.Array, rows int) int64 {
 		// Per new group: its ids in groupCols (with doubling slack) and scratch; and
 		// the tuple table may double (twice its slots while both copies exist).
 		b += int64(rows) * int64(len(g.cols)*12)
+		if !g.direct.off {
+			b += 4<<aggDirectBits - int64(cap(g.direct.cells))*4
+		}
 		if size := len(g.slots); aggTupleOverloaded(g.n+rows, size) {
 			for aggTupleOverloaded(g.n+rows, size) {
 				size *= 2

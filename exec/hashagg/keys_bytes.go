@@ -20,6 +20,7 @@ import (
 type aggBytesKeys struct {
 	m     map[string]int32 // keys longer than aggShortMax
 	short aggShortKeys     // the others
+	one   [256]int32       // id+1 of each one-byte key seen (0: not seen), ahead of short; a fixed 1 KiB like the struct, not counted in bytes
 	vals  []string         // by id, pointing into arena pages
 	null  int32
 	arena aggByteArena
@@ -107,6 +108,11 @@ func aggValueBytes(arr arrow.Array) int64 {
 }
 
 func (t *aggBytesKeys) lookup(b []byte) int32 {
+	if len(b) == 1 {
+		if id := t.one[b[0]]; id != 0 {
+			return id - 1
+		}
+	}
 	if len(b) <= aggShortMax {
 		k := aggPackShort(b)
 		if id, ok := t.short.get(k); ok {
@@ -115,6 +121,9 @@ func (t *aggBytesKeys) lookup(b []byte) int32 {
 		id := int32(len(t.vals))
 		t.short.put(k, id)
 		t.vals = append(t.vals, t.arena.copy(b))
+		if len(b) == 1 {
+			t.one[b[0]] = id + 1
+		}
 		return id
 	}
 	if id, ok := t.m[string(b)]; ok {
@@ -156,6 +165,12 @@ func aggAssignBytes[O int32 | int64](t *aggBytesKeys, arr arrow.Array, ids []int
 		if bm != nil && !bitutil.BitIsSet(bm, off+i) {
 			ids[i] = t.nullGroup()
 			continue
+		}
+		if s := offs[i]; offs[i+1]-s == 1 { // flags and codes: no call
+			if id := t.one[data[s]]; id != 0 {
+				ids[i] = id - 1
+				continue
+			}
 		}
 		ids[i] = t.lookup(data[offs[i]:offs[i+1]])
 	}
