@@ -1,0 +1,245 @@
+package exec
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	kmemory "github.com/kindling-data/kindling/memory"
+	"github.com/kindling-data/kindling/plan"
+	"github.com/kindling-data/kindling/shuffle"
+)
+
+// Key filters: a map stage whose shuffle feeds one side of a shuffled join is filtered,
+// before it writes, by the join keys of the other side when that side's input has already
+// been written and is small: a row whose keys are not among them cannot match, and the
+// join would drop it (Spark's runtime filter, DuckDB's join filter pushdown). The filter
+// is a broadcast left semi join of the stage's output with the written shuffle's key
+// columns, its hash table built once per stage. The shuffle it filters then holds only
+// the rows that may match, which the join and every stage after it no longer move.
+const (
+	// keyFilterMaxRows is the most rows the written side may have: its keys are held
+	// in one hash table shared by the stage's tasks.
+	keyFilterMaxRows = 4 << 20
+	// keyFilterRatio: the filtered stage must be guessed to output at least this many
+	// times the written side's rows, so that the keys have a chance to leave most
+	// of its rows out.
+	keyFilterRatio = 8
+)
+
+// finishedStage is what a finished map stage read and wrote, in rows.
+type finishedStage struct {
+	rowsIn, rowsOut int64
+}
+
+// keyFilter is a key filter for a map stage: the semi join wrapped around its root and
+// the shuffle whose keys it reads whole.
+type keyFilter struct {
+	root    plan.PhysNode
+	shuffle int
+	parts   int
+	note    string
+}
+
+// keyFilterFor returns the key filter for map stage s, or nil: s's shuffle is read by
+// one node only, on a side of a shuffled join of a later stage that drops the rows the
+// other side does not match; the other side's keys come, through filters, projections
+// and joins that keep them, from a shuffle already written that filtered its input (it
+// wrote at most half the rows it read), is small, and is guessed well under s's output.
+func (j *job) keyFilterFor(s *plan.Stage, stages []*plan.Stage) *keyFilter {
+	if !j.env.Adaptive.Enabled || s.Output == nil || s.Output.Kind != plan.HashPartitioning || j.readers[s.ShuffleID] != 1 {
+		return nil
+	}
+	for _, c := range stages {
+		if c.ID == s.ID || !slices.Contains(c.Parents, s.ID) {
+			continue
+		}
+		var found *keyFilter
+		walkPhys(c.Root, func(n plan.PhysNode) bool {
+			if jn, ok := n.(*plan.PHashJoin); ok && found == nil {
+				found = j.joinKeyFilter(s, jn)
+			}
+			return found == nil
+		})
+		return found
+	}
+	return nil
+}
+
+// joinKeyFilter returns the key filter of stage s's output by the other side of join jn,
+// if jn reads s's shuffle on a side it may filter.
+func (j *job) joinKeyFilter(s *plan.Stage, jn *plan.PHashJoin) *keyFilter {
+	if jn.Broadcast || jn.Cartesian || len(jn.LeftKeys) == 0 {
+		return nil
+	}
+	leftOK := jn.Kind == plan.InnerJoin || jn.Kind == plan.LeftSemiJoin || jn.Kind == plan.RightJoin
+	rightOK := jn.Kind == plan.InnerJoin || jn.Kind == plan.LeftSemiJoin || jn.Kind == plan.LeftAntiJoin || jn.Kind == plan.LeftJoin
+	if leftOK {
+		if f := j.sideKeyFilter(s, jn.Left, jn.LeftKeys, jn.Right, jn.RightKeys); f != nil {
+			return f
+		}
+	}
+	if rightOK {
+		return j.sideKeyFilter(s, jn.Right, jn.RightKeys, jn.Left, jn.LeftKeys)
+	}
+	return nil
+}
+
+// sideKeyFilter builds the key filter of stage s, read by side on keys, from the keys
+// of other.
+func (j *job) sideKeyFilter(s *plan.Stage, side plan.PhysNode, keys []string, other plan.PhysNode, otherKeys []string) *keyFilter {
+	var sideKeys, srcKeys []string
+	var src *plan.PShuffleRead
+	for i, k := range keys {
+		r, name := keySource(side, k, false)
+		if r == nil || r.ShuffleID != s.ShuffleID {
+			continue
+		}
+		o, oname := keySource(other, otherKeys[i], true)
+		if o == nil || o.ShuffleID == s.ShuffleID || (src != nil && o.ShuffleID != src.ShuffleID) {
+			continue
+		}
+		f, ok1 := fieldOf(r.OutSchema, name)
+		g, ok2 := fieldOf(o.OutSchema, oname)
+		if !ok1 || !ok2 || !arrow.TypeEqual(f.Type, g.Type) || slices.Contains(sideKeys, name) {
+			continue
+		}
+		src = o
+		sideKeys, srcKeys = append(sideKeys, name), append(srcKeys, oname)
+	}
+	if src == nil {
+		return nil
+	}
+	done, ok := j.finished[src.ShuffleID]
+	if !ok {
+		return nil
+	}
+	st := j.env.Shuffle.Stats(j.shuffleID(src.ShuffleID))
+	rows := sum(st.Rows)
+	if rows > keyFilterMaxRows || rows*2 > done.rowsIn || len(st.Rows) != src.NumPartitions() {
+		return nil
+	}
+	if est, ok := plan.GuessPhysRows(s.Root); !ok || est < float64(rows*keyFilterRatio) {
+		return nil
+	}
+	return newKeyFilter(s, src, sideKeys, srcKeys, rows, st)
+}
+
+// newKeyFilter wraps stage s's root in a broadcast semi join with the key columns of
+// shuffle src.
+func newKeyFilter(s *plan.Stage, src *plan.PShuffleRead, keys, srcKeys []string, rows int64, st shuffle.Stats) *keyFilter {
+	read := &plan.PShuffleRead{ShuffleID: src.ShuffleID, Partitioning: src.Partitioning, OutSchema: src.OutSchema}
+	exprs := make([]plan.Expr, len(srcKeys))
+	fields := make([]arrow.Field, len(srcKeys))
+	buildKeys := make([]string, len(srcKeys))
+	for i, k := range srcKeys {
+		f, _ := fieldOf(src.OutSchema, k)
+		buildKeys[i] = fmt.Sprintf("__keyfilter%d", i)
+		exprs[i] = &plan.Alias{Child: &plan.ColumnRef{Name: k}, Name: buildKeys[i]}
+		fields[i] = arrow.Field{Name: buildKeys[i], Type: f.Type, Nullable: true}
+	}
+	keysOnly := &plan.PProject{Input: read, Exprs: exprs, OutSchema: arrow.NewSchema(fields, nil)}
+	root := &plan.PHashJoin{Left: s.Root, Right: keysOnly, LeftKeys: keys, RightKeys: buildKeys,
+		Kind: plan.LeftSemiJoin, Build: plan.BuildRight, Broadcast: true, OutSchema: s.Root.Schema()}
+	return &keyFilter{root: root, shuffle: src.ShuffleID, parts: src.NumPartitions(),
+		note: fmt.Sprintf("output filtered by the keys %v of shuffle %d (%d rows, %s)", keys, src.ShuffleID, rows, kmemory.FormatBytes(sum(st.Bytes)))}
+}
+
+// apply returns stage s with its root filtered, and the adaptive plan sp (nil: one task
+// per partition) with every task reading the key shuffle whole.
+func (f *keyFilter) apply(s *plan.Stage, sp *stagePlan) (*plan.Stage, *stagePlan) {
+	fs := *s
+	fs.Root = f.root
+	whole := readSpec{rng: shuffle.Range{Start: 0, End: f.parts}, shared: true}
+	if sp == nil {
+		sp = &stagePlan{reads: make([]map[int]readSpec, s.NumPartitions())}
+	}
+	for i := range sp.reads {
+		if sp.reads[i] == nil {
+			sp.reads[i] = map[int]readSpec{}
+		}
+		sp.reads[i][f.shuffle] = whole
+	}
+	sp.decisions = append(sp.decisions, f.note)
+	return &fs, sp
+}
+
+// keySource follows key column name of n down to the shuffle read it comes from, through
+// filters, projections that pass it on (renamed or not) and, with throughJoins, the
+// inner, semi and anti joins and left outer joins' left sides that keep its values (the
+// values reaching the join are then among the read's). It returns the read and the
+// column's name there, or nil.
+func keySource(n plan.PhysNode, name string, throughJoins bool) (*plan.PShuffleRead, string) {
+	for {
+		switch x := n.(type) {
+		case *plan.PShuffleRead:
+			if x.Partitioning.Kind == plan.BroadcastPartitioning {
+				return nil, ""
+			}
+			return x, name
+		case *plan.PFilter:
+			n = x.Input
+		case *plan.PProject:
+			i := x.OutSchema.FieldIndices(name)
+			if len(i) != 1 {
+				return nil, ""
+			}
+			ref := columnRefOf(x.Exprs[i[0]])
+			if ref == "" {
+				return nil, ""
+			}
+			n, name = x.Input, ref
+		case *plan.PHashJoin:
+			if !throughJoins {
+				return nil, ""
+			}
+			inLeft := len(x.Left.Schema().FieldIndices(name)) == 1
+			switch {
+			case inLeft && (x.Kind == plan.InnerJoin || x.Kind == plan.LeftSemiJoin || x.Kind == plan.LeftAntiJoin || x.Kind == plan.LeftJoin):
+				n = x.Left
+			case !inLeft && x.Kind == plan.InnerJoin && len(x.Right.Schema().FieldIndices(name)) == 1:
+				n = x.Right
+			default:
+				return nil, ""
+			}
+		default:
+			return nil, ""
+		}
+	}
+}
+
+// columnRefOf returns the column e reads when it is a column reference (aliased or not).
+func columnRefOf(e plan.Expr) string {
+	for {
+		switch x := e.(type) {
+		case *plan.ColumnRef:
+			return x.Name
+		case *plan.Alias:
+			e = x.Child
+		default:
+			return ""
+		}
+	}
+}
+
+func fieldOf(s *arrow.Schema, name string) (arrow.Field, bool) {
+	i := s.FieldIndices(name)
+	if len(i) != 1 {
+		return arrow.Field{}, false
+	}
+	return s.Field(i[0]), true
+}
+
+// walkPhys visits n and its descendants depth first while visit returns true.
+func walkPhys(n plan.PhysNode, visit func(plan.PhysNode) bool) bool {
+	if !visit(n) {
+		return false
+	}
+	for _, c := range n.Children() {
+		if !walkPhys(c, visit) {
+			return false
+		}
+	}
+	return true
+}
