@@ -23,9 +23,10 @@ const (
 	// in one hash table shared by the stage's tasks.
 	keyFilterMaxRows = 4 << 20
 	// keyFilterRatio: the filtered stage must be guessed to output at least this many
-	// times the written side's rows, so that the keys have a chance to leave most
-	// of its rows out.
-	keyFilterRatio = 8
+	// times the written side's rows (its distinct keys are at most its rows), so that
+	// the keys have a chance to leave many of its rows out. A filter that keeps nearly
+	// every row stops filtering (plan.PHashJoin.KeyFilter).
+	keyFilterRatio = 2
 )
 
 // finishedStage is what a finished map stage read and wrote, in rows.
@@ -141,7 +142,7 @@ func newKeyFilter(s *plan.Stage, src *plan.PShuffleRead, keys, srcKeys []string,
 	}
 	keysOnly := &plan.PProject{Input: read, Exprs: exprs, OutSchema: arrow.NewSchema(fields, nil)}
 	root := &plan.PHashJoin{Left: s.Root, Right: keysOnly, LeftKeys: keys, RightKeys: buildKeys,
-		Kind: plan.LeftSemiJoin, Build: plan.BuildRight, Broadcast: true, OutSchema: s.Root.Schema()}
+		Kind: plan.LeftSemiJoin, Build: plan.BuildRight, Broadcast: true, OutSchema: s.Root.Schema(), KeyFilter: true}
 	return &keyFilter{root: root, shuffle: src.ShuffleID, parts: src.NumPartitions(),
 		note: fmt.Sprintf("output filtered by the keys %v of shuffle %d (%d rows, %s)", keys, src.ShuffleID, rows, kmemory.FormatBytes(sum(st.Bytes)))}
 }
