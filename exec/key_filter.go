@@ -29,9 +29,20 @@ const (
 	keyFilterRatio = 2
 )
 
-// finishedStage is what a finished map stage read and wrote, in rows.
+// finishedStage is what a finished map stage read and wrote, in rows, and whether its
+// output was filtered: it wrote at most half the rows it read, or read a shuffle that was.
 type finishedStage struct {
 	rowsIn, rowsOut int64
+	selective       bool
+}
+
+// finish records map stage s as finished, with its metrics' totals.
+func (j *job) finish(s *plan.Stage, t TaskMetrics) {
+	f := finishedStage{rowsIn: t.RowsIn, rowsOut: t.RowsOut, selective: t.RowsOut*2 <= t.RowsIn}
+	for _, p := range s.Parents {
+		f.selective = f.selective || j.finished[p].selective
+	}
+	j.finished[s.ShuffleID] = f
 }
 
 // keyFilter is a key filter for a map stage: the semi join wrapped around its root and
@@ -46,8 +57,8 @@ type keyFilter struct {
 // keyFilterFor returns the key filter for map stage s, or nil: s's shuffle is read by
 // one node only, on a side of a shuffled join of a later stage that drops the rows the
 // other side does not match; the other side's keys come, through filters, projections
-// and joins that keep them, from a shuffle already written that filtered its input (it
-// wrote at most half the rows it read), is small, and is guessed well under s's output.
+// and joins that keep them, from a shuffle already written that is small, filtered (see
+// finishedStage) and guessed well under s's output.
 func (j *job) keyFilterFor(s *plan.Stage, stages []*plan.Stage) *keyFilter {
 	if !j.env.Adaptive.Enabled || s.Output == nil || s.Output.Kind != plan.HashPartitioning || j.readers[s.ShuffleID] != 1 {
 		return nil
@@ -118,7 +129,7 @@ func (j *job) sideKeyFilter(s *plan.Stage, side plan.PhysNode, keys []string, ot
 	}
 	st := j.env.Shuffle.Stats(j.shuffleID(src.ShuffleID))
 	rows := sum(st.Rows)
-	if rows > keyFilterMaxRows || rows*2 > done.rowsIn || len(st.Rows) != src.NumPartitions() {
+	if rows > keyFilterMaxRows || !done.selective || len(st.Rows) != src.NumPartitions() {
 		return nil
 	}
 	if est, ok := plan.GuessPhysRows(s.Root); !ok || est < float64(rows*keyFilterRatio) {

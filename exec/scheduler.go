@@ -137,8 +137,7 @@ func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, 
 			return jm, err
 		}
 		if s.Output != nil {
-			t := sm.Totals()
-			j.finished[s.ShuffleID] = finishedStage{rowsIn: t.RowsIn, rowsOut: t.RowsOut}
+			j.finish(s, sm.Totals())
 		}
 	}
 	jm.Duration = time.Since(start)
