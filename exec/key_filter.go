@@ -152,10 +152,68 @@ func newKeyFilter(s *plan.Stage, src *plan.PShuffleRead, keys, srcKeys []string,
 		fields[i] = arrow.Field{Name: buildKeys[i], Type: f.Type, Nullable: true}
 	}
 	keysOnly := &plan.PProject{Input: read, Exprs: exprs, OutSchema: arrow.NewSchema(fields, nil)}
-	root := &plan.PHashJoin{Left: s.Root, Right: keysOnly, LeftKeys: keys, RightKeys: buildKeys,
-		Kind: plan.LeftSemiJoin, Build: plan.BuildRight, Broadcast: true, OutSchema: s.Root.Schema(), KeyFilter: true}
+	root := pushKeyFilter(s.Root, keys, func(n plan.PhysNode, keys []string) plan.PhysNode {
+		return &plan.PHashJoin{Left: n, Right: keysOnly, LeftKeys: keys, RightKeys: buildKeys,
+			Kind: plan.LeftSemiJoin, Build: plan.BuildRight, Broadcast: true, OutSchema: n.Schema(), KeyFilter: true}
+	})
 	return &keyFilter{root: root, shuffle: src.ShuffleID, parts: src.NumPartitions(),
 		note: fmt.Sprintf("output filtered by the keys %v of shuffle %d (%d rows, %s)", keys, src.ShuffleID, rows, kmemory.FormatBytes(sum(st.Bytes)))}
+}
+
+// pushKeyFilter returns n with the key filter on keys (wrap) inserted as deep as the key
+// columns go: below projections that pass them on and aggregates that group by them (a
+// group of keys outside the set is dropped whole, so its rows need not be aggregated),
+// and below filters on the way to such an aggregate; above a filter otherwise, which
+// costs less per row than the filter's probe.
+func pushKeyFilter(n plan.PhysNode, keys []string, wrap func(plan.PhysNode, []string) plan.PhysNode) plan.PhysNode {
+	switch x := n.(type) {
+	case *plan.PFilter:
+		if aggBelow(x.Input) {
+			c := *x
+			c.Input = pushKeyFilter(x.Input, keys, wrap)
+			return &c
+		}
+	case *plan.PProject:
+		in := make([]string, len(keys))
+		for i, k := range keys {
+			idx := x.OutSchema.FieldIndices(k)
+			if len(idx) != 1 {
+				return wrap(n, keys)
+			}
+			if in[i] = columnRefOf(x.Exprs[idx[0]]); in[i] == "" {
+				return wrap(n, keys)
+			}
+		}
+		c := *x
+		c.Input = pushKeyFilter(x.Input, in, wrap)
+		return &c
+	case *plan.PHashAggregate:
+		for _, k := range keys {
+			if !slices.Contains(x.Keys, k) {
+				return wrap(n, keys)
+			}
+		}
+		c := *x
+		c.Input = pushKeyFilter(x.Input, keys, wrap)
+		return &c
+	}
+	return wrap(n, keys)
+}
+
+// aggBelow reports whether an aggregate is reached from n through filters and projections.
+func aggBelow(n plan.PhysNode) bool {
+	for {
+		switch x := n.(type) {
+		case *plan.PHashAggregate:
+			return true
+		case *plan.PFilter:
+			n = x.Input
+		case *plan.PProject:
+			n = x.Input
+		default:
+			return false
+		}
+	}
 }
 
 // apply returns stage s with its root filtered, and the adaptive plan sp (nil: one task
@@ -178,7 +236,8 @@ func (f *keyFilter) apply(s *plan.Stage, sp *stagePlan) (*plan.Stage, *stagePlan
 }
 
 // keySource follows key column name of n down to the shuffle read it comes from, through
-// filters, projections that pass it on (renamed or not) and, with throughJoins, the
+// filters, aggregates grouping by it, projections that pass it on (renamed or not) and,
+// with throughJoins, the
 // inner, semi and anti joins and left outer joins' left sides that keep its values (the
 // values reaching the join are then among the read's). It returns the read and the
 // column's name there, or nil.
@@ -191,6 +250,11 @@ func keySource(n plan.PhysNode, name string, throughJoins bool) (*plan.PShuffleR
 			}
 			return x, name
 		case *plan.PFilter:
+			n = x.Input
+		case *plan.PHashAggregate:
+			if !slices.Contains(x.Keys, name) {
+				return nil, ""
+			}
 			n = x.Input
 		case *plan.PProject:
 			i := x.OutSchema.FieldIndices(name)
