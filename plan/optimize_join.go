@@ -119,7 +119,8 @@ func (o *optimizer) pruneJoin(j *Join, need map[string]bool) Node {
 	for _, c := range rc {
 		rightNeed[c] = true
 	}
-	nj := o.rebuild(j.WithChildren([]Node{o.prune(j.Left, leftNeed), o.prune(j.Right, rightNeed)}))
+	nj := o.rebuild(j.WithChildren([]Node{o.narrowSide(o.prune(j.Left, leftNeed), leftNeed, j.CallSite),
+		o.narrowSide(o.prune(j.Right, rightNeed), rightNeed, j.CallSite)}))
 	nshape, err := shapeJoin(nj.(*Join))
 	if err != nil {
 		return nj
@@ -147,4 +148,23 @@ func (o *optimizer) pruneJoin(j *Join, need map[string]bool) Node {
 		return nj
 	}
 	return o.rebuild(&Project{Meta: Meta{CallSite: j.CallSite}, Input: nj, Exprs: exprs})
+}
+
+// narrowSide returns a pruned join input, or, when it still has columns the join does not
+// need (a filter's condition read them), a projection of the needed ones over it: the
+// join then neither gathers nor shuffles them.
+func (o *optimizer) narrowSide(side Node, need map[string]bool, site string) Node {
+	if len(need) == 0 {
+		return side
+	}
+	var exprs []Expr
+	for _, f := range side.Schema().Fields() {
+		if need[f.Name] {
+			exprs = append(exprs, &ColumnRef{Name: f.Name})
+		}
+	}
+	if len(exprs) == side.Schema().NumFields() || len(exprs) == 0 {
+		return side
+	}
+	return o.rebuild(&Project{Meta: Meta{CallSite: site}, Input: side, Exprs: exprs})
 }
