@@ -143,8 +143,7 @@ func firstDiff(a, b []string) string {
 	return "one is a prefix of the other"
 }
 
-// TestAdaptiveBroadcastSwitch: a join side the planner estimated large (its raw input,
-// even its key column alone for the semi and anti joins, over 8 KiB) is
+// TestAdaptiveBroadcastSwitch: a join side the planner estimated large (its raw input) is
 // small once aggregated; the reduce stage reads it whole in every task as a broadcast
 // join, for the join kinds whose build side's unmatched rows are not emitted, with the
 // same results as the shuffled join.
@@ -160,7 +159,7 @@ func TestAdaptiveBroadcastSwitch(t *testing.T) {
 		kind, switched := c.kind, c.switched
 		t.Run(fmt.Sprintf("%s/swap=%v", kind, c.swap), func(t *testing.T) {
 			run := func(disable bool) ([]string, *JobMetrics) {
-				s, mem := newCacheSession(t, Config{ShufflePartitions: 16, DisableAdaptive: disable, BroadcastThreshold: 8 << 10})
+				s, mem := newCacheSession(t, Config{ShufflePartitions: 16, DisableAdaptive: disable, BroadcastThreshold: 50 << 10})
 				s.env.Adaptive.MinPartitions = 2
 				a := aqeData(s, mem, 4000, 40, false, 1)
 				b := aqeData(s, mem, 8000, 60, false, 2).GroupBy("k").Agg(Count().As("bn"), Sum("v").As("bv"))

@@ -150,11 +150,12 @@ func (o *optimizer) pruneJoin(j *Join, need map[string]bool) Node {
 	return o.rebuild(&Project{Meta: Meta{CallSite: j.CallSite}, Input: nj, Exprs: exprs})
 }
 
-// narrowSide returns a pruned join input, or, when it still has columns the join does not
-// need (a filter's condition read them), a projection of the needed ones over it: the
-// join then neither gathers nor shuffles them.
+// narrowSide returns a pruned join input, or, when it is a filter that still has columns
+// the join does not need (its condition read them), a projection of the needed ones over
+// it: the join then neither gathers nor shuffles them. Other inputs are left as they are
+// (a join below stays directly below, where join reordering sees the chain).
 func (o *optimizer) narrowSide(side Node, need map[string]bool, site string) Node {
-	if len(need) == 0 {
+	if _, ok := side.(*Filter); !ok || len(need) == 0 {
 		return side
 	}
 	var exprs []Expr
