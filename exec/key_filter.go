@@ -79,6 +79,63 @@ func (j *job) keyFilterFor(s *plan.Stage, stages []*plan.Stage) *keyFilter {
 	return nil
 }
 
+// runSmallSideFirst moves ahead of order[i] the stage that writes the other input of the
+// shuffled join order[i] feeds, when that stage can run now (its inputs are written) and
+// is guessed to output fewer rows: independent stages may run in any order, and the
+// smaller side written first may filter the larger one by its keys.
+func (j *job) runSmallSideFirst(order []*plan.Stage, i int) {
+	s := order[i]
+	if !j.env.Adaptive.Enabled || s.Output == nil || s.Output.Kind != plan.HashPartitioning {
+		return
+	}
+	rows, ok := plan.GuessPhysRows(s.Root)
+	if !ok {
+		return
+	}
+	for k := i + 1; k < len(order); k++ {
+		o := order[k]
+		if o.Output == nil || !j.ready(o) || !j.joinedWith(order, s, o) {
+			continue
+		}
+		if r, ok := plan.GuessPhysRows(o.Root); ok && r*keyFilterRatio <= rows {
+			copy(order[i+1:k+1], order[i:k])
+			order[i] = o
+		}
+		return
+	}
+}
+
+// ready reports whether every stage s reads has been written.
+func (j *job) ready(s *plan.Stage) bool {
+	for _, p := range s.Parents {
+		if _, ok := j.finished[p]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// joinedWith reports whether a shuffled join of a stage of order reads the shuffles of
+// stages a and b on its two sides, each through filters and projections.
+func (j *job) joinedWith(order []*plan.Stage, a, b *plan.Stage) bool {
+	found := false
+	for _, c := range order {
+		if !slices.Contains(c.Parents, a.ID) || !slices.Contains(c.Parents, b.ID) {
+			continue
+		}
+		walkPhys(c.Root, func(n plan.PhysNode) bool {
+			jn, ok := n.(*plan.PHashJoin)
+			if ok && !jn.Broadcast && len(jn.LeftKeys) > 0 {
+				l, r := readUnder(jn.Left), readUnder(jn.Right)
+				found = l != nil && r != nil && (l.ShuffleID == a.ShuffleID && r.ShuffleID == b.ShuffleID ||
+					l.ShuffleID == b.ShuffleID && r.ShuffleID == a.ShuffleID)
+			}
+			return !found
+		})
+	}
+	return found
+}
+
 // joinKeyFilter returns the key filter of stage s's output by the other side of join jn,
 // if jn reads s's shuffle on a side it may filter.
 func (j *job) joinKeyFilter(s *plan.Stage, jn *plan.PHashJoin) *keyFilter {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -129,7 +130,10 @@ func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, 
 		blocksBefore = env.Blocks.Stats()
 		defer func() { jm.Blocks = blockDelta(env.Blocks.Stats(), blocksBefore) }()
 	}
-	for _, s := range stages {
+	order := slices.Clone(stages)
+	for i := range order {
+		j.runSmallSideFirst(order, i)
+		s := order[i]
 		sm, err := j.runStage(ctx, s)
 		jm.Stages = append(jm.Stages, sm)
 		if err != nil {
