@@ -80,9 +80,9 @@ func (j *job) keyFilterFor(s *plan.Stage, stages []*plan.Stage) *keyFilter {
 }
 
 // runSmallSideFirst moves ahead of order[i] the stage that writes the other input of the
-// shuffled join order[i] feeds, when that stage can run now (its inputs are written) and
-// is guessed to output fewer rows: independent stages may run in any order, and the
-// smaller side written first may filter the larger one by its keys.
+// shuffled join order[i] feeds, when that stage can run now (its inputs are written),
+// filters its rows and is guessed to output fewer: independent stages may run in any
+// order, and the smaller side written first may filter the larger one by its keys.
 func (j *job) runSmallSideFirst(order []*plan.Stage, i int) {
 	s := order[i]
 	if !j.env.Adaptive.Enabled || s.Output == nil || s.Output.Kind != plan.HashPartitioning {
@@ -97,12 +97,26 @@ func (j *job) runSmallSideFirst(order []*plan.Stage, i int) {
 		if o.Output == nil || !j.ready(o) || !j.joinedWith(order, s, o) {
 			continue
 		}
-		if r, ok := plan.GuessPhysRows(o.Root); ok && r*keyFilterRatio <= rows {
+		if r, ok := plan.GuessPhysRows(o.Root); ok && r*keyFilterRatio <= rows && filters(o.Root) {
 			copy(order[i+1:k+1], order[i:k])
 			order[i] = o
 		}
 		return
 	}
+}
+
+// filters reports whether a stage's tree drops rows (a filter or a join): the keys of
+// a whole table seldom filter another.
+func filters(root plan.PhysNode) bool {
+	found := false
+	walkPhys(root, func(n plan.PhysNode) bool {
+		switch n.(type) {
+		case *plan.PFilter, *plan.PHashJoin:
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // ready reports whether every stage s reads has been written.
