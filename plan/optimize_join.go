@@ -119,8 +119,7 @@ func (o *optimizer) pruneJoin(j *Join, need map[string]bool) Node {
 	for _, c := range rc {
 		rightNeed[c] = true
 	}
-	nj := o.rebuild(j.WithChildren([]Node{o.narrowSide(o.prune(j.Left, leftNeed), leftNeed, j.CallSite),
-		o.narrowSide(o.prune(j.Right, rightNeed), rightNeed, j.CallSite)}))
+	nj := o.rebuild(j.WithChildren([]Node{o.prune(j.Left, leftNeed), o.prune(j.Right, rightNeed)}))
 	nshape, err := shapeJoin(nj.(*Join))
 	if err != nil {
 		return nj
@@ -148,24 +147,4 @@ func (o *optimizer) pruneJoin(j *Join, need map[string]bool) Node {
 		return nj
 	}
 	return o.rebuild(&Project{Meta: Meta{CallSite: j.CallSite}, Input: nj, Exprs: exprs})
-}
-
-// narrowSide returns a pruned join input, or, when it is a filter that still has columns
-// the join does not need (its condition read them), a projection of the needed ones over
-// it: the join then neither gathers nor shuffles them. Other inputs are left as they are
-// (a join below stays directly below, where join reordering sees the chain).
-func (o *optimizer) narrowSide(side Node, need map[string]bool, site string) Node {
-	if _, ok := side.(*Filter); !ok || len(need) == 0 {
-		return side
-	}
-	var exprs []Expr
-	for _, f := range side.Schema().Fields() {
-		if need[f.Name] {
-			exprs = append(exprs, &ColumnRef{Name: f.Name})
-		}
-	}
-	if len(exprs) == side.Schema().NumFields() || len(exprs) == 0 {
-		return side
-	}
-	return o.rebuild(&Project{Meta: Meta{CallSite: site}, Input: side, Exprs: exprs})
 }
