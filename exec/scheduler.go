@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -82,6 +83,9 @@ type job struct {
 	plans map[int]*stagePlan
 	// shared are the broadcast joins' build sides of the running stage (shared_build.go).
 	shared sharedBuilds
+	// stages are the job's stages; finished, the map stages done, by shuffle ID (key_filter.go).
+	stages   []*plan.Stage
+	finished map[int]finishedStage
 }
 
 // shuffleID maps a stage's plan-local shuffle ID to the session-wide one.
@@ -97,7 +101,8 @@ func (j *job) shuffleID(local int) int { return j.shuffleBase + local }
 // job are freed before it returns, on success and on failure.
 func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, sink ResultSink) (*JobMetrics, error) {
 	start := time.Now()
-	j := &job{env: env, sink: sink, readers: shuffleReaders(stages), plans: map[int]*stagePlan{}}
+	j := &job{env: env, sink: sink, readers: shuffleReaders(stages), plans: map[int]*stagePlan{},
+		stages: stages, finished: map[int]finishedStage{}}
 	j.shuffleBase = int(env.nextShuffle.Add(int64(len(stages)+1))) - len(stages) - 1
 	defer func() {
 		for _, s := range stages {
@@ -125,12 +130,18 @@ func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, 
 		blocksBefore = env.Blocks.Stats()
 		defer func() { jm.Blocks = blockDelta(env.Blocks.Stats(), blocksBefore) }()
 	}
-	for _, s := range stages {
+	order := slices.Clone(stages)
+	for i := range order {
+		j.runSmallSideFirst(order, i)
+		s := order[i]
 		sm, err := j.runStage(ctx, s)
 		jm.Stages = append(jm.Stages, sm)
 		if err != nil {
 			jm.Duration = time.Since(start)
 			return jm, err
+		}
+		if s.Output != nil {
+			j.finish(s, sm.Totals())
 		}
 	}
 	jm.Duration = time.Since(start)
@@ -148,7 +159,11 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error)
 	if s.Output != nil {
 		sm.Kind = "map"
 	}
-	if sp := j.planStage(s); sp != nil {
+	sp := j.planStage(s)
+	if f := j.keyFilterFor(s, j.stages); f != nil {
+		s, sp = f.apply(s, sp)
+	}
+	if sp != nil {
 		j.plans[s.ID] = sp
 		sm.Adaptive = sp.decisions
 	}

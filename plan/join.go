@@ -188,6 +188,11 @@ type PHashJoin struct {
 	// build side by that range instead of pairing every row with every row; Residual
 	// still decides each candidate pair.
 	Range *RangeCond
+	// KeyFilter marks a broadcast left semi join that only filters its left input for a
+	// join later in the job (a runtime key filter): rows it keeps but need not are
+	// dropped by that join, so once it sees it keeps nearly every row it may pass the
+	// rest on unfiltered.
+	KeyFilter bool
 }
 
 // PSort sorts each partition by Keys. With Limit > 0 it keeps only the first Limit rows

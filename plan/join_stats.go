@@ -182,3 +182,14 @@ func buildSmallerLeft(kind JoinKind, l, r sizeEst) bool {
 	}
 	return false
 }
+
+// GuessPhysRows guesses the rows physical node n outputs from the sizes of its sources and the shares
+// their filters and joins are guessed to keep (see the guesses above); ok is false when
+// an input's size is unknown (a shuffle read).
+func GuessPhysRows(n PhysNode) (rows float64, ok bool) {
+	s, ok := guessSize(n)
+	if !ok {
+		return 0, false
+	}
+	return s.bytes / rowWidth(n.Schema()), true
+}

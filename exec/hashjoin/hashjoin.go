@@ -77,6 +77,11 @@ type HashJoinOp struct {
 	buildAnti  bool // emit the build rows that did not match, at the end
 	track      bool // record which build rows matched
 
+	// A key filter (node.KeyFilter) counts the probe rows in and the rows out, and passes
+	// every probe batch on unfiltered once it keeps nearly all rows.
+	filterIn, filterOut int64
+	passAll             bool
+
 	classes     []hjKeyClass
 	buildCols   []arrow.Array // the build side concatenated, one array per column
 	buildSchema *arrow.Schema // nil when the build input gave no batch
@@ -212,6 +217,9 @@ func (o *HashJoinOp) Next() (arrow.RecordBatch, error) {
 		return nil, errors.New("exec: hash join: Next without Open or after Close")
 	}
 	rec, err := o.next()
+	if rec != nil && o.node.KeyFilter {
+		o.filterOut += int64(rec.NumRows())
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		o.stickyErr = err
 		o.releaseState()
@@ -252,6 +260,9 @@ func (o *HashJoinOp) next() (arrow.RecordBatch, error) {
 				}
 				if err != nil {
 					return nil, err
+				}
+				if o.passUnfiltered(rec) {
+					return rec, nil
 				}
 				if err := o.startProbe(rec); err != nil {
 					return nil, err
@@ -651,4 +662,20 @@ func (o *HashJoinOp) Close() error {
 		}
 		return errors.Join(o.left.Close(), o.right.Close())
 	})
+}
+
+// Key filters see this many probe rows before they judge whether they filter enough.
+const keyFilterJudgeRows = 1 << 17
+
+// passUnfiltered reports whether probe batch rec goes on unfiltered: the join is a key
+// filter that has kept at least 90% of the rows it has seen, over enough rows to judge.
+func (o *HashJoinOp) passUnfiltered(rec arrow.RecordBatch) bool {
+	if !o.node.KeyFilter {
+		return false
+	}
+	if !o.passAll && o.filterIn >= keyFilterJudgeRows && o.filterOut*10 >= o.filterIn*9 {
+		o.passAll = true
+	}
+	o.filterIn += int64(rec.NumRows())
+	return o.passAll
 }
