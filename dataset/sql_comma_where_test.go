@@ -13,7 +13,6 @@ import (
 // a plain loop over the pairs, with NULLs on both sides.
 func TestSQLCommaJoinWhere(t *testing.T) {
 	f := newSubFixture(t, Config{Parallelism: 2}, true)
-	type pair struct{ o, l int }
 	cases := []struct {
 		name, q  string
 		keep     func(o subO, l subL) bool
