@@ -97,10 +97,37 @@ func TestAggMedianLog(t *testing.T) {
 		}
 		la := lb.NewArray()
 		lb.Release()
-		if err := m.merge([]arrow.Array{la}, gids); err != nil {
+		// Merged as a slice (an offset into the offsets) past the first groups, then the
+		// first groups from the whole array: retained runs either way.
+		sl := array.NewSlice(la, 10, groups)
+		if err := m.merge([]arrow.Array{sl}, gids[10:]); err != nil {
 			t.Fatal(err)
 		}
+		sl.Release()
+		head := array.NewSlice(la, 0, 10)
+		if err := m.merge([]arrow.Array{head}, gids[:10]); err != nil {
+			t.Fatal(err)
+		}
+		head.Release()
 		la.Release()
+		// A state with NULL elements (skipped) is logged value by value.
+		nb := array.NewListBuilder(mem, arrow.PrimitiveTypes.Float64)
+		nvb := nb.ValueBuilder().(*array.Float64Builder)
+		for g := range groups {
+			nb.Append(true)
+			nvb.AppendNull()
+			if g%3 == 0 {
+				x := float64(r.IntN(50))
+				nvb.Append(x)
+				want[int32(g)] = append(want[int32(g)], x)
+			}
+		}
+		na := nb.NewArray()
+		nb.Release()
+		if err := m.merge([]arrow.Array{na}, gids); err != nil {
+			t.Fatal(err)
+		}
+		na.Release()
 		check("round " + string(rune('0'+round)))
 	}
 }
