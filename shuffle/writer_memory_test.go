@@ -246,3 +246,63 @@ func TestWriterListColumnsHoldTheirSize(t *testing.T) {
 		t.Fatalf("read elements summing to %v, wrote %v", got, want)
 	}
 }
+
+// TestWriterCutsLongLists: a partition whose lists fill maxListBatchBytes long before
+// batchRows rows is cut into batches of about that size, every row kept in order.
+func TestWriterCutsLongLists(t *testing.T) {
+	leakcheck.Check(t)
+	e := newEnv(t)
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Float64), Nullable: true},
+	}, nil)
+	b := array.NewRecordBuilder(e.mem, schema)
+	lb := b.Field(1).(*array.ListBuilder)
+	vb := lb.ValueBuilder().(*array.Float64Builder)
+	const rows, elems = 3000, 500 // 12 MB of elements
+	for i := range rows {
+		b.Field(0).(*array.Int64Builder).Append(int64(i))
+		lb.Append(true)
+		for j := range elems {
+			vb.Append(float64(i*elems + j))
+		}
+	}
+	rec := b.NewRecordBatch()
+	b.Release()
+	defer rec.Release()
+	w := e.svc.NewWriter(1, 0, 0, NewHashPartitioner([]int{0}, 1), schema, e.mem)
+	defer w.Abort()
+	writeAll(t, w, []arrow.RecordBatch{rec})
+	if _, err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	rd := e.svc.Reader(1, 0)
+	defer rd.Close()
+	next, batches := int64(0), 0
+	for {
+		out, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		batches++
+		if size := storage.BlockBytes([]arrow.RecordBatch{out}); size > maxListBatchBytes+listStepRows*elems*8+64<<10 {
+			t.Errorf("batch %d of %d bytes", batches, size)
+		}
+		l := out.Column(1).(*array.List)
+		for i := range int(out.NumRows()) {
+			lo, hi := l.ValueOffsets(i)
+			xs := l.ListValues().(*array.Float64).Float64Values()[lo:hi]
+			if id := out.Column(0).(*array.Int64).Value(i); id != next || len(xs) != elems || xs[0] != float64(next*elems) || xs[elems-1] != float64(next*elems+elems-1) {
+				t.Fatalf("row %d: id %d with %d elements", next, id, len(xs))
+			}
+			next++
+		}
+		out.Release()
+	}
+	if next != rows || batches < 3 {
+		t.Fatalf("%d rows in %d batches, want %d rows in at least 3", next, batches, rows)
+	}
+}
