@@ -290,6 +290,13 @@ func (m *aggMedianAcc) states(mem memory.Allocator, types []arrow.DataType, lo, 
 	if !ok || lt.Elem().ID() != arrow.FLOAT64 {
 		return nil, fmt.Errorf("exec: hash aggregate: median state type %s is not list<float64>", types[0])
 	}
+	if len(m.offs) == 0 && len(m.runs) == 0 && m.n <= 4*(hi-lo) {
+		a, err := m.statesFromLog(mem, lt, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		return []arrow.Array{a}, nil
+	}
 	m.groupLog()
 	a, err := aggBuildList(mem, lt, hi-lo, func(i int) int { return len(m.group(lo + i)) },
 		func(i int, dst []float64) { copy(dst, m.group(lo+i)) })
@@ -297,4 +304,37 @@ func (m *aggMedianAcc) states(mem memory.Allocator, types []arrow.DataType, lo, 
 		return nil, err
 	}
 	return []arrow.Array{a}, nil
+}
+
+// statesFromLog builds the list states of groups [lo, hi) straight from the log, which
+// it leaves as it is: a partial aggregation emits its table in a few batches, and
+// grouping the log first would hold every value three times (log, grouped, states)
+// instead of twice. Used while nothing is grouped and the table is at most a few
+// batches, so that the log is scanned a few times at most.
+func (m *aggMedianAcc) statesFromLog(mem memory.Allocator, lt *arrow.ListType, lo, hi int) (arrow.Array, error) {
+	cnt := make([]int, hi-lo)
+	for _, gs := range m.gids {
+		for _, g := range gs {
+			if k := int(g) - lo; uint(k) < uint(len(cnt)) {
+				cnt[k]++
+			}
+		}
+	}
+	// spans[k] is group lo+k's span of the child buffer, filled by append up to its
+	// exact length.
+	spans := make([][]float64, hi-lo)
+	a, err := aggBuildList(mem, lt, hi-lo, func(i int) int { return cnt[i] },
+		func(i int, dst []float64) { spans[i] = dst[:0:len(dst)] })
+	if err != nil {
+		return nil, err
+	}
+	for c, gs := range m.gids {
+		vs := m.vals[c]
+		for i, g := range gs {
+			if k := int(g) - lo; uint(k) < uint(len(spans)) {
+				spans[k] = append(spans[k], vs[i])
+			}
+		}
+	}
+	return a, nil
 }
