@@ -40,6 +40,7 @@ func appendList[O int32 | int64](a *Appender, arr arrow.Array, idx []int32) erro
 	}
 	values := arr.(array.ListLike).ListValues()
 	bm, off := Validity(arr)
+	reserveElems(a, srcOffs, bm, off, idx)
 	offs := View[O](a.values.Buf())[:a.capRows+1]
 	pos := int64(a.child.Len())
 	offs[a.n] = O(pos)
@@ -69,6 +70,25 @@ func appendList[O int32 | int64](a *Appender, arr arrow.Array, idx []int32) erro
 	err := a.child.Append(values, scratch)
 	a.listIdx = scratch[:0]
 	return err
+}
+
+// reserveElems makes room in the child appender for the elements of list rows idx: the
+// exact count, or a quarter more than the room so far when that is more, so that the
+// elements (few long appends: a map output of partial states) hold little slack, where
+// doubling would leave up to as much again.
+func reserveElems[O int32 | int64](a *Appender, srcOffs []O, bm []byte, off int, idx []int32) {
+	var total int64
+	for _, i := range idx {
+		if bm == nil || bitutil.BitIsSet(bm, off+int(i)) {
+			total += int64(srcOffs[i+1] - srcOffs[i])
+		}
+	}
+	c := a.child
+	need := int64(c.n) + total
+	if need <= int64(c.capRows) || need > math.MaxInt32 {
+		return // room enough, or too many for 32-bit row indices: Append fails
+	}
+	c.Reserve(int(max(need, int64(c.capRows)+int64(c.capRows)/4)))
 }
 
 // finishList assembles the list array of n rows from its validity and offsets and the
