@@ -21,8 +21,29 @@ func directSchema(schema *arrow.Schema) bool {
 	return true
 }
 
+// hasLists reports whether schema has a list column, whose rows' sizes vary without bound.
+func hasLists(schema *arrow.Schema) bool {
+	for _, f := range schema.Fields() {
+		switch f.Type.ID() {
+		case arrow.LIST, arrow.LARGE_LIST:
+			return true
+		}
+	}
+	return false
+}
+
+const (
+	// maxListBatchBytes bounds the bytes a partition's column buffers hold before they are
+	// cut into a batch when the schema has list columns: batchRows rows of long lists
+	// would grow the buffers by doubling to twice the map output's size.
+	maxListBatchBytes = 4 << 20
+	// listStepRows is how many rows at a time are appended to list columns' buffers, so
+	// that they are cut near maxListBatchBytes.
+	listStepRows = 256
+)
+
 // appendRows appends rows idx of rec to partition p's column buffers, cutting a batch
-// each time they reach batchRows rows.
+// each time they reach batchRows rows (or, with list columns, maxListBatchBytes).
 func (w *Writer) appendRows(p int, rec arrow.RecordBatch, idx []int32) error {
 	b := &w.parts[p]
 	if b.cols == nil {
@@ -33,6 +54,9 @@ func (w *Writer) appendRows(p int, rec arrow.RecordBatch, idx []int32) error {
 	}
 	for len(idx) > 0 {
 		k := min(len(idx), w.batchRows-b.rows)
+		if w.lists {
+			k = min(k, listStepRows)
+		}
 		if b.rows == 0 && w.stages == 0 && (b.full || w.rowsIn >= int64(len(w.parts))*int64(w.batchRows)/8) {
 			// The partition filled a batch already, or the map output is large enough for
 			// partitions to fill one: expect a full batch rather than grow to it
@@ -54,19 +78,29 @@ func (w *Writer) appendRows(p int, rec arrow.RecordBatch, idx []int32) error {
 			if err := w.cut(p); err != nil {
 				return err
 			}
+		} else if w.lists && colBytes(b.cols) >= maxListBatchBytes {
+			if err := w.cut(p); err != nil {
+				return err
+			}
 		}
 	}
 	w.holdBytes(p)
 	return nil
 }
 
+// colBytes returns the bytes column buffers hold.
+func colBytes(cols []*kernel.Appender) int64 {
+	var n int64
+	for _, a := range cols {
+		n += a.Bytes()
+	}
+	return n
+}
+
 // holdBytes brings the writer's byte count up to date with partition p's column buffers.
 func (w *Writer) holdBytes(p int) {
 	b := &w.parts[p]
-	var held int64
-	for _, a := range b.cols {
-		held += a.Bytes()
-	}
+	held := colBytes(b.cols)
 	w.bytes += held - b.held
 	b.held = held
 }

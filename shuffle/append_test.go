@@ -57,15 +57,22 @@ func TestWriterBlocksAreFullBatches(t *testing.T) {
 	}
 }
 
-// TestWriterNestedColumnsFallBack: a column without an appender (a list) makes the
-// writer gather and concatenate, and every row still arrives once, whole.
-func TestWriterNestedColumnsFallBack(t *testing.T) {
+// TestWriterNestedColumns: a list column takes the direct path (its elements through an
+// appender of their own), while a column without an appender (a list of structs) makes
+// the writer gather and concatenate; either way every row arrives once, whole.
+func TestWriterNestedColumns(t *testing.T) {
+	st := arrow.StructOf(arrow.Field{Name: "x", Type: arrow.PrimitiveTypes.Int64})
+	t.Run("list", func(t *testing.T) { testWriterNested(t, arrow.PrimitiveTypes.Int64, true) })
+	t.Run("list of structs", func(t *testing.T) { testWriterNested(t, st, false) })
+}
+
+func testWriterNested(t *testing.T, elem arrow.DataType, direct bool) {
 	leakcheck.Check(t)
 	e := newEnv(t)
 	e.svc.SetBatchRows(64)
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
-		{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true},
+		{Name: "l", Type: arrow.ListOf(elem), Nullable: true},
 	}, nil)
 	rng := rand.New(rand.NewPCG(13, 14))
 	want := map[int64]string{}
@@ -74,7 +81,7 @@ func TestWriterNestedColumnsFallBack(t *testing.T) {
 	for _, n := range []int{300, 0, 1, 90} {
 		b := array.NewRecordBuilder(e.mem, schema)
 		lb := b.Field(1).(*array.ListBuilder)
-		vb := lb.ValueBuilder().(*array.Int64Builder)
+		vb := lb.ValueBuilder()
 		for range n {
 			b.Field(0).(*array.Int64Builder).Append(id)
 			if rng.IntN(5) == 0 {
@@ -82,7 +89,12 @@ func TestWriterNestedColumnsFallBack(t *testing.T) {
 			} else {
 				lb.Append(true)
 				for range rng.IntN(3) {
-					vb.Append(rng.Int64N(100))
+					if sb, ok := vb.(*array.StructBuilder); ok {
+						sb.Append(true)
+						sb.FieldBuilder(0).(*array.Int64Builder).Append(rng.Int64N(100))
+					} else {
+						vb.(*array.Int64Builder).Append(rng.Int64N(100))
+					}
 				}
 			}
 			id++
@@ -97,8 +109,8 @@ func TestWriterNestedColumnsFallBack(t *testing.T) {
 	defer release(in)
 	w := e.svc.NewWriter(1, 0, 0, NewHashPartitioner([]int{0}, 4), schema, e.mem)
 	defer w.Abort()
-	if w.direct {
-		t.Fatal("a list column on the direct path")
+	if w.direct != direct {
+		t.Fatalf("direct path %v, want %v", w.direct, direct)
 	}
 	for _, b := range in {
 		if err := w.Write(context.Background(), b); err != nil {

@@ -23,10 +23,11 @@
 // input order within a partition), then appends each partition's rows straight into that
 // partition's growing column buffers (kernel.Appender: typed loops for fixed-width values,
 // booleans, strings with their offsets, validity bitmaps; dictionary columns keep a shared
-// dictionary's indices or merge the values they use), so that a row is copied once. When
+// dictionary's indices or merge the values they use; lists append their offsets, and their
+// elements through an appender of the element type), so that a row is copied once. When
 // a partition holds batchRows rows (DefaultBatchRows, Service.SetBatchRows) its buffers
 // become one batch: blocks hold full batches (the last one of a map output excepted) whose
-// sizes are exact. A schema with a column no appender takes (nested types) is gathered
+// sizes are exact. A schema with a column no appender takes (structs, maps, lists of those) is gathered
 // into partition order (a hand-written typed gather; arrow's Take is about 3× slower on
 // random indices), sliced per partition and concatenated every batchRows rows instead.
 //

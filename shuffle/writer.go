@@ -84,6 +84,7 @@ type Writer struct {
 	// direct: every column has a kernel.Appender, and rows are appended to their
 	// partition's column buffers (appendRows) instead of gathered and concatenated.
 	direct bool
+	lists  bool  // the schema has list columns (direct path: cut batches by bytes too)
 	rowsIn int64 // rows written so far (direct path)
 
 	// mu guards the buffers against Spill, which another consumer of the task may call.
@@ -116,6 +117,7 @@ func (s *Service) NewWriter(shuffleID, mapID, attempt int, p Partitioner, schema
 	return &Writer{
 		svc: s, shuffleID: shuffleID, mapID: mapID, attempt: attempt,
 		p: p, schema: schema, mem: mem, batchRows: s.batchRows(), direct: directSchema(schema),
+		lists: hasLists(schema),
 		parts: make([]partBuffer, max(n, 0)),
 	}
 }

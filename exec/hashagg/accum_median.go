@@ -2,6 +2,7 @@ package hashagg
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/internal/kernel"
@@ -24,6 +25,11 @@ import (
 // the next task's table reuses them. Pairs added after the grouping (a table is not
 // updated once emitted, but nothing relies on it) are grouped with the values already
 // grouped at the next read.
+//
+// Merged list states are not logged value by value: their element arrays are retained
+// (the shuffle's blocks already hold them) and each list is a run of one group's values,
+// which the grouping copies in place. A merge then costs its values' grouped bytes
+// instead of a logged pair and the grouped bytes (8 bytes a value, not 20).
 type aggMedianAcc struct {
 	n int // groups
 	// The log of pairs not grouped yet: chunk c holds gids[c][i], vals[c][i] for i below
@@ -36,6 +42,16 @@ type aggMedianAcc struct {
 	// offs[g]..offs[g+1] is group g's span of grouped, for the groups below len(offs)-1.
 	offs    []int64
 	grouped []float64
+	// runs are merged lists not grouped yet: values xs[lo:hi] of the retained element
+	// array kept[arr], for group g; runVals counts their values.
+	kept    []arrow.Array
+	runs    []medianRun
+	runVals int64
+}
+
+// medianRun is one merged list's span of a retained element array.
+type medianRun struct {
+	g, arr, lo, hi int32
 }
 
 const (
@@ -50,7 +66,8 @@ func (m *aggMedianAcc) grow(n int) { m.n = max(m.n, n) }
 
 func (m *aggMedianAcc) bytes() int64 {
 	return (m.logCap-m.logged)*12 + m.logged*aggMedianPairBytes +
-		int64(cap(m.offs)+cap(m.grouped)+cap(m.scratch))*8
+		int64(cap(m.offs)+cap(m.grouped)+cap(m.scratch))*8 +
+		m.runVals*16 + int64(cap(m.runs))*16
 }
 
 // growthBound allows each value its pair and grouped bytes, each group its offset, and
@@ -132,6 +149,10 @@ func (m *aggMedianAcc) merge(states []arrow.Array, gids []int32) error {
 	offs := kernel.ListSpan(l)
 	bm, off := kernel.Validity(l)
 	ebm, eoff := kernel.Validity(elems)
+	if ebm == nil && len(m.kept) < math.MaxInt32 {
+		m.keepRuns(elems, offs, bm, off, gids)
+		return nil
+	}
 	var egids []int32
 	for i, g := range gids {
 		if !kernel.IsSet(bm, off, i) {
@@ -151,6 +172,26 @@ func (m *aggMedianAcc) merge(states []arrow.Array, gids []int32) error {
 	return nil
 }
 
+// keepRuns retains elems, the element array of list states without NULL elements, and
+// records each valid list (spans offs) as a run of its group gids[i].
+func (m *aggMedianAcc) keepRuns(elems arrow.Array, offs []int32, bm []byte, off int, gids []int32) {
+	arr := int32(len(m.kept))
+	used := false
+	for i, g := range gids {
+		lo, hi := offs[i], offs[i+1]
+		if hi == lo || !kernel.IsSet(bm, off, i) {
+			continue
+		}
+		m.runs = append(m.runs, medianRun{g: g, arr: arr, lo: lo, hi: hi})
+		m.runVals += int64(hi - lo)
+		used = true
+	}
+	if used {
+		elems.Retain()
+		m.kept = append(m.kept, elems)
+	}
+}
+
 // group returns group g's values (after groupLog).
 func (m *aggMedianAcc) group(g int) []float64 {
 	if g+1 >= len(m.offs) {
@@ -163,7 +204,7 @@ func (m *aggMedianAcc) group(g int) []float64 {
 // count each group's values, turn the counts into offsets, and place every value at
 // its group's next position. Values already grouped keep their place ahead of the new.
 func (m *aggMedianAcc) groupLog() {
-	if m.logged == 0 && len(m.offs) > m.n {
+	if m.logged == 0 && len(m.runs) == 0 && len(m.offs) > m.n {
 		return
 	}
 	n := m.n
@@ -175,6 +216,9 @@ func (m *aggMedianAcc) groupLog() {
 		for _, g := range gs {
 			offs[g+1]++
 		}
+	}
+	for _, r := range m.runs {
+		offs[r.g+1] += int64(r.hi - r.lo)
 	}
 	for g := 0; g < n; g++ {
 		offs[g+1] += offs[g]
@@ -194,6 +238,11 @@ func (m *aggMedianAcc) groupLog() {
 		colop.SlabFree(gs)
 		colop.SlabFree(vs)
 	}
+	for _, r := range m.runs {
+		xs := kernel.FixedValues[float64](m.kept[r.arr])
+		next[r.g] += int64(copy(grouped[next[r.g]:], xs[r.lo:r.hi]))
+	}
+	m.releaseRuns()
 	colop.SlabFree(next)
 	colop.SlabFree(m.offs)
 	colop.SlabFree(m.grouped)
@@ -211,6 +260,15 @@ func (m *aggMedianAcc) release() {
 	colop.SlabFree(m.grouped)
 	m.gids, m.vals, m.offs, m.grouped = nil, nil, nil, nil
 	m.logged, m.logCap = 0, 0
+	m.releaseRuns()
+}
+
+// releaseRuns drops the merged runs and the element arrays they retain.
+func (m *aggMedianAcc) releaseRuns() {
+	for _, a := range m.kept {
+		a.Release()
+	}
+	m.kept, m.runs, m.runVals = nil, nil, 0
 }
 
 // result selects the median of each group in place: the table is emitted once, so the
@@ -232,6 +290,13 @@ func (m *aggMedianAcc) states(mem memory.Allocator, types []arrow.DataType, lo, 
 	if !ok || lt.Elem().ID() != arrow.FLOAT64 {
 		return nil, fmt.Errorf("exec: hash aggregate: median state type %s is not list<float64>", types[0])
 	}
+	if len(m.offs) == 0 && len(m.runs) == 0 && m.n <= 4*(hi-lo) {
+		a, err := m.statesFromLog(mem, lt, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		return []arrow.Array{a}, nil
+	}
 	m.groupLog()
 	a, err := aggBuildList(mem, lt, hi-lo, func(i int) int { return len(m.group(lo + i)) },
 		func(i int, dst []float64) { copy(dst, m.group(lo+i)) })
@@ -239,4 +304,37 @@ func (m *aggMedianAcc) states(mem memory.Allocator, types []arrow.DataType, lo, 
 		return nil, err
 	}
 	return []arrow.Array{a}, nil
+}
+
+// statesFromLog builds the list states of groups [lo, hi) straight from the log, which
+// it leaves as it is: a partial aggregation emits its table in a few batches, and
+// grouping the log first would hold every value three times (log, grouped, states)
+// instead of twice. Used while nothing is grouped and the table is at most a few
+// batches, so that the log is scanned a few times at most.
+func (m *aggMedianAcc) statesFromLog(mem memory.Allocator, lt *arrow.ListType, lo, hi int) (arrow.Array, error) {
+	cnt := make([]int, hi-lo)
+	for _, gs := range m.gids {
+		for _, g := range gs {
+			if k := int(g) - lo; uint(k) < uint(len(cnt)) {
+				cnt[k]++
+			}
+		}
+	}
+	// spans[k] is group lo+k's span of the child buffer, filled by append up to its
+	// exact length.
+	spans := make([][]float64, hi-lo)
+	a, err := aggBuildList(mem, lt, hi-lo, func(i int) int { return cnt[i] },
+		func(i int, dst []float64) { spans[i] = dst[:0:len(dst)] })
+	if err != nil {
+		return nil, err
+	}
+	for c, gs := range m.gids {
+		vs := m.vals[c]
+		for i, g := range gs {
+			if k := int(g) - lo; uint(k) < uint(len(spans)) {
+				spans[k] = append(spans[k], vs[i])
+			}
+		}
+	}
+	return a, nil
 }

@@ -24,21 +24,33 @@ func TestAggMedianLog(t *testing.T) {
 	defer m.release()
 	listType := arrow.ListOf(arrow.PrimitiveTypes.Float64)
 	check := func(stage string) {
+		// States first, in two batches: before the first result they come straight from
+		// the log (nothing grouped yet), after it from the grouped values.
+		const cut = 120
+		st0, err := m.states(mem, []arrow.DataType{listType}, 0, cut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st0[0].Release()
+		st1, err := m.states(mem, []arrow.DataType{listType}, cut, groups)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st1[0].Release()
 		res, err := m.result(mem, arrow.PrimitiveTypes.Float64, 0, groups)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer res.Release()
-		st, err := m.states(mem, []arrow.DataType{listType}, 0, groups)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st[0].Release()
-		got, l := res.(*array.Float64), st[0].(*array.List)
+		got := res.(*array.Float64)
 		for g := int32(0); g < groups; g++ {
+			l, row := st0[0].(*array.List), int(g)
+			if g >= cut {
+				l, row = st1[0].(*array.List), int(g)-cut
+			}
 			v := slices.Clone(want[g])
 			if len(v) == 0 {
-				if got.IsValid(int(g)) || l.IsValid(int(g)) {
+				if got.IsValid(int(g)) || l.IsValid(row) {
 					t.Fatalf("%s: group %d has no values but a median %v", stage, g, got.Value(int(g)))
 				}
 				continue
@@ -46,7 +58,7 @@ func TestAggMedianLog(t *testing.T) {
 			if med := aggMedian(slices.Clone(v)); got.Value(int(g)) != med {
 				t.Fatalf("%s: group %d median %v, want %v", stage, g, got.Value(int(g)), med)
 			}
-			lo, hi := l.ValueOffsets(int(g))
+			lo, hi := l.ValueOffsets(row)
 			state := slices.Clone(l.ListValues().(*array.Float64).Float64Values()[lo:hi])
 			slices.Sort(state)
 			slices.Sort(v)
@@ -97,10 +109,37 @@ func TestAggMedianLog(t *testing.T) {
 		}
 		la := lb.NewArray()
 		lb.Release()
-		if err := m.merge([]arrow.Array{la}, gids); err != nil {
+		// Merged as a slice (an offset into the offsets) past the first groups, then the
+		// first groups from the whole array: retained runs either way.
+		sl := array.NewSlice(la, 10, groups)
+		if err := m.merge([]arrow.Array{sl}, gids[10:]); err != nil {
 			t.Fatal(err)
 		}
+		sl.Release()
+		head := array.NewSlice(la, 0, 10)
+		if err := m.merge([]arrow.Array{head}, gids[:10]); err != nil {
+			t.Fatal(err)
+		}
+		head.Release()
 		la.Release()
+		// A state with NULL elements (skipped) is logged value by value.
+		nb := array.NewListBuilder(mem, arrow.PrimitiveTypes.Float64)
+		nvb := nb.ValueBuilder().(*array.Float64Builder)
+		for g := range groups {
+			nb.Append(true)
+			nvb.AppendNull()
+			if g%3 == 0 {
+				x := float64(r.IntN(50))
+				nvb.Append(x)
+				want[int32(g)] = append(want[int32(g)], x)
+			}
+		}
+		na := nb.NewArray()
+		nb.Release()
+		if err := m.merge([]arrow.Array{na}, gids); err != nil {
+			t.Fatal(err)
+		}
+		na.Release()
 		check("round " + string(rune('0'+round)))
 	}
 }

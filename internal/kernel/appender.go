@@ -23,8 +23,9 @@ import (
 // its first rows while the next ones share it (the same dictionary, or one of a pair where
 // one is a prefix of the other: a reader's growing dictionary); when an array with another
 // dictionary comes, the appender merges: its rows' values are interned into a dictionary
-// of just the values used (DictMerger), and the indices renumbered. Other types have no
-// appender (NewAppender reports false).
+// of just the values used (DictMerger), and the indices renumbered. A list (32- or 64-bit
+// offsets) of elements that have an appender appends its offsets, and its elements through
+// an appender of their own. Other types have no appender (NewAppender reports false).
 //
 // Buffers come from the allocator given to NewAppender and grow as Reserve or Append
 // need; Bytes says what they hold. An Appender is used by one goroutine.
@@ -56,6 +57,10 @@ type Appender struct {
 	memo     []memoEntry
 	memoDict arrow.Array
 	gen      uint32
+
+	// child appends a list column's elements; listIdx is scratch of their row indices.
+	child   *Appender
+	listIdx []int32
 }
 
 type memoEntry struct {
@@ -72,10 +77,13 @@ const (
 	appendBinary64
 	appendDict
 	appendNull
+	appendList32
+	appendList64
 )
 
 // NewAppender returns an empty appender for arrays of type dt, or false when dt has no
-// appender (nested and extension types, view types, other dictionaries).
+// appender (structs, maps, fixed-size lists, extension and view types, other dictionaries,
+// lists of those).
 func NewAppender(dt arrow.DataType, mem memory.Allocator) (*Appender, bool) {
 	a := &Appender{dt: dt, mem: mem}
 	switch t := dt.(type) {
@@ -87,6 +95,10 @@ func NewAppender(dt arrow.DataType, mem memory.Allocator) (*Appender, bool) {
 		a.kind, a.width = appendBinary64, 8
 	case *arrow.NullType:
 		a.kind = appendNull
+	case *arrow.ListType:
+		return a, newListAppender(a, t.Elem(), false)
+	case *arrow.LargeListType:
+		return a, newListAppender(a, t.Elem(), true)
 	case *arrow.DictionaryType:
 		if t.IndexType.ID() != arrow.INT32 || !isPlainBytes(t.ValueType) {
 			return nil, false
@@ -116,6 +128,9 @@ func (a *Appender) Bytes() int64 {
 			b += int64(buf.Cap())
 		}
 	}
+	if a.child != nil {
+		b += a.child.Bytes() + 4*int64(cap(a.listIdx))
+	}
 	if a.merging {
 		b += int64(cap(a.merger.arena) + 4*cap(a.merger.offs) + 8*cap(a.merger.hashes) + 4*len(a.merger.slots))
 	}
@@ -137,6 +152,8 @@ func (a *Appender) Reserve(rows int) {
 		a.reserveBuf(&a.values, rows*a.width)
 	case appendBool:
 		a.reserveBuf(&a.values, int(bitutil.BytesForBits(int64(rows))))
+	case appendList32, appendList64:
+		a.reserveBuf(&a.values, (rows+1)*a.width)
 	case appendBinary32, appendBinary64:
 		a.reserveBuf(&a.values, (rows+1)*a.width)
 		mean := a.rowBytes
@@ -188,6 +205,12 @@ func (a *Appender) Append(arr arrow.Array, idx []int32) error {
 		err = appendVarBinary[int64](a, arr, idx)
 	case appendDict:
 		a.appendDict(arr.(*array.Dictionary), idx)
+	case appendList32:
+		a.appendValidity(arr, idx)
+		err = appendList[int32](a, arr, idx)
+	case appendList64:
+		a.appendValidity(arr, idx)
+		err = appendList[int64](a, arr, idx)
 	}
 	if err != nil {
 		return err
@@ -334,6 +357,7 @@ func (a *Appender) Finish() (arrow.Array, error) {
 	if n > 0 {
 		a.rowBytes = float64(dataLen) / float64(n)
 	}
+	a.listIdx = nil
 	if nulls == 0 && valid != nil {
 		valid.Release()
 		valid = nil
@@ -357,6 +381,8 @@ func (a *Appender) Finish() (arrow.Array, error) {
 	case appendBinary32, appendBinary64:
 		values = fit(values, (n+1)*a.width) // zero offsets when no row came
 		return MakeArray(a.dt, n, nulls, []*memory.Buffer{valid, values, fit(data, dataLen)}, nil), nil
+	case appendList32, appendList64:
+		return a.finishList(n, nulls, valid, fit(values, (n+1)*a.width))
 	}
 	return a.finishDict(n, nulls, valid, fit(values, n*4))
 }
@@ -388,6 +414,10 @@ func (a *Appender) Release() {
 	a.merging = false
 	a.merger = DictMerger{}
 	a.memo = nil
+	if a.child != nil {
+		a.child.Release()
+		a.listIdx = nil
+	}
 }
 
 // setValid records row k's validity, starting the bitmap at the first NULL.
