@@ -187,9 +187,16 @@ func (o *optimizer) reorderChain(top *Join, leaves []Node, edges []JoinEquality)
 		}
 		rels[i] = JoinRelation{Rows: max(r, 1), BaseRows: max(base, r, 1)}
 	}
+	leaves, rels, edges, folded := o.foldFilteredLeaves(top, leaves, rels, edges)
 	order := OrderJoins(rels, edges, nil)
 	if order == nil {
-		return nil
+		if !folded {
+			return nil
+		}
+		order = make([]int, len(leaves))
+		for i := range order {
+			order[i] = i
+		}
 	}
 	joined := make([]bool, len(leaves))
 	joined[order[0]] = true
