@@ -1,5 +1,7 @@
 package plan
 
+import "github.com/apache/arrow-go/v18/arrow"
+
 // Folding a chain's filtered leaf dimensions into their only neighbor before ordering.
 // The greedy order builds a left-deep chain, so a filtered relation joined to one other
 // relation only (a nation narrowed by name, joined to the customers) could only come
@@ -108,6 +110,86 @@ func isFoldTarget(r int, into []int) bool {
 	for _, t := range into {
 		if t == r {
 			return true
+		}
+	}
+	return false
+}
+
+// closeEqualities adds the equalities the chain's keys imply through shared columns
+// (c_nationkey = s_nationkey and s_nationkey = n_nationkey give c_nationkey =
+// n_nationkey) between columns of the same type in different leaves, so that the order
+// may join the customers to their nation directly instead of only through the
+// suppliers. Each added equality is redundant with the written ones, which stay: the
+// join that meets both of its leaves checks it, whatever the order.
+func closeEqualities(leaves []Node, edges []JoinEquality) []JoinEquality {
+	type colKey struct {
+		leaf int
+		name string
+	}
+	parent := map[colKey]colKey{}
+	var find func(k colKey) colKey
+	find = func(k colKey) colKey {
+		p, ok := parent[k]
+		if !ok || p == k {
+			return k
+		}
+		r := find(p)
+		parent[k] = r
+		return r
+	}
+	var cols []colKey
+	for _, e := range edges {
+		a, b := colKey{e.A, e.ColA}, colKey{e.B, e.ColB}
+		for _, k := range []colKey{a, b} {
+			if _, ok := parent[k]; !ok {
+				parent[k] = k
+				cols = append(cols, k)
+			}
+		}
+		parent[find(a)] = find(b)
+	}
+	has := func(a, b colKey) bool {
+		for _, e := range edges {
+			if (colKey{e.A, e.ColA} == a && colKey{e.B, e.ColB} == b) || (colKey{e.A, e.ColA} == b && colKey{e.B, e.ColB} == a) {
+				return true
+			}
+		}
+		return false
+	}
+	out := edges
+	for i, a := range cols {
+		for _, b := range cols[i+1:] {
+			if a.leaf == b.leaf || find(a) != find(b) || has(a, b) || !sameColumnType(leaves, a.leaf, a.name, b.leaf, b.name) {
+				continue
+			}
+			out = append(out, JoinEquality{A: a.leaf, B: b.leaf, ColA: a.name, ColB: b.name})
+		}
+	}
+	return out
+}
+
+// sameColumnType reports whether column an of leaf a and bn of leaf b have one type.
+func sameColumnType(leaves []Node, a int, an string, b int, bn string) bool {
+	fa, fb := leaves[a].Schema().FieldIndices(an), leaves[b].Schema().FieldIndices(bn)
+	if len(fa) != 1 || len(fb) != 1 {
+		return false
+	}
+	return arrow.TypeEqual(leaves[a].Schema().Field(fa[0]).Type, leaves[b].Schema().Field(fb[0]).Type)
+}
+
+// impliedKey reports whether the key pair left = right adds nothing to j's keys: j
+// already equates right with a left column that an equality of the chain equates with
+// left (both on the joined side, where an earlier join checked it). The chain's column
+// names are unique, so names identify the columns.
+func impliedKey(j *Join, left, right string, edges []JoinEquality) bool {
+	for k, rk := range j.RightKeys {
+		if rk != right {
+			continue
+		}
+		for _, e := range edges {
+			if (e.ColA == left && e.ColB == j.LeftKeys[k]) || (e.ColB == left && e.ColA == j.LeftKeys[k]) {
+				return true
+			}
 		}
 	}
 	return false

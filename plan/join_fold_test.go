@@ -3,6 +3,8 @@ package plan
 import (
 	"slices"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // findJoinOn returns the join of n whose left keys are lk, or nil.
@@ -74,5 +76,24 @@ func TestFoldFilteredLeafDimension(t *testing.T) {
 	got, gotRels, gotEdges, ok := o.foldFilteredLeaves(&Join{}, leaves, rels, edges)
 	if !ok || len(got) != 3 || len(gotEdges) != 2 || gotRels[1].Rows >= rels[1].Rows {
 		t.Errorf("filtered b: folded=%v into %d leaves, %v, edges %v", ok, len(got), gotRels, gotEdges)
+	}
+}
+
+// TestCloseEqualities: a = b and b = c give a = c between different leaves of one
+// type; a column of another type joins no derived equality, and written ones are not
+// repeated.
+func TestCloseEqualities(t *testing.T) {
+	narrow := arrow.NewSchema([]arrow.Field{{Name: "d_fk", Type: arrow.PrimitiveTypes.Int32}}, nil)
+	leaves := []Node{mustAnalyze(t, scanOf("a", chainSchema("a"), 1, mib)), mustAnalyze(t, scanOf("b", chainSchema("b"), 1, mib)),
+		mustAnalyze(t, scanOf("c", chainSchema("c"), 1, mib)), mustAnalyze(t, scanOf("d", narrow, 1, mib))}
+	edges := []JoinEquality{
+		{A: 0, B: 1, ColA: "a_fk", ColB: "b_fk"},
+		{A: 1, B: 2, ColA: "b_fk", ColB: "c_id"},
+		{A: 3, B: 2, ColA: "d_fk", ColB: "c_id"},
+	}
+	got := closeEqualities(leaves, edges)
+	want := append(slices.Clone(edges), JoinEquality{A: 0, B: 2, ColA: "a_fk", ColB: "c_id"})
+	if !slices.Equal(got, want) {
+		t.Errorf("closed %v, want %v", got, want)
 	}
 }
