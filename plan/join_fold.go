@@ -16,17 +16,24 @@ import "github.com/apache/arrow-go/v18/arrow"
 // foldFilteredLeaves joins each leaf that its own filters shrink and that is connected
 // to exactly one other leaf into that leaf, first, and returns the folded leaves, their
 // guessed sizes and the equalities between them renumbered. A leaf folds only into an
-// original leaf (never into a fold), and at least two leaves remain, so the chain is
-// still ordered. ok is false when nothing folds.
+// original leaf (never into a fold) other than the largest (the fact table, which the
+// order itself joins to whichever filter shrinks it most first), and at least two
+// leaves remain, so the chain is still ordered. ok is false when nothing folds.
 func (o *optimizer) foldFilteredLeaves(top *Join, leaves []Node, rels []JoinRelation, edges []JoinEquality) ([]Node, []JoinRelation, []JoinEquality, bool) {
 	into := make([]int, len(leaves))
 	for i := range into {
 		into[i] = -1
 	}
+	largest := 0
+	for i := range rels {
+		if rels[i].Rows > rels[largest].Rows {
+			largest = i
+		}
+	}
 	folded, remaining := 0, len(leaves)
 	for d := range leaves {
 		r := onlyNeighbor(d, edges)
-		if r < 0 || into[r] >= 0 || remaining <= 2 {
+		if r < 0 || r == largest || into[r] >= 0 || remaining <= 2 {
 			continue
 		}
 		if rels[d].Rows >= rels[d].BaseRows || rels[d].Rows > rels[r].Rows {
