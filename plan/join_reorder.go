@@ -187,9 +187,17 @@ func (o *optimizer) reorderChain(top *Join, leaves []Node, edges []JoinEquality)
 		}
 		rels[i] = JoinRelation{Rows: max(r, 1), BaseRows: max(base, r, 1)}
 	}
+	leaves, rels, edges, folded := o.foldFilteredLeaves(top, leaves, rels, edges)
+	edges = closeEqualities(leaves, edges)
 	order := OrderJoins(rels, edges, nil)
 	if order == nil {
-		return nil
+		if !folded {
+			return nil
+		}
+		order = make([]int, len(leaves))
+		for i := range order {
+			order[i] = i
+		}
 	}
 	joined := make([]bool, len(leaves))
 	joined[order[0]] = true
@@ -198,9 +206,9 @@ func (o *optimizer) reorderChain(top *Join, leaves []Node, edges []JoinEquality)
 		j := &Join{Meta: Meta{CallSite: top.CallSite}, Left: cur, Right: leaves[next], Kind: InnerJoin}
 		for _, e := range edges {
 			switch {
-			case e.A == next && joined[e.B]:
+			case e.A == next && joined[e.B] && !impliedKey(j, e.ColB, e.ColA, edges):
 				j.LeftKeys, j.RightKeys = append(j.LeftKeys, e.ColB), append(j.RightKeys, e.ColA)
-			case e.B == next && joined[e.A]:
+			case e.B == next && joined[e.A] && !impliedKey(j, e.ColA, e.ColB, edges):
 				j.LeftKeys, j.RightKeys = append(j.LeftKeys, e.ColA), append(j.RightKeys, e.ColB)
 			}
 		}
