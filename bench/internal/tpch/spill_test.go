@@ -11,9 +11,11 @@ import (
 // TestTPCHUnderTightMemory runs the queries with subqueries, distinct counts and outer
 // joins under a small memory budget, with no broadcast joins (every join and aggregate
 // shuffles), and compares their answers with DuckDB's: the spilling paths must give the
-// same answers.
+// same answers. The budget is small enough that Q13 and Q16 spill in every run: at 512 KiB,
+// streaming batches counted against the budget and the runtime key filters left some runs
+// with nothing to spill.
 func TestTPCHUnderTightMemory(t *testing.T) {
-	const budget = 512 << 10
+	const budget = 256 << 10
 	ctx := context.Background()
 	dir, duck, s := testEngines(t, dataset.Config{Parallelism: 2, MemoryLimit: budget, BroadcastThreshold: -1,
 		BatchRows: 1024, ShufflePartitions: 4})
