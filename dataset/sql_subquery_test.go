@@ -485,6 +485,11 @@ func TestSQLSubquerySpills(t *testing.T) {
 	for _, q := range queries {
 		want := cells(collectRows(t, mustSQL(t, ample.s, q)))
 		got := cells(collectRows(t, mustSQL(t, tight.s, q)))
+		// A wait that ran out Config.TaskWait is a stall (a task waited for memory that a
+		// stage-long holder, the broadcast build side, would never release).
+		if ms := tight.s.MemoryStats(); ms.WaitTimeouts != 0 {
+			t.Errorf("%s: %d memory waits ran out their TaskWait (%d waits in all)", q, ms.WaitTimeouts, ms.WaitCount)
+		}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: %d rows under a %d-byte budget, %d with an ample one", q, len(got), budget, len(want))
 		}

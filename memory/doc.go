@@ -67,7 +67,7 @@
 //	  │     └── Reservation "sort"       Spiller ◄──┤ asked to spill for each other,
 //	  │                                             │ never for themselves
 //	  ├── Task "stage 1 task 1"  ...                │
-//	  └── Manager.NewReservation("x"): a task of its own, never waits
+//	  └── Manager.NewReservation("x"): capped as one more task, not in N, never waits
 //
 //	r.TryGrow(n), r in task t:
 //	 1. t.used+n ≤ M_exec/N and n ≤ free ─────────────────────────────► grant

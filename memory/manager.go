@@ -162,12 +162,15 @@ func (m *Manager) SetEvictor(e Evictor) {
 func (m *Manager) Limit() int64 { return m.limit }
 
 // NewReservation returns an empty execution reservation for one consumer that belongs to no
-// Task: it forms a task of its own, so it counts in N while it holds or requests memory and
-// is capped at M_exec/N, but it has no other consumers to spill and no context, so its
-// TryGrow never waits. The name appears in budget errors and in Close's leak report; use the
-// operator and where it runs, for example "hash-aggregate@stage 1 task 3".
+// Task, such as a broadcast join's build side that every task of a stage reads. Its bytes
+// count against the budget and it is capped as one more task would be (M_exec/(N+1)), but
+// it is not one of the N tasks: it lives as long as what it serves, so a task that waited
+// for it to release, or for N to drop when it did, would wait until Config.TaskWait ran
+// out. It has no other consumers to spill and no context, so its TryGrow never waits. The
+// name appears in budget errors and in Close's leak report; use the operator and where it
+// runs, for example "hash-join broadcast build side@stage 2".
 func (m *Manager) NewReservation(name string) *Reservation {
-	t := &Task{m: m, name: name}
+	t := &Task{m: m, name: name, standalone: true}
 	r := &Reservation{m: m, task: t, name: name}
 	t.res = []*Reservation{r}
 	return r

@@ -42,6 +42,8 @@ type Task struct {
 	waiting    int  // of which blocked waiting for other tasks
 	active     bool // counted in m.active
 	closed     bool
+	// standalone: the task of a Manager.NewReservation, never counted in N.
+	standalone bool
 }
 
 // NewTask registers a task attempt. ctx bounds the waits of its reservations' TryGrow (nil
@@ -101,7 +103,7 @@ func (t *Task) Close() {
 // refreshLocked keeps m.active equal to the number of open tasks holding or requesting memory
 // and wakes waiters when it changes, since N sets every task's cap and minimum share.
 func (m *Manager) refreshLocked(t *Task) {
-	act := !t.closed && (t.used > 0 || t.requesting > 0)
+	act := !t.closed && !t.standalone && (t.used > 0 || t.requesting > 0)
 	if act == t.active {
 		return
 	}
@@ -161,6 +163,9 @@ func (m *Manager) sharesLocked(r *Reservation, n int64, spilled bool) shares {
 	s := shares{mExec: m.maxExecution(), nTasks: max(m.active, 1)}
 	// Tasks other than t that are not blocked: only they can release memory for t.
 	s.runnable = m.active - m.waitingTasks - 1
+	if t.standalone {
+		s.nTasks, s.runnable = m.active+1, m.active-m.waitingTasks
+	}
 	s.taskCap = s.mExec / int64(s.nTasks)
 	if s.runnable <= 0 {
 		// Everyone else waits for memory: holding t to 1/N would leave them all

@@ -454,8 +454,8 @@ func TestUntaskedReservationNeverWaits(t *testing.T) {
 	if err := r.TryGrow(5 * mib); err != nil {
 		t.Fatal(err)
 	}
-	// It counts as a task of its own while it holds memory.
-	if s := m.Stats(); s.ActiveTasks != 2 {
+	// It holds memory but is not one of the N tasks.
+	if s := m.Stats(); s.ActiveTasks != 1 || s.ExecutionUsed != 100*mib {
 		t.Fatalf("%+v", s)
 	}
 	r.Free()
@@ -463,6 +463,41 @@ func TestUntaskedReservationNeverWaits(t *testing.T) {
 	if s := m.Stats(); s.ActiveTasks != 0 || s.ExecutionUsed != 0 {
 		t.Fatalf("%+v", s)
 	}
+}
+
+// TestWaitEndsWhenTheOtherTaskEnds: a task below its minimum share whose request is over
+// its cap waits for N to drop. A reservation outside any task (a stage's broadcast build
+// side, held until the stage ends) must not count in N: with it counted, the cap after the
+// other task ended would still be M_exec/2, too small, and the wait would run out TaskWait.
+func TestWaitEndsWhenTheOtherTaskEnds(t *testing.T) {
+	m := NewManager(Config{Limit: 100 * mib, StorageFraction: 0.01, TaskWait: time.Minute})
+	shared := m.NewReservation("broadcast build side")
+	if err := shared.TryGrow(mib); err != nil {
+		t.Fatal(err)
+	}
+	other := m.NewTask(t.Context(), "other")
+	if err := other.NewReservation("a", nil).TryGrow(10 * mib); err != nil {
+		t.Fatal(err)
+	}
+	waiter := m.NewTask(t.Context(), "waiter")
+	done := make(chan error, 1)
+	go func() { done <- waiter.NewReservation("table", nil).TryGrow(60 * mib) }()
+	for m.Stats().WaitCount == 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("the request did not wait for the other task (cap M_exec/2): %v", err)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	other.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("after the other task ended: %v", err)
+	}
+	if s := m.Stats(); s.WaitTimeouts != 0 || s.ActiveTasks != 1 || s.ExecutionUsed != 61*mib {
+		t.Fatalf("%+v", s)
+	}
+	waiter.Close()
+	shared.Free()
 }
 
 // TestConcurrentTasks runs 8 tasks of three consumers each (two spillable) against a budget
