@@ -28,3 +28,15 @@ type Operator interface {
 type RowEstimator interface {
 	EstimatedRows() int64
 }
+
+// Selector is an Operator that can hand on a batch with a selection vector instead of
+// copying its selected rows (a filter), so that a consumer that reads only some of those
+// rows (a join's probe keeps the matches alone) gathers just these, once.
+type Selector interface {
+	// Selects reports whether NextSelected may be used (in place of Next) once open.
+	Selects() bool
+	// NextSelected is Next returning the whole batch, with ownership, and the ascending
+	// positions of the rows it selects (nil: every row). The positions stay valid until
+	// the next call; a batch with no selected row is never returned.
+	NextSelected() (arrow.RecordBatch, []int32, error)
+}

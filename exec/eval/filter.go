@@ -39,7 +39,10 @@ type FilterOp struct {
 	conj      []plan.Expr // cond's top-level conjuncts, when more than one (filter_conj.go)
 }
 
-var _ colop.Operator = (*FilterOp)(nil)
+var (
+	_ colop.Operator = (*FilterOp)(nil)
+	_ colop.Selector = (*FilterOp)(nil)
+)
 
 // NewFilter returns an operator that keeps the rows of input for which cond (a
 // boolean expression) is true. Buffers are allocated from opts.Mem.
@@ -80,26 +83,63 @@ func (f *FilterOp) Next() (arrow.RecordBatch, error) {
 	}
 }
 
+// Selects reports true: a filter always has its selection.
+func (f *FilterOp) Selects() bool { return true }
+
+// NextSelected is colop.Selector's: the next batch with a row passing, its kept columns
+// uncopied, and the positions of the passing rows (nil when all pass).
+func (f *FilterOp) NextSelected() (arrow.RecordBatch, []int32, error) {
+	if f.ctx == nil {
+		f.ctx = context.Background()
+	}
+	for {
+		rec, err := f.input.Next()
+		if err != nil {
+			return nil, nil, err
+		}
+		out, sel, err := f.select1(rec)
+		if err != nil || out != nil {
+			return out, sel, err
+		}
+	}
+}
+
 // apply filters one batch, taking ownership of rec. It returns nil when no row passes.
 func (f *FilterOp) apply(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+	rec, sel, err := f.select1(rec)
+	if err != nil || rec == nil || sel == nil {
+		return rec, err
+	}
+	out, err := f.gatherSelected(rec)
+	rec.Release()
+	if err != nil {
+		return nil, fmt.Errorf("exec: filter %s: %w", f.cond, err)
+	}
+	return out, nil
+}
+
+// select1 evaluates the condition over one batch, taking ownership of rec: it returns
+// rec narrowed to the kept columns and the positions of its passing rows in f.sel (nil
+// when every row passes), or a nil batch when none does.
+func (f *FilterOp) select1(rec arrow.RecordBatch) (arrow.RecordBatch, []int32, error) {
 	n := int(rec.NumRows())
 	if n == 0 {
 		rec.Release()
-		return nil, nil
+		return nil, nil, nil
 	}
 	if f.conj != nil {
-		return f.applyConjuncts(rec)
+		return f.selectConjuncts(rec)
 	}
 	mask, err := Eval(f.ctx, f.cond, rec, f.mem)
 	if err != nil {
 		rec.Release()
-		return nil, err // already names the package and the condition
+		return nil, nil, err // already names the package and the condition
 	}
 	defer mask.Release()
 	bmask, ok := mask.(*array.Boolean)
 	if !ok {
 		rec.Release()
-		return nil, fmt.Errorf("exec: filter: condition %s is %v, want bool", f.cond, mask.DataType())
+		return nil, nil, fmt.Errorf("exec: filter: condition %s is %v, want bool", f.cond, mask.DataType())
 	}
 	// Fold NULLs into false so that one bitmap says which rows pass.
 	vals := bmask.Data().Buffers()[1].Bytes()
@@ -112,19 +152,14 @@ func (f *FilterOp) apply(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	count := bitutil.CountSetBits(vals, off, n)
 	if count == 0 {
 		rec.Release()
-		return nil, nil
+		return nil, nil, nil
 	}
 	rec = f.narrowed(rec)
 	if count == n {
-		return rec, nil
+		return rec, nil, nil
 	}
 	f.sel = selectionVector(f.sel[:0], vals, off, n)
-	out, err := f.gatherSelected(rec)
-	rec.Release()
-	if err != nil {
-		return nil, fmt.Errorf("exec: filter %s: %w", f.cond, err)
-	}
-	return out, nil
+	return rec, f.sel, nil
 }
 
 // gatherSelected returns the rows f.sel selects from rec: copied by runs of

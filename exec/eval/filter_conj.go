@@ -42,18 +42,18 @@ func (f *FilterOp) passBits(cond plan.Expr, rec arrow.RecordBatch) (bits []byte,
 	return buf.Bytes(), 0, buf.Release, nil
 }
 
-// applyConjuncts is apply for a condition of several ANDed conjuncts: it evaluates them
+// selectConjuncts is select1 for a condition of several ANDed conjuncts: it evaluates them
 // in order, ANDing their bitmaps, and once at most half the batch's rows still pass it
 // gathers those rows of the columns the remaining conjuncts read and evaluates these over
-// them only; the kept columns are gathered once at the end, at the original positions
-// of the passing rows. A selective first conjunct (a date range over a fact table) so
+// them only; it returns the original positions of the passing rows, at which the kept
+// columns are gathered once (by apply, or by a consumer of the selection). A selective first conjunct (a date range over a fact table) so
 // spares the others most of their rows; a row's fate is the same as under the whole
 // condition, where NULL also drops it.
-func (f *FilterOp) applyConjuncts(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
+func (f *FilterOp) selectConjuncts(rec arrow.RecordBatch) (arrow.RecordBatch, []int32, error) {
 	sub, n := rec, int(rec.NumRows()) // what the next conjunct reads, and its rows
 	var pos []int32                   // sub's rows' positions in rec; nil while sub is rec
 	var acc *memory.Buffer            // the AND of the conjuncts evaluated over sub
-	fail := func(err error) (arrow.RecordBatch, error) {
+	fail := func(err error) (arrow.RecordBatch, []int32, error) {
 		if acc != nil {
 			acc.Release()
 		}
@@ -61,7 +61,7 @@ func (f *FilterOp) applyConjuncts(rec arrow.RecordBatch) (arrow.RecordBatch, err
 			sub.Release()
 		}
 		rec.Release()
-		return nil, err
+		return nil, nil, err
 	}
 	count := n
 	for k, c := range f.conj {
@@ -106,17 +106,12 @@ func (f *FilterOp) applyConjuncts(rec arrow.RecordBatch) (arrow.RecordBatch, err
 	acc.Release()
 	rec = f.narrowed(rec)
 	if pos == nil && count == n {
-		return rec, nil
+		return rec, nil, nil
 	}
 	if pos != nil {
 		f.sel = composeSelection(pos, f.sel)
 	}
-	out, err := f.gatherSelected(rec)
-	rec.Release()
-	if err != nil {
-		return nil, fmt.Errorf("exec: filter %s: %w", f.cond, err)
-	}
-	return out, nil
+	return rec, f.sel, nil
 }
 
 // columnsRead returns a record (a new reference) of the columns of rec that conjuncts

@@ -30,7 +30,10 @@ type ProjectOp struct {
 	memo   *evMemo // subexpressions shared by the expressions (nil: none)
 }
 
-var _ colop.Operator = (*ProjectOp)(nil)
+var (
+	_ colop.Operator = (*ProjectOp)(nil)
+	_ colop.Selector = (*ProjectOp)(nil)
+)
 
 // NewProject returns an operator that evaluates exprs over each batch of input into
 // columns of schema (one field per expression, named as plan.OutputName names them).
@@ -65,6 +68,11 @@ func (p *ProjectOp) Next() (arrow.RecordBatch, error) {
 	if err != nil {
 		return nil, err
 	}
+	return p.project(rec)
+}
+
+// project evaluates the expressions over rec, taking ownership of it.
+func (p *ProjectOp) project(rec arrow.RecordBatch) (arrow.RecordBatch, error) {
 	defer rec.Release()
 	cols := make([]arrow.Array, 0, len(p.exprs))
 	defer func() {
@@ -98,6 +106,39 @@ func (p *ProjectOp) Next() (arrow.RecordBatch, error) {
 		cols = append(cols, col)
 	}
 	return array.NewRecordBatch(p.schema, cols, rec.NumRows()), nil
+}
+
+// Selects reports whether the projection can pass on its input's selection: the input is
+// a Selector and every expression is a column (aliased or not), which shares the input's
+// column, so that rows outside the selection cost nothing.
+func (p *ProjectOp) Selects() bool {
+	in, ok := p.input.(colop.Selector)
+	if !ok || !in.Selects() {
+		return false
+	}
+	for _, e := range p.exprs {
+		if a, ok := e.(*plan.Alias); ok {
+			e = a.Child
+		}
+		if _, ok := e.(*plan.ColumnRef); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// NextSelected is colop.Selector's: the input's next batch and selection, the batch
+// projected (see Selects).
+func (p *ProjectOp) NextSelected() (arrow.RecordBatch, []int32, error) {
+	if p.ctx == nil {
+		p.ctx = context.Background()
+	}
+	rec, sel, err := p.input.(colop.Selector).NextSelected()
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := p.project(rec)
+	return out, sel, err
 }
 
 // Close closes the input once.

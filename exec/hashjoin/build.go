@@ -191,6 +191,7 @@ func (o *HashJoinOp) indexBuild(held int64) error {
 		return fmt.Errorf("%s: build keys: %w", o.describe(), err)
 	}
 	o.table.index(o.buildRows)
+	need = o.indexDomain(need)
 	if o.track {
 		o.matched = make([]byte, bitutil.BytesForBits(int64(o.buildRows)))
 	}

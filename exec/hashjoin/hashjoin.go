@@ -93,7 +93,20 @@ type HashJoinOp struct {
 	probeKeyA []arrow.Array
 	pkeys     hjKeys
 	heads     []int32
-	pi        int // next probe row to start
+	pi        int // next probe row to start, among the candidates
+
+	// Probing a subset of the batch (probe_select.go): the candidate rows' positions in
+	// probeRec (nil: every row) and their count, their key arrays, and the key domain's
+	// judgment.
+	probeSel        []int32
+	probeN          int
+	candKeys        []arrow.Array
+	ownKeys         bool // candKeys were gathered (else they are probeKeyA)
+	selBuf, candBuf []int32
+	rowBuf          []int32
+	selState        uint8 // whether the probe input selects: 0 not asked, 1 yes, 2 no
+	domIn, domKept  int64
+	domOff          bool
 
 	// Residual condition state (residual.go): candidate pairs, whether each ends its
 	// probe row's candidates, their verdicts, and the probe row being decided.
@@ -253,7 +266,7 @@ func (o *HashJoinOp) next() (arrow.RecordBatch, error) {
 				if err := o.ctx.Err(); err != nil {
 					return nil, err
 				}
-				rec, err := o.probe.Next()
+				rec, sel, err := o.nextProbe()
 				if errors.Is(err, io.EOF) {
 					o.phase = hjTail
 					continue
@@ -261,10 +274,10 @@ func (o *HashJoinOp) next() (arrow.RecordBatch, error) {
 				if err != nil {
 					return nil, err
 				}
-				if o.passUnfiltered(rec) {
-					return rec, nil
+				if o.passUnfiltered(rec, sel) {
+					return o.gatherSelected(rec, sel)
 				}
-				if err := o.startProbe(rec); err != nil {
+				if err := o.startProbe(rec, sel); err != nil {
 					return nil, err
 				}
 				continue
@@ -280,7 +293,7 @@ func (o *HashJoinOp) next() (arrow.RecordBatch, error) {
 			} else {
 				o.fill(limit)
 			}
-			done := o.pi >= int(o.probeRec.NumRows())
+			done := o.pi >= o.probeN
 			var out arrow.RecordBatch
 			var err error
 			if len(o.pIdx) > 0 {
@@ -411,8 +424,16 @@ func (o *HashJoinOp) checkColumns(s *arrow.Schema, probe bool) error {
 	return nil
 }
 
-// startProbe takes a probe batch and looks up its keys.
-func (o *HashJoinOp) startProbe(rec arrow.RecordBatch) error {
+// startProbe takes a probe batch and looks up the keys of its candidate rows: those its
+// selection sel lists (nil: all) that the build side's key domain does not rule out.
+func (o *HashJoinOp) startProbe(rec arrow.RecordBatch, sel []int32) error {
+	if sel != nil && (o.rng != nil || o.node.Residual != nil) {
+		var err error
+		if rec, err = o.gatherSelected(rec, sel); err != nil {
+			return err
+		}
+		sel = nil
+	}
 	n := int(rec.NumRows())
 	if n == 0 {
 		rec.Release()
@@ -434,12 +455,23 @@ func (o *HashJoinOp) startProbe(rec arrow.RecordBatch) error {
 	if err == nil && o.pkeys.cols == nil {
 		o.pkeys = newHJKeys(o.classes)
 	}
+	var cand []int32
 	if err == nil {
-		if err = o.pkeys.load(o.probeKeyA, n); err != nil {
+		if cand, err = o.candidates(sel, n); err != nil {
+			err = fmt.Errorf("%s: probe keys: %w", o.describe(), err)
+		}
+	}
+	m := n
+	if cand != nil {
+		m = len(cand)
+	}
+	if err == nil {
+		if err = o.pkeys.load(o.candKeys, m); err != nil {
 			err = fmt.Errorf("%s: probe keys: %w", o.describe(), err)
 		}
 	}
 	if err != nil {
+		o.releaseCandKeys()
 		rec.Release()
 		clear(o.probeKeyA)
 		return err
@@ -454,9 +486,11 @@ func (o *HashJoinOp) startProbe(rec arrow.RecordBatch) error {
 		clear(o.probeKeyA)
 		return err
 	}
-	o.heads = kernel.Resize(o.heads, n)
+	o.heads = kernel.Resize(o.heads, m)
 	o.table.lookup(&o.pkeys, o.heads)
+	o.releaseCandKeys()
 	o.probeRec, o.pi, o.inChain, o.hitRow = rec, 0, false, -1
+	o.probeSel, o.probeN = cand, m
 	return nil
 }
 
@@ -464,7 +498,7 @@ func (o *HashJoinOp) startProbe(rec arrow.RecordBatch) error {
 // resuming where the previous call stopped (a probe row's matches may span batches).
 func (o *HashJoinOp) fill(limit int) {
 	o.pIdx, o.bIdx = o.pIdx[:0], o.bIdx[:0]
-	n := int(o.probeRec.NumRows())
+	n := o.probeN
 	heads, next := o.heads, o.table.next
 	for o.pi < n && len(o.pIdx) < limit {
 		i := o.pi
@@ -534,8 +568,9 @@ func (o *HashJoinOp) emitProbe() (arrow.RecordBatch, error) {
 		return nil, err
 	}
 	poff := o.outOffset(true, probeW, buildW)
+	rows := o.probeRows(o.pIdx)
 	for c := range probeW {
-		arr, err := hjProbeColumn(o.mem, o.probeRec.Column(c), o.pIdx)
+		arr, err := hjProbeColumn(o.mem, o.probeRec.Column(c), rows)
 		if err != nil {
 			return fail(fmt.Errorf("%s: column %q: %w", o.describe(), schema.Field(c).Name, err))
 		}
@@ -667,15 +702,20 @@ func (o *HashJoinOp) Close() error {
 // Key filters see this many probe rows before they judge whether they filter enough.
 const keyFilterJudgeRows = 1 << 17
 
-// passUnfiltered reports whether probe batch rec goes on unfiltered: the join is a key
-// filter that has kept at least 90% of the rows it has seen, over enough rows to judge.
-func (o *HashJoinOp) passUnfiltered(rec arrow.RecordBatch) bool {
+// passUnfiltered reports whether probe batch rec (its rows sel; nil: all) goes on
+// unfiltered: the join is a key filter that has kept at least 90% of the rows it has
+// seen, over enough rows to judge.
+func (o *HashJoinOp) passUnfiltered(rec arrow.RecordBatch, sel []int32) bool {
 	if !o.node.KeyFilter {
 		return false
 	}
 	if !o.passAll && o.filterIn >= keyFilterJudgeRows && o.filterOut*10 >= o.filterIn*9 {
 		o.passAll = true
 	}
-	o.filterIn += int64(rec.NumRows())
+	if sel != nil {
+		o.filterIn += int64(len(sel))
+	} else {
+		o.filterIn += rec.NumRows()
+	}
 	return o.passAll
 }

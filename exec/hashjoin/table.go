@@ -284,7 +284,10 @@ type hjTable struct {
 	// value (shuffle's hash is add-then-murmur-finalize, each step invertible), so equal
 	// hashes mean equal keys and rows need no comparison.
 	hashIsKey bool
-	sink      uint64 // what the prefetching loads read, kept so that they are not dropped
+	// dom is the set of a single integer key's values when they span a small range
+	// (probe_select.go), nil otherwise.
+	dom  *hjDomain
+	sink uint64 // what the prefetching loads read, kept so that they are not dropped
 }
 
 // hjTableSlots is the slot count for n rows: a power of two at most half full. A small
