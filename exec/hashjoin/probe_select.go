@@ -25,10 +25,11 @@ type hjDomain struct {
 	bits []uint64
 }
 
-// A key domain bitmap spends at most hjDomainBitsPerRow bits per build row (as much as
-// the table spends on a row's hash), or hjDomainMinBits (32 KiB) for a small build side.
+// A key domain bitmap spends at most hjDomainBitsPerRow bits per build row (16 bytes,
+// under half of what the table spends on a row: a sparse bitmap still fits a cache where
+// the slots do not), or hjDomainMinBits (32 KiB) for a small build side.
 const (
-	hjDomainBitsPerRow = 64
+	hjDomainBitsPerRow = 128
 	hjDomainMinBits    = 1 << 18
 )
 

@@ -159,7 +159,7 @@ func TestHashJoinProbeSelection(t *testing.T) {
 }
 
 // TestHashJoinKeyDomainBounds checks when a build side gets a key domain: one integer
-// key whose values span at most 64 bits per row (or 2^18 bits), NULLs aside.
+// key whose values span at most 128 bits per row (or 2^18 bits), NULLs aside.
 func TestHashJoinKeyDomainBounds(t *testing.T) {
 	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)

@@ -264,11 +264,12 @@ const (
 	hjRowBytes  = 8 + 1 + 4 // hashes, nulls, next
 )
 
-// hjSlot is one slot of the table: a key's hash and first build row (-1: empty). They
-// sit together so that a probe touches one cache line.
+// hjSlot is one slot of the table: a key's hash and first build row plus one (0: empty,
+// so that a new table needs no pass to mark its slots empty: a fresh allocation is
+// zero). They sit together so that a probe touches one cache line.
 type hjSlot struct {
-	hash uint64
-	head int32
+	hash  uint64
+	head1 int32
 }
 
 // hjTable indexes the build rows by key.
@@ -317,9 +318,6 @@ func hjTableBytes(n int, classes []hjKeyClass) int64 {
 func (t *hjTable) index(n int) {
 	size := hjTableSlots(n)
 	t.slots = make([]hjSlot, size)
-	for i := range t.slots {
-		t.slots[i].head = -1
-	}
 	t.next = nil
 	t.mask = uint64(size - 1)
 	t.hashIsKey = len(t.build.cols) == 1 && (t.build.cols[0].class == hjIntKey || t.build.cols[0].class == hjFloatKey)
@@ -345,18 +343,18 @@ func (t *hjTable) index(n int) {
 func (t *hjTable) insert(r int, h uint64) {
 	for s := h & t.mask; ; s = (s + 1) & t.mask {
 		slot := &t.slots[s]
-		if slot.head < 0 {
-			slot.hash, slot.head = h, int32(r)
+		if slot.head1 == 0 {
+			slot.hash, slot.head1 = h, int32(r)+1
 			return
 		}
-		if slot.hash == h && (t.hashIsKey || hjEqual(&t.build, r, &t.build, int(slot.head))) {
+		if slot.hash == h && (t.hashIsKey || hjEqual(&t.build, r, &t.build, int(slot.head1-1))) {
 			if t.next == nil {
 				t.next = make([]int32, len(t.build.hashes))
 				for i := range t.next {
 					t.next[i] = -1
 				}
 			}
-			t.next[r], slot.head = slot.head, int32(r)
+			t.next[r], slot.head1 = slot.head1-1, int32(r)+1
 			return
 		}
 	}
@@ -378,7 +376,7 @@ func (t *hjTable) lookup(p *hjKeys, heads []int32) {
 	for lo := 0; lo < len(hashes); lo += hjChunk {
 		hi := min(lo+hjChunk, len(hashes))
 		for i := lo; i < hi; i++ {
-			heads[i] = slots[hashes[i]&mask].head
+			heads[i] = slots[hashes[i]&mask].head1 - 1
 		}
 		for i := lo; i < hi; i++ {
 			if heads[i] < 0 {
@@ -390,7 +388,7 @@ func (t *hjTable) lookup(p *hjKeys, heads []int32) {
 			}
 			h := hashes[i]
 			s := h & mask
-			if slot := &slots[s]; slot.hash == h && (t.hashIsKey || hjEqual(p, i, &t.build, int(slot.head))) {
+			if slots[s].hash == h && (t.hashIsKey || hjEqual(p, i, &t.build, int(heads[i]))) {
 				continue
 			}
 			heads[i] = t.probeFrom(p, i, h, (s+1)&mask)
@@ -403,11 +401,11 @@ func (t *hjTable) lookup(p *hjKeys, heads []int32) {
 func (t *hjTable) probeFrom(p *hjKeys, i int, h, s uint64) int32 {
 	for ; ; s = (s + 1) & t.mask {
 		slot := &t.slots[s]
-		if slot.head < 0 {
+		if slot.head1 == 0 {
 			return -1
 		}
-		if slot.hash == h && (t.hashIsKey || hjEqual(p, i, &t.build, int(slot.head))) {
-			return slot.head
+		if slot.hash == h && (t.hashIsKey || hjEqual(p, i, &t.build, int(slot.head1-1))) {
+			return slot.head1 - 1
 		}
 	}
 }
