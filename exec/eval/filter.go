@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	mbits "math/bits"
+	"slices"
 
 	"github.com/kindling-data/kindling/exec/colop"
 
@@ -209,13 +210,27 @@ func selectionVector(sel []int32, bits []byte, off, n int) []int32 {
 			sel = append(sel, int32(i))
 		}
 	}
+	// Whole bytes write into room made once: append's capacity check per row cost as
+	// much as finding the row.
+	start := len(sel)
+	sel = slices.Grow(sel, n-i)[:start+n-i]
+	k := start
 	for ; i+8 <= n; i += 8 {
 		b := bits[(off+i)/8]
+		if b == 0xff {
+			for j := range 8 {
+				sel[k+j] = int32(i + j)
+			}
+			k += 8
+			continue
+		}
 		for b != 0 {
-			sel = append(sel, int32(i+mbits.TrailingZeros8(b)))
+			sel[k] = int32(i + mbits.TrailingZeros8(b))
+			k++
 			b &= b - 1
 		}
 	}
+	sel = sel[:k]
 	for ; i < n; i++ {
 		if bitutil.BitIsSet(bits, off+i) {
 			sel = append(sel, int32(i))
