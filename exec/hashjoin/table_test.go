@@ -177,7 +177,7 @@ func TestHJTableSlabs(t *testing.T) {
 		t.Fatal("a released table still holds its slabs")
 	}
 	tab.index(n)
-	tab.slab = false // published: adopters read it after the owner is done
+	tab.share() // published: adopters read it after the owner is done
 	slots := tab.slots
 	tab.release()
 	if len(tab.slots) != len(slots) {
