@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"unsafe"
+
+	"github.com/kindling-data/kindling/exec/colop"
 
 	"github.com/kindling-data/kindling/internal/kernel"
 
@@ -200,6 +203,9 @@ type hjKeys struct {
 	hashes  []uint64
 	nulls   []bool
 	anyNull bool
+	// slab is set for a table's build keys: hashes is then a slab the table gives back
+	// on release (hjTable.slab), not one per task for the collector.
+	slab bool
 	// dicts keeps the value hashes of the dictionaries the batches share (a source's, or
 	// a CSV split's growing one), so that each is hashed once, not once per batch.
 	dicts kernel.DictHashCache
@@ -215,6 +221,10 @@ func newHJKeys(classes []hjKeyClass) hjKeys {
 
 // load hashes and normalizes the key arrays of n rows.
 func (k *hjKeys) load(arrs []arrow.Array, n int) error {
+	if k.slab && cap(k.hashes) < n {
+		colop.SlabFree(k.hashes)
+		k.hashes = colop.SlabAlloc[uint64](n, n)
+	}
 	k.hashes = kernel.Resize(k.hashes, n)
 	k.nulls = kernel.Resize(k.nulls, n)
 	clear(k.nulls)
@@ -285,7 +295,43 @@ type hjTable struct {
 	// hashes mean equal keys and rows need no comparison.
 	hashIsKey bool
 	sink      uint64 // what the prefetching loads read, kept so that they are not dropped
+	// slab is set while slots and next are slabs (colop.SlabAlloc) the table owns (the
+	// build keys' hashes too, build.slab): a shuffled join's task drops its table when it
+	// ends, and left to the collector every task's table (tens of MiB for a million build
+	// rows) stayed resident until a collection, which a process with a large live heap
+	// runs rarely; recycled, the next task's table reuses them. Cleared when the table is
+	// published to a shared build, whose adopters read it until the last is done: the
+	// collector frees that one.
+	slab bool
 }
+
+// The slots are carved out of a uint64 slab, two words a slot: hjSlot must be 16 bytes.
+var _ = [1]struct{}{}[unsafe.Sizeof(hjSlot{})-16]
+
+// release gives the table's slabs back to the pool (nothing when it holds none).
+func (t *hjTable) release() {
+	t.freeSlots()
+	if t.build.slab {
+		colop.SlabFree(t.build.hashes)
+		t.build.hashes, t.build.slab = nil, false
+	}
+}
+
+// freeSlots gives the slots and chains back to the pool when they are the table's slabs.
+func (t *hjTable) freeSlots() {
+	if !t.slab {
+		return
+	}
+	if len(t.slots) > 0 {
+		colop.SlabFree(unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(t.slots))), 2*len(t.slots)))
+	}
+	colop.SlabFree(t.next)
+	t.slots, t.next, t.slab = nil, nil, false
+}
+
+// share hands the table's slabs to the collector: the table is published to a shared
+// build, whose adopters read it after this join is done.
+func (t *hjTable) share() { t.slab, t.build.slab = false, false }
 
 // hjTableSlots is the slot count for n rows: a power of two at most half full. A small
 // table (a broadcast dimension, whose probes mostly miss) gets up to hjSmallSlots slots,
@@ -312,8 +358,11 @@ func hjTableBytes(n int, classes []hjKeyClass) int64 {
 
 // index builds the table over the build keys (already loaded).
 func (t *hjTable) index(n int) {
+	t.freeSlots() // a table indexed again gives its slots back first
 	size := hjTableSlots(n)
-	t.slots = make([]hjSlot, size)
+	raw := colop.SlabAlloc[uint64](2*size, 2*size)
+	t.slots = unsafe.Slice((*hjSlot)(unsafe.Pointer(unsafe.SliceData(raw))), size)
+	t.slab = true
 	for i := range t.slots {
 		t.slots[i].head = -1
 	}
@@ -348,7 +397,7 @@ func (t *hjTable) insert(r int, h uint64) {
 		}
 		if slot.hash == h && (t.hashIsKey || hjEqual(&t.build, r, &t.build, int(slot.head))) {
 			if t.next == nil {
-				t.next = make([]int32, len(t.build.hashes))
+				t.next = colop.SlabAlloc[int32](len(t.build.hashes), len(t.build.hashes))
 				for i := range t.next {
 					t.next[i] = -1
 				}
