@@ -65,7 +65,10 @@ type Config struct {
 	// BroadcastThreshold reads that side whole in every task, as a broadcast join; and a
 	// skewed partition of a shuffled join is split into tasks each reading part of it
 	// (by map output) with the other side's partition whole. JobMetrics lists each
-	// decision (StageMetrics.Adaptive).
+	// decision (StageMetrics.Adaptive). Also, a group-by's map stage over in-memory
+	// partitions (FromPartitions, FromRecords) reads more of them than Parallelism as
+	// Parallelism tasks of consecutive partitions, so that fewer partial aggregates
+	// cross the shuffle (Explain notes it on the scan).
 	DisableAdaptive bool
 	// AdvisoryPartitionBytes is the shuffle input a coalesced task aims at, and the least
 	// a piece of a split skewed partition holds (default 64 MiB, Spark's

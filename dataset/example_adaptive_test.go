@@ -31,5 +31,5 @@ func ExampleConfig_adaptive() {
 	}
 	// Output:
 	// reduce tasks: 4
-	// coalesced 16 → 4 partitions (about 39 B each, advisory 64.0 MiB)
+	// coalesced 16 → 4 partitions (about 29 B each, advisory 64.0 MiB)
 }

@@ -230,7 +230,17 @@ func (s *Session) physicalConfig() plan.PhysicalConfig {
 		BroadcastThreshold: s.cfg.BroadcastThreshold,
 		NoWindowGroupLimit: s.cfg.TestingKnobs.NoWindowGroupLimit,
 		WholeReads:         s.cfg.TestingKnobs.WholeReads,
+		MapTasks:           s.mapTasks(),
 	}
+}
+
+// mapTasks is how many tasks a map stage over in-memory partitions runs (0: one per
+// partition): as many as run at once, with adaptive execution on.
+func (s *Session) mapTasks() int {
+	if s.cfg.DisableAdaptive {
+		return 0
+	}
+	return s.cfg.Parallelism
 }
 
 func (s *Session) checkOpen() error {

@@ -56,6 +56,9 @@ type CacheOp struct {
 	lockBlock func(storage.BlockID) (unlock func())
 	alloc     memory.Allocator
 	counter   *cacheCounter
+	// reserve opens a reservation of the task (for the unroll buffer of a level that
+	// may use disk); nil holds the partition unreserved.
+	reserve func(op string) *kmemory.Reservation
 
 	ctx  context.Context
 	cols []int // the stored columns passed on; nil for all
@@ -137,7 +140,10 @@ func (c *CacheOp) open(ctx context.Context) error {
 // the block manager, which charges them to storage memory or writes them to disk, by
 // level. Unrolling stops as soon as the partition could not fit even in all the memory
 // execution leaves (Spark's fail-fast rule for a put larger than limit − execution used):
-// the rows then stream on uncached, and the task never fails for a cache put.
+// the rows then stream on uncached, and the task never fails for a cache put. A level
+// that may use disk reserves the batches it holds as the task's execution memory
+// ("cache unroll"); past what the task may hold, the partition goes to disk a chunk at a
+// time as it is computed (unroll.go) and is then read back from there.
 func (c *CacheOp) compute(ctx context.Context) error {
 	in, err := c.newInput()
 	if err != nil {
@@ -147,8 +153,11 @@ func (c *CacheOp) compute(ctx context.Context) error {
 	if err := in.Open(ctx); err != nil {
 		return err
 	}
-	mem := c.mem
 	level := c.level()
+	if level.UseDisk() && c.node.Input.Schema().NumFields() > 0 && c.reserve != nil {
+		return c.computeSpillable(ctx, in, level)
+	}
+	mem := c.mem
 	var held []arrow.RecordBatch
 	var bytes int64
 	for {
@@ -168,12 +177,15 @@ func (c *CacheOp) compute(ctx context.Context) error {
 			c.notCached(tooLargeReason(bytes, free))
 			projectBatches(held, c.cols)
 			c.pending = held
-			if rec, ok := c.node.Status.(CacheRecorder); ok {
-				rec.Computed(c.partition, c.node.NumPartitions())
-			}
+			c.recordComputed()
 			return nil // the input keeps streaming from Next
 		}
 	}
+	return c.store(level, held, bytes)
+}
+
+// store hands the whole partition held to the block manager and passes it on.
+func (c *CacheOp) store(level storage.Level, held []arrow.RecordBatch, bytes int64) error {
 	// The block manager takes its own references; ours go downstream.
 	retained := make([]arrow.RecordBatch, len(held))
 	for i, r := range held {
@@ -186,16 +198,25 @@ func (c *CacheOp) compute(ctx context.Context) error {
 	} else {
 		c.cached()
 	}
+	c.recordComputed()
+	projectBatches(held, c.cols)
+	c.pending = held
+	return c.closeInput()
+}
+
+func (c *CacheOp) closeInput() error {
+	in := c.input
+	c.input = nil
+	if in == nil {
+		return nil
+	}
+	return in.Close()
+}
+
+func (c *CacheOp) recordComputed() {
 	if rec, ok := c.node.Status.(CacheRecorder); ok {
 		rec.Computed(c.partition, c.node.NumPartitions())
 	}
-	projectBatches(held, c.cols)
-	c.pending = held
-	if err := in.Close(); err != nil {
-		return err
-	}
-	c.input = nil
-	return nil
 }
 
 // Next returns the stored or computed batches, then the rest of an uncached input.

@@ -51,6 +51,10 @@ func newRecordsSource(name string, schema *arrow.Schema, partitions [][]arrow.Re
 // String names the source, e.g. memory[orders].
 func (s *RecordsSource) String() string { return "memory[" + s.name + "]" }
 
+// GivenPartitions is true: the partitions are the caller's, so a map stage may read
+// several in one task (plan.GivenPartitions).
+func (s *RecordsSource) GivenPartitions() bool { return true }
+
 // CanPrune is false: every batch is handed out.
 func (s *RecordsSource) CanPrune() bool { return false }
 

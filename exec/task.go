@@ -81,7 +81,8 @@ func (t *task) buildNode(n plan.PhysNode, p int) (colop.Operator, error) {
 	case *plan.PCache:
 		env := t.job.env
 		return &CacheOp{node: n, partition: p, newInput: func() (colop.Operator, error) { return t.build(n.Input, p) },
-			blocks: env.Blocks, mem: env.Mem, lockBlock: env.lockBlock, alloc: t.alloc, counter: &t.cache}, nil
+			blocks: env.Blocks, mem: env.Mem, lockBlock: env.lockBlock, alloc: t.alloc, counter: &t.cache,
+			reserve: func(op string) *kmemory.Reservation { return t.reserveSpillable(op, nil) }}, nil
 	case *plan.PCacheRead:
 		return &CacheReadOp{node: n, p: p, blocks: t.job.env.Blocks, alloc: t.alloc, counter: &t.cache, inputs: &t.in}, nil
 	case *plan.PExchange:

@@ -57,7 +57,10 @@
 // M_exec = M − min(storage used, R), what execution could hold if it evicted all it may
 // (Spark's computeMaxExecutionPoolSize), and N the tasks holding or requesting execution
 // memory. Each task may hold at most M_exec/N and is guaranteed M_exec/2N: below that it
-// waits for other tasks rather than fail.
+// waits for other tasks rather than fail. A reservation outside any task
+// (Manager.NewReservation: a stage's broadcast build side) holds execution memory but is
+// not one of the N: it is released only when the stage ends, so a task waiting for it, or
+// for N to drop because of it, would wait out Config.TaskWait.
 //
 //	Manager ── budget M, storage region R, Evictor (storage layer)
 //	  │

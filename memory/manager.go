@@ -386,6 +386,20 @@ func (r *Reservation) TryGrowSpilled(n int64) error {
 	return r.m.acquire(r, n, true)
 }
 
+// TryGrowNow is TryGrow that never waits for other tasks to release memory: for memory its
+// owner can do without, such as a cached partition's unroll buffer (refused, the partition
+// goes to disk a chunk at a time). Waiting for it would only delay the task: the memory a
+// finished task releases is taken by the block it stored.
+func (r *Reservation) TryGrowNow(n int64) error {
+	if n < 0 {
+		return fmt.Errorf("memory: %s: TryGrowNow of negative size %d", r.name, n)
+	}
+	if n == 0 {
+		return nil
+	}
+	return r.m.acquireNow(r, n)
+}
+
 // Grow records n bytes that are already allocated, even past the budget or the task's cap:
 // accounting must follow reality. Later TryGrow calls see the overshoot.
 func (r *Reservation) Grow(n int64) {

@@ -134,10 +134,28 @@ func (m *Manager) acquire(r *Reservation, n int64, spilled bool) error {
 	return m.acquireLocked(r, n, spilled)
 }
 
+// acquireNow is acquire for TryGrowNow: the same steps, without the wait.
+func (m *Manager) acquireNow(r *Reservation, n int64) error {
+	t := r.task
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if t.closed {
+		return fmt.Errorf("memory: %s: TryGrowNow of %s after task %q was closed", r.name, FormatBytes(n), t.name)
+	}
+	t.requesting++
+	m.refreshLocked(t)
+	defer func() {
+		t.requesting--
+		m.refreshLocked(t)
+	}()
+	return m.acquireLoopLocked(&acquisition{r: r, n: n, noWait: true})
+}
+
 // acquisition is the state of one slow-path TryGrow across the rounds of acquireLocked.
 type acquisition struct {
 	r           *Reservation
 	n           int64
+	noWait      bool                  // TryGrowNow: refuse rather than wait for other tasks
 	spilled     bool                  // TryGrowSpilled: the requester has nothing left to spill
 	tried       map[*Reservation]bool // consumers that freed nothing for this request
 	evictRounds int
@@ -188,8 +206,12 @@ func (m *Manager) sharesLocked(r *Reservation, n int64, spilled bool) shares {
 // decision uses figures read before mu was dropped (a release that happened meanwhile woke
 // nobody, and a wait decided on stale figures would sleep until TaskWait).
 func (m *Manager) acquireLocked(r *Reservation, n int64, spilled bool) error {
+	return m.acquireLoopLocked(&acquisition{r: r, n: n, spilled: spilled})
+}
+
+func (m *Manager) acquireLoopLocked(a *acquisition) error {
+	r, n, spilled := a.r, a.n, a.spilled
 	t := r.task
-	a := &acquisition{r: r, n: n, spilled: spilled}
 	for {
 		if t.closed {
 			return fmt.Errorf("memory: %s: task %q closed while TryGrow of %s was in progress", r.name, t.name, FormatBytes(n))
@@ -301,7 +323,7 @@ func (m *Manager) spillOtherLocked(a *acquisition, c *Reservation, need int64) e
 // tasks run beside it.
 func (m *Manager) waitForShareLocked(a *acquisition, s shares) (bool, error) {
 	t, n := a.r.task, a.n
-	if t.ctx == nil || t.used+n > s.mExec || s.runnable <= 0 || s.streamingOnly ||
+	if t.ctx == nil || a.noWait || t.used+n > s.mExec || s.runnable <= 0 || s.streamingOnly ||
 		!(a.spilled || t.used < s.minShare && (s.overCap <= 0 || n > s.taskCap)) {
 		return false, nil
 	}

@@ -667,3 +667,26 @@ func TestSpilledRequestWaitsAboveMinShare(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TryGrowNow takes the same steps as TryGrow but never waits: where TryGrow would wait for
+// another task to end, it is refused at once; where memory is free, it is granted.
+func TestTryGrowNowNeverWaits(t *testing.T) {
+	m := NewManager(Config{Limit: 100 * mib, StorageFraction: 0.01, TaskWait: time.Minute})
+	other := m.NewTask(t.Context(), "other")
+	if err := other.NewReservation("a", nil).TryGrow(10 * mib); err != nil {
+		t.Fatal(err)
+	}
+	task := m.NewTask(t.Context(), "unroll")
+	r := task.NewReservation("cache unroll", nil)
+	if err := r.TryGrowNow(60 * mib); !errors.Is(err, ErrBudgetExceeded) {
+		t.Fatalf("over the cap M_exec/2: %v", err)
+	}
+	if err := r.TryGrowNow(40 * mib); err != nil {
+		t.Fatalf("within the cap: %v", err)
+	}
+	if s := m.Stats(); s.WaitCount != 0 || s.ExecutionUsed != 50*mib {
+		t.Fatalf("%+v", s)
+	}
+	task.Close()
+	other.Close()
+}

@@ -29,6 +29,10 @@ type PhysicalConfig struct {
 	// WholeReads plans cache reads of every stored column and filters that gather every
 	// input column (no Cache.Columns, no PFilter.Keep), so that benchmarks can compare.
 	WholeReads bool
+	// MapTasks, when positive, is how many tasks a map stage over a source's given
+	// partitions (GivenPartitions) runs when it has more partitions than that: runs of
+	// consecutive partitions are read by one task each (see groupMapScans).
+	MapTasks int
 }
 
 // Physical turns an analyzed (and usually optimized) logical plan into operators with
@@ -44,7 +48,9 @@ func Physical(root Node, cfg PhysicalConfig) (PhysNode, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ReuseExchanges(out), nil
+	out = ReuseExchanges(out)
+	groupMapScans(out, cfg.MapTasks)
+	return out, nil
 }
 
 type planner struct{ cfg PhysicalConfig }

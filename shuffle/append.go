@@ -56,6 +56,14 @@ func (w *Writer) appendRows(p int, rec arrow.RecordBatch, idx []int32) error {
 		k := min(len(idx), w.batchRows-b.rows)
 		if w.lists {
 			k = min(k, listStepRows)
+			if b.rows > 0 && colBytes(b.cols) >= maxListBatchBytes/4 && !listsFit(b.cols, rec, idx[:k]) {
+				// Growing would copy what the buffers hold into larger ones and leave the
+				// old as garbage (a partial aggregate's few large state batches each
+				// regrew every partition's buffers); cut the batch instead.
+				if err := w.cut(p); err != nil {
+					return err
+				}
+			}
 		}
 		if b.rows == 0 && w.stages == 0 && (b.full || w.rowsIn >= int64(len(w.parts))*int64(w.batchRows)/8) {
 			// The partition filled a batch already, or the map output is large enough for
@@ -86,6 +94,17 @@ func (w *Writer) appendRows(p int, rec arrow.RecordBatch, idx []int32) error {
 	}
 	w.holdBytes(p)
 	return nil
+}
+
+// listsFit reports whether rows idx of rec fit the room left in the list columns'
+// element buffers.
+func listsFit(cols []*kernel.Appender, rec arrow.RecordBatch, idx []int32) bool {
+	for c, a := range cols {
+		if !a.ListElemsFit(rec.Column(c), idx) {
+			return false
+		}
+	}
+	return true
 }
 
 // colBytes returns the bytes column buffers hold.

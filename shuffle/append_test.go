@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/internal/leakcheck"
 	"github.com/kindling-data/kindling/storage"
@@ -144,5 +145,86 @@ func testWriterNested(t *testing.T, elem arrow.DataType, direct bool) {
 	}
 	if got != len(want) {
 		t.Fatalf("read %d rows, wrote %d", got, len(want))
+	}
+}
+
+// allocCounter counts the bytes an allocator hands out, each growth as a new buffer
+// (Go's allocator copies on Reallocate).
+type allocCounter struct {
+	memory.Allocator
+	total int64
+}
+
+func (a *allocCounter) Allocate(n int) []byte {
+	a.total += int64(n)
+	return a.Allocator.Allocate(n)
+}
+
+func (a *allocCounter) Reallocate(n int, b []byte) []byte {
+	if n > len(b) {
+		a.total += int64(n)
+	}
+	return a.Allocator.Reallocate(n, b)
+}
+
+// TestWriterCutsListsRatherThanRegrow: list rows that no longer fit a partition's
+// element buffers, once those hold a quarter of the cut size, start a new batch instead
+// of growing the buffers (each growth copies them and leaves the old as garbage): the
+// bytes allocated stay near the bytes written, and every row arrives once, in order.
+func TestWriterCutsListsRatherThanRegrow(t *testing.T) {
+	leakcheck.Check(t)
+	e := newEnv(t)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "k", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "v", Type: arrow.ListOf(arrow.PrimitiveTypes.Float64), Nullable: true}}, nil)
+	const elems = 1000
+	batch := func(first, rows int) arrow.RecordBatch {
+		b := array.NewRecordBuilder(e.mem, schema)
+		defer b.Release()
+		lb := b.Field(1).(*array.ListBuilder)
+		vb := lb.ValueBuilder().(*array.Float64Builder)
+		for i := range rows {
+			b.Field(0).(*array.Int64Builder).Append(int64(first + i))
+			lb.Append(true)
+			for j := range elems {
+				vb.Append(float64((first+i)*elems + j))
+			}
+		}
+		return b.NewRecordBatch()
+	}
+	// The first batch (2.4 MB of elements) is cut in steps of listStepRows rows; the
+	// second adds 0.4 MB.
+	in := []arrow.RecordBatch{batch(0, 300), batch(300, 50)}
+	defer release(in)
+	count := &allocCounter{Allocator: e.mem}
+	w := e.svc.NewWriter(1, 0, 0, NewHashPartitioner([]int{0}, 1), schema, count)
+	defer w.Abort()
+	writeAll(t, w, in)
+	if _, err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	const data = 350 * elems * 8
+	if count.total > data+data/4+(64<<10) {
+		t.Errorf("the writer allocated %d bytes for %d bytes of elements", count.total, data)
+	}
+	blk, err := e.svc.fetch(1, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release(blk)
+	next := 0
+	for _, b := range blk {
+		ks := b.Column(0).(*array.Int64)
+		l := b.Column(1).(*array.List)
+		vs := l.ListValues().(*array.Float64)
+		for i := range int(b.NumRows()) {
+			lo, hi := l.ValueOffsets(i)
+			if ks.Value(i) != int64(next) || hi-lo != elems || vs.Value(int(lo)) != float64(next*elems) || vs.Value(int(hi)-1) != float64(next*elems+elems-1) {
+				t.Fatalf("row %d: key %d, %d elements", next, ks.Value(i), hi-lo)
+			}
+			next++
+		}
+	}
+	if next != 350 || len(blk) < 2 {
+		t.Fatalf("%d rows in %d batches, want 350 rows cut in at least 2", next, len(blk))
 	}
 }

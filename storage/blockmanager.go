@@ -250,6 +250,12 @@ func (b *BlockManager) put(id BlockID, level Level, batches []arrow.RecordBatch,
 	if err != nil {
 		return NotStored, err
 	}
+	return b.addDiskBlock(nb, f)
+}
+
+// addDiskBlock stores nb, whose copy is the file f (nil for a block of no batches), on
+// disk only, replacing any block of its id.
+func (b *BlockManager) addDiskBlock(nb *block, f *SpillFile) (Location, error) {
 	nb.onDisk, nb.file = true, f
 	var tr trash
 	b.mu.Lock()
@@ -258,10 +264,10 @@ func (b *BlockManager) put(id BlockID, level Level, batches []arrow.RecordBatch,
 		if f != nil {
 			f.Remove()
 		}
-		return NotStored, fmt.Errorf("storage: put %v: %w", id, ErrClosed)
+		return NotStored, fmt.Errorf("storage: put %v: %w", nb.id, ErrClosed)
 	}
-	b.removeLocked(id, &tr)
-	b.blocks[id] = nb
+	b.removeLocked(nb.id, &tr)
+	b.blocks[nb.id] = nb
 	b.diskBytes += nb.diskBytes()
 	b.mu.Unlock()
 	tr.empty()
@@ -344,9 +350,7 @@ func (b *BlockManager) writeBlock(id BlockID, schema *arrow.Schema, batches []ar
 	} else if id.Kind == CacheBlock && schema.NumFields() > 0 {
 		// A cached block is scanned by queries that read a few of its columns: a columnar
 		// file lets them decode only those. (A shuffle block is read whole, once.)
-		wide := kernel.WidenDictionaries(batches)
-		f, err = b.spill.writeColumnar(id.String(), schema, wide)
-		releaseAll(wide)
+		f, err = b.spill.writeColumnar(id.String(), schema, batches)
 	} else {
 		var w *SpillWriter
 		w, err = b.spill.Create(id.String(), schema)

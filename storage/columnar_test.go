@@ -109,7 +109,7 @@ func TestColumnarCacheProjected(t *testing.T) {
 	e.bm.mu.Lock()
 	f := e.bm.blocks[id].file
 	e.bm.mu.Unlock()
-	if f.columns == nil || len(f.columns.segs) != 4 {
+	if f.columns == nil || len(f.columns.chunks) != 1 || len(f.columns.chunks[0].segs) != 4 {
 		t.Fatalf("the block was not written as a columnar file: %+v", f.columns)
 	}
 	for name, cols := range cases {
@@ -190,13 +190,13 @@ func TestColumnarCorruptSegment(t *testing.T) {
 		releaseAll(out)
 		return err
 	}
-	seg := f.columns.segs[2]
+	seg := f.columns.chunks[0].segs[2]
 	os.WriteFile(f.Path(), flipAt(good, int(seg.off+seg.size/2)), 0o644)
 	if err := read([]int{0, 3}); err != nil {
 		t.Fatalf("intact columns: %v", err)
 	}
 	err = read([]int{2})
-	if !errors.Is(err, ErrCorruptSpill) || !strings.Contains(err.Error(), f.Path()+` segment 2 (column "comment")`) {
+	if !errors.Is(err, ErrCorruptSpill) || !strings.Contains(err.Error(), f.Path()+` chunk 0 segment 2 (column "comment")`) {
 		t.Fatalf("damaged segment: %v", err)
 	}
 	os.WriteFile(f.Path(), flipAt(good, len(good)-colFooterBytes-3), 0o644)
@@ -219,9 +219,20 @@ func FuzzColumnarFile(f *testing.F) {
 		f.Fatal(err)
 	}
 	defer m.Close()
+	// The seed has two chunks, as a partition written while it is computed.
 	recs := []arrow.RecordBatch{wideBatch(mem, 0, 40), wideBatch(mem, 40, 0), wideBatch(mem, 40, 30)}
-	sf, err := m.writeColumnar("seed", wideSchema, recs)
+	w, err := m.createColumnar("seed", wideSchema)
+	if err == nil {
+		err = w.writeChunk(recs[:2])
+	}
+	if err == nil {
+		err = w.writeChunk(recs[2:])
+	}
 	releaseAll(recs)
+	if err != nil {
+		f.Fatal(err)
+	}
+	sf, err := w.finish()
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package hashagg
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/internal/kernel"
@@ -47,6 +48,16 @@ type aggMedianAcc struct {
 	kept    []arrow.Array
 	runs    []medianRun
 	runVals int64
+	// byGroup lists the runs' indices ordered by group, group g's at
+	// byGroup[runStart[g]:runStart[g+1]]: the index a result read straight from the runs
+	// uses (resultFromRuns); nil until then, and dropped when runs change.
+	byGroup, runStart []int32
+	// sel is the scratch one group's values are gathered into from its runs (a slab of
+	// the largest group's size).
+	sel []float64
+	// fromLog is set when the first states call finds the table emitted in a few
+	// batches: every batch's states are then built from the log (statesFromLog).
+	fromLog bool
 }
 
 // medianRun is one merged list's span of a retained element array.
@@ -60,6 +71,10 @@ const (
 	// aggMedianPairBytes is a logged pair's bytes (4 + 8) plus its 8 bytes in grouped,
 	// which the grouping will allocate: reserved ahead, with the log.
 	aggMedianPairBytes = 20
+	// aggMedianLogScans is the most batches a partial table's states are built in
+	// straight from its log, each batch scanning the whole log; a table emitted in more
+	// is grouped once instead.
+	aggMedianLogScans = 4
 )
 
 func (m *aggMedianAcc) grow(n int) { m.n = max(m.n, n) }
@@ -186,6 +201,7 @@ func (m *aggMedianAcc) keepRuns(elems arrow.Array, offs []int32, bm []byte, off 
 		m.runVals += int64(hi - lo)
 		used = true
 	}
+	m.byGroup, m.runStart = nil, nil
 	if used {
 		elems.Retain()
 		m.kept = append(m.kept, elems)
@@ -258,7 +274,8 @@ func (m *aggMedianAcc) release() {
 	}
 	colop.SlabFree(m.offs)
 	colop.SlabFree(m.grouped)
-	m.gids, m.vals, m.offs, m.grouped = nil, nil, nil, nil
+	colop.SlabFree(m.sel)
+	m.gids, m.vals, m.offs, m.grouped, m.sel = nil, nil, nil, nil, nil
 	m.logged, m.logCap = 0, 0
 	m.releaseRuns()
 }
@@ -269,20 +286,80 @@ func (m *aggMedianAcc) releaseRuns() {
 		a.Release()
 	}
 	m.kept, m.runs, m.runVals = nil, nil, 0
+	m.byGroup, m.runStart = nil, nil
 }
 
 // result selects the median of each group in place: the table is emitted once, so the
 // order of its values no longer matters.
 func (m *aggMedianAcc) result(mem memory.Allocator, dt arrow.DataType, lo, hi int) (arrow.Array, error) {
-	m.groupLog()
 	meds := make([]float64, hi-lo)
-	for i := range meds {
-		if v := m.group(lo + i); len(v) > 0 {
-			meds[i] = aggMedian(v)
+	valid := make([]bool, hi-lo)
+	m.eachGroup(lo, hi, func(i int, v []float64) {
+		meds[i], valid[i] = aggMedian(v), true
+	})
+	return kernel.BuildFixed(mem, dt, len(meds), func(i int) float64 { return meds[i] },
+		func(i int) bool { return valid[i] }), nil
+}
+
+// eachGroup calls fn with the values of each group lo+i in [lo, hi) that has any, in a
+// slice fn may reorder. A table that holds only merged runs (a final aggregation's, fed
+// by the shuffle) gathers each group's runs into one scratch slice instead of grouping
+// every value into a second copy: the result needs each group's values once, and the
+// retained element arrays already hold them.
+func (m *aggMedianAcc) eachGroup(lo, hi int, fn func(i int, v []float64)) {
+	if m.logged > 0 || len(m.offs) > 0 || len(m.runs) == 0 {
+		m.groupLog()
+		for i := range hi - lo {
+			if v := m.group(lo + i); len(v) > 0 {
+				fn(i, v)
+			}
+		}
+		return
+	}
+	m.indexRuns()
+	for i := range hi - lo {
+		g := lo + i
+		if g+1 >= len(m.runStart) {
+			continue
+		}
+		v := m.sel[:0]
+		for _, r := range m.byGroup[m.runStart[g]:m.runStart[g+1]] {
+			run := m.runs[r]
+			v = append(v, kernel.FixedValues[float64](m.kept[run.arr])[run.lo:run.hi]...)
+		}
+		if len(v) > 0 {
+			fn(i, v)
 		}
 	}
-	return kernel.BuildFixed(mem, dt, len(meds), func(i int) float64 { return meds[i] },
-		func(i int) bool { return len(m.group(lo+i)) > 0 }), nil
+}
+
+// indexRuns orders the runs' indices by group (byGroup, runStart), by a counting sort;
+// runs of a group keep their merge order.
+func (m *aggMedianAcc) indexRuns() {
+	if m.runStart != nil {
+		return
+	}
+	start := make([]int32, m.n+1)
+	for _, r := range m.runs {
+		start[r.g+1]++
+	}
+	for g := range m.n {
+		start[g+1] += start[g]
+	}
+	byGroup := make([]int32, len(m.runs))
+	next := slices.Clone(start[:m.n])
+	vals := make([]int64, m.n)
+	for i, r := range m.runs {
+		byGroup[next[r.g]] = int32(i)
+		next[r.g]++
+		vals[r.g] += int64(r.hi - r.lo)
+	}
+	m.byGroup, m.runStart = byGroup, start
+	// The scratch is sized once for the largest group, so that gathering never grows it.
+	if most := int(slices.Max(append(vals, 0))); cap(m.sel) < most {
+		colop.SlabFree(m.sel)
+		m.sel = colop.SlabAlloc[float64](0, most)
+	}
 }
 
 func (m *aggMedianAcc) states(mem memory.Allocator, types []arrow.DataType, lo, hi int) ([]arrow.Array, error) {
@@ -290,7 +367,11 @@ func (m *aggMedianAcc) states(mem memory.Allocator, types []arrow.DataType, lo, 
 	if !ok || lt.Elem().ID() != arrow.FLOAT64 {
 		return nil, fmt.Errorf("exec: hash aggregate: median state type %s is not list<float64>", types[0])
 	}
-	if len(m.offs) == 0 && len(m.runs) == 0 && m.n <= 4*(hi-lo) {
+	if lo == 0 && hi > 0 {
+		// The first batch: the table is emitted in ceil(n/(hi-lo)) batches.
+		m.fromLog = (m.n+hi-1)/hi <= aggMedianLogScans
+	}
+	if len(m.offs) == 0 && len(m.runs) == 0 && m.fromLog {
 		a, err := m.statesFromLog(mem, lt, lo, hi)
 		if err != nil {
 			return nil, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/internal/memtest"
 )
@@ -141,5 +142,164 @@ func TestAggMedianLog(t *testing.T) {
 		}
 		na.Release()
 		check("round " + string(rune('0'+round)))
+	}
+}
+
+// medianStates builds list states of the given groups' values (nil: a NULL list).
+func medianStates(t *testing.T, mem memory.Allocator, lists [][]float64) arrow.Array {
+	t.Helper()
+	lb := array.NewListBuilder(mem, arrow.PrimitiveTypes.Float64)
+	defer lb.Release()
+	vb := lb.ValueBuilder().(*array.Float64Builder)
+	for _, l := range lists {
+		if l == nil {
+			lb.AppendNull()
+			continue
+		}
+		lb.Append(true)
+		vb.AppendValues(l, nil)
+	}
+	return lb.NewArray()
+}
+
+// TestAggMedianResultFromRuns merges list states only, as a final aggregation after a
+// shuffle does, and checks that the medians and percentiles are read from the retained
+// runs without grouping the values into a second copy (nothing grouped, the scratch no
+// larger than the largest group), against the values kept per group by a map.
+func TestAggMedianResultFromRuns(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	r := rand.New(rand.NewPCG(5, 6))
+	const groups = 200
+	want := map[int][]float64{}
+	med := &aggMedianAcc{}
+	defer med.release()
+	pct := &aggPercentileAcc{fractions: []float64{0.25, 0.9}}
+	defer pct.release()
+	most := 0
+	for range 6 { // six map outputs, each a list per group in a shuffled group order
+		order := r.Perm(groups)
+		lists := make([][]float64, groups)
+		gids := make([]int32, groups)
+		for i, g := range order {
+			gids[i] = int32(g)
+			if r.IntN(9) == 0 {
+				continue // a NULL state: the group had no value in that map task
+			}
+			for range r.IntN(40) {
+				lists[i] = append(lists[i], float64(r.IntN(1000))/8)
+			}
+			want[g] = append(want[g], lists[i]...)
+			most = max(most, len(want[g]))
+			if lists[i] == nil {
+				lists[i] = []float64{} // an empty list: a group with only NULL values
+			}
+		}
+		st := medianStates(t, mem, lists)
+		for _, acc := range []*aggMedianAcc{med, &pct.aggMedianAcc} {
+			acc.grow(groups)
+			if err := acc.merge([]arrow.Array{st}, gids); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st.Release()
+	}
+	const cut = 70 // two result batches
+	for _, b := range [][2]int{{0, cut}, {cut, groups}} {
+		res, err := med.result(mem, arrow.PrimitiveTypes.Float64, b[0], b[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := res.(*array.Float64)
+		pres, err := pct.result(mem, arrow.ListOf(arrow.PrimitiveTypes.Float64), b[0], b[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl := pres.(*array.List)
+		for i := range b[1] - b[0] {
+			g := b[0] + i
+			v := slices.Clone(want[g])
+			if len(v) == 0 {
+				if got.IsValid(i) || pl.IsValid(i) {
+					t.Fatalf("group %d has no values but a median %v", g, got.Value(i))
+				}
+				continue
+			}
+			if m := aggMedian(slices.Clone(v)); !got.IsValid(i) || got.Value(i) != m {
+				t.Fatalf("group %d median %v, want %v", g, got.Value(i), m)
+			}
+			slices.Sort(v)
+			lo, _ := pl.ValueOffsets(i)
+			ps := pl.ListValues().(*array.Float64)
+			for j, f := range pct.fractions {
+				if p := aggInterpolate(v, f); ps.Value(int(lo)+j) != p {
+					t.Fatalf("group %d percentile %v: %v, want %v", g, f, ps.Value(int(lo)+j), p)
+				}
+			}
+		}
+		res.Release()
+		pres.Release()
+	}
+	for _, acc := range []*aggMedianAcc{med, &pct.aggMedianAcc} {
+		if acc.grouped != nil || acc.offs != nil {
+			t.Fatalf("the result grouped %d values into a copy; want them read from the runs", len(acc.grouped))
+		}
+		if cap(acc.sel) != most {
+			t.Fatalf("scratch holds %d values, want the largest group's %d", cap(acc.sel), most)
+		}
+	}
+}
+
+// TestAggMedianStatesFromLogBatches emits a partial table's states in two batches whose
+// first holds more than a quarter of the groups but the second less: both are built
+// straight from the log, with no grouped copy of the values, and hold every group's
+// values.
+func TestAggMedianStatesFromLogBatches(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	r := rand.New(rand.NewPCG(7, 8))
+	const groups, cut = 1000, 819 // the second batch is under a quarter of the table
+	want := map[int32][]float64{}
+	m := &aggMedianAcc{}
+	defer m.release()
+	for range 10 {
+		b := array.NewFloat64Builder(mem)
+		gids := make([]int32, 5000)
+		for i := range gids {
+			gids[i] = int32(r.IntN(groups))
+			x := float64(r.IntN(100))
+			b.Append(x)
+			want[gids[i]] = append(want[gids[i]], x)
+		}
+		arr := b.NewArray()
+		b.Release()
+		m.grow(groups)
+		if err := m.update(arr, gids); err != nil {
+			t.Fatal(err)
+		}
+		arr.Release()
+	}
+	listType := arrow.ListOf(arrow.PrimitiveTypes.Float64)
+	for _, bt := range [][2]int{{0, cut}, {cut, groups}} {
+		st, err := m.states(mem, []arrow.DataType{listType}, bt[0], bt[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := st[0].(*array.List)
+		for i := range bt[1] - bt[0] {
+			g := int32(bt[0] + i)
+			lo, hi := l.ValueOffsets(i)
+			got := slices.Clone(l.ListValues().(*array.Float64).Float64Values()[lo:hi])
+			v := slices.Clone(want[g])
+			slices.Sort(got)
+			slices.Sort(v)
+			if !slices.Equal(got, v) {
+				t.Fatalf("group %d state %v, want %v", g, got, v)
+			}
+		}
+		st[0].Release()
+		if m.grouped != nil || m.offs != nil {
+			t.Fatalf("batch %v grouped the log into a copy of %d values; want states from the log", bt, len(m.grouped))
+		}
 	}
 }

@@ -26,16 +26,11 @@ type aggPercentileAcc struct {
 }
 
 func (p *aggPercentileAcc) result(mem memory.Allocator, dt arrow.DataType, lo, hi int) (arrow.Array, error) {
-	p.groupLog()
 	out := make([][]float64, hi-lo)
-	for i := range out {
-		v := p.group(lo + i)
-		if len(v) == 0 {
-			continue
-		}
+	p.eachGroup(lo, hi, func(i int, v []float64) {
 		if len(p.fractions) == 1 {
 			out[i] = []float64{aggSelectPercentile(v, p.fractions[0])}
-			continue
+			return
 		}
 		aggSortNaNLast(v)
 		r := make([]float64, len(p.fractions))
@@ -43,7 +38,7 @@ func (p *aggPercentileAcc) result(mem memory.Allocator, dt arrow.DataType, lo, h
 			r[j] = aggInterpolate(v, f)
 		}
 		out[i] = r
-	}
+	})
 	return aggBuildFractions(mem, dt, out)
 }
 

@@ -186,7 +186,9 @@ func (o *HashJoinOp) indexBuild(held int64) error {
 	if err := o.reserve(need, "indexing the build side"); err != nil {
 		return err
 	}
+	o.table.release() // a grace partition's table before this one
 	o.table.build = newHJKeys(o.classes)
+	o.table.build.slab = true
 	if err := o.table.build.load(keyArrs, o.buildRows); err != nil {
 		return fmt.Errorf("%s: build keys: %w", o.describe(), err)
 	}

@@ -681,6 +681,7 @@ func (o *HashJoinOp) releaseState() {
 	}
 	o.buildCols = nil
 	o.rng = nil
+	o.table.release()
 	o.table = hjTable{}
 	o.pkeys = hjKeys{}
 	o.probeKeyA, o.heads, o.matched, o.pIdx, o.bIdx = nil, nil, nil, nil, nil

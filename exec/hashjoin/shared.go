@@ -140,6 +140,7 @@ func (o *HashJoinOp) publish(s *SharedBuild) bool {
 		}
 	}
 	s.held = held
+	o.table.share()
 	s.schema, s.rows, s.classes, s.table = o.buildSchema, o.buildRows, o.classes, o.table
 	s.cols = retainAll(o.buildCols)
 	o.budget.ShrinkTo(0)

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"unsafe"
+
+	"github.com/kindling-data/kindling/exec/colop"
 
 	"github.com/kindling-data/kindling/internal/kernel"
 
@@ -200,6 +203,9 @@ type hjKeys struct {
 	hashes  []uint64
 	nulls   []bool
 	anyNull bool
+	// slab is set for a table's build keys: hashes is then a slab the table gives back
+	// on release (hjTable.slab), not one per task for the collector.
+	slab bool
 	// dicts keeps the value hashes of the dictionaries the batches share (a source's, or
 	// a CSV split's growing one), so that each is hashed once, not once per batch.
 	dicts kernel.DictHashCache
@@ -215,6 +221,10 @@ func newHJKeys(classes []hjKeyClass) hjKeys {
 
 // load hashes and normalizes the key arrays of n rows.
 func (k *hjKeys) load(arrs []arrow.Array, n int) error {
+	if k.slab && cap(k.hashes) < n {
+		colop.SlabFree(k.hashes)
+		k.hashes = colop.SlabAlloc[uint64](n, n)
+	}
 	k.hashes = kernel.Resize(k.hashes, n)
 	k.nulls = kernel.Resize(k.nulls, n)
 	clear(k.nulls)
@@ -264,12 +274,11 @@ const (
 	hjRowBytes  = 8 + 1 + 4 // hashes, nulls, next
 )
 
-// hjSlot is one slot of the table: a key's hash and first build row plus one (0: empty,
-// so that a new table needs no pass to mark its slots empty: a fresh allocation is
-// zero). They sit together so that a probe touches one cache line.
+// hjSlot is one slot of the table: a key's hash and first build row (-1: empty). They
+// sit together so that a probe touches one cache line.
 type hjSlot struct {
-	hash  uint64
-	head1 int32
+	hash uint64
+	head int32
 }
 
 // hjTable indexes the build rows by key.
@@ -285,11 +294,47 @@ type hjTable struct {
 	// value (shuffle's hash is add-then-murmur-finalize, each step invertible), so equal
 	// hashes mean equal keys and rows need no comparison.
 	hashIsKey bool
+	sink      uint64 // what the prefetching loads read, kept so that they are not dropped
 	// dom is the set of a single integer key's values when they span a small range
 	// (probe_select.go), nil otherwise.
-	dom  *hjDomain
-	sink uint64 // what the prefetching loads read, kept so that they are not dropped
+	dom *hjDomain
+	// slab is set while slots and next are slabs (colop.SlabAlloc) the table owns (the
+	// build keys' hashes too, build.slab): a shuffled join's task drops its table when it
+	// ends, and left to the collector every task's table (tens of MiB for a million build
+	// rows) stayed resident until a collection, which a process with a large live heap
+	// runs rarely; recycled, the next task's table reuses them. Cleared when the table is
+	// published to a shared build, whose adopters read it until the last is done: the
+	// collector frees that one.
+	slab bool
 }
+
+// The slots are carved out of a uint64 slab, two words a slot: hjSlot must be 16 bytes.
+var _ = [1]struct{}{}[unsafe.Sizeof(hjSlot{})-16]
+
+// release gives the table's slabs back to the pool (nothing when it holds none).
+func (t *hjTable) release() {
+	t.freeSlots()
+	if t.build.slab {
+		colop.SlabFree(t.build.hashes)
+		t.build.hashes, t.build.slab = nil, false
+	}
+}
+
+// freeSlots gives the slots and chains back to the pool when they are the table's slabs.
+func (t *hjTable) freeSlots() {
+	if !t.slab {
+		return
+	}
+	if len(t.slots) > 0 {
+		colop.SlabFree(unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(t.slots))), 2*len(t.slots)))
+	}
+	colop.SlabFree(t.next)
+	t.slots, t.next, t.slab = nil, nil, false
+}
+
+// share hands the table's slabs to the collector: the table is published to a shared
+// build, whose adopters read it after this join is done.
+func (t *hjTable) share() { t.slab, t.build.slab = false, false }
 
 // hjTableSlots is the slot count for n rows: a power of two at most half full. A small
 // table (a broadcast dimension, whose probes mostly miss) gets up to hjSmallSlots slots,
@@ -316,8 +361,17 @@ func hjTableBytes(n int, classes []hjKeyClass) int64 {
 
 // index builds the table over the build keys (already loaded).
 func (t *hjTable) index(n int) {
+	t.freeSlots() // a table indexed again gives its slots back first
 	size := hjTableSlots(n)
-	t.slots = make([]hjSlot, size)
+	raw := colop.SlabAlloc[uint64](2*size, 2*size)
+	t.slots = unsafe.Slice((*hjSlot)(unsafe.Pointer(unsafe.SliceData(raw))), size)
+	t.slab = true
+	t.dom = nil // indexDomain sets it for the new keys
+	// The pass that marks every slot empty also touches the fresh pages in order, which
+	// costs less than faulting them in at random inserts.
+	for i := range t.slots {
+		t.slots[i].head = -1
+	}
 	t.next = nil
 	t.mask = uint64(size - 1)
 	t.hashIsKey = len(t.build.cols) == 1 && (t.build.cols[0].class == hjIntKey || t.build.cols[0].class == hjFloatKey)
@@ -343,18 +397,18 @@ func (t *hjTable) index(n int) {
 func (t *hjTable) insert(r int, h uint64) {
 	for s := h & t.mask; ; s = (s + 1) & t.mask {
 		slot := &t.slots[s]
-		if slot.head1 == 0 {
-			slot.hash, slot.head1 = h, int32(r)+1
+		if slot.head < 0 {
+			slot.hash, slot.head = h, int32(r)
 			return
 		}
-		if slot.hash == h && (t.hashIsKey || hjEqual(&t.build, r, &t.build, int(slot.head1-1))) {
+		if slot.hash == h && (t.hashIsKey || hjEqual(&t.build, r, &t.build, int(slot.head))) {
 			if t.next == nil {
-				t.next = make([]int32, len(t.build.hashes))
+				t.next = colop.SlabAlloc[int32](len(t.build.hashes), len(t.build.hashes))
 				for i := range t.next {
 					t.next[i] = -1
 				}
 			}
-			t.next[r], slot.head1 = slot.head1-1, int32(r)+1
+			t.next[r], slot.head = slot.head, int32(r)
 			return
 		}
 	}
@@ -376,7 +430,7 @@ func (t *hjTable) lookup(p *hjKeys, heads []int32) {
 	for lo := 0; lo < len(hashes); lo += hjChunk {
 		hi := min(lo+hjChunk, len(hashes))
 		for i := lo; i < hi; i++ {
-			heads[i] = slots[hashes[i]&mask].head1 - 1
+			heads[i] = slots[hashes[i]&mask].head
 		}
 		for i := lo; i < hi; i++ {
 			if heads[i] < 0 {
@@ -388,7 +442,7 @@ func (t *hjTable) lookup(p *hjKeys, heads []int32) {
 			}
 			h := hashes[i]
 			s := h & mask
-			if slots[s].hash == h && (t.hashIsKey || hjEqual(p, i, &t.build, int(heads[i]))) {
+			if slot := &slots[s]; slot.hash == h && (t.hashIsKey || hjEqual(p, i, &t.build, int(slot.head))) {
 				continue
 			}
 			heads[i] = t.probeFrom(p, i, h, (s+1)&mask)
@@ -401,11 +455,11 @@ func (t *hjTable) lookup(p *hjKeys, heads []int32) {
 func (t *hjTable) probeFrom(p *hjKeys, i int, h, s uint64) int32 {
 	for ; ; s = (s + 1) & t.mask {
 		slot := &t.slots[s]
-		if slot.head1 == 0 {
+		if slot.head < 0 {
 			return -1
 		}
-		if slot.hash == h && (t.hashIsKey || hjEqual(p, i, &t.build, int(slot.head1-1))) {
-			return slot.head1 - 1
+		if slot.hash == h && (t.hashIsKey || hjEqual(p, i, &t.build, int(slot.head))) {
+			return slot.head
 		}
 	}
 }

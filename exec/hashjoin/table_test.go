@@ -138,3 +138,53 @@ func TestHJTableChains(t *testing.T) {
 		releaseAll(parrs)
 	}
 }
+
+// Freed slabs are poisoned, so that a table read after its slots went back to the pool
+// (a shared build's adopter, say) finds garbage and fails its test.
+func init() { colop.TableSlabs.Poison = true }
+
+// TestHJTableSlabs checks that the table's slots and chains are slabs it gives back:
+// indexed again (a grace partition's next build) or released, it holds none; a table
+// marked shared (published) keeps its slots on release, for its adopters.
+func TestHJTableSlabs(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	const n = 4000
+	build, barrs := tableBenchKeys(t, mem, n, false, func(i int) int64 { return int64(i / 2) })
+	defer releaseAll(barrs)
+	probe, parrs := tableBenchKeys(t, mem, n, false, func(i int) int64 { return int64(i) })
+	defer releaseAll(parrs)
+	tab := hjTable{build: build}
+	heads := make([]int32, n)
+	for round := range 2 { // the second index gives the first's slabs back first
+		tab.index(n)
+		if !tab.slab || tab.next == nil || len(tab.slots) != hjTableSlots(n) {
+			t.Fatalf("round %d: slab %v, chains %v, %d slots", round, tab.slab, tab.next != nil, len(tab.slots))
+		}
+		tab.lookup(&probe, heads)
+		for i, h := range heads {
+			want := int32(-1)
+			if i < n/2 {
+				want = int32(2 * i)
+			}
+			if h != want || (h >= 0 && hjNext(tab.next, h) != h+1) {
+				t.Fatalf("round %d: key %d found row %d (next %d), want %d", round, i, h, hjNext(tab.next, h), want)
+			}
+		}
+	}
+	tab.release()
+	if tab.slots != nil || tab.next != nil || tab.slab {
+		t.Fatal("a released table still holds its slabs")
+	}
+	tab.index(n)
+	tab.share() // published: adopters read it after the owner is done
+	slots := tab.slots
+	tab.release()
+	if len(tab.slots) != len(slots) {
+		t.Fatal("releasing a published table dropped its slots")
+	}
+	tab.lookup(&probe, heads)
+	if heads[0] != 0 || heads[n/2] != -1 {
+		t.Fatalf("a published table after its owner's release finds %d and %d", heads[0], heads[n/2])
+	}
+}

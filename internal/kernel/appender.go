@@ -129,7 +129,10 @@ func (a *Appender) Bytes() int64 {
 		}
 	}
 	if a.child != nil {
-		b += a.child.Bytes() + 4*int64(cap(a.listIdx))
+		b += a.child.Bytes()
+		if a.n > 0 { // the scratch (at most listChunk indices) is kept across Finish
+			b += 4 * int64(cap(a.listIdx))
+		}
 	}
 	if a.merging {
 		b += int64(cap(a.merger.arena) + 4*cap(a.merger.offs) + 8*cap(a.merger.hashes) + 4*len(a.merger.slots))
@@ -357,7 +360,6 @@ func (a *Appender) Finish() (arrow.Array, error) {
 	if n > 0 {
 		a.rowBytes = float64(dataLen) / float64(n)
 	}
-	a.listIdx = nil
 	if nulls == 0 && valid != nil {
 		valid.Release()
 		valid = nil

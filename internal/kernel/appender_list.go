@@ -44,6 +44,10 @@ func appendList[O int32 | int64](a *Appender, arr arrow.Array, idx []int32) erro
 	offs := View[O](a.values.Buf())[:a.capRows+1]
 	pos := int64(a.child.Len())
 	offs[a.n] = O(pos)
+	if a.listIdx == nil {
+		// Kept across Finish and never grown: a long list is handed over in pieces.
+		a.listIdx = make([]int32, 0, listChunk)
+	}
 	scratch := a.listIdx[:0]
 	for j, i := range idx {
 		if bm == nil || bitutil.BitIsSet(bm, off+int(i)) {
@@ -51,25 +55,57 @@ func appendList[O int32 | int64](a *Appender, arr arrow.Array, idx []int32) erro
 			if e > math.MaxInt32 {
 				return fmt.Errorf("%s element %d beyond 32-bit row indices", a.dt, e)
 			}
-			for k := s; k < e; k++ {
-				scratch = append(scratch, int32(k))
-			}
 			pos += e - s
+			for s < e {
+				m := min(e-s, int64(listChunk-len(scratch)))
+				for k := s; k < s+m; k++ {
+					scratch = append(scratch, int32(k))
+				}
+				s += m
+				if len(scratch) == listChunk {
+					if err := a.child.Append(values, scratch); err != nil {
+						return err
+					}
+					scratch = scratch[:0]
+				}
+			}
 		}
 		if unsafe.Sizeof(O(0)) == 4 && pos > math.MaxInt32 {
 			return fmt.Errorf("%d elements of %s values overflow 32-bit offsets", pos, a.dt)
 		}
 		offs[a.n+j+1] = O(pos)
-		if len(scratch) >= listChunk {
-			if err := a.child.Append(values, scratch); err != nil {
-				return err
-			}
-			scratch = scratch[:0]
+	}
+	return a.child.Append(values, scratch)
+}
+
+// ListElemsFit reports whether the elements of list rows idx of arr fit the room left
+// in a list appender's element buffers (true for other appenders): appending them then
+// grows no buffer.
+func (a *Appender) ListElemsFit(arr arrow.Array, idx []int32) bool {
+	if a.child == nil {
+		return true
+	}
+	data := arr.Data()
+	b := data.Buffers()[1]
+	if b == nil || data.Len() == 0 {
+		return true
+	}
+	bm, off := Validity(arr)
+	if a.kind == appendList64 {
+		return int64(a.child.n)+listElems(View[int64](b.Bytes())[data.Offset():], bm, off, idx) <= int64(a.child.capRows)
+	}
+	return int64(a.child.n)+listElems(View[int32](b.Bytes())[data.Offset():], bm, off, idx) <= int64(a.child.capRows)
+}
+
+// listElems counts the elements of the valid list rows idx whose offsets are srcOffs.
+func listElems[O int32 | int64](srcOffs []O, bm []byte, off int, idx []int32) int64 {
+	var total int64
+	for _, i := range idx {
+		if bm == nil || bitutil.BitIsSet(bm, off+int(i)) {
+			total += int64(srcOffs[i+1] - srcOffs[i])
 		}
 	}
-	err := a.child.Append(values, scratch)
-	a.listIdx = scratch[:0]
-	return err
+	return total
 }
 
 // reserveElems makes room in the child appender for the elements of list rows idx: the
@@ -77,12 +113,7 @@ func appendList[O int32 | int64](a *Appender, arr arrow.Array, idx []int32) erro
 // elements (few long appends: a map output of partial states) hold little slack, where
 // doubling would leave up to as much again.
 func reserveElems[O int32 | int64](a *Appender, srcOffs []O, bm []byte, off int, idx []int32) {
-	var total int64
-	for _, i := range idx {
-		if bm == nil || bitutil.BitIsSet(bm, off+int(i)) {
-			total += int64(srcOffs[i+1] - srcOffs[i])
-		}
-	}
+	total := listElems(srcOffs, bm, off, idx)
 	c := a.child
 	need := int64(c.n) + total
 	if need <= int64(c.capRows) || need > math.MaxInt32 {

@@ -272,3 +272,56 @@ func genList(t *testing.T, mem memory.Allocator, rng *rand.Rand, dt arrow.ListLi
 	defer data.Release()
 	return array.MakeFromData(data)
 }
+
+// TestAppenderLongListsAndFit appends list rows longer than the appender's index scratch
+// (handed to the element appender in pieces), across Finish, and checks ListElemsFit
+// against the room Reserve and the appends leave.
+func TestAppenderLongListsAndFit(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	lb := array.NewListBuilder(mem, arrow.PrimitiveTypes.Int64)
+	vb := lb.ValueBuilder().(*array.Int64Builder)
+	lens := []int{40000, 3, 0, 70001, 5}
+	for r, n := range lens {
+		if n == 0 {
+			lb.AppendNull()
+			continue
+		}
+		lb.Append(true)
+		for j := range n {
+			vb.Append(int64(r*1_000_000 + j))
+		}
+	}
+	arr := lb.NewArray()
+	lb.Release()
+	defer arr.Release()
+	a, ok := kernel.NewAppender(arr.DataType(), mem)
+	if !ok {
+		t.Fatal("no appender for a list")
+	}
+	defer a.Release()
+	for round := range 2 { // the second round after a Finish
+		if !a.ListElemsFit(arr, []int32{2}) || a.ListElemsFit(arr, []int32{0}) {
+			t.Fatalf("round %d: an empty appender fits a NULL row, not 40000 elements", round)
+		}
+		if err := a.Append(arr, []int32{4, 0, 1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Append(arr, []int32{2, 3}); err != nil {
+			t.Fatal(err)
+		}
+		if a.ListElemsFit(arr, []int32{1}) && a.Bytes() < 8*(40000+3+70001+5+3) {
+			t.Fatalf("round %d: 3 more elements fit %d bytes of room", round, a.Bytes())
+		}
+		out, err := a.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, src := range []int{4, 0, 1, 2, 3} {
+			if got, want := cellText(out, i), cellText(arr, src); got != want {
+				t.Fatalf("round %d row %d: %.60s…, want %.60s…", round, i, got, want)
+			}
+		}
+		out.Release()
+	}
+}

@@ -35,6 +35,9 @@ type Measure struct {
 	ProcessPeak int64
 	// Job is kindling's job metrics.
 	Job *dataset.JobMetrics
+	// CPU is the process's user and system CPU time during the query (0: unknown). On a
+	// shared, busy machine it moves far less than Time, so sweeps report it beside Time.
+	CPU time.Duration
 }
 
 // kindlingRun runs build on a fresh session (so that the memory manager's peaks are the
@@ -84,6 +87,7 @@ func timeQuery(ctx context.Context, s *dataset.Session, alloc *countingAllocator
 	// larger than the memory budget (q10 at 1e8 rows has ~1e8 groups) is never held.
 	answer := newAnswer(check)
 	var mu sync.Mutex
+	cpu0 := processCPU()
 	start := time.Now()
 	err := d.ForEachBatch(ctx, func(_ int, r arrow.RecordBatch) error {
 		mu.Lock()
@@ -92,7 +96,7 @@ func timeQuery(ctx context.Context, s *dataset.Session, alloc *countingAllocator
 	})
 	dur := time.Since(start)
 	m := Measure{Time: dur, Err: err, Answer: answer, RSSPeak: probe.Peak(), ProcessPeak: probe.High(),
-		AllocPeak: alloc.Peak() - before, Job: s.LastJob()}
+		AllocPeak: alloc.Peak() - before, Job: s.LastJob(), CPU: processCPU() - cpu0}
 	if stop != nil {
 		stop()
 	}

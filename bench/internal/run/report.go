@@ -225,8 +225,25 @@ func (r *Report) section(b *strings.Builder, files map[string]string, s *Section
 
 func (r *Report) sweep(b *strings.Builder, files map[string]string, sw Sweep) {
 	fmt.Fprintf(b, "### %s\n\n", sw.Title)
+	sweepTable(b, sw, sw.Series)
+	fmt.Fprintf(b, "\nSeconds; %s; bold: the default.\n\n", sw.XTitle)
+	if len(sw.CPU) > 0 {
+		sweepTable(b, sw, sw.CPU)
+		fmt.Fprintf(b, "\nCPU seconds (user and system, the least of the runs): on a shared machine they move less than wall time, "+
+			"but do not show cores left idle.\n\n")
+	}
+	for _, n := range sw.Notes {
+		fmt.Fprintf(b, "- %s\n", n)
+	}
+	name := "sweep-" + sw.Name + ".svg"
+	files[name] = LineChart(sw.Title, sw.XTitle, "seconds", sw.Xs, sw.Series, sw.Mark)
+	fmt.Fprintf(b, "\n![%s](%s)\n\n", sw.Name, name)
+}
+
+// sweepTable writes one table of a sweep: a row per series, the default's cell in bold.
+func sweepTable(b *strings.Builder, sw Sweep, series []Series) {
 	b.WriteString("| | " + strings.Join(sw.Xs, " | ") + " |\n|---|" + strings.Repeat("--:|", len(sw.Xs)) + "\n")
-	for _, s := range sw.Series {
+	for _, s := range series {
 		cells := make([]string, len(sw.Xs))
 		for i := range cells {
 			cells[i] = "–"
@@ -239,34 +256,27 @@ func (r *Report) sweep(b *strings.Builder, files map[string]string, sw Sweep) {
 		}
 		fmt.Fprintf(b, "| %s | %s |\n", s.Name, strings.Join(cells, " | "))
 	}
-	fmt.Fprintf(b, "\nSeconds; %s; bold: the default.\n\n", sw.XTitle)
-	for _, n := range sw.Notes {
-		fmt.Fprintf(b, "- %s\n", n)
-	}
-	name := "sweep-" + sw.Name + ".svg"
-	files[name] = LineChart(sw.Title, sw.XTitle, "seconds", sw.Xs, sw.Series, sw.Mark)
-	fmt.Fprintf(b, "\n![%s](%s)\n\n", sw.Name, name)
 }
 
 func (r *Report) skew(b *strings.Builder, files map[string]string) {
 	fmt.Fprintf(b, "## Skew\n\nA group-by (sum, count of v by k over N/10 = %d keys) and a shuffled hash join (N rows ⋈ N/10 rows with unique keys, on k), "+
 		"keys drawn from Zipf(s) (s = 0 is uniform). Largest partition: the largest reduce partition's share of the rows a map stage shuffled "+
-		"(the group-by shuffles partial aggregates, one row per key and map partition). Task times: min / median / max per stage. "+
+		"(the group-by shuffles partial aggregates, one row per key and map partition). Seconds: the fastest of the runs; CPU s: the least CPU time of the runs. Task times: min / median / max per stage. "+
 		"Load path: tables the harness builds in memory (FromPartitions, int64 keys), not a reader's shape: the section isolates the shuffle.\n\n", max(1, r.Opts.N/10))
-	b.WriteString("| query | s | seconds | top key's share | largest partition | stages: tasks, min / median / max |\n|---|--:|--:|--:|--:|---|\n")
+	b.WriteString("| query | s | seconds | CPU s | top key's share | largest partition | stages: tasks, min / median / max |\n|---|--:|--:|--:|--:|--:|---|\n")
 	var ss []string
 	series := map[string]*Series{}
 	shares := map[string]*Series{}
 	for _, p := range r.Skew {
 		if p.Err != nil {
-			fmt.Fprintf(b, "| %s | %.1f | error: %v | | | |\n", p.Kind, p.S, p.Err)
+			fmt.Fprintf(b, "| %s | %.1f | error: %v | | | | |\n", p.Kind, p.S, p.Err)
 			continue
 		}
 		var st []string
 		for _, s := range p.Stages {
 			st = append(st, fmt.Sprintf("%d %s: %d, %s / %s / %s", s.StageID, s.Kind, s.Tasks, durString(s.Min), durString(s.Median), durString(s.Max)))
 		}
-		fmt.Fprintf(b, "| %s | %.1f | %s | %.2f%% | %.1f%% | %s |\n", p.Kind, p.S, secs(p.Time), 100*p.TopKeyShare, 100*p.MaxShare, strings.Join(st, "; "))
+		fmt.Fprintf(b, "| %s | %.1f | %s | %.3f | %.2f%% | %.1f%% | %s |\n", p.Kind, p.S, secs(p.Time), p.CPU.Seconds(), 100*p.TopKeyShare, 100*p.MaxShare, strings.Join(st, "; "))
 		label := fmt.Sprintf("s=%.1f", p.S)
 		if len(ss) == 0 || ss[len(ss)-1] != label {
 			ss = append(ss, label)
