@@ -210,10 +210,12 @@ func selectionVector(sel []int32, bits []byte, off, n int) []int32 {
 			sel = append(sel, int32(i))
 		}
 	}
-	// Whole bytes write into room made once: append's capacity check per row cost as
+	// Whole bytes write into room made once, sized by a count of their bits (a sparse
+	// selection must not take a batch's worth): append's capacity check per row cost as
 	// much as finding the row.
-	start := len(sel)
-	sel = slices.Grow(sel, n-i)[:start+n-i]
+	start, whole := len(sel), (n-i)/8*8
+	room := bitutil.CountSetBits(bits, off+i, whole)
+	sel = slices.Grow(sel, room)[:start+room]
 	k := start
 	for ; i+8 <= n; i += 8 {
 		b := bits[(off+i)/8]
