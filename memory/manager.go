@@ -366,7 +366,7 @@ func (r *Reservation) TryGrow(n int64) error {
 	if n == 0 {
 		return nil
 	}
-	return r.m.acquire(r, n, false)
+	return r.m.acquire(&acquisition{r: r, n: n})
 }
 
 // TryGrowSpilled is TryGrow for a consumer that has spilled all it can, so that n completes
@@ -383,7 +383,7 @@ func (r *Reservation) TryGrowSpilled(n int64) error {
 	if n == 0 {
 		return nil
 	}
-	return r.m.acquire(r, n, true)
+	return r.m.acquire(&acquisition{r: r, n: n, spilled: true})
 }
 
 // TryGrowNow is TryGrow that never waits for other tasks to release memory: for memory its
@@ -397,7 +397,7 @@ func (r *Reservation) TryGrowNow(n int64) error {
 	if n == 0 {
 		return nil
 	}
-	return r.m.acquireNow(r, n)
+	return r.m.acquire(&acquisition{r: r, n: n, noWait: true})
 }
 
 // Grow records n bytes that are already allocated, even past the budget or the task's cap:

@@ -116,14 +116,14 @@ func (m *Manager) refreshLocked(t *Task) {
 	m.broadcastLocked()
 }
 
-// acquire is TryGrow's slow path; see the package documentation for the order of steps.
-// spilled is TryGrowSpilled's: the requester has nothing left to spill.
-func (m *Manager) acquire(r *Reservation, n int64, spilled bool) error {
-	t := r.task
+// acquire is the slow path of TryGrow (a with neither flag), TryGrowSpilled (spilled) and
+// TryGrowNow (noWait); see the package documentation for the order of steps.
+func (m *Manager) acquire(a *acquisition) error {
+	t := a.r.task
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if t.closed {
-		return fmt.Errorf("memory: %s: TryGrow of %s after task %q was closed", r.name, FormatBytes(n), t.name)
+		return fmt.Errorf("memory: %s: request of %s after task %q was closed", a.r.name, FormatBytes(a.n), t.name)
 	}
 	t.requesting++
 	m.refreshLocked(t)
@@ -131,24 +131,7 @@ func (m *Manager) acquire(r *Reservation, n int64, spilled bool) error {
 		t.requesting--
 		m.refreshLocked(t)
 	}()
-	return m.acquireLocked(r, n, spilled)
-}
-
-// acquireNow is acquire for TryGrowNow: the same steps, without the wait.
-func (m *Manager) acquireNow(r *Reservation, n int64) error {
-	t := r.task
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if t.closed {
-		return fmt.Errorf("memory: %s: TryGrowNow of %s after task %q was closed", r.name, FormatBytes(n), t.name)
-	}
-	t.requesting++
-	m.refreshLocked(t)
-	defer func() {
-		t.requesting--
-		m.refreshLocked(t)
-	}()
-	return m.acquireLoopLocked(&acquisition{r: r, n: n, noWait: true})
+	return m.acquireLocked(a)
 }
 
 // acquisition is the state of one slow-path TryGrow across the rounds of acquireLocked.
@@ -205,11 +188,7 @@ func (m *Manager) sharesLocked(r *Reservation, n int64, spilled bool) shares {
 // Evictor and to Spillers, and while waiting; after each it starts the loop over, so no
 // decision uses figures read before mu was dropped (a release that happened meanwhile woke
 // nobody, and a wait decided on stale figures would sleep until TaskWait).
-func (m *Manager) acquireLocked(r *Reservation, n int64, spilled bool) error {
-	return m.acquireLoopLocked(&acquisition{r: r, n: n, spilled: spilled})
-}
-
-func (m *Manager) acquireLoopLocked(a *acquisition) error {
+func (m *Manager) acquireLocked(a *acquisition) error {
 	r, n, spilled := a.r, a.n, a.spilled
 	t := r.task
 	for {
