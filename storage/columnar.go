@@ -164,7 +164,9 @@ func (m *SpillManager) createColumnar(name string, schema *arrow.Schema) (*colum
 	return w, nil
 }
 
-func (w *columnarFile) writeChunk(batches []arrow.RecordBatch) error { return w.enc.writeChunk(batches) }
+func (w *columnarFile) writeChunk(batches []arrow.RecordBatch) error {
+	return w.enc.writeChunk(batches)
+}
 
 // finish writes the index and returns the file.
 func (w *columnarFile) finish() (*SpillFile, error) {
