@@ -65,7 +65,9 @@ func (c *CacheOp) computeSpillable(ctx context.Context, in colop.Operator, level
 	}
 	stream, loc, err := c.blocks.OpenCache(ctx, c.blockID(), c.alloc, c.cols)
 	if err == nil && loc == storage.NotStored {
-		stream.Close()
+		if stream != nil {
+			stream.Close()
+		}
 		err = errors.New("not found after it was written")
 	}
 	if err != nil {
