@@ -94,3 +94,43 @@ func TestAggDictKeysGrowingDictionary(t *testing.T) {
 		t.Fatalf("%d groups of %d values, want %d", groups, len(keys.vals), len(want))
 	}
 }
+
+// The longest dictionary entry that bounds the arena's growth is measured once per
+// dictionary, yet stays an upper bound as the dictionary grows (a longer view of the same
+// buffers), shrinks to a prefix, or changes: after each step it is at least the longest
+// entry of the dictionary in hand, and equal to a fresh scan unless the dictionary is a
+// prefix of one measured before.
+func TestAggDictLongestFollowsDictionary(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	build := func(vals ...string) arrow.Array {
+		b := array.NewStringBuilder(mem)
+		defer b.Release()
+		b.AppendValues(vals, nil)
+		return b.NewArray()
+	}
+	full := build("a", "bb", "c", "dddddd", "e", "ffffffffff")
+	defer full.Release()
+	other := build("xyz", "q")
+	defer other.Release()
+	keys := &aggBytesKeys{}
+	for _, step := range []struct {
+		arr      arrow.Array
+		from, to int64
+		want     int64
+	}{
+		{full, 0, 3, 2},  // first measure
+		{full, 0, 5, 6},  // grown: only entries 3..4 scanned
+		{full, 0, 2, 6},  // a prefix: the longer bound stands
+		{full, 0, 6, 10}, // grown again
+		{other, 0, 2, 3}, // another dictionary: measured afresh
+		{full, 1, 3, 2},  // a slice at another offset: measured afresh
+	} {
+		dict := array.NewSlice(step.arr, step.from, step.to)
+		got, fresh := keys.dictLongest(dict), aggLongestValue(dict, 0)
+		dict.Release()
+		if got != step.want || got < fresh {
+			t.Fatalf("dictionary [%d,%d): longest %d, want %d (a fresh scan says %d)", step.from, step.to, got, step.want, fresh)
+		}
+	}
+}
