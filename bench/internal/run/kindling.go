@@ -40,10 +40,15 @@ type Measure struct {
 	CPU time.Duration
 }
 
+// runSpec says how to run one timed run of a question.
+type runSpec struct {
+	profile string // if not empty, a CPU profile of the run is written there
+	fresh   bool   // the question's first run: freed heap pages go back to the OS first (startRSS)
+}
+
 // kindlingRun runs build on a fresh session (so that the memory manager's peaks are the
-// query's own) over the tables, timing Collect. If profile is not empty, a CPU profile of
-// the query is written there.
-func kindlingRun(ctx context.Context, cfg dataset.Config, tables map[string]Table, check []string, profile string,
+// query's own) over the tables, timing Collect.
+func kindlingRun(ctx context.Context, cfg dataset.Config, tables map[string]Table, check []string, rs runSpec,
 	build func(s *dataset.Session, in Inputs) *dataset.Dataset) Measure {
 	alloc := newCountingAllocator()
 	cfg.Allocator = alloc
@@ -60,18 +65,17 @@ func kindlingRun(ctx context.Context, cfg dataset.Config, tables map[string]Tabl
 		return s.FromPartitions(t.Schema, t.Parts...)
 	}
 	in := Inputs{X: ds("x"), Small: ds("small"), Medium: ds("medium"), Big: ds("big")}
-	return timeQuery(ctx, s, alloc, build(s, in), check, profile)
+	return timeQuery(ctx, s, alloc, build(s, in), check, rs)
 }
 
 // timeQuery times d.Collect in session s, whose allocator is alloc, and computes the
 // answer's check sums over the columns check. The Arrow peak is what the query held
-// beyond the bytes held before it (persisted tables). If profile is not empty, a CPU
-// profile of the query is written there.
-func timeQuery(ctx context.Context, s *dataset.Session, alloc *countingAllocator, d *dataset.Dataset, check []string, profile string) Measure {
+// beyond the bytes held before it (persisted tables).
+func timeQuery(ctx context.Context, s *dataset.Session, alloc *countingAllocator, d *dataset.Dataset, check []string, rs runSpec) Measure {
 	before := alloc.ResetPeak()
-	probe := startRSS()
+	probe := startRSS(rs.fresh)
 	var stop func()
-	if profile != "" {
+	if profile := rs.profile; profile != "" {
 		f, err := os.Create(profile)
 		if err != nil {
 			return Measure{Err: fmt.Errorf("run: profile: %w", err)}
@@ -106,9 +110,9 @@ func timeQuery(ctx context.Context, s *dataset.Session, alloc *countingAllocator
 	return m
 }
 
-// duckRun times one DuckDB question with the RSS probe.
-func duckRun(ctx context.Context, d *Duck, q Question) Measure {
-	probe := startRSS()
+// duckRun times one DuckDB question with the RSS probe (fresh: startRSS's).
+func duckRun(ctx context.Context, d *Duck, q Question, fresh bool) Measure {
+	probe := startRSS(fresh)
 	dur, a, err := d.Run(ctx, q)
 	return Measure{Time: dur, Answer: a, Err: err, RSSPeak: probe.Peak()}
 }

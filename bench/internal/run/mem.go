@@ -43,9 +43,9 @@ func procStatus() (rss, hwm int64) {
 }
 
 // rssProbe measures the peak resident memory a piece of work adds to the process: it
-// collects Go garbage and returns freed pages to the OS, resets the kernel's high-water
-// mark (writing 5 to /proc/self/clear_refs) and remembers the RSS; Peak is then the new
-// high-water mark less that RSS. Both engines run in this process, so the figure includes
+// collects Go garbage and, for a question's first run, returns freed pages to the OS,
+// resets the kernel's high-water mark (writing 5 to /proc/self/clear_refs) and remembers
+// the RSS; Peak is then the new high-water mark less that RSS. Both engines run in this process, so the figure includes
 // DuckDB's native allocations and Go's heap growth (garbage included: Go collects when
 // the heap has grown by GOGC percent, so its peak RSS runs above its live bytes).
 type rssProbe struct {
@@ -53,9 +53,17 @@ type rssProbe struct {
 	ok   bool
 }
 
-func startRSS() rssProbe {
+// startRSS starts a probe. Only a question's first run (fresh) starts from pages returned
+// to the OS. A program that runs one query after another keeps the heap pages it freed
+// (the runtime's scavenger returns them slowly, and not below the heap goal), as DuckDB
+// keeps its buffer pool; a timed run that first faults in every page it allocates
+// measures the kernel zeroing pages, not the engine. The first run's peak is the
+// question's memory figure; its time is the fastest run's.
+func startRSS(fresh bool) rssProbe {
 	runtime.GC()
-	debug.FreeOSMemory()
+	if fresh {
+		debug.FreeOSMemory()
+	}
 	err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 	rss, _ := procStatus()
 	return rssProbe{base: rss, ok: err == nil && rss > 0}

@@ -136,9 +136,12 @@ func (r *Report) Files() map[string]string {
 const memoryNote = `
 ### How memory is measured
 
-- **peak RSS** (both engines): the process's resident-set high-water mark during the query,
-  less the resident set just before it (after a Go GC and FreeOSMemory; the kernel's mark is
-  reset by writing 5 to /proc/self/clear_refs). Both engines live in the same process, so
+- **peak RSS** (both engines): the process's resident-set high-water mark during a
+  question's first run, less the resident set just before it (after a Go GC and
+  FreeOSMemory; the kernel's mark is reset by writing 5 to /proc/self/clear_refs). The
+  later runs start after a Go GC only and keep the heap pages freed before, as a program
+  running one query after another does (and as DuckDB keeps its buffer pool); the time is
+  the fastest run's. Both engines live in the same process, so
   this is the memory the query adds, wherever it was allocated. Go's figure includes garbage
   not yet collected (GOGC=100 lets the heap grow to twice its live size, and the live heap
   holds the generated inputs).

@@ -152,9 +152,9 @@ const memoryLoadNote = "Load path: in memory (-load memory, not a user's path): 
 	"DuckDB its tables loaded from Parquet (id1, id2 ENUM, id3 VARCHAR as in db-benchmark)."
 
 // inMemory runs each question on a fresh session over the in-memory tables.
-func inMemory(ctx context.Context, o *Options, tables map[string]Table) func(Question, string) Measure {
-	return func(q Question, profile string) Measure {
-		return kindlingRun(ctx, o.config(), tables, q.Check, profile,
+func inMemory(ctx context.Context, o *Options, tables map[string]Table) func(Question, runSpec) Measure {
+	return func(q Question, rs runSpec) Measure {
+		return kindlingRun(ctx, o.config(), tables, q.Check, rs,
 			func(_ *dataset.Session, in Inputs) *dataset.Dataset { return q.Kindling(in) })
 	}
 }
@@ -196,7 +196,7 @@ func runGroupByCSV(ctx context.Context, o *Options, g *gen.GroupBy, res *Section
 	res.KindlingLoadTime, res.InputBytes = u.load, u.bytes
 	o.logf("groupby: kindling read and cached the CSV in %v", u.load.Round(time.Millisecond))
 	res.LoadPath = csvLoadNote(res, "ReadCSVWith (id1..id3 dictionary<int32, utf8>, the rest int64 and float64)")
-	res.Questions = runKindlingQuestions(ctx, o, "groupby", qs, duck, func(q Question, profile string) Measure { return u.run(ctx, q, profile) })
+	res.Questions = runKindlingQuestions(ctx, o, "groupby", qs, duck, func(q Question, rs runSpec) Measure { return u.run(ctx, q, rs) })
 	if note := budgetNote(o, u, res.Questions); note != "" {
 		res.Notes = append(res.Notes, note)
 	}
@@ -309,7 +309,7 @@ func runJoinCSV(ctx context.Context, o *Options, j *gen.Join, jts []*gen.JoinTab
 	res.KindlingLoadTime, res.InputBytes = u.load, u.bytes
 	o.logf("join: kindling read and cached the CSVs in %v", u.load.Round(time.Millisecond))
 	res.LoadPath = csvLoadNote(res, "ReadCSVWith (string keys dictionary<int32, utf8>)")
-	res.Questions = runKindlingQuestions(ctx, o, "join", qs, duck, func(q Question, profile string) Measure { return u.run(ctx, q, profile) })
+	res.Questions = runKindlingQuestions(ctx, o, "join", qs, duck, func(q Question, rs runSpec) Measure { return u.run(ctx, q, rs) })
 	if note := budgetNote(o, u, res.Questions); note != "" {
 		res.Notes = append(res.Notes, note)
 	}
@@ -321,7 +321,7 @@ func runDuck(ctx context.Context, o *Options, d *Duck, qs []Question) []Measure 
 	for i, q := range qs {
 		ms := make([]Measure, 0, o.Runs)
 		for r := 0; r < o.Runs; r++ {
-			ms = append(ms, duckRun(ctx, d, q))
+			ms = append(ms, duckRun(ctx, d, q, r == 0))
 		}
 		out[i] = best(ms)
 		o.logf("  duckdb   %-4s %-28s %9.3fs  %v", q.Name, q.Desc, out[i].Time.Seconds(), errOrOK(out[i].Err))
@@ -331,7 +331,7 @@ func runDuck(ctx context.Context, o *Options, d *Duck, qs []Question) []Measure 
 
 // runKindlingQuestions runs each question o.Runs times with run and checks the best
 // against DuckDB's answer.
-func runKindlingQuestions(ctx context.Context, o *Options, section string, qs []Question, duck []Measure, run func(q Question, profile string) Measure) []QuestionResult {
+func runKindlingQuestions(ctx context.Context, o *Options, section string, qs []Question, duck []Measure, run func(q Question, rs runSpec) Measure) []QuestionResult {
 	out := make([]QuestionResult, len(qs))
 	for i, q := range qs {
 		r := QuestionResult{Q: q}
@@ -350,7 +350,7 @@ func runKindlingQuestions(ctx context.Context, o *Options, section string, qs []
 			if o.ProfileDir != "" && i == o.Runs-1 {
 				profile = filepath.Join(o.ProfileDir, fmt.Sprintf("kindling-%s-%s.pprof", section, q.Name))
 			}
-			ms = append(ms, run(q, profile))
+			ms = append(ms, run(q, runSpec{profile: profile, fresh: i == 0}))
 		}
 		r.Kindling = best(ms)
 		switch {

@@ -133,7 +133,7 @@ func RunSkew(ctx context.Context, o *Options, ss []float64) []SkewPoint {
 		} {
 			cfg := dataset.Config{Parallelism: o.Threads, BatchRows: o.BatchRows, BroadcastThreshold: exp.broadcast}
 			m := bestOf(o.Runs, func() Measure {
-				return kindlingRun(ctx, cfg, tables, nil, "", func(_ *dataset.Session, in Inputs) *dataset.Dataset { return exp.build(in) })
+				return kindlingRun(ctx, cfg, tables, nil, runSpec{}, func(_ *dataset.Session, in Inputs) *dataset.Dataset { return exp.build(in) })
 			})
 			p := SkewPoint{Kind: exp.kind, S: s, Time: m.Time, CPU: m.CPU, TopKeyShare: topShare, Err: m.Err}
 			p.Stages, p.MaxShare = spreads(m.Job)

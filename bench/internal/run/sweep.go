@@ -80,7 +80,7 @@ func RunSweeps(ctx context.Context, o *Options, so SweepOptions) ([]Sweep, error
 	check := []string{}
 	timeOf := func(cfg dataset.Config, tables map[string]Table, build func(Inputs) *dataset.Dataset) (float64, float64, string) {
 		m := bestOf(o.Runs, func() Measure {
-			return kindlingRun(ctx, cfg, tables, check, "", func(_ *dataset.Session, in Inputs) *dataset.Dataset { return build(in) })
+			return kindlingRun(ctx, cfg, tables, check, runSpec{}, func(_ *dataset.Session, in Inputs) *dataset.Dataset { return build(in) })
 		})
 		if m.Err != nil {
 			return nan, nan, m.Err.Error()
@@ -220,7 +220,7 @@ func fileScanSweep(ctx context.Context, o *Options, g *gen.GroupBy, so SweepOpti
 		for _, mpb := range so.MaxPartitionBytes {
 			cfg := dataset.Config{Parallelism: o.Threads, MaxPartitionBytes: mpb}
 			m := bestOf(o.Runs, func() Measure {
-				return kindlingRun(ctx, cfg, nil, nil, "", func(s *dataset.Session, _ Inputs) *dataset.Dataset {
+				return kindlingRun(ctx, cfg, nil, nil, runSpec{}, func(s *dataset.Session, _ Inputs) *dataset.Dataset {
 					return q3(Inputs{X: exp.read(s)})
 				})
 			})

@@ -80,7 +80,7 @@ func openCSVTables(ctx context.Context, o *Options, tables []csvTable) (*userTab
 		return nil, err
 	}
 	u.sess = s
-	probe := startRSS()
+	probe := startRSS(true)
 	if o.ProfileDir != "" {
 		heap := startHeapAtPeak()
 		defer heap.Stop(filepath.Join(o.ProfileDir, "kindling-load.pprof"))
@@ -112,8 +112,8 @@ func openCSVTables(ctx context.Context, o *Options, tables []csvTable) (*userTab
 }
 
 // run times question q over the persisted tables.
-func (u *userTables) run(ctx context.Context, q Question, profile string) Measure {
-	return timeQuery(ctx, u.sess, u.alloc, q.Kindling(u.in), q.Check, profile)
+func (u *userTables) run(ctx context.Context, q Question, rs runSpec) Measure {
+	return timeQuery(ctx, u.sess, u.alloc, q.Kindling(u.in), q.Check, rs)
 }
 
 func (u *userTables) close() { u.sess.Close() }
