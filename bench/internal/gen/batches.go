@@ -253,7 +253,28 @@ func (j *Join) Batches(t *JoinTable, mem memory.Allocator, l Layout) (*arrow.Sch
 	ranges := l.Ranges(t.Rows)
 	out := make([][]arrow.RecordBatch, len(ranges))
 	codes := make([]int32, 0, l.ChunkRows)
+	codesOf := func(k []int64) []int32 {
+		codes = codes[:0]
+		for _, v := range k {
+			codes = append(codes, int32(v-1))
+		}
+		return codes
+	}
 	for p, chunks := range ranges {
+		// With SharedDictionary, each dictionary column's partition-wide dictionary and
+		// every row's index into it; the chunks slice the indices.
+		var dicts [3]arrow.Array
+		var indices [3][]int32
+		plo := 0
+		if len(chunks) > 0 && l.Dictionary && l.SharedDictionary {
+			plo = chunks[0][0]
+			phi := chunks[len(chunks)-1][1]
+			for i, k := range keys {
+				if k != nil && strs[i] != nil {
+					dicts[i], indices[i] = strs[i].dictionary(mem, codesOf(k[plo:phi]))
+				}
+			}
+		}
 		for _, r := range chunks {
 			lo, hi := r[0], r[1]
 			var cols []arrow.Array
@@ -263,23 +284,25 @@ func (j *Join) Batches(t *JoinTable, mem memory.Allocator, l Layout) (*arrow.Sch
 				}
 			}
 			for i, k := range keys {
-				if k == nil {
-					continue
-				}
-				if strs[i] == nil {
+				switch {
+				case k == nil:
+				case strs[i] == nil:
 					cols = append(cols, idStrings(k[lo:hi]))
-					continue
+				case dicts[i] != nil:
+					cols = append(cols, sharedChunk(dicts[i], indices[i][lo-plo:hi-plo]))
+				default:
+					cols = append(cols, strs[i].build(mem, codesOf(k[lo:hi]), l.Dictionary))
 				}
-				codes = codes[:0]
-				for _, v := range k[lo:hi] {
-					codes = append(codes, int32(v-1))
-				}
-				cols = append(cols, strs[i].build(mem, codes, l.Dictionary))
 			}
 			cols = append(cols, Float64Array(t.V[lo:hi]))
 			out[p] = append(out[p], array.NewRecordBatch(schema, cols, int64(hi-lo)))
 			for _, c := range cols {
 				c.Release()
+			}
+		}
+		for _, d := range dicts {
+			if d != nil {
+				d.Release() // the batches hold their own references
 			}
 		}
 	}

@@ -138,6 +138,43 @@ func TestJoinKeys(t *testing.T) {
 	}
 }
 
+// With SharedDictionary, a join table's dictionary columns have one dictionary per
+// partition, and every row still reads its own key's string.
+func TestJoinBatchesSharedDictionary(t *testing.T) {
+	j, err := NewJoin(10_000, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	for _, shared := range []bool{false, true} {
+		_, parts := j.Batches(&j.X, mem, Layout{Partitions: 3, ChunkRows: 700, Dictionary: true, SharedDictionary: shared})
+		row := 0
+		for p, batches := range parts {
+			dicts := map[*memory.Buffer]bool{}
+			for _, b := range batches {
+				for i := 0; i < int(b.NumRows()); i++ {
+					for c, keys := range [][]int64{j.X.ID1, j.X.ID2} {
+						d := b.Column(3 + c).(*array.Dictionary)
+						dicts[d.Dictionary().Data().Buffers()[2]] = true
+						if got, want := d.Dictionary().(*array.String).Value(d.GetValueIndex(i)), fmt.Sprintf("id%d", keys[row]); got != want {
+							t.Fatalf("shared %v row %d id%d: %q, want %q", shared, row, 4+c, got, want)
+						}
+					}
+					row++
+				}
+			}
+			if shared && len(dicts) != 2 {
+				t.Errorf("partition %d: %d dictionaries of id4 and id5, want one each", p, len(dicts))
+			}
+		}
+		if row != j.X.Rows {
+			t.Errorf("shared %v: %d rows, want %d", shared, row, j.X.Rows)
+		}
+		Release(parts)
+	}
+}
+
 func TestZipf(t *testing.T) {
 	for _, bad := range []float64{-1, math.NaN(), math.Inf(1)} {
 		if _, err := NewZipf(rand.New(rand.NewPCG(1, 1)), bad, 10); err == nil {

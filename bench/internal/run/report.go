@@ -119,8 +119,9 @@ func (r *Report) Files() map[string]string {
 		r.section(&b, files, s)
 	}
 	if len(r.Sweeps) > 0 {
-		b.WriteString("## Partition sizing\n\nLoad path: the group-by and join sweeps over the generator's in-memory tables (FromPartitions), " +
-			"not a reader's shape, so that only the swept setting changes; the file-scan sweep reads Parquet and CSV files with kindling's readers.\n\n")
+		b.WriteString("## Partition sizing\n\nLoad path: the group-by and join sweeps over the generator's in-memory tables (FromPartitions) in the shape " +
+			"kindling's CSV reader gives (string keys dictionary-encoded, one dictionary per partition and column), so that only the swept setting " +
+			"changes; the file-scan sweep reads Parquet and CSV files with kindling's readers.\n\n")
 		for _, sw := range r.Sweeps {
 			r.sweep(&b, files, sw)
 		}
