@@ -109,6 +109,18 @@ func (t *aggIntKeys) addNull() int32 {
 	return t.null
 }
 
+func (t *aggIntKeys) presizeBytes(values int) int64 {
+	return t.m.growthBound(values) + int64(values)*8
+}
+
+func (t *aggIntKeys) presize(values int) {
+	if len(t.vals) > 0 {
+		return
+	}
+	t.m = newAggIntMap(values)
+	t.vals = make([]int64, 0, values)
+}
+
 // syncMap adds to the map the keys that the direct window added without it.
 func (t *aggIntKeys) syncMap() {
 	for id := t.mapped; id < len(t.vals); id++ {
@@ -519,10 +531,24 @@ func (g *aggGroupKeys) growSlots() {
 	}
 }
 
+// aggPresizer is a column key table that can make room for its values up front.
+type aggPresizer interface {
+	// presizeBytes is what presize(values) adds to the table's bytes.
+	presizeBytes(values int) int64
+	// presize makes the empty table hold values without growing.
+	presize(values int)
+}
+
 // presizeBytes is what presize(groups) adds to the table's bytes: the tuple slots and
-// the key ids (none with fewer than two keys, where the one column's table is the
-// group table).
+// the key ids, or with one key the column's table, which is the group table (when it
+// can be presized: the integer one, whose doubling was a fifth of TPC-H Q18).
 func (g *aggGroupKeys) presizeBytes(groups int) int64 {
+	if len(g.cols) == 1 {
+		if p, ok := g.cols[0].(aggPresizer); ok && g.cols[0].size() == 0 {
+			return p.presizeBytes(groups)
+		}
+		return 0
+	}
 	if len(g.cols) < 2 {
 		return 0
 	}
@@ -535,6 +561,12 @@ func (g *aggGroupKeys) presizeBytes(groups int) int64 {
 
 // presize makes the empty table hold groups without growing.
 func (g *aggGroupKeys) presize(groups int) {
+	if len(g.cols) == 1 {
+		if p, ok := g.cols[0].(aggPresizer); ok && g.cols[0].size() == 0 {
+			p.presize(groups)
+		}
+		return
+	}
 	if len(g.cols) < 2 || g.n > 0 {
 		return
 	}

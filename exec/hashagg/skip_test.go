@@ -388,3 +388,69 @@ func TestHashAggSkipBooleanAndAnyValue(t *testing.T) {
 		}
 	}
 }
+
+// TestHashAggFinalPresizedIntKey is TestHashAggFinalPresized for one integer key spread
+// too widely for the direct window (TPC-H Q18's order keys after a hash shuffle): the key
+// map is sized once when the Final aggregate opens and does not double while the groups
+// come in, and the results are right.
+func TestHashAggFinalPresizedIntKey(t *testing.T) {
+	if raceEnabled {
+		t.Skip("one goroutine: nothing for the race detector, which slows it tenfold")
+	}
+	const n = 3 * aggSkipProbeRows / 2
+	rows := aggMostlyUniqueRows(n)
+	for _, r := range rows {
+		if k, ok := r[0].(int64); ok {
+			r[0] = k * 1_000_003
+		}
+	}
+	tbl := aggTable{schema: aggTestSchema, rows: rows}
+	aggs := []plan.AggExpr{
+		{Func: plan.AggSum, Arg: &plan.ColumnRef{Name: "i"}, Name: "sum_i"},
+		{Func: plan.AggCountAll, Name: "count_all"},
+	}
+	keys := []string{"k"}
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	partial, final, _ := aggNodes(t, aggTestSchema, keys, aggs)
+	var batches [][][]any
+	for lo := 0; lo < n; lo += 4096 {
+		batches = append(batches, rows[lo:min(lo+4096, n)])
+	}
+	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, colop.Options{Mem: mem})
+	states, err := exectest.Drain(t, op)
+	op.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stateRows int64
+	for _, b := range states {
+		stateRows += b.NumRows()
+	}
+	fin := NewHashAggregate(&aggSizedSource{Source: exectest.Source{Batches: states}, rows: stateRows}, final, colop.Options{Mem: mem})
+	defer fin.Close()
+	if err := fin.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ik, ok := fin.keys.cols[0].(*aggIntKeys)
+	if !ok {
+		t.Fatalf("key table %T, want *aggIntKeys", fin.keys.cols[0])
+	}
+	slots := len(ik.m.keys)
+	if slots < 2*int(stateRows) {
+		t.Fatalf("%d key map slots after Open for %d input rows: not presized", slots, stateRows)
+	}
+	first, err := fin.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(fin.keys.cols[0].(*aggIntKeys).m.keys); got != slots {
+		t.Errorf("presized key map grew from %d to %d slots", slots, got)
+	}
+	rest, err := exectest.Drain(t, fin)
+	if err != nil {
+		first.Release()
+		t.Fatal(err)
+	}
+	aggCheck(t, tbl, keys, aggs, exectest.RowsOf(t, append([]arrow.RecordBatch{first}, rest...)))
+}
