@@ -63,7 +63,7 @@ func newAggKeyTableSized(dt arrow.DataType, hint int) (aggKeyTable, error) {
 	case kernel.IsFloat(dt):
 		return &aggFloatKeys{m: make(map[uint64]int32, hint), null: -1}, nil
 	case kernel.IsBytesLike(dt):
-		return &aggBytesKeys{m: make(map[string]int32, hint), null: -1}, nil
+		return &aggBytesKeys{m: newAggStrMap(), null: -1}, nil
 	case kernel.IsDecimal128(dt):
 		return &aggDecKeys{m: make(map[decimal128.Num]int32, hint), null: -1}, nil
 	}

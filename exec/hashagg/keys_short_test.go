@@ -9,7 +9,7 @@ import (
 // map's, NUL bytes and keys that differ only in length included) and checks that equal
 // keys get one id, different keys different ids, and every id its key back.
 func TestBytesKeysShortAndLong(t *testing.T) {
-	keys := &aggBytesKeys{m: make(map[string]int32), null: -1}
+	keys := &aggBytesKeys{m: newAggStrMap(), null: -1}
 	defer keys.release()
 	want := map[string]int32{}
 	rng := rand.New(rand.NewPCG(1, 2))
