@@ -25,7 +25,6 @@ import (
 // with its share of control bytes and growth slack, plus the per-id value slices.
 const (
 	intKeyEntryBytes  = 40
-	strKeyEntryBytes  = 64
 	pairEntryBytes    = 40
 	arenaPageBytes    = 64 << 10
 	arenaOwnPageBytes = arenaPageBytes / 4
