@@ -60,7 +60,7 @@ func newAggKeyTableSized(dt arrow.DataType, hint int) (aggKeyTable, error) {
 	case kernel.IsIntLike(dt):
 		return &aggIntKeys{m: newAggIntMap(hint), null: -1}, nil
 	case kernel.IsFloat(dt):
-		return &aggFloatKeys{m: make(map[uint64]int32, hint), null: -1}, nil
+		return &aggFloatKeys{m: newAggIntMap(hint), null: -1}, nil
 	case kernel.IsBytesLike(dt):
 		return &aggBytesKeys{m: newAggStrMap(), null: -1}, nil
 	case kernel.IsDecimal128(dt):
@@ -266,7 +266,7 @@ func (t *aggIntKeys) build(mem memory.Allocator, dt arrow.DataType, ids []int32)
 // aggFloatKeys groups float32/float64 values by their float64 bits after mapping every NaN
 // to one NaN and -0.0 to 0.0 (Spark: all NaNs form one group, -0.0 = 0.0).
 type aggFloatKeys struct {
-	m    map[uint64]int32
+	m    aggIntMap // by the key's bits
 	vals []float64
 	null int32
 }
@@ -285,9 +285,9 @@ func aggFloatKey(f float64) uint64 {
 
 func (t *aggFloatKeys) size() int     { return len(t.vals) }
 func (t *aggFloatKeys) nullID() int32 { return t.null }
-func (t *aggFloatKeys) bytes() int64  { return int64(len(t.m))*intKeyEntryBytes + int64(cap(t.vals))*8 }
+func (t *aggFloatKeys) bytes() int64  { return t.m.bytes() + int64(cap(t.vals))*8 }
 func (t *aggFloatKeys) growthBound(arr arrow.Array) int64 {
-	return int64(arr.Len()) * (intKeyEntryBytes + 16)
+	return int64(arr.Len())*16 + t.m.growthBound(arr.Len())
 }
 
 func (t *aggFloatKeys) assign(arr arrow.Array, ids []int32) error {
@@ -314,10 +314,11 @@ func aggAssignFloats[T float32 | float64](t *aggFloatKeys, vals []T, arr arrow.A
 			continue
 		}
 		k := aggFloatKey(float64(v))
-		id, ok := t.m[k]
+		slot, ok := t.m.find(int64(k))
+		id := t.m.ids[slot] - 1
 		if !ok {
 			id = int32(len(t.vals))
-			t.m[k] = id
+			t.m.insertAt(slot, int64(k), id)
 			t.vals = append(t.vals, math.Float64frombits(k))
 		}
 		ids[i] = id
