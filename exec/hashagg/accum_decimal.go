@@ -333,18 +333,21 @@ func (v *aggDecValueAcc) states(mem memory.Allocator, types []arrow.DataType, lo
 // aggDecKeys groups decimal128 values (one type per column: equal unscaled values are
 // equal numbers).
 type aggDecKeys struct {
-	m    map[decimal128.Num]int32
-	vals []decimal128.Num
-	null int32
+	// small holds the values that fit an int64 (by their low word: nearly every value of
+	// a price or balance column), m the others.
+	small aggIntMap
+	m     map[decimal128.Num]int32
+	vals  []decimal128.Num
+	null  int32
 }
 
 func (t *aggDecKeys) size() int     { return len(t.vals) }
 func (t *aggDecKeys) nullID() int32 { return t.null }
 func (t *aggDecKeys) bytes() int64 {
-	return int64(len(t.m))*(intKeyEntryBytes+8) + int64(cap(t.vals))*16
+	return t.small.bytes() + int64(len(t.m))*(intKeyEntryBytes+8) + int64(cap(t.vals))*16
 }
 func (t *aggDecKeys) growthBound(arr arrow.Array) int64 {
-	return int64(arr.Len()) * (intKeyEntryBytes + 8 + 32)
+	return int64(arr.Len())*(intKeyEntryBytes+8+32) + t.small.growthBound(arr.Len())
 }
 
 func (t *aggDecKeys) assign(arr arrow.Array, ids []int32) error {
@@ -363,6 +366,17 @@ func (t *aggDecKeys) assign(arr arrow.Array, ids []int32) error {
 			continue
 		}
 		k := vals[i]
+		if lo := int64(k.LowBits()); k.HighBits() == lo>>63 {
+			slot, ok := t.small.find(lo)
+			id := t.small.ids[slot] - 1
+			if !ok {
+				id = int32(len(t.vals))
+				t.small.insertAt(slot, lo, id)
+				t.vals = append(t.vals, k)
+			}
+			ids[i] = id
+			continue
+		}
 		id, ok := t.m[k]
 		if !ok {
 			id = int32(len(t.vals))

@@ -64,7 +64,7 @@ func newAggKeyTableSized(dt arrow.DataType, hint int) (aggKeyTable, error) {
 	case kernel.IsBytesLike(dt):
 		return &aggBytesKeys{m: newAggStrMap(), null: -1}, nil
 	case kernel.IsDecimal128(dt):
-		return &aggDecKeys{m: make(map[decimal128.Num]int32, hint), null: -1}, nil
+		return &aggDecKeys{small: newAggIntMap(hint), m: map[decimal128.Num]int32{}, null: -1}, nil
 	}
 	return nil, fmt.Errorf("exec: hash aggregate: unsupported key type %s", dt)
 }
