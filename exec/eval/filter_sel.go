@@ -20,13 +20,15 @@ import (
 // the whole condition drops it. Other conjuncts are evaluated as before, over a gathered
 // copy of the selected rows.
 
-// selPred is a conjunct of the shape "column op literal" (op one of the six comparisons)
-// or "in(column, literal, ...)", the literals of the column's type.
+// selPred is a conjunct of the shape "column op literal" (op one of the six comparisons),
+// "in(column, literal, ...)", the literals of the column's type, or "column op column"
+// over two integer, date, timestamp or decimal columns of one type.
 type selPred struct {
-	col  string
-	op   plan.BinaryOp // the comparison; OpEq for in
-	lits []*plan.Literal
-	in   bool
+	col   string
+	op    plan.BinaryOp // the comparison; OpEq for in
+	lits  []*plan.Literal
+	in    bool
+	other string // the right column of a comparison of two columns
 }
 
 // compileSelPred returns e as a selPred, or nil when it has another shape.
@@ -41,6 +43,9 @@ func compileSelPred(e plan.Expr) *selPred {
 			c, l, op = l, c, op.Flipped()
 		}
 		cr, ok1 := c.(*plan.ColumnRef)
+		if r, ok := l.(*plan.ColumnRef); ok1 && ok {
+			return &selPred{col: cr.Name, op: op, other: r.Name}
+		}
 		lit, ok2 := l.(*plan.Literal)
 		if !ok1 || !ok2 {
 			return nil
@@ -78,7 +83,88 @@ func (p *selPred) refine(rec arrow.RecordBatch, sel []int32, all bool) (out []in
 	if len(idx) == 0 {
 		return sel, false
 	}
+	if p.other != "" {
+		oidx := rec.Schema().FieldIndices(p.other)
+		if len(oidx) == 0 {
+			return sel, false
+		}
+		return p.refineColumns(rec.Column(idx[0]), rec.Column(oidx[0]), sel, all)
+	}
 	return p.refineArray(rec.Column(idx[0]), sel, all)
+}
+
+// refineColumns is refine for a comparison of the columns a and b. Floats are left to
+// the expression path: a NaN on the right orders above its left side in Spark, which
+// the loops' negations do not give.
+func (p *selPred) refineColumns(a, b arrow.Array, sel []int32, all bool) ([]int32, bool) {
+	id := a.DataType().ID()
+	if !arrow.TypeEqual(a.DataType(), b.DataType()) || !selColumnsType[id] {
+		return sel, false
+	}
+	if all && (a.NullN() > 0 || b.NullN() > 0 || id == arrow.DECIMAL128) {
+		sel, all = selIdentity(sel, a.Len()), false
+	}
+	if !all {
+		sel = selDropNulls(b, selDropNulls(a, sel))
+	}
+	switch id {
+	case arrow.INT8:
+		return selCompareCols(kernel.FixedValues[int8](a), kernel.FixedValues[int8](b), p.op, sel, all), true
+	case arrow.INT16:
+		return selCompareCols(kernel.FixedValues[int16](a), kernel.FixedValues[int16](b), p.op, sel, all), true
+	case arrow.INT32, arrow.DATE32:
+		return selCompareCols(kernel.FixedValues[int32](a), kernel.FixedValues[int32](b), p.op, sel, all), true
+	case arrow.INT64, arrow.TIMESTAMP:
+		return selCompareCols(kernel.FixedValues[int64](a), kernel.FixedValues[int64](b), p.op, sel, all), true
+	}
+	return selCompareDecCols(a.(*array.Decimal128).Values(), b.(*array.Decimal128).Values(), p.op, sel), true
+}
+
+// selColumnsType marks the types compared column with column here.
+var selColumnsType = map[arrow.Type]bool{
+	arrow.INT8: true, arrow.INT16: true, arrow.INT32: true, arrow.DATE32: true, arrow.INT64: true,
+	arrow.TIMESTAMP: true, arrow.DECIMAL128: true,
+}
+
+// selCompareCols is selCompareNum for two integer columns: keeps the positions r where
+// a[r] op b[r].
+func selCompareCols[T int8 | int16 | int32 | int64](a, b []T, op plan.BinaryOp, sel []int32, all bool) []int32 {
+	tbl := evDecCompareTable(op)
+	lt, eq, gt := selB2U(tbl[0]), selB2U(tbl[1]), selB2U(tbl[2])
+	b = b[:len(a)]
+	k := 0
+	if all {
+		sel = slices.Grow(sel[:0], len(a))[:len(a)]
+		for i, x := range a {
+			y := b[i]
+			sel[k] = int32(i)
+			k += int(selB2U(x < y)&lt | selB2U(x == y)&eq | selB2U(x > y)&gt)
+		}
+		return sel[:k]
+	}
+	for _, r := range sel {
+		x, y := a[r], b[r]
+		sel[k] = r
+		k += int(selB2U(x < y)&lt | selB2U(x == y)&eq | selB2U(x > y)&gt)
+	}
+	return sel[:k]
+}
+
+// selCompareDecCols keeps the positions r of sel (no NULL rows) where a[r] op b[r], two
+// decimals of one scale.
+func selCompareDecCols(a, b []decimal128.Num, op plan.BinaryOp, sel []int32) []int32 {
+	mlt, meq, mgt := evDecSignMasks(evDecCompareTable(op))
+	k := 0
+	for _, r := range sel {
+		x, y := a[r], b[r]
+		xh, xl, yh, yl := x.HighBits(), x.LowBits(), y.HighBits(), y.LowBits()
+		he := selB2U(xh == yh)
+		lt := selB2U(xh < yh) | he&selB2U(xl < yl)
+		eq := he & selB2U(xl == yl)
+		sel[k] = r
+		k += int((lt&mlt | eq&meq | ^(lt|eq)&mgt) & 1)
+	}
+	return sel[:k]
 }
 
 // refineArray is refine over the column a. Every row of a numeric column without NULLs
