@@ -58,10 +58,7 @@ func NewFilterKeeping(input colop.Operator, cond plan.Expr, keep []int, opts col
 	f := &FilterOp{input: input, cond: cond, keep: keep, mem: opts.Mem}
 	if c := filterConjuncts(cond); len(c) > 1 {
 		f.conj = c
-		f.preds = make([]*selPred, len(c))
-		for i, e := range c {
-			f.preds[i] = compileSelPred(e)
-		}
+		f.preds = compileSelPreds(c)
 	}
 	return f
 }

@@ -55,13 +55,14 @@ func (f *FilterOp) passBits(cond plan.Expr, rec arrow.RecordBatch) (bits []byte,
 func (f *FilterOp) selectConjuncts(rec arrow.RecordBatch) (arrow.RecordBatch, []int32, error) {
 	s := conjRun{f: f, rec: rec, sub: rec, n: int(rec.NumRows())}
 	s.count = s.n
-	for k := range f.conj {
-		some, err := s.step(k)
+	for k := 0; k < len(f.conj); {
+		used, some, err := s.step(k)
 		if err != nil || !some {
 			s.free()
 			rec.Release()
 			return nil, nil, err
 		}
+		k += used
 	}
 	return s.finish()
 }
@@ -79,18 +80,27 @@ type conjRun struct {
 	selOn bool
 }
 
-// step applies conjunct k; it reports false when no row passes.
-func (s *conjRun) step(k int) (bool, error) {
+// step applies conjunct k, or k and k+1 when they bound one column (used is how many);
+// some is false when no row passes.
+func (s *conjRun) step(k int) (used int, some bool, err error) {
 	f := s.f
 	if p := f.preds[k]; p != nil && (s.selOn || (s.acc == nil && selFirstDirect)) {
-		if sel, ok := p.refine(s.sub, f.sel, !s.selOn); ok {
+		if sel, used := p.refine(s.sub, f.sel, !s.selOn); used > 0 {
 			f.sel, s.selOn, s.count = sel, true, len(sel)
-			return len(sel) > 0, nil
+			return used, len(sel) > 0, nil
 		}
 		if !s.selOn {
 			f.sel = f.sel[:0]
 		}
 	}
+	some, err = s.evalBits(k)
+	return 1, some, err
+}
+
+// evalBits applies conjunct k as an expression: over a bitmap of sub's rows, after
+// leaving selection mode.
+func (s *conjRun) evalBits(k int) (bool, error) {
+	f := s.f
 	if s.selOn && s.count*2 > s.n {
 		s.toBitmap()
 	}

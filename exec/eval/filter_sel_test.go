@@ -180,11 +180,10 @@ type selTestConj struct {
 	pass func(row int) bool
 }
 
-// selTestRandomConj draws a conjunct over a column of cols: a comparison (the literal on
+// selTestRandomConj draws a conjunct over c (or c and another column of cols): a comparison (the literal on
 // either side), an in list (with a NULL at times), a comparison with NULL, or a
 // comparison hidden under NOT NOT, which the selection path does not take.
-func selTestRandomConj(r *rand.Rand, cols []selCol, vals map[string][]any) selTestConj {
-	c := cols[r.IntN(len(cols))]
+func selTestRandomConj(r *rand.Rand, c selCol, cols []selCol, vals map[string][]any) selTestConj {
 	col := vals[c.name]
 	ops := []plan.BinaryOp{plan.OpEq, plan.OpNotEq, plan.OpLt, plan.OpLtEq, plan.OpGt, plan.OpGtEq}
 	op := ops[r.IntN(len(ops))]
@@ -300,8 +299,17 @@ func TestFilterSelectionRefineAgainstOracle(t *testing.T) {
 		conds := []selTestConj{{exectest.Bin(gop, exectest.Col("g"), exectest.Int(gate)), func(row int) bool {
 			return evDecCompareTable(gop)[cmpOf(vals["g"][row].(int64), gate)+1]
 		}}}
+		g := selCol{"g", arrow.PrimitiveTypes.Int64, func(r *rand.Rand) any { return r.Int64N(102) - 1 },
+			func(v any) *plan.Literal { return exectest.Int(v.(int64)).(*plan.Literal) }, cols[0].cmp}
 		for range 1 + r.IntN(4) {
-			conds = append(conds, selTestRandomConj(r, cols, vals))
+			c := cols[r.IntN(len(cols))]
+			if r.IntN(6) == 0 {
+				c = g
+			}
+			conds = append(conds, selTestRandomConj(r, c, cols, vals))
+			if r.IntN(3) == 0 { // two comparisons of one column in a row: a range
+				conds = append(conds, selTestRandomConj(r, c, cols, vals))
+			}
 		}
 		if r.IntN(4) == 0 { // another conjunct first, on a column with NULLs, or of another shape
 			r.Shuffle(len(conds), func(i, j int) { conds[i], conds[j] = conds[j], conds[i] })
@@ -328,5 +336,40 @@ func TestFilterSelectionRefineAgainstOracle(t *testing.T) {
 			}
 		}
 		rec.Release()
+	}
+}
+
+// TestSelIntBoundsEdges checks the bounds of two comparisons at the ends of int64, where
+// x > max and x < min hold for no x.
+func TestSelIntBoundsEdges(t *testing.T) {
+	cmpWith := func(op plan.BinaryOp, v any) *selPred {
+		return &selPred{col: "x", op: op, lits: []*plan.Literal{{Value: v, Type: arrow.PrimitiveTypes.Int64}}}
+	}
+	cases := []struct {
+		p, q   *selPred
+		lo, hi int64 // lo > hi: empty
+	}{
+		{cmpWith(plan.OpGt, int64(math.MaxInt64)), cmpWith(plan.OpLtEq, int64(0)), 1, 0},
+		{cmpWith(plan.OpLt, int64(math.MinInt64)), cmpWith(plan.OpGtEq, int64(0)), 1, 0},
+		{cmpWith(plan.OpGtEq, int64(math.MinInt64)), cmpWith(plan.OpLtEq, int64(math.MaxInt64)), math.MinInt64, math.MaxInt64},
+		{cmpWith(plan.OpGt, int64(3)), cmpWith(plan.OpLt, int64(5)), 4, 4},
+		{cmpWith(plan.OpEq, int64(3)), cmpWith(plan.OpGt, int64(3)), 4, 3},
+		{cmpWith(plan.OpLt, nil), cmpWith(plan.OpGt, int64(3)), 1, 0},
+	}
+	for i, c := range cases {
+		lo, hi, ok := selIntBounds(c.p, c.q)
+		empty := lo > hi
+		if !ok || empty != (c.lo > c.hi) || !empty && (lo != c.lo || hi != c.hi) {
+			t.Errorf("case %d: [%d, %d] ok %v, want [%d, %d]", i, lo, hi, ok, c.lo, c.hi)
+		}
+	}
+	vals := []int64{math.MinInt64, -1, 0, 1, math.MaxInt64}
+	got := selInRange(vals, math.MinInt64, math.MaxInt64, nil, true)
+	if !slices.Equal(got, []int32{0, 1, 2, 3, 4}) {
+		t.Errorf("the whole range keeps %v", got)
+	}
+	got = selInRange(vals, -1, 0, []int32{0, 1, 2, 3, 4}, false)
+	if !slices.Equal(got, []int32{1, 2}) {
+		t.Errorf("[-1, 0] keeps %v", got)
 	}
 }
