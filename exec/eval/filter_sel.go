@@ -293,6 +293,11 @@ func selCompareDecCols(a, b []decimal128.Num, op plan.BinaryOp, sel []int32) []i
 // refineArray is refine over the column a. Every row of a numeric column without NULLs
 // is read in one pass (selCompareNum); other columns refine the vector of every row.
 func (p *selPred) refineArray(a arrow.Array, sel []int32, all bool) ([]int32, bool) {
+	if all && a.DataType().ID() == arrow.STRING {
+		// Over every row of a string column, the expression path's typed loops into a
+		// bitmap cost less (a Q19-shaped in() over 8192 rows: 59 against 80 us).
+		return sel, false
+	}
 	if all && (p.in || a.NullN() > 0 || !selDense[a.DataType().ID()]) {
 		sel, all = selIdentity(sel, a.Len()), false
 	}
@@ -565,7 +570,7 @@ func (p *selPred) refineDict(d *array.Dictionary, sel []int32) ([]int32, bool) {
 	if m > 4*len(sel)+1024 {
 		return sel, false
 	}
-	keep, ok := p.refineArray(dict, nil, true)
+	keep, ok := p.refineArray(dict, selIdentity(nil, m), false)
 	if !ok {
 		return sel, false
 	}
