@@ -38,6 +38,7 @@ type FilterOp struct {
 	sel       []int32
 	runs      []int32     // sel's runs of consecutive rows (gatherSelected)
 	conj      []plan.Expr // cond's top-level conjuncts, when more than one (filter_conj.go)
+	preds     []*selPred  // conj's conjuncts that can refine a selection vector, else nil
 }
 
 var (
@@ -57,6 +58,7 @@ func NewFilterKeeping(input colop.Operator, cond plan.Expr, keep []int, opts col
 	f := &FilterOp{input: input, cond: cond, keep: keep, mem: opts.Mem}
 	if c := filterConjuncts(cond); len(c) > 1 {
 		f.conj = c
+		f.preds = compileSelPreds(c)
 	}
 	return f
 }

@@ -44,72 +44,151 @@ func (f *FilterOp) passBits(cond plan.Expr, rec arrow.RecordBatch) (bits []byte,
 
 // selectConjuncts is select1 for a condition of several ANDed conjuncts: it evaluates them
 // in order, ANDing their bitmaps, and once at most half the batch's rows still pass it
-// gathers those rows of the columns the remaining conjuncts read and evaluates these over
-// them only; it returns the original positions of the passing rows, at which the kept
-// columns are gathered once (by apply, or by a consumer of the selection). A selective first conjunct (a date range over a fact table) so
-// spares the others most of their rows; a row's fate is the same as under the whole
+// turns the bitmap into a selection vector. From then on a conjunct comparing a column
+// with literals refines the vector in place, reading only the selected rows
+// (filter_sel.go); any other conjunct is evaluated over a gathered copy of the selected
+// rows of the columns the remaining conjuncts read. It returns the original positions of
+// the passing rows, at which the kept columns are gathered once (by apply, or by a
+// consumer of the selection). A selective first conjunct (a date range over a fact table)
+// so spares the others most of their rows; a row's fate is the same as under the whole
 // condition, where NULL also drops it.
 func (f *FilterOp) selectConjuncts(rec arrow.RecordBatch) (arrow.RecordBatch, []int32, error) {
-	sub, n := rec, int(rec.NumRows()) // what the next conjunct reads, and its rows
-	var pos []int32                   // sub's rows' positions in rec; nil while sub is rec
-	var acc *memory.Buffer            // the AND of the conjuncts evaluated over sub
-	fail := func(err error) (arrow.RecordBatch, []int32, error) {
-		if acc != nil {
-			acc.Release()
+	s := conjRun{f: f, rec: rec, sub: rec, n: int(rec.NumRows())}
+	s.count = s.n
+	for k := 0; k < len(f.conj); {
+		used, some, err := s.step(k)
+		if err != nil || !some {
+			s.free()
+			rec.Release()
+			return nil, nil, err
 		}
-		if sub != rec {
-			sub.Release()
-		}
-		rec.Release()
-		return nil, nil, err
+		k += used
 	}
-	count := n
-	for k, c := range f.conj {
-		bits, off, release, err := f.passBits(c, sub)
-		if err != nil {
-			return fail(err)
+	return s.finish()
+}
+
+// conjRun is the state of selectConjuncts over one batch.
+type conjRun struct {
+	f     *FilterOp
+	rec   arrow.RecordBatch // the batch filtered
+	sub   arrow.RecordBatch // what the next conjunct reads: rec, or a gathered copy
+	n     int               // sub's rows
+	pos   []int32           // sub's rows' positions in rec; nil while sub is rec
+	acc   *memory.Buffer    // the AND of the conjuncts evaluated over sub, in bitmap mode
+	count int               // the rows passing so far
+	// selOn: the rows passing so far are the positions f.sel of sub (acc is nil).
+	selOn bool
+}
+
+// step applies conjunct k, or k and k+1 when they bound one column (used is how many);
+// some is false when no row passes.
+func (s *conjRun) step(k int) (used int, some bool, err error) {
+	f := s.f
+	if p := f.preds[k]; p != nil && (s.selOn || (s.acc == nil && selFirstDirect)) {
+		if sel, used := p.refine(s.sub, f.sel, !s.selOn); used > 0 {
+			f.sel, s.selOn, s.count = sel, true, len(sel)
+			return used, len(sel) > 0, nil
 		}
-		if acc == nil {
-			acc = kernel.NewRawBuffer(f.mem, int(bitutil.BytesForBits(int64(n))))
-			bitutil.CopyBitmap(bits, off, n, acc.Bytes(), 0)
-		} else {
-			bitutil.BitmapAnd(acc.Bytes(), bits, 0, int64(off), acc.Bytes(), 0, int64(n))
+		if !s.selOn {
+			f.sel = f.sel[:0]
 		}
-		release()
-		if count = bitutil.CountSetBits(acc.Bytes(), 0, n); count == 0 {
-			return fail(nil)
-		}
-		if k == len(f.conj)-1 || count*2 > n {
-			continue
-		}
-		f.sel = selectionVector(f.sel[:0], acc.Bytes(), 0, n)
-		acc.Release()
-		acc = nil
-		read := f.columnsRead(sub, k+1)
-		next, err := kernel.GatherRecord(read, f.sel, f.mem)
-		read.Release()
-		if sub != rec {
-			sub.Release()
-		}
-		sub = next
-		if err != nil {
-			sub = rec
-			return fail(fmt.Errorf("exec: filter %s: %w", f.cond, err))
-		}
-		pos = composeSelection(pos, f.sel)
-		n = count
 	}
-	if sub != rec {
-		sub.Release()
+	some, err = s.evalBits(k)
+	return 1, some, err
+}
+
+// evalBits applies conjunct k as an expression: over a bitmap of sub's rows, after
+// leaving selection mode.
+func (s *conjRun) evalBits(k int) (bool, error) {
+	f := s.f
+	if s.selOn && s.count*2 > s.n {
+		s.toBitmap()
 	}
-	f.sel = selectionVector(f.sel[:0], acc.Bytes(), 0, n)
-	acc.Release()
-	rec = f.narrowed(rec)
-	if pos == nil && count == n {
+	if s.selOn {
+		if err := s.gather(k); err != nil {
+			return false, err
+		}
+	}
+	bits, off, release, err := f.passBits(f.conj[k], s.sub)
+	if err != nil {
+		return false, err
+	}
+	n := s.n
+	if s.acc == nil {
+		s.acc = kernel.NewRawBuffer(f.mem, int(bitutil.BytesForBits(int64(n))))
+		bitutil.CopyBitmap(bits, off, n, s.acc.Bytes(), 0)
+	} else {
+		bitutil.BitmapAnd(s.acc.Bytes(), bits, 0, int64(off), s.acc.Bytes(), 0, int64(n))
+	}
+	release()
+	if s.count = bitutil.CountSetBits(s.acc.Bytes(), 0, n); s.count == 0 {
+		return false, nil
+	}
+	if k < len(f.conj)-1 && s.count*2 <= n {
+		f.sel = selectionVector(f.sel[:0], s.acc.Bytes(), 0, n)
+		s.acc.Release()
+		s.acc, s.selOn = nil, true
+	}
+	return true, nil
+}
+
+// toBitmap leaves selection mode for a conjunct without a selection path while more
+// than half of sub's rows pass (a first conjunct refined the vector of every row):
+// evaluating it over all of them costs less than gathering most.
+func (s *conjRun) toBitmap() {
+	s.acc = kernel.NewBuffer(s.f.mem, int(bitutil.BytesForBits(int64(s.n))))
+	bits := s.acc.Bytes()
+	for _, p := range s.f.sel {
+		bits[p>>3] |= 1 << (p & 7)
+	}
+	s.selOn = false
+}
+
+// gather leaves selection mode for conjunct k, which has no selection path: sub becomes
+// the selected rows of the columns conjuncts from the k-th on read.
+func (s *conjRun) gather(k int) error {
+	f := s.f
+	read := f.columnsRead(s.sub, k)
+	next, err := kernel.GatherRecord(read, f.sel, f.mem)
+	read.Release()
+	if err != nil {
+		return fmt.Errorf("exec: filter %s: %w", f.cond, err)
+	}
+	if s.sub != s.rec {
+		s.sub.Release()
+	}
+	s.sub = next
+	s.pos = composeSelection(s.pos, f.sel)
+	s.n, s.selOn = len(f.sel), false
+	return nil
+}
+
+// free releases what the run holds besides rec.
+func (s *conjRun) free() {
+	if s.acc != nil {
+		s.acc.Release()
+		s.acc = nil
+	}
+	if s.sub != s.rec {
+		s.sub.Release()
+		s.sub = s.rec
+	}
+}
+
+// finish returns rec narrowed and the positions in it of the passing rows (nil when all
+// pass), after every conjunct left at least one.
+func (s *conjRun) finish() (arrow.RecordBatch, []int32, error) {
+	f := s.f
+	if !s.selOn {
+		f.sel = selectionVector(f.sel[:0], s.acc.Bytes(), 0, s.n)
+	}
+	s.free()
+	rec := f.narrowed(s.rec)
+	if s.pos == nil && s.count == int(rec.NumRows()) {
 		return rec, nil, nil
 	}
-	if pos != nil {
-		f.sel = composeSelection(pos, f.sel)
+	if s.pos != nil {
+		f.sel = composeSelection(s.pos, f.sel)
 	}
 	return rec, f.sel, nil
 }
