@@ -133,6 +133,9 @@ func (w *Writer) cut(p int) error {
 	cols := make([]arrow.Array, len(b.cols))
 	for c, a := range b.cols {
 		col, err := a.Finish()
+		if err == nil {
+			col, err = narrowColumn(&w.narrow, col, w.mem)
+		}
 		if err != nil {
 			releaseArrays(cols)
 			return fmt.Errorf("shuffle: %s: reduce partition %d column %d (%s): %w", w.where(), p, c, w.schema.Field(c).Name, err)

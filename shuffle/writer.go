@@ -103,6 +103,10 @@ type Writer struct {
 	next   []int
 	ident  []int32           // 0, 1, 2, …: the rows of a batch that goes to one partition
 	dicts  kernel.DictMerger // scratch of concatDictionaries
+	// narrow cuts a block's dictionary columns down to the entries their rows use
+	// (narrowColumn): a source's or a partial aggregate's dictionary is shared by all its
+	// batches and may be far larger than a block.
+	narrow kernel.DictNarrower
 }
 
 // NewWriter returns a writer for map task mapID (attempt attempt) of shuffle shuffleID.
@@ -359,7 +363,7 @@ func (w *Writer) flush(p int) error {
 	if len(b.pending) == 0 {
 		return nil
 	}
-	out, err := concatRecords(w.schema, b.pending, w.mem, &w.dicts)
+	out, err := concatRecords(w.schema, b.pending, w.mem, &w.dicts, &w.narrow)
 	if err != nil {
 		return fmt.Errorf("shuffle: %s: compact reduce partition %d: %w", w.where(), p, err)
 	}
@@ -376,7 +380,20 @@ func (w *Writer) flush(p int) error {
 	return nil
 }
 
-func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Allocator, dicts *kernel.DictMerger) (arrow.RecordBatch, error) {
+// narrowColumn returns col with its dictionary narrowed to the entries its rows use when
+// it is far larger than them (kernel.DictNarrower), taking over the caller's reference.
+// A block then holds, counts and spills its own rows' values: the storage counts a shared
+// dictionary once per block (BlockBytes), and a spilled block writes it whole.
+func narrowColumn(n *kernel.DictNarrower, col arrow.Array, mem memory.Allocator) (arrow.Array, error) {
+	if col.DataType().ID() != arrow.DICTIONARY {
+		return col, nil
+	}
+	out, err := n.Narrow(col, mem)
+	col.Release()
+	return out, err
+}
+
+func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Allocator, dicts *kernel.DictMerger, narrow *kernel.DictNarrower) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, schema.NumFields())
 	defer func() {
 		for _, c := range cols {
@@ -395,6 +412,9 @@ func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Al
 			parts[i] = r.Column(c)
 		}
 		col, err := kernel.ConcatColumn(parts, mem, dicts)
+		if err == nil {
+			col, err = narrowColumn(narrow, col, mem)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("column %d (%s): %w", c, schema.Field(c).Name, err)
 		}

@@ -2,6 +2,7 @@ package shuffle
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -303,5 +304,87 @@ func TestWriterCutsLongLists(t *testing.T) {
 	}
 	if next != rows || batches < 3 {
 		t.Fatalf("%d rows in %d batches, want %d rows in at least 3", next, batches, rows)
+	}
+}
+
+// sharedDictInput is map input whose dictionary column d indexes one dictionary of
+// entries values shared by every batch (a CSV split's, a partial aggregate's), with the
+// value also in the plain column s.
+func sharedDictInput(t *testing.T, mem memory.Allocator, entries int, sizes []int) []arrow.RecordBatch {
+	t.Helper()
+	vb := array.NewStringBuilder(mem)
+	for i := range entries {
+		vb.Append(fmt.Sprintf("shared-value-%06d", i))
+	}
+	dict := vb.NewArray()
+	vb.Release()
+	defer dict.Release()
+	var out []arrow.RecordBatch
+	id := 0
+	for _, n := range sizes {
+		ids := array.NewInt64Builder(mem)
+		ks := array.NewInt64Builder(mem)
+		fs := array.NewFloat64Builder(mem)
+		ss := array.NewStringBuilder(mem)
+		ix := array.NewInt32Builder(mem)
+		bs := array.NewBooleanBuilder(mem)
+		for range n {
+			e := (id * 7919) % entries
+			ids.Append(int64(id))
+			ks.Append(int64(id % 97))
+			fs.Append(float64(id))
+			ss.Append(fmt.Sprintf("shared-value-%06d", e))
+			ix.Append(int32(e))
+			bs.Append(id%2 == 0)
+			id++
+		}
+		idx := ix.NewArray()
+		d := array.NewDictionaryArray(DictType, idx, dict)
+		cols := []arrow.Array{ids.NewArray(), ks.NewArray(), fs.NewArray(), ss.NewArray(), d, bs.NewArray()}
+		out = append(out, array.NewRecordBatch(testSchema, cols, int64(n)))
+		for _, c := range cols {
+			c.Release()
+		}
+		idx.Release()
+		for _, b := range []array.Builder{ids, ks, fs, ss, ix, bs} {
+			b.Release()
+		}
+	}
+	return out
+}
+
+// TestWriterNarrowsSharedDictionaries: batches over one dictionary far larger than the
+// blocks they are cut into do not pin, count or store that dictionary once per block:
+// each block's dictionary holds only its rows' values, the store holds about the rows'
+// bytes, and every row reads back with its value.
+func TestWriterNarrowsSharedDictionaries(t *testing.T) {
+	leakcheck.Check(t)
+	e := newEnv(t)
+	const entries, parts = 50_000, 16
+	in := sharedDictInput(t, e.mem, entries, []int{3000, 2500, 4000})
+	defer release(in)
+	dictBytes := storage.BlockBytes([]arrow.RecordBatch{in[0]}) // dominated by the dictionary
+	st := writeMap(t, e, 1, 0, 0, NewHashPartitioner([]int{colK}, parts), in)
+	var rows int64
+	for _, n := range st.Rows {
+		rows += n
+	}
+	if rows != 9500 {
+		t.Fatalf("%d rows written, want 9500", rows)
+	}
+	if stored := e.store.Bytes(); stored > dictBytes {
+		t.Errorf("the store holds %d bytes for %d partitions: more than one whole dictionary (%d bytes), so blocks carry it", stored, parts, dictBytes)
+	}
+	n := 0
+	for r := range parts {
+		for _, row := range readAll(t, e.svc, 1, r) {
+			if row.d != row.s {
+				t.Fatalf("row %d: dictionary value %q, plain value %q", row.id, row.d, row.s)
+			}
+			n++
+		}
+	}
+	if n != 9500 {
+		t.Fatalf("read %d rows, want 9500", n)
 	}
 }
