@@ -1,10 +1,6 @@
 package dataset
 
 import (
-	"context"
-	"errors"
-	"io"
-
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/kindling-data/kindling/storage"
@@ -17,7 +13,9 @@ const samplePartitions = 8
 // SampleRows shows the planner about rows stored rows of the columns cols (indices of the
 // stored schema): the first rows of up to samplePartitions partitions spread over the
 // dataset, an equal share from each (plan.CacheSampler; the join order measures its
-// filters' shares on them). A block on disk reads only those columns, batch by batch.
+// filters' shares on them). Only partitions held in memory as Arrow batches are looked
+// at: planning reads nothing from disk and decodes nothing. false when no partition
+// showed a row.
 func (c *cacheState) SampleRows(cols []int, rows int, visit func(arrow.RecordBatch)) bool {
 	n, ok := c.Materialized()
 	if !ok || n == 0 || rows <= 0 {
@@ -25,37 +23,20 @@ func (c *cacheState) SampleRows(cols []int, rows int, visit func(arrow.RecordBat
 	}
 	k := min(n, samplePartitions)
 	per := max(rows/k, 1)
+	seen := false
 	for i := range k {
-		if !c.samplePartition(i*n/k, cols, per, visit) {
-			return false
-		}
-	}
-	return true
-}
-
-// samplePartition visits the first rows rows of partition p.
-func (c *cacheState) samplePartition(p int, cols []int, rows int, visit func(arrow.RecordBatch)) bool {
-	st, _, err := c.s.blocks.OpenCache(context.Background(), storage.CacheBlockID(c.id, p), nil, cols)
-	if err != nil {
-		return false
-	}
-	defer st.Close()
-	for rows > 0 {
-		b, err := st.Next()
-		if errors.Is(err, io.EOF) {
-			return true
-		}
-		if err != nil {
-			return false
-		}
-		if int(b.NumRows()) > rows {
-			s := b.NewSlice(0, int64(rows))
+		recs, _ := c.s.blocks.PeekCache(storage.CacheBlockID(c.id, i*n/k), cols, per)
+		left := per
+		for _, b := range recs {
+			if left > 0 && b.NumRows() > 0 {
+				s := b.NewSlice(0, min(int64(left), b.NumRows()))
+				left -= int(s.NumRows())
+				visit(s)
+				s.Release()
+				seen = true
+			}
 			b.Release()
-			b = s
 		}
-		rows -= int(b.NumRows())
-		visit(b)
-		b.Release()
 	}
-	return true
+	return seen
 }

@@ -10,11 +10,13 @@ import (
 )
 
 // TestCacheSampleRows: a persisted dataset shows the planner the first rows of its
-// stored partitions, an equal share of each and only the columns asked for, from memory
-// and from disk; nothing before it is materialized or after Unpersist; every batch it
-// reads is released (the checked allocator of newCacheSession ends at zero).
+// stored partitions, an equal share of each and only the columns asked for, when they
+// are held in memory as Arrow batches; nothing from disk or serialized blocks (planning
+// reads and decodes nothing), nothing before it is materialized or after Unpersist;
+// every batch it reads is released (the checked allocator of newCacheSession ends at
+// zero).
 func TestCacheSampleRows(t *testing.T) {
-	for _, level := range []StorageLevel{MemoryAndDisk, DiskOnly} {
+	for _, level := range []StorageLevel{MemoryAndDisk, DiskOnly, MemoryOnlySer} {
 		t.Run(level.String(), func(t *testing.T) {
 			s, mem := newCacheSession(t, Config{})
 			schema := arrow.NewSchema([]arrow.Field{
@@ -61,6 +63,12 @@ func TestCacheSampleRows(t *testing.T) {
 				t.Fatalf("count %d", n)
 			}
 			got, ok := sample([]int{1, 0}, 90)
+			if level != MemoryAndDisk {
+				if ok || len(got) > 0 {
+					t.Fatalf("%s: sampled %d rows, want none", level, len(got))
+				}
+				return
+			}
 			if !ok || len(got) != 90 {
 				t.Fatalf("sampled %d rows (%v), want 90", len(got), ok)
 			}
