@@ -16,21 +16,35 @@ func GuessRows(n Node) (rows float64, ok bool) {
 
 // guessRowsAndBase is GuessRows and the rows of n's input before its filters (what
 // bounds the distinct values of its columns).
+// Over a materialized cache the filters' share is measured on its stored rows
+// (sampledSelectivity) when no projection between them renamed a column.
 func guessRowsAndBase(n Node) (rows, base float64, ok bool) {
 	sel := 1.0
+	var conds []Expr
+	renamed := false
 	for {
 		switch x := n.(type) {
 		case *Filter:
 			sel *= selectivity(x.Cond)
+			conds = append(conds, x.Cond)
 			n = x.Input
 			continue
-		case *Project, *Limit, *Sort, *Broadcast, *Coalesce, *Repartition:
+		case *Project:
+			renamed = renamed || !plainColumns(x)
+			n = x.Input
+			continue
+		case *Limit, *Sort, *Broadcast, *Coalesce, *Repartition:
 			n = x.Children()[0]
 			continue
 		case *Cache:
 			if x.Status != nil && x.Status.Active() {
 				if b := cachedBytes(x.Status); b >= 0 {
 					base = float64(b) / guessWidth(x)
+					if len(conds) > 0 && !renamed {
+						if s, ok := sampledSelectivity(x, conds); ok {
+							sel = s
+						}
+					}
 					return base * sel, base, true
 				}
 			}
@@ -43,6 +57,22 @@ func guessRowsAndBase(n Node) (rows, base float64, ok bool) {
 		}
 		return 0, 0, false
 	}
+}
+
+// plainColumns reports whether p passes on columns under their own names only.
+func plainColumns(p *Project) bool {
+	for _, e := range p.Exprs {
+		if a, ok := e.(*Alias); ok {
+			if r, ok := a.Child.(*ColumnRef); !ok || r.Name != a.Name {
+				return false
+			}
+			continue
+		}
+		if _, ok := e.(*ColumnRef); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // scanBytes is the estimated input of a scan of every column of its source (the size a
@@ -217,12 +247,27 @@ func (o *optimizer) reorderChain(top *Join, leaves []Node, edges []JoinEquality)
 		}
 		joined[next] = true
 		cur = o.rebuild(j)
+		if next != order[len(order)-1] {
+			cur = o.rebuild(identityProject(cur, top.CallSite))
+		}
 	}
+	o.reordered = true
 	exprs := make([]Expr, 0, top.Schema().NumFields())
 	for _, f := range top.Schema().Fields() {
 		exprs = append(exprs, &ColumnRef{Name: f.Name})
 	}
 	return o.rebuild(&Project{Meta: Meta{CallSite: top.CallSite}, Input: cur, Exprs: exprs})
+}
+
+// identityProject selects every column of n: a place for the second prune (after the
+// reordering) to drop the columns no later join or the chain's consumer reads, which
+// each join would otherwise copy on to the next.
+func identityProject(n Node, site string) Node {
+	exprs := make([]Expr, 0, n.Schema().NumFields())
+	for _, f := range n.Schema().Fields() {
+		exprs = append(exprs, &ColumnRef{Name: f.Name})
+	}
+	return &Project{Meta: Meta{CallSite: site}, Input: n, Exprs: exprs}
 }
 
 // JoinRelation is one relation of a chain of inner joins to order: its guessed rows

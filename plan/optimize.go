@@ -46,6 +46,12 @@ func optimizeWith(root Node, o *optimizer) Node {
 	}
 	n = o.prune(n, need)
 	n = o.reorderJoins(n)
+	if o.reordered {
+		// A reordered chain joins its relations in a new order, each join copying on
+		// every column of the ones before: prune again, so that a join passes on only
+		// what a later join or the chain's consumer reads.
+		n = o.prune(n, need)
+	}
 	n = o.orderConjuncts(n)
 	if o.err != nil || !sameNames(n.Schema(), root.Schema()) {
 		// A rule produced an invalid tree: a bug, but never worth failing a job over.
@@ -57,6 +63,7 @@ func optimizeWith(root Node, o *optimizer) Node {
 type optimizer struct {
 	err          error
 	keepDistinct bool // OptimizeKeepingDistinct: no splitDistinct
+	reordered    bool // reorderJoins rebuilt a chain
 }
 
 // rebuild recomputes the schema of a node whose inputs or expressions changed.

@@ -132,18 +132,22 @@ type joinSides struct {
 	lSize, rSize   int64
 	lGuess, rGuess sizeEst
 	lOK, rOK       bool
+	lParts, rParts int
 }
 
 func measureJoinSides(n *Join, left, right PhysNode) joinSides {
 	sz := joinSides{lHint: hasBroadcastHint(n.Left), rHint: hasBroadcastHint(n.Right),
-		lSize: EstimateBytes(left), rSize: EstimateBytes(right)}
+		lSize: EstimateBytes(left), rSize: EstimateBytes(right),
+		lParts: left.NumPartitions(), rParts: right.NumPartitions()}
 	sz.lGuess, sz.lOK = guessSize(left)
 	sz.rGuess, sz.rOK = guessSize(right)
 	return sz
 }
 
 // broadcastSides says which sides may be broadcast as the build side: hinted, or small
-// enough; when both may, the hinted one, else the smaller.
+// enough; when both may, the hinted one, else the one of a single partition when the
+// other has several (streaming the single partition would run the join, and the
+// pipeline above it, in one task), else the smaller.
 func (p *planner) broadcastSides(n *Join, sz joinSides) (buildLeft, buildRight bool) {
 	threshold := p.cfg.BroadcastThreshold
 	if threshold == 0 {
@@ -170,6 +174,10 @@ func (p *planner) broadcastSides(n *Join, sz joinSides) (buildLeft, buildRight b
 	switch {
 	case sz.lHint != sz.rHint:
 		return sz.lHint, sz.rHint
+	case sz.lParts == 1 && sz.rParts > 1:
+		return true, false
+	case sz.rParts == 1 && sz.lParts > 1:
+		return false, true
 	case sz.lOK && sz.rOK && sz.lGuess.bytes != sz.rGuess.bytes:
 		return sz.lGuess.bytes <= sz.rGuess.bytes, sz.lGuess.bytes > sz.rGuess.bytes
 	case unknownLarge(sz.lSize) < unknownLarge(sz.rSize):

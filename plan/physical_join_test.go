@@ -127,6 +127,22 @@ BroadcastHashJoin inner on [id] = [cust] build=right
 	if hj = hashJoinOf(t, p); !hj.Broadcast || hj.Build != BuildLeft {
 		t.Errorf("smaller side not built:\n%s", FormatPhysical(p))
 	}
+	// Both small, the larger in one partition: it is built, so that the join streams
+	// the other side's partitions in parallel, not one partition in one task. Sides of
+	// equal partition counts, or one of them hinted, keep the rules above.
+	one := scanOf("one", customersSchema, 1, 4096)
+	p, _ = planJoin(t, join(one, customersScan(), InnerJoin, on("cust"), on("cust")), PhysicalConfig{})
+	if hj = hashJoinOf(t, p); !hj.Broadcast || hj.Build != BuildLeft || hj.NumPartitions() != 2 {
+		t.Errorf("one-partition side not built:\n%s", FormatPhysical(p))
+	}
+	p, _ = planJoin(t, join(customersScan(), one, InnerJoin, on("cust"), on("cust")), PhysicalConfig{})
+	if hj = hashJoinOf(t, p); !hj.Broadcast || hj.Build != BuildRight || hj.NumPartitions() != 2 {
+		t.Errorf("one-partition side not built (right):\n%s", FormatPhysical(p))
+	}
+	p, _ = planJoin(t, join(scanOf("two", customersSchema, 2, 4096), customersScan(), InnerJoin, on("cust"), on("cust")), PhysicalConfig{})
+	if hj = hashJoinOf(t, p); !hj.Broadcast || hj.Build != BuildRight {
+		t.Errorf("equal partition counts: the smaller side must be built:\n%s", FormatPhysical(p))
+	}
 }
 
 func TestBroadcastHintAndThreshold(t *testing.T) {
