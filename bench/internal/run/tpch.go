@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -135,6 +136,9 @@ func runSQL(ctx context.Context, o *Options, sess *dataset.Session, n int, want 
 	var got tpch.Result
 	var err error
 	for run := 0; run < max(1, o.Runs); run++ {
+		// As before a DataFrame run (startRSS): the garbage of earlier runs is collected
+		// first, so that no run pays for another's.
+		runtime.GC()
 		start := time.Now()
 		d, perr := sess.SQL(tpch.SQL(n))
 		if perr == nil {
