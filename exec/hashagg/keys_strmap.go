@@ -19,9 +19,6 @@ type aggStrMap struct {
 	seed  maphash.Seed
 }
 
-// aggStrMapBytesPerKey bounds the bytes a key costs the map: two slots at half load.
-const aggStrMapBytesPerKey = 2 * 8
-
 // newAggStrMap returns an empty map; its first key allocates the table, so that an
 // aggregate that never sees a long key (or has no room for one) holds nothing.
 func newAggStrMap() aggStrMap {
