@@ -3,6 +3,7 @@ package kernel
 import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -55,22 +56,24 @@ func (n *DictNarrower) Narrow(arr arrow.Array, mem memory.Allocator) (arrow.Arra
 	out := NewRawBuffer(mem, 4*len(vals))
 	dst := View[int32](out.Bytes())
 	n.used = n.used[:0]
+	bm, off := Validity(idx)
+	memo, stamp, gen, size := n.memo, n.stamp, n.gen, uint32(full.Len())
 	for i, v := range vals {
-		if idx.IsNull(i) {
+		if bm != nil && !bitutil.BitIsSet(bm, off+i) {
 			dst[i] = 0
 			continue
 		}
-		if v < 0 || int(v) >= full.Len() {
+		if uint32(v) >= size {
 			out.Release()
 			arr.Retain() // an index out of range: left for the reader to report
 			return arr, nil
 		}
-		if n.stamp[v] != n.gen {
-			n.stamp[v] = n.gen
-			n.memo[v] = int32(len(n.used))
+		if stamp[v] != gen {
+			stamp[v] = gen
+			memo[v] = int32(len(n.used))
 			n.used = append(n.used, v)
 		}
-		dst[i] = n.memo[v]
+		dst[i] = memo[v]
 	}
 	dict, err := GatherArray(full, n.used, mem)
 	if err != nil {
