@@ -178,17 +178,5 @@ func compareAt(a arrow.Array, row int, op BinaryOp, v any) bool {
 	default:
 		return true // not counted: the other conjuncts decide
 	}
-	switch op {
-	case OpEq:
-		return c == 0
-	case OpNotEq:
-		return c != 0
-	case OpLt:
-		return c < 0
-	case OpLtEq:
-		return c <= 0
-	case OpGt:
-		return c > 0
-	}
-	return c >= 0
+	return comparisonHolds(op, c)
 }

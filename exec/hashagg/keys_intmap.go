@@ -84,15 +84,21 @@ func (m *aggIntMap) insertAt(i int, k int64, id int32) {
 // bytes is the table's size.
 func (m *aggIntMap) bytes() int64 { return int64(cap(m.keys))*8 + int64(cap(m.ids))*4 }
 
-// growthBound bounds the bytes adding rows keys can add: the doubled table, while the
-// old one still exists.
+// growthBound bounds the bytes adding rows keys can add.
 func (m *aggIntMap) growthBound(rows int) int64 {
-	size := len(m.keys)
-	for 2*(m.n+rows) > size {
+	return aggHalfFullGrowth(len(m.keys), m.n, rows, 12)
+}
+
+// aggHalfFullGrowth bounds the bytes that adding keys to an open-addressing table of
+// slots slots (at least 16 once allocated, kept at most half full) holding n keys can
+// add: the table it doubles to, while the old one still exists.
+func aggHalfFullGrowth(slots, n, keys int, slotBytes int64) int64 {
+	size := max(16, slots)
+	for 2*(n+keys) > size {
 		size *= 2
 	}
-	if size == len(m.keys) {
+	if size == slots {
 		return 0
 	}
-	return int64(size) * 12
+	return int64(size) * slotBytes
 }

@@ -72,15 +72,7 @@ func (s *aggShortKeys) grow() {
 // bytes is the table's size.
 func (s *aggShortKeys) bytes() int64 { return int64(cap(s.keys))*8 + int64(cap(s.ids))*4 }
 
-// growthBound bounds the bytes adding keys can add: the doubled table, while the old one
-// still exists.
+// growthBound bounds the bytes adding keys can add.
 func (s *aggShortKeys) growthBound(keys int) int64 {
-	size := max(16, len(s.keys))
-	for 2*(s.n+keys) > size {
-		size *= 2
-	}
-	if size == len(s.keys) {
-		return 0
-	}
-	return int64(size) * 12
+	return aggHalfFullGrowth(len(s.keys), s.n, keys, 12)
 }

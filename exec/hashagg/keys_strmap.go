@@ -87,15 +87,7 @@ func (m *aggStrMap) resize(size int) {
 
 func (m *aggStrMap) bytes() int64 { return int64(cap(m.slots)) * 8 }
 
-// growthBound bounds the bytes adding keys can add: the doubled table, while the old
-// one still exists.
+// growthBound bounds the bytes adding keys can add.
 func (m *aggStrMap) growthBound(keys int) int64 {
-	size := max(16, len(m.slots))
-	for 2*(m.n+keys) > size {
-		size *= 2
-	}
-	if size == len(m.slots) {
-		return 0
-	}
-	return int64(size) * 8
+	return aggHalfFullGrowth(len(m.slots), m.n, keys, 8)
 }

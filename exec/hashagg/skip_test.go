@@ -9,6 +9,7 @@ import (
 	"github.com/kindling-data/kindling/exec/exectest"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/internal/memtest"
 	"github.com/kindling-data/kindling/plan"
@@ -143,6 +144,27 @@ type aggSizedSource struct {
 
 func (s *aggSizedSource) EstimatedRows() int64 { return s.rows }
 
+// aggPartialStates runs a Partial aggregate over rows (batches of 4096) and returns its
+// state batches and their rows: a Final aggregate's input that knows its size.
+func aggPartialStates(t *testing.T, mem memory.Allocator, rows [][]any, partial *plan.PHashAggregate) ([]arrow.RecordBatch, int64) {
+	t.Helper()
+	var batches [][][]any
+	for lo := 0; lo < len(rows); lo += 4096 {
+		batches = append(batches, rows[lo:min(lo+4096, len(rows))])
+	}
+	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, colop.Options{Mem: mem})
+	states, err := exectest.Drain(t, op)
+	op.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stateRows int64
+	for _, b := range states {
+		stateRows += b.NumRows()
+	}
+	return states, stateRows
+}
+
 // TestHashAggFinalPresized feeds a Final aggregate from an input that knows its rows: the
 // tables are sized once when it opens (the tuple table does not grow while the groups come
 // in), unless the reservation refuses the room, and the results are right either way.
@@ -166,20 +188,7 @@ func TestHashAggFinalPresized(t *testing.T) {
 			mem := memtest.Checked()
 			defer mem.AssertSize(t, 0)
 			partial, final, _ := aggNodes(t, aggTestSchema, keys, aggs)
-			var batches [][][]any
-			for lo := 0; lo < n; lo += 4096 {
-				batches = append(batches, rows[lo:min(lo+4096, n)])
-			}
-			op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, colop.Options{Mem: mem})
-			states, err := exectest.Drain(t, op)
-			op.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var stateRows int64
-			for _, b := range states {
-				stateRows += b.NumRows()
-			}
+			states, stateRows := aggPartialStates(t, mem, rows, partial)
 			var res colop.Reservation
 			if refuse {
 				res = &aggRefusingReservation{above: 4 << 20, refusals: 2}
@@ -413,20 +422,7 @@ func TestHashAggFinalPresizedIntKey(t *testing.T) {
 	mem := memtest.Checked()
 	defer mem.AssertSize(t, 0)
 	partial, final, _ := aggNodes(t, aggTestSchema, keys, aggs)
-	var batches [][][]any
-	for lo := 0; lo < n; lo += 4096 {
-		batches = append(batches, rows[lo:min(lo+4096, n)])
-	}
-	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, colop.Options{Mem: mem})
-	states, err := exectest.Drain(t, op)
-	op.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stateRows int64
-	for _, b := range states {
-		stateRows += b.NumRows()
-	}
+	states, stateRows := aggPartialStates(t, mem, rows, partial)
 	fin := NewHashAggregate(&aggSizedSource{Source: exectest.Source{Batches: states}, rows: stateRows}, final, colop.Options{Mem: mem})
 	defer fin.Close()
 	if err := fin.Open(context.Background()); err != nil {
