@@ -76,8 +76,9 @@ type HashAggOp struct {
 	budget   colop.ChunkedReservation // grown for the tables and states
 	used     int64                    // estimated bytes of the state
 	emitted  int                      // groups of the table emitted so far
-	// presized says the tables were sized at Open for more groups than they hold; until
-	// the first group arrives that room is given back under memory pressure (unpresize).
+	// presized says the tables were sized for more groups than they hold (at Open, or
+	// after a spill for as many as the spilled table held); until the first group
+	// arrives that room is given back under memory pressure (unpresize).
 	presized  bool
 	finished  bool
 	opened    bool
@@ -268,8 +269,17 @@ func (o *HashAggOp) setup() error {
 	return o.reserve(o.stateBytes())
 }
 
-// newTable replaces the group tables and states with empty ones.
+// newTable replaces the group tables and states with empty ones, their key maps sized
+// for as many values as the tables they replace held: a table spilled or flushed once
+// is likely to fill again. That room is marked presized, since the budget that forced
+// the spill may not hold it.
 func (o *HashAggOp) newTable() error {
+	hinted := false
+	if o.keys != nil {
+		for _, c := range o.keys.cols {
+			hinted = hinted || c.size() > 0
+		}
+	}
 	keys, err := newAggGroupKeys(o.keyTypes, o.keys)
 	if err != nil {
 		return err
@@ -289,6 +299,7 @@ func (o *HashAggOp) newTable() error {
 	o.tableRows, o.emitted = 0, 0
 	o.grow()
 	o.used = o.stateBytes()
+	o.presized = hinted
 	return nil
 }
 

@@ -897,3 +897,33 @@ func TestHashAggPartialOneRowBatchesWithoutRoom(t *testing.T) {
 	aggSameGroups(t, aggSpillRowsOf(t, out), want, 1)
 	run.finish(t)
 }
+
+// TestHashAggTableAfterSpillFitsTheBudget: the table that replaces a spilled one is sized
+// for as many keys as the spilled one held, which can be more than the budget left once
+// the spill was asked for (here the budget shrinks to a fraction of the spilled table);
+// that room is given back before the next batch fails for want of it.
+func TestHashAggTableAfterSpillFitsTheBudget(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	parts := aggSpillRows(20000, 20000, 256)
+	col := func(n string) plan.Expr { return &plan.ColumnRef{Name: n} }
+	aggs := []plan.AggExpr{{Func: plan.AggSum, Arg: col("i"), Name: "sum_i"}}
+	_, _, complete := aggNodes(t, aggSpillSchema, []string{"k"}, aggs)
+	want, _ := aggUnlimited(t, mem, aggSpillSchema, parts, complete)
+	src := &aggSpillingSource{Source: exectest.Source{Batches: aggNewBatches(t, mem, aggSpillSchema, parts)}, every: 40}
+	run := newAggSpillRun(t, src, complete, mem, 0)
+	src.spill = func() (int64, error) {
+		freed, err := run.op.Spill(1 << 40)
+		run.res.limit = 96 << 10
+		return freed, err
+	}
+	out, err := exectest.Drain(t, run.op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aggSameGroups(t, aggSpillRowsOf(t, out), want, 1)
+	if run.op.SpillCount() < 2 {
+		t.Errorf("%d spills, want the asked one and more under the smaller budget", run.op.SpillCount())
+	}
+	run.finish(t)
+}
