@@ -219,6 +219,15 @@ func (c *CacheOp) recordComputed() {
 	}
 }
 
+// EstimatedRows is the stored partition's rows on a hit, else the input's estimate
+// (colop.RowEstimator).
+func (c *CacheOp) EstimatedRows() int64 {
+	if c.stream != nil {
+		return c.stream.Rows()
+	}
+	return colop.EstimatedRows(c.input)
+}
+
 // Next returns the stored or computed batches, then the rest of an uncached input.
 func (c *CacheOp) Next() (arrow.RecordBatch, error) {
 	if c.closer.Closed() {
@@ -318,6 +327,14 @@ func (c *CacheReadOp) lostErr(ctx context.Context, err error) error {
 		return fmt.Errorf("exec: read cached %s: %w", c.id, err)
 	}
 	return fmt.Errorf("%w: %s: %v", ErrCacheLost, c.id, err)
+}
+
+// EstimatedRows is the cached partition's rows once open (colop.RowEstimator).
+func (c *CacheReadOp) EstimatedRows() int64 {
+	if c.stream == nil {
+		return 0
+	}
+	return c.stream.Rows()
 }
 
 // Next returns the partition's next batch, with the columns the plan reads.

@@ -93,6 +93,7 @@ type block struct {
 	level  Level
 	schema *arrow.Schema // nil for a block of no batches
 	size   int64         // util.TotalRecordSize of the batches when put
+	rows   int64         // rows of the batches
 
 	// The memory copy: batches, or ser (the encoded spill stream) for *Ser levels.
 	inMem    bool
@@ -223,6 +224,9 @@ func (b *BlockManager) put(id BlockID, level Level, batches []arrow.RecordBatch,
 		}
 	}
 	nb.size = BlockBytes(batches)
+	for _, rec := range batches {
+		nb.rows += rec.NumRows()
+	}
 	memBytes := nb.size
 	var ser []byte
 	if level.Serialized() && nb.schema != nil {

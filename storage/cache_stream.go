@@ -15,6 +15,8 @@ import (
 type BatchStream interface {
 	Next() (arrow.RecordBatch, error)
 	Close() error
+	// Rows is the number of rows the stream hands out in all.
+	Rows() int64
 }
 
 // OpenCache is GetCache as a stream. A disk hit that is not re-admitted to memory is read
@@ -57,7 +59,7 @@ func (b *BlockManager) OpenCache(ctx context.Context, id BlockID, mem memory.All
 				recs[i] = projectBatch(rec, schema, cols)
 			}
 		}
-		return &listStream{recs: recs}, loc, nil
+		return newListStream(recs), loc, nil
 	}
 	r, err := f.OpenColumns(ctx, mem, cols)
 	if err != nil {
@@ -120,7 +122,20 @@ func (b *BlockManager) pinDiskOnly(id BlockID) (*block, *SpillFile) {
 }
 
 // listStream hands out batches already read.
-type listStream struct{ recs []arrow.RecordBatch }
+type listStream struct {
+	recs []arrow.RecordBatch
+	rows int64
+}
+
+func newListStream(recs []arrow.RecordBatch) *listStream {
+	s := &listStream{recs: recs}
+	for _, rec := range recs {
+		s.rows += rec.NumRows()
+	}
+	return s
+}
+
+func (s *listStream) Rows() int64 { return s.rows }
 
 func (s *listStream) Next() (arrow.RecordBatch, error) {
 	if len(s.recs) == 0 {
@@ -153,6 +168,8 @@ func (s *diskStream) Next() (arrow.RecordBatch, error) {
 	}
 	return nil, s.b.lost(s.ctx, s.e, fmt.Errorf("storage: get %v: %w", s.e.id, err))
 }
+
+func (s *diskStream) Rows() int64 { return s.e.rows }
 
 func (s *diskStream) Close() error {
 	var err error

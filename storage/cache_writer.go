@@ -18,6 +18,7 @@ type CacheWriter struct {
 	schema *arrow.Schema
 	file   *columnarFile
 	size   int64 // the in-memory bytes of the batches written: the block's size
+	rows   int64 // rows of the batches written
 	done   bool
 }
 
@@ -57,6 +58,9 @@ func (w *CacheWriter) Write(batches []arrow.RecordBatch) error {
 		return fmt.Errorf("storage: write %v to disk: %w", w.id, err)
 	}
 	w.size += BlockBytes(batches)
+	for _, rec := range batches {
+		w.rows += rec.NumRows()
+	}
 	return nil
 }
 
@@ -73,7 +77,7 @@ func (w *CacheWriter) Commit() (Location, error) {
 	}
 	w.b.diskWrites.Add(1)
 	w.b.diskWritten.Add(f.Bytes())
-	return w.b.addDiskBlock(&block{id: w.id, level: w.level, schema: w.schema, size: w.size}, f)
+	return w.b.addDiskBlock(&block{id: w.id, level: w.level, schema: w.schema, size: w.size, rows: w.rows}, f)
 }
 
 // Abort removes what was written; it is a no-op after Commit.

@@ -52,6 +52,9 @@ func TestCacheWriterChunks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if s.Rows() != 2564 {
+			t.Errorf("%s: the stream says %d rows, the block has 2564", name, s.Rows())
+		}
 		got := readStream(t, s)
 		n := 4
 		if cols != nil {

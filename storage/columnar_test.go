@@ -326,6 +326,9 @@ func TestColumnarSerializedProjected(t *testing.T) {
 				if err != nil || got != loc {
 					t.Fatalf("open: %v, %v; want %v", got, err, loc)
 				}
+				if s.Rows() != int64(len(want)) {
+					t.Errorf("%v: the stream says %d rows, the block has %d", loc, s.Rows(), len(want))
+				}
 				recs := readStream(t, s)
 				if g := cellsOf(recs, []int{0, 1}); strings.Join(g, "\n") != strings.Join(want, "\n") {
 					t.Fatalf("%v: read back %d rows that differ from the %d written", loc, len(g), len(want))

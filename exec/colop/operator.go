@@ -22,11 +22,21 @@ type Operator interface {
 	Close() error
 }
 
-// RowEstimator is an Operator that knows, once open, how many rows it will return (a
-// shuffle read knows what its map outputs recorded), so that a consumer can size its
-// tables once instead of doubling its way there.
+// RowEstimator is an Operator that knows, once open, about how many rows it will return
+// (a shuffle read knows what its map outputs recorded, a cached partition its rows), so
+// that a consumer can size its tables once instead of doubling its way there, and a
+// partial aggregate can tell how much its table may yet reduce. The estimate is an upper
+// bound: a filter passes on its input's. 0 means unknown.
 type RowEstimator interface {
 	EstimatedRows() int64
+}
+
+// EstimatedRows is op's RowEstimator estimate, 0 when it has none.
+func EstimatedRows(op Operator) int64 {
+	if e, ok := op.(RowEstimator); ok {
+		return e.EstimatedRows()
+	}
+	return 0
 }
 
 // Selector is an Operator that can hand on a batch with a selection vector instead of

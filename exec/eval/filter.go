@@ -63,6 +63,9 @@ func NewFilterKeeping(input colop.Operator, cond plan.Expr, keep []int, opts col
 	return f
 }
 
+// EstimatedRows is the input's estimate: every row may pass (colop.RowEstimator).
+func (f *FilterOp) EstimatedRows() int64 { return colop.EstimatedRows(f.input) }
+
 // Open opens the input.
 func (f *FilterOp) Open(ctx context.Context) error {
 	f.ctx = ctx

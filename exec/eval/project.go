@@ -46,6 +46,9 @@ func NewProject(input colop.Operator, exprs []plan.Expr, schema *arrow.Schema, o
 	return p
 }
 
+// EstimatedRows is the input's estimate (colop.RowEstimator).
+func (p *ProjectOp) EstimatedRows() int64 { return colop.EstimatedRows(p.input) }
+
 // Open checks the projection's shape and opens the input.
 func (p *ProjectOp) Open(ctx context.Context) error {
 	if p.schema == nil || p.schema.NumFields() != len(p.exprs) {

@@ -485,9 +485,10 @@ func (o *HashAggOp) consume() error {
 	}
 }
 
-// Partial aggregation probe: after aggSkipProbeRows rows, if the groups exceed
-// aggSkipRatio of the rows, the partial aggregate flushes whenever its table holds a batch
-// of groups (DataFusion's skip_partial_aggregation_probe_* defaults).
+// Partial aggregation probe: after aggSkipProbeRows rows, if the groups that the whole
+// input is expected to leave exceed aggSkipRatio of its rows (aggSkipPays), the partial
+// aggregate flushes whenever its table holds a batch of groups (DataFusion's
+// skip_partial_aggregation_probe_* defaults, there applied to the rows probed alone).
 const (
 	aggSkipProbeRows = 100_000
 	aggSkipRatio     = 0.8
@@ -501,7 +502,7 @@ func (o *HashAggOp) partialReducesLittle(rows int64) bool {
 	}
 	o.probeRows += rows
 	if !o.skipPartial && o.probeRows >= aggSkipProbeRows {
-		o.skipPartial = float64(o.keys.n) > aggSkipRatio*float64(o.probeRows)
+		o.skipPartial = aggSkipPays(o.keys.n, o.probeRows, colop.EstimatedRows(o.input))
 		o.probeDone = true
 	}
 	return o.skipPartial && (o.rowWise || o.keys.n >= o.batchRows())

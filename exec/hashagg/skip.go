@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/exec/eval"
@@ -31,6 +32,48 @@ import (
 // row's state is its value as for those. The others (median and top_k keep lists,
 // stddev/variance/corr moments, count distinct a set) keep flushing a table of a batch of
 // groups at a time.
+
+// aggSkipPays reports whether partial aggregation should stop: groups distinct keys in
+// the first probed rows, out of total rows the task will read (0: unknown, taken as
+// probed). The first rows alone mislead when the input is much longer than the probe: a
+// million keys drawn over 25 million rows look all distinct in the first 100 000 (95%
+// new), yet the table would end 25 times smaller than the input. So the probe is read as a
+// sample of keys drawn uniformly from a domain of d keys, where n draws find
+// d(1 - e^(-n/d)) distinct ones; the domain that explains the probe gives the groups the
+// whole input should leave, and it is those against total that decide. Skewed or clustered
+// keys repeat more than uniform ones, so the estimate errs towards aggregating.
+func aggSkipPays(groups int, probed, total int64) bool {
+	if probed <= 0 || groups <= 0 {
+		return false
+	}
+	seen := float64(groups) / float64(probed)
+	if total <= probed || seen >= 1 {
+		return seen > aggSkipRatio
+	}
+	// distinctShare(x) = (1 - e^(-x)) / x is the share of n = x·d draws that are
+	// distinct; it falls from 1 (x -> 0) towards 0. Find the x of the probe by bisection.
+	distinctShare := func(x float64) float64 { return -math.Expm1(-x) / x }
+	lo, hi := 0.0, 1.0
+	for distinctShare(hi) > seen && hi < 1<<40 {
+		hi *= 2
+	}
+	for range 60 {
+		mid := (lo + hi) / 2
+		if mid == lo || mid == hi {
+			break
+		}
+		if distinctShare(mid) > seen {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	x := (lo + hi) / 2
+	if x == 0 {
+		return true // every key new: a domain beyond estimate
+	}
+	return distinctShare(x*float64(total)/float64(probed)) > aggSkipRatio
+}
 
 // aggRowStatesSupported reports whether every aggregate of node has a row-wise state.
 func aggRowStatesSupported(node *plan.PHashAggregate) bool {

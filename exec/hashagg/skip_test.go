@@ -3,6 +3,8 @@ package hashagg
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/kindling-data/kindling/exec/colop"
@@ -449,4 +451,49 @@ func TestHashAggFinalPresizedIntKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	aggCheck(t, tbl, keys, aggs, exectest.RowsOf(t, append([]arrow.RecordBatch{first}, rest...)))
+}
+
+// TestAggSkipPaysExtrapolates checks the probe's decision against what aggregating would
+// really leave: keys drawn uniformly from domains of 1e4 to 1e8 keys, the first 100 000
+// draws probed, and the distinct keys of all the task's rows counted. Partial aggregation
+// is skipped exactly when the whole input's groups exceed aggSkipRatio of its rows, away
+// from the threshold where a sample cannot tell; with the input's length unknown the
+// probed rows alone decide, as before.
+func TestAggSkipPaysExtrapolates(t *testing.T) {
+	const probe = 100_000
+	for _, tc := range []struct {
+		domain, total int
+	}{
+		{10_000, 2_500_000}, {1_000_000, 2_500_000}, {1_000_000, 10_000_000},
+		{100_000_000, 2_500_000}, {20_000_000, 4_000_000}, {1_000_000, 200_000},
+	} {
+		r := rand.New(rand.NewPCG(uint64(tc.domain), uint64(tc.total)))
+		seen := make([]uint64, (tc.domain+63)/64)
+		distinct, probedDistinct := 0, 0
+		for i := 0; i < tc.total; i++ {
+			k := r.IntN(tc.domain)
+			if seen[k/64]&(1<<(k%64)) == 0 {
+				seen[k/64] |= 1 << (k % 64)
+				distinct++
+			}
+			if i == probe-1 {
+				probedDistinct = distinct
+			}
+		}
+		share := float64(distinct) / float64(tc.total)
+		if math.Abs(share-aggSkipRatio) < 0.1 {
+			t.Fatalf("domain %d over %d rows: share %.3f too near the threshold to test", tc.domain, tc.total, share)
+		}
+		got := aggSkipPays(probedDistinct, probe, int64(tc.total))
+		if want := share > aggSkipRatio; got != want {
+			t.Errorf("domain %d, %d rows: %d of the first %d distinct, %.3f of all: skip = %v, want %v",
+				tc.domain, tc.total, probedDistinct, probe, share, got, want)
+		}
+		if got, want := aggSkipPays(probedDistinct, probe, 0), float64(probedDistinct) > aggSkipRatio*probe; got != want {
+			t.Errorf("domain %d with the input's rows unknown: skip = %v, want %v", tc.domain, got, want)
+		}
+	}
+	if aggSkipPays(0, probe, 1e6) || aggSkipPays(10, 0, 1e6) {
+		t.Error("skip with no groups or no rows probed")
+	}
 }
