@@ -18,12 +18,13 @@ import (
 // into an arena of large pages, so a new value costs one copy and no allocation of its
 // own, and a value already seen costs a lookup and no allocation at all.
 type aggBytesKeys struct {
-	m     aggStrMap    // keys longer than aggShortMax
-	short aggShortKeys // the others
-	one   [256]int32   // id+1 of each one-byte key seen (0: not seen), ahead of short; a fixed 1 KiB like the struct, not counted in bytes
-	vals  []string     // by id, pointing into arena pages
-	null  int32
-	arena aggByteArena
+	m      aggStrMap     // keys longer than aggMediumMax
+	medium aggMediumKeys // keys of aggShortMax+1 to aggMediumMax bytes
+	short  aggShortKeys  // the others
+	one    [256]int32    // id+1 of each one-byte key seen (0: not seen), ahead of short; a fixed 1 KiB like the struct, not counted in bytes
+	vals   []string      // by id, pointing into arena pages
+	null   int32
+	arena  aggByteArena
 	// dictIDs maps a batch's dictionary entries to ids, each entry looked up once.
 	dictIDs []int32
 	// dictKey identifies the dictionary dictIDs belongs to. Batches sliced from one parent
@@ -58,7 +59,7 @@ func (t *aggBytesKeys) size() int { return len(t.vals) }
 func (t *aggBytesKeys) nullID() int32 { return t.null }
 
 func (t *aggBytesKeys) bytes() int64 {
-	return t.m.bytes() + t.short.bytes() + int64(cap(t.vals))*16 + t.arena.size + int64(cap(t.dictIDs))*4
+	return t.m.bytes() + t.medium.bytes() + t.short.bytes() + int64(cap(t.vals))*16 + t.arena.size + int64(cap(t.dictIDs))*4
 }
 
 func (t *aggBytesKeys) growthBound(arr arrow.Array) int64 {
@@ -68,9 +69,9 @@ func (t *aggBytesKeys) growthBound(arr arrow.Array) int64 {
 		dict := d.Dictionary()
 		extra = int64(dict.Len()) * 4 // dictIDs
 		n = min(n, int64(dict.Len()))
-		return n*16 + t.m.growthBound(int(n)) + t.short.growthBound(int(n)) + t.arena.growthBound(aggValueBytes(dict), t.dictLongest(dict)) + extra
+		return n*16 + t.m.growthBound(int(n)) + t.medium.growthBound(int(n)) + t.short.growthBound(int(n)) + t.arena.growthBound(aggValueBytes(dict), t.dictLongest(dict)) + extra
 	}
-	return n*16 + t.m.growthBound(int(n)) + t.short.growthBound(int(n)) + t.arena.growthBound(aggValueBytes(arr), aggLongestValue(arr, 0)) + extra
+	return n*16 + t.m.growthBound(int(n)) + t.medium.growthBound(int(n)) + t.short.growthBound(int(n)) + t.arena.growthBound(aggValueBytes(arr), aggLongestValue(arr, 0)) + extra
 }
 
 // dictLongest is aggLongestValue of a dictionary, measured once per dictionary: only the
@@ -148,6 +149,16 @@ func (t *aggBytesKeys) lookup(b []byte) int32 {
 		if len(b) == 1 {
 			t.one[b[0]] = id + 1
 		}
+		return id
+	}
+	if len(b) <= aggMediumMax {
+		lo, hi := aggPackMedium(b)
+		if id, ok := t.medium.get(lo, hi); ok {
+			return id
+		}
+		id := int32(len(t.vals))
+		t.medium.put(lo, hi, id)
+		t.vals = append(t.vals, t.arena.copy(b))
 		return id
 	}
 	id, slot, tag, ok := t.m.lookup(b, t.vals)

@@ -105,3 +105,62 @@ func TestAggDecKeysSmallAndWide(t *testing.T) {
 		t.Fatalf("%d ids for %d distinct values", keys.size(), len(want))
 	}
 }
+
+// TestAggBytesKeysEveryLength: string keys of every length from empty to past
+// aggMediumMax (one-byte, short, medium and long tables), including keys that differ
+// only by trailing zero bytes or by their last byte, get the ids of their first
+// appearance, as a Go map would give them.
+func TestAggBytesKeysEveryLength(t *testing.T) {
+	tab, err := newAggKeyTable(arrow.BinaryTypes.String)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := tab.(*aggBytesKeys)
+	want := map[string]int32{}
+	var order []string
+	for round := range 2 {
+		for i := range 3000 {
+			for n := 0; n <= aggMediumMax+3; n++ {
+				b := fmt.Appendf(nil, "%0*d", n, i%(1000*(round+1)))
+				b = b[len(b)-n:]
+				if i%7 == 0 && n > 0 {
+					b[n-1] = 0 // "...0" against "...\x00"
+				}
+				id := keys.lookup(b)
+				w, seen := want[string(b)]
+				if !seen {
+					w = int32(len(order))
+					want[string(b)] = w
+					order = append(order, string(b))
+				}
+				if id != w {
+					t.Fatalf("key %q (round %d): id %d, want %d", b, round, id, w)
+				}
+			}
+		}
+	}
+	for id, v := range order {
+		if keys.vals[id] != v {
+			t.Fatalf("id %d holds %q, want %q", id, keys.vals[id], v)
+		}
+	}
+	if keys.medium.n == 0 || keys.short.n == 0 || keys.m.n == 0 {
+		t.Errorf("tables used: short %d, medium %d, long %d keys", keys.short.n, keys.medium.n, keys.m.n)
+	}
+}
+
+// TestAggMediumKeysGrowthBound: growthBound covers what adding a key grows the table by.
+func TestAggMediumKeysGrowthBound(t *testing.T) {
+	var s aggMediumKeys
+	for i := range 100_000 {
+		lo, hi := aggPackMedium(fmt.Appendf(nil, "id%010d", i))
+		before, bound := s.bytes(), s.growthBound(1)
+		s.put(lo, hi, int32(i))
+		if grew := s.bytes() - before; grew > bound {
+			t.Fatalf("key %d: grew %d bytes, bound %d", i, grew, bound)
+		}
+		if id, ok := s.get(lo, hi); !ok || id != int32(i) {
+			t.Fatalf("key %d: got %d, %v", i, id, ok)
+		}
+	}
+}

@@ -1,0 +1,97 @@
+package hashagg
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// aggMediumKeys maps string keys of aggShortMax+1 to aggMediumMax bytes (order and
+// customer ids, dates and timestamps as text, most codes and names), packed into two
+// words with their length, to group ids. A slot holds the whole key beside its id, so a
+// lookup in a table larger than the caches misses once; aggStrMap, for longer keys, reads
+// its slot, then the value's string header, then its bytes (three misses: a third of
+// db-benchmark q10's CPU went to one 12-byte key column).
+type aggMediumKeys struct {
+	slots []aggMediumSlot
+	n     int
+	shift uint
+}
+
+// aggMediumSlot is one key and its id; hi is 0 only in an empty slot (aggPackMedium).
+type aggMediumSlot struct {
+	lo, hi uint64
+	id     int32
+}
+
+// aggMediumSlotBytes is unsafe.Sizeof(aggMediumSlot{}).
+const aggMediumSlotBytes = 24
+
+// aggMediumMax is the longest key aggMediumKeys holds.
+const aggMediumMax = 15
+
+// aggPackMedium packs b (aggShortMax+1 to aggMediumMax bytes): its first eight bytes, and
+// the rest with its length and a marker bit, so that hi is never 0 and keys of
+// different lengths differ.
+func aggPackMedium(b []byte) (lo, hi uint64) {
+	lo = binary.LittleEndian.Uint64(b)
+	// The last eight bytes end with the bytes after the first eight; shift out the ones
+	// the first word already holds.
+	tail := binary.LittleEndian.Uint64(b[len(b)-8:]) >> (8 * (16 - len(b)))
+	return lo, tail | uint64(len(b))<<56 | 1<<63
+}
+
+func aggMediumHash(lo, hi uint64) uint64 {
+	h := (lo ^ bits.RotateLeft64(hi, 29)) * 0x9E3779B97F4A7C15
+	h ^= h >> 32
+	return h * 0xbf58476d1ce4e5b9
+}
+
+// slot returns the slot of the packed key: where it is, or the empty slot where it goes.
+func (s *aggMediumKeys) slot(lo, hi uint64) int {
+	mask := len(s.slots) - 1
+	for i := int(aggMediumHash(lo, hi) >> s.shift); ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		if sl.hi == 0 || sl.hi == hi && sl.lo == lo {
+			return i
+		}
+	}
+}
+
+// get returns the id of the packed key.
+func (s *aggMediumKeys) get(lo, hi uint64) (int32, bool) {
+	if s.n == 0 {
+		return 0, false
+	}
+	sl := &s.slots[s.slot(lo, hi)]
+	return sl.id, sl.hi != 0
+}
+
+// put adds the packed key (absent) with id, growing the table to keep it at most half
+// full.
+func (s *aggMediumKeys) put(lo, hi uint64, id int32) {
+	if 2*(s.n+1) > len(s.slots) {
+		s.grow()
+	}
+	s.slots[s.slot(lo, hi)] = aggMediumSlot{lo: lo, hi: hi, id: id}
+	s.n++
+}
+
+func (s *aggMediumKeys) grow() {
+	old := s.slots
+	size := max(16, 2*len(old))
+	s.slots = make([]aggMediumSlot, size)
+	s.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	for _, sl := range old {
+		if sl.hi != 0 {
+			s.slots[s.slot(sl.lo, sl.hi)] = sl
+		}
+	}
+}
+
+// bytes is the table's size.
+func (s *aggMediumKeys) bytes() int64 { return int64(cap(s.slots)) * aggMediumSlotBytes }
+
+// growthBound bounds the bytes adding keys can add.
+func (s *aggMediumKeys) growthBound(keys int) int64 {
+	return aggHalfFullGrowth(len(s.slots), s.n, keys, aggMediumSlotBytes)
+}
