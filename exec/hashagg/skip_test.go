@@ -497,3 +497,56 @@ func TestAggSkipPaysExtrapolates(t *testing.T) {
 		t.Error("skip with no groups or no rows probed")
 	}
 }
+
+// aggEstSource is a source that says how many rows its whole input has.
+type aggEstSource struct {
+	exectest.Source
+	rows int64
+}
+
+func (s *aggEstSource) EstimatedRows() int64 { return s.rows }
+
+// TestHashAggProbeReadsTheInputsEstimate: the same first rows (keys from a domain of a
+// million, 94% new over the probe) make Partial skip when the input's length is unknown,
+// and keep aggregating (each key emitted once) when the input says it has 25 million
+// rows, which would leave one group per 25 rows.
+func TestHashAggProbeReadsTheInputsEstimate(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "k", Type: arrow.PrimitiveTypes.Int64}, {Name: "v", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	r := rand.New(rand.NewPCG(5, 6))
+	var parts [][][]any
+	distinct, n := map[int64]bool{}, 0
+	for n < aggSkipProbeRows+aggSkipProbeRows/4 {
+		var part [][]any
+		for range 8192 {
+			k := int64(r.IntN(1_000_000))
+			distinct[k] = true
+			part = append(part, []any{k, int64(1)})
+		}
+		parts = append(parts, part)
+		n += len(part)
+	}
+	partial, _, _ := aggNodes(t, schema, []string{"k"}, []plan.AggExpr{{Func: plan.AggSum, Arg: &plan.ColumnRef{Name: "v"}, Name: "s"}})
+	for _, tc := range []struct {
+		estimate int64
+		skips    bool
+	}{{0, true}, {25_000_000, false}} {
+		src := &aggEstSource{Source: exectest.Source{Batches: aggNewBatches(t, mem, schema, parts)}, rows: tc.estimate}
+		op := NewHashAggregate(src, partial, colop.Options{Mem: mem})
+		out, err := exectest.Drain(t, op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		emitted := 0
+		for _, b := range out {
+			emitted += int(b.NumRows())
+			b.Release()
+		}
+		op.Close()
+		if skipped := emitted > len(distinct); skipped != tc.skips {
+			t.Errorf("input estimate %d: %d state rows for %d keys (%d rows): skipped %v, want %v",
+				tc.estimate, emitted, len(distinct), n, skipped, tc.skips)
+		}
+	}
+}
