@@ -40,10 +40,16 @@ func aggPackMedium(b []byte) (lo, hi uint64) {
 	return lo, tail | uint64(len(b))<<56 | 1<<63
 }
 
+// aggMediumHash mixes lo fully before hi joins it. Combining the words first (lo ^ a
+// rotation of hi) let digits of the two words cancel: a million "id%010d" keys made
+// 640 000 distinct hashes, and the linear probes ran along the collisions.
 func aggMediumHash(lo, hi uint64) uint64 {
-	h := (lo ^ bits.RotateLeft64(hi, 29)) * 0x9E3779B97F4A7C15
+	h := lo * 0x9E3779B97F4A7C15
 	h ^= h >> 32
-	return h * 0xbf58476d1ce4e5b9
+	h = (h ^ hi) * 0xbf58476d1ce4e5b9
+	h ^= h >> 29
+	h *= 0x94d049bb133111eb
+	return h ^ h>>32
 }
 
 // slot returns the slot of the packed key: where it is, or the empty slot where it goes.
