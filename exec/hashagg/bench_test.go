@@ -76,32 +76,36 @@ func benchHashAgg(b *testing.B, str bool) {
 			_, _, complete := aggNodes(b, schema, []string{"k"}, aggs)
 			b.ResetTimer()
 			for b.Loop() {
-				for _, rec := range batches {
-					rec.Retain()
-				}
-				op := NewHashAggregate(&exectest.Source{Batches: append([]arrow.RecordBatch(nil), batches...)}, complete, colop.Options{Mem: mem})
-				if err := op.Open(context.Background()); err != nil {
-					b.Fatal(err)
-				}
-				n := 0
-				for {
-					out, err := op.Next()
-					if errors.Is(err, io.EOF) {
-						break
-					}
-					if err != nil {
-						b.Fatal(err)
-					}
-					n += int(out.NumRows())
-					out.Release()
-				}
-				op.Close()
-				if n != distinct {
+				if n := benchAggOnce(b, mem, batches, complete); n != distinct {
 					b.Fatalf("%d groups, want %d", n, distinct)
 				}
 			}
 			b.ReportMetric(float64(benchAggRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
+	}
+}
+
+// benchAggOnce aggregates batches (keeping them) with node and returns the groups.
+func benchAggOnce(b *testing.B, mem memory.Allocator, batches []arrow.RecordBatch, node *plan.PHashAggregate) int {
+	for _, rec := range batches {
+		rec.Retain()
+	}
+	op := NewHashAggregate(&exectest.Source{Batches: append([]arrow.RecordBatch(nil), batches...)}, node, colop.Options{Mem: mem})
+	defer op.Close()
+	if err := op.Open(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for {
+		out, err := op.Next()
+		if errors.Is(err, io.EOF) {
+			return n
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += int(out.NumRows())
+		out.Release()
 	}
 }
 

@@ -1,10 +1,7 @@
 package hashagg
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"testing"
 
@@ -12,8 +9,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/kindling-data/kindling/exec/colop"
-	"github.com/kindling-data/kindling/exec/exectest"
 	"github.com/kindling-data/kindling/plan"
 )
 
@@ -51,24 +46,7 @@ func BenchmarkHashAggTupleKeys(b *testing.B) {
 			_, _, complete := aggNodes(b, schema, []string{"a", "b", "c"}, aggs)
 			b.ResetTimer()
 			for b.Loop() {
-				for _, rec := range batches {
-					rec.Retain()
-				}
-				op := NewHashAggregate(&exectest.Source{Batches: append([]arrow.RecordBatch(nil), batches...)}, complete, colop.Options{Mem: mem})
-				if err := op.Open(context.Background()); err != nil {
-					b.Fatal(err)
-				}
-				for {
-					out, err := op.Next()
-					if errors.Is(err, io.EOF) {
-						break
-					}
-					if err != nil {
-						b.Fatal(err)
-					}
-					out.Release()
-				}
-				op.Close()
+				benchAggOnce(b, mem, batches, complete)
 			}
 			b.ReportMetric(float64(benchAggRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
