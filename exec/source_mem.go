@@ -24,6 +24,9 @@ type RecordsSource struct {
 	mu         sync.Mutex
 	partitions [][]arrow.RecordBatch
 	released   bool
+	// partBytes is each partition's size, measured by the first Partitions call: the
+	// batches never change, and every plan of every job asks.
+	partBytes []int64
 }
 
 // NewRecordsSource makes a source of in-memory partitions. It retains every batch; call
@@ -81,16 +84,21 @@ func (s *RecordsSource) Partitions(req plan.ScanRequest) ([]plan.ScanPartition, 
 	if err != nil {
 		return nil, err
 	}
+	if s.partBytes == nil {
+		partBytes := make([]int64, len(s.partitions))
+		for i, p := range s.partitions {
+			for j, b := range p {
+				if !b.Schema().Equal(schema) {
+					return nil, fmt.Errorf("exec: %s: partition %d batch %d has schema %v, want %v", s, i, j, b.Schema(), schema)
+				}
+				partBytes[i] += int64(util.TotalRecordSize(b))
+			}
+		}
+		s.partBytes = partBytes
+	}
 	parts := make([]plan.ScanPartition, len(s.partitions))
 	for i, p := range s.partitions {
-		var bytes int64
-		for j, b := range p {
-			if !b.Schema().Equal(schema) {
-				return nil, fmt.Errorf("exec: %s: partition %d batch %d has schema %v, want %v", s, i, j, b.Schema(), schema)
-			}
-			bytes += int64(util.TotalRecordSize(b))
-		}
-		parts[i] = &recordsPartition{src: s, index: i, batches: p, cols: cols, schema: proj, batchRows: req.BatchRows, bytes: bytes}
+		parts[i] = &recordsPartition{src: s, index: i, batches: p, cols: cols, schema: proj, batchRows: req.BatchRows, bytes: s.partBytes[i]}
 	}
 	return parts, nil
 }
@@ -148,6 +156,7 @@ type recordsIterator struct {
 	cols    []int
 	schema  *arrow.Schema
 	next    int
+	rewrap  kernel.Rewrapper // one private copy of each dictionary the batches share
 }
 
 func (it *recordsIterator) Next() (arrow.RecordBatch, error) {
@@ -164,11 +173,11 @@ func (it *recordsIterator) Next() (arrow.RecordBatch, error) {
 	// The source's batches are shared by every task and job that reads them: the caller
 	// gets array objects of its own (see kernel.Rewrap).
 	if it.cols == nil {
-		return kernel.Rewrap(b), nil
+		return it.rewrap.Rewrap(b), nil
 	}
 	arrs := make([]arrow.Array, len(it.cols))
 	for i, c := range it.cols {
-		arrs[i] = kernel.RewrapArray(b.Column(c))
+		arrs[i] = it.rewrap.RewrapArray(b.Column(c))
 	}
 	out := array.NewRecordBatch(it.schema, arrs, b.NumRows())
 	for _, a := range arrs {
@@ -178,6 +187,7 @@ func (it *recordsIterator) Next() (arrow.RecordBatch, error) {
 }
 
 func (it *recordsIterator) Close() error {
+	it.rewrap.Release()
 	for i, b := range it.batches {
 		if b != nil {
 			b.Release()

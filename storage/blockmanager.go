@@ -402,9 +402,11 @@ func (b *BlockManager) GetCache(ctx context.Context, id BlockID, mem memory.Allo
 			// Every reader of a cached block gets array objects of its own: tasks and jobs
 			// read one block at once (see kernel.Rewrap).
 			out := make([]arrow.RecordBatch, len(e.batches))
+			var rewrap kernel.Rewrapper
 			for i, rec := range e.batches {
-				out[i] = kernel.Rewrap(rec)
+				out[i] = rewrap.Rewrap(rec)
 			}
+			rewrap.Release()
 			b.mu.Unlock()
 			return out, InMemory, nil
 		}

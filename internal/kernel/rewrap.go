@@ -27,17 +27,60 @@ func Rewrap(rec arrow.RecordBatch) arrow.RecordBatch {
 
 // RewrapArray is Rewrap for one array: a new array over a's buffers, owned by the caller.
 func RewrapArray(a arrow.Array) arrow.Array {
-	d := rewrapData(a.Data())
+	var r Rewrapper
+	defer r.Release()
+	return r.RewrapArray(a)
+}
+
+// Rewrapper rewraps the batches one reader hands out (Rewrap), giving every batch that
+// shares a dictionary one rewrapped copy of it. A source's or a CSV split's dictionary is
+// shared by all its batches: copying its descriptor and counting its nulls per batch cost
+// more than the batch's own columns for 1024-row batches of a 100k-entry dictionary. The
+// copy is as private as Rewrap's (its null count is set, so no reader writes it) and may
+// be read by any goroutine. A Rewrapper is for one goroutine; Release drops the
+// dictionaries it keeps (the batches it returned keep their own references).
+type Rewrapper struct {
+	dicts map[arrow.ArrayData]*array.Data
+}
+
+// rewrapperMaxDicts bounds the dictionaries a Rewrapper keeps: batches that each bring
+// their own dictionary (shuffle blocks narrowed to their rows) must not pile up.
+const rewrapperMaxDicts = 64
+
+// Rewrap is kernel.Rewrap sharing rewrapped dictionaries between calls.
+func (r *Rewrapper) Rewrap(rec arrow.RecordBatch) arrow.RecordBatch {
+	cols := make([]arrow.Array, rec.NumCols())
+	for i, c := range rec.Columns() {
+		cols[i] = r.RewrapArray(c)
+	}
+	out := array.NewRecordBatch(rec.Schema(), cols, rec.NumRows())
+	for _, c := range cols {
+		c.Release()
+	}
+	return out
+}
+
+// RewrapArray is RewrapArray sharing rewrapped dictionaries between calls.
+func (r *Rewrapper) RewrapArray(a arrow.Array) arrow.Array {
+	d := r.rewrapData(a.Data())
 	defer d.Release()
 	return array.MakeFromData(d)
 }
 
+// Release drops the kept dictionaries.
+func (r *Rewrapper) Release() {
+	for _, d := range r.dicts {
+		d.Release()
+	}
+	r.dicts = nil
+}
+
 // rewrapData copies d's descriptor tree, children and dictionary included, with its null
 // count computed from the validity bitmap: reading the shared object's count could write it.
-func rewrapData(d arrow.ArrayData) *array.Data {
+func (r *Rewrapper) rewrapData(d arrow.ArrayData) *array.Data {
 	children := make([]arrow.ArrayData, len(d.Children()))
 	for i, c := range d.Children() {
-		children[i] = rewrapData(c)
+		children[i] = r.rewrapData(c)
 	}
 	out := array.NewData(d.DataType(), d.Len(), d.Buffers(), children, nullCount(d), d.Offset())
 	for _, c := range children {
@@ -45,9 +88,19 @@ func rewrapData(d arrow.ArrayData) *array.Data {
 	}
 	// Dictionary() returns a typed nil inside a non-nil interface for plain arrays.
 	if dict, ok := d.Dictionary().(*array.Data); ok && dict != nil {
-		nd := rewrapData(dict)
+		if nd, ok := r.dicts[dict]; ok {
+			out.SetDictionary(nd)
+			return out
+		}
+		nd := r.rewrapData(dict)
 		out.SetDictionary(nd)
-		nd.Release()
+		if len(r.dicts) >= rewrapperMaxDicts {
+			r.Release()
+		}
+		if r.dicts == nil {
+			r.dicts = map[arrow.ArrayData]*array.Data{}
+		}
+		r.dicts[dict] = nd // the reference rewrapData gave
 	}
 	return out
 }

@@ -81,3 +81,48 @@ func TestRewrapSharesNothingLazy(t *testing.T) {
 		}
 	}
 }
+
+// TestRewrapperSharesOneDictionaryCopy: slices of one batch share a dictionary; a
+// Rewrapper gives them one private copy of it (not the source's object), equal to the
+// original, readable from other goroutines while the batches live, and nothing leaks
+// once the batches and the Rewrapper are released.
+func TestRewrapperSharesOneDictionaryCopy(t *testing.T) {
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	dict := kerneltest.DictPiece(t, mem, []*string{kerneltest.Strp("x"), nil, kerneltest.Strp("z")}, []int32{0, 1, -1, 2, 0, 2})
+	schema := arrow.NewSchema([]arrow.Field{{Name: "d", Type: dict.DataType(), Nullable: true}}, nil)
+	full := array.NewRecordBatch(schema, []arrow.Array{dict}, 6)
+	dict.Release()
+	var r kernel.Rewrapper
+	var outs []arrow.RecordBatch
+	for lo := int64(0); lo < 6; lo += 2 {
+		piece := full.NewSlice(lo, lo+2)
+		outs = append(outs, r.Rewrap(piece))
+		piece.Release()
+	}
+	r.Release()
+	source := full.Column(0).(*array.Dictionary).Dictionary().Data()
+	first := outs[0].Column(0).(*array.Dictionary).Dictionary()
+	var wg sync.WaitGroup
+	for i, out := range outs {
+		d := out.Column(0).(*array.Dictionary)
+		if d.Dictionary().Data() != first.Data() || d.Dictionary().Data() == source {
+			t.Errorf("batch %d: its dictionary is not the one private copy", i)
+		}
+		want := full.NewSlice(int64(2*i), int64(2*i+2))
+		if !array.Equal(d, want.Column(0)) {
+			t.Errorf("batch %d: %v, want %v", i, d, want.Column(0))
+		}
+		want.Release()
+		wg.Go(func() {
+			if n := d.Dictionary().NullN(); n != 1 {
+				t.Errorf("dictionary nulls %d, want 1", n)
+			}
+		})
+	}
+	wg.Wait()
+	full.Release()
+	for _, out := range outs {
+		out.Release()
+	}
+}
