@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -40,7 +41,7 @@ func selTestColumns() []selCol {
 	ordered := func(a, b any) int {
 		switch x := a.(type) {
 		case int64:
-			return cmpOf(x, b.(int64))
+			return cmp.Compare(x, b.(int64))
 		case float64:
 			y := b.(float64)
 			switch xn, yn := math.IsNaN(x), math.IsNaN(y); {
@@ -51,9 +52,9 @@ func selTestColumns() []selCol {
 			case yn:
 				return -1
 			}
-			return cmpOf(x, y)
+			return cmp.Compare(x, y)
 		case string:
-			return cmpOf(x, b.(string))
+			return cmp.Compare(x, b.(string))
 		case decimal128.Num:
 			return x.Cmp(b.(decimal128.Num))
 		}
@@ -89,17 +90,6 @@ func selTestColumns() []selCol {
 		{"d8", &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int8, ValueType: arrow.BinaryTypes.String}, strGen, strLit, ordered},
 		{"d32", &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Uint32, ValueType: arrow.BinaryTypes.String}, strGen, strLit, ordered},
 	}
-}
-
-// cmpOf is -1, 0 or 1 as a is below, equal to or above b.
-func cmpOf[T int64 | float64 | string](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // selTestBatch builds a batch of n rows: an id, a gate column g in [0, 100) that the
@@ -297,7 +287,7 @@ func TestFilterSelectionRefineAgainstOracle(t *testing.T) {
 		gate := []int64{-1, 0, 5, 30, 60, 99, 100}[r.IntN(7)]
 		gop := []plan.BinaryOp{plan.OpEq, plan.OpNotEq, plan.OpLt, plan.OpLtEq, plan.OpGt, plan.OpGtEq}[r.IntN(6)]
 		conds := []selTestConj{{exectest.Bin(gop, exectest.Col("g"), exectest.Int(gate)), func(row int) bool {
-			return evDecCompareTable(gop)[cmpOf(vals["g"][row].(int64), gate)+1]
+			return evDecCompareTable(gop)[cmp.Compare(vals["g"][row].(int64), gate)+1]
 		}}}
 		g := selCol{"g", arrow.PrimitiveTypes.Int64, func(r *rand.Rand) any { return r.Int64N(102) - 1 },
 			func(v any) *plan.Literal { return exectest.Int(v.(int64)).(*plan.Literal) }, cols[0].cmp}

@@ -274,12 +274,7 @@ func (o *HashAggOp) setup() error {
 // is likely to fill again. That room is marked presized, since the budget that forced
 // the spill may not hold it.
 func (o *HashAggOp) newTable() error {
-	hinted := false
-	if o.keys != nil {
-		for _, c := range o.keys.cols {
-			hinted = hinted || c.size() > 0
-		}
-	}
+	hinted := o.keys != nil && len(o.keys.cols) > 0 && o.keys.n > 0
 	keys, err := newAggGroupKeys(o.keyTypes, o.keys)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package hashagg
 import (
 	"encoding/binary"
 	"math/bits"
+	"unsafe"
 )
 
 // aggMediumKeys maps string keys of aggShortMax+1 to aggMediumMax bytes (order and
@@ -23,8 +24,7 @@ type aggMediumSlot struct {
 	id     int32
 }
 
-// aggMediumSlotBytes is unsafe.Sizeof(aggMediumSlot{}).
-const aggMediumSlotBytes = 24
+const aggMediumSlotBytes = int64(unsafe.Sizeof(aggMediumSlot{}))
 
 // aggMediumMax is the longest key aggMediumKeys holds.
 const aggMediumMax = 15

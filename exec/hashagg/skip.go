@@ -69,9 +69,6 @@ func aggSkipPays(groups int, probed, total int64) bool {
 		}
 	}
 	x := (lo + hi) / 2
-	if x == 0 {
-		return true // every key new: a domain beyond estimate
-	}
 	return distinctShare(x*float64(total)/float64(probed)) > aggSkipRatio
 }
 

@@ -14,15 +14,9 @@ import (
 // buffers themselves are immutable and reference-counted atomically, so sharing them is
 // safe. The caller owns the result; rec is left as it was.
 func Rewrap(rec arrow.RecordBatch) arrow.RecordBatch {
-	cols := make([]arrow.Array, rec.NumCols())
-	for i, c := range rec.Columns() {
-		cols[i] = RewrapArray(c)
-	}
-	out := array.NewRecordBatch(rec.Schema(), cols, rec.NumRows())
-	for _, c := range cols {
-		c.Release()
-	}
-	return out
+	var r Rewrapper
+	defer r.Release()
+	return r.Rewrap(rec)
 }
 
 // RewrapArray is Rewrap for one array: a new array over a's buffers, owned by the caller.
