@@ -578,8 +578,9 @@ func (o *HashJoinOp) emitProbe() (arrow.RecordBatch, error) {
 	}
 	if o.pairs {
 		boff := o.outOffset(false, probeW, buildW)
+		orNull := o.probeOuter && hjAnyNegative(o.bIdx)
 		for c := range buildW {
-			arr, err := o.buildColumn(c, boff+c, o.bIdx)
+			arr, err := o.buildColumn(c, boff+c, o.bIdx, orNull)
 			if err != nil {
 				return fail(err)
 			}
@@ -589,13 +590,13 @@ func (o *HashJoinOp) emitProbe() (arrow.RecordBatch, error) {
 	return o.record(cols, len(o.pIdx)), nil
 }
 
-// buildColumn gathers build column c (output column out) at idx; NULLs throughout when
-// the build side is empty.
-func (o *HashJoinOp) buildColumn(c, out int, idx []int32) (arrow.Array, error) {
+// buildColumn gathers build column c (output column out) at idx (NULL at negative
+// indices when orNull is set); NULLs throughout when the build side is empty.
+func (o *HashJoinOp) buildColumn(c, out int, idx []int32, orNull bool) (arrow.Array, error) {
 	if o.buildCols == nil {
 		return array.MakeArrayOfNull(o.mem, o.node.OutSchema.Field(out).Type, len(idx)), nil
 	}
-	arr, err := hjTake(o.mem, o.buildCols[c], idx)
+	arr, err := hjTake(o.mem, o.buildCols[c], idx, orNull)
 	if err != nil {
 		return nil, fmt.Errorf("%s: column %q: %w", o.describe(), o.buildSchema.Field(c).Name, err)
 	}
@@ -635,7 +636,7 @@ func (o *HashJoinOp) emitTail(limit int) (arrow.RecordBatch, error) {
 		cols[poff+c] = array.MakeArrayOfNull(o.mem, o.node.OutSchema.Field(poff+c).Type, n)
 	}
 	for c := range buildW {
-		arr, err := o.buildColumn(c, boff+c, o.bIdx)
+		arr, err := o.buildColumn(c, boff+c, o.bIdx, false)
 		if err != nil {
 			for _, c := range cols {
 				if c != nil {

@@ -217,7 +217,7 @@ func (o *HashJoinOp) pairBatch() (arrow.RecordBatch, error) {
 		case isLeft == o.probeIsLeft:
 			arr, err = kernel.GatherArray(o.probeRec.Column(c), o.cP, o.mem)
 		case o.markers:
-			arr, err = hjTake(o.mem, o.buildCols[c], o.cB)
+			arr, err = hjTake(o.mem, o.buildCols[c], o.cB, true)
 		default:
 			arr, err = kernel.GatherArray(o.buildCols[c], o.cB, o.mem)
 		}
