@@ -52,10 +52,13 @@ type Config struct {
 	// Parallelism bounds the tasks that run at once (default GOMAXPROCS).
 	Parallelism int
 	// ShufflePartitions is the partition count of shuffles (group-by, distinct, joins,
-	// sorts, repartition without a count). Default: 8 × Parallelism, at least 16, which
+	// sorts, repartition without a count). Default: 4 × Parallelism, at least 8, which
 	// adaptive execution then coalesces to what the data needs (as Spark's AQE starts from
 	// a fixed high count); with DisableAdaptive, 2 × Parallelism, at least 4, so that a
-	// laptop-sized job does not drown in tiny tasks.
+	// laptop-sized job does not drown in tiny tasks. Coalescing saves the reduce side's
+	// tasks but not the map side's cost per partition (each map task fills a buffer per
+	// partition and column): on 2 cores, 16 took db-benchmark's ten group-by questions
+	// 15% longer than 8 (the bench report's partition sweep).
 	ShufflePartitions int
 	// DisableAdaptive turns off adaptive execution (Spark's spark.sql.adaptive.enabled,
 	// on by default): before a stage reading shuffles runs, the sizes of their map
@@ -137,7 +140,7 @@ func (c *Config) EnsureDefaults() {
 	if c.ShufflePartitions <= 0 && c.DisableAdaptive {
 		c.ShufflePartitions = max(4, 2*c.Parallelism)
 	} else if c.ShufflePartitions <= 0 {
-		c.ShufflePartitions = max(16, 8*c.Parallelism)
+		c.ShufflePartitions = max(8, 4*c.Parallelism)
 	}
 	if c.AdvisoryPartitionBytes <= 0 {
 		c.AdvisoryPartitionBytes = exec.DefaultAdvisoryPartitionBytes

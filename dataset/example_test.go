@@ -92,7 +92,7 @@ func ExampleNewSession() {
 	}
 	fmt.Println("orders:", n)
 	// Output:
-	// shuffle partitions: 16
+	// shuffle partitions: 8
 	// batch rows: 8192
 	// orders: 8
 }

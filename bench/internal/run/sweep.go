@@ -65,7 +65,8 @@ func j2(in Inputs) *dataset.Dataset { return in.X.Join(in.Medium, dataset.On("id
 // RunSweeps runs the partition-sizing sweeps: the q3 group-by and the j2 join (forced to
 // a shuffled hash join: medium would be broadcast otherwise, and no shuffle setting would
 // matter) over ShufflePartitions × BatchRows, over source partitions, and q3 over a
-// Parquet and a CSV file scan by MaxPartitionBytes.
+// Parquet and a CSV file scan by MaxPartitionBytes. The points of one sweep are measured
+// in interleaved rounds (measureInterleaved).
 func RunSweeps(ctx context.Context, o *Options, so SweepOptions) ([]Sweep, error) {
 	g, err := gen.NewGroupBy(o.N, o.K, o.Seed)
 	if err != nil {
@@ -77,123 +78,172 @@ func RunSweeps(ctx context.Context, o *Options, so SweepOptions) ([]Sweep, error
 	}
 	def := dataset.Config{Parallelism: o.Threads}
 	def.EnsureDefaults()
-	check := []string{}
-	timeOf := func(cfg dataset.Config, tables map[string]Table, build func(Inputs) *dataset.Dataset) (float64, float64, string) {
-		m := bestOf(o.Runs, func() Measure {
-			return kindlingRun(ctx, cfg, tables, check, runSpec{}, func(_ *dataset.Session, in Inputs) *dataset.Dataset { return build(in) })
-		})
-		if m.Err != nil {
-			return nan, nan, m.Err.Error()
-		}
-		return m.Time.Seconds(), m.CPU.Seconds(), ""
-	}
-	// The tables have the shape kindling's CSV reader gives (string keys dictionary-encoded,
-	// one dictionary per partition and column), so that a sweep point costs what it would
-	// on the user's path without reading the file once per point.
-	groupTables := func(l gen.Layout) (map[string]Table, func()) {
-		l.Dictionary, l.SharedDictionary = true, true
-		schema, parts := g.Batches(memory.DefaultAllocator, l)
-		return map[string]Table{"x": {Schema: schema, Parts: parts}}, func() { gen.Release(parts) }
-	}
-	joinTables := func(l gen.Layout) (map[string]Table, func()) {
-		l.Dictionary, l.SharedDictionary = true, true
-		tables := map[string]Table{}
-		var all [][][]arrow.RecordBatch
-		for _, t := range []*gen.JoinTable{&j.X, &j.Medium} {
-			schema, parts := j.Batches(t, memory.DefaultAllocator, l)
-			tables[t.Name] = Table{Schema: schema, Parts: parts}
-			all = append(all, parts)
-		}
-		return tables, func() {
-			for _, p := range all {
-				gen.Release(p)
-			}
-		}
-	}
+	sc := sweepContext{ctx: ctx, o: o, so: so, def: def, g: g, j: j}
 	var out []Sweep
-	xsOf := func(ns []int) []string {
-		xs := make([]string, len(ns))
-		for i, n := range ns {
-			xs[i] = strconv.Itoa(n)
-		}
-		return xs
-	}
-
-	// ShufflePartitions × BatchRows.
-	for _, exp := range []struct {
-		name, title string
-		tables      func(gen.Layout) (map[string]Table, func())
-		build       func(Inputs) *dataset.Dataset
-		broadcast   int64
-	}{
-		{"shuffle-groupby", "q3 group-by (sum v1, mean v3 by id3): time by shuffle partitions and batch rows", groupTables, q3, 0},
-		{"shuffle-join", "j2 join (x ⋈ medium on id2, shuffled hash join): time by shuffle partitions and batch rows", joinTables, j2, -1},
+	for _, exp := range []sweepExperiment{
+		{"shuffle-groupby", "q3 group-by (sum v1, mean v3 by id3): time by shuffle partitions and batch rows", sc.groupTables, q3, 0},
+		{"shuffle-join", "j2 join (x ⋈ medium on id2, shuffled hash join): time by shuffle partitions and batch rows", sc.joinTables, j2, -1},
 	} {
-		sw := Sweep{Name: exp.name, Title: exp.title, XTitle: "Config.ShufflePartitions", Xs: xsOf(so.ShufflePartitions),
-			Mark: indexOf(so.ShufflePartitions, def.ShufflePartitions)}
-		for _, br := range so.BatchRows {
-			tables, release := exp.tables(gen.Layout{Partitions: o.Parts, ChunkRows: br})
-			s := Series{Name: fmt.Sprintf("BatchRows %d", br)}
-			if br == def.BatchRows {
-				s.Name += " (default)"
-			}
-			c := Series{Name: s.Name}
-			for _, sp := range so.ShufflePartitions {
-				cfg := dataset.Config{Parallelism: o.Threads, ShufflePartitions: sp, BatchRows: br, BroadcastThreshold: exp.broadcast}
-				t, cpu, note := timeOf(cfg, tables, exp.build)
-				s.Values, c.Values = append(s.Values, t), append(c.Values, cpu)
-				if note != "" {
-					sw.Notes = append(sw.Notes, fmt.Sprintf("BatchRows %d, ShufflePartitions %d: %s", br, sp, note))
-				}
-				o.logf("  %s batch %d shuffle %d: %.3fs, %.3f CPU s", exp.name, br, sp, t, cpu)
-			}
-			release()
-			sw.Series, sw.CPU = append(sw.Series, s), append(sw.CPU, c)
-		}
-		if exp.broadcast < 0 {
-			tables, release := exp.tables(gen.Layout{Partitions: o.Parts, ChunkRows: def.BatchRows})
-			t, _, _ := timeOf(dataset.Config{Parallelism: o.Threads}, tables, exp.build)
-			release()
-			sw.Notes = append(sw.Notes, fmt.Sprintf("with the default broadcast hash join (medium broadcast), j2 takes %.3f s", t))
-		}
-		out = append(out, sw)
+		out = append(out, sc.shuffleSweep(exp))
 	}
-
-	// Source partitions.
-	sw := Sweep{Name: "source-partitions", Title: "time by source (in-memory) partitions", XTitle: "source partitions",
-		Xs: xsOf(so.SourcePartitions), Mark: indexOf(so.SourcePartitions, o.Parts)}
-	for _, exp := range []struct {
-		name      string
-		tables    func(gen.Layout) (map[string]Table, func())
-		build     func(Inputs) *dataset.Dataset
-		broadcast int64
-	}{{"q3 group-by", groupTables, q3, 0}, {"j2 join (shuffled)", joinTables, j2, -1}} {
-		s, c := Series{Name: exp.name}, Series{Name: exp.name}
-		for _, p := range so.SourcePartitions {
-			tables, release := exp.tables(gen.Layout{Partitions: p, ChunkRows: def.BatchRows})
-			t, cpu, note := timeOf(dataset.Config{Parallelism: o.Threads, BroadcastThreshold: exp.broadcast}, tables, exp.build)
-			release()
-			s.Values, c.Values = append(s.Values, t), append(c.Values, cpu)
-			if note != "" {
-				sw.Notes = append(sw.Notes, fmt.Sprintf("%s, %d partitions: %s", exp.name, p, note))
-			}
-			o.logf("  source-partitions %s %d: %.3fs, %.3f CPU s", exp.name, p, t, cpu)
-		}
-		sw.Series, sw.CPU = append(sw.Series, s), append(sw.CPU, c)
-	}
-	out = append(out, sw)
-
-	// File scans by MaxPartitionBytes.
-	scan, err := fileScanSweep(ctx, o, g, so, def)
+	out = append(out, sc.sourceSweep([]sweepExperiment{{"q3 group-by", "", sc.groupTables, q3, 0}, {"j2 join (shuffled)", "", sc.joinTables, j2, -1}}))
+	scan, err := sc.fileScanSweep()
 	if err != nil {
 		return out, err
 	}
 	return append(out, scan), nil
 }
 
-func fileScanSweep(ctx context.Context, o *Options, g *gen.GroupBy, so SweepOptions, def dataset.Config) (Sweep, error) {
+// sweepContext is what the sweeps share: the generators, the grids and the defaults.
+type sweepContext struct {
+	ctx context.Context
+	o   *Options
+	so  SweepOptions
+	def dataset.Config
+	g   *gen.GroupBy
+	j   *gen.Join
+}
+
+// sweepExperiment is one query over tables of a layout; broadcast is its
+// Config.BroadcastThreshold.
+type sweepExperiment struct {
+	name, title string
+	tables      func(gen.Layout) (map[string]Table, func())
+	build       func(Inputs) *dataset.Dataset
+	broadcast   int64
+}
+
+// groupTables and joinTables have the shape kindling's CSV reader gives (string keys
+// dictionary-encoded, one dictionary per partition and column), so that a sweep point
+// costs what it would on the user's path without reading the file once per point.
+func (sc *sweepContext) groupTables(l gen.Layout) (map[string]Table, func()) {
+	l.Dictionary, l.SharedDictionary = true, true
+	schema, parts := sc.g.Batches(memory.DefaultAllocator, l)
+	return map[string]Table{"x": {Schema: schema, Parts: parts}}, func() { gen.Release(parts) }
+}
+
+func (sc *sweepContext) joinTables(l gen.Layout) (map[string]Table, func()) {
+	l.Dictionary, l.SharedDictionary = true, true
+	tables := map[string]Table{}
+	var all [][][]arrow.RecordBatch
+	for _, t := range []*gen.JoinTable{&sc.j.X, &sc.j.Medium} {
+		schema, parts := sc.j.Batches(t, memory.DefaultAllocator, l)
+		tables[t.Name] = Table{Schema: schema, Parts: parts}
+		all = append(all, parts)
+	}
+	return tables, func() {
+		for _, p := range all {
+			gen.Release(p)
+		}
+	}
+}
+
+// point returns a sweep point running build over tables with cfg.
+func (sc *sweepContext) point(cfg dataset.Config, tables map[string]Table, build func(Inputs) *dataset.Dataset) *sweepPoint {
+	return &sweepPoint{run: func() Measure {
+		return kindlingRun(sc.ctx, cfg, tables, []string{}, runSpec{}, func(_ *dataset.Session, in Inputs) *dataset.Dataset { return build(in) })
+	}}
+}
+
+// record appends point p's time and CPU to s and c, a note on sw if it failed, and logs it.
+func (sc *sweepContext) record(sw *Sweep, s, c *Series, p *sweepPoint, label string) {
+	if p.best.Err != nil {
+		s.Values, c.Values = append(s.Values, nan), append(c.Values, nan)
+		sw.Notes = append(sw.Notes, fmt.Sprintf("%s: %v", label, p.best.Err))
+		return
+	}
+	t, cpu := p.best.Time.Seconds(), p.best.CPU.Seconds()
+	s.Values, c.Values = append(s.Values, t), append(c.Values, cpu)
+	sc.o.logf("  %s %s: %.3fs, %.3f CPU s (best of %d)", sw.Name, label, t, cpu, p.runs)
+}
+
+func xsOf(ns []int) []string {
+	xs := make([]string, len(ns))
+	for i, n := range ns {
+		xs[i] = strconv.Itoa(n)
+	}
+	return xs
+}
+
+// shuffleSweep times exp over ShufflePartitions × BatchRows (the batch rows of the input
+// tables and of Config.BatchRows).
+func (sc *sweepContext) shuffleSweep(exp sweepExperiment) Sweep {
+	so := sc.so
+	sw := Sweep{Name: exp.name, Title: exp.title, XTitle: "Config.ShufflePartitions", Xs: xsOf(so.ShufflePartitions),
+		Mark: indexOf(so.ShufflePartitions, sc.def.ShufflePartitions)}
+	points := make([][]*sweepPoint, len(so.BatchRows))
+	var all []*sweepPoint
+	for i, br := range so.BatchRows {
+		tables, release := exp.tables(gen.Layout{Partitions: sc.o.Parts, ChunkRows: br})
+		defer release()
+		for _, sp := range so.ShufflePartitions {
+			cfg := dataset.Config{Parallelism: sc.o.Threads, ShufflePartitions: sp, BatchRows: br, BroadcastThreshold: exp.broadcast}
+			points[i] = append(points[i], sc.point(cfg, tables, exp.build))
+		}
+		all = append(all, points[i]...)
+	}
+	measureInterleaved(sc.o.Runs, all)
+	for i, br := range so.BatchRows {
+		s := Series{Name: fmt.Sprintf("BatchRows %d", br)}
+		if br == sc.def.BatchRows {
+			s.Name += " (default)"
+		}
+		c := Series{Name: s.Name}
+		for k, sp := range so.ShufflePartitions {
+			sc.record(&sw, &s, &c, points[i][k], fmt.Sprintf("batch %d shuffle %d", br, sp))
+		}
+		sw.Series, sw.CPU = append(sw.Series, s), append(sw.CPU, c)
+	}
+	if exp.broadcast < 0 {
+		tables, release := exp.tables(gen.Layout{Partitions: sc.o.Parts, ChunkRows: sc.def.BatchRows})
+		p := sc.point(dataset.Config{Parallelism: sc.o.Threads}, tables, exp.build)
+		measureInterleaved(sc.o.Runs, []*sweepPoint{p})
+		release()
+		sw.Notes = append(sw.Notes, fmt.Sprintf("with the default broadcast hash join (medium broadcast), j2 takes %.3f s", p.best.Time.Seconds()))
+	}
+	return sw
+}
+
+// sourceSweep times each experiment by the partitions of its in-memory source.
+func (sc *sweepContext) sourceSweep(exps []sweepExperiment) Sweep {
+	so := sc.so
+	sw := Sweep{Name: "source-partitions", Title: "time by source (in-memory) partitions", XTitle: "source partitions",
+		Xs: xsOf(so.SourcePartitions), Mark: indexOf(so.SourcePartitions, sc.o.Parts)}
+	for _, exp := range exps {
+		// One experiment's tables at a time: all of them at once would hold gigabytes.
+		points, release := sc.sourcePoints(exp)
+		measureInterleaved(sc.o.Runs, points)
+		release()
+		s, c := Series{Name: exp.name}, Series{Name: exp.name}
+		for k, p := range so.SourcePartitions {
+			sc.record(&sw, &s, &c, points[k], fmt.Sprintf("%s %d", exp.name, p))
+		}
+		sw.Series, sw.CPU = append(sw.Series, s), append(sw.CPU, c)
+	}
+	return sw
+}
+
+// sourcePoints returns exp's points by source partitions, and what releases their tables.
+func (sc *sweepContext) sourcePoints(exp sweepExperiment) ([]*sweepPoint, func()) {
+	var points []*sweepPoint
+	var releases []func()
+	for _, p := range sc.so.SourcePartitions {
+		tables, release := exp.tables(gen.Layout{Partitions: p, ChunkRows: sc.def.BatchRows})
+		releases = append(releases, release)
+		points = append(points, sc.point(dataset.Config{Parallelism: sc.o.Threads, BroadcastThreshold: exp.broadcast}, tables, exp.build))
+	}
+	return points, func() {
+		for _, r := range releases {
+			r()
+		}
+	}
+}
+
+// fileScanSweep times q3 over a Parquet and a CSV file by MaxPartitionBytes.
+func (sc *sweepContext) fileScanSweep() (Sweep, error) {
+	o, so := sc.o, sc.so
 	start := time.Now()
-	schema, parts := g.Batches(memory.DefaultAllocator, gen.Layout{Partitions: 1, ChunkRows: 65536})
+	schema, parts := sc.g.Batches(memory.DefaultAllocator, gen.Layout{Partitions: 1, ChunkRows: 65536})
 	pq, csv := filepath.Join(o.TmpDir, "sweep.parquet"), filepath.Join(o.TmpDir, "sweep.csv")
 	err := gen.WriteParquet(pq, schema, parts, 128*1024)
 	if err == nil {
@@ -209,71 +259,41 @@ func fileScanSweep(ctx context.Context, o *Options, g *gen.GroupBy, so SweepOpti
 		xs[i] = fmt.Sprintf("%d MiB", b>>20)
 	}
 	sw := Sweep{Name: "file-scan", Title: "q3 over a file scan: time by MaxPartitionBytes", XTitle: "Config.MaxPartitionBytes",
-		Xs: xs, Mark: indexOf(so.MaxPartitionBytes, def.MaxPartitionBytes)}
+		Xs: xs, Mark: indexOf(so.MaxPartitionBytes, sc.def.MaxPartitionBytes)}
 	csvOpts := dataset.CSVOptions{Schema: gen.GroupBySchema(true)}
-	for _, exp := range []struct {
+	exps := []struct {
 		name string
 		read func(s *dataset.Session) *dataset.Dataset
 	}{
 		{"Parquet (128Ki-row groups, snappy)", func(s *dataset.Session) *dataset.Dataset { return s.ReadParquet(pq) }},
 		{"CSV (id1..id3 dictionary)", func(s *dataset.Session) *dataset.Dataset { return s.ReadCSVWith(csvOpts, csv) }},
-	} {
-		s, c := Series{Name: exp.name}, Series{Name: exp.name}
-		var counts []string
+	}
+	points := make([][]*sweepPoint, len(exps))
+	var all []*sweepPoint
+	for i, exp := range exps {
 		for _, mpb := range so.MaxPartitionBytes {
 			cfg := dataset.Config{Parallelism: o.Threads, MaxPartitionBytes: mpb}
-			m := bestOf(o.Runs, func() Measure {
-				return kindlingRun(ctx, cfg, nil, nil, runSpec{}, func(s *dataset.Session, _ Inputs) *dataset.Dataset {
+			points[i] = append(points[i], &sweepPoint{run: func() Measure {
+				return kindlingRun(sc.ctx, cfg, nil, nil, runSpec{}, func(s *dataset.Session, _ Inputs) *dataset.Dataset {
 					return q3(Inputs{X: exp.read(s)})
 				})
-			})
-			if m.Err != nil {
-				s.Values, c.Values = append(s.Values, nan), append(c.Values, nan)
-				sw.Notes = append(sw.Notes, fmt.Sprintf("%s, %s: %v", exp.name, fmt.Sprintf("%d MiB", mpb>>20), m.Err))
-				continue
-			}
-			s.Values, c.Values = append(s.Values, m.Time.Seconds()), append(c.Values, m.CPU.Seconds())
-			if m.Job != nil && len(m.Job.Stages) > 0 {
+			}})
+		}
+		all = append(all, points[i]...)
+	}
+	measureInterleaved(o.Runs, all)
+	for i, exp := range exps {
+		s, c := Series{Name: exp.name}, Series{Name: exp.name}
+		var counts []string
+		for k, mpb := range so.MaxPartitionBytes {
+			p := points[i][k]
+			sc.record(&sw, &s, &c, p, fmt.Sprintf("%s %d MiB", exp.name, mpb>>20))
+			if m := p.best; m.Err == nil && m.Job != nil && len(m.Job.Stages) > 0 {
 				counts = append(counts, strconv.Itoa(len(m.Job.Stages[0].Tasks)))
 			}
-			o.logf("  file-scan %s %d MiB: %.3fs, %.3f CPU s", exp.name, mpb>>20, m.Time.Seconds(), m.CPU.Seconds())
 		}
 		sw.Series, sw.CPU = append(sw.Series, s), append(sw.CPU, c)
 		sw.Notes = append(sw.Notes, fmt.Sprintf("%s: scan partitions %s", exp.name, strings.Join(counts, ", ")))
 	}
 	return sw, nil
 }
-
-// bestOf runs f runs times (at least once) and returns the fastest run's measure, with
-// CPU the least CPU time of any run: the noise of a shared machine only adds time. A
-// failed run is returned at once.
-// bestOf returns the fastest of at least runs measures of f (the CPU time the least
-// seen). A point far shorter than a second is measured again until the runs add up to
-// bestOfMinTotal, at most bestOfMaxRuns times: on a shared machine a 60 ms point drifts
-// by 20 ms from run to run, and the best of two cannot tell settings 10% apart.
-func bestOf(runs int, f func() Measure) Measure {
-	var best Measure
-	var total time.Duration
-	for i := 0; i < max(1, runs) || total < bestOfMinTotal && i < bestOfMaxRuns; i++ {
-		m := f()
-		if m.Err != nil {
-			return m
-		}
-		total += m.Time
-		switch {
-		case i == 0:
-			best = m
-		case m.Time < best.Time:
-			m.CPU = min(m.CPU, best.CPU)
-			best = m
-		default:
-			best.CPU = min(best.CPU, m.CPU)
-		}
-	}
-	return best
-}
-
-const (
-	bestOfMinTotal = time.Second
-	bestOfMaxRuns  = 15
-)
