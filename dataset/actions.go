@@ -88,6 +88,11 @@ func (d *Dataset) Explain() string {
 	return plan.Explain(d.node, p.optimized, p.physical, p.stages)
 }
 
+// jobSpec is the job running p's stages for action, with d's plans as Explain prints them.
+func (d *Dataset) jobSpec(p *prepared, action string) exec.JobSpec {
+	return exec.JobSpec{Action: action, Stages: p.stages, Plan: plan.Explain(d.node, p.optimized, p.physical, p.stages)}
+}
+
 // run plans the dataset and runs its job into sink.
 func (d *Dataset) run(ctx context.Context, action string, sink exec.ResultSink) (p *prepared, err error) {
 	if d.err != nil {
@@ -109,7 +114,7 @@ func (d *Dataset) run(ctx context.Context, action string, sink exec.ResultSink) 
 	if err != nil {
 		return nil, err
 	}
-	m, err := exec.RunJob(ctx, d.s.env, action, p.stages, sink)
+	m, err := exec.RunJob(ctx, d.s.env, d.jobSpec(p, action), sink)
 	d.s.recordJob(m)
 	if errors.Is(err, exec.ErrCacheLost) {
 		// A cached partition the plan read was evicted meanwhile: plan again (the dataset
@@ -120,7 +125,7 @@ func (d *Dataset) run(ctx context.Context, action string, sink exec.ResultSink) 
 		if p, err = d.prepare(); err != nil {
 			return nil, err
 		}
-		m, err = exec.RunJob(ctx, d.s.env, action, p.stages, sink)
+		m, err = exec.RunJob(ctx, d.s.env, d.jobSpec(p, action), sink)
 		d.s.recordJob(m)
 	}
 	if err != nil {

@@ -109,9 +109,20 @@ type Config struct {
 	// TestingKnobs change the engine's behaviour for tests; leave them zero.
 	TestingKnobs TestingKnobs
 	// Logger receives the session's warnings, such as a persisted partition that could
-	// not be cached (default slog.Default()). Tests pass a logger over a buffer to read
-	// them; slog.New(slog.DiscardHandler) silences them.
+	// not be cached or a task attempt that failed and is retried, and at debug level each
+	// spill file and each cached block evicted (default slog.Default()). Tests pass a
+	// logger over a buffer to read them; slog.New(slog.DiscardHandler) silences them.
 	Logger *slog.Logger
+	// Listeners receive the session's events (JobStart, StageEnd, TaskEnd, Spill,
+	// Eviction, …) on a goroutine of their own, in order; a listener that falls far behind
+	// loses events rather than slow a job. None by default, and then jobs build no events.
+	Listeners []Listener
+	// UIAddr, when set, serves the session's live web UI at that address (such as
+	// "localhost:4040"; port 0 picks a free one, Session.UIAddr says which) until Close:
+	// jobs with their stage DAGs, task timelines and stage summaries, storage, memory over
+	// time, plans and this configuration. Off by default. NewSession fails if it cannot
+	// listen.
+	UIAddr string
 	// TimeZone is the session time zone, an IANA name such as "Europe/Berlin" (default
 	// "UTC"; Spark's spark.sql.session.timeZone). Timestamps are instants; the functions
 	// that read or write a wall clock (date parts, DateFormat, DateTrunc, parsing text

@@ -13,6 +13,7 @@ import (
 	"github.com/kindling-data/kindling/datasource"
 	"github.com/kindling-data/kindling/exec"
 	"github.com/kindling-data/kindling/internal/vfs"
+	"github.com/kindling-data/kindling/internal/webui"
 	kmemory "github.com/kindling-data/kindling/memory"
 	"github.com/kindling-data/kindling/plan"
 	"github.com/kindling-data/kindling/storage"
@@ -50,6 +51,12 @@ type Session struct {
 	closed bool
 
 	nextDataset int
+
+	// bus delivers the session's events to Config.Listeners and the UI's tracker; ui
+	// serves the live UI (nil unless Config.UIAddr is set).
+	bus     *exec.Bus
+	tracker *webui.Tracker
+	ui      *webui.Server
 }
 
 // ErrSessionClosed is the error of an action on a dataset whose session is closed, and of
@@ -99,6 +106,10 @@ func NewSession(cfg Config) (*Session, error) {
 	s.env.Shuffle.SetBatchRows(cfg.BatchRows)
 	s.env.BatchRows = cfg.BatchRows
 	s.env.Adaptive = cfg.adaptive()
+	if err := s.startObserving(); err != nil {
+		s.goLimit.Release()
+		return nil, errors.Join(err, s.env.Close(), blocks.Close(), spill.Close(), mem.Close())
+	}
 	return s, nil
 }
 
@@ -168,8 +179,8 @@ func (s *Session) Close() error {
 	}
 	defer s.goLimit.Release()
 	// Blocks first (they hold storage memory), then the spill directory, then the budget,
-	// which reports any reservation still held.
-	return errors.Join(s.env.Close(), s.blocks.Close(), s.spill.Close(), s.mem.Close())
+	// which reports any reservation still held; the events last, with the UI.
+	return errors.Join(s.env.Close(), s.blocks.Close(), s.spill.Close(), s.mem.Close(), s.stopObserving())
 }
 
 // beginJob registers a job with the session and returns its context: ctx, also ended by

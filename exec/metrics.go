@@ -36,7 +36,9 @@ type TaskMetrics struct {
 	// recomputed from lineage). CachePutFailures counts partitions of a persisted dataset
 	// that were computed but could not be stored (Session.StorageInfo says why).
 	CacheHits, CacheDiskHits, CacheMisses, RecomputedPartitions, CachePutFailures int64
-	Duration                                                                      time.Duration
+	// Start is when the successful attempt started, Duration how long it ran.
+	Start    time.Time
+	Duration time.Duration
 }
 
 // StageMetrics aggregate a stage's tasks.
@@ -59,11 +61,16 @@ type StageMetrics struct {
 	// shuffled join switched to broadcast, skewed partitions split (empty: run as planned,
 	// one task per partition).
 	Adaptive []string
-	Duration time.Duration
+	// Parents are the stages whose shuffles the stage reads; Operators its pipeline, one
+	// operator per line from the top (indented as Explain prints it).
+	Parents   []int
+	Operators []string
+	Start     time.Time
+	Duration  time.Duration
 }
 
-// Totals sums the stage's task counters (Partition and Attempt are left zero; the peaks
-// are the largest of any task).
+// Totals sums the stage's task counters (Partition, Attempt and Start are left zero; the
+// peaks are the largest of any task).
 func (s *StageMetrics) Totals() TaskMetrics {
 	var t TaskMetrics
 	for i := range s.Tasks {
@@ -100,10 +107,17 @@ func (t *TaskMetrics) add(o *TaskMetrics) {
 
 // JobMetrics are the counters of one job (one action).
 type JobMetrics struct {
-	JobID    int
-	Action   string
-	Stages   []StageMetrics
+	JobID  int
+	Action string
+	Stages []StageMetrics
+	// Start is when the job began; Err is its failure (nil: it succeeded).
+	Start    time.Time
 	Duration time.Duration
+	Err      error
+	// Plan is the job's plans as Explain prints them (set by the dataset that ran it).
+	Plan string
+	// MemoryTimeline samples the session's memory each time a task of the job ended.
+	MemoryTimeline []MemorySample
 	// Memory is the memory manager's state at the end of the job, except its peaks,
 	// which are the job's: the most execution and storage memory in use at once while it
 	// ran (other jobs' memory at the time included).
@@ -115,6 +129,14 @@ type JobMetrics struct {
 	// partitions and shuffle blocks moved to disk): Bytes on disk, RawBytes their size in
 	// memory (Spark's "spill (disk)" and "spill (memory)").
 	Spill storage.SpillStats
+}
+
+// MemorySample is the session's memory at one moment: execution and storage memory in
+// use, the budget, and the bytes spilled so far by the session.
+type MemorySample struct {
+	Time                          time.Time
+	Execution, Storage, Limit     int64
+	SpilledBytes, SpilledInMemory int64
 }
 
 // Totals sums the task counters of every stage, as StageMetrics.Totals does for one:

@@ -3,8 +3,10 @@ package exec
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +42,11 @@ type Env struct {
 	BatchRows int
 	// Adaptive re-plans the reduce stages from the sizes of the shuffles they read.
 	Adaptive Adaptive
+
+	// Events, when active, receives the jobs' events.
+	Events *Bus
+	// Logger, if set, is told of task attempts that failed and are retried.
+	Logger *slog.Logger
 
 	// Blocks holds cached partitions and shuffle blocks, in memory or on disk.
 	Blocks *storage.BlockManager
@@ -86,10 +93,21 @@ type job struct {
 	// stages are the job's stages; finished, the map stages done, by shuffle ID (key_filter.go).
 	stages   []*plan.Stage
 	finished map[int]finishedStage
+	// metrics are the job's, filled in as it runs; timelineMu guards their memory timeline.
+	metrics    *JobMetrics
+	timelineMu sync.Mutex
 }
 
 // shuffleID maps a stage's plan-local shuffle ID to the session-wide one.
 func (j *job) shuffleID(local int) int { return j.shuffleBase + local }
+
+// JobSpec is a job to run: the action that asked for it, its stages in dependency order,
+// and its plans as Explain prints them (kept in its metrics).
+type JobSpec struct {
+	Action string
+	Stages []*plan.Stage
+	Plan   string
+}
 
 // RunJob runs the stages of one job in dependency order, each as one task per partition
 // on a pool of Env.Parallelism workers, and feeds the last stage's output to sink.
@@ -99,8 +117,9 @@ func (j *job) shuffleID(local int) int { return j.shuffleBase + local }
 // naming the stage, the partition, the attempts and the cause. Cancelling ctx stops every task;
 // RunJob returns only after all its goroutines have ended, and the shuffle outputs of the
 // job are freed before it returns, on success and on failure.
-func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, sink ResultSink) (*JobMetrics, error) {
+func RunJob(ctx context.Context, env *Env, spec JobSpec, sink ResultSink) (jm *JobMetrics, err error) {
 	start := time.Now()
+	action, stages := spec.Action, spec.Stages
 	j := &job{env: env, sink: sink, readers: shuffleReaders(stages), plans: map[int]*stagePlan{},
 		stages: stages, finished: map[int]finishedStage{}}
 	j.shuffleBase = int(env.nextShuffle.Add(int64(len(stages)+1))) - len(stages) - 1
@@ -111,7 +130,12 @@ func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, 
 			}
 		}
 	}()
-	jm := &JobMetrics{JobID: int(env.nextJob.Add(1)), Action: action}
+	jm = &JobMetrics{JobID: int(env.nextJob.Add(1)), Action: action, Start: start, Plan: spec.Plan}
+	j.metrics = jm
+	if env.Events.Active() {
+		env.Events.Post(&JobStart{JobID: jm.JobID, Action: action, Time: start, Stages: stageInfos(stages)})
+		defer func() { env.Events.Post(&JobEnd{JobID: jm.JobID, Time: time.Now(), Metrics: jm, Err: err}) }()
+	}
 	if env.Spill != nil {
 		spillBefore := env.Spill.Stats()
 		defer func() {
@@ -137,7 +161,7 @@ func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, 
 		sm, err := j.runStage(ctx, s)
 		jm.Stages = append(jm.Stages, sm)
 		if err != nil {
-			jm.Duration = time.Since(start)
+			jm.Duration, jm.Err = time.Since(start), err
 			return jm, err
 		}
 		if s.Output != nil {
@@ -152,12 +176,53 @@ func RunJob(ctx context.Context, env *Env, action string, stages []*plan.Stage, 
 	return jm, nil
 }
 
-func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error) {
-	start := time.Now()
-	sm := StageMetrics{StageID: s.ID, Kind: "result"}
-	var retries retryCounter
+// stageInfos describes the planned stages for JobStart.
+func stageInfos(stages []*plan.Stage) []StageInfo {
+	out := make([]StageInfo, len(stages))
+	for i, s := range stages {
+		out[i] = StageInfo{StageID: s.ID, Kind: stageKind(s), Tasks: s.NumPartitions(), Parents: slices.Clone(s.Parents),
+			Operators: stageOperators(s)}
+	}
+	return out
+}
+
+func stageKind(s *plan.Stage) string {
 	if s.Output != nil {
-		sm.Kind = "map"
+		return "map"
+	}
+	return "result"
+}
+
+func stageOperators(s *plan.Stage) []string {
+	return strings.Split(strings.TrimSuffix(plan.FormatStage(s), "\n"), "\n")
+}
+
+// sampleMemory appends the session's memory now to the job's timeline. Called with the
+// stage's task lock held.
+func (j *job) sampleMemory() {
+	env := j.env
+	if env.Mem == nil {
+		return
+	}
+	st := env.Mem.Stats()
+	ms := MemorySample{Time: time.Now(), Execution: st.ExecutionUsed, Storage: st.StorageUsed, Limit: st.Limit}
+	if env.Spill != nil {
+		sp := env.Spill.Stats()
+		ms.SpilledBytes, ms.SpilledInMemory = sp.Bytes, sp.RawBytes
+	}
+	j.timelineMu.Lock()
+	j.metrics.MemoryTimeline = append(j.metrics.MemoryTimeline, ms)
+	j.timelineMu.Unlock()
+}
+
+func (j *job) runStage(ctx context.Context, s *plan.Stage) (sm StageMetrics, err error) {
+	start := time.Now()
+	sm = StageMetrics{StageID: s.ID, Kind: stageKind(s), Start: start, Parents: slices.Clone(s.Parents), Operators: stageOperators(s)}
+	var retries retryCounter
+	if bus := j.env.Events; bus.Active() {
+		defer func() {
+			bus.Post(&StageEnd{JobID: j.metrics.JobID, Time: time.Now(), Metrics: &sm, Err: err})
+		}()
 	}
 	sp := j.planStage(s)
 	if f := j.keyFilterFor(s, j.stages); f != nil {
@@ -179,9 +244,13 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (StageMetrics, error)
 	}
 	defer j.releaseShared()
 	sm.Tasks = make([]TaskMetrics, j.numTasks(s))
-	err := j.runTasks(ctx, s, func(t *task, m TaskMetrics) {
+	if bus := j.env.Events; bus.Active() {
+		bus.Post(&StageStart{JobID: j.metrics.JobID, StageID: s.ID, Tasks: len(sm.Tasks), Adaptive: sm.Adaptive, Time: time.Now()})
+	}
+	err = j.runTasks(ctx, s, func(t *task, m TaskMetrics) {
 		sm.Tasks[t.partition] = m
 		j.releaseReads(t)
+		j.sampleMemory()
 	}, &retries, nil)
 	sm.Retries, sm.RetriesByCause = retries.total, retries.byCause
 	if err == nil && s.Output != nil {
@@ -257,6 +326,7 @@ func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, Task
 	// which makes the outcome depend on the budget rather than on timing.
 	var alone sync.RWMutex
 	sp := j.plans[s.ID]
+	bus := j.env.Events
 	for p := range j.numTasks(s) {
 		if gctx.Err() != nil {
 			break
@@ -276,11 +346,17 @@ func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, Task
 				} else {
 					alone.RLock()
 				}
+				if bus.Active() {
+					bus.Post(&TaskStart{JobID: j.metrics.JobID, StageID: s.ID, Partition: p, Attempt: attempt, Time: time.Now()})
+				}
 				m, err := t.run(gctx)
 				if exclusive {
 					alone.Unlock()
 				} else {
 					alone.RUnlock()
+				}
+				if bus.Active() {
+					j.postTaskEnd(gctx, s, p, attempt, m, err, maxAttempts)
 				}
 				if err == nil {
 					mu.Lock()
@@ -302,6 +378,10 @@ func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, Task
 				mu.Lock()
 				retries.add(cause)
 				mu.Unlock()
+				if j.env.Logger != nil {
+					j.env.Logger.Warn("exec: task attempt failed; retrying", "stage", s.ID, "partition", p,
+						"attempt", attempt, "of", maxAttempts, "cause", cause.String(), "error", err)
+				}
 				exclusive = cause == CauseMemory
 			}
 		})
@@ -311,6 +391,19 @@ func (j *job) runTasks(ctx context.Context, s *plan.Stage, done func(*task, Task
 		err = fmt.Errorf("exec: stage %d: %w", s.ID, context.Cause(ctx))
 	}
 	return err
+}
+
+// postTaskEnd posts the end of attempt attempt of partition p: its metrics if it
+// succeeded, its error and whether it will be retried (as runTasks decides) if not.
+func (j *job) postTaskEnd(ctx context.Context, s *plan.Stage, p, attempt int, m TaskMetrics, err error, maxAttempts int) {
+	e := &TaskEnd{JobID: j.metrics.JobID, StageID: s.ID, Partition: p, Attempt: attempt, Time: time.Now(), Err: err}
+	if err == nil {
+		e.Metrics = &m
+	} else if ctx.Err() == nil {
+		e.Cause = Classify(err)
+		e.Retry = e.Cause.Retryable() && attempt < maxAttempts
+	}
+	j.env.Events.Post(e)
 }
 
 // retryCounter counts a stage's retried attempts by cause.

@@ -354,7 +354,7 @@ func (t *task) run(ctx context.Context) (m TaskMetrics, err error) {
 	m.RowsIn, m.BytesIn, m.BatchesIn, m.ShuffleBytesRead = t.in.rows, t.in.bytes, t.in.batches, t.in.shuffleBytes
 	m.ShuffleBytesWritten = written
 	m.PeakMemory = t.alloc.Peak()
-	m.Duration = time.Since(start)
+	m.Start, m.Duration = start, time.Since(start)
 	return m, nil
 }
 

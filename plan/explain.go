@@ -87,6 +87,14 @@ func FormatStages(stages []*Stage) string {
 	return b.String()
 }
 
+// FormatStage renders one stage's pipeline as an indented tree, one operator per line,
+// without a header.
+func FormatStage(s *Stage) string {
+	var b strings.Builder
+	writeTree(&b, "", physLine, s.Root)
+	return b.String()
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one

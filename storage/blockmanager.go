@@ -142,6 +142,8 @@ type BlockManager struct {
 	mem   *kmem.Manager
 	spill *SpillManager
 	alloc memory.Allocator
+	// evicted, if set, is told of each block evicted for execution memory.
+	evicted atomic.Pointer[func(EvictionInfo)]
 
 	mu     sync.Mutex
 	blocks map[BlockID]*block
@@ -182,6 +184,26 @@ func NewBlockManager(mem *kmem.Manager, spill *SpillManager, opts ...BlockManage
 	}
 	mem.SetEvictor(b)
 	return b
+}
+
+// EvictionInfo describes a block evicted for execution memory: its memory bytes, and
+// whether it went to disk or was dropped (a MEMORY_ONLY cached partition, recomputed from
+// lineage when read again).
+type EvictionInfo struct {
+	Block  BlockID
+	Bytes  int64
+	ToDisk bool
+}
+
+// SetEvictionObserver makes the store call f with each block it evicts, after the
+// eviction, on the goroutine that needed the memory (f must be quick and must not
+// block); nil stops it.
+func (b *BlockManager) SetEvictionObserver(f func(EvictionInfo)) {
+	if f == nil {
+		b.evicted.Store(nil)
+		return
+	}
+	b.evicted.Store(&f)
 }
 
 // Put stores a block (see Store for ownership) with MEMORY_AND_DISK semantics: in memory if

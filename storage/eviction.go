@@ -62,6 +62,8 @@ func (b *BlockManager) runEvictions(jobs []evictJob) int64 {
 	b.writeJobs(jobs)
 	var tr trash
 	var freed int64
+	obs := b.evicted.Load()
+	var seen []EvictionInfo
 	b.mu.Lock()
 	for i := range jobs {
 		j, e := &jobs[i], jobs[i].e
@@ -84,7 +86,11 @@ func (b *BlockManager) runEvictions(jobs []evictJob) int64 {
 		} else if j.write && j.err == nil {
 			e.onDisk = true // a block of no batches
 		}
-		freed += b.dropMemoryLocked(e, &tr)
+		n := b.dropMemoryLocked(e, &tr)
+		freed += n
+		if obs != nil {
+			seen = append(seen, EvictionInfo{Block: e.id, Bytes: n, ToDisk: e.onDisk})
+		}
 		b.evictedBlocks.Add(1)
 		if e.onDisk {
 			b.evictedToDisk.Add(1)
@@ -96,6 +102,9 @@ func (b *BlockManager) runEvictions(jobs []evictJob) int64 {
 	}
 	b.mu.Unlock()
 	tr.empty()
+	for _, ev := range seen {
+		(*obs)(ev)
+	}
 	return freed
 }
 

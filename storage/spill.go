@@ -87,6 +87,26 @@ type SpillManager struct {
 
 	mu     sync.Mutex
 	closed bool
+
+	// observer, if set, is told of each file written (SetObserver).
+	observer atomic.Pointer[func(SpillFileInfo)]
+}
+
+// SpillFileInfo describes a spill file just written: its path, its bytes on disk, and the
+// bytes and rows it held in memory.
+type SpillFileInfo struct {
+	Path                  string
+	Bytes, RawBytes, Rows int64
+}
+
+// SetObserver makes the manager call f with each spill file it finishes writing, on the
+// writer's goroutine (f must be quick and must not block); nil stops it.
+func (m *SpillManager) SetObserver(f func(SpillFileInfo)) {
+	if f == nil {
+		m.observer.Store(nil)
+		return
+	}
+	m.observer.Store(&f)
 }
 
 // SpillOption configures NewSpillManager.
@@ -249,6 +269,9 @@ func (m *SpillManager) account(f *SpillFile) {
 	m.bytes.Add(f.size)
 	m.raw.Add(f.rawBytes)
 	m.rows.Add(f.rows)
+	if obs := m.observer.Load(); obs != nil {
+		(*obs)(SpillFileInfo{Path: f.path, Bytes: f.size, RawBytes: f.rawBytes, Rows: f.rows})
+	}
 }
 
 // Create starts a spill file of batches of the given schema. name says what spills (an

@@ -2,6 +2,9 @@
 // types → daily revenue by region → a Parquet table, as a Go data engineer would write it.
 //
 //	go run ./examples/etl            # writes out/daily and prints the plan and the result
+//	go run ./examples/etl -ui localhost:4040 -report out/report.html
+//	                                 # also serves the web UI (until Ctrl-C) and writes the
+//	                                 # job report as one HTML file
 //
 // The input is generated deterministically into a temporary directory (four CSV files of
 // orders, with malformed rows, refunds, missing regions and regions in mixed case), and
@@ -16,6 +19,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -30,13 +34,17 @@ import (
 func main() {
 	out := flag.String("out", "out/daily", "output directory of the Parquet table")
 	rows := flag.Int("rows", 200_000, "orders to generate")
+	ui := flag.String("ui", "", "serve the web UI at this address (such as localhost:4040) until Ctrl-C")
+	report := flag.String("report", "", "write the session's HTML report to this file")
 	flag.Parse()
-	if err := run(context.Background(), *out, *rows); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, *out, *rows, *ui, *report); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context, out string, rows int) error {
+func run(ctx context.Context, out string, rows int, ui, report string) error {
 	dir, err := os.MkdirTemp("", "kindling-etl-")
 	if err != nil {
 		return err
@@ -48,11 +56,14 @@ func run(ctx context.Context, out string, rows int) error {
 	}
 	fmt.Printf("generated %d order lines in 4 CSV files under %s (%d malformed)\n\n", rows, dir, truth.malformed)
 
-	s, err := dataset.NewSession(dataset.Config{})
+	s, err := dataset.NewSession(dataset.Config{UIAddr: ui})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if ui != "" {
+		fmt.Printf("web UI at http://%s\n\n", s.UIAddr())
+	}
 
 	schema := arrow.NewSchema([]arrow.Field{
 		{Name: "order_id", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
@@ -125,6 +136,22 @@ func run(ctx context.Context, out string, rows int) error {
 	}
 	if !ok || len(got) != len(truth.byRegion) {
 		return fmt.Errorf("etl: result differs from the generator's totals")
+	}
+	return showJobs(ctx, s, ui, report)
+}
+
+// showJobs writes the session's HTML report when asked, and keeps the web UI up until
+// Ctrl-C when it is on.
+func showJobs(ctx context.Context, s *dataset.Session, ui, report string) error {
+	if report != "" {
+		if err := s.WriteReport(report); err != nil {
+			return err
+		}
+		fmt.Printf("\nwrote the session's report to %s\n", report)
+	}
+	if ui != "" {
+		fmt.Printf("\nthe web UI stays at http://%s until Ctrl-C\n", s.UIAddr())
+		<-ctx.Done()
 	}
 	return nil
 }
