@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -301,4 +302,65 @@ func TestWebUIServesEveryPage(t *testing.T) {
 		resp.Body.Close()
 		t.Errorf("the UI still answers after Close")
 	}
+}
+
+// TestSkewNamesTheHotKey: when one customer holds 40% of the rows of a hash shuffle, the
+// stage's metrics, LastJob's text and the report name the partition, the customer and its
+// share.
+func TestSkewNamesTheHotKey(t *testing.T) {
+	f := newFixture(t, []int{10}, Config{ShufflePartitions: 8})
+	schema := arrow.NewSchema([]arrow.Field{{Name: "customer_id", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	var parts [][]arrow.RecordBatch
+	for p := range 4 {
+		vals := make([]int64, 20000)
+		for i := range vals {
+			vals[i] = int64(1000 + p*len(vals) + i)
+			if i%5 < 2 {
+				vals[i] = 42 // 40% of the rows
+			}
+		}
+		parts = append(parts, []arrow.RecordBatch{customerBatch(f.mem, schema, vals)})
+	}
+	ds := f.s.FromPartitions(schema, parts...)
+	for _, p := range parts {
+		p[0].Release()
+	}
+	if _, err := ds.Repartition(8, "customer_id").Count(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	job := f.s.LastJob()
+	sk := job.Stages[0].Skew
+	if len(sk) != 1 || len(sk[0].Keys) == 0 || sk[0].Keys[0].Key != "customer_id=42" {
+		t.Fatalf("skew %+v, want one partition with customer_id=42 behind it", sk)
+	}
+	if s := sk[0].Keys[0].Share; s < 0.35 || s > 0.45 {
+		t.Errorf("customer_id=42 estimated at %.2f of the rows, holds 0.40", s)
+	}
+	if rows := job.Stages[0].ShufflePartitionRows[sk[0].Partition]; rows < 32000 {
+		t.Errorf("skewed partition %d has %d rows, want the hot key's 32000 at least", sk[0].Partition, rows)
+	}
+	text := job.String()
+	if !strings.Contains(text, "skew: partition") || !strings.Contains(text, "customer_id=42 holds 4") {
+		t.Errorf("LastJob() says:\n%s\nwant the skew line naming customer_id=42", text)
+	}
+	path := filepath.Join(t.TempDir(), "report.html")
+	if err := f.s.WriteReport(path); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "customer_id=42 holds 4") {
+		t.Errorf("the report does not name customer_id=42")
+	}
+}
+
+func customerBatch(mem memory.Allocator, schema *arrow.Schema, vals []int64) arrow.RecordBatch {
+	b := array.NewInt64Builder(mem)
+	defer b.Release()
+	b.AppendValues(vals, nil)
+	col := b.NewArray()
+	defer col.Release()
+	return array.NewRecordBatch(schema, []arrow.Array{col}, int64(len(vals)))
 }

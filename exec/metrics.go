@@ -56,6 +56,9 @@ type StageMetrics struct {
 	// partition of the shuffle a map stage wrote (what skew handling looks at).
 	ShufflePartitionBytes []int64
 	ShufflePartitionRows  []int64
+	// Skew names the reduce partitions of that shuffle far above the median, and the keys
+	// a sample of the map tasks' rows found behind them (empty: none).
+	Skew []Skew
 	// Adaptive lists what adaptive execution changed in the stage before it ran, from the
 	// sizes of the shuffles it reads: reduce partitions coalesced into fewer tasks, a
 	// shuffled join switched to broadcast, skewed partitions split (empty: run as planned,
@@ -203,6 +206,9 @@ func (j *JobMetrics) String() string {
 			s.Duration.Round(time.Microsecond))
 		for _, d := range s.Adaptive {
 			fmt.Fprintf(&b, "         adaptive: %s\n", d)
+		}
+		for _, k := range s.Skew {
+			fmt.Fprintf(&b, "         skew: %s\n", k)
 		}
 	}
 	return b.String()

@@ -256,6 +256,7 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (sm StageMetrics, err
 	if err == nil && s.Output != nil {
 		st := j.env.Shuffle.Stats(j.shuffleID(s.ShuffleID))
 		sm.ShufflePartitionBytes, sm.ShufflePartitionRows = st.Bytes, st.Rows
+		sm.Skew = findSkew(st, skewReportFactor)
 	}
 	sm.Duration = time.Since(start)
 	return sm, err

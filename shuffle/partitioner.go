@@ -56,6 +56,22 @@ func NewHashPartitioner(keyCols []int, n int) Partitioner {
 func (p *hashPartitioner) NumPartitions() int { return p.n }
 
 func (p *hashPartitioner) Assign(rec arrow.RecordBatch, out []int32) error {
+	return p.assign(rec, out, nil)
+}
+
+// keyPartitioner is a partitioner by the values of key columns, which can sample the keys
+// it hashes into a heavy-hitter sketch (the writer's, naming the keys behind a skewed
+// partition).
+type keyPartitioner interface {
+	Partitioner
+	keyColumns() []int
+	assign(rec arrow.RecordBatch, out []int32, sk *keySketch) error
+}
+
+func (p *hashPartitioner) keyColumns() []int { return p.keys }
+
+// assign is Assign, feeding sk (if not nil) with a sample of the keys.
+func (p *hashPartitioner) assign(rec arrow.RecordBatch, out []int32, sk *keySketch) error {
 	if err := checkAssign(rec, out, p.n); err != nil {
 		return err
 	}
@@ -84,6 +100,9 @@ func (p *hashPartitioner) Assign(rec arrow.RecordBatch, out []int32) error {
 		// high bits, which mix64 makes uniform.
 		hi, _ := bits.Mul64(x, n)
 		out[i] = int32(hi)
+	}
+	if sk != nil {
+		sk.add(h, out, cols)
 	}
 	return nil
 }

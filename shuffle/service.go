@@ -36,7 +36,13 @@ type Stats struct {
 	MapOutputs int
 	// BytesWritten is the sum of Bytes.
 	BytesWritten int64
+	// HotKeys are the partitioning keys the map outputs' samples saw most, with their
+	// estimated rows over all outputs, most first (at most MaxHotKeys).
+	HotKeys []HotKey
 }
+
+// MaxHotKeys bounds the hot keys Stats reports.
+const MaxHotKeys = 10
 
 type mapOutput struct {
 	attempt int
@@ -167,12 +173,19 @@ func (s *Service) Stats(shuffleID int) Stats {
 		return Stats{}
 	}
 	st := Stats{Bytes: make([]int64, sh.numReduce), Rows: make([]int64, sh.numReduce), MapOutputs: len(sh.outputs)}
+	var hot [][]HotKey
 	for _, o := range sh.outputs {
 		for r := range sh.numReduce {
 			st.Bytes[r] += o.status.Bytes[r]
 			st.Rows[r] += o.status.Rows[r]
 			st.BytesWritten += o.status.Bytes[r]
 		}
+		if len(o.status.HotKeys) > 0 {
+			hot = append(hot, o.status.HotKeys)
+		}
+	}
+	if len(hot) > 0 {
+		st.HotKeys = mergeHotKeys(hot, MaxHotKeys)
 	}
 	return st
 }

@@ -35,6 +35,9 @@ type MapStatus struct {
 	Bytes []int64
 	// Rows[r] is its row count.
 	Rows []int64
+	// HotKeys are the partitioning keys a sample of the rows saw most, when the shuffle
+	// partitions by key (hash partitioning).
+	HotKeys []HotKey
 }
 
 type writerState uint8
@@ -103,6 +106,8 @@ type Writer struct {
 	next   []int
 	ident  []int32           // 0, 1, 2, …: the rows of a batch that goes to one partition
 	dicts  kernel.DictMerger // scratch of concatDictionaries
+	// sketch samples the partitioning keys (nil unless the partitioner hashes keys).
+	sketch *keySketch
 	// narrow cuts a block's dictionary columns down to the entries their rows use
 	// (narrowColumn): a source's or a partial aggregate's dictionary is shared by all its
 	// batches and may be far larger than a block.
@@ -286,7 +291,16 @@ func (w *Writer) write(ctx context.Context, rec arrow.RecordBatch) error {
 	}
 	np := len(w.parts)
 	w.assign = kernel.Resize(w.assign, n)
-	if err := w.p.Assign(rec, w.assign); err != nil {
+	var err error
+	if kp, ok := w.p.(keyPartitioner); ok {
+		if w.sketch == nil {
+			w.sketch = newKeySketch(w.schema, kp.keyColumns())
+		}
+		err = kp.assign(rec, w.assign, w.sketch)
+	} else {
+		err = w.p.Assign(rec, w.assign)
+	}
+	if err != nil {
 		return fmt.Errorf("shuffle: partition %s: %w", w.where(), err)
 	}
 
@@ -455,6 +469,9 @@ func (w *Writer) Commit() (MapStatus, error) {
 		w.releaseCols(p)
 	}
 	st := MapStatus{Bytes: make([]int64, np), Rows: make([]int64, np)}
+	if w.sketch != nil {
+		st.HotKeys = w.sketch.top()
+	}
 	blocks := make([][]arrow.RecordBatch, np)
 	var pieces [][]storage.BlockID
 	for p := range w.parts {

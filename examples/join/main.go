@@ -6,7 +6,10 @@
 // task). It prints both plans, the time each took, the size of the largest shuffle
 // partition, and a result checked against a plain Go computation.
 //
-//	go run ./examples/join [-orders 2000000]
+//	go run ./examples/join [-orders 2000000] [-report join-report.html]
+//
+// With -report it writes the shuffled run's HTML report, whose stage DAG and stage
+// summary name the hot customer and its share of the shuffle.
 package main
 
 import (
@@ -36,13 +39,14 @@ var regions = []string{"north", "south", "east", "west"}
 
 func main() {
 	n := flag.Int("orders", 2_000_000, "orders to generate")
+	report := flag.String("report", "", "write the shuffled run's HTML report to this file")
 	flag.Parse()
-	if err := run(context.Background(), *n); err != nil {
+	if err := run(context.Background(), *n, *report); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context, n int) error {
+func run(ctx context.Context, n int, report string) error {
 	data := generate(n)
 	defer data.release()
 	fmt.Printf("%d orders (%.0f%% of them by customer 0), %d customers, %d products\n\n", n, hotShare*100, customers, products)
@@ -81,11 +85,19 @@ func run(ctx context.Context, n int) error {
 				} else if total > 0 {
 					fmt.Printf("  stage %d shuffled %d rows; largest partition %d rows (%.0f%%)\n", st.StageID, total, largest, 100*float64(largest)/float64(total))
 				}
+				for _, sk := range st.Skew {
+					fmt.Printf("    skew: %s\n", sk)
+				}
 			}
 		}
 		err = check(recs, data.want)
 		for _, r := range recs {
 			r.Release()
+		}
+		if err == nil && report != "" && strategy.threshold < 0 {
+			if err = s.WriteReport(report); err == nil {
+				fmt.Printf("  wrote the report to %s\n", report)
+			}
 		}
 		s.Close()
 		if err != nil {

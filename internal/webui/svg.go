@@ -98,6 +98,13 @@ func StageDAG(job *exec.JobMetrics) template.HTML {
 		if t.SpilledBytes > 0 {
 			n.detail = append(n.detail, fmt.Sprintf("spilled %s", size(t.SpilledBytes)))
 		}
+		for _, sk := range s.Skew {
+			line := fmt.Sprintf("skew: partition %d %s", sk.Partition, pct(sk.Share))
+			if len(sk.Keys) > 0 {
+				line += ": " + sk.Keys[0].Key + " " + pct(sk.Keys[0].Share)
+			}
+			n.detail = append(n.detail, "!"+clip(line, dagMaxChars))
+		}
 		n.h = (len(n.lines)+len(n.detail))*dagLineHeight + 14
 		d := depth[s.StageID]
 		maxDepth = max(maxDepth, d)
@@ -146,7 +153,11 @@ func StageDAG(job *exec.JobMetrics) template.HTML {
 			y += dagLineHeight
 		}
 		for _, line := range n.detail {
-			fmt.Fprintf(&b, `<text class="metric" x="%d" y="%d">%s</text>`, n.x+8, y, esc(line))
+			cls := "metric"
+			if rest, ok := strings.CutPrefix(line, "!"); ok {
+				cls, line = "skew", rest
+			}
+			fmt.Fprintf(&b, `<text class="%s" x="%d" y="%d">%s</text>`, cls, n.x+8, y, esc(line))
 			y += dagLineHeight
 		}
 		b.WriteString(`</g>`)
@@ -279,6 +290,14 @@ func MemoryChart(jobs []*exec.JobMetrics) template.HTML {
 	fmt.Fprintf(&b, `<text class="axis" x="%d" y="%d">0</text><text class="axis" x="%d" y="%d" text-anchor="end">%s</text>`, left, h-8, w-10, h-8, dur(span))
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// pct writes a share as a percentage.
+func pct(f float64) string {
+	if f < 0.1 {
+		return fmt.Sprintf("%.1f%%", 100*f)
+	}
+	return fmt.Sprintf("%.0f%%", 100*f)
 }
 
 func clip(s string, n int) string {
