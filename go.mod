@@ -11,6 +11,8 @@ require (
 	golang.org/x/text v0.41.0
 )
 
+require golang.org/x/term v0.45.0
+
 require (
 	github.com/andybalholm/brotli v1.2.3 // indirect
 	github.com/apache/thrift v0.24.0 // indirect

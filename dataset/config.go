@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
 
@@ -117,6 +118,12 @@ type Config struct {
 	// Eviction, …) on a goroutine of their own, in order; a listener that falls far behind
 	// loses events rather than slow a job. None by default, and then jobs build no events.
 	Listeners []Listener
+	// Progress says when a one-line progress bar of the running job (its stage, tasks
+	// done, rows per second, bytes spilled) is drawn on ProgressWriter: by default
+	// (ProgressAuto) when that is a terminal, for jobs running longer than half a second.
+	Progress ProgressMode
+	// ProgressWriter is where the progress bar is drawn (default os.Stderr).
+	ProgressWriter io.Writer
 	// UIAddr, when set, serves the session's live web UI at that address (such as
 	// "localhost:4040"; port 0 picks a free one, Session.UIAddr says which) until Close:
 	// jobs with their stage DAGs, task timelines and stage summaries, storage, memory over

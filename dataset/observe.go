@@ -63,6 +63,10 @@ type MemorySample = exec.MemorySample
 // the log and the bus behind the store's spill and eviction notices.
 func (s *Session) startObserving() error {
 	listeners := slices.Clone(s.cfg.Listeners)
+	if bar := newProgressBar(s.cfg.Progress, s.cfg.ProgressWriter); bar != nil {
+		s.progress = bar
+		listeners = append(listeners, bar)
+	}
 	if s.cfg.UIAddr != "" {
 		s.tracker = webui.NewTracker()
 		listeners = append(listeners, s.tracker)
@@ -107,6 +111,9 @@ func (s *Session) stopObserving() error {
 	s.spill.SetObserver(nil)
 	s.blocks.SetEvictionObserver(nil)
 	s.bus.Close()
+	if s.progress != nil {
+		s.progress.Close()
+	}
 	return err
 }
 
@@ -164,7 +171,7 @@ func (src sessionSource) Environment() [][2]string {
 	for i := range v.NumField() {
 		f := v.Type().Field(i)
 		switch f.Name {
-		case "TestingKnobs", "Logger", "Listeners":
+		case "TestingKnobs", "Logger", "Listeners", "ProgressWriter":
 			continue
 		case "Allocator":
 			out = append(out, [2]string{f.Name, fmt.Sprintf("%T", cfg.Allocator)})

@@ -54,9 +54,10 @@ type Session struct {
 
 	// bus delivers the session's events to Config.Listeners and the UI's tracker; ui
 	// serves the live UI (nil unless Config.UIAddr is set).
-	bus     *exec.Bus
-	tracker *webui.Tracker
-	ui      *webui.Server
+	bus      *exec.Bus
+	progress *progressBar
+	tracker  *webui.Tracker
+	ui       *webui.Server
 }
 
 // ErrSessionClosed is the error of an action on a dataset whose session is closed, and of
