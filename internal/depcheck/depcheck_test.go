@@ -38,8 +38,10 @@ var allowed = map[string][]string{
 	"exec/exectest":   {"exec/colop", "plan", "storage", "memory", "internal/kernel"},
 	"exec": {"exec/colop", "exec/asofjoin", "exec/eval", "exec/hashagg", "exec/hashjoin", "exec/sorting", "exec/window",
 		"plan", "shuffle", "storage", "memory", "datasource", "internal/kernel"},
-	"sql":     {"plan"},
-	"dataset": {"sql", "plan", "exec", "storage", "memory", "datasource"},
+	"sql": {"plan"},
+	// The web UI renders what exec measured; only dataset starts it.
+	"internal/webui": {"exec", "shuffle", "memory"},
+	"dataset":        {"sql", "plan", "exec", "storage", "memory", "datasource", "internal/webui"},
 }
 
 // layerOf returns the layer rel belongs to: the longest key of allowed that is rel or a
