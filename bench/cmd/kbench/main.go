@@ -5,7 +5,8 @@
 //	cd bench && go run ./cmd/kbench -n 1e7 -out results/
 //
 // Sections (-sections): groupby, join, windows (window functions, a range join and
-// approx_count_distinct; its tables have -n rows, so -n 1e5 runs it small), sweep, skew, and tpch
+// approx_count_distinct; its tables have -n rows, so -n 1e5 runs it small), sweep, skew, observe
+// (each question with the web UI and a listener off and on, not run by default), and tpch
 // (the 22 TPC-H queries at scale factor -sf, not run by default: -sections tpch -sf 1). Data is generated deterministically
 // (-seed) and loaded before any timing; the engines run one after the other.
 package main
@@ -39,7 +40,7 @@ func mainErr() error {
 	batch := flag.Int("batch", 8192, "rows per input batch (and kindling's Config.BatchRows)")
 	runs := flag.Int("runs", 2, "runs per question; the fastest is reported")
 	threads := flag.Int("threads", runtime.NumCPU(), "threads of both engines")
-	sections := flag.String("sections", "groupby,join,windows,sweep,skew", "comma-separated sections to run: groupby, join, windows, sweep, skew, tpch")
+	sections := flag.String("sections", "groupby,join,windows,sweep,skew", "comma-separated sections to run: groupby, join, windows, sweep, skew, tpch, observe (the web UI's and listeners' cost)")
 	out := flag.String("out", "results", "directory for report.md and the SVG plots")
 	profile := flag.Bool("profile", false, "write a CPU profile of every kindling question into <out>/profiles")
 	heapProfile := flag.Bool("heapprofile", false, "with -profile, also a heap profile at each question's and the load's resident-set peak (collecting garbage at each snapshot)")
@@ -95,11 +96,11 @@ func mainErr() error {
 	for _, s := range strings.Split(*sections, ",") {
 		s = strings.TrimSpace(s)
 		switch s {
-		case "groupby", "join", "windows", "sweep", "skew", "tpch":
+		case "groupby", "join", "windows", "sweep", "skew", "tpch", "observe":
 			want[s] = true
 		case "":
 		default:
-			return fmt.Errorf("-sections: unknown section %q (want groupby, join, windows, sweep, skew, tpch)", s)
+			return fmt.Errorf("-sections: unknown section %q (want groupby, join, windows, sweep, skew, tpch, observe)", s)
 		}
 	}
 
@@ -137,6 +138,13 @@ func mainErr() error {
 	}
 	if want["skew"] {
 		rep.Skew = run.RunSkew(ctx, o, ss)
+	}
+	if want["observe"] {
+		obs, err := run.RunObserve(ctx, o)
+		rep.Observe = obs
+		if err != nil {
+			rep.Failures = append(rep.Failures, fmt.Sprintf("observe: %v", err))
+		}
 	}
 	rep.Elapsed = time.Since(start)
 	files := rep.Files()

@@ -54,6 +54,7 @@ type Report struct {
 	Sections []*SectionResult
 	Sweeps   []Sweep
 	Skew     []SkewPoint
+	Observe  []ObservePoint
 	Elapsed  time.Duration
 	// Failures lists sections that could not run.
 	Failures []string
@@ -128,6 +129,9 @@ func (r *Report) Files() map[string]string {
 	}
 	if len(r.Skew) > 0 {
 		r.skew(&b, files)
+	}
+	if len(r.Observe) > 0 {
+		r.observe(&b)
 	}
 	b.WriteString(memoryNote)
 	files["report.md"] = b.String()
