@@ -115,7 +115,7 @@ func (d *Dataset) run(ctx context.Context, action string, sink exec.ResultSink) 
 		return nil, err
 	}
 	m, err := exec.RunJob(ctx, d.s.env, d.jobSpec(p, action), sink)
-	d.s.recordJob(m)
+	d.s.recordJob(m, d.node)
 	if errors.Is(err, exec.ErrCacheLost) {
 		// A cached partition the plan read was evicted meanwhile: plan again (the dataset
 		// is no longer materialized, so its lineage recomputes the partition) and rerun.
@@ -126,7 +126,7 @@ func (d *Dataset) run(ctx context.Context, action string, sink exec.ResultSink) 
 			return nil, err
 		}
 		m, err = exec.RunJob(ctx, d.s.env, d.jobSpec(p, action), sink)
-		d.s.recordJob(m)
+		d.s.recordJob(m, d.node)
 	}
 	if err != nil {
 		return p, fmt.Errorf("dataset: %s: %w", action, err)

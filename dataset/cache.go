@@ -57,6 +57,10 @@ type cacheState struct {
 	// them being firstPartition.
 	unreported     int
 	firstPartition int
+	// hits counts partitions read from the cache, recomputed partitions computed again
+	// after a job had computed them (evicted, or never stored), evictions blocks evicted
+	// for execution memory (Session.Advise and StorageInfo report them).
+	hits, recomputed, evictions int64
 }
 
 func (c *cacheState) Materialized() (int, bool) {
@@ -93,9 +97,19 @@ func (c *cacheState) Active() bool {
 	return c.active
 }
 
+// ReadFromCache counts a partition read from the cache.
+func (c *cacheState) ReadFromCache(int) {
+	c.mu.Lock()
+	c.hits++
+	c.mu.Unlock()
+}
+
 func (c *cacheState) Computed(partition, partitions int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.computed[partition] {
+		c.recomputed++
+	}
 	c.partitions = partitions
 	c.computed[partition] = true
 }
@@ -149,10 +163,11 @@ func (s *Session) warnNotCached() {
 }
 
 var (
-	_ plan.CacheStatus   = (*cacheState)(nil)
-	_ exec.CacheRecorder = (*cacheState)(nil)
-	_ exec.CacheLevel    = (*cacheState)(nil)
-	_ exec.CacheNotices  = (*cacheState)(nil)
+	_ plan.CacheStatus       = (*cacheState)(nil)
+	_ exec.CacheRecorder     = (*cacheState)(nil)
+	_ exec.CacheReadRecorder = (*cacheState)(nil)
+	_ exec.CacheLevel        = (*cacheState)(nil)
+	_ exec.CacheNotices      = (*cacheState)(nil)
 )
 
 // Persist returns a dataset that keeps its partitions at the given level once a job has
@@ -217,6 +232,10 @@ type CachedDataset struct {
 	// execution leaves free"). Such partitions are recomputed from lineage by every job
 	// that reads them; a later job that stores one removes its entry.
 	NotCached map[int]string
+	// Hits counts partitions jobs read from the cache; Recomputed partitions jobs computed
+	// again after one had computed them (evicted or never stored); Evictions blocks
+	// evicted for execution memory (to disk, or dropped).
+	Hits, Recomputed, Evictions int64
 }
 
 // String renders the entry on one line.
@@ -245,10 +264,12 @@ func (s *Session) StorageInfo() []CachedDataset {
 		c.mu.Lock()
 		parts := c.partitions
 		notCached := maps.Clone(c.notCached)
+		hits, recomputed, evictions := c.hits, c.recomputed, c.evictions
 		c.mu.Unlock()
 		out = append(out, CachedDataset{ID: c.id, Site: c.site, Level: c.level, Partitions: parts,
 			Cached: info.Partitions, InMemory: info.InMemory, OnDisk: info.OnDisk,
-			MemoryBytes: info.MemoryBytes, DiskBytes: info.DiskBytes, NotCached: notCached})
+			MemoryBytes: info.MemoryBytes, DiskBytes: info.DiskBytes, NotCached: notCached,
+			Hits: hits, Recomputed: recomputed, Evictions: evictions})
 	}
 	return out
 }

@@ -84,6 +84,9 @@ func (s *Session) startObserving() error {
 		}
 	})
 	s.blocks.SetEvictionObserver(func(e storage.EvictionInfo) {
+		if e.Block.Kind == storage.CacheBlock {
+			s.countEviction(e.Block.DatasetID)
+		}
 		if log.Enabled(context.Background(), slog.LevelDebug) {
 			log.Debug("storage: block evicted for execution memory", "block", e.Block.String(), "bytes", e.Bytes, "to disk", e.ToDisk)
 		}
@@ -100,6 +103,21 @@ func (s *Session) startObserving() error {
 		s.ui = ui
 	}
 	return nil
+}
+
+// countEviction counts an evicted block of the persisted dataset id.
+func (s *Session) countEviction(id int) {
+	s.mu.Lock()
+	caches := s.caches
+	s.mu.Unlock()
+	for _, c := range caches {
+		if c.id == id {
+			c.mu.Lock()
+			c.evictions++
+			c.mu.Unlock()
+			return
+		}
+	}
 }
 
 // stopObserving stops the UI and delivers the last events; after the jobs have ended.
@@ -153,7 +171,8 @@ func (src sessionSource) Storage() []webui.StorageRow {
 	var out []webui.StorageRow
 	for _, c := range src.s.StorageInfo() {
 		r := webui.StorageRow{ID: c.ID, Site: c.Site, Level: c.Level.String(), Partitions: c.Partitions, Cached: c.Cached,
-			InMemory: c.InMemory, OnDisk: c.OnDisk, MemoryBytes: c.MemoryBytes, DiskBytes: c.DiskBytes, NotCached: len(c.NotCached)}
+			InMemory: c.InMemory, OnDisk: c.OnDisk, MemoryBytes: c.MemoryBytes, DiskBytes: c.DiskBytes, NotCached: len(c.NotCached),
+			Hits: c.Hits, Recomputed: c.Recomputed, Evictions: c.Evictions}
 		if len(c.NotCached) > 0 {
 			r.Reason = c.NotCached[slices.Min(slices.Collect(maps.Keys(c.NotCached)))]
 		}

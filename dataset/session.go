@@ -42,13 +42,14 @@ type Session struct {
 	// for it.
 	closeDone chan struct{}
 
-	mu     sync.Mutex
-	jobs   []*JobMetrics
-	owned  []interface{ Release() } // in-memory sources whose batches the session retains
-	caches []*cacheState            // persisted datasets, in order
-	udfs   map[string]*UDF          // RegisterUDF's registry, by lower-case name
-	views  map[string]plan.Node     // CreateOrReplaceTempView's catalog, by lower-case name
-	closed bool
+	mu       sync.Mutex
+	jobs     []*JobMetrics
+	lineages []jobLineage             // each job's lineage as the user built it, in job order
+	owned    []interface{ Release() } // in-memory sources whose batches the session retains
+	caches   []*cacheState            // persisted datasets, in order
+	udfs     map[string]*UDF          // RegisterUDF's registry, by lower-case name
+	views    map[string]plan.Node     // CreateOrReplaceTempView's catalog, by lower-case name
+	closed   bool
 
 	nextDataset int
 
@@ -224,12 +225,14 @@ func (s *Session) Jobs() []*JobMetrics {
 // MemoryStats reports the memory manager's current and peak usage.
 func (s *Session) MemoryStats() kmemory.Stats { return s.mem.Stats() }
 
-func (s *Session) recordJob(m *JobMetrics) {
+// recordJob keeps the metrics of a job and the lineage it ran (for Advise).
+func (s *Session) recordJob(m *JobMetrics, lineage plan.Node) {
 	if m == nil {
 		return
 	}
 	s.mu.Lock()
 	s.jobs = append(s.jobs, m)
+	s.lineages = append(s.lineages, jobLineage{job: m, root: lineage})
 	s.mu.Unlock()
 }
 

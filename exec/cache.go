@@ -37,6 +37,19 @@ type CacheRecorder interface {
 	WasComputed(partition int) bool
 }
 
+// CacheReadRecorder is implemented by a plan.CacheStatus that wants to hear each time a
+// task read a stored partition instead of computing it.
+type CacheReadRecorder interface {
+	ReadFromCache(partition int)
+}
+
+// recordCacheRead tells status, if it listens, that partition was read from the cache.
+func recordCacheRead(status plan.CacheStatus, partition int) {
+	if r, ok := status.(CacheReadRecorder); ok {
+		r.ReadFromCache(partition)
+	}
+}
+
 // cacheCounter counts a task's cache traffic for TaskMetrics.
 type cacheCounter struct {
 	hits, diskHits, misses, recomputed, putFailed int64
@@ -112,6 +125,7 @@ func (c *CacheOp) open(ctx context.Context) error {
 		if loc == storage.OnDisk {
 			c.counter.diskHits++
 		}
+		recordCacheRead(c.node.Status, c.partition)
 		c.stream = stream
 		return nil
 	}
@@ -124,6 +138,7 @@ func (c *CacheOp) open(ctx context.Context) error {
 	defer unlock()
 	if stream, loc, err := blocks.OpenCache(ctx, id, c.alloc, c.cols); err == nil && loc != storage.NotStored {
 		c.counter.hits++
+		recordCacheRead(c.node.Status, c.partition)
 		c.stream = stream
 		return nil
 	} else if stream != nil {
@@ -315,6 +330,7 @@ func (c *CacheReadOp) Open(ctx context.Context) error {
 	if loc == storage.OnDisk {
 		c.counter.diskHits++
 	}
+	recordCacheRead(c.node.Status, c.p)
 	c.stream = stream
 	return nil
 }

@@ -144,6 +144,9 @@ func runScenario(ctx context.Context, raw []arrow.RecordBatch, sc scenario) erro
 	for _, info := range s.StorageInfo() {
 		fmt.Printf("  storage: %s\n", info)
 	}
+	for _, a := range s.Advise() {
+		fmt.Printf("  advice: %s\n", a)
+	}
 	fmt.Println()
 	return nil
 }

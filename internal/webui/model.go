@@ -38,6 +38,9 @@ type StorageRow struct {
 	NotCached                            int
 	// Reason is why the first partition not cached was not.
 	Reason string
+	// Hits, Recomputed and Evictions count partitions read from the cache, partitions
+	// computed again, and blocks evicted for execution memory.
+	Hits, Recomputed, Evictions int64
 }
 
 // Tracker follows the session's events to know the jobs that are running: their stages
