@@ -181,6 +181,14 @@ func (src sessionSource) Storage() []webui.StorageRow {
 	return out
 }
 
+func (src sessionSource) Advice() []string {
+	var out []string
+	for _, a := range src.s.Advise() {
+		out = append(out, a.Text)
+	}
+	return out
+}
+
 // Environment lists the configuration's fields by name, the testing knobs and the
 // allocator's internals left out.
 func (src sessionSource) Environment() [][2]string {

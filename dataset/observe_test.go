@@ -209,7 +209,7 @@ func TestWriteReportDrawsEveryStageAndTask(t *testing.T) {
 			t.Errorf("the report contains %q: it must be self-contained", banned)
 		}
 	}
-	for _, want := range []string{"Environment", "ShufflePartitions", "Memory", "== Physical Plan =="} {
+	for _, want := range []string{"Environment", "ShufflePartitions", "Memory", "== Physical Plan ==", "Cache advice"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the report lacks %q", want)
 		}

@@ -27,6 +27,8 @@ type Source interface {
 	Memory() kmemory.Stats
 	// Environment returns the configuration as name and value pairs.
 	Environment() [][2]string
+	// Advice returns the cache advisor's recommendations, one sentence each.
+	Advice() []string
 }
 
 // StorageRow is one persisted dataset as the Storage page lists it.

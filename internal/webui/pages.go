@@ -55,6 +55,7 @@ type page struct {
 	Storage []StorageRow
 	Memory  memoryView
 	Env     [][2]string
+	Advice  []string
 }
 
 type navLink struct {
@@ -103,7 +104,7 @@ func storageView(src Source) []StorageRow { return src.Storage() }
 func WriteReport(w io.Writer, src Source, title string) error {
 	jobs := src.Jobs()
 	p := page{Title: title, Style: style, Report: true, Generated: time.Now().Format(time.RFC1123),
-		Jobs: jobRows(jobs), Storage: storageView(src), Env: src.Environment(),
+		Jobs: jobRows(jobs), Storage: storageView(src), Env: src.Environment(), Advice: src.Advice(),
 		Memory: memoryView{Chart: MemoryChart(jobs), Stats: src.Memory()}}
 	for _, j := range slices.Backward(jobs) {
 		p.Details = append(p.Details, &jobView{Row: jobRow(j), Metrics: j})

@@ -36,6 +36,7 @@ func Start(addr string, src Source, tracker *Tracker) (*Server, error) {
 	mux.HandleFunc("GET /job/{id}", s.jobPage)
 	mux.HandleFunc("GET /storage", s.page("storage.html", "/storage", func(p *page) error {
 		p.Storage = storageView(src)
+		p.Advice = src.Advice()
 		return nil
 	}))
 	mux.HandleFunc("GET /memory", s.page("memory.html", "/memory", func(p *page) error {
