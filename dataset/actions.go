@@ -90,7 +90,11 @@ func (d *Dataset) Explain() string {
 
 // jobSpec is the job running p's stages for action, with d's plans as Explain prints them.
 func (d *Dataset) jobSpec(p *prepared, action string) exec.JobSpec {
-	return exec.JobSpec{Action: action, Stages: p.stages, Plan: plan.Explain(d.node, p.optimized, p.physical, p.stages)}
+	text := plan.Explain(d.node, p.optimized, p.physical, p.stages)
+	if d.sql != "" {
+		text = "== SQL ==\n" + strings.TrimSpace(d.sql) + "\n" + text
+	}
+	return exec.JobSpec{Action: action, Stages: p.stages, Plan: text}
 }
 
 // run plans the dataset and runs its job into sink.

@@ -18,10 +18,13 @@ type Dataset struct {
 	s    *Session
 	node plan.Node
 	err  error
+	// sql is the query text of Session.SQL that the dataset, or the one it derives from,
+	// came from: its jobs' plans show it.
+	sql string
 }
 
 func (d *Dataset) derive(n plan.Node) *Dataset {
-	return &Dataset{s: d.s, node: n, err: d.err}
+	return &Dataset{s: d.s, node: n, err: d.err, sql: d.sql}
 }
 
 func (d *Dataset) deriveErr(err error) *Dataset {

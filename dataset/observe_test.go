@@ -364,3 +364,21 @@ func customerBatch(mem memory.Allocator, schema *arrow.Schema, vals []int64) arr
 	defer col.Release()
 	return array.NewRecordBatch(schema, []arrow.Array{col}, int64(len(vals)))
 }
+
+// TestJobPlanShowsTheSQL: a job run from Session.SQL keeps the query's text with its plans.
+func TestJobPlanShowsTheSQL(t *testing.T) {
+	f := newFixture(t, []int{10, 10}, Config{})
+	if err := f.ds.CreateOrReplaceTempView("t"); err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.s.SQL("SELECT k, sum(x) AS x FROM t GROUP BY k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Count(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if p := f.s.LastJob().Plan; !strings.HasPrefix(p, "== SQL ==\nSELECT k, sum(x) AS x FROM t GROUP BY k\n== Logical Plan ==") {
+		t.Fatalf("plan %q, want the SQL text first", p)
+	}
+}

@@ -64,7 +64,11 @@ func (s *Session) SQL(query string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.runStatement(st, site)
+	d, err := s.runStatement(st, site)
+	if d != nil {
+		d.sql = query
+	}
+	return d, err
 }
 
 // CreateOrReplaceTempView names d for the session's SQL queries, replacing a view of the

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"log"
 	"math/rand/v2"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -144,10 +145,33 @@ func runScenario(ctx context.Context, raw []arrow.RecordBatch, sc scenario) erro
 	for _, info := range s.StorageInfo() {
 		fmt.Printf("  storage: %s\n", info)
 	}
-	for _, a := range s.Advise() {
+	advice := s.Advise()
+	for _, a := range advice {
 		fmt.Printf("  advice: %s\n", a)
 	}
+	if err := checkAdvice(sc, advice); err != nil {
+		return err
+	}
 	fmt.Println()
+	return nil
+}
+
+// checkAdvice checks the advisor against what this example shows: until the per-user
+// aggregate is the cache, it must recommend persisting that aggregate, after the shuffle;
+// once it is, nothing more.
+func checkAdvice(sc scenario, advice []dataset.Advice) error {
+	recommended := false
+	for _, a := range advice {
+		if a.Kind == dataset.AdvisePersist && strings.HasPrefix(a.Dataset, "Aggregate keys=[user]") && strings.Contains(a.Text, "after a shuffle") {
+			recommended = true
+		}
+	}
+	switch {
+	case sc.where == "after" && len(advice) > 0:
+		return fmt.Errorf("cache: with the aggregate cached, the advisor still says %v", advice)
+	case sc.where != "after" && !recommended:
+		return fmt.Errorf("cache: %s: the advisor did not recommend persisting the per-user aggregate: %v", sc.name, advice)
+	}
 	return nil
 }
 
