@@ -91,6 +91,9 @@ func run(ctx context.Context, n int, report string) error {
 			}
 		}
 		err = check(recs, data.want)
+		if err == nil && strategy.threshold < 0 {
+			err = checkSkewNamed(job)
+		}
 		for _, r := range recs {
 			r.Release()
 		}
@@ -110,6 +113,21 @@ func run(ctx context.Context, n int, report string) error {
 		fmt.Printf("  %-6s %16.2f\n", r, data.want[r])
 	}
 	return nil
+}
+
+// checkSkewNamed checks that the shuffled run names the hot customer behind its skewed
+// partition, with about its share of the orders.
+func checkSkewNamed(job *dataset.JobMetrics) error {
+	for _, st := range job.Stages {
+		for _, sk := range st.Skew {
+			for _, k := range sk.Keys {
+				if k.Key == "customer_id=0" && math.Abs(k.Share-hotShare) < 0.05 {
+					return nil
+				}
+			}
+		}
+	}
+	return fmt.Errorf("join: no stage names customer_id=0 (%.0f%% of the orders) behind a skewed partition", hotShare*100)
 }
 
 type tables struct {
