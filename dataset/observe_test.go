@@ -382,3 +382,46 @@ func TestJobPlanShowsTheSQL(t *testing.T) {
 		t.Fatalf("plan %q, want the SQL text first", p)
 	}
 }
+
+// TestOperatorRowsCountEachOperator: a stage's operator rows say what each operator of
+// its pipeline output: the scan every row, the filter the rows it kept, the final
+// aggregate one row per key, as counted here from the input.
+func TestOperatorRowsCountEachOperator(t *testing.T) {
+	f := newFixture(t, []int{40, 30, 50}, Config{})
+	kept, keys := 0, map[string]bool{}
+	for _, r := range f.rows {
+		if r.x != nil && *r.x > 0 {
+			kept++
+			k := "NULL"
+			if r.k != nil {
+				k = *r.k
+			}
+			keys[k] = true
+		}
+	}
+	recs, err := f.ds.Filter(Col("x").Gt(Lit(int64(0)))).GroupBy("k").Agg(Sum("x").As("x")).Collect(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	releaseAll(recs)
+	found := map[string]int64{}
+	for _, st := range f.s.LastJob().Stages {
+		if len(st.OperatorRows) != len(st.Operators) {
+			t.Fatalf("stage %d: %d operator counts for %d operators", st.StageID, len(st.OperatorRows), len(st.Operators))
+		}
+		for i, op := range st.Operators {
+			name := strings.TrimLeft(op, " :+-")
+			for _, prefix := range []string{"Scan", "Filter", "HashAggregate(final)"} {
+				if strings.HasPrefix(name, prefix) {
+					found[prefix] += st.OperatorRows[i]
+				}
+			}
+		}
+	}
+	want := map[string]int64{"Scan": int64(len(f.rows)), "Filter": int64(kept), "HashAggregate(final)": int64(len(keys))}
+	for op, n := range want {
+		if found[op] != n {
+			t.Errorf("%s output %d rows, want %d (all: %v)", op, found[op], n, found)
+		}
+	}
+}

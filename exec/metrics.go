@@ -68,8 +68,11 @@ type StageMetrics struct {
 	// operator per line from the top (indented as Explain prints it).
 	Parents   []int
 	Operators []string
-	Start     time.Time
-	Duration  time.Duration
+	// OperatorRows[i] are the rows operator Operators[i] output, over the successful task
+	// attempts (the rows a filter selected, a join matched, an aggregate's groups).
+	OperatorRows []int64
+	Start        time.Time
+	Duration     time.Duration
 }
 
 // Totals sums the stage's task counters (Partition, Attempt and Start are left zero; the

@@ -243,15 +243,23 @@ func (j *job) runStage(ctx context.Context, s *plan.Stage) (sm StageMetrics, err
 		defer j.releaseBounds(s.ID)
 	}
 	defer j.releaseShared()
+	sm.Operators = stageOperators(s) // the stage as it runs, after the key filter
+	opIndex := operatorIndex(s.Root)
+	sm.OperatorRows = make([]int64, len(sm.Operators))
 	sm.Tasks = make([]TaskMetrics, j.numTasks(s))
 	if bus := j.env.Events; bus.Active() {
 		bus.Post(&StageStart{JobID: j.metrics.JobID, StageID: s.ID, Tasks: len(sm.Tasks), Adaptive: sm.Adaptive, Time: time.Now()})
 	}
 	err = j.runTasks(ctx, s, func(t *task, m TaskMetrics) {
 		sm.Tasks[t.partition] = m
+		for i, r := range t.opRows {
+			sm.OperatorRows[i] += r
+		}
 		j.releaseReads(t)
 		j.sampleMemory()
-	}, &retries, nil)
+	}, &retries, func(t *task) {
+		t.opIndex, t.opRows = opIndex, make([]int64, len(sm.OperatorRows))
+	})
 	sm.Retries, sm.RetriesByCause = retries.total, retries.byCause
 	if err == nil && s.Output != nil {
 		st := j.env.Shuffle.Stats(j.shuffleID(s.ShuffleID))

@@ -49,14 +49,24 @@ type task struct {
 	// reservoir (range partitioning) and sampled receives the sample on success.
 	sampler *shuffle.Reservoir
 	sampled arrow.RecordBatch
+	// opIndex numbers the stage's operators (operatorIndex); opRows counts each one's
+	// output rows in this attempt.
+	opIndex map[plan.PhysNode]int
+	opRows  []int64
 }
 
 // build returns the operator tree computing partition p of node n. Built with the
 // invariants tag, every operator's output is validated on its way to the next.
 func (t *task) build(n plan.PhysNode, p int) (colop.Operator, error) {
 	op, err := t.buildNode(n, p)
-	if err != nil || !colop.Invariants {
+	if err != nil {
 		return op, err
+	}
+	if i, ok := t.opIndex[n]; ok {
+		op = countRows(op, &t.opRows[i])
+	}
+	if !colop.Invariants {
+		return op, nil
 	}
 	return &checkedOp{Operator: op, node: n, where: fmt.Sprintf("stage %d task %d: %T", t.stage.ID, t.partition, op)}, nil
 }

@@ -20,6 +20,7 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"timeline":  TaskTimeline,
 	"quantiles": StageQuantiles,
 	"totals":    func(s exec.StageMetrics) exec.TaskMetrics { return s.Totals() },
+	"operators": stageOperatorRows,
 	"bytes":     size,
 	"count":     count,
 	"dur":       dur,
@@ -125,6 +126,23 @@ func livePage(w io.Writer, name, path string, src Source, tr *Tracker, fill func
 		}
 	}
 	return pageTemplates.ExecuteTemplate(w, name, p)
+}
+
+// operatorRow is one line of a stage's pipeline with the rows its operator output.
+type operatorRow struct {
+	Operator string
+	Rows     string
+}
+
+func stageOperatorRows(s exec.StageMetrics) []operatorRow {
+	out := make([]operatorRow, len(s.Operators))
+	for i, op := range s.Operators {
+		out[i] = operatorRow{Operator: op, Rows: "–"}
+		if i < len(s.OperatorRows) {
+			out[i].Rows = count(s.OperatorRows[i])
+		}
+	}
+	return out
 }
 
 // findJob returns the finished job with the given ID.

@@ -87,8 +87,12 @@ func StageDAG(job *exec.JobMetrics) template.HTML {
 		if len(ops) > dagMaxOps {
 			ops = append(slices.Clone(ops[:dagMaxOps-1]), fmt.Sprintf("… %d more operators", len(s.Operators)-dagMaxOps+1))
 		}
-		for _, op := range ops {
-			n.lines = append(n.lines, clip(op, dagMaxChars))
+		for k, op := range ops {
+			line := clip(op, dagMaxChars)
+			if k < len(s.OperatorRows) && (len(ops) == len(s.Operators) || k < len(ops)-1) {
+				line = clip(op, dagMaxChars-10) + " " + shortCount(s.OperatorRows[k])
+			}
+			n.lines = append(n.lines, line)
 		}
 		n.detail = append(n.detail, fmt.Sprintf("rows %s → %s", count(t.RowsIn), count(t.RowsOut)))
 		n.detail = append(n.detail, fmt.Sprintf("in %s, out %s, %s", size(t.BytesIn), size(t.BytesOut), dur(s.Duration)))
@@ -290,6 +294,19 @@ func MemoryChart(jobs []*exec.JobMetrics) template.HTML {
 	fmt.Fprintf(&b, `<text class="axis" x="%d" y="%d">0</text><text class="axis" x="%d" y="%d" text-anchor="end">%s</text>`, left, h-8, w-10, h-8, dur(span))
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// shortCount writes n in at most five characters and a unit: 950, 12.3k, 4.5M.
+func shortCount(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1fG", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	case n >= 1e4:
+		return fmt.Sprintf("%.1fk", float64(n)/1e3)
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // pct writes a share as a percentage.
