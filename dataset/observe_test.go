@@ -339,9 +339,10 @@ func TestSkewNamesTheHotKey(t *testing.T) {
 	if rows := job.Stages[0].ShufflePartitionRows[sk[0].Partition]; rows < 32000 {
 		t.Errorf("skewed partition %d has %d rows, want the hot key's 32000 at least", sk[0].Partition, rows)
 	}
-	text := job.String()
-	if !strings.Contains(text, "skew: partition") || !strings.Contains(text, "customer_id=42 holds 4") {
-		t.Errorf("LastJob() says:\n%s\nwant the skew line naming customer_id=42", text)
+	for _, text := range []string{job.String(), job.Explain()} {
+		if !strings.Contains(text, "skew: partition") || !strings.Contains(text, "customer_id=42 holds 4") {
+			t.Errorf("the job's metrics say:\n%s\nwant the skew line naming customer_id=42", text)
+		}
 	}
 	path := filepath.Join(t.TempDir(), "report.html")
 	if err := f.s.WriteReport(path); err != nil {
@@ -417,6 +418,9 @@ func TestOperatorRowsCountEachOperator(t *testing.T) {
 				}
 			}
 		}
+	}
+	if text := f.s.LastJob().Explain(); !strings.Contains(text, fmt.Sprintf("[rows=%d]", kept)) {
+		t.Errorf("Explain with metrics:\n%s\nwant the filter's %d rows", text, kept)
 	}
 	want := map[string]int64{"Scan": int64(len(f.rows)), "Filter": int64(kept), "HashAggregate(final)": int64(len(keys))}
 	for op, n := range want {

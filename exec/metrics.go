@@ -180,6 +180,39 @@ func (j *JobMetrics) Stage(id int) *StageMetrics {
 	return nil
 }
 
+// Explain renders the job's stages with their metrics, as EXPLAIN ANALYZE does: each
+// stage's header (tasks, time, rows in and out, shuffle bytes), what adaptive execution
+// changed and the skew it found, then its pipeline with the rows each operator output.
+func (j *JobMetrics) Explain() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "job %d (%s) took %v\n", j.JobID, j.Action, j.Duration.Round(time.Microsecond))
+	for _, s := range j.Stages {
+		t := s.Totals()
+		fmt.Fprintf(&b, "Stage %d (%s, %d tasks, %v): rows %d → %d", s.StageID, s.Kind, len(s.Tasks), s.Duration.Round(time.Microsecond), t.RowsIn, t.RowsOut)
+		if t.ShuffleBytesRead > 0 || t.ShuffleBytesWritten > 0 {
+			fmt.Fprintf(&b, ", shuffle read %s, write %s", kmemory.FormatBytes(t.ShuffleBytesRead), kmemory.FormatBytes(t.ShuffleBytesWritten))
+		}
+		if t.SpilledBytes > 0 {
+			fmt.Fprintf(&b, ", spilled %s", kmemory.FormatBytes(t.SpilledBytes))
+		}
+		b.WriteString("\n")
+		for _, d := range s.Adaptive {
+			fmt.Fprintf(&b, "  adaptive: %s\n", d)
+		}
+		for _, k := range s.Skew {
+			fmt.Fprintf(&b, "  skew: %s\n", k)
+		}
+		for i, op := range s.Operators {
+			if i < len(s.OperatorRows) {
+				fmt.Fprintf(&b, "  %s  [rows=%d]\n", op, s.OperatorRows[i])
+			} else {
+				fmt.Fprintf(&b, "  %s\n", op)
+			}
+		}
+	}
+	return b.String()
+}
+
 // String renders the metrics as a small table, one line per stage.
 func (j *JobMetrics) String() string {
 	var b strings.Builder
