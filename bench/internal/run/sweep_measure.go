@@ -1,6 +1,7 @@
 package run
 
 import (
+	"slices"
 	"time"
 )
 
@@ -19,11 +20,18 @@ type sweepPoint struct {
 //
 // Rounds rather than one point's runs back to back: a shared machine drifts by a third
 // over a minute, and a sweep compares its default with the best of all its points, so
-// every point must see the same quiet and busy spells.
+// every point must see the same quiet and busy spells. Every other round runs the points
+// in reverse order: a run leaves the heap and the pool in a state the next run pays for,
+// and in a fixed order that cost would fall on the same point every round (two points
+// alternating: always on the second).
 func measureInterleaved(runs int, points []*sweepPoint) {
-	for {
+	for round := 0; ; round++ {
 		ran := false
-		for _, p := range points {
+		order := slices.Clone(points)
+		if round%2 == 1 {
+			slices.Reverse(order)
+		}
+		for _, p := range order {
 			if p.best.Err != nil || p.runs >= max(1, runs) && (p.total >= bestOfMinTotal || p.runs >= bestOfMaxRuns) {
 				continue
 			}
