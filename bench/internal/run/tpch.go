@@ -75,7 +75,7 @@ func RunTPCH(ctx context.Context, o *Options) (*SectionResult, error) {
 	}
 	res.LoadTime = time.Since(start)
 	alloc := newCountingAllocator()
-	sess, err := dataset.NewSession(dataset.Config{Parallelism: o.Threads, Allocator: alloc, MemoryLimit: o.MemoryLimit})
+	sess, err := dataset.NewSession(dataset.Config{Parallelism: o.Threads, Allocator: alloc, MemoryLimit: o.MemoryLimit, BatchRows: o.BatchRows})
 	if err != nil {
 		return nil, err
 	}
