@@ -11,7 +11,14 @@
 // AQE: a stage reading shuffles is re-planned from their map-output sizes before it runs
 // (small partitions coalesced, a small join side broadcast, a skewed join partition
 // split; see Config.DisableAdaptive). Each action records its JobMetrics
-// (Session.LastJob), with those decisions.
+// (Session.LastJob), with those decisions, the skewed shuffle partitions and the keys
+// behind them, and the rows each operator output (JobMetrics.Explain).
+//
+// A session shows its jobs as they run and after: Config.UIAddr serves a live web UI,
+// Session.WriteReport writes the same as one HTML file, Config.Progress draws a console
+// progress bar, Config.Listeners receive job, stage, task, spill and eviction events
+// (package dataset/prometheus exports them), and Session.Advise reads the jobs' lineage
+// to say which datasets to persist, and which caches to drop.
 //
 // SQL and DataFrame code mix: Session.SQL parses a query in Spark's dialect over the
 // session's temporary views (Dataset.CreateOrReplaceTempView, or CREATE TEMPORARY VIEW in
