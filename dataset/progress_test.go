@@ -26,8 +26,16 @@ func TestProgressBarDrawsTheRunningStage(t *testing.T) {
 			f := newFixture(t, []int{20, 20}, Config{Progress: tc.mode, ProgressWriter: &out})
 			var calls atomic.Int64
 			slow := f.ds.MapBatches("slow", nil, func(_ context.Context, in arrow.RecordBatch, _ memory.Allocator) (arrow.RecordBatch, error) {
-				if calls.Add(1) <= 2 {
-					time.Sleep(250 * time.Millisecond) // long enough for the bar to redraw
+				if calls.Add(1) == 1 {
+					// Hold the job until the bar has drawn, however slowly the events
+					// reach it (where it is off: for a few redraws' time).
+					wait := 5 * time.Second
+					if !tc.drawn {
+						wait = 3 * progressRefresh
+					}
+					for start := time.Now(); time.Since(start) < wait && !strings.Contains(out.String(), "\r[job "); {
+						time.Sleep(10 * time.Millisecond)
+					}
 				}
 				in.Retain()
 				return in, nil
