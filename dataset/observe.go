@@ -129,6 +129,9 @@ func (s *Session) stopObserving() error {
 	s.spill.SetObserver(nil)
 	s.blocks.SetEvictionObserver(nil)
 	s.bus.Close()
+	if n := s.bus.Dropped(); n > 0 {
+		s.cfg.Logger.Warn("dataset: listeners fell behind; events were dropped", "events", n)
+	}
 	if s.progress != nil {
 		s.progress.Close()
 	}

@@ -190,18 +190,7 @@ func TestWriteReportDrawsEveryStageAndTask(t *testing.T) {
 		t.Fatal(err)
 	}
 	releaseAll(recs)
-	if err := f.s.WriteReport(filepath.Join(t.TempDir(), "unused.html")); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "report.html")
-	if err := f.s.WriteReport(path); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	html := string(data)
+	html := writeReport(t, f.s)
 	job := f.s.LastJob()
 	checkJobDrawing(t, html, job)
 	for _, banned := range []string{"<script", "src=\"http", "href=\"http"} {
@@ -214,6 +203,20 @@ func TestWriteReportDrawsEveryStageAndTask(t *testing.T) {
 			t.Errorf("the report lacks %q", want)
 		}
 	}
+}
+
+// writeReport writes s's report to a file and returns what the file holds.
+func writeReport(t *testing.T, s *Session) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "report.html")
+	if err := s.WriteReport(path); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
 
 // checkJobDrawing checks that html draws job: its stages, shuffle edges, tasks and the
@@ -344,15 +347,7 @@ func TestSkewNamesTheHotKey(t *testing.T) {
 			t.Errorf("the job's metrics say:\n%s\nwant the skew line naming customer_id=42", text)
 		}
 	}
-	path := filepath.Join(t.TempDir(), "report.html")
-	if err := f.s.WriteReport(path); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(data), "customer_id=42 holds 4") {
+	if !strings.Contains(writeReport(t, f.s), "customer_id=42 holds 4") {
 		t.Errorf("the report does not name customer_id=42")
 	}
 }

@@ -93,9 +93,8 @@ type job struct {
 	// stages are the job's stages; finished, the map stages done, by shuffle ID (key_filter.go).
 	stages   []*plan.Stage
 	finished map[int]finishedStage
-	// metrics are the job's, filled in as it runs; timelineMu guards their memory timeline.
-	metrics    *JobMetrics
-	timelineMu sync.Mutex
+	// metrics are the job's, filled in as it runs.
+	metrics *JobMetrics
 }
 
 // shuffleID maps a stage's plan-local shuffle ID to the session-wide one.
@@ -198,7 +197,7 @@ func stageOperators(s *plan.Stage) []string {
 }
 
 // sampleMemory appends the session's memory now to the job's timeline. Called with the
-// stage's task lock held.
+// stage's task lock held (stages run one at a time).
 func (j *job) sampleMemory() {
 	env := j.env
 	if env.Mem == nil {
@@ -210,14 +209,12 @@ func (j *job) sampleMemory() {
 		sp := env.Spill.Stats()
 		ms.SpilledBytes, ms.SpilledInMemory = sp.Bytes, sp.RawBytes
 	}
-	j.timelineMu.Lock()
 	j.metrics.MemoryTimeline = append(j.metrics.MemoryTimeline, ms)
-	j.timelineMu.Unlock()
 }
 
 func (j *job) runStage(ctx context.Context, s *plan.Stage) (sm StageMetrics, err error) {
 	start := time.Now()
-	sm = StageMetrics{StageID: s.ID, Kind: stageKind(s), Start: start, Parents: slices.Clone(s.Parents), Operators: stageOperators(s)}
+	sm = StageMetrics{StageID: s.ID, Kind: stageKind(s), Start: start, Parents: slices.Clone(s.Parents)}
 	var retries retryCounter
 	if bus := j.env.Events; bus.Active() {
 		defer func() {

@@ -1,7 +1,6 @@
 package shuffle
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -34,6 +33,20 @@ func keyBatches(mem memory.Allocator, rng *rand.Rand, batches, rows int, hotShar
 	return out, schema, hot
 }
 
+// writeAndCommit writes recs through w (writeAll), releases them and commits w.
+func writeAndCommit(t *testing.T, w *Writer, recs []arrow.RecordBatch) MapStatus {
+	t.Helper()
+	writeAll(t, w, recs)
+	for _, r := range recs {
+		r.Release()
+	}
+	st, err := w.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // TestWriterSketchNamesTheHeavyHitter: a map output's hot keys name the key behind a
 // quarter of the rows with about its row count, by its values, in its partition; and
 // Stats adds the map outputs' estimates up.
@@ -45,17 +58,7 @@ func TestWriterSketchNamesTheHeavyHitter(t *testing.T) {
 	for m := range 2 {
 		recs, schema, hot := keyBatches(e.mem, rng, 20, 1000, 0.25)
 		totalHot += hot
-		w := e.svc.NewWriter(1, m, 0, p, schema, e.mem)
-		for _, r := range recs {
-			if err := w.Write(context.Background(), r); err != nil {
-				t.Fatal(err)
-			}
-			r.Release()
-		}
-		st, err := w.Commit()
-		if err != nil {
-			t.Fatal(err)
-		}
+		st := writeAndCommit(t, e.svc.NewWriter(1, m, 0, p, schema, e.mem), recs)
 		if len(st.HotKeys) == 0 || st.HotKeys[0].Key != "customer=7, name=c7" {
 			t.Fatalf("map %d: hot keys %+v, want customer=7, name=c7 first", m, st.HotKeys)
 		}
@@ -84,17 +87,7 @@ func TestWriterSketchNamesTheHeavyHitter(t *testing.T) {
 func TestWriterSketchOfUniformKeysNamesNone(t *testing.T) {
 	e := newEnv(t)
 	recs, schema, _ := keyBatches(e.mem, rand.New(rand.NewPCG(5, 6)), 20, 1000, 0)
-	w := e.svc.NewWriter(1, 0, 0, NewHashPartitioner([]int{0}, 8), schema, e.mem)
-	for _, r := range recs {
-		if err := w.Write(context.Background(), r); err != nil {
-			t.Fatal(err)
-		}
-		r.Release()
-	}
-	st, err := w.Commit()
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := writeAndCommit(t, e.svc.NewWriter(1, 0, 0, NewHashPartitioner([]int{0}, 8), schema, e.mem), recs)
 	for _, k := range st.HotKeys {
 		if k.Rows-k.ErrRows > 2*sketchStride {
 			t.Errorf("a unique key counted %d rows (error %d): %+v", k.Rows, k.ErrRows, k)

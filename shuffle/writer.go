@@ -123,12 +123,16 @@ func (s *Service) NewWriter(shuffleID, mapID, attempt int, p Partitioner, schema
 		mem = memory.DefaultAllocator
 	}
 	n := p.NumPartitions()
-	return &Writer{
+	w := &Writer{
 		svc: s, shuffleID: shuffleID, mapID: mapID, attempt: attempt,
 		p: p, schema: schema, mem: mem, batchRows: s.batchRows(), direct: directSchema(schema),
 		lists: hasLists(schema),
 		parts: make([]partBuffer, max(n, 0)),
 	}
+	if kp, ok := p.(keyPartitioner); ok {
+		w.sketch = newKeySketch(schema, kp.keyColumns())
+	}
+	return w
 }
 
 // SetReservation makes the writer reserve execution memory for what it buffers. When the
@@ -292,11 +296,8 @@ func (w *Writer) write(ctx context.Context, rec arrow.RecordBatch) error {
 	np := len(w.parts)
 	w.assign = kernel.Resize(w.assign, n)
 	var err error
-	if kp, ok := w.p.(keyPartitioner); ok {
-		if w.sketch == nil {
-			w.sketch = newKeySketch(w.schema, kp.keyColumns())
-		}
-		err = kp.assign(rec, w.assign, w.sketch)
+	if w.sketch != nil {
+		err = w.p.(keyPartitioner).assign(rec, w.assign, w.sketch)
 	} else {
 		err = w.p.Assign(rec, w.assign)
 	}
