@@ -53,6 +53,12 @@ func (s *Session) scan(op string, src plan.Source) *Dataset {
 	return &Dataset{s: s, node: &plan.Scan{Meta: plan.Meta{CallSite: callSite(op)}, Source: src}}
 }
 
+// fileScan scans files of one format; a directory laid out in col=value subdirectories
+// (a partitioned table, as PartitionedBy writes) gets its partition columns back.
+func (s *Session) fileScan(op string, paths []string, newFiles func(files []string) plan.Source) *Dataset {
+	return s.scan(op, exec.NewPartitionedSource(paths, newFiles))
+}
+
 // ReadCSV reads CSV files with the default options. Each path may be a file, a
 // directory (its files) or a glob; all files form one dataset and must share a header.
 // Nothing is read until an action runs.
@@ -70,17 +76,23 @@ func (s *Session) ReadCSVWith(opts CSVOptions, paths ...string) *Dataset {
 	if opts.BatchRows == 0 {
 		opts.BatchRows = s.cfg.BatchRows
 	}
-	return s.scan("readCSV", exec.NewCSVSource(paths, opts))
+	return s.fileScan("readCSV", paths, func(files []string) plan.Source { return exec.NewCSVSource(files, opts) })
 }
 
 // ReadParquet reads Parquet files (files, directories or globs), one partition per group
 // of row groups of at most Config.MaxPartitionBytes. Filters on columns are pushed into
 // the scan to skip row groups by their statistics.
+//
+// A directory laid out as a partitioned table (day=2024-01-01/region=eu/part-*.parquet,
+// as written with PartitionedBy, Spark or Hive) is read with its partition columns
+// appended, typed from their values (integers as int64, numbers as float64, dates as
+// date32, timestamps, otherwise strings); a filter on them reads only the directories
+// it can match (Explain's scan says how many). This holds for every file reader.
 func (s *Session) ReadParquet(paths ...string) *Dataset {
 	if len(paths) == 0 {
 		return &Dataset{s: s, err: errors.New("dataset: ReadParquet: no path given")}
 	}
-	return s.scan("readParquet", exec.NewParquetSource(paths))
+	return s.fileScan("readParquet", paths, exec.NewParquetSource)
 }
 
 // ReadIPC reads Arrow IPC files (the Arrow file format).
@@ -88,7 +100,7 @@ func (s *Session) ReadIPC(paths ...string) *Dataset {
 	if len(paths) == 0 {
 		return &Dataset{s: s, err: errors.New("dataset: ReadIPC: no path given")}
 	}
-	return s.scan("readIPC", exec.NewIPCSource(paths))
+	return s.fileScan("readIPC", paths, exec.NewIPCSource)
 }
 
 // FromRecords makes a dataset of in-memory record batches, one partition per batch. The

@@ -15,17 +15,64 @@ import (
 	"github.com/kindling-data/kindling/storage"
 )
 
-// WriteOption adjusts WriteParquet and WriteCSV.
+// WriteOption adjusts WriteParquet, WriteCSV and the other writes.
 type WriteOption func(*writeOptions)
 
 type writeOptions struct {
-	overwrite bool
-	csv       datasource.CSVWriteOptions
+	mode        SaveMode
+	partitionBy []string
+	csv         datasource.CSVWriteOptions
+	parquet     datasource.ParquetWriteOptions
 }
 
-// Overwrite replaces an existing output directory (atomically, once the job succeeded).
-// Without it, writing to an existing directory is an error.
-func Overwrite() WriteOption { return func(o *writeOptions) { o.overwrite = true } }
+// SaveMode says what a write does when its output directory exists: ModeErrorIfExists
+// (the default), ModeOverwrite, ModeAppend or ModeOverwritePartitions; WriteMode sets it.
+type SaveMode = datasource.SaveMode
+
+// The save modes, as Spark's SaveMode and its dynamic partitionOverwriteMode.
+const (
+	// ModeErrorIfExists fails the write if the output directory exists.
+	ModeErrorIfExists SaveMode = datasource.ErrorIfExists
+	// ModeOverwrite replaces the whole output directory, atomically.
+	ModeOverwrite SaveMode = datasource.Overwrite
+	// ModeAppend adds the job's files to the table (created if missing). The files
+	// appear together when the job commits; file names carry the job's id.
+	ModeAppend SaveMode = datasource.Append
+	// ModeOverwritePartitions replaces only the partition directories the job writes
+	// (Spark's dynamic partition overwrite) and leaves the others untouched. Without
+	// PartitionedBy it is ModeOverwrite.
+	ModeOverwritePartitions SaveMode = datasource.OverwritePartitions
+)
+
+// WriteMode sets what the write does when the output directory exists.
+func WriteMode(m SaveMode) WriteOption { return func(o *writeOptions) { o.mode = m } }
+
+// Overwrite replaces an existing output directory (atomically, once the job succeeded):
+// WriteMode(ModeOverwrite). Without it, writing to an existing directory is an error.
+func Overwrite() WriteOption { return WriteMode(ModeOverwrite) }
+
+// PartitionedBy lays the output out in the Hive layout, a directory per value of each
+// column in turn (day=2024-01-01/region=eu/part-00000.parquet), as Spark's partitionBy.
+// The files do not hold the partition columns; ReadParquet (and the other readers) of the
+// table directory add them back, typed from their values, and skip the directories a
+// filter on them excludes. NULL and "" are written as __HIVE_DEFAULT_PARTITION__. A
+// partition column must be a string, number, boolean, date or timestamp.
+func PartitionedBy(columns ...string) WriteOption {
+	return func(o *writeOptions) { o.partitionBy = append(o.partitionBy, columns...) }
+}
+
+// ParquetRowGroupRows bounds the rows of each row group WriteParquet writes (default
+// 262144). Smaller row groups let a reader split a file into more tasks and skip more
+// of it by statistics; larger ones compress better.
+func ParquetRowGroupRows(n int) WriteOption {
+	return func(o *writeOptions) { o.parquet.RowGroupRows = n }
+}
+
+// ParquetCompression sets the codec WriteParquet uses: zstd (the default), snappy, gzip,
+// brotli, lz4 or none.
+func ParquetCompression(codec string) WriteOption {
+	return func(o *writeOptions) { o.parquet.Compression = codec }
+}
 
 // CSVDelimiter sets the field separator WriteCSV uses (default ',').
 func CSVDelimiter(r rune) WriteOption { return func(o *writeOptions) { o.csv.Delimiter = r } }
@@ -55,6 +102,10 @@ func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []
 	if err != nil {
 		return err
 	}
+	sink, err := newFileSink(format, schema, o)
+	if err != nil {
+		return fmt.Errorf("dataset: %s: %w", action, err)
+	}
 	// The write is one job for Session.Close from its first file to the commit's renames:
 	// Close waits for it, and a write that Close ended commits nothing.
 	ctx, end, err := d.s.beginJob(ctx)
@@ -62,27 +113,17 @@ func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []
 		return fmt.Errorf("dataset: %s: %w", action, err)
 	}
 	defer end()
-	c, err := datasource.NewDirectoryCommitter(dir, o.overwrite, datasource.CommitFS(d.s.fs))
+	c, err := datasource.NewDirectoryCommitter(dir, o.mode, datasource.CommitFS(d.s.fs),
+		datasource.CommitPartitionDepth(len(o.partitionBy)))
 	if err != nil {
 		return fmt.Errorf("dataset: %s: %w", action, err)
 	}
-	sink := &fileSink{committer: c, format: format, schema: schema, csv: o.csv}
+	sink.committer = c
 	if _, err := d.run(ctx, action, sink); err != nil {
 		return errors.Join(err, c.AbortJob())
 	}
-	if sink.files.Load() == 0 {
-		// An empty result still gets one file, so that readers see the schema.
-		t, err := sink.NewTask(0, 1, memory.DefaultAllocator)
-		if err == nil {
-			ft := t.(*fileTask)
-			err = ft.open()
-			if err == nil {
-				err = ft.Commit()
-			}
-		}
-		if err != nil {
-			return errors.Join(fmt.Errorf("dataset: %s: %w", action, err), c.AbortJob())
-		}
+	if err := sink.writeEmptyFile(); err != nil {
+		return errors.Join(fmt.Errorf("dataset: %s: %w", action, err), c.AbortJob())
 	}
 	if context.Cause(ctx) == ErrSessionClosed {
 		return errors.Join(fmt.Errorf("dataset: %s: %w", action, ErrSessionClosed), c.AbortJob())
@@ -93,6 +134,30 @@ func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []
 	return nil
 }
 
+// writeEmptyFile gives an empty result one file, so that readers see the schema, when
+// the job makes a new table or replaces one. A partitioned table has no place for it (a
+// file beside its partition directories would spoil the layout), and an append adds
+// nothing.
+func (f *fileSink) writeEmptyFile() error {
+	if f.files.Load() > 0 || f.splitCols != nil {
+		return nil
+	}
+	if m := f.committer.Mode(); m == ModeAppend || m == ModeOverwritePartitions {
+		if _, err := f.committer.FS().Stat(f.committer.OutDir()); err == nil {
+			return nil
+		}
+	}
+	t, err := f.NewTask(0, 1, memory.DefaultAllocator)
+	if err != nil {
+		return err
+	}
+	ft := t.(*fileTask)
+	if err := ft.open(); err != nil {
+		return err
+	}
+	return ft.Commit()
+}
+
 // batchWriter is what the Parquet and CSV file writers have in common.
 type batchWriter interface {
 	Write(rec arrow.RecordBatch) error
@@ -100,26 +165,69 @@ type batchWriter interface {
 }
 
 type fileSink struct {
-	committer *datasource.DirectoryCommitter
-	format    string
-	schema    *arrow.Schema
-	csv       datasource.CSVWriteOptions
-	files     atomic.Int64 // part files written
+	committer  *datasource.DirectoryCommitter
+	format     string
+	schema     *arrow.Schema // the dataset's
+	fileSchema *arrow.Schema // the files': schema less the partition columns
+	dataCols   []int         // fileSchema's columns in schema
+	splitCols  []string      // partition columns, nil when unpartitioned
+	csv        datasource.CSVWriteOptions
+	parquet    datasource.ParquetWriteOptions
+	files      atomic.Int64 // part files written
+}
+
+// newFileSink checks the options against the dataset's schema before any task runs, so
+// that a bad partition column or codec fails the write at once.
+func newFileSink(format string, schema *arrow.Schema, o writeOptions) (*fileSink, error) {
+	f := &fileSink{format: format, schema: schema, fileSchema: schema, csv: o.csv, parquet: o.parquet}
+	if format == "parquet" {
+		if _, err := datasource.ParquetCodec(o.parquet.Compression); err != nil {
+			return nil, err
+		}
+	}
+	if len(o.partitionBy) > 0 {
+		sp, err := datasource.NewPartitionSplitter(schema, o.partitionBy)
+		if err != nil {
+			return nil, err
+		}
+		f.splitCols = o.partitionBy
+		f.dataCols = sp.DataColumns(schema.NumFields())
+		fields := make([]arrow.Field, len(f.dataCols))
+		for i, c := range f.dataCols {
+			fields[i] = schema.Field(c)
+		}
+		md := schema.Metadata()
+		f.fileSchema = arrow.NewSchema(fields, &md)
+	}
+	return f, nil
 }
 
 type fileTask struct {
-	sink *fileSink
-	path string
-	mem  memory.Allocator
-	w    batchWriter
+	sink      *fileSink
+	partition int
+	path      string
+	mem       memory.Allocator
+	w         batchWriter
+	parts     *partitionedFiles // when the sink is partitioned
 }
 
 func (f *fileSink) NewTask(partition, attempt int, mem memory.Allocator) (exec.TaskSink, error) {
-	ext := f.format
-	if ext == "checkpoint" {
-		ext = exec.CheckpointExt
+	t := &fileTask{sink: f, partition: partition, path: f.committer.TaskPath(partition, f.ext()), mem: mem}
+	if f.splitCols != nil {
+		sp, err := datasource.NewPartitionSplitter(f.schema, f.splitCols)
+		if err != nil {
+			return nil, err
+		}
+		t.parts = &partitionedFiles{task: t, splitter: sp, open: map[string]*partFile{}}
 	}
-	return &fileTask{sink: f, path: f.committer.TaskPath(partition, ext), mem: mem}, nil
+	return t, nil
+}
+
+func (f *fileSink) ext() string {
+	if f.format == "checkpoint" {
+		return exec.CheckpointExt
+	}
+	return f.format
 }
 
 // checkpointWriter writes a checkpoint part in the spill file format, checksummed.
@@ -153,44 +261,53 @@ func (c *checkpointWriter) Close() error {
 }
 
 func (t *fileTask) open() error {
-	f, err := t.sink.committer.FS().Create(t.path)
+	w, err := t.sink.newWriter(t.path, t.mem)
 	if err != nil {
-		return fmt.Errorf("dataset: create %s: %w", t.path, err)
-	}
-	// Each constructor is assigned to t.w only on success: a failed one returns a typed
-	// nil pointer, which as a non-nil batchWriter would make Abort call Close on nil.
-	var w batchWriter
-	switch t.sink.format {
-	case "parquet":
-		var pw *datasource.ParquetFileWriter
-		if pw, err = datasource.NewParquetWriter(f, t.path, t.sink.schema, t.mem); err == nil {
-			w = pw
-		}
-	case "arrow":
-		var iw *datasource.IPCFileWriter
-		if iw, err = datasource.NewIPCWriter(f, t.path, t.sink.schema, t.mem); err == nil {
-			w = iw
-		}
-	case "checkpoint":
-		var sw *storage.StreamWriter
-		if sw, err = storage.NewStreamWriter(f, t.sink.schema); err == nil {
-			w = &checkpointWriter{f: f, w: sw, path: t.path}
-		} else {
-			f.Close()
-			err = fmt.Errorf("dataset: %s: %w", t.path, err)
-		}
-	default:
-		var cw *datasource.CSVFileWriter
-		if cw, err = datasource.NewCSVWriter(f, t.path, t.sink.schema, t.sink.csv); err == nil {
-			w = cw
-		}
-	}
-	if err != nil {
-		t.sink.committer.FS().Remove(t.path)
 		return err
 	}
 	t.w = w
 	return nil
+}
+
+// newWriter creates path and a writer of the sink's format for the files' schema.
+func (f *fileSink) newWriter(path string, mem memory.Allocator) (batchWriter, error) {
+	file, err := f.committer.FS().Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: create %s: %w", path, err)
+	}
+	// Each constructor is assigned to w only on success: a failed one returns a typed
+	// nil pointer, which as a non-nil batchWriter would make Abort call Close on nil.
+	var w batchWriter
+	switch f.format {
+	case "parquet":
+		var pw *datasource.ParquetFileWriter
+		if pw, err = datasource.NewParquetWriterWith(file, path, f.fileSchema, mem, f.parquet); err == nil {
+			w = pw
+		}
+	case "arrow":
+		var iw *datasource.IPCFileWriter
+		if iw, err = datasource.NewIPCWriter(file, path, f.fileSchema, mem); err == nil {
+			w = iw
+		}
+	case "checkpoint":
+		var sw *storage.StreamWriter
+		if sw, err = storage.NewStreamWriter(file, f.fileSchema); err == nil {
+			w = &checkpointWriter{f: file, w: sw, path: path}
+		} else {
+			file.Close()
+			err = fmt.Errorf("dataset: %s: %w", path, err)
+		}
+	default:
+		var cw *datasource.CSVFileWriter
+		if cw, err = datasource.NewCSVWriter(file, path, f.fileSchema, f.csv); err == nil {
+			w = cw
+		}
+	}
+	if err != nil {
+		f.committer.FS().Remove(path)
+		return nil, err
+	}
+	return w, nil
 }
 
 // Consume writes the batch, opening the part file at the first batch with rows so that
@@ -199,6 +316,9 @@ func (t *fileTask) Consume(ctx context.Context, rec arrow.RecordBatch) error {
 	defer rec.Release()
 	if rec.NumRows() == 0 {
 		return nil
+	}
+	if t.parts != nil {
+		return t.parts.consume(ctx, rec)
 	}
 	if t.w == nil {
 		if err := t.open(); err != nil {
@@ -209,6 +329,9 @@ func (t *fileTask) Consume(ctx context.Context, rec arrow.RecordBatch) error {
 }
 
 func (t *fileTask) Commit() error {
+	if t.parts != nil {
+		return t.parts.commit()
+	}
 	if t.w == nil {
 		return nil
 	}
@@ -221,6 +344,10 @@ func (t *fileTask) Commit() error {
 }
 
 func (t *fileTask) Abort() {
+	if t.parts != nil {
+		t.parts.abort()
+		return
+	}
 	if t.w != nil {
 		t.w.Close()
 		t.w = nil

@@ -28,13 +28,55 @@ import (
 //
 //	overwrite:  lock ─► write tmp ─► rename out → ID.old ─► rename tmp → out ─► remove ID.old ─► unlock
 //	killed here:                                   (no out: recovery renames ID.old back)
+//
+// Append and OverwritePartitions add to a table that stays in place, so they cannot swap
+// directories: they commit by renaming the temporary directory to .out.kindling-ID.commit
+// (the commit point), then moving its files (or, for OverwritePartitions, its partition
+// directories, the old ones moved aside to ID.old) into outDir. Every step is idempotent,
+// so a job killed after its commit point is rolled forward by RecoverOutput, and one
+// killed before it leaves nothing. A reader listing outDir while the moves run may see
+// some of the new files and not others.
 type DirectoryCommitter struct {
-	fs        vfs.FS
-	outDir    string
-	tmpDir    string
-	lock      io.Closer
-	overwrite bool
-	done      bool
+	fs     vfs.FS
+	outDir string
+	tmpDir string
+	id     string
+	lock   io.Closer
+	mode   SaveMode
+	depth  int // partition columns, for OverwritePartitions
+	done   bool
+}
+
+// SaveMode says what a write does when its output directory exists, as Spark's SaveMode
+// and partitionOverwriteMode do.
+type SaveMode int
+
+const (
+	// ErrorIfExists fails the write if the output directory exists (the default).
+	ErrorIfExists SaveMode = iota
+	// Overwrite replaces the whole output directory.
+	Overwrite
+	// Append adds the job's files to the output directory (created if missing); file
+	// names carry the job's id, so they never collide with earlier appends.
+	Append
+	// OverwritePartitions replaces the partition directories the job writes and leaves
+	// the others (Spark's dynamic partition overwrite). Without partition columns it is
+	// Overwrite.
+	OverwritePartitions
+)
+
+func (m SaveMode) String() string {
+	switch m {
+	case ErrorIfExists:
+		return "error-if-exists"
+	case Overwrite:
+		return "overwrite"
+	case Append:
+		return "append"
+	case OverwritePartitions:
+		return "overwrite-partitions"
+	}
+	return fmt.Sprintf("SaveMode(%d)", int(m))
 }
 
 // CommitOption configures NewDirectoryCommitter.
@@ -51,25 +93,35 @@ func CommitFS(fsys vfs.FS) CommitOption {
 }
 
 const (
-	tempInfix  = ".kindling-"
-	oldSuffix  = ".old"
-	lockSuffix = ".lock"
+	tempInfix    = ".kindling-"
+	oldSuffix    = ".old"
+	lockSuffix   = ".lock"
+	commitSuffix = ".commit"
 )
 
+// CommitPartitionDepth tells the committer how many partition columns the job's
+// directories have (for OverwritePartitions, which replaces directories at that depth).
+func CommitPartitionDepth(n int) CommitOption {
+	return func(c *DirectoryCommitter) { c.depth = n }
+}
+
 // NewDirectoryCommitter prepares a job writing outDir. It is an error if outDir exists and
-// overwrite is false. What a killed job writing outDir left behind is recovered first
+// mode is ErrorIfExists. What a killed job writing outDir left behind is recovered first
 // (RecoverOutput). The temporary directory is created at once (parent directories too),
 // mode 0755 before the umask, as the output directory will have.
-func NewDirectoryCommitter(outDir string, overwrite bool, opts ...CommitOption) (*DirectoryCommitter, error) {
-	c := &DirectoryCommitter{fs: vfs.Default, outDir: filepath.Clean(outDir), overwrite: overwrite}
+func NewDirectoryCommitter(outDir string, mode SaveMode, opts ...CommitOption) (*DirectoryCommitter, error) {
+	c := &DirectoryCommitter{fs: vfs.Default, outDir: filepath.Clean(outDir), mode: mode}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.mode == OverwritePartitions && c.depth == 0 {
+		c.mode = Overwrite
 	}
 	outDir = c.outDir
 	if err := RecoverOutput(c.fs, outDir); err != nil {
 		return nil, err
 	}
-	if _, err := c.fs.Stat(outDir); err == nil && !overwrite {
+	if _, err := c.fs.Stat(outDir); err == nil && c.mode == ErrorIfExists {
 		return nil, fmt.Errorf("datasource: output directory %s exists", outDir)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("datasource: %w", err)
@@ -83,7 +135,8 @@ func NewDirectoryCommitter(outDir string, overwrite bool, opts ...CommitOption) 
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	c.tmpDir = filepath.Join(parent, "."+base+tempInfix+hex.EncodeToString(b[:]))
+	c.id = hex.EncodeToString(b[:])
+	c.tmpDir = filepath.Join(parent, "."+base+tempInfix+c.id)
 	lock, err := c.fs.Lock(c.tmpDir + lockSuffix)
 	if err != nil {
 		return nil, fmt.Errorf("datasource: lock output %s: %w", outDir, err)
@@ -120,11 +173,29 @@ func (c *DirectoryCommitter) TempDir() string { return c.tmpDir }
 // TaskPath is the file a task writing partition writes, e.g.
 // out/.daily.kindling-123/part-00003.parquet. ext may be given with or without its dot.
 func (c *DirectoryCommitter) TaskPath(partition int, ext string) string {
+	return c.PartitionTaskPath(partition, "", 0, ext)
+}
+
+// PartitionTaskPath is the file a task writing partition writes into the partition
+// directory dir (day=2024-01-01/region=eu; "" for the table's top level); seq numbers the
+// task's further files in one directory (part-00003.c001.parquet). Appending jobs put
+// their id in the name (part-00003-1a2b3c.parquet) so that it is new in the table.
+func (c *DirectoryCommitter) PartitionTaskPath(partition int, dir string, seq int, ext string) string {
 	if ext != "" && !strings.HasPrefix(ext, ".") {
 		ext = "." + ext
 	}
-	return filepath.Join(c.tmpDir, fmt.Sprintf("part-%05d%s", partition, ext))
+	name := fmt.Sprintf("part-%05d", partition)
+	if c.mode == Append || c.mode == OverwritePartitions {
+		name += "-" + c.id
+	}
+	if seq > 0 {
+		name += fmt.Sprintf(".c%03d", seq)
+	}
+	return filepath.Join(c.tmpDir, dir, name+ext)
 }
+
+// Mode is the committer's save mode.
+func (c *DirectoryCommitter) Mode() SaveMode { return c.mode }
 
 // CommitJob writes _SUCCESS and renames the temporary directory to outDir. When
 // overwriting, the old outDir is first renamed aside, then removed once the new one is in
@@ -140,12 +211,17 @@ func (c *DirectoryCommitter) CommitJob() (err error) {
 			c.fs.RemoveAll(c.tmpDir)
 		}
 	}()
+	if c.mode == Append || c.mode == OverwritePartitions {
+		if _, err := c.fs.Stat(c.outDir); err == nil {
+			return c.commitInto()
+		}
+	}
 	if err := vfs.WriteFile(c.fs, filepath.Join(c.tmpDir, "_SUCCESS"), nil); err != nil {
 		return fmt.Errorf("datasource: %w", err)
 	}
 	var old string
 	if _, err := c.fs.Stat(c.outDir); err == nil {
-		if !c.overwrite {
+		if c.mode == ErrorIfExists {
 			return fmt.Errorf("datasource: output directory %s exists", c.outDir)
 		}
 		old = c.tmpDir + oldSuffix
@@ -210,7 +286,7 @@ func RecoverOutput(fsys vfs.FS, outDir string) error {
 		if !strings.HasPrefix(name, prefix) {
 			continue
 		}
-		id := strings.TrimSuffix(strings.TrimSuffix(name, lockSuffix), oldSuffix)
+		id := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, lockSuffix), oldSuffix), commitSuffix)
 		jobs[filepath.Join(parent, id)] = true
 	}
 	for tmp := range jobs {
@@ -232,6 +308,10 @@ func RecoverOutput(fsys vfs.FS, outDir string) error {
 }
 
 func recoverJob(fsys vfs.FS, outDir, tmp string) error {
+	if _, err := fsys.Stat(tmp + commitSuffix); err == nil {
+		// The job passed its commit point: finish it.
+		return rollForward(fsys, outDir, tmp)
+	}
 	old := tmp + oldSuffix
 	if _, err := fsys.Stat(old); err == nil {
 		if _, err := fsys.Stat(outDir); errors.Is(err, fs.ErrNotExist) {

@@ -365,7 +365,7 @@ func TestDirectoryCommitter(t *testing.T) {
 	}
 
 	// Abort leaves nothing.
-	c, err := NewDirectoryCommitter(out, false)
+	c, err := NewDirectoryCommitter(out, ErrorIfExists)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +382,7 @@ func TestDirectoryCommitter(t *testing.T) {
 	}
 
 	// Commit makes the directory with _SUCCESS.
-	c, _ = NewDirectoryCommitter(out, false)
+	c, _ = NewDirectoryCommitter(out, ErrorIfExists)
 	os.WriteFile(c.TaskPath(0, ".csv"), []byte("first"), 0o644)
 	if err := c.CommitJob(); err != nil {
 		t.Fatal(err)
@@ -391,12 +391,12 @@ func TestDirectoryCommitter(t *testing.T) {
 	if got := listDir(); !slices.Equal(got, want) {
 		t.Fatalf("after commit: %v", got)
 	}
-	if _, err := NewDirectoryCommitter(out, false); err == nil || err.Error() != "datasource: output directory "+out+" exists" {
+	if _, err := NewDirectoryCommitter(out, ErrorIfExists); err == nil || err.Error() != "datasource: output directory "+out+" exists" {
 		t.Fatalf("exists: %v", err)
 	}
 
 	// Overwrite replaces the content.
-	c, err = NewDirectoryCommitter(out, true)
+	c, err = NewDirectoryCommitter(out, Overwrite)
 	if err != nil {
 		t.Fatal(err)
 	}

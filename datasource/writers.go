@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -31,8 +32,10 @@ const DefaultRowGroupRows = 1 << 18
 // dictionary encoding on, storing the Arrow schema so that dictionary columns and
 // timestamp units read back as written.
 type ParquetFileWriter struct {
-	path string
-	fw   *pqarrow.FileWriter
+	path  string
+	f     io.WriteCloser
+	fw    *pqarrow.FileWriter
+	alloc *writerAllocator
 }
 
 // NewParquetFileWriter creates path and prepares to write batches of schema.
@@ -51,32 +54,92 @@ func NewParquetFileWriter(path string, schema *arrow.Schema, mem memory.Allocato
 // NewParquetWriter prepares to write batches of schema to f, a new file named path (for
 // errors); Close closes f. On error f is closed.
 func NewParquetWriter(f io.WriteCloser, path string, schema *arrow.Schema, mem memory.Allocator) (*ParquetFileWriter, error) {
+	return NewParquetWriterWith(f, path, schema, mem, ParquetWriteOptions{})
+}
+
+// ParquetWriteOptions tune the Parquet files a writer produces.
+type ParquetWriteOptions struct {
+	// RowGroupRows bounds a row group's rows; 0 means DefaultRowGroupRows. Smaller row
+	// groups let readers split a file into more tasks and skip more by statistics.
+	RowGroupRows int
+	// Compression is the codec: zstd (the default, for ""), snappy, gzip, brotli,
+	// lz4 (LZ4_RAW) or none.
+	Compression string
+}
+
+// ParquetCodec returns the Parquet codec named name (see ParquetWriteOptions.Compression).
+func ParquetCodec(name string) (compress.Compression, error) {
+	switch strings.ToLower(name) {
+	case "", "zstd":
+		return compress.Codecs.Zstd, nil
+	case "snappy":
+		return compress.Codecs.Snappy, nil
+	case "gzip":
+		return compress.Codecs.Gzip, nil
+	case "brotli":
+		return compress.Codecs.Brotli, nil
+	case "lz4", "lz4_raw":
+		return compress.Codecs.Lz4Raw, nil
+	case "none", "uncompressed":
+		return compress.Codecs.Uncompressed, nil
+	}
+	return 0, fmt.Errorf("datasource: unknown Parquet compression %q (want zstd, snappy, gzip, brotli, lz4 or none)", name)
+}
+
+// NewParquetWriterWith is NewParquetWriter with options.
+func NewParquetWriterWith(f io.WriteCloser, path string, schema *arrow.Schema, mem memory.Allocator, opts ParquetWriteOptions) (*ParquetFileWriter, error) {
+	codec, err := ParquetCodec(opts.Compression)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	rowGroup := opts.RowGroupRows
+	if rowGroup <= 0 {
+		rowGroup = DefaultRowGroupRows
+	}
+	alloc := newWriterAllocator(mem)
 	props := parquet.NewWriterProperties(
-		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithCompression(codec),
 		parquet.WithDictionaryDefault(true),
-		parquet.WithMaxRowGroupLength(DefaultRowGroupRows),
-		parquet.WithAllocator(mem),
+		parquet.WithMaxRowGroupLength(int64(rowGroup)),
+		parquet.WithAllocator(alloc),
 	)
-	aprops := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(mem))
+	aprops := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(alloc))
 	fw, err := pqarrow.NewFileWriter(schema, f, props, aprops)
 	if err != nil {
+		alloc.releaseAll()
 		f.Close()
 		return nil, fmt.Errorf("datasource: %s: %w", path, err)
 	}
-	return &ParquetFileWriter{path: path, fw: fw}, nil
+	return &ParquetFileWriter{path: path, f: f, fw: fw, alloc: alloc}, nil
 }
 
 // Write appends rec to the current row group (a row group closes at DefaultRowGroupRows).
+// After a failed write the writer is abandoned: its buffers are freed and its file
+// closed, and Close does nothing more.
 func (w *ParquetFileWriter) Write(rec arrow.RecordBatch) error {
+	if w.fw == nil {
+		return fmt.Errorf("datasource: %s: write after a failure or Close", w.path)
+	}
 	if err := w.fw.WriteBuffered(rec); err != nil {
+		w.abandon()
 		return fmt.Errorf("datasource: %s: %w", w.path, err)
 	}
 	return nil
 }
 
+// abandon drops a writer that failed: what arrow-go's writer still holds is freed, since
+// nothing will ever flush it.
+func (w *ParquetFileWriter) abandon() {
+	w.fw = nil
+	w.alloc.releaseAll()
+	w.f.Close()
+}
+
 // FlushRowGroup ends the current row group; the next Write starts a new one.
 func (w *ParquetFileWriter) FlushRowGroup() error {
 	if err := w.fw.NewBufferedRowGroupChecked(); err != nil {
+		w.abandon()
 		return fmt.Errorf("datasource: %s: %w", w.path, err)
 	}
 	return nil
@@ -90,6 +153,8 @@ func (w *ParquetFileWriter) Close() error {
 	err := w.fw.Close() // also closes the file
 	w.fw = nil
 	if err != nil {
+		w.alloc.releaseAll()
+		w.f.Close()
 		return fmt.Errorf("datasource: %s: %w", w.path, err)
 	}
 	return nil
@@ -354,7 +419,14 @@ func appendFloat(b []byte, f float64, bits int) []byte {
 	case math.IsInf(f, -1):
 		return append(b, "-Infinity"...)
 	}
-	return strconv.AppendFloat(b, f, 'g', -1, bits)
+	start := len(b)
+	b = strconv.AppendFloat(b, f, 'g', -1, bits)
+	if !slices.ContainsFunc(b[start:], func(c byte) bool { return c == '.' || c == 'e' }) {
+		// 72.0, not 72, as Spark and DuckDB write it: a reader inferring types then
+		// reads the column back as a float column, not an integer one.
+		b = append(b, ".0"...)
+	}
+	return b
 }
 
 // Close flushes and closes the file. It is idempotent.

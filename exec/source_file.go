@@ -168,6 +168,7 @@ type csvPartition struct {
 }
 
 func (p *csvPartition) String() string        { return p.split.String() }
+func (p *csvPartition) filePath() string      { return p.split.Path }
 func (p *csvPartition) EstimatedBytes() int64 { return p.split.Bytes() }
 
 // Open returns a *datasource.CSVReader; its Malformed method counts bad rows.
@@ -272,6 +273,7 @@ type parquetPartition struct {
 }
 
 func (p *parquetPartition) String() string        { return p.split.String() }
+func (p *parquetPartition) filePath() string      { return p.split.Path }
 func (p *parquetPartition) EstimatedBytes() int64 { return p.split.Bytes() }
 
 // Open returns a *datasource.ParquetReader; its RowGroupsPruned method counts skipped row
@@ -383,6 +385,7 @@ type ipcPartition struct {
 }
 
 func (p *ipcPartition) String() string        { return p.split.String() }
+func (p *ipcPartition) filePath() string      { return p.split.Path }
 func (p *ipcPartition) EstimatedBytes() int64 { return p.split.Bytes() }
 
 func (p *ipcPartition) Open(ctx context.Context, mem memory.Allocator) (plan.BatchIterator, error) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -126,9 +127,15 @@ func (p *planner) scan(s *Scan) (PhysNode, error) {
 		return nil, fmt.Errorf("plan: %s: partitions of %s: %w", nodeSite(s), s.Source, err)
 	}
 	scan := &PScan{Source: s.Source, Parts: parts, Columns: s.Columns, Filters: s.Filters, OutSchema: s.OutSchema}
-	if sn, ok := s.Source.(SplitNoter); ok && len(parts) < req.MinPartitions {
-		scan.Note = sn.SplitNote(parts, req)
+	var notes []string
+	if sn, ok := s.Source.(ScanNoter); ok {
+		notes = append(notes, sn.ScanNote(req))
 	}
+	if sn, ok := s.Source.(SplitNoter); ok && len(parts) < req.MinPartitions {
+		notes = append(notes, sn.SplitNote(parts, req))
+	}
+	notes = slices.DeleteFunc(notes, func(n string) bool { return n == "" })
+	scan.Note = strings.Join(notes, "; ")
 	return scan, nil
 }
 

@@ -65,3 +65,14 @@ type BatchIterator interface {
 	Next() (arrow.RecordBatch, error)
 	Close() error
 }
+
+// ScanNoter is implemented by a source that has something to say about a scan in
+// Explain whatever its partition count, e.g. how many partition directories a filter
+// let it skip. An empty note says nothing.
+type ScanNoter interface {
+	ScanNote(req ScanRequest) string
+}
+
+// ColumnsOf returns the distinct column names e references, sorted: a source deciding
+// which pushed-down filters it can use looks at them.
+func ColumnsOf(e Expr) []string { return columnsOf(e) }
