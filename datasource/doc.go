@@ -42,6 +42,14 @@
 // Predicate holds for no row. Float columns are never pruned on their values: Parquet
 // statistics leave NaN out, and NaN is a value (greater than every number) in kindling.
 //
+// Files of one Parquet or Arrow IPC source whose schemas differ (columns added, reordered
+// or widened over time) are read as one schema by exec's MergeSchema option, as Spark's
+// mergeSchema: the readers here stay per-file, each split reading its own file's columns
+// by their indices, and exec casts widened columns and adds all-NULL ones for what a file
+// lacks. Only widenings that keep every value merge (int32 to int64, say, but not int64 to
+// float64). A Predicate on a column a file lacks is never checked against that file's
+// statistics: the column is NULL in every row, which exec decides without them.
+//
 // Output is committed atomically per directory: tasks write into a hidden temporary
 // directory and DirectoryCommitter renames it into place, so a failed job leaves nothing.
 //

@@ -181,6 +181,7 @@ func (p *csvPartition) Open(ctx context.Context, mem memory.Allocator) (plan.Bat
 type parquetSource struct {
 	patterns []string
 	res      srcFileResolver
+	schemas  srcSchemas
 }
 
 // NewParquetSource reads Parquet files matched by patterns. All files must have the same
@@ -188,7 +189,14 @@ type parquetSource struct {
 // `col op literal`, `literal op col` and `col IS [NOT] NULL` skip row groups by their
 // statistics (never on float values, because of NaN).
 func NewParquetSource(patterns []string) plan.Source {
-	return &parquetSource{patterns: slices.Clone(patterns)}
+	return NewParquetSourceWith(patterns, FileOptions{})
+}
+
+// NewParquetSourceWith is NewParquetSource with options: with opts.MergeSchema, files
+// whose schemas differ are read as one merged schema (see FileOptions). Pruning then also
+// skips a file that lacks a column some pushed filter compares or requires non-NULL.
+func NewParquetSourceWith(patterns []string, opts FileOptions) plan.Source {
+	return &parquetSource{patterns: slices.Clone(patterns), schemas: newSrcSchemas(opts)}
 }
 
 func (s *parquetSource) String() string { return srcDescribe("parquet", s.patterns) }
@@ -196,7 +204,7 @@ func (s *parquetSource) CanPrune() bool { return true }
 
 func (s *parquetSource) resolve() ([]string, *arrow.Schema, error) {
 	return s.res.resolve(s.patterns, func(files []string) (*arrow.Schema, error) {
-		return srcSameSchemas(s.String(), files, datasource.ParquetSchema)
+		return s.schemas.resolve(s.String(), files, datasource.ParquetSchema)
 	})
 }
 
@@ -211,7 +219,7 @@ func srcSameSchemas(src string, files []string, schemaOf func(string) (*arrow.Sc
 			return nil, err
 		}
 		if !s.Equal(first) {
-			return nil, fmt.Errorf("exec: %s: %s has schema %v, but %s has %v", src, f, s, files[0], first)
+			return nil, srcSchemaMismatch(src, f, s, files[0], first)
 		}
 	}
 	return first, nil
@@ -236,9 +244,21 @@ func (s *parquetSource) Partitions(req plan.ScanRequest) ([]plan.ScanPartition, 
 		return nil, err
 	}
 	preds := ParquetPredicates(req.Filters)
+	var filePlan func(string) (*srcFilePlan, error)
+	if s.schemas.merge {
+		filePlan = s.schemas.filePlans(s.String(), schema, req.Columns)
+	}
 	parts := make([]plan.ScanPartition, len(splits))
 	for i, sp := range splits {
-		parts[i] = &parquetPartition{split: sp, cols: cols, batchRows: req.BatchRows, preds: preds}
+		p := &parquetPartition{split: sp, cols: cols, batchRows: req.BatchRows, preds: preds}
+		if filePlan != nil {
+			if p.adapt, err = filePlan(sp.Path); err != nil {
+				return nil, err
+			}
+			p.cols = p.adapt.cols
+			p.preds, p.noRows = p.adapt.predicates(preds)
+		}
+		parts[i] = p
 	}
 	return parts, nil
 }
@@ -270,16 +290,25 @@ type parquetPartition struct {
 	cols      []int
 	batchRows int
 	preds     []datasource.Predicate
+	adapt     *srcFilePlan // merging schemas: how this file's batches become the scan's
+	noRows    bool         // merging schemas: a pushed filter rules out every row of the file
 }
 
 func (p *parquetPartition) String() string        { return p.split.String() }
 func (p *parquetPartition) filePath() string      { return p.split.Path }
 func (p *parquetPartition) EstimatedBytes() int64 { return p.split.Bytes() }
 
-// Open returns a *datasource.ParquetReader; its RowGroupsPruned method counts skipped row
-// groups.
+// Open returns a *datasource.ParquetReader, or over a merged schema an adapter of one;
+// their RowGroupsPruned method counts skipped row groups.
 func (p *parquetPartition) Open(ctx context.Context, mem memory.Allocator) (plan.BatchIterator, error) {
-	return datasource.OpenParquet(ctx, p.split, p.cols, p.batchRows, p.preds, mem)
+	if p.noRows {
+		return srcNoRows{pruned: len(p.split.RowGroups)}, nil
+	}
+	r, err := datasource.OpenParquet(ctx, p.split, p.cols, p.batchRows, p.preds, mem)
+	if err != nil || p.adapt == nil {
+		return r, err
+	}
+	return p.adapt.wrap(ctx, r, mem), nil
 }
 
 // ParquetPredicates turns the conjuncts of filters that a Parquet reader can check against
@@ -335,13 +364,20 @@ func ParquetPredicates(filters []plan.Expr) []datasource.Predicate {
 type ipcSource struct {
 	patterns []string
 	res      srcFileResolver
+	schemas  srcSchemas
 }
 
 // NewIPCSource reads Arrow IPC files matched by patterns. All files must have the same
 // schema. Partitions are runs of record batches; batches larger than
 // ScanRequest.BatchRows are sliced.
 func NewIPCSource(patterns []string) plan.Source {
-	return &ipcSource{patterns: slices.Clone(patterns)}
+	return NewIPCSourceWith(patterns, FileOptions{})
+}
+
+// NewIPCSourceWith is NewIPCSource with options: with opts.MergeSchema, files whose
+// schemas differ are read as one merged schema (see FileOptions).
+func NewIPCSourceWith(patterns []string, opts FileOptions) plan.Source {
+	return &ipcSource{patterns: slices.Clone(patterns), schemas: newSrcSchemas(opts)}
 }
 
 func (s *ipcSource) String() string { return srcDescribe("ipc", s.patterns) }
@@ -349,7 +385,7 @@ func (s *ipcSource) CanPrune() bool { return false }
 
 func (s *ipcSource) resolve() ([]string, *arrow.Schema, error) {
 	return s.res.resolve(s.patterns, func(files []string) (*arrow.Schema, error) {
-		return srcSameSchemas(s.String(), files, datasource.IPCSchema)
+		return s.schemas.resolve(s.String(), files, datasource.IPCSchema)
 	})
 }
 
@@ -371,9 +407,20 @@ func (s *ipcSource) Partitions(req plan.ScanRequest) ([]plan.ScanPartition, erro
 	if err != nil {
 		return nil, err
 	}
+	var filePlan func(string) (*srcFilePlan, error)
+	if s.schemas.merge {
+		filePlan = s.schemas.filePlans(s.String(), schema, req.Columns)
+	}
 	parts := make([]plan.ScanPartition, len(splits))
 	for i, sp := range splits {
-		parts[i] = &ipcPartition{split: sp, cols: cols, batchRows: req.BatchRows}
+		p := &ipcPartition{split: sp, cols: cols, batchRows: req.BatchRows}
+		if filePlan != nil {
+			if p.adapt, err = filePlan(sp.Path); err != nil {
+				return nil, err
+			}
+			p.cols = p.adapt.cols
+		}
+		parts[i] = p
 	}
 	return parts, nil
 }
@@ -382,6 +429,7 @@ type ipcPartition struct {
 	split     datasource.FileSplit
 	cols      []int
 	batchRows int
+	adapt     *srcFilePlan // merging schemas: how this file's batches become the scan's
 }
 
 func (p *ipcPartition) String() string        { return p.split.String() }
@@ -392,6 +440,10 @@ func (p *ipcPartition) Open(ctx context.Context, mem memory.Allocator) (plan.Bat
 	r, err := datasource.OpenIPC(ctx, p.split, p.cols, mem)
 	if err != nil {
 		return nil, err
+	}
+	if p.adapt != nil {
+		// Sliced first, so that casts and NULL columns are made at the batch size.
+		return p.adapt.wrap(ctx, newSrcSlicer(r, p.batchRows), mem), nil
 	}
 	return newSrcSlicer(r, p.batchRows), nil
 }
