@@ -23,6 +23,8 @@ type writeOptions struct {
 	partitionBy []string
 	csv         datasource.CSVWriteOptions
 	parquet     datasource.ParquetWriteOptions
+	load        *IncrementalLoad // CommitLoad's
+	replaceDirs []string         // partitions replaced even if unwritten (a merge's)
 }
 
 // SaveMode says what a write does when its output directory exists: ModeErrorIfExists
@@ -113,8 +115,17 @@ func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []
 		return fmt.Errorf("dataset: %s: %w", action, err)
 	}
 	defer end()
-	c, err := datasource.NewDirectoryCommitter(dir, o.mode, datasource.CommitFS(d.s.fs),
-		datasource.CommitPartitionDepth(len(o.partitionBy)))
+	commitOpts := []datasource.CommitOption{datasource.CommitFS(d.s.fs),
+		datasource.CommitPartitionDepth(len(o.partitionBy)), datasource.CommitReplacePartitions(o.replaceDirs)}
+	var loaded loadState
+	if o.load != nil {
+		var state []byte
+		if state, loaded, err = o.load.stateForCommit(dir); err != nil {
+			return fmt.Errorf("dataset: %s: %w", action, err)
+		}
+		commitOpts = append(commitOpts, datasource.CommitState(state))
+	}
+	c, err := datasource.NewDirectoryCommitter(dir, o.mode, commitOpts...)
 	if err != nil {
 		return fmt.Errorf("dataset: %s: %w", action, err)
 	}
@@ -130,6 +141,9 @@ func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []
 	}
 	if err := c.CommitJob(); err != nil {
 		return errors.Join(fmt.Errorf("dataset: %s: %w", action, err), c.AbortJob())
+	}
+	if o.load != nil {
+		o.load.committedRun(loaded)
 	}
 	return nil
 }
@@ -296,6 +310,11 @@ func (f *fileSink) newWriter(path string, mem memory.Allocator) (batchWriter, er
 		} else {
 			file.Close()
 			err = fmt.Errorf("dataset: %s: %w", path, err)
+		}
+	case "json":
+		var jw *datasource.JSONFileWriter
+		if jw, err = datasource.NewJSONWriter(file, path, f.fileSchema); err == nil {
+			w = jw
 		}
 	default:
 		var cw *datasource.CSVFileWriter

@@ -43,7 +43,9 @@ type DirectoryCommitter struct {
 	id     string
 	lock   io.Closer
 	mode   SaveMode
-	depth  int // partition columns, for OverwritePartitions
+	depth  int      // partition columns, for OverwritePartitions
+	purge  []string // partition directories OverwritePartitions replaces even if unwritten
+	state  []byte   // the table's new state file, committed with the data
 	done   bool
 }
 
@@ -98,6 +100,24 @@ const (
 	lockSuffix   = ".lock"
 	commitSuffix = ".commit"
 )
+
+// CommitReplacePartitions names partition directories (day=2024-01-01/region=eu) that an
+// OverwritePartitions job replaces even if it writes no row into them: they are removed
+// from the table. A merge that deletes every row of a partition needs it.
+func CommitReplacePartitions(dirs []string) CommitOption {
+	return func(c *DirectoryCommitter) { c.purge = append(c.purge, dirs...) }
+}
+
+// StateFile is the name of the file in a table directory that holds the state of the
+// incremental loads into it (which files and watermarks they have loaded). It is
+// committed with the data it describes.
+const StateFile = "_kindling_state.json"
+
+// CommitState makes the job commit data as the table's new StateFile, in the same
+// commit as the job's files: a reader sees both or neither.
+func CommitState(data []byte) CommitOption {
+	return func(c *DirectoryCommitter) { c.state = data }
+}
 
 // CommitPartitionDepth tells the committer how many partition columns the job's
 // directories have (for OverwritePartitions, which replaces directories at that depth).
@@ -211,6 +231,11 @@ func (c *DirectoryCommitter) CommitJob() (err error) {
 			c.fs.RemoveAll(c.tmpDir)
 		}
 	}()
+	if c.state != nil {
+		if err := vfs.WriteFile(c.fs, filepath.Join(c.tmpDir, StateFile), c.state); err != nil {
+			return fmt.Errorf("datasource: %w", err)
+		}
+	}
 	if c.mode == Append || c.mode == OverwritePartitions {
 		if _, err := c.fs.Stat(c.outDir); err == nil {
 			return c.commitInto()

@@ -22,6 +22,12 @@ func (c *DirectoryCommitter) commitInto() error {
 	if err := c.checkLayout(); err != nil {
 		return err
 	}
+	for _, dir := range c.purge {
+		// An empty directory in the job's output replaces the table's, then goes.
+		if err := c.fs.MkdirAll(filepath.Join(c.tmpDir, dir), 0o755); err != nil {
+			return fmt.Errorf("datasource: %w", err)
+		}
+	}
 	marker := c.mode.String() + " " + strconv.Itoa(c.depth) + "\n"
 	if err := vfs.WriteFile(c.fs, filepath.Join(c.tmpDir, commitMarker), []byte(marker)); err != nil {
 		return fmt.Errorf("datasource: %w", err)
@@ -93,11 +99,21 @@ func rollForward(fsys vfs.FS, outDir, tmp string) error {
 	}
 	if mode == OverwritePartitions.String() && depth > 0 {
 		err = movePartitions(fsys, committing, outDir, tmp+oldSuffix, "", depth)
+		if err == nil {
+			err = removeEmptyPartitions(fsys, outDir, "", depth)
+		}
 	} else {
 		err = moveFiles(fsys, committing, outDir, "")
 	}
 	if err != nil {
 		return err
+	}
+	// The state file goes last, replacing the old one in one rename: until then the
+	// table's state says what it said before, and a rolled-forward job sets it again.
+	if _, err := fsys.Stat(filepath.Join(committing, StateFile)); err == nil {
+		if err := fsys.Rename(filepath.Join(committing, StateFile), filepath.Join(outDir, StateFile)); err != nil {
+			return fmt.Errorf("datasource: committing %s: %w", filepath.Join(outDir, StateFile), err)
+		}
 	}
 	if err := vfs.WriteFile(fsys, filepath.Join(outDir, "_SUCCESS"), nil); err != nil {
 		return fmt.Errorf("datasource: %w", err)
@@ -107,6 +123,38 @@ func rollForward(fsys vfs.FS, outDir, tmp string) error {
 	}
 	if err := fsys.RemoveAll(committing); err != nil {
 		return fmt.Errorf("datasource: %w", err)
+	}
+	return nil
+}
+
+// removeEmptyPartitions removes the partition directories under to/rel left with no file
+// (a replacement that deleted every row), and parents they leave empty.
+func removeEmptyPartitions(fsys vfs.FS, to, rel string, depth int) error {
+	entries, err := fsys.ReadDir(filepath.Join(to, rel))
+	if err != nil {
+		return fmt.Errorf("datasource: %w", err)
+	}
+	if depth == 0 {
+		if len(entries) == 0 && rel != "" {
+			return fsys.Remove(filepath.Join(to, rel))
+		}
+		return nil
+	}
+	left := 0
+	for _, e := range entries {
+		if !e.IsDir() || hiddenName(e.Name()) {
+			left++
+			continue
+		}
+		if err := removeEmptyPartitions(fsys, to, filepath.Join(rel, e.Name()), depth-1); err != nil {
+			return err
+		}
+		if _, err := fsys.Stat(filepath.Join(to, rel, e.Name())); err == nil {
+			left++
+		}
+	}
+	if left == 0 && rel != "" {
+		return fsys.Remove(filepath.Join(to, rel))
 	}
 	return nil
 }

@@ -1,5 +1,6 @@
-// Package datasource reads and writes kindling's file formats — CSV, Parquet and Arrow IPC
-// — as Arrow record batches, and cuts files into splits that tasks read independently.
+// Package datasource reads and writes kindling's file formats — CSV, JSON lines, Parquet and
+// Arrow IPC — as Arrow record batches, and cuts files into splits that tasks read
+// independently.
 //
 // It knows nothing of plans or execution: exec wraps these readers as plan.Source
 // implementations. Every reader takes the memory.Allocator of the task that runs it and
@@ -33,6 +34,19 @@
 // shuffle concatenation) recognise an extended dictionary and only translate its new
 // entries. A dictionary value is checked for UTF-8 once, when it is first seen.
 //
+// JSON lines (NDJSON: one object per line) are split at lines by PlanCSVSplits' rule. The
+// schema is given or inferred, as Spark infers it, from the first records of each file:
+// numbers are int64 or float64, objects structs (members merged in the order first seen),
+// arrays lists, dates and times stay strings, and kinds that do not meet make a string
+// column holding the other values' JSON text. A hand-written scanner checks RFC 8259 (held
+// to encoding/json by a fuzz target) and parses each line into per-column pending values
+// with no allocation per row or value (encoding/json or arrow-go's token decoder would box
+// every value: arrow-go's JSONReader reads 4x slower); only a line found good is appended
+// to the builders, so ParseMode applies as for CSV with nothing to undo: a malformed line
+// (not an object, a value its column's type cannot hold, a repeated key, invalid UTF-8) is
+// an error naming file, line and column, a row of NULLs, or dropped. JSONFileWriter
+// writes what Spark writes: NULL members left out, dates and timestamps ISO 8601.
+//
 // Damaged Parquet and Arrow IPC files are errors naming the file: the decoders' panics are
 // caught, an IPC footer's schema is walked before it is decoded (a damaged length would
 // otherwise abort the process), decoded buffers are bounded by the file's size, and what a
@@ -54,5 +68,5 @@
 // directory and DirectoryCommitter renames it into place, so a failed job leaves nothing.
 //
 // Engine internals: a program uses package dataset, which re-exports the types it needs
-// (CSVOptions, ParseMode; a third-party source is an arrow array.RecordReader given to Session.FromReader); this package has no compatibility promise of its own.
+// (CSVOptions, JSONOptions, ParseMode; a third-party source is an arrow array.RecordReader given to Session.FromReader); this package has no compatibility promise of its own.
 package datasource
