@@ -102,6 +102,7 @@ func (d *Dataset) run(ctx context.Context, action string, sink exec.ResultSink) 
 	if d.err != nil {
 		return nil, d.err
 	}
+	ctx, expect := d.observeExpectations(ctx)
 	ctx, end, err := d.s.beginJob(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %s: %w", action, err)
@@ -129,13 +130,15 @@ func (d *Dataset) run(ctx context.Context, action string, sink exec.ResultSink) 
 		if p, err = d.prepare(); err != nil {
 			return nil, err
 		}
+		expect.reset()
 		m, err = exec.RunJob(ctx, d.s.env, d.jobSpec(p, action), sink)
 		d.s.recordJob(m, d.node)
 	}
 	if err != nil {
 		return p, fmt.Errorf("dataset: %s: %w", action, err)
 	}
-	return p, nil
+	// Before the sink's action commits anything: a failed expectation under Fail fails it.
+	return p, expect.finish(ctx, action, sink, p, m)
 }
 
 // collectSink keeps each partition's batches; only committed task attempts count.

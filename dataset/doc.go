@@ -117,6 +117,24 @@
 // body borrows each batch; breaking out cancels the job), Rows the same row by row through
 // a read-only Row view, and CollectAs reads rows into Go structs.
 //
+// Data quality gates (Deequ's checks, Delta Live Tables' expectations): Dataset.Expect
+// attaches named expectations (RowCountEquals another dataset, RowCountBetween,
+// RowCountNotBelow a previous count, which Session.ParquetRowCount reads from the table
+// the last run wrote, NullRatioAtMost, UniqueKey, ValuesIn, ValuesBetween and
+// PassRatioAtLeast for any boolean Expr) under a policy: Fail makes the action fail
+// with an *ExpectationError (ErrExpectationFailed) listing each failed expectation with
+// its observed value and threshold, and a write commits nothing; Warn logs them through
+// Config.Logger and lets the action succeed. Every action over the dataset, or over one
+// derived from it, evaluates them in its own job: a pass-through stage counts rows, NULLs
+// (from the Arrow arrays' null counts) and the rows passing each check (evaluated by the
+// engine a batch at a time) as the batches flow to the action, keeping only the counts of
+// the task attempts whose output was used, so that retries count once. UniqueKey and
+// RowCountEquals need jobs of their own (an aggregation over the input, a count of the
+// other dataset); an action that sees only part of the rows (Take, Show) evaluates the
+// rest by a job of the checks alone. Dataset.ExpectationResults returns the latest
+// results, ExpectationReport.String prints them as a table, and Dataset.Validate runs
+// the checks alone and returns the report whatever the policy.
+//
 // Runnable Examples show the functions at work; each function of the families above
 // that came with the function catalog has its own.
 //

@@ -133,6 +133,10 @@ func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []
 	if _, err := d.run(ctx, action, sink); err != nil {
 		return errors.Join(err, c.AbortJob())
 	}
+	// Expectations were counted in the job; under Fail a failed one commits nothing.
+	if err := d.expectationsGate(ctx, action); err != nil {
+		return errors.Join(err, c.AbortJob())
+	}
 	if err := sink.writeEmptyFile(); err != nil {
 		return errors.Join(fmt.Errorf("dataset: %s: %w", action, err), c.AbortJob())
 	}

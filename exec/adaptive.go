@@ -135,6 +135,10 @@ func adaptiveShape(root plan.PhysNode) (reads []*plan.PShuffleRead, joins []adap
 			}
 			rowWise = false
 		case *plan.PFilter, *plan.PProject, *plan.PExplode, *plan.PMapBatches:
+		case *plan.PMapPartitions:
+			if !n.RowWise {
+				return false
+			}
 		case *plan.PHashAggregate:
 			rowWise = rowWise && n.Mode == plan.AggPartial
 		case *plan.PSort, *plan.PWindow, *plan.PWindowGroupLimit, *plan.PExpand, *plan.PLimit:

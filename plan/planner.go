@@ -169,7 +169,7 @@ func (p *planner) operator(n Node, in []PhysNode) (PhysNode, error) {
 	case *Sample:
 		return &PSample{Input: in[0], Lower: n.Lower, Upper: n.Upper, Seed: n.Seed}, nil
 	case *MapPartitions:
-		return &PMapPartitions{Input: in[0], Fn: n.Fn, Name: n.Name, OutSchema: n.OutSchema}, nil
+		return &PMapPartitions{Input: in[0], Fn: n.Fn, Name: n.Name, OutSchema: n.OutSchema, RowWise: n.RowWise}, nil
 	case *Repartition:
 		return repartition(n, in[0]), nil
 	case *Aggregate:

@@ -35,6 +35,11 @@ type MapPartitions struct {
 	Fn           PartitionFunc
 	OutputSchema *arrow.Schema
 	Name         string
+	// RowWise says Fn's output for a row does not depend on the partition the row is in
+	// nor on the partition index (a pass-through that only observes its rows): adaptive
+	// execution may then re-plan its stage as it does around MapBatches, the index being
+	// the task's.
+	RowWise bool
 }
 
 // Children returns the sampled input.
@@ -94,6 +99,7 @@ type PMapPartitions struct {
 	Fn        PartitionFunc
 	Name      string
 	OutSchema *arrow.Schema
+	RowWise   bool // see MapPartitions.RowWise
 }
 
 // Children returns the sampled input.
