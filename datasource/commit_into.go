@@ -68,11 +68,11 @@ func (c *DirectoryCommitter) checkLayout() error {
 		return "", false, files
 	}
 	theirDir, theirsPartitioned, theirFiles := firstDir(entries)
-	ourDir, oursPartitioned, _ := firstDir(ours)
+	ourDir, oursPartitioned, ourFiles := firstDir(ours)
 	switch {
 	case oursPartitioned && theirFiles && !theirsPartitioned:
 		return fmt.Errorf("datasource: %s is not partitioned; this write is (%s)", c.outDir, ourDir)
-	case !oursPartitioned && theirsPartitioned && len(ours) > 0:
+	case !oursPartitioned && theirsPartitioned && ourFiles:
 		return fmt.Errorf("datasource: %s is partitioned (%s); this write is not", c.outDir, theirDir)
 	case oursPartitioned && theirsPartitioned:
 		theirCol, _, _ := ParseHiveSegment(theirDir)
