@@ -135,6 +135,17 @@
 // results, ExpectationReport.String prints them as a table, and Dataset.Validate runs
 // the checks alone and returns the report whatever the policy.
 //
+// Tables on files: ReadCSV, ReadJSON, ReadParquet (ReadParquetWith to merge evolving
+// schemas) and ReadIPC read files, directories and globs; a directory in the Hive layout
+// (col=value subdirectories) gets its partition columns back, and a filter on them skips
+// directories. Writes take WriteOptions: PartitionedBy lays the output out that way,
+// WriteMode picks ModeErrorIfExists, ModeOverwrite, ModeAppend or
+// ModeOverwritePartitions, and every write commits atomically. Daily loads build on
+// that: an IncrementalLoad reads only new files (NewFiles) or rows past a watermark
+// (Since) and CommitLoad records its state in the target table with the data;
+// Dataset.MergeInto applies a CDC feed (the latest change per key upserts or deletes),
+// rewriting only the partitions it touches.
+//
 // Runnable Examples show the functions at work; each function of the families above
 // that came with the function catalog has its own.
 //

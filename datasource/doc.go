@@ -66,6 +66,19 @@
 //
 // Output is committed atomically per directory: tasks write into a hidden temporary
 // directory and DirectoryCommitter renames it into place, so a failed job leaves nothing.
+// Append and OverwritePartitions add to a table that stays in place: their commit point is
+// the rename of the temporary directory to a committing one, after which the moves into
+// the table (files, or whole partition directories with the old ones set aside) are
+// idempotent and RecoverOutput rolls a job killed half-way forward; the table's state file
+// (incremental loads' watermarks and files) is moved last, in one rename.
+//
+// Partitioned tables use the Hive layout that Spark, Trino and DuckDB share: a directory
+// level per partition column, col=value with the value escaped as Hive escapes it (so "a/b"
+// stays one directory) and NULL or "" as __HIVE_DEFAULT_PARTITION__. PartitionSplitter
+// groups a batch's rows by partition numbering each column's distinct values in one pass
+// (typed maps, the directory text formatted once per distinct value); DiscoverHive finds
+// the layout under a directory and types each partition column from all its values
+// (int64, float64, date32, timestamp, else string), as Spark's partition inference does.
 //
 // Engine internals: a program uses package dataset, which re-exports the types it needs
 // (CSVOptions, JSONOptions, ParseMode; a third-party source is an arrow array.RecordReader given to Session.FromReader); this package has no compatibility promise of its own.
