@@ -119,3 +119,35 @@ func TestCommitIntoChecksLayout(t *testing.T) {
 		t.Fatalf("a refused append left %v", entries)
 	}
 }
+
+func TestDiscoverHiveLeavesPlainDirectories(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.csv"), []byte("x\n1\n"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "archive", "old"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "day=2024-01-01"), 0o755)
+	if h, err := DiscoverHive([]string{dir}); h != nil || err != nil {
+		t.Fatalf("a directory of files with subdirectories: %v, %v; want no layout", h, err)
+	}
+	empty := t.TempDir()
+	os.MkdirAll(filepath.Join(empty, "misc"), 0o755)
+	if h, err := DiscoverHive([]string{empty}); h != nil || err != nil {
+		t.Fatalf("a directory of other directories: %v, %v; want no layout", h, err)
+	}
+	table := t.TempDir()
+	for _, d := range []string{"d=1/r=a", "d=2/r=b", "d=%2F/r=__HIVE_DEFAULT_PARTITION__"} {
+		os.MkdirAll(filepath.Join(table, d), 0o755)
+		os.WriteFile(filepath.Join(table, d, "part-0.csv"), []byte("x\n1\n"), 0o644)
+	}
+	h, err := DiscoverHive([]string{table})
+	if err != nil || h == nil || len(h.Files) != 3 || len(h.Fields) != 2 {
+		t.Fatalf("a table: %+v, %v", h, err)
+	}
+	if h.Fields[0].Type.String() != "utf8" || h.Fields[1].Type.String() != "utf8" {
+		t.Fatalf("types %v: d holds \"/\", so it is a string", h.Fields)
+	}
+	os.MkdirAll(filepath.Join(table, "d=3"), 0o755)
+	os.WriteFile(filepath.Join(table, "d=3", "part-0.csv"), []byte("x\n1\n"), 0o644)
+	if _, err := DiscoverHive([]string{table}); err == nil || !strings.Contains(err.Error(), "inconsistent partition layout") {
+		t.Fatalf("files at two depths: %v", err)
+	}
+}

@@ -61,6 +61,9 @@ func DiscoverHive(patterns []string) (*HiveTable, error) {
 			return nil, nil
 		}
 		RecoverOutput(vfs.Default, pat) // complete a committed append whose writer died
+		if !looksPartitioned(pat) {
+			return nil, nil
+		}
 		var files []found
 		hasPartitionDir := false
 		err = walkHive(pat, "", nil, nil, func(file, rel string, cols, values []string) {
@@ -104,6 +107,30 @@ func DiscoverHive(patterns []string) (*HiveTable, error) {
 	}
 	t.Fields, t.Values = typePartitionValues(cols, rawValues)
 	return t, nil
+}
+
+// looksPartitioned says whether dir's own entries are those of a partitioned table: no
+// data file, and only col=value subdirectories. A directory of files keeps being read as
+// before, whatever other subdirectories it has (ExpandPaths does not descend into them).
+func looksPartitioned(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	partitions := 0
+	for _, e := range entries {
+		if hiddenName(e.Name()) {
+			continue
+		}
+		if !e.IsDir() {
+			return false
+		}
+		if _, _, ok := ParseHiveSegment(e.Name()); !ok {
+			return false
+		}
+		partitions++
+	}
+	return partitions > 0
 }
 
 // walkHive visits the data files under dir (rel is dir relative to the table directory),
