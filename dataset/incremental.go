@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -45,8 +46,9 @@ type tableState struct {
 }
 
 type loadState struct {
-	Watermark *Watermark `json:"watermark,omitempty"`
-	Files     []string   `json:"files,omitempty"`
+	Watermark *Watermark        `json:"watermark,omitempty"`
+	Files     []string          `json:"files,omitempty"`
+	Cursors   map[string]string `json:"cursors,omitempty"`
 	Runs      int        `json:"runs"`
 	LastRun   time.Time  `json:"lastRun,omitzero"`
 }
@@ -103,6 +105,7 @@ func readTableState(fsys vfs.FS, dir string) (*tableState, error) {
 func cloneLoadState(ls loadState) loadState {
 	out := ls
 	out.Files = slices.Clone(ls.Files)
+	out.Cursors = maps.Clone(ls.Cursors)
 	if ls.Watermark != nil {
 		w := *ls.Watermark
 		out.Watermark = &w
@@ -132,6 +135,27 @@ func (l *IncrementalLoad) Runs() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.committed.Runs
+}
+
+// Cursor returns the value of a named position the load's last committed run recorded
+// with SetCursor: where a source of another kind (a table's snapshot id, a queue's
+// offset) was read up to.
+func (l *IncrementalLoad) Cursor(name string) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	v, ok := l.committed.Cursors[name]
+	return v, ok
+}
+
+// SetCursor records a named position for the next CommitLoad write to commit with its
+// data; Cursor returns it from then on.
+func (l *IncrementalLoad) SetCursor(name, value string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pending.Cursors == nil {
+		l.pending.Cursors = map[string]string{}
+	}
+	l.pending.Cursors[name] = value
 }
 
 // NewFiles returns the files matching patterns (as ReadCSV and the other readers expand

@@ -274,6 +274,19 @@ func TestIncrementalLoadFiles(t *testing.T) {
 	if load.Runs() != 2 || len(load.LoadedFiles()) != 2 {
 		t.Fatalf("state: %d runs, files %v", load.Runs(), load.LoadedFiles())
 	}
+	// A cursor commits with the data, and only then.
+	load.SetCursor("snapshot", "42")
+	if _, ok := load.Cursor("snapshot"); ok {
+		t.Fatal("an uncommitted cursor is visible")
+	}
+	empty := f.s.ReadParquet(target).Limit(0)
+	if err := empty.WriteParquet(t.Context(), target, WriteMode(ModeAppend), CommitLoad(load)); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := f.s.IncrementalLoad(target, "raw")
+	if v, ok := again.Cursor("snapshot"); !ok || v != "42" || len(again.LoadedFiles()) != 2 {
+		t.Fatalf("cursor after commit: %q, %v; files %v", v, ok, again.LoadedFiles())
+	}
 }
 
 func TestIncrementalLoadWatermark(t *testing.T) {
