@@ -49,8 +49,8 @@ type loadState struct {
 	Watermark *Watermark        `json:"watermark,omitempty"`
 	Files     []string          `json:"files,omitempty"`
 	Cursors   map[string]string `json:"cursors,omitempty"`
-	Runs      int        `json:"runs"`
-	LastRun   time.Time  `json:"lastRun,omitzero"`
+	Runs      int               `json:"runs"`
+	LastRun   time.Time         `json:"lastRun,omitzero"`
 }
 
 // Watermark is the largest value of a column a load has loaded.
