@@ -18,7 +18,7 @@ func main() {
 	}
 	defer s.Close()
 
-	orders := s.ReadCSV("orders/*.csv") // or ReadCSVWith(opts, ...), ReadParquet, ReadIPC, FromRecords, FromReader
+	orders := s.ReadCSV("orders/*.csv") // or ReadCSVWith(opts, ...), ReadJSON, ReadParquet, ReadIPC, FromRecords, FromReader
 	daily := orders.
 		Filter(dataset.Col("amount").Gt(dataset.Lit(0))).
 		WithColumn("day", dataset.Col("ts").Cast(arrow.FixedWidthTypes.Date32)).
