@@ -118,6 +118,10 @@ type Config struct {
 	// Eviction, …) on a goroutine of their own, in order; a listener that falls far behind
 	// loses events rather than slow a job. None by default, and then jobs build no events.
 	Listeners []Listener
+	// Lineage says where the OpenLineage events of the session's writes go besides the
+	// listeners (which receive them as *LineageEvent), and how their jobs are named.
+	// Writes build no lineage when it has no File and there are no listeners.
+	Lineage LineageConfig
 	// Progress says when a one-line progress bar of the running job (its stage, tasks
 	// done, rows per second, bytes spilled) is drawn on ProgressWriter: by default
 	// (ProgressAuto) when that is a terminal, for jobs running longer than half a second.

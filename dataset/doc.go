@@ -20,6 +20,14 @@
 // (package dataset/prometheus exports them), and Session.Advise reads the jobs' lineage
 // to say which datasets to persist, and which caches to drop.
 //
+// Each write (WriteParquet, WriteCSV, …) is an OpenLineage run: its START and COMPLETE
+// (or FAIL) events, *LineageEvent, go to Config.Listeners and, one JSON line each, to
+// Config.Lineage.File, which Marquez ingests. They name the input files (or in-memory
+// data), the output directory with its schema, row count and size, the SQL text, and for
+// every output column the input fields it derives from (copied, transformed, aggregated,
+// masked) and those that filter, join or group its rows, read off the logical plan.
+// Dataset.Lineage returns the event without writing.
+//
 // SQL and DataFrame code mix: Session.SQL parses a query in Spark's dialect over the
 // session's temporary views (Dataset.CreateOrReplaceTempView, or CREATE TEMPORARY VIEW in
 // SQL) and returns a lazy Dataset bound to the same logical plan the equivalent calls
@@ -68,7 +76,11 @@
 // Max aggregate them with Spark's result types.
 //
 // Hashing and pseudonymization: Md5, Sha1, Sha2, HmacSha256, Hash (Spark's Murmur3),
-// XxHash64, Mask, MaskWith.
+// XxHash64, Mask, MaskWith; for display, MaskEmail (the domain only) and MaskExceptLast
+// (the last digits of a phone). PseudonymKey.Token and Dataset.Pseudonymize replace
+// personal values by keyed HMAC-SHA256 tokens that still join across tables and runs,
+// with a key (PseudonymKeyFromEnv) that no plan, Explain or error shows, unlike
+// HmacSha256's literal key; docs/pseudonymization.md has the whole recipe.
 //
 // Nested values: Expr.Field, Size, ElementAt, ArrayContains, Split; Dataset.Explode,
 // PosExplode, ExplodeOuter and PosExplodeOuter turn a list column into rows.

@@ -1,5 +1,11 @@
 package dataset
 
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kindling-data/kindling/plan"
+)
+
 // Hashing and pseudonymization functions. The digests (Md5, Sha1, Sha2, HmacSha256)
 // hash a string's UTF-8 bytes and return lower-case hex, NULL for NULL, as Spark's
 // md5, sha1 and sha2 do on strings; a dictionary-encoded column is hashed once per
@@ -24,7 +30,11 @@ func Sha2(x Expr, bits int) Expr { return call("sha2", x, Lit(bits)) }
 // while without the key the values cannot be recovered by hashing guesses (as they can
 // from an unkeyed Sha2 of, say, an e-mail address). Keep the key secret and stable.
 // NULL x gives NULL. Spark has no such function (it is sha2 with a key).
-func HmacSha256(x Expr, key string) Expr { return call("hmac_sha256", x, Lit(key)) }
+//
+// The key never shows in Explain or errors: it prints as <redacted> and a fingerprint.
+func HmacSha256(x Expr, key string) Expr {
+	return call("hmac_sha256", x, Expr{e: &plan.Literal{Value: key, Type: arrow.BinaryTypes.String, Redacted: true}})
+}
 
 // Mask replaces each upper-case letter of x by 'X', each lower-case letter by 'x' and
 // each digit by 'n', and keeps other characters, as Spark 3.4's mask with its

@@ -95,7 +95,7 @@ func (d *Dataset) WriteCSV(ctx context.Context, dir string, opts ...WriteOption)
 	return d.write(ctx, "writeCSV", dir, "csv", opts)
 }
 
-func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []WriteOption) error {
+func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []WriteOption) (err error) {
 	o := writeOptions{csv: datasource.CSVWriteOptions{Header: true}}
 	for _, opt := range opts {
 		opt(&o)
@@ -115,6 +115,10 @@ func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []
 		return fmt.Errorf("dataset: %s: %w", action, err)
 	}
 	defer end()
+	// The lineage run ends (COMPLETE or FAIL) before the job does: Close may then shut the
+	// event bus it posts on.
+	lin := d.startLineage(action, dir, format)
+	defer func() { lin.finish(err) }()
 	commitOpts := []datasource.CommitOption{datasource.CommitFS(d.s.fs),
 		datasource.CommitPartitionDepth(len(o.partitionBy)), datasource.CommitReplacePartitions(o.replaceDirs)}
 	var loaded loadState

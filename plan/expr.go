@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"time"
@@ -34,6 +35,10 @@ type ColumnRef struct{ Name string }
 type Literal struct {
 	Value any
 	Type  arrow.DataType
+	// Redacted hides a secret value (a pseudonymization key) from every rendering of
+	// the plan, Explain and errors alike: it prints as a fingerprint, distinct per value
+	// so that expressions told apart by their text stay apart, but not reversible.
+	Redacted bool
 }
 
 // Alias gives its child an output name.
@@ -244,6 +249,10 @@ func (c *ColumnRef) WithChildren([]Expr) Expr { return c }
 // String renders the literal: NULL, a quoted string, DATE '...' or TIMESTAMP '...', else
 // the value as fmt prints it.
 func (l *Literal) String() string {
+	if l.Redacted {
+		sum := sha256.Sum256([]byte(fmt.Sprint(l.Value)))
+		return fmt.Sprintf("<redacted %x>", sum[:4])
+	}
 	switch v := l.Value.(type) {
 	case nil:
 		return "NULL"

@@ -39,7 +39,7 @@ func (c *callSite) stringLiteralArg(i int) (string, bool, bool) {
 	if !lit || !(isStringLike(c.types[i]) || isNullType(c.types[i])) {
 		return "", false, false
 	}
-	c.args[i] = &Literal{Value: l.Value, Type: typString}
+	c.args[i] = &Literal{Value: l.Value, Type: typString, Redacted: l.Redacted}
 	c.types[i] = typString
 	s, ok := l.Value.(string)
 	return s, ok, true

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"strings"
 	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )

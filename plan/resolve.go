@@ -113,10 +113,10 @@ func resolveExpr(e Expr, schema *arrow.Schema) (Expr, arrow.DataType, error) {
 		t := literalType(e)
 		v, ok := normalValue(e.Value, t)
 		if !ok {
-			return nil, nil, errAt(ErrType, fmt.Sprintf("literal %v (%T) does not fit type %s", e.Value, e.Value, typeName(t)))
+			return nil, nil, errAt(ErrType, fmt.Sprintf("literal %s (%T) does not fit type %s", e, e.Value, typeName(t)))
 		}
 		if e.Type == nil || v != e.Value {
-			return &Literal{Value: v, Type: t}, t, nil
+			return &Literal{Value: v, Type: t, Redacted: e.Redacted}, t, nil
 		}
 		return e, t, nil
 	case *Alias:
@@ -179,7 +179,7 @@ func coerce(e Expr, from, to arrow.DataType) (Expr, error) {
 		if !ok || (v == nil && l.Value != nil) {
 			return nil, errAt(ErrType, fmt.Sprintf("cannot use %s as %s", l, typeName(to)))
 		}
-		return &Literal{Value: v, Type: to}, nil
+		return &Literal{Value: v, Type: to, Redacted: l.Redacted}, nil
 	}
 	if from.ID() == arrow.DICTIONARY && to.ID() != arrow.STRING {
 		e = &Cast{Child: e, To: typString}

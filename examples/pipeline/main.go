@@ -21,7 +21,8 @@
 // account; it exits with status 3 if a gate stopped the run (and checks that nothing was
 // committed), 1 on any other failure. Personal values (e-mail, name, card) never reach
 // ods, dim, fact or mart: e-mails become keyed tokens (HMAC-SHA256; the key comes from
-// KINDLING_PIPELINE_KEY, a fixed demo key without it), the rest is dropped.
+// KINDLING_PIPELINE_KEY, a fixed demo key without it), the rest is dropped. Every write's
+// OpenLineage events go to lineage.ndjson in the lake.
 package main
 
 import (
@@ -83,12 +84,17 @@ func run(ctx context.Context, root string, day, ordersPerDay int, broken bool) e
 		return err
 	}
 	fmt.Printf("day %d (%s): landing files in %s\n", day, dayName(day), l.path("raw"))
-	s, err := dataset.NewSession(dataset.Config{})
+	// Every write appends its OpenLineage run events (inputs, output, column lineage) to
+	// lineage.ndjson, which a lineage server such as Marquez can ingest.
+	s, err := dataset.NewSession(dataset.Config{Lineage: dataset.LineageConfig{File: l.path("lineage.ndjson"), Job: "pipeline"}})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	key := pseudonymKey()
+	key, err := pseudonymKey()
+	if err != nil {
+		return err
+	}
 
 	before := snapshotTables(l)
 	newOrders, err := loadOrders(ctx, s, l, key, broken)
@@ -122,12 +128,12 @@ func run(ctx context.Context, root string, day, ordersPerDay int, broken bool) e
 
 // pseudonymKey is the secret the e-mail tokens are keyed with: the same key gives the same
 // token in every run, so tokens join across tables and days.
-func pseudonymKey() string {
-	if k := os.Getenv("KINDLING_PIPELINE_KEY"); k != "" {
-		return k
+func pseudonymKey() (dataset.PseudonymKey, error) {
+	if os.Getenv("KINDLING_PIPELINE_KEY") != "" {
+		return dataset.PseudonymKeyFromEnv("KINDLING_PIPELINE_KEY")
 	}
 	fmt.Println("(KINDLING_PIPELINE_KEY is not set: using the demo key)")
-	return "demo-key-not-for-production-use!"
+	return dataset.NewPseudonymKey([]byte("demo-key-not-for-production-use-0123456789"))
 }
 
 var orderSchema = arrow.NewSchema([]arrow.Field{
@@ -147,16 +153,17 @@ var customerSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "updated_at", Type: arrow.FixedWidthTypes.Timestamp_us},
 }, nil)
 
-// emailToken replaces an e-mail by its keyed token (NULL stays NULL).
-func emailToken(key string) dataset.Expr {
-	return dataset.HmacSha256(dataset.Lower(dataset.Trim(dataset.Col("email"))), key).As("email_token")
+// emailToken replaces an e-mail by its keyed token (NULL stays NULL), normalized first so
+// that one address gives one token.
+func emailToken(key dataset.PseudonymKey) dataset.Expr {
+	return key.Token(dataset.Lower(dataset.Trim(dataset.Col("email")))).As("email_token")
 }
 
 // loadOrders loads the order files not loaded yet into ods/orders, partitioned by day,
 // behind a gate: every order line that parses must land, order ids must be unique, and
 // amounts positive. With broken, a bug (an inner join with the customer dimension as of
 // yesterday) loses the orders of today's new customers, and the gate must stop it.
-func loadOrders(ctx context.Context, s *dataset.Session, l lake, key string, broken bool) (int64, error) {
+func loadOrders(ctx context.Context, s *dataset.Session, l lake, key dataset.PseudonymKey, broken bool) (int64, error) {
 	load, err := s.IncrementalLoad(l.path("ods/orders"), "raw orders")
 	if err != nil {
 		return 0, err
@@ -200,7 +207,7 @@ func loadOrders(ctx context.Context, s *dataset.Session, l lake, key string, bro
 
 // loadCustomers loads the customer snapshot files not loaded yet into ods/customers and
 // returns today's snapshots (pseudonymized) for the dimension.
-func loadCustomers(ctx context.Context, s *dataset.Session, l lake, key string) (*dataset.Dataset, error) {
+func loadCustomers(ctx context.Context, s *dataset.Session, l lake, key dataset.PseudonymKey) (*dataset.Dataset, error) {
 	load, err := s.IncrementalLoad(l.path("ods/customers"), "raw customers")
 	if err != nil {
 		return nil, err
