@@ -57,6 +57,10 @@ func (d *Dataset) prepare() (*prepared, error) {
 	return &prepared{analyzed: analyzed, optimized: optimized, physical: phys, stages: plan.Split(phys)}, nil
 }
 
+// Session returns the session the dataset belongs to: a library building on datasets
+// (say, a table format) reads and writes more data in the same session.
+func (d *Dataset) Session() *Session { return d.s }
+
 // Schema analyzes the lineage and returns the schema of the rows the dataset holds.
 // It reads only metadata (a CSV header, Parquet footers), never data.
 func (d *Dataset) Schema() (*arrow.Schema, error) {
