@@ -351,7 +351,7 @@ type lineageRun struct {
 // startLineage posts the START event of a write of d to dir, when the session has
 // listeners or a lineage file, and returns the run that finish ends (nil otherwise, or
 // when the event cannot be built: lineage never fails a write).
-func (d *Dataset) startLineage(action, dir, format string) *lineageRun {
+func (d *Dataset) startLineage(action, dir, format, jobName string) *lineageRun {
 	if !d.s.bus.Active() && d.s.cfg.Lineage.File == "" {
 		return nil
 	}
@@ -361,6 +361,9 @@ func (d *Dataset) startLineage(action, dir, format string) *lineageRun {
 		return nil
 	}
 	ev.EventType = "START"
+	if jobName != "" {
+		ev.Job.Name = jobName
+	}
 	ev.Run.Facets.Write = &LineageWriteFacet{LineageFacet: LineageFacet{Producer: lineageProducer, SchemaURL: lineageWriteSchema},
 		Action: action, Format: format, CallSite: callSite(action)}
 	r := &lineageRun{s: d.s, ev: ev, action: action, start: time.Now(), before: d.s.outputFiles(ev.Outputs[0].Name)}

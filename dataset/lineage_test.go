@@ -331,9 +331,9 @@ func TestLineageRunEvents(t *testing.T) {
 	})}})
 	d, _, _ := linRevenue(t, s)
 	out := filepath.Join(t.TempDir(), "revenue")
-	r := d.startLineage("writeCSV", out, "csv")
+	r := d.startLineage("writeCSV", out, "csv", "")
 	r.finish(errors.New("the disk is on fire"))
-	r = d.startLineage("writeCSV", out, "csv")
+	r = d.startLineage("writeCSV", out, "csv", "")
 	r.finish(nil)
 	s.Close()
 	if want := []string{"START", "FAIL", "START", "COMPLETE"}; !reflect.DeepEqual(got, want) {
@@ -355,7 +355,7 @@ func TestLineageRunEvents(t *testing.T) {
 func TestLineageOffWithoutListenersOrFile(t *testing.T) {
 	s := linSession(t, Config{})
 	d, _, _ := linRevenue(t, s)
-	if r := d.startLineage("writeCSV", t.TempDir(), "csv"); r != nil {
+	if r := d.startLineage("writeCSV", t.TempDir(), "csv", ""); r != nil {
 		t.Errorf("startLineage built a run for a session with nowhere to send it")
 	}
 	var r *lineageRun

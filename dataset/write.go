@@ -25,6 +25,14 @@ type writeOptions struct {
 	parquet     datasource.ParquetWriteOptions
 	load        *IncrementalLoad // CommitLoad's
 	replaceDirs []string         // partitions replaced even if unwritten (a merge's)
+	lineageJob  string           // LineageJobName's
+}
+
+// LineageJobName names the write's OpenLineage job (by default Config.Lineage.Job and
+// the output directory's base name), so that two tables of one name in different
+// directories (ods/orders, fact/orders) are two jobs.
+func LineageJobName(name string) WriteOption {
+	return func(o *writeOptions) { o.lineageJob = name }
 }
 
 // SaveMode says what a write does when its output directory exists: ModeErrorIfExists
@@ -117,7 +125,7 @@ func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []
 	defer end()
 	// The lineage run ends (COMPLETE or FAIL) before the job does: Close may then shut the
 	// event bus it posts on.
-	lin := d.startLineage(action, dir, format)
+	lin := d.startLineage(action, dir, format, o.lineageJob)
 	defer func() { lin.finish(err) }()
 	commitOpts := []datasource.CommitOption{datasource.CommitFS(d.s.fs),
 		datasource.CommitPartitionDepth(len(o.partitionBy)), datasource.CommitReplacePartitions(o.replaceDirs)}

@@ -190,7 +190,7 @@ func loadOrders(ctx context.Context, s *dataset.Session, l lake, key dataset.Pse
 		dataset.PassRatioAtLeast("amounts are positive", dataset.Col("amount").Gt(dataset.Lit(0.0)), 1),
 	)
 	err = gated.WriteParquet(ctx, l.path("ods/orders"), dataset.PartitionedBy("day"),
-		dataset.WriteMode(dataset.ModeAppend), dataset.CommitLoad(load))
+		dataset.WriteMode(dataset.ModeAppend), dataset.CommitLoad(load), dataset.LineageJobName("pipeline.ods_orders"))
 	if err != nil {
 		return 0, err
 	}
@@ -225,7 +225,7 @@ func loadCustomers(ctx context.Context, s *dataset.Session, l lake, key dataset.
 		dataset.NullRatioAtMost("every customer has a city", "city", 0),
 		dataset.UniqueKey("one snapshot per customer and day", "customer_id", "day"))
 	err = gated.WriteParquet(ctx, l.path("ods/customers"), dataset.PartitionedBy("day"),
-		dataset.WriteMode(dataset.ModeAppend), dataset.CommitLoad(load))
+		dataset.WriteMode(dataset.ModeAppend), dataset.CommitLoad(load), dataset.LineageJobName("pipeline.ods_customers"))
 	if err != nil {
 		return nil, err
 	}

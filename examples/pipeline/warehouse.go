@@ -43,7 +43,7 @@ func updateCustomerDimension(ctx context.Context, s *dataset.Session, l lake, sn
 		Select(dataset.Col("customer_id"), dataset.Col("email_token"), dataset.Col("city"),
 			dataset.Col("valid_from"), dataset.Col("valid_to"), dataset.Col("is_current")).
 		Expect(dataset.Fail, dataset.UniqueKey("one version per customer and day", "customer_id", "valid_from"))
-	if err := dim.WriteParquet(ctx, l.path("dim/customer"), dataset.Overwrite()); err != nil {
+	if err := dim.WriteParquet(ctx, l.path("dim/customer"), dataset.Overwrite(), dataset.LineageJobName("pipeline.dim_customer")); err != nil {
 		return err
 	}
 	n, err := s.ReadParquet(l.path("dim/customer")).Count(ctx)
@@ -79,7 +79,7 @@ func loadFacts(ctx context.Context, s *dataset.Session, l lake) ([]arrow.Date32,
 			dataset.RowCountEquals("one fact per order", fresh),
 			dataset.NullRatioAtMost("every order has its customer's city", "city", 0))
 	if err := facts.WriteParquet(ctx, l.path("fact/orders"), dataset.PartitionedBy("day"),
-		dataset.WriteMode(dataset.ModeAppend), dataset.CommitLoad(load)); err != nil {
+		dataset.WriteMode(dataset.ModeAppend), dataset.CommitLoad(load), dataset.LineageJobName("pipeline.fact_orders")); err != nil {
 		return nil, err
 	}
 	days, err := distinctDays(ctx, fresh)
@@ -123,7 +123,7 @@ func refreshMart(ctx context.Context, s *dataset.Session, l lake, days []arrow.D
 		GroupBy("day", "city").
 		Agg(dataset.Sum("amount").As("revenue"), dataset.Count().As("orders"))
 	err := mart.WriteParquet(ctx, l.path("mart/city_revenue"), dataset.PartitionedBy("day"),
-		dataset.WriteMode(dataset.ModeOverwritePartitions))
+		dataset.WriteMode(dataset.ModeOverwritePartitions), dataset.LineageJobName("pipeline.mart_city_revenue"))
 	if err != nil {
 		return err
 	}
