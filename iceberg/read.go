@@ -147,46 +147,58 @@ func scanSchema(tbl *table.Table, scan *table.Scan) *iceberggo.Schema {
 // columns, are read by iceberg-go's reader, which applies the deletes and maps the
 // columns by field ID. The dataset's schema is the table's (Schema).
 func (t *Table) Read(ctx context.Context, s *dataset.Session, opts ...ReadOption) (*dataset.Dataset, error) {
-	tbl := t.Iceberg()
+	d, err := readTable(ctx, s, t.Iceberg(), opts)
+	if err != nil {
+		return nil, t.wrap("Read", err)
+	}
+	return d, nil
+}
+
+func readTable(ctx context.Context, s *dataset.Session, tbl *table.Table, opts []ReadOption) (*dataset.Dataset, error) {
 	ps, err := newScan(ctx, tbl, opts, nil)
 	if err != nil {
 		return nil, err
 	}
 	tasks, err := ps.plan(ctx, tbl)
 	if err != nil {
-		return nil, fmt.Errorf("iceberg: Read %s: %w", t.Name(), err)
+		return nil, err
 	}
-	d, err := load(ctx, s, tbl, ps, tasks)
-	if err != nil {
-		return nil, fmt.Errorf("iceberg: Read %s: %w", t.Name(), err)
-	}
-	return d, nil
+	return load(ctx, s, tbl, ps, tasks)
 }
 
 // ReadAppended returns the rows that the append snapshots committed after snapshot
 // fromID added, up to the current snapshot (or the one AtSnapshot or AsOf choose):
 // an incremental read for a pipeline that remembers the last snapshot it processed.
 // Snapshots that overwrite or delete are skipped (their changes are not appends), as
-// Spark's incremental read of Iceberg does.
+// Spark's incremental read of Iceberg does. When fromID is the last snapshot, no row is
+// read. The files are chosen when it is called, so a snapshot committed afterwards does
+// not change the dataset; ReadSince also returns the snapshot read up to.
 func (t *Table) ReadAppended(ctx context.Context, s *dataset.Session, fromID int64, opts ...ReadOption) (*dataset.Dataset, error) {
-	tbl := t.Iceberg()
+	d, err := readAppended(ctx, s, t.Iceberg(), fromID, opts)
+	if err != nil {
+		return nil, t.wrap("ReadAppended", err)
+	}
+	return d, nil
+}
+
+func readAppended(ctx context.Context, s *dataset.Session, tbl *table.Table, fromID int64, opts []ReadOption) (*dataset.Dataset, error) {
 	if tbl.SnapshotByID(fromID) == nil {
-		return nil, fmt.Errorf("iceberg: ReadAppended %s: no snapshot %d", t.Name(), fromID)
+		return nil, fmt.Errorf("no snapshot %d", fromID)
 	}
 	ps, err := newScan(ctx, tbl, opts, &fromID)
 	if err != nil {
 		return nil, err
 	}
+	if end := ps.cfg.snapshot(tbl); end != nil && end.SnapshotID == fromID {
+		// iceberg-go refuses an exclusive scan from its own end snapshot; nothing was
+		// appended since.
+		return load(ctx, s, tbl, ps, nil)
+	}
 	tasks, err := tbl.NewIncrementalAppendScan(ps.planOpts...).FromSnapshotExclusive(fromID).PlanFiles(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("iceberg: ReadAppended %s: %w", t.Name(), err)
+		return nil, err
 	}
-	tasks = pruneByPartition(tbl, tasks, ps.cfg.filter, ps.skip)
-	d, err := load(ctx, s, tbl, ps, tasks)
-	if err != nil {
-		return nil, fmt.Errorf("iceberg: ReadAppended %s: %w", t.Name(), err)
-	}
-	return d, nil
+	return load(ctx, s, tbl, ps, pruneByPartition(tbl, tasks, ps.cfg.filter, ps.skip))
 }
 
 // load makes the dataset of the planned tasks: kindling's Parquet reader over the files

@@ -186,3 +186,12 @@ func arrowSchema(sc *iceberggo.Schema) (*arrow.Schema, error) {
 	}
 	return s, nil
 }
+
+// wrap names the operation and the table in err, unless err already comes from this
+// package's own checks, which name what failed.
+func (t *Table) wrap(op string, err error) error {
+	if strings.HasPrefix(err.Error(), "iceberg: ") {
+		return err
+	}
+	return fmt.Errorf("iceberg: %s %s: %w", op, t.Name(), err)
+}
