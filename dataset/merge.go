@@ -18,7 +18,8 @@ import (
 // MergeSpec says how MergeInto applies a change feed (CDC) to a table.
 type MergeSpec struct {
 	// Keys are the columns that identify a row of the table. A change with a NULL key
-	// matches no row: it is inserted (or, as a delete, ignored).
+	// matches no row of the table: the latest of the changes with NULL keys (they count
+	// as one key, as NULL group keys do) is inserted, or ignored as a delete.
 	Keys []string
 	// OrderBy is the column that orders the changes to one key: the change with the
 	// largest value is the one applied, the others are superseded. Ties are broken
@@ -64,8 +65,9 @@ const mergeMarker = "__kindling_merge_"
 // removed. The table's other partitions are not read. d must have every column of the
 // table (cast to the table's types) and spec's columns; extra columns are dropped.
 //
-// It runs three jobs: the changes' effect per partition, the upserts per partition, and
-// the write.
+// It runs four jobs: the changes' effect per partition and per key (over one scan of the
+// table's keys), the upserts per partition, and the write. Updated and Deleted count
+// the table's rows (a key the table holds twice is two rows); Inserted counts keys.
 func (d *Dataset) MergeInto(ctx context.Context, dir string, spec MergeSpec, opts ...WriteOption) (MergeResult, error) {
 	if d.err != nil {
 		return MergeResult{}, d.err
@@ -184,10 +186,13 @@ func (spec *MergeSpec) mergeExisting(ctx context.Context, s *Session, latest *Da
 	ups := latest.Filter(Col(isDelete).Not()).Select(cols...)
 	keys := latest.Select(append(exprCols(spec.Keys), Col(isDelete))...)
 
-	// Job 1: the table's rows the changes hit, per partition, updated or deleted.
-	hit := table.Select(exprCols(append(slices.Clone(spec.Keys), partCols...))...).
-		Join(keys, On(spec.Keys...), Inner).
-		GroupBy(append(slices.Clone(partCols), isDelete)...).Agg(Count().As(mergeMarker + "n"))
+	// Jobs 1 and 2: the table's rows the changes hit (one scan of the table's keys, kept),
+	// per partition, updated or deleted; and the changed keys the table holds, which an
+	// upsert then updates rather than inserts (a key the table holds twice is one key).
+	hitRows := table.Select(exprCols(append(slices.Clone(spec.Keys), partCols...))...).
+		Join(keys, On(spec.Keys...), Inner).Persist(MemoryAndDisk)
+	defer hitRows.Unpersist()
+	hit := hitRows.GroupBy(append(slices.Clone(partCols), isDelete)...).Agg(Count().As(mergeMarker + "n"))
 	res := MergeResult{}
 	touched, err := collectPartitions(ctx, hit, partCols, func(rec arrow.RecordBatch, row int) {
 		n := rec.Column(len(partCols) + 1).(*array.Int64).Value(row)
@@ -200,19 +205,25 @@ func (spec *MergeSpec) mergeExisting(ctx context.Context, s *Session, latest *Da
 	if err != nil {
 		return MergeResult{}, fmt.Errorf("dataset: MergeInto: %w", err)
 	}
-	// Job 2: the upserts per partition.
+	var heldKeys int64
+	heldByKey := hitRows.GroupBy(append(slices.Clone(spec.Keys), isDelete)...).Agg(Count().As(mergeMarker + "n")).
+		Filter(Col(isDelete).Not())
+	if heldKeys, err = heldByKey.Count(ctx); err != nil {
+		return MergeResult{}, fmt.Errorf("dataset: MergeInto: %w", err)
+	}
+	// Job 3: the upserts per partition.
 	var upserts int64
 	landing, err := collectPartitions(ctx, ups.GroupBy(partCols...).Agg(Count().As(mergeMarker+"n")), partCols,
 		func(rec arrow.RecordBatch, row int) { upserts += rec.Column(len(partCols)).(*array.Int64).Value(row) })
 	if err != nil {
 		return MergeResult{}, fmt.Errorf("dataset: MergeInto: %w", err)
 	}
-	res.Inserted = upserts - res.Updated
+	res.Inserted = upserts - heldKeys
 	affected := touched
 	for dir, cond := range landing {
 		affected[dir] = cond
 	}
-	// Job 3: the affected partitions without the changed keys, plus the upserts.
+	// Job 4: the affected partitions without the changed keys, plus the upserts.
 	keep := table
 	wopts := []WriteOption{PartitionedBy(partCols...)}
 	if len(partCols) == 0 || len(affected) > MaxMergePartitions {

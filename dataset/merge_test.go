@@ -330,3 +330,31 @@ func TestIncrementalLoadWatermark(t *testing.T) {
 		t.Fatalf("target has %d rows (%v), want 80", n, err)
 	}
 }
+
+func TestMergeIntoDuplicateAndNullKeys(t *testing.T) {
+	f := newFixture(t, []int{0}, Config{})
+	dir := filepath.Join(t.TempDir(), "t")
+	// The table holds key 1 twice (a table built elsewhere need not have unique keys).
+	rec := customersBatch(f.mem, []customer{{1, "a", ptr("de"), 1}, {1, "a-dup", ptr("fr"), 1}, {2, "b", ptr("de"), 1}}, nil)
+	if err := f.s.FromRecords(rec).WriteParquet(t.Context(), dir, PartitionedBy("country")); err != nil {
+		t.Fatal(err)
+	}
+	rec.Release()
+	changes := []change{
+		{customer{1, "a2", ptr("de"), 5}, "U", 5},
+		{customer{3, "c", ptr("fr"), 6}, "I", 6},
+	}
+	crec := customersBatch(f.mem, nil, changes)
+	feed := f.s.FromRecords(crec)
+	crec.Release()
+	res, err := feed.MergeInto(t.Context(), dir, MergeSpec{Keys: []string{"id"}, OrderBy: "seq", OpColumn: "op"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both rows of key 1 are replaced by its one latest version; key 3 is new.
+	if res.Updated != 2 || res.Inserted != 1 || res.Deleted != 0 {
+		t.Fatalf("result %+v, want 2 rows updated, 1 key inserted", res)
+	}
+	got := collectRows(t, f.s.ReadParquet(dir))
+	assertSameRows(t, got, [][]any{{int64(1), "a2", int64(5), "de"}, {int64(2), "b", int64(1), "de"}, {int64(3), "c", int64(6), "fr"}})
+}
