@@ -166,24 +166,10 @@ func (spec *MergeSpec) mergeExisting(ctx context.Context, s *Session, latest *Da
 	if len(spec.PartitionBy) > 0 && !slices.Equal(spec.PartitionBy, partCols) {
 		return MergeResult{}, fmt.Errorf("dataset: MergeInto: %s is partitioned by %v, not %v", dir, partCols, spec.PartitionBy)
 	}
-	// The upserts in the table's columns and types.
-	cols := make([]Expr, tSchema.NumFields())
-	ls, err := latest.Schema()
+	ups, err := upsertsAs(latest, isDelete, tSchema, dir)
 	if err != nil {
 		return MergeResult{}, err
 	}
-	for i, f := range tSchema.Fields() {
-		idx := ls.FieldIndices(f.Name)
-		if len(idx) == 0 {
-			return MergeResult{}, fmt.Errorf("dataset: MergeInto: the changes have no column %q of the table %s", f.Name, dir)
-		}
-		c := Col(f.Name)
-		if !arrow.TypeEqual(ls.Field(idx[0]).Type, f.Type) {
-			c = c.Cast(f.Type).As(f.Name)
-		}
-		cols[i] = c
-	}
-	ups := latest.Filter(Col(isDelete).Not()).Select(cols...)
 	keys := latest.Select(append(exprCols(spec.Keys), Col(isDelete))...)
 
 	// Jobs 1 and 2: the table's rows the changes hit (one scan of the table's keys, kept),
@@ -251,6 +237,28 @@ func (spec *MergeSpec) mergeExisting(ctx context.Context, s *Session, latest *Da
 		return MergeResult{}, fmt.Errorf("dataset: MergeInto: %w", err)
 	}
 	return res, nil
+}
+
+// upsertsAs returns the latest changes that are not deletes in the table's columns and
+// types.
+func upsertsAs(latest *Dataset, isDelete string, table *arrow.Schema, dir string) (*Dataset, error) {
+	ls, err := latest.Schema()
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]Expr, table.NumFields())
+	for i, f := range table.Fields() {
+		idx := ls.FieldIndices(f.Name)
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("dataset: MergeInto: the changes have no column %q of the table %s", f.Name, dir)
+		}
+		c := Col(f.Name)
+		if !arrow.TypeEqual(ls.Field(idx[0]).Type, f.Type) {
+			c = c.Cast(f.Type).As(f.Name)
+		}
+		cols[i] = c
+	}
+	return latest.Filter(Col(isDelete).Not()).Select(cols...), nil
 }
 
 // replacePartitions makes an OverwritePartitions write replace dirs even where it writes
