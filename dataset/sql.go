@@ -26,7 +26,8 @@ import (
 // EXCEPT (columns matched by position; INTERSECT and EXCEPT are distinct and treat NULLs
 // as equal, as Spark's); SELECT [DISTINCT] with *, t.*, expressions and aliases, and
 // without FROM over one row; FROM views and subqueries with aliases and column alias
-// lists; [INNER|LEFT|RIGHT|FULL [OUTER]|CROSS|LEFT SEMI|LEFT ANTI] JOIN with ON or USING,
+// lists, and files as Spark reads them, parquet.`path`, csv.`path`, json.`path` or
+// ipc.`path` (a partitioned directory with its partition columns and pruning); [INNER|LEFT|RIGHT|FULL [OUTER]|CROSS|LEFT SEMI|LEFT ANTI] JOIN with ON or USING,
 // and comma-separated relations whose WHERE equalities become join keys; WHERE; GROUP BY
 // expressions, positions and aliases; aggregates (count(*), count(DISTINCT x), sum, avg,
 // min, max, and the others of Agg by their Spark names); window functions (row_number,
@@ -60,7 +61,7 @@ func (s *Session) SQL(query string) (*Dataset, error) {
 		cat[name] = n
 	}
 	s.mu.Unlock()
-	st, err := sql.Compile(query, cat, site)
+	st, err := sql.Compile(query, sessionCatalog{cat, s}, site)
 	if err != nil {
 		return nil, err
 	}
@@ -88,4 +89,29 @@ func (d *Dataset) CreateOrReplaceTempView(name string) error {
 	}
 	d.s.views[strings.ToLower(name)] = d.node
 	return nil
+}
+
+// sessionCatalog is the session's views, and its readers for format.`path` in a query.
+type sessionCatalog struct {
+	sql.MapCatalog
+	s *Session
+}
+
+// FileTable reads path with the reader of format, as Spark's parquet.`path`.
+func (c sessionCatalog) FileTable(format, path string) (plan.Node, error) {
+	var d *Dataset
+	switch format {
+	case "parquet":
+		d = c.s.ReadParquet(path)
+	case "csv":
+		d = c.s.ReadCSV(path)
+	case "json":
+		d = c.s.ReadJSON(path)
+	default:
+		d = c.s.ReadIPC(path)
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return d.node, nil
 }

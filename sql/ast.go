@@ -39,6 +39,7 @@ type tableRef interface{ at() pos }
 
 type tableName struct {
 	name, alias string
+	format      string // parquet, csv, json or ipc for a file read as format.`path`
 	p           pos
 }
 

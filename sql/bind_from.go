@@ -31,10 +31,31 @@ func schemaScope(n plan.Node, qual string) (*scope, error) {
 	return s, nil
 }
 
+// fileTable binds format.`path`: the files, read through the catalog.
+func (b *binder) fileTable(r *tableName) (plan.Node, *scope, error) {
+	fc, ok := b.cat.(FileCatalog)
+	if !ok {
+		return nil, nil, errAt(r.p, "reading %s.`%s` needs a session's catalog", r.format, r.name)
+	}
+	n, err := fc.FileTable(r.format, r.name)
+	if err != nil {
+		return nil, nil, errAt(r.p, "%s.`%s`: %v", r.format, r.name, err)
+	}
+	qual := r.name
+	if r.alias != "" {
+		qual = r.alias
+	}
+	s, err := schemaScope(n, qual)
+	return n, s, err
+}
+
 // relation binds one entry of FROM.
 func (b *binder) relation(r tableRef) (plan.Node, *scope, error) {
 	switch r := r.(type) {
 	case *tableName:
+		if r.format != "" {
+			return b.fileTable(r)
+		}
 		n, ok := b.ctes[strings.ToLower(r.name)]
 		if !ok {
 			n, ok = b.cat.View(r.name)

@@ -105,19 +105,28 @@ func (p *parser) relation() (tableRef, error) {
 	if err != nil {
 		return nil, err
 	}
+	first, parts := name, 1
 	for p.acceptOp(".") { // db.table: the catalog is flat, the last part names the view
 		if name, err = p.ident("a table name"); err != nil {
 			return nil, err
 		}
+		parts++
+	}
+	format := ""
+	if parts == 2 && fileFormats[lower(first)] {
+		format = lower(first) // Spark's parquet.`/data/orders`: the files themselves
 	}
 	alias, err := p.optAlias()
 	if err != nil {
 		return nil, err
 	}
-	return &tableName{name: name, alias: alias, p: at}, nil
+	return &tableName{name: name, alias: alias, format: format, p: at}, nil
 }
 
 func (p *parser) isOp(op string) bool {
 	t := p.peek()
 	return t.kind == tokOp && t.text == op
 }
+
+// fileFormats are the qualifiers that make format.`path` read files, as in Spark.
+var fileFormats = map[string]bool{"parquet": true, "csv": true, "json": true, "ipc": true, "arrow": true}

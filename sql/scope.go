@@ -15,6 +15,13 @@ type Catalog interface {
 	ViewNames() []string
 }
 
+// FileCatalog is implemented by a Catalog that can read files for a query, as Spark's
+// SELECT * FROM parquet.`/data/orders`: format is parquet, csv, json, ipc or arrow, path
+// a file, directory or glob as the session's readers take them.
+type FileCatalog interface {
+	FileTable(format, path string) (plan.Node, error)
+}
+
 // MapCatalog is a Catalog over a map from lower-case view names to plans.
 type MapCatalog map[string]plan.Node
 
