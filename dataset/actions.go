@@ -29,7 +29,12 @@ type prepared struct {
 	stages              []*plan.Stage
 }
 
-func (d *Dataset) prepare() (*prepared, error) {
+func (d *Dataset) prepare() (*prepared, error) { return d.prepareAt(time.Now()) }
+
+// prepareAt plans the dataset as a job started at now (the instant current_timestamp and
+// current_date see): a distributed runner plans the same job on every machine with the
+// driver's instant, so that every machine runs the same plan.
+func (d *Dataset) prepareAt(now time.Time) (*prepared, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -41,7 +46,7 @@ func (d *Dataset) prepare() (*prepared, error) {
 		return nil, err
 	}
 	// The session time zone and the job's current time, stamped once per job.
-	analyzed, err = plan.ApplySession(analyzed, plan.SessionSettings{TimeZone: d.s.cfg.TimeZone, Now: time.Now()})
+	analyzed, err = plan.ApplySession(analyzed, plan.SessionSettings{TimeZone: d.s.cfg.TimeZone, Now: now})
 	if err != nil {
 		return nil, err
 	}

@@ -25,13 +25,11 @@ const (
 // sampleRangeBounds runs stage s once to sample its sort keys, and computes the bounds of
 // its range partitioning from the sample.
 func (j *job) sampleRangeBounds(ctx context.Context, s *plan.Stage, retries *retryCounter) error {
-	schema := s.Root.Schema()
-	keyCols, orders, err := sortColumns(schema, s.Output.SortKeys)
+	keyCols, _, err := sortColumns(s.Root.Schema(), s.Output.SortKeys)
 	if err != nil {
 		return err
 	}
-	total := min(rangeSamplesPerPartition*s.Output.N, rangeMaxSamples)
-	perTask := max(1, (3*total+s.NumPartitions()-1)/max(1, s.NumPartitions()))
+	perTask := rangeSamplesPerTask(s)
 	samples := make([]arrow.RecordBatch, s.NumPartitions())
 	defer func() {
 		for _, r := range samples {
@@ -49,21 +47,9 @@ func (j *job) sampleRangeBounds(ctx context.Context, s *plan.Stage, retries *ret
 	if err != nil {
 		return fmt.Errorf("exec: sampling the sort keys of stage %d: %w", s.ID, err)
 	}
-	var present []arrow.RecordBatch
-	for _, r := range samples {
-		if r != nil {
-			present = append(present, r)
-		}
-	}
-	if len(present) == 0 {
-		// No task saw a row: bounds from an empty sample send everything to partition 0.
-		empty := emptyKeyBatch(schema, keyCols, j.env.Alloc)
-		defer empty.Release()
-		present = append(present, empty)
-	}
-	bounds, err := shuffle.RangeBounds(present, orders, s.Output.N, j.env.Alloc)
+	bounds, err := rangeBoundsOf(s, samples, j.env.Alloc)
 	if err != nil {
-		return fmt.Errorf("exec: range bounds of stage %d: %w", s.ID, err)
+		return err
 	}
 	j.mu.Lock()
 	if j.bounds == nil {
@@ -72,6 +58,40 @@ func (j *job) sampleRangeBounds(ctx context.Context, s *plan.Stage, retries *ret
 	j.bounds[s.ID] = bounds
 	j.mu.Unlock()
 	return nil
+}
+
+// rangeSamplesPerTask is the reservoir size of each task of a range-partitioned stage's
+// sampling pass.
+func rangeSamplesPerTask(s *plan.Stage) int {
+	total := min(rangeSamplesPerPartition*s.Output.N, rangeMaxSamples)
+	return max(1, (3*total+s.NumPartitions()-1)/max(1, s.NumPartitions()))
+}
+
+// rangeBoundsOf computes the range bounds of map stage s from its tasks' samples (nil
+// for a task that saw no row). The samples stay the caller's.
+func rangeBoundsOf(s *plan.Stage, samples []arrow.RecordBatch, mem memory.Allocator) (arrow.RecordBatch, error) {
+	schema := s.Root.Schema()
+	keyCols, orders, err := sortColumns(schema, s.Output.SortKeys)
+	if err != nil {
+		return nil, err
+	}
+	var present []arrow.RecordBatch
+	for _, r := range samples {
+		if r != nil {
+			present = append(present, r)
+		}
+	}
+	if len(present) == 0 {
+		// No task saw a row: bounds from an empty sample send everything to partition 0.
+		empty := emptyKeyBatch(schema, keyCols, mem)
+		defer empty.Release()
+		present = append(present, empty)
+	}
+	bounds, err := shuffle.RangeBounds(present, orders, s.Output.N, mem)
+	if err != nil {
+		return nil, fmt.Errorf("exec: range bounds of stage %d: %w", s.ID, err)
+	}
+	return bounds, nil
 }
 
 func (j *job) releaseBounds(stageID int) {

@@ -53,6 +53,9 @@ type task struct {
 	// output rows in this attempt.
 	opIndex map[plan.PhysNode]int
 	opRows  []int64
+	// input, when set, is where the shuffle reads of a task run by RunStageTask come
+	// from (the distributed runner's blocks) instead of the session's shuffle service.
+	input StageInput
 }
 
 // build returns the operator tree computing partition p of node n. Built with the
@@ -165,6 +168,9 @@ func (t *task) unaryOperator(n plan.PhysNode, in colop.Operator) (colop.Operator
 
 // buildShuffleRead reads reduce partition p of a shuffle, or the one broadcast partition.
 func (t *task) buildShuffleRead(n *plan.PShuffleRead, p int) colop.Operator {
+	if t.input != nil {
+		return t.inputRead(n, p)
+	}
 	rng := shuffle.Range{Start: p, End: p + 1}
 	if n.Partitioning.Kind == plan.BroadcastPartitioning {
 		rng = shuffle.Range{Start: 0, End: 1} // every task reads the one broadcast partition whole

@@ -1,0 +1,260 @@
+// Package beam runs kindling jobs on Apache Beam runners (Prism in-process, Flink, Spark,
+// Dataflow), with kindling as the engine inside each stage.
+//
+// A job is a Dataset built by a builder registered with dataset.RegisterJob. Run plans it
+// on the driver and translates its stages into a Beam pipeline: each stage is a
+// GroupByKey on the task index (the reduce partition, for a plain shuffle) followed by a
+// ParDo running that task's kindling operators over its input blocks; a map stage emits
+// its output as blocks (whole Arrow batches as zstd-compressed IPC), keyed by reduce
+// partition; a broadcast is a side input; a range-partitioned stage first runs a sampling
+// pass whose range bounds are a side input of its real pass; the result stage writes one
+// file per task, which Run reads back. Workers do not receive plans: they call the same
+// builder with the same arguments and check that the plan's fingerprint is the driver's.
+//
+// A program using a remote runner must call Init at the start of main (a worker process
+// runs the same binary and never returns from it) and register its builders in init
+// functions.
+package beam
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	abeam "github.com/apache/beam/sdks/v2/go/pkg/beam"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/flink" // registers the runner
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/spark"     // registers the runner
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal" // registers the runner
+
+	"github.com/kindling-data/kindling/dataset"
+)
+
+// Init initializes Beam. Call it at the start of main: in a worker process it runs the
+// worker harness and does not return.
+func Init() { abeam.Init() }
+
+// WorkerConfig is the session every machine plans and runs the job in. The driver and
+// the workers must plan alike, so it holds only what is plain data; adaptive execution
+// is always off (it re-plans from sizes that only the whole job knows).
+type WorkerConfig struct {
+	// MemoryLimit is each worker process's kindling memory budget (0: kindling's default).
+	MemoryLimit int64
+	// Parallelism sizes the plan's defaults (ShufflePartitions) as locally.
+	Parallelism int
+	// ShufflePartitions is the reduce partition count of shuffles.
+	ShufflePartitions int
+	// BatchRows bounds the rows of batches (and so of blocks).
+	BatchRows int
+	// BroadcastThreshold is the size up to which a join side is broadcast (as a side
+	// input); negative: only when hinted.
+	BroadcastThreshold int64
+	// MaxPartitionBytes bounds one file split.
+	MaxPartitionBytes int64
+	// TimeZone is the session time zone.
+	TimeZone string
+	// SpillDir is where workers spill ("": the system's temporary directory).
+	SpillDir string
+}
+
+func (c WorkerConfig) sessionConfig() dataset.Config {
+	return dataset.Config{MemoryLimit: c.MemoryLimit, Parallelism: c.Parallelism, ShufflePartitions: c.ShufflePartitions,
+		BatchRows: c.BatchRows, BroadcastThreshold: c.BroadcastThreshold, MaxPartitionBytes: c.MaxPartitionBytes,
+		TimeZone: c.TimeZone, SpillDir: c.SpillDir, DisableAdaptive: true}
+}
+
+// Options say where and how Run runs a job.
+type Options struct {
+	// Runner is "prism" (the default: Beam's local runner, in this process), or "flink",
+	// "spark", "universal" (a portable job server at Endpoint).
+	Runner string
+	// Endpoint is the job service (host:port); empty for in-process Prism.
+	Endpoint string
+	// EnvironmentType and EnvironmentConfig say how workers run: "LOOPBACK" (in this
+	// process; Prism's default), "DOCKER" with a container image, "PROCESS".
+	EnvironmentType, EnvironmentConfig string
+	// Flags are further Beam pipeline flags by name (e.g. "staging_location").
+	Flags map[string]string
+	// Action is "collect" (the default) or "count".
+	Action string
+	// ResultDir is where the result stage writes its files, read back by Run: it must be
+	// reachable from the workers and the driver. Empty: a temporary directory, which
+	// only works when the workers share this machine (Prism, loopback).
+	ResultDir string
+	// Worker is the session configuration of every machine.
+	Worker WorkerConfig
+}
+
+// Result is what Run returns.
+type Result struct {
+	// Schema is the schema of the result's batches.
+	Schema *arrow.Schema
+	// Batches are the collected rows, in partition order; the caller releases them.
+	Batches []arrow.RecordBatch
+	// Count is the row count, for the "count" action.
+	Count int64
+	// Metrics are the job's, from Beam's counters.
+	Metrics Metrics
+	// Explain is the job's plans.
+	Explain string
+}
+
+// Release releases the result's batches.
+func (r *Result) Release() {
+	for _, b := range r.Batches {
+		b.Release()
+	}
+	r.Batches = nil
+}
+
+// Metrics split a job's time between Beam and kindling.
+type Metrics struct {
+	// Wall is the time from submission to the result read back.
+	Wall time.Duration
+	// Plan is the time the driver took to build and plan the job.
+	Plan time.Duration
+	// TaskTime is the sum over tasks of the time spent in kindling (RunTask).
+	TaskTime time.Duration
+	// Stages are the counters of each stage, by stage ID order.
+	Stages []StageMetrics
+}
+
+// StageMetrics are one stage's counters: the kindling StageMetrics totals Beam's
+// counters can carry.
+type StageMetrics struct {
+	StageID                  int
+	Tasks                    int64
+	RowsIn, RowsOut          int64
+	BlocksOut, BlockBytesOut int64
+	SpilledBytes             int64
+	TaskTime                 time.Duration
+}
+
+// Run runs the job registered as job with args on a Beam runner and returns its result.
+// Everything Beam cannot run the same way as kindling does locally is refused before
+// submission.
+func Run(ctx context.Context, job string, args []string, opts Options) (*Result, error) {
+	if !abeam.Initialized() {
+		abeam.Init()
+	}
+	action := opts.Action
+	if action == "" {
+		action = "collect"
+	}
+	start := time.Now()
+	ref := jobRef{Job: job, Args: args, Config: opts.Worker, Action: action, Now: start.UnixNano()}
+	u, err := ref.units()
+	if err != nil {
+		return nil, err
+	}
+	ref.Fingerprint = u.Fingerprint
+	dir, cleanup, err := resultDir(opts)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	p, s := abeam.NewPipelineWithRoot()
+	if err := translate(s, u, ref, dir); err != nil {
+		return nil, err
+	}
+	planned := time.Now()
+	pr, err := execute(ctx, p, opts)
+	if err != nil {
+		return nil, fmt.Errorf("beam: job %q: %w", job, err)
+	}
+	res := &Result{Schema: u.Schema, Explain: u.Explain}
+	res.Batches, err = readParts(dir, u.Stages[len(u.Stages)-1].Tasks)
+	if err != nil {
+		return nil, err
+	}
+	if action == "count" {
+		res.Count, err = sumCounts(res.Batches)
+		res.Release()
+		if err != nil {
+			return nil, err
+		}
+	}
+	res.Metrics = metricsOf(pr, u)
+	res.Metrics.Plan, res.Metrics.Wall = planned.Sub(start), time.Since(start)
+	return res, nil
+}
+
+// execute submits the pipeline to the chosen runner.
+func execute(ctx context.Context, p *abeam.Pipeline, opts Options) (abeam.PipelineResult, error) {
+	set := map[string]string{}
+	for k, v := range opts.Flags {
+		set[k] = v
+	}
+	if opts.Endpoint != "" {
+		set["endpoint"] = opts.Endpoint
+	}
+	if opts.EnvironmentType != "" {
+		set["environment_type"] = opts.EnvironmentType
+	}
+	if opts.EnvironmentConfig != "" {
+		set["environment_config"] = opts.EnvironmentConfig
+	}
+	for k, v := range set {
+		if err := flag.Set(k, v); err != nil {
+			return nil, fmt.Errorf("beam flag %s: %w", k, err)
+		}
+	}
+	switch opts.Runner {
+	case "", "prism":
+		return prism.Execute(ctx, p)
+	case "flink", "spark", "universal":
+		if opts.Endpoint == "" {
+			return nil, fmt.Errorf("runner %s needs Options.Endpoint (its job server)", opts.Runner)
+		}
+		if opts.ResultDir == "" {
+			return nil, fmt.Errorf("runner %s needs Options.ResultDir on storage its workers and this program share", opts.Runner)
+		}
+		return abeam.Run(ctx, opts.Runner, p)
+	}
+	return nil, fmt.Errorf("unknown runner %q (prism, flink, spark, universal; dataflow is not wired yet)", opts.Runner)
+}
+
+// metricsOf reads the kindling counters back from Beam's metrics.
+func metricsOf(pr abeam.PipelineResult, u *dataset.Units) Metrics {
+	var m Metrics
+	if pr == nil {
+		return m
+	}
+	byName := map[string]int64{}
+	for _, c := range pr.Metrics().AllMetrics().Counters() {
+		if c.Key.Namespace == metricsNamespace {
+			byName[c.Key.Name] += c.Result()
+		}
+	}
+	for _, st := range u.Stages {
+		get := func(n string) int64 { return byName[fmt.Sprintf("stage%d/%s", st.ID, n)] }
+		sm := StageMetrics{StageID: st.ID, Tasks: get("tasks"), RowsIn: get("rows_in"), RowsOut: get("rows_out"),
+			BlocksOut: get("blocks_out"), BlockBytesOut: get("block_bytes_out"), SpilledBytes: get("spilled_bytes"),
+			TaskTime: time.Duration(get("task_nanos"))}
+		m.TaskTime += sm.TaskTime
+		m.Stages = append(m.Stages, sm)
+	}
+	return m
+}
+
+// sumCounts adds up the per-partition counts of a count job.
+func sumCounts(recs []arrow.RecordBatch) (int64, error) {
+	var total int64
+	for _, r := range recs {
+		col, ok := r.Column(0).(interface{ Value(int) int64 })
+		if !ok || r.NumCols() != 1 {
+			return 0, errors.New("beam: count: unexpected result schema " + r.Schema().String())
+		}
+		for i := range int(r.NumRows()) {
+			if total > math.MaxInt64-col.Value(i) {
+				return 0, errors.New("beam: count overflows int64")
+			}
+			total += col.Value(i)
+		}
+	}
+	return total, nil
+}

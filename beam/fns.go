@@ -1,0 +1,283 @@
+package beam
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	abeam "github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/kindling-data/kindling/dataset"
+)
+
+func init() {
+	register.DoFn6x1[context.Context, int, func(*[]byte) bool, func(*[]byte) bool, func(*[]byte) bool, func(int, []byte), error](&stageFn{})
+	register.DoFn4x1[context.Context, int, func(*[]byte) bool, func([]byte), error](&boundsFn{})
+	register.DoFn3x0[int, []byte, func(int, []byte)](&routeFn{})
+	register.Function1x2(marker)
+	register.Iter1[[]byte]()
+	register.Emitter1[[]byte]()
+	register.Emitter2[int, []byte]()
+}
+
+// jobRef identifies a job on every machine: workers rebuild the Dataset from the
+// registered builder and plan it at the driver's instant, rather than receive a plan,
+// because a plan holds Go values (sources, UDFs) that do not serialize.
+type jobRef struct {
+	Job    string
+	Args   []string
+	Config WorkerConfig
+	Action string
+	Now    int64 // Unix nanoseconds
+	// Fingerprint is the driver's plan's (dataset.Units.Fingerprint), checked by workers.
+	Fingerprint string `json:",omitempty"`
+}
+
+// worker is what one process keeps across bundles: a session per configuration (so that
+// all the tasks a worker runs at once share one memory budget, as a local job's do) and
+// the planned jobs.
+var worker struct {
+	mu       sync.Mutex
+	sessions map[WorkerConfig]*dataset.Session
+	units    map[string]*dataset.Units
+}
+
+// units returns the job planned in this process, planning it the first time.
+func (r jobRef) units() (*dataset.Units, error) {
+	want := r.Fingerprint
+	r.Fingerprint = ""
+	key, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	worker.mu.Lock()
+	defer worker.mu.Unlock()
+	u := worker.units[string(key)]
+	if u == nil {
+		if u, err = r.plan(); err != nil {
+			return nil, err
+		}
+		if worker.units == nil {
+			worker.units = map[string]*dataset.Units{}
+		}
+		worker.units[string(key)] = u
+	}
+	if want != "" && u.Fingerprint != want {
+		return nil, fmt.Errorf("beam: job %q planned differently on this worker than on the driver (fingerprint %.12s, driver %.12s): its builder or its input files differ between machines", r.Job, u.Fingerprint, want)
+	}
+	return u, nil
+}
+
+// plan builds and plans the job; called with worker.mu held.
+func (r jobRef) plan() (*dataset.Units, error) {
+	b, ok := dataset.LookupJob(r.Job)
+	if !ok {
+		return nil, fmt.Errorf("beam: no job %q is registered in this binary (dataset.RegisterJob, from an init function)", r.Job)
+	}
+	s := worker.sessions[r.Config]
+	if s == nil {
+		var err error
+		if s, err = dataset.NewSession(r.Config.sessionConfig()); err != nil {
+			return nil, err
+		}
+		if worker.sessions == nil {
+			worker.sessions = map[WorkerConfig]*dataset.Session{}
+		}
+		worker.sessions[r.Config] = s
+	}
+	d, err := b(s, r.Args)
+	if err != nil {
+		return nil, fmt.Errorf("beam: building job %q: %w", r.Job, err)
+	}
+	return dataset.PlanUnits(d, r.Action, time.Unix(0, r.Now))
+}
+
+// Stage function modes.
+const (
+	modeMap    = "map"    // a map stage: emits blocks keyed by reduce partition
+	modeSample = "sample" // the sampling pass of a range-partitioned map stage
+	modeResult = "result" // the result stage: writes its task's output file
+)
+
+// stageFn runs the tasks of one stage: each element is one task, with the blocks it
+// reads grouped under its partition.
+type stageFn struct {
+	Ref       jobRef
+	Stage     int
+	Mode      string
+	ResultDir string
+
+	u *dataset.Units
+}
+
+func (f *stageFn) Setup() error {
+	u, err := f.Ref.units()
+	f.u = u
+	return err
+}
+
+func (f *stageFn) ProcessElement(ctx context.Context, task int, blocks, broadcast, bounds func(*[]byte) bool, emit func(int, []byte)) error {
+	in := blockInput{}
+	if err := in.add(blocks); err != nil {
+		return err
+	}
+	if err := in.add(broadcast); err != nil {
+		return err
+	}
+	var b arrow.RecordBatch
+	var raw []byte
+	for bounds(&raw) {
+		if len(raw) == 0 {
+			continue
+		}
+		rec, err := decodeBatch(raw[headerLen:], f.u.Allocator())
+		if err != nil {
+			return err
+		}
+		b = rec
+		defer rec.Release()
+	}
+	var out [][]byte
+	sink := func(reduce int, rec arrow.RecordBatch) error {
+		if rec.NumRows() == 0 && f.Mode == modeResult {
+			rec.Release()
+			return nil
+		}
+		blk, err := encodeBlock(f.Stage, max(reduce, 0), rec)
+		if err != nil {
+			return err
+		}
+		counter(f.Stage, "block_bytes_out").Inc(ctx, int64(len(blk)))
+		counter(f.Stage, "blocks_out").Inc(ctx, 1)
+		switch f.Mode {
+		case modeResult:
+			out = append(out, blk)
+		case modeSample:
+			emit(0, blk)
+		default:
+			emit(reduce, blk)
+		}
+		return nil
+	}
+	start := time.Now()
+	var m dataset.TaskMetrics
+	var err error
+	if f.Mode == modeSample {
+		m, err = f.u.SampleTask(ctx, f.Stage, task, in, sink)
+	} else {
+		m, err = f.u.RunTask(ctx, f.Stage, task, in, b, sink)
+	}
+	if err != nil {
+		return err
+	}
+	if f.Mode != modeSample {
+		counter(f.Stage, "tasks").Inc(ctx, 1)
+		counter(f.Stage, "task_nanos").Inc(ctx, int64(time.Since(start)))
+		counter(f.Stage, "rows_in").Inc(ctx, m.RowsIn)
+		counter(f.Stage, "rows_out").Inc(ctx, m.RowsOut)
+		counter(f.Stage, "spilled_bytes").Inc(ctx, m.SpilledBytes)
+	}
+	if f.Mode == modeResult {
+		return writePart(f.ResultDir, task, out)
+	}
+	return nil
+}
+
+// counter is the Beam counter of one kindling stage metric (read back by Run).
+func counter(stage int, name string) abeam.Counter {
+	return abeam.NewCounter(metricsNamespace, fmt.Sprintf("stage%d/%s", stage, name))
+}
+
+const metricsNamespace = "kindling"
+
+// writePart writes a result task's blocks as one file, atomically, so that a retried or
+// speculatively duplicated task leaves one complete file (the same, as tasks are
+// deterministic).
+func writePart(dir string, task int, blocks [][]byte) error {
+	var buf []byte
+	for _, b := range blocks {
+		buf = binary.AppendUvarint(buf, uint64(len(b)))
+		buf = append(buf, b...)
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-part-*")
+	if err != nil {
+		return fmt.Errorf("beam: writing result: %w", err)
+	}
+	if _, err := tmp.Write(buf); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("beam: writing result: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("beam: writing result: %w", err)
+	}
+	return os.Rename(tmp.Name(), filepath.Join(dir, partName(task)))
+}
+
+func partName(task int) string { return fmt.Sprintf("part-%06d.kblocks", task) }
+
+// boundsFn turns the samples of a range-partitioned stage into its range bounds, the
+// side input of the stage's real pass.
+type boundsFn struct {
+	Ref   jobRef
+	Stage int
+
+	u *dataset.Units
+}
+
+func (f *boundsFn) Setup() error {
+	u, err := f.Ref.units()
+	f.u = u
+	return err
+}
+
+func (f *boundsFn) ProcessElement(ctx context.Context, _ int, samples func(*[]byte) bool, emit func([]byte)) error {
+	var recs []arrow.RecordBatch
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	var b []byte
+	for samples(&b) {
+		rec, err := decodeBatch(b[headerLen:], f.u.Allocator())
+		if err != nil {
+			return err
+		}
+		recs = append(recs, rec)
+	}
+	bounds, err := f.u.RangeBounds(f.Stage, recs)
+	if err != nil {
+		return err
+	}
+	blk, err := encodeBlock(f.Stage, 0, bounds)
+	if err != nil {
+		return err
+	}
+	emit(blk)
+	return nil
+}
+
+// routeFn sends each block of one shuffle to the tasks of one consuming stage that read
+// its reduce partition (usually the task of the same index; not so after a union, a
+// coalesce or in a cartesian join).
+type routeFn struct {
+	Routes map[int][]int
+}
+
+func (f *routeFn) ProcessElement(reduce int, blk []byte, emit func(int, []byte)) {
+	for _, t := range f.Routes[reduce] {
+		emit(t, blk)
+	}
+}
+
+// marker is the empty element that makes task t exist even if it reads no block.
+func marker(t int) (int, []byte) { return t, []byte{} }
