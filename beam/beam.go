@@ -8,7 +8,8 @@
 // its output as blocks (whole Arrow batches as zstd-compressed IPC), keyed by reduce
 // partition; a broadcast is a side input; a range-partitioned stage first runs a sampling
 // pass whose range bounds are a side input of its real pass; the result stage writes one
-// file per task, which Run reads back. Workers do not receive plans: they call the same
+// file per task, which Run reads back (or, for a write action, a part file of the output
+// table, which Run commits once the pipeline succeeded). Workers do not receive plans: they call the same
 // builder with the same arguments and check that the plan's fingerprint is the driver's.
 //
 // A program using a remote runner must call Init at the start of main (a worker process
@@ -61,7 +62,9 @@ type WorkerConfig struct {
 	SpillDir string
 }
 
-func (c WorkerConfig) sessionConfig() dataset.Config {
+// SessionConfig is the session configuration the workers run with: a local session made
+// with it plans the job as the workers do, which is how to compare the two answers.
+func (c WorkerConfig) SessionConfig() dataset.Config {
 	return dataset.Config{MemoryLimit: c.MemoryLimit, Parallelism: c.Parallelism, ShufflePartitions: c.ShufflePartitions,
 		BatchRows: c.BatchRows, BroadcastThreshold: c.BroadcastThreshold, MaxPartitionBytes: c.MaxPartitionBytes,
 		TimeZone: c.TimeZone, SpillDir: c.SpillDir, DisableAdaptive: true}
@@ -79,8 +82,17 @@ type Options struct {
 	EnvironmentType, EnvironmentConfig string
 	// Flags are further Beam pipeline flags by name (e.g. "staging_location").
 	Flags map[string]string
-	// Action is "collect" (the default) or "count".
+	// Action is "collect" (the default), "count", or "writeParquet" / "writeCSV", which
+	// write the result as a directory of part files at OutputDir: each result task writes
+	// its file into a hidden staging directory next to OutputDir, and Run renames it into
+	// place once the pipeline succeeded (a failed job leaves no output). OutputDir must be
+	// on storage the workers and this program share.
 	Action string
+	// OutputDir is the output directory of a write action.
+	OutputDir string
+	// Mode is what a write does when OutputDir exists: dataset.ModeErrorIfExists (the
+	// default) or dataset.ModeOverwrite; appending modes are refused.
+	Mode dataset.SaveMode
 	// ResultDir is where the result stage writes its files, read back by Run: it must be
 	// reachable from the workers and the driver. Empty: a temporary directory, which
 	// only works when the workers share this machine (Prism, loopback).
@@ -97,6 +109,8 @@ type Result struct {
 	Batches []arrow.RecordBatch
 	// Count is the row count, for the "count" action.
 	Count int64
+	// Files is the number of part files a write action committed.
+	Files int
 	// Metrics are the job's, from Beam's counters.
 	Metrics Metrics
 	// Explain is the job's plans.
@@ -145,20 +159,31 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 	if action == "" {
 		action = "collect"
 	}
+	// A write plans as collect does: only where the result stage's batches go differs.
+	planAction := action
+	if formatOf(action) != "" {
+		planAction = "collect"
+	}
 	start := time.Now()
-	ref := jobRef{Job: job, Args: args, Config: opts.Worker, Action: action, Now: start.UnixNano()}
+	ref := jobRef{Job: job, Args: args, Config: opts.Worker, Action: planAction, Now: start.UnixNano()}
 	u, err := ref.units()
 	if err != nil {
 		return nil, err
 	}
 	ref.Fingerprint = u.Fingerprint
+	if err := checkRunner(opts, action); err != nil {
+		return nil, err
+	}
+	if formatOf(action) != "" {
+		return runWrite(ctx, u, ref, opts, start)
+	}
 	dir, cleanup, err := resultDir(opts)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
 	p, s := abeam.NewPipelineWithRoot()
-	if err := translate(s, u, ref, dir); err != nil {
+	if err := translate(s, u, ref, dir, writeSpec{}); err != nil {
 		return nil, err
 	}
 	planned := time.Now()
@@ -181,6 +206,49 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 	res.Metrics = metricsOf(pr, u)
 	res.Metrics.Plan, res.Metrics.Wall = planned.Sub(start), time.Since(start)
 	return res, nil
+}
+
+// runWrite runs a write action: the pipeline's result tasks write part files into the
+// committer's staging directory, committed only if the whole pipeline succeeded.
+func runWrite(ctx context.Context, u *dataset.Units, ref jobRef, opts Options, start time.Time) (*Result, error) {
+	c, err := startWrite(opts)
+	if err != nil {
+		return nil, err
+	}
+	spec := writeSpec{Format: formatOf(opts.Action), Dir: c.TempDir()}
+	p, s := abeam.NewPipelineWithRoot()
+	if err := translate(s, u, ref, "", spec); err != nil {
+		return nil, errors.Join(err, c.AbortJob())
+	}
+	planned := time.Now()
+	pr, err := execute(ctx, p, opts)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("beam: job %q: %w", ref.Job, err), c.AbortJob())
+	}
+	res := &Result{Schema: u.Schema, Explain: u.Explain}
+	if res.Files, err = finishWrite(c, spec, u.Schema); err != nil {
+		return nil, fmt.Errorf("beam: job %q: commit: %w", ref.Job, err)
+	}
+	res.Metrics = metricsOf(pr, u)
+	res.Metrics.Plan, res.Metrics.Wall = planned.Sub(start), time.Since(start)
+	return res, nil
+}
+
+// checkRunner refuses, before submission, a runner the options cannot reach.
+func checkRunner(opts Options, action string) error {
+	switch opts.Runner {
+	case "", "prism":
+		return nil
+	case "flink", "spark", "universal":
+		if opts.Endpoint == "" {
+			return fmt.Errorf("beam: runner %s needs Options.Endpoint (its job server)", opts.Runner)
+		}
+		if opts.ResultDir == "" && formatOf(action) == "" {
+			return fmt.Errorf("beam: runner %s needs Options.ResultDir on storage its workers and this program share", opts.Runner)
+		}
+		return nil
+	}
+	return fmt.Errorf("beam: unknown runner %q (prism, flink, spark, universal; dataflow is not wired yet)", opts.Runner)
 }
 
 // execute submits the pipeline to the chosen runner.
@@ -207,12 +275,6 @@ func execute(ctx context.Context, p *abeam.Pipeline, opts Options) (abeam.Pipeli
 	case "", "prism":
 		return prism.Execute(ctx, p)
 	case "flink", "spark", "universal":
-		if opts.Endpoint == "" {
-			return nil, fmt.Errorf("runner %s needs Options.Endpoint (its job server)", opts.Runner)
-		}
-		if opts.ResultDir == "" {
-			return nil, fmt.Errorf("runner %s needs Options.ResultDir on storage its workers and this program share", opts.Runner)
-		}
 		return abeam.Run(ctx, opts.Runner, p)
 	}
 	return nil, fmt.Errorf("unknown runner %q (prism, flink, spark, universal; dataflow is not wired yet)", opts.Runner)

@@ -88,7 +88,7 @@ func init() {
 // local runs the job in a kindling session configured as the workers are.
 func local(t *testing.T, job string) []string {
 	t.Helper()
-	s, err := dataset.NewSession(testWorker.sessionConfig())
+	s, err := dataset.NewSession(testWorker.SessionConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func (r jobRef) plan() (*dataset.Units, error) {
 	s := worker.sessions[r.Config]
 	if s == nil {
 		var err error
-		if s, err = dataset.NewSession(r.Config.sessionConfig()); err != nil {
+		if s, err = dataset.NewSession(r.Config.SessionConfig()); err != nil {
 			return nil, err
 		}
 		if worker.sessions == nil {
@@ -104,6 +104,7 @@ const (
 	modeMap    = "map"    // a map stage: emits blocks keyed by reduce partition
 	modeSample = "sample" // the sampling pass of a range-partitioned map stage
 	modeResult = "result" // the result stage: writes its task's output file
+	modeWrite  = "write"  // the result stage of a write action: writes its part file
 )
 
 // stageFn runs the tasks of one stage: each element is one task, with the blocks it
@@ -113,6 +114,7 @@ type stageFn struct {
 	Stage     int
 	Mode      string
 	ResultDir string
+	Write     writeSpec
 
 	u *dataset.Units
 }
@@ -145,7 +147,12 @@ func (f *stageFn) ProcessElement(ctx context.Context, task int, blocks, broadcas
 		defer rec.Release()
 	}
 	var out [][]byte
+	tw := &taskWriter{spec: f.Write, task: task, schema: f.u.Schema, mem: f.u.Allocator()}
 	sink := func(reduce int, rec arrow.RecordBatch) error {
+		if f.Mode == modeWrite {
+			// Straight into the part file: nothing of a written result crosses Beam.
+			return tw.write(rec)
+		}
 		if rec.NumRows() == 0 && f.Mode == modeResult {
 			rec.Release()
 			return nil
@@ -173,6 +180,9 @@ func (f *stageFn) ProcessElement(ctx context.Context, task int, blocks, broadcas
 		m, err = f.u.SampleTask(ctx, f.Stage, task, in, sink)
 	} else {
 		m, err = f.u.RunTask(ctx, f.Stage, task, in, b, sink)
+	}
+	if f.Mode == modeWrite {
+		err = tw.finish(err)
 	}
 	if err != nil {
 		return err

@@ -19,7 +19,8 @@ import (
 )
 
 // translate adds the job's stages to the pipeline, in dependency order.
-func translate(s abeam.Scope, u *dataset.Units, ref jobRef, dir string) error {
+// A write action's result stage writes part files under write.Dir instead.
+func translate(s abeam.Scope, u *dataset.Units, ref jobRef, dir string, write writeSpec) error {
 	outs := map[int]abeam.PCollection{} // KV<reduce partition, block> of each map stage
 	for i, st := range u.Stages {
 		ss := s.Scope(fmt.Sprintf("kindling stage %d", st.ID))
@@ -40,6 +41,9 @@ func translate(s abeam.Scope, u *dataset.Units, ref jobRef, dir string) error {
 				return fmt.Errorf("beam: the last stage (%d) is not the result stage", st.ID)
 			}
 			fn.Mode, fn.ResultDir = modeResult, dir
+			if write.Format != "" {
+				fn.Mode, fn.ResultDir, fn.Write = modeWrite, "", write
+			}
 		}
 		outs[st.ID] = abeam.ParDo(ss, fn, grouped, abeam.SideInput{Input: broadcast}, abeam.SideInput{Input: bounds})
 	}

@@ -115,7 +115,8 @@ type Units struct {
 
 // PlanUnits plans d's job for action ("collect" or "count") as started at now, and
 // refuses with an error what a runner cannot run on other machines: reads of data that
-// only this session holds (materialized caches, local checkpoints).
+// only this session holds (materialized caches, local checkpoints), and expectations,
+// whose counts only a local job gathers.
 func PlanUnits(d *Dataset, action string, now time.Time) (*Units, error) {
 	switch action {
 	case "collect":
@@ -124,6 +125,13 @@ func PlanUnits(d *Dataset, action string, now time.Time) (*Units, error) {
 		d = (&Grouped{d: d, site: callSite("count")}).Agg(Count())
 	default:
 		return nil, fmt.Errorf("dataset: PlanUnits: action %q is not supported by distributed runners (collect, count)", action)
+	}
+	if d.err == nil {
+		// A gate's counts are gathered by the local job that ran it; tasks on other
+		// machines would count into their own process, and the policy would never apply.
+		if gs := gatesIn(d.node); len(gs) > 0 {
+			return nil, fmt.Errorf("dataset: PlanUnits: the dataset has expectations (%s, at %s), which distributed runners do not evaluate yet; run Validate locally, or build the job without Expect", gs[0].name, gs[0].site)
+		}
 	}
 	p, err := d.prepareAt(now)
 	if err != nil {
