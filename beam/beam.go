@@ -1,5 +1,6 @@
-// Package beam runs kindling jobs on Apache Beam runners (Prism in-process, Flink, Spark,
-// Dataflow), with kindling as the engine inside each stage.
+// Package beam runs kindling jobs on Apache Beam runners (Prism in-process, Flink, Spark;
+// Dataflow is refused until kindling has object-store I/O), with kindling as the engine
+// inside each stage.
 //
 // A job is a Dataset built by a builder registered with dataset.RegisterJob. Run plans it
 // on the driver and translates its stages into a Beam pipeline: each stage is a
@@ -73,7 +74,8 @@ func (c WorkerConfig) SessionConfig() dataset.Config {
 // Options say where and how Run runs a job.
 type Options struct {
 	// Runner is "prism" (the default: Beam's local runner, in this process), or "flink",
-	// "spark", "universal" (a portable job server at Endpoint).
+	// "spark", "universal" (a portable job server at Endpoint). "dataflow" is refused
+	// before submission: its workers need gs:// I/O, which kindling does not have yet.
 	Runner string
 	// Endpoint is the job service (host:port); empty for in-process Prism.
 	Endpoint string
@@ -111,8 +113,12 @@ type Result struct {
 	Count int64
 	// Files is the number of part files a write action committed.
 	Files int
-	// Metrics are the job's, from Beam's counters.
+	// Metrics split the job's time between Beam and kindling, from Beam's counters.
 	Metrics Metrics
+	// Job is the job's metrics in kindling's own form, mapped from Beam's per-task
+	// counters (what only a local session knows stays zero: see beamMetrics.job): String and
+	// Explain print it as they print a local job's.
+	Job *dataset.JobMetrics
 	// Explain is the job's plans.
 	Explain string
 }
@@ -123,29 +129,6 @@ func (r *Result) Release() {
 		b.Release()
 	}
 	r.Batches = nil
-}
-
-// Metrics split a job's time between Beam and kindling.
-type Metrics struct {
-	// Wall is the time from submission to the result read back.
-	Wall time.Duration
-	// Plan is the time the driver took to build and plan the job.
-	Plan time.Duration
-	// TaskTime is the sum over tasks of the time spent in kindling (RunTask).
-	TaskTime time.Duration
-	// Stages are the counters of each stage, by stage ID order.
-	Stages []StageMetrics
-}
-
-// StageMetrics are one stage's counters: the kindling StageMetrics totals Beam's
-// counters can carry.
-type StageMetrics struct {
-	StageID                  int
-	Tasks                    int64
-	RowsIn, RowsOut          int64
-	BlocksOut, BlockBytesOut int64
-	SpilledBytes             int64
-	TaskTime                 time.Duration
 }
 
 // Run runs the job registered as job with args on a Beam runner and returns its result.
@@ -203,8 +186,7 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 			return nil, err
 		}
 	}
-	res.Metrics = metricsOf(pr, u)
-	res.Metrics.Plan, res.Metrics.Wall = planned.Sub(start), time.Since(start)
+	setMetrics(res, pr, u, action, start, planned)
 	return res, nil
 }
 
@@ -229,8 +211,7 @@ func runWrite(ctx context.Context, u *dataset.Units, ref jobRef, opts Options, s
 	if res.Files, err = finishWrite(c, spec, u.Schema); err != nil {
 		return nil, fmt.Errorf("beam: job %q: commit: %w", ref.Job, err)
 	}
-	res.Metrics = metricsOf(pr, u)
-	res.Metrics.Plan, res.Metrics.Wall = planned.Sub(start), time.Since(start)
+	setMetrics(res, pr, u, opts.Action, start, planned)
 	return res, nil
 }
 
@@ -247,8 +228,13 @@ func checkRunner(opts Options, action string) error {
 			return fmt.Errorf("beam: runner %s needs Options.ResultDir on storage its workers and this program share", opts.Runner)
 		}
 		return nil
+	case "dataflow":
+		// Refused rather than linked: Dataflow workers run on Google's machines, which see
+		// no local path of the driver's, and kindling's readers, writers and result files
+		// only use local paths (no gs:// object-store I/O yet).
+		return errors.New("beam: runner dataflow is not supported: kindling reads its inputs and writes its results and outputs on local paths, and Dataflow workers share no file system with the driver; they need gs:// object-store I/O, which kindling does not have yet")
 	}
-	return fmt.Errorf("beam: unknown runner %q (prism, flink, spark, universal; dataflow is not wired yet)", opts.Runner)
+	return fmt.Errorf("beam: unknown runner %q (prism, flink, spark, universal)", opts.Runner)
 }
 
 // execute submits the pipeline to the chosen runner.
@@ -277,30 +263,7 @@ func execute(ctx context.Context, p *abeam.Pipeline, opts Options) (abeam.Pipeli
 	case "flink", "spark", "universal":
 		return abeam.Run(ctx, opts.Runner, p)
 	}
-	return nil, fmt.Errorf("unknown runner %q (prism, flink, spark, universal; dataflow is not wired yet)", opts.Runner)
-}
-
-// metricsOf reads the kindling counters back from Beam's metrics.
-func metricsOf(pr abeam.PipelineResult, u *dataset.Units) Metrics {
-	var m Metrics
-	if pr == nil {
-		return m
-	}
-	byName := map[string]int64{}
-	for _, c := range pr.Metrics().AllMetrics().Counters() {
-		if c.Key.Namespace == metricsNamespace {
-			byName[c.Key.Name] += c.Result()
-		}
-	}
-	for _, st := range u.Stages {
-		get := func(n string) int64 { return byName[fmt.Sprintf("stage%d/%s", st.ID, n)] }
-		sm := StageMetrics{StageID: st.ID, Tasks: get("tasks"), RowsIn: get("rows_in"), RowsOut: get("rows_out"),
-			BlocksOut: get("blocks_out"), BlockBytesOut: get("block_bytes_out"), SpilledBytes: get("spilled_bytes"),
-			TaskTime: time.Duration(get("task_nanos"))}
-		m.TaskTime += sm.TaskTime
-		m.Stages = append(m.Stages, sm)
-	}
-	return m
+	return nil, fmt.Errorf("unknown runner %q (prism, flink, spark, universal)", opts.Runner)
 }
 
 // sumCounts adds up the per-partition counts of a count job.

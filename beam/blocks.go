@@ -55,20 +55,22 @@ func blockKey(b []byte) ([2]int, error) {
 // that a stage reads twice be decoded twice.
 type blockInput map[[2]int][][]byte
 
-// add files the blocks of it (markers skipped).
-func (in blockInput) add(it func(*[]byte) bool) error {
+// add files the blocks of it (markers skipped) and returns their encoded bytes.
+func (in blockInput) add(it func(*[]byte) bool) (int64, error) {
 	var b []byte
+	var n int64
 	for it(&b) {
 		if len(b) == 0 {
 			continue
 		}
 		k, err := blockKey(b)
 		if err != nil {
-			return err
+			return n, err
 		}
 		in[k] = append(in[k], b)
+		n += int64(len(b))
 	}
-	return nil
+	return n, nil
 }
 
 // Open implements dataset.StageInput.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	abeam "github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/kindling-data/kindling/dataset"
@@ -127,11 +126,13 @@ func (f *stageFn) Setup() error {
 
 func (f *stageFn) ProcessElement(ctx context.Context, task int, blocks, broadcast, bounds func(*[]byte) bool, emit func(int, []byte)) error {
 	in := blockInput{}
-	if err := in.add(blocks); err != nil {
-		return err
-	}
-	if err := in.add(broadcast); err != nil {
-		return err
+	var moved taskIO
+	for _, it := range []func(*[]byte) bool{blocks, broadcast} {
+		n, err := in.add(it)
+		if err != nil {
+			return err
+		}
+		moved.bytesIn += n
 	}
 	var b arrow.RecordBatch
 	var raw []byte
@@ -161,8 +162,8 @@ func (f *stageFn) ProcessElement(ctx context.Context, task int, blocks, broadcas
 		if err != nil {
 			return err
 		}
-		counter(f.Stage, "block_bytes_out").Inc(ctx, int64(len(blk)))
-		counter(f.Stage, "blocks_out").Inc(ctx, 1)
+		moved.blocksOut++
+		moved.bytesOut += int64(len(blk))
 		switch f.Mode {
 		case modeResult:
 			out = append(out, blk)
@@ -188,24 +189,14 @@ func (f *stageFn) ProcessElement(ctx context.Context, task int, blocks, broadcas
 		return err
 	}
 	if f.Mode != modeSample {
-		counter(f.Stage, "tasks").Inc(ctx, 1)
-		counter(f.Stage, "task_nanos").Inc(ctx, int64(time.Since(start)))
-		counter(f.Stage, "rows_in").Inc(ctx, m.RowsIn)
-		counter(f.Stage, "rows_out").Inc(ctx, m.RowsOut)
-		counter(f.Stage, "spilled_bytes").Inc(ctx, m.SpilledBytes)
+		// The sampling pass is a pre-pass of the same task, not a task of the stage.
+		reportTask(ctx, f.Stage, task, f.Mode == modeMap, m, start, time.Since(start), moved)
 	}
 	if f.Mode == modeResult {
 		return writePart(f.ResultDir, task, out)
 	}
 	return nil
 }
-
-// counter is the Beam counter of one kindling stage metric (read back by Run).
-func counter(stage int, name string) abeam.Counter {
-	return abeam.NewCounter(metricsNamespace, fmt.Sprintf("stage%d/%s", stage, name))
-}
-
-const metricsNamespace = "kindling"
 
 // writePart writes a result task's blocks as one file, atomically, so that a retried or
 // speculatively duplicated task leaves one complete file (the same, as tasks are

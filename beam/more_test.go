@@ -114,7 +114,8 @@ func TestMoreRefusals(t *testing.T) {
 	}{
 		{"refuse/expect", Options{}, "expectations"},
 		{"refuse/local-checkpoint", Options{}, "local checkpoint"},
-		{"test/facts", Options{Runner: "dataflow"}, "unknown runner"},
+		{"test/facts", Options{Runner: "dataflow"}, "runner dataflow is not supported"},
+		{"test/facts", Options{Runner: "nimbus"}, "unknown runner"},
 		{"test/facts", Options{Action: "writeParquet"}, "needs Options.OutputDir"},
 		{"test/facts", Options{Action: "writeCSV", OutputDir: t.TempDir(), Mode: dataset.ModeAppend}, "not supported on Beam"},
 		{"test/facts", Options{Action: "writeCSV", OutputDir: t.TempDir()}, "exists"},

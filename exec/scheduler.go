@@ -56,6 +56,11 @@ type Env struct {
 	nextShuffle atomic.Int64
 	nextJob     atomic.Int64
 	blockLocks  sync.Map // storage.BlockID → *sync.Mutex, held while a missing cache block is computed
+	// unitSlots bounds the tasks RunStageTask runs at once to Parallelism, as a job's
+	// worker pool does: a distributed runner may start more, and each task's memory cap
+	// assumes at most Parallelism share the budget.
+	unitOnce  sync.Once
+	unitSlots chan struct{}
 }
 
 // lockBlock serializes the computation of one cache block across concurrent jobs.

@@ -98,7 +98,14 @@ func RunStageTask(ctx context.Context, env *Env, st StageTask, emit Emit) (TaskM
 	if s.Output != nil && !st.Sample {
 		defer env.Shuffle.Remove(j.shuffleID(s.ShuffleID))
 	}
+	env.unitOnce.Do(func() { env.unitSlots = make(chan struct{}, max(1, env.Parallelism)) })
+	select {
+	case env.unitSlots <- struct{}{}:
+	case <-ctx.Done():
+		return TaskMetrics{}, fmt.Errorf("exec: stage %d partition %d: %w", s.ID, st.Partition, context.Cause(ctx))
+	}
 	m, err := t.run(ctx)
+	<-env.unitSlots
 	if err != nil {
 		if t.sampled != nil {
 			t.sampled.Release()
