@@ -66,22 +66,8 @@ func NewWindow(input colop.Operator, node *plan.PWindow, opts colop.Options) *Op
 	if o.batchRows <= 0 {
 		o.batchRows = colop.DefaultBatchRows
 	}
-	o.res.Res = opts.Reservation("window", o)
+	o.res.Res = opts.Reservation("window", nil)
 	return o
-}
-
-// Spill gives back the share reserved at Open while the window has seen no row: it is a
-// head start, not memory in use, and the sort below, reading its whole input first,
-// may need it (three windows over one sort held 3/4 of the budget, and the sort, holding
-// nothing it could spill, failed). Once rows arrive the window keeps what it holds.
-func (o *Op) Spill(int64) (int64, error) {
-	if o.bound || o.floor == 0 {
-		return 0, nil
-	}
-	before := o.res.Held
-	o.floor = 0
-	o.res.ShrinkTo(0)
-	return before - o.res.Held, nil
 }
 
 // Open opens the input.
