@@ -3,6 +3,7 @@ package datasource
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -205,7 +206,7 @@ func (s *PartitionSplitter) Split(rec arrow.RecordBatch) []PartitionGroup {
 		counts[g] += counts[g-1]
 	}
 	rows := make([]int32, n)
-	pos := slices32(counts)
+	pos := slices.Clone(counts[:len(counts)-1]) // each group's next free slot
 	for r, g := range s.ids[:n] {
 		rows[pos[g]] = int32(r)
 		pos[g]++
@@ -216,8 +217,6 @@ func (s *PartitionSplitter) Split(rec arrow.RecordBatch) []PartitionGroup {
 	}
 	return out
 }
-
-func slices32(counts []int) []int { return append([]int(nil), counts[:len(counts)-1]...) }
 
 func resize(s []int32, n int) []int32 {
 	if cap(s) < n {
