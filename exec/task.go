@@ -131,6 +131,7 @@ func (t *task) options() colop.Options {
 		},
 		Spill:     t.job.env.Spill,
 		BatchRows: t.job.env.BatchRows,
+		Tasks:     t.job.env.Parallelism,
 	}
 }
 

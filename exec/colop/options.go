@@ -27,7 +27,14 @@ type Options struct {
 	Spill *storage.SpillManager
 	// BatchRows bounds the rows of the batches operators build; 0 means DefaultBatchRows.
 	BatchRows int
+	// Tasks is how many tasks share the budget at once (0: one). An operator keeping
+	// memory ahead of need sizes it by the task's share of the budget, not the budget:
+	// the memory manager caps each task at about that share once the others run.
+	Tasks int
 }
+
+// TaskShare returns the part of budget one of the opts.Tasks tasks can count on.
+func (o Options) TaskShare(budget int64) int64 { return budget / int64(max(o.Tasks, 1)) }
 
 // Reservation opens the reservation of an operator named name, spilling through s.
 func (o Options) Reservation(name string, s kmemory.Spiller) Reservation {

@@ -51,6 +51,7 @@ type Op struct {
 	outPos    int
 	eof       bool
 	floor     int64 // bytes reserved at Open and kept until Close
+	taskShare int64 // the task's share of a known budget (0: unknown)
 
 	opened, bound bool
 	closer        colop.Closer
@@ -67,6 +68,7 @@ func NewWindow(input colop.Operator, node *plan.PWindow, opts colop.Options) *Op
 		o.batchRows = colop.DefaultBatchRows
 	}
 	o.res.Res = opts.Reservation("window", nil)
+	o.taskShare = opts.TaskShare(colop.BudgetOf(o.res.Res))
 	return o
 }
 
@@ -80,19 +82,48 @@ func (o *Op) Open(ctx context.Context) error {
 	if err := o.input.Open(ctx); err != nil {
 		return err
 	}
-	// The operator below (a sort) reads its whole input before the window sees a row and
-	// may take the whole budget by then; keeping a share now leaves the window room to
-	// compute a partition's columns. Refused, it is only a smaller head start.
-	if b := colop.BudgetOf(o.res.Res); b > 0 {
-		if _, err := o.res.Reserve(b / windowShare); err == nil {
-			o.floor = b / windowShare
-		}
-	}
+	o.takeHeadStart()
 	return nil
 }
 
-// windowShare is the part of a known budget the window keeps from Open (1/windowShare).
+// windowShare is the part of the task's share of a known budget that the windows stacked
+// over one input keep from Open, together (1/windowShare).
 const windowShare = 4
+
+// takeHeadStart reserves the window's part of the head start. The operator below (a sort)
+// reads its whole input before a window sees a row and may take the whole budget by then;
+// memory kept now leaves the windows room to compute a partition's columns. The windows
+// stacked directly over one another share one head start, since the sort must keep the
+// rest: three windows each keeping a quarter held 3/4 of the budget, more than a task's
+// cap once a second task ran, and the sort, holding nothing it could spill, was refused.
+// The head start is a part of the task's share, not of the budget, because the memory
+// manager caps each task at its share once the others run. Opened bottom-up, each window
+// shrinks the ones below it to its part. Refused, it is only a smaller head start.
+func (o *Op) takeHeadStart() {
+	if o.taskShare <= 0 {
+		return
+	}
+	stacked := 1
+	for w := o.below(); w != nil; w = w.below() {
+		stacked++
+	}
+	part := o.taskShare / windowShare / int64(stacked)
+	for w := o.below(); w != nil; w = w.below() {
+		if w.floor > part {
+			w.floor = part
+			w.shrinkTo(w.heldBytes + w.stream.ctxBytes)
+		}
+	}
+	if _, err := o.res.Reserve(part); err == nil {
+		o.floor = part
+	}
+}
+
+// below returns the window operator this one reads from directly, or nil.
+func (o *Op) below() *Op {
+	w, _ := o.input.(*Op)
+	return w
+}
 
 // shrinkTo gives back what the reservation holds above n bytes, keeping the share
 // reserved at Open.
