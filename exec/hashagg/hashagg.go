@@ -47,9 +47,10 @@ type HashAggOp struct {
 	// outRows is the most rows an output batch holds (Options.BatchRows); 0 means 8192.
 	outRows int
 
-	// Partial mode's probe of how much aggregation reduces (partialReducesLittle).
-	probeRows              int64
-	skipPartial, probeDone bool
+	// Partial mode's probe of how much aggregation reduces (partialReducesLittle):
+	// probeRows rows folded gave flushedGroups groups in tables already emitted.
+	probeRows, flushedGroups int64
+	skipPartial, probeDone   bool
 	// rowWise says every aggregate has a row-wise state (aggRowStatesSupported), so a
 	// skipped partial aggregation converts input rows to states instead of hashing them;
 	// passing is set once it does.
@@ -344,6 +345,7 @@ func (o *HashAggOp) step() (arrow.RecordBatch, error) {
 			if o.emitted < o.keys.n {
 				return o.emitNext()
 			}
+			o.flushedGroups += int64(o.keys.n)
 			o.mu.Lock()
 			err := o.newTable()
 			o.budget.ShrinkTo(0)
@@ -497,7 +499,10 @@ func (o *HashAggOp) partialReducesLittle(rows int64) bool {
 	}
 	o.probeRows += rows
 	if !o.skipPartial && o.probeRows >= aggSkipProbeRows {
-		o.skipPartial = aggSkipPays(o.keys.n, o.probeRows, colop.EstimatedRows(o.input))
+		// Groups flushed under memory pressure count: the rows they became are shipped
+		// as they would be without a table, and a table emptied by flushes would
+		// otherwise look as if it reduced the rows it no longer shows.
+		o.skipPartial = aggSkipPays(int(o.flushedGroups)+o.keys.n, o.probeRows, colop.EstimatedRows(o.input))
 		o.probeDone = true
 	}
 	return o.skipPartial && (o.rowWise || o.keys.n >= o.batchRows())

@@ -550,3 +550,51 @@ func TestHashAggProbeReadsTheInputsEstimate(t *testing.T) {
 		}
 	}
 }
+
+// TestHashAggProbeCountsFlushedGroups: Partial over mostly unique keys under a budget that
+// makes it flush its table many times before the probe ends must still see that it
+// reduces nothing and convert rows to states; the groups it flushed count as groups
+// (counting only the table's, the last flush left few, and it kept hashing a million
+// keys into small tables, the out-of-core group-by's map side at 4× its in-memory time).
+func TestHashAggProbeCountsFlushedGroups(t *testing.T) {
+	if raceEnabled {
+		t.Skip("one goroutine: nothing for the race detector, which slows it tenfold")
+	}
+	mem := memtest.Checked()
+	defer mem.AssertSize(t, 0)
+	const n = 3 * aggSkipProbeRows / 2
+	rows := aggMostlyUniqueRows(n)
+	aggs := []plan.AggExpr{{Func: plan.AggSum, Arg: &plan.ColumnRef{Name: "i"}, Name: "sum_i"},
+		{Func: plan.AggMean, Arg: &plan.ColumnRef{Name: "f"}, Name: "mean_f"}}
+	partial, final, _ := aggNodes(t, aggTestSchema, []string{"k"}, aggs)
+	var batches [][][]any
+	for lo := 0; lo < n; lo += 4096 {
+		batches = append(batches, rows[lo:min(lo+4096, n)])
+	}
+	res := &exectest.LimitReservation{Limit: 2 << 20}
+	op := NewHashAggregate(&exectest.Source{Batches: aggNewBatches(t, mem, aggTestSchema, batches)}, partial, colop.Options{Mem: mem}.WithReservation(res))
+	states, err := exectest.Drain(t, op)
+	op.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op.flushedGroups == 0 {
+		for _, b := range states {
+			b.Release()
+		}
+		t.Fatalf("the budget never made the table flush (passing %v after %d rows, peak %d): the test tests nothing", op.passing, op.probeRows, res.Peak)
+	}
+	if !op.passing {
+		t.Errorf("after flushing %d groups from %d rows, partial still hashes", op.flushedGroups, op.probeRows)
+	}
+	if res.Peak > res.Limit {
+		t.Errorf("reservation peaked at %d of %d", res.Peak, res.Limit)
+	}
+	fin := NewHashAggregate(&exectest.Source{Batches: states}, final, colop.Options{Mem: mem})
+	defer fin.Close()
+	out, err := exectest.Drain(t, fin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aggCheck(t, aggTable{schema: aggTestSchema, rows: rows}, []string{"k"}, aggs, exectest.RowsOf(t, out))
+}
