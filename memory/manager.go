@@ -82,6 +82,8 @@ type Stats struct {
 	// WaitCount counts the times a task below its minimum share blocked in TryGrow until
 	// another task released memory.
 	WaitCount int64
+	// WaitTime is how long those waits took in all (tasks waiting at once each count).
+	WaitTime time.Duration
 	// WaitTimeouts counts the waits that ended because Config.TaskWait passed with nothing
 	// released: each is a TryGrow that stalled the full TaskWait. Outside a genuinely
 	// overloaded budget it should stay 0.
@@ -108,6 +110,7 @@ type Manager struct {
 	peakExec, peakStorage int64
 	evicted, spills       int64
 	waits, waitTimeouts   int64
+	waitTime              time.Duration
 	evictor               Evictor
 	// active is N, the tasks holding or requesting execution memory; waitingTasks is how
 	// many of them are blocked in TryGrow.
@@ -290,6 +293,7 @@ func (m *Manager) Stats() Stats {
 		EvictedBytes:  m.evicted,
 		Spills:        m.spills,
 		WaitCount:     m.waits,
+		WaitTime:      m.waitTime,
 		WaitTimeouts:  m.waitTimeouts,
 		ActiveTasks:   m.active,
 		Streaming:     m.streamingLocked(),

@@ -343,6 +343,7 @@ func (m *Manager) waitLocked(t *Task, d time.Duration) error {
 	t.waiting++
 	m.waits++
 	m.mu.Unlock()
+	start := time.Now()
 	timer := time.NewTimer(d)
 	var err error
 	timedOut := false
@@ -355,6 +356,7 @@ func (m *Manager) waitLocked(t *Task, d time.Duration) error {
 	}
 	timer.Stop()
 	m.mu.Lock()
+	m.waitTime += time.Since(start)
 	if timedOut {
 		m.waitTimeouts++
 	}

@@ -263,6 +263,9 @@ func TestTasksWantingMoreThanTheirCapDoNotDeadlock(t *testing.T) {
 	if a.Size() != 70*mib {
 		t.Fatalf("a holds %d", a.Size())
 	}
+	if st := m.Stats(); st.WaitTime <= 0 {
+		t.Fatalf("%d waits took %v", st.WaitCount, st.WaitTime)
+	}
 	t1.Close()
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
