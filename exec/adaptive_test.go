@@ -2,7 +2,10 @@ package exec
 
 import (
 	"slices"
+	"strings"
 	"testing"
+
+	kmemory "github.com/kindling-data/kindling/memory"
 )
 
 // TestCoalesceRanges: coalescing gives every shuffle of the stage the same adjacent,
@@ -96,5 +99,38 @@ func TestCoalesceSegmentsEmptyPartitions(t *testing.T) {
 	got := coalesceSegments([]int64{0, 61, 0, 0, 0, 17, 22, 0, 61, 0, 0, 0}, nil, 4)
 	if want := [][2]int{{0, 5}, {5, 6}, {6, 8}, {8, 12}}; !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+// TestCoalesceBoundedByTaskShare: under a budget whose share per task (budget /
+// Parallelism) is below the advisory size, coalesced tasks aim at the share, and the
+// decision says so; without a budget the advisory size holds.
+func TestCoalesceBoundedByTaskShare(t *testing.T) {
+	sizes := map[int][]int64{1: {30, 30, 30, 30, 30, 30, 30, 30}}
+	for _, tc := range []struct {
+		limit    int64
+		maxBytes int64
+		bounded  bool
+	}{{0, 100, false}, {240, 60, true}} {
+		env := &Env{Adaptive: Adaptive{Enabled: true, AdvisoryPartitionBytes: 100, MinPartitions: 1}, Parallelism: 4}
+		if tc.limit > 0 {
+			env.Mem = kmemory.NewManager(kmemory.Config{Limit: tc.limit})
+		}
+		sp := &stagePlan{}
+		(&job{env: env}).coalesce(map[int]int{1: 1}, map[int]bool{}, sizes, nil, 8, sp)
+		var most int64
+		for _, reads := range sp.reads {
+			var size int64
+			for p := reads[1].rng.Start; p < reads[1].rng.End; p++ {
+				size += sizes[1][p]
+			}
+			most = max(most, size)
+		}
+		if most > tc.maxBytes || most < tc.maxBytes*2/3 {
+			t.Errorf("budget %d: largest task reads %d bytes, want about %d (%d tasks)", tc.limit, most, tc.maxBytes, len(sp.reads))
+		}
+		if len(sp.decisions) != 1 || strings.Contains(sp.decisions[0], "a task's share of the budget") != tc.bounded {
+			t.Errorf("budget %d: decisions %q", tc.limit, sp.decisions)
+		}
 	}
 }
