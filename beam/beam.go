@@ -84,17 +84,22 @@ type Options struct {
 	EnvironmentType, EnvironmentConfig string
 	// Flags are further Beam pipeline flags by name (e.g. "staging_location").
 	Flags map[string]string
-	// Action is "collect" (the default), "count", or "writeParquet" / "writeCSV", which
-	// write the result as a directory of part files at OutputDir: each result task writes
-	// its file into a hidden staging directory next to OutputDir, and Run renames it into
-	// place once the pipeline succeeded (a failed job leaves no output). OutputDir must be
-	// on storage the workers and this program share.
+	// Action is "collect" (the default), "count", or "writeParquet" / "writeCSV" /
+	// "writeJSON", which write the result as a directory of part files at OutputDir: each
+	// result task writes its files into a hidden staging directory next to OutputDir, and
+	// Run commits them once the pipeline succeeded (a failed job leaves no output).
+	// OutputDir must be on storage the workers and this program share.
 	Action string
 	// OutputDir is the output directory of a write action.
 	OutputDir string
-	// Mode is what a write does when OutputDir exists: dataset.ModeErrorIfExists (the
-	// default) or dataset.ModeOverwrite; appending modes are refused.
+	// Mode is what a write does when OutputDir exists, as locally:
+	// dataset.ModeErrorIfExists (the default), ModeOverwrite, ModeAppend (the job's files
+	// added to the table) or ModeOverwritePartitions (the partition directories the job
+	// writes replace the table's).
 	Mode dataset.SaveMode
+	// PartitionedBy writes the table in directories by these columns' values, as
+	// dataset.PartitionedBy does locally (Hive's layout).
+	PartitionedBy []string
 	// ResultDir is where the result stage writes its files, read back by Run: it must be
 	// reachable from the workers and the driver. Empty: a temporary directory, which
 	// only works when the workers share this machine (Prism, loopback).
@@ -193,11 +198,10 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 // runWrite runs a write action: the pipeline's result tasks write part files into the
 // committer's staging directory, committed only if the whole pipeline succeeded.
 func runWrite(ctx context.Context, u *dataset.Units, ref jobRef, opts Options, start time.Time) (*Result, error) {
-	c, err := startWrite(opts)
+	c, spec, err := startWrite(opts, u.Schema)
 	if err != nil {
 		return nil, err
 	}
-	spec := writeSpec{Format: formatOf(opts.Action), Dir: c.TempDir()}
 	p, s := abeam.NewPipelineWithRoot()
 	if err := translate(s, u, ref, "", spec); err != nil {
 		return nil, errors.Join(err, c.AbortJob())

@@ -79,6 +79,10 @@ var testJobs = map[string]dataset.JobBuilder{
 		return facts(s, 20000).OrderBy(dataset.Desc("v"), dataset.Asc("k"), dataset.Asc("g")), nil
 	},
 	"test/facts": func(s *dataset.Session, _ []string) (*dataset.Dataset, error) { return facts(s, 20000), nil },
+	// Some of g1's rows: what a rerun of one partition of test/facts writes.
+	"test/facts-g1": func(s *dataset.Session, _ []string) (*dataset.Dataset, error) {
+		return facts(s, 20000).Filter(dataset.Col("g").Eq(dataset.Lit("g1")).And(dataset.Col("v").Gt(dataset.Lit(100.0)))), nil
+	},
 }
 
 func init() {

@@ -152,7 +152,7 @@ func (f *stageFn) ProcessElement(ctx context.Context, task int, blocks, broadcas
 	sink := func(reduce int, rec arrow.RecordBatch) error {
 		if f.Mode == modeWrite {
 			// Straight into the part file: nothing of a written result crosses Beam.
-			return tw.write(rec)
+			return tw.write(ctx, rec)
 		}
 		if rec.NumRows() == 0 && f.Mode == modeResult {
 			rec.Release()

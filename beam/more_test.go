@@ -3,6 +3,7 @@ package beam
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -117,7 +118,7 @@ func TestMoreRefusals(t *testing.T) {
 		{"test/facts", Options{Runner: "dataflow"}, "runner dataflow is not supported"},
 		{"test/facts", Options{Runner: "nimbus"}, "unknown runner"},
 		{"test/facts", Options{Action: "writeParquet"}, "needs Options.OutputDir"},
-		{"test/facts", Options{Action: "writeCSV", OutputDir: t.TempDir(), Mode: dataset.ModeAppend}, "not supported on Beam"},
+		{"test/facts", Options{Action: "writeCSV", OutputDir: filepath.Join(t.TempDir(), "t"), PartitionedBy: []string{"nope"}}, "nope"},
 		{"test/facts", Options{Action: "writeCSV", OutputDir: t.TempDir()}, "exists"},
 	} {
 		_, err := Run(context.Background(), tc.job, nil, tc.opts)

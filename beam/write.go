@@ -1,10 +1,12 @@
 package beam
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,14 +23,17 @@ import (
 const (
 	actionWriteParquet = "writeParquet"
 	actionWriteCSV     = "writeCSV"
+	actionWriteJSON    = "writeJSON"
 )
 
-// writeSpec tells a result task where and how to write its part file. Dir is the
-// committer's hidden staging directory next to the output, which Run renames into place
-// once the whole pipeline succeeded: readers never see a partial table.
+// writeSpec tells a result task where and how to write its files: Names are the
+// driver's committer's (its hidden staging directory next to the output, and the job's
+// id for appending writes), which Run commits once the whole pipeline succeeded: readers
+// never see a partial table.
 type writeSpec struct {
-	Format string // "parquet" or "csv"
-	Dir    string
+	Format      string // "parquet", "csv" or "json"
+	Names       datasource.TaskFiles
+	PartitionBy []string
 }
 
 // formatOf returns the file format of a write action ("" for the other actions).
@@ -38,51 +43,56 @@ func formatOf(action string) string {
 		return "parquet"
 	case actionWriteCSV:
 		return "csv"
+	case actionWriteJSON:
+		return "json"
 	}
 	return ""
 }
 
-// startWrite checks a write's options and prepares its commit before submission, so
-// that an existing output (without Overwrite) or an unsupported mode fails at once.
-func startWrite(opts Options) (*datasource.DirectoryCommitter, error) {
-	if opts.OutputDir == "" {
-		return nil, fmt.Errorf("beam: action %s needs Options.OutputDir", opts.Action)
+// options are the write options the tasks write with.
+func (w writeSpec) options() []dataset.WriteOption {
+	if len(w.PartitionBy) == 0 {
+		return nil
 	}
-	switch opts.Mode {
-	case dataset.ModeErrorIfExists, dataset.ModeOverwrite:
-	default:
-		return nil, fmt.Errorf("beam: action %s: save mode %v is not supported on Beam yet (ErrorIfExists, Overwrite)", opts.Action, opts.Mode)
-	}
-	c, err := datasource.NewDirectoryCommitter(opts.OutputDir, opts.Mode)
-	if err != nil {
-		return nil, fmt.Errorf("beam: action %s: %w", opts.Action, err)
-	}
-	return c, nil
+	return []dataset.WriteOption{dataset.PartitionedBy(w.PartitionBy...)}
 }
 
-// finishWrite commits the staged part files of a pipeline that succeeded: the leftovers
-// of failed or duplicated attempts go first, an empty result gets one empty file (as a
-// local write does, so that readers see the schema), then the staging directory is
-// renamed into place.
+// startWrite checks a write's options and prepares its commit before submission, so
+// that an existing output (with ErrorIfExists) or a bad partition column fails at once.
+func startWrite(opts Options, schema *arrow.Schema) (*datasource.DirectoryCommitter, writeSpec, error) {
+	spec := writeSpec{Format: formatOf(opts.Action), PartitionBy: opts.PartitionedBy}
+	if opts.OutputDir == "" {
+		return nil, spec, fmt.Errorf("beam: action %s needs Options.OutputDir", opts.Action)
+	}
+	// The tasks' writer checks the format and the partition columns against the schema
+	// without creating anything.
+	if _, err := dataset.NewFileTaskWriter(spec.Format, schema, datasource.TaskFiles{}, 0, memory.DefaultAllocator, spec.options()...); err != nil {
+		return nil, spec, fmt.Errorf("beam: action %s: %w", opts.Action, err)
+	}
+	c, err := datasource.NewDirectoryCommitter(opts.OutputDir, opts.Mode, datasource.CommitPartitionDepth(len(opts.PartitionedBy)))
+	if err != nil {
+		return nil, spec, fmt.Errorf("beam: action %s: %w", opts.Action, err)
+	}
+	spec.Names = c.TaskFiles()
+	return c, spec, nil
+}
+
+// finishWrite commits the staged files of a pipeline that succeeded: the leftovers of
+// failed or duplicated attempts go first; a new or replaced unpartitioned table with no
+// row gets one empty file (as a local write does, so that readers see the schema); then
+// the committer commits (renaming the staging directory into place, or moving its files
+// into an existing table for Append and OverwritePartitions).
 func finishWrite(c *datasource.DirectoryCommitter, spec writeSpec, schema *arrow.Schema) (int, error) {
-	entries, err := os.ReadDir(spec.Dir)
+	files, err := stagedFiles(spec.Names.Dir)
 	if err != nil {
 		return 0, errors.Join(err, c.AbortJob())
 	}
-	files := 0
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), attemptPrefix) {
-			if err := os.RemoveAll(filepath.Join(spec.Dir, e.Name())); err != nil {
-				return 0, errors.Join(err, c.AbortJob())
-			}
-			continue
-		}
-		files++
-	}
-	if files == 0 {
-		w, err := newPartWriter(spec, 0, schema, memory.DefaultAllocator)
+	_, statErr := os.Stat(c.OutDir())
+	intoTable := (c.Mode() == dataset.ModeAppend || c.Mode() == dataset.ModeOverwritePartitions) && statErr == nil
+	if files == 0 && len(spec.PartitionBy) == 0 && !intoTable {
+		w, err := dataset.NewFileTaskWriter(spec.Format, schema, spec.Names, 0, memory.DefaultAllocator)
 		if err == nil {
-			err = w.commit()
+			err = w.CommitEmpty()
 		}
 		if err != nil {
 			return 0, errors.Join(err, c.AbortJob())
@@ -95,112 +105,109 @@ func finishWrite(c *datasource.DirectoryCommitter, spec writeSpec, schema *arrow
 	return files, nil
 }
 
-// attemptPrefix names the per-attempt directories under the staging directory: an
-// attempt writes its part file there and renames it up when the task succeeded, so that
-// a failed attempt's half file is never committed and two attempts never share a file.
-const attemptPrefix = ".attempt-"
-
-// partWriter writes one task attempt's part file.
-type partWriter struct {
-	w           batchWriter
-	attemptDir  string
-	path, final string
-}
-
-// batchWriter is what kindling's Parquet and CSV file writers have in common.
-type batchWriter interface {
-	Write(rec arrow.RecordBatch) error
-	Close() error
-}
-
-// newPartWriter creates the part file of task in a new attempt directory.
-func newPartWriter(spec writeSpec, task int, schema *arrow.Schema, mem memory.Allocator) (*partWriter, error) {
-	var id [6]byte
-	_, _ = rand.Read(id[:])
-	dir := filepath.Join(spec.Dir, fmt.Sprintf("%s%05d-%s", attemptPrefix, task, hex.EncodeToString(id[:])))
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("beam: writing part %d: %w", task, err)
+// stagedFiles removes the attempt directories left in the staging directory and counts
+// the files committed there.
+func stagedFiles(dir string) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
 	}
-	name := fmt.Sprintf("part-%05d.%s", task, spec.Format)
-	p := &partWriter{attemptDir: dir, path: filepath.Join(dir, name), final: filepath.Join(spec.Dir, name)}
-	f, err := os.Create(p.path)
-	if err == nil {
-		switch spec.Format {
-		case "parquet":
-			var pw *datasource.ParquetFileWriter
-			if pw, err = datasource.NewParquetWriter(f, p.path, schema, mem); err == nil {
-				p.w = pw
-			}
-		default:
-			var cw *datasource.CSVFileWriter
-			if cw, err = datasource.NewCSVWriter(f, p.path, schema, datasource.CSVWriteOptions{Header: true}); err == nil {
-				p.w = cw
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), attemptPrefix) {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return 0, err
 			}
 		}
 	}
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("beam: writing part %d: %w", task, err)
-	}
-	return p, nil
+	files := 0
+	err = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files++
+		}
+		return err
+	})
+	return files, err
 }
 
-// commit closes the file and renames it into the staging directory. A duplicate attempt
-// of the same task renames the same content over it (tasks are deterministic).
-func (p *partWriter) commit() error {
-	err := p.w.Close()
-	if err == nil {
-		err = os.Rename(p.path, p.final)
-	}
-	os.RemoveAll(p.attemptDir)
-	if err != nil {
-		return fmt.Errorf("beam: committing %s: %w", p.final, err)
-	}
-	return nil
-}
+// attemptPrefix names the per-attempt directories under the staging directory: an
+// attempt writes its files there and moves them up when the task succeeded, so that a
+// failed attempt's half file is never committed and two attempts never share a file.
+const attemptPrefix = ".attempt-"
 
-// abort drops the attempt's file.
-func (p *partWriter) abort() {
-	p.w.Close()
-	os.RemoveAll(p.attemptDir)
-}
-
-// taskWriter is a result task's sink under a write action: the part file is created at
-// the first batch with rows, so that an empty partition leaves no file (as locally).
+// taskWriter is a result task's sink under a write action: the task's files are written
+// as a local write's task writes them (dataset.FileTaskWriter), into an attempt
+// directory created at the first batch with rows, so that an empty partition leaves no
+// file (as locally).
 type taskWriter struct {
-	spec   writeSpec
-	task   int
-	schema *arrow.Schema
-	mem    memory.Allocator
-	w      *partWriter
+	spec       writeSpec
+	task       int
+	schema     *arrow.Schema
+	mem        memory.Allocator
+	attemptDir string
+	w          *dataset.FileTaskWriter
 }
 
-func (t *taskWriter) write(rec arrow.RecordBatch) error {
-	defer rec.Release()
+func (t *taskWriter) write(ctx context.Context, rec arrow.RecordBatch) error {
 	if rec.NumRows() == 0 {
+		rec.Release()
 		return nil
 	}
 	if t.w == nil {
-		w, err := newPartWriter(t.spec, t.task, t.schema, t.mem)
-		if err != nil {
-			return err
+		var id [6]byte
+		_, _ = rand.Read(id[:])
+		dir := filepath.Join(t.spec.Names.Dir, fmt.Sprintf("%s%05d-%s", attemptPrefix, t.task, hex.EncodeToString(id[:])))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			rec.Release()
+			return fmt.Errorf("beam: writing task %d: %w", t.task, err)
 		}
-		t.w = w
+		names := t.spec.Names
+		names.Dir = dir
+		w, err := dataset.NewFileTaskWriter(t.spec.Format, t.schema, names, t.task, t.mem, t.spec.options()...)
+		if err != nil {
+			os.RemoveAll(dir)
+			rec.Release()
+			return fmt.Errorf("beam: writing task %d: %w", t.task, err)
+		}
+		t.w, t.attemptDir = w, dir
 	}
-	return t.w.Write(rec)
+	return t.w.Write(ctx, rec)
 }
 
-// Write implements batchWriter for the open part file.
-func (p *partWriter) Write(rec arrow.RecordBatch) error { return p.w.Write(rec) }
-
-// finish commits the part file if the task succeeded, and drops it if not.
+// finish commits the task's files if the task succeeded, and drops them if not.
 func (t *taskWriter) finish(taskErr error) error {
 	if t.w == nil {
 		return taskErr
 	}
+	defer os.RemoveAll(t.attemptDir)
 	if taskErr != nil {
-		t.w.abort()
+		t.w.Abort()
 		return taskErr
 	}
-	return t.w.commit()
+	if err := t.w.Commit(); err != nil {
+		t.w.Abort()
+		return err
+	}
+	if err := moveUp(t.attemptDir, t.spec.Names.Dir); err != nil {
+		return fmt.Errorf("beam: committing task %d: %w", t.task, err)
+	}
+	return nil
+}
+
+// moveUp renames every file under from to the same relative path under to. A duplicate
+// attempt of the same task renames the same content over it (tasks are deterministic).
+func moveUp(from, to string) error {
+	return filepath.WalkDir(from, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(from, path)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(to, rel)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		return os.Rename(path, dst)
+	})
 }

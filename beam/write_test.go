@@ -2,8 +2,10 @@ package beam
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,8 +22,11 @@ func readBack(t *testing.T, format, dir string) []etl.Row {
 	}
 	defer s.Close()
 	d := s.ReadParquet(dir)
-	if format == "csv" {
+	switch format {
+	case "csv":
 		d = s.ReadCSV(filepath.Join(dir, "*.csv"))
+	case "json":
+		d = s.ReadJSON(dir)
 	}
 	rows, err := etl.SortedRows(context.Background(), d)
 	if err != nil {
@@ -31,7 +36,7 @@ func readBack(t *testing.T, format, dir string) []etl.Row {
 }
 
 func TestWriteOnPrism(t *testing.T) {
-	for _, format := range []string{"parquet", "csv"} {
+	for _, format := range []string{"parquet", "csv", "json"} {
 		t.Run(format, func(t *testing.T) {
 			dir := t.TempDir()
 			localOut, beamOut := filepath.Join(dir, "local"), filepath.Join(dir, "beam")
@@ -41,9 +46,12 @@ func TestWriteOnPrism(t *testing.T) {
 			}
 			d, err := testJobs["test/groupby-int"](s, nil)
 			if err == nil {
-				if format == "csv" {
+				switch format {
+				case "csv":
 					err = d.WriteCSV(context.Background(), localOut)
-				} else {
+				case "json":
+					err = d.WriteJSON(context.Background(), localOut)
+				default:
 					err = d.WriteParquet(context.Background(), localOut)
 				}
 			}
@@ -51,7 +59,7 @@ func TestWriteOnPrism(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			action := map[string]string{"parquet": "writeParquet", "csv": "writeCSV"}[format]
+			action := map[string]string{"parquet": "writeParquet", "csv": "writeCSV", "json": "writeJSON"}[format]
 			res, err := Run(context.Background(), "test/groupby-int", nil, Options{Worker: testWorker, Action: action, OutputDir: beamOut})
 			if err != nil {
 				t.Fatal(err)
@@ -123,4 +131,102 @@ func TestETLOnPrism(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("ETL on Prism: %d files, wall %v, kindling task time %v", res.Files, res.Metrics.Wall, res.Metrics.TaskTime)
+}
+
+// TestPartitionedWritesOnPrism: a partitioned write on Beam makes the partition
+// directories a local write makes, with the same rows; an appending write adds the job's
+// rows again (in new files, the first ones untouched); a write overwriting partitions
+// replaces g=g1 alone.
+func TestPartitionedWritesOnPrism(t *testing.T) {
+	dir := t.TempDir()
+	localOut, beamOut := filepath.Join(dir, "local"), filepath.Join(dir, "beam")
+	s, err := dataset.NewSession(testWorker.SessionConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	write := func(job, out string, mode dataset.SaveMode) {
+		t.Helper()
+		d, err := testJobs[job](s, nil)
+		if err == nil {
+			err = d.WriteParquet(ctx, out, dataset.PartitionedBy("g"), dataset.WriteMode(mode))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Run(ctx, job, nil, Options{Worker: testWorker, Action: "writeParquet", OutputDir: beamOut,
+			PartitionedBy: []string{"g"}, Mode: mode}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(when string) {
+		t.Helper()
+		if l, b := partitionDirs(t, localOut), partitionDirs(t, beamOut); strings.Join(l, ",") != strings.Join(b, ",") || len(l) < 2 {
+			t.Fatalf("%s: Beam's partition directories %v, the local write's %v", when, b, l)
+		}
+		want, got := readBack(t, "parquet", localOut), readBack(t, "parquet", beamOut)
+		if d := etl.Diff(got, want); len(want) == 0 || d != "" {
+			t.Fatalf("%s: Beam's table (%d rows) differs from the local one (%d): %s", when, len(got), len(want), d)
+		}
+	}
+	write("test/facts", localOut, dataset.ModeErrorIfExists)
+	same("partitioned")
+	before := readBack(t, "parquet", beamOut)
+	first := filesUnder(t, beamOut)
+
+	write("test/facts", localOut, dataset.ModeAppend)
+	same("after an append")
+	if got := readBack(t, "parquet", beamOut); len(got) != 2*len(before) {
+		t.Fatalf("after an append: %d rows, want %d", len(got), 2*len(before))
+	}
+	after := filesUnder(t, beamOut)
+	for f, size := range first {
+		if after[f] != size {
+			t.Errorf("the append changed %s", f)
+		}
+	}
+
+	write("test/facts-g1", localOut, dataset.ModeOverwritePartitions)
+	same("after overwriting g=g1")
+	for f, size := range after {
+		if !strings.HasPrefix(f, "g=g1/") && filesUnder(t, beamOut)[f] != size {
+			t.Errorf("overwriting g=g1 changed %s", f)
+		}
+	}
+}
+
+// partitionDirs lists the partition directories of a table.
+func partitionDirs(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for f := range filesUnder(t, dir) {
+		if d := filepath.Dir(f); d != "." && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// filesUnder maps the data files under dir (relative paths) to their sizes.
+func filesUnder(t *testing.T, dir string) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), "_") || strings.HasPrefix(d.Name(), ".") {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		out[rel] = info.Size()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

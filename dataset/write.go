@@ -12,6 +12,7 @@ import (
 
 	"github.com/kindling-data/kindling/datasource"
 	"github.com/kindling-data/kindling/exec"
+	"github.com/kindling-data/kindling/internal/vfs"
 	"github.com/kindling-data/kindling/storage"
 )
 
@@ -141,7 +142,7 @@ func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []
 	if err != nil {
 		return fmt.Errorf("dataset: %s: %w", action, err)
 	}
-	sink.committer = c
+	sink.committer, sink.names, sink.fs = c, c.TaskFiles(), c.FS()
 	if _, err := d.run(ctx, action, sink); err != nil {
 		return errors.Join(err, c.AbortJob())
 	}
@@ -195,7 +196,9 @@ type batchWriter interface {
 }
 
 type fileSink struct {
-	committer  *datasource.DirectoryCommitter
+	committer  *datasource.DirectoryCommitter // nil for a worker's FileTaskWriter
+	names      datasource.TaskFiles           // how tasks name their files
+	fs         vfs.FS
 	format     string
 	schema     *arrow.Schema // the dataset's
 	fileSchema *arrow.Schema // the files': schema less the partition columns
@@ -242,7 +245,7 @@ type fileTask struct {
 }
 
 func (f *fileSink) NewTask(partition, attempt int, mem memory.Allocator) (exec.TaskSink, error) {
-	t := &fileTask{sink: f, partition: partition, path: f.committer.TaskPath(partition, f.ext()), mem: mem}
+	t := &fileTask{sink: f, partition: partition, path: f.names.Path(partition, "", 0, f.ext()), mem: mem}
 	if f.splitCols != nil {
 		sp, err := datasource.NewPartitionSplitter(f.schema, f.splitCols)
 		if err != nil {
@@ -301,7 +304,7 @@ func (t *fileTask) open() error {
 
 // newWriter creates path and a writer of the sink's format for the files' schema.
 func (f *fileSink) newWriter(path string, mem memory.Allocator) (batchWriter, error) {
-	file, err := f.committer.FS().Create(path)
+	file, err := f.fs.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: create %s: %w", path, err)
 	}
@@ -339,7 +342,7 @@ func (f *fileSink) newWriter(path string, mem memory.Allocator) (batchWriter, er
 		}
 	}
 	if err != nil {
-		f.committer.FS().Remove(path)
+		f.fs.Remove(path)
 		return nil, err
 	}
 	return w, nil
@@ -387,5 +390,5 @@ func (t *fileTask) Abort() {
 		t.w.Close()
 		t.w = nil
 	}
-	t.sink.committer.FS().Remove(t.path)
+	t.sink.fs.Remove(t.path)
 }

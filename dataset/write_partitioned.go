@@ -75,9 +75,9 @@ func (p *partitionedFiles) write(dir string, rec arrow.RecordBatch) error {
 			p.seq = map[string]int{}
 		}
 		sink := p.task.sink
-		path := sink.committer.PartitionTaskPath(p.task.partition, dir, p.seq[dir], sink.ext())
+		path := sink.names.Path(p.task.partition, dir, p.seq[dir], sink.ext())
 		p.seq[dir]++
-		if err := sink.committer.FS().MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		if err := sink.fs.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return fmt.Errorf("dataset: %w", err)
 		}
 		p.paths = append(p.paths, path)
@@ -123,7 +123,7 @@ func (p *partitionedFiles) abort() {
 		delete(p.open, dir)
 	}
 	for _, path := range p.paths {
-		p.task.sink.committer.FS().Remove(path)
+		p.task.sink.fs.Remove(path)
 	}
 }
 

@@ -201,17 +201,40 @@ func (c *DirectoryCommitter) TaskPath(partition int, ext string) string {
 // task's further files in one directory (part-00003.c001.parquet). Appending jobs put
 // their id in the name (part-00003-1a2b3c.parquet) so that it is new in the table.
 func (c *DirectoryCommitter) PartitionTaskPath(partition int, dir string, seq int, ext string) string {
+	return c.TaskFiles().Path(partition, dir, seq, ext)
+}
+
+// TaskFiles is how the job's tasks name their files, as plain values: a worker of a
+// distributed runner, which has no committer, names its files the way the driver's
+// committer will commit them.
+func (c *DirectoryCommitter) TaskFiles() TaskFiles {
+	return TaskFiles{Dir: c.tmpDir, ID: c.id, Append: c.mode == Append || c.mode == OverwritePartitions}
+}
+
+// TaskFiles names the files of a write job's tasks (DirectoryCommitter.TaskFiles).
+type TaskFiles struct {
+	// Dir is where the tasks write: the committer's temporary directory, or a directory
+	// whose files are moved there (relative paths kept) before the job commits.
+	Dir string
+	// ID is the job's id; Append puts it in every file name, so that the files of an
+	// appending job are new in the table.
+	ID     string
+	Append bool
+}
+
+// Path is PartitionTaskPath under f.Dir.
+func (f TaskFiles) Path(partition int, dir string, seq int, ext string) string {
 	if ext != "" && !strings.HasPrefix(ext, ".") {
 		ext = "." + ext
 	}
 	name := fmt.Sprintf("part-%05d", partition)
-	if c.mode == Append || c.mode == OverwritePartitions {
-		name += "-" + c.id
+	if f.Append {
+		name += "-" + f.ID
 	}
 	if seq > 0 {
 		name += fmt.Sprintf(".c%03d", seq)
 	}
-	return filepath.Join(c.tmpDir, dir, name+ext)
+	return filepath.Join(f.Dir, dir, name+ext)
 }
 
 // Mode is the committer's save mode.
