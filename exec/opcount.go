@@ -53,10 +53,6 @@ func (c *countedOp) Next() (arrow.RecordBatch, error) {
 
 func (c *countedOp) EstimatedRows() int64 { return colop.EstimatedRows(c.Operator) }
 
-func (c *countedOp) EstimatedDistinct(cols []string) int64 {
-	return colop.EstimatedDistinct(c.Operator, cols)
-}
-
 type countedSelector struct {
 	*countedOp
 	sel colop.Selector

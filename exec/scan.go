@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/kindling-data/kindling/exec/colop"
 	"github.com/kindling-data/kindling/internal/kernel"
@@ -113,7 +112,6 @@ type ShuffleReadOp struct {
 	counter   *inputCounter
 	ctx       context.Context
 	r         *shuffle.Reader
-	keys      []string // the columns the shuffle is hash partitioned by (nil: other)
 }
 
 var _ colop.Operator = (*ShuffleReadOp)(nil)
@@ -132,21 +130,6 @@ func (s *ShuffleReadOp) EstimatedRows() int64 {
 		return 0
 	}
 	return s.r.Rows()
-}
-
-// EstimatedDistinct returns about how many distinct values of cols the partition holds
-// when cols are the keys the shuffle is partitioned by (in any order), known once the
-// operator is open; else 0 (colop.DistinctEstimator).
-func (s *ShuffleReadOp) EstimatedDistinct(cols []string) int64 {
-	if s.r == nil || len(cols) != len(s.keys) {
-		return 0
-	}
-	for _, c := range cols {
-		if !slices.Contains(s.keys, c) {
-			return 0
-		}
-	}
-	return s.r.DistinctKeys()
 }
 
 // Next returns the next block batch.

@@ -185,11 +185,7 @@ func (t *task) buildShuffleRead(n *plan.PShuffleRead, p int) colop.Operator {
 	} else if t.shared == 0 {
 		t.reads = append(t.reads, [2]int{n.ShuffleID, p})
 	}
-	op := &ShuffleReadOp{svc: t.job.env.Shuffle, shuffleID: t.job.shuffleID(n.ShuffleID), rng: rng, counter: &t.in}
-	if n.Partitioning.Kind == plan.HashPartitioning {
-		op.keys = n.Partitioning.Keys
-	}
-	return op
+	return &ShuffleReadOp{svc: t.job.env.Shuffle, shuffleID: t.job.shuffleID(n.ShuffleID), rng: rng, counter: &t.in}
 }
 
 // buildJoin joins partition p of both sides; a broadcast side is its one partition.

@@ -31,15 +31,6 @@
 // into partition order (a hand-written typed gather; arrow's Take is about 3× slower on
 // random indices), sliced per partition and concatenated every batchRows rows instead.
 //
-// # Statistics
-//
-// A MapStatus gives each reduce partition's bytes and rows, which adaptive execution
-// coalesces and splits by. A key partitioner also feeds the writer's key statistics: a
-// sample of the keys into a heavy-hitter sketch (HotKeys, naming a skewed partition's
-// keys), and every row's hash into a HyperLogLog per reduce partition (DistinctSketch),
-// which a Reader merges over the blocks it reads (Reader.DistinctKeys), so that a final
-// aggregate sizes its tables for its groups before the first row.
-//
 // # Visibility and ownership
 //
 //   - Output is private to the writer until Commit; Abort, or a Commit that is never made,

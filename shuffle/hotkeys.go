@@ -39,9 +39,6 @@ type keySketch struct {
 	counters []sketchCounter
 	names    []string // the key columns' names
 	phase    int      // the sample's offset into the next batch
-	// distinct sketches every row's key per reduce partition (nil past
-	// maxSketchedPartitions partitions).
-	distinct []DistinctSketch
 }
 
 type sketchCounter struct {
@@ -51,27 +48,18 @@ type sketchCounter struct {
 	key        string
 }
 
-func newKeySketch(schema *arrow.Schema, keys []int, partitions int) *keySketch {
+func newKeySketch(schema *arrow.Schema, keys []int) *keySketch {
 	names := make([]string, len(keys))
 	for i, k := range keys {
 		if k >= 0 && k < schema.NumFields() {
 			names[i] = schema.Field(k).Name
 		}
 	}
-	s := &keySketch{names: names}
-	if partitions > 0 && partitions <= maxSketchedPartitions {
-		s.distinct = make([]DistinctSketch, partitions)
-	}
-	return s
+	return &keySketch{names: names}
 }
 
 // add feeds the sample of a batch: the rows' key hashes, partitions and key columns.
 func (s *keySketch) add(hashes []uint64, parts []int32, cols []arrow.Array) {
-	if s.distinct != nil {
-		for i, h := range hashes {
-			s.distinct[parts[i]].Add(h)
-		}
-	}
 	i := s.phase
 	for ; i < len(hashes); i += sketchStride {
 		s.offer(hashes[i], parts[i], cols, i)

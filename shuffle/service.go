@@ -265,31 +265,15 @@ func (s *Service) RangeReader(shuffleID int, rng Range) *Reader {
 		}
 	}
 	maps = slices.Sorted(slices.Values(maps))
-	r.distinctKnown = true
 	for reduceID := rng.Start; reduceID < rng.End; reduceID++ {
 		for _, m := range maps {
 			if o := sh.outputs[m]; o != nil && o.status.Rows[reduceID] > 0 {
 				r.blocks = append(r.blocks, [2]int{m, reduceID})
 				r.rows += o.status.Rows[reduceID]
-				if o.status.Distinct == nil {
-					r.distinctKnown = false
-				} else if r.distinctKnown {
-					r.distinct.Merge(&o.status.Distinct[reduceID])
-				}
 			}
 		}
 	}
 	return r
-}
-
-// DistinctKeys returns about how many distinct partitioning keys the reader's rows hold,
-// estimated from the map outputs' sketches before the first Next (0 when a map output
-// has none).
-func (r *Reader) DistinctKeys() int64 {
-	if !r.distinctKnown || r.rows == 0 {
-		return 0
-	}
-	return min(r.rows, max(r.distinct.Estimate(), 1))
 }
 
 // PartitionMapBytes returns, for reduce partition reduceID of shuffleID, the committed
@@ -364,14 +348,11 @@ type Reader struct {
 	shuffleID, reduceID int
 	blocks              [][2]int // (map ID, reduce partition) of the blocks with rows, in read order
 	rows                int64    // rows of those blocks
-	// distinct sketches the keys of those blocks, when every map output had a sketch.
-	distinct      DistinctSketch
-	distinctKnown bool
-	next          int
-	cur           []arrow.RecordBatch
-	pos           int
-	err           error
-	closed        bool
+	next                int
+	cur                 []arrow.RecordBatch
+	pos                 int
+	err                 error
+	closed              bool
 }
 
 // Next returns the next batch, or (nil, io.EOF) after the last one. The caller owns the

@@ -38,9 +38,6 @@ type MapStatus struct {
 	// HotKeys are the partitioning keys a sample of the rows saw most, when the shuffle
 	// partitions by key (hash partitioning).
 	HotKeys []HotKey
-	// Distinct[r] sketches the distinct partitioning keys of reduce partition r's rows
-	// (nil when the shuffle does not partition by key, or has too many partitions).
-	Distinct []DistinctSketch
 }
 
 type writerState uint8
@@ -133,7 +130,7 @@ func (s *Service) NewWriter(shuffleID, mapID, attempt int, p Partitioner, schema
 		parts: make([]partBuffer, max(n, 0)),
 	}
 	if kp, ok := p.(keyPartitioner); ok {
-		w.sketch = newKeySketch(schema, kp.keyColumns(), n)
+		w.sketch = newKeySketch(schema, kp.keyColumns())
 	}
 	return w
 }
@@ -475,7 +472,6 @@ func (w *Writer) Commit() (MapStatus, error) {
 	st := MapStatus{Bytes: make([]int64, np), Rows: make([]int64, np)}
 	if w.sketch != nil {
 		st.HotKeys = w.sketch.top()
-		st.Distinct = w.sketch.distinct
 	}
 	blocks := make([][]arrow.RecordBatch, np)
 	var pieces [][]storage.BlockID

@@ -39,23 +39,6 @@ func EstimatedRows(op Operator) int64 {
 	return 0
 }
 
-// DistinctEstimator is an Operator that knows, once open, about how many distinct values
-// of some columns its rows hold (a shuffle read: of the keys it is partitioned by, from
-// the map outputs' sketches), so that an aggregate grouping by exactly those columns
-// sizes its tables for its groups rather than for its rows, which count each map
-// output's copy of a group. 0 means unknown for those columns.
-type DistinctEstimator interface {
-	EstimatedDistinct(cols []string) int64
-}
-
-// EstimatedDistinct is op's DistinctEstimator estimate for cols, 0 when it has none.
-func EstimatedDistinct(op Operator, cols []string) int64 {
-	if e, ok := op.(DistinctEstimator); ok {
-		return e.EstimatedDistinct(cols)
-	}
-	return 0
-}
-
 // Selector is an Operator that can hand on a batch with a selection vector instead of
 // copying its selected rows (a filter), so that a consumer that reads only some of those
 // rows (a join's probe keeps the matches alone) gathers just these, once.

@@ -151,10 +151,10 @@ func (o *HashAggOp) Open(ctx context.Context) error {
 }
 
 // presize sizes a Final aggregate's tables (tuple slots, group key ids, states) for as
-// many groups as its input holds, when the input knows its rows and the reservation
+// many groups as its input has rows, when the input knows its rows and the reservation
 // allows. Every input row is one map task's state of one group, so the rows bound the
-// groups; where map tasks share groups the bound overshoots, and the input's estimate of
-// its distinct keys, where it has one, takes its place. Sized once, a table of millions
+// groups; where map tasks share groups the bound overshoots, but the tables cost about
+// what the rows themselves already hold in the shuffle. Sized once, a table of millions
 // of groups neither doubles its way there (copying and touching twice the memory) nor
 // keeps up to twice its groups' worth of slack at the end.
 func (o *HashAggOp) presize() {
@@ -163,13 +163,6 @@ func (o *HashAggOp) presize() {
 		return
 	}
 	rows := est.EstimatedRows()
-	// Groups are at most the rows, and about the distinct keys where the input knows
-	// them (a shuffle read, from its map outputs' sketches; an eighth more for the
-	// sketch's error): rows alone count each map output's copy of a group, ten times
-	// the groups of a million-key group-by whose partial aggregation was skipped.
-	if d := colop.EstimatedDistinct(o.input, o.node.Keys); d > 0 {
-		rows = min(rows, d+d/8)
-	}
 	if rows <= int64(o.batchRows()) || rows > math.MaxInt32 {
 		return // small inputs grow cheaply
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"github.com/kindling-data/kindling/exec/colop"
@@ -598,73 +597,4 @@ func TestHashAggProbeCountsFlushedGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 	aggCheck(t, aggTable{schema: aggTestSchema, rows: rows}, []string{"k"}, aggs, exectest.RowsOf(t, out))
-}
-
-// aggDistinctSource is an input that knows its rows and the distinct values of some
-// columns, as a shuffle read does from its map outputs' sketches.
-type aggDistinctSource struct {
-	aggSizedSource
-	keys     []string
-	distinct int64
-}
-
-func (s *aggDistinctSource) EstimatedDistinct(cols []string) int64 {
-	if slices.Equal(cols, s.keys) {
-		return s.distinct
-	}
-	return 0
-}
-
-// TestHashAggFinalPresizedByDistinctKeys: a Final aggregate whose input counts ten rows
-// per group but knows its distinct keys sizes its tables for the groups: fewer tuple
-// slots than sized by rows, and none added while the groups come in; an estimate for
-// other columns than its keys is not used. The results are right either way.
-func TestHashAggFinalPresizedByDistinctKeys(t *testing.T) {
-	if raceEnabled {
-		t.Skip("one goroutine: nothing for the race detector, which slows it tenfold")
-	}
-	const n = 3 * aggSkipProbeRows / 2
-	rows := aggMostlyUniqueRows(n)
-	aggs := []plan.AggExpr{{Func: plan.AggSum, Arg: &plan.ColumnRef{Name: "i"}, Name: "sum_i"}}
-	keys := []string{"kd", "k32"}
-	mem := memtest.Checked()
-	defer mem.AssertSize(t, 0)
-	partial, final, _ := aggNodes(t, aggTestSchema, keys, aggs)
-	groups := map[[2]any]bool{}
-	for _, r := range rows {
-		groups[[2]any{r[3], r[4]}] = true
-	}
-	slotsFor := func(estimateKeys []string) (before, after int) {
-		states, stateRows := aggPartialStates(t, mem, rows, partial)
-		src := &aggDistinctSource{aggSizedSource: aggSizedSource{Source: exectest.Source{Batches: states}, rows: 10 * stateRows},
-			keys: estimateKeys, distinct: int64(len(groups))}
-		fin := NewHashAggregate(src, final, colop.Options{Mem: mem})
-		defer fin.Close()
-		if err := fin.Open(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		before = len(fin.keys.slots)
-		// The first batch comes once all the input is folded in, before the table is
-		// dropped at the end.
-		first, err := fin.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		after = len(fin.keys.slots)
-		rest, err := exectest.Drain(t, fin)
-		if err != nil {
-			first.Release()
-			t.Fatal(err)
-		}
-		aggCheck(t, aggTable{schema: aggTestSchema, rows: rows}, keys, aggs, exectest.RowsOf(t, append([]arrow.RecordBatch{first}, rest...)))
-		return before, after
-	}
-	byGroups, grown := slotsFor(keys)
-	byRows, _ := slotsFor([]string{"other"})
-	if byGroups >= byRows || byGroups <= aggTupleSlots {
-		t.Errorf("%d tuple slots sized by %d groups, %d sized by rows", byGroups, len(groups), byRows)
-	}
-	if grown != byGroups {
-		t.Errorf("the table sized for %d groups grew from %d to %d slots", len(groups), byGroups, grown)
-	}
 }
