@@ -9,9 +9,10 @@
 // its output as blocks (whole Arrow batches as zstd-compressed IPC), keyed by reduce
 // partition; a broadcast is a side input; a range-partitioned stage first runs a sampling
 // pass whose range bounds are a side input of its real pass; the result stage writes one
-// file per task, which Run reads back (or, for a write action, a part file of the output
-// table, which Run commits once the pipeline succeeded). Workers do not receive plans: they call the same
-// builder with the same arguments and check that the plan's fingerprint is the driver's.
+// file per task, which Run reads back (or, for a write action, the task's files of the
+// output table, written as a local write's task writes them, which Run commits once the
+// pipeline succeeded). Workers do not receive plans: they call the same builder with the
+// same arguments and check that the plan's fingerprint is the driver's.
 //
 // A program using a remote runner must call Init at the start of main (a worker process
 // runs the same binary and never returns from it) and register its builders in init
@@ -195,7 +196,7 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 	return res, nil
 }
 
-// runWrite runs a write action: the pipeline's result tasks write part files into the
+// runWrite runs a write action: the pipeline's result tasks write their files into the
 // committer's staging directory, committed only if the whole pipeline succeeded.
 func runWrite(ctx context.Context, u *dataset.Units, ref jobRef, opts Options, start time.Time) (*Result, error) {
 	c, spec, err := startWrite(opts, u.Schema)
