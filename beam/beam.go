@@ -101,6 +101,13 @@ type Options struct {
 	// PartitionedBy writes the table in directories by these columns' values, as
 	// dataset.PartitionedBy does locally (Hive's layout).
 	PartitionedBy []string
+	// ParquetRowGroupRows and ParquetCompression are dataset.ParquetRowGroupRows and
+	// dataset.ParquetCompression; CSVDelimiter and CSVNullValue dataset.CSVDelimiter and
+	// dataset.CSVNullValue. Zero values keep the local defaults.
+	ParquetRowGroupRows int
+	ParquetCompression  string
+	CSVDelimiter        rune
+	CSVNullValue        string
 	// ResultDir is where the result stage writes its files, read back by Run: it must be
 	// reachable from the workers and the driver. Empty: a temporary directory, which
 	// only works when the workers share this machine (Prism, loopback).

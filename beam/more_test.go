@@ -119,6 +119,7 @@ func TestMoreRefusals(t *testing.T) {
 		{"test/facts", Options{Runner: "nimbus"}, "unknown runner"},
 		{"test/facts", Options{Action: "writeParquet"}, "needs Options.OutputDir"},
 		{"test/facts", Options{Action: "writeCSV", OutputDir: filepath.Join(t.TempDir(), "t"), PartitionedBy: []string{"nope"}}, "nope"},
+		{"test/facts", Options{Action: "writeParquet", OutputDir: filepath.Join(t.TempDir(), "t"), ParquetCompression: "rar"}, "rar"},
 		{"test/facts", Options{Action: "writeCSV", OutputDir: t.TempDir()}, "exists"},
 	} {
 		_, err := Run(context.Background(), tc.job, nil, tc.opts)

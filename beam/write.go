@@ -34,6 +34,11 @@ type writeSpec struct {
 	Format      string // "parquet", "csv" or "json"
 	Names       datasource.TaskFiles
 	PartitionBy []string
+	// The file options of Options, zero for the defaults.
+	RowGroupRows int
+	Compression  string
+	Delimiter    rune
+	NullValue    string
 }
 
 // formatOf returns the file format of a write action ("" for the other actions).
@@ -51,16 +56,31 @@ func formatOf(action string) string {
 
 // options are the write options the tasks write with.
 func (w writeSpec) options() []dataset.WriteOption {
-	if len(w.PartitionBy) == 0 {
-		return nil
+	var opts []dataset.WriteOption
+	if len(w.PartitionBy) > 0 {
+		opts = append(opts, dataset.PartitionedBy(w.PartitionBy...))
 	}
-	return []dataset.WriteOption{dataset.PartitionedBy(w.PartitionBy...)}
+	if w.RowGroupRows > 0 {
+		opts = append(opts, dataset.ParquetRowGroupRows(w.RowGroupRows))
+	}
+	if w.Compression != "" {
+		opts = append(opts, dataset.ParquetCompression(w.Compression))
+	}
+	if w.Delimiter != 0 {
+		opts = append(opts, dataset.CSVDelimiter(w.Delimiter))
+	}
+	if w.NullValue != "" {
+		opts = append(opts, dataset.CSVNullValue(w.NullValue))
+	}
+	return opts
 }
 
 // startWrite checks a write's options and prepares its commit before submission, so
-// that an existing output (with ErrorIfExists) or a bad partition column fails at once.
+// that an existing output (with ErrorIfExists), a bad partition column or an unknown codec
+// fails at once.
 func startWrite(opts Options, schema *arrow.Schema) (*datasource.DirectoryCommitter, writeSpec, error) {
-	spec := writeSpec{Format: formatOf(opts.Action), PartitionBy: opts.PartitionedBy}
+	spec := writeSpec{Format: formatOf(opts.Action), PartitionBy: opts.PartitionedBy, RowGroupRows: opts.ParquetRowGroupRows,
+		Compression: opts.ParquetCompression, Delimiter: opts.CSVDelimiter, NullValue: opts.CSVNullValue}
 	if opts.OutputDir == "" {
 		return nil, spec, fmt.Errorf("beam: action %s needs Options.OutputDir", opts.Action)
 	}
@@ -90,7 +110,7 @@ func finishWrite(c *datasource.DirectoryCommitter, spec writeSpec, schema *arrow
 	_, statErr := os.Stat(c.OutDir())
 	intoTable := (c.Mode() == dataset.ModeAppend || c.Mode() == dataset.ModeOverwritePartitions) && statErr == nil
 	if files == 0 && len(spec.PartitionBy) == 0 && !intoTable {
-		w, err := dataset.NewFileTaskWriter(spec.Format, schema, spec.Names, 0, memory.DefaultAllocator)
+		w, err := dataset.NewFileTaskWriter(spec.Format, schema, spec.Names, 0, memory.DefaultAllocator, spec.options()...)
 		if err == nil {
 			err = w.CommitEmpty()
 		}

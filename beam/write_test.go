@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/parquet/file"
+
 	"github.com/kindling-data/kindling/beam/internal/etl"
 	"github.com/kindling-data/kindling/dataset"
 )
@@ -229,4 +231,70 @@ func filesUnder(t *testing.T, dir string) map[string]int64 {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestWriteOptionsOnPrism: the file options reach the workers' writers: a CSV written
+// with ';' and "NA" for NULL, and Parquet with one-thousand-row row groups, read back as
+// the local writes with the same options do.
+func TestWriteOptionsOnPrism(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	csvOut := filepath.Join(dir, "csv")
+	if _, err := Run(ctx, "test/facts", nil, Options{Worker: testWorker, Action: "writeCSV", OutputDir: csvOut,
+		CSVDelimiter: ';', CSVNullValue: "NA"}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(csvOut, "*.csv"))
+	var text strings.Builder
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text.Write(b)
+	}
+	if !strings.HasPrefix(text.String(), "k;g;v\n") || !strings.Contains(text.String(), "\nNA;") {
+		t.Fatalf("the CSV files do not use ';' and NA: %.80q", text.String())
+	}
+	pqOut := filepath.Join(dir, "parquet")
+	if _, err := Run(ctx, "test/facts", nil, Options{Worker: testWorker, Action: "writeParquet", OutputDir: pqOut,
+		ParquetRowGroupRows: 1000, ParquetCompression: "snappy"}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := dataset.NewSession(testWorker.SessionConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	n, err := s.ParquetRowCount(ctx, pqOut)
+	if err != nil || n != 20000 {
+		t.Fatalf("%d rows (%v), want 20000", n, err)
+	}
+	parts, _ := filepath.Glob(filepath.Join(pqOut, "*.parquet"))
+	for _, p := range parts {
+		r, err := file.OpenParquetFile(p, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for g := range r.NumRowGroups() {
+			if rows := r.RowGroup(g).NumRows(); rows > 1000 {
+				t.Errorf("%s: row group %d has %d rows, want at most 1000", p, g, rows)
+			}
+		}
+		if r.NumRows() > 1000 && r.NumRowGroups() < 2 {
+			t.Errorf("%s: %d rows in one row group", p, r.NumRows())
+		}
+		r.Close()
+	}
+	local := filepath.Join(dir, "local")
+	d, err := testJobs["test/facts"](s, nil)
+	if err == nil {
+		err = d.WriteParquet(ctx, local, dataset.ParquetRowGroupRows(1000), dataset.ParquetCompression("snappy"))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := etl.Diff(readBack(t, "parquet", pqOut), readBack(t, "parquet", local)); d != "" {
+		t.Fatal(d)
+	}
 }
