@@ -3,6 +3,7 @@ package beam
 import (
 	"context"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -103,6 +104,34 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		t.Errorf("a failed job left %s", e.Name())
+	}
+}
+
+// TestFailedAppendLeavesTheTable: a partitioned table, then an append and an overwrite
+// of its partitions by a job whose tasks fail: the table's files stay as they were, and
+// nothing is left beside it.
+func TestFailedAppendLeavesTheTable(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	ctx := context.Background()
+	if _, err := Run(ctx, "test/facts", nil, Options{Worker: testWorker, Action: "writeParquet", OutputDir: out, PartitionedBy: []string{"g"}}); err != nil {
+		t.Fatal(err)
+	}
+	before := filesUnder(t, out)
+	for _, mode := range []dataset.SaveMode{dataset.ModeAppend, dataset.ModeOverwritePartitions} {
+		_, err := Run(ctx, "refuse/fails", nil, Options{Worker: testWorker, Action: "writeParquet", OutputDir: out, PartitionedBy: []string{"g"}, Mode: mode})
+		if err == nil || !strings.Contains(err.Error(), "boom") {
+			t.Fatalf("%v: err = %v, want the task's failure", mode, err)
+		}
+		if after := filesUnder(t, out); !maps.Equal(after, before) {
+			t.Fatalf("%v: a failed job changed the table: %v, was %v", mode, after, before)
+		}
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if e.Name() != "out" {
+				t.Errorf("%v: a failed job left %s", mode, e.Name())
+			}
+		}
 	}
 }
 
