@@ -108,8 +108,9 @@ type Options struct {
 	ParquetCompression  string
 	CSVDelimiter        rune
 	CSVNullValue        string
-	// ResultDir is where the result stage writes its files, read back by Run: it must be
-	// reachable from the workers and the driver. Empty: a temporary directory, which
+	// ResultDir is where the result stage writes its files, read back by Run (and the
+	// tasks their counts of the job's expectations): it must be reachable from the
+	// workers and the driver. Empty: a temporary directory, which
 	// only works when the workers share this machine (Prism, loopback).
 	ResultDir string
 	// Worker is the session configuration of every machine.
@@ -126,6 +127,10 @@ type Result struct {
 	Count int64
 	// Files is the number of part files a write action committed.
 	Files int
+	// Expectations are the results of the job's expectations (Dataset.Expect), evaluated
+	// from its tasks' counts; failures under Warn are logged, and one under Fail makes
+	// Run return a *dataset.ExpectationError instead (a write then commits nothing).
+	Expectations []dataset.ExpectationResult
 	// Metrics split the job's time between Beam and kindling, from Beam's counters.
 	Metrics Metrics
 	// Job is the job's metrics in kindling's own form, mapped from Beam's per-task
@@ -170,6 +175,9 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 	if err := checkRunner(opts, action); err != nil {
 		return nil, err
 	}
+	if u.Expectations() > 0 && opts.ResultDir == "" && opts.Runner != "" && opts.Runner != "prism" {
+		return nil, fmt.Errorf("beam: job %q has expectations: runner %s needs Options.ResultDir on storage its workers and this program share, for the tasks' counts", job, opts.Runner)
+	}
 	if formatOf(action) != "" {
 		return runWrite(ctx, u, ref, opts, start)
 	}
@@ -178,8 +186,12 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 		return nil, err
 	}
 	defer cleanup()
+	expectDir := ""
+	if u.Expectations() > 0 {
+		expectDir = dir
+	}
 	p, s := abeam.NewPipelineWithRoot()
-	if err := translate(s, u, ref, dir, writeSpec{}); err != nil {
+	if err := translate(s, u, ref, dir, writeSpec{}, expectDir); err != nil {
 		return nil, err
 	}
 	planned := time.Now()
@@ -192,6 +204,11 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 	if err != nil {
 		return nil, err
 	}
+	setMetrics(res, pr, u, action, start, planned)
+	if err := evaluateExpectations(ctx, u, action, dir, res); err != nil {
+		res.Release()
+		return nil, fmt.Errorf("beam: job %q: %w", job, err)
+	}
 	if action == "count" {
 		res.Count, err = sumCounts(res.Batches)
 		res.Release()
@@ -199,7 +216,6 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 			return nil, err
 		}
 	}
-	setMetrics(res, pr, u, action, start, planned)
 	return res, nil
 }
 
@@ -210,8 +226,17 @@ func runWrite(ctx context.Context, u *dataset.Units, ref jobRef, opts Options, s
 	if err != nil {
 		return nil, err
 	}
+	expectDir := ""
+	if u.Expectations() > 0 {
+		dir, cleanup, err := resultDir(opts)
+		if err != nil {
+			return nil, errors.Join(err, c.AbortJob())
+		}
+		defer cleanup()
+		expectDir = dir
+	}
 	p, s := abeam.NewPipelineWithRoot()
-	if err := translate(s, u, ref, "", spec); err != nil {
+	if err := translate(s, u, ref, "", spec, expectDir); err != nil {
 		return nil, errors.Join(err, c.AbortJob())
 	}
 	planned := time.Now()
@@ -220,10 +245,14 @@ func runWrite(ctx context.Context, u *dataset.Units, ref jobRef, opts Options, s
 		return nil, errors.Join(fmt.Errorf("beam: job %q: %w", ref.Job, err), c.AbortJob())
 	}
 	res := &Result{Schema: u.Schema, Explain: u.Explain}
+	setMetrics(res, pr, u, opts.Action, start, planned)
+	// As a local write: a failed expectation under Fail commits nothing.
+	if err := evaluateExpectations(ctx, u, opts.Action, expectDir, res); err != nil {
+		return nil, errors.Join(fmt.Errorf("beam: job %q: %w", ref.Job, err), c.AbortJob())
+	}
 	if res.Files, err = finishWrite(c, spec, u.Schema); err != nil {
 		return nil, fmt.Errorf("beam: job %q: commit: %w", ref.Job, err)
 	}
-	setMetrics(res, pr, u, opts.Action, start, planned)
 	return res, nil
 }
 

@@ -114,6 +114,8 @@ type stageFn struct {
 	Mode      string
 	ResultDir string
 	Write     writeSpec
+	// ExpectDir is where tasks write their counts of the job's expectations ("": none).
+	ExpectDir string
 
 	u *dataset.Units
 }
@@ -180,7 +182,15 @@ func (f *stageFn) ProcessElement(ctx context.Context, task int, blocks, broadcas
 	if f.Mode == modeSample {
 		m, err = f.u.SampleTask(ctx, f.Stage, task, in, sink)
 	} else {
-		m, err = f.u.RunTask(ctx, f.Stage, task, in, b, sink)
+		// The sampling pass is not observed: its rows are counted by the real pass.
+		tctx, counted := ctx, func() []dataset.ExpectationCounts { return nil }
+		if f.ExpectDir != "" {
+			tctx, counted = f.u.ObserveExpectations(ctx)
+		}
+		m, err = f.u.RunTask(tctx, f.Stage, task, in, b, sink)
+		if cs := counted(); err == nil && len(cs) > 0 {
+			err = writeExpectCounts(f.ExpectDir, f.Stage, task, cs)
+		}
 	}
 	if f.Mode == modeWrite {
 		err = tw.finish(err)
@@ -207,20 +217,25 @@ func writePart(dir string, task int, blocks [][]byte) error {
 		buf = binary.AppendUvarint(buf, uint64(len(b)))
 		buf = append(buf, b...)
 	}
-	tmp, err := os.CreateTemp(dir, ".tmp-part-*")
+	return writeAtomic(dir, partName(task), buf)
+}
+
+// writeAtomic writes dir/name through a temporary file renamed into place.
+func writeAtomic(dir, name string, data []byte) error {
+	tmp, err := os.CreateTemp(dir, ".tmp-"+name+"-*")
 	if err != nil {
-		return fmt.Errorf("beam: writing result: %w", err)
+		return fmt.Errorf("beam: writing %s: %w", name, err)
 	}
-	if _, err := tmp.Write(buf); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
-		return fmt.Errorf("beam: writing result: %w", err)
+		return fmt.Errorf("beam: writing %s: %w", name, err)
 	}
 	if err := tmp.Close(); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("beam: writing result: %w", err)
+		return fmt.Errorf("beam: writing %s: %w", name, err)
 	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, partName(task)))
+	return os.Rename(tmp.Name(), filepath.Join(dir, name))
 }
 
 func partName(task int) string { return fmt.Sprintf("part-%06d.kblocks", task) }

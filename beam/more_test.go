@@ -60,7 +60,7 @@ var moreJobs = map[string]dataset.JobBuilder{
 	},
 	// What must be refused before submission.
 	"refuse/expect": func(s *dataset.Session, _ []string) (*dataset.Dataset, error) {
-		return facts(s, 100).Expect(dataset.Fail, dataset.RowCountBetween("rows", 1, 1000)), nil
+		return facts(s, 100).Expect(dataset.Fail, dataset.UniqueKey("one row per key", "k")), nil
 	},
 	"refuse/local-checkpoint": func(s *dataset.Session, _ []string) (*dataset.Dataset, error) {
 		return facts(s, 100).LocalCheckpoint(context.Background())
@@ -113,7 +113,7 @@ func TestMoreRefusals(t *testing.T) {
 		opts   Options
 		reason string
 	}{
-		{"refuse/expect", Options{}, "expectations"},
+		{"refuse/expect", Options{}, "runs a job of its own"},
 		{"refuse/local-checkpoint", Options{}, "local checkpoint"},
 		{"test/facts", Options{Runner: "dataflow"}, "runner dataflow is not supported"},
 		{"test/facts", Options{Runner: "nimbus"}, "unknown runner"},

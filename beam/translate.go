@@ -20,7 +20,7 @@ import (
 
 // translate adds the job's stages to the pipeline, in dependency order.
 // A write action's result stage writes part files under write.Dir instead.
-func translate(s abeam.Scope, u *dataset.Units, ref jobRef, dir string, write writeSpec) error {
+func translate(s abeam.Scope, u *dataset.Units, ref jobRef, dir string, write writeSpec, expectDir string) error {
 	outs := map[int]abeam.PCollection{} // KV<reduce partition, block> of each map stage
 	for i, st := range u.Stages {
 		ss := s.Scope(fmt.Sprintf("kindling stage %d", st.ID))
@@ -35,7 +35,7 @@ func translate(s abeam.Scope, u *dataset.Units, ref jobRef, dir string, write wr
 			samples := abeam.ParDo(ss, sample, grouped, abeam.SideInput{Input: broadcast}, abeam.SideInput{Input: none})
 			bounds = abeam.ParDo(ss, &boundsFn{Ref: ref, Stage: st.ID}, abeam.GroupByKey(ss, samples))
 		}
-		fn := &stageFn{Ref: ref, Stage: st.ID, Mode: modeMap}
+		fn := &stageFn{Ref: ref, Stage: st.ID, Mode: modeMap, ExpectDir: expectDir}
 		if i == len(u.Stages)-1 {
 			if st.Output != dataset.OutputResult {
 				return fmt.Errorf("beam: the last stage (%d) is not the result stage", st.ID)

@@ -51,8 +51,6 @@ type gateMetric struct {
 	value  string // the column whose values failing rows show as examples, or ""
 }
 
-var gateIDs atomic.Int64
-
 // gateRegistry finds the gate of a MapPartitions node of a lineage. It holds the nodes
 // weakly: a gate is dropped with the last dataset whose lineage holds its node.
 var gateRegistry struct {
@@ -61,7 +59,7 @@ var gateRegistry struct {
 }
 
 func newGate(d *Dataset, policy Policy, exps []Expectation, site string) plan.Node {
-	id := gateIDs.Add(1)
+	id := d.s.gateIDs.Add(1)
 	g := &expectGate{id: id, name: gateNodeName(id, exps), site: site, s: d.s, policy: policy,
 		exps: append([]Expectation(nil), exps...), source: d.node, loc: time.UTC}
 	if loc, err := plan.LoadTimeZone(d.s.cfg.TimeZone); err == nil {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kindling-data/kindling/datasource"
 	"github.com/kindling-data/kindling/exec"
@@ -23,12 +24,16 @@ import (
 // store, shared by the jobs that the actions of its datasets run. It needs no server.
 // A Session is safe for concurrent use; Close it when done.
 type Session struct {
-	cfg    Config
-	fs     vfs.FS // what output and checkpoints are written through
-	mem    *kmemory.Manager
-	spill  *storage.SpillManager
-	blocks *storage.BlockManager
-	env    *exec.Env
+	// gateIDs numbers the session's Expect stages: per session, so that a job built
+	// alike in two fresh sessions (a distributed runner's driver and worker) names its
+	// stages alike and plans to the same fingerprint.
+	gateIDs atomic.Int64
+	cfg     Config
+	fs      vfs.FS // what output and checkpoints are written through
+	mem     *kmemory.Manager
+	spill   *storage.SpillManager
+	blocks  *storage.BlockManager
+	env     *exec.Env
 	// goLimit is the session's share of the Go soft memory limit.
 	goLimit *kmemory.GoLimitHold
 

@@ -111,12 +111,17 @@ type Units struct {
 
 	s      *Session
 	stages map[int]*plan.Stage
+	// gates are the Expect stages of the job, in lineage order (the same on every
+	// machine), and prepared the plan, which EvaluateExpectations reads.
+	gates    []*expectGate
+	prepared *prepared
 }
 
 // PlanUnits plans d's job for action ("collect" or "count") as started at now, and
 // refuses with an error what a runner cannot run on other machines: reads of data that
-// only this session holds (materialized caches, local checkpoints), and expectations,
-// whose counts only a local job gathers.
+// only this session holds (materialized caches, local checkpoints), and the expectations
+// that run jobs of their own (UniqueKey, RowCountEquals). The others are counted by the
+// tasks (ObserveExpectations) and evaluated by the driver (EvaluateExpectations).
 func PlanUnits(d *Dataset, action string, now time.Time) (*Units, error) {
 	switch action {
 	case "collect":
@@ -126,11 +131,15 @@ func PlanUnits(d *Dataset, action string, now time.Time) (*Units, error) {
 	default:
 		return nil, fmt.Errorf("dataset: PlanUnits: action %q is not supported by distributed runners (collect, count)", action)
 	}
+	var gates []*expectGate
 	if d.err == nil {
-		// A gate's counts are gathered by the local job that ran it; tasks on other
-		// machines would count into their own process, and the policy would never apply.
-		if gs := gatesIn(d.node); len(gs) > 0 {
-			return nil, fmt.Errorf("dataset: PlanUnits: the dataset has expectations (%s, at %s), which distributed runners do not evaluate yet; run Validate locally, or build the job without Expect", gs[0].name, gs[0].site)
+		gates = gatesIn(d.node)
+		for _, g := range gates {
+			for _, e := range g.exps {
+				if e.kind == kindUnique || e.kind == kindRowCountEquals {
+					return nil, fmt.Errorf("dataset: PlanUnits: expectation %q (%s, Expect at %s) runs a job of its own, which distributed runners do not run; run Validate locally, or check it in a job of its own", e.name, e.check, g.site)
+				}
+			}
 		}
 	}
 	p, err := d.prepareAt(now)
@@ -138,7 +147,7 @@ func PlanUnits(d *Dataset, action string, now time.Time) (*Units, error) {
 		return nil, err
 	}
 	u := &Units{Action: action, Now: now, s: d.s, stages: map[int]*plan.Stage{},
-		Explain: d.jobSpec(p, action).Plan}
+		Explain: d.jobSpec(p, action).Plan, gates: gates, prepared: p}
 	h := sha256.New()
 	io.WriteString(h, plan.FormatStages(p.stages))
 	for _, s := range p.stages {

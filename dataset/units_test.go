@@ -1,22 +1,94 @@
 package dataset
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
 )
 
-func TestPlanUnitsRefusesExpectations(t *testing.T) {
-	_, d := idSession(t, Config{DisableAdaptive: true}, 100, 2)
-	u, err := PlanUnits(d, "collect", time.Now())
+// TestPlanUnitsExpectations: a job with expectations plans to the same fingerprint in two
+// fresh sessions (a driver's and a worker's), whatever other sessions did meanwhile; its
+// tasks' counts, shipped as JSON and evaluated, give the local Validate's results and
+// apply the policy; the expectations that run jobs of their own are refused.
+func TestPlanUnitsExpectations(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	build := func(policy Policy) (*Units, *Dataset) {
+		_, d := idSession(t, Config{DisableAdaptive: true, Logger: slog.New(slog.DiscardHandler)}, 100, 2)
+		d = d.Expect(policy, RowCountBetween("rows", 1, 50), ValuesBetween("small ids", "id", int64(0), int64(89)))
+		u, err := PlanUnits(d, "collect", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u, d
+	}
+	driver, d := build(Warn)
+	_, _ = build(Warn) // another session's gates must not shift the next one's names
+	worker, _ := build(Warn)
+	if driver.Fingerprint != worker.Fingerprint || driver.Expectations() != 1 {
+		t.Fatalf("fingerprints %.12s and %.12s, %d Expect stages", driver.Fingerprint, worker.Fingerprint, driver.Expectations())
+	}
+	want, err := d.Validate(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(u.Stages) == 0 || u.Fingerprint == "" {
-		t.Fatalf("PlanUnits planned nothing: %+v", u)
+
+	// The worker runs every task under ObserveExpectations; the driver evaluates.
+	var counts []ExpectationCounts
+	metrics := &JobMetrics{}
+	for _, st := range worker.Stages {
+		sm := StageMetrics{StageID: st.ID}
+		for task := range st.Tasks {
+			tctx, counted := worker.ObserveExpectations(ctx)
+			m, err := worker.RunTask(tctx, st.ID, task, nil, nil, func(_ int, rec arrow.RecordBatch) error { rec.Release(); return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			sm.Tasks = append(sm.Tasks, m)
+			data, err := json.Marshal(counted())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cs []ExpectationCounts
+			if err := json.Unmarshal(data, &cs); err != nil {
+				t.Fatal(err)
+			}
+			counts = append(counts, cs...)
+		}
+		metrics.Stages = append(metrics.Stages, sm)
 	}
-	_, err = PlanUnits(d.Expect(Fail, RowCountBetween("rows", 1, 1000)), "collect", time.Now())
-	if err == nil || !strings.Contains(err.Error(), "expectations") {
-		t.Fatalf("PlanUnits of an expecting dataset: err = %v, want a refusal naming expectations", err)
+	got, err := driver.EvaluateExpectations(ctx, "collect", counts, metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want.Results) {
+		t.Fatalf("%d results, want %d", len(got), len(want.Results))
+	}
+	for i := range got {
+		if got[i] != want.Results[i] {
+			t.Errorf("result %d: %+v, want %+v", i, got[i], want.Results[i])
+		}
+	}
+	if got[0].Passed || got[1].Passed {
+		t.Errorf("both expectations should fail: %+v", got)
+	}
+	strict, _ := build(Fail)
+	if _, err := strict.EvaluateExpectations(ctx, "collect", counts, metrics); !errors.Is(err, ErrExpectationFailed) {
+		t.Errorf("under Fail: err = %v, want the expectation error", err)
+	}
+	if _, err := driver.EvaluateExpectations(ctx, "collect", counts[:len(counts)-1], metrics); err == nil || !strings.Contains(err.Error(), "did not report every partition") {
+		t.Errorf("a partition missing: err = %v", err)
+	}
+
+	_, d2 := idSession(t, Config{DisableAdaptive: true}, 100, 2)
+	_, err = PlanUnits(d2.Expect(Fail, UniqueKey("ids", "id")), "collect", now)
+	if err == nil || !strings.Contains(err.Error(), "runs a job of its own") {
+		t.Fatalf("PlanUnits with UniqueKey: err = %v, want a refusal", err)
 	}
 }

@@ -1,0 +1,56 @@
+package beam
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/kindling-data/kindling/dataset"
+)
+
+// A job's expectations (dataset.Dataset.Expect) are counted by the tasks that run their
+// stages, as locally; each task writes its counts to a file of its own in a directory
+// the driver reads once the pipeline succeeded, and the driver evaluates them and applies
+// their policies before anything is returned or committed.
+
+// expectFile names the counts file of a task.
+func expectFile(stage, task int) string { return fmt.Sprintf("expect-%d-%06d.json", stage, task) }
+
+// writeExpectCounts writes a task's counts, atomically: a retried or duplicated task
+// replaces them with the same.
+func writeExpectCounts(dir string, stage, task int, counts []dataset.ExpectationCounts) error {
+	data, err := json.Marshal(counts)
+	if err != nil {
+		return fmt.Errorf("beam: expectations of stage %d task %d: %w", stage, task, err)
+	}
+	return writeAtomic(dir, expectFile(stage, task), data)
+}
+
+// evaluateExpectations reads the tasks' counts from dir and evaluates the job's
+// expectations into res.Expectations (res.Job must be set): an error under a Fail
+// policy (dataset.ExpectationError), nil when they passed or failed under Warn.
+func evaluateExpectations(ctx context.Context, u *dataset.Units, action, dir string, res *Result) error {
+	if u.Expectations() == 0 {
+		return nil
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "expect-*.json"))
+	if err != nil {
+		return err
+	}
+	var counts []dataset.ExpectationCounts
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("beam: expectations: %w", err)
+		}
+		var cs []dataset.ExpectationCounts
+		if err := json.Unmarshal(data, &cs); err != nil {
+			return fmt.Errorf("beam: expectations: %s: %w", f, err)
+		}
+		counts = append(counts, cs...)
+	}
+	res.Expectations, err = u.EvaluateExpectations(ctx, action, counts, res.Job)
+	return err
+}
