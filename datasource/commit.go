@@ -190,20 +190,6 @@ func (c *DirectoryCommitter) OutDir() string { return c.outDir }
 // TempDir is the hidden directory tasks write into until the job commits.
 func (c *DirectoryCommitter) TempDir() string { return c.tmpDir }
 
-// TaskPath is the file a task writing partition writes, e.g.
-// out/.daily.kindling-123/part-00003.parquet. ext may be given with or without its dot.
-func (c *DirectoryCommitter) TaskPath(partition int, ext string) string {
-	return c.PartitionTaskPath(partition, "", 0, ext)
-}
-
-// PartitionTaskPath is the file a task writing partition writes into the partition
-// directory dir (day=2024-01-01/region=eu; "" for the table's top level); seq numbers the
-// task's further files in one directory (part-00003.c001.parquet). Appending jobs put
-// their id in the name (part-00003-1a2b3c.parquet) so that it is new in the table.
-func (c *DirectoryCommitter) PartitionTaskPath(partition int, dir string, seq int, ext string) string {
-	return c.TaskFiles().Path(partition, dir, seq, ext)
-}
-
 // TaskFiles is how the job's tasks name their files, as plain values: a worker of a
 // distributed runner, which has no committer, names its files the way the driver's
 // committer will commit them.
@@ -222,7 +208,12 @@ type TaskFiles struct {
 	Append bool
 }
 
-// Path is PartitionTaskPath under f.Dir.
+// Path is the file a task writing partition writes into the partition directory dir
+// (day=2024-01-01/region=eu; "" for the table's top level) under f.Dir, e.g.
+// out/.daily.kindling-123/part-00003.parquet; seq numbers the task's further files in
+// one directory (part-00003.c001.parquet). Appending jobs put their id in the name
+// (part-00003-1a2b3c.parquet) so that it is new in the table. ext may be given with or
+// without its dot.
 func (f TaskFiles) Path(partition int, dir string, seq int, ext string) string {
 	if ext != "" && !strings.HasPrefix(ext, ".") {
 		ext = "." + ext

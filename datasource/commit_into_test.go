@@ -30,7 +30,7 @@ func tree(t *testing.T, dir string) []string {
 
 func writeTask(t *testing.T, c *DirectoryCommitter, task int, dir, content string) string {
 	t.Helper()
-	p := c.PartitionTaskPath(task, dir, 0, "csv")
+	p := c.TaskFiles().Path(task, dir, 0, "csv")
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -369,7 +369,7 @@ func TestDirectoryCommitter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tp := c.TaskPath(3, "parquet")
+	tp := c.TaskFiles().Path(3, "", 0, "parquet")
 	if filepath.Base(tp) != "part-00003.parquet" || !strings.HasPrefix(filepath.Base(filepath.Dir(tp)), ".daily.kindling-") {
 		t.Fatalf("task path %s", tp)
 	}
@@ -383,7 +383,7 @@ func TestDirectoryCommitter(t *testing.T) {
 
 	// Commit makes the directory with _SUCCESS.
 	c, _ = NewDirectoryCommitter(out, ErrorIfExists)
-	os.WriteFile(c.TaskPath(0, ".csv"), []byte("first"), 0o644)
+	os.WriteFile(c.TaskFiles().Path(0, "", 0, ".csv"), []byte("first"), 0o644)
 	if err := c.CommitJob(); err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +400,7 @@ func TestDirectoryCommitter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(c.TaskPath(1, ".csv"), []byte("second"), 0o644)
+	os.WriteFile(c.TaskFiles().Path(1, "", 0, ".csv"), []byte("second"), 0o644)
 	if err := c.CommitJob(); err != nil {
 		t.Fatal(err)
 	}

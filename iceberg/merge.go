@@ -420,17 +420,7 @@ func findHits(ctx context.Context, s *dataset.Session, tbl *table.Table, tasks [
 // mergeGroups groups of neighbouring files (by partition, then path): a group with a
 // hit is rewritten whole, and files of one partition tend to be hit together.
 func fileGroups(tbl *table.Table, tasks []table.FileScanTask) [][]table.FileScanTask {
-	var groups [][]table.FileScanTask
-	index := map[string]int{}
-	for _, task := range tasks {
-		i, ok := index[task.File.FilePath()]
-		if !ok {
-			i = len(groups)
-			index[task.File.FilePath()] = i
-			groups = append(groups, nil)
-		}
-		groups[i] = append(groups[i], task)
-	}
+	groups := tasksByFile(tasks)
 	if len(groups) <= mergeGroups {
 		return groups
 	}
@@ -448,6 +438,23 @@ func fileGroups(tbl *table.Table, tasks []table.FileScanTask) [][]table.FileScan
 		out = append(out, merged)
 	}
 	return out
+}
+
+// tasksByFile groups the planned tasks by the data file they read, in the order the
+// files first appear.
+func tasksByFile(tasks []table.FileScanTask) [][]table.FileScanTask {
+	var groups [][]table.FileScanTask
+	index := map[string]int{}
+	for _, task := range tasks {
+		i, ok := index[task.File.FilePath()]
+		if !ok {
+			i = len(groups)
+			index[task.File.FilePath()] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], task)
+	}
+	return groups
 }
 
 // totalDataFiles is the current snapshot's data file count from its summary, 0 for a

@@ -176,17 +176,7 @@ const fileTag = "__kindling_iceberg_file"
 // which would drop exactly the matching rows).
 func matchingFiles(ctx context.Context, s *dataset.Session, tbl *table.Table, tasks []table.FileScanTask, cond dataset.Expr) (matches, error) {
 	whole := &preparedScan{filter: compiledFilter{empty: true}}
-	var groups [][]table.FileScanTask
-	index := map[string]int{}
-	for _, task := range tasks {
-		i, ok := index[task.File.FilePath()]
-		if !ok {
-			i = len(groups)
-			index[task.File.FilePath()] = i
-			groups = append(groups, nil)
-		}
-		groups[i] = append(groups[i], task)
-	}
+	groups := tasksByFile(tasks)
 	if len(groups) == 0 {
 		return matches{}, nil
 	}
