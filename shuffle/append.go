@@ -7,7 +7,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/kindling-data/kindling/internal/kernel"
-	"github.com/kindling-data/kindling/storage"
 )
 
 // directSchema reports whether every column of schema has a kernel.Appender, so that the
@@ -133,9 +132,6 @@ func (w *Writer) cut(p int) error {
 	cols := make([]arrow.Array, len(b.cols))
 	for c, a := range b.cols {
 		col, err := a.Finish()
-		if err == nil {
-			col, err = narrowColumn(&w.narrow, col, w.mem)
-		}
 		if err != nil {
 			releaseArrays(cols)
 			return fmt.Errorf("shuffle: %s: reduce partition %d column %d (%s): %w", w.where(), p, c, w.schema.Field(c).Name, err)
@@ -145,10 +141,7 @@ func (w *Writer) cut(p int) error {
 	out := array.NewRecordBatch(w.schema, cols, int64(b.rows))
 	releaseArrays(cols)
 	b.rows = 0
-	size := storage.BlockBytes([]arrow.RecordBatch{out})
-	b.done = append(b.done, out)
-	b.doneBytes += size
-	w.bytes += size
+	w.addDone(p, out)
 	w.holdBytes(p)
 	return nil
 }

@@ -57,9 +57,12 @@ type partBuffer struct {
 	// pendingBytes estimates what pending pins: each piece's share, by rows, of the bytes of
 	// the batch it was cut from.
 	pendingBytes int64
-	// done holds compacted batches of about batchRows rows each, ready to become the block.
+	// done holds compacted batches of about batchRows rows each, ready to become the block,
+	// and doneBytes the distinct buffers they hold (seen): batches cut from one source
+	// share its dictionaries, which the block holds once.
 	done      []arrow.RecordBatch
 	doneBytes int64
+	seen      storage.BufferSet
 	// staged are the pieces moved to the store under memory pressure, in order, with
 	// their rows and bytes.
 	staged      []storage.BlockID
@@ -108,9 +111,12 @@ type Writer struct {
 	dicts  kernel.DictMerger // scratch of concatDictionaries
 	// sketch samples the partitioning keys (nil unless the partitioner hashes keys).
 	sketch *keySketch
-	// narrow cuts a block's dictionary columns down to the entries their rows use
-	// (narrowColumn): a source's or a partial aggregate's dictionary is shared by all its
-	// batches and may be far larger than a block.
+	// doneSeen and doneBytes count the buffers of every partition's done batches once:
+	// the partitions' blocks share a source's dictionaries, which the writer holds once.
+	doneSeen  storage.BufferSet
+	doneBytes int64
+	// narrow cuts a block's dictionary columns down to the entries their rows use when
+	// the dictionary is far larger than the block (narrowDone).
 	narrow kernel.DictNarrower
 }
 
@@ -227,6 +233,9 @@ func (w *Writer) stage() error {
 		if len(b.done) == 0 {
 			continue
 		}
+		if err := w.narrowDone(p); err != nil {
+			return err
+		}
 		id := storage.ShuffleBlockID(w.shuffleID, w.mapID, p)
 		id.Piece = int(w.svc.nextPiece.Add(1))
 		var rows int64
@@ -234,8 +243,7 @@ func (w *Writer) stage() error {
 			rows += rec.NumRows()
 		}
 		done := b.done
-		b.done = nil
-		w.bytes -= b.doneBytes
+		b.done, b.seen = nil, nil
 		b.staged = append(b.staged, id) // listed before Put, so that Abort removes what a failed Put left
 		b.stagedRows += rows
 		b.stagedBytes += b.doneBytes
@@ -245,6 +253,8 @@ func (w *Writer) stage() error {
 			return fmt.Errorf("shuffle: %s: store reduce partition %d under memory pressure: %w", w.where(), p, err)
 		}
 	}
+	w.bytes -= w.doneBytes
+	w.doneSeen, w.doneBytes = nil, 0
 	w.stages++
 	w.shrinkTo(w.bytes)
 	return nil
@@ -378,7 +388,7 @@ func (w *Writer) flush(p int) error {
 	if len(b.pending) == 0 {
 		return nil
 	}
-	out, err := concatRecords(w.schema, b.pending, w.mem, &w.dicts, &w.narrow)
+	out, err := concatRecords(w.schema, b.pending, w.mem, &w.dicts)
 	if err != nil {
 		return fmt.Errorf("shuffle: %s: compact reduce partition %d: %w", w.where(), p, err)
 	}
@@ -387,18 +397,94 @@ func (w *Writer) flush(p int) error {
 	}
 	b.pending = b.pending[:0]
 	b.pendingRows = 0
-	size := storage.BlockBytes([]arrow.RecordBatch{out})
-	w.bytes += size - b.pendingBytes
+	w.bytes -= b.pendingBytes
 	b.pendingBytes = 0
-	b.done = append(b.done, out)
-	b.doneBytes += size
+	w.addDone(p, out)
 	return nil
+}
+
+// addDone appends a compacted batch to partition p's done list, counting the buffers it
+// adds to them.
+func (w *Writer) addDone(p int, out arrow.RecordBatch) {
+	b := &w.parts[p]
+	if b.seen == nil {
+		b.seen = make(storage.BufferSet)
+	}
+	if w.doneSeen == nil {
+		w.doneSeen = make(storage.BufferSet)
+	}
+	b.done = append(b.done, out)
+	b.doneBytes += b.seen.Add(out)
+	w.countDone(out)
+}
+
+// countDone adds the buffers of out that no done batch held yet to the writer's bytes.
+func (w *Writer) countDone(out arrow.RecordBatch) {
+	size := w.doneSeen.Add(out)
+	w.doneBytes += size
+	w.bytes += size
+}
+
+// narrowDone narrows the dictionaries of partition p's done batches that are far larger
+// than all their rows (kernel.DictNarrowPays), before they become a block. Deciding by
+// the block and not by each batch keeps a source's dictionary shared when the block's
+// rows use a good part of it: a block of db-benchmark's q10 (a few hundred thousand rows
+// over 100 000 id3 values) then holds the dictionary once instead of a copy of each
+// batch's values, and the reduce side translates its entries once instead of every row's
+// string. A block that uses few of a large dictionary's entries (a filtered source, many
+// reduce partitions) still holds, counts and spills only those.
+func (w *Writer) narrowDone(p int) error {
+	b := &w.parts[p]
+	var rows int
+	for _, rec := range b.done {
+		rows += int(rec.NumRows())
+	}
+	narrowed := false
+	for i, rec := range b.done {
+		if !dictsNarrowPay(rec, rows) {
+			continue
+		}
+		cols := make([]arrow.Array, rec.NumCols())
+		for c, col := range rec.Columns() {
+			col.Retain()
+			out, err := narrowColumn(&w.narrow, col, w.mem)
+			if err != nil {
+				releaseArrays(cols)
+				return fmt.Errorf("shuffle: %s: reduce partition %d column %d (%s): %w", w.where(), p, c, w.schema.Field(c).Name, err)
+			}
+			cols[c] = out
+		}
+		b.done[i] = array.NewRecordBatch(w.schema, cols, rec.NumRows())
+		releaseArrays(cols)
+		rec.Release()
+		narrowed = true
+	}
+	if narrowed {
+		// The buffers the old batches held stay counted for the writer (other partitions
+		// may share them): narrowing runs just before the batches leave it.
+		b.seen = make(storage.BufferSet)
+		b.doneBytes = 0
+		for _, rec := range b.done {
+			b.doneBytes += b.seen.Add(rec)
+			w.countDone(rec)
+		}
+	}
+	return nil
+}
+
+// dictsNarrowPay reports whether one of rec's dictionary columns has a dictionary worth
+// narrowing for rows rows.
+func dictsNarrowPay(rec arrow.RecordBatch, rows int) bool {
+	for _, col := range rec.Columns() {
+		if d, ok := col.(*array.Dictionary); ok && kernel.DictNarrowPays(d.Dictionary().Len(), rows) {
+			return true
+		}
+	}
+	return false
 }
 
 // narrowColumn returns col with its dictionary narrowed to the entries its rows use when
 // it is far larger than them (kernel.DictNarrower), taking over the caller's reference.
-// A block then holds, counts and spills its own rows' values: the storage counts a shared
-// dictionary once per block (BlockBytes), and a spilled block writes it whole.
 func narrowColumn(n *kernel.DictNarrower, col arrow.Array, mem memory.Allocator) (arrow.Array, error) {
 	if col.DataType().ID() != arrow.DICTIONARY {
 		return col, nil
@@ -408,7 +494,7 @@ func narrowColumn(n *kernel.DictNarrower, col arrow.Array, mem memory.Allocator)
 	return out, err
 }
 
-func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Allocator, dicts *kernel.DictMerger, narrow *kernel.DictNarrower) (arrow.RecordBatch, error) {
+func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Allocator, dicts *kernel.DictMerger) (arrow.RecordBatch, error) {
 	cols := make([]arrow.Array, schema.NumFields())
 	defer func() {
 		for _, c := range cols {
@@ -427,9 +513,6 @@ func concatRecords(schema *arrow.Schema, recs []arrow.RecordBatch, mem memory.Al
 			parts[i] = r.Column(c)
 		}
 		col, err := kernel.ConcatColumn(parts, mem, dicts)
-		if err == nil {
-			col, err = narrowColumn(narrow, col, mem)
-		}
 		if err != nil {
 			return nil, fmt.Errorf("column %d (%s): %w", c, schema.Field(c).Name, err)
 		}
@@ -457,7 +540,10 @@ func (w *Writer) Commit() (MapStatus, error) {
 	}
 	var err error
 	for p := range w.parts {
-		if err = w.flush(p); err != nil {
+		if err = w.flush(p); err == nil {
+			err = w.narrowDone(p)
+		}
+		if err != nil {
 			break
 		}
 	}

@@ -388,3 +388,67 @@ func TestWriterNarrowsSharedDictionaries(t *testing.T) {
 		t.Fatalf("read %d rows, want 9500", n)
 	}
 }
+
+// TestWriterKeepsADictionaryItsBlockUses: when a block's rows use a good part of a
+// source's shared dictionary, narrowing each batch would copy about every row's value;
+// the block keeps the one dictionary instead, counted once, and its batches read back
+// over it (so a reduce task translates its entries once, not each batch's).
+func TestWriterKeepsADictionaryItsBlockUses(t *testing.T) {
+	leakcheck.Check(t)
+	e := newEnv(t)
+	e.svc.SetBatchRows(1000)
+	const entries, parts = 3000, 2
+	in := sharedDictInput(t, e.mem, entries, []int{3000, 2500, 4000})
+	defer release(in)
+	dict := in[0].Column(colD).(*array.Dictionary).Dictionary()
+	dictRec := array.NewRecordBatch(arrow.NewSchema([]arrow.Field{{Name: "v", Type: dict.DataType()}}, nil), []arrow.Array{dict}, int64(dict.Len()))
+	dictBytes := storage.BlockBytes([]arrow.RecordBatch{dictRec})
+	dictRec.Release()
+	writeMap(t, e, 1, 0, 0, NewHashPartitioner([]int{colK}, parts), in)
+	var rows int
+	var withoutDicts int64
+	for r := range parts {
+		rd := e.svc.Reader(1, r)
+		var first arrow.ArrayData
+		batches := 0
+		for {
+			b, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := b.Column(colD).(*array.Dictionary).Dictionary().Data()
+			if first == nil {
+				first = d
+			} else if !sameValueBuffer(d, first) {
+				t.Errorf("partition %d batch %d: a dictionary of its own (%d entries), want the block's shared one", r, batches, d.Len())
+			}
+			withoutDicts += storage.BlockBytes([]arrow.RecordBatch{b}) - dictBytes
+			for _, row := range rowsOf(t, b) {
+				if row.d != row.s {
+					t.Fatalf("row %d: dictionary value %q, plain value %q", row.id, row.d, row.s)
+				}
+				rows++
+			}
+			batches++
+			b.Release()
+		}
+		rd.Close()
+		if batches < 3 {
+			t.Fatalf("partition %d: %d batches, want several to share the dictionary", r, batches)
+		}
+	}
+	if rows != 9500 {
+		t.Fatalf("read %d rows, want 9500", rows)
+	}
+	if stored, most := e.store.Bytes(), withoutDicts+parts*dictBytes; stored > most {
+		t.Errorf("the store holds %d bytes, more than the rows and one dictionary per block (%d)", stored, most)
+	}
+}
+
+// sameValueBuffer reports whether string arrays a and b hold their values in one buffer.
+func sameValueBuffer(a, b arrow.ArrayData) bool {
+	return len(a.Buffers()) == 3 && len(b.Buffers()) == 3 && a.Buffers()[2] == b.Buffers()[2]
+}

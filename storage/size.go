@@ -10,7 +10,24 @@ import (
 // pieces) share its buffers, so summing util.TotalRecordSize per batch would count the
 // parent once per slice; the memory pinned is the parent's, once.
 func BlockBytes(batches []arrow.RecordBatch) int64 {
-	seen := make(map[*memory.Buffer]struct{})
+	seen := make(BufferSet)
+	var total int64
+	for _, rec := range batches {
+		total += seen.Add(rec)
+	}
+	return total
+}
+
+// BufferSet is the buffers counted so far of a block that is built a batch at a time,
+// so that its bytes are BlockBytes' without recounting the batches already added.
+type BufferSet map[*memory.Buffer]struct{}
+
+// Add returns the bytes of rec's buffers (dictionaries included) that the set has not
+// counted yet, and counts them. A nil rec adds nothing.
+func (s BufferSet) Add(rec arrow.RecordBatch) int64 {
+	if rec == nil {
+		return 0
+	}
 	var total int64
 	var walk func(d arrow.ArrayData)
 	walk = func(d arrow.ArrayData) {
@@ -21,10 +38,10 @@ func BlockBytes(batches []arrow.RecordBatch) int64 {
 			if b == nil {
 				continue
 			}
-			if _, ok := seen[b]; ok {
+			if _, ok := s[b]; ok {
 				continue
 			}
-			seen[b] = struct{}{}
+			s[b] = struct{}{}
 			total += int64(b.Len())
 		}
 		for _, c := range d.Children() {
@@ -34,13 +51,8 @@ func BlockBytes(batches []arrow.RecordBatch) int64 {
 			walk(d.Dictionary())
 		}
 	}
-	for _, rec := range batches {
-		if rec == nil {
-			continue
-		}
-		for _, col := range rec.Columns() {
-			walk(col.Data())
-		}
+	for _, col := range rec.Columns() {
+		walk(col.Data())
 	}
 	return total
 }

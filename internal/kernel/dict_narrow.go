@@ -26,10 +26,18 @@ type DictNarrower struct {
 // small dictionary costs little to carry.
 const DictNarrowMin = 1024
 
+// DictNarrowPays reports whether a dictionary of entries entries, shared by rows rows,
+// is worth narrowing: it has at least DictNarrowMin entries and more than twice the rows.
+// Below that, the entries the rows use are most of it, and a narrowed copy per batch
+// would cost more than the shared one.
+func DictNarrowPays(entries, rows int) bool {
+	return entries >= DictNarrowMin && entries > 2*rows
+}
+
 // Narrow returns arr (a new reference) with a dictionary of only the entries its rows use,
 // in order of first use, when arr is an int32-indexed dictionary array whose dictionary
-// has at least DictNarrowMin entries and more than twice its rows; otherwise arr itself,
-// retained. NULL rows stay NULL (their index is not read).
+// is worth narrowing for its rows (DictNarrowPays); otherwise arr itself, retained. NULL
+// rows stay NULL (their index is not read).
 func (n *DictNarrower) Narrow(arr arrow.Array, mem memory.Allocator) (arrow.Array, error) {
 	d, ok := arr.(*array.Dictionary)
 	if !ok {
@@ -38,7 +46,7 @@ func (n *DictNarrower) Narrow(arr arrow.Array, mem memory.Allocator) (arrow.Arra
 	}
 	full := d.Dictionary()
 	idx, ok := d.Indices().(*array.Int32)
-	if !ok || full.Len() < DictNarrowMin || full.Len() <= 2*d.Len() {
+	if !ok || !DictNarrowPays(full.Len(), d.Len()) {
 		arr.Retain()
 		return arr, nil
 	}
