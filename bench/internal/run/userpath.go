@@ -72,10 +72,11 @@ func writeCSVFile(o *Options, name string, write func(path string) error) (strin
 }
 
 // openCSVTables reads, persists and counts the tables in a new session with the
-// default config (Parallelism set to the bench's threads).
+// default config (Parallelism set to the bench's threads, BatchRows to its batch rows, so
+// that -batch sets the reader's batches and the engine's as a user's Config would).
 func openCSVTables(ctx context.Context, o *Options, tables []csvTable) (*userTables, error) {
 	u := &userTables{alloc: newCountingAllocator()}
-	s, err := dataset.NewSession(dataset.Config{Parallelism: o.Threads, Allocator: u.alloc, MemoryLimit: o.MemoryLimit})
+	s, err := dataset.NewSession(dataset.Config{Parallelism: o.Threads, Allocator: u.alloc, MemoryLimit: o.MemoryLimit, BatchRows: o.BatchRows})
 	if err != nil {
 		return nil, err
 	}
