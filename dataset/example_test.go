@@ -93,7 +93,7 @@ func ExampleNewSession() {
 	fmt.Println("orders:", n)
 	// Output:
 	// shuffle partitions: 8
-	// batch rows: 8192
+	// batch rows: 65536
 	// orders: 8
 }
 
