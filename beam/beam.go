@@ -76,7 +76,8 @@ func (c WorkerConfig) SessionConfig() dataset.Config {
 type Options struct {
 	// Runner is "prism" (the default: Beam's local runner, in this process), or "flink",
 	// "spark", "universal" (a portable job server at Endpoint). "dataflow" is refused
-	// before submission: its workers need gs:// I/O, which kindling does not have yet.
+	// before submission: its workers need gs:// writes, which kindling does not have yet
+	// (it reads gs:// inputs).
 	Runner string
 	// Endpoint is the job service (host:port); empty for in-process Prism.
 	Endpoint string
@@ -271,9 +272,9 @@ func checkRunner(opts Options, action string) error {
 		return nil
 	case "dataflow":
 		// Refused rather than linked: Dataflow workers run on Google's machines, which see
-		// no local path of the driver's, and kindling's readers, writers and result files
-		// only use local paths (no gs:// object-store I/O yet).
-		return errors.New("beam: runner dataflow is not supported: kindling reads its inputs and writes its results and outputs on local paths, and Dataflow workers share no file system with the driver; they need gs:// object-store I/O, which kindling does not have yet")
+		// no local path of the driver's, and kindling's writers and result files only use
+		// local paths (its readers take gs:// inputs).
+		return errors.New("beam: runner dataflow is not supported: kindling writes its results and outputs on local paths, and Dataflow workers share no file system with the driver; they need gs:// object-store I/O, which kindling has for its inputs only (not for writes yet)")
 	}
 	return fmt.Errorf("beam: unknown runner %q (prism, flink, spark, universal)", opts.Runner)
 }

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kindling-data/kindling/datasource"
 )
 
 // Policy says what a failed expectation does to the action that evaluated it.
@@ -280,7 +281,7 @@ func (s *Session) ParquetRowCount(ctx context.Context, paths ...string) (int64, 
 		if strings.ContainsAny(p, "*?[") {
 			continue
 		}
-		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+		if _, err := datasource.InputSize(ctx, p); errors.Is(err, fs.ErrNotExist) {
 			return 0, fmt.Errorf("dataset: ParquetRowCount: %w", err)
 		}
 	}

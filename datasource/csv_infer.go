@@ -1,10 +1,10 @@
 package datasource
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -264,16 +264,12 @@ func headerNames(raw []string) []string {
 // (see CSVOptions), or col_1..col_N for a file without header, N being the number of fields
 // of the first line. An empty file is an error.
 func ReadCSVHeader(path string, opts CSVOptions) ([]string, error) {
-	f, err := os.Open(path)
+	f, err := openInput(context.Background(), path)
 	if err != nil {
-		return nil, fmt.Errorf("datasource: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("datasource: %w", err)
-	}
-	rec, bad, err := newCSVRecords(f, path, st.Size(), opts, 0, 1<<62).next()
+	rec, bad, err := newCSVRecords(f, path, f.Size(), opts, 0, 1<<62).next()
 	if errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("datasource: %s is empty: cannot read a header", path)
 	}
@@ -299,19 +295,15 @@ func InferCSVSchema(path string, opts CSVOptions) (*arrow.Schema, error) {
 	if opts.Schema != nil {
 		return applyDictionary(opts.Schema, opts)
 	}
-	f, err := os.Open(path)
+	f, err := openInput(context.Background(), path)
 	if err != nil {
-		return nil, fmt.Errorf("datasource: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("datasource: %w", err)
-	}
-	if st.Size() == 0 {
+	if f.Size() == 0 {
 		return nil, fmt.Errorf("datasource: %s is empty: cannot infer a schema", path)
 	}
-	recs := newCSVRecords(f, path, st.Size(), opts, 0, 1<<62)
+	recs := newCSVRecords(f, path, f.Size(), opts, 0, 1<<62)
 	nulls := opts.nullValues()
 
 	var names []string

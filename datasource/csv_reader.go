@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"unicode/utf8"
 
@@ -24,7 +23,7 @@ type CSVReader struct {
 	nulls   []string
 	schema  *arrow.Schema // output schema (projected)
 	nfields int           // fields per row in the file
-	f       *os.File
+	f       inputFile
 	recs    *csvRecords
 	cols    []*csvColumn
 	// checks parse the columns that are not produced, in the modes where a bad value
@@ -287,10 +286,10 @@ func OpenCSV(ctx context.Context, split FileSplit, schema *arrow.Schema, opts CS
 		}
 	}
 
-	f, err := os.Open(split.Path)
+	f, err := openInput(ctx, split.Path)
 	if err != nil {
 		r.releaseBuilders()
-		return nil, fmt.Errorf("datasource: %w", err)
+		return nil, err
 	}
 	r.f = f
 	if err := r.position(); err != nil {
@@ -331,14 +330,10 @@ func (r *CSVReader) position() error {
 		}
 		start = pos
 	}
-	st, err := r.f.Stat()
-	if err != nil {
-		return fmt.Errorf("datasource: %w", err)
-	}
 	if start > 0 && !r.opts.NoHeader {
 		// The header is the first line that is not blank, not always the first line: no
 		// split reads it as data.
-		h := newCSVRecords(r.f, s.Path, st.Size(), r.opts, 0, 1<<62)
+		h := newCSVRecords(r.f, s.Path, r.f.Size(), r.opts, 0, 1<<62)
 		if _, _, err := h.next(); err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
@@ -348,7 +343,7 @@ func (r *CSVReader) position() error {
 		r.err = io.EOF
 		return nil
 	}
-	r.recs = newCSVRecords(r.f, s.Path, st.Size(), r.opts, start, s.End-1)
+	r.recs = newCSVRecords(r.f, s.Path, r.f.Size(), r.opts, start, s.End-1)
 	if start == 0 && !r.opts.NoHeader {
 		_, bad, err := r.recs.next()
 		if errors.Is(err, io.EOF) {

@@ -1,14 +1,15 @@
 package datasource
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/kindling-data/kindling/internal/objstore"
 	"github.com/kindling-data/kindling/internal/vfs"
 )
 
@@ -80,29 +81,30 @@ func ExpandPaths(patterns []string) ([]string, error) {
 			out = append(out, p)
 		}
 	}
+	ctx := context.Background()
 	for _, pat := range patterns {
 		matched = 0
 		if hasGlobMeta(pat) {
-			matches, err := filepath.Glob(pat)
+			matches, err := globInput(ctx, pat)
 			if err != nil {
 				return nil, fmt.Errorf("datasource: bad pattern %q: %w", pat, err)
 			}
 			for _, m := range matches {
-				st, err := os.Stat(m)
+				st, err := statInput(ctx, m)
 				if err != nil {
 					return nil, fmt.Errorf("datasource: %w", err)
 				}
-				if st.Mode().IsRegular() && !hiddenName(filepath.Base(m)) {
+				if st.regular && !hiddenName(baseInput(m)) {
 					add(m)
 				}
 			}
 		} else {
-			st, err := os.Stat(pat)
-			if errors.Is(err, fs.ErrNotExist) {
+			st, err := statInput(ctx, pat)
+			if errors.Is(err, fs.ErrNotExist) && !objstore.IsGS(pat) {
 				// An Overwrite killed between its two renames left the table aside in a
 				// hidden directory: put it back (only if its writer is dead), then look again.
 				if RecoverOutput(vfs.Default, pat) == nil {
-					st, err = os.Stat(pat)
+					st, err = statInput(ctx, pat)
 				}
 			}
 			if err != nil {
@@ -111,16 +113,16 @@ func ExpandPaths(patterns []string) ([]string, error) {
 				}
 				return nil, fmt.Errorf("datasource: %w", err)
 			}
-			if st.IsDir() {
-				entries, err := os.ReadDir(pat)
+			if st.dir {
+				entries, err := readInputDir(ctx, pat)
 				if err != nil {
 					return nil, fmt.Errorf("datasource: %w", err)
 				}
 				for _, e := range entries {
-					if hiddenName(e.Name()) || !e.Type().IsRegular() {
+					if hiddenName(e.name) || !e.regular {
 						continue
 					}
-					add(filepath.Join(pat, e.Name()))
+					add(joinInput(pat, e.name))
 				}
 			} else {
 				add(pat)
@@ -160,15 +162,15 @@ func fileSizes(files []string) ([]int64, int64, error) {
 	sizes := make([]int64, len(files))
 	var total int64
 	for i, f := range files {
-		st, err := os.Stat(f)
+		st, err := statInput(context.Background(), f)
 		if err != nil {
 			return nil, 0, fmt.Errorf("datasource: %w", err)
 		}
-		if !st.Mode().IsRegular() {
+		if !st.regular {
 			return nil, 0, fmt.Errorf("datasource: %s is not a regular file", f)
 		}
-		sizes[i] = st.Size()
-		total += st.Size() + OpenCostBytes
+		sizes[i] = st.size
+		total += st.size + OpenCostBytes
 	}
 	return sizes, total, nil
 }

@@ -1,10 +1,9 @@
 package datasource
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/arrow/scalar"
 
+	"github.com/kindling-data/kindling/internal/objstore"
 	"github.com/kindling-data/kindling/internal/vfs"
 )
 
@@ -56,11 +56,13 @@ func DiscoverHive(patterns []string) (*HiveTable, error) {
 		if hasGlobMeta(pat) {
 			return nil, nil
 		}
-		st, err := os.Stat(pat)
-		if err != nil || !st.IsDir() {
+		st, err := statInput(context.Background(), pat)
+		if err != nil || !st.dir {
 			return nil, nil
 		}
-		RecoverOutput(vfs.Default, pat) // complete a committed append whose writer died
+		if !objstore.IsGS(pat) {
+			RecoverOutput(vfs.Default, pat) // complete a committed append whose writer died
+		}
 		if !looksPartitioned(pat) {
 			return nil, nil
 		}
@@ -113,19 +115,19 @@ func DiscoverHive(patterns []string) (*HiveTable, error) {
 // data file, and only col=value subdirectories. A directory of files keeps being read as
 // before, whatever other subdirectories it has (ExpandPaths does not descend into them).
 func looksPartitioned(dir string) bool {
-	entries, err := os.ReadDir(dir)
+	entries, err := readInputDir(context.Background(), dir)
 	if err != nil {
 		return false
 	}
 	partitions := 0
 	for _, e := range entries {
-		if hiddenName(e.Name()) {
+		if hiddenName(e.name) {
 			continue
 		}
-		if !e.IsDir() {
+		if !e.dir {
 			return false
 		}
-		if _, _, ok := ParseHiveSegment(e.Name()); !ok {
+		if _, _, ok := ParseHiveSegment(e.name); !ok {
 			return false
 		}
 		partitions++
@@ -136,38 +138,38 @@ func looksPartitioned(dir string) bool {
 // walkHive visits the data files under dir (rel is dir relative to the table directory),
 // collecting the col=value names on the way down.
 func walkHive(dir, rel string, cols, values []string, visit func(file, rel string, cols, values []string), partitioned *bool) error {
-	entries, err := os.ReadDir(dir)
+	entries, err := readInputDir(context.Background(), dir)
 	if err != nil {
 		return fmt.Errorf("datasource: %w", err)
 	}
-	var files, subdirs []fs.DirEntry
+	var files, subdirs []string
 	for _, e := range entries {
-		if hiddenName(e.Name()) {
+		if hiddenName(e.name) {
 			continue
 		}
-		if e.IsDir() {
-			subdirs = append(subdirs, e)
-		} else if e.Type().IsRegular() {
-			files = append(files, e)
+		if e.dir {
+			subdirs = append(subdirs, e.name)
+		} else if e.regular {
+			files = append(files, e.name)
 		}
 	}
 	if len(files) > 0 && len(subdirs) > 0 {
 		return fmt.Errorf("datasource: %s holds both files (%s) and directories (%s): a partitioned table's files lie only in its leaf col=value directories",
-			dir, files[0].Name(), subdirs[0].Name())
+			dir, files[0], subdirs[0])
 	}
 	for _, f := range files {
-		visit(filepath.Join(dir, f.Name()), rel, cols, values)
+		visit(joinInput(dir, f), rel, cols, values)
 	}
 	for _, sd := range subdirs {
-		col, v, ok := ParseHiveSegment(sd.Name())
+		col, v, ok := ParseHiveSegment(sd)
 		if !ok {
-			return fmt.Errorf("datasource: %s is not a col=value partition directory", filepath.Join(dir, sd.Name()))
+			return fmt.Errorf("datasource: %s is not a col=value partition directory", joinInput(dir, sd))
 		}
 		*partitioned = true
 		if slices.Contains(cols, col) {
-			return fmt.Errorf("datasource: %s names partition column %q twice", filepath.Join(dir, sd.Name()), col)
+			return fmt.Errorf("datasource: %s names partition column %q twice", joinInput(dir, sd), col)
 		}
-		err := walkHive(filepath.Join(dir, sd.Name()), filepath.Join(rel, sd.Name()),
+		err := walkHive(joinInput(dir, sd), filepath.Join(rel, sd),
 			append(slices.Clone(cols), col), append(slices.Clone(values), v), visit, partitioned)
 		if err != nil {
 			return err

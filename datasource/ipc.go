@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -15,21 +14,16 @@ import (
 	"github.com/kindling-data/kindling/internal/guardalloc"
 )
 
-func openIPC(path string, mem memory.Allocator) (*os.File, *ipc.FileReader, *guardalloc.Allocator, error) {
-	f, err := os.Open(path)
+func openIPC(ctx context.Context, path string, mem memory.Allocator) (inputFile, *ipc.FileReader, *guardalloc.Allocator, error) {
+	f, err := openInput(ctx, path)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("datasource: %w", err)
+		return nil, nil, nil, err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, nil, nil, fmt.Errorf("datasource: %w", err)
-	}
-	if err := checkIPCFooter(f, st.Size()); err != nil {
+	if err := checkIPCFooter(f, f.Size()); err != nil {
 		f.Close()
 		return nil, nil, nil, fmt.Errorf("datasource: %s: %w", path, err)
 	}
-	ra := guardalloc.New(mem, max(minDecodeLimit, maxCompressionRatio*st.Size()))
+	ra := guardalloc.New(mem, max(minDecodeLimit, maxCompressionRatio*f.Size()))
 	ra.Arm()
 	rdr, err := decode("Arrow IPC", func() (*ipc.FileReader, error) {
 		r, err := ipc.NewFileReader(f, ipc.WithAllocator(ra))
@@ -60,7 +54,7 @@ const minDecodeLimit = 1 << 28
 
 // IPCSchema returns the schema of an Arrow IPC file.
 func IPCSchema(path string) (*arrow.Schema, error) {
-	f, rdr, _, err := openIPC(path, memory.DefaultAllocator)
+	f, rdr, _, err := openIPC(context.Background(), path, memory.DefaultAllocator)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +75,7 @@ func PlanIPCSplits(files []string, maxPartitionBytes int64, minPartitions int) (
 	maxSplit := MaxSplitBytes(total, maxPartitionBytes, minPartitions)
 	var out []FileSplit
 	for i, path := range files {
-		f, rdr, _, err := openIPC(path, memory.DefaultAllocator)
+		f, rdr, _, err := openIPC(context.Background(), path, memory.DefaultAllocator)
 		if err != nil {
 			return nil, err
 		}
@@ -107,7 +101,7 @@ func PlanIPCSplits(files []string, maxPartitionBytes int64, minPartitions int) (
 // IPCReader reads a run of record batches of an Arrow IPC file.
 type IPCReader struct {
 	ctx    context.Context
-	f      *os.File
+	f      inputFile
 	rdr    *ipc.FileReader
 	alloc  *guardalloc.Allocator
 	schema *arrow.Schema
@@ -121,7 +115,7 @@ type IPCReader struct {
 // fields; nil: all). A split with NumBatches 0 reads the whole file. Buffers are allocated
 // with mem.
 func OpenIPC(ctx context.Context, split FileSplit, columns []int, mem memory.Allocator) (*IPCReader, error) {
-	f, rdr, ra, err := openIPC(split.Path, mem)
+	f, rdr, ra, err := openIPC(ctx, split.Path, mem)
 	if err != nil {
 		return nil, err
 	}

@@ -1,10 +1,10 @@
 package datasource
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -270,9 +270,9 @@ func InferJSONSchema(files []string, opts JSONOptions) (*arrow.Schema, error) {
 
 // file merges the first records of one file and returns how many it read.
 func (in *jsonInferrer) file(path string, opts JSONOptions) (int, error) {
-	f, err := os.Open(path)
+	f, err := openInput(context.Background(), path)
 	if err != nil {
-		return 0, fmt.Errorf("datasource: %w", err)
+		return 0, err
 	}
 	defer f.Close()
 	lines := newJSONLines(f, path, 0, 1<<62, 64<<10)

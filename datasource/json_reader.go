@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -104,7 +103,7 @@ type JSONReader struct {
 	split     FileSplit
 	opts      JSONOptions
 	schema    *arrow.Schema // output schema (projected)
-	f         *os.File
+	f         inputFile
 	lines     *jsonLines
 	scan      jsonScan
 	root      *jsonNode   // the record: its kids are the file's columns (nil when skipped)
@@ -142,10 +141,10 @@ func OpenJSON(ctx context.Context, split FileSplit, schema *arrow.Schema, opts J
 		r.releaseBuilders()
 		return nil, err
 	}
-	f, err := os.Open(split.Path)
+	f, err := openInput(ctx, split.Path)
 	if err != nil {
 		r.releaseBuilders()
-		return nil, fmt.Errorf("datasource: %w", err)
+		return nil, err
 	}
 	r.f = f
 	if err := r.position(); err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -39,10 +38,10 @@ func (p Predicate) String() string {
 	return fmt.Sprintf("%s %s %v", p.Column, p.Op, p.Value)
 }
 
-func openParquet(path string, mem memory.Allocator) (*os.File, *file.Reader, error) {
-	f, err := os.Open(path)
+func openParquet(ctx context.Context, path string, mem memory.Allocator) (inputFile, *file.Reader, error) {
+	f, err := openInput(ctx, path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("datasource: %w", err)
+		return nil, nil, err
 	}
 	pf, err := file.NewParquetReader(f, file.WithReadProps(parquet.NewReaderProperties(mem)))
 	if err != nil {
@@ -63,7 +62,7 @@ func ParquetSchema(path string) (*arrow.Schema, error) {
 }
 
 func parquetSchema(path string) (*arrow.Schema, error) {
-	f, pf, err := openParquet(path, memory.DefaultAllocator)
+	f, pf, err := openParquet(context.Background(), path, memory.DefaultAllocator)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +168,7 @@ func planParquetSplits(files []string, sizes []int64, maxSplit int64) ([]FileSpl
 
 // parquetRowGroups reads the row groups of one file from its footer.
 func parquetRowGroups(path string) ([]parquetRowGroup, error) {
-	f, pf, err := openParquet(path, memory.DefaultAllocator)
+	f, pf, err := openParquet(context.Background(), path, memory.DefaultAllocator)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +190,7 @@ func parquetRowGroups(path string) ([]parquetRowGroup, error) {
 // ParquetReader reads the row groups of one split that survive predicate pruning.
 type ParquetReader struct {
 	ctx      context.Context
-	f        *os.File
+	f        inputFile
 	pf       *file.Reader
 	rr       pqarrow.RecordReader
 	schema   *arrow.Schema
@@ -214,8 +213,8 @@ func OpenParquet(ctx context.Context, split FileSplit, columns []int, batchRows 
 		batchRows = DefaultBatchRows
 	}
 	alloc := guardalloc.New(mem, 1<<30)
-	if st, err := os.Stat(split.Path); err == nil {
-		alloc.Limit = max(alloc.Limit, maxCompressionRatio*st.Size())
+	if st, err := statInput(ctx, split.Path); err == nil {
+		alloc.Limit = max(alloc.Limit, maxCompressionRatio*st.size)
 	}
 	r := &ParquetReader{ctx: ctx, batch: int64(batchRows), alloc: alloc}
 	alloc.Arm()
@@ -231,7 +230,7 @@ func OpenParquet(ctx context.Context, split FileSplit, columns []int, batchRows 
 }
 
 func (r *ParquetReader) open(split FileSplit, columns []int, batchRows int, preds []Predicate) error {
-	f, pf, err := openParquet(split.Path, r.alloc)
+	f, pf, err := openParquet(r.ctx, split.Path, r.alloc)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package exec
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -86,11 +85,11 @@ func (s *csvSource) resolve() ([]string, *arrow.Schema, error) {
 	return s.res.resolve(s.patterns, func(files []string) (*arrow.Schema, error) {
 		var nonEmpty []string
 		for _, f := range files {
-			st, err := os.Stat(f)
+			size, err := datasource.InputSize(context.Background(), f)
 			if err != nil {
 				return nil, fmt.Errorf("exec: %s: %w", s, err)
 			}
-			if st.Size() > 0 {
+			if size > 0 {
 				nonEmpty = append(nonEmpty, f)
 			}
 		}

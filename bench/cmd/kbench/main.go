@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/kindling-data/kindling/bench/internal/run"
+	"github.com/kindling-data/kindling/dataset"
 )
 
 func main() {
@@ -37,7 +38,7 @@ func mainErr() error {
 	k := flag.Int("k", 100, "db-benchmark's K: groups of id1, id2, id4, id5")
 	seed := flag.Uint64("seed", 1, "seed of the data generators")
 	parts := flag.Int("parts", 4, "source partitions of the in-memory tables")
-	batch := flag.Int("batch", 8192, "rows per input batch (and kindling's Config.BatchRows)")
+	batch := flag.Int("batch", dataset.DefaultBatchRows, "rows per input batch (and kindling's Config.BatchRows; default the library's default)")
 	runs := flag.Int("runs", 2, "runs per question; the fastest is reported")
 	threads := flag.Int("threads", runtime.NumCPU(), "threads of both engines")
 	sections := flag.String("sections", "groupby,join,windows,sweep,skew", "comma-separated sections to run: groupby, join, windows, sweep, skew, tpch, observe (the web UI's and listeners' cost)")

@@ -1,0 +1,196 @@
+package gcstest
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/fsouza/fake-gcs-server/fakestorage"
+
+	"github.com/kindling-data/kindling/dataset"
+)
+
+const bucket = "lake"
+
+var server *fakestorage.Server
+
+// TestMain serves an empty fake Cloud Storage over plain HTTP and points kindling at it
+// the way a user points a program at an emulator: STORAGE_EMULATOR_HOST.
+func TestMain(m *testing.M) {
+	var err error
+	server, err = fakestorage.NewServerWithOptions(fakestorage.Options{Scheme: "http", Host: "127.0.0.1"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	server.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: bucket})
+	os.Setenv("STORAGE_EMULATOR_HOST", server.URL())
+	code := m.Run()
+	server.Stop()
+	os.Exit(code)
+}
+
+// upload copies every file under dir into the bucket under prefix, keeping relative
+// paths as object names.
+func upload(t *testing.T, dir, prefix string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		server.CreateObject(fakestorage.Object{
+			ObjectAttrs: fakestorage.ObjectAttrs{BucketName: bucket, Name: prefix + "/" + filepath.ToSlash(rel)},
+			Content:     data,
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sample is a table of n rows with int, float and string columns.
+func sample(s *dataset.Session, n int) *dataset.Dataset {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "g", Type: arrow.PrimitiveTypes.Int64}, {Name: "x", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "name", Type: arrow.BinaryTypes.String}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for i := range n {
+		b.Field(0).(*array.Int64Builder).Append(int64(i))
+		b.Field(1).(*array.Int64Builder).Append(int64(i % 7))
+		b.Field(2).(*array.Float64Builder).Append(float64(i) / 4)
+		b.Field(3).(*array.StringBuilder).Append(fmt.Sprintf("n-%d", i*7919%1000))
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	return s.FromRecords(rec)
+}
+
+// rows renders a dataset's rows as sorted strings, in column order.
+func rows(t *testing.T, d *dataset.Dataset) []string {
+	t.Helper()
+	recs, err := d.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range recs {
+		for i := range int(r.NumRows()) {
+			var b strings.Builder
+			for c := range int(r.NumCols()) {
+				fmt.Fprintf(&b, "%s=%s;", r.ColumnName(c), r.Column(c).ValueStr(i))
+			}
+			out = append(out, b.String())
+		}
+		r.Release()
+	}
+	slices.Sort(out)
+	return out
+}
+
+func newSession(t *testing.T) *dataset.Session {
+	t.Helper()
+	s, err := dataset.NewSession(dataset.Config{Parallelism: 2, MaxPartitionBytes: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestReadFromCloudStorage writes tables in every format locally, uploads the files, and
+// reads them back through gs:// paths (a directory, a glob, one object, a partitioned
+// table): every read equals the same read of the local files.
+func TestReadFromCloudStorage(t *testing.T) {
+	s := newSession(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	src := sample(s, 20_000)
+	for _, w := range []struct {
+		name  string
+		write func(path string) error
+	}{
+		{"csv", func(p string) error { return src.Repartition(3).WriteCSV(ctx, p) }},
+		{"json", func(p string) error { return src.Repartition(3).WriteJSON(ctx, p) }},
+		{"parquet", func(p string) error { return src.Repartition(3).WriteParquet(ctx, p) }},
+		{"partitioned", func(p string) error { return src.WriteParquet(ctx, p, dataset.PartitionedBy("g")) }},
+	} {
+		if err := w.write(filepath.Join(dir, w.name)); err != nil {
+			t.Fatalf("writing %s: %v", w.name, err)
+		}
+	}
+	upload(t, dir, "tables")
+	gs := "gs://" + bucket + "/tables/"
+	local := func(p string) string { return filepath.Join(dir, p) }
+	reads := []struct {
+		name       string
+		local, gcs *dataset.Dataset
+	}{
+		{"csv directory", s.ReadCSV(local("csv")), s.ReadCSV(gs + "csv")},
+		{"csv glob", s.ReadCSV(local("csv/*.csv")), s.ReadCSV(gs + "csv/*.csv")},
+		{"json directory", s.ReadJSON(local("json")), s.ReadJSON(gs + "json")},
+		{"parquet directory", s.ReadParquet(local("parquet")), s.ReadParquet(gs + "parquet")},
+		{"parquet with a filter", s.ReadParquet(local("parquet")).Filter(dataset.Col("id").Lt(dataset.Lit(int64(777)))),
+			s.ReadParquet(gs + "parquet").Filter(dataset.Col("id").Lt(dataset.Lit(int64(777))))},
+		{"partitioned parquet", s.ReadParquet(local("partitioned")), s.ReadParquet(gs + "partitioned")},
+		{"partitioned parquet, one partition", s.ReadParquet(local("partitioned")).Filter(dataset.Col("g").Eq(dataset.Lit(int64(3)))),
+			s.ReadParquet(gs + "partitioned").Filter(dataset.Col("g").Eq(dataset.Lit(int64(3))))},
+	}
+	for _, r := range reads {
+		t.Run(r.name, func(t *testing.T) {
+			want, got := rows(t, r.local), rows(t, r.gcs)
+			if len(want) == 0 {
+				t.Fatal("the local read has no rows")
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("gs:// read: %d rows, local read %d; first difference at %d", len(got), len(want), firstDiff(got, want))
+			}
+		})
+	}
+	// A file of the CSV directory, read alone through gs:// and as a file.
+	files, err := filepath.Glob(local("csv/*.csv"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no CSV files written: %v", err)
+	}
+	name := filepath.Base(files[0])
+	if got, want := rows(t, s.ReadCSV(gs+"csv/"+name)), rows(t, s.ReadCSV(files[0])); !slices.Equal(got, want) {
+		t.Fatalf("one object: %d rows, the file %d", len(got), len(want))
+	}
+}
+
+func firstDiff(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// TestMissingObject: a gs:// path that names nothing fails the action with an error
+// naming the path, and a job over it runs no task.
+func TestMissingObject(t *testing.T) {
+	s := newSession(t)
+	_, err := s.ReadParquet("gs://" + bucket + "/no/such/table").Count(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "gs://"+bucket+"/no/such/table") {
+		t.Fatalf("reading a missing gs:// path: %v, want an error naming it", err)
+	}
+	_, err = s.ReadCSV("gs://no-such-bucket/x.csv").Count(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no-such-bucket") {
+		t.Fatalf("reading from a missing bucket: %v, want an error naming it", err)
+	}
+}
