@@ -170,7 +170,7 @@ func (l *IncrementalLoad) NewFiles(patterns ...string) ([]string, error) {
 	defer l.mu.Unlock()
 	var out []string
 	for _, f := range files {
-		abs, err := filepath.Abs(f)
+		abs, err := absPath(f) // a gs:// object keeps its URL
 		if err != nil {
 			return nil, fmt.Errorf("dataset: %w", err)
 		}

@@ -2,6 +2,10 @@
 // Arrow IPC — as Arrow record batches, and cuts files into splits that tasks read
 // independently.
 //
+// Inputs are local paths or Google Cloud Storage objects (gs://bucket/name): every reader
+// opens, sizes and lists its inputs through input.go, which sends gs:// paths to
+// internal/objstore (ranged reads of one object generation). Writes go to local paths.
+//
 // It knows nothing of plans or execution: exec wraps these readers as plan.Source
 // implementations. Every reader takes the memory.Allocator of the task that runs it and
 // allocates every buffer with it; each batch a reader returns is owned by the caller.

@@ -194,3 +194,58 @@ func TestMissingObject(t *testing.T) {
 		t.Fatalf("reading from a missing bucket: %v, want an error naming it", err)
 	}
 }
+
+// TestIncrementalLoadFromBucket: files landing in a bucket are loaded once each into a
+// local table: the second run's NewFiles returns only the object that arrived since the
+// first run committed, and the table ends with every landed row once.
+func TestIncrementalLoadFromBucket(t *testing.T) {
+	s := newSession(t)
+	ctx := context.Background()
+	target := filepath.Join(t.TempDir(), "events")
+	land := func(name string, lines ...string) {
+		server.CreateObject(fakestorage.Object{
+			ObjectAttrs: fakestorage.ObjectAttrs{BucketName: bucket, Name: "landing/" + name},
+			Content:     []byte("id,amount\n" + strings.Join(lines, "\n") + "\n"),
+		})
+	}
+	run := func() []string {
+		l, err := s.IncrementalLoad(target, "landing")
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := l.NewFiles("gs://" + bucket + "/landing/*.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(files) > 0 {
+			err = s.ReadCSV(files...).WriteParquet(ctx, target, dataset.WriteMode(dataset.ModeAppend), dataset.CommitLoad(l))
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return files
+	}
+	land("day1.csv", "1,10", "2,20")
+	land("day2.csv", "3,30")
+	if got := run(); len(got) != 2 {
+		t.Fatalf("first run loaded %v, want both landed files", got)
+	}
+	land("day3.csv", "4,40", "5,50")
+	if got := run(); !slices.Equal(got, []string{"gs://" + bucket + "/landing/day3.csv"}) {
+		t.Fatalf("second run loaded %v, want only day3.csv", got)
+	}
+	if got := run(); len(got) != 0 {
+		t.Fatalf("a run with nothing new loaded %v", got)
+	}
+	l, err := s.IncrementalLoad(target, "landing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded := l.LoadedFiles(); !slices.Contains(loaded, "gs://"+bucket+"/landing/day1.csv") || len(loaded) != 3 {
+		t.Fatalf("the load's state names %v, want the three objects' gs:// paths", loaded)
+	}
+	want := []string{"amount=10;id=1;", "amount=20;id=2;", "amount=30;id=3;", "amount=40;id=4;", "amount=50;id=5;"}
+	if got := rows(t, s.ReadParquet(target).Select(dataset.Col("amount"), dataset.Col("id"))); !slices.Equal(got, want) {
+		t.Fatalf("the table holds %v, want %v", got, want)
+	}
+}
