@@ -87,15 +87,11 @@ func ExpandPaths(patterns []string) ([]string, error) {
 		if hasGlobMeta(pat) {
 			matches, err := globInput(ctx, pat)
 			if err != nil {
-				return nil, fmt.Errorf("datasource: bad pattern %q: %w", pat, err)
+				return nil, fmt.Errorf("datasource: pattern %q: %w", pat, err)
 			}
 			for _, m := range matches {
-				st, err := statInput(ctx, m)
-				if err != nil {
-					return nil, fmt.Errorf("datasource: %w", err)
-				}
-				if st.regular && !hiddenName(baseInput(m)) {
-					add(m)
+				if m.regular && !hiddenName(baseInput(m.path)) {
+					add(m.path)
 				}
 			}
 		} else {

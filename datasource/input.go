@@ -210,12 +210,31 @@ func baseInput(p string) string {
 	return filepath.Base(p)
 }
 
+// globMatch is a path a pattern matched, and whether it is a regular file (an object).
+type globMatch struct {
+	path    string
+	regular bool
+}
+
 // globInput returns the paths matching a pattern (filepath.Glob's syntax; for gs://,
 // path.Match over the object names under the pattern's literal prefix: a "*" does not
-// cross a "/").
-func globInput(ctx context.Context, pattern string) ([]string, error) {
+// cross a "/"), each described: the listing already tells objects, so no object is asked
+// for its metadata one by one.
+func globInput(ctx context.Context, pattern string) ([]globMatch, error) {
 	if !objstore.IsGS(pattern) {
-		return filepath.Glob(pattern)
+		paths, err := filepath.Glob(pattern)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]globMatch, 0, len(paths))
+		for _, p := range paths {
+			st, err := os.Stat(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, globMatch{path: p, regular: st.Mode().IsRegular()})
+		}
+		return out, nil
 	}
 	bucket, name, err := objstore.Split(pattern)
 	if err != nil {
@@ -236,10 +255,10 @@ func globInput(ctx context.Context, pattern string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	var out []globMatch
 	for _, o := range objs {
 		if ok, _ := path.Match(name, o.Name); ok {
-			out = append(out, o.Path())
+			out = append(out, globMatch{path: o.Path(), regular: true})
 		}
 	}
 	return out, nil

@@ -213,9 +213,13 @@ func OpenParquet(ctx context.Context, split FileSplit, columns []int, batchRows 
 		batchRows = DefaultBatchRows
 	}
 	alloc := guardalloc.New(mem, 1<<30)
-	if st, err := statInput(ctx, split.Path); err == nil {
-		alloc.Limit = max(alloc.Limit, maxCompressionRatio*st.size)
+	size := split.FileSize
+	if size <= 0 {
+		if st, err := statInput(ctx, split.Path); err == nil {
+			size = st.size
+		}
 	}
+	alloc.Limit = max(alloc.Limit, maxCompressionRatio*size)
 	r := &ParquetReader{ctx: ctx, batch: int64(batchRows), alloc: alloc}
 	alloc.Arm()
 	if _, err := decodeFile(split.Path, "Parquet", func() (struct{}, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/kindling-data/kindling/internal/kernel"
@@ -447,6 +448,10 @@ func (w *Writer) narrowDone(p int) error {
 		cols := make([]arrow.Array, rec.NumCols())
 		for c, col := range rec.Columns() {
 			col.Retain()
+			if !dictNarrowPays(col, rows) {
+				cols[c] = col // a dictionary the block uses a good part of stays shared
+				continue
+			}
 			out, err := narrowColumn(&w.narrow, col, w.mem)
 			if err != nil {
 				releaseArrays(cols)
@@ -472,15 +477,17 @@ func (w *Writer) narrowDone(p int) error {
 	return nil
 }
 
-// dictsNarrowPay reports whether one of rec's dictionary columns has a dictionary worth
-// narrowing for rows rows.
+// dictsNarrowPay reports whether one of rec's columns has a dictionary worth narrowing
+// for rows rows.
 func dictsNarrowPay(rec arrow.RecordBatch, rows int) bool {
-	for _, col := range rec.Columns() {
-		if d, ok := col.(*array.Dictionary); ok && kernel.DictNarrowPays(d.Dictionary().Len(), rows) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(rec.Columns(), func(col arrow.Array) bool { return dictNarrowPays(col, rows) })
+}
+
+// dictNarrowPays reports whether col is a dictionary column whose dictionary is worth
+// narrowing for rows rows.
+func dictNarrowPays(col arrow.Array, rows int) bool {
+	d, ok := col.(*array.Dictionary)
+	return ok && kernel.DictNarrowPays(d.Dictionary().Len(), rows)
 }
 
 // narrowColumn returns col with its dictionary narrowed to the entries its rows use when

@@ -129,6 +129,8 @@ type cachedToken struct {
 }
 
 func (c *cachedToken) Token(ctx context.Context) (string, error) {
+	// Held across the fetch on purpose: tasks asking at once wait for one request
+	// instead of each fetching a token.
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.token != "" && time.Now().Before(c.expires) {
