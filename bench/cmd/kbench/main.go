@@ -34,6 +34,9 @@ func main() {
 }
 
 func mainErr() error {
+	if spec := os.Getenv(run.FreshChildEnv); spec != "" {
+		return run.RunFreshChild(context.Background(), spec)
+	}
 	n := flag.String("n", "1e6", "rows of the group-by table and of the join tables x and big (e.g. 1e6, 1e7)")
 	k := flag.Int("k", 100, "db-benchmark's K: groups of id1, id2, id4, id5")
 	seed := flag.Uint64("seed", 1, "seed of the data generators")
@@ -41,7 +44,7 @@ func mainErr() error {
 	batch := flag.Int("batch", dataset.DefaultBatchRows, "rows per input batch (and kindling's Config.BatchRows; default the library's default)")
 	runs := flag.Int("runs", 2, "runs per question; the fastest is reported")
 	threads := flag.Int("threads", runtime.NumCPU(), "threads of both engines")
-	sections := flag.String("sections", "groupby,join,windows,sweep,skew", "comma-separated sections to run: groupby, join, windows, sweep, skew, tpch, observe (the web UI's and listeners' cost)")
+	sections := flag.String("sections", "groupby,join,windows,sweep,skew", "comma-separated sections to run: groupby, join, windows, sweep, skew, tpch, observe (the web UI's and listeners' cost), memory (each group-by and join question's resident memory, each engine in a process of its own)")
 	out := flag.String("out", "results", "directory for report.md and the SVG plots")
 	profile := flag.Bool("profile", false, "write a CPU profile of every kindling question into <out>/profiles")
 	heapProfile := flag.Bool("heapprofile", false, "with -profile, also a heap profile at each question's and the load's resident-set peak (collecting garbage at each snapshot)")
@@ -97,11 +100,11 @@ func mainErr() error {
 	for _, s := range strings.Split(*sections, ",") {
 		s = strings.TrimSpace(s)
 		switch s {
-		case "groupby", "join", "windows", "sweep", "skew", "tpch", "observe":
+		case "groupby", "join", "windows", "sweep", "skew", "tpch", "observe", "memory":
 			want[s] = true
 		case "":
 		default:
-			return fmt.Errorf("-sections: unknown section %q (want groupby, join, windows, sweep, skew, tpch, observe)", s)
+			return fmt.Errorf("-sections: unknown section %q (want groupby, join, windows, sweep, skew, tpch, observe, memory)", s)
 		}
 	}
 
@@ -139,6 +142,13 @@ func mainErr() error {
 	}
 	if want["skew"] {
 		rep.Skew = run.RunSkew(ctx, o, ss)
+	}
+	if want["memory"] {
+		fresh, err := run.RunFresh(ctx, o)
+		rep.Fresh = fresh
+		if err != nil {
+			rep.Failures = append(rep.Failures, fmt.Sprintf("memory: %v", err))
+		}
 	}
 	if want["observe"] {
 		obs, err := run.RunObserve(ctx, o)

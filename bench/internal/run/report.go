@@ -55,7 +55,9 @@ type Report struct {
 	Sweeps   []Sweep
 	Skew     []SkewPoint
 	Observe  []ObservePoint
-	Elapsed  time.Duration
+	// Fresh is the memory section: each question's resident memory in fresh processes.
+	Fresh   []FreshPeak
+	Elapsed time.Duration
 	// Failures lists sections that could not run.
 	Failures []string
 }
@@ -129,6 +131,9 @@ func (r *Report) Files() map[string]string {
 	}
 	if len(r.Skew) > 0 {
 		r.skew(&b, files)
+	}
+	if len(r.Fresh) > 0 {
+		r.fresh(&b)
 	}
 	if len(r.Observe) > 0 {
 		r.observe(&b)
