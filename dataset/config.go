@@ -63,7 +63,11 @@ type Config struct {
 	// laptop-sized job does not drown in tiny tasks. Coalescing saves the reduce side's
 	// tasks but not the map side's cost per partition (each map task fills a buffer per
 	// partition and column): on 2 cores, 16 took db-benchmark's ten group-by questions
-	// 15% longer than 8 (the bench report's partition sweep).
+	// 15% longer than 8 (the bench report's partition sweep). A group-by's shuffle takes
+	// more when its input's estimated size would give a reduce partition more than a
+	// quarter of a task's share of MemoryLimit (doubling, at most 32 times, to partitions
+	// of no less than 1 MiB): each final aggregation's table then fits its task's share,
+	// so that the reduce tasks run side by side in memory.
 	ShufflePartitions int
 	// DisableAdaptive turns off adaptive execution (Spark's spark.sql.adaptive.enabled,
 	// on by default): before a stage reading shuffles runs, the sizes of their map

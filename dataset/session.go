@@ -251,6 +251,7 @@ func (s *Session) physicalConfig() plan.PhysicalConfig {
 		NoWindowGroupLimit: s.cfg.TestingKnobs.NoWindowGroupLimit,
 		WholeReads:         s.cfg.TestingKnobs.WholeReads,
 		MapTasks:           s.mapTasks(),
+		TaskMemory:         s.cfg.MemoryLimit / int64(max(1, s.cfg.Parallelism)),
 	}
 }
 

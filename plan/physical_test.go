@@ -258,3 +258,35 @@ func TestExplainGolden(t *testing.T) {
 		t.Errorf("Explain differs from %s (go test -rewrite updates it)\n got:\n%s\nwant:\n%s", path, got, want)
 	}
 }
+
+// TestAggregatePartitionsFollowTheBudget: a grouping shuffle whose input would give each
+// reduce partition more than a quarter of a task's memory gets more partitions, by
+// doublings, bounded by maxAggPartitionFactor and by partitions of at least
+// minAggPartitionBytes; without a budget, an unknown size or a small input it keeps
+// ShufflePartitions.
+func TestAggregatePartitionsFollowTheBudget(t *testing.T) {
+	const mib = 1 << 20
+	for _, c := range []struct {
+		name       string
+		partBytes  int64 // per source partition, 4 of them; 0: unknown
+		taskMemory int64
+		want       int
+	}{
+		{"no budget", 100 * mib, 0, 8},
+		{"unknown size", 0, 16 * mib, 8},
+		{"fits", 8 * mib, 64 * mib, 8},                            // 32 MiB / 8 = 4 MiB ≤ 16 MiB
+		{"outgrows the share", 32 * mib, 16 * mib, 32},            // 128 MiB / 32 = 4 MiB ≤ 4 MiB
+		{"bounded by the factor", 1 << 30, 1 * mib, 8 * 32},       // 4 GiB over 256 partitions: still 16 MiB each
+		{"bounded by the partition floor", 4 * mib, 64 << 10, 16}, // 16 MiB: 16 partitions of 1 MiB, not 32 of half that
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := &fakeSource{name: "sales", schema: salesSchema, parts: 4, partBytes: c.partBytes}
+			agg := &Aggregate{Input: &Scan{Source: src}, Keys: []string{"region"}, Aggs: []AggExpr{{Func: AggCountAll, Name: "n"}}}
+			p := mustPhysical(t, optimize(t, agg), PhysicalConfig{ShufflePartitions: 8, TaskMemory: c.taskMemory})
+			ex := p.(*PHashAggregate).Input.(*PExchange)
+			if got := ex.Partitioning.N; got != c.want {
+				t.Errorf("%d shuffle partitions, want %d", got, c.want)
+			}
+		})
+	}
+}

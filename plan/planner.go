@@ -30,6 +30,11 @@ type PhysicalConfig struct {
 	// WholeReads plans cache reads of every stored column and filters that gather every
 	// input column (no Cache.Columns, no PFilter.Keep), so that benchmarks can compare.
 	WholeReads bool
+	// TaskMemory, when positive, is the memory one task can count on (the budget over the
+	// tasks that run at once). A grouping shuffle whose estimated input (EstimateBytes)
+	// would give each reduce partition more than a quarter of it gets more partitions
+	// (aggPartitions), so that each final aggregation's table fits a task's share.
+	TaskMemory int64
 	// MapTasks, when positive, is how many tasks a map stage over a source's given
 	// partitions (GivenPartitions) runs when it has more partitions than that: runs of
 	// consecutive partitions are read by one task each (see groupMapScans).
@@ -325,9 +330,40 @@ func (p *planner) aggregate(n *Aggregate, in PhysNode) (PhysNode, error) {
 		OutSchema: arrow.NewSchema(partialFields, nil)}
 	part := Partitioning{Kind: SinglePartition, N: 1}
 	if len(keys) > 0 {
-		part = Partitioning{Kind: HashPartitioning, Keys: keys, N: p.cfg.ShufflePartitions}
+		part = Partitioning{Kind: HashPartitioning, Keys: keys, N: p.aggPartitions(in)}
 	}
 	return final(AggFinal, &PExchange{Input: partial, Partitioning: part}), nil
+}
+
+// maxAggPartitionFactor bounds how far aggPartitions multiplies ShufflePartitions: each
+// map task fills a buffer per reduce partition and column, so partitions are not free.
+const maxAggPartitionFactor = 32
+
+// minAggPartitionBytes is the least estimated input aggPartitions gives a partition: below
+// it a partition's fixed costs (map-side buffers, a task) outweigh a smaller table, and a
+// budget that small is a test's, met by spilling.
+const minAggPartitionBytes = 1 << 20
+
+// aggPartitions is the partition count of the shuffle under a final aggregation over in:
+// ShufflePartitions, doubled while the input's estimated bytes per partition exceed a
+// quarter of a task's memory. The final aggregation of one reduce partition holds a table
+// of its groups; when the input outgrows the budget, partitioning finer is what lets
+// each table fit its task's share, so that the reduce tasks run side by side in memory
+// instead of one at a time or spilling their tables (db-benchmark's q3 with a tenth of
+// its input as budget: eight reduce tasks each wanting the whole budget ran one at a
+// time). Adaptive execution coalesces partitions that turn out small, no further than
+// a task's share, so overshooting costs map-side buffers only. A quarter leaves room for
+// the estimate: file sizes are encoded sizes, smaller than the rows in memory.
+func (p *planner) aggPartitions(in PhysNode) int {
+	n := p.cfg.ShufflePartitions
+	if p.cfg.TaskMemory <= 0 {
+		return n
+	}
+	est := EstimateBytes(in)
+	for limit := n * maxAggPartitionFactor; n < limit && est/int64(2*n) >= minAggPartitionBytes && est/int64(n) > p.cfg.TaskMemory/4; {
+		n *= 2
+	}
+	return n
 }
 
 // satisfiesGrouping reports whether rows partitioned by part have every group in one
