@@ -65,9 +65,9 @@ type Config struct {
 	// partition and column): on 2 cores, 16 took db-benchmark's ten group-by questions
 	// 15% longer than 8 (the bench report's partition sweep). A group-by's shuffle takes
 	// more when its input's estimated size would give a reduce partition more than a
-	// quarter of a task's share of MemoryLimit (doubling, at most 32 times, to partitions
-	// of no less than 1 MiB): each final aggregation's table then fits its task's share,
-	// so that the reduce tasks run side by side in memory.
+	// quarter of a task's share of MemoryLimit (doubling, to at most 4 times as many,
+	// partitions of no less than 1 MiB): each final aggregation's table then fits its
+	// task's share, so that the reduce tasks run side by side in memory.
 	ShufflePartitions int
 	// DisableAdaptive turns off adaptive execution (Spark's spark.sql.adaptive.enabled,
 	// on by default): before a stage reading shuffles runs, the sizes of their map

@@ -274,9 +274,9 @@ func TestAggregatePartitionsFollowTheBudget(t *testing.T) {
 	}{
 		{"no budget", 100 * mib, 0, 8},
 		{"unknown size", 0, 16 * mib, 8},
-		{"fits", 8 * mib, 64 * mib, 8},                            // 32 MiB / 8 = 4 MiB ≤ 16 MiB
-		{"outgrows the share", 32 * mib, 16 * mib, 32},            // 128 MiB / 32 = 4 MiB ≤ 4 MiB
-		{"bounded by the factor", 1 << 30, 1 * mib, 8 * 32},       // 4 GiB over 256 partitions: still 16 MiB each
+		{"fits", 8 * mib, 64 * mib, 8},                 // 32 MiB / 8 = 4 MiB ≤ 16 MiB
+		{"outgrows the share", 16 * mib, 16 * mib, 16}, // 64 MiB / 16 = 4 MiB ≤ 4 MiB
+		{"bounded by the factor", 1 << 30, 1 * mib, 8 * maxAggPartitionFactor},
 		{"bounded by the partition floor", 4 * mib, 64 << 10, 16}, // 16 MiB: 16 partitions of 1 MiB, not 32 of half that
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -336,8 +336,10 @@ func (p *planner) aggregate(n *Aggregate, in PhysNode) (PhysNode, error) {
 }
 
 // maxAggPartitionFactor bounds how far aggPartitions multiplies ShufflePartitions: each
-// map task fills a buffer per reduce partition and column, so partitions are not free.
-const maxAggPartitionFactor = 32
+// map task fills a buffer per reduce partition and column, so partitions are not free
+// (db-benchmark's q3 at a tenth of its input as budget: 128 partitions made the map side
+// twice as slow as 8; 16 or 32 ran best).
+const maxAggPartitionFactor = 4
 
 // minAggPartitionBytes is the least estimated input aggPartitions gives a partition: below
 // it a partition's fixed costs (map-side buffers, a task) outweigh a smaller table, and a

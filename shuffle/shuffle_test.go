@@ -24,6 +24,7 @@ type env struct {
 	mem   *memory.CheckedAllocator
 	mgr   *kmem.Manager
 	store *storage.BlockManager
+	spill *storage.SpillManager
 	svc   *Service
 }
 
@@ -41,7 +42,7 @@ func newEnvLimit(t *testing.T, limit int64) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { spill.Close() })
-	e.store = storage.NewBlockManager(e.mgr, spill)
+	e.spill, e.store = spill, storage.NewBlockManager(e.mgr, spill)
 	e.svc = NewService(e.store)
 	t.Cleanup(func() {
 		if err := e.svc.Close(); err != nil {

@@ -226,16 +226,19 @@ func (w *Writer) account() error {
 // the batch being written. The store charges the pieces to storage memory or writes them
 // to disk; Commit publishes them with the rest, Abort removes them.
 func (w *Writer) stage() error {
+	var ids []storage.BlockID
+	var pieces [][]arrow.RecordBatch
 	for p := range w.parts {
-		if err := w.flush(p); err != nil {
-			return err
-		}
+		err := w.flush(p)
 		b := &w.parts[p]
+		if err == nil && len(b.done) > 0 {
+			err = w.narrowDone(p)
+		}
+		if err != nil {
+			return errors.Join(err, w.store(ids, pieces)) // the store takes the pieces cut so far
+		}
 		if len(b.done) == 0 {
 			continue
-		}
-		if err := w.narrowDone(p); err != nil {
-			return err
 		}
 		id := storage.ShuffleBlockID(w.shuffleID, w.mapID, p)
 		id.Piece = int(w.svc.nextPiece.Add(1))
@@ -243,22 +246,46 @@ func (w *Writer) stage() error {
 		for _, rec := range b.done {
 			rows += rec.NumRows()
 		}
-		done := b.done
+		ids, pieces = append(ids, id), append(pieces, b.done)
 		b.done, b.seen = nil, nil
-		b.staged = append(b.staged, id) // listed before Put, so that Abort removes what a failed Put left
+		b.staged = append(b.staged, id) // listed before the store has it, so that Abort removes what a failed put left
 		b.stagedRows += rows
 		b.stagedBytes += b.doneBytes
 		w.stagedBytes += b.doneBytes
 		b.doneBytes = 0
-		if err := w.svc.store.Put(id, done); err != nil { // the store owns done, even on error
-			return fmt.Errorf("shuffle: %s: store reduce partition %d under memory pressure: %w", w.where(), p, err)
-		}
+	}
+	if err := w.store(ids, pieces); err != nil {
+		return err
 	}
 	w.bytes -= w.doneBytes
 	w.doneSeen, w.doneBytes = nil, 0
 	w.stages++
 	w.shrinkTo(w.bytes)
 	return nil
+}
+
+// store hands the staged pieces to the store, which owns them even on error: all at once
+// where it can (storage.BlockManager.PutAll: what memory refuses goes to disk in one file),
+// else one by one.
+func (w *Writer) store(ids []storage.BlockID, pieces [][]arrow.RecordBatch) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if s, ok := w.svc.store.(interface {
+		PutAll([]storage.BlockID, [][]arrow.RecordBatch) error
+	}); ok {
+		if err := s.PutAll(ids, pieces); err != nil {
+			return fmt.Errorf("shuffle: %s: store %d reduce partitions' pieces under memory pressure: %w", w.where(), len(ids), err)
+		}
+		return nil
+	}
+	var errs []error
+	for i, id := range ids {
+		if err := w.svc.store.Put(id, pieces[i]); err != nil {
+			errs = append(errs, fmt.Errorf("shuffle: %s: store reduce partition %d under memory pressure: %w", w.where(), id.ReduceID, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // shrinkTo gives back the reservation above n bytes.

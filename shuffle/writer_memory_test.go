@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"testing"
 
@@ -132,6 +133,14 @@ func TestWriterStagesUnderItsOwnBudget(t *testing.T) {
 				t.Fatalf("aborted output visible: %d rows", len(got))
 			}
 			continue
+		}
+		// Each staging writes what memory refuses of its three pieces into one file.
+		ents, err := os.ReadDir(e.spill.Dir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := e.store.Stats(); int64(len(ents)) > w.SpillCount() || st.DiskWrites <= int64(len(ents)) {
+			t.Fatalf("%d spill files for %d stagings writing %d pieces to disk: want at most a file per staging", len(ents), w.SpillCount(), st.DiskWrites)
 		}
 		if _, err := w.Commit(); err != nil {
 			t.Fatal(err)

@@ -714,3 +714,63 @@ func TestLocationNames(t *testing.T) {
 		}
 	}
 }
+
+// PutAll stores what fits in memory and writes the rest to disk as the sections of one
+// file; each block reads back its own rows, and the file goes with the last of them. A
+// nil batch fails its block, names it, and loses no reference.
+func TestBlockManagerPutAllSharesOneFile(t *testing.T) {
+	e := newBMEnv(t, func(s int64) int64 { return 2 * s })
+	const blocks = 6
+	ids := make([]BlockID, blocks)
+	batches := make([][]arrow.RecordBatch, blocks)
+	for m := range blocks {
+		ids[m], batches[m] = ShuffleBlockID(4, m, 2), partition(e.mem, 4, m)
+	}
+	if err := e.bm.PutAll(ids, batches); err != nil {
+		t.Fatal(err)
+	}
+	st := e.bm.Stats()
+	if st.MemoryBytes != 2*e.size || st.DiskWrites != 4 || st.EvictedBlocks != 0 {
+		t.Fatalf("stats %+v: want two blocks in memory, four on disk", st)
+	}
+	if files := spillFiles(t, e.spill, ""); len(files) != 1 {
+		t.Fatalf("spill files %v, want the four refused blocks in one", files)
+	}
+	for m := range blocks {
+		got, loc, err := e.bm.GetCache(t.Context(), ids[m], e.mem)
+		if err != nil {
+			t.Fatalf("block %d: %v", m, err)
+		}
+		if want := map[bool]Location{true: InMemory, false: OnDisk}[m < 2]; loc != want {
+			t.Errorf("block %d: %v, want %v", m, loc, want)
+		}
+		from := blockFrom(4, m)
+		if !slices.Equal(keys(got), wantKeys(from, rowsPerBlock)) || !slices.Equal(strs(got), wantStrs(from, rowsPerBlock)) {
+			t.Errorf("block %d: wrong content", m)
+		}
+		releaseBatches(got)
+	}
+	for m := 2; m < blocks-1; m++ {
+		e.bm.Remove(ids[m])
+	}
+	if files := spillFiles(t, e.spill, ""); len(files) != 1 {
+		t.Fatalf("spill files %v with one section still stored, want the file kept", files)
+	}
+	e.bm.Remove(ids[blocks-1])
+	if files := spillFiles(t, e.spill, ""); len(files) != 0 {
+		t.Fatalf("spill files %v after removing every section", files)
+	}
+
+	bad := ShuffleBlockID(4, 9, 2)
+	good := ShuffleBlockID(4, 10, 2)
+	err := e.bm.PutAll([]BlockID{bad, good}, [][]arrow.RecordBatch{append(partition(e.mem, 4, 9), nil), partition(e.mem, 4, 10)})
+	if err == nil || !strings.Contains(err.Error(), bad.String()) {
+		t.Fatalf("PutAll with a nil batch: %v, want an error naming %v", err, bad)
+	}
+	got, ok := e.bm.Get(good)
+	if !ok {
+		t.Fatalf("the good block of a failed PutAll was not stored")
+	}
+	releaseBatches(got)
+	e.bm.Remove(good)
+}

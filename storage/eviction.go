@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/kindling-data/kindling/internal/kernel"
 )
 
 // evictJob is one block being evicted; batches are the evictor's own references.
@@ -201,24 +203,39 @@ func sectioned(j *evictJob) bool {
 // writeSections writes the jobs' blocks (batches of one schema) as the sections of one
 // spill file. On an error every job of the group fails and the file is removed.
 func (b *BlockManager) writeSections(group []*evictJob) {
-	fail := func(err error) {
-		for _, g := range group {
+	blocks := make([][]arrow.RecordBatch, len(group))
+	for i, g := range group {
+		blocks[i] = g.batches
+	}
+	files, err := b.writeSectionFile("evicted-"+group[0].e.id.String(), group[0].e.schema, blocks)
+	for i, g := range group {
+		if err != nil {
 			g.file, g.err = nil, fmt.Errorf("storage: write %v to disk: %w", g.e.id, err)
+		} else {
+			g.file = files[i]
 		}
 	}
-	w, err := b.spill.CreateSections("evicted-"+group[0].e.id.String(), group[0].e.schema)
+}
+
+// writeSectionFile writes blocks (batches of schema) as the sections of one spill file
+// and returns each block's section (nil for a block of no batches). It borrows the
+// batches. On an error the file is removed.
+func (b *BlockManager) writeSectionFile(name string, schema *arrow.Schema, blocks [][]arrow.RecordBatch) ([]*SpillFile, error) {
+	w, err := b.spill.CreateSections(name, schema)
 	if err != nil {
-		fail(err)
-		return
+		return nil, err
 	}
-	for _, g := range group {
-		for _, rec := range g.batches {
+	files := make([]*SpillFile, len(blocks))
+	for i, batches := range blocks {
+		wide := kernel.WidenDictionaries(batches)
+		for _, rec := range wide {
 			if err == nil {
 				err = w.Append(rec)
 			}
 		}
+		releaseAll(wide)
 		if err == nil {
-			g.file, err = w.EndSection() // nil for a block of no batches
+			files[i], err = w.EndSection() // nil for a block of no batches
 		}
 	}
 	if err == nil {
@@ -226,13 +243,13 @@ func (b *BlockManager) writeSections(group []*evictJob) {
 	}
 	if err != nil {
 		w.Abort()
-		fail(err)
-		return
+		return nil, err
 	}
-	for _, g := range group {
-		if g.file != nil {
+	for _, f := range files {
+		if f != nil {
 			b.diskWrites.Add(1)
-			b.diskWritten.Add(g.file.Bytes())
+			b.diskWritten.Add(f.Bytes())
 		}
 	}
+	return files, nil
 }
