@@ -44,7 +44,7 @@ func mainErr() error {
 	batch := flag.Int("batch", dataset.DefaultBatchRows, "rows per input batch (and kindling's Config.BatchRows; default the library's default)")
 	runs := flag.Int("runs", 2, "runs per question; the fastest is reported")
 	threads := flag.Int("threads", runtime.NumCPU(), "threads of both engines")
-	sections := flag.String("sections", "groupby,join,windows,sweep,skew", "comma-separated sections to run: groupby, join, windows, sweep, skew, tpch, observe (the web UI's and listeners' cost), memory (each group-by and join question's resident memory, each engine in a process of its own)")
+	sections := flag.String("sections", "groupby,join,windows,sweep,skew", "comma-separated sections to run: groupby, join, windows, sweep, skew, tpch, observe (the web UI's and listeners' cost), memory (each group-by, join and TPC-H question's resident memory, each engine in a process of its own)")
 	out := flag.String("out", "results", "directory for report.md and the SVG plots")
 	profile := flag.Bool("profile", false, "write a CPU profile of every kindling question into <out>/profiles")
 	heapProfile := flag.Bool("heapprofile", false, "with -profile, also a heap profile at each question's and the load's resident-set peak (collecting garbage at each snapshot)")

@@ -16,6 +16,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/kindling-data/kindling/bench/internal/gen"
+	"github.com/kindling-data/kindling/bench/internal/tpch"
+	"github.com/kindling-data/kindling/dataset"
 )
 
 // The memory section measures each question's resident memory in a process of its own:
@@ -34,9 +36,10 @@ const FreshChildEnv = "KBENCH_FRESH_CHILD"
 // freshSpec is what a child process measures.
 type freshSpec struct {
 	Engine   string // "kindling" or "duckdb"
-	Section  string // "groupby" or "join"
+	Section  string // "groupby", "join" or "tpch"
 	Question string
 	Tables   []freshTable
+	TPCHDir  string // the TPC-H tables' directory (section tpch)
 	Threads  int
 	Batch    int
 	Limit    int64
@@ -97,6 +100,9 @@ func RunFreshChild(ctx context.Context, specJSON string) error {
 
 func measureFresh(ctx context.Context, spec freshSpec) FreshPeak {
 	p := FreshPeak{Engine: spec.Engine, Section: spec.Section, Question: spec.Question}
+	if spec.Section == "tpch" {
+		return measureFreshTPCH(ctx, spec, p)
+	}
 	q, err := questionNamed(spec.Section, spec.Question)
 	if err != nil {
 		p.Err = err.Error()
@@ -137,6 +143,11 @@ func measureFresh(ctx context.Context, spec freshSpec) FreshPeak {
 		p.Err = fmt.Sprintf("unknown engine %q", spec.Engine)
 		return p
 	}
+	return finishFresh(p, start, runQuery)
+}
+
+// finishFresh records the load that began at start and runs the question.
+func finishFresh(p FreshPeak, start time.Time, runQuery func() Measure) FreshPeak {
 	p.Load = time.Since(start)
 	p.Loaded, p.LoadPeak = procStatus()
 	m := runQuery()
@@ -145,6 +156,55 @@ func measureFresh(ctx context.Context, spec freshSpec) FreshPeak {
 		p.Err = m.Err.Error()
 	}
 	return p
+}
+
+// measureFreshTPCH measures TPC-H query spec.Question ("Q1".."Q22") over the tables in
+// spec.TPCHDir: kindling reads them with ReadParquet, persists and counts them, as the
+// tpch section does; DuckDB loads them into its tables.
+func measureFreshTPCH(ctx context.Context, spec freshSpec, p FreshPeak) FreshPeak {
+	var n int
+	if _, err := fmt.Sscanf(spec.Question, "Q%d", &n); err != nil || n < 1 || n > tpch.Queries {
+		p.Err = fmt.Sprintf("no TPC-H query %q", spec.Question)
+		return p
+	}
+	start := time.Now()
+	var runQuery func() Measure
+	switch spec.Engine {
+	case "kindling":
+		sess, err := dataset.NewSession(dataset.Config{Parallelism: spec.Threads, MemoryLimit: spec.Limit, BatchRows: spec.Batch})
+		if err != nil {
+			p.Err = err.Error()
+			return p
+		}
+		defer sess.Close()
+		tables := tpch.Open(sess, spec.TPCHDir, true)
+		defer tables.Unpersist()
+		if err := warm(ctx, tables); err != nil {
+			p.Err = err.Error()
+			return p
+		}
+		runQuery = func() Measure {
+			probe := startRSS(false)
+			res, dur, err := tpch.Run(ctx, tables, n)
+			return Measure{Time: dur, Err: err, ProcessPeak: probe.High(), Answer: Answer{Rows: int64(len(res.Rows))}}
+		}
+	case "duckdb":
+		d, err := tpch.OpenDuckLimited(ctx, spec.TPCHDir, spec.Threads, "", 0)
+		if err != nil {
+			p.Err = err.Error()
+			return p
+		}
+		defer d.Close()
+		runQuery = func() Measure {
+			probe := startRSS(false)
+			res, dur, err := d.Query(ctx, tpch.SQL(n))
+			return Measure{Time: dur, Err: err, ProcessPeak: probe.High(), Answer: Answer{Rows: int64(len(res.Rows))}}
+		}
+	default:
+		p.Err = fmt.Sprintf("unknown engine %q", spec.Engine)
+		return p
+	}
+	return finishFresh(p, start, runQuery)
 }
 
 // loadDuckCSV loads the spec's tables into d with read_csv.
@@ -180,51 +240,55 @@ func questionNamed(section, name string) (Question, error) {
 	return Question{}, fmt.Errorf("no %s question %q", section, name)
 }
 
-// RunFresh writes the group-by and join tables as CSV files (as the sections do) and
-// measures every selected question of both engines (kindling only without DuckDB) in a
-// child process each.
+// RunFresh measures every selected question of the group-by, join and TPC-H sections
+// (o.Only) for both engines (kindling only without DuckDB), each in a child process: it
+// writes the group-by and join tables as CSV files, as those sections do, and finds or
+// generates the TPC-H tables of scale factor o.SF.
 func RunFresh(ctx context.Context, o *Options) ([]FreshPeak, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	g, err := gen.NewGroupBy(o.N, o.K, o.Seed)
-	if err != nil {
-		return nil, err
+	type section struct {
+		name   string
+		qs     []string
+		tables []freshTable
+		dir    string
 	}
-	gpath, err := writeCSVFile(o, fmt.Sprintf("G1_%s_%s_0_0", sizeName(o.N), sizeName(o.K)), g.WriteCSV)
-	g = nil
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(gpath)
-	j, err := gen.NewJoin(o.N, o.Seed)
-	if err != nil {
-		return nil, err
-	}
-	var jtables []freshTable
-	defer func() {
-		for _, t := range jtables {
-			os.Remove(t.Path)
-		}
-	}()
-	for _, t := range []*gen.JoinTable{&j.X, &j.Small, &j.Medium, &j.Big} {
-		batches := func(mem memory.Allocator, l gen.Layout) (*arrow.Schema, [][]arrow.RecordBatch) {
-			return j.Batches(t, mem, l)
-		}
-		path, err := writeCSVTable(o, "J1_"+sizeName(o.N)+"_"+t.Name, batches)
+	var secs []section
+	if qs := questionNames(o.selected(GroupByQuestions())); len(qs) > 0 {
+		path, err := writeFreshGroupBy(o)
 		if err != nil {
 			return nil, err
 		}
-		keys := 0
-		for _, ids := range [][]int64{t.ID1, t.ID2, t.ID3} {
-			if ids != nil {
-				keys++
-			}
-		}
-		jtables = append(jtables, freshTable{t.Name, path, keys, t.VName})
+		defer os.Remove(path)
+		secs = append(secs, section{name: "groupby", qs: qs, tables: []freshTable{{Name: "x", Path: path}}})
 	}
-	j = nil
+	if qs := questionNames(o.selected(JoinQuestions())); len(qs) > 0 {
+		tables, err := writeFreshJoin(o)
+		defer func() {
+			for _, t := range tables {
+				os.Remove(t.Path)
+			}
+		}()
+		if err != nil {
+			return nil, err
+		}
+		secs = append(secs, section{name: "join", qs: qs, tables: tables})
+	}
+	var tqs []string
+	for n := 1; n <= tpch.Queries; n++ {
+		if name := fmt.Sprintf("Q%d", n); len(o.Only) == 0 || o.Only[name] {
+			tqs = append(tqs, name)
+		}
+	}
+	if len(tqs) > 0 {
+		dir, _, err := tpch.Generate(ctx, tpch.DefaultRoot(), max(o.SF, 0.01))
+		if err != nil {
+			return nil, err
+		}
+		secs = append(secs, section{name: "tpch", qs: tqs, dir: dir})
+	}
 	runtime.GC()
 	debug.FreeOSMemory()
 	engines := []string{"kindling"}
@@ -232,23 +296,63 @@ func RunFresh(ctx context.Context, o *Options) ([]FreshPeak, error) {
 		engines = append(engines, "duckdb")
 	}
 	var out []FreshPeak
-	for _, sec := range []struct {
-		name   string
-		qs     []Question
-		tables []freshTable
-	}{{"groupby", GroupByQuestions(), []freshTable{{Name: "x", Path: gpath}}}, {"join", JoinQuestions(), jtables}} {
-		for _, q := range o.selected(sec.qs) {
+	for _, sec := range secs {
+		for _, q := range sec.qs {
 			for _, e := range engines {
-				spec := freshSpec{Engine: e, Section: sec.name, Question: q.Name, Tables: sec.tables,
+				spec := freshSpec{Engine: e, Section: sec.name, Question: q, Tables: sec.tables, TPCHDir: sec.dir,
 					Threads: o.Threads, Batch: o.BatchRows, Limit: o.MemoryLimit, TmpDir: o.TmpDir}
 				p := runFreshChild(ctx, self, spec)
-				o.logf("  fresh %-8s %-4s load peak %9s, question peak %9s (+%s) %v", e, q.Name,
+				o.logf("  fresh %-8s %-4s load peak %9s, question peak %9s (+%s) %v", e, q,
 					fmtBytes(p.LoadPeak), fmtBytes(p.Peak), fmtBytes(p.Added()), p.Err)
 				out = append(out, p)
 			}
 		}
 	}
 	return out, nil
+}
+
+func questionNames(qs []Question) []string {
+	var out []string
+	for _, q := range qs {
+		out = append(out, q.Name)
+	}
+	return out
+}
+
+// writeFreshGroupBy writes the group-by table as the group-by section does.
+func writeFreshGroupBy(o *Options) (string, error) {
+	g, err := gen.NewGroupBy(o.N, o.K, o.Seed)
+	if err != nil {
+		return "", err
+	}
+	return writeCSVFile(o, fmt.Sprintf("G1_%s_%s_0_0", sizeName(o.N), sizeName(o.K)), g.WriteCSV)
+}
+
+// writeFreshJoin writes the join tables as the join section does; on an error it
+// returns the files written so far, for the caller to remove.
+func writeFreshJoin(o *Options) ([]freshTable, error) {
+	j, err := gen.NewJoin(o.N, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	var tables []freshTable
+	for _, t := range []*gen.JoinTable{&j.X, &j.Small, &j.Medium, &j.Big} {
+		batches := func(mem memory.Allocator, l gen.Layout) (*arrow.Schema, [][]arrow.RecordBatch) {
+			return j.Batches(t, mem, l)
+		}
+		path, err := writeCSVTable(o, "J1_"+sizeName(o.N)+"_"+t.Name, batches)
+		if err != nil {
+			return tables, err
+		}
+		keys := 0
+		for _, ids := range [][]int64{t.ID1, t.ID2, t.ID3} {
+			if ids != nil {
+				keys++
+			}
+		}
+		tables = append(tables, freshTable{t.Name, path, keys, t.VName})
+	}
+	return tables, nil
 }
 
 // runFreshChild runs self as a child measuring spec.
@@ -302,6 +406,8 @@ func (r *Report) fresh(b *strings.Builder) {
 		}
 		return fmtBytes(p.Loaded), fmtBytes(p.Peak), fmtBytes(p.Added())
 	}
+	var worst float64
+	var worstQ string
 	for _, k := range order {
 		kp, kok := byKey[k+"/kindling"]
 		dp, dok := byKey[k+"/duckdb"]
@@ -315,6 +421,12 @@ func (r *Report) fresh(b *strings.Builder) {
 			}
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", kp.Question, kl, kq, ka, dl, dq, da, ratio, check)
+		if ratio != "–" && float64(kp.Peak)/float64(dp.Peak) > worst {
+			worst, worstQ = float64(kp.Peak)/float64(dp.Peak), kp.Question
+		}
 	}
 	b.WriteString("\n")
+	if worstQ != "" {
+		fmt.Fprintf(b, "Largest ratio of the question peaks: %s at %.2f×.\n\n", worstQ, worst)
+	}
 }

@@ -26,13 +26,13 @@ func TestFreshPeaks(t *testing.T) {
 		t.Skip("runs DuckDB in child processes")
 	}
 	o := &Options{N: 20_000, K: 100, Seed: 1, BatchRows: 4096, Runs: 1, Threads: 2, DuckDB: true, TmpDir: t.TempDir(),
-		Only: map[string]bool{"q3": true, "j1": true}}
+		SF: 0.01, Only: map[string]bool{"q3": true, "j1": true, "Q6": true}}
 	ps, err := RunFresh(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ps) != 4 {
-		t.Fatalf("%d measurements, want 4 (two questions, two engines): %+v", len(ps), ps)
+	if len(ps) != 6 {
+		t.Fatalf("%d measurements, want 6 (three questions, two engines): %+v", len(ps), ps)
 	}
 	for _, p := range ps {
 		if p.Err != "" {
@@ -45,7 +45,7 @@ func TestFreshPeaks(t *testing.T) {
 	r := &Report{Fresh: ps}
 	var b strings.Builder
 	r.fresh(&b)
-	for _, q := range []string{"| q3 |", "| j1 |"} {
+	for _, q := range []string{"| q3 |", "| j1 |", "| Q6 |"} {
 		line := ""
 		for _, l := range strings.Split(b.String(), "\n") {
 			if strings.HasPrefix(l, q) {
