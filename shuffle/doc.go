@@ -48,7 +48,8 @@
 // slice's share of the batch it pins). When the reservation
 // is refused, or another consumer of the task asks it to spill, the writer compacts its
 // buffers and stores them as pieces of its map output (storage.BlockID.Piece): they move
-// to storage memory, or to disk when that is short, and stay invisible until Commit, which
+// to storage memory, or to disk when that is short (the pieces of one staging that memory
+// refuses share one spill file, a section each), and stay invisible until Commit, which
 // publishes them with the rest (a reader gets a partition's pieces, then its block); Abort
 // removes them. The writer's minimum working set is therefore the batch being written.
 //
