@@ -264,28 +264,16 @@ func (w *Writer) stage() error {
 	return nil
 }
 
-// store hands the staged pieces to the store, which owns them even on error: all at once
-// where it can (storage.BlockManager.PutAll: what memory refuses goes to disk in one file),
-// else one by one.
+// store hands the staged pieces to the store, which owns them even on error; the pieces
+// memory refuses go to disk together (storage.BlockManager.PutAll).
 func (w *Writer) store(ids []storage.BlockID, pieces [][]arrow.RecordBatch) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if s, ok := w.svc.store.(interface {
-		PutAll([]storage.BlockID, [][]arrow.RecordBatch) error
-	}); ok {
-		if err := s.PutAll(ids, pieces); err != nil {
-			return fmt.Errorf("shuffle: %s: store %d reduce partitions' pieces under memory pressure: %w", w.where(), len(ids), err)
-		}
-		return nil
+	if err := w.svc.store.PutAll(ids, pieces); err != nil {
+		return fmt.Errorf("shuffle: %s: store %d reduce partitions' pieces under memory pressure: %w", w.where(), len(ids), err)
 	}
-	var errs []error
-	for i, id := range ids {
-		if err := w.svc.store.Put(id, pieces[i]); err != nil {
-			errs = append(errs, fmt.Errorf("shuffle: %s: store reduce partition %d under memory pressure: %w", w.where(), id.ReduceID, err))
-		}
-	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // shrinkTo gives back the reservation above n bytes.

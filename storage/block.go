@@ -81,6 +81,9 @@ func (id BlockID) String() string {
 type Store interface {
 	// Put stores batches under id, replacing (and releasing) any block already there.
 	Put(id BlockID, batches []arrow.RecordBatch) error
+	// PutAll stores several blocks as Put would each, taking over every batch even on
+	// error; the blocks it cannot keep in memory may share a file on disk.
+	PutAll(ids []BlockID, batches [][]arrow.RecordBatch) error
 	// Get returns the batches of id, Retained for the caller, and whether the block exists.
 	Get(id BlockID) ([]arrow.RecordBatch, bool)
 	// Read is Get that tells a block that is held but cannot be read back (a corrupt or

@@ -323,7 +323,9 @@ func (b *BlockManager) putDisk(blocks []*block, batches [][]arrow.RecordBatch) [
 	switch {
 	case blocks[0].schema == nil: // blocks of no batches need no file
 		files = make([]*SpillFile, len(blocks))
-	case len(blocks) == 1 || b.spill == nil:
+	case b.spill == nil:
+		err = fmt.Errorf("storage: write %v to disk: the block manager has no spill directory", blocks[0].id)
+	case len(blocks) == 1:
 		var f *SpillFile
 		if f, err = b.writeBlock(blocks[0].id, blocks[0].schema, batches[0], nil); err == nil {
 			files = []*SpillFile{f}
