@@ -134,16 +134,20 @@ func measureFresh(ctx context.Context, spec freshSpec) FreshPeak {
 			return p
 		}
 		defer d.Close()
-		runQuery = func() Measure {
-			probe := startRSS(false)
-			dur, a, err := d.Run(ctx, q)
-			return Measure{Time: dur, Answer: a, Err: err, ProcessPeak: probe.High()}
-		}
+		runQuery = func() Measure { return probed(func() (time.Duration, Answer, error) { return d.Run(ctx, q) }) }
 	default:
 		p.Err = fmt.Sprintf("unknown engine %q", spec.Engine)
 		return p
 	}
 	return finishFresh(p, start, runQuery)
+}
+
+// probed runs a question, measuring the process's resident-set high-water mark while it
+// runs.
+func probed(run func() (time.Duration, Answer, error)) Measure {
+	probe := startRSS(false)
+	dur, a, err := run()
+	return Measure{Time: dur, Answer: a, Err: err, ProcessPeak: probe.High()}
 }
 
 // finishFresh records the load that began at start and runs the question.
@@ -184,9 +188,10 @@ func measureFreshTPCH(ctx context.Context, spec freshSpec, p FreshPeak) FreshPea
 			return p
 		}
 		runQuery = func() Measure {
-			probe := startRSS(false)
-			res, dur, err := tpch.Run(ctx, tables, n)
-			return Measure{Time: dur, Err: err, ProcessPeak: probe.High(), Answer: Answer{Rows: int64(len(res.Rows))}}
+			return probed(func() (time.Duration, Answer, error) {
+				res, dur, err := tpch.Run(ctx, tables, n)
+				return dur, Answer{Rows: int64(len(res.Rows))}, err
+			})
 		}
 	case "duckdb":
 		d, err := tpch.OpenDuckLimited(ctx, spec.TPCHDir, spec.Threads, "", 0)
@@ -196,9 +201,10 @@ func measureFreshTPCH(ctx context.Context, spec freshSpec, p FreshPeak) FreshPea
 		}
 		defer d.Close()
 		runQuery = func() Measure {
-			probe := startRSS(false)
-			res, dur, err := d.Query(ctx, tpch.SQL(n))
-			return Measure{Time: dur, Err: err, ProcessPeak: probe.High(), Answer: Answer{Rows: int64(len(res.Rows))}}
+			return probed(func() (time.Duration, Answer, error) {
+				res, dur, err := d.Query(ctx, tpch.SQL(n))
+				return dur, Answer{Rows: int64(len(res.Rows))}, err
+			})
 		}
 	default:
 		p.Err = fmt.Sprintf("unknown engine %q", spec.Engine)
