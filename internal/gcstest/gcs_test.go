@@ -1,8 +1,11 @@
 package gcstest
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +19,7 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 
 	"github.com/kindling-data/kindling/dataset"
+	"github.com/kindling-data/kindling/internal/objstore"
 )
 
 const bucket = "lake"
@@ -248,4 +252,60 @@ func TestIncrementalLoadFromBucket(t *testing.T) {
 	if got := rows(t, s.ReadParquet(target).Select(dataset.Col("amount"), dataset.Col("id"))); !slices.Equal(got, want) {
 		t.Fatalf("the table holds %v, want %v", got, want)
 	}
+}
+
+// The client's writes: an upload appears whole and reads back; IfAbsent refuses a name
+// that exists, AnyGeneration replaces it; a delete removes it, and a second names it as
+// missing.
+func TestUploadAndDelete(t *testing.T) {
+	ctx := t.Context()
+	c, err := objstore.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name = "writes/part-0.bin"
+	first := bytes.Repeat([]byte("kindling "), 100_000)
+	info, err := c.Upload(ctx, bucket, name, bytes.NewReader(first), int64(len(first)), objstore.IfAbsent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Size != int64(len(first)) || info.Generation <= 0 {
+		t.Fatalf("uploaded %+v, want %d bytes and a generation", info, len(first))
+	}
+	if got := readObject(t, c, name); !bytes.Equal(got, first) {
+		t.Fatalf("read back %d bytes, want the %d uploaded", len(got), len(first))
+	}
+	second := []byte("replaced")
+	if _, err := c.Upload(ctx, bucket, name, bytes.NewReader(second), int64(len(second)), objstore.IfAbsent); !errors.Is(err, objstore.ErrPrecondition) {
+		t.Fatalf("IfAbsent upload over an existing object: %v, want ErrPrecondition", err)
+	}
+	if _, err := c.Upload(ctx, bucket, name, bytes.NewReader(second), int64(len(second)), objstore.AnyGeneration); err != nil {
+		t.Fatal(err)
+	}
+	if got := readObject(t, c, name); !bytes.Equal(got, second) {
+		t.Fatalf("read back %q after replacing, want %q", got, second)
+	}
+	if err := c.Delete(ctx, bucket, name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Stat(ctx, bucket, name); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("stat after delete: %v, want fs.ErrNotExist", err)
+	}
+	if err := c.Delete(ctx, bucket, name); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), name) {
+		t.Fatalf("delete of a missing object: %v, want fs.ErrNotExist naming it", err)
+	}
+}
+
+func readObject(t *testing.T, c *objstore.Client, name string) []byte {
+	t.Helper()
+	o, err := c.Open(t.Context(), bucket, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	data, err := io.ReadAll(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -201,9 +201,15 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("HTTP %d: %s", e.Status, e.Message)
 }
 
-// Is makes a 404 match fs.ErrNotExist and a 403 fs.ErrPermission.
+// ErrPrecondition is what a request whose generation precondition failed (HTTP 412)
+// matches with errors.Is.
+var ErrPrecondition = errors.New("objstore: generation precondition failed")
+
+// Is makes a 404 match fs.ErrNotExist, a 403 fs.ErrPermission and a 412 ErrPrecondition.
 func (e *APIError) Is(target error) bool {
 	switch target {
+	case ErrPrecondition:
+		return e.Status == http.StatusPreconditionFailed
 	case fs.ErrNotExist:
 		return e.Status == http.StatusNotFound
 	case fs.ErrPermission:
