@@ -1,6 +1,6 @@
 // Package beam runs kindling jobs on Apache Beam runners (Prism in-process, Flink, Spark;
-// Dataflow is refused until kindling has object-store I/O), with kindling as the engine
-// inside each stage.
+// Dataflow is refused until the workers' files can live in object storage), with kindling
+// as the engine inside each stage.
 //
 // A job is a Dataset built by a builder registered with dataset.RegisterJob. Run plans it
 // on the driver and translates its stages into a Beam pipeline: each stage is a
@@ -274,7 +274,7 @@ func checkRunner(opts Options, action string) error {
 		// Refused rather than linked: Dataflow workers run on Google's machines, which see
 		// no local path of the driver's, and kindling's writers and result files only use
 		// local paths (its readers take gs:// inputs).
-		return errors.New("beam: runner dataflow is not supported: kindling writes its results and outputs on local paths, and Dataflow workers share no file system with the driver; they need gs:// object-store I/O, which kindling has for its inputs only (not for writes yet)")
+		return errors.New("beam: runner dataflow is not supported: kindling writes its results and outputs on local paths, and Dataflow workers share no file system with the driver; they need gs:// object-store I/O, which kindling has for its inputs and a driver's writes but not yet for the workers' result and output files")
 	}
 	return fmt.Errorf("beam: unknown runner %q (prism, flink, spark, universal)", opts.Runner)
 }

@@ -128,7 +128,7 @@ func (d *Dataset) write(ctx context.Context, action, dir, format string, opts []
 	// event bus it posts on.
 	lin := d.startLineage(action, dir, format, o.lineageJob)
 	defer func() { lin.finish(err) }()
-	commitOpts := []datasource.CommitOption{datasource.CommitFS(d.s.fs),
+	commitOpts := []datasource.CommitOption{datasource.CommitFS(d.s.fs), datasource.CommitContext(ctx),
 		datasource.CommitPartitionDepth(len(o.partitionBy)), datasource.CommitReplacePartitions(o.replaceDirs)}
 	var loaded loadState
 	if o.load != nil {
@@ -173,10 +173,8 @@ func (f *fileSink) writeEmptyFile() error {
 	if f.files.Load() > 0 || f.splitCols != nil {
 		return nil
 	}
-	if m := f.committer.Mode(); m == ModeAppend || m == ModeOverwritePartitions {
-		if _, err := f.committer.FS().Stat(f.committer.OutDir()); err == nil {
-			return nil
-		}
+	if m := f.committer.Mode(); (m == ModeAppend || m == ModeOverwritePartitions) && f.committer.OutputExists() {
+		return nil
 	}
 	t, err := f.NewTask(0, 1, memory.DefaultAllocator)
 	if err != nil {

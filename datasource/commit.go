@@ -1,6 +1,7 @@
 package datasource
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kindling-data/kindling/internal/objstore"
 	"github.com/kindling-data/kindling/internal/vfs"
 )
 
@@ -47,6 +49,10 @@ type DirectoryCommitter struct {
 	purge  []string // partition directories OverwritePartitions replaces even if unwritten
 	state  []byte   // the table's new state file, committed with the data
 	done   bool
+	// ctx bounds an object store's requests (CommitContext); objects is set when the
+	// output is a gs:// prefix.
+	ctx     context.Context
+	objects *objectOutput
 }
 
 // SaveMode says what a write does when its output directory exists, as Spark's SaveMode
@@ -130,13 +136,17 @@ func CommitPartitionDepth(n int) CommitOption {
 // (RecoverOutput). The temporary directory is created at once (parent directories too),
 // mode 0755 before the umask, as the output directory will have.
 func NewDirectoryCommitter(outDir string, mode SaveMode, opts ...CommitOption) (*DirectoryCommitter, error) {
-	c := &DirectoryCommitter{fs: vfs.Default, outDir: filepath.Clean(outDir), mode: mode}
+	c := &DirectoryCommitter{fs: vfs.Default, outDir: outDir, mode: mode, ctx: context.Background()}
 	for _, o := range opts {
 		o(c)
 	}
 	if c.mode == OverwritePartitions && c.depth == 0 {
 		c.mode = Overwrite
 	}
+	if objstore.IsGS(outDir) {
+		return newObjectCommitter(c, outDir)
+	}
+	c.outDir = filepath.Clean(outDir)
 	outDir = c.outDir
 	if err := RecoverOutput(c.fs, outDir); err != nil {
 		return nil, err
@@ -194,7 +204,9 @@ func (c *DirectoryCommitter) TempDir() string { return c.tmpDir }
 // distributed runner, which has no committer, names its files the way the driver's
 // committer will commit them.
 func (c *DirectoryCommitter) TaskFiles() TaskFiles {
-	return TaskFiles{Dir: c.tmpDir, ID: c.id, Append: c.mode == Append || c.mode == OverwritePartitions}
+	// An object store's files always carry the job's id: the new files of an overwrite
+	// are uploaded beside the old ones before those are deleted.
+	return TaskFiles{Dir: c.tmpDir, ID: c.id, Append: c.mode == Append || c.mode == OverwritePartitions || c.objects != nil}
 }
 
 // TaskFiles names the files of a write job's tasks (DirectoryCommitter.TaskFiles).
@@ -228,6 +240,16 @@ func (f TaskFiles) Path(partition int, dir string, seq int, ext string) string {
 	return filepath.Join(f.Dir, dir, name+ext)
 }
 
+// OutputExists reports whether the output directory exists (for a gs:// output: whether
+// any object was under its prefix when the job began).
+func (c *DirectoryCommitter) OutputExists() bool {
+	if c.objects != nil {
+		return len(c.objects.existing) > 0
+	}
+	_, err := c.fs.Stat(c.outDir)
+	return err == nil
+}
+
 // Mode is the committer's save mode.
 func (c *DirectoryCommitter) Mode() SaveMode { return c.mode }
 
@@ -239,6 +261,9 @@ func (c *DirectoryCommitter) CommitJob() (err error) {
 		return errors.New("datasource: job already committed or aborted")
 	}
 	c.done = true
+	if c.objects != nil {
+		return c.commitObjects()
+	}
 	defer c.unlock()
 	defer func() {
 		if err != nil {

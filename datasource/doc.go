@@ -4,7 +4,9 @@
 //
 // Inputs are local paths or Google Cloud Storage objects (gs://bucket/name): every reader
 // opens, sizes and lists its inputs through input.go, which sends gs:// paths to
-// internal/objstore (ranged reads of one object generation). Writes go to local paths.
+// internal/objstore (ranged reads of one object generation). A DirectoryCommitter of a
+// gs:// output stages the job's files locally and commits them by upload
+// (commit_objects.go), since Cloud Storage has no rename.
 //
 // It knows nothing of plans or execution: exec wraps these readers as plan.Source
 // implementations. Every reader takes the memory.Allocator of the task that runs it and

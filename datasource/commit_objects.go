@@ -1,0 +1,209 @@
+package datasource
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/kindling-data/kindling/internal/objstore"
+	"github.com/kindling-data/kindling/internal/vfs"
+)
+
+// objectOutput is the Cloud Storage side of a committer whose output is a gs:// prefix.
+// An object store has no directories to rename, so the job commits another way: tasks
+// write into a local staging directory, as they would for a local output; CommitJob
+// uploads each file to its final name (an object appears whole or not at all, and the
+// upload refuses a name that exists), then removes what the mode replaces, then writes
+// _SUCCESS. A failed commit deletes what it uploaded. Unlike a local commit, a reader
+// listing the prefix while the job commits may see some of its files and, when
+// overwriting, the old files beside the new ones: as Spark's committers on object
+// stores, the output is whole only once _SUCCESS is there.
+type objectOutput struct {
+	client         *objstore.Client
+	bucket, prefix string // prefix: the output's object names start with it; it ends in "/"
+	existing       []objstore.ObjectInfo
+	uploaded       []string
+}
+
+// CommitContext bounds the committer's requests to an object store (a gs:// output) by
+// ctx. Local outputs ignore it.
+func CommitContext(ctx context.Context) CommitOption {
+	return func(c *DirectoryCommitter) { c.ctx = ctx }
+}
+
+// newObjectCommitter prepares c, whose options are applied, to write gs:// outDir.
+func newObjectCommitter(c *DirectoryCommitter, outDir string) (*DirectoryCommitter, error) {
+	bucket, name, err := objstore.Split(outDir)
+	if err != nil {
+		return nil, fmt.Errorf("datasource: %w", err)
+	}
+	name = strings.Trim(name, "/")
+	if name == "" {
+		return nil, fmt.Errorf("datasource: output %s: name a prefix in the bucket, not the bucket itself", outDir)
+	}
+	if c.state != nil {
+		return nil, fmt.Errorf("datasource: output %s: incremental loads into a table on Cloud Storage are not supported; load into a local table", outDir)
+	}
+	client, err := objstore.Default()
+	if err != nil {
+		return nil, fmt.Errorf("datasource: output %s: %w", outDir, err)
+	}
+	o := &objectOutput{client: client, bucket: bucket, prefix: name + "/"}
+	if o.existing, _, err = client.List(c.ctx, bucket, o.prefix, ""); err != nil {
+		return nil, fmt.Errorf("datasource: %w", err)
+	}
+	if len(o.existing) > 0 && c.mode == ErrorIfExists {
+		return nil, fmt.Errorf("datasource: output directory %s exists (%d objects under it)", outDir, len(o.existing))
+	}
+	c.objects, c.outDir = o, objstore.Scheme+bucket+"/"+name
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	c.id = hex.EncodeToString(b[:])
+	c.tmpDir = filepath.Join(os.TempDir(), "kindling-output-"+c.id)
+	if err := c.fs.MkdirAll(c.tmpDir, 0o755); err != nil {
+		return nil, fmt.Errorf("datasource: staging %s: %w", outDir, err)
+	}
+	return c, nil
+}
+
+// commitObjects uploads the staged files, removes what the mode replaces and writes
+// _SUCCESS; on error it deletes what it uploaded. The staging directory is removed
+// either way.
+func (c *DirectoryCommitter) commitObjects() (err error) {
+	o := c.objects
+	defer c.fs.RemoveAll(c.tmpDir)
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, o.deleteUploaded(c.ctx))
+		}
+	}()
+	files, err := stagedFiles(c.fs, c.tmpDir)
+	if err != nil {
+		return err
+	}
+	written := map[string]bool{}
+	for _, rel := range files {
+		if err := o.upload(c.ctx, c.fs, filepath.Join(c.tmpDir, filepath.FromSlash(rel)), o.prefix+rel); err != nil {
+			return err
+		}
+		written[o.prefix+rel] = true
+	}
+	replaced := c.replacedObjects(written)
+	if c.mode == ErrorIfExists {
+		// Another job may have written the prefix since this one began.
+		now, _, err := o.client.List(c.ctx, o.bucket, o.prefix, "")
+		if err != nil {
+			return fmt.Errorf("datasource: %w", err)
+		}
+		for _, obj := range now {
+			if !written[obj.Name] {
+				return fmt.Errorf("datasource: output directory %s exists: %s was written meanwhile", c.outDir, obj.Path())
+			}
+		}
+	}
+	for _, obj := range replaced {
+		if err := o.client.Delete(c.ctx, o.bucket, obj.Name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("datasource: replacing the old output: %w", err)
+		}
+	}
+	o.uploaded = nil // committed: nothing to take back
+	success := o.prefix + "_SUCCESS"
+	if _, err := o.client.Upload(c.ctx, o.bucket, success, strings.NewReader(""), 0, objstore.AnyGeneration); err != nil {
+		return fmt.Errorf("datasource: %s holds the job's files, but its _SUCCESS could not be written: %w", c.outDir, err)
+	}
+	return nil
+}
+
+// replacedObjects are the objects that existed when the job began and that its mode
+// replaces: all of them when overwriting; under OverwritePartitions those in the
+// partition directories the job wrote or was told to replace (CommitReplacePartitions).
+func (c *DirectoryCommitter) replacedObjects(written map[string]bool) []objstore.ObjectInfo {
+	o := c.objects
+	var dirs map[string]bool
+	switch c.mode {
+	case Overwrite:
+	case OverwritePartitions:
+		dirs = map[string]bool{}
+		for name := range written {
+			dirs[path.Dir(strings.TrimPrefix(name, o.prefix))] = true
+		}
+		for _, d := range c.purge {
+			dirs[path.Clean(filepath.ToSlash(d))] = true
+		}
+	default:
+		return nil
+	}
+	var out []objstore.ObjectInfo
+	for _, obj := range o.existing {
+		rel := strings.TrimPrefix(obj.Name, o.prefix)
+		if written[obj.Name] || dirs != nil && (!strings.Contains(rel, "/") || !dirs[path.Dir(rel)]) {
+			continue
+		}
+		out = append(out, obj)
+	}
+	return out
+}
+
+// upload copies the local file from to object name, which must not exist.
+func (o *objectOutput) upload(ctx context.Context, fsys vfs.FS, from, name string) error {
+	f, err := fsys.Open(from)
+	if err != nil {
+		return fmt.Errorf("datasource: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("datasource: %w", err)
+	}
+	if _, err := o.client.Upload(ctx, o.bucket, name, f, st.Size(), objstore.IfAbsent); err != nil {
+		if errors.Is(err, objstore.ErrPrecondition) {
+			return fmt.Errorf("datasource: %s exists: another job wrote the same name: %w", objstore.Scheme+o.bucket+"/"+name, err)
+		}
+		return fmt.Errorf("datasource: %w", err)
+	}
+	o.uploaded = append(o.uploaded, name)
+	return nil
+}
+
+// deleteUploaded removes what an uncommitted job uploaded.
+func (o *objectOutput) deleteUploaded(ctx context.Context) error {
+	var errs []error
+	for _, name := range o.uploaded {
+		if err := o.client.Delete(ctx, o.bucket, name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	o.uploaded = nil
+	return errors.Join(errs...)
+}
+
+// stagedFiles lists the regular files under dir as slash-separated relative paths.
+func stagedFiles(fsys vfs.FS, dir string) ([]string, error) {
+	var out []string
+	var walk func(rel string) error
+	walk = func(rel string) error {
+		ents, err := fsys.ReadDir(filepath.Join(dir, filepath.FromSlash(rel)))
+		if err != nil {
+			return fmt.Errorf("datasource: %w", err)
+		}
+		for _, e := range ents {
+			p := path.Join(rel, e.Name())
+			if e.IsDir() {
+				if err := walk(p); err != nil {
+					return err
+				}
+			} else {
+				out = append(out, p)
+			}
+		}
+		return nil
+	}
+	return out, walk("")
+}
