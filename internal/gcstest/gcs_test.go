@@ -353,6 +353,8 @@ func TestWriteToCloudStorage(t *testing.T) {
 			func(p string) *dataset.Dataset { return s.ReadParquet(p) }},
 		{"csv", func(d *dataset.Dataset, p string, o ...dataset.WriteOption) error { return d.WriteCSV(ctx, p, o...) },
 			func(p string) *dataset.Dataset { return s.ReadCSVWith(dataset.CSVOptions{Schema: schema}, p) }},
+		{"json", func(d *dataset.Dataset, p string, o ...dataset.WriteOption) error { return d.WriteJSON(ctx, p, o...) },
+			func(p string) *dataset.Dataset { return s.ReadJSON(p).SelectColumns("id", "g", "x", "name") }},
 	} {
 		t.Run(f.name, func(t *testing.T) {
 			path := "gs://" + bucket + "/out/" + f.name
