@@ -332,7 +332,7 @@ func listNames(t *testing.T, prefix string) []string {
 // and reads them back: each read equals the rows written (twice after an append, the new
 // ones after an overwrite, the untouched partitions kept by a partition overwrite); a
 // table that exists refuses ErrorIfExists and keeps its objects; every committed table
-// has _SUCCESS and no staging directory is left.
+// has _SUCCESS; a missing bucket fails the write, naming it; no staging directory is left.
 func TestWriteToCloudStorage(t *testing.T) {
 	s := newSession(t)
 	ctx := t.Context()
@@ -406,6 +406,9 @@ func TestWriteToCloudStorage(t *testing.T) {
 		}
 	})
 
+	if err := src.WriteParquet(ctx, "gs://no-such-bucket/out"); err == nil || !strings.Contains(err.Error(), "no-such-bucket") {
+		t.Fatalf("a write into a missing bucket: %v, want an error naming it", err)
+	}
 	var ents []string
 	ents, err = filepath.Glob(filepath.Join(os.TempDir(), "kindling-output-*"))
 	if err != nil || len(ents) != 0 {
