@@ -76,8 +76,9 @@ func (c WorkerConfig) SessionConfig() dataset.Config {
 type Options struct {
 	// Runner is "prism" (the default: Beam's local runner, in this process), or "flink",
 	// "spark", "universal" (a portable job server at Endpoint). "dataflow" is refused
-	// before submission: its workers need gs:// writes, which kindling does not have yet
-	// (it reads gs:// inputs).
+	// before submission: its workers would write their result and output files to gs://,
+	// which kindling does not do yet (it reads gs:// inputs, and a driver writes gs://
+	// outputs).
 	Runner string
 	// Endpoint is the job service (host:port); empty for in-process Prism.
 	Endpoint string
