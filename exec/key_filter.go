@@ -80,29 +80,73 @@ func (j *job) keyFilterFor(s *plan.Stage, stages []*plan.Stage) *keyFilter {
 }
 
 // runSmallSideFirst moves ahead of order[i] the stage that writes the other input of the
-// shuffled join order[i] feeds, when that stage can run now (its inputs are written),
-// filters its rows and is guessed to output fewer: independent stages may run in any
-// order, and the smaller side written first may filter the larger one by its keys.
+// shuffled join order[i] feeds, with the stages it needs that have not run, when that
+// stage filters its rows and is guessed to output fewer: independent stages may run in
+// any order, and the smaller side written first may filter the larger one by its keys.
+// A stage reading shuffles is guessed from the stages writing them (TPC-H's Q5: 1994's
+// orders of one region's customers, a join of two shuffles, written before lineitem's
+// sixty million rows at SF 10, which it then filters).
 func (j *job) runSmallSideFirst(order []*plan.Stage, i int) {
 	s := order[i]
 	if !j.env.Adaptive.Enabled || s.Output == nil || s.Output.Kind != plan.HashPartitioning {
 		return
 	}
-	rows, ok := plan.GuessPhysRows(s.Root)
+	writer := stageWriters(order)
+	rows, ok := plan.GuessPhysRowsWith(s.Root, writer)
 	if !ok {
 		return
 	}
 	for k := i + 1; k < len(order); k++ {
 		o := order[k]
-		if o.Output == nil || !j.ready(o) || !j.joinedWith(order, s, o) {
+		if o.Output == nil || !j.joinedWith(order, s, o) {
 			continue
 		}
-		if r, ok := plan.GuessPhysRows(o.Root); ok && r*keyFilterRatio <= rows && filters(o.Root) {
-			copy(order[i+1:k+1], order[i:k])
-			order[i] = o
+		if r, ok := plan.GuessPhysRowsWith(o.Root, writer); ok && r*keyFilterRatio <= rows && filters(o.Root) {
+			j.moveAhead(order, i, k)
 		}
 		return
 	}
+}
+
+// stageWriters names, for a shuffle read, the root of the stage of order writing it.
+func stageWriters(order []*plan.Stage) plan.ShuffleWriter {
+	roots := make(map[int]plan.PhysNode, len(order))
+	for _, s := range order {
+		if s.Output != nil {
+			roots[s.ShuffleID] = s.Root
+		}
+	}
+	return func(r *plan.PShuffleRead) plan.PhysNode { return roots[r.ShuffleID] }
+}
+
+// moveAhead moves order[k] and the stages it needs that have not run (all within
+// order[i:k], since order is topological and order[:i] has run) ahead of order[i],
+// keeping their order and that of the rest; it does nothing if order[k] needs order[i].
+func (j *job) moveAhead(order []*plan.Stage, i, k int) {
+	need := map[int]bool{order[k].ID: true}
+	for m := k; m >= i; m-- {
+		if !need[order[m].ID] {
+			continue
+		}
+		for _, p := range order[m].Parents {
+			if _, done := j.finished[p]; !done {
+				need[p] = true
+			}
+		}
+	}
+	if need[order[i].ID] {
+		return
+	}
+	var moved, rest []*plan.Stage
+	for _, st := range order[i : k+1] {
+		if need[st.ID] {
+			moved = append(moved, st)
+		} else {
+			rest = append(rest, st)
+		}
+	}
+	copy(order[i:], moved)
+	copy(order[i+len(moved):], rest)
 }
 
 // filters reports whether a stage's tree drops rows (a filter or a join): the keys of
@@ -117,16 +161,6 @@ func filters(root plan.PhysNode) bool {
 		return !found
 	})
 	return found
-}
-
-// ready reports whether every stage s reads has been written.
-func (j *job) ready(s *plan.Stage) bool {
-	for _, p := range s.Parents {
-		if _, ok := j.finished[p]; !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // joinedWith reports whether a shuffled join of a stage of order reads the shuffles of

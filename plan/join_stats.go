@@ -99,15 +99,27 @@ func readWidthRatio(n PhysNode) float64 {
 }
 
 // guessSize guesses the bytes n outputs; ok is false when an input's size is unknown.
-func guessSize(n PhysNode) (sizeEst, bool) {
+func guessSize(n PhysNode) (sizeEst, bool) { return guessSizeWith(n, nil) }
+
+// ShuffleWriter returns the root of the stage that writes the shuffle r reads, or nil.
+type ShuffleWriter func(r *PShuffleRead) PhysNode
+
+// guessSizeWith is guessSize that guesses a shuffle read as the stage writing it, where
+// writer names it.
+func guessSizeWith(n PhysNode, writer ShuffleWriter) (sizeEst, bool) {
 	switch x := n.(type) {
 	case *PScan, *PCacheRead:
 		b := EstimateBytes(x)
 		return sizeEst{bytes: float64(b) * readWidthRatio(x), frac: 1}, b >= 0
 	case *PShuffleRead:
+		if writer != nil {
+			if root := writer(x); root != nil {
+				return guessSizeWith(root, writer)
+			}
+		}
 		return sizeEst{}, false
 	case *PFilter:
-		in, ok := guessSize(x.Input)
+		in, ok := guessSizeWith(x.Input, writer)
 		s := selectivity(x.Cond)
 		in.bytes *= s
 		if x.Keep != nil {
@@ -115,25 +127,25 @@ func guessSize(n PhysNode) (sizeEst, bool) {
 		}
 		return sizeEst{bytes: in.bytes, frac: in.frac * s}, ok
 	case *PProject:
-		in, ok := guessSize(x.Input)
+		in, ok := guessSizeWith(x.Input, writer)
 		in.bytes *= widthRatio(x.OutSchema, x.Input.Schema())
 		return in, ok
 	case *PHashAggregate:
-		in, ok := guessSize(x.Input)
+		in, ok := guessSizeWith(x.Input, writer)
 		if x.Mode != AggFinal {
 			in.bytes *= aggShrink
 		}
 		return in, ok
 	case *PHashJoin:
-		return guessJoinSize(x)
+		return guessJoinSize(x, writer)
 	}
 	if c := n.Children(); len(c) == 1 {
-		return guessSize(c[0]) // exchanges, sorts, windows…: rows as they come
+		return guessSizeWith(c[0], writer) // exchanges, sorts, windows…: rows as they come
 	}
 	var total sizeEst
 	total.frac = 1
 	for _, c := range n.Children() {
-		s, ok := guessSize(c)
+		s, ok := guessSizeWith(c, writer)
 		if !ok {
 			return sizeEst{}, false
 		}
@@ -143,9 +155,9 @@ func guessSize(n PhysNode) (sizeEst, bool) {
 }
 
 // guessJoinSize guesses a hash join's output (see the guesses above).
-func guessJoinSize(j *PHashJoin) (sizeEst, bool) {
-	l, lok := guessSize(j.Left)
-	r, rok := guessSize(j.Right)
+func guessJoinSize(j *PHashJoin, writer ShuffleWriter) (sizeEst, bool) {
+	l, lok := guessSizeWith(j.Left, writer)
+	r, rok := guessSizeWith(j.Right, writer)
 	if !lok || !rok {
 		return sizeEst{}, false
 	}
@@ -186,8 +198,12 @@ func buildSmallerLeft(kind JoinKind, l, r sizeEst) bool {
 // GuessPhysRows guesses the rows physical node n outputs from the sizes of its sources and the shares
 // their filters and joins are guessed to keep (see the guesses above); ok is false when
 // an input's size is unknown (a shuffle read).
-func GuessPhysRows(n PhysNode) (rows float64, ok bool) {
-	s, ok := guessSize(n)
+func GuessPhysRows(n PhysNode) (rows float64, ok bool) { return GuessPhysRowsWith(n, nil) }
+
+// GuessPhysRowsWith is GuessPhysRows that guesses a shuffle read's rows as those of the
+// stage writing it, where writer names it (not nil).
+func GuessPhysRowsWith(n PhysNode, writer ShuffleWriter) (rows float64, ok bool) {
+	s, ok := guessSizeWith(n, writer)
 	if !ok {
 		return 0, false
 	}
