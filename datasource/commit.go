@@ -307,7 +307,8 @@ func (c *DirectoryCommitter) CommitJob() (err error) {
 	return nil
 }
 
-// AbortJob removes the temporary directory and everything tasks wrote. It is safe to call
+// AbortJob removes the temporary directory and everything tasks wrote (for a gs://
+// output, the staging prefix's objects too). It is safe to call
 // after CommitJob (it then does nothing).
 func (c *DirectoryCommitter) AbortJob() error {
 	if c.done {
@@ -315,10 +316,14 @@ func (c *DirectoryCommitter) AbortJob() error {
 	}
 	c.done = true
 	defer c.unlock()
-	if err := c.fs.RemoveAll(c.tmpDir); err != nil {
-		return fmt.Errorf("datasource: %w", err)
+	var errs []error
+	if c.objects != nil {
+		errs = append(errs, c.objects.client.DeletePrefix(c.ctx, c.objects.bucket, c.objects.staging))
 	}
-	return nil
+	if err := c.fs.RemoveAll(c.tmpDir); err != nil {
+		errs = append(errs, fmt.Errorf("datasource: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // RecoverOutput finishes what jobs writing outDir left when their process died: an old

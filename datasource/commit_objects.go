@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/kindling-data/kindling/internal/objstore"
@@ -30,6 +32,10 @@ type objectOutput struct {
 	bucket, prefix string // prefix: the output's object names start with it; it ends in "/"
 	existing       []objstore.ObjectInfo
 	uploaded       []string
+	// staging is where remote tasks put their files (StagingPrefix), staged the files
+	// added from there: relative path in the output → object name.
+	staging string
+	staged  map[string]string
 }
 
 // CommitContext bounds the committer's requests to an object store (a gs:// output) by
@@ -66,6 +72,7 @@ func newObjectCommitter(c *DirectoryCommitter, outDir string) (*DirectoryCommitt
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	c.id = hex.EncodeToString(b[:])
+	o.staging = o.prefix + "_temporary/" + c.id + "/"
 	c.tmpDir = filepath.Join(os.TempDir(), "kindling-output-"+c.id)
 	if err := c.fs.MkdirAll(c.tmpDir, 0o755); err != nil {
 		return nil, fmt.Errorf("datasource: staging %s: %w", outDir, err)
@@ -73,15 +80,60 @@ func newObjectCommitter(c *DirectoryCommitter, outDir string) (*DirectoryCommitt
 	return c, nil
 }
 
-// commitObjects uploads the staged files, removes what the mode replaces and writes
-// _SUCCESS; on error it deletes what it uploaded. The staging directory is removed
-// either way.
+// StagingPrefix is, for a gs:// output, where tasks that do not share this process's
+// file system (a distributed runner's workers) put their files before the job commits:
+// gs://bucket/<output>/_temporary/<job id>/, hidden from readers as _SUCCESS is, and
+// removed when the job commits or aborts. "" for a local output.
+func (c *DirectoryCommitter) StagingPrefix() string {
+	if c.objects == nil {
+		return ""
+	}
+	return objstore.Scheme + c.objects.bucket + "/" + c.objects.staging
+}
+
+// AddStagedObject makes the object (a gs:// path), under StagingPrefix, the job's file rel
+// (slash-separated, relative to the output, as a task's file is to TaskFiles().Dir):
+// CommitJob copies it to its place inside Cloud Storage, as it uploads the files of the
+// local staging directory.
+func (c *DirectoryCommitter) AddStagedObject(rel, object string) error {
+	o := c.objects
+	if o == nil {
+		return fmt.Errorf("datasource: output %s is not on Cloud Storage: its tasks' files go in %s", c.outDir, c.tmpDir)
+	}
+	bucket, name, err := objstore.Split(object)
+	if err != nil {
+		return fmt.Errorf("datasource: %w", err)
+	}
+	rel = path.Clean(rel)
+	if bucket != o.bucket || !strings.HasPrefix(name, o.staging) {
+		return fmt.Errorf("datasource: staged object %s is not under the job's staging prefix %s", object, c.StagingPrefix())
+	}
+	if rel == "." || strings.HasPrefix(rel, "../") || strings.HasPrefix(rel, "/") {
+		return fmt.Errorf("datasource: staged object %s: %q is not a path inside the output", object, rel)
+	}
+	if o.staged == nil {
+		o.staged = map[string]string{}
+	}
+	if prev, ok := o.staged[rel]; ok && prev != name {
+		return fmt.Errorf("datasource: two staged objects for the output's %s: %s and %s", rel, objstore.Scheme+bucket+"/"+prev, object)
+	}
+	o.staged[rel] = name
+	return nil
+}
+
+// commitObjects uploads the staged files and copies the staged objects to their names,
+// removes what the mode replaces and writes _SUCCESS; on error it deletes what it
+// uploaded. The staging directory and prefix are removed either way.
 func (c *DirectoryCommitter) commitObjects() (err error) {
 	o := c.objects
 	defer c.fs.RemoveAll(c.tmpDir)
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, o.deleteUploaded(c.ctx))
+		}
+		// Left over, the staged objects would only cost storage: readers skip _temporary.
+		if derr := o.client.DeletePrefix(c.ctx, o.bucket, o.staging); err != nil && derr != nil {
+			err = errors.Join(err, derr)
 		}
 	}()
 	files, err := stagedFiles(c.fs, c.tmpDir)
@@ -90,7 +142,16 @@ func (c *DirectoryCommitter) commitObjects() (err error) {
 	}
 	written := map[string]bool{}
 	for _, rel := range files {
+		if _, dup := o.staged[rel]; dup {
+			return fmt.Errorf("datasource: the output's %s is both a local file and a staged object", rel)
+		}
 		if err := o.upload(c.ctx, c.fs, filepath.Join(c.tmpDir, filepath.FromSlash(rel)), o.prefix+rel); err != nil {
+			return err
+		}
+		written[o.prefix+rel] = true
+	}
+	for _, rel := range slices.Sorted(maps.Keys(o.staged)) {
+		if err := o.copy(c.ctx, o.staged[rel], o.prefix+rel); err != nil {
 			return err
 		}
 		written[o.prefix+rel] = true
@@ -103,7 +164,7 @@ func (c *DirectoryCommitter) commitObjects() (err error) {
 			return fmt.Errorf("datasource: %w", err)
 		}
 		for _, obj := range now {
-			if !written[obj.Name] {
+			if !written[obj.Name] && !strings.HasPrefix(obj.Name, o.staging) {
 				return fmt.Errorf("datasource: output directory %s exists: %s was written meanwhile", c.outDir, obj.Path())
 			}
 		}
@@ -163,6 +224,18 @@ func (o *objectOutput) upload(ctx context.Context, fsys vfs.FS, from, name strin
 		return fmt.Errorf("datasource: %w", err)
 	}
 	if _, err := o.client.Upload(ctx, o.bucket, name, f, st.Size(), objstore.IfAbsent); err != nil {
+		if errors.Is(err, objstore.ErrPrecondition) {
+			return fmt.Errorf("datasource: %s exists: another job wrote the same name: %w", objstore.Scheme+o.bucket+"/"+name, err)
+		}
+		return fmt.Errorf("datasource: %w", err)
+	}
+	o.uploaded = append(o.uploaded, name)
+	return nil
+}
+
+// copy copies the staged object src to name, which must not exist.
+func (o *objectOutput) copy(ctx context.Context, src, name string) error {
+	if _, err := o.client.Copy(ctx, o.bucket, src, o.bucket, name, objstore.IfAbsent); err != nil {
 		if errors.Is(err, objstore.ErrPrecondition) {
 			return fmt.Errorf("datasource: %s exists: another job wrote the same name: %w", objstore.Scheme+o.bucket+"/"+name, err)
 		}
