@@ -215,6 +215,33 @@ func writeScanParts(w io.Writer, n plan.PhysNode) {
 	}
 }
 
+// InputFiles are the files the job's scans read, in stage order (each once): a runner
+// whose workers share no file system with this machine checks that they reach them.
+func (u *Units) InputFiles() []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(plan.PhysNode)
+	walk = func(n plan.PhysNode) {
+		if s, ok := n.(*plan.PScan); ok {
+			for _, p := range s.Parts {
+				for _, f := range plan.InputFiles(p) {
+					if !seen[f] {
+						seen[f] = true
+						out = append(out, f)
+					}
+				}
+			}
+		}
+		for _, c := range n.Children() {
+			walk(c)
+		}
+	}
+	for _, st := range u.Stages {
+		walk(u.stages[st.ID].Root)
+	}
+	return out
+}
+
 // Stage returns the stage with the given ID.
 func (u *Units) Stage(id int) (UnitStage, bool) {
 	for _, s := range u.Stages {

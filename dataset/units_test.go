@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,5 +94,37 @@ func TestPlanUnitsExpectations(t *testing.T) {
 	_, err = PlanUnits(d2.Expect(Fail, UniqueKey("ids", "id")), "collect", now)
 	if err == nil || !strings.Contains(err.Error(), "runs a job of its own") {
 		t.Fatalf("PlanUnits with UniqueKey: err = %v, want a refusal", err)
+	}
+}
+
+// InputFiles names every file the job's scans read, once, across the stages (a join's
+// two sides here, whether or not small files share a task), and none for in-memory
+// records.
+func TestUnitsInputFiles(t *testing.T) {
+	s, ids := idSession(t, Config{DisableAdaptive: true, ShufflePartitions: 2, BroadcastThreshold: -1}, 10, 2)
+	dir := t.TempDir()
+	var files []string
+	for i := range 3 {
+		f := filepath.Join(dir, fmt.Sprintf("part-%d.csv", i))
+		if err := os.WriteFile(f, fmt.Appendf(nil, "id,name\n%d,n%d\n", i, i), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	u, err := PlanUnits(s.ReadCSV(dir).Join(ids, On("id"), Inner), "collect", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := u.InputFiles()
+	slices.Sort(got)
+	if !slices.Equal(got, files) {
+		t.Fatalf("InputFiles %v, want %v", got, files)
+	}
+	u, err = PlanUnits(ids, "count", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := u.InputFiles(); len(got) != 0 {
+		t.Fatalf("in-memory records: InputFiles %v, want none", got)
 	}
 }

@@ -119,6 +119,9 @@ type checkpointPartition struct {
 
 func (p *checkpointPartition) String() string { return p.path }
 
+// InputFile is the checkpoint's part file.
+func (p *checkpointPartition) InputFile() string { return p.path }
+
 func (p *checkpointPartition) EstimatedBytes() int64 {
 	st, err := p.src.fs.Stat(p.path)
 	if err != nil {

@@ -167,7 +167,7 @@ type csvPartition struct {
 }
 
 func (p *csvPartition) String() string        { return p.split.String() }
-func (p *csvPartition) filePath() string      { return p.split.Path }
+func (p *csvPartition) InputFile() string     { return p.split.Path }
 func (p *csvPartition) EstimatedBytes() int64 { return p.split.Bytes() }
 
 // Open returns a *datasource.CSVReader; its Malformed method counts bad rows.
@@ -294,7 +294,7 @@ type parquetPartition struct {
 }
 
 func (p *parquetPartition) String() string        { return p.split.String() }
-func (p *parquetPartition) filePath() string      { return p.split.Path }
+func (p *parquetPartition) InputFile() string     { return p.split.Path }
 func (p *parquetPartition) EstimatedBytes() int64 { return p.split.Bytes() }
 
 // Open returns a *datasource.ParquetReader, or over a merged schema an adapter of one;
@@ -432,7 +432,7 @@ type ipcPartition struct {
 }
 
 func (p *ipcPartition) String() string        { return p.split.String() }
-func (p *ipcPartition) filePath() string      { return p.split.Path }
+func (p *ipcPartition) InputFile() string     { return p.split.Path }
 func (p *ipcPartition) EstimatedBytes() int64 { return p.split.Bytes() }
 
 func (p *ipcPartition) Open(ctx context.Context, mem memory.Allocator) (plan.BatchIterator, error) {

@@ -160,11 +160,11 @@ func (s *hiveSource) Partitions(req plan.ScanRequest) ([]plan.ScanPartition, err
 	}
 	wrapped := make([]plan.ScanPartition, len(parts))
 	for i, p := range parts {
-		fp, ok := p.(interface{ filePath() string })
+		fp, ok := p.(plan.FileInput)
 		if !ok {
 			return nil, fmt.Errorf("exec: %s: partition %s does not name its file", s, p)
 		}
-		wrapped[i] = &hivePartition{ScanPartition: p, table: s.table, dir: dirOf[fp.filePath()], out: out}
+		wrapped[i] = &hivePartition{ScanPartition: p, table: s.table, dir: dirOf[fp.InputFile()], out: out}
 	}
 	return wrapped, nil
 }
@@ -261,6 +261,9 @@ type hivePartition struct {
 	dir   int
 	out   *arrow.Schema // the columns to produce, in order
 }
+
+// InputFile is the file of the partition it wraps.
+func (p *hivePartition) InputFile() string { return p.ScanPartition.(plan.FileInput).InputFile() }
 
 func (p *hivePartition) Open(ctx context.Context, mem memory.Allocator) (plan.BatchIterator, error) {
 	it, err := p.ScanPartition.Open(ctx, mem)

@@ -76,7 +76,7 @@ func (p *jsonPartition) EstimatedBytes() int64 { return p.split.Bytes() }
 
 // filePath is the file the split reads, for sources that wrap file sources (hive-style
 // partition directories).
-func (p *jsonPartition) filePath() string { return p.split.Path }
+func (p *jsonPartition) InputFile() string { return p.split.Path }
 
 // Open returns a *datasource.JSONReader; its Malformed method counts bad lines, which
 // the scan adds to the task's MalformedRows.
@@ -87,6 +87,6 @@ func (p *jsonPartition) Open(ctx context.Context, mem memory.Allocator) (plan.Ba
 var (
 	_ plan.BatchIterator             = (*datasource.JSONReader)(nil)
 	_ interface{ Malformed() int64 } = (*datasource.JSONReader)(nil)
-	_ interface{ filePath() string } = (*jsonPartition)(nil)
+	_ plan.FileInput                 = (*jsonPartition)(nil)
 	_ plan.ScanPartition             = (*jsonPartition)(nil)
 )

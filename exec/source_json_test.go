@@ -68,11 +68,11 @@ func TestJSONSource(t *testing.T) {
 	}
 	var files []string
 	for _, p := range parts {
-		fp, ok := p.(interface{ filePath() string })
+		fp, ok := p.(plan.FileInput)
 		if !ok {
 			t.Fatalf("%s does not name its file", p)
 		}
-		files = append(files, filepath.Base(fp.filePath()))
+		files = append(files, filepath.Base(fp.InputFile()))
 	}
 	if files = slices.Compact(files); !slices.Equal(files, []string{"1.json", "2.json"}) {
 		t.Errorf("partition files %v", files)

@@ -47,6 +47,28 @@ type ScanRequest struct {
 	BatchRows int
 }
 
+// FileInput is implemented by the scan partitions that read one file: InputFile is its
+// path (a local path or gs://), which a distributed runner checks that its workers reach.
+type FileInput interface {
+	InputFile() string
+}
+
+// InputFiles are the files a scan partition reads (none for a partition not read from
+// files, such as in-memory records).
+func InputFiles(p ScanPartition) []string {
+	switch p := p.(type) {
+	case FileInput:
+		return []string{p.InputFile()}
+	case *groupedPartition:
+		var out []string
+		for _, q := range p.parts {
+			out = append(out, InputFiles(q)...)
+		}
+		return out
+	}
+	return nil
+}
+
 // ScanPartition is one task's share of a source.
 type ScanPartition interface {
 	// String describes the piece, e.g. orders-1.csv[0:1048576].
