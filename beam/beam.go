@@ -183,12 +183,12 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 	if formatOf(action) != "" {
 		return runWrite(ctx, u, ref, opts, start)
 	}
-	dir, cleanup, err := resultDir(opts)
+	dir, cleanup, err := newSharedDir(ctx, opts.ResultDir, "kindling-result-")
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	expectDir := ""
+	expectDir := sharedDir("")
 	if u.Expectations() > 0 {
 		expectDir = dir
 	}
@@ -202,7 +202,7 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 		return nil, fmt.Errorf("beam: job %q: %w", job, err)
 	}
 	res := &Result{Schema: u.Schema, Explain: u.Explain}
-	res.Batches, err = readParts(dir, u.Stages[len(u.Stages)-1].Tasks)
+	res.Batches, err = readParts(ctx, dir, u.Stages[len(u.Stages)-1].Tasks)
 	if err != nil {
 		return nil, err
 	}
@@ -224,13 +224,13 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 // runWrite runs a write action: the pipeline's result tasks write their files into the
 // committer's staging directory, committed only if the whole pipeline succeeded.
 func runWrite(ctx context.Context, u *dataset.Units, ref jobRef, opts Options, start time.Time) (*Result, error) {
-	c, spec, err := startWrite(opts, u.Schema)
+	c, spec, err := startWrite(ctx, opts, u.Schema)
 	if err != nil {
 		return nil, err
 	}
-	expectDir := ""
+	expectDir := sharedDir("")
 	if u.Expectations() > 0 {
-		dir, cleanup, err := resultDir(opts)
+		dir, cleanup, err := newSharedDir(ctx, opts.ResultDir, "kindling-result-")
 		if err != nil {
 			return nil, errors.Join(err, c.AbortJob())
 		}
@@ -252,7 +252,7 @@ func runWrite(ctx context.Context, u *dataset.Units, ref jobRef, opts Options, s
 	if err := evaluateExpectations(ctx, u, opts.Action, expectDir, res); err != nil {
 		return nil, errors.Join(fmt.Errorf("beam: job %q: %w", ref.Job, err), c.AbortJob())
 	}
-	if res.Files, err = finishWrite(c, spec, u.Schema); err != nil {
+	if res.Files, err = finishWrite(ctx, c, spec, u.Schema); err != nil {
 		return nil, fmt.Errorf("beam: job %q: commit: %w", ref.Job, err)
 	}
 	return res, nil

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/kindling-data/kindling/dataset"
 )
@@ -20,34 +18,34 @@ func expectFile(stage, task int) string { return fmt.Sprintf("expect-%d-%06d.jso
 
 // writeExpectCounts writes a task's counts, atomically: a retried or duplicated task
 // replaces them with the same.
-func writeExpectCounts(dir string, stage, task int, counts []dataset.ExpectationCounts) error {
+func writeExpectCounts(ctx context.Context, dir sharedDir, stage, task int, counts []dataset.ExpectationCounts) error {
 	data, err := json.Marshal(counts)
 	if err != nil {
 		return fmt.Errorf("beam: expectations of stage %d task %d: %w", stage, task, err)
 	}
-	return writeAtomic(dir, expectFile(stage, task), data)
+	return dir.put(ctx, expectFile(stage, task), data)
 }
 
 // evaluateExpectations reads the tasks' counts from dir and evaluates the job's
 // expectations into res.Expectations (res.Job must be set): an error under a Fail
 // policy (dataset.ExpectationError), nil when they passed or failed under Warn.
-func evaluateExpectations(ctx context.Context, u *dataset.Units, action, dir string, res *Result) error {
+func evaluateExpectations(ctx context.Context, u *dataset.Units, action string, dir sharedDir, res *Result) error {
 	if u.Expectations() == 0 {
 		return nil
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "expect-*.json"))
+	files, err := dir.list(ctx, "expect-")
 	if err != nil {
-		return err
+		return fmt.Errorf("beam: expectations: %w", err)
 	}
 	var counts []dataset.ExpectationCounts
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := dir.get(ctx, f)
 		if err != nil {
 			return fmt.Errorf("beam: expectations: %w", err)
 		}
 		var cs []dataset.ExpectationCounts
 		if err := json.Unmarshal(data, &cs); err != nil {
-			return fmt.Errorf("beam: expectations: %s: %w", f, err)
+			return fmt.Errorf("beam: expectations: %s: %w", dir.path(f), err)
 		}
 		counts = append(counts, cs...)
 	}

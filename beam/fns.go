@@ -189,11 +189,11 @@ func (f *stageFn) ProcessElement(ctx context.Context, task int, blocks, broadcas
 		}
 		m, err = f.u.RunTask(tctx, f.Stage, task, in, b, sink)
 		if cs := counted(); err == nil && len(cs) > 0 {
-			err = writeExpectCounts(f.ExpectDir, f.Stage, task, cs)
+			err = writeExpectCounts(ctx, sharedDir(f.ExpectDir), f.Stage, task, cs)
 		}
 	}
 	if f.Mode == modeWrite {
-		err = tw.finish(err)
+		err = tw.finish(ctx, err)
 	}
 	if err != nil {
 		return err
@@ -203,7 +203,7 @@ func (f *stageFn) ProcessElement(ctx context.Context, task int, blocks, broadcas
 		reportTask(ctx, f.Stage, task, f.Mode == modeMap, m, start, time.Since(start), moved)
 	}
 	if f.Mode == modeResult {
-		return writePart(f.ResultDir, task, out)
+		return writePart(ctx, sharedDir(f.ResultDir), task, out)
 	}
 	return nil
 }
@@ -211,13 +211,13 @@ func (f *stageFn) ProcessElement(ctx context.Context, task int, blocks, broadcas
 // writePart writes a result task's blocks as one file, atomically, so that a retried or
 // speculatively duplicated task leaves one complete file (the same, as tasks are
 // deterministic).
-func writePart(dir string, task int, blocks [][]byte) error {
+func writePart(ctx context.Context, dir sharedDir, task int, blocks [][]byte) error {
 	var buf []byte
 	for _, b := range blocks {
 		buf = binary.AppendUvarint(buf, uint64(len(b)))
 		buf = append(buf, b...)
 	}
-	return writeAtomic(dir, partName(task), buf)
+	return dir.put(ctx, partName(task), buf)
 }
 
 // writeAtomic writes dir/name through a temporary file renamed into place.

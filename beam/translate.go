@@ -2,13 +2,12 @@ package beam
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -19,8 +18,8 @@ import (
 )
 
 // translate adds the job's stages to the pipeline, in dependency order.
-// A write action's result stage writes part files under write.Dir instead.
-func translate(s abeam.Scope, u *dataset.Units, ref jobRef, dir string, write writeSpec, expectDir string) error {
+// A write action's result stage writes the output's files instead (writeSpec).
+func translate(s abeam.Scope, u *dataset.Units, ref jobRef, dir sharedDir, write writeSpec, expectDir sharedDir) error {
 	outs := map[int]abeam.PCollection{} // KV<reduce partition, block> of each map stage
 	for i, st := range u.Stages {
 		ss := s.Scope(fmt.Sprintf("kindling stage %d", st.ID))
@@ -35,12 +34,12 @@ func translate(s abeam.Scope, u *dataset.Units, ref jobRef, dir string, write wr
 			samples := abeam.ParDo(ss, sample, grouped, abeam.SideInput{Input: broadcast}, abeam.SideInput{Input: none})
 			bounds = abeam.ParDo(ss, &boundsFn{Ref: ref, Stage: st.ID}, abeam.GroupByKey(ss, samples))
 		}
-		fn := &stageFn{Ref: ref, Stage: st.ID, Mode: modeMap, ExpectDir: expectDir}
+		fn := &stageFn{Ref: ref, Stage: st.ID, Mode: modeMap, ExpectDir: string(expectDir)}
 		if i == len(u.Stages)-1 {
 			if st.Output != dataset.OutputResult {
 				return fmt.Errorf("beam: the last stage (%d) is not the result stage", st.ID)
 			}
-			fn.Mode, fn.ResultDir = modeResult, dir
+			fn.Mode, fn.ResultDir = modeResult, string(dir)
 			if write.Format != "" {
 				fn.Mode, fn.ResultDir, fn.Write = modeWrite, "", write
 			}
@@ -101,25 +100,9 @@ func stageInput(s abeam.Scope, st dataset.UnitStage, outs map[int]abeam.PCollect
 	return grouped, broadcast, nil
 }
 
-// resultDir is where the result stage writes, and how to clean it up.
-func resultDir(opts Options) (string, func(), error) {
-	if opts.ResultDir != "" {
-		dir, err := os.MkdirTemp(opts.ResultDir, "kindling-result-")
-		if err != nil {
-			return "", nil, fmt.Errorf("beam: result directory: %w", err)
-		}
-		return dir, func() { os.RemoveAll(dir) }, nil
-	}
-	dir, err := os.MkdirTemp("", "kindling-beam-result-")
-	if err != nil {
-		return "", nil, fmt.Errorf("beam: result directory: %w", err)
-	}
-	return dir, func() { os.RemoveAll(dir) }, nil
-}
-
 // readParts reads the result files back in task order. A missing file means its task
 // did not run: the runner lost output, which must fail rather than drop rows.
-func readParts(dir string, tasks int) ([]arrow.RecordBatch, error) {
+func readParts(ctx context.Context, dir sharedDir, tasks int) ([]arrow.RecordBatch, error) {
 	var out []arrow.RecordBatch
 	fail := func(err error) ([]arrow.RecordBatch, error) {
 		for _, r := range out {
@@ -129,7 +112,7 @@ func readParts(dir string, tasks int) ([]arrow.RecordBatch, error) {
 	}
 	mem := memory.NewGoAllocator()
 	for t := range tasks {
-		buf, err := os.ReadFile(filepath.Join(dir, partName(t)))
+		buf, err := dir.get(ctx, partName(t))
 		if err != nil {
 			return fail(fmt.Errorf("beam: result of task %d: %w", t, err))
 		}

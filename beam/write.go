@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -31,8 +32,12 @@ const (
 // id for appending writes), which Run commits once the whole pipeline succeeded: readers
 // never see a partial table.
 type writeSpec struct {
-	Format      string // "parquet", "csv" or "json"
-	Names       datasource.TaskFiles
+	Format string // "parquet", "csv" or "json"
+	Names  datasource.TaskFiles
+	// Staging is, for a gs:// output, the committer's staging prefix: a task writes its
+	// files on its worker's disk, uploads them there when it succeeded, then a manifest
+	// naming them (remoteTaskFiles), since workers share no directory with the driver.
+	Staging     string
 	PartitionBy []string
 	// The file options of Options, zero for the defaults.
 	RowGroupRows int
@@ -78,7 +83,7 @@ func (w writeSpec) options() []dataset.WriteOption {
 // startWrite checks a write's options and prepares its commit before submission, so
 // that an existing output (with ErrorIfExists), a bad partition column or an unknown codec
 // fails at once.
-func startWrite(opts Options, schema *arrow.Schema) (*datasource.DirectoryCommitter, writeSpec, error) {
+func startWrite(ctx context.Context, opts Options, schema *arrow.Schema) (*datasource.DirectoryCommitter, writeSpec, error) {
 	spec := writeSpec{Format: formatOf(opts.Action), PartitionBy: opts.PartitionedBy, RowGroupRows: opts.ParquetRowGroupRows,
 		Compression: opts.ParquetCompression, Delimiter: opts.CSVDelimiter, NullValue: opts.CSVNullValue}
 	if opts.OutputDir == "" {
@@ -89,11 +94,12 @@ func startWrite(opts Options, schema *arrow.Schema) (*datasource.DirectoryCommit
 	if _, err := dataset.NewFileTaskWriter(spec.Format, schema, datasource.TaskFiles{}, 0, memory.DefaultAllocator, spec.options()...); err != nil {
 		return nil, spec, fmt.Errorf("beam: action %s: %w", opts.Action, err)
 	}
-	c, err := datasource.NewDirectoryCommitter(opts.OutputDir, opts.Mode, datasource.CommitPartitionDepth(len(opts.PartitionedBy)))
+	c, err := datasource.NewDirectoryCommitter(opts.OutputDir, opts.Mode, datasource.CommitPartitionDepth(len(opts.PartitionedBy)),
+		datasource.CommitContext(context.WithoutCancel(ctx)))
 	if err != nil {
 		return nil, spec, fmt.Errorf("beam: action %s: %w", opts.Action, err)
 	}
-	spec.Names = c.TaskFiles()
+	spec.Names, spec.Staging = c.TaskFiles(), c.StagingPrefix()
 	return c, spec, nil
 }
 
@@ -102,13 +108,17 @@ func startWrite(opts Options, schema *arrow.Schema) (*datasource.DirectoryCommit
 // row gets one empty file (as a local write does, so that readers see the schema); then
 // the committer commits (renaming the staging directory into place, or moving its files
 // into an existing table for Append and OverwritePartitions).
-func finishWrite(c *datasource.DirectoryCommitter, spec writeSpec, schema *arrow.Schema) (int, error) {
+func finishWrite(ctx context.Context, c *datasource.DirectoryCommitter, spec writeSpec, schema *arrow.Schema) (int, error) {
 	files, err := stagedFiles(spec.Names.Dir)
+	if err == nil && spec.Staging != "" {
+		var remote int
+		remote, err = addRemoteFiles(ctx, c, sharedDir(spec.Staging))
+		files += remote
+	}
 	if err != nil {
 		return 0, errors.Join(err, c.AbortJob())
 	}
-	_, statErr := os.Stat(c.OutDir())
-	intoTable := (c.Mode() == dataset.ModeAppend || c.Mode() == dataset.ModeOverwritePartitions) && statErr == nil
+	intoTable := (c.Mode() == dataset.ModeAppend || c.Mode() == dataset.ModeOverwritePartitions) && c.OutputExists()
 	if files == 0 && len(spec.PartitionBy) == 0 && !intoTable {
 		w, err := dataset.NewFileTaskWriter(spec.Format, schema, spec.Names, 0, memory.DefaultAllocator, spec.options()...)
 		if err == nil {
@@ -175,7 +185,13 @@ func (t *taskWriter) write(ctx context.Context, rec arrow.RecordBatch) error {
 	if t.w == nil {
 		var id [6]byte
 		_, _ = rand.Read(id[:])
-		dir := filepath.Join(t.spec.Names.Dir, fmt.Sprintf("%s%05d-%s", attemptPrefix, t.task, hex.EncodeToString(id[:])))
+		attempt := fmt.Sprintf("%s%05d-%s", attemptPrefix, t.task, hex.EncodeToString(id[:]))
+		// Remote staging: the files wait on this worker's disk until the task succeeded.
+		parent := t.spec.Names.Dir
+		if t.spec.Staging != "" {
+			parent = os.TempDir()
+		}
+		dir := filepath.Join(parent, attempt)
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			rec.Release()
 			return fmt.Errorf("beam: writing task %d: %w", t.task, err)
@@ -194,7 +210,7 @@ func (t *taskWriter) write(ctx context.Context, rec arrow.RecordBatch) error {
 }
 
 // finish commits the task's files if the task succeeded, and drops them if not.
-func (t *taskWriter) finish(taskErr error) error {
+func (t *taskWriter) finish(ctx context.Context, taskErr error) error {
 	if t.w == nil {
 		return taskErr
 	}
@@ -206,6 +222,9 @@ func (t *taskWriter) finish(taskErr error) error {
 	if err := t.w.Commit(); err != nil {
 		t.w.Abort()
 		return err
+	}
+	if t.spec.Staging != "" {
+		return uploadTaskFiles(ctx, sharedDir(t.spec.Staging), t.task, t.attemptDir)
 	}
 	if err := moveUp(t.attemptDir, t.spec.Names.Dir); err != nil {
 		return fmt.Errorf("beam: committing task %d: %w", t.task, err)
@@ -230,4 +249,71 @@ func moveUp(from, to string) error {
 		}
 		return os.Rename(path, dst)
 	})
+}
+
+// remoteTaskFiles is the manifest of a task's files under a remote staging prefix: the
+// attempt directory they were uploaded into and their paths relative to the output. A
+// task writes it last, in one put, so that a manifest names only files that are all
+// there; a retried or duplicated task's manifest replaces the earlier one (either names
+// a whole attempt), and the attempts no manifest names are removed with the prefix.
+type remoteTaskFiles struct {
+	Attempt string
+	Files   []string
+}
+
+func manifestName(task int) string { return fmt.Sprintf("task-%05d.json", task) }
+
+// uploadTaskFiles uploads a succeeded task's files from its attempt directory to the
+// staging prefix, then its manifest.
+func uploadTaskFiles(ctx context.Context, staging sharedDir, task int, attemptDir string) error {
+	m := remoteTaskFiles{Attempt: filepath.Base(attemptDir)}
+	err := filepath.WalkDir(attemptDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(attemptDir, path)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		m.Files = append(m.Files, rel)
+		return staging.putFile(ctx, m.Attempt+"/"+rel, path)
+	})
+	if err == nil {
+		var data []byte
+		if data, err = json.Marshal(m); err == nil {
+			err = staging.put(ctx, manifestName(task), data)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("beam: committing task %d: %w", task, err)
+	}
+	return nil
+}
+
+// addRemoteFiles adds to the job the files the tasks' manifests name under the staging
+// prefix (the committer copies them in at commit) and returns how many there are.
+func addRemoteFiles(ctx context.Context, c *datasource.DirectoryCommitter, staging sharedDir) (int, error) {
+	names, err := staging.list(ctx, "task-")
+	if err != nil {
+		return 0, fmt.Errorf("beam: listing the tasks' files: %w", err)
+	}
+	files := 0
+	for _, name := range names {
+		data, err := staging.get(ctx, name)
+		if err != nil {
+			return 0, fmt.Errorf("beam: %s: %w", staging.path(name), err)
+		}
+		var m remoteTaskFiles
+		if err := json.Unmarshal(data, &m); err != nil {
+			return 0, fmt.Errorf("beam: %s: %w", staging.path(name), err)
+		}
+		for _, rel := range m.Files {
+			if err := c.AddStagedObject(rel, staging.path(m.Attempt+"/"+rel)); err != nil {
+				return 0, err
+			}
+		}
+		files += len(m.Files)
+	}
+	return files, nil
 }

@@ -27,7 +27,11 @@ func readBack(t *testing.T, format, dir string) []etl.Row {
 	d := s.ReadParquet(dir)
 	switch format {
 	case "csv":
-		d = s.ReadCSV(filepath.Join(dir, "*.csv"))
+		pattern := filepath.Join(dir, "*.csv")
+		if strings.HasPrefix(dir, "gs://") {
+			pattern = dir + "/*.csv"
+		}
+		d = s.ReadCSV(pattern)
 	case "json":
 		d = s.ReadJSON(dir)
 	}
