@@ -1,6 +1,5 @@
-// Package beam runs kindling jobs on Apache Beam runners (Prism in-process, Flink, Spark;
-// Dataflow is refused until the workers' files can live in object storage), with kindling
-// as the engine inside each stage.
+// Package beam runs kindling jobs on Apache Beam runners (Prism in-process, Flink, Spark,
+// Dataflow), with kindling as the engine inside each stage.
 //
 // A job is a Dataset built by a builder registered with dataset.RegisterJob. Run plans it
 // on the driver and translates its stages into a Beam pipeline: each stage is a
@@ -12,7 +11,9 @@
 // file per task, which Run reads back (or, for a write action, the task's files of the
 // output table, written as a local write's task writes them, which Run commits once the
 // pipeline succeeded). Workers do not receive plans: they call the same builder with the
-// same arguments and check that the plan's fingerprint is the driver's.
+// same arguments and check that the plan's fingerprint is the driver's. What the tasks
+// leave for the driver goes through a directory both reach: a shared local path, or a
+// gs:// prefix for workers that share no file system with the driver (Dataflow's).
 //
 // A program using a remote runner must call Init at the start of main (a worker process
 // runs the same binary and never returns from it) and register its builders in init
@@ -29,7 +30,8 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	abeam "github.com/apache/beam/sdks/v2/go/pkg/beam"
-	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/flink" // registers the runner
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/dataflow" // registers the runner
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/flink"    // registers the runner
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/spark"     // registers the runner
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal" // registers the runner
@@ -74,13 +76,13 @@ func (c WorkerConfig) SessionConfig() dataset.Config {
 
 // Options say where and how Run runs a job.
 type Options struct {
-	// Runner is "prism" (the default: Beam's local runner, in this process), or "flink",
-	// "spark", "universal" (a portable job server at Endpoint). "dataflow" is refused
-	// before submission: its workers would write their result and output files to gs://,
-	// which kindling does not do yet (it reads gs:// inputs, and a driver writes gs://
-	// outputs).
+	// Runner is "prism" (the default: Beam's local runner, in this process), "flink",
+	// "spark", "universal" (a portable job server at Endpoint) or "dataflow" (Google Cloud
+	// Dataflow: Flags must give project, region and a gs:// staging_location, and every
+	// input, ResultDir and OutputDir must be on gs://, which is checked before submission).
 	Runner string
-	// Endpoint is the job service (host:port); empty for in-process Prism.
+	// Endpoint is the job service (host:port); empty for in-process Prism. For Dataflow it
+	// overrides the service's endpoint (dataflow_endpoint).
 	Endpoint string
 	// EnvironmentType and EnvironmentConfig say how workers run: "LOOPBACK" (in this
 	// process; Prism's default), "DOCKER" with a container image, "PROCESS".
@@ -91,7 +93,9 @@ type Options struct {
 	// "writeJSON", which write the result as a directory of part files at OutputDir: each
 	// result task writes its files into a hidden staging directory next to OutputDir, and
 	// Run commits them once the pipeline succeeded (a failed job leaves no output).
-	// OutputDir must be on storage the workers and this program share.
+	// OutputDir must be on storage the workers and this program share, or on gs://: the
+	// tasks then upload their files under the output's _temporary/ prefix and Run copies
+	// them into place (Cloud Storage has no rename).
 	Action string
 	// OutputDir is the output directory of a write action.
 	OutputDir string
@@ -111,9 +115,9 @@ type Options struct {
 	CSVDelimiter        rune
 	CSVNullValue        string
 	// ResultDir is where the result stage writes its files, read back by Run (and the
-	// tasks their counts of the job's expectations): it must be reachable from the
-	// workers and the driver. Empty: a temporary directory, which
-	// only works when the workers share this machine (Prism, loopback).
+	// tasks their counts of the job's expectations): a directory the workers and the
+	// driver share, or a gs:// prefix. Empty: a temporary directory, which only works
+	// when the workers share this machine (Prism, loopback).
 	ResultDir string
 	// Worker is the session configuration of every machine.
 	Worker WorkerConfig
@@ -153,7 +157,8 @@ func (r *Result) Release() {
 
 // Run runs the job registered as job with args on a Beam runner and returns its result.
 // Everything Beam cannot run the same way as kindling does locally is refused before
-// submission.
+// submission. Runs in one process must not overlap: Beam's runners take their options
+// from the program's flags.
 func Run(ctx context.Context, job string, args []string, opts Options) (*Result, error) {
 	if !abeam.Initialized() {
 		abeam.Init()
@@ -174,11 +179,11 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 		return nil, err
 	}
 	ref.Fingerprint = u.Fingerprint
-	if err := checkRunner(opts, action); err != nil {
+	if err := checkRunner(opts, action, u); err != nil {
 		return nil, err
 	}
 	if u.Expectations() > 0 && opts.ResultDir == "" && opts.Runner != "" && opts.Runner != "prism" {
-		return nil, fmt.Errorf("beam: job %q has expectations: runner %s needs Options.ResultDir on storage its workers and this program share, for the tasks' counts", job, opts.Runner)
+		return nil, fmt.Errorf("beam: job %q has expectations: runner %s needs Options.ResultDir on storage its workers and this program share (a shared path or a gs:// prefix), for the tasks' counts", job, opts.Runner)
 	}
 	if formatOf(action) != "" {
 		return runWrite(ctx, u, ref, opts, start)
@@ -259,7 +264,12 @@ func runWrite(ctx context.Context, u *dataset.Units, ref jobRef, opts Options, s
 }
 
 // checkRunner refuses, before submission, a runner the options cannot reach.
-func checkRunner(opts Options, action string) error {
+func checkRunner(opts Options, action string, u *dataset.Units) error {
+	for _, f := range []string{"async", "execute_async"} {
+		if v := flagValue(opts, f); v != "" && v != "false" {
+			return fmt.Errorf("beam: flag %s: Run waits for the job, to collect or commit its result", f)
+		}
+	}
 	switch opts.Runner {
 	case "", "prism":
 		return nil
@@ -268,26 +278,31 @@ func checkRunner(opts Options, action string) error {
 			return fmt.Errorf("beam: runner %s needs Options.Endpoint (its job server)", opts.Runner)
 		}
 		if opts.ResultDir == "" && formatOf(action) == "" {
-			return fmt.Errorf("beam: runner %s needs Options.ResultDir on storage its workers and this program share", opts.Runner)
+			return fmt.Errorf("beam: runner %s needs Options.ResultDir on storage its workers and this program share (a shared path or a gs:// prefix)", opts.Runner)
 		}
 		return nil
 	case "dataflow":
-		// Refused rather than linked: Dataflow workers run on Google's machines, which see
-		// no local path of the driver's, and kindling's writers and result files only use
-		// local paths (its readers take gs:// inputs).
-		return errors.New("beam: runner dataflow is not supported: kindling writes its results and outputs on local paths, and Dataflow workers share no file system with the driver; they need gs:// object-store I/O, which kindling has for its inputs and a driver's writes but not yet for the workers' result and output files")
+		return checkDataflow(opts, action, u)
 	}
-	return fmt.Errorf("beam: unknown runner %q (prism, flink, spark, universal)", opts.Runner)
+	return fmt.Errorf("beam: unknown runner %q (prism, flink, spark, universal, dataflow)", opts.Runner)
 }
 
-// execute submits the pipeline to the chosen runner.
-func execute(ctx context.Context, p *abeam.Pipeline, opts Options) (abeam.PipelineResult, error) {
+// execute submits the pipeline to the chosen runner. Beam's runners read their options
+// from the program's flags, and some set flags themselves (Prism its loopback
+// environment, Dataflow its default container image): every flag is put back as it was
+// once the job ended, so that one Run's options never leak into the next. A panic in the
+// runner is returned as an error.
+func execute(ctx context.Context, p *abeam.Pipeline, opts Options) (pr abeam.PipelineResult, err error) {
 	set := map[string]string{}
 	for k, v := range opts.Flags {
 		set[k] = v
 	}
 	if opts.Endpoint != "" {
-		set["endpoint"] = opts.Endpoint
+		if opts.Runner == "dataflow" {
+			set["dataflow_endpoint"] = opts.Endpoint
+		} else {
+			set["endpoint"] = opts.Endpoint
+		}
 	}
 	if opts.EnvironmentType != "" {
 		set["environment_type"] = opts.EnvironmentType
@@ -295,7 +310,22 @@ func execute(ctx context.Context, p *abeam.Pipeline, opts Options) (abeam.Pipeli
 	if opts.EnvironmentConfig != "" {
 		set["environment_config"] = opts.EnvironmentConfig
 	}
+	before := map[string]string{}
+	flag.VisitAll(func(f *flag.Flag) { before[f.Name] = f.Value.String() })
+	defer flag.VisitAll(func(f *flag.Flag) {
+		if v := before[f.Name]; f.Value.String() != v {
+			flag.Set(f.Name, v)
+		}
+	})
+	defer func() {
+		if r := recover(); r != nil {
+			pr, err = nil, fmt.Errorf("beam runner %s: %v", opts.Runner, r)
+		}
+	}()
 	for k, v := range set {
+		if flag.Lookup(k) == nil {
+			return nil, fmt.Errorf("beam flag %s: no such flag in this binary", k)
+		}
 		if err := flag.Set(k, v); err != nil {
 			return nil, fmt.Errorf("beam flag %s: %w", k, err)
 		}
@@ -303,10 +333,14 @@ func execute(ctx context.Context, p *abeam.Pipeline, opts Options) (abeam.Pipeli
 	switch opts.Runner {
 	case "", "prism":
 		return prism.Execute(ctx, p)
-	case "flink", "spark", "universal":
-		return abeam.Run(ctx, opts.Runner, p)
+	case "flink", "spark", "universal", "dataflow":
+		pr, err := abeam.Run(ctx, opts.Runner, p)
+		if err == nil && pr == nil {
+			err = ErrNotRun
+		}
+		return pr, err
 	}
-	return nil, fmt.Errorf("unknown runner %q (prism, flink, spark, universal)", opts.Runner)
+	return nil, fmt.Errorf("unknown runner %q (prism, flink, spark, universal, dataflow)", opts.Runner)
 }
 
 // sumCounts adds up the per-partition counts of a count job.

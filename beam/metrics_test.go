@@ -57,8 +57,8 @@ func TestRefusedPersistAndDataflow(t *testing.T) {
 	}{
 		{"refuse/materialized-cache", Options{}, "materialized in this session's cache"},
 		{"refuse/local-checkpoint", Options{}, "local checkpoint"},
-		{"test/facts", Options{Runner: "dataflow", Endpoint: "x"}, "gs:// object-store I/O"},
-		{"test/facts", Options{Runner: "dataflow", Action: "writeParquet", OutputDir: t.TempDir() + "/out"}, "runner dataflow is not supported"},
+		{"test/facts", Options{Runner: "dataflow", Flags: map[string]string{"staging_location": "gs://b/s"}, ResultDir: t.TempDir()}, "ResultDir on gs://"},
+		{"test/facts", Options{Runner: "dataflow", Flags: map[string]string{"staging_location": "gs://b/s"}, Action: "writeParquet", OutputDir: t.TempDir() + "/out"}, "only to gs:// outputs"},
 	} {
 		_, err := Run(context.Background(), tc.job, nil, tc.opts)
 		if err == nil || !strings.Contains(err.Error(), tc.reason) {

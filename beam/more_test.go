@@ -115,7 +115,8 @@ func TestMoreRefusals(t *testing.T) {
 	}{
 		{"refuse/expect", Options{}, "runs a job of its own"},
 		{"refuse/local-checkpoint", Options{}, "local checkpoint"},
-		{"test/facts", Options{Runner: "dataflow"}, "runner dataflow is not supported"},
+		{"test/facts", Options{Runner: "dataflow"}, "staging_location"},
+		{"test/facts", Options{Flags: map[string]string{"no_such_flag": "1"}}, "no such flag"},
 		{"test/facts", Options{Runner: "nimbus"}, "unknown runner"},
 		{"test/facts", Options{Action: "writeParquet"}, "needs Options.OutputDir"},
 		{"test/facts", Options{Action: "writeCSV", OutputDir: filepath.Join(t.TempDir(), "t"), PartitionedBy: []string{"nope"}}, "nope"},

@@ -7,28 +7,37 @@
 //
 // The input is generated deterministically into a temporary directory. A remote runner
 // (-runner flink -endpoint host:8099) needs the input and -out on storage that its
-// workers share with this program; see the README's "Running on Flink or Dataflow".
+// workers share with this program: -out may be a gs:// prefix (the input is then
+// uploaded under it), which Dataflow needs, with Beam's own flags for the rest:
+//
+//	go run ./examples/etl -runner dataflow -out gs://my-bucket/etl \
+//	    -project my-project -region europe-west1 -staging_location gs://my-bucket/staging
+//
+// See the README's "Running on Flink or Dataflow".
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kindling-data/kindling/beam"
 	"github.com/kindling-data/kindling/beam/internal/etl"
 	"github.com/kindling-data/kindling/dataset"
+	"github.com/kindling-data/kindling/internal/objstore"
 )
 
 func main() {
-	runner := flag.String("runner", "prism", "Beam runner: prism (in-process), flink, spark or universal")
+	runner := flag.String("runner", "prism", "Beam runner: prism (in-process), flink, spark, universal or dataflow")
 	rows := flag.Int("rows", 200_000, "order lines to generate")
-	out := flag.String("out", "", "directory for the input and both tables (default: a temporary directory)")
+	out := flag.String("out", "", "directory or gs:// prefix for the input and both tables (default: a temporary directory)")
 	flag.Parse()
 	// A worker process of a remote runner runs this same binary: Init serves it there
 	// (after the flags, which carry the worker's settings).
@@ -54,11 +63,8 @@ func run(ctx context.Context, runner, endpoint string, rows int, out string) err
 		defer os.RemoveAll(dir)
 		out = dir
 	}
-	input := filepath.Join(out, "input")
-	if err := os.MkdirAll(input, 0o755); err != nil {
-		return err
-	}
-	if err := etl.Generate(input, rows); err != nil {
+	input, err := generate(ctx, out, rows)
+	if err != nil {
 		return err
 	}
 	fmt.Printf("generated %d order lines under %s\n", rows, input)
@@ -69,7 +75,7 @@ func run(ctx context.Context, runner, endpoint string, rows int, out string) err
 		return err
 	}
 	defer s.Close()
-	local, onBeam := filepath.Join(out, "daily-local"), filepath.Join(out, "daily-beam")
+	local, onBeam := join(out, "daily-local"), join(out, "daily-beam")
 	start := time.Now()
 	if err := etl.Daily(s, input).WriteParquet(ctx, local, dataset.Overwrite()); err != nil {
 		return err
@@ -78,6 +84,10 @@ func run(ctx context.Context, runner, endpoint string, rows int, out string) err
 
 	res, err := beam.Run(ctx, etl.Job, []string{input}, beam.Options{Runner: runner, Endpoint: endpoint,
 		Action: "writeParquet", OutputDir: onBeam, Mode: dataset.ModeOverwrite, Worker: worker})
+	if errors.Is(err, beam.ErrNotRun) {
+		fmt.Printf("%s: the job was translated, not run (dry run): nothing to compare\n", runner)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -93,4 +103,59 @@ func run(ctx context.Context, runner, endpoint string, rows int, out string) err
 	}
 	fmt.Println("the two tables hold the same rows")
 	return nil
+}
+
+// generate writes the input under out/input: on a gs:// out, generated locally and
+// uploaded.
+func generate(ctx context.Context, out string, rows int) (string, error) {
+	if !objstore.IsGS(out) {
+		input := filepath.Join(out, "input")
+		if err := os.MkdirAll(input, 0o755); err != nil {
+			return "", err
+		}
+		return input, etl.Generate(input, rows)
+	}
+	dir, err := os.MkdirTemp("", "kindling-beam-etl-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	if err := etl.Generate(dir, rows); err != nil {
+		return "", err
+	}
+	c, err := objstore.Default()
+	if err != nil {
+		return "", err
+	}
+	bucket, prefix, err := objstore.Split(join(out, "input"))
+	if err != nil {
+		return "", err
+	}
+	files, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range files {
+		file, err := os.Open(filepath.Join(dir, f.Name()))
+		if err != nil {
+			return "", err
+		}
+		st, err := file.Stat()
+		if err == nil {
+			_, err = c.Upload(ctx, bucket, prefix+"/"+f.Name(), file, st.Size(), objstore.AnyGeneration)
+		}
+		file.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return join(out, "input"), nil
+}
+
+// join joins a local directory or a gs:// prefix and a name.
+func join(dir, name string) string {
+	if objstore.IsGS(dir) {
+		return strings.TrimSuffix(dir, "/") + "/" + name
+	}
+	return filepath.Join(dir, name)
 }

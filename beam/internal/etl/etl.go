@@ -47,7 +47,7 @@ func Daily(s *dataset.Session, dir string) *dataset.Dataset {
 		Schema:            schema,
 		Mode:              dataset.DropMalformed,
 		DictionaryColumns: []string{"region"},
-	}, filepath.Join(dir, "orders-*.csv"))
+	}, strings.TrimSuffix(filepath.ToSlash(dir), "/")+"/orders-*.csv")
 	return orders.
 		Filter(dataset.Col("amount").Gt(dataset.Lit(0)).And(dataset.Col("region").IsNotNull())).
 		WithColumn("region", dataset.Upper(dataset.Col("region"))).
