@@ -39,9 +39,15 @@ import (
 	"github.com/kindling-data/kindling/dataset"
 )
 
-// Init initializes Beam. Call it at the start of main: in a worker process it runs the
-// worker harness and does not return.
-func Init() { abeam.Init() }
+// Init initializes Beam. Call it at the start of main, after defining the program's
+// flags: it parses the command line if main has not, and in a worker process (started
+// with Beam's --worker flag) it runs the worker harness and does not return.
+func Init() {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	abeam.Init()
+}
 
 // WorkerConfig is the session every machine plans and runs the job in. The driver and
 // the workers must plan alike, so it holds only what is plain data; adaptive execution
