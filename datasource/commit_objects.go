@@ -13,6 +13,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kindling-data/kindling/internal/objstore"
 	"github.com/kindling-data/kindling/internal/vfs"
@@ -31,6 +34,7 @@ type objectOutput struct {
 	client         *objstore.Client
 	bucket, prefix string // prefix: the output's object names start with it; it ends in "/"
 	existing       []objstore.ObjectInfo
+	mu             sync.Mutex // guards uploaded: files go up concurrently
 	uploaded       []string
 	// staging is where remote tasks put their files (StagingPrefix), staged the files
 	// added from there: relative path in the output → object name.
@@ -141,20 +145,25 @@ func (c *DirectoryCommitter) commitObjects() (err error) {
 		return err
 	}
 	written := map[string]bool{}
+	// One request per file: a table of many files commits at the speed of the service,
+	// not of one request after another.
+	g, gctx := errgroup.WithContext(c.ctx)
+	g.SetLimit(objectRequests)
 	for _, rel := range files {
 		if _, dup := o.staged[rel]; dup {
 			return fmt.Errorf("datasource: the output's %s is both a local file and a staged object", rel)
 		}
-		if err := o.upload(c.ctx, c.fs, filepath.Join(c.tmpDir, filepath.FromSlash(rel)), o.prefix+rel); err != nil {
-			return err
-		}
 		written[o.prefix+rel] = true
+		g.Go(func() error {
+			return o.upload(gctx, c.fs, filepath.Join(c.tmpDir, filepath.FromSlash(rel)), o.prefix+rel)
+		})
 	}
 	for _, rel := range slices.Sorted(maps.Keys(o.staged)) {
-		if err := o.copy(c.ctx, o.staged[rel], o.prefix+rel); err != nil {
-			return err
-		}
 		written[o.prefix+rel] = true
+		g.Go(func() error { return o.copy(gctx, o.staged[rel], o.prefix+rel) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	replaced := c.replacedObjects(written)
 	if c.mode == ErrorIfExists {
@@ -169,10 +178,18 @@ func (c *DirectoryCommitter) commitObjects() (err error) {
 			}
 		}
 	}
+	g, gctx = errgroup.WithContext(c.ctx)
+	g.SetLimit(objectRequests)
 	for _, obj := range replaced {
-		if err := o.client.Delete(c.ctx, o.bucket, obj.Name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("datasource: replacing the old output: %w", err)
-		}
+		g.Go(func() error {
+			if err := o.client.Delete(gctx, o.bucket, obj.Name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("datasource: replacing the old output: %w", err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	o.uploaded = nil // committed: nothing to take back
 	success := o.prefix + "_SUCCESS"
@@ -229,7 +246,9 @@ func (o *objectOutput) upload(ctx context.Context, fsys vfs.FS, from, name strin
 		}
 		return fmt.Errorf("datasource: %w", err)
 	}
+	o.mu.Lock()
 	o.uploaded = append(o.uploaded, name)
+	o.mu.Unlock()
 	return nil
 }
 
@@ -241,21 +260,21 @@ func (o *objectOutput) copy(ctx context.Context, src, name string) error {
 		}
 		return fmt.Errorf("datasource: %w", err)
 	}
+	o.mu.Lock()
 	o.uploaded = append(o.uploaded, name)
+	o.mu.Unlock()
 	return nil
 }
 
 // deleteUploaded removes what an uncommitted job uploaded.
 func (o *objectOutput) deleteUploaded(ctx context.Context) error {
-	var errs []error
-	for _, name := range o.uploaded {
-		if err := o.client.Delete(ctx, o.bucket, name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
+	err := o.client.DeleteAll(ctx, o.bucket, o.uploaded)
 	o.uploaded = nil
-	return errors.Join(errs...)
+	return err
 }
+
+// objectRequests bounds the requests a commit has in flight at once.
+const objectRequests = 16
 
 // stagedFiles lists the regular files under dir as slash-separated relative paths.
 func stagedFiles(fsys vfs.FS, dir string) ([]string, error) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 )
 
 // IfAbsent is the generation precondition of an upload that must create its object:
@@ -121,11 +122,32 @@ func (c *Client) DeletePrefix(ctx context.Context, bucket, prefix string) error 
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, o := range objs {
-		if err := c.Delete(ctx, bucket, o.Name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
-		}
+	names := make([]string, len(objs))
+	for i, o := range objs {
+		names[i] = o.Name
 	}
+	return c.DeleteAll(ctx, bucket, names)
+}
+
+// DeleteAll removes the named objects, several requests at a time; those already gone
+// are not an error. It tries every name and returns the errors of those it could not
+// remove.
+func (c *Client) DeleteAll(ctx context.Context, bucket string, names []string) error {
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, deleteRequests)
+	for i, name := range names {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := c.Delete(ctx, bucket, name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs[i] = err
+			}
+		})
+	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// deleteRequests bounds DeleteAll's requests in flight.
+const deleteRequests = 16
