@@ -25,7 +25,8 @@ import (
 //
 //	KINDLING_BEAM_FIGURES=1 go test -run TestFigures -v -timeout 30m .
 //
-// (KINDLING_BEAM_ROWS changes the row count.)
+// (KINDLING_BEAM_ROWS changes the row count; KINDLING_BEAM_PROCESS=1 runs Prism's
+// workers in processes of their own, as TestWorkersInOtherProcesses does.)
 
 // groupbyData is a db-benchmark-like table in 4 partitions: id1 (100 strings), id3
 // (100k strings), id4, id5 (100 ints each), v1 (1..5), v3 (float, 0..100).
@@ -95,11 +96,16 @@ func TestFigures(t *testing.T) {
 	if v := os.Getenv("KINDLING_BEAM_ROWS"); v != "" {
 		rows, _ = strconv.Atoi(v)
 	}
+	base := Options{Worker: figureWorker}
+	if os.Getenv("KINDLING_BEAM_PROCESS") != "" {
+		base = workerProcesses(t, t.TempDir())
+		base.Worker = figureWorker
+	}
 	var figs []figure
 	for _, q := range []string{"figures/q1", "figures/q3", "figures/q10"} {
-		figs = append(figs, groupbyFigure(t, q, rows))
+		figs = append(figs, groupbyFigure(t, q, rows, base))
 	}
-	figs = append(figs, etlFigure(t, rows))
+	figs = append(figs, etlFigure(t, rows, base))
 	var b strings.Builder
 	// The driver's planning builds the job (here: generates the in-memory table), which
 	// the local time does not include: the comparison is on the pipeline's run.
@@ -125,7 +131,7 @@ func shuffled(f *figure, m Metrics) {
 	}
 }
 
-func groupbyFigure(t *testing.T, job string, rows int) figure {
+func groupbyFigure(t *testing.T, job string, rows int, opts Options) figure {
 	ctx := context.Background()
 	args := []string{strconv.Itoa(rows)}
 	s, err := dataset.NewSession(figureWorker.SessionConfig())
@@ -147,7 +153,7 @@ func groupbyFigure(t *testing.T, job string, rows int) figure {
 	for _, r := range recs {
 		r.Release()
 	}
-	res, err := Run(ctx, job, args, Options{Worker: figureWorker})
+	res, err := Run(ctx, job, args, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +166,7 @@ func groupbyFigure(t *testing.T, job string, rows int) figure {
 	return f
 }
 
-func etlFigure(t *testing.T, rows int) figure {
+func etlFigure(t *testing.T, rows int, opts Options) figure {
 	ctx := context.Background()
 	dir := t.TempDir()
 	input := filepath.Join(dir, "input")
@@ -180,7 +186,8 @@ func etlFigure(t *testing.T, rows int) figure {
 		t.Fatal(err)
 	}
 	f := figure{name: "ETL (write Parquet)", local: time.Since(start)}
-	res, err := Run(ctx, etl.Job, []string{input}, Options{Worker: figureWorker, Action: "writeParquet", OutputDir: filepath.Join(dir, "beam")})
+	opts.Action, opts.OutputDir = "writeParquet", filepath.Join(dir, "beam")
+	res, err := Run(ctx, etl.Job, []string{input}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,41 +23,13 @@ import (
 // and a join collected through a gs:// ResultDir, and a partitioned Parquet write to a
 // gs:// OutputDir, give the local answers.
 func TestWorkersInOtherProcesses(t *testing.T) {
-	if testing.Short() || runtime.GOOS != "linux" {
-		t.Skip("builds Beam's boot program and starts worker processes (and finds them in /proc)")
+	if testing.Short() {
+		t.Skip("builds Beam's boot program and starts worker processes")
 	}
 	cloudStorage(t)
 	dir := t.TempDir()
-	boot := filepath.Join(dir, "boot")
-	build := exec.Command("go", "build", "-o", boot, "github.com/apache/beam/sdks/v2/go/container")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building Beam's boot program: %v\n%s", err, out)
-	}
-	// Prism passes the worker id as --id='...', quotes included; the boot program wants
-	// the id alone. Prism stops a worker by killing the boot program, whose child (the
-	// worker binary) lives on, and the boot program copies the worker binary into
-	// /tmp/bin*/ and never removes it: the test ends the workers it started (they carry
-	// its directory in their flags), removes the copies, and keeps their output in a
-	// file rather than on its own stdout.
-	wrapper, logs := filepath.Join(dir, "boot.sh"), filepath.Join(dir, "workers.log")
-	script := "#!/bin/bash\nargs=()\nfor a in \"$@\"; do case \"$a\" in --id=*) a=\"${a//\\'/}\";; esac; args+=(\"$a\"); done\n" +
-		"exec " + boot + " --semi_persist_dir=" + dir + " \"${args[@]}\" >>" + logs + " 2>&1\n"
-	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { endWorkers(dir) })
-	defer func() {
-		if t.Failed() {
-			out, _ := os.ReadFile(logs)
-			t.Logf("the worker processes' output:\n%s", out)
-		}
-	}()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := Options{Worker: testWorker, EnvironmentType: "PROCESS", EnvironmentConfig: `{"command": "` + wrapper + `"}`,
-		Flags: map[string]string{"worker_binary": self}, ResultDir: objstore.Scheme + testBucket + "/process-results"}
+	opts := workerProcesses(t, dir)
+	opts.Worker, opts.ResultDir = testWorker, objstore.Scheme+testBucket+"/process-results"
 	ctx := context.Background()
 	for _, job := range []string{"test/groupby", "test/inner"} {
 		want := local(t, job)
@@ -84,6 +56,45 @@ func TestWorkersInOtherProcesses(t *testing.T) {
 	if got, want := readBack(t, "parquet", out), readBack(t, "parquet", localOut); len(want) == 0 || etl.Diff(got, want) != "" {
 		t.Fatalf("a write with worker processes: %d rows, local %d: %s", len(got), len(want), etl.Diff(got, want))
 	}
+}
+
+// workerProcesses returns the options that run Prism's workers in processes of their
+// own (this test binary, started by Beam's Go boot program, built into dir).
+func workerProcesses(t *testing.T, dir string) Options {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("worker processes are found in /proc")
+	}
+	boot := filepath.Join(dir, "boot")
+	build := exec.Command("go", "build", "-o", boot, "github.com/apache/beam/sdks/v2/go/container")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building Beam's boot program: %v\n%s", err, out)
+	}
+	// Prism passes the worker id as --id='...', quotes included; the boot program wants
+	// the id alone. Prism stops a worker by killing the boot program, whose child (the
+	// worker binary) lives on, and the boot program copies the worker binary into
+	// /tmp/bin*/ and never removes it: the test ends the workers it started (they carry
+	// its directory in their flags), removes the copies, and keeps their output in a
+	// file rather than on its own stdout.
+	wrapper, logs := filepath.Join(dir, "boot.sh"), filepath.Join(dir, "workers.log")
+	script := "#!/bin/bash\nargs=()\nfor a in \"$@\"; do case \"$a\" in --id=*) a=\"${a//\\'/}\";; esac; args+=(\"$a\"); done\n" +
+		"exec " + boot + " --semi_persist_dir=" + dir + " \"${args[@]}\" >>" + logs + " 2>&1\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		endWorkers(dir)
+		if t.Failed() {
+			out, _ := os.ReadFile(logs)
+			t.Logf("the worker processes' output:\n%s", out)
+		}
+	})
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Options{EnvironmentType: "PROCESS", EnvironmentConfig: `{"command": "` + wrapper + `"}`,
+		Flags: map[string]string{"worker_binary": self}}
 }
 
 // endWorkers kills the worker processes started with dir as their semi-persistent
