@@ -232,6 +232,28 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 	return res, nil
 }
 
+// RunDataset runs d, a Dataset built by Session.Job, on a Beam runner: the Dataset a
+// program would otherwise run through its own actions (d.Collect, d.Count,
+// d.WriteParquet ...), as opts.Action says. Workers build it again from its registered
+// job. When opts.Worker is zero, the workers plan and run with d's session's
+// configuration, pinned as the driver resolved it so that every machine plans alike,
+// except SpillDir (a path of this machine) and MemoryLimit: each worker takes its own
+// defaults (set opts.Worker.MemoryLimit
+// when the workers' machines differ from this one's, since a group-by's partition count
+// follows the budget and a worker whose plan differs from the driver's refuses to run).
+func RunDataset(ctx context.Context, d *dataset.Dataset, opts Options) (*Result, error) {
+	job, args, ok := d.JobOrigin()
+	if !ok {
+		return nil, errors.New("beam: RunDataset needs a Dataset built by Session.Job (its workers build it again from the registered job); a Dataset derived from one by a transform is not: move the transform into the job's builder")
+	}
+	if opts.Worker == (WorkerConfig{}) {
+		c := d.Session().Config()
+		opts.Worker = WorkerConfig{Parallelism: c.Parallelism, ShufflePartitions: c.ShufflePartitions, BatchRows: c.BatchRows,
+			BroadcastThreshold: c.BroadcastThreshold, MaxPartitionBytes: c.MaxPartitionBytes, TimeZone: c.TimeZone}
+	}
+	return Run(ctx, job, args, opts)
+}
+
 // runWrite runs a write action: the pipeline's result tasks write their files into the
 // committer's staging directory, committed only if the whole pipeline succeeded.
 func runWrite(ctx context.Context, u *dataset.Units, ref jobRef, opts Options, start time.Time) (*Result, error) {

@@ -212,3 +212,40 @@ func TestRefusedBeforeSubmission(t *testing.T) {
 		}
 	}
 }
+
+// RunDataset runs the Dataset a program built with Session.Job, with its session's
+// configuration, to the answer of its own Collect; a Dataset derived from it is refused.
+func TestRunDataset(t *testing.T) {
+	ctx := context.Background()
+	s, err := dataset.NewSession(testWorker.SessionConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d, err := s.Job("test/groupby-int")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := d.Collect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rowStrings(recs)
+	for _, r := range recs {
+		r.Release()
+	}
+	res, err := RunDataset(ctx, d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Release()
+	got := rowStrings(res.Batches)
+	slices.Sort(got)
+	slices.Sort(want)
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Fatalf("RunDataset: %d rows, the Dataset's own Collect %d; first difference at %d", len(got), len(want), firstDiff(got, want))
+	}
+	if _, err := RunDataset(ctx, d.Limit(3), Options{}); err == nil || !strings.Contains(err.Error(), "Session.Job") {
+		t.Fatalf("a derived Dataset: %v, want it refused", err)
+	}
+}

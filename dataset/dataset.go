@@ -21,6 +21,9 @@ type Dataset struct {
 	// sql is the query text of Session.SQL that the dataset, or the one it derives from,
 	// came from: its jobs' plans show it.
 	sql string
+	// origin is the registered job that built the dataset (Session.Job); datasets derived
+	// from it do not inherit it.
+	origin *jobOrigin
 }
 
 func (d *Dataset) derive(n plan.Node) *Dataset {

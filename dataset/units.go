@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -53,6 +54,43 @@ func LookupJob(name string) (JobBuilder, bool) {
 	defer jobsMu.RUnlock()
 	b, ok := jobs[name]
 	return b, ok
+}
+
+// Job builds, in s, the Dataset of the job registered as name with args. The Dataset
+// remembers the job (JobOrigin), so that a distributed runner can build it again on other
+// machines: the same Dataset then runs locally through its actions or on a cluster
+// (beam.RunDataset). A Dataset derived from it by a transform does not remember the job,
+// since only the builder's own Dataset can be rebuilt elsewhere.
+func (s *Session) Job(name string, args ...string) (*Dataset, error) {
+	b, ok := LookupJob(name)
+	if !ok {
+		return nil, fmt.Errorf("dataset: no job %q is registered in this binary (RegisterJob, from an init function)", name)
+	}
+	d, err := b(s, args)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: building job %q: %w", name, err)
+	}
+	if d == nil || d.s != s {
+		return nil, fmt.Errorf("dataset: job %q did not build its Dataset in the session it was given", name)
+	}
+	out := *d
+	out.origin = &jobOrigin{name: name, args: slices.Clone(args)}
+	return &out, nil
+}
+
+// jobOrigin is the registered job and arguments a Dataset was built by.
+type jobOrigin struct {
+	name string
+	args []string
+}
+
+// JobOrigin returns the registered job and arguments d was built by (Session.Job); ok is
+// false for any other Dataset.
+func (d *Dataset) JobOrigin() (name string, args []string, ok bool) {
+	if d.origin == nil {
+		return "", nil, false
+	}
+	return d.origin.name, slices.Clone(d.origin.args), true
 }
 
 // ShufflePart is one shuffle partition a task reads (see exec.TaskReads).

@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // TestPlanUnitsExpectations: a job with expectations plans to the same fingerprint in two
@@ -126,5 +128,41 @@ func TestUnitsInputFiles(t *testing.T) {
 	}
 	if got := u.InputFiles(); len(got) != 0 {
 		t.Fatalf("in-memory records: InputFiles %v, want none", got)
+	}
+}
+
+func init() {
+	RegisterJob("units-test/ids", func(s *Session, args []string) (*Dataset, error) {
+		n, err := strconv.Atoi(args[0])
+		if err != nil {
+			return nil, err
+		}
+		return idDataset(s, memory.DefaultAllocator, n, 2), nil
+	})
+}
+
+// Session.Job builds a registered job's Dataset, which remembers the job and its
+// arguments (and answers as the builder's); a Dataset derived from it does not.
+func TestSessionJob(t *testing.T) {
+	s, _ := idSession(t, Config{}, 1, 1)
+	d, err := s.Job("units-test/ids", "7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, args, ok := d.JobOrigin()
+	if !ok || name != "units-test/ids" || !slices.Equal(args, []string{"7"}) {
+		t.Fatalf("JobOrigin = %q %v %v, want units-test/ids [7]", name, args, ok)
+	}
+	if n, err := d.Count(context.Background()); err != nil || n != 7 {
+		t.Fatalf("Count = %d, %v; want 7", n, err)
+	}
+	if _, _, ok := d.Filter(Col("id").Gt(Lit(int64(2)))).JobOrigin(); ok {
+		t.Fatal("a Dataset derived from a job's remembers the job")
+	}
+	if _, err := s.Job("units-test/none"); err == nil || !strings.Contains(err.Error(), "no job") {
+		t.Fatalf("an unknown job: %v", err)
+	}
+	if _, err := s.Job("units-test/ids", "x"); err == nil || !strings.Contains(err.Error(), "building job") {
+		t.Fatalf("a builder's error: %v", err)
 	}
 }

@@ -76,14 +76,19 @@ func run(ctx context.Context, runner, endpoint string, rows int, out string) err
 	}
 	defer s.Close()
 	local, onBeam := join(out, "daily-local"), join(out, "daily-beam")
+	// One Dataset, built by the registered job, run here and then on Beam.
+	daily, err := s.Job(etl.Job, input)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
-	if err := etl.Daily(s, input).WriteParquet(ctx, local, dataset.Overwrite()); err != nil {
+	if err := daily.WriteParquet(ctx, local, dataset.Overwrite()); err != nil {
 		return err
 	}
 	fmt.Printf("local:  wrote %s in %v\n", local, time.Since(start).Round(time.Millisecond))
 
-	res, err := beam.Run(ctx, etl.Job, []string{input}, beam.Options{Runner: runner, Endpoint: endpoint,
-		Action: "writeParquet", OutputDir: onBeam, Mode: dataset.ModeOverwrite, Worker: worker})
+	res, err := beam.RunDataset(ctx, daily, beam.Options{Runner: runner, Endpoint: endpoint,
+		Action: "writeParquet", OutputDir: onBeam, Mode: dataset.ModeOverwrite})
 	if errors.Is(err, beam.ErrNotRun) {
 		fmt.Printf("%s: the job was translated, not run (dry run): nothing to compare\n", runner)
 		return nil
