@@ -37,6 +37,7 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal" // registers the runner
 
 	"github.com/kindling-data/kindling/dataset"
+	kmemory "github.com/kindling-data/kindling/memory"
 )
 
 // Init initializes Beam. Call it at the start of main, after defining the program's
@@ -53,7 +54,9 @@ func Init() {
 // the workers must plan alike, so it holds only what is plain data; adaptive execution
 // is always off (it re-plans from sizes that only the whole job knows).
 type WorkerConfig struct {
-	// MemoryLimit is each worker process's kindling memory budget (0: kindling's default).
+	// MemoryLimit is each worker process's kindling memory budget (0: kindling's default,
+	// from each machine's memory; the plan is then sized for the driver's default on
+	// every machine, since all must plan alike).
 	MemoryLimit int64
 	// Parallelism sizes the plan's defaults (ShufflePartitions) as locally.
 	Parallelism int
@@ -180,6 +183,13 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 	}
 	start := time.Now()
 	ref := jobRef{Job: job, Args: args, Config: opts.Worker, Action: planAction, Now: start.UnixNano()}
+	if opts.Worker.MemoryLimit == 0 {
+		// Each machine's default budget follows its memory; the plan must not: every
+		// machine sizes it for this one's.
+		mc := kmemory.Config{}
+		mc.EnsureDefaults()
+		ref.PlanMemory = mc.Limit
+	}
 	u, err := ref.units()
 	if err != nil {
 		return nil, err
@@ -237,10 +247,8 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 // d.WriteParquet ...), as opts.Action says. Workers build it again from its registered
 // job. When opts.Worker is zero, the workers plan and run with d's session's
 // configuration, pinned as the driver resolved it so that every machine plans alike,
-// except SpillDir (a path of this machine) and MemoryLimit: each worker takes its own
-// defaults (set opts.Worker.MemoryLimit
-// when the workers' machines differ from this one's, since a group-by's partition count
-// follows the budget and a worker whose plan differs from the driver's refuses to run).
+// except SpillDir (a path of this machine) and MemoryLimit, which each worker takes
+// from its own machine (see WorkerConfig.MemoryLimit).
 func RunDataset(ctx context.Context, d *dataset.Dataset, opts Options) (*Result, error) {
 	job, args, ok := d.JobOrigin()
 	if !ok {

@@ -37,6 +37,9 @@ type jobRef struct {
 	Now    int64 // Unix nanoseconds
 	// Fingerprint is the driver's plan's (dataset.Units.Fingerprint), checked by workers.
 	Fingerprint string `json:",omitempty"`
+	// PlanMemory is the budget the driver's plan was sized for, when Config leaves the
+	// memory limit to each machine's default: workers plan for it too.
+	PlanMemory int64 `json:",omitempty"`
 }
 
 // worker is what one process keeps across bundles: a session per configuration (so that
@@ -44,8 +47,14 @@ type jobRef struct {
 // the planned jobs.
 var worker struct {
 	mu       sync.Mutex
-	sessions map[WorkerConfig]*dataset.Session
+	sessions map[sessionKey]*dataset.Session
 	units    map[string]*dataset.Units
+}
+
+// sessionKey tells a worker's sessions apart.
+type sessionKey struct {
+	config     WorkerConfig
+	planMemory int64
 }
 
 // units returns the job planned in this process, planning it the first time.
@@ -80,16 +89,19 @@ func (r jobRef) plan() (*dataset.Units, error) {
 	if !ok {
 		return nil, fmt.Errorf("beam: no job %q is registered in this binary (dataset.RegisterJob, from an init function)", r.Job)
 	}
-	s := worker.sessions[r.Config]
+	key := sessionKey{r.Config, r.PlanMemory}
+	s := worker.sessions[key]
 	if s == nil {
+		cfg := r.Config.SessionConfig()
+		cfg.PlanningMemory = r.PlanMemory
 		var err error
-		if s, err = dataset.NewSession(r.Config.SessionConfig()); err != nil {
+		if s, err = dataset.NewSession(cfg); err != nil {
 			return nil, err
 		}
 		if worker.sessions == nil {
-			worker.sessions = map[WorkerConfig]*dataset.Session{}
+			worker.sessions = map[sessionKey]*dataset.Session{}
 		}
-		worker.sessions[r.Config] = s
+		worker.sessions[key] = s
 	}
 	d, err := b(s, r.Args)
 	if err != nil {

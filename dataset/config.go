@@ -51,6 +51,11 @@ type Config struct {
 	// the collector works harder before garbage takes the process far over its budget. A
 	// limit the program set itself (GOMEMLIMIT, or debug.SetMemoryLimit) is left as it is.
 	MemoryLimit int64
+	// PlanningMemory, when positive, is the budget the planner sizes partitions for (a
+	// group-by's shuffle gets more partitions when its input would overflow a task's share)
+	// instead of MemoryLimit. Distributed runners pin it to the driver's budget, so that
+	// machines with other defaults plan the job alike.
+	PlanningMemory int64
 	// StorageFraction is the share of MemoryLimit below which cached data is safe from
 	// eviction by execution (default 0.5).
 	StorageFraction float64

@@ -251,8 +251,17 @@ func (s *Session) physicalConfig() plan.PhysicalConfig {
 		NoWindowGroupLimit: s.cfg.TestingKnobs.NoWindowGroupLimit,
 		WholeReads:         s.cfg.TestingKnobs.WholeReads,
 		MapTasks:           s.mapTasks(),
-		TaskMemory:         s.cfg.MemoryLimit / int64(max(1, s.cfg.Parallelism)),
+		TaskMemory:         s.planningMemory() / int64(max(1, s.cfg.Parallelism)),
 	}
+}
+
+// planningMemory is the budget plans are sized for: Config.PlanningMemory, else the
+// session's MemoryLimit.
+func (s *Session) planningMemory() int64 {
+	if s.cfg.PlanningMemory > 0 {
+		return s.cfg.PlanningMemory
+	}
+	return s.cfg.MemoryLimit
 }
 
 // mapTasks is how many tasks a map stage over in-memory partitions runs (0: one per

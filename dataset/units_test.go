@@ -166,3 +166,32 @@ func TestSessionJob(t *testing.T) {
 		t.Fatalf("a builder's error: %v", err)
 	}
 }
+
+// PlanningMemory sizes the plan instead of MemoryLimit: a session with a large budget
+// planning for a small one plans a big group-by as the small one does (its shuffle has
+// more partitions), where its own budget alone would not; distributed runners rely on it.
+func TestPlanningMemoryPinsThePlan(t *testing.T) {
+	now := time.Now()
+	plan := func(cfg Config) *Units {
+		t.Helper()
+		cfg.DisableAdaptive, cfg.Parallelism, cfg.ShufflePartitions = true, 2, 4
+		_, d := idSession(t, cfg, 2_000_000, 2)
+		u, err := PlanUnits(d.GroupBy("id").Agg(Count()), "collect", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	small := plan(Config{MemoryLimit: 16 << 20})
+	pinned := plan(Config{MemoryLimit: 1 << 30, PlanningMemory: 16 << 20})
+	large := plan(Config{MemoryLimit: 1 << 30})
+	if small.Stages[0].OutputPartitions <= 4 {
+		t.Fatalf("under a 16 MiB budget the group-by's shuffle has %d partitions, want more than 4", small.Stages[0].OutputPartitions)
+	}
+	if pinned.Fingerprint != small.Fingerprint {
+		t.Fatalf("planning for 16 MiB under 1 GiB: %d partitions, the 16 MiB session's %d", pinned.Stages[0].OutputPartitions, small.Stages[0].OutputPartitions)
+	}
+	if large.Stages[0].OutputPartitions != 4 {
+		t.Fatalf("under 1 GiB: %d partitions, want the configured 4", large.Stages[0].OutputPartitions)
+	}
+}
