@@ -240,24 +240,23 @@ func (o *objectOutput) upload(ctx context.Context, fsys vfs.FS, from, name strin
 	if err != nil {
 		return fmt.Errorf("datasource: %w", err)
 	}
-	if _, err := o.client.Upload(ctx, o.bucket, name, f, st.Size(), objstore.IfAbsent); err != nil {
-		if errors.Is(err, objstore.ErrPrecondition) {
-			return fmt.Errorf("datasource: %s exists: another job wrote the same name: %w", objstore.Scheme+o.bucket+"/"+name, err)
-		}
-		return fmt.Errorf("datasource: %w", err)
-	}
-	o.mu.Lock()
-	o.uploaded = append(o.uploaded, name)
-	o.mu.Unlock()
-	return nil
+	_, err = o.client.Upload(ctx, o.bucket, name, f, st.Size(), objstore.IfAbsent)
+	return o.created(name, err)
 }
 
 // copy copies the staged object src to name, which must not exist.
 func (o *objectOutput) copy(ctx context.Context, src, name string) error {
-	if _, err := o.client.Copy(ctx, o.bucket, src, o.bucket, name, objstore.IfAbsent); err != nil {
-		if errors.Is(err, objstore.ErrPrecondition) {
-			return fmt.Errorf("datasource: %s exists: another job wrote the same name: %w", objstore.Scheme+o.bucket+"/"+name, err)
-		}
+	_, err := o.client.Copy(ctx, o.bucket, src, o.bucket, name, objstore.IfAbsent)
+	return o.created(name, err)
+}
+
+// created records object name as the job's once the request creating it succeeded
+// (err nil), so that an abort deletes it; a name that existed is another job's.
+func (o *objectOutput) created(name string, err error) error {
+	if errors.Is(err, objstore.ErrPrecondition) {
+		return fmt.Errorf("datasource: %s exists: another job wrote the same name: %w", objstore.Scheme+o.bucket+"/"+name, err)
+	}
+	if err != nil {
 		return fmt.Errorf("datasource: %w", err)
 	}
 	o.mu.Lock()
