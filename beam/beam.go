@@ -26,6 +26,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -368,7 +369,7 @@ func execute(ctx context.Context, p *abeam.Pipeline, opts Options) (pr abeam.Pip
 	}
 	switch opts.Runner {
 	case "", "prism":
-		return prism.Execute(ctx, p)
+		return executePrism(ctx, p, opts)
 	case "flink", "spark", "universal", "dataflow":
 		pr, err := abeam.Run(ctx, opts.Runner, p)
 		if err == nil && pr == nil {
@@ -377,6 +378,36 @@ func execute(ctx context.Context, p *abeam.Pipeline, opts Options) (pr abeam.Pip
 		return pr, err
 	}
 	return nil, fmt.Errorf("unknown runner %q (prism, flink, spark, universal, dataflow)", opts.Runner)
+}
+
+// inProcessPrism is the endpoint of the Prism job server that the first in-process
+// Prism run started in this process: later runs submit to it rather than start another
+// (a server is never stopped).
+var inProcessPrism struct {
+	mu       sync.Mutex
+	endpoint string
+}
+
+// executePrism runs p on Prism: in this process unless Options.Endpoint names a job
+// server, with the workers in this process unless Options.EnvironmentType says otherwise.
+func executePrism(ctx context.Context, p *abeam.Pipeline, opts Options) (abeam.PipelineResult, error) {
+	if opts.Endpoint != "" {
+		return prism.Execute(ctx, p)
+	}
+	inProcessPrism.mu.Lock()
+	defer inProcessPrism.mu.Unlock()
+	if inProcessPrism.endpoint != "" {
+		flag.Set("endpoint", inProcessPrism.endpoint)
+		if opts.EnvironmentType == "" {
+			flag.Set("environment_type", "LOOPBACK")
+		}
+	}
+	pr, err := prism.Execute(ctx, p)
+	if inProcessPrism.endpoint == "" {
+		// Prism started its server and left its address in the endpoint flag.
+		inProcessPrism.endpoint = flag.Lookup("endpoint").Value.String()
+	}
+	return pr, err
 }
 
 // sumCounts adds up the per-partition counts of a count job.

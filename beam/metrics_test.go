@@ -2,6 +2,7 @@ package beam
 
 import (
 	"context"
+	"flag"
 	"slices"
 	"strings"
 	"testing"
@@ -116,4 +117,31 @@ func TestJobMetricsOnPrism(t *testing.T) {
 		t.Errorf("JobMetrics.String:\n%s\nExplain:\n%s", s, j.Explain())
 	}
 	t.Logf("\n%s", s)
+}
+
+// In-process Prism runs share one job server (Prism never stops one it started), and
+// each leaves Beam's flags as it found them, so that a later run on another runner does
+// not inherit Prism's endpoint or loopback environment.
+func TestOnePrismServerPerProcess(t *testing.T) {
+	var endpoints []string
+	for range 2 {
+		res, err := Run(context.Background(), "test/facts", nil, Options{Worker: testWorker, Action: "count"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Count != 20000 {
+			t.Fatalf("count = %d, want 20000", res.Count)
+		}
+		for _, f := range []string{"endpoint", "environment_type"} {
+			if v := flag.Lookup(f).Value.String(); v != "" {
+				t.Fatalf("flag %s is %q after the run, want it empty again", f, v)
+			}
+		}
+		inProcessPrism.mu.Lock()
+		endpoints = append(endpoints, inProcessPrism.endpoint)
+		inProcessPrism.mu.Unlock()
+	}
+	if endpoints[0] == "" || endpoints[0] != endpoints[1] {
+		t.Fatalf("the runs used job servers %q, want one", endpoints)
+	}
 }
