@@ -56,6 +56,9 @@ type Client struct {
 	// retries is how many times a transient failure is retried; backoff the first wait.
 	retries int
 	backoff time.Duration
+	// resumableAbove is the size above which Upload goes through a resumable session,
+	// chunk bytes per request.
+	resumableAbove, chunk int64
 }
 
 // NewClient returns a client of endpoint (e.g. "https://storage.googleapis.com", or an
@@ -64,7 +67,8 @@ func NewClient(endpoint string, hc *http.Client, tokens TokenSource) *Client {
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Minute}
 	}
-	return &Client{endpoint: strings.TrimSuffix(endpoint, "/"), http: hc, tokens: tokens, retries: 4, backoff: 200 * time.Millisecond}
+	return &Client{endpoint: strings.TrimSuffix(endpoint, "/"), http: hc, tokens: tokens, retries: 4, backoff: 200 * time.Millisecond,
+		resumableAbove: 32 << 20, chunk: 16 << 20}
 }
 
 var defaultClient struct {
@@ -246,6 +250,12 @@ func (c *Client) do(ctx context.Context, newReq func() (*http.Request, error)) (
 }
 
 func (c *Client) once(ctx context.Context, newReq func() (*http.Request, error)) (*http.Response, error) {
+	return c.send(ctx, newReq, func(status int) bool { return status/100 == 2 })
+}
+
+// send sends the request newReq builds, with credentials, once: an answer whose status
+// ok accepts is returned open, any other becomes an *APIError.
+func (c *Client) send(ctx context.Context, newReq func() (*http.Request, error), ok func(status int) bool) (*http.Response, error) {
 	req, err := newReq()
 	if err != nil {
 		return nil, err
@@ -261,7 +271,7 @@ func (c *Client) once(ctx context.Context, newReq func() (*http.Request, error))
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode/100 == 2 {
+	if ok(resp.StatusCode) {
 		return resp, nil
 	}
 	defer resp.Body.Close()
