@@ -229,7 +229,7 @@ func Run(ctx context.Context, job string, args []string, opts Options) (*Result,
 		return nil, err
 	}
 	setMetrics(res, pr, u, action, start, planned)
-	if err := evaluateExpectations(ctx, u, action, dir, res); err != nil {
+	if err := evaluateExpectations(ctx, u, ref, opts, action, dir, res); err != nil {
 		res.Release()
 		return nil, fmt.Errorf("beam: job %q: %w", job, err)
 	}
@@ -291,7 +291,7 @@ func runWrite(ctx context.Context, u *dataset.Units, ref jobRef, opts Options, s
 	res := &Result{Schema: u.Schema, Explain: u.Explain}
 	setMetrics(res, pr, u, opts.Action, start, planned)
 	// As a local write: a failed expectation under Fail commits nothing.
-	if err := evaluateExpectations(ctx, u, opts.Action, expectDir, res); err != nil {
+	if err := evaluateExpectations(ctx, u, ref, opts, opts.Action, expectDir, res); err != nil {
 		return nil, errors.Join(fmt.Errorf("beam: job %q: %w", ref.Job, err), c.AbortJob())
 	}
 	if res.Files, err = finishWrite(ctx, c, spec, u.Schema); err != nil {

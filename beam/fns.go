@@ -40,6 +40,9 @@ type jobRef struct {
 	// PlanMemory is the budget the driver's plan was sized for, when Config leaves the
 	// memory limit to each machine's default: workers plan for it too.
 	PlanMemory int64 `json:",omitempty"`
+	// Expectation, when positive, makes the job the Expectation-th job of its own that
+	// the expectations of Job need (dataset.PlanExpectationJob, counted from 1).
+	Expectation int `json:",omitempty"`
 }
 
 // worker is what one process keeps across bundles: a session per configuration (so that
@@ -106,6 +109,9 @@ func (r jobRef) plan() (*dataset.Units, error) {
 	d, err := b(s, r.Args)
 	if err != nil {
 		return nil, fmt.Errorf("beam: building job %q: %w", r.Job, err)
+	}
+	if r.Expectation > 0 {
+		return dataset.PlanExpectationJob(d, r.Expectation-1, time.Unix(0, r.Now))
 	}
 	return dataset.PlanUnits(d, r.Action, time.Unix(0, r.Now))
 }

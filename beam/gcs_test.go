@@ -101,6 +101,14 @@ func TestCloudStorageOnPrism(t *testing.T) {
 	if len(warn.Expectations) != 4 || failed == 0 {
 		t.Fatalf("expectations through gs://: %+v, want 4 results with failures", warn.Expectations)
 	}
+	own, err := Run(ctx, "expect/own-jobs", nil, Options{Worker: testWorker, ResultDir: results})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own.Release()
+	if len(own.Expectations) != 4 || own.Expectations[0].Passed || !own.Expectations[3].Passed {
+		t.Fatalf("expectations with jobs of their own through gs://: %+v", own.Expectations)
+	}
 	if left := objectNames(t, "results/"); len(left) > 0 {
 		t.Fatalf("the jobs left %v under the result prefix", left)
 	}

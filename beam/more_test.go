@@ -59,9 +59,6 @@ var moreJobs = map[string]dataset.JobBuilder{
 			Filter(dataset.Col("g").NotEq(dataset.Lit("g3"))), nil
 	},
 	// What must be refused before submission.
-	"refuse/expect": func(s *dataset.Session, _ []string) (*dataset.Dataset, error) {
-		return facts(s, 100).Expect(dataset.Fail, dataset.UniqueKey("one row per key", "k")), nil
-	},
 	"refuse/local-checkpoint": func(s *dataset.Session, _ []string) (*dataset.Dataset, error) {
 		return facts(s, 100).LocalCheckpoint(context.Background())
 	},
@@ -113,7 +110,6 @@ func TestMoreRefusals(t *testing.T) {
 		opts   Options
 		reason string
 	}{
-		{"refuse/expect", Options{}, "runs a job of its own"},
 		{"refuse/local-checkpoint", Options{}, "local checkpoint"},
 		{"test/facts", Options{Runner: "dataflow"}, "staging_location"},
 		{"test/facts", Options{Flags: map[string]string{"no_such_flag": "1"}}, "no such flag"},

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
@@ -21,7 +22,7 @@ func (r *expectRun) evaluate(ctx context.Context) ([]ExpectationResult, error) {
 				return nil, err
 			}
 		}
-		res, err := g.results(ctx, t)
+		res, err := g.results(ctx, t, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -48,17 +49,31 @@ func (g *expectGate) observeAlone(ctx context.Context) (totals, error) {
 	return t, nil
 }
 
-// results holds each expectation of the gate to its bound.
-func (g *expectGate) results(ctx context.Context, t totals) ([]ExpectationResult, error) {
+// results holds each expectation of the gate to its bound. The expectations that need a
+// job of their own (ownJob) take its result from done when it has it (a distributed
+// runner ran the job), else run it here.
+func (g *expectGate) results(ctx context.Context, t totals, done func(exp int) ([]arrow.RecordBatch, bool)) ([]ExpectationResult, error) {
 	out := make([]ExpectationResult, len(g.exps))
 	for i, e := range g.exps {
 		res := ExpectationResult{Name: e.name, Check: e.check, Policy: g.policy, Observed: float64(t.rows)}
 		var err error
+		var recs []arrow.RecordBatch
+		ran := false
+		if done != nil && ownJob(e) {
+			if recs, ran = done(i); !ran {
+				return nil, fmt.Errorf("%s: the runner did not run its job", e.name)
+			}
+		}
 		switch e.kind {
 		case kindRowCountEquals:
 			var n int64
-			nctx, _ := nestedRun(ctx)
-			if n, err = e.other.count(nctx, "expect"); err == nil {
+			if ran {
+				n, err = countOf(recs)
+			} else {
+				nctx, _ := nestedRun(ctx)
+				n, err = e.other.count(nctx, "expect")
+			}
+			if err == nil {
 				res.Passed = t.rows == n
 				res.Threshold = fmt.Sprintf("== %d", n)
 				res.Detail = fmt.Sprintf("the other dataset has %d rows", n)
@@ -69,7 +84,11 @@ func (g *expectGate) results(ctx context.Context, t totals) ([]ExpectationResult
 		case kindRowCountNotBelow:
 			rowCountNotBelow(e, t.rows, &res)
 		case kindUnique:
-			err = g.unique(ctx, e, &res)
+			if ran {
+				g.uniqueResult(e, recs, &res)
+			} else {
+				err = g.unique(ctx, e, &res)
+			}
 		default:
 			m := g.metric[i]
 			rowLevel(e, t.rows, t.counts[m], t.examples[m], &res)
@@ -163,19 +182,51 @@ func firstDistinct(xs []string, n int) []string {
 // aggregation job of its own: the groups of more than one row, summed into one row with
 // an example key.
 func (g *expectGate) unique(ctx context.Context, e Expectation, res *ExpectationResult) error {
+	nctx, _ := nestedRun(ctx)
+	recs, err := g.ownJob(e).collect(nctx, "expect")
+	if err != nil {
+		return err
+	}
+	defer releaseAll(recs)
+	g.uniqueResult(e, recs, res)
+	return nil
+}
+
+// ownJob reports whether expectation e runs a job of its own: UniqueKey (its duplicate
+// keys) and RowCountEquals (the other dataset's count).
+func ownJob(e Expectation) bool { return e.kind == kindUnique || e.kind == kindRowCountEquals }
+
+// ownJob returns the job expectation e of the gate runs (see ownJob): for UniqueKey, one
+// row counting the duplicated keys and their rows, with one of them as an example; for
+// RowCountEquals, the other dataset's row count.
+func (g *expectGate) ownJob(e Expectation) *Dataset {
+	if e.kind == kindRowCountEquals {
+		return e.other.GroupBy().Agg(Count())
+	}
 	const n = "__expect_n"
 	src := &Dataset{s: g.s, node: g.source}
 	aggs := []Agg{Count().As("__expect_keys"), Sum(n).As("__expect_rows")}
 	for i, k := range e.keys {
 		aggs = append(aggs, First(k).As(fmt.Sprintf("__expect_k%d", i)))
 	}
-	dups := src.GroupBy(e.keys...).Agg(Count().As(n)).Filter(Col(n).Gt(Lit(1))).GroupBy().Agg(aggs...)
-	nctx, _ := nestedRun(ctx)
-	recs, err := dups.collect(nctx, "expect")
-	if err != nil {
-		return err
+	return src.GroupBy(e.keys...).Agg(Count().As(n)).Filter(Col(n).Gt(Lit(1))).GroupBy().Agg(aggs...)
+}
+
+// countOf reads the count a one-row global Count job returned.
+func countOf(recs []arrow.RecordBatch) (int64, error) {
+	for _, r := range recs {
+		if r.NumRows() > 0 {
+			if c, ok := r.Column(0).(*array.Int64); ok && r.NumCols() == 1 {
+				return c.Value(0), nil
+			}
+			return 0, fmt.Errorf("a count job returned %s", r.Schema())
+		}
 	}
-	defer releaseAll(recs)
+	return 0, fmt.Errorf("a count job returned no row")
+}
+
+// uniqueResult holds UniqueKey e to the result of its job (ownJob).
+func (g *expectGate) uniqueResult(e Expectation, recs []arrow.RecordBatch, res *ExpectationResult) {
 	var keys, rows int64
 	var example []string
 	for _, rec := range recs {
@@ -199,7 +250,6 @@ func (g *expectGate) unique(ctx context.Context, e Expectation, res *Expectation
 		}
 		res.Detail = fmt.Sprintf("%s %s more than once, in %d rows, e.g. %s", plural(keys, "key"), verb, rows, strings.Join(example, ", "))
 	}
-	return nil
 }
 
 // validate runs d's job for its expectations alone and returns their results, no policy

@@ -152,14 +152,16 @@ type Units struct {
 	// gates are the Expect stages of the job, in lineage order (the same on every
 	// machine), and prepared the plan, which EvaluateExpectations reads.
 	gates    []*expectGate
+	own      []ownJobRef // the expectations among gates' that run jobs of their own
 	prepared *prepared
 }
 
 // PlanUnits plans d's job for action ("collect" or "count") as started at now, and
 // refuses with an error what a runner cannot run on other machines: reads of data that
-// only this session holds (materialized caches, local checkpoints), and the expectations
-// that run jobs of their own (UniqueKey, RowCountEquals). The others are counted by the
-// tasks (ObserveExpectations) and evaluated by the driver (EvaluateExpectations).
+// only this session holds (materialized caches, local checkpoints). Its expectations are
+// counted by the tasks (ObserveExpectations) and evaluated by the driver
+// (EvaluateExpectations), with the results of the jobs of their own that UniqueKey and
+// RowCountEquals need (ExpectationJobs, PlanExpectationJob).
 func PlanUnits(d *Dataset, action string, now time.Time) (*Units, error) {
 	switch action {
 	case "collect":
@@ -172,20 +174,13 @@ func PlanUnits(d *Dataset, action string, now time.Time) (*Units, error) {
 	var gates []*expectGate
 	if d.err == nil {
 		gates = gatesIn(d.node)
-		for _, g := range gates {
-			for _, e := range g.exps {
-				if e.kind == kindUnique || e.kind == kindRowCountEquals {
-					return nil, fmt.Errorf("dataset: PlanUnits: expectation %q (%s, Expect at %s) runs a job of its own, which distributed runners do not run; run Validate locally, or check it in a job of its own", e.name, e.check, g.site)
-				}
-			}
-		}
 	}
 	p, err := d.prepareAt(now)
 	if err != nil {
 		return nil, err
 	}
 	u := &Units{Action: action, Now: now, s: d.s, stages: map[int]*plan.Stage{},
-		Explain: d.jobSpec(p, action).Plan, gates: gates, prepared: p}
+		Explain: d.jobSpec(p, action).Plan, gates: gates, own: ownJobsOf(gates), prepared: p}
 	h := sha256.New()
 	io.WriteString(h, plan.FormatStages(p.stages))
 	for _, s := range p.stages {

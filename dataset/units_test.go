@@ -69,7 +69,7 @@ func TestPlanUnitsExpectations(t *testing.T) {
 		}
 		metrics.Stages = append(metrics.Stages, sm)
 	}
-	got, err := driver.EvaluateExpectations(ctx, "collect", counts, metrics)
+	got, err := driver.EvaluateExpectations(ctx, "collect", counts, nil, metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,17 +85,38 @@ func TestPlanUnitsExpectations(t *testing.T) {
 		t.Errorf("both expectations should fail: %+v", got)
 	}
 	strict, _ := build(Fail)
-	if _, err := strict.EvaluateExpectations(ctx, "collect", counts, metrics); !errors.Is(err, ErrExpectationFailed) {
+	if _, err := strict.EvaluateExpectations(ctx, "collect", counts, nil, metrics); !errors.Is(err, ErrExpectationFailed) {
 		t.Errorf("under Fail: err = %v, want the expectation error", err)
 	}
-	if _, err := driver.EvaluateExpectations(ctx, "collect", counts[:len(counts)-1], metrics); err == nil || !strings.Contains(err.Error(), "did not report every partition") {
+	if _, err := driver.EvaluateExpectations(ctx, "collect", counts[:len(counts)-1], nil, metrics); err == nil || !strings.Contains(err.Error(), "did not report every partition") {
 		t.Errorf("a partition missing: err = %v", err)
 	}
 
-	_, d2 := idSession(t, Config{DisableAdaptive: true}, 100, 2)
-	_, err = PlanUnits(d2.Expect(Fail, UniqueKey("ids", "id")), "collect", now)
-	if err == nil || !strings.Contains(err.Error(), "runs a job of its own") {
-		t.Fatalf("PlanUnits with UniqueKey: err = %v, want a refusal", err)
+	// UniqueKey and RowCountEquals run jobs of their own: planned apart, each a collect
+	// with no Expect stage of its own to count; without their results the evaluation fails.
+	s2, d2 := idSession(t, Config{DisableAdaptive: true}, 100, 2)
+	d2 = d2.Expect(Fail, UniqueKey("ids", "id"), RowCountEquals("as many", idDataset(s2, memory.DefaultAllocator, 100, 1)))
+	u, err := PlanUnits(d2, "collect", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.ExpectationJobs() != 2 {
+		t.Fatalf("%d expectation jobs, want 2", u.ExpectationJobs())
+	}
+	for i := range 2 {
+		eu, err := PlanExpectationJob(d2, i, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if eu.Expectations() != 0 || eu.ExpectationJobs() != 0 || len(eu.Stages) == 0 {
+			t.Fatalf("expectation job %d: %d Expect stages, %d jobs, %d stages", i, eu.Expectations(), eu.ExpectationJobs(), len(eu.Stages))
+		}
+	}
+	if _, err := PlanExpectationJob(d2, 2, now); err == nil {
+		t.Fatal("a third expectation job was planned")
+	}
+	if _, err := u.EvaluateExpectations(ctx, "collect", nil, nil, metrics); err == nil || !strings.Contains(err.Error(), "expectation jobs") {
+		t.Fatalf("no results for the expectation jobs: err = %v", err)
 	}
 }
 
