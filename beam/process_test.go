@@ -75,10 +75,11 @@ func workerProcesses(t *testing.T, dir string) Options {
 	// worker binary) lives on, and the boot program copies the worker binary into
 	// /tmp/bin*/ and never removes it: the test ends the workers it started (they carry
 	// its directory in their flags), removes the copies, and keeps their output in a
-	// file rather than on its own stdout.
+	// file rather than on its own stdout. The boot program writes pipeline_options.json
+	// into its working directory: the test's own directory, not the package's.
 	wrapper, logs := filepath.Join(dir, "boot.sh"), filepath.Join(dir, "workers.log")
 	script := "#!/bin/bash\nargs=()\nfor a in \"$@\"; do case \"$a\" in --id=*) a=\"${a//\\'/}\";; esac; args+=(\"$a\"); done\n" +
-		"exec " + boot + " --semi_persist_dir=" + dir + " \"${args[@]}\" >>" + logs + " 2>&1\n"
+		"cd " + dir + " && exec " + boot + " --semi_persist_dir=" + dir + " \"${args[@]}\" >>" + logs + " 2>&1\n"
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
