@@ -196,6 +196,7 @@ func (f *stageFn) ProcessElement(ctx context.Context, task int, blocks, broadcas
 	}
 	start := time.Now()
 	var m dataset.TaskMetrics
+	var opRows []int64
 	var err error
 	if f.Mode == modeSample {
 		m, err = f.u.SampleTask(ctx, f.Stage, task, in, sink)
@@ -205,7 +206,7 @@ func (f *stageFn) ProcessElement(ctx context.Context, task int, blocks, broadcas
 		if f.ExpectDir != "" {
 			tctx, counted = f.u.ObserveExpectations(ctx)
 		}
-		m, err = f.u.RunTask(tctx, f.Stage, task, in, b, sink)
+		m, opRows, err = f.u.RunTask(tctx, f.Stage, task, in, b, sink)
 		if cs := counted(); err == nil && len(cs) > 0 {
 			err = writeExpectCounts(ctx, sharedDir(f.ExpectDir), f.Stage, task, cs)
 		}
@@ -218,7 +219,7 @@ func (f *stageFn) ProcessElement(ctx context.Context, task int, blocks, broadcas
 	}
 	if f.Mode != modeSample {
 		// The sampling pass is a pre-pass of the same task, not a task of the stage.
-		reportTask(ctx, f.Stage, task, f.Mode == modeMap, m, start, time.Since(start), moved)
+		reportTask(ctx, f.Stage, task, f.Mode == modeMap, m, opRows, start, time.Since(start), moved)
 	}
 	if f.Mode == modeResult {
 		return writePart(ctx, sharedDir(f.ResultDir), task, out)

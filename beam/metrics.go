@@ -78,6 +78,9 @@ type taskIO struct {
 	blocksOut, bytesOut int64 // encoded blocks emitted
 }
 
+// operatorRowsName names the counter of the rows operator i of a task's pipeline output.
+func operatorRowsName(i int) string { return fmt.Sprintf("op%d_rows", i) }
+
 // taskName is the Beam metric name of one figure of one task.
 func taskName(stage, task int, name string) string {
 	return fmt.Sprintf("stage%d/task%d/%s", stage, task, name)
@@ -86,7 +89,7 @@ func taskName(stage, task int, name string) string {
 // reportTask reports the metrics of a successful task to Beam. The shuffle bytes are
 // what crossed Beam (the encoded blocks), not kindling's in-memory shuffle sizes: on Beam
 // the shuffle is the runner's GroupByKey, and its bytes are the ones a user pays for.
-func reportTask(ctx context.Context, stage, task int, shuffleOut bool, m dataset.TaskMetrics, start time.Time, took time.Duration, io taskIO) {
+func reportTask(ctx context.Context, stage, task int, shuffleOut bool, m dataset.TaskMetrics, opRows []int64, start time.Time, took time.Duration, io taskIO) {
 	m.Duration, m.ShuffleBytesRead, m.ShuffleBytesWritten = took, io.bytesIn, 0
 	if shuffleOut {
 		m.ShuffleBytesWritten = io.bytesOut
@@ -94,6 +97,11 @@ func reportTask(ctx context.Context, stage, task int, shuffleOut bool, m dataset
 	for _, c := range taskCounters {
 		if v := *c.get(&m); v != 0 {
 			abeam.NewCounter(metricsNamespace, taskName(stage, task, c.name)).Inc(ctx, v)
+		}
+	}
+	for i, rows := range opRows {
+		if rows != 0 {
+			abeam.NewCounter(metricsNamespace, taskName(stage, task, operatorRowsName(i))).Inc(ctx, rows)
 		}
 	}
 	abeam.NewCounter(metricsNamespace, taskName(stage, task, blocksOutName)).Inc(ctx, io.blocksOut)
@@ -156,7 +164,7 @@ func readBeamMetrics(pr abeam.PipelineResult) beamMetrics {
 // String and Explain print a Beam run as they print a local one. One TaskMetrics per
 // task that reported (a task reports once it succeeded); Attempt is 1, as Beam does not
 // say which attempt of a bundle counted, and Retries stay 0. What only a local session
-// knows is left zero: operator rows, shuffle partition sizes, skew, the memory timeline,
+// knows is left zero: shuffle partition sizes, skew, the memory timeline,
 // block and spill-file statistics. Memory.PeakExecution is the largest execution memory
 // one task reserved, a lower bound of any worker's peak (its concurrent tasks add up).
 // Counters are committed values where the runner gives them, else attempted ones, which
@@ -164,16 +172,20 @@ func readBeamMetrics(pr abeam.PipelineResult) beamMetrics {
 func (bm beamMetrics) job(u *dataset.Units, action string) *dataset.JobMetrics {
 	j := &dataset.JobMetrics{Action: action, Plan: u.Explain}
 	for i, st := range u.Stages {
-		sm := dataset.StageMetrics{StageID: st.ID, Kind: "map", Parents: st.Parents}
+		sm := dataset.StageMetrics{StageID: st.ID, Kind: "map", Parents: st.Parents, Operators: u.StageOperators(st.ID)}
 		if i == len(u.Stages)-1 {
 			sm.Kind = "result"
 		}
+		sm.OperatorRows = make([]int64, len(sm.Operators))
 		// A stage's span runs from its first task's start to its last task's end.
 		var first, last time.Time
 		for t := range st.Tasks {
-			tm, ok := bm.task(st.ID, t)
+			tm, opRows, ok := bm.task(st.ID, t, len(sm.Operators))
 			if !ok {
 				continue
+			}
+			for i, rows := range opRows {
+				sm.OperatorRows[i] += rows
 			}
 			j.Memory.PeakExecution = max(j.Memory.PeakExecution, tm.PeakExecutionMemory)
 			if first.IsZero() || tm.Start.Before(first) {
@@ -192,19 +204,24 @@ func (bm beamMetrics) job(u *dataset.Units, action string) *dataset.JobMetrics {
 	return j
 }
 
-// task rebuilds the TaskMetrics of one task; false if the task reported nothing.
-func (bm beamMetrics) task(stage, task int) (dataset.TaskMetrics, bool) {
+// task rebuilds the TaskMetrics of one task, and the rows each of the stage's ops
+// operators output in it; false if the task reported nothing.
+func (bm beamMetrics) task(stage, task, ops int) (dataset.TaskMetrics, []int64, bool) {
 	st, ok := bm.dists[taskName(stage, task, distStart)]
 	if !ok {
-		return dataset.TaskMetrics{}, false
+		return dataset.TaskMetrics{}, nil, false
 	}
 	m := dataset.TaskMetrics{Partition: task, Attempt: 1, Start: time.Unix(0, st.min)}
 	for _, c := range taskCounters {
 		*c.get(&m) = bm.counters[taskName(stage, task, c.name)]
 	}
+	opRows := make([]int64, ops)
+	for i := range opRows {
+		opRows[i] = bm.counters[taskName(stage, task, operatorRowsName(i))]
+	}
 	m.PeakMemory = bm.dists[taskName(stage, task, distPeak)].max
 	m.PeakExecutionMemory = bm.dists[taskName(stage, task, distPeakExec)].max
-	return m, true
+	return m, opRows, true
 }
 
 // summary sums the job's metrics into the per-stage view of Metrics (TaskTime, blocks

@@ -112,6 +112,33 @@ func TestJobMetricsOnPrism(t *testing.T) {
 	if written == 0 || written != read {
 		t.Errorf("shuffle bytes written %d, read %d: want the same blocks, some", written, read)
 	}
+	// Each operator's rows equal a local run's of the same plan.
+	ls, err := dataset.NewSession(testWorker.SessionConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ls.Close()
+	d, err := ls.Job("test/groupby-int")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := d.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		r.Release()
+	}
+	lj := ls.LastJob()
+	if len(lj.Stages) != len(j.Stages) {
+		t.Fatalf("%d stages locally, %d on Beam", len(lj.Stages), len(j.Stages))
+	}
+	for i, st := range j.Stages {
+		want := lj.Stages[i]
+		if !slices.Equal(st.Operators, want.Operators) || !slices.Equal(st.OperatorRows, want.OperatorRows) || len(want.OperatorRows) == 0 {
+			t.Errorf("stage %d operators on Beam %q rows %v, locally %q rows %v", st.StageID, st.Operators, st.OperatorRows, want.Operators, want.OperatorRows)
+		}
+	}
 	s := j.String()
 	if !strings.Contains(s, "result") || !strings.Contains(s, "rows out") || !strings.Contains(j.Explain(), "Stage") {
 		t.Errorf("JobMetrics.String:\n%s\nExplain:\n%s", s, j.Explain())

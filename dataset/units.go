@@ -275,6 +275,15 @@ func (u *Units) InputFiles() []string {
 	return out
 }
 
+// StageOperators lists the operators of stage id's pipeline as a local job's metrics
+// list them (StageMetrics.Operators): RunTask's operator rows follow it.
+func (u *Units) StageOperators(id int) []string {
+	if s := u.stages[id]; s != nil {
+		return exec.StageOperators(s)
+	}
+	return nil
+}
+
 // Stage returns the stage with the given ID.
 func (u *Units) Stage(id int) (UnitStage, bool) {
 	for _, s := range u.Stages {
@@ -289,13 +298,16 @@ func (u *Units) Stage(id int) (UnitStage, bool) {
 // budget, spill directory and batch size) and hands its output to emit: a map stage's
 // blocks by reduce partition, the result stage's batches with reduce -1. in delivers the
 // task's shuffle reads (Stages[i].Reads); bounds, for a range-partitioned stage, are what
-// RangeBounds computed from its samples. It does not retry: the runner does.
-func (u *Units) RunTask(ctx context.Context, stageID, partition int, in StageInput, bounds arrow.RecordBatch, emit Emit) (TaskMetrics, error) {
+// RangeBounds computed from its samples. It returns the task's metrics and the rows each
+// operator of the stage output (StageOperators order). It does not retry: the runner does.
+func (u *Units) RunTask(ctx context.Context, stageID, partition int, in StageInput, bounds arrow.RecordBatch, emit Emit) (m TaskMetrics, operatorRows []int64, err error) {
 	s := u.stages[stageID]
 	if s == nil {
-		return TaskMetrics{}, fmt.Errorf("dataset: the job has no stage %d", stageID)
+		return TaskMetrics{}, nil, fmt.Errorf("dataset: the job has no stage %d", stageID)
 	}
-	return exec.RunStageTask(ctx, u.s.env, exec.StageTask{Stage: s, Partition: partition, Input: in, Bounds: bounds}, emit)
+	operatorRows = make([]int64, len(exec.StageOperators(s)))
+	m, err = exec.RunStageTask(ctx, u.s.env, exec.StageTask{Stage: s, Partition: partition, Input: in, Bounds: bounds, OperatorRows: operatorRows}, emit)
+	return m, operatorRows, err
 }
 
 // SampleTask runs the sampling pass of task partition of range-partitioned stage

@@ -52,7 +52,7 @@ func TestPlanUnitsExpectations(t *testing.T) {
 		sm := StageMetrics{StageID: st.ID}
 		for task := range st.Tasks {
 			tctx, counted := worker.ObserveExpectations(ctx)
-			m, err := worker.RunTask(tctx, st.ID, task, nil, nil, func(_ int, rec arrow.RecordBatch) error { rec.Release(); return nil })
+			m, _, err := worker.RunTask(tctx, st.ID, task, nil, nil, func(_ int, rec arrow.RecordBatch) error { rec.Release(); return nil })
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -197,6 +197,11 @@ func stageKind(s *plan.Stage) string {
 	return "result"
 }
 
+// StageOperators lists the operators of stage s's pipeline, one per line from the top
+// (indented as Explain prints them): the order of StageMetrics.OperatorRows and of
+// StageTask.OperatorRows.
+func StageOperators(s *plan.Stage) []string { return stageOperators(s) }
+
 func stageOperators(s *plan.Stage) []string {
 	return strings.Split(strings.TrimSuffix(plan.FormatStage(s), "\n"), "\n")
 }

@@ -47,6 +47,9 @@ type StageTask struct {
 	// Sample runs the sampling pass of a range-partitioned map stage instead: emit
 	// receives the task's sample of the sort keys once, as reduce partition -1.
 	Sample bool
+	// OperatorRows, when not nil, has one counter per operator of the stage's pipeline
+	// (StageOperators order), to which the task adds the rows each operator output.
+	OperatorRows []int64
 }
 
 // Emit receives a task's output, taking ownership of rec: for a map stage, a batch of
@@ -88,6 +91,12 @@ func RunStageTask(ctx context.Context, env *Env, st StageTask, emit Emit) (TaskM
 	defer j.releaseShared()
 	t := &task{job: j, stage: s, partition: st.Partition, attempt: max(1, st.Attempt),
 		alloc: kmemory.NewAllocator(env.Alloc), input: st.Input}
+	if !st.Sample && st.OperatorRows != nil {
+		if len(st.OperatorRows) != len(stageOperators(s)) {
+			return TaskMetrics{}, fmt.Errorf("exec: stage %d has %d operators, not %d", s.ID, len(stageOperators(s)), len(st.OperatorRows))
+		}
+		t.opIndex, t.opRows = operatorIndex(s.Root), st.OperatorRows
+	}
 	if st.Sample {
 		keyCols, _, err := sortColumns(s.Root.Schema(), s.Output.SortKeys)
 		if err != nil {
