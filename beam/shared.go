@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,8 +152,5 @@ func (d sharedDir) removeAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := c.DeletePrefix(ctx, bucket, obj); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return nil
+	return c.DeletePrefix(ctx, bucket, obj)
 }

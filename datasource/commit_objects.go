@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"path"
@@ -148,7 +147,7 @@ func (c *DirectoryCommitter) commitObjects() (err error) {
 	// One request per file: a table of many files commits at the speed of the service,
 	// not of one request after another.
 	g, gctx := errgroup.WithContext(c.ctx)
-	g.SetLimit(objectRequests)
+	g.SetLimit(objstore.Requests)
 	for _, rel := range files {
 		if _, dup := o.staged[rel]; dup {
 			return fmt.Errorf("datasource: the output's %s is both a local file and a staged object", rel)
@@ -178,18 +177,12 @@ func (c *DirectoryCommitter) commitObjects() (err error) {
 			}
 		}
 	}
-	g, gctx = errgroup.WithContext(c.ctx)
-	g.SetLimit(objectRequests)
-	for _, obj := range replaced {
-		g.Go(func() error {
-			if err := o.client.Delete(gctx, o.bucket, obj.Name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("datasource: replacing the old output: %w", err)
-			}
-			return nil
-		})
+	names := make([]string, len(replaced))
+	for i, obj := range replaced {
+		names[i] = obj.Name
 	}
-	if err := g.Wait(); err != nil {
-		return err
+	if err := o.client.DeleteAll(c.ctx, o.bucket, names); err != nil {
+		return fmt.Errorf("datasource: replacing the old output: %w", err)
 	}
 	o.uploaded = nil // committed: nothing to take back
 	success := o.prefix + "_SUCCESS"
@@ -271,9 +264,6 @@ func (o *objectOutput) deleteUploaded(ctx context.Context) error {
 	o.uploaded = nil
 	return err
 }
-
-// objectRequests bounds the requests a commit has in flight at once.
-const objectRequests = 16
 
 // stagedFiles lists the regular files under dir as slash-separated relative paths.
 func stagedFiles(fsys vfs.FS, dir string) ([]string, error) {

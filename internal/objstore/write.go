@@ -11,8 +11,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // IfAbsent is the generation precondition of an upload that must create its object:
@@ -144,23 +145,23 @@ func (c *Client) DeletePrefix(ctx context.Context, bucket, prefix string) error 
 // remove.
 func (c *Client) DeleteAll(ctx context.Context, bucket string, names []string) error {
 	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, deleteRequests)
+	var g errgroup.Group
+	g.SetLimit(Requests)
 	for i, name := range names {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
+		g.Go(func() error {
 			if err := c.Delete(ctx, bucket, name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				errs[i] = err
 			}
+			return nil
 		})
 	}
-	wg.Wait()
+	g.Wait()
 	return errors.Join(errs...)
 }
 
-// deleteRequests bounds DeleteAll's requests in flight.
-const deleteRequests = 16
+// Requests bounds the requests to the service that one operation over many objects
+// (DeleteAll, a gs:// commit) has in flight at once.
+const Requests = 16
 
 // uploadResumable uploads through a resumable session: one request opens it, then each
 // chunk goes in a request of its own, and the service answers 308 with the bytes it has
